@@ -1,0 +1,301 @@
+//! Typed configuration, read once from environment variables and passed explicitly.
+//!
+//! Every variable is documented in the README with its default. A wrong value stops
+//! start-up with a message naming the variable; secrets are wrapped in [`Secret`] so
+//! they never end up in logs.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A value that must never be printed (passwords, keys).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How the worker delivers e-mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailTransport {
+    /// An SMTP relay (a PEC provider is an SMTP relay too).
+    Smtp(SmtpSettings),
+    /// No relay configured: messages are written as `.eml` files under this directory.
+    Files(PathBuf),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub tls: SmtpTls,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection (a relay on localhost, or the test server).
+    None,
+    /// STARTTLS upgrade (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `SPORTELLO_LISTEN`: address the web server binds.
+    pub listen: SocketAddr,
+    /// `SPORTELLO_PUBLIC_URL`: the address users reach (links in e-mails, QR codes).
+    pub public_url: String,
+    /// `SPORTELLO_DATA_DIR`: SQLite file, blobs, outgoing mail files.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: `sqlite://…` (default, under the data dir) or `postgres://…`.
+    pub database_url: String,
+    /// `SPORTELLO_DB_MAX_CONNECTIONS`.
+    pub db_max_connections: u32,
+    /// `SPORTELLO_SMTP_*`, or files under the data dir when no host is set.
+    pub mail: MailTransport,
+    /// `SPORTELLO_MAIL_FROM`: sender of every notification.
+    pub mail_from: String,
+    /// `SPORTELLO_LOG`: `text` or `json`.
+    pub log_format: LogFormat,
+    /// `SPORTELLO_WORKER`: run the background worker inside `serve`.
+    pub run_worker: bool,
+    /// `SPORTELLO_SESSION_HOURS`: idle lifetime of a login session.
+    pub session_hours: i64,
+}
+
+/// A configuration value that cannot be used; names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let listen = match get("SPORTELLO_LISTEN") {
+            Some(v) => v.parse().map_err(|_| ConfigError {
+                variable: "SPORTELLO_LISTEN",
+                problem: format!("'{v}' is not an address like 127.0.0.1:8080"),
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let data_dir = PathBuf::from(get("SPORTELLO_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = match get("DATABASE_URL") {
+            Some(url) => {
+                if !(url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://"))
+                {
+                    return Err(ConfigError {
+                        variable: "DATABASE_URL",
+                        problem: "must start with sqlite:, postgres:// or postgresql://".into(),
+                    });
+                }
+                url
+            }
+            None => format!("sqlite://{}", data_dir.join("sportello.db").display()),
+        };
+        let db_max_connections = parse_number(&get, "SPORTELLO_DB_MAX_CONNECTIONS", 10u32)?;
+        if db_max_connections == 0 {
+            return Err(ConfigError {
+                variable: "SPORTELLO_DB_MAX_CONNECTIONS",
+                problem: "must be at least 1".into(),
+            });
+        }
+        let public_url = get("SPORTELLO_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                variable: "SPORTELLO_PUBLIC_URL",
+                problem: "must start with http:// or https://".into(),
+            });
+        }
+
+        let mail = match get("SPORTELLO_SMTP_HOST") {
+            Some(host) => {
+                let tls = match get("SPORTELLO_SMTP_TLS").as_deref() {
+                    None | Some("starttls") => SmtpTls::StartTls,
+                    Some("tls") => SmtpTls::Tls,
+                    Some("none") => SmtpTls::None,
+                    Some(other) => {
+                        return Err(ConfigError {
+                            variable: "SPORTELLO_SMTP_TLS",
+                            problem: format!("'{other}' is not one of starttls, tls, none"),
+                        });
+                    }
+                };
+                let default_port = match tls {
+                    SmtpTls::Tls => 465,
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::None => 25,
+                };
+                MailTransport::Smtp(SmtpSettings {
+                    host,
+                    port: parse_number(&get, "SPORTELLO_SMTP_PORT", default_port)?,
+                    username: get("SPORTELLO_SMTP_USERNAME"),
+                    password: get("SPORTELLO_SMTP_PASSWORD").map(Secret::new),
+                    tls,
+                })
+            }
+            None => MailTransport::Files(data_dir.join("mail")),
+        };
+        let mail_from = get("SPORTELLO_MAIL_FROM")
+            .unwrap_or_else(|| "Sportello <noreply@sportello.invalid>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError {
+                variable: "SPORTELLO_MAIL_FROM",
+                problem: format!("'{mail_from}' is not an e-mail address"),
+            });
+        }
+        let log_format = match get("SPORTELLO_LOG").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "SPORTELLO_LOG",
+                    problem: format!("'{other}' is not one of text, json"),
+                });
+            }
+        };
+        let run_worker = parse_bool(&get, "SPORTELLO_WORKER", true)?;
+        let session_hours = parse_number(&get, "SPORTELLO_SESSION_HOURS", 8i64)?;
+        if !(1..=24 * 30).contains(&session_hours) {
+            return Err(ConfigError {
+                variable: "SPORTELLO_SESSION_HOURS",
+                problem: "must be between 1 and 720".into(),
+            });
+        }
+
+        Ok(Self {
+            listen,
+            public_url,
+            data_dir,
+            database_url,
+            db_max_connections,
+            mail,
+            mail_from,
+            log_format,
+            run_worker,
+            session_hours,
+        })
+    }
+
+    /// Where attachments and other blobs live.
+    pub fn blobs_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+
+    /// Whether cookies must carry the `Secure` flag.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(variable) {
+        Some(v) => v.trim().parse().map_err(|_| ConfigError {
+            variable,
+            problem: format!("'{v}' is not a valid number"),
+        }),
+        None => Ok(default),
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(variable).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError {
+            variable,
+            problem: format!("'{other}' is not true or false"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_use_sqlite_under_the_data_dir_and_files_for_mail() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://data/sportello.db");
+        assert_eq!(c.mail, MailTransport::Files(PathBuf::from("data/mail")));
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn a_wrong_value_names_the_variable() {
+        let err = config(&[("SPORTELLO_LISTEN", "nowhere")]).unwrap_err();
+        assert_eq!(err.variable, "SPORTELLO_LISTEN");
+        let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+        let err = config(&[("SPORTELLO_SMTP_HOST", "mail"), ("SPORTELLO_SMTP_PORT", "x")])
+            .unwrap_err();
+        assert_eq!(err.variable, "SPORTELLO_SMTP_PORT");
+        assert!(err.to_string().starts_with("SPORTELLO_SMTP_PORT: "));
+    }
+
+    #[test]
+    fn smtp_password_is_never_printed() {
+        let c = config(&[
+            ("SPORTELLO_SMTP_HOST", "relay.example"),
+            ("SPORTELLO_SMTP_PASSWORD", "hunter2"),
+        ])
+        .expect("valid");
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,200 @@
+//! Storage on two engines: SQLite (the embedded default, WAL mode) and PostgreSQL.
+//!
+//! One set of queries for both, through sqlx's `Any` driver, with `$1` placeholders and
+//! portable SQL. Values are kept to what both engines store alike: instants as UTC text in
+//! a fixed, sortable RFC 3339 form ([`instant`]), dates as `YYYY-MM-DD`, money as integer
+//! cents, flags as integers, ids as UUID v7 text. The few places where the engines differ
+//! (write transactions, job claiming) ask [`Db::engine`].
+
+pub mod counters;
+pub mod schema;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A transaction on either engine.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// The application's database handle: a pool and the engine behind it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+static MIGRATIONS_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static MIGRATIONS_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+impl Db {
+    /// Opens a pool. For SQLite the file (and its folder) is created when missing and the
+    /// database is switched to WAL.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::from_url(url)
+            .ok_or_else(|| sqlx::Error::Configuration("unsupported database URL".into()))?;
+        let mut url = url.to_string();
+        if engine == Engine::Sqlite {
+            if let Some(path) = sqlite_path(&url) {
+                if let Some(parent) = std::path::Path::new(&path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+                    }
+                }
+            }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30));
+        let pool_options = match engine {
+            Engine::Sqlite => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; \
+                         PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Engine::Postgres => pool_options,
+        };
+        let pool = pool_options.connect_with(options).await?;
+        if engine == Engine::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        Ok(Self { pool, engine })
+    }
+
+    /// Applies the migrations of this engine that are not applied yet.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.engine {
+            Engine::Sqlite => MIGRATIONS_SQLITE.run(&self.pool).await,
+            Engine::Postgres => MIGRATIONS_POSTGRES.run(&self.pool).await,
+        }
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing on a lock upgrade.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.pool.begin().await,
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(path.to_string())
+    }
+}
+
+/// A new identifier: UUID v7 (time-ordered) as text.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Encodes an instant the way both engines store it: UTC, microseconds, `Z`.
+/// The fixed width makes text order equal time order.
+pub fn instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Decodes an instant written by [`instant`].
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| sqlx::Error::Decode(format!("bad instant '{s}': {e}").into()))
+}
+
+/// Encodes a calendar date as `YYYY-MM-DD`.
+pub fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Decodes a date written by [`date`].
+pub fn parse_date(s: &str) -> Result<NaiveDate, sqlx::Error> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| sqlx::Error::Decode(format!("bad date '{s}': {e}").into()))
+}
+
+/// The name of the unique constraint a write violated, if that is why it failed.
+/// Callers turn it into their own error (a duplicate number, an existing e-mail…).
+pub fn unique_violation(err: &sqlx::Error) -> Option<String> {
+    match err {
+        sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => {
+            Some(db.constraint().unwrap_or_else(|| db.message()).to_string())
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn instants_sort_as_text_in_time_order() {
+        let a = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        let b = a + chrono::Duration::microseconds(1);
+        assert!(instant(a) < instant(b));
+        assert_eq!(instant(a), "2026-01-02T03:04:05.000000Z");
+        assert_eq!(parse_instant(&instant(b)).unwrap(), b);
+    }
+
+    #[test]
+    fn sqlite_paths_are_read_from_urls() {
+        assert_eq!(sqlite_path("sqlite://data/x.db").as_deref(), Some("data/x.db"));
+        assert_eq!(sqlite_path("sqlite:///tmp/x.db?mode=rwc").as_deref(), Some("/tmp/x.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}

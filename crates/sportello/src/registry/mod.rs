@@ -1,0 +1,1 @@
+//! Registry of companies (Registro Imprese): companies, their sites, tax codes, REA numbers.

@@ -1,0 +1,3 @@
+//! Black-box tests: one binary, the whole app built in-process, names that state the rule.
+
+mod registry;

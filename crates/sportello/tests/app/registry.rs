@@ -1,0 +1,1 @@
+//! Registry import and lookups.

@@ -1,1 +1,213 @@
-//! Verification of CAdES and PAdES signatures.
+//! Verification of CAdES (`.p7m`) and PAdES signatures under Italian rules.
+//!
+//! Bytes in, report out: no I/O, no clock (the caller passes the verification time), no
+//! knowledge of the application. [`verify`] takes a `.p7m` (DER, BER, base64 with or without
+//! PEM header, nested `.p7m.p7m`) or a signed PDF and returns a [`Report`] with one
+//! [`SignerReport`] per signer; [`Report::to_contract_json`] gives the JSON the CLI prints.
+//!
+//! # Policy
+//! A signer is valid when all of these hold (each failure is a [`Problem`] with a stable code):
+//! - CAdES-BES: signed attributes with `contentType`, `messageDigest` matching the content, and
+//!   `signing-certificate-v2` (RFC 5035) hashing the signer's certificate; the legacy v1
+//!   attribute alone is not enough. Unknown signed attributes are ignored (Delib. CNIPA 45/2009
+//!   art. 21 c.7).
+//! - Digest SHA-256, SHA-384 or SHA-512; SHA-1 is refused (DigitPA 69/2010, from 30 June 2011).
+//! - RSA (PKCS#1 v1.5 or PSS) with at least 2048 bits, or ECDSA on P-256 / P-384.
+//! - The certificate's keyUsage includes nonRepudiation or digitalSignature, it is valid at the
+//!   verification time, it chains to a configured trust anchor through the envelope's
+//!   certificates and the given intermediates, and it is not in a given CRL of its issuer
+//!   whose signature verifies.
+//! - The content is attached: a detached `.p7m` alone is reported as `detached_content`.
+//! - PAdES: the `/ByteRange` starts at 0 and covers the whole revision except exactly the
+//!   `/Contents` string; data after the last signed revision is `pdf_modified_after_signing`
+//!   on the signature that no longer covers the file.
+//!
+//! # Traps handled
+//! - BER (indefinite lengths, chunked OCTET STRINGs) from Italian tools: [`ber`] normalises the
+//!   framing to DER while copying DER elements unchanged.
+//! - Signed bytes are never re-encoded: the signature over the signed attributes is checked on
+//!   their raw TLV with the `[0]` tag replaced by `SET OF` (0x31), and certificate signatures
+//!   on the raw TBSCertificate.
+//! - Signers are matched by `sid` (issuerAndSerialNumber or subjectKeyIdentifier).
+//! - keyUsage is checked here (generic path validators do not).
+//! - Path building is our own (see [`chain`] for why not `rustls-webpki`).
+//!
+//! # Limits
+//! Never panics on any input (fuzzed). Nesting is limited to [`envelope::MAX_LAYERS`] layers,
+//! TLV depth to [`ber::MAX_DEPTH`], inputs to [`MAX_INPUT`] bytes.
+
+pub mod algorithm;
+pub mod ber;
+pub mod certificate;
+pub mod chain;
+pub mod envelope;
+pub mod pades;
+pub mod problem;
+pub mod report;
+pub mod signer;
+pub mod tax_code;
+pub mod tsl;
+pub mod wrapping;
+
+pub use problem::{Lang, Problem};
+pub use report::{Format, Report, SignerReport};
+
+use certificate::Cert;
+use std::time::SystemTime;
+
+/// Largest input accepted (256 MiB); larger inputs are reported as malformed.
+pub const MAX_INPUT: usize = 256 * 1024 * 1024;
+
+/// What to verify against.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Trusted root (or other anchor) certificates, DER.
+    pub trust_anchors: Vec<Vec<u8>>,
+    /// Extra intermediate CA certificates, DER (used only to build paths).
+    pub intermediates: Vec<Vec<u8>>,
+    /// CRLs, DER.
+    pub crls: Vec<Vec<u8>>,
+    /// Verification time.
+    pub at: SystemTime,
+}
+
+/// The input is not a signature file at all (neither a CMS SignedData, in any wrapping, nor
+/// a PDF with a signature dictionary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotASignature;
+
+impl std::fmt::Display for NotASignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a signed file (neither a CMS SignedData nor a signed PDF)")
+    }
+}
+
+impl std::error::Error for NotASignature {}
+
+/// Verifies a `.p7m` or a signed PDF. `Err` only when the input is not a signature file.
+pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature> {
+    if input.len() > MAX_INPUT {
+        let problems = vec![Problem::MalformedEnvelope];
+        let format = if pades::is_pdf(input) { Format::Pades } else { Format::Cades };
+        return Ok(finish_report(format, 0, Vec::new(), Vec::new(), problems));
+    }
+    if pades::is_pdf(input) {
+        return pades::verify(input, opts);
+    }
+    envelope::verify(input, opts)
+}
+
+/// Builds the report and its overall verdict.
+pub(crate) fn finish_report(
+    format: Format,
+    layers: usize,
+    content: Vec<u8>,
+    signers: Vec<SignerReport>,
+    problems: Vec<Problem>,
+) -> Report {
+    let valid = problems.is_empty() && !signers.is_empty() && signers.iter().all(|s| s.valid);
+    Report {
+        valid,
+        format,
+        layers,
+        content_sha256: certificate::hex(&algorithm::Digest::Sha256.hash(&content)),
+        content,
+        signers,
+        problems,
+    }
+}
+
+/// Why trust material could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustFileError {
+    /// No certificate (or CRL) found in the input.
+    Empty,
+    /// An entry that is not a valid certificate or CRL (its 0-based position).
+    Invalid(usize),
+}
+
+impl std::fmt::Display for TrustFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("no certificate or CRL found"),
+            Self::Invalid(i) => write!(f, "entry {} is not a valid certificate or CRL", i + 1),
+        }
+    }
+}
+
+impl std::error::Error for TrustFileError {}
+
+fn der_entries(pem_or_der: &[u8], labels: &[&str]) -> Vec<Vec<u8>> {
+    if wrapping::is_pem(pem_or_der) {
+        wrapping::pem_blocks(pem_or_der)
+            .into_iter()
+            .filter(|b| labels.contains(&b.label.as_str()))
+            .map(|b| b.der)
+            .collect()
+    } else if pem_or_der.is_empty() {
+        Vec::new()
+    } else {
+        vec![pem_or_der.to_vec()]
+    }
+}
+
+/// Certificates from PEM (one or more `CERTIFICATE` blocks) or a single DER certificate.
+pub fn parse_certificates(pem_or_der: &[u8]) -> Result<Vec<Vec<u8>>, TrustFileError> {
+    let entries = der_entries(pem_or_der, &["CERTIFICATE", "TRUSTED CERTIFICATE"]);
+    if entries.is_empty() {
+        return Err(TrustFileError::Empty);
+    }
+    for (i, der) in entries.iter().enumerate() {
+        if Cert::parse(der).is_none() {
+            return Err(TrustFileError::Invalid(i));
+        }
+    }
+    Ok(entries)
+}
+
+/// CRLs from PEM (one or more `X509 CRL` blocks) or a single DER CRL.
+pub fn parse_crl(pem_or_der: &[u8]) -> Result<Vec<Vec<u8>>, TrustFileError> {
+    let entries = der_entries(pem_or_der, &["X509 CRL"]);
+    if entries.is_empty() {
+        return Err(TrustFileError::Empty);
+    }
+    for (i, der) in entries.iter().enumerate() {
+        if chain::Crl::parse(der).is_none() {
+            return Err(TrustFileError::Invalid(i));
+        }
+    }
+    Ok(entries)
+}
+
+/// A certificate described for a trust-store listing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertSummary {
+    /// Subject, RFC 4514 style.
+    pub subject: String,
+    /// Issuer, RFC 4514 style.
+    pub issuer: String,
+    /// Serial, lowercase hex.
+    pub serial: String,
+    /// Validity start, RFC 3339 UTC.
+    pub not_before: String,
+    /// Validity end, RFC 3339 UTC.
+    pub not_after: String,
+    /// SHA-256 of the DER, lowercase hex.
+    pub sha256_fingerprint: String,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+}
+
+/// Describes a DER certificate; `None` when it cannot be parsed.
+pub fn certificate_summary(der: &[u8]) -> Option<CertSummary> {
+    let cert = Cert::parse(der)?;
+    Some(CertSummary {
+        subject: cert.subject(),
+        issuer: cert.issuer(),
+        serial: cert.serial_hex(),
+        not_before: cert.not_before_string(),
+        not_after: cert.not_after_string(),
+        sha256_fingerprint: cert.sha256_hex(),
+        is_ca: cert.is_ca(),
+    })
+}

@@ -1,0 +1,146 @@
+//! Certification paths to the configured trust anchors, and revocation by CRL.
+//!
+//! We build paths ourselves instead of using `rustls-webpki`: webpki is made for TLS (it insists
+//! on an extended key usage for the leaf, has no notion of a document-signing purpose, and
+//! needs `ring` or `aws-lc-rs` as its crypto back end next to the RustCrypto stack we already use
+//! for CMS). A signer's path here is short (leaf, one or two CAs, anchor), so a depth-first
+//! search over the certificates at hand is simple and cheap.
+//!
+//! Rules: every certificate on the path is valid at the verification time (the anchor too);
+//! each issuer has the same name as the subject's issuer field, is a CA (basicConstraints),
+//! may sign certificates (keyUsage keyCertSign when keyUsage is present), respects its
+//! pathLenConstraint, and its key verifies the subject's signature over the raw TBSCertificate.
+//! SHA-1 is accepted on certificates and CRLs: the 2011 rule is about signatures on documents.
+
+use crate::algorithm;
+use crate::ber::{self, Reader};
+use crate::certificate::Cert;
+use crate::problem::Problem;
+use der::{Decode as _, Encode as _};
+use std::time::SystemTime;
+use x509_cert::certificate::Raw;
+use x509_cert::crl::CertificateList;
+
+/// Longest path searched (intermediates between the leaf and the anchor).
+const MAX_PATH: usize = 6;
+
+/// A parsed CRL with the raw TBSCertList its signature covers.
+#[derive(Clone)]
+pub struct Crl {
+    tbs: Vec<u8>,
+    list: CertificateList<Raw>,
+}
+
+impl std::fmt::Debug for Crl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Crl")
+    }
+}
+
+impl Crl {
+    /// Parses a DER CRL.
+    pub fn parse(der: &[u8]) -> Option<Self> {
+        let list = CertificateList::<Raw>::from_der(der).ok()?;
+        let outer = Reader::new(der).expect(ber::SEQUENCE).ok()?;
+        let tbs = outer.children().expect(ber::SEQUENCE).ok()?.raw.to_vec();
+        Some(Self { tbs, list })
+    }
+
+    fn is_signed_by(&self, issuer: &Cert) -> bool {
+        let Ok(key) = issuer.public_key() else {
+            return false;
+        };
+        let alg = &self.list.signature_algorithm;
+        let params = alg.parameters.as_ref().and_then(|p| p.to_der().ok());
+        let Ok(sig_alg) = algorithm::signature_algorithm(&alg.oid.to_string(), params.as_deref(), None) else {
+            return false;
+        };
+        key.verify(&sig_alg, &self.tbs, self.list.signature.raw_bytes()).is_ok()
+    }
+}
+
+/// Finds a path from `leaf` to one of `anchors` through `pool`. Returns the certificates
+/// above the leaf, nearest first, ending with the anchor; `None` when there is no path.
+pub fn build_path<'a>(leaf: &'a Cert, pool: &'a [Cert], anchors: &'a [Cert], at: SystemTime) -> Option<Vec<&'a Cert>> {
+    if anchors.iter().any(|a| a.der == leaf.der) {
+        return Some(Vec::new());
+    }
+    let mut path = Vec::new();
+    extend(leaf, pool, anchors, at, &mut path).then_some(path)
+}
+
+fn issues(issuer: &Cert, subject: &Cert) -> bool {
+    issuer.cert.tbs_certificate().subject() == subject.cert.tbs_certificate().issuer()
+        && match (issuer.subject_key_id(), subject.authority_key_id()) {
+            (Some(ski), Some(aki)) => ski == aki,
+            _ => true,
+        }
+}
+
+/// Intermediates below `ca` on the current path (self-issued ones do not count).
+fn intermediates_below(path: &[&Cert]) -> usize {
+    path.iter().filter(|c| !c.is_self_issued()).count()
+}
+
+fn acceptable_ca(ca: &Cert, subject: &Cert, path: &[&Cert], at: SystemTime) -> bool {
+    issues(ca, subject)
+        && ca.is_ca()
+        && ca.may_sign_certificates()
+        && ca.is_valid_at(at)
+        && ca.path_len().is_none_or(|n| intermediates_below(path) <= usize::from(n))
+        && subject.is_signed_by(ca)
+}
+
+fn extend<'a>(current: &'a Cert, pool: &'a [Cert], anchors: &'a [Cert], at: SystemTime, path: &mut Vec<&'a Cert>) -> bool {
+    for anchor in anchors {
+        // An anchor is trusted as configured: it need not carry basicConstraints.
+        if issues(anchor, current)
+            && anchor.is_valid_at(at)
+            && anchor.path_len().is_none_or(|n| intermediates_below(path) <= usize::from(n))
+            && current.is_signed_by(anchor)
+        {
+            path.push(anchor);
+            return true;
+        }
+    }
+    if path.len() >= MAX_PATH {
+        return false;
+    }
+    for ca in pool {
+        if ca.der == current.der || path.iter().any(|p| p.der == ca.der) {
+            continue;
+        }
+        if acceptable_ca(ca, current, path, at) {
+            path.push(ca);
+            if extend(ca, pool, anchors, at, path) {
+                return true;
+            }
+            path.pop();
+        }
+    }
+    false
+}
+
+/// Checks `leaf` against the CRLs of `issuer`. CRLs of other issuers are ignored; a CRL that
+/// names the issuer but is not signed by it is a problem only when no good CRL is found.
+pub fn check_revocation(leaf: &Cert, issuer: &Cert, crls: &[Crl], at: SystemTime) -> Option<Problem> {
+    let issuer_name = leaf.cert.tbs_certificate().issuer();
+    let mut bad_signature = false;
+    let mut good = false;
+    for crl in crls.iter().filter(|c| &c.list.tbs_cert_list.issuer == issuer_name) {
+        if !issuer.may_sign_crls() || !crl.is_signed_by(issuer) {
+            bad_signature = true;
+            continue;
+        }
+        good = true;
+        let revoked = crl.list.tbs_cert_list.revoked_certificates.iter().flatten();
+        for entry in revoked {
+            if entry.serial_number.as_bytes() == leaf.serial_bytes() && entry.revocation_date.to_system_time() <= at {
+                return Some(Problem::Revoked {
+                    date: entry.revocation_date.to_date_time().to_string(),
+                });
+            }
+        }
+    }
+    (bad_signature && !good).then_some(Problem::CrlSignatureInvalid)
+}

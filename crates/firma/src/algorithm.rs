@@ -157,7 +157,9 @@ fn pss_parameters(params: &[u8]) -> Result<SignatureAlgorithm, SigError> {
                     if oid != "1.2.840.113549.1.1.8" {
                         return Err(SigError::Unsupported(oid));
                     }
-                    let p = Reader::new(p.unwrap_or(&[])).expect(ber::SEQUENCE).map_err(|_| bad())?;
+                    let p = Reader::new(p.unwrap_or(&[]))
+                        .expect(ber::SEQUENCE)
+                        .map_err(|_| bad())?;
                     let (hash, _) = algorithm_identifier(p.value).ok_or_else(bad)?;
                     mgf_digest = Digest::from_oid(&hash).ok_or(SigError::Unsupported(hash))?;
                 }
@@ -169,7 +171,9 @@ fn pss_parameters(params: &[u8]) -> Result<SignatureAlgorithm, SigError> {
         }
     }
     if digest != mgf_digest {
-        return Err(SigError::Unsupported("RSA-PSS with a different MGF1 digest".to_owned()));
+        return Err(SigError::Unsupported(
+            "RSA-PSS with a different MGF1 digest".to_owned(),
+        ));
     }
     Ok(SignatureAlgorithm {
         scheme: Scheme::Pss {
@@ -183,7 +187,11 @@ fn unsigned(bytes: &[u8]) -> Option<usize> {
     if bytes.is_empty() || bytes.len() > 4 {
         return None;
     }
-    Some(bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
+    Some(
+        bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+    )
 }
 
 /// A public key from a SubjectPublicKeyInfo.
@@ -211,7 +219,9 @@ impl std::fmt::Debug for PublicKey {
 impl PublicKey {
     /// Parses the DER of a SubjectPublicKeyInfo.
     pub fn from_spki(spki_der: &[u8]) -> Result<Self, SigError> {
-        let seq = Reader::new(spki_der).expect(ber::SEQUENCE).map_err(|_| SigError::BadKey)?;
+        let seq = Reader::new(spki_der)
+            .expect(ber::SEQUENCE)
+            .map_err(|_| SigError::BadKey)?;
         let mut r = seq.children();
         let alg = r.expect(ber::SEQUENCE).map_err(|_| SigError::BadKey)?;
         let bits = r.expect(0x03).map_err(|_| SigError::BadKey)?;
@@ -247,13 +257,23 @@ impl PublicKey {
     }
 
     /// Checks `signature` over `message` with algorithm `alg`.
-    pub fn verify(&self, alg: &SignatureAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), SigError> {
+    pub fn verify(
+        &self,
+        alg: &SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SigError> {
         let hashed = alg.digest.hash(message);
         self.verify_prehashed(alg, &hashed, signature)
     }
 
     /// Checks `signature` over an already computed digest.
-    pub fn verify_prehashed(&self, alg: &SignatureAlgorithm, hashed: &[u8], signature: &[u8]) -> Result<(), SigError> {
+    pub fn verify_prehashed(
+        &self,
+        alg: &SignatureAlgorithm,
+        hashed: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SigError> {
         use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
         match (self, alg.scheme) {
             (Self::Rsa(key, _), Scheme::Pkcs1v15) => {
@@ -263,7 +283,8 @@ impl PublicKey {
                     Digest::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
                     Digest::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
                 };
-                key.verify(scheme, hashed, signature).map_err(|_| SigError::Invalid)
+                key.verify(scheme, hashed, signature)
+                    .map_err(|_| SigError::Invalid)
             }
             (Self::Rsa(key, _), Scheme::Pss { salt_len }) => {
                 let result = match alg.digest {
@@ -276,19 +297,27 @@ impl PublicKey {
             }
             (Self::ShortRsa(bits), _) => Err(SigError::TooShort(*bits)),
             (Self::P256(key), Scheme::Ecdsa) => {
-                let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| SigError::Invalid)?;
-                key.verify_prehash(hashed, &sig).map_err(|_| SigError::Invalid)
+                let sig =
+                    p256::ecdsa::Signature::from_der(signature).map_err(|_| SigError::Invalid)?;
+                key.verify_prehash(hashed, &sig)
+                    .map_err(|_| SigError::Invalid)
             }
             (Self::P384(key), Scheme::Ecdsa) => {
-                let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| SigError::Invalid)?;
-                key.verify_prehash(hashed, &sig).map_err(|_| SigError::Invalid)
+                let sig =
+                    p384::ecdsa::Signature::from_der(signature).map_err(|_| SigError::Invalid)?;
+                key.verify_prehash(hashed, &sig)
+                    .map_err(|_| SigError::Invalid)
             }
-            _ => Err(SigError::Unsupported("key type and signature algorithm do not match".to_owned())),
+            _ => Err(SigError::Unsupported(
+                "key type and signature algorithm do not match".to_owned(),
+            )),
         }
     }
 }
 
-fn pss<D: sha2::Digest + sha2::digest::FixedOutputReset>(salt_len: Option<usize>) -> rsa::pss::Pss<D> {
+fn pss<D: sha2::Digest + sha2::digest::FixedOutputReset>(
+    salt_len: Option<usize>,
+) -> rsa::pss::Pss<D> {
     rsa::pss::Pss {
         blinded: false,
         digest: D::new(),
@@ -298,8 +327,13 @@ fn pss<D: sha2::Digest + sha2::digest::FixedOutputReset>(salt_len: Option<usize>
 
 fn rsa_key(pkcs1: &[u8]) -> Result<PublicKey, SigError> {
     use rsa::pkcs1::DecodeRsaPublicKey as _;
-    let seq = Reader::new(pkcs1).expect(ber::SEQUENCE).map_err(|_| SigError::BadKey)?;
-    let modulus = seq.children().expect(ber::INTEGER).map_err(|_| SigError::BadKey)?;
+    let seq = Reader::new(pkcs1)
+        .expect(ber::SEQUENCE)
+        .map_err(|_| SigError::BadKey)?;
+    let modulus = seq
+        .children()
+        .expect(ber::INTEGER)
+        .map_err(|_| SigError::BadKey)?;
     let significant: &[u8] = {
         let skip = modulus.value.iter().take_while(|b| **b == 0).count();
         &modulus.value[skip..]
@@ -324,7 +358,8 @@ mod tests {
     fn algorithm_oids_resolve() {
         let a = signature_algorithm("1.2.840.113549.1.1.11", None, None).expect("known");
         assert_eq!(a.name(), "RSA PKCS#1 v1.5 with SHA-256");
-        let b = signature_algorithm("1.2.840.10045.2.1", None, Some(Digest::Sha384)).expect("known");
+        let b =
+            signature_algorithm("1.2.840.10045.2.1", None, Some(Digest::Sha384)).expect("known");
         assert_eq!(b.name(), "ECDSA with SHA-384");
         assert!(signature_algorithm("1.2.840.113549.1.1.1", None, None).is_err());
         assert!(signature_algorithm("1.2.3.4", None, Some(Digest::Sha256)).is_err());

@@ -103,7 +103,11 @@ impl<'a> Reader<'a> {
     /// Reads the next element and requires its tag to be `tag`.
     pub fn expect(&mut self, tag: u8) -> Result<Tlv<'a>, BerError> {
         let tlv = self.read()?;
-        if tlv.tag == tag { Ok(tlv) } else { Err(BerError::BadTag) }
+        if tlv.tag == tag {
+            Ok(tlv)
+        } else {
+            Err(BerError::BadTag)
+        }
     }
 }
 
@@ -164,7 +168,9 @@ fn parse(input: &[u8], depth: usize) -> Result<(Tlv<'_>, usize), BerError> {
         }
         let bytes = input.get(pos..pos + n).ok_or(BerError::Truncated)?;
         pos += n;
-        bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+        bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
     };
     let end = pos.checked_add(len).ok_or(BerError::BadLength)?;
     let value = input.get(pos..end).ok_or(BerError::Truncated)?;
@@ -304,7 +310,12 @@ pub fn oid_to_string(value: &[u8]) -> Option<String> {
     if arcs.is_empty() {
         return None;
     }
-    Some(arcs.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
+    Some(
+        arcs.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
 }
 
 #[cfg(test)]
@@ -320,7 +331,10 @@ mod tests {
     #[test]
     fn indefinite_lengths_become_definite() {
         let ber = [0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00];
-        assert_eq!(normalise(&ber).expect("valid"), [0x30, 0x03, 0x02, 0x01, 0x05]);
+        assert_eq!(
+            normalise(&ber).expect("valid"),
+            [0x30, 0x03, 0x02, 0x01, 0x05]
+        );
     }
 
     #[test]
@@ -356,9 +370,18 @@ mod tests {
     #[test]
     fn truncated_and_hostile_inputs_are_errors() {
         assert_eq!(normalise(&[0x30]).err(), Some(BerError::Truncated));
-        assert_eq!(normalise(&[0x30, 0x05, 0x01]).err(), Some(BerError::Truncated));
-        assert_eq!(normalise(&[0x04, 0x80, 0x00, 0x00]).err(), Some(BerError::IndefinitePrimitive));
-        assert_eq!(normalise(&[0x30, 0x85, 1, 1, 1, 1, 1]).err(), Some(BerError::BadLength));
+        assert_eq!(
+            normalise(&[0x30, 0x05, 0x01]).err(),
+            Some(BerError::Truncated)
+        );
+        assert_eq!(
+            normalise(&[0x04, 0x80, 0x00, 0x00]).err(),
+            Some(BerError::IndefinitePrimitive)
+        );
+        assert_eq!(
+            normalise(&[0x30, 0x85, 1, 1, 1, 1, 1]).err(),
+            Some(BerError::BadLength)
+        );
         let deep: Vec<u8> = std::iter::repeat_n([0x30u8, 0x80], 200).flatten().collect();
         assert!(normalise(&deep).is_err());
     }
@@ -366,7 +389,10 @@ mod tests {
     #[test]
     fn oids_decode_to_dotted_text() {
         let sha256 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
-        assert_eq!(oid_to_string(&sha256).as_deref(), Some("2.16.840.1.101.3.4.2.1"));
+        assert_eq!(
+            oid_to_string(&sha256).as_deref(),
+            Some("2.16.840.1.101.3.4.2.1")
+        );
         assert_eq!(oid_to_string(&[0x86]), None);
     }
 }

@@ -6,7 +6,9 @@ use crate::ber::{self, Reader};
 use der::{Decode as _, Encode as _, Tagged as _};
 use std::time::SystemTime;
 use x509_cert::certificate::{CertificateInner, Raw};
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier,
+};
 use x509_cert::name::Name;
 
 /// A certificate: the typed view (x509-cert, lenient `Raw` profile) plus raw TLVs.
@@ -66,22 +68,40 @@ impl Cert {
 
     /// Start of validity.
     pub fn not_before(&self) -> SystemTime {
-        self.cert.tbs_certificate().validity().not_before.to_system_time()
+        self.cert
+            .tbs_certificate()
+            .validity()
+            .not_before
+            .to_system_time()
     }
 
     /// End of validity.
     pub fn not_after(&self) -> SystemTime {
-        self.cert.tbs_certificate().validity().not_after.to_system_time()
+        self.cert
+            .tbs_certificate()
+            .validity()
+            .not_after
+            .to_system_time()
     }
 
     /// Start of validity, RFC 3339 UTC.
     pub fn not_before_string(&self) -> String {
-        self.cert.tbs_certificate().validity().not_before.to_date_time().to_string()
+        self.cert
+            .tbs_certificate()
+            .validity()
+            .not_before
+            .to_date_time()
+            .to_string()
     }
 
     /// End of validity, RFC 3339 UTC.
     pub fn not_after_string(&self) -> String {
-        self.cert.tbs_certificate().validity().not_after.to_date_time().to_string()
+        self.cert
+            .tbs_certificate()
+            .validity()
+            .not_after
+            .to_date_time()
+            .to_string()
     }
 
     /// Valid at `at` (bounds included, as RFC 5280 says).
@@ -173,10 +193,13 @@ impl Cert {
         };
         let alg = self.cert.signature_algorithm();
         let params = alg.parameters.as_ref().and_then(|p| p.to_der().ok());
-        let Ok(sig_alg) = algorithm::signature_algorithm(&alg.oid.to_string(), params.as_deref(), None) else {
+        let Ok(sig_alg) =
+            algorithm::signature_algorithm(&alg.oid.to_string(), params.as_deref(), None)
+        else {
             return false;
         };
-        key.verify(&sig_alg, &self.tbs, self.cert.signature().raw_bytes()).is_ok()
+        key.verify(&sig_alg, &self.tbs, self.cert.signature().raw_bytes())
+            .is_ok()
     }
 
     /// SHA-256 of the DER, lowercase hex.
@@ -188,15 +211,21 @@ impl Cert {
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Serial octets as lowercase hex, leading zero octets dropped (at least one octet kept).
 pub fn serial_hex(bytes: &[u8]) -> String {
-    let skip = bytes.iter().take_while(|b| **b == 0).count().min(bytes.len().saturating_sub(1));
+    let skip = bytes
+        .iter()
+        .take_while(|b| **b == 0)
+        .count()
+        .min(bytes.len().saturating_sub(1));
     hex(&bytes[skip..])
 }
 
@@ -228,9 +257,11 @@ fn label(oid: &str) -> Option<&'static str> {
 fn value_text(tag: der::Tag, bytes: &[u8]) -> Option<String> {
     use der::Tag;
     match tag {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::NumericString | Tag::VisibleString => {
-            Some(String::from_utf8_lossy(bytes).into_owned())
-        }
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::NumericString
+        | Tag::VisibleString => Some(String::from_utf8_lossy(bytes).into_owned()),
         Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
         Tag::BmpString => {
             let units: Vec<u16> = bytes
@@ -249,9 +280,8 @@ pub fn name_attributes(name: &Name) -> Vec<(String, String)> {
     for rdn in name.iter_rdn() {
         for atv in rdn.iter() {
             let tag = atv.value.tag();
-            let text = value_text(tag, atv.value.value()).unwrap_or_else(|| {
-                format!("#{}", hex(&atv.value.to_der().unwrap_or_default()))
-            });
+            let text = value_text(tag, atv.value.value())
+                .unwrap_or_else(|| format!("#{}", hex(&atv.value.to_der().unwrap_or_default())));
             out.push((atv.oid.to_string(), text));
         }
     }
@@ -261,7 +291,8 @@ pub fn name_attributes(name: &Name) -> Vec<(String, String)> {
 fn escape(value: &str) -> String {
     let mut s = String::with_capacity(value.len());
     for (i, c) in value.chars().enumerate() {
-        let edge = (i == 0 && (c == ' ' || c == '#')) || (i + 1 == value.chars().count() && c == ' ');
+        let edge =
+            (i == 0 && (c == ' ' || c == '#')) || (i + 1 == value.chars().count() && c == ' ');
         if edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') {
             s.push('\\');
         }

@@ -52,16 +52,24 @@ impl Crl {
         };
         let alg = &self.list.signature_algorithm;
         let params = alg.parameters.as_ref().and_then(|p| p.to_der().ok());
-        let Ok(sig_alg) = algorithm::signature_algorithm(&alg.oid.to_string(), params.as_deref(), None) else {
+        let Ok(sig_alg) =
+            algorithm::signature_algorithm(&alg.oid.to_string(), params.as_deref(), None)
+        else {
             return false;
         };
-        key.verify(&sig_alg, &self.tbs, self.list.signature.raw_bytes()).is_ok()
+        key.verify(&sig_alg, &self.tbs, self.list.signature.raw_bytes())
+            .is_ok()
     }
 }
 
 /// Finds a path from `leaf` to one of `anchors` through `pool`. Returns the certificates
 /// above the leaf, nearest first, ending with the anchor; `None` when there is no path.
-pub fn build_path<'a>(leaf: &'a Cert, pool: &'a [Cert], anchors: &'a [Cert], at: SystemTime) -> Option<Vec<&'a Cert>> {
+pub fn build_path<'a>(
+    leaf: &'a Cert,
+    pool: &'a [Cert],
+    anchors: &'a [Cert],
+    at: SystemTime,
+) -> Option<Vec<&'a Cert>> {
     if anchors.iter().any(|a| a.der == leaf.der) {
         return Some(Vec::new());
     }
@@ -87,16 +95,26 @@ fn acceptable_ca(ca: &Cert, subject: &Cert, path: &[&Cert], at: SystemTime) -> b
         && ca.is_ca()
         && ca.may_sign_certificates()
         && ca.is_valid_at(at)
-        && ca.path_len().is_none_or(|n| intermediates_below(path) <= usize::from(n))
+        && ca
+            .path_len()
+            .is_none_or(|n| intermediates_below(path) <= usize::from(n))
         && subject.is_signed_by(ca)
 }
 
-fn extend<'a>(current: &'a Cert, pool: &'a [Cert], anchors: &'a [Cert], at: SystemTime, path: &mut Vec<&'a Cert>) -> bool {
+fn extend<'a>(
+    current: &'a Cert,
+    pool: &'a [Cert],
+    anchors: &'a [Cert],
+    at: SystemTime,
+    path: &mut Vec<&'a Cert>,
+) -> bool {
     for anchor in anchors {
         // An anchor is trusted as configured: it need not carry basicConstraints.
         if issues(anchor, current)
             && anchor.is_valid_at(at)
-            && anchor.path_len().is_none_or(|n| intermediates_below(path) <= usize::from(n))
+            && anchor
+                .path_len()
+                .is_none_or(|n| intermediates_below(path) <= usize::from(n))
             && current.is_signed_by(anchor)
         {
             path.push(anchor);
@@ -123,11 +141,19 @@ fn extend<'a>(current: &'a Cert, pool: &'a [Cert], anchors: &'a [Cert], at: Syst
 
 /// Checks `leaf` against the CRLs of `issuer`. CRLs of other issuers are ignored; a CRL that
 /// names the issuer but is not signed by it is a problem only when no good CRL is found.
-pub fn check_revocation(leaf: &Cert, issuer: &Cert, crls: &[Crl], at: SystemTime) -> Option<Problem> {
+pub fn check_revocation(
+    leaf: &Cert,
+    issuer: &Cert,
+    crls: &[Crl],
+    at: SystemTime,
+) -> Option<Problem> {
     let issuer_name = leaf.cert.tbs_certificate().issuer();
     let mut bad_signature = false;
     let mut good = false;
-    for crl in crls.iter().filter(|c| &c.list.tbs_cert_list.issuer == issuer_name) {
+    for crl in crls
+        .iter()
+        .filter(|c| &c.list.tbs_cert_list.issuer == issuer_name)
+    {
         if !issuer.may_sign_crls() || !crl.is_signed_by(issuer) {
             bad_signature = true;
             continue;
@@ -135,7 +161,9 @@ pub fn check_revocation(leaf: &Cert, issuer: &Cert, crls: &[Crl], at: SystemTime
         good = true;
         let revoked = crl.list.tbs_cert_list.revoked_certificates.iter().flatten();
         for entry in revoked {
-            if entry.serial_number.as_bytes() == leaf.serial_bytes() && entry.revocation_date.to_system_time() <= at {
+            if entry.serial_number.as_bytes() == leaf.serial_bytes()
+                && entry.revocation_date.to_system_time() <= at
+            {
                 return Some(Problem::Revoked {
                     date: entry.revocation_date.to_date_time().to_string(),
                 });

@@ -17,7 +17,9 @@ use crate::{NotASignature, VerifyOptions, wrapping};
 pub const MAX_LAYERS: usize = 8;
 
 /// DER of the OID 1.2.840.113549.1.7.2 (signedData), with its tag and length.
-const SIGNED_DATA_OID: [u8; 11] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+const SIGNED_DATA_OID: [u8; 11] = [
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+];
 
 /// The parts of a SignedData the verifier needs, as raw TLVs of the normalised envelope.
 #[derive(Debug)]
@@ -41,7 +43,7 @@ pub fn looks_like_signed_data(bytes: &[u8]) -> bool {
         return false;
     }
     let skip = match bytes.get(1) {
-        Some(&l) if l < 0x80 || l == 0x80 => 2,
+        Some(&l) if l <= 0x80 => 2,
         Some(&l) if l <= 0x84 => 2 + usize::from(l & 0x7f),
         _ => return false,
     };
@@ -70,15 +72,27 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedData<'_>, ber::BerError> {
         Some(wrapper) => {
             let inner = wrapper.children().read()?;
             // id-data is an OCTET STRING; old PKCS#7 files may put the content directly.
-            Some(if inner.tag == ber::OCTET_STRING { inner.value } else { inner.raw })
+            Some(if inner.tag == ber::OCTET_STRING {
+                inner.value
+            } else {
+                inner.raw
+            })
         }
     };
     let certificates = match sd.read_optional(0xa0)? {
-        Some(set) => children(&set)?.into_iter().filter(|t| t.tag == ber::SEQUENCE).map(|t| t.raw).collect(),
+        Some(set) => children(&set)?
+            .into_iter()
+            .filter(|t| t.tag == ber::SEQUENCE)
+            .map(|t| t.raw)
+            .collect(),
         None => Vec::new(),
     };
     let crls = match sd.read_optional(0xa1)? {
-        Some(set) => children(&set)?.into_iter().filter(|t| t.tag == ber::SEQUENCE).map(|t| t.raw).collect(),
+        Some(set) => children(&set)?
+            .into_iter()
+            .filter(|t| t.tag == ber::SEQUENCE)
+            .map(|t| t.raw)
+            .collect(),
         None => Vec::new(),
     };
     let signer_set = sd.expect(ber::SET)?;
@@ -128,8 +142,16 @@ impl Trust {
     /// Parses the options; unreadable entries are skipped.
     pub fn from_options(opts: &VerifyOptions) -> Self {
         Self {
-            anchors: opts.trust_anchors.iter().filter_map(|d| Cert::parse(d)).collect(),
-            intermediates: opts.intermediates.iter().filter_map(|d| Cert::parse(d)).collect(),
+            anchors: opts
+                .trust_anchors
+                .iter()
+                .filter_map(|d| Cert::parse(d))
+                .collect(),
+            intermediates: opts
+                .intermediates
+                .iter()
+                .filter_map(|d| Cert::parse(d))
+                .collect(),
             crls: opts.crls.iter().filter_map(|d| Crl::parse(d)).collect(),
         }
     }
@@ -137,8 +159,17 @@ impl Trust {
 
 /// Verifies every signer of a SignedData over `content` (given when the envelope is detached,
 /// as in PAdES) and returns their reports in file order.
-pub fn verify_signers(sd: &SignedData<'_>, content: Option<&[u8]>, trust: &Trust, opts: &VerifyOptions) -> Vec<SignerReport> {
-    let mut pool: Vec<Cert> = sd.certificates.iter().filter_map(|d| Cert::parse(d)).collect();
+pub fn verify_signers(
+    sd: &SignedData<'_>,
+    content: Option<&[u8]>,
+    trust: &Trust,
+    opts: &VerifyOptions,
+) -> Vec<SignerReport> {
+    let mut pool: Vec<Cert> = sd
+        .certificates
+        .iter()
+        .filter_map(|d| Cert::parse(d))
+        .collect();
     pool.extend(trust.intermediates.iter().cloned());
     let mut crls = trust.crls.clone();
     crls.extend(sd.crls.iter().filter_map(|d| Crl::parse(d)));
@@ -195,7 +226,13 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
             },
         }
     };
-    Ok(crate::finish_report(Format::Cades, layers, content, signers, problems))
+    Ok(crate::finish_report(
+        Format::Cades,
+        layers,
+        content,
+        signers,
+        problems,
+    ))
 }
 
 #[cfg(test)]

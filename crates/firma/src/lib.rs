@@ -88,7 +88,11 @@ impl std::error::Error for NotASignature {}
 pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature> {
     if input.len() > MAX_INPUT {
         let problems = vec![Problem::MalformedEnvelope];
-        let format = if pades::is_pdf(input) { Format::Pades } else { Format::Cades };
+        let format = if pades::is_pdf(input) {
+            Format::Pades
+        } else {
+            Format::Cades
+        };
         return Ok(finish_report(format, 0, Vec::new(), Vec::new(), problems));
     }
     if pades::is_pdf(input) {

@@ -36,7 +36,11 @@ enum Value {
 }
 
 fn is_delimiter(b: u8) -> bool {
-    b.is_ascii_whitespace() || matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%' | 0)
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%' | 0
+        )
 }
 
 struct Lexer<'a> {
@@ -48,7 +52,11 @@ impl Lexer<'_> {
     fn skip_space(&mut self) {
         while let Some(&b) = self.pdf.get(self.pos) {
             if b == b'%' {
-                while self.pdf.get(self.pos).is_some_and(|c| *c != b'\n' && *c != b'\r') {
+                while self
+                    .pdf
+                    .get(self.pos)
+                    .is_some_and(|c| *c != b'\n' && *c != b'\r')
+                {
                     self.pos += 1;
                 }
             } else if b.is_ascii_whitespace() || b == 0 {
@@ -121,7 +129,10 @@ impl Lexer<'_> {
                 let start = self.pos;
                 let len = self.pdf.get(start..)?.iter().position(|c| *c == b'>')?;
                 self.pos = start + len + 1;
-                Some(Value::Hex { start, end: self.pos })
+                Some(Value::Hex {
+                    start,
+                    end: self.pos,
+                })
             }
             b'[' => {
                 self.pos += 1;
@@ -168,12 +179,10 @@ impl Lexer<'_> {
                 self.pos += 2;
                 return Some(entries);
             }
-            match self.value(depth)? {
-                Value::Name(key) => {
-                    let v = self.value(depth)?;
-                    entries.push((key, v));
-                }
-                _ => {} // references ("5 0 R") and stray tokens between entries
+            // Anything but a name here is a reference ("5 0 R") or a stray token: skipped.
+            if let Value::Name(key) = self.value(depth)? {
+                let v = self.value(depth)?;
+                entries.push((key, v));
             }
         }
     }
@@ -218,18 +227,33 @@ fn find_signatures(pdf: &[u8]) -> Vec<SignatureDict> {
     while let Some(off) = find(&pdf[from..], b"/ByteRange") {
         let at = from + off;
         from = at + 1;
-        let Some(start) = enclosing_dictionary(pdf, at) else { continue };
+        let Some(start) = enclosing_dictionary(pdf, at) else {
+            continue;
+        };
         if starts.contains(&start) {
             continue;
         }
         starts.push(start);
         let mut lexer = Lexer { pdf, pos: start };
-        let Some(entries) = lexer.dictionary(0) else { continue };
-        let get = |k: &[u8]| entries.iter().find(|(key, _)| key == k).map(|(_, v)| v);
-        let (Some(Value::Array(range)), Some(Value::Hex { start, end })) = (get(b"ByteRange"), get(b"Contents")) else {
+        let Some(entries) = lexer.dictionary(0) else {
             continue;
         };
-        let byte_range = range.iter().filter_map(|v| if let Value::Number(n) = v { Some(*n) } else { None }).collect();
+        let get = |k: &[u8]| entries.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+        let (Some(Value::Array(range)), Some(Value::Hex { start, end })) =
+            (get(b"ByteRange"), get(b"Contents"))
+        else {
+            continue;
+        };
+        let byte_range = range
+            .iter()
+            .filter_map(|v| {
+                if let Value::Number(n) = v {
+                    Some(*n)
+                } else {
+                    None
+                }
+            })
+            .collect();
         let name = |k: &[u8]| match get(k) {
             Some(Value::Name(n)) => Some(n.clone()),
             _ => None,
@@ -271,7 +295,15 @@ pub fn pdf_date(text: &[u8]) -> Option<String> {
     };
     let (year, month, day) = (part(0, 4, 1)?, part(4, 2, 1)?, part(6, 2, 1)?);
     let (hour, minute, second) = (part(8, 2, 0)?, part(10, 2, 0)?, part(12, 2, 0)?);
-    let local = der::DateTime::new(year, month as u8, day as u8, hour as u8, minute as u8, second as u8).ok()?;
+    let local = der::DateTime::new(
+        year,
+        month as u8,
+        day as u8,
+        hour as u8,
+        minute as u8,
+        second as u8,
+    )
+    .ok()?;
     let rest = &s[digits.len()..];
     let offset_secs: i64 = match rest.chars().next() {
         Some(sign @ ('+' | '-')) => {
@@ -280,23 +312,33 @@ pub fn pdf_date(text: &[u8]) -> Option<String> {
                 .filter(|p| !p.is_empty())
                 .filter_map(|p| p.parse().ok())
                 .collect();
-            let secs = nums.first().copied().unwrap_or(0) * 3600 + nums.get(1).copied().unwrap_or(0) * 60;
+            let secs =
+                nums.first().copied().unwrap_or(0) * 3600 + nums.get(1).copied().unwrap_or(0) * 60;
             if sign == '+' { secs } else { -secs }
         }
         _ => 0,
     };
     let unix = i64::try_from(local.unix_duration().as_secs()).ok()? - offset_secs;
-    let utc = der::DateTime::from_unix_duration(std::time::Duration::from_secs(u64::try_from(unix).ok()?)).ok()?;
+    let utc = der::DateTime::from_unix_duration(std::time::Duration::from_secs(
+        u64::try_from(unix).ok()?,
+    ))
+    .ok()?;
     Some(utc.to_string())
 }
 
 fn hex_decode(text: &[u8]) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    let digits: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     digits
         .chunks(2)
         .map(|pair| {
             let hi = char::from(pair[0]).to_digit(16)?;
-            let lo = pair.get(1).map_or(Some(0), |c| char::from(*c).to_digit(16))?;
+            let lo = pair
+                .get(1)
+                .map_or(Some(0), |c| char::from(*c).to_digit(16))?;
             Some((hi * 16 + lo) as u8)
         })
         .collect()
@@ -315,7 +357,10 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
     let mut signers = Vec::new();
     let mut problems = Vec::new();
     // The end of each signature's revision, to find the one that must cover the whole file.
-    let ends: Vec<usize> = signatures.iter().map(|s| revision_end(s, pdf.len())).collect();
+    let ends: Vec<usize> = signatures
+        .iter()
+        .map(|s| revision_end(s, pdf.len()))
+        .collect();
     let last_end = ends.iter().copied().max().unwrap_or(0);
     for (sig, &end) in signatures.iter().zip(&ends) {
         let mut sig_problems = Vec::new();
@@ -336,17 +381,23 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
         }
         match sig.sub_filter.as_deref() {
             Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached") => {}
-            other => sig_problems.push(Problem::PdfUnsupportedSubFilter(other.unwrap_or("-").to_owned())),
+            other => sig_problems.push(Problem::PdfUnsupportedSubFilter(
+                other.unwrap_or("-").to_owned(),
+            )),
         }
         // Covered bytes (only when the range lies inside the file).
         let covered = covered_bytes(pdf, a0, l0, a1, l1);
-        let cms = hex_decode(&pdf[sig.contents.0 + 1..sig.contents.1 - 1]).and_then(|b| ber::normalise(&b).ok());
-        let parsed = cms.as_deref().and_then(|der| envelope::parse_signed_data(der).ok());
+        let cms = hex_decode(&pdf[sig.contents.0 + 1..sig.contents.1 - 1])
+            .and_then(|b| ber::normalise(&b).ok());
+        let parsed = cms
+            .as_deref()
+            .and_then(|der| envelope::parse_signed_data(der).ok());
         let Some(sd) = parsed.filter(|sd| !sd.signer_infos.is_empty()) else {
             problems.push(Problem::PdfSignatureMalformed);
             continue;
         };
-        let mut reports = envelope::verify_signers(&sd, Some(covered.as_deref().unwrap_or(&[])), &trust, opts);
+        let mut reports =
+            envelope::verify_signers(&sd, Some(covered.as_deref().unwrap_or(&[])), &trust, opts);
         for r in &mut reports {
             if r.signing_time.is_none() {
                 r.signing_time.clone_from(&sig.signing_time);
@@ -357,12 +408,20 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
         signers.extend(reports);
     }
     let content = pdf[..last_end.min(pdf.len())].to_vec();
-    Ok(crate::finish_report(Format::Pades, 1, content, signers, problems))
+    Ok(crate::finish_report(
+        Format::Pades,
+        1,
+        content,
+        signers,
+        problems,
+    ))
 }
 
 fn revision_end(sig: &SignatureDict, len: usize) -> usize {
     match sig.byte_range[..] {
-        [_, _, a1, l1] => usize::try_from(a1.saturating_add(l1)).unwrap_or(usize::MAX).min(len.saturating_add(1)),
+        [_, _, a1, l1] => usize::try_from(a1.saturating_add(l1))
+            .unwrap_or(usize::MAX)
+            .min(len.saturating_add(1)),
         _ => 0,
     }
 }
@@ -384,8 +443,14 @@ mod tests {
 
     #[test]
     fn pdf_dates_become_utc() {
-        assert_eq!(pdf_date(b"D:20250301120000+01'00'").as_deref(), Some("2025-03-01T11:00:00Z"));
-        assert_eq!(pdf_date(b"D:20250301120000Z").as_deref(), Some("2025-03-01T12:00:00Z"));
+        assert_eq!(
+            pdf_date(b"D:20250301120000+01'00'").as_deref(),
+            Some("2025-03-01T11:00:00Z")
+        );
+        assert_eq!(
+            pdf_date(b"D:20250301120000Z").as_deref(),
+            Some("2025-03-01T12:00:00Z")
+        );
         assert_eq!(pdf_date(b"D:2025").as_deref(), Some("2025-01-01T00:00:00Z"));
         assert_eq!(pdf_date(b"garbage"), None);
     }

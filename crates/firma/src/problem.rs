@@ -215,11 +215,17 @@ mod tests {
             Problem::MalformedEnvelope,
             Problem::UnsupportedAlgorithm("1.2.3".into()),
             Problem::WeakRsaKey { bits: 1024 },
-            Problem::Revoked { date: "2024-06-01T00:00:00Z".into() },
+            Problem::Revoked {
+                date: "2024-06-01T00:00:00Z".into(),
+            },
             Problem::PdfModifiedAfterSigning,
         ];
         for p in all {
-            assert!(p.code().chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()));
+            assert!(
+                p.code()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+            );
             assert_ne!(p.message_it(), p.message_en());
         }
     }

@@ -50,7 +50,13 @@ pub struct Signed<'a> {
 }
 
 /// Verifies the SignerInfo TLV `raw` and appends its report (and its countersigners') to `out`.
-pub fn verify(raw: &[u8], signed: Signed<'_>, ctx: &Context<'_>, out: &mut Vec<SignerReport>, depth: usize) {
+pub fn verify(
+    raw: &[u8],
+    signed: Signed<'_>,
+    ctx: &Context<'_>,
+    out: &mut Vec<SignerReport>,
+    depth: usize,
+) {
     let index = out.len();
     let (mut report, countersignatures) = verify_one(raw, signed, ctx);
     report.valid = report.problems.is_empty();
@@ -73,9 +79,14 @@ pub fn verify(raw: &[u8], signed: Signed<'_>, ctx: &Context<'_>, out: &mut Vec<S
 
 type Countersignatures = Vec<(Vec<u8>, Vec<u8>)>;
 
-fn verify_one(raw: &[u8], signed: Signed<'_>, ctx: &Context<'_>) -> (SignerReport, Countersignatures) {
+fn verify_one(
+    raw: &[u8],
+    signed: Signed<'_>,
+    ctx: &Context<'_>,
+) -> (SignerReport, Countersignatures) {
     let mut report = SignerReport::default();
-    let (Ok(info), Some(raw_attrs)) = (SignerInfo::from_der(raw), raw_signed_attributes(raw)) else {
+    let (Ok(info), Some(raw_attrs)) = (SignerInfo::from_der(raw), raw_signed_attributes(raw))
+    else {
         report.problems.push(Problem::MalformedSignerInfo);
         return (report, Vec::new());
     };
@@ -85,7 +96,11 @@ fn verify_one(raw: &[u8], signed: Signed<'_>, ctx: &Context<'_>) -> (SignerRepor
     let digest_oid = info.digest_alg.oid.to_string();
     let digest = Digest::from_oid(&digest_oid);
     report.digest_algorithm = digest.map_or(digest_oid.clone(), |d| d.name().to_owned());
-    let sig_params = info.signature_algorithm.parameters.as_ref().and_then(|a| a.to_der().ok());
+    let sig_params = info
+        .signature_algorithm
+        .parameters
+        .as_ref()
+        .and_then(|a| a.to_der().ok());
     let sig_alg_oid = info.signature_algorithm.oid.to_string();
     let sig_alg = algorithm::signature_algorithm(&sig_alg_oid, sig_params.as_deref(), digest);
     report.signature_algorithm = sig_alg.as_ref().map_or(sig_alg_oid.clone(), |a| a.name());
@@ -97,7 +112,9 @@ fn verify_one(raw: &[u8], signed: Signed<'_>, ctx: &Context<'_>) -> (SignerRepor
     match &sig_alg {
         Err(SigError::Unsupported(what)) => p.push(Problem::UnsupportedAlgorithm(what.clone())),
         Err(_) => p.push(Problem::UnsupportedAlgorithm(sig_alg_oid)),
-        Ok(a) if a.digest == Digest::Sha1 && digest != Some(Digest::Sha1) => p.push(Problem::Sha1NotAllowed),
+        Ok(a) if a.digest == Digest::Sha1 && digest != Some(Digest::Sha1) => {
+            p.push(Problem::Sha1NotAllowed)
+        }
         Ok(_) => {}
     }
 
@@ -105,7 +122,10 @@ fn verify_one(raw: &[u8], signed: Signed<'_>, ctx: &Context<'_>) -> (SignerRepor
     let attrs = info.signed_attrs.as_ref();
     let attr = |oid: &str| {
         let oid = ObjectIdentifier::new(oid).ok()?;
-        attrs?.iter().find(|a| a.oid == oid).and_then(|a| a.values.iter().next())
+        attrs?
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| a.values.iter().next())
     };
     report.signing_time = attr(SIGNING_TIME).and_then(time_text);
     if attrs.is_none() {
@@ -174,7 +194,10 @@ fn verify_one(raw: &[u8], signed: Signed<'_>, ctx: &Context<'_>) -> (SignerRepor
     }
 
     // The certificate at the verification time.
-    if !cert.key_usage().is_some_and(|ku| ku.non_repudiation() || ku.digital_signature()) {
+    if !cert
+        .key_usage()
+        .is_some_and(|ku| ku.non_repudiation() || ku.digital_signature())
+    {
         p.push(Problem::KeyUsage);
     }
     if ctx.at < cert.not_before() {
@@ -231,7 +254,8 @@ fn find_certificate<'a>(sid: &SignerIdentifier, pool: &'a [Cert]) -> Option<&'a 
     match sid {
         SignerIdentifier::IssuerAndSerialNumber(isn) => pool.iter().find(|c| {
             c.cert.tbs_certificate().issuer() == &isn.issuer
-                && crate::certificate::serial_hex(c.serial_bytes()) == crate::certificate::serial_hex(isn.serial_number.as_bytes())
+                && crate::certificate::serial_hex(c.serial_bytes())
+                    == crate::certificate::serial_hex(isn.serial_number.as_bytes())
         }),
         SignerIdentifier::SubjectKeyIdentifier(ski) => pool
             .iter()
@@ -261,7 +285,9 @@ fn signing_certificate_v2_matches(value: &Any, cert_der: &[u8]) -> bool {
     };
     let mut fields = id.children();
     let digest = match fields.read_optional(ber::SEQUENCE) {
-        Ok(Some(alg)) => algorithm::algorithm_identifier(alg.value).and_then(|(oid, _)| Digest::from_oid(&oid)),
+        Ok(Some(alg)) => {
+            algorithm::algorithm_identifier(alg.value).and_then(|(oid, _)| Digest::from_oid(&oid))
+        }
         Ok(None) => Some(Digest::Sha256),
         Err(_) => None,
     };

@@ -49,7 +49,11 @@ pub fn check_character(first15: &[u8]) -> Option<u8> {
     let mut sum = 0u32;
     for (i, &c) in first15.iter().enumerate() {
         // Positions are 1-based in the rule: index 0 is position 1 (odd).
-        sum += if i % 2 == 0 { odd_value(c)? } else { even_value(c)? };
+        sum += if i % 2 == 0 {
+            odd_value(c)?
+        } else {
+            even_value(c)?
+        };
     }
     Some(b'A' + (sum % 26) as u8)
 }
@@ -77,14 +81,17 @@ fn digit_at(cf: &[u8], i: usize) -> Option<u32> {
 }
 
 fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// The birth date encoded in the CF exists (in 19yy or in 20yy).
 fn has_valid_birth_date(cf: &[u8]) -> bool {
-    let (Some(y1), Some(y2), Some(d1), Some(d2)) =
-        (digit_at(cf, 6), digit_at(cf, 7), digit_at(cf, 9), digit_at(cf, 10))
-    else {
+    let (Some(y1), Some(y2), Some(d1), Some(d2)) = (
+        digit_at(cf, 6),
+        digit_at(cf, 7),
+        digit_at(cf, 9),
+        digit_at(cf, 10),
+    ) else {
         return false;
     };
     let Some(month) = cf.get(8).and_then(|m| MONTHS.iter().position(|x| x == m)) else {
@@ -131,7 +138,7 @@ pub fn is_valid_numeric(cf: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn valid(candidate: &str) -> Option<String> {
@@ -248,7 +255,14 @@ mod tests {
 
     #[test]
     fn numeric_codes_use_luhn() {
-        for cf in ["00743110157", "12345670017", "97735020584", "80052590587", "01879020517", "03358520967"] {
+        for cf in [
+            "00743110157",
+            "12345670017",
+            "97735020584",
+            "80052590587",
+            "01879020517",
+            "03358520967",
+        ] {
             assert!(is_valid_numeric(cf), "{cf}");
         }
         assert!(!is_valid_numeric("00743110158"));
@@ -256,13 +270,22 @@ mod tests {
     }
 
     fn attrs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(o, v)| ((*o).to_owned(), (*v).to_owned())).collect()
+        list.iter()
+            .map(|(o, v)| ((*o).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn tinit_serial_number_is_the_first_source() {
-        let a = attrs(&[("2.5.4.6", "IT"), (SERIAL_NUMBER, "TINIT-RSSMRA80A01H501U"), (COMMON_NAME, "MARIO ROSSI")]);
-        assert_eq!(extract(&a), Some(("RSSMRA80A01H501U".into(), "serialNumber")));
+        let a = attrs(&[
+            ("2.5.4.6", "IT"),
+            (SERIAL_NUMBER, "TINIT-RSSMRA80A01H501U"),
+            (COMMON_NAME, "MARIO ROSSI"),
+        ]);
+        assert_eq!(
+            extract(&a),
+            Some(("RSSMRA80A01H501U".into(), "serialNumber"))
+        );
     }
 
     #[test]
@@ -273,26 +296,44 @@ mod tests {
 
     #[test]
     fn legacy_it_prefix_and_bare_codes_are_accepted() {
-        assert_eq!(extract(&attrs(&[(SERIAL_NUMBER, "IT:RSSMRA45C12F20RX")])), Some(("RSSMRA45C12F20RX".into(), "serialNumber")));
-        assert_eq!(extract(&attrs(&[(SERIAL_NUMBER, "rssmra80a41h501y")])), Some(("RSSMRA80A41H501Y".into(), "serialNumber")));
+        assert_eq!(
+            extract(&attrs(&[(SERIAL_NUMBER, "IT:RSSMRA45C12F20RX")])),
+            Some(("RSSMRA45C12F20RX".into(), "serialNumber"))
+        );
+        assert_eq!(
+            extract(&attrs(&[(SERIAL_NUMBER, "rssmra80a41h501y")])),
+            Some(("RSSMRA80A41H501Y".into(), "serialNumber"))
+        );
     }
 
     #[test]
     fn cns_common_name_is_split_at_the_first_slash() {
-        let a = attrs(&[(COMMON_NAME, "RSSMRA80A01H501U/7420000000000001.AbCdEf/GhIjKlMnOpQrStUvWxYz0=")]);
+        let a = attrs(&[(
+            COMMON_NAME,
+            "RSSMRA80A01H501U/7420000000000001.AbCdEf/GhIjKlMnOpQrStUvWxYz0=",
+        )]);
         assert_eq!(extract(&a), Some(("RSSMRA80A01H501U".into(), "commonName")));
     }
 
     #[test]
     fn a_code_with_a_wrong_check_character_is_not_extracted() {
-        let a = attrs(&[(SERIAL_NUMBER, "TINIT-RSSMRA80A01H501V"), (COMMON_NAME, "RSSMRA80A01H501V/1.x")]);
+        let a = attrs(&[
+            (SERIAL_NUMBER, "TINIT-RSSMRA80A01H501V"),
+            (COMMON_NAME, "RSSMRA80A01H501V/1.x"),
+        ]);
         assert_eq!(extract(&a), None);
     }
 
     #[test]
     fn dn_qualifier_and_other_attributes_are_scanned_last() {
-        let a = attrs(&[(SERIAL_NUMBER, "PASIT-AA1234567"), (DN_QUALIFIER, "CF:BNCLRA92E52F205Y")]);
-        assert_eq!(extract(&a), Some(("BNCLRA92E52F205Y".into(), "dnQualifier")));
+        let a = attrs(&[
+            (SERIAL_NUMBER, "PASIT-AA1234567"),
+            (DN_QUALIFIER, "CF:BNCLRA92E52F205Y"),
+        ]);
+        assert_eq!(
+            extract(&a),
+            Some(("BNCLRA92E52F205Y".into(), "dnQualifier"))
+        );
         let b = attrs(&[("2.5.4.13", "codice fiscale MRTNTN23M02D969P")]);
         assert_eq!(extract(&b), Some(("MRTNTN23M02D969P".into(), "subject")));
         assert_eq!(extract(&attrs(&[(COMMON_NAME, "MARIO ROSSI")])), None);

@@ -127,7 +127,9 @@ pub fn parse_trusted_list(xml: &[u8]) -> Result<Vec<TrustedService>, TslError> {
                     "gt" => Some('>'),
                     "quot" => Some('"'),
                     "apos" => Some('\''),
-                    _ => r.resolve_char_ref().map_err(|e| TslError::Xml(e.to_string()))?,
+                    _ => r
+                        .resolve_char_ref()
+                        .map_err(|e| TslError::Xml(e.to_string()))?,
                 };
                 match c {
                     Some(c) => text.push(c),
@@ -163,7 +165,9 @@ pub fn parse_trusted_list(xml: &[u8]) -> Result<Vec<TrustedService>, TslError> {
                                 ("ServiceTypeIdentifier", _) => s.kind = Some(value),
                                 ("ServiceStatus", _) => s.status = Some(value),
                                 ("StatusStartingTime", _) => s.starting = Some(value),
-                                ("Name", Some("ServiceName")) if s.name.is_none() => s.name = Some(value),
+                                ("Name", Some("ServiceName")) if s.name.is_none() => {
+                                    s.name = Some(value)
+                                }
                                 ("X509Certificate", _) => {
                                     if let Some(der) = wrapping::decode_base64(value.as_bytes()) {
                                         s.certificates.push(der);
@@ -193,7 +197,10 @@ mod tests {
 
     #[test]
     fn non_xml_and_other_roots_are_errors() {
-        assert_eq!(parse_trusted_list(b"<html></html>"), Err(TslError::NotATrustedList));
+        assert_eq!(
+            parse_trusted_list(b"<html></html>"),
+            Err(TslError::NotATrustedList)
+        );
         assert_eq!(parse_trusted_list(b""), Err(TslError::NotATrustedList));
         assert!(parse_trusted_list(b"<TrustServiceStatusList><a></b>").is_err());
     }

@@ -85,7 +85,10 @@ mod tests {
 
     #[test]
     fn base64_with_line_breaks_and_no_padding_decodes() {
-        assert_eq!(decode_base64(b"aGVs\r\nbG8").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(
+            decode_base64(b"aGVs\r\nbG8").as_deref(),
+            Some(&b"hello"[..])
+        );
         assert_eq!(decode_base64(b"aGVsbG8=\n").as_deref(), Some(&b"hello"[..]));
     }
 

@@ -5,12 +5,18 @@ mod support;
 use firma::{Format, Lang, VerifyOptions};
 use support::{fixture, options, signer_codes, verify, verify_with};
 
-const CONTENT: &[u8] = b"Certificato di origine n. 2025/0001\nMerce: 10 casse di olio extravergine di oliva.\n";
+const CONTENT: &[u8] =
+    b"Certificato di origine n. 2025/0001\nMerce: 10 casse di olio extravergine di oliva.\n";
 const NO_PROBLEMS: Vec<&str> = Vec::new();
 
 fn assert_valid_single(name: &str, tax_code: &str) {
     let r = verify(name);
-    assert!(r.valid, "{name}: {:?} {:?}", r.problem_codes(), signer_codes(&r));
+    assert!(
+        r.valid,
+        "{name}: {:?} {:?}",
+        r.problem_codes(),
+        signer_codes(&r)
+    );
     assert_eq!(r.format, Format::Cades);
     assert_eq!(r.layers, 1);
     assert_eq!(r.content, CONTENT);
@@ -24,8 +30,14 @@ fn rsa_2048_cades_bes_signature_is_valid() {
     assert_valid_single("valid_rsa.p7m", "RSSMRA80A01H501U");
     let r = verify("valid_rsa.p7m");
     let s = &r.signers[0];
-    assert_eq!(s.subject, "CN=MARIO ROSSI,serialNumber=TINIT-RSSMRA80A01H501U,GN=MARIO,SN=ROSSI,C=IT");
-    assert_eq!(s.issuer, "CN=Sportello Test Qualified CA,O=Sportello Test,C=IT");
+    assert_eq!(
+        s.subject,
+        "CN=MARIO ROSSI,serialNumber=TINIT-RSSMRA80A01H501U,GN=MARIO,SN=ROSSI,C=IT"
+    );
+    assert_eq!(
+        s.issuer,
+        "CN=Sportello Test Qualified CA,O=Sportello Test,C=IT"
+    );
     assert_eq!(s.serial, "1001");
     assert_eq!(s.tax_code_source, Some("serialNumber"));
     assert_eq!(s.digest_algorithm, "SHA-256");
@@ -39,19 +51,29 @@ fn rsa_2048_cades_bes_signature_is_valid() {
 #[test]
 fn ecdsa_p256_signature_is_valid() {
     assert_valid_single("valid_ec.p7m", "BNCLRA92E52F205Y");
-    assert_eq!(verify("valid_ec.p7m").signers[0].signature_algorithm, "ECDSA with SHA-256");
+    assert_eq!(
+        verify("valid_ec.p7m").signers[0].signature_algorithm,
+        "ECDSA with SHA-256"
+    );
 }
 
 #[test]
 fn ecdsa_p384_with_sha384_and_legacy_it_serial_number_is_valid() {
     assert_valid_single("valid_p384.p7m", "RSSMRA45C12F20RX");
-    assert_eq!(verify("valid_p384.p7m").signers[0].digest_algorithm, "SHA-384");
+    assert_eq!(
+        verify("valid_p384.p7m").signers[0].digest_algorithm,
+        "SHA-384"
+    );
 }
 
 #[test]
 fn rsa_pss_signature_is_valid() {
     assert_valid_single("pss.p7m", "RSSMRA80A01H501U");
-    assert!(verify("pss.p7m").signers[0].signature_algorithm.starts_with("RSA-PSS"));
+    assert!(
+        verify("pss.p7m").signers[0]
+            .signature_algorithm
+            .starts_with("RSA-PSS")
+    );
 }
 
 #[test]
@@ -59,7 +81,11 @@ fn cns_style_common_name_gives_the_tax_code() {
     assert_valid_single("valid_cns.p7m", "RSSMRA80A01H501U");
     let r = verify("valid_cns.p7m");
     assert_eq!(r.signers[0].tax_code_source, Some("commonName"));
-    assert!(r.signers[0].subject.starts_with("CN=RSSMRA80A01H501U/7420000000000001.AbCdEfGhIjKlMnOpQrStUvWxYz0=,"));
+    assert!(
+        r.signers[0]
+            .subject
+            .starts_with("CN=RSSMRA80A01H501U/7420000000000001.AbCdEfGhIjKlMnOpQrStUvWxYz0=,")
+    );
 }
 
 #[test]
@@ -100,12 +126,18 @@ fn certificate_from_another_root_is_untrusted() {
 
 #[test]
 fn expired_certificate_is_not_valid() {
-    assert_eq!(signer_codes(&verify("expired.p7m")), [["certificate_expired"]]);
+    assert_eq!(
+        signer_codes(&verify("expired.p7m")),
+        [["certificate_expired"]]
+    );
 }
 
 #[test]
 fn certificate_not_yet_valid_is_not_valid() {
-    assert_eq!(signer_codes(&verify("not_yet_valid.p7m")), [["certificate_not_yet_valid"]]);
+    assert_eq!(
+        signer_codes(&verify("not_yet_valid.p7m")),
+        [["certificate_not_yet_valid"]]
+    );
 }
 
 #[test]
@@ -127,18 +159,27 @@ fn sha1_signature_is_not_valid() {
     let r = verify("sha1.p7m");
     assert!(!r.valid);
     // OpenSSL's -cades with SHA-1 writes the v1 signing-certificate attribute.
-    assert_eq!(signer_codes(&r), [["sha1_not_allowed", "legacy_signing_certificate"]]);
+    assert_eq!(
+        signer_codes(&r),
+        [["sha1_not_allowed", "legacy_signing_certificate"]]
+    );
     assert!(r.signers[0].problems[0].message_it().contains("2011"));
 }
 
 #[test]
 fn signature_without_signing_certificate_v2_is_not_valid() {
-    assert_eq!(signer_codes(&verify("no_signing_cert.p7m")), [["missing_signing_certificate_v2"]]);
+    assert_eq!(
+        signer_codes(&verify("no_signing_cert.p7m")),
+        [["missing_signing_certificate_v2"]]
+    );
 }
 
 #[test]
 fn missing_intermediate_is_untrusted_unless_given() {
-    assert_eq!(signer_codes(&verify("missing_intermediate.p7m")), [["untrusted_chain"]]);
+    assert_eq!(
+        signer_codes(&verify("missing_intermediate.p7m")),
+        [["untrusted_chain"]]
+    );
     let opts = VerifyOptions {
         intermediates: vec![fixture("inter.der")],
         ..options()
@@ -155,7 +196,10 @@ fn rsa_1024_key_is_weak() {
 
 #[test]
 fn revoked_certificate_is_not_valid_when_the_crl_is_given() {
-    assert!(verify("revoked.p7m").valid, "without a CRL nothing says it is revoked");
+    assert!(
+        verify("revoked.p7m").valid,
+        "without a CRL nothing says it is revoked"
+    );
     let opts = VerifyOptions {
         crls: vec![fixture("inter.crl")],
         ..options()
@@ -177,7 +221,10 @@ fn crl_not_signed_by_the_issuer_is_reported() {
         crls: vec![crl],
         ..options()
     };
-    assert_eq!(signer_codes(&verify_with("revoked.p7m", &opts)), [["crl_signature_invalid"]]);
+    assert_eq!(
+        signer_codes(&verify_with("revoked.p7m", &opts)),
+        [["crl_signature_invalid"]]
+    );
 }
 
 #[test]
@@ -198,7 +245,11 @@ fn nested_envelopes_report_every_signer_outermost_first() {
         assert_eq!(r.layers, 2);
         assert_eq!(r.content, CONTENT);
         let codes: Vec<_> = r.signers.iter().map(|s| s.tax_code.as_deref()).collect();
-        assert_eq!(codes, [Some("BNCLRA92E52F205Y"), Some("RSSMRA80A01H501U")], "{name}");
+        assert_eq!(
+            codes,
+            [Some("BNCLRA92E52F205Y"), Some("RSSMRA80A01H501U")],
+            "{name}"
+        );
     }
 }
 
@@ -207,7 +258,11 @@ fn parallel_signers_are_all_checked() {
     let r = verify("parallel.p7m");
     assert!(r.valid);
     assert_eq!(r.layers, 1);
-    let mut codes: Vec<_> = r.signers.iter().filter_map(|s| s.tax_code.clone()).collect();
+    let mut codes: Vec<_> = r
+        .signers
+        .iter()
+        .filter_map(|s| s.tax_code.clone())
+        .collect();
     codes.sort();
     assert_eq!(codes, ["BNCLRA92E52F205Y", "RSSMRA80A01H501U"]);
 }
@@ -221,7 +276,11 @@ fn one_bad_parallel_signer_makes_the_file_not_valid() {
     };
     let r = verify_with("parallel.p7m", &opts);
     assert!(!r.valid);
-    assert!(r.signers.iter().all(|s| s.problem_codes() == ["untrusted_chain"]));
+    assert!(
+        r.signers
+            .iter()
+            .all(|s| s.problem_codes() == ["untrusted_chain"])
+    );
 }
 
 #[test]
@@ -252,19 +311,44 @@ fn contract_json_has_exactly_the_agreed_shape() {
     let r = verify("sha1.p7m");
     let json = r.to_contract_json(Lang::En);
     let keys = |v: &serde_json::Value| {
-        let mut k: Vec<String> = v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+        let mut k: Vec<String> = v
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
         k.sort();
         k
     };
-    assert_eq!(keys(&json), ["content_sha256", "format", "layers", "problems", "signers", "valid"]);
+    assert_eq!(
+        keys(&json),
+        [
+            "content_sha256",
+            "format",
+            "layers",
+            "problems",
+            "signers",
+            "valid"
+        ]
+    );
     assert_eq!(
         keys(&json["signers"][0]),
-        ["issuer", "problems", "serial", "signing_time", "subject", "tax_code", "valid"]
+        [
+            "issuer",
+            "problems",
+            "serial",
+            "signing_time",
+            "subject",
+            "tax_code",
+            "valid"
+        ]
     );
     assert_eq!(json["format"], "CAdES");
     assert_eq!(json["valid"], false);
     assert_eq!(json["signers"][0]["serial"], "1001");
-    assert!(json["signers"][0]["problems"][0].as_str().is_some_and(|m| m.contains("SHA-1")));
+    assert!(
+        json["signers"][0]["problems"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("SHA-1"))
+    );
     // Serialize writes the same contract, in Italian.
     let it = serde_json::to_value(&r).expect("serialisable");
     assert_eq!(it, r.to_contract_json(Lang::It));

@@ -28,7 +28,10 @@ fn temp(name: &str) -> PathBuf {
 
 /// Runs `openssl cms -verify` on one layer; returns success and the content it wrote.
 fn openssl_layer(input: &Path, inform: &str, ca_file: &Path, extra: &[&str]) -> (bool, Vec<u8>) {
-    let out = temp(&format!("{}.out", input.file_name().and_then(|n| n.to_str()).unwrap_or("x")));
+    let out = temp(&format!(
+        "{}.out",
+        input.file_name().and_then(|n| n.to_str()).unwrap_or("x")
+    ));
     let status = Command::new("openssl")
         .args(["cms", "-verify", "-binary", "-purpose", "any"])
         .args(["-inform", inform])
@@ -175,7 +178,10 @@ fn openssl_agrees_on_every_applicable_fixture() {
         let ours = firma::verify(&fixture(c.name), &opts).is_ok_and(|r| r.valid);
         let theirs = openssl_verdict(c.name, &ca_file, &extra);
         if ours != theirs {
-            disagreements.push(format!("{} (intermediates {}, crl {}): ours {ours}, openssl {theirs}", c.name, c.intermediates, c.crl));
+            disagreements.push(format!(
+                "{} (intermediates {}, crl {}): ours {ours}, openssl {theirs}",
+                c.name, c.intermediates, c.crl
+            ));
         }
     }
     let _ = std::fs::remove_file(&ca_with_crl);

@@ -19,7 +19,10 @@ fn pades_signature_over_the_whole_file_is_valid() {
 fn pades_signing_time_falls_back_to_the_m_entry() {
     // OpenSSL writes a signingTime attribute; without one, /M (2025-03-01 12:00 +01:00) is used.
     assert!(verify("pades_valid.pdf").signers[0].signing_time.is_some());
-    assert_eq!(firma::pades::pdf_date(b"D:20250301120000+01'00'").as_deref(), Some("2025-03-01T11:00:00Z"));
+    assert_eq!(
+        firma::pades::pdf_date(b"D:20250301120000+01'00'").as_deref(),
+        Some("2025-03-01T11:00:00Z")
+    );
 }
 
 #[test]
@@ -56,7 +59,13 @@ fn pades_byte_range_that_skips_more_than_contents_is_incomplete() {
 
 #[test]
 fn pdf_without_signature_is_not_a_signature_file() {
-    assert!(firma::verify(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n", &options()).is_err());
+    assert!(
+        firma::verify(
+            b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n",
+            &options()
+        )
+        .is_err()
+    );
 }
 
 #[test]

@@ -13,7 +13,10 @@ fn pem_bundle_gives_every_certificate() {
 
 #[test]
 fn single_der_certificate_is_accepted() {
-    assert_eq!(firma::parse_certificates(&fixture("root.der")).expect("one"), vec![fixture("root.der")]);
+    assert_eq!(
+        firma::parse_certificates(&fixture("root.der")).expect("one"),
+        vec![fixture("root.der")]
+    );
 }
 
 #[test]
@@ -25,8 +28,14 @@ fn non_certificates_are_refused() {
 
 #[test]
 fn crls_load_from_pem_or_der() {
-    assert_eq!(firma::parse_crl(&fixture("inter.crl")).expect("der"), vec![fixture("inter.crl")]);
-    assert_eq!(firma::parse_crl(&fixture("inter.crl.pem")).expect("pem"), vec![fixture("inter.crl")]);
+    assert_eq!(
+        firma::parse_crl(&fixture("inter.crl")).expect("der"),
+        vec![fixture("inter.crl")]
+    );
+    assert_eq!(
+        firma::parse_crl(&fixture("inter.crl.pem")).expect("pem"),
+        vec![fixture("inter.crl")]
+    );
     assert!(firma::parse_crl(&fixture("root.der")).is_err());
 }
 
@@ -40,18 +49,29 @@ fn certificate_summary_describes_a_root() {
     assert_eq!(s.not_after, "2045-01-01T00:00:00Z");
     assert_eq!(s.sha256_fingerprint.len(), 64);
     assert!(s.is_ca);
-    assert!(!firma::certificate_summary(&fixture("mario.der")).expect("parsable").is_ca);
+    assert!(
+        !firma::certificate_summary(&fixture("mario.der"))
+            .expect("parsable")
+            .is_ca
+    );
     assert!(firma::certificate_summary(b"nope").is_none());
 }
 
 #[test]
 fn trusted_list_keeps_only_granted_ca_qc_services() {
     let services = parse_trusted_list(&fixture("tsl.xml")).expect("well-formed list");
-    assert_eq!(services.len(), 1, "withdrawn CA/QC and granted TSA are left out");
+    assert_eq!(
+        services.len(),
+        1,
+        "withdrawn CA/QC and granted TSA are left out"
+    );
     let s = &services[0];
     assert_eq!(s.tsp_name, "Sportello Test S.p.A.");
     assert_eq!(s.service_name, "Sportello Test Root CA");
-    assert_eq!(s.status_starting_time.as_deref(), Some("2020-01-01T00:00:00Z"));
+    assert_eq!(
+        s.status_starting_time.as_deref(),
+        Some("2020-01-01T00:00:00Z")
+    );
     assert_eq!(s.certificates, vec![fixture("root.der")]);
 }
 

@@ -183,7 +183,8 @@ openssl cms -sign -binary -nodetach -cades -md sha256 -in content.txt -signer ma
 sed -e 's/BEGIN CMS/BEGIN PKCS7/' -e 's/END CMS/END PKCS7/' $F/pem_cms.p7m > $F/pem_pkcs7.p7m
 
 # -stream must have produced indefinite lengths (BER), or the fixture is pointless.
-openssl asn1parse -inform DER -in $F/ber.p7m -i | grep -q 'l=inf' || { echo "ber.p7m is not BER" >&2; exit 1; }
+openssl asn1parse -inform DER -in $F/ber.p7m -i > ber.txt
+grep -q 'l=inf' ber.txt || { echo "ber.p7m is not BER" >&2; exit 1; }
 
 python3 - "$F" <<'PY'
 import random, sys
@@ -197,6 +198,85 @@ open(f"{f}/truncated.p7m", "wb").write(data[:700])
 rnd = random.Random(2025)
 open(f"{f}/garbage.bin", "wb").write(b"Questo non e' un file firmato.\n" + bytes(rnd.randrange(256) for _ in range(512)))
 PY
+
+# --- countersignature (OpenSSL 3.0 has no command for it): Laura countersigns Mario's signature
+# value; her SignerInfo goes into Mario's unsigned attribute 1.2.840.113549.1.9.6 and her
+# certificate into the envelope. countersigned_bad.p7m countersigns other bytes.
+cat > der.py <<'PY'
+"""Just enough DER to take envelopes apart and put them back together (definite lengths)."""
+import sys
+
+def read(buf, pos):
+    tag, p = buf[pos], pos + 1
+    n = buf[p]
+    p += 1
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(buf[p : p + k], "big")
+        p += k
+    return tag, buf[p : p + n], p + n
+
+def children(value):
+    out, pos = [], 0
+    while pos < len(value):
+        tag, v, end = read(value, pos)
+        out.append((tag, v, value[pos:end]))
+        pos = end
+    return out
+
+def enc(tag, value):
+    n = len(value)
+    if n < 0x80:
+        head = bytes([n])
+    else:
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        head = bytes([0x80 | len(b)]) + b
+    return bytes([tag]) + head + value
+
+def signed_data(path):
+    _, ci, _ = read(open(path, "rb").read(), 0)
+    oid, explicit = children(ci)
+    _, sd, _ = read(explicit[1], 0)
+    return children(sd)
+
+def signature_value(path):
+    signer = children(signed_data(path)[-1][1])[0]
+    return [c for c in children(signer[1]) if c[0] == 0x04][0][1]
+
+def countersign(main_path, counter_path, out_path):
+    sd = signed_data(main_path)
+    counter_sd = signed_data(counter_path)
+    counter_signer = children(counter_sd[-1][1])[0][2]
+    counter_certs = [c[2] for c in children([x for x in counter_sd if x[0] == 0xA0][0][1])]
+    certs = [c[2] for c in children([x for x in sd if x[0] == 0xA0][0][1])]
+    signer = children(sd[-1][1])[0]
+    attr = enc(0x30, enc(0x06, bytes.fromhex("2a864886f70d010906")) + enc(0x31, counter_signer))
+    new_signer = enc(0x30, b"".join(c[2] for c in children(signer[1])) + enc(0xA1, attr))
+    new_sd = []
+    for tag, value, raw in sd:
+        if tag == 0xA0:
+            raw = enc(0xA0, b"".join(certs + [c for c in counter_certs if c not in certs]))
+        elif tag == 0x31 and raw is sd[-1][2]:
+            raw = enc(0x31, new_signer)
+        new_sd.append(raw)
+    body = enc(0x30, b"".join(new_sd))
+    ci = enc(0x30, enc(0x06, bytes.fromhex("2a864886f70d010702")) + enc(0xA0, body))
+    open(out_path, "wb").write(ci)
+
+if __name__ == "__main__":
+    if sys.argv[1] == "sigvalue":
+        open(sys.argv[3], "wb").write(signature_value(sys.argv[2]))
+    else:
+        countersign(*sys.argv[2:])
+PY
+python3 der.py sigvalue $F/valid_rsa.p7m sigvalue.bin
+openssl cms -sign -binary -cades -md sha256 -in sigvalue.bin -signer laura.pem -inkey laura.key \
+  -outform DER -out counter.cms
+python3 der.py countersign $F/valid_rsa.p7m counter.cms $F/countersigned.p7m
+printf 'other bytes' > other.bin
+openssl cms -sign -binary -cades -md sha256 -in other.bin -signer laura.pem -inkey laura.key \
+  -outform DER -out counter_bad.cms
+python3 der.py countersign $F/valid_rsa.p7m counter_bad.cms $F/countersigned_bad.p7m
 
 # --- PAdES: a hand-written PDF with a signature dictionary, signed over its /ByteRange ---
 cat > pdf.py <<'PY'

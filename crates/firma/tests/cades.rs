@@ -353,3 +353,21 @@ fn contract_json_has_exactly_the_agreed_shape() {
     let it = serde_json::to_value(&r).expect("serialisable");
     assert_eq!(it, r.to_contract_json(Lang::It));
 }
+
+#[test]
+fn countersignature_is_verified_and_linked_to_its_signer() {
+    let r = verify("countersigned.p7m");
+    assert!(r.valid, "{:?}", signer_codes(&r));
+    assert_eq!(r.signers.len(), 2);
+    assert_eq!(r.signers[0].tax_code.as_deref(), Some("RSSMRA80A01H501U"));
+    assert_eq!(r.signers[0].countersignature_of, None);
+    assert_eq!(r.signers[1].tax_code.as_deref(), Some("BNCLRA92E52F205Y"));
+    assert_eq!(r.signers[1].countersignature_of, Some(0));
+}
+
+#[test]
+fn countersignature_over_other_bytes_is_a_digest_mismatch() {
+    let r = verify("countersigned_bad.p7m");
+    assert!(!r.valid);
+    assert_eq!(signer_codes(&r), [NO_PROBLEMS, vec!["digest_mismatch"]]);
+}

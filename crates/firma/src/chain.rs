@@ -17,12 +17,27 @@ use crate::ber::{self, Reader};
 use crate::certificate::Cert;
 use crate::problem::Problem;
 use der::{Decode as _, Encode as _};
+use std::cell::Cell;
 use std::time::SystemTime;
 use x509_cert::certificate::Raw;
 use x509_cert::crl::CertificateList;
 
 /// Longest path searched (intermediates between the leaf and the anchor).
 const MAX_PATH: usize = 6;
+
+/// Signature checks one verification may spend on path building, shared by all its signers
+/// (hostile envelopes could otherwise make the search explode).
+pub const SIGNATURE_CHECK_BUDGET: usize = 1024;
+
+/// Checks `subject`'s signature with `issuer`'s key, if the budget allows.
+fn signed_within_budget(subject: &Cert, issuer: &Cert, budget: &Cell<usize>) -> bool {
+    let left = budget.get();
+    if left == 0 {
+        return false;
+    }
+    budget.set(left - 1);
+    subject.is_signed_by(issuer)
+}
 
 /// A parsed CRL with the raw TBSCertList its signature covers.
 #[derive(Clone)]
@@ -69,12 +84,13 @@ pub fn build_path<'a>(
     pool: &'a [Cert],
     anchors: &'a [Cert],
     at: SystemTime,
+    budget: &Cell<usize>,
 ) -> Option<Vec<&'a Cert>> {
     if anchors.iter().any(|a| a.der == leaf.der) {
         return Some(Vec::new());
     }
     let mut path = Vec::new();
-    extend(leaf, pool, anchors, at, &mut path).then_some(path)
+    extend(leaf, pool, anchors, at, &mut path, budget).then_some(path)
 }
 
 fn issues(issuer: &Cert, subject: &Cert) -> bool {
@@ -90,7 +106,13 @@ fn intermediates_below(path: &[&Cert]) -> usize {
     path.iter().filter(|c| !c.is_self_issued()).count()
 }
 
-fn acceptable_ca(ca: &Cert, subject: &Cert, path: &[&Cert], at: SystemTime) -> bool {
+fn acceptable_ca(
+    ca: &Cert,
+    subject: &Cert,
+    path: &[&Cert],
+    at: SystemTime,
+    budget: &Cell<usize>,
+) -> bool {
     issues(ca, subject)
         && ca.is_ca()
         && ca.may_sign_certificates()
@@ -98,7 +120,7 @@ fn acceptable_ca(ca: &Cert, subject: &Cert, path: &[&Cert], at: SystemTime) -> b
         && ca
             .path_len()
             .is_none_or(|n| intermediates_below(path) <= usize::from(n))
-        && subject.is_signed_by(ca)
+        && signed_within_budget(subject, ca, budget)
 }
 
 fn extend<'a>(
@@ -107,6 +129,7 @@ fn extend<'a>(
     anchors: &'a [Cert],
     at: SystemTime,
     path: &mut Vec<&'a Cert>,
+    budget: &Cell<usize>,
 ) -> bool {
     for anchor in anchors {
         // An anchor is trusted as configured: it need not carry basicConstraints.
@@ -115,7 +138,7 @@ fn extend<'a>(
             && anchor
                 .path_len()
                 .is_none_or(|n| intermediates_below(path) <= usize::from(n))
-            && current.is_signed_by(anchor)
+            && signed_within_budget(current, anchor, budget)
         {
             path.push(anchor);
             return true;
@@ -128,9 +151,9 @@ fn extend<'a>(
         if ca.der == current.der || path.iter().any(|p| p.der == ca.der) {
             continue;
         }
-        if acceptable_ca(ca, current, path, at) {
+        if acceptable_ca(ca, current, path, at, budget) {
             path.push(ca);
-            if extend(ca, pool, anchors, at, path) {
+            if extend(ca, pool, anchors, at, path, budget) {
                 return true;
             }
             path.pop();

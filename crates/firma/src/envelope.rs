@@ -7,14 +7,17 @@
 
 use crate::ber::{self, Reader};
 use crate::certificate::Cert;
-use crate::chain::Crl;
+use crate::chain::{self, Crl};
 use crate::problem::Problem;
 use crate::report::{Format, Report, SignerReport};
 use crate::signer::{self, Context, Signed};
 use crate::{NotASignature, VerifyOptions, wrapping};
+use std::cell::Cell;
 
 /// More layers than this is treated as hostile.
 pub const MAX_LAYERS: usize = 8;
+/// Certificates and CRLs read from one envelope at most.
+const MAX_ENVELOPE_ITEMS: usize = 256;
 
 /// DER of the OID 1.2.840.113549.1.7.2 (signedData), with its tag and length.
 const SIGNED_DATA_OID: [u8; 11] = [
@@ -136,6 +139,8 @@ pub struct Trust {
     pub intermediates: Vec<Cert>,
     /// Caller's CRLs.
     pub crls: Vec<Crl>,
+    /// Signature checks left for path building in this verification.
+    pub budget: Cell<usize>,
 }
 
 impl Trust {
@@ -153,41 +158,55 @@ impl Trust {
                 .filter_map(|d| Cert::parse(d))
                 .collect(),
             crls: opts.crls.iter().filter_map(|d| Crl::parse(d)).collect(),
+            budget: Cell::new(chain::SIGNATURE_CHECK_BUDGET),
         }
     }
 }
 
 /// Verifies every signer of a SignedData over `content` (given when the envelope is detached,
-/// as in PAdES) and returns their reports in file order.
+/// as in PAdES) and returns their reports in file order, plus [`Problem::TooManySigners`]
+/// when some were left unchecked.
 pub fn verify_signers(
     sd: &SignedData<'_>,
     content: Option<&[u8]>,
     trust: &Trust,
     opts: &VerifyOptions,
-) -> Vec<SignerReport> {
+) -> (Vec<SignerReport>, Option<Problem>) {
     let mut pool: Vec<Cert> = sd
         .certificates
         .iter()
+        .take(MAX_ENVELOPE_ITEMS)
         .filter_map(|d| Cert::parse(d))
         .collect();
     pool.extend(trust.intermediates.iter().cloned());
     let mut crls = trust.crls.clone();
-    crls.extend(sd.crls.iter().filter_map(|d| Crl::parse(d)));
+    crls.extend(
+        sd.crls
+            .iter()
+            .take(MAX_ENVELOPE_ITEMS)
+            .filter_map(|d| Crl::parse(d)),
+    );
     let ctx = Context {
         pool: &pool,
         anchors: &trust.anchors,
         crls: &crls,
         at: opts.at,
+        budget: &trust.budget,
     };
     let signed = Signed {
         content: content.or(sd.content),
         content_type: Some(&sd.content_type),
     };
     let mut out = Vec::new();
+    let mut truncated = false;
     for raw in &sd.signer_infos {
+        if out.len() >= signer::MAX_SIGNERS {
+            truncated = true;
+            break;
+        }
         signer::verify(raw, signed, &ctx, &mut out, 0);
     }
-    out
+    (out, truncated.then_some(Problem::TooManySigners))
 }
 
 /// Verifies a CAdES envelope (possibly wrapped in text and nested).
@@ -214,7 +233,9 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
         if sd.signer_infos.is_empty() {
             problems.push(Problem::NoSigners);
         }
-        signers.extend(verify_signers(&sd, None, &trust, opts));
+        let (layer_signers, too_many) = verify_signers(&sd, None, &trust, opts);
+        signers.extend(layer_signers);
+        problems.extend(too_many);
         match sd.content {
             None => {
                 problems.push(Problem::DetachedContent);

@@ -19,6 +19,10 @@ use crate::{NotASignature, VerifyOptions, ber};
 const MAX_SIGNATURES: usize = 64;
 /// Nesting limit of the dictionary lexer.
 const MAX_DICT_DEPTH: usize = 16;
+/// `/ByteRange` occurrences examined at most (bounds the work on hostile files).
+const MAX_CANDIDATES: usize = 128;
+/// How far a signature dictionary may extend before or after its `/ByteRange` key.
+const MAX_DICT_SPAN: usize = 2 * 1024 * 1024;
 
 /// Does the input start as a PDF?
 pub fn is_pdf(input: &[u8]) -> bool {
@@ -192,7 +196,8 @@ impl Lexer<'_> {
 fn enclosing_dictionary(pdf: &[u8], pos: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = pos;
-    while i >= 2 {
+    let floor = pos.saturating_sub(MAX_DICT_SPAN);
+    while i >= 2 && i > floor {
         let pair = &pdf[i - 2..i];
         if pair == b">>" {
             depth += 1;
@@ -224,9 +229,14 @@ fn find_signatures(pdf: &[u8]) -> Vec<SignatureDict> {
     let mut found = Vec::new();
     let mut starts = Vec::new();
     let mut from = 0;
+    let mut candidates = 0;
     while let Some(off) = find(&pdf[from..], b"/ByteRange") {
         let at = from + off;
         from = at + 1;
+        candidates += 1;
+        if candidates > MAX_CANDIDATES {
+            break;
+        }
         let Some(start) = enclosing_dictionary(pdf, at) else {
             continue;
         };
@@ -234,7 +244,11 @@ fn find_signatures(pdf: &[u8]) -> Vec<SignatureDict> {
             continue;
         }
         starts.push(start);
-        let mut lexer = Lexer { pdf, pos: start };
+        let window = &pdf[..pdf.len().min(at.saturating_add(MAX_DICT_SPAN))];
+        let mut lexer = Lexer {
+            pdf: window,
+            pos: start,
+        };
         let Some(entries) = lexer.dictionary(0) else {
             continue;
         };
@@ -396,8 +410,9 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
             problems.push(Problem::PdfSignatureMalformed);
             continue;
         };
-        let mut reports =
-            envelope::verify_signers(&sd, Some(covered.as_deref().unwrap_or(&[])), &trust, opts);
+        let covered = covered.as_deref().unwrap_or(&[]);
+        let (mut reports, too_many) = envelope::verify_signers(&sd, Some(covered), &trust, opts);
+        problems.extend(too_many);
         for r in &mut reports {
             if r.signing_time.is_none() {
                 r.signing_time.clone_from(&sig.signing_time);

@@ -29,6 +29,8 @@ pub enum Problem {
     NestingTooDeep,
     /// The envelope has no signer at all.
     NoSigners,
+    /// More signers than the verifier checks in one envelope; the rest were not checked.
+    TooManySigners,
     // --- signer ---
     /// A SignerInfo that cannot be read.
     MalformedSignerInfo,
@@ -95,6 +97,7 @@ impl Problem {
             Self::DetachedContent => "detached_content",
             Self::NestingTooDeep => "nesting_too_deep",
             Self::NoSigners => "no_signers",
+            Self::TooManySigners => "too_many_signers",
             Self::MalformedSignerInfo => "malformed_signer_info",
             Self::SignerCertificateNotFound => "signer_certificate_not_found",
             Self::MissingSignedAttributes => "missing_signed_attributes",
@@ -137,6 +140,9 @@ impl Problem {
             Self::DetachedContent => "La busta non contiene il documento firmato (firma separata): da sola non si può verificare.".into(),
             Self::NestingTooDeep => "Ci sono troppe buste firmate una dentro l'altra.".into(),
             Self::NoSigners => "La busta non contiene nessuna firma.".into(),
+            Self::TooManySigners => {
+                "La busta contiene troppe firme: non sono state verificate tutte.".into()
+            }
             Self::MalformedSignerInfo => "I dati di una firma sono danneggiati e non si possono leggere.".into(),
             Self::SignerCertificateNotFound => "Il certificato del firmatario non è presente nella busta.".into(),
             Self::MissingSignedAttributes => "La firma non ha attributi firmati: non è una firma CAdES.".into(),
@@ -171,6 +177,9 @@ impl Problem {
             Self::DetachedContent => "The envelope does not contain the signed document (detached signature): it cannot be verified alone.".into(),
             Self::NestingTooDeep => "There are too many signed envelopes inside one another.".into(),
             Self::NoSigners => "The envelope contains no signature.".into(),
+            Self::TooManySigners => {
+                "The envelope contains too many signatures: not all of them were checked.".into()
+            }
             Self::MalformedSignerInfo => "The data of a signature are damaged and cannot be read.".into(),
             Self::SignerCertificateNotFound => "The signer's certificate is not in the envelope.".into(),
             Self::MissingSignedAttributes => "The signature has no signed attributes: it is not a CAdES signature.".into(),

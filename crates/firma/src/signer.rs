@@ -15,6 +15,7 @@ use crate::tax_code;
 use cms::signed_data::{SignerIdentifier, SignerInfo};
 use der::asn1::ObjectIdentifier;
 use der::{Any, Decode as _, Encode as _};
+use std::cell::Cell;
 use std::time::SystemTime;
 
 const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
@@ -26,6 +27,9 @@ const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
 
 /// Countersignatures on countersignatures are followed this deep.
 const MAX_COUNTERSIGNATURE_DEPTH: usize = 3;
+/// Signers (countersigners included) checked per envelope layer or PDF signature; more is
+/// reported as [`Problem::TooManySigners`] by the caller.
+pub const MAX_SIGNERS: usize = 32;
 
 /// What a signer is checked against.
 #[derive(Debug)]
@@ -38,6 +42,8 @@ pub struct Context<'a> {
     pub crls: &'a [Crl],
     /// Verification time.
     pub at: SystemTime,
+    /// Signature checks left for path building (see [`chain::SIGNATURE_CHECK_BUDGET`]).
+    pub budget: &'a Cell<usize>,
 }
 
 /// What the signature is over.
@@ -58,6 +64,9 @@ pub fn verify(
     depth: usize,
 ) {
     let index = out.len();
+    if index >= MAX_SIGNERS {
+        return;
+    }
     let (mut report, countersignatures) = verify_one(raw, signed, ctx);
     report.valid = report.problems.is_empty();
     out.push(report);
@@ -205,7 +214,7 @@ fn verify_one(
     } else if ctx.at > cert.not_after() {
         p.push(Problem::CertificateExpired);
     }
-    match chain::build_path(cert, ctx.pool, ctx.anchors, ctx.at) {
+    match chain::build_path(cert, ctx.pool, ctx.anchors, ctx.at, ctx.budget) {
         None => p.push(Problem::UntrustedChain),
         Some(path) => {
             if let Some(issuer) = path.first()

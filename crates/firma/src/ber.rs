@@ -80,11 +80,6 @@ impl<'a> Reader<'a> {
         self.rest.is_empty()
     }
 
-    /// The bytes not read yet.
-    pub fn rest(&self) -> &'a [u8] {
-        self.rest
-    }
-
     /// Reads the next element.
     pub fn read(&mut self) -> Result<Tlv<'a>, BerError> {
         let (tlv, used) = parse(self.rest, 0)?;

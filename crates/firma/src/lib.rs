@@ -23,31 +23,38 @@
 //!   on the signature that no longer covers the file.
 //!
 //! # Traps handled
-//! - BER (indefinite lengths, chunked OCTET STRINGs) from Italian tools: [`ber`] normalises the
-//!   framing to DER while copying DER elements unchanged.
+//! - BER (indefinite lengths, chunked OCTET STRINGs) from Italian tools: the `ber` module
+//!   normalises the framing to DER while copying DER elements unchanged.
 //! - Signed bytes are never re-encoded: the signature over the signed attributes is checked on
 //!   their raw TLV with the `[0]` tag replaced by `SET OF` (0x31), and certificate signatures
 //!   on the raw TBSCertificate.
 //! - Signers are matched by `sid` (issuerAndSerialNumber or subjectKeyIdentifier).
 //! - keyUsage is checked here (generic path validators do not).
-//! - Path building is our own (see [`chain`] for why not `rustls-webpki`).
+//! - Path building is our own: `rustls-webpki` is made for TLS (it insists on an extended key
+//!   usage for the leaf and has no document-signing purpose) and would bring `ring` or
+//!   `aws-lc-rs` next to the RustCrypto stack used for CMS. Signer paths are short (leaf, one or
+//!   two CAs, anchor), so a bounded depth-first search over the certificates at hand is enough.
 //!
 //! # Limits
-//! Never panics on any input (fuzzed). Nesting is limited to [`envelope::MAX_LAYERS`] layers,
-//! TLV depth to [`ber::MAX_DEPTH`], inputs to [`MAX_INPUT`] bytes.
+//! Never panics on any input (fuzzed). Nesting is limited to 8 envelope layers, TLV depth to
+//! 48, signers to 32 per envelope (more is `too_many_signers`), path building to a budget of
+//! signature checks, inputs to [`MAX_INPUT`] bytes.
+//!
+//! `tax_code` (codice fiscale checks and extraction) and `tsl` (EU trusted lists) are public
+//! because the application needs them too.
 
-pub mod algorithm;
-pub mod ber;
-pub mod certificate;
-pub mod chain;
-pub mod envelope;
-pub mod pades;
-pub mod problem;
-pub mod report;
-pub mod signer;
+mod algorithm;
+mod ber;
+mod certificate;
+mod chain;
+mod envelope;
+mod pades;
+mod problem;
+mod report;
+mod signer;
 pub mod tax_code;
 pub mod tsl;
-pub mod wrapping;
+mod wrapping;
 
 pub use problem::{Lang, Problem};
 pub use report::{Format, Report, SignerReport};

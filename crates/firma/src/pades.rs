@@ -321,13 +321,16 @@ pub fn pdf_date(text: &[u8]) -> Option<String> {
     let rest = &s[digits.len()..];
     let offset_secs: i64 = match rest.chars().next() {
         Some(sign @ ('+' | '-')) => {
-            let nums: Vec<i64> = rest[1..]
+            let mut nums = rest[1..]
                 .split(|c: char| !c.is_ascii_digit())
-                .filter(|p| !p.is_empty())
-                .filter_map(|p| p.parse().ok())
-                .collect();
-            let secs =
-                nums.first().copied().unwrap_or(0) * 3600 + nums.get(1).copied().unwrap_or(0) * 60;
+                .filter(|p| !p.is_empty());
+            let mut field = |max: i64| -> Option<i64> {
+                match nums.next() {
+                    None => Some(0),
+                    Some(p) => p.parse().ok().filter(|n| (0..=max).contains(n)),
+                }
+            };
+            let secs = field(23)? * 3600 + field(59)? * 60;
             if sign == '+' { secs } else { -secs }
         }
         _ => 0,
@@ -468,6 +471,8 @@ mod tests {
         );
         assert_eq!(pdf_date(b"D:2025").as_deref(), Some("2025-01-01T00:00:00Z"));
         assert_eq!(pdf_date(b"garbage"), None);
+        // Found by fuzzing: an absurd offset must not overflow.
+        assert_eq!(pdf_date(b"D:20250301120000+99999999999999999'00'"), None);
     }
 
     #[test]

@@ -2,14 +2,20 @@
 //! Chambers of Commerce. `main.rs` is thin; everything lives here, in modules named after
 //! business nouns. See ARCHITECTURE.md for the map.
 
+pub mod accounts;
+pub mod api;
+pub mod app;
 pub mod audit;
+pub mod authz;
+pub mod blobs;
+pub mod chambers;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo;
+pub mod jobs;
+pub mod metrics;
+pub mod notify;
 pub mod registry;
-
-pub mod cli {
-    pub fn main() -> std::process::ExitCode {
-        std::process::ExitCode::SUCCESS
-    }
-}
+pub mod web;

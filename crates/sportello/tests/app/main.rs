@@ -1,3 +1,6 @@
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
+mod helpers;
+
 mod registry;
+mod storage;

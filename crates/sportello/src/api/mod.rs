@@ -1,0 +1,99 @@
+//! The JSON API under `/api/v1` for ERP clients, described by OpenAPI at
+//! `/api/v1/openapi.json` (Swagger UI at `/api/docs`). Authentication is by bearer token
+//! only; errors are `application/problem+json` with a stable `code`.
+
+mod auth;
+
+use crate::app::AppState;
+use crate::authz::{self, Action};
+use crate::web::{AppError, Viewer};
+use crate::accounts::Principal;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sportello API",
+        description = "Foreign-trade documents and registration authority of the Italian Chambers of Commerce. \
+                       Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`. \
+                       Errors are RFC 9457 problem documents with a stable `code`.",
+        version = "1"
+    ),
+    paths(auth::issue_token, auth::me),
+    components(schemas(auth::TokenRequest, auth::TokenResponse, auth::Me, Problem)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// An error document (RFC 9457).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable error code.
+    pub code: String,
+    /// Human-readable explanation (Italian, or English with `Accept-Language: en`).
+    pub detail: String,
+}
+
+pub fn router() -> Router<AppState> {
+    let docs = Router::new()
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        // Swagger UI's page uses inline styles; loosen the policy for it alone.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                 script-src 'self'; frame-ancestors 'none'",
+            ),
+        ));
+    Router::new()
+        .route("/api/v1/auth/token", post(auth::issue_token))
+        .route("/api/v1/me", get(auth::me))
+        .merge(docs)
+}
+
+/// The authenticated API caller.
+pub struct Caller(pub Principal);
+
+impl Caller {
+    /// The caller if their role may perform `action`; 403 otherwise.
+    pub fn require(&self, action: Action) -> Result<&Principal, AppError> {
+        if authz::allows(self.0.role(), action) {
+            Ok(&self.0)
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        viewer.principal.map(Caller).ok_or_else(AppError::unauthorized)
+    }
+}

@@ -1,0 +1,220 @@
+//! Chambers of Commerce (the tenants of the platform) and their desks (sportelli).
+//! Data is scoped per chamber everywhere; a desk belongs to exactly one chamber.
+
+mod codes;
+
+pub use codes::{ChamberCode, CodeError, DeskCode};
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{self, Db, Tx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Chamber {
+    pub id: String,
+    pub code: ChamberCode,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Desk {
+    pub id: String,
+    pub chamber_id: String,
+    pub code: DeskCode,
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChamberError {
+    #[error("a chamber with code {0} already exists")]
+    DuplicateChamber(String),
+    #[error("a desk with code {0} already exists")]
+    DuplicateDesk(String),
+    #[error("chamber {0} does not exist")]
+    UnknownChamber(String),
+    #[error("the name must not be empty")]
+    EmptyName,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+#[derive(sqlx::FromRow)]
+struct ChamberRow {
+    id: String,
+    code: String,
+    name: String,
+}
+
+impl TryFrom<ChamberRow> for Chamber {
+    type Error = sqlx::Error;
+    fn try_from(r: ChamberRow) -> Result<Self, Self::Error> {
+        Ok(Chamber {
+            id: r.id,
+            code: ChamberCode::parse(&r.code).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            name: r.name,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeskRow {
+    id: String,
+    chamber_id: String,
+    code: String,
+    name: String,
+}
+
+impl TryFrom<DeskRow> for Desk {
+    type Error = sqlx::Error;
+    fn try_from(r: DeskRow) -> Result<Self, Self::Error> {
+        Ok(Desk {
+            id: r.id,
+            chamber_id: r.chamber_id,
+            code: DeskCode::parse(&r.code).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            name: r.name,
+        })
+    }
+}
+
+/// Creates a chamber.
+pub async fn create_chamber(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    code: &ChamberCode,
+    name: &str,
+) -> Result<Chamber, ChamberError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ChamberError::EmptyName);
+    }
+    let id = db::new_id();
+    sqlx::query("INSERT INTO chambers (id, code, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(code.as_str())
+        .bind(name)
+        .bind(db::instant(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| match db::unique_violation(&e) {
+            Some(_) => ChamberError::DuplicateChamber(code.to_string()),
+            None => e.into(),
+        })?;
+    let chamber = Chamber {
+        id: id.clone(),
+        code: code.clone(),
+        name: name.to_string(),
+    };
+    audit::record(
+        tx,
+        now,
+        &actor.clone().in_chamber(Some(&id)),
+        Change::new("chamber.create", "chamber", Some(&id))
+            .after(json!({"code": code.as_str(), "name": name})),
+    )
+    .await?;
+    Ok(chamber)
+}
+
+/// Creates a desk in a chamber.
+pub async fn create_desk(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    chamber: &Chamber,
+    code: &DeskCode,
+    name: &str,
+) -> Result<Desk, ChamberError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ChamberError::EmptyName);
+    }
+    let id = db::new_id();
+    sqlx::query(
+        "INSERT INTO desks (id, chamber_id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(&chamber.id)
+    .bind(code.as_str())
+    .bind(name)
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match db::unique_violation(&e) {
+        Some(_) => ChamberError::DuplicateDesk(code.to_string()),
+        None => e.into(),
+    })?;
+    audit::record(
+        tx,
+        now,
+        &actor.clone().in_chamber(Some(&chamber.id)),
+        Change::new("desk.create", "desk", Some(&id))
+            .after(json!({"code": code.as_str(), "name": name, "chamber": chamber.code.as_str()})),
+    )
+    .await?;
+    Ok(Desk {
+        id,
+        chamber_id: chamber.id.clone(),
+        code: code.clone(),
+        name: name.to_string(),
+    })
+}
+
+pub async fn find_chamber_by_code(db: &Db, code: &str) -> Result<Option<Chamber>, sqlx::Error> {
+    sqlx::query_as::<_, ChamberRow>("SELECT id, code, name FROM chambers WHERE code = $1")
+        .bind(code.trim().to_ascii_uppercase())
+        .fetch_optional(db.pool())
+        .await?
+        .map(Chamber::try_from)
+        .transpose()
+}
+
+pub async fn get_chamber(db: &Db, id: &str) -> Result<Option<Chamber>, sqlx::Error> {
+    sqlx::query_as::<_, ChamberRow>("SELECT id, code, name FROM chambers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Chamber::try_from)
+        .transpose()
+}
+
+pub async fn list_chambers(db: &Db) -> Result<Vec<Chamber>, sqlx::Error> {
+    sqlx::query_as::<_, ChamberRow>("SELECT id, code, name FROM chambers ORDER BY code")
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(Chamber::try_from)
+        .collect()
+}
+
+pub async fn find_desk_by_code(db: &Db, code: &str) -> Result<Option<Desk>, sqlx::Error> {
+    sqlx::query_as::<_, DeskRow>("SELECT id, chamber_id, code, name FROM desks WHERE code = $1")
+        .bind(code.trim().to_ascii_uppercase())
+        .fetch_optional(db.pool())
+        .await?
+        .map(Desk::try_from)
+        .transpose()
+}
+
+pub async fn get_desk(db: &Db, id: &str) -> Result<Option<Desk>, sqlx::Error> {
+    sqlx::query_as::<_, DeskRow>("SELECT id, chamber_id, code, name FROM desks WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Desk::try_from)
+        .transpose()
+}
+
+pub async fn desks_of(db: &Db, chamber_id: &str) -> Result<Vec<Desk>, sqlx::Error> {
+    sqlx::query_as::<_, DeskRow>(
+        "SELECT id, chamber_id, code, name FROM desks WHERE chamber_id = $1 ORDER BY code",
+    )
+    .bind(chamber_id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(Desk::try_from)
+    .collect()
+}

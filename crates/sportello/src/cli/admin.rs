@@ -1,0 +1,284 @@
+//! `sportello admin …`: chambers, desks, users, audit verification, registry import, jobs.
+
+use crate::accounts::{self, NewUser, Role};
+use crate::app::AppState;
+use crate::audit::{self, Actor};
+use crate::chambers::{self, ChamberCode, DeskCode};
+use clap::Subcommand;
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Chambers of Commerce.
+    Chamber {
+        #[command(subcommand)]
+        command: ChamberCommand,
+    },
+    /// Desks of a chamber.
+    Desk {
+        #[command(subcommand)]
+        command: DeskCommand,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChamberCommand {
+    /// Add a chamber: `admin chamber add --code GE --name "CCIAA di Genova"`.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List chambers.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeskCommand {
+    /// Add a desk: `admin desk add --chamber GE --code GE-GENOVA --name Genova`.
+    Add {
+        #[arg(long)]
+        chamber: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// company, officer, chamber-admin, master-rao, rao, odr, ir, manager, auditor
+        #[arg(long)]
+        role: String,
+        /// Chamber code (every role but company).
+        #[arg(long)]
+        chamber: Option<String>,
+        /// Desk code (officers; repeatable).
+        #[arg(long = "desk")]
+        desks: Vec<String>,
+        /// Company tax code (company users; repeatable).
+        #[arg(long = "company")]
+        companies: Vec<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit 1 naming the first broken entry.
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JobsCommand {
+    /// Run every job that is due now, then exit.
+    Run,
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
+    match command {
+        AdminCommand::Chamber { command } => chamber(state, command).await,
+        AdminCommand::Desk { command } => desk(state, command).await,
+        AdminCommand::User { command } => user(state, command).await,
+        AdminCommand::Audit { command: AuditCommand::Verify } => {
+            match audit::verify_chain(&state.db).await {
+                Ok(Ok(n)) => {
+                    println!("audit trail intact: {n} entries");
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(broken)) => {
+                    println!("audit trail BROKEN at {broken}");
+                    ExitCode::FAILURE
+                }
+                Err(e) => fail(e),
+            }
+        }
+        AdminCommand::Jobs { command: JobsCommand::Run } => {
+            match crate::jobs::worker::run_due(state, "cli").await {
+                Ok(n) => {
+                    println!("ran {n} jobs");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+async fn chamber(state: &AppState, command: ChamberCommand) -> ExitCode {
+    match command {
+        ChamberCommand::Add { code, name } => {
+            let code = match ChamberCode::parse(&code) {
+                Ok(c) => c,
+                Err(e) => return fail(format!("--code: {e}")),
+            };
+            let result = async {
+                let mut tx = state.db.begin().await?;
+                let c = chambers::create_chamber(&mut tx, state.clock.now(), &Actor::cli(), &code, &name)
+                    .await?;
+                tx.commit().await?;
+                Ok::<_, chambers::ChamberError>(c)
+            }
+            .await;
+            match result {
+                Ok(c) => {
+                    println!("chamber {} added ({})", c.code, c.id);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        ChamberCommand::List => match chambers::list_chambers(&state.db).await {
+            Ok(list) => {
+                for c in list {
+                    println!("{}\t{}\t{}", c.code, c.name, c.id);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+    }
+}
+
+async fn desk(state: &AppState, command: DeskCommand) -> ExitCode {
+    let DeskCommand::Add { chamber, code, name } = command;
+    let code = match DeskCode::parse(&code) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("--code: {e}")),
+    };
+    let chamber = match chambers::find_chamber_by_code(&state.db, &chamber).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return fail(format!("--chamber: no chamber with code {chamber}")),
+        Err(e) => return fail(e),
+    };
+    let result = async {
+        let mut tx = state.db.begin().await?;
+        let d = chambers::create_desk(&mut tx, state.clock.now(), &Actor::cli(), &chamber, &code, &name)
+            .await?;
+        tx.commit().await?;
+        Ok::<_, chambers::ChamberError>(d)
+    }
+    .await;
+    match result {
+        Ok(d) => {
+            println!("desk {} added to {} ({})", d.code, chamber.code, d.id);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+async fn user(state: &AppState, command: UserCommand) -> ExitCode {
+    let UserCommand::Add {
+        email,
+        name,
+        role,
+        chamber,
+        desks,
+        companies,
+        password_stdin,
+    } = command;
+    let Some(role) = Role::parse(&role) else {
+        return fail(format!("--role: '{role}' is not a role"));
+    };
+    if !password_stdin {
+        return fail("--password-stdin is required: the password is read from standard input");
+    }
+    let mut password = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut password) {
+        return fail(format!("reading the password: {e}"));
+    }
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let chamber_id = match chamber {
+        Some(code) => match chambers::find_chamber_by_code(&state.db, &code).await {
+            Ok(Some(c)) => Some(c.id),
+            Ok(None) => return fail(format!("--chamber: no chamber with code {code}")),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    let mut desk_ids = Vec::new();
+    for code in desks {
+        match chambers::find_desk_by_code(&state.db, &code).await {
+            Ok(Some(d)) => desk_ids.push(d.id),
+            Ok(None) => return fail(format!("--desk: no desk with code {code}")),
+            Err(e) => return fail(e),
+        }
+    }
+    let mut company_ids = Vec::new();
+    for tax_code in companies {
+        match company_id_by_tax_code(state, &tax_code).await {
+            Ok(Some(id)) => company_ids.push(id),
+            Ok(None) => {
+                return fail(format!("--company: no company with tax code {tax_code} in the registry"));
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    let result = async {
+        let mut tx = state.db.begin().await?;
+        let user = accounts::create_user(
+            &mut tx,
+            state.clock.now(),
+            &Actor::cli(),
+            NewUser {
+                email,
+                name,
+                password,
+                role,
+                chamber_id,
+                desk_ids,
+                company_ids,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, accounts::CreateUserError>(user)
+    }
+    .await;
+    match result {
+        Ok(u) => {
+            println!("user {} added as {} ({})", u.email, u.role, u.id);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+async fn company_id_by_tax_code(state: &AppState, tax_code: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM companies WHERE tax_code = $1")
+        .bind(tax_code.trim().to_ascii_uppercase())
+        .fetch_optional(state.db.pool())
+        .await
+}

@@ -1,0 +1,123 @@
+//! The `sportello` command line: one binary, several roles.
+
+mod admin;
+
+use crate::app::{self, AppState};
+use crate::clock::Clock;
+use crate::config::{Config, LogFormat};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "sportello", version, about = "Foreign-trade documents and CNS registration authority for Italian Chambers of Commerce")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web interface and API, and run the background worker.
+    Serve,
+    /// Seed a demo chamber (GE, desks Genova and Chiavari), companies and one user per
+    /// role, print the logins, and serve. Safe to run again.
+    Demo,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administration: chambers, desks, users, audit, registry, jobs.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli.command, config))
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SPORTELLO_LOG_LEVEL")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn open(config: Config) -> Result<AppState, ExitCode> {
+    AppState::open(config, Clock::system()).await.map_err(|e| {
+        eprintln!("cannot start: {e}");
+        ExitCode::FAILURE
+    })
+}
+
+async fn run(command: Command, config: Config) -> ExitCode {
+    match command {
+        Command::Migrate => match open(config).await {
+            Ok(state) => {
+                println!("migrations applied ({})", state.db.engine().name());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Command::Serve => match open(config).await {
+            Ok(state) => serve(state).await,
+            Err(code) => code,
+        },
+        Command::Demo => match open(config).await {
+            Ok(state) => {
+                if let Err(e) = crate::demo::seed(&state).await {
+                    eprintln!("cannot seed the demo: {e:#}");
+                    return ExitCode::FAILURE;
+                }
+                serve(state).await
+            }
+            Err(code) => code,
+        },
+        Command::Admin { command } => match open(config).await {
+            Ok(state) => admin::run(&state, command).await,
+            Err(code) => code,
+        },
+    }
+}
+
+async fn serve(state: AppState) -> ExitCode {
+    let listener = match tokio::net::TcpListener::bind(state.config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("SPORTELLO_LISTEN: cannot listen on {}: {e}", state.config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        // Tools (the browser tests) read this exact line to find the port.
+        Ok(addr) => println!("listening on http://{addr}"),
+        Err(e) => eprintln!("listening (address unknown: {e})"),
+    }
+    match app::serve(state, listener).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `sportello demo`: a demo chamber (GE, desks Genova and Chiavari), companies from the
+//! registry sample, and one user per role. Idempotent: running it again changes nothing
+//! and prints the same logins.
+
+use crate::accounts::{self, NewUser, Role};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::chambers::{self, ChamberCode, DeskCode};
+
+/// The demo logins: role, e-mail, name, password. Demo only; a real chamber creates its
+/// users with `sportello admin user add`.
+pub const DEMO_USERS: [(Role, &str, &str, &str); 9] = [
+    (Role::Company, "impresa@demo.sportello.test", "Giulia Bianchi (Ligure Export S.r.l.)", "demo-impresa-2026"),
+    (Role::Officer, "estero@demo.sportello.test", "Paolo Verdi", "demo-estero-2026"),
+    (Role::ChamberAdmin, "admin@demo.sportello.test", "Anna Neri", "demo-admin-2026"),
+    (Role::MasterRao, "masterrao@demo.sportello.test", "Luca Galli", "demo-masterrao-2026"),
+    (Role::Rao, "rao@demo.sportello.test", "Sara Costa", "demo-rao-2026"),
+    (Role::Odr, "odr@demo.sportello.test", "Marco Riva", "demo-odr-2026"),
+    (Role::Ir, "ir@demo.sportello.test", "Elena Fabbri", "demo-ir-2026"),
+    (Role::Manager, "dirigente@demo.sportello.test", "Roberto Conti", "demo-dirigente-2026"),
+    (Role::Auditor, "revisore@demo.sportello.test", "Chiara Longo", "demo-revisore-2026"),
+];
+
+/// Tax codes of the demo companies the company user acts for.
+pub const DEMO_COMPANY_TAX_CODES: [&str; 1] = ["01879020517"];
+
+/// Seeds the demo data and prints the logins, one per line as `LOGIN <role> <email> <password>`.
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let actor = Actor::system("demo");
+    let chamber = match chambers::find_chamber_by_code(&state.db, "GE").await? {
+        Some(c) => c,
+        None => {
+            let mut tx = state.db.begin().await?;
+            let c = chambers::create_chamber(
+                &mut tx,
+                now,
+                &actor,
+                &ChamberCode::parse("GE")?,
+                "Camera di Commercio di Genova",
+            )
+            .await?;
+            tx.commit().await?;
+            c
+        }
+    };
+    let mut desk_ids = Vec::new();
+    for (code, name) in [("GE-GENOVA", "Genova"), ("GE-CHIAVARI", "Chiavari")] {
+        let desk = match chambers::find_desk_by_code(&state.db, code).await? {
+            Some(d) => d,
+            None => {
+                let mut tx = state.db.begin().await?;
+                let d = chambers::create_desk(&mut tx, now, &actor, &chamber, &DeskCode::parse(code)?, name)
+                    .await?;
+                tx.commit().await?;
+                d
+            }
+        };
+        desk_ids.push(desk.id);
+    }
+    let company_ids = seed_companies(state).await?;
+
+    println!("Demo chamber GE (Genova) with desks Genova and Chiavari. Logins:");
+    for (role, email, name, password) in DEMO_USERS {
+        if accounts::find_by_email(&state.db, email).await?.is_none() {
+            let mut tx = state.db.begin().await?;
+            accounts::create_user(
+                &mut tx,
+                now,
+                &actor,
+                NewUser {
+                    email: email.to_string(),
+                    name: name.to_string(),
+                    password: password.to_string(),
+                    role,
+                    chamber_id: role.needs_chamber().then(|| chamber.id.clone()),
+                    desk_ids: if role == Role::Officer { desk_ids.clone() } else { Vec::new() },
+                    company_ids: if role == Role::Company { company_ids.clone() } else { Vec::new() },
+                },
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        println!("LOGIN {role} {email} {password}");
+    }
+    Ok(())
+}
+
+async fn seed_companies(state: &AppState) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for tax_code in DEMO_COMPANY_TAX_CODES {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM companies WHERE tax_code = $1")
+            .bind(tax_code)
+            .fetch_optional(state.db.pool())
+            .await?;
+        if let Some(id) = id {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}

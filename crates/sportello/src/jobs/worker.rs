@@ -1,0 +1,86 @@
+//! The worker inside `serve`: enqueues due schedules, claims jobs and runs them.
+
+use super::schedule::{self, Schedule};
+use super::{Claimed, Job, claim, complete, fail};
+use crate::app::AppState;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long a claimed job is leased before another worker may take it over.
+const LEASE_SECONDS: i64 = 300;
+
+/// Every recurring job of the application.
+pub fn schedules() -> Vec<Schedule> {
+    vec![Schedule {
+        name: "purge_expired_sessions",
+        cron: "17 3 * * *",
+        enqueue: schedule::enqueue_default::<crate::accounts::PurgeExpiredSessions>,
+    }]
+}
+
+/// Runs one kind of job from its stored payload.
+async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
+    async fn run<J: Job>(state: &AppState, payload: &str) -> anyhow::Result<()> {
+        let job: J = serde_json::from_str(payload)?;
+        job.run(state).await
+    }
+    match job.kind.as_str() {
+        crate::notify::SendEmail::KIND => run::<crate::notify::SendEmail>(state, &job.payload).await,
+        crate::accounts::PurgeExpiredSessions::KIND => {
+            run::<crate::accounts::PurgeExpiredSessions>(state, &job.payload).await
+        }
+        other => anyhow::bail!("unknown job kind '{other}'"),
+    }
+}
+
+/// Enqueues due schedules and runs every job that is due now, then returns how many ran.
+/// Tests and `sportello admin jobs run` use it to drive the queue deterministically.
+pub async fn run_due(state: &AppState, worker_id: &str) -> Result<usize, sqlx::Error> {
+    let schedules = schedules();
+    schedule::enqueue_due(&state.db, &schedules, state.clock.now()).await?;
+    let mut ran = 0;
+    while let Some(job) = claim(
+        &state.db,
+        state.clock.now(),
+        worker_id,
+        chrono::Duration::seconds(LEASE_SECONDS),
+    )
+    .await?
+    {
+        ran += 1;
+        match dispatch(state, &job).await {
+            Ok(()) => {
+                complete(&state.db, &job.id, state.clock.now()).await?;
+                state.metrics.job_done();
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                fail(&state.db, &job, state.clock.now(), &e.to_string()).await?;
+                state.metrics.job_failed();
+            }
+        }
+    }
+    Ok(ran)
+}
+
+/// The worker loop: polls once a second until `shutdown` turns true.
+pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let worker_id = format!("worker-{}", crate::db::new_id());
+    if let Err(e) = schedule::register(&state.db, &schedules(), state.clock.now()).await {
+        tracing::error!(error = %e, "could not register schedules");
+    }
+    tracing::info!(%worker_id, "worker started");
+    loop {
+        if let Err(e) = run_due(&state, &worker_id).await {
+            tracing::error!(error = %e, "worker could not reach the database");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+    tracing::info!("worker stopped");
+}

@@ -1,0 +1,215 @@
+//! The web shell: router, layout, templates, assets, language, sessions, CSRF and error
+//! pages. Every route of the application is wired in [`router`].
+
+mod assets;
+mod csrf;
+pub mod error;
+pub mod i18n;
+mod ops;
+mod pages;
+pub mod session;
+
+use crate::api;
+use crate::app::AppState;
+use crate::authz::{self, Action};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, Response};
+use axum::routing::{get, post};
+pub use error::{AppError, FieldError};
+use i18n::Lang;
+pub use session::Viewer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (attachments included).
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Builds the whole application router.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home::home))
+        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/lang/{code}", get(pages::lang::switch))
+        .route("/account", get(pages::account::show))
+        .route("/account/password", post(pages::account::change_password))
+        .route("/audit", get(pages::audit::search))
+        .route("/admin/users", get(pages::admin::users).post(pages::admin::create_user))
+        .route("/admin/desks", get(pages::admin::desks).post(pages::admin::create_desk));
+
+    Router::new()
+        .merge(pages)
+        .merge(api::router())
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/assets/{*path}", get(assets::serve))
+        .fallback(|| async { AppError::not_found() })
+        .layer(middleware::from_fn(csrf::check_csrf))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve_viewer,
+        ))
+        .layer(middleware::from_fn(error::render_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), count_responses))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            ),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn count_responses(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    state.metrics.http_response(response.status().as_u16());
+    response
+}
+
+/// Renders a template into a page.
+pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
+    Ok(Html(template.render()?))
+}
+
+/// A link in the navigation or on a home page.
+#[derive(Clone, Debug)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: String,
+    pub description: String,
+}
+
+/// Where an action is performed in the web interface, when it has a page. The home page
+/// of each role lists these links.
+pub fn page_of(action: Action) -> Option<&'static str> {
+    match action {
+        Action::ManageUsers => Some("/admin/users"),
+        Action::ManageDesks => Some("/admin/desks"),
+        Action::SearchAudit => Some("/audit"),
+        _ => None,
+    }
+}
+
+/// What every page's layout needs.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub lang: Lang,
+    pub title: String,
+    pub csrf: String,
+    pub path: String,
+    pub user_name: Option<String>,
+    pub role_label: Option<String>,
+    pub nav: Vec<NavLink>,
+}
+
+impl Layout {
+    pub fn new(viewer: &Viewer, title_key: &str) -> Self {
+        let lang = viewer.lang;
+        let nav = viewer
+            .principal
+            .as_ref()
+            .map(|p| nav_links(p.role(), lang))
+            .unwrap_or_default();
+        Self {
+            lang,
+            title: lang.t(title_key),
+            csrf: viewer.csrf.clone(),
+            path: viewer.path.clone(),
+            user_name: viewer.principal.as_ref().map(|p| p.user.name.clone()),
+            role_label: viewer.principal.as_ref().map(|p| lang.t(p.role().label_key())),
+            nav,
+        }
+    }
+
+    /// A translated message; templates call `layout.t` with a message key.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The link that switches to the other language and comes back here.
+    pub fn switch_href(&self) -> String {
+        let next = percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC);
+        format!("/lang/{}?next={next}", self.lang.other().code())
+    }
+
+    pub fn other_lang_code(&self) -> &'static str {
+        self.lang.other().code()
+    }
+}
+
+/// The pages a role can open, with their labels.
+pub fn nav_links(role: crate::accounts::Role, lang: Lang) -> Vec<NavLink> {
+    let mut links: Vec<NavLink> = authz::actions_of(role)
+        .into_iter()
+        .filter_map(|a| page_of(a).map(|href| (a, href)))
+        .map(|(a, href)| NavLink {
+            href,
+            label: lang.t(&action_key(a, "label")),
+            description: lang.t(&action_key(a, "help")),
+        })
+        .collect();
+    links.push(NavLink {
+        href: "/account",
+        label: lang.t("action-account-label"),
+        description: lang.t("action-account-help"),
+    });
+    links
+}
+
+fn action_key(action: Action, suffix: &str) -> String {
+    let name = serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+        .replace('_', "-");
+    format!("action-{name}-{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Role;
+
+    #[test]
+    fn every_action_and_role_has_a_label_in_both_languages() {
+        for lang in [Lang::It, Lang::En] {
+            for action in Action::ALL {
+                for suffix in ["label", "help"] {
+                    let key = action_key(action, suffix);
+                    assert_ne!(lang.t(&key), key, "{key} missing in {lang:?}");
+                }
+            }
+            for role in Role::ALL {
+                assert_ne!(lang.t(role.label_key()), role.label_key());
+            }
+        }
+    }
+}

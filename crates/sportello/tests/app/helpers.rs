@@ -1,0 +1,233 @@
+//! The test harness: the whole app in-process on port 0, a fresh database per test
+//! (a temporary SQLite file, or a fresh PostgreSQL schema when `SPORTELLO_TEST_POSTGRES`
+//! is set), a manual clock, and a real SMTP server receiving the mail.
+
+#![allow(dead_code)]
+
+use chrono::{TimeZone, Utc};
+use sportello::app::AppState;
+use sportello::clock::{Clock, ManualClock};
+use sportello::config::{Config, MailTransport, SmtpSettings, SmtpTls};
+use sportello::db::{Db, Engine};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+/// The PostgreSQL server to test against, when configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SPORTELLO_TEST_POSTGRES").ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Generates one test per engine from an `async fn(Engine)`:
+/// `engine_tests!(name)` gives `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! engine_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(sportello::db::Engine::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_url().is_none() {
+                    eprintln!("SPORTELLO_TEST_POSTGRES not set: PostgreSQL variant not run");
+                    return;
+                }
+                super::$name(sportello::db::Engine::Postgres).await;
+            }
+        }
+    )*};
+}
+
+/// A fresh, migrated database on `engine`, and what must live as long as it.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(engine: Engine) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, schema) = match engine {
+            Engine::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+            Engine::Postgres => {
+                let base = postgres_url().expect("SPORTELLO_TEST_POSTGRES");
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Db::connect(&base, 1).await.expect("connect to PostgreSQL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(admin.pool())
+                    .await
+                    .expect("create schema");
+                admin.close().await;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                (
+                    format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                    Some((base, schema)),
+                )
+            }
+        };
+        let db = Db::connect(&url, 5).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        TestDb { db, url, dir, schema }
+    }
+
+    /// Drops the PostgreSQL schema (SQLite files go with the temp dir).
+    pub async fn cleanup(self) {
+        self.db.close().await;
+        if let Some((base, schema)) = self.schema {
+            if let Ok(admin) = Db::connect(&base, 1).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .execute(admin.pool())
+                    .await;
+                admin.close().await;
+            }
+        }
+    }
+}
+
+/// One message received by the test SMTP server.
+#[derive(Clone, Debug)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+#[derive(Clone)]
+struct SmtpHandler {
+    inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+    current: Arc<Mutex<Option<ReceivedMail>>>,
+}
+
+impl mailin_embedded::Handler for SmtpHandler {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        *self.current.lock().unwrap() = Some(ReceivedMail {
+            from: from.to_string(),
+            to: to.to_vec(),
+            data: String::new(),
+        });
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if let Some(m) = self.current.lock().unwrap().as_mut() {
+            m.data.push_str(&String::from_utf8_lossy(buf));
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        if let Some(m) = self.current.lock().unwrap().take() {
+            self.inbox.lock().unwrap().push(m);
+        }
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server on a free local port, in a background thread.
+pub struct SmtpServer {
+    pub port: u16,
+    inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP");
+        let port = listener.local_addr().expect("addr").port();
+        let inbox = Arc::new(Mutex::new(Vec::new()));
+        let handler = SmtpHandler {
+            inbox: inbox.clone(),
+            current: Arc::new(Mutex::new(None)),
+        };
+        let mut server = mailin_embedded::Server::new(handler);
+        server.with_name("test.smtp.local").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { port, inbox }
+    }
+
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.inbox.lock().unwrap().clone()
+    }
+}
+
+/// The whole application, served in-process on a free port.
+pub struct TestApp {
+    pub state: AppState,
+    pub addr: SocketAddr,
+    pub base: String,
+    pub clock: ManualClock,
+    pub smtp: SmtpServer,
+    pub db: TestDb,
+}
+
+/// The instant every test starts at (a Wednesday morning in Genova).
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> TestApp {
+        let db = TestDb::new(engine).await;
+        let smtp = SmtpServer::start();
+        let data_dir = db.dir.path().join("data");
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("SPORTELLO_DATA_DIR", data_dir.display().to_string()),
+            ("DATABASE_URL", db.url.clone()),
+            ("SPORTELLO_LISTEN", "127.0.0.1:0".to_string()),
+        ]);
+        let mut config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
+        config.mail = MailTransport::Smtp(SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: smtp.port,
+            username: None,
+            password: None,
+            tls: SmtpTls::None,
+        });
+        config.run_worker = false;
+        let (clock, handle) = Clock::manual(start_time());
+        let mailer = sportello::notify::mailer_from_config(&config).expect("mailer");
+        let state = AppState::from_parts(config, clock, db.db.clone(), mailer);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = sportello::web::router(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        TestApp {
+            state,
+            addr,
+            base: format!("http://{addr}"),
+            clock: handle,
+            smtp,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Runs every due job (mail delivery included) now.
+    pub async fn run_jobs(&self) -> usize {
+        sportello::jobs::worker::run_due(&self.state, "test").await.expect("run jobs")
+    }
+
+    pub async fn cleanup(self) {
+        self.db.cleanup().await;
+    }
+}

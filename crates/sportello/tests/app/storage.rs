@@ -1,0 +1,211 @@
+//! Storage on both engines: schema, numbering, jobs, outbox and mail, audit chain.
+
+use crate::engine_tests;
+use crate::helpers::{TestApp, TestDb, postgres_url, start_time};
+use sportello::audit::{self, Actor, Change};
+use sportello::db::{self, Engine, counters};
+use sportello::jobs;
+use sportello::notify::{self, OutgoingEmail};
+
+#[tokio::test]
+async fn migrations_give_the_same_tables_and_columns_on_both_engines() {
+    let sqlite = TestDb::new(Engine::Sqlite).await;
+    let sqlite_schema = db::schema::tables_and_columns(&sqlite.db).await.unwrap();
+    assert!(sqlite_schema.contains_key("audit_log"));
+    let Some(_) = postgres_url() else {
+        eprintln!("SPORTELLO_TEST_POSTGRES not set: only the SQLite schema was read");
+        sqlite.cleanup().await;
+        return;
+    };
+    let pg = TestDb::new(Engine::Postgres).await;
+    let pg_schema = db::schema::tables_and_columns(&pg.db).await.unwrap();
+    assert_eq!(sqlite_schema, pg_schema);
+    sqlite.cleanup().await;
+    pg.cleanup().await;
+}
+
+engine_tests!(
+    counters_are_gapless_and_a_rollback_returns_the_number,
+    concurrent_counters_never_repeat_or_skip,
+    a_job_is_claimed_by_one_worker_only,
+    a_queued_email_reaches_the_smtp_server_once,
+    an_email_is_not_sent_when_its_transaction_rolls_back,
+    audit_chain_verifies_and_detects_a_tampered_entry,
+);
+
+async fn counters_are_gapless_and_a_rollback_returns_the_number(engine: Engine) {
+    let t = TestDb::new(engine).await;
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 1);
+    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 3);
+    tx.rollback().await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 3);
+    assert_eq!(counters::next(&mut tx, "protocol:SV:2026").await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    t.cleanup().await;
+}
+
+async fn concurrent_counters_never_repeat_or_skip(engine: Engine) {
+    let t = TestDb::new(engine).await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let db = t.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.begin().await.unwrap();
+            let n = counters::next(&mut tx, "certificate:GE:2026").await.unwrap();
+            tokio::task::yield_now().await;
+            tx.commit().await.unwrap();
+            n
+        }));
+    }
+    let mut got = Vec::new();
+    for task in tasks {
+        got.push(task.await.unwrap());
+    }
+    got.sort();
+    assert_eq!(got, (1..=40).collect::<Vec<i64>>());
+    t.cleanup().await;
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Noop {
+    n: i64,
+}
+
+impl jobs::Job for Noop {
+    const KIND: &'static str = "noop";
+    async fn run(self, _state: &sportello::app::AppState) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+async fn a_job_is_claimed_by_one_worker_only(engine: Engine) {
+    let t = TestDb::new(engine).await;
+    let now = start_time();
+    let mut tx = t.db.begin().await.unwrap();
+    for n in 0..10 {
+        jobs::enqueue(&mut tx, &Noop { n }, now, None).await.unwrap();
+    }
+    // The same dedupe key twice enqueues once.
+    assert!(jobs::enqueue(&mut tx, &Noop { n: 99 }, now, Some("k")).await.unwrap());
+    assert!(!jobs::enqueue(&mut tx, &Noop { n: 99 }, now, Some("k")).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let db = t.db.clone();
+        workers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(job) =
+                jobs::claim(&db, now, &format!("w{w}"), chrono::Duration::minutes(5)).await.unwrap()
+            {
+                mine.push(job.id);
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(total, 11, "every job claimed");
+    assert_eq!(all.len(), 11, "no job claimed twice");
+    // A lease that expired makes the job claimable again (the worker died).
+    let later = now + chrono::Duration::minutes(6);
+    assert!(jobs::claim(&t.db, later, "w9", chrono::Duration::minutes(5)).await.unwrap().is_some());
+    t.cleanup().await;
+}
+
+async fn a_queued_email_reaches_the_smtp_server_once(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    let id = notify::queue(
+        &mut tx,
+        app.state.clock.now(),
+        OutgoingEmail {
+            to: "export@ligure-export.test".into(),
+            subject: "Pratica protocollata".into(),
+            body_text: "La pratica è stata protocollata.".into(),
+            chamber_id: None,
+            attachments: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app.run_jobs().await, 1);
+    let mail = app.smtp.messages();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, vec!["export@ligure-export.test".to_string()]);
+    assert!(mail[0].data.contains("Subject: Pratica protocollata"));
+    let status: String = sqlx::query_scalar("SELECT status FROM outbox_emails WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "sent");
+    // Running the job again (e.g. after a crash) sends nothing more.
+    let mut tx = app.state.db.begin().await.unwrap();
+    jobs::enqueue(&mut tx, &notify::SendEmail { outbox_id: id }, app.state.clock.now(), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.run_jobs().await;
+    assert_eq!(app.smtp.messages().len(), 1);
+    app.cleanup().await;
+}
+
+async fn an_email_is_not_sent_when_its_transaction_rolls_back(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    notify::queue(
+        &mut tx,
+        app.state.clock.now(),
+        OutgoingEmail {
+            to: "export@ligure-export.test".into(),
+            subject: "Mai inviata".into(),
+            body_text: "-".into(),
+            chamber_id: None,
+            attachments: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(app.run_jobs().await, 0);
+    assert!(app.smtp.messages().is_empty());
+    app.cleanup().await;
+}
+
+async fn audit_chain_verifies_and_detects_a_tampered_entry(engine: Engine) {
+    let t = TestDb::new(engine).await;
+    let now = start_time();
+    for i in 0..5 {
+        let mut tx = t.db.begin().await.unwrap();
+        audit::record(
+            &mut tx,
+            now,
+            &Actor::cli(),
+            Change::new("test.action", "thing", Some(&format!("t{i}")))
+                .after(serde_json::json!({"i": i})),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(audit::verify_chain(&t.db).await.unwrap(), Ok(5));
+    sqlx::query("UPDATE audit_log SET after_json = '{\"i\":42}' WHERE seq = 3")
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let broken = audit::verify_chain(&t.db).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 3);
+    t.cleanup().await;
+}

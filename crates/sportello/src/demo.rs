@@ -6,19 +6,65 @@ use crate::accounts::{self, NewUser, Role};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::chambers::{self, ChamberCode, DeskCode};
+use crate::registry::{self, ImportOptions, TaxCode};
 
 /// The demo logins: role, e-mail, name, password. Demo only; a real chamber creates its
 /// users with `sportello admin user add`.
 pub const DEMO_USERS: [(Role, &str, &str, &str); 9] = [
-    (Role::Company, "impresa@demo.sportello.test", "Giulia Bianchi (Ligure Export S.r.l.)", "demo-impresa-2026"),
-    (Role::Officer, "estero@demo.sportello.test", "Paolo Verdi", "demo-estero-2026"),
-    (Role::ChamberAdmin, "admin@demo.sportello.test", "Anna Neri", "demo-admin-2026"),
-    (Role::MasterRao, "masterrao@demo.sportello.test", "Luca Galli", "demo-masterrao-2026"),
-    (Role::Rao, "rao@demo.sportello.test", "Sara Costa", "demo-rao-2026"),
-    (Role::Odr, "odr@demo.sportello.test", "Marco Riva", "demo-odr-2026"),
-    (Role::Ir, "ir@demo.sportello.test", "Elena Fabbri", "demo-ir-2026"),
-    (Role::Manager, "dirigente@demo.sportello.test", "Roberto Conti", "demo-dirigente-2026"),
-    (Role::Auditor, "revisore@demo.sportello.test", "Chiara Longo", "demo-revisore-2026"),
+    (
+        Role::Company,
+        "impresa@demo.sportello.test",
+        "Giulia Bianchi (Ligure Export S.r.l.)",
+        "demo-impresa-2026",
+    ),
+    (
+        Role::Officer,
+        "estero@demo.sportello.test",
+        "Paolo Verdi",
+        "demo-estero-2026",
+    ),
+    (
+        Role::ChamberAdmin,
+        "admin@demo.sportello.test",
+        "Anna Neri",
+        "demo-admin-2026",
+    ),
+    (
+        Role::MasterRao,
+        "masterrao@demo.sportello.test",
+        "Luca Galli",
+        "demo-masterrao-2026",
+    ),
+    (
+        Role::Rao,
+        "rao@demo.sportello.test",
+        "Sara Costa",
+        "demo-rao-2026",
+    ),
+    (
+        Role::Odr,
+        "odr@demo.sportello.test",
+        "Marco Riva",
+        "demo-odr-2026",
+    ),
+    (
+        Role::Ir,
+        "ir@demo.sportello.test",
+        "Elena Fabbri",
+        "demo-ir-2026",
+    ),
+    (
+        Role::Manager,
+        "dirigente@demo.sportello.test",
+        "Roberto Conti",
+        "demo-dirigente-2026",
+    ),
+    (
+        Role::Auditor,
+        "revisore@demo.sportello.test",
+        "Chiara Longo",
+        "demo-revisore-2026",
+    ),
 ];
 
 /// Tax codes of the demo companies the company user acts for.
@@ -50,8 +96,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             Some(d) => d,
             None => {
                 let mut tx = state.db.begin().await?;
-                let d = chambers::create_desk(&mut tx, now, &actor, &chamber, &DeskCode::parse(code)?, name)
-                    .await?;
+                let d = chambers::create_desk(
+                    &mut tx,
+                    now,
+                    &actor,
+                    &chamber,
+                    &DeskCode::parse(code)?,
+                    name,
+                )
+                .await?;
                 tx.commit().await?;
                 d
             }
@@ -74,8 +127,16 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     password: password.to_string(),
                     role,
                     chamber_id: role.needs_chamber().then(|| chamber.id.clone()),
-                    desk_ids: if role == Role::Officer { desk_ids.clone() } else { Vec::new() },
-                    company_ids: if role == Role::Company { company_ids.clone() } else { Vec::new() },
+                    desk_ids: if role == Role::Officer {
+                        desk_ids.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    company_ids: if role == Role::Company {
+                        company_ids.clone()
+                    } else {
+                        Vec::new()
+                    },
                 },
             )
             .await?;
@@ -86,15 +147,35 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's registry sample, imported through the same path as a real extract.
+const DEMO_REGISTRY_CSV: &str = include_str!("../demo/registry.csv");
+
 async fn seed_companies(state: &AppState) -> anyhow::Result<Vec<String>> {
+    tokio::fs::create_dir_all(&state.config.data_dir).await?;
+    let path = state.config.data_dir.join("demo-registry.csv");
+    tokio::fs::write(&path, DEMO_REGISTRY_CSV).await?;
+    let outcome = registry::import_csv(
+        &state.db,
+        state.clock.now(),
+        &path,
+        ImportOptions {
+            progress: false,
+            ..ImportOptions::default()
+        },
+    )
+    .await?;
+    if outcome.rejected_total > 0 {
+        anyhow::bail!(
+            "the demo registry sample has {} invalid rows",
+            outcome.rejected_total
+        );
+    }
     let mut ids = Vec::new();
     for tax_code in DEMO_COMPANY_TAX_CODES {
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM companies WHERE tax_code = $1")
-            .bind(tax_code)
-            .fetch_optional(state.db.pool())
-            .await?;
-        if let Some(id) = id {
-            ids.push(id);
+        let tax_code = TaxCode::parse(tax_code)?;
+        match registry::find_company_by_tax_code(&state.db, &tax_code).await? {
+            Some(company) => ids.push(company.id),
+            None => anyhow::bail!("demo company {tax_code} was not imported"),
         }
     }
     Ok(ids)

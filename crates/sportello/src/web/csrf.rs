@@ -16,7 +16,10 @@ use axum::response::Response;
 const MAX_BUFFERED: usize = 64 * 1024 * 1024;
 
 pub async fn check_csrf(request: Request, next: Next) -> Result<Response, AppError> {
-    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !unsafe_method || request.uri().path().starts_with("/api/") {
         return Ok(next.run(request).await);
     }
@@ -45,7 +48,13 @@ pub async fn check_csrf(request: Request, next: Next) -> Result<Response, AppErr
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BUFFERED)
         .await
-        .map_err(|_| AppError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error-payload-too-large"))?;
+        .map_err(|_| {
+            AppError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "error-payload-too-large",
+            )
+        })?;
     let sent = if content_type.starts_with("application/x-www-form-urlencoded") {
         form_field(&bytes)
     } else if content_type.starts_with("multipart/form-data") {
@@ -57,7 +66,9 @@ pub async fn check_csrf(request: Request, next: Next) -> Result<Response, AppErr
         Some(sent)
             if !expected.is_empty() && constant_time_eq(sent.as_bytes(), expected.as_bytes()) =>
         {
-            Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
+            Ok(next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await)
         }
         _ => Err(csrf_error()),
     }
@@ -68,7 +79,9 @@ fn csrf_error() -> AppError {
 }
 
 fn form_field(bytes: &[u8]) -> Option<String> {
-    form_urlencoded_pairs(bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v)
+    form_urlencoded_pairs(bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v)
 }
 
 fn form_urlencoded_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
@@ -81,7 +94,10 @@ fn form_urlencoded_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)>
 }
 
 fn decode_component(raw: &[u8]) -> Option<String> {
-    let plus_as_space: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let plus_as_space: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     percent_encoding::percent_decode(&plus_as_space)
         .decode_utf8()
         .ok()
@@ -110,7 +126,10 @@ mod tests {
 
     #[test]
     fn the_token_is_read_from_urlencoded_forms() {
-        assert_eq!(form_field(b"a=1&csrf=abc%2Bd&b=2").as_deref(), Some("abc+d"));
+        assert_eq!(
+            form_field(b"a=1&csrf=abc%2Bd&b=2").as_deref(),
+            Some("abc+d")
+        );
         assert_eq!(form_field(b"a=1"), None);
     }
 

@@ -75,7 +75,11 @@ impl AppError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "error-unauthorized")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "error-unauthorized",
+        )
     }
 
     pub fn bad_request(code: &'static str, key: &'static str) -> Self {
@@ -98,12 +102,20 @@ impl AppError {
     }
 
     pub fn too_many_requests() -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "error-rate-limited")
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "error-rate-limited",
+        )
     }
 
     /// Something went wrong on our side; the cause is logged, not shown.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
-        let mut e = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "error-internal");
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "error-internal",
+        );
         e.source = Some(source.into());
         e
     }
@@ -288,9 +300,9 @@ fn generic_info(status: StatusCode) -> ErrorInfo {
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "error-payload-too-large"),
         StatusCode::UNAUTHORIZED => ("unauthorized", "error-unauthorized"),
         StatusCode::FORBIDDEN => ("forbidden", "error-forbidden"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
-            ("bad_request", "error-bad-request")
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+        | StatusCode::UNPROCESSABLE_ENTITY
+        | StatusCode::BAD_REQUEST => ("bad_request", "error-bad-request"),
         s if s.is_server_error() => ("internal", "error-internal"),
         _ => ("error", "error-bad-request"),
     };

@@ -41,7 +41,12 @@ impl Lang {
     /// before Italian, Italian otherwise.
     pub fn from_accept_language(header: &str) -> Lang {
         for part in header.split(',') {
-            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             if tag.starts_with("it") {
                 return Lang::It;
             }
@@ -104,7 +109,10 @@ mod tests {
         let en = keys(include_str!("../../locales/en/main.ftl"));
         let only_it: Vec<_> = it.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&it).collect();
-        assert!(only_it.is_empty() && only_en.is_empty(), "only it: {only_it:?}; only en: {only_en:?}");
+        assert!(
+            only_it.is_empty() && only_en.is_empty(),
+            "only it: {only_it:?}; only en: {only_en:?}"
+        );
     }
 
     #[test]
@@ -127,7 +135,9 @@ mod tests {
                     }
                     let rest = &text[i + pat.len()..];
                     let key: String = rest.chars().take_while(|c| *c != '"').collect();
-                    if key.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                    if key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
                         && !key.is_empty()
                         && !it.contains(&key)
                     {
@@ -154,8 +164,14 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_first_known_language() {
-        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,it;q=0.8"), Lang::En);
-        assert_eq!(Lang::from_accept_language("it-IT,it;q=0.9,en;q=0.8"), Lang::It);
+        assert_eq!(
+            Lang::from_accept_language("en-GB,en;q=0.9,it;q=0.8"),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_accept_language("it-IT,it;q=0.9,en;q=0.8"),
+            Lang::It
+        );
         assert_eq!(Lang::from_accept_language("de-DE"), Lang::It);
     }
 }

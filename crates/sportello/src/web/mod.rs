@@ -38,8 +38,14 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account::show))
         .route("/account/password", post(pages::account::change_password))
         .route("/audit", get(pages::audit::search))
-        .route("/admin/users", get(pages::admin::users).post(pages::admin::create_user))
-        .route("/admin/desks", get(pages::admin::desks).post(pages::admin::create_desk));
+        .route(
+            "/admin/users",
+            get(pages::admin::users).post(pages::admin::create_user),
+        )
+        .route(
+            "/admin/desks",
+            get(pages::admin::desks).post(pages::admin::create_desk),
+        );
 
     Router::new()
         .merge(pages)
@@ -55,7 +61,10 @@ pub fn router(state: AppState) -> Router {
             session::resolve_viewer,
         ))
         .layer(middleware::from_fn(error::render_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), count_responses))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_responses,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -140,7 +149,10 @@ impl Layout {
             csrf: viewer.csrf.clone(),
             path: viewer.path.clone(),
             user_name: viewer.principal.as_ref().map(|p| p.user.name.clone()),
-            role_label: viewer.principal.as_ref().map(|p| lang.t(p.role().label_key())),
+            role_label: viewer
+                .principal
+                .as_ref()
+                .map(|p| lang.t(p.role().label_key())),
             nav,
         }
     }
@@ -156,7 +168,8 @@ impl Layout {
 
     /// The link that switches to the other language and comes back here.
     pub fn switch_href(&self) -> String {
-        let next = percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC);
+        let next =
+            percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC);
         format!("/lang/{}?next={next}", self.lang.other().code())
     }
 

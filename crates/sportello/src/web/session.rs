@@ -86,7 +86,11 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A `Set-Cookie` value with the attributes every cookie of ours carries.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let same_site = if name == SESSION_COOKIE { "Lax" } else { "Strict" };
+    let same_site = if name == SESSION_COOKIE {
+        "Lax"
+    } else {
+        "Strict"
+    };
     let value = format!(
         "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite={same_site}{secure}"
     );

@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex};
 
 /// The PostgreSQL server to test against, when configured.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("SPORTELLO_TEST_POSTGRES").ok().filter(|v| !v.trim().is_empty())
+    std::env::var("SPORTELLO_TEST_POSTGRES")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// Generates one test per engine from an `async fn(Engine)`:
@@ -52,7 +54,10 @@ impl TestDb {
     pub async fn new(engine: Engine) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, schema) = match engine {
-            Engine::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+            Engine::Sqlite => (
+                format!("sqlite://{}", dir.path().join("test.db").display()),
+                None,
+            ),
             Engine::Postgres => {
                 let base = postgres_url().expect("SPORTELLO_TEST_POSTGRES");
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -71,7 +76,12 @@ impl TestDb {
         };
         let db = Db::connect(&url, 5).await.expect("connect");
         db.migrate().await.expect("migrate");
-        TestDb { db, url, dir, schema }
+        TestDb {
+            db,
+            url,
+            dir,
+            schema,
+        }
     }
 
     /// Drops the PostgreSQL schema (SQLite files go with the temp dir).
@@ -149,7 +159,9 @@ impl SmtpServer {
             current: Arc::new(Mutex::new(None)),
         };
         let mut server = mailin_embedded::Server::new(handler);
-        server.with_name("test.smtp.local").with_tcp_listener(listener);
+        server
+            .with_name("test.smtp.local")
+            .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
         });
@@ -198,7 +210,9 @@ impl TestApp {
         let (clock, handle) = Clock::manual(start_time());
         let mailer = sportello::notify::mailer_from_config(&config).expect("mailer");
         let state = AppState::from_parts(config, clock, db.db.clone(), mailer);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = sportello::web::router(state.clone());
         tokio::spawn(async move {
@@ -224,10 +238,124 @@ impl TestApp {
 
     /// Runs every due job (mail delivery included) now.
     pub async fn run_jobs(&self) -> usize {
-        sportello::jobs::worker::run_due(&self.state, "test").await.expect("run jobs")
+        sportello::jobs::worker::run_due(&self.state, "test")
+            .await
+            .expect("run jobs")
     }
 
     pub async fn cleanup(self) {
         self.db.cleanup().await;
+    }
+}
+
+/// A browser-like HTTP client: keeps cookies, does not follow redirects, and echoes the
+/// CSRF token of the last page it saw on every form it posts.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    csrf: Mutex<String>,
+}
+
+/// The value of `<meta name="csrf-token" content="…">` in a page.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf-token\" content=\"")?;
+    let rest = &html[at + "name=\"csrf-token\" content=\"".len()..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            client,
+            base: app.base.clone(),
+            csrf: Mutex::new(String::new()),
+        }
+    }
+
+    /// GETs a page and remembers its CSRF token; returns status and body.
+    pub async fn get(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let r = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("GET");
+        let status = r.status();
+        let body = r.text().await.unwrap_or_default();
+        if let Some(token) = csrf_of(&body) {
+            *self.csrf.lock().unwrap() = token;
+        }
+        (status, body)
+    }
+
+    /// POSTs a form with the current CSRF token; returns status, `Location` and body.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, Option<String>, String) {
+        if self.csrf.lock().unwrap().is_empty() {
+            self.get("/login").await;
+        }
+        let token = self.csrf.lock().unwrap().clone();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let r = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = r.text().await.unwrap_or_default();
+        if let Some(token) = csrf_of(&body) {
+            *self.csrf.lock().unwrap() = token;
+        }
+        (status, location, body)
+    }
+
+    /// Logs in; panics unless the login succeeds.
+    pub async fn login(app: &TestApp, email: &str, password: &str) -> Browser {
+        let b = Browser::new(app);
+        b.get("/login").await;
+        let (status, location, body) = b
+            .post_form("/login", &[("email", email), ("password", password)])
+            .await;
+        assert!(
+            status.is_redirection(),
+            "login of {email} failed: {status} {body}"
+        );
+        assert_eq!(location.as_deref(), Some("/"));
+        // The session has its own CSRF token: pick it up.
+        b.get("/").await;
+        b
+    }
+}
+
+impl TestApp {
+    /// Seeds the demo chamber, companies and users (one per role).
+    pub async fn seed_demo(&self) {
+        sportello::demo::seed(&self.state).await.expect("demo seed");
+    }
+
+    /// The demo login of `role`: (email, password).
+    pub fn demo_login(role: sportello::accounts::Role) -> (&'static str, &'static str) {
+        let (_, email, _, password) = sportello::demo::DEMO_USERS
+            .iter()
+            .find(|(r, ..)| *r == role)
+            .copied()
+            .expect("demo role");
+        (email, password)
     }
 }

@@ -4,3 +4,4 @@ mod helpers;
 
 mod registry;
 mod storage;
+mod web;

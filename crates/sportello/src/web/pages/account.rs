@@ -100,9 +100,12 @@ pub async fn change_password(
     } else if form.new_password != form.confirm {
         Some(lang.t("account-error-confirm"))
     } else {
-        password::check_policy(&form.new_password)
-            .err()
-            .map(|_| lang.t_args("account-error-policy", &[("min", password::MIN_PASSWORD_LEN.to_string())]))
+        password::check_policy(&form.new_password).err().map(|_| {
+            lang.t_args(
+                "account-error-policy",
+                &[("min", password::MIN_PASSWORD_LEN.to_string())],
+            )
+        })
     };
     if let Some(message) = problem {
         let page = render(&page(&state, &viewer, None, Some(message)).await?)?;
@@ -131,5 +134,14 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(render(&page(&state, &viewer, Some(lang.t("account-password-changed")), None).await?)?.into_response())
+    Ok(render(
+        &page(
+            &state,
+            &viewer,
+            Some(lang.t("account-password-changed")),
+            None,
+        )
+        .await?,
+    )?
+    .into_response())
 }

@@ -26,10 +26,12 @@ mod axum_extra_form {
         async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
             let bytes = axum::body::to_bytes(req.into_body(), 1024 * 1024)
                 .await
-                .map_err(|_| crate::web::error::AppError::bad_request("bad_request", "error-bad-request"))?;
-            serde_html_form::from_bytes(&bytes)
-                .map(Form)
-                .map_err(|_| crate::web::error::AppError::bad_request("bad_request", "error-bad-request"))
+                .map_err(|_| {
+                    crate::web::error::AppError::bad_request("bad_request", "error-bad-request")
+                })?;
+            serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| {
+                crate::web::error::AppError::bad_request("bad_request", "error-bad-request")
+            })
         }
     }
 }
@@ -69,7 +71,10 @@ impl NewUserForm {
 /// Roles a chamber administrator may give from this page. Company users are created when
 /// a company registers, not here.
 fn assignable_roles() -> Vec<Role> {
-    Role::ALL.into_iter().filter(|r| *r != Role::Company).collect()
+    Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Company)
+        .collect()
 }
 
 async fn users_page(
@@ -97,8 +102,10 @@ async fn users_page(
 }
 
 pub async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    Ok(render(&users_page(&state, &viewer, NewUserForm::default(), Vec::new(), None).await?)?
-        .into_response())
+    Ok(
+        render(&users_page(&state, &viewer, NewUserForm::default(), Vec::new(), None).await?)?
+            .into_response(),
+    )
 }
 
 pub async fn create_user(
@@ -138,7 +145,11 @@ pub async fn create_user(
                 password: form.password.clone(),
                 role,
                 chamber_id: Some(chamber_id.clone()),
-                desk_ids: if role == Role::Officer { desk_ids } else { Vec::new() },
+                desk_ids: if role == Role::Officer {
+                    desk_ids
+                } else {
+                    Vec::new()
+                },
                 company_ids: Vec::new(),
             },
         )
@@ -148,8 +159,14 @@ pub async fn create_user(
                 tx.commit().await?;
                 let notice = lang.t_args("admin-users-created", &[("email", user.email)]);
                 return Ok(render(
-                    &users_page(&state, &viewer, NewUserForm::default(), Vec::new(), Some(notice))
-                        .await?,
+                    &users_page(
+                        &state,
+                        &viewer,
+                        NewUserForm::default(),
+                        Vec::new(),
+                        Some(notice),
+                    )
+                    .await?,
                 )?
                 .into_response());
             }
@@ -220,7 +237,16 @@ pub async fn create_desk(
     match DeskCode::parse(&form.code) {
         Ok(code) => {
             let mut tx = state.db.begin().await?;
-            match chambers::create_desk(&mut tx, state.clock.now(), &p.actor(), &chamber, &code, &form.name).await {
+            match chambers::create_desk(
+                &mut tx,
+                state.clock.now(),
+                &p.actor(),
+                &chamber,
+                &code,
+                &form.name,
+            )
+            .await
+            {
                 Ok(_) => {
                     tx.commit().await?;
                     return Ok(Redirect::to("/admin/desks").into_response());

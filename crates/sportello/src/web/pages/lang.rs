@@ -24,7 +24,12 @@ pub async fn switch(
     let mut response = Redirect::to(local_path(q.next.as_deref())).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(LANG_COOKIE, lang.code(), 60 * 60 * 24 * 365, state.config.secure_cookies()),
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            60 * 60 * 24 * 365,
+            state.config.secure_cookies(),
+        ),
     );
     Ok(response)
 }

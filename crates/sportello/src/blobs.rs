@@ -32,7 +32,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn check_key(key: &str) -> Result<(), BlobError> {
-    if key.len() == 64 && key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if key.len() == 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(())
     } else {
         Err(BlobError::BadKey(key.chars().take(80).collect()))
@@ -116,7 +120,10 @@ mod tests {
         assert_eq!(key, sha256_hex(b"fattura"));
         assert_eq!(store.put(b"fattura").await.unwrap(), key);
         assert_eq!(store.get(&key).await.unwrap(), b"fattura");
-        assert!(matches!(store.get("../../etc/passwd").await, Err(BlobError::BadKey(_))));
+        assert!(matches!(
+            store.get("../../etc/passwd").await,
+            Err(BlobError::BadKey(_))
+        ));
         store.delete(&key).await.unwrap();
         assert!(!store.exists(&key).await.unwrap());
     }

@@ -283,8 +283,11 @@ mod tests {
         assert_eq!(err.variable, "SPORTELLO_LISTEN");
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(err.variable, "DATABASE_URL");
-        let err = config(&[("SPORTELLO_SMTP_HOST", "mail"), ("SPORTELLO_SMTP_PORT", "x")])
-            .unwrap_err();
+        let err = config(&[
+            ("SPORTELLO_SMTP_HOST", "mail"),
+            ("SPORTELLO_SMTP_PORT", "x"),
+        ])
+        .unwrap_err();
         assert_eq!(err.variable, "SPORTELLO_SMTP_PORT");
         assert!(err.to_string().starts_with("SPORTELLO_SMTP_PORT: "));
     }

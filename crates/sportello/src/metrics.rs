@@ -25,14 +25,21 @@ impl Metrics {
         self.jobs_failed.fetch_add(1, Ordering::Relaxed);
     }
     pub fn login(&self, ok: bool) {
-        let c = if ok { &self.logins_ok } else { &self.logins_failed };
+        let c = if ok {
+            &self.logins_ok
+        } else {
+            &self.logins_failed
+        };
         c.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text exposition format, with database gauges appended.
     pub fn render(&self, outbox_pending: i64, jobs: &[(String, i64)]) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP sportello_http_responses_total HTTP responses by status class.");
+        let _ = writeln!(
+            out,
+            "# HELP sportello_http_responses_total HTTP responses by status class."
+        );
         let _ = writeln!(out, "# TYPE sportello_http_responses_total counter");
         for (i, c) in self.http.iter().enumerate() {
             let _ = writeln!(
@@ -42,15 +49,40 @@ impl Metrics {
                 c.load(Ordering::Relaxed)
             );
         }
-        let _ = writeln!(out, "# HELP sportello_jobs_total Jobs run by this process, by outcome.");
+        let _ = writeln!(
+            out,
+            "# HELP sportello_jobs_total Jobs run by this process, by outcome."
+        );
         let _ = writeln!(out, "# TYPE sportello_jobs_total counter");
-        let _ = writeln!(out, "sportello_jobs_total{{outcome=\"done\"}} {}", self.jobs_done.load(Ordering::Relaxed));
-        let _ = writeln!(out, "sportello_jobs_total{{outcome=\"failed\"}} {}", self.jobs_failed.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP sportello_logins_total Login attempts by outcome.");
+        let _ = writeln!(
+            out,
+            "sportello_jobs_total{{outcome=\"done\"}} {}",
+            self.jobs_done.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "sportello_jobs_total{{outcome=\"failed\"}} {}",
+            self.jobs_failed.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP sportello_logins_total Login attempts by outcome."
+        );
         let _ = writeln!(out, "# TYPE sportello_logins_total counter");
-        let _ = writeln!(out, "sportello_logins_total{{outcome=\"ok\"}} {}", self.logins_ok.load(Ordering::Relaxed));
-        let _ = writeln!(out, "sportello_logins_total{{outcome=\"failed\"}} {}", self.logins_failed.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP sportello_outbox_pending E-mails waiting to be sent.");
+        let _ = writeln!(
+            out,
+            "sportello_logins_total{{outcome=\"ok\"}} {}",
+            self.logins_ok.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "sportello_logins_total{{outcome=\"failed\"}} {}",
+            self.logins_failed.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP sportello_outbox_pending E-mails waiting to be sent."
+        );
         let _ = writeln!(out, "# TYPE sportello_outbox_pending gauge");
         let _ = writeln!(out, "sportello_outbox_pending {outbox_pending}");
         let _ = writeln!(out, "# HELP sportello_jobs Jobs in the queue by status.");

@@ -36,7 +36,11 @@ impl Principal {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor::user(&self.user.id, &self.user.email, self.user.chamber_id.as_deref())
+        Actor::user(
+            &self.user.id,
+            &self.user.email,
+            self.user.chamber_id.as_deref(),
+        )
     }
 
     /// Whether the principal belongs to this chamber.

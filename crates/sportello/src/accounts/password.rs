@@ -1,7 +1,7 @@
 //! Password hashing with Argon2id (PHC string format, parameters stored with the hash).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 
 /// Minimum length of a password (NIST SP 800-63B recommends length over composition rules).

@@ -44,7 +44,11 @@ pub async fn issue(
 }
 
 /// The user a live token belongs to.
-pub async fn resolve(db: &Db, now: DateTime<Utc>, token: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn resolve(
+    db: &Db,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<Option<String>, sqlx::Error> {
     if !token.starts_with("sp_") {
         return Ok(None);
     }

@@ -51,7 +51,10 @@ impl TryFrom<UserRow> for User {
 /// A `SELECT` of the user columns followed by the rest of the statement.
 macro_rules! select_users {
     ($rest:literal) => {
-        concat!("SELECT id, email, name, role, chamber_id, active FROM users ", $rest)
+        concat!(
+            "SELECT id, email, name, role, chamber_id, active FROM users ",
+            $rest
+        )
     };
 }
 
@@ -117,8 +120,8 @@ pub async fn create_user(
     actor: &Actor,
     new: NewUser,
 ) -> Result<User, CreateUserError> {
-    let email =
-        normalise_email(&new.email).ok_or_else(|| CreateUserError::InvalidEmail(new.email.clone()))?;
+    let email = normalise_email(&new.email)
+        .ok_or_else(|| CreateUserError::InvalidEmail(new.email.clone()))?;
     let name = new.name.trim().to_string();
     if name.is_empty() {
         return Err(CreateUserError::EmptyName);
@@ -228,15 +231,13 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<User>, sqlx::Error> {
 
 /// Users of one chamber (or the company users linked to companies), for the admin page.
 pub async fn list_in_chamber(db: &Db, chamber_id: &str) -> Result<Vec<User>, sqlx::Error> {
-    sqlx::query_as::<_, UserRow>(select_users!(
-        "WHERE chamber_id = $1 ORDER BY role, email"
-    ))
-    .bind(chamber_id)
-    .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(User::try_from)
-    .collect()
+    sqlx::query_as::<_, UserRow>(select_users!("WHERE chamber_id = $1 ORDER BY role, email"))
+        .bind(chamber_id)
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -286,7 +287,12 @@ pub async fn authenticate(
         password::verify(password_attempt, password::decoy_hash());
         return Err(LoginError::InvalidCredentials);
     };
-    if let Some(until) = row.locked_until.as_deref().map(db::parse_instant).transpose()? {
+    if let Some(until) = row
+        .locked_until
+        .as_deref()
+        .map(db::parse_instant)
+        .transpose()?
+    {
         if until > now {
             return Err(LoginError::Locked { until });
         }
@@ -296,7 +302,8 @@ pub async fn authenticate(
     let mut tx = db.begin().await?;
     if !ok {
         let failed = row.failed_logins + 1;
-        let lock = (failed >= MAX_FAILED_LOGINS).then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
+        let lock =
+            (failed >= MAX_FAILED_LOGINS).then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
         sqlx::query("UPDATE users SET failed_logins = $2, locked_until = $3 WHERE id = $1")
             .bind(&row.id)
             .bind(if lock.is_some() { 0 } else { failed })
@@ -308,7 +315,11 @@ pub async fn authenticate(
             now,
             &actor,
             Change::new(
-                if lock.is_some() { "user.locked" } else { "user.login_failed" },
+                if lock.is_some() {
+                    "user.locked"
+                } else {
+                    "user.login_failed"
+                },
                 "user",
                 Some(&row.id),
             )
@@ -332,9 +343,17 @@ pub async fn authenticate(
     .bind(db::instant(now))
     .execute(&mut *tx)
     .await?;
-    audit::record(&mut tx, now, &actor, Change::new("user.login", "user", Some(&row.id))).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Change::new("user.login", "user", Some(&row.id)),
+    )
+    .await?;
     tx.commit().await?;
-    get(db, &row.id).await?.ok_or(LoginError::InvalidCredentials)
+    get(db, &row.id)
+        .await?
+        .ok_or(LoginError::InvalidCredentials)
 }
 
 #[cfg(test)]
@@ -343,7 +362,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(normalise_email(" Mario.Rossi@Example.IT ").as_deref(), Some("mario.rossi@example.it"));
+        assert_eq!(
+            normalise_email(" Mario.Rossi@Example.IT ").as_deref(),
+            Some("mario.rossi@example.it")
+        );
         assert_eq!(normalise_email("no-at-sign"), None);
         assert_eq!(normalise_email("a@b"), None);
         assert_eq!(normalise_email("a b@c.it"), None);

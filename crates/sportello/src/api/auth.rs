@@ -42,10 +42,12 @@ pub async fn issue_token(
         Err(LoginError::Db(e)) => return Err(e.into()),
         Err(LoginError::Locked { until }) => {
             state.metrics.login(false);
-            return Err(
-                AppError::new(StatusCode::UNAUTHORIZED, "account_locked", "login-error-locked")
-                    .arg("until", until.format("%Y-%m-%dT%H:%M:%SZ")),
-            );
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "account_locked",
+                "login-error-locked",
+            )
+            .arg("until", until.format("%Y-%m-%dT%H:%M:%SZ")));
         }
         Err(_) => {
             state.metrics.login(false);

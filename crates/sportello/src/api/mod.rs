@@ -4,10 +4,10 @@
 
 mod auth;
 
+use crate::accounts::Principal;
 use crate::app::AppState;
 use crate::authz::{self, Action};
 use crate::web::{AppError, Viewer};
-use crate::accounts::Principal;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -94,6 +94,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let viewer = Viewer::from_request_parts(parts, state).await?;
-        viewer.principal.map(Caller).ok_or_else(AppError::unauthorized)
+        viewer
+            .principal
+            .map(Caller)
+            .ok_or_else(AppError::unauthorized)
     }
 }

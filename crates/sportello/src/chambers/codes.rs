@@ -19,7 +19,9 @@ impl ChamberCode {
         if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Ok(Self(code))
         } else {
-            Err(CodeError("a chamber code is two letters or digits, e.g. GE"))
+            Err(CodeError(
+                "a chamber code is two letters or digits, e.g. GE",
+            ))
         }
     }
     pub fn as_str(&self) -> &str {

@@ -111,28 +111,28 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::Chamber { command } => chamber(state, command).await,
         AdminCommand::Desk { command } => desk(state, command).await,
         AdminCommand::User { command } => user(state, command).await,
-        AdminCommand::Audit { command: AuditCommand::Verify } => {
-            match audit::verify_chain(&state.db).await {
-                Ok(Ok(n)) => {
-                    println!("audit trail intact: {n} entries");
-                    ExitCode::SUCCESS
-                }
-                Ok(Err(broken)) => {
-                    println!("audit trail BROKEN at {broken}");
-                    ExitCode::FAILURE
-                }
-                Err(e) => fail(e),
+        AdminCommand::Audit {
+            command: AuditCommand::Verify,
+        } => match audit::verify_chain(&state.db).await {
+            Ok(Ok(n)) => {
+                println!("audit trail intact: {n} entries");
+                ExitCode::SUCCESS
             }
-        }
-        AdminCommand::Jobs { command: JobsCommand::Run } => {
-            match crate::jobs::worker::run_due(state, "cli").await {
-                Ok(n) => {
-                    println!("ran {n} jobs");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e),
+            Ok(Err(broken)) => {
+                println!("audit trail BROKEN at {broken}");
+                ExitCode::FAILURE
             }
-        }
+            Err(e) => fail(e),
+        },
+        AdminCommand::Jobs {
+            command: JobsCommand::Run,
+        } => match crate::jobs::worker::run_due(state, "cli").await {
+            Ok(n) => {
+                println!("ran {n} jobs");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
     }
 }
 
@@ -145,8 +145,14 @@ async fn chamber(state: &AppState, command: ChamberCommand) -> ExitCode {
             };
             let result = async {
                 let mut tx = state.db.begin().await?;
-                let c = chambers::create_chamber(&mut tx, state.clock.now(), &Actor::cli(), &code, &name)
-                    .await?;
+                let c = chambers::create_chamber(
+                    &mut tx,
+                    state.clock.now(),
+                    &Actor::cli(),
+                    &code,
+                    &name,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok::<_, chambers::ChamberError>(c)
             }
@@ -172,7 +178,11 @@ async fn chamber(state: &AppState, command: ChamberCommand) -> ExitCode {
 }
 
 async fn desk(state: &AppState, command: DeskCommand) -> ExitCode {
-    let DeskCommand::Add { chamber, code, name } = command;
+    let DeskCommand::Add {
+        chamber,
+        code,
+        name,
+    } = command;
     let code = match DeskCode::parse(&code) {
         Ok(c) => c,
         Err(e) => return fail(format!("--code: {e}")),
@@ -184,8 +194,15 @@ async fn desk(state: &AppState, command: DeskCommand) -> ExitCode {
     };
     let result = async {
         let mut tx = state.db.begin().await?;
-        let d = chambers::create_desk(&mut tx, state.clock.now(), &Actor::cli(), &chamber, &code, &name)
-            .await?;
+        let d = chambers::create_desk(
+            &mut tx,
+            state.clock.now(),
+            &Actor::cli(),
+            &chamber,
+            &code,
+            &name,
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, chambers::ChamberError>(d)
     }
@@ -241,7 +258,9 @@ async fn user(state: &AppState, command: UserCommand) -> ExitCode {
         match company_id_by_tax_code(state, &tax_code).await {
             Ok(Some(id)) => company_ids.push(id),
             Ok(None) => {
-                return fail(format!("--company: no company with tax code {tax_code} in the registry"));
+                return fail(format!(
+                    "--company: no company with tax code {tax_code} in the registry"
+                ));
             }
             Err(e) => return fail(e),
         }
@@ -276,7 +295,10 @@ async fn user(state: &AppState, command: UserCommand) -> ExitCode {
     }
 }
 
-async fn company_id_by_tax_code(state: &AppState, tax_code: &str) -> Result<Option<String>, sqlx::Error> {
+async fn company_id_by_tax_code(
+    state: &AppState,
+    tax_code: &str,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM companies WHERE tax_code = $1")
         .bind(tax_code.trim().to_ascii_uppercase())
         .fetch_optional(state.db.pool())

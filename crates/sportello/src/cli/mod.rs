@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "sportello", version, about = "Foreign-trade documents and CNS registration authority for Italian Chambers of Commerce")]
+#[command(
+    name = "sportello",
+    version,
+    about = "Foreign-trade documents and CNS registration authority for Italian Chambers of Commerce"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,7 +46,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -56,7 +63,9 @@ fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("SPORTELLO_LOG_LEVEL")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -104,7 +113,10 @@ async fn serve(state: AppState) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(state.config.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("SPORTELLO_LISTEN: cannot listen on {}: {e}", state.config.listen);
+            eprintln!(
+                "SPORTELLO_LISTEN: cannot listen on {}: {e}",
+                state.config.listen
+            );
             return ExitCode::FAILURE;
         }
     };

@@ -25,7 +25,9 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
         job.run(state).await
     }
     match job.kind.as_str() {
-        crate::notify::SendEmail::KIND => run::<crate::notify::SendEmail>(state, &job.payload).await,
+        crate::notify::SendEmail::KIND => {
+            run::<crate::notify::SendEmail>(state, &job.payload).await
+        }
         crate::accounts::PurgeExpiredSessions::KIND => {
             run::<crate::accounts::PurgeExpiredSessions>(state, &job.payload).await
         }

@@ -43,7 +43,9 @@ pub(super) fn build_message(
     attachments: &[(EmailAttachment, Vec<u8>)],
     outbox_id: &str,
 ) -> Result<Message, MailError> {
-    let from: Mailbox = from.parse().map_err(|_| MailError::Address(from.to_string()))?;
+    let from: Mailbox = from
+        .parse()
+        .map_err(|_| MailError::Address(from.to_string()))?;
     let to_box: Mailbox = to.parse().map_err(|_| MailError::Address(to.to_string()))?;
     let domain = from.email.domain().to_string();
     let builder = Message::builder()
@@ -84,7 +86,8 @@ impl SmtpMailer {
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
             }
             SmtpTls::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host).map_err(smtp)?
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+                    .map_err(smtp)?
             }
             SmtpTls::Tls => {
                 AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(smtp)?

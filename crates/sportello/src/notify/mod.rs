@@ -52,7 +52,15 @@ pub async fn queue(
     .bind(db::instant(now))
     .execute(&mut **tx)
     .await?;
-    jobs::enqueue(tx, &SendEmail { outbox_id: id.clone() }, now, None).await?;
+    jobs::enqueue(
+        tx,
+        &SendEmail {
+            outbox_id: id.clone(),
+        },
+        now,
+        None,
+    )
+    .await?;
     Ok(id)
 }
 

@@ -36,15 +36,30 @@ engine_tests!(
 async fn counters_are_gapless_and_a_rollback_returns_the_number(engine: Engine) {
     let t = TestDb::new(engine).await;
     let mut tx = t.db.begin().await.unwrap();
-    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 1);
-    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 2);
+    assert_eq!(
+        counters::next(&mut tx, "protocol:GE:2026").await.unwrap(),
+        1
+    );
+    assert_eq!(
+        counters::next(&mut tx, "protocol:GE:2026").await.unwrap(),
+        2
+    );
     tx.commit().await.unwrap();
     let mut tx = t.db.begin().await.unwrap();
-    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 3);
+    assert_eq!(
+        counters::next(&mut tx, "protocol:GE:2026").await.unwrap(),
+        3
+    );
     tx.rollback().await.unwrap();
     let mut tx = t.db.begin().await.unwrap();
-    assert_eq!(counters::next(&mut tx, "protocol:GE:2026").await.unwrap(), 3);
-    assert_eq!(counters::next(&mut tx, "protocol:SV:2026").await.unwrap(), 1);
+    assert_eq!(
+        counters::next(&mut tx, "protocol:GE:2026").await.unwrap(),
+        3
+    );
+    assert_eq!(
+        counters::next(&mut tx, "protocol:SV:2026").await.unwrap(),
+        1
+    );
     tx.commit().await.unwrap();
     t.cleanup().await;
 }
@@ -56,7 +71,9 @@ async fn concurrent_counters_never_repeat_or_skip(engine: Engine) {
         let db = t.db.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = db.begin().await.unwrap();
-            let n = counters::next(&mut tx, "certificate:GE:2026").await.unwrap();
+            let n = counters::next(&mut tx, "certificate:GE:2026")
+                .await
+                .unwrap();
             tokio::task::yield_now().await;
             tx.commit().await.unwrap();
             n
@@ -88,11 +105,21 @@ async fn a_job_is_claimed_by_one_worker_only(engine: Engine) {
     let now = start_time();
     let mut tx = t.db.begin().await.unwrap();
     for n in 0..10 {
-        jobs::enqueue(&mut tx, &Noop { n }, now, None).await.unwrap();
+        jobs::enqueue(&mut tx, &Noop { n }, now, None)
+            .await
+            .unwrap();
     }
     // The same dedupe key twice enqueues once.
-    assert!(jobs::enqueue(&mut tx, &Noop { n: 99 }, now, Some("k")).await.unwrap());
-    assert!(!jobs::enqueue(&mut tx, &Noop { n: 99 }, now, Some("k")).await.unwrap());
+    assert!(
+        jobs::enqueue(&mut tx, &Noop { n: 99 }, now, Some("k"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !jobs::enqueue(&mut tx, &Noop { n: 99 }, now, Some("k"))
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
 
     let mut workers = Vec::new();
@@ -101,7 +128,9 @@ async fn a_job_is_claimed_by_one_worker_only(engine: Engine) {
         workers.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             while let Some(job) =
-                jobs::claim(&db, now, &format!("w{w}"), chrono::Duration::minutes(5)).await.unwrap()
+                jobs::claim(&db, now, &format!("w{w}"), chrono::Duration::minutes(5))
+                    .await
+                    .unwrap()
             {
                 mine.push(job.id);
             }
@@ -119,7 +148,12 @@ async fn a_job_is_claimed_by_one_worker_only(engine: Engine) {
     assert_eq!(all.len(), 11, "no job claimed twice");
     // A lease that expired makes the job claimable again (the worker died).
     let later = now + chrono::Duration::minutes(6);
-    assert!(jobs::claim(&t.db, later, "w9", chrono::Duration::minutes(5)).await.unwrap().is_some());
+    assert!(
+        jobs::claim(&t.db, later, "w9", chrono::Duration::minutes(5))
+            .await
+            .unwrap()
+            .is_some()
+    );
     t.cleanup().await;
 }
 
@@ -153,9 +187,14 @@ async fn a_queued_email_reaches_the_smtp_server_once(engine: Engine) {
     assert_eq!(status, "sent");
     // Running the job again (e.g. after a crash) sends nothing more.
     let mut tx = app.state.db.begin().await.unwrap();
-    jobs::enqueue(&mut tx, &notify::SendEmail { outbox_id: id }, app.state.clock.now(), None)
-        .await
-        .unwrap();
+    jobs::enqueue(
+        &mut tx,
+        &notify::SendEmail { outbox_id: id },
+        app.state.clock.now(),
+        None,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     app.run_jobs().await;
     assert_eq!(app.smtp.messages().len(), 1);

@@ -18,4 +18,5 @@ pub mod jobs;
 pub mod metrics;
 pub mod notify;
 pub mod registry;
+pub mod trust;
 pub mod web;

@@ -35,6 +35,37 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Trust anchors for signature verification.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
+    /// Import a Registro Imprese extract (CSV); exit 0 when the file was read, 2 when it
+    /// could not be read at all.
+    ImportRegistry {
+        file: std::path::PathBuf,
+        /// Print `{"imported":X,"rejected":[…]}` instead of the text report.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TrustCommand {
+    /// Trust the CA certificate(s) of a PEM or DER file.
+    Add {
+        file: std::path::PathBuf,
+        /// Only this chamber trusts it (default: every chamber).
+        #[arg(long)]
+        chamber: Option<String>,
+    },
+    /// List the trust anchors.
+    List,
+    /// Stop trusting an anchor.
+    Remove { id: String },
+    /// Load the CA certificates of the granted qualified services of an EU trusted list
+    /// (ETSI TS 119 612 XML, e.g. AgID's TSL-IT.xml).
+    ImportTsl { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -111,6 +142,8 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::Chamber { command } => chamber(state, command).await,
         AdminCommand::Desk { command } => desk(state, command).await,
         AdminCommand::User { command } => user(state, command).await,
+        AdminCommand::Trust { command } => trust(state, command).await,
+        AdminCommand::ImportRegistry { file, json } => import_registry(state, &file, json).await,
         AdminCommand::Audit {
             command: AuditCommand::Verify,
         } => match audit::verify_chain(&state.db).await {
@@ -303,4 +336,93 @@ async fn company_id_by_tax_code(
         .bind(tax_code.trim().to_ascii_uppercase())
         .fetch_optional(state.db.pool())
         .await
+}
+
+async fn import_registry(state: &AppState, file: &std::path::Path, json: bool) -> ExitCode {
+    let options = crate::registry::ImportOptions::default();
+    match crate::registry::import_csv(&state.db, state.clock.now(), file, options).await {
+        Ok(outcome) => {
+            let mut stdout = std::io::stdout().lock();
+            let mut stderr = std::io::stderr().lock();
+            match outcome.write_report(json, &mut stdout, &mut stderr) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("writing the report: {e}")),
+            }
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+async fn trust(state: &AppState, command: TrustCommand) -> ExitCode {
+    use crate::trust::{self, Added};
+    let now = state.clock.now();
+    let actor = Actor::cli();
+    match command {
+        TrustCommand::Add { file, chamber } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => return fail(format!("{}: {e}", file.display())),
+            };
+            let chamber_id = match chamber {
+                Some(code) => match chambers::find_chamber_by_code(&state.db, &code).await {
+                    Ok(Some(c)) => Some(c.id),
+                    Ok(None) => return fail(format!("--chamber: no chamber with code {code}")),
+                    Err(e) => return fail(e),
+                },
+                None => None,
+            };
+            match trust::add_file(&state.db, now, &actor, &bytes, chamber_id.as_deref()).await {
+                Ok(added) => {
+                    for a in added {
+                        match a {
+                            Added::New(a) => println!("trusted {} ({})", a.subject, a.id),
+                            Added::AlreadyTrusted(id) => println!("already trusted ({id})"),
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        TrustCommand::List => match trust::list(&state.db).await {
+            Ok(list) => {
+                for a in list {
+                    println!(
+                        "{}\t{}\t{} → {}\t{}\t{}",
+                        a.id,
+                        a.subject,
+                        a.not_before,
+                        a.not_after,
+                        a.source,
+                        a.label.unwrap_or_default()
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        TrustCommand::Remove { id } => match trust::remove(&state.db, now, &actor, &id).await {
+            Ok(()) => {
+                println!("removed {id}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        TrustCommand::ImportTsl { file } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => return fail(format!("{}: {e}", file.display())),
+            };
+            match trust::import_trusted_list(&state.db, now, &actor, &bytes).await {
+                Ok((added, known)) => {
+                    println!("trusted list loaded: {added} new anchors, {known} already trusted");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
 }

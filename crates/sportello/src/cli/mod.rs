@@ -1,6 +1,7 @@
 //! The `sportello` command line: one binary, several roles.
 
 mod admin;
+mod verify;
 
 use crate::app::{self, AppState};
 use crate::clock::Clock;
@@ -28,6 +29,9 @@ enum Command {
     Demo,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Check a signed file (CAdES .p7m or PAdES PDF): exit 0 valid, 1 not valid, 2 not a
+    /// signature file or unreadable.
+    Verify(verify::VerifyArgs),
     /// Administration: chambers, desks, users, audit, registry, jobs.
     Admin {
         #[command(subcommand)]
@@ -81,6 +85,17 @@ async fn open(config: Config) -> Result<AppState, ExitCode> {
 
 async fn run(command: Command, config: Config) -> ExitCode {
     match command {
+        Command::Verify(args) => {
+            verify::run(args, || async move {
+                let state = AppState::open(config, Clock::system())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                crate::trust::all_anchors(&state.db)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .await
+        }
         Command::Migrate => match open(config).await {
             Ok(state) => {
                 println!("migrations applied ({})", state.db.engine().name());

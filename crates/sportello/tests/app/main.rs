@@ -1,5 +1,6 @@
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
+mod cli;
 mod helpers;
 
 mod registry;

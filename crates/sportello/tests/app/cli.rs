@@ -1,0 +1,349 @@
+//! The command line, run as a real process: `verify`, `admin trust …`,
+//! `admin import-registry`, `admin chamber/desk/user add`, `admin audit verify`.
+
+use crate::engine_tests;
+use crate::helpers::TestDb;
+use sportello::db::Engine;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../firma/tests/fixtures")
+        .join(name)
+}
+
+/// The fixtures are valid from 2020 to 2045; verify at a fixed time inside that.
+const AT: &str = "2026-06-01T00:00:00Z";
+
+/// Runs `sportello ARGS` against `db` with a fresh data dir, feeding `stdin`.
+fn sportello(db: Option<&TestDb>, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env("SPORTELLO_LOG_LEVEL", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    match db {
+        Some(db) => {
+            cmd.env("DATABASE_URL", &db.url)
+                .env("SPORTELLO_DATA_DIR", db.dir.path().join("data"));
+        }
+        None => {
+            cmd.env(
+                "SPORTELLO_DATA_DIR",
+                std::env::temp_dir().join("sportello-cli-none"),
+            );
+        }
+    }
+    let mut child = cmd.spawn().expect("run sportello");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn verify_json(extra: &[&str], file: &str) -> (i32, serde_json::Value) {
+    let f = fixture(file);
+    let root = fixture("root.pem");
+    let mut args = vec![
+        "verify",
+        "--json",
+        "--at",
+        AT,
+        "--trust",
+        root.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.push(f.to_str().unwrap());
+    let out = sportello(None, &args, "");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json)
+}
+
+#[test]
+fn verify_exit_codes_follow_the_contract() {
+    let (code, json) = verify_json(&[], "valid_rsa.p7m");
+    assert_eq!(code, 0);
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["format"], "CAdES");
+    assert_eq!(json["signers"][0]["tax_code"], "RSSMRA80A01H501U");
+
+    let (code, json) = verify_json(&[], "tampered.p7m");
+    assert_eq!(code, 1);
+    assert_eq!(json["valid"], false);
+    assert!(
+        !json["signers"][0]["problems"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let (code, _) = verify_json(&[], "untrusted.p7m");
+    assert_eq!(code, 1);
+    let (code, _) = verify_json(&[], "garbage.bin");
+    assert_eq!(code, 2);
+    let (code, _) = verify_json(&[], "no-such-file.p7m");
+    assert_eq!(code, 2);
+    let (code, json) = verify_json(&[], "pades_valid.pdf");
+    assert_eq!((code, json["format"].as_str()), (0, Some("PAdES")));
+    let (code, _) = verify_json(&[], "pades_appended.pdf");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn verify_lists_every_signer_of_every_layer_outermost_first_and_extracts_the_content() {
+    let (code, json) = verify_json(&[], "nested.p7m.p7m");
+    assert_eq!(code, 0);
+    assert_eq!(json["layers"], 2);
+    let signers = json["signers"].as_array().unwrap();
+    assert_eq!(signers.len(), 2);
+    assert_eq!(
+        signers[0]["tax_code"], "BNCLRA92E52F205Y",
+        "outer layer first"
+    );
+    assert_eq!(signers[1]["tax_code"], "RSSMRA80A01H501U");
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("content.txt");
+    let (code, _) = verify_json(&["--extract", out.to_str().unwrap()], "nested.p7m.p7m");
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(fixture("content.txt")).unwrap()
+    );
+}
+
+#[test]
+fn a_wrong_configuration_value_stops_start_up_naming_the_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .arg("migrate")
+        .env("SPORTELLO_LISTEN", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("SPORTELLO_LISTEN"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+engine_tests!(
+    verify_uses_the_stored_trust_anchors_unless_trust_is_given,
+    import_registry_reports_good_bad_and_unreadable_files,
+    admin_creates_chamber_desk_and_user_and_audit_verify_detects_tampering,
+);
+
+async fn verify_uses_the_stored_trust_anchors_unless_trust_is_given(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let signed = fixture("valid_rsa.p7m");
+    let signed = signed.to_str().unwrap();
+    let verify = || sportello(Some(&db), &["verify", "--at", AT, signed], "");
+    assert_eq!(verify().status.code(), Some(1), "nothing trusted yet");
+
+    let root = fixture("root.pem");
+    let out = sportello(
+        Some(&db),
+        &["admin", "trust", "add", root.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("trusted CN=Sportello Test Root CA"),
+        "{}",
+        text(&out.stdout)
+    );
+    let again = sportello(
+        Some(&db),
+        &["admin", "trust", "add", root.to_str().unwrap()],
+        "",
+    );
+    assert!(text(&again.stdout).contains("already trusted"));
+    assert_eq!(verify().status.code(), Some(0), "trusted now");
+
+    // A signer's certificate is not a CA: refused as an anchor.
+    let mario = fixture("mario.der");
+    let out = sportello(
+        Some(&db),
+        &["admin", "trust", "add", mario.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a CA"));
+
+    let list = text(&sportello(Some(&db), &["admin", "trust", "list"], "").stdout);
+    let id = list.split('\t').next().unwrap().trim().to_string();
+    let out = sportello(Some(&db), &["admin", "trust", "remove", &id], "");
+    assert!(out.status.success());
+    assert_eq!(verify().status.code(), Some(1), "no longer trusted");
+
+    let tsl = fixture("tsl.xml");
+    let out = sportello(
+        Some(&db),
+        &["admin", "trust", "import-tsl", tsl.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("new anchors"),
+        "{}",
+        text(&out.stdout)
+    );
+    db.cleanup().await;
+}
+
+async fn import_registry_reports_good_bad_and_unreadable_files(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("estratto.csv");
+    std::fs::write(
+        &csv,
+        "codice_fiscale;partita_iva;denominazione;provincia;numero_rea;tipo_sede;indirizzo;cap;comune;stato;diritto_annuale_pagato\n\
+         01879020517;01879020517;LIGURE EXPORT S.R.L.;GE;123456;SEDE;Via XX Settembre 12;16121;Genova;ATTIVA;2024 2025\n\
+         01879020518;;ERRATA S.R.L.;GE;1;SEDE;Via Roma 1;16121;Genova;ATTIVA;\n",
+    )
+    .unwrap();
+    let out = sportello(
+        Some(&db),
+        &["admin", "import-registry", csv.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout).lines().last(),
+        Some("imported 1, rejected 1")
+    );
+    assert!(
+        text(&out.stderr).contains("line 3: "),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = sportello(
+        Some(&db),
+        &["admin", "import-registry", "--json", csv.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["imported"], 1);
+    assert_eq!(json["rejected"][0]["line"], 3);
+    assert_eq!(json["rejected"][0]["field"], "codice_fiscale");
+
+    let out = sportello(
+        Some(&db),
+        &["admin", "import-registry", "/no/such/file.csv"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    db.cleanup().await;
+}
+
+async fn admin_creates_chamber_desk_and_user_and_audit_verify_detects_tampering(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let ok = |args: &[&str], stdin: &str| {
+        let out = sportello(Some(&db), args, stdin);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    ok(
+        &[
+            "admin",
+            "chamber",
+            "add",
+            "--code",
+            "GE",
+            "--name",
+            "CCIAA di Genova",
+        ],
+        "",
+    );
+    ok(
+        &[
+            "admin",
+            "desk",
+            "add",
+            "--chamber",
+            "GE",
+            "--code",
+            "GE-GENOVA",
+            "--name",
+            "Genova",
+        ],
+        "",
+    );
+    ok(
+        &[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "funzionario@ge.camcom.test",
+            "--name",
+            "Paolo Verdi",
+            "--role",
+            "officer",
+            "--chamber",
+            "GE",
+            "--desk",
+            "GE-GENOVA",
+            "--password-stdin",
+        ],
+        "una password lunga\n",
+    );
+    // Wrong inputs say what is wrong.
+    let out = sportello(
+        Some(&db),
+        &[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "x@ge.camcom.test",
+            "--name",
+            "X",
+            "--role",
+            "officer",
+            "--chamber",
+            "GE",
+            "--password-stdin",
+        ],
+        "una password lunga\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("at least one desk"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sportello(
+        Some(&db),
+        &["admin", "chamber", "add", "--code", "GENOVA", "--name", "X"],
+        "",
+    );
+    assert!(text(&out.stderr).contains("--code"));
+
+    assert!(ok(&["admin", "audit", "verify"], "").contains("intact"));
+    sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2")
+        .execute(db.db.pool())
+        .await
+        .unwrap();
+    let out = sportello(Some(&db), &["admin", "audit", "verify"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("audit entry 2"),
+        "{}",
+        text(&out.stdout)
+    );
+    db.cleanup().await;
+}

@@ -1,0 +1,241 @@
+//! Import of a registry extract (`sportello admin import-registry FILE.csv [--json]`).
+//!
+//! The file: UTF-8 CSV (a BOM is tolerated), `;` or `,` separated (told by the header line),
+//! a header naming the columns of [`rows::COLUMNS`] in any order (other columns are ignored),
+//! then one row per site: the company's fields repeated on each of its rows.
+//!
+//! A national extract has about 6 million rows, so the import streams:
+//! - a blocking thread reads and parses the file and hands over chunks of `batch_size` lines
+//!   through a channel of two, so at most three chunks are in memory at once;
+//! - each chunk of valid rows is written in one transaction: the companies and sites it names
+//!   are loaded, compared, and only the differences written, with multi-row statements (see
+//!   [`batch`]);
+//! - rejections beyond the first 10 000 are spilled to a temporary file ([`report`]).
+//!
+//! Re-importing the same file changes nothing: no row is written unless a value differs, so
+//! `updated_at` stays, and the only trace of the run is its one audit entry. A company's
+//! fields come from its rows in file order, the last row winning; rows of one company may be
+//! far apart. A file whose rows disagree about a company is inconsistent: its last row still
+//! wins, but each run then writes that company again.
+//!
+//! A run that fails half-way (a database error, a read error) keeps the batches already
+//! committed; running it again completes it, as unchanged rows cost no writes.
+
+mod batch;
+mod report;
+mod rows;
+
+pub use report::Rejection;
+
+use crate::audit::{self, Actor, Change};
+use crate::db::Db;
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Rome;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// How a run behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Show a progress bar (only ever drawn when stderr is a terminal).
+    pub progress: bool,
+    /// Lines per transaction (clamped to 1..=10 000).
+    pub batch_size: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            progress: true,
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
+    }
+}
+
+/// Lines per transaction by default: see BENCHMARKS.md, "Registry import".
+pub const DEFAULT_BATCH_SIZE: usize = 2_000;
+
+/// The most lines per transaction: keeps the statements' parameters within both engines' limits.
+const MAX_BATCH_SIZE: usize = 10_000;
+
+/// What a run did. `imported` counts the valid rows, all upserted (written or found equal);
+/// `unchanged` those of them that changed nothing.
+#[derive(Debug, Default)]
+pub struct ImportOutcome {
+    pub imported: u64,
+    pub unchanged: u64,
+    pub companies_created: u64,
+    pub companies_updated: u64,
+    pub sites_created: u64,
+    pub sites_updated: u64,
+    /// The first rejected rows, in file order (at most 10 000; see [`ImportOutcome::rejections`]
+    /// for all of them).
+    pub rejected: Vec<Rejection>,
+    /// How many rows were rejected in all.
+    pub rejected_total: u64,
+    spill: Option<report::Spill>,
+}
+
+/// The file could not be imported at all (the command exits with [`ImportError::exit_code`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the file has no header line")]
+    NoHeader,
+    #[error("the header line is not UTF-8")]
+    HeaderNotUtf8,
+    #[error("missing columns: {}", .0.join(", "))]
+    MissingColumns(Vec<String>),
+    #[error("column {0} appears twice")]
+    DuplicateColumn(String),
+    #[error("cannot read line {line}: {source}")]
+    Read { line: u64, source: std::io::Error },
+    #[error("cannot keep the rejected rows: {0}")]
+    Spill(std::io::Error),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl ImportError {
+    /// 2 when the file is unreadable (nothing or only part of it was imported), 1 when the
+    /// database or the temporary file failed.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Database(_) | Self::Spill(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Imports the extract at `path`: valid rows are upserted, invalid ones collected in the
+/// outcome, and one `registry.import` audit entry records the counts.
+pub async fn import_csv(
+    db: &Db,
+    now: DateTime<Utc>,
+    path: &Path,
+    opts: ImportOptions,
+) -> Result<ImportOutcome, ImportError> {
+    let batch_size = opts.batch_size.clamp(1, MAX_BATCH_SIZE);
+    let current_year = now.with_timezone(&Rome).year();
+    let owned = path.to_path_buf();
+    let (source, size) = tokio::task::spawn_blocking(move || rows::open(&owned))
+        .await
+        .map_err(|e| ImportError::Read {
+            line: 1,
+            source: std::io::Error::other(e),
+        })??;
+    let bar = progress_bar(opts.progress, size);
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(2);
+    let reader = tokio::task::spawn_blocking(move || {
+        source.read_chunks(batch_size, current_year, |chunk| {
+            sender.blocking_send(chunk).is_ok()
+        });
+    });
+
+    let mut outcome = ImportOutcome::default();
+    let mut failure = None;
+    while let Some(chunk) = receiver.recv().await {
+        if let Ok(chunk) = &chunk {
+            bar.set_position(chunk.bytes_read);
+        }
+        if let Err(e) = take_chunk(db, now, chunk, &mut outcome).await {
+            failure = Some(e);
+            break;
+        }
+        bar.set_message(format!(
+            "{} imported, {} rejected",
+            outcome.imported, outcome.rejected_total
+        ));
+    }
+    drop(receiver);
+    let _ = reader.await;
+    bar.finish_and_clear();
+    if let Some(Err(e)) = outcome.spill.as_mut().map(report::Spill::close) {
+        failure.get_or_insert(ImportError::Spill(e));
+    }
+
+    let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let audited = record_run(db, now, file, &outcome, failure.is_none()).await;
+    match (failure, audited) {
+        (Some(e), audited) => {
+            if let Err(audit_error) = audited {
+                tracing::warn!(%audit_error, "the failed registry import could not be audited");
+            }
+            Err(e)
+        }
+        (None, Err(e)) => Err(e.into()),
+        (None, Ok(())) => Ok(outcome),
+    }
+}
+
+async fn take_chunk(
+    db: &Db,
+    now: DateTime<Utc>,
+    chunk: Result<rows::Chunk, ImportError>,
+    outcome: &mut ImportOutcome,
+) -> Result<(), ImportError> {
+    let chunk = chunk?;
+    for rejection in chunk.rejections {
+        outcome.reject(rejection).map_err(ImportError::Spill)?;
+    }
+    if !chunk.rows.is_empty() {
+        let counts = batch::apply(db, now, chunk.rows).await?;
+        outcome.imported += counts.rows;
+        outcome.unchanged += counts.unchanged;
+        outcome.companies_created += counts.companies_created;
+        outcome.companies_updated += counts.companies_updated;
+        outcome.sites_created += counts.sites_created;
+        outcome.sites_updated += counts.sites_updated;
+    }
+    Ok(())
+}
+
+/// The one audit entry of a run, `registry.import`, with the counts.
+async fn record_run(
+    db: &Db,
+    now: DateTime<Utc>,
+    file: Option<String>,
+    outcome: &ImportOutcome,
+    completed: bool,
+) -> Result<(), sqlx::Error> {
+    let after = serde_json::json!({
+        "file": file,
+        "completed": completed,
+        "imported": outcome.imported,
+        "unchanged": outcome.unchanged,
+        "rejected": outcome.rejected_total,
+        "companies_created": outcome.companies_created,
+        "companies_updated": outcome.companies_updated,
+        "sites_created": outcome.sites_created,
+        "sites_updated": outcome.sites_updated,
+    });
+    let mut tx = db.begin().await?;
+    audit::record(
+        &mut tx,
+        now,
+        &Actor::cli(),
+        Change::new("registry.import", "registry", None).after(after),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// A bar over the file's bytes, drawn only when asked and stderr is a terminal.
+fn progress_bar(wanted: bool, size: u64) -> ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(size);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{elapsed_precise} [{wide_bar}] {percent:>3}% {binary_bytes_per_sec} eta {eta} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -103,21 +103,33 @@ mod tests {
             .collect()
     }
 
+    /// Every message key of a language, from all its `.ftl` files (one file per area).
+    fn keys_of(lang: &str) -> BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let mut all = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).expect("locales folder").flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            let found = keys(&text);
+            for k in &found {
+                assert!(!all.contains(k), "{k} defined twice in {lang}");
+            }
+            all.extend(found);
+        }
+        all
+    }
+
     #[test]
     fn italian_and_english_have_the_same_messages() {
-        let it = keys(include_str!("../../locales/it/main.ftl"));
-        let en = keys(include_str!("../../locales/en/main.ftl"));
+        let it = keys_of("it");
+        let en = keys_of("en");
         let only_it: Vec<_> = it.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&it).collect();
-        assert!(
-            only_it.is_empty() && only_en.is_empty(),
-            "only it: {only_it:?}; only en: {only_en:?}"
-        );
+        assert!(only_it.is_empty() && only_en.is_empty(), "only it: {only_it:?}; only en: {only_en:?}");
     }
 
     #[test]
     fn every_key_used_in_code_and_templates_exists() {
-        let it = keys(include_str!("../../locales/it/main.ftl"));
+        let it = keys_of("it");
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut missing = BTreeSet::new();
         let mut files = Vec::new();

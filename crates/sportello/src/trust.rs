@@ -45,7 +45,7 @@ pub enum TrustError {
 /// What adding one certificate did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Added {
-    New(Anchor),
+    New(Box<Anchor>),
     AlreadyTrusted(String),
 }
 
@@ -150,7 +150,7 @@ pub async fn add(
     )
     .await?;
     tx.commit().await?;
-    Ok(Added::New(anchor))
+    Ok(Added::New(Box::new(anchor)))
 }
 
 /// Loads the CA certificates of the granted qualified services of an EU trusted list.

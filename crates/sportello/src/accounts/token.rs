@@ -65,10 +65,10 @@ pub async fn resolve(
     if revoked_at.is_some() {
         return Ok(None);
     }
-    if let Some(exp) = expires_at.as_deref().map(db::parse_instant).transpose()? {
-        if exp <= now {
-            return Ok(None);
-        }
+    if let Some(exp) = expires_at.as_deref().map(db::parse_instant).transpose()?
+        && exp <= now
+    {
+        return Ok(None);
     }
     sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
         .bind(&hash)

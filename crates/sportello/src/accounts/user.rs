@@ -292,10 +292,9 @@ pub async fn authenticate(
         .as_deref()
         .map(db::parse_instant)
         .transpose()?
+        && until > now
     {
-        if until > now {
-            return Err(LoginError::Locked { until });
-        }
+        return Err(LoginError::Locked { until });
     }
     let ok = password::verify(password_attempt, &row.password_hash);
     let actor = Actor::user(&row.id, &row.email, row.chamber_id.as_deref());

@@ -145,11 +145,11 @@ where
             return ExitCode::from(EXIT_NOT_SIGNATURE);
         }
     };
-    if let Some(out) = &args.extract {
-        if let Err(e) = std::fs::write(out, &report.content) {
-            eprintln!("--extract {}: {e}", out.display());
-            return ExitCode::from(EXIT_NOT_SIGNATURE);
-        }
+    if let Some(out) = &args.extract
+        && let Err(e) = std::fs::write(out, &report.content)
+    {
+        eprintln!("--extract {}: {e}", out.display());
+        return ExitCode::from(EXIT_NOT_SIGNATURE);
     }
     if args.json {
         println!("{}", report.to_contract_json(lang));

@@ -62,12 +62,11 @@ impl Db {
             .ok_or_else(|| sqlx::Error::Configuration("unsupported database URL".into()))?;
         let mut url = url.to_string();
         if engine == Engine::Sqlite {
-            if let Some(path) = sqlite_path(&url) {
-                if let Some(parent) = std::path::Path::new(&path).parent() {
-                    if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
-                    }
-                }
+            if let Some(path) = sqlite_path(&url)
+                && let Some(parent) = std::path::Path::new(&path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
             }
             if !url.contains("mode=") {
                 url.push_str(if url.contains('?') {

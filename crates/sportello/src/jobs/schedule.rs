@@ -11,16 +11,19 @@ use chrono_tz::Europe::Rome;
 use croner::Cron;
 use std::str::FromStr;
 
+/// Enqueues one run of a schedule inside the transaction, given the due instant and the
+/// dedupe key.
+pub type EnqueueRun = for<'a> fn(
+    &'a mut db::Tx,
+    DateTime<Utc>,
+    &'a str,
+) -> futures::future::BoxFuture<'a, Result<bool, sqlx::Error>>;
+
 /// A recurring job declared in code.
 pub struct Schedule {
     pub name: &'static str,
     pub cron: &'static str,
-    /// Enqueues one run, given the due instant.
-    pub enqueue: for<'a> fn(
-        &'a mut db::Tx,
-        DateTime<Utc>,
-        &'a str,
-    ) -> futures::future::BoxFuture<'a, Result<bool, sqlx::Error>>,
+    pub enqueue: EnqueueRun,
 }
 
 /// Enqueue helper for schedules whose job has a `Default` payload.
@@ -88,7 +91,7 @@ pub async fn enqueue_due(
         if (s.enqueue)(&mut tx, now, &key).await? {
             enqueued += 1;
         }
-        let following = next_after(s.cron, now).map_err(|e| sqlx::Error::Protocol(e))?;
+        let following = next_after(s.cron, now).map_err(sqlx::Error::Protocol)?;
         sqlx::query("UPDATE job_schedules SET next_run_at = $2, last_run_at = $3 WHERE name = $1")
             .bind(s.name)
             .bind(db::instant(following))

@@ -105,7 +105,9 @@ mod tests {
 
     /// Every message key of a language, from all its `.ftl` files (one file per area).
     fn keys_of(lang: &str) -> BTreeSet<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
         let mut all = BTreeSet::new();
         for entry in std::fs::read_dir(dir).expect("locales folder").flatten() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
@@ -124,7 +126,10 @@ mod tests {
         let en = keys_of("en");
         let only_it: Vec<_> = it.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&it).collect();
-        assert!(only_it.is_empty() && only_en.is_empty(), "only it: {only_it:?}; only en: {only_en:?}");
+        assert!(
+            only_it.is_empty() && only_en.is_empty(),
+            "only it: {only_it:?}; only en: {only_en:?}"
+        );
     }
 
     #[test]

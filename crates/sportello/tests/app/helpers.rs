@@ -87,13 +87,13 @@ impl TestDb {
     /// Drops the PostgreSQL schema (SQLite files go with the temp dir).
     pub async fn cleanup(self) {
         self.db.close().await;
-        if let Some((base, schema)) = self.schema {
-            if let Ok(admin) = Db::connect(&base, 1).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                    .execute(admin.pool())
-                    .await;
-                admin.close().await;
-            }
+        if let Some((base, schema)) = self.schema
+            && let Ok(admin) = Db::connect(&base, 1).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(admin.pool())
+                .await;
+            admin.close().await;
         }
     }
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
 mod cli;

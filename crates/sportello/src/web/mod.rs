@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::admin::desks).post(pages::admin::create_desk),
         );
 
+    // Each area (trade, ra, devices…) merges its own page and API routes here, one line each.
     Router::new()
         .merge(pages)
         .merge(api::router())

@@ -17,6 +17,8 @@ pub mod demo;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;
+pub mod money;
 pub mod registry;
+pub mod trade;
 pub mod trust;
 pub mod web;

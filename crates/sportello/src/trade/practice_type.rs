@@ -1,0 +1,226 @@
+//! The kinds of practice a company sends to the foreign-trade office, and the attachment
+//! rules of each (seed 000, slides 27, 46, 48–56).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PracticeType {
+    /// Non-preferential certificate of origin.
+    CertificateOfOrigin,
+    /// Visa on an export invoice (visto poteri di firma su fattura).
+    InvoiceVisa,
+    /// Visas, authorisations, attestations (e.g. free-sale attestation).
+    VisasAttestations,
+    /// Further copies of an issued certificate.
+    CertificateCopy,
+    /// Cancellation, destruction, loss or theft of an issued certificate (slide 46).
+    Cancellation,
+}
+
+impl PracticeType {
+    pub const ALL: [PracticeType; 5] = [
+        PracticeType::CertificateOfOrigin,
+        PracticeType::InvoiceVisa,
+        PracticeType::VisasAttestations,
+        PracticeType::CertificateCopy,
+        PracticeType::Cancellation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PracticeType::CertificateOfOrigin => "certificate_of_origin",
+            PracticeType::InvoiceVisa => "invoice_visa",
+            PracticeType::VisasAttestations => "visas_attestations",
+            PracticeType::CertificateCopy => "certificate_copy",
+            PracticeType::Cancellation => "cancellation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PracticeType> {
+        PracticeType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s.trim())
+    }
+
+    /// Message key of the type's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            PracticeType::CertificateOfOrigin => "trade-type-certificate-of-origin",
+            PracticeType::InvoiceVisa => "trade-type-invoice-visa",
+            PracticeType::VisasAttestations => "trade-type-visas-attestations",
+            PracticeType::CertificateCopy => "trade-type-certificate-copy",
+            PracticeType::Cancellation => "trade-type-cancellation",
+        }
+    }
+
+    /// Seed 000, slide 54: visa, attestation and copy practices need at least one
+    /// attachment (the signed request form, the documents to stamp, the certificate scan).
+    pub fn requires_attachment(self) -> bool {
+        !matches!(self, PracticeType::CertificateOfOrigin)
+    }
+
+    /// The document codes an attachment of this practice may carry (seed 000, slide 42:
+    /// "codice documento" from a per-type list).
+    pub fn document_codes(self) -> &'static [DocumentCode] {
+        use DocumentCode::*;
+        match self {
+            PracticeType::CertificateOfOrigin => &[
+                Invoice,
+                PackingList,
+                OriginProof,
+                BlankFormScan,
+                RequestForm,
+                Other,
+            ],
+            PracticeType::InvoiceVisa => &[Invoice, RequestForm, Other],
+            PracticeType::VisasAttestations => &[Invoice, RequestForm, Other],
+            PracticeType::CertificateCopy => &[CertificateScan, RequestForm, Other],
+            PracticeType::Cancellation => &[RequestForm, PoliceReport, CertificateScan, Other],
+        }
+    }
+
+    /// Whether visas and legalisations are chosen per attached document.
+    pub fn has_visas(self) -> bool {
+        matches!(
+            self,
+            PracticeType::InvoiceVisa | PracticeType::VisasAttestations
+        )
+    }
+
+    /// Whether the practice asks for copies of a certificate.
+    pub fn has_copies(self) -> bool {
+        matches!(
+            self,
+            PracticeType::CertificateOfOrigin | PracticeType::CertificateCopy
+        )
+    }
+}
+
+/// The code of an attached document (seed 000, slides 42 and 56).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentCode {
+    Invoice,
+    PackingList,
+    OriginProof,
+    BlankFormScan,
+    RequestForm,
+    PoliceReport,
+    CertificateScan,
+    Other,
+}
+
+impl DocumentCode {
+    pub const ALL: [DocumentCode; 8] = [
+        DocumentCode::Invoice,
+        DocumentCode::PackingList,
+        DocumentCode::OriginProof,
+        DocumentCode::BlankFormScan,
+        DocumentCode::RequestForm,
+        DocumentCode::PoliceReport,
+        DocumentCode::CertificateScan,
+        DocumentCode::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentCode::Invoice => "invoice",
+            DocumentCode::PackingList => "packing_list",
+            DocumentCode::OriginProof => "origin_proof",
+            DocumentCode::BlankFormScan => "blank_form_scan",
+            DocumentCode::RequestForm => "request_form",
+            DocumentCode::PoliceReport => "police_report",
+            DocumentCode::CertificateScan => "certificate_scan",
+            DocumentCode::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocumentCode> {
+        DocumentCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            DocumentCode::Invoice => "trade-doc-invoice",
+            DocumentCode::PackingList => "trade-doc-packing-list",
+            DocumentCode::OriginProof => "trade-doc-origin-proof",
+            DocumentCode::BlankFormScan => "trade-doc-blank-form-scan",
+            DocumentCode::RequestForm => "trade-doc-request-form",
+            DocumentCode::PoliceReport => "trade-doc-police-report",
+            DocumentCode::CertificateScan => "trade-doc-certificate-scan",
+            DocumentCode::Other => "trade-doc-other",
+        }
+    }
+}
+
+/// How the certificate will be printed (seed 000, slide 45; domain-italy.md §4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintMode {
+    /// In colour on plain A4 paper: the only mode Italian chambers keep since 1 October 2025.
+    BlankPaper,
+    /// On a pre-printed, serial-numbered official form (legacy).
+    Form,
+}
+
+impl PrintMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrintMode::BlankPaper => "blank_paper",
+            PrintMode::Form => "form",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PrintMode> {
+        match s.trim() {
+            "blank_paper" => Some(PrintMode::BlankPaper),
+            "form" => Some(PrintMode::Form),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visa_attestation_and_copy_practices_require_an_attachment() {
+        assert!(!PracticeType::CertificateOfOrigin.requires_attachment());
+        for t in [
+            PracticeType::InvoiceVisa,
+            PracticeType::VisasAttestations,
+            PracticeType::CertificateCopy,
+            PracticeType::Cancellation,
+        ] {
+            assert!(t.requires_attachment(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_copy_practice_accepts_the_certificate_scan() {
+        assert!(
+            PracticeType::CertificateCopy
+                .document_codes()
+                .contains(&DocumentCode::CertificateScan)
+        );
+        assert!(
+            PracticeType::Cancellation
+                .document_codes()
+                .contains(&DocumentCode::PoliceReport)
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for t in PracticeType::ALL {
+            assert_eq!(PracticeType::parse(t.as_str()), Some(t));
+        }
+        for c in DocumentCode::ALL {
+            assert_eq!(DocumentCode::parse(c.as_str()), Some(c));
+        }
+    }
+}

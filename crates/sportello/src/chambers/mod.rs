@@ -2,6 +2,8 @@
 //! Data is scoped per chamber everywhere; a desk belongs to exactly one chamber.
 
 mod codes;
+pub mod settings;
+pub mod tariff;
 
 pub use codes::{ChamberCode, CodeError, DeskCode};
 

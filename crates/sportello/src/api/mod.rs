@@ -61,7 +61,9 @@ pub struct Problem {
 /// The whole OpenAPI document: the shared part above plus each area's own document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     // Each area (trade, ra, devices…) adds one line here with its own `OpenApi` struct.
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::ra::api::RaApiDoc::openapi());
+    doc
 }
 
 pub fn router() -> Router<AppState> {
@@ -79,6 +81,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/token", post(auth::issue_token))
         .route("/api/v1/me", get(auth::me))
         .merge(docs)
+        .merge(crate::ra::api::routes())
 }
 
 /// The authenticated API caller.

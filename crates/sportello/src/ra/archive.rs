@@ -1,0 +1,290 @@
+//! The restricted archive of mandate documents (seed 004, part 1: "cartella nominativa ad
+//! accesso limitato"). Signed documents are verified with `firma` before they are kept; only
+//! the Master RAO, the Manager and the auditor may open them, and every opening is written
+//! to the audit trail.
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{self, Db, Tx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+/// The documents of a mandate (seed 004, part 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// Lettera di incarico, signed by the Manager.
+    MandateLetter,
+    /// Modulo di accettazione, signed by the operator.
+    AcceptanceForm,
+    /// Autorizzazione al trattamento dei dati.
+    DataProcessingAuthorisation,
+    /// Informativa privacy.
+    PrivacyNotice,
+    /// Modulo E: designation of an organisation's collaborators.
+    FormE,
+    /// Informativa privacy F for an organisation's collaborators.
+    FormF,
+    /// Scheda di riepilogo addetti.
+    StaffSheet,
+    /// The signed revocation notice.
+    RevocationNotice,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 8] = [
+        DocumentKind::MandateLetter,
+        DocumentKind::AcceptanceForm,
+        DocumentKind::DataProcessingAuthorisation,
+        DocumentKind::PrivacyNotice,
+        DocumentKind::FormE,
+        DocumentKind::FormF,
+        DocumentKind::StaffSheet,
+        DocumentKind::RevocationNotice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::MandateLetter => "mandate_letter",
+            DocumentKind::AcceptanceForm => "acceptance_form",
+            DocumentKind::DataProcessingAuthorisation => "data_processing_authorisation",
+            DocumentKind::PrivacyNotice => "privacy_notice",
+            DocumentKind::FormE => "form_e",
+            DocumentKind::FormF => "form_f",
+            DocumentKind::StaffSheet => "staff_sheet",
+            DocumentKind::RevocationNotice => "revocation_notice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_key(self) -> String {
+        format!("ra-doc-{}", self.as_str().replace('_', "-"))
+    }
+}
+
+/// A file as uploaded.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub kind: DocumentKind,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What the signature check found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Signature {
+    pub format: String,
+    pub signer_tax_code: String,
+    pub signer_subject: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("{filename}: not a signed file (PAdES or CAdES)")]
+    NotSigned { filename: String },
+    #[error("{filename}: the signature is not valid: {problems}")]
+    Invalid { filename: String, problems: String },
+    #[error("{filename}: signed by {found}, expected {expected}")]
+    WrongSigner {
+        filename: String,
+        found: String,
+        expected: String,
+    },
+}
+
+/// Issue 6: a returned document must carry a valid PAdES or CAdES signature by one of
+/// `signers` (the operator or the organisation's legal representative), matched by tax code.
+pub fn check_signature(
+    upload: &Upload,
+    opts: &firma::VerifyOptions,
+    signers: &[&str],
+) -> Result<Signature, SignatureError> {
+    let report = firma::verify(&upload.bytes, opts).map_err(|_| SignatureError::NotSigned {
+        filename: upload.filename.clone(),
+    })?;
+    if !report.valid {
+        let problems: Vec<String> = report
+            .problems
+            .iter()
+            .chain(report.signers.iter().flat_map(|s| s.problems.iter()))
+            .map(|p| p.message(firma::Lang::It))
+            .collect();
+        return Err(SignatureError::Invalid {
+            filename: upload.filename.clone(),
+            problems: problems.join("; "),
+        });
+    }
+    let signer = report
+        .signers
+        .iter()
+        .find(|s| s.tax_code.as_deref().is_some_and(|t| signers.contains(&t)));
+    match signer {
+        Some(s) => Ok(Signature {
+            format: report.format.as_str().to_string(),
+            signer_tax_code: s.tax_code.clone().unwrap_or_default(),
+            signer_subject: s.subject.clone(),
+        }),
+        None => Err(SignatureError::WrongSigner {
+            filename: upload.filename.clone(),
+            found: report
+                .signers
+                .iter()
+                .map(|s| s.tax_code.clone().unwrap_or_else(|| s.subject.clone()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            expected: signers.join(" / "),
+        }),
+    }
+}
+
+/// The content type we serve a document with: PDF, or a CAdES envelope.
+pub fn content_type_of(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else {
+        "application/pkcs7-mime"
+    }
+}
+
+/// A stored document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Document {
+    pub id: String,
+    pub operator_id: String,
+    pub kind: String,
+    pub filename: String,
+    pub content_type: String,
+    pub blob: String,
+    pub size: i64,
+    pub signature_format: Option<String>,
+    pub signer_tax_code: Option<String>,
+    pub created_at: String,
+}
+
+/// Keeps a document (its bytes already in the blob store under `blob`).
+#[allow(clippy::too_many_arguments)]
+pub async fn store(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    operator_id: &str,
+    step_id: Option<&str>,
+    upload: &Upload,
+    blob: &str,
+    signature: Option<&Signature>,
+) -> Result<String, sqlx::Error> {
+    let id = db::new_id();
+    sqlx::query(
+        "INSERT INTO ra_documents (id, operator_id, step_id, kind, filename, content_type, blob, \
+         size, signature_format, signer_tax_code, signer_subject, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&id)
+    .bind(operator_id)
+    .bind(step_id)
+    .bind(upload.kind.as_str())
+    .bind(safe_filename(&upload.filename))
+    .bind(content_type_of(&upload.bytes))
+    .bind(blob)
+    .bind(upload.bytes.len() as i64)
+    .bind(signature.map(|s| s.format.clone()))
+    .bind(signature.map(|s| s.signer_tax_code.clone()))
+    .bind(signature.map(|s| s.signer_subject.clone()))
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// A file name safe to show and to send: the last path component, printable, at most 120 chars.
+pub fn safe_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    if clean.trim().is_empty() {
+        "documento".into()
+    } else {
+        clean
+    }
+}
+
+const SELECT_DOCS: &str = "SELECT d.id, d.operator_id, d.kind, d.filename, d.content_type, d.blob, d.size, \
+     d.signature_format, d.signer_tax_code, d.created_at FROM ra_documents d \
+     JOIN ra_operators o ON o.id = d.operator_id WHERE o.chamber_id = $1 \
+     AND ($2 IS NULL OR d.operator_id = $2) ORDER BY d.created_at, d.id";
+
+/// The documents of a chamber, or of one operator of it.
+pub async fn list(
+    db: &Db,
+    chamber_id: &str,
+    operator_id: Option<&str>,
+) -> Result<Vec<Document>, sqlx::Error> {
+    sqlx::query_as(SELECT_DOCS)
+        .bind(chamber_id)
+        .bind(operator_id)
+        .fetch_all(db.pool())
+        .await
+}
+
+pub async fn list_tx(
+    tx: &mut Tx,
+    chamber_id: &str,
+    operator_id: &str,
+) -> Result<Vec<Document>, sqlx::Error> {
+    sqlx::query_as(SELECT_DOCS)
+        .bind(chamber_id)
+        .bind(Some(operator_id))
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// Opens a document of the chamber for reading and logs the view. `None` when the document
+/// does not exist in this chamber.
+pub async fn open(
+    db: &Db,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    chamber_id: &str,
+    document_id: &str,
+) -> Result<Option<Document>, sqlx::Error> {
+    let doc: Option<Document> = sqlx::query_as(
+        "SELECT d.id, d.operator_id, d.kind, d.filename, d.content_type, d.blob, d.size, \
+         d.signature_format, d.signer_tax_code, d.created_at FROM ra_documents d \
+         JOIN ra_operators o ON o.id = d.operator_id WHERE o.chamber_id = $1 AND d.id = $2",
+    )
+    .bind(chamber_id)
+    .bind(document_id)
+    .fetch_optional(db.pool())
+    .await?;
+    if let Some(d) = &doc {
+        let mut tx = db.begin().await?;
+        audit::record(
+            &mut tx,
+            now,
+            &actor.clone().in_chamber(Some(chamber_id)),
+            Change::new("ra.document.view", "ra_document", Some(&d.id)).after(
+                json!({"operator_id": d.operator_id, "kind": d.kind, "filename": d.filename}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_their_paths() {
+        assert_eq!(safe_filename("../../etc/passwd"), "passwd");
+        assert_eq!(safe_filename("C:\\x\\mandato.pdf"), "mandato.pdf");
+        assert_eq!(safe_filename(""), "documento");
+    }
+}

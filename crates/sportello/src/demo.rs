@@ -112,6 +112,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         desk_ids.push(desk.id);
     }
     let company_ids = seed_companies(state).await?;
+    seed_trade(state, &chamber, &company_ids).await?;
 
     println!("Demo chamber GE (Genova) with desks Genova and Chiavari. Logins:");
     for (role, email, name, password) in DEMO_USERS {
@@ -179,4 +180,57 @@ async fn seed_companies(state: &AppState) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(ids)
+}
+
+/// The test CA that signs the demo's documents (`tests/fixtures/pki`, made by OpenSSL).
+/// Trusted by the demo only, so a person trying the demo can sign a base model with the
+/// test key and send it.
+const DEMO_TRUST_ANCHOR: &[u8] = include_bytes!("../tests/fixtures/pki/root.pem");
+
+/// Demo tariffs (domain-italy.md §5), the demo signing CA, and €50 in the demo company's
+/// wallet (a funded wallet is a prerequisite, seed 000 slide 2).
+async fn seed_trade(
+    state: &AppState,
+    chamber: &chambers::Chamber,
+    company_ids: &[String],
+) -> anyhow::Result<()> {
+    use crate::chambers::tariff::{self, TariffTable};
+    use crate::money::Money;
+    use crate::wallet::{self, ManualPayments, PaymentClaim, PaymentProvider};
+    let now = state.clock.now();
+    let actor = Actor::system("demo");
+    if tariff::table(&state.db, &chamber.id, state.clock.today())
+        .await?
+        .is_empty()
+    {
+        let mut tx = state.db.begin().await?;
+        let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or(state.clock.today());
+        for (item, amount) in TariffTable::published_defaults().items() {
+            tariff::set(&mut tx, now, &actor, &chamber.id, item, amount, from).await?;
+        }
+        tx.commit().await?;
+    }
+    crate::trust::add_file(&state.db, now, &actor, DEMO_TRUST_ANCHOR, None).await?;
+    for company_id in company_ids {
+        if wallet::entries(&state.db, company_id, 1).await?.is_empty() {
+            let payment = ManualPayments
+                .confirm(&PaymentClaim {
+                    amount: Money::from_cents(5000),
+                    reference: "Ricarica demo".into(),
+                })
+                .await?;
+            let mut tx = state.db.begin().await?;
+            wallet::credit(
+                &mut tx,
+                now,
+                &actor,
+                company_id,
+                Some(&chamber.id),
+                &payment,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(())
 }

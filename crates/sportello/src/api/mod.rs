@@ -63,6 +63,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     // Each area (trade, ra, devices…) adds one line here with its own `OpenApi` struct.
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::ra::api::RaApiDoc::openapi());
+    doc.merge(crate::trade::api::TradeApi::openapi());
     doc
 }
 
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/auth/token", post(auth::issue_token))
         .route("/api/v1/me", get(auth::me))
+        .merge(crate::trade::api::routes())
         .merge(docs)
         .merge(crate::ra::api::routes())
 }

@@ -1,10 +1,18 @@
 //! Foreign-trade documents (Module 1): base models, practices, fees and wallet, the desk's
 //! work, issued certificates and their public verification.
 
+pub mod api;
 pub mod country;
 pub mod document;
+pub mod errors;
+pub mod fee;
 pub mod form;
+pub mod model;
+pub mod pdf;
+pub mod practice;
 pub mod practice_type;
+pub mod profile;
+pub mod xml;
 
 pub use country::Country;
 pub use document::ModelDocument;

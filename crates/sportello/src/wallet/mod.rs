@@ -252,7 +252,7 @@ pub async fn refund(
 /// The balance computed from the ledger (for consistency checks).
 pub async fn ledger_sum(db: &Db, company_id: &str) -> Result<Money, sqlx::Error> {
     let sum: Option<i64> =
-        sqlx::query_scalar("SELECT SUM(amount_cents) FROM wallet_entries WHERE company_id = $1")
+        sqlx::query_scalar("SELECT CAST(SUM(amount_cents) AS BIGINT) FROM wallet_entries WHERE company_id = $1")
             .bind(company_id)
             .fetch_one(db.pool())
             .await?;

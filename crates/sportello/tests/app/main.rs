@@ -6,4 +6,5 @@ mod helpers;
 
 mod registry;
 mod storage;
+mod trade;
 mod web;

@@ -1,0 +1,91 @@
+# Export documents (company side).
+
+trade-type-certificate-of-origin = Certificate of origin
+trade-type-invoice-visa = Invoice visa
+trade-type-visas-attestations = Visas, authorisations and attestations
+trade-type-certificate-copy = Certificate copy
+trade-type-cancellation = Cancellation, destruction, loss or theft of a certificate
+
+trade-doc-invoice = Invoice
+trade-doc-packing-list = Packing list
+trade-doc-origin-proof = Proof of origin
+trade-doc-blank-form-scan = Scan of the official form
+trade-doc-request-form = Signed request form
+trade-doc-police-report = Report to the authorities
+trade-doc-certificate-scan = Scan of the certificate
+trade-doc-other = Other document
+
+trade-field-required = Required field.
+trade-field-too-long = Text too long.
+trade-field-country = Unknown country: choose from the list.
+trade-field-email = Invalid e-mail address.
+trade-field-invoice-required = Enter at least one invoice, with its amount.
+trade-field-item-required = Enter at least one line of goods.
+trade-field-too-many = Too many lines.
+trade-field-date = Invalid date (YYYY-MM-DD).
+trade-field-date-future = The date cannot be in the future.
+trade-field-amount = Invalid amount: write for example 15400.00.
+trade-field-consignee-italian = The consignee of a certificate of origin cannot be in Italy.
+trade-field-certificate-number = Invalid certificate number: C, two-digit year, two characters and seven digits (e.g. C26GE0000123).
+trade-field-form-serial = Invalid form number: one letter and seven digits, no slash (e.g. A0123456).
+trade-field-form-serial-required = To print on an official form, enter the form's serial number.
+trade-field-reason = Choose the reason: cancellation, destruction, loss or theft.
+trade-field-print-mode = Invalid print mode.
+trade-field-copies = The number of copies must be between 0 and 50.
+trade-field-proforma = Say whether the invoice is a proforma (required).
+trade-field-goods-location = Say where the goods physically are (required).
+trade-field-desk = Invalid destination desk.
+trade-field-site = Invalid head office or local unit for this company.
+trade-field-type = Invalid practice type.
+trade-field-list = Invalid list: to_send, to_rectify, sent or archive.
+
+trade-profile-vat-not-tax-code = You entered the VAT number: the company's tax code is needed.
+trade-profile-tax-code-mismatch = The tax code is not that of the company you act for.
+trade-profile-postcode = Invalid postcode (five digits).
+trade-profile-province = Invalid province code.
+
+trade-status-draft = To send
+trade-status-sent = Sent
+trade-status-in-review = In review
+trade-status-to-rectify = To rectify
+trade-status-approved = Closed positively
+trade-status-rejected = Rejected
+trade-status-withdrawn = Withdrawn
+
+trade-list-to-send = To send
+trade-list-to-rectify = To rectify
+trade-list-sent = Sent
+trade-list-archive = Archive
+
+tariff-copy = Copy
+tariff-visa = Visa
+tariff-legalisation = Legalisation
+
+trade-attachment-empty = The file is empty.
+trade-attachment-too-large = The file is larger than 10 MB.
+trade-attachment-type = Format not accepted: PDF, digitally signed document (.p7m), XML, JPEG, PNG or TIFF.
+trade-attachment-code = Choose the document code from this practice type's list.
+trade-attachment-stamps = Visas and legalisations: 0 to 20, for visa practices only.
+trade-attachment-too-many = Too many attachments for one practice.
+
+trade-send-attachment-required = This practice type needs at least one attachment.
+trade-send-request-form-required = Attach the request form signed by the legal representative.
+trade-send-police-report-required = For loss or theft, attach the report to the authorities.
+trade-send-profile-required = First complete the company profile (tax code, address, notification e-mail).
+trade-send-not-sendable = The practice cannot be sent in its current status.
+trade-send-insufficient-balance = Insufficient balance: the practice costs { $fee }, the wallet holds { $balance }, { $missing } is missing. Nothing was charged.
+trade-send-tariff-missing = The chamber has not configured the tariffs for this practice yet: contact the office.
+trade-send-key-reused = This idempotency key was already used for another practice.
+
+trade-upload-missing = Attach the signed base model (.p7m).
+trade-upload-not-signed = The file is not digitally signed: sign the base model with your device and attach the .p7m file.
+trade-upload-not-cades = The base model must be signed as CAdES (.p7m), not as a signed PDF.
+trade-upload-signature-invalid = The signature is not valid: { $problems_en }
+trade-upload-model-mismatch = The signed content does not match any base model created here: download the model again and sign it without changing it.
+trade-upload-model-other-company = The signed base model belongs to a company you do not act for.
+trade-not-editable = The practice can no longer be changed.
+
+trade-lookup-tax-code = Invalid tax code.
+trade-lookup-rea = Invalid REA number (province and number, e.g. GE-123456).
+trade-lookup-missing = Give the tax code, or province and REA number.
+trade-company-required = Say which company you act for (company_tax_code).

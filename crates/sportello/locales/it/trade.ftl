@@ -1,0 +1,91 @@
+# Documenti per l'estero (lato impresa).
+
+trade-type-certificate-of-origin = Certificato d'origine
+trade-type-invoice-visa = Visto su fattura
+trade-type-visas-attestations = Visti, autorizzazioni e attestazioni
+trade-type-certificate-copy = Copia di certificato
+trade-type-cancellation = Annullamento, distruzione, smarrimento o furto di certificato
+
+trade-doc-invoice = Fattura
+trade-doc-packing-list = Packing list
+trade-doc-origin-proof = Prova dell'origine
+trade-doc-blank-form-scan = Scansione del formulario
+trade-doc-request-form = Modulo di richiesta firmato
+trade-doc-police-report = Denuncia alle autorità
+trade-doc-certificate-scan = Scansione del certificato
+trade-doc-other = Altro documento
+
+trade-field-required = Campo obbligatorio.
+trade-field-too-long = Testo troppo lungo.
+trade-field-country = Paese non riconosciuto: scegli dall'elenco.
+trade-field-email = Indirizzo e-mail non valido.
+trade-field-invoice-required = Indica almeno una fattura, con il suo importo.
+trade-field-item-required = Indica almeno una riga di merce.
+trade-field-too-many = Troppe righe.
+trade-field-date = Data non valida (AAAA-MM-GG).
+trade-field-date-future = La data non può essere futura.
+trade-field-amount = Importo non valido: scrivi ad esempio 15400,00.
+trade-field-consignee-italian = Il destinatario di un certificato d'origine non può essere in Italia.
+trade-field-certificate-number = Numero di certificato non valido: C, anno a due cifre, due caratteri e sette cifre (es. C26GE0000123).
+trade-field-form-serial = Numero del formulario non valido: una lettera e sette cifre, senza barra (es. A0123456).
+trade-field-form-serial-required = Per la stampa su formulario indica il numero di serie del formulario.
+trade-field-reason = Scegli il motivo: annullamento, distruzione, smarrimento o furto.
+trade-field-print-mode = Modalità di stampa non valida.
+trade-field-copies = Il numero di copie deve essere tra 0 e 50.
+trade-field-proforma = Indica se la fattura è proforma (obbligatorio).
+trade-field-goods-location = Indica dove si trova fisicamente la merce (obbligatorio).
+trade-field-desk = Sportello di destinazione non valido.
+trade-field-site = Sede o unità locale non valida per questa impresa.
+trade-field-type = Tipo di pratica non valido.
+trade-field-list = Elenco non valido: to_send, to_rectify, sent o archive.
+
+trade-profile-vat-not-tax-code = Hai inserito la partita IVA: serve il codice fiscale dell'impresa.
+trade-profile-tax-code-mismatch = Il codice fiscale non è quello dell'impresa per cui operi.
+trade-profile-postcode = CAP non valido (cinque cifre).
+trade-profile-province = Sigla di provincia non valida.
+
+trade-status-draft = Da inviare
+trade-status-sent = Inviata
+trade-status-in-review = In istruttoria
+trade-status-to-rectify = Da rettificare
+trade-status-approved = Chiusa positivamente
+trade-status-rejected = Respinta
+trade-status-withdrawn = Ritirata
+
+trade-list-to-send = Da inviare
+trade-list-to-rectify = Da rettificare
+trade-list-sent = Inviate
+trade-list-archive = Storico
+
+tariff-copy = Copia
+tariff-visa = Visto
+tariff-legalisation = Legalizzazione
+
+trade-attachment-empty = Il file è vuoto.
+trade-attachment-too-large = Il file supera i 10 MB.
+trade-attachment-type = Formato non accettato: PDF, PDF o documento firmato digitalmente (.p7m), XML, JPEG, PNG o TIFF.
+trade-attachment-code = Scegli il codice documento dall'elenco di questo tipo di pratica.
+trade-attachment-stamps = Visti e legalizzazioni: da 0 a 20, solo per le pratiche di visto.
+trade-attachment-too-many = Troppi allegati per una pratica.
+
+trade-send-attachment-required = Questo tipo di pratica richiede almeno un allegato.
+trade-send-request-form-required = Allega il modulo di richiesta firmato dal legale rappresentante.
+trade-send-police-report-required = Per smarrimento o furto allega la denuncia alle autorità.
+trade-send-profile-required = Completa prima la configurazione dell'impresa (codice fiscale, indirizzo, e-mail per le notifiche).
+trade-send-not-sendable = La pratica non può essere inviata nel suo stato attuale.
+trade-send-insufficient-balance = Saldo insufficiente: la pratica costa { $fee }, nel borsellino ci sono { $balance }, mancano { $missing }. Nulla è stato addebitato.
+trade-send-tariff-missing = La Camera non ha ancora configurato le tariffe per questa pratica: contatta l'ufficio.
+trade-send-key-reused = Questa chiave di idempotenza è già stata usata per un'altra pratica.
+
+trade-upload-missing = Allega il modello base firmato (.p7m).
+trade-upload-not-signed = Il file non è firmato digitalmente: firma il modello base con il tuo dispositivo e allega il file .p7m.
+trade-upload-not-cades = Il modello base va firmato in formato CAdES (.p7m), non come PDF firmato.
+trade-upload-signature-invalid = La firma non è valida: { $problems_it }
+trade-upload-model-mismatch = Il contenuto firmato non corrisponde a nessun modello base creato qui: scarica di nuovo il modello e firmalo senza modificarlo.
+trade-upload-model-other-company = Il modello base firmato appartiene a un'impresa per cui non operi.
+trade-not-editable = La pratica non può più essere modificata.
+
+trade-lookup-tax-code = Codice fiscale non valido.
+trade-lookup-rea = Numero REA non valido (provincia e numero, es. GE-123456).
+trade-lookup-missing = Indica il codice fiscale, oppure provincia e numero REA.
+trade-company-required = Indica per quale impresa operi (company_tax_code).

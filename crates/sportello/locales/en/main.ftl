@@ -153,3 +153,7 @@ action-report-issued-devices-label = Devices issued
 action-report-issued-devices-help = Report to the chamber the devices you issued.
 action-decide-device-refund-label = Device refunds
 action-decide-device-refund-help = Case-by-case decisions on refunds.
+
+yes = Yes
+no = No
+save = Save

@@ -153,3 +153,7 @@ action-report-issued-devices-label = Dispositivi rilasciati
 action-report-issued-devices-help = Comunica alla Camera i dispositivi che hai rilasciato.
 action-decide-device-refund-label = Rimborsi dispositivi
 action-decide-device-refund-help = Le decisioni caso per caso sui rimborsi.
+
+yes = Sì
+no = No
+save = Salva

@@ -35,6 +35,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Company wallets.
+    Wallet {
+        #[command(subcommand)]
+        command: WalletCommand,
+    },
     /// Trust anchors for signature verification.
     Trust {
         #[command(subcommand)]
@@ -47,6 +52,20 @@ pub enum AdminCommand {
         /// Print `{"imported":X,"rejected":[…]}` instead of the text report.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WalletCommand {
+    /// Record a payment received into a company's wallet:
+    /// `admin wallet credit --company 01879020517 --amount 50.00 --reference "CRO …"`.
+    Credit {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reference: String,
     },
 }
 
@@ -143,6 +162,31 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::Desk { command } => desk(state, command).await,
         AdminCommand::User { command } => user(state, command).await,
         AdminCommand::Trust { command } => trust(state, command).await,
+        AdminCommand::Wallet {
+            command:
+                WalletCommand::Credit {
+                    company,
+                    amount,
+                    reference,
+                },
+        } => {
+            let result = crate::trade::web::admin::credit_company(
+                state,
+                &Actor::cli(),
+                None,
+                &company,
+                &amount,
+                &reference,
+            )
+            .await;
+            match result {
+                Ok((name, balance)) => {
+                    println!("credited {name}: balance {}", balance.to_decimal_string());
+                    ExitCode::SUCCESS
+                }
+                Err(key) => fail(crate::web::i18n::Lang::En.t(key)),
+            }
+        }
         AdminCommand::ImportRegistry { file, json } => import_registry(state, &file, json).await,
         AdminCommand::Audit {
             command: AuditCommand::Verify,

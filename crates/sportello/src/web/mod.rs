@@ -50,6 +50,8 @@ pub fn router(state: AppState) -> Router {
     // Each area (trade, ra, devices…) merges its own page and API routes here, one line each.
     Router::new()
         .merge(pages)
+        .merge(crate::ra::web::routes())
+        .merge(crate::trade::web::routes())
         .merge(api::router())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -120,6 +122,15 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::ManageUsers => Some("/admin/users"),
         Action::ManageDesks => Some("/admin/desks"),
         Action::SearchAudit => Some("/audit"),
+        Action::ComposePractice => Some("/models"),
+        Action::ViewOwnPractices => Some("/practices"),
+        Action::ViewWallet => Some("/wallet"),
+        Action::ManageTariffs => Some("/admin/tariffs"),
+        Action::CreditWallet => Some("/admin/wallet"),
+        Action::ManageOperators => Some("/ra/operators"),
+        Action::ManageConvention => Some("/ra/convention"),
+        Action::ViewOfficeTree => Some("/ra/tree"),
+        Action::ViewRestrictedArchive => Some("/ra/archive"),
         _ => None,
     }
 }

@@ -333,6 +333,21 @@ async fn admin_creates_chamber_desk_and_user_and_audit_verify_detects_tampering(
     );
     assert!(text(&out.stderr).contains("--code"));
 
+    // A payment received, recorded at the command line.
+    let csv = db.dir.path().join("one.csv");
+    std::fs::write(
+        &csv,
+        "codice_fiscale;partita_iva;denominazione;provincia;numero_rea;tipo_sede;indirizzo;cap;comune;stato;diritto_annuale_pagato\n\
+         01879020517;01879020517;LIGURE EXPORT S.R.L.;GE;123456;SEDE;Via XX Settembre 12;16121;Genova;ATTIVA;2025\n",
+    )
+    .unwrap();
+    ok(&["admin", "import-registry", csv.to_str().unwrap()], "");
+    let out = ok(&["admin", "wallet", "credit", "--company", "01879020517", "--amount", "50.00", "--reference", "CRO 991"], "");
+    assert!(out.contains("balance 50.00"), "{out}");
+    let out = sportello(Some(&db), &["admin", "wallet", "credit", "--company", "01879020517", "--amount", "abc", "--reference", "x"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Invalid amount"), "{}", text(&out.stderr));
+
     assert!(ok(&["admin", "audit", "verify"], "").contains("intact"));
     sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2")
         .execute(db.db.pool())

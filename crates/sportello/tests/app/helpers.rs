@@ -359,3 +359,34 @@ impl TestApp {
         (email, password)
     }
 }
+
+impl Browser {
+    /// POSTs a multipart form with the current CSRF token; returns status, `Location`, body.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> (reqwest::StatusCode, Option<String>, String) {
+        let token = self.csrf.lock().unwrap().clone();
+        let r = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .multipart(form.text("csrf", token))
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status();
+        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = r.text().await.unwrap_or_default();
+        if let Some(token) = csrf_of(&body) {
+            *self.csrf.lock().unwrap() = token;
+        }
+        (status, location, body)
+    }
+
+    /// GETs raw bytes.
+    pub async fn bytes(&self, path: &str) -> (reqwest::StatusCode, Vec<u8>) {
+        let r = self.client.get(format!("{}{}", self.base, path)).send().await.expect("GET");
+        (r.status(), r.bytes().await.unwrap_or_default().to_vec())
+    }
+}

@@ -4,7 +4,9 @@
 mod cli;
 mod helpers;
 
+mod ra;
 mod registry;
 mod storage;
 mod trade;
+mod trade_pages;
 mod web;

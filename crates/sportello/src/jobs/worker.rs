@@ -31,6 +31,9 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
         crate::accounts::PurgeExpiredSessions::KIND => {
             run::<crate::accounts::PurgeExpiredSessions>(state, &job.payload).await
         }
+        crate::ra::PurgeIdentityDocument::KIND => {
+            run::<crate::ra::PurgeIdentityDocument>(state, &job.payload).await
+        }
         other => anyhow::bail!("unknown job kind '{other}'"),
     }
 }

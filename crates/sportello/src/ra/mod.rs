@@ -20,3 +20,6 @@ pub use eligibility::{CanActError, Eligibility, Reason, can_act};
 mod access;
 pub mod api;
 mod errors;
+
+pub mod web;
+pub use accreditation::steps::PurgeIdentityDocument;

@@ -405,7 +405,9 @@ pub async fn send_to_ca(
     .bind(db::instant(now))
     .execute(&mut *tx)
     .await?;
-    jobs::enqueue(&mut tx, &PurgeIdentityDocument { identity_id }, now, None).await?;
+    // A minute later, so the PEC (enqueued at `now`) normally goes first.
+    let later = now + chrono::Duration::minutes(1);
+    jobs::enqueue(&mut tx, &PurgeIdentityDocument { identity_id }, later, None).await?;
     for c in followers(&mut tx, op).await? {
         transition(&mut tx, now, today, actor, &c, Step::SendToCa, None).await?;
     }

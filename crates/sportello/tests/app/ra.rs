@@ -1,0 +1,1009 @@
+//! Registration authority, part 1 (seed 004): the API and its role matrix, the accreditation
+//! walked with signed documents made by OpenSSL, the 48-hour wait, course expiry and
+//! revocation with the injected clock, renewal of the convention, the restricted archive.
+
+#[path = "ra_web.rs"]
+mod web;
+
+use crate::engine_tests;
+use crate::helpers::{TestApp, start_time};
+use chrono::{Duration, NaiveDate};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sportello::accounts::Role;
+use sportello::audit::Actor;
+use sportello::db::Engine;
+use sportello::ra::accreditation::State;
+use sportello::ra::accreditation::steps::{self, IdentityDocument, StepError};
+use sportello::ra::archive::{DocumentKind, SignatureError, Upload};
+use sportello::ra::operator::{self, Operator};
+
+pub const ORG: &str = "00743110157";
+pub const REP: &str = "MRTNTN23M02D969P";
+pub const ROSSI: &str = "RSSMRA80A01H501U";
+pub const VERDI: &str = "VRDLRA85M41D969U";
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ra")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn upload(kind: DocumentKind, name: &str) -> Upload {
+    Upload {
+        kind,
+        filename: name.to_string(),
+        bytes: fixture(name),
+    }
+}
+
+pub fn today(app: &TestApp) -> NaiveDate {
+    app.state.clock.today()
+}
+
+/// An API token for a demo role.
+pub async fn token(app: &TestApp, role: Role) -> String {
+    let (email, password) = TestApp::demo_login(role);
+    let r: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["token"].as_str().unwrap().to_string()
+}
+
+pub async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let client = reqwest::Client::new();
+    let mut req = match method {
+        "GET" => client.get(app.url(path)),
+        "PUT" => client.put(app.url(path)),
+        _ => client.post(app.url(path)),
+    }
+    .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The demo chamber, the fixtures' CA trusted by it, and a convention 2020-07-29 → 2029-07-28
+/// with the CA's PEC. Returns the Master RAO's token.
+pub async fn setup(app: &TestApp) -> String {
+    app.seed_demo().await;
+    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+        .await
+        .unwrap()
+        .unwrap();
+    sportello::trust::add_file(
+        &app.state.db,
+        app.state.clock.now(),
+        &Actor::cli(),
+        &fixture("root.pem"),
+        Some(&chamber.id),
+    )
+    .await
+    .unwrap();
+    let master = token(app, Role::MasterRao).await;
+    let (s, _) = call(app, "PUT", "/api/v1/ra/convention", &master,
+        Some(json!({"start": "2020-07-29", "end": "2029-07-28", "ca_pec": "protocollo@pec.certificatore.test"}))).await;
+    assert_eq!(s, StatusCode::OK);
+    master
+}
+
+pub async fn create(app: &TestApp, token: &str, body: Value) -> String {
+    let (s, v) = call(app, "POST", "/api/v1/ra/operators", token, Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+pub async fn op(app: &TestApp, id: &str) -> Operator {
+    operator::get(&app.state.db, id).await.unwrap().unwrap()
+}
+
+pub fn master_actor() -> Actor {
+    Actor::system("test-master-rao")
+}
+
+pub fn identity() -> IdentityDocument {
+    IdentityDocument {
+        doc_type: "carta_identita".into(),
+        number: "CA12345AB".into(),
+        expires_on: NaiveDate::from_ymd_opt(2030, 1, 1),
+        filename: "identity_scan.txt".into(),
+        bytes: fixture("identity_scan.txt"),
+    }
+}
+
+/// Registers an ODR organisation with its two collaborators (Rossi and Verdi) and walks them
+/// to "course requested". Returns (organisation, rossi, verdi) ids.
+pub async fn organisation_to_course(app: &TestApp, master: &str) -> (String, String, String) {
+    let org = create(app, master, json!({"kind": "odr", "name": "CANTIERI DEL LEVANTE S.R.L.", "tax_code": ORG,
+        "email": "odr@demo.sportello.test", "organisation_tax_code": null, "legal_representative_tax_code": REP, "first_phase": false})).await;
+    let rossi = create(
+        app,
+        master,
+        json!({"kind": "odr", "name": "MARIO ROSSI", "tax_code": ROSSI,
+        "email": "mario.rossi@levante.test", "organisation_tax_code": ORG, "first_phase": false}),
+    )
+    .await;
+    let verdi = create(
+        app,
+        master,
+        json!({"kind": "ir", "name": "LAURA VERDI", "tax_code": VERDI,
+        "email": "laura.verdi@levante.test", "organisation_tax_code": ORG, "first_phase": false}),
+    )
+    .await;
+    let (s, m) = call(
+        app,
+        "POST",
+        &format!("/api/v1/ra/operators/{org}/mandate"),
+        master,
+        Some(json!({"protocol_date": (today(app) - Duration::days(20)).to_string()})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let a = master_actor();
+    steps::receive_documents(
+        &app.state,
+        &a,
+        &op(app, &org).await,
+        vec![
+            upload(DocumentKind::AcceptanceForm, "acceptance_org.pdf"),
+            upload(
+                DocumentKind::DataProcessingAuthorisation,
+                "data_processing_org.pdf",
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    steps::send_to_ca(&app.state, &a, &op(app, &org).await, identity())
+        .await
+        .unwrap();
+    steps::simple_step(
+        &app.state,
+        &a,
+        &op(app, &org).await,
+        sportello::ra::accreditation::Step::RequestCourse,
+        None,
+    )
+    .await
+    .unwrap();
+    for id in [&org, &rossi, &verdi] {
+        assert_eq!(op(app, id).await.state, State::CourseRequested, "{id}");
+    }
+    (org, rossi, verdi)
+}
+
+engine_tests!(
+    every_ra_api_route_checks_the_role_on_the_server,
+    mandate_dates_come_back_from_the_api_capped_by_the_convention,
+    an_operator_of_another_chamber_is_not_found,
+    an_odr_organisation_with_two_collaborators_becomes_active_after_48_hours,
+    course_expiry_stops_the_operator,
+    revoking_an_odr_organisation_suspends_collaborators_and_informs_the_ca,
+    a_rao_revocation_lists_the_actions_taken_since_the_requirements_were_lost,
+    a_wrong_signature_is_refused_and_nothing_is_kept,
+    the_identity_document_is_not_kept_after_the_pec_to_the_ca,
+    a_renewal_never_extends_mandates_silently,
+    a_course_below_ninety_percent_is_refused,
+);
+
+async fn every_ra_api_route_checks_the_role_on_the_server(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let id = create(
+        &app,
+        &master,
+        json!({"kind": "rao", "name": "MARIO ROSSI", "tax_code": ROSSI,
+        "email": "m.rossi@camera.test", "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    for role in Role::ALL {
+        let t = token(&app, role).await;
+        let (s, _) = call(
+            &app,
+            "PUT",
+            "/api/v1/ra/convention",
+            &t,
+            Some(json!({"start": "2020-07-29", "end": "2029-07-28"})),
+        )
+        .await;
+        let ok = matches!(role, Role::MasterRao | Role::ChamberAdmin);
+        assert_eq!(
+            s,
+            if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            "{role} PUT convention"
+        );
+        let (s, _) = call(&app, "POST", "/api/v1/ra/operators", &t, Some(json!({"kind": "ir", "name": "X",
+            "tax_code": VERDI, "email": format!("{}@x.test", role.as_str()), "organisation_tax_code": null, "first_phase": false}))).await;
+        let expected = if role == Role::MasterRao {
+            StatusCode::CREATED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(s, expected, "{role} POST operators");
+        let (s, body) = call(&app, "GET", &format!("/api/v1/ra/operators/{id}"), &t, None).await;
+        let expected = match role {
+            Role::MasterRao | Role::Manager | Role::Auditor => StatusCode::OK,
+            // Operators see only their own subtree: another operator does not exist for them.
+            Role::Rao | Role::Odr | Role::Ir => StatusCode::NOT_FOUND,
+            _ => StatusCode::FORBIDDEN,
+        };
+        assert_eq!(s, expected, "{role} GET operator {body}");
+        for (path, body) in [
+            ("mandate", json!({"protocol_date": "2026-11-01"})),
+            (
+                "course",
+                json!({"score_percent": 95, "passed_on": "2026-11-01"}),
+            ),
+            (
+                "revoke",
+                json!({"effective": "2026-11-01", "notice_received_on": null, "reason": "test"}),
+            ),
+        ] {
+            if role == Role::MasterRao {
+                continue;
+            }
+            let (s, _) = call(
+                &app,
+                "POST",
+                &format!("/api/v1/ra/operators/{id}/{path}"),
+                &t,
+                Some(body),
+            )
+            .await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{role} POST {path}");
+        }
+    }
+    // Nothing changed by the refused calls.
+    assert_eq!(op(&app, &id).await.state, State::New);
+    let spec: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/ra/convention",
+        "/api/v1/ra/operators",
+        "/api/v1/ra/operators/{id}",
+        "/api/v1/ra/operators/{id}/mandate",
+        "/api/v1/ra/operators/{id}/course",
+        "/api/v1/ra/operators/{id}/revoke",
+    ] {
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} in the OpenAPI document"
+        );
+    }
+    app.cleanup().await;
+}
+
+async fn mandate_dates_come_back_from_the_api_capped_by_the_convention(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let rao = create(
+        &app,
+        &master,
+        json!({"kind": "rao", "name": "MARIO ROSSI", "tax_code": ROSSI,
+        "email": "m.rossi@camera.test", "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    let (s, m) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{rao}/mandate"),
+        &master,
+        Some(json!({"protocol_date": "2024-01-15"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(m, json!({"start": "2024-01-15", "end": "2029-01-15"}));
+    let ir = create(
+        &app,
+        &master,
+        json!({"kind": "ir", "name": "LAURA VERDI", "tax_code": VERDI,
+        "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    let (_, m) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{ir}/mandate"),
+        &master,
+        Some(json!({"protocol_date": "2026-11-02"})),
+    )
+    .await;
+    // Three years would end on 2029-11-02: the convention ends first.
+    assert_eq!(m, json!({"start": "2026-11-02", "end": "2029-07-28"}));
+    let (s, v) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/ra/operators/{ir}"),
+        &master,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["kind"], "ir");
+    assert_eq!(v["state"], "mandate_sent");
+    assert_eq!(
+        v["mandate"],
+        json!({"start": "2026-11-02", "end": "2029-07-28"})
+    );
+    assert_eq!(v["course"], Value::Null);
+    assert_eq!(v["can_act"], false);
+    assert_eq!(v["reasons"], json!(["not_active", "no_course"]));
+    // A second mandate for the same operator is refused and changes nothing.
+    let (s, p) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{ir}/mandate"),
+        &master,
+        Some(json!({"protocol_date": "2026-11-10"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(p["code"], "step_not_allowed");
+    assert_eq!(
+        op(&app, &ir).await.mandate.unwrap().start.to_string(),
+        "2026-11-02"
+    );
+    app.cleanup().await;
+}
+
+async fn an_operator_of_another_chamber_is_not_found(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let now = app.state.clock.now();
+    let mut tx = app.state.db.begin().await.unwrap();
+    let sv = sportello::chambers::create_chamber(
+        &mut tx,
+        now,
+        &Actor::cli(),
+        &sportello::chambers::ChamberCode::parse("SV").unwrap(),
+        "Camera di Commercio delle Riviere di Liguria",
+    )
+    .await
+    .unwrap();
+    let other = operator::create(
+        &mut tx,
+        now,
+        &Actor::cli(),
+        &sv.id,
+        operator::NewOperator {
+            kind: "rao".into(),
+            name: "ANNA ALTRA".into(),
+            tax_code: ROSSI.into(),
+            email: "a@sv.test".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for (method, path) in [
+        ("GET", format!("/api/v1/ra/operators/{}", other.id)),
+        ("POST", format!("/api/v1/ra/operators/{}/mandate", other.id)),
+    ] {
+        let (s, p) = call(
+            &app,
+            method,
+            &path,
+            &master,
+            Some(json!({"protocol_date": "2026-11-01"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(p["code"], "not_found");
+    }
+    assert_eq!(op(&app, &other.id).await.state, State::New);
+    app.cleanup().await;
+}
+
+async fn an_odr_organisation_with_two_collaborators_becomes_active_after_48_hours(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let (org, rossi, verdi) = organisation_to_course(&app, &master).await;
+    let t = today(&app).to_string();
+    for id in [&rossi, &verdi] {
+        let (s, c) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/ra/operators/{id}/course"),
+            &master,
+            Some(json!({"score_percent": 94, "passed_on": t})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+    }
+    assert_eq!(
+        c_valid(&app, &rossi).await,
+        (today(&app) + chrono::Months::new(12)).to_string()
+    );
+    // The ODR organisation and its ODR collaborator wait for the CA; the IR does not.
+    assert_eq!(op(&app, &org).await.state, State::AwaitingCaCorrections);
+    assert_eq!(op(&app, &rossi).await.state, State::AwaitingCaCorrections);
+    assert_eq!(op(&app, &verdi).await.state, State::CoursePassed);
+    let a = master_actor();
+    let e = steps::activate(&app.state, &a, &op(&app, &org).await, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StepError::Transition(_)), "{e}");
+    // 48 hours from the day the course was passed (00:00 in Rome, 23:00 UTC the day before):
+    // the test starts at 10:00 in Rome, so the wait ends 38 hours later.
+    app.clock.advance(Duration::hours(37));
+    assert!(
+        steps::activate(&app.state, &a, &op(&app, &org).await, None)
+            .await
+            .is_err()
+    );
+    app.clock.advance(Duration::hours(2));
+    let entered = steps::activate(&app.state, &a, &op(&app, &org).await, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        entered, 3,
+        "the organisation and both collaborators enter the tree"
+    );
+    let org_op = op(&app, &org).await;
+    for id in [&rossi, &verdi] {
+        let c = op(&app, id).await;
+        assert_eq!(c.state, State::Active);
+        assert_eq!(
+            c.office_id, org_op.office_id,
+            "collaborators sit under the organisation's office"
+        );
+        let (_, v) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/ra/operators/{id}"),
+            &master,
+            None,
+        )
+        .await;
+        assert_eq!(v["can_act"], true, "{v}");
+    }
+    let offices = sportello::ra::office::list(&app.state.db, &org_op.chamber_id)
+        .await
+        .unwrap();
+    assert!(
+        offices
+            .iter()
+            .any(|o| o.name == "CANTIERI DEL LEVANTE S.R.L.")
+    );
+    app.cleanup().await;
+}
+
+async fn c_valid(app: &TestApp, id: &str) -> String {
+    op(app, id).await.course.unwrap().valid_until.to_string()
+}
+
+/// Walks a RAO (Mario Rossi) to active with a course passed today.
+pub async fn active_rao(app: &TestApp, master: &str, email: &str) -> String {
+    active_rao_as(
+        app,
+        master,
+        email,
+        "MARIO ROSSI",
+        ROSSI,
+        "acceptance_rossi.pdf",
+    )
+    .await
+}
+
+/// Walks a RAO to active; `accepted` is a document signed by them.
+pub async fn active_rao_as(
+    app: &TestApp,
+    master: &str,
+    email: &str,
+    name: &str,
+    tax_code: &str,
+    accepted: &str,
+) -> String {
+    let id = create(
+        app,
+        master,
+        json!({"kind": "rao", "name": name, "tax_code": tax_code,
+        "email": email, "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    let (s, _) = call(
+        app,
+        "POST",
+        &format!("/api/v1/ra/operators/{id}/mandate"),
+        master,
+        Some(json!({"protocol_date": (today(app) - Duration::days(30)).to_string()})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let a = master_actor();
+    steps::receive_documents(
+        &app.state,
+        &a,
+        &op(app, &id).await,
+        vec![upload(DocumentKind::AcceptanceForm, accepted)],
+    )
+    .await
+    .unwrap();
+    steps::send_to_ca(&app.state, &a, &op(app, &id).await, identity())
+        .await
+        .unwrap();
+    steps::simple_step(
+        &app.state,
+        &a,
+        &op(app, &id).await,
+        sportello::ra::accreditation::Step::RequestCourse,
+        None,
+    )
+    .await
+    .unwrap();
+    let (s, _) = call(
+        app,
+        "POST",
+        &format!("/api/v1/ra/operators/{id}/course"),
+        master,
+        Some(json!({"score_percent": 100, "passed_on": today(app).to_string()})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    // A RAO does not wait for the CA's corrections.
+    steps::activate(&app.state, &a, &op(app, &id).await, None)
+        .await
+        .unwrap();
+    id
+}
+
+async fn course_expiry_stops_the_operator(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let id = active_rao(&app, &master, "m.rossi@camera.test").await;
+    let can = |v: &Value| v["can_act"].as_bool().unwrap_or_else(|| panic!("{v}"));
+    let (_, v) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/ra/operators/{id}"),
+        &master,
+        None,
+    )
+    .await;
+    assert!(can(&v), "{v}");
+    assert!(
+        sportello::ra::can_act(&app.state.db, &id, today(&app))
+            .await
+            .unwrap()
+            .can_act
+    );
+    app.clock.advance(Duration::days(364));
+    // API tokens last 30 days: take a fresh one.
+    let master = token(&app, Role::MasterRao).await;
+    let (_, v) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/ra/operators/{id}"),
+        &master,
+        None,
+    )
+    .await;
+    assert!(can(&v), "still valid on the last day: {v}");
+    app.clock.advance(Duration::days(1));
+    let (_, v) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/ra/operators/{id}"),
+        &master,
+        None,
+    )
+    .await;
+    assert!(!can(&v));
+    assert_eq!(v["reasons"], json!(["course_expired"]));
+    let e = sportello::ra::can_act(&app.state.db, &id, today(&app))
+        .await
+        .unwrap();
+    assert!(!e.can_act);
+    // A new course makes the operator able to act again.
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{id}/course"),
+        &master,
+        Some(json!({"score_percent": 92, "passed_on": today(&app).to_string()})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/ra/operators/{id}"),
+        &master,
+        None,
+    )
+    .await;
+    assert!(can(&v), "{v}");
+    app.cleanup().await;
+}
+
+async fn revoking_an_odr_organisation_suspends_collaborators_and_informs_the_ca(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let (org, rossi, verdi) = organisation_to_course(&app, &master).await;
+    let passed = (today(&app) - Duration::days(3)).to_string();
+    for id in [&rossi, &verdi] {
+        call(
+            &app,
+            "POST",
+            &format!("/api/v1/ra/operators/{id}/course"),
+            &master,
+            Some(json!({"score_percent": 96, "passed_on": passed})),
+        )
+        .await;
+    }
+    steps::activate(&app.state, &master_actor(), &op(&app, &org).await, None)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let before = app.smtp.messages().len();
+    // Notice received in the future: refused, nothing changes.
+    let (s, p) = call(&app, "POST", &format!("/api/v1/ra/operators/{org}/revoke"), &master,
+        Some(json!({"effective": null, "notice_received_on": (today(&app) + Duration::days(2)).to_string(), "reason": "cessata"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["code"], "date_in_future");
+    let (s, p) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{org}/revoke"),
+        &master,
+        Some(json!({"effective": null, "notice_received_on": null, "reason": "cessata"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["code"], "notice_date_required");
+    assert_eq!(op(&app, &org).await.state, State::Active);
+    let received = today(&app).to_string();
+    let (s, r) = call(&app, "POST", &format!("/api/v1/ra/operators/{org}/revoke"), &master,
+        Some(json!({"effective": null, "notice_received_on": received, "reason": "Perdita dei requisiti"}))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["effective"], received);
+    assert_eq!(r["devices_to_recall"], 0);
+    assert_eq!(r["appointments_cancelled"], 0);
+    assert_eq!(r["ca_informed"], true);
+    let mut suspended: Vec<String> = r["suspended"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    suspended.sort();
+    let mut expected = vec![rossi.clone(), verdi.clone()];
+    expected.sort();
+    assert_eq!(suspended, expected);
+    for id in [&rossi, &verdi] {
+        let (_, v) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/ra/operators/{id}"),
+            &master,
+            None,
+        )
+        .await;
+        assert_eq!(v["state"], "suspended");
+        assert_eq!(v["can_act"], false);
+        assert_eq!(v["reasons"], json!(["suspended"]));
+    }
+    let o = op(&app, &org).await;
+    assert_eq!(o.state, State::Revoked);
+    assert_eq!(o.mandate.unwrap().end, today(&app));
+    // Revoking twice (a double click) is refused and changes nothing.
+    let (s, p) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{org}/revoke"),
+        &master,
+        Some(json!({"effective": null, "notice_received_on": received, "reason": "di nuovo"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(p["code"], "step_not_allowed");
+    app.run_jobs().await;
+    let mails = app.smtp.messages();
+    let ca: Vec<_> = mails[before..]
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("certificatore")))
+        .collect();
+    assert_eq!(ca.len(), 1, "one PEC to the CA");
+    assert!(ca[0].data.contains("Revoca mandato RA"));
+    assert!(
+        ca[0].data.contains("revoca-00743110157.txt"),
+        "the revocation is attached"
+    );
+    app.cleanup().await;
+}
+
+async fn a_rao_revocation_lists_the_actions_taken_since_the_requirements_were_lost(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let (email, password) = TestApp::demo_login(Role::Rao);
+    let id = active_rao(&app, &master, email).await;
+    assert!(
+        op(&app, &id).await.user_id.is_some(),
+        "linked to the demo RAO's account by e-mail"
+    );
+    app.clock.advance(Duration::days(5));
+    // The operator keeps working after losing the requirements.
+    crate::helpers::Browser::login(&app, email, password).await;
+    let lost = today(&app) - Duration::days(2);
+    app.clock.advance(Duration::days(3));
+    let (s, r) = call(&app, "POST", &format!("/api/v1/ra/operators/{id}/revoke"), &master,
+        Some(json!({"effective": lost.to_string(), "notice_received_on": null, "reason": "trasferito ad altro ufficio"}))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["effective"], lost.to_string());
+    let actions = r["actions_since"].as_array().unwrap();
+    assert!(actions.iter().any(|a| a["action"] == "user.login"), "{r}");
+    let o = op(&app, &id).await;
+    assert_eq!(
+        o.mandate.unwrap().end,
+        lost,
+        "the mandate ends when the requirements were lost"
+    );
+    let e = sportello::ra::can_act(&app.state.db, &id, start_time().date_naive())
+        .await
+        .unwrap();
+    assert!(!e.can_act);
+    app.cleanup().await;
+}
+
+async fn a_wrong_signature_is_refused_and_nothing_is_kept(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let id = create(
+        &app,
+        &master,
+        json!({"kind": "rao", "name": "MARIO ROSSI", "tax_code": ROSSI,
+        "email": "m.rossi@camera.test", "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{id}/mandate"),
+        &master,
+        Some(json!({"protocol_date": "2026-11-20"})),
+    )
+    .await;
+    let a = master_actor();
+    let cases = [
+        ("acceptance_rossi_signed_by_verdi.pdf", "wrong_signer"),
+        ("acceptance_untrusted.p7m", "invalid"),
+        ("acceptance_org_tampered.pdf", "invalid"),
+        ("identity_scan.txt", "not_signed"),
+    ];
+    for (file, expected) in cases {
+        let e = steps::receive_documents(
+            &app.state,
+            &a,
+            &op(&app, &id).await,
+            vec![upload(DocumentKind::AcceptanceForm, file)],
+        )
+        .await
+        .unwrap_err();
+        let got = match e {
+            StepError::Signature(SignatureError::WrongSigner { .. }) => "wrong_signer",
+            StepError::Signature(SignatureError::Invalid { .. }) => "invalid",
+            StepError::Signature(SignatureError::NotSigned { .. }) => "not_signed",
+            other => panic!("{file}: {other}"),
+        };
+        assert_eq!(got, expected, "{file}");
+    }
+    // Only the acceptance form is mandatory; without it nothing moves.
+    let e = steps::receive_documents(
+        &app.state,
+        &a,
+        &op(&app, &id).await,
+        vec![upload(DocumentKind::PrivacyNotice, "acceptance_rossi.pdf")],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        StepError::MissingDocument(DocumentKind::AcceptanceForm)
+    ));
+    assert_eq!(op(&app, &id).await.state, State::MandateSent);
+    let docs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ra_documents")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(docs, 0);
+    // The right one goes through, as CAdES as well as PAdES.
+    steps::receive_documents(
+        &app.state,
+        &a,
+        &op(&app, &id).await,
+        vec![upload(DocumentKind::AcceptanceForm, "acceptance_rossi.pdf")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(op(&app, &id).await.state, State::DocumentsReceived);
+    app.cleanup().await;
+}
+
+async fn the_identity_document_is_not_kept_after_the_pec_to_the_ca(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let id = create(
+        &app,
+        &master,
+        json!({"kind": "ir", "name": "LAURA VERDI", "tax_code": VERDI,
+        "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{id}/mandate"),
+        &master,
+        Some(json!({"protocol_date": "2026-11-20"})),
+    )
+    .await;
+    let a = master_actor();
+    steps::receive_documents(
+        &app.state,
+        &a,
+        &op(&app, &id).await,
+        vec![upload(DocumentKind::AcceptanceForm, "acceptance_verdi.p7m")],
+    )
+    .await
+    .unwrap();
+    // An expired identity document is refused.
+    let mut expired = identity();
+    expired.expires_on = NaiveDate::from_ymd_opt(2026, 1, 1);
+    assert!(matches!(
+        steps::send_to_ca(&app.state, &a, &op(&app, &id).await, expired).await,
+        Err(StepError::Identity("expired"))
+    ));
+    steps::send_to_ca(&app.state, &a, &op(&app, &id).await, identity())
+        .await
+        .unwrap();
+    let hash = sportello::blobs::sha256_hex(&fixture("identity_scan.txt"));
+    assert!(
+        app.state.blobs.exists(&hash).await.unwrap(),
+        "kept until the PEC leaves"
+    );
+    app.run_jobs().await;
+    assert!(
+        app.state.blobs.exists(&hash).await.unwrap(),
+        "the purge waits a minute"
+    );
+    app.clock.advance(Duration::minutes(2));
+    app.run_jobs().await;
+    let mail = app
+        .smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.data.contains("documentazione di LAURA VERDI"))
+        .expect("PEC to the CA");
+    assert!(mail.data.contains("identity_scan.txt"));
+    assert!(mail.data.contains("acceptance_verdi.p7m"));
+    assert!(
+        !app.state.blobs.exists(&hash).await.unwrap(),
+        "the identity document is deleted"
+    );
+    let (t, n, e, h, purged): (String, String, String, String, Option<String>) = sqlx::query_as(
+        "SELECT doc_type, doc_number, expires_on, sha256, file_purged_at FROM ra_identity_documents WHERE operator_id = $1")
+        .bind(&id).fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(
+        (t.as_str(), n.as_str(), e.as_str(), h.as_str()),
+        ("carta_identita", "CA12345AB", "2030-01-01", hash.as_str())
+    );
+    assert!(purged.is_some());
+    assert_eq!(op(&app, &id).await.state, State::SentToCa);
+    app.cleanup().await;
+}
+
+async fn a_renewal_never_extends_mandates_silently(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let id = create(
+        &app,
+        &master,
+        json!({"kind": "odr", "name": "LAURA VERDI", "tax_code": VERDI,
+        "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    let (_, m) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{id}/mandate"),
+        &master,
+        Some(json!({"protocol_date": "2026-11-20"})),
+    )
+    .await;
+    assert_eq!(m["end"], "2029-07-28");
+    // A renewal that ends earlier is refused.
+    let (s, p) = call(
+        &app,
+        "PUT",
+        "/api/v1/ra/convention",
+        &master,
+        Some(json!({"start": "2026-07-29", "end": "2028-01-01"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["code"], "convention_shortened");
+    let (s, c) = call(
+        &app,
+        "PUT",
+        "/api/v1/ra/convention",
+        &master,
+        Some(json!({"start": "2029-07-29", "end": "2035-07-28"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(c["end"], "2035-07-28");
+    assert_eq!(
+        c["extendable_mandates"],
+        json!([{"operator_id": id, "name": "LAURA VERDI", "end": "2029-07-28", "would_end": "2029-11-20"}])
+    );
+    assert_eq!(
+        op(&app, &id).await.mandate.unwrap().end.to_string(),
+        "2029-07-28",
+        "not extended silently"
+    );
+    let (s, done) = call(
+        &app,
+        "POST",
+        "/api/v1/ra/convention/extend-mandates",
+        &master,
+        Some(json!({"operator_ids": [id]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(done.as_array().unwrap().len(), 1);
+    assert_eq!(
+        op(&app, &id).await.mandate.unwrap().end.to_string(),
+        "2029-11-20"
+    );
+    app.cleanup().await;
+}
+
+async fn a_course_below_ninety_percent_is_refused(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let (_, rossi, _) = organisation_to_course(&app, &master).await;
+    let (s, p) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{rossi}/course"),
+        &master,
+        Some(json!({"score_percent": 89, "passed_on": today(&app).to_string()})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["code"], "course_not_passed");
+    assert!(
+        p["detail"].as_str().unwrap().contains("almeno il 90%"),
+        "{p}"
+    );
+    let o = op(&app, &rossi).await;
+    assert_eq!(o.state, State::CourseRequested);
+    assert!(o.course.is_none());
+    app.cleanup().await;
+}

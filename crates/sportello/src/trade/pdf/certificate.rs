@@ -56,7 +56,10 @@ fn label(i: usize) -> String {
 
 /// One line of the goods table.
 struct ItemLine {
+    /// The item's number, on the line that starts it.
     number: Option<String>,
+    /// The item's number again, printed grey when a page starts in the middle of the item.
+    of_item: String,
     text: String,
     quantity: String,
     last_of_item: bool,
@@ -222,6 +225,7 @@ pub(super) fn sheets(
         for r in 0..rows {
             items.push(ItemLine {
                 number: (r == 0).then(|| format!("{}.", item.number)),
+                of_item: format!("({})", item.number),
                 text: text.get(r).cloned().unwrap_or_default(),
                 quantity: quantity.get(r).cloned().unwrap_or_default(),
                 last_of_item: r + 1 == rows,
@@ -271,7 +275,7 @@ pub(super) fn sheets(
         if y + LEADING + reserve > box8_top - 2.0 {
             break;
         }
-        y = item_line(&mut first, y, &items[next]);
+        y = item_line(&mut first, y, &items[next], false);
         next += 1;
     }
     let continues = next < items.len() || !overflow.is_empty();
@@ -341,15 +345,18 @@ pub(super) fn sheets(
             flow.need(40.0);
             let mut top = flow.y;
             flow.y = goods_header(flow.sheet(), fonts, top);
+            let mut page_start = true;
             for line in &items[next..] {
                 let before = flow.y;
                 if flow.need(LEADING) {
                     goods_frame_until(&mut flow, top, before);
                     top = flow.y;
                     flow.y = goods_header(flow.sheet(), fonts, top);
+                    page_start = true;
                 }
                 let y = flow.y;
-                flow.y = item_line(flow.sheet(), y, line);
+                flow.y = item_line(flow.sheet(), y, line, page_start);
+                page_start = false;
             }
             let y = flow.y + 4.0;
             let sheet = flow.sheet();
@@ -433,19 +440,23 @@ fn title_panel(
     } else {
         x + HALF / 2.0
     };
-    let number = match mode {
-        Mode::Issued { issue, .. } => issue.number.as_str().to_string(),
-        Mode::Preview => "—".into(),
+    // The number is given on issue; a preview says so in its place.
+    let (number, size, weight, colour) = match mode {
+        Mode::Issued { issue, .. } => (
+            issue.number.as_str(),
+            14.0,
+            Weight::Bold,
+            super::canvas::BLACK,
+        ),
+        Mode::Preview => (
+            "(assegnato al rilascio / assigned on issue)",
+            LABEL,
+            Weight::Regular,
+            GREY,
+        ),
     };
-    let w = fonts.width(&number, Weight::Bold, 14.0);
-    sheet.coloured(
-        right - w,
-        y + 17.0,
-        14.0,
-        Weight::Bold,
-        super::canvas::BLACK,
-        &number,
-    );
+    let w = fonts.width(number, weight, size);
+    sheet.coloured(right - w, y + 17.0, size, weight, colour, number);
     sheet.right(
         fonts,
         right - w - 6.0,
@@ -576,10 +587,15 @@ fn goods_frame(sheet: &mut Sheet, top: f32, bottom: f32) {
     sheet.line(RIGHT - QTY_W, top, RIGHT - QTY_W, bottom, 0.7);
 }
 
-fn item_line(sheet: &mut Sheet, y: f32, line: &ItemLine) -> f32 {
+/// Draws one line of the goods; `page_start` when it is the first on a continuation page.
+fn item_line(sheet: &mut Sheet, y: f32, line: &ItemLine, page_start: bool) -> f32 {
     let base = y + 0.75 * LEADING;
-    if let Some(n) = &line.number {
-        sheet.text(LEFT + PAD, base, BODY, Weight::Bold, n);
+    match &line.number {
+        Some(n) => sheet.text(LEFT + PAD, base, BODY, Weight::Bold, n),
+        None if page_start => {
+            sheet.coloured(LEFT + PAD, base, BODY, Weight::Regular, GREY, &line.of_item)
+        }
+        None => {}
     }
     sheet.text(LEFT + NUM_W + PAD, base, BODY, Weight::Regular, &line.text);
     sheet.text(

@@ -371,3 +371,18 @@ fn a_verification_url_percent_encodes_the_code() {
         "https://x.example/verify/C26GE0000123?code=AB%2012%2F%26"
     );
 }
+
+#[test]
+fn the_largest_form_renders_every_item() {
+    let out = out();
+    let doc = samples::co_max();
+    let pdf = preview(&doc, Lang::It).unwrap();
+    let path = save(&out, "preview_co_max", &pdf);
+    let pages = pages_of(&path);
+    assert!(pages > 20, "{pages} pages");
+    let raw = String::from_utf8(tool("pdftotext", &["-raw", path.to_str().unwrap(), "-"])).unwrap();
+    for n in [1, 100, 199, 200] {
+        assert!(raw.contains(&format!("{n}. ")), "item {n}");
+    }
+    assert!(raw.contains(&format!("Pagina {pages} di {pages}")));
+}

@@ -41,7 +41,7 @@ impl Money {
         }
         // The decimal separator is the last '.' or ',' followed by 1-2 digits only.
         let (int_part, frac_part) = match s.rfind(['.', ',']) {
-            Some(i) if s.len() - i - 1 <= 2 && s.len() - i - 1 >= 1 => (&s[..i], &s[i + 1..]),
+            Some(i) if (1..=2).contains(&(s.len() - i - 1)) => (&s[..i], &s[i + 1..]),
             _ => (s, ""),
         };
         let int_digits: String = int_part
@@ -89,7 +89,7 @@ impl Money {
         let units = (self.0.abs() / 100).to_string();
         let mut grouped = String::new();
         for (i, c) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i) % 3 == 0 {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
                 grouped.push('.');
             }
             grouped.push(c);

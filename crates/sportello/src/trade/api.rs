@@ -2,7 +2,7 @@
 //! attachments, sending, lists and the wallet. A company token reaches only its own
 //! companies' data: every route loads the object and checks it against the caller.
 
-use super::errors::{attachment_error, create_error, details_error, model_error, send_error};
+use super::errors::{attachment_error, create_error, model_error, send_error};
 use super::form::FormInput;
 use super::model::{self, Model};
 use super::practice::{self, Practice, attachments, details::Details, lists, send};
@@ -264,16 +264,18 @@ pub async fn create_model(
     let company = registry::find_company_by_tax_code(&state.db, &tax_code)
         .await?
         .filter(|c| p.acts_for_company(&c.id))
-        .ok_or_else(|| AppError::forbidden())?;
+        .ok_or_else(AppError::forbidden)?;
     let m = model::create(
         &state.db,
         state.clock.now(),
         &p.actor(),
         &p.user.id,
-        &company.id,
-        &body.site_id,
-        practice_type,
-        &body.form,
+        model::Draft {
+            company_id: &company.id,
+            site_id: &body.site_id,
+            practice_type,
+            input: &body.form,
+        },
     )
     .await
     .map_err(model_error)?;

@@ -100,16 +100,28 @@ fn consignee_name(input: &FormInput) -> Option<String> {
 }
 
 /// Creates a draft for a company's site.
+/// What a new draft is made of.
+#[derive(Clone, Copy, Debug)]
+pub struct Draft<'a> {
+    pub company_id: &'a str,
+    pub site_id: &'a str,
+    pub practice_type: PracticeType,
+    pub input: &'a FormInput,
+}
+
 pub async fn create(
     db: &Db,
     now: DateTime<Utc>,
     actor: &Actor,
     user_id: &str,
-    company_id: &str,
-    site_id: &str,
-    practice_type: PracticeType,
-    input: &FormInput,
+    draft: Draft<'_>,
 ) -> Result<Model, ModelError> {
+    let Draft {
+        company_id,
+        site_id,
+        practice_type,
+        input,
+    } = draft;
     let site = registry::get_site(db, site_id)
         .await?
         .ok_or(ModelError::UnknownCompanyOrSite)?;

@@ -64,19 +64,23 @@ pub async fn entries(db: &Db, company_id: &str, limit: i64) -> Result<Vec<Entry>
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One ledger entry to write.
+struct NewEntry<'a> {
+    company_id: &'a str,
+    chamber_id: Option<&'a str>,
+    kind: &'static str,
+    amount: Money,
+    balance_after: i64,
+    practice_id: Option<&'a str>,
+    reference: &'a str,
+    provider: Option<&'a str>,
+}
+
 async fn append(
     tx: &mut Tx,
     now: DateTime<Utc>,
-    company_id: &str,
-    chamber_id: Option<&str>,
-    kind: &str,
-    amount: Money,
-    balance_after: i64,
-    practice_id: Option<&str>,
-    reference: &str,
-    provider: Option<&str>,
     actor: &Actor,
+    e: NewEntry<'_>,
 ) -> Result<String, sqlx::Error> {
     let id = db::new_id();
     sqlx::query(
@@ -85,30 +89,31 @@ async fn append(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&id)
-    .bind(company_id)
-    .bind(chamber_id)
-    .bind(kind)
-    .bind(amount.cents())
-    .bind(balance_after)
-    .bind(practice_id)
-    .bind(reference)
-    .bind(provider)
+    .bind(e.company_id)
+    .bind(e.chamber_id)
+    .bind(e.kind)
+    .bind(e.amount.cents())
+    .bind(e.balance_after)
+    .bind(e.practice_id)
+    .bind(e.reference)
+    .bind(e.provider)
     .bind(&actor.label)
     .bind(db::instant(now))
     .execute(&mut **tx)
     .await?;
+    let action = match e.kind {
+        "top_up" => "wallet.top_up",
+        "charge" => "wallet.charge",
+        _ => "wallet.refund",
+    };
     audit::record(
         tx,
         now,
-        &actor.clone().in_chamber(chamber_id),
-        Change::new(match kind {
-            "top_up" => "wallet.top_up",
-            "charge" => "wallet.charge",
-            _ => "wallet.refund",
-        }, "wallet", Some(company_id))
-        .after(json!({
-            "entry": id, "amount": amount.to_decimal_string(), "balance_after": Money::from_cents(balance_after).to_decimal_string(),
-            "practice_id": practice_id, "reference": reference,
+        &actor.clone().in_chamber(e.chamber_id),
+        Change::new(action, "wallet", Some(e.company_id)).after(json!({
+            "entry": id, "amount": e.amount.to_decimal_string(),
+            "balance_after": Money::from_cents(e.balance_after).to_decimal_string(),
+            "practice_id": e.practice_id, "reference": e.reference,
         })),
     )
     .await?;
@@ -146,115 +151,109 @@ pub async fn credit(
         return Err(WalletError::NotPositive);
     }
     let after = add_to_balance(tx, now, company_id, payment.amount).await?;
-    append(
-        tx,
-        now,
+    let entry = NewEntry {
         company_id,
         chamber_id,
-        "top_up",
-        payment.amount,
-        after,
-        None,
-        &payment.reference,
-        Some(payment.provider),
-        actor,
-    )
-    .await?;
+        kind: "top_up",
+        amount: payment.amount,
+        balance_after: after,
+        practice_id: None,
+        reference: &payment.reference,
+        provider: Some(payment.provider),
+    };
+    append(tx, now, actor, entry).await?;
     Ok(Money::from_cents(after))
 }
 
-/// Charges `fee` for a practice inside `tx`; fails, writing nothing, when the balance does
-/// not cover it.
+/// The fee of one practice, charged or refunded.
+#[derive(Clone, Copy, Debug)]
+pub struct PracticeFee<'a> {
+    pub company_id: &'a str,
+    pub chamber_id: &'a str,
+    pub practice_id: &'a str,
+    pub amount: Money,
+    /// The protocol number, shown in the ledger.
+    pub reference: &'a str,
+}
+
+/// Charges a practice's fee inside `tx`; fails, writing nothing, when the balance does not
+/// cover it.
 pub async fn charge(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,
-    company_id: &str,
-    chamber_id: &str,
-    practice_id: &str,
-    fee: Money,
-    reference: &str,
+    fee: PracticeFee<'_>,
 ) -> Result<Money, WalletError> {
-    if fee.cents() < 0 {
+    if fee.amount.cents() < 0 {
         return Err(WalletError::NotPositive);
     }
     let after: Option<i64> = sqlx::query_scalar(
         "UPDATE wallets SET balance_cents = balance_cents - $2, updated_at = $3 \
          WHERE company_id = $1 AND balance_cents >= $2 RETURNING balance_cents",
     )
-    .bind(company_id)
-    .bind(fee.cents())
+    .bind(fee.company_id)
+    .bind(fee.amount.cents())
     .bind(db::instant(now))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(after) = after else {
         let balance: Option<i64> =
             sqlx::query_scalar("SELECT balance_cents FROM wallets WHERE company_id = $1")
-                .bind(company_id)
+                .bind(fee.company_id)
                 .fetch_optional(&mut **tx)
                 .await?;
         let balance = Money::from_cents(balance.unwrap_or(0));
         return Err(WalletError::InsufficientBalance {
             balance,
-            missing: Money::from_cents(fee.cents() - balance.cents()),
+            missing: Money::from_cents(fee.amount.cents() - balance.cents()),
         });
     };
-    append(
-        tx,
-        now,
-        company_id,
-        Some(chamber_id),
-        "charge",
-        Money::from_cents(-fee.cents()),
-        after,
-        Some(practice_id),
-        reference,
-        None,
-        actor,
-    )
-    .await?;
+    let entry = NewEntry {
+        company_id: fee.company_id,
+        chamber_id: Some(fee.chamber_id),
+        kind: "charge",
+        amount: Money::from_cents(-fee.amount.cents()),
+        balance_after: after,
+        practice_id: Some(fee.practice_id),
+        reference: fee.reference,
+        provider: None,
+    };
+    append(tx, now, actor, entry).await?;
     Ok(Money::from_cents(after))
 }
 
-/// Gives `amount` back for a practice inside `tx` (a rejected practice).
-#[allow(clippy::too_many_arguments)]
+/// Gives a practice's fee back inside `tx` (a rejected practice).
 pub async fn refund(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,
-    company_id: &str,
-    chamber_id: &str,
-    practice_id: &str,
-    amount: Money,
-    reference: &str,
+    fee: PracticeFee<'_>,
 ) -> Result<Money, WalletError> {
-    if amount.cents() <= 0 {
+    if fee.amount.cents() <= 0 {
         return Err(WalletError::NotPositive);
     }
-    let after = add_to_balance(tx, now, company_id, amount).await?;
-    append(
-        tx,
-        now,
-        company_id,
-        Some(chamber_id),
-        "refund",
-        amount,
-        after,
-        Some(practice_id),
-        reference,
-        None,
-        actor,
-    )
-    .await?;
+    let after = add_to_balance(tx, now, fee.company_id, fee.amount).await?;
+    let entry = NewEntry {
+        company_id: fee.company_id,
+        chamber_id: Some(fee.chamber_id),
+        kind: "refund",
+        amount: fee.amount,
+        balance_after: after,
+        practice_id: Some(fee.practice_id),
+        reference: fee.reference,
+        provider: None,
+    };
+    append(tx, now, actor, entry).await?;
     Ok(Money::from_cents(after))
 }
 
 /// The balance computed from the ledger (for consistency checks).
 pub async fn ledger_sum(db: &Db, company_id: &str) -> Result<Money, sqlx::Error> {
-    let sum: Option<i64> =
-        sqlx::query_scalar("SELECT CAST(SUM(amount_cents) AS BIGINT) FROM wallet_entries WHERE company_id = $1")
-            .bind(company_id)
-            .fetch_one(db.pool())
-            .await?;
+    let sum: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(amount_cents) AS BIGINT) FROM wallet_entries WHERE company_id = $1",
+    )
+    .bind(company_id)
+    .fetch_one(db.pool())
+    .await?;
     Ok(Money::from_cents(sum.unwrap_or(0)))
 }

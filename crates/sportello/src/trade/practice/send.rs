@@ -244,18 +244,14 @@ pub async fn send(
         let seq = counters::next(&mut tx, &format!("protocol:{}:{year}", chamber.id)).await?;
         let protocol = protocol_number(chamber.code.as_str(), year, seq);
         if fee.total.cents() > 0 {
-            match wallet::charge(
-                &mut tx,
-                now,
-                &actor,
-                &practice.company_id,
-                &chamber.id,
-                &practice.id,
-                fee.total,
-                &protocol,
-            )
-            .await
-            {
+            let charge = wallet::PracticeFee {
+                company_id: &practice.company_id,
+                chamber_id: &chamber.id,
+                practice_id: &practice.id,
+                amount: fee.total,
+                reference: &protocol,
+            };
+            match wallet::charge(&mut tx, now, &actor, charge).await {
                 Ok(_) => {}
                 Err(WalletError::InsufficientBalance { balance, missing }) => {
                     tx.rollback().await?;

@@ -178,10 +178,12 @@ pub async fn create(
         state.clock.now(),
         &p.actor(),
         &p.user.id,
-        &site.company_id,
-        &site.id,
-        practice_type,
-        &input,
+        model::Draft {
+            company_id: &site.company_id,
+            site_id: &site.id,
+            practice_type,
+            input: &input,
+        },
     )
     .await
     .map_err(crate::trade::errors::model_error)?;
@@ -378,10 +380,12 @@ pub async fn copy(
         state.clock.now(),
         &p.actor(),
         &p.user.id,
-        &m.company_id,
-        &m.site_id,
-        m.practice_type,
-        &m.input,
+        model::Draft {
+            company_id: &m.company_id,
+            site_id: &m.site_id,
+            practice_type: m.practice_type,
+            input: &m.input,
+        },
     )
     .await
     .map_err(crate::trade::errors::model_error)?;

@@ -8,7 +8,6 @@ use crate::app::AppState;
 use crate::authz::Action;
 use crate::chambers::{self, Desk};
 use crate::trade::errors;
-use crate::trade::fee::Fee;
 use crate::trade::model;
 use crate::trade::practice::attachments::{self, Attachment, NewAttachment};
 use crate::trade::practice::create::{self, CreateError};
@@ -16,7 +15,6 @@ use crate::trade::practice::details::{self, Details};
 use crate::trade::practice::lists::{self, ListKind, Search};
 use crate::trade::practice::send::{self, SendError};
 use crate::trade::practice::{self, Event, Practice};
-use crate::trade::practice_type::PracticeType;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::body::Bytes;
@@ -275,7 +273,6 @@ struct PracticePage {
     attachments: Vec<Attachment>,
     codes: Vec<(String, String)>,
     has_visas: bool,
-    fee: Option<Fee>,
     fee_lines: Vec<(String, i64, String, String)>,
     fee_total: String,
     problems: Vec<(String, String)>,
@@ -367,7 +364,6 @@ async fn practice_page(
         desk,
         company_name,
         attachments,
-        fee,
         fee_lines,
         fee_total,
         problems,
@@ -390,9 +386,6 @@ impl PracticeStatusLabel {
 }
 
 impl PracticePage {
-    fn is_co(&self) -> bool {
-        self.practice.practice_type == PracticeType::CertificateOfOrigin
-    }
     fn has_copies(&self) -> bool {
         self.practice.practice_type.has_copies()
     }

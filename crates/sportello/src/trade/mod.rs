@@ -12,6 +12,7 @@ pub mod pdf;
 pub mod practice;
 pub mod practice_type;
 pub mod profile;
+pub mod web;
 pub mod xml;
 
 pub use country::Country;

@@ -45,6 +45,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: TrustCommand,
     },
+    /// Registration-authority operators (course request spreadsheet).
+    Operators {
+        #[command(subcommand)]
+        command: crate::ra::cli::OperatorsCommand,
+    },
     /// Import a Registro Imprese extract (CSV); exit 0 when the file was read, 2 when it
     /// could not be read at all.
     ImportRegistry {
@@ -162,6 +167,7 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::Desk { command } => desk(state, command).await,
         AdminCommand::User { command } => user(state, command).await,
         AdminCommand::Trust { command } => trust(state, command).await,
+        AdminCommand::Operators { command } => crate::ra::cli::run(state, command).await,
         AdminCommand::Wallet {
             command:
                 WalletCommand::Credit {

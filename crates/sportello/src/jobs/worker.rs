@@ -11,11 +11,18 @@ const LEASE_SECONDS: i64 = 300;
 
 /// Every recurring job of the application.
 pub fn schedules() -> Vec<Schedule> {
-    vec![Schedule {
-        name: "purge_expired_sessions",
-        cron: "17 3 * * *",
-        enqueue: schedule::enqueue_default::<crate::accounts::PurgeExpiredSessions>,
-    }]
+    vec![
+        Schedule {
+            name: "purge_expired_sessions",
+            cron: "17 3 * * *",
+            enqueue: schedule::enqueue_default::<crate::accounts::PurgeExpiredSessions>,
+        },
+        Schedule {
+            name: "ra_daily_checks",
+            cron: "0 7 * * *",
+            enqueue: schedule::enqueue_default::<crate::ra::checks::DailyChecks>,
+        },
+    ]
 }
 
 /// Runs one kind of job from its stored payload.
@@ -30,6 +37,9 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
         }
         crate::accounts::PurgeExpiredSessions::KIND => {
             run::<crate::accounts::PurgeExpiredSessions>(state, &job.payload).await
+        }
+        crate::ra::checks::DailyChecks::KIND => {
+            run::<crate::ra::checks::DailyChecks>(state, &job.payload).await
         }
         crate::ra::PurgeIdentityDocument::KIND => {
             run::<crate::ra::PurgeIdentityDocument>(state, &job.payload).await

@@ -6,8 +6,11 @@
 
 pub mod accreditation;
 pub mod archive;
+pub mod checks;
+pub mod cli;
 pub mod convention;
 pub mod course;
+pub mod course_sheet;
 pub mod eligibility;
 pub mod hooks;
 pub mod mandate;

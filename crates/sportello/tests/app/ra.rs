@@ -2,6 +2,8 @@
 //! walked with signed documents made by OpenSSL, the 48-hour wait, course expiry and
 //! revocation with the injected clock, renewal of the convention, the restricted archive.
 
+#[path = "ra_checks.rs"]
+mod checks;
 #[path = "ra_web.rs"]
 mod web;
 

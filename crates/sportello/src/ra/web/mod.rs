@@ -2,6 +2,7 @@
 //! (`Viewer::require_action`) and then the scope of the object on the server.
 
 mod chamber;
+mod checks;
 mod operators;
 
 use crate::app::AppState;
@@ -28,6 +29,12 @@ pub fn routes() -> Router<AppState> {
         .route("/ra/offices", post(chamber::create_office))
         .route("/ra/archive", get(chamber::archive))
         .route("/ra/archive/{id}", get(chamber::open_document))
+        .route("/ra/checks", get(checks::page))
+        .route("/ra/checks/run", post(checks::run_now))
+        .route("/ra/checks/draw", post(checks::draw))
+        .route("/ra/checks/{id}/outcome", post(checks::outcome))
+        .route("/ra/courses/request", post(checks::request_courses))
+        .route("/ra/courses/results", post(checks::import_results))
 }
 
 /// A file sent with a form.

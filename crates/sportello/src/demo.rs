@@ -112,6 +112,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         desk_ids.push(desk.id);
     }
     let company_ids = seed_companies(state).await?;
+    crate::ra::demo::seed(state, &chamber).await?;
     seed_trade(state, &chamber, &company_ids).await?;
 
     println!("Demo chamber GE (Genova) with desks Genova and Chiavari. Logins:");

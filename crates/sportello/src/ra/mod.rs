@@ -11,6 +11,7 @@ pub mod cli;
 pub mod convention;
 pub mod course;
 pub mod course_sheet;
+pub mod demo;
 pub mod eligibility;
 pub mod hooks;
 pub mod mandate;

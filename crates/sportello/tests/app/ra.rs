@@ -86,6 +86,14 @@ pub async fn call(
 /// with the CA's PEC. Returns the Master RAO's token.
 pub async fn setup(app: &TestApp) -> String {
     app.seed_demo().await;
+    // Start from no RA records: the demo's own operators and conventions would blur the rules.
+    for table in ["ra_steps", "ra_operators", "ra_offices", "ra_conventions"] {
+        let sql = format!("DELETE FROM {table}");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+    }
     let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()

@@ -2,8 +2,10 @@
 # Makes the throwaway PKI the application's tests sign with: a root CA, an intermediate CA
 # and qualified-signature-style certificates for the demo companies' signatories, with
 # Italian subjects (serialNumber=TINIT-<tax code>), valid 2020–2045 so that tests with a
-# fixed clock do not rot. Keys are committed on purpose: they sign test files only and are
-# trusted nowhere but in the tests and the demo.
+# fixed clock do not rot; and the electronic-seal certificate of the demo chamber (GE), also
+# exported as PKCS#12 with OpenSSL 3's defaults (PBES2: AES-256-CBC, PBKDF2 with HMAC-SHA-256).
+# Keys are committed on purpose: they sign test files only and are trusted nowhere but in the
+# tests and the demo.
 #
 #   scripts/test-pki.sh        (re)writes crates/sportello/tests/fixtures/pki/
 set -euo pipefail
@@ -51,6 +53,11 @@ keyUsage = critical, nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 certificatePolicies = 1.3.76.16.6
+[chamber_seal]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 CNF
 
 # make NAME ISSUER SUBJECT EXTENSIONS SERIAL  (ISSUER "self" for the root)
@@ -73,16 +80,23 @@ make root self "/C=IT/O=Sportello Test/CN=Sportello Test Root CA" root_ca 01
 make inter root "/C=IT/O=Sportello Test/CN=Sportello Test Qualified CA" issuing_ca 02
 make giulia inter "/C=IT/SN=BIANCHI/GN=GIULIA/serialNumber=TINIT-BNCGLI85M41D969D/CN=GIULIA BIANCHI" qualified_signer 1001
 make paolo inter "/C=IT/SN=VERDI/GN=PAOLO/serialNumber=TINIT-VRDPLA70A01D969S/CN=PAOLO VERDI" qualified_signer 1002
+# The chamber's seal (a legal person: organizationIdentifier VATIT-<VAT number>, made up).
+make seal-ge inter "/C=IT/L=Genova/O=Camera di Commercio di Genova/organizationIdentifier=VATIT-09876543217/CN=Camera di Commercio di Genova" chamber_seal 2001
+cat inter.pem root.pem > chain.pem
+openssl pkcs12 -export -inkey seal-ge.key -in seal-ge.pem -certfile chain.pem \
+  -name "Sigillo Camera di Commercio di Genova" -passout pass:sigillo-demo -out seal-ge.p12
 
 mkdir -p "$out"
-cp root.pem inter.pem giulia.pem giulia.key paolo.pem paolo.key "$out/"
+cp root.pem inter.pem giulia.pem giulia.key paolo.pem paolo.key seal-ge.pem seal-ge.p12 "$out/"
 cat > "$out/README.md" <<'MD'
 # Test PKI
 
 Throwaway certificates and keys made by `scripts/test-pki.sh` with OpenSSL, for the
 application's tests and the demo: `root.pem` (trust anchor), `inter.pem` (issuing CA),
 `giulia.pem`/`giulia.key` (GIULIA BIANCHI, TINIT-BNCGLI85M41D969D, signs for the demo company
-Ligure Export) and `paolo.pem`/`paolo.key` (PAOLO VERDI, TINIT-VRDPLA70A01D969S). Valid from
+Ligure Export), `paolo.pem`/`paolo.key` (PAOLO VERDI, TINIT-VRDPLA70A01D969S), and the demo
+chamber's seal: `seal-ge.pem` (Camera di Commercio di Genova, keyUsage digitalSignature and
+nonRepudiation) with its key and chain in `seal-ge.p12`, password `sigillo-demo`. Valid from
 2020 to 2045. Never trust them anywhere else.
 
 Sign a base model as a company would (CAdES, attached):

@@ -105,7 +105,9 @@ pub fn eligibility(op: &Operator, on: NaiveDate) -> Eligibility {
         Some(m) if on > m.end => reasons.push(Reason::MandateExpired { end: m.end }),
         Some(_) => {}
     }
+    // Seed 004, part 1: an organisation's collaborators take the course, not the organisation.
     match op.course {
+        None if op.is_organisation() => {}
         None => reasons.push(Reason::NoCourse),
         Some(c) if on >= c.valid_until => reasons.push(Reason::CourseExpired {
             valid_until: c.valid_until,
@@ -202,6 +204,14 @@ mod tests {
                 end: d("2026-07-28")
             }]
         );
+    }
+
+    #[test]
+    fn an_organisation_needs_no_course_of_its_own() {
+        let mut org = active();
+        org.tax_code = crate::registry::TaxCode::parse("00743110157").unwrap();
+        org.course = None;
+        assert!(eligibility(&org, d("2026-01-15")).can_act);
     }
 
     #[test]

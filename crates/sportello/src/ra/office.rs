@@ -286,6 +286,8 @@ pub fn build_tree(offices: Vec<Office>, operators: &[Operator], scope: &Scope) -
                 .iter()
                 .filter(|o| o.office_id.as_deref() == Some(office.id.as_str()))
                 .filter(|o| matches!(o.state, State::Active | State::Suspended))
+                // An organisation is its office; its people are listed under it.
+                .filter(|o| !o.is_organisation())
                 .filter(|o| scope.sees(o))
                 .cloned()
                 .collect();

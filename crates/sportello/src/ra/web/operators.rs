@@ -196,6 +196,9 @@ impl OperatorPage {
     fn is_org(&self) -> bool {
         self.op.is_organisation()
     }
+    fn awaiting_course(&self) -> bool {
+        self.op.state == crate::ra::accreditation::State::CourseRequested
+    }
     fn is_collaborator(&self) -> bool {
         self.op.organisation_id.is_some()
     }

@@ -6,10 +6,11 @@
 //!
 //! A national extract has about 6 million rows, so the import streams:
 //! - a blocking thread reads and parses the file and hands over chunks of `batch_size` lines
-//!   through a channel of two, so at most three chunks are in memory at once;
-//! - each chunk of valid rows is written in one transaction: the companies and sites it names
-//!   are loaded, compared, and only the differences written, with multi-row statements (see
-//!   [`batch`]);
+//!   through a channel of two, so at most four chunks are in memory at once (one being read,
+//!   two queued, one being written);
+//! - each chunk of valid rows is written in one transaction on the run's own connection: the
+//!   companies and sites it names are loaded, compared, and only the differences written, with
+//!   multi-row statements (see [`batch`]); the connection is tuned for the load ([`session`]);
 //! - rejections beyond the first 10 000 are spilled to a temporary file ([`report`]).
 //!
 //! Re-importing the same file changes nothing: no row is written unless a value differs, so
@@ -24,14 +25,16 @@
 mod batch;
 mod report;
 mod rows;
+mod session;
 
 pub use report::Rejection;
 
 use crate::audit::{self, Actor, Change};
-use crate::db::Db;
+use crate::db::{Db, Engine};
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::Rome;
 use indicatif::{ProgressBar, ProgressStyle};
+use sqlx::AnyConnection;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -40,7 +43,7 @@ use std::path::Path;
 pub struct ImportOptions {
     /// Show a progress bar (only ever drawn when stderr is a terminal).
     pub progress: bool,
-    /// Lines per transaction (clamped to 1..=10 000).
+    /// Lines per transaction (clamped to 1..=50 000).
     pub batch_size: usize,
 }
 
@@ -54,10 +57,10 @@ impl Default for ImportOptions {
 }
 
 /// Lines per transaction by default: see BENCHMARKS.md, "Registry import".
-pub const DEFAULT_BATCH_SIZE: usize = 2_000;
+pub const DEFAULT_BATCH_SIZE: usize = 10_000;
 
-/// The most lines per transaction: keeps the statements' parameters within both engines' limits.
-const MAX_BATCH_SIZE: usize = 10_000;
+/// The most lines per transaction (three batches may be in memory at once).
+const MAX_BATCH_SIZE: usize = 50_000;
 
 /// What a run did. `imported` counts the valid rows, all upserted (written or found equal);
 /// `unchanged` those of them that changed nothing.
@@ -130,6 +133,8 @@ pub async fn import_csv(
             source: std::io::Error::other(e),
         })??;
     let bar = progress_bar(opts.progress, size);
+    let mut conn = db.pool().acquire().await?;
+    let mut session = session::Session::start(&mut conn, db.engine()).await?;
 
     let (sender, mut receiver) = tokio::sync::mpsc::channel(2);
     let reader = tokio::task::spawn_blocking(move || {
@@ -144,7 +149,14 @@ pub async fn import_csv(
         if let Ok(chunk) = &chunk {
             bar.set_position(chunk.bytes_read);
         }
-        if let Err(e) = take_chunk(db, now, chunk, &mut outcome).await {
+        let mut step = take_chunk(&mut conn, db.engine(), now, chunk, &mut outcome).await;
+        if step.is_ok() {
+            step = session
+                .after_batch(&mut conn)
+                .await
+                .map_err(ImportError::from);
+        }
+        if let Err(e) = step {
             failure = Some(e);
             break;
         }
@@ -155,6 +167,8 @@ pub async fn import_csv(
     }
     drop(receiver);
     let _ = reader.await;
+    session.finish(&mut conn).await;
+    drop(conn);
     bar.finish_and_clear();
     if let Some(Err(e)) = outcome.spill.as_mut().map(report::Spill::close) {
         failure.get_or_insert(ImportError::Spill(e));
@@ -175,7 +189,8 @@ pub async fn import_csv(
 }
 
 async fn take_chunk(
-    db: &Db,
+    conn: &mut AnyConnection,
+    engine: Engine,
     now: DateTime<Utc>,
     chunk: Result<rows::Chunk, ImportError>,
     outcome: &mut ImportOutcome,
@@ -185,7 +200,7 @@ async fn take_chunk(
         outcome.reject(rejection).map_err(ImportError::Spill)?;
     }
     if !chunk.rows.is_empty() {
-        let counts = batch::apply(db, now, chunk.rows).await?;
+        let counts = batch::apply(conn, engine, now, chunk.rows).await?;
         outcome.imported += counts.rows;
         outcome.unchanged += counts.unchanged;
         outcome.companies_created += counts.companies_created;

@@ -8,9 +8,10 @@
 //! into power-of-two groups of rows.
 
 use super::rows::Row;
-use crate::db::{self, Db, Tx};
+use crate::db::{self, Engine};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
+use sqlx::{AnyConnection, Connection};
 use std::collections::HashMap;
 
 /// What one chunk did.
@@ -86,14 +87,19 @@ fn company_fields(row: &Row) -> CompanyFields {
     }
 }
 
-/// Applies `rows` in one transaction.
+/// Applies `rows` in one transaction on `conn`, the run's own connection. On SQLite the
+/// transaction takes the write lock at once, as `Db::begin` does.
 pub(super) async fn apply(
-    db: &Db,
+    conn: &mut AnyConnection,
+    engine: Engine,
     now: DateTime<Utc>,
     rows: Vec<Row>,
 ) -> Result<Counts, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let mut state = State::default();
+    let mut tx = match engine {
+        Engine::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+        Engine::Postgres => conn.begin().await?,
+    };
+    let mut state = State::new(engine);
     state.load(&mut tx, &rows).await?;
     let mut counts = state.apply(&rows);
     state.write(&mut tx, now, &mut counts).await?;
@@ -101,8 +107,8 @@ pub(super) async fn apply(
     Ok(counts)
 }
 
-#[derive(Default)]
 struct State {
+    engine: Engine,
     companies: Vec<CompanyState>,
     by_tax_code: HashMap<String, usize>,
     sites: Vec<SiteState>,
@@ -110,21 +116,31 @@ struct State {
 }
 
 impl State {
-    async fn load(&mut self, tx: &mut Tx, rows: &[Row]) -> Result<(), sqlx::Error> {
+    fn new(engine: Engine) -> Self {
+        Self {
+            engine,
+            companies: Vec::new(),
+            by_tax_code: HashMap::new(),
+            sites: Vec::new(),
+            by_key: HashMap::new(),
+        }
+    }
+
+    async fn load(&mut self, tx: &mut AnyConnection, rows: &[Row]) -> Result<(), sqlx::Error> {
         let mut codes: Vec<&str> = rows.iter().map(|r| r.company.tax_code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         for chunk in codes.chunks(MAX_IN) {
             let sql = format!(
                 "SELECT id, tax_code, vat_number, name, status FROM companies WHERE tax_code IN ({})",
-                in_list(1, padded(chunk.len()))
+                in_list(self.engine, 1, padded(chunk.len()))
             );
             let mut query = sqlx::query_as(AssertSqlSafe(sql));
             for value in padded_values(chunk) {
                 query = query.bind(value);
             }
             let found: Vec<(String, String, Option<String>, String, String)> =
-                query.fetch_all(&mut **tx).await?;
+                query.fetch_all(&mut *tx).await?;
             for (id, tax_code, vat, name, status) in found {
                 let fields = CompanyFields { vat, name, status };
                 self.by_tax_code
@@ -152,13 +168,13 @@ impl State {
         for chunk in ids.chunks(MAX_IN) {
             let sql = format!(
                 "SELECT company_id, year FROM company_annual_fees WHERE company_id IN ({})",
-                in_list(1, padded(chunk.len()))
+                in_list(self.engine, 1, padded(chunk.len()))
             );
             let mut query = sqlx::query_as(AssertSqlSafe(sql));
             for value in padded_values(chunk) {
                 query = query.bind(value);
             }
-            let found: Vec<(String, i64)> = query.fetch_all(&mut **tx).await?;
+            let found: Vec<(String, i64)> = query.fetch_all(&mut *tx).await?;
             for (company_id, year) in found {
                 let year = i32::try_from(year).map_err(|e| {
                     sqlx::Error::Decode(format!("company_annual_fees.year: {e}").into())
@@ -181,7 +197,7 @@ impl State {
     /// The stored sites whose key appears on a row of their (existing) company.
     async fn load_sites(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut AnyConnection,
         rows: &[Row],
         by_id: &HashMap<String, usize>,
     ) -> Result<(), sqlx::Error> {
@@ -194,25 +210,31 @@ impl State {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        for group in wanted.chunks(MAX_IN) {
-            let mut ids: Vec<&str> = group
-                .iter()
-                .map(|(c, _)| self.companies[*c].id.as_str())
+        // One OR term per (company, key) pair: both engines probe the unique index once per
+        // term, where `company_id IN (…) AND site_key IN (…)` would probe every combination.
+        for group in wanted.chunks(MAX_IN / 2) {
+            let slots = padded(group.len());
+            let terms: Vec<String> = (0..slots)
+                .map(|i| {
+                    format!(
+                        "(company_id = {} AND site_key = {})",
+                        placeholder(self.engine, 2 * i + 1),
+                        placeholder(self.engine, 2 * i + 2)
+                    )
+                })
                 .collect();
-            ids.dedup();
-            let mut keys: Vec<&str> = group.iter().map(|(_, k)| k.as_str()).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let (id_slots, key_slots) = (padded(ids.len()), padded(keys.len()));
             let sql = format!(
                 "SELECT id, company_id, site_key, province, rea_number, address, postcode, \
-                 municipality FROM sites WHERE company_id IN ({}) AND site_key IN ({})",
-                in_list(1, id_slots),
-                in_list(1 + id_slots, key_slots)
+                 municipality FROM sites WHERE {}",
+                terms.join(" OR ")
             );
             let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            for value in padded_values(&ids).chain(padded_values(&keys)) {
-                query = query.bind(value);
+            let last = group.len() - 1;
+            for i in 0..slots {
+                let (company, key) = &group[i.min(last)];
+                query = query
+                    .bind(self.companies[*company].id.as_str())
+                    .bind(key.as_str());
             }
             type SiteRow = (
                 String,
@@ -224,7 +246,7 @@ impl State {
                 String,
                 String,
             );
-            let found: Vec<SiteRow> = query.fetch_all(&mut **tx).await?;
+            let found: Vec<SiteRow> = query.fetch_all(&mut *tx).await?;
             for (id, company_id, key, province, rea_number, address, postcode, municipality) in
                 found
             {
@@ -320,7 +342,7 @@ impl State {
     /// Writes the differences between the state and what was loaded.
     async fn write(
         &self,
-        tx: &mut Tx,
+        tx: &mut AnyConnection,
         now: DateTime<Utc>,
         counts: &mut Counts,
     ) -> Result<(), sqlx::Error> {
@@ -356,7 +378,7 @@ impl State {
                 .bind(&c.fields.status)
                 .bind(&now)
                 .bind(&c.id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
                 if fees_changed {
                     stale_fees.push(c.id.as_str());
@@ -370,6 +392,7 @@ impl State {
         }
         insert_many(
             tx,
+            self.engine,
             "INSERT INTO companies (id, tax_code, vat_number, name, status, created_at, updated_at)",
             7,
             &new_companies,
@@ -378,16 +401,17 @@ impl State {
         for chunk in stale_fees.chunks(MAX_IN) {
             let sql = format!(
                 "DELETE FROM company_annual_fees WHERE company_id IN ({})",
-                in_list(1, padded(chunk.len()))
+                in_list(self.engine, 1, padded(chunk.len()))
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for value in padded_values(chunk) {
                 query = query.bind(value);
             }
-            query.execute(&mut **tx).await?;
+            query.execute(&mut *tx).await?;
         }
         insert_many(
             tx,
+            self.engine,
             "INSERT INTO company_annual_fees (company_id, year)",
             2,
             &fee_rows,
@@ -426,7 +450,7 @@ impl State {
                     .bind(&s.fields.municipality)
                     .bind(&now)
                     .bind(&s.id)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?;
                 }
                 Some(_) => {}
@@ -434,6 +458,7 @@ impl State {
         }
         insert_many(
             tx,
+            self.engine,
             "INSERT INTO sites (id, company_id, site_key, kind, province, rea_number, address, \
              postcode, municipality, created_at, updated_at)",
             11,
@@ -452,7 +477,8 @@ enum Value<'a> {
 
 /// Inserts `values` (rows of `columns` values, flattened) with multi-row `VALUES` statements.
 async fn insert_many(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
+    engine: Engine,
     head: &str,
     columns: usize,
     values: &[Value<'_>],
@@ -467,7 +493,7 @@ async fn insert_many(
         };
         let (now, later) = rest.split_at(take * columns);
         let tuples: Vec<String> = (0..take)
-            .map(|r| format!("({})", in_list(1 + r * columns, columns)))
+            .map(|r| format!("({})", in_list(engine, 1 + r * columns, columns)))
             .collect();
         let sql = format!("{head} VALUES {}", tuples.join(", "));
         let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -478,18 +504,28 @@ async fn insert_many(
                 Value::Int(i) => query.bind(*i),
             };
         }
-        query.execute(&mut **tx).await?;
+        query.execute(&mut *tx).await?;
         rest = later;
     }
     Ok(())
 }
 
-/// `$first, $first+1, …` for `count` placeholders.
-fn in_list(first: usize, count: usize) -> String {
+/// `count` placeholders numbered from `first`.
+fn in_list(engine: Engine, first: usize, count: usize) -> String {
     (first..first + count)
-        .map(|i| format!("${i}"))
+        .map(|i| placeholder(engine, i))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The `i`-th placeholder. SQLite gets anonymous `?`: sqlx looks each numbered parameter up by
+/// name, a linear search in SQLite, which makes a statement with thousands of `$n` quadratic.
+/// Values are bound in order, so `?` and `$i` bind alike.
+fn placeholder(engine: Engine, i: usize) -> String {
+    match engine {
+        Engine::Sqlite => "?".to_string(),
+        Engine::Postgres => format!("${i}"),
+    }
 }
 
 /// The padded length of an `IN` list: a power of two, at least 8.
@@ -521,6 +557,7 @@ mod tests {
             padded_values(&values).collect::<Vec<_>>(),
             ["a", "b", "c", "c", "c", "c", "c", "c"]
         );
-        assert_eq!(in_list(3, 2), "$3, $4");
+        assert_eq!(in_list(Engine::Postgres, 3, 2), "$3, $4");
+        assert_eq!(in_list(Engine::Sqlite, 3, 2), "?, ?");
     }
 }

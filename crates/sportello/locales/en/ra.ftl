@@ -238,3 +238,7 @@ ra-check-already = The check of { $year } was already drawn.
 ra-check-empty = No external operator to check.
 ra-checks-deliveries = Device deliveries recorded incompletely
 ra-checks-no-deliveries = Nothing reported (the check uses the device inventory's data).
+ra-linked-user = Linked user
+ra-link-user = Link a user
+ra-link-user-choose = Chamber user
+ra-link-user-help = The user, with a role matching the kind of operator, will see the operator's branch of the chain of trust.

@@ -238,3 +238,7 @@ ra-check-already = Il controllo del { $year } è già stato estratto.
 ra-check-empty = Nessun operatore esterno da controllare.
 ra-checks-deliveries = Consegne dei dispositivi registrate in modo incompleto
 ra-checks-no-deliveries = Nessuna segnalazione (il controllo usa i dati del magazzino dispositivi).
+ra-linked-user = Utente collegato
+ra-link-user = Collega un utente
+ra-link-user-choose = Utente della Camera
+ra-link-user-help = L'utente, con un ruolo corrispondente al tipo di operatore, vedrà il ramo dell'operatore nella catena della fiducia.

@@ -19,6 +19,7 @@ engine_tests!(
     each_operator_sees_only_their_subtree,
     a_wrong_signature_is_shown_next_to_the_form_and_a_double_click_changes_nothing,
     the_restricted_archive_logs_every_view,
+    a_linked_user_sees_the_operator_and_a_second_registration_is_refused,
 );
 
 async fn login(app: &TestApp, role: Role) -> Browser {
@@ -334,5 +335,67 @@ async fn the_restricted_archive_logs_every_view(engine: Engine) {
     assert_eq!(views.len(), 3, "one entry per view: {views:?}");
     let (auditor, _) = TestApp::demo_login(Role::Auditor);
     assert!(views.iter().any(|v| v == auditor));
+    app.cleanup().await;
+}
+
+async fn a_linked_user_sees_the_operator_and_a_second_registration_is_refused(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let body = json!({"kind": "ir", "name": "LAURA VERDI", "tax_code": super::VERDI,
+        "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false});
+    let id = super::create(&app, &master, body.clone()).await;
+    // A double submit of the registration: refused with a message, one operator only.
+    let (s, p) = call(&app, "POST", "/api/v1/ra/operators", &master, Some(body)).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(p["code"], "duplicate_operator");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Esiste già un operatore")
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ra_operators")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let ir = login(&app, Role::Ir).await;
+    let (s, _) = ir.get(&format!("/ra/operators/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (ir_email, _) = TestApp::demo_login(Role::Ir);
+    let (officer_email, _) = TestApp::demo_login(Role::Officer);
+    let ir_user = sportello::accounts::find_by_email(&app.state.db, ir_email)
+        .await
+        .unwrap()
+        .unwrap();
+    let officer = sportello::accounts::find_by_email(&app.state.db, officer_email)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = login(&app, Role::MasterRao).await;
+    let (_, page) = b.get(&format!("/ra/operators/{id}")).await;
+    assert!(page.contains("data-testid=\"ra-link-user\""));
+    let (s, _, _) = b
+        .post_form(
+            &format!("/ra/operators/{id}/link"),
+            &[("user_id", &officer.id)],
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an officer cannot be an IR"
+    );
+    b.get("/").await;
+    let (s, _, _) = b
+        .post_form(
+            &format!("/ra/operators/{id}/link"),
+            &[("user_id", &ir_user.id)],
+        )
+        .await;
+    assert!(s.is_redirection(), "{s}");
+    let (s, page) = ir.get(&format!("/ra/operators/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("LAURA VERDI"));
     app.cleanup().await;
 }

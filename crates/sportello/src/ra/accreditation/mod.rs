@@ -3,6 +3,7 @@
 //! course requested → course passed → (ODR: 48 hours for the CA's corrections) → active;
 //! then revocation. One function per transition, each returning the new state or why not.
 
+mod ca;
 pub mod steps;
 
 use super::operator::OperatorKind;

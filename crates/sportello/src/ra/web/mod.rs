@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/ra/operators/{id}", get(operators::show))
         .route("/ra/operators/{id}/steps/{step}", post(operators::step))
+        .route("/ra/operators/{id}/link", post(operators::link_user))
         .route(
             "/ra/convention",
             get(chamber::convention).post(chamber::set_convention),

@@ -180,6 +180,8 @@ struct OperatorPage {
     steps: Vec<String>,
     offices: Vec<(String, String)>,
     today: String,
+    linked_user: Option<String>,
+    linkable: Vec<(String, String)>,
     error: Option<String>,
     error_step: String,
     done: Option<String>,
@@ -275,7 +277,26 @@ async fn operator_page(
         })
         .map(|o| (o.id, o.name))
         .collect();
+    let users = crate::accounts::list_in_chamber(&state.db, &op.chamber_id).await?;
+    let linked_user = op
+        .user_id
+        .as_ref()
+        .and_then(|id| users.iter().find(|u| &u.id == id))
+        .map(|u| format!("{} <{}>", u.name, u.email));
+    let linkable = if can_manage {
+        users
+            .iter()
+            .filter(|u| {
+                op.kind.matches_role(u.role) && op.user_id.as_deref() != Some(u.id.as_str())
+            })
+            .map(|u| (u.id.clone(), format!("{} <{}>", u.name, u.email)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(OperatorPage {
+        linked_user,
+        linkable,
         layout: Layout::new(viewer, "ra-operator-title"),
         kind: lang.t(op.kind.label_key()),
         state: lang.t(&op.state.label_key()),
@@ -503,4 +524,25 @@ async fn run_step(
         Step::Suspend => return Err(AppError::not_found()),
     }
     Ok(None)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LinkForm {
+    user_id: String,
+}
+
+/// Links a user account of the chamber to the operator (issue 6: when the e-mail did not
+/// match at registration); the user then sees the operator's subtree.
+pub async fn link_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let op = visible_operator(&state.db, p, &id).await?;
+    let mut tx = state.db.begin().await?;
+    operator::link_user(&mut tx, state.clock.now(), &p.actor(), &op, &form.user_id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ra/operators/{}", op.id)).into_response())
 }

@@ -329,6 +329,16 @@ async fn the_restricted_archive_logs_every_view(engine: Engine) {
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role}");
         }
     }
+    // The operator's own page does not even list the documents to others.
+    let (_, page) = login(&app, Role::Odr)
+        .await
+        .get(&format!("/ra/operators/{org}"))
+        .await;
+    assert!(
+        page.contains("CANTIERI DEL LEVANTE"),
+        "the ODR sees its organisation"
+    );
+    assert!(!page.contains("acceptance_org.pdf"));
     let views: Vec<String> = sqlx::query_scalar(
         "SELECT actor FROM audit_log WHERE action = 'ra.document.view' AND entity_id = $1 ORDER BY seq")
         .bind(&doc.id).fetch_all(app.state.db.pool()).await.unwrap();

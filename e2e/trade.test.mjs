@@ -3,20 +3,15 @@
 // (made by OpenSSL with the test PKI, as the user's signing software would), upload of the
 // signed model, attachment, fee, send, wallet.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, watchRequests } from './lib/browser.mjs';
-import { repoRoot } from './lib/paths.mjs';
-
-const PKI = path.join(repoRoot, 'crates/sportello/tests/fixtures/pki');
+import { login as loginAs, sign, smallPdf, work } from './lib/flows.mjs';
 
 let app;
 let browser;
-const work = mkdtempSync(path.join(os.tmpdir(), 'sportello-e2e-trade-'));
 
 before(async () => {
   app = await startApp();
@@ -28,25 +23,7 @@ after(async () => {
   await app?.stop();
 });
 
-/** Signs a file as the company's signing software would: CAdES, attached, with OpenSSL. */
-function sign(file) {
-  const out = `${file}.p7m`;
-  execFileSync('openssl', [
-    'cms', '-sign', '-binary', '-nodetach', '-cades', '-md', 'sha256', '-outform', 'DER',
-    '-in', file, '-signer', path.join(PKI, 'giulia.pem'), '-inkey', path.join(PKI, 'giulia.key'),
-    '-certfile', path.join(PKI, 'inter.pem'), '-out', out,
-  ]);
-  return out;
-}
-
-async function login(page, role) {
-  const { email, password } = app.logins.get(role);
-  await page.goto(`${app.baseUrl}/login`);
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.waitForURL(`${app.baseUrl}/`);
-}
+const login = (page, role) => loginAs(page, app, role);
 
 describe('company side', () => {
   it('goes from an empty draft to a sent practice with a protocol number', async () => {
@@ -120,8 +97,7 @@ describe('company side', () => {
       assert.equal((await page.textContent('[data-testid="fee-total"]')).trim(), '10,00 €', 'fee shown before sending');
 
       // Attach the invoice.
-      const pdf = path.join(work, 'fattura.pdf');
-      writeFileSync(pdf, '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+      const pdf = smallPdf('fattura.pdf');
       await page.setInputFiles('#file', pdf);
       await page.fill('#description', 'Fattura di esportazione 2026/118');
       await page.selectOption('#code', 'invoice');

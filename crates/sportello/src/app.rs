@@ -20,6 +20,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub blobs: Arc<dyn BlobStore>,
     pub metrics: Arc<Metrics>,
+    /// Failed public verifications per address.
+    pub verify_limiter: Arc<crate::web::rate_limit::FailureLimiter>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -69,6 +71,7 @@ impl AppState {
             mailer,
             blobs,
             metrics: Arc::new(Metrics::default()),
+            verify_limiter: Arc::new(Default::default()),
         }
     }
 }

@@ -89,3 +89,4 @@ trade-lookup-tax-code = Invalid tax code.
 trade-lookup-rea = Invalid REA number (province and number, e.g. GE-123456).
 trade-lookup-missing = Give the tax code, or province and REA number.
 trade-company-required = Say which company you act for (company_tax_code).
+trade-field-duplicate-needs-number = For a duplicate, give the number of the lost or stolen certificate.

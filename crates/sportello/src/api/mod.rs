@@ -64,6 +64,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::ra::api::RaApiDoc::openapi());
     doc.merge(crate::trade::api::TradeApi::openapi());
+    doc.merge(crate::trade::api_desk::DeskApi::openapi());
     doc
 }
 
@@ -82,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/token", post(auth::issue_token))
         .route("/api/v1/me", get(auth::me))
         .merge(crate::trade::api::routes())
+        .merge(crate::trade::api_desk::routes())
         .merge(docs)
         .merge(crate::ra::api::routes())
 }

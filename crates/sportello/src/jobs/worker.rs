@@ -18,6 +18,12 @@ pub fn schedules() -> Vec<Schedule> {
             enqueue: schedule::enqueue_default::<crate::accounts::PurgeExpiredSessions>,
         },
         Schedule {
+            // Seed 000, slide 60: a rectification not done in time means rejection.
+            name: "reject_expired_rectifications",
+            cron: "*/5 * * * *",
+            enqueue: schedule::enqueue_default::<crate::trade::desk::expiry::RejectExpiredRectifications>,
+        },
+        Schedule {
             name: "ra_daily_checks",
             cron: "0 7 * * *",
             enqueue: schedule::enqueue_default::<crate::ra::checks::DailyChecks>,
@@ -38,6 +44,9 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
         crate::accounts::PurgeExpiredSessions::KIND => {
             run::<crate::accounts::PurgeExpiredSessions>(state, &job.payload).await
         }
+        crate::trade::desk::expiry::RejectExpiredRectifications::KIND => {
+            run::<crate::trade::desk::expiry::RejectExpiredRectifications>(state, &job.payload).await
+        }
         crate::ra::checks::DailyChecks::KIND => {
             run::<crate::ra::checks::DailyChecks>(state, &job.payload).await
         }
@@ -48,9 +57,18 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
     }
 }
 
-/// Enqueues due schedules and runs every job that is due now, then returns how many ran.
-/// Tests and `sportello admin jobs run` use it to drive the queue deterministically.
+/// Registers the schedules, enqueues the due ones and runs every job that is due now, then
+/// returns how many ran. Tests and `sportello admin jobs run` use it to drive the queue
+/// deterministically.
 pub async fn run_due(state: &AppState, worker_id: &str) -> Result<usize, sqlx::Error> {
+    schedule::register(&state.db, &schedules(), state.clock.now())
+        .await
+        .map_err(sqlx::Error::Protocol)?;
+    run_registered(state, worker_id).await
+}
+
+/// One round of the worker: due schedules, then due jobs.
+async fn run_registered(state: &AppState, worker_id: &str) -> Result<usize, sqlx::Error> {
     let schedules = schedules();
     schedule::enqueue_due(&state.db, &schedules, state.clock.now()).await?;
     let mut ran = 0;
@@ -86,7 +104,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
     tracing::info!(%worker_id, "worker started");
     loop {
-        if let Err(e) = run_due(&state, &worker_id).await {
+        if let Err(e) = run_registered(&state, &worker_id).await {
             tracing::error!(error = %e, "worker could not reach the database");
         }
         tokio::select! {

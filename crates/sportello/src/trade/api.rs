@@ -548,6 +548,8 @@ pub async fn create_practice(
         } else {
             copies.parse().unwrap_or(-1)
         },
+        replaces: text_of(&fields, "replaces"),
+        duplicate: parse_bool(&text_of(&fields, "duplicate")).unwrap_or(false),
     };
     let practice = practice::create::create(
         &state,

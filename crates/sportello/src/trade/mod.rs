@@ -2,7 +2,10 @@
 //! work, issued certificates and their public verification.
 
 pub mod api;
+pub mod api_desk;
 pub mod country;
+pub mod dashboard;
+pub mod desk;
 pub mod document;
 pub mod errors;
 pub mod fee;

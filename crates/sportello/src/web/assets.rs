@@ -9,6 +9,8 @@ use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
 #[folder = "assets/"]
+// The PDF fonts are embedded once, by the PDF module; they are not web assets.
+#[exclude = "fonts/*"]
 struct Assets;
 
 fn content_type(path: &str) -> &'static str {

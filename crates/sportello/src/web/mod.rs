@@ -7,6 +7,7 @@ pub mod error;
 pub mod i18n;
 mod ops;
 mod pages;
+pub mod rate_limit;
 pub mod session;
 
 use crate::api;
@@ -123,6 +124,8 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::ManageDesks => Some("/admin/desks"),
         Action::SearchAudit => Some("/audit"),
         Action::ComposePractice => Some("/models"),
+        Action::WorkInbox => Some("/desk"),
+        Action::ViewDashboard => Some("/dashboard"),
         Action::ViewOwnPractices => Some("/practices"),
         Action::ViewWallet => Some("/wallet"),
         Action::ManageTariffs => Some("/admin/tariffs"),

@@ -2,6 +2,7 @@
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
 mod cli;
+mod desk;
 mod helpers;
 
 mod ra;

@@ -103,8 +103,8 @@ pub async fn create(
         "INSERT INTO practices (id, chamber_id, desk_id, company_id, site_id, model_id, model_version, \
          model_sha256, practice_type, status, consignee_name, annotations, proforma, goods_location, \
          print_mode, form_serial, copies, signed_blob, signed_file_name, signature_json, signer_tax_code, \
-         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)",
+         created_by, created_at, updated_at, replaces_number, duplicate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25)",
     )
     .bind(&id)
     .bind(&desk.chamber_id)
@@ -129,6 +129,8 @@ pub async fn create(
     .bind(signature.signers.first().and_then(|s| s.tax_code.clone()))
     .bind(&principal.user.id)
     .bind(db::instant(now))
+    .bind(&details.replaces)
+    .bind(i64::from(details.duplicate))
     .execute(&mut *tx)
     .await?;
     for invoice in &form.invoices {

@@ -25,6 +25,10 @@ pub struct Details {
     pub print_mode: String,
     pub form_serial: String,
     pub copies: i64,
+    /// The number of the cancelled certificate this one replaces (seed 000, slide 46, 6).
+    pub replaces: String,
+    /// A duplicate of a lost or stolen certificate named in `replaces`.
+    pub duplicate: bool,
 }
 
 /// Details checked for shape (whether they are complete enough to send is checked at send).
@@ -36,6 +40,8 @@ pub struct CheckedDetails {
     pub print_mode: PrintMode,
     pub form_serial: Option<String>,
     pub copies: i64,
+    pub replaces: Option<String>,
+    pub duplicate: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +83,20 @@ pub fn validate(d: &Details) -> Result<CheckedDetails, DetailsError> {
             }
         }
     };
+    let replaces = if d.replaces.trim().is_empty() {
+        None
+    } else {
+        match crate::trade::form::CertificateNumber::parse(&d.replaces) {
+            Some(n) => Some(n.as_str().to_string()),
+            None => {
+                problems.push(FieldProblem { field: "replaces".into(), key: "trade-field-certificate-number" });
+                None
+            }
+        }
+    };
+    if d.duplicate && d.replaces.trim().is_empty() {
+        problems.push(FieldProblem { field: "replaces".into(), key: "trade-field-duplicate-needs-number" });
+    }
     if !(0..=MAX_COPIES).contains(&d.copies) {
         problems.push(FieldProblem {
             field: "copies".into(),
@@ -105,6 +125,8 @@ pub fn validate(d: &Details) -> Result<CheckedDetails, DetailsError> {
         print_mode,
         form_serial,
         copies: d.copies,
+        replaces,
+        duplicate: d.duplicate,
     })
 }
 
@@ -148,7 +170,7 @@ pub async fn update(
     let mut tx = state.db.begin().await?;
     sqlx::query(
         "UPDATE practices SET annotations = $2, proforma = $3, goods_location = $4, print_mode = $5, \
-         form_serial = $6, copies = $7, updated_at = $8 WHERE id = $1",
+         form_serial = $6, copies = $7, updated_at = $8, replaces_number = $9, duplicate = $10 WHERE id = $1",
     )
     .bind(&practice.id)
     .bind(&c.annotations)
@@ -158,6 +180,8 @@ pub async fn update(
     .bind(&c.form_serial)
     .bind(c.copies)
     .bind(db::instant(now))
+    .bind(&c.replaces)
+    .bind(i64::from(c.duplicate))
     .execute(&mut *tx)
     .await?;
     audit::record(

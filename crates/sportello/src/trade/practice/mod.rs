@@ -90,10 +90,23 @@ pub struct Practice {
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The officer working it (chamber side).
+    pub assigned_to: Option<String>,
+    /// When a rectification was asked: until when the company may resend.
+    pub rectify_deadline: Option<String>,
+    pub rectify_reason: Option<String>,
+    /// The fields the officer named, comma-separated.
+    pub rectify_fields: Option<String>,
+    /// Why it was rejected (or a note on approval).
+    pub decision_reason: Option<String>,
+    /// The cancelled certificate this practice replaces.
+    pub replaces_number: Option<String>,
+    /// A duplicate of a lost or stolen certificate (`replaces_number` names it).
+    pub duplicate: bool,
 }
 
 #[derive(sqlx::FromRow)]
-struct PracticeRow {
+pub(crate) struct PracticeRow {
     id: String,
     chamber_id: String,
     desk_id: String,
@@ -120,6 +133,13 @@ struct PracticeRow {
     created_by: String,
     created_at: String,
     updated_at: String,
+    assigned_to: Option<String>,
+    rectify_deadline: Option<String>,
+    rectify_reason: Option<String>,
+    rectify_fields: Option<String>,
+    decision_reason: Option<String>,
+    replaces_number: Option<String>,
+    duplicate: i64,
 }
 
 fn decode<T>(what: &str, v: Option<T>) -> Result<T, sqlx::Error> {
@@ -157,6 +177,13 @@ impl TryFrom<PracticeRow> for Practice {
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            assigned_to: r.assigned_to,
+            rectify_deadline: r.rectify_deadline,
+            rectify_reason: r.rectify_reason,
+            rectify_fields: r.rectify_fields,
+            decision_reason: r.decision_reason,
+            replaces_number: r.replaces_number,
+            duplicate: r.duplicate != 0,
         })
     }
 }
@@ -167,7 +194,8 @@ macro_rules! practice_columns {
         "id, chamber_id, desk_id, company_id, site_id, model_id, model_version, practice_type, status, \
          consignee_name, annotations, proforma, goods_location, print_mode, form_serial, copies, \
          signed_blob, signed_file_name, signature_json, fee_cents, protocol_number, sent_at, closed_at, \
-         created_by, created_at, updated_at"
+         created_by, created_at, updated_at, assigned_to, rectify_deadline, rectify_reason, \
+         rectify_fields, decision_reason, replaces_number, duplicate"
     };
 }
 pub(crate) use practice_columns;

@@ -3,9 +3,12 @@
 
 pub mod admin;
 mod company;
+mod dashboard;
+mod desk;
 pub mod form_view;
 mod models;
 mod practices;
+mod verify;
 
 use crate::accounts::Principal;
 use crate::app::AppState;
@@ -50,6 +53,16 @@ pub fn routes() -> Router<AppState> {
             get(admin::tariffs).post(admin::set_tariff),
         )
         .route("/admin/wallet", get(admin::wallet).post(admin::credit))
+        .route("/practices/{id}/certificate.pdf", get(desk::certificate_pdf))
+        .route("/desk", get(desk::inbox))
+        .route("/desk/practices/{id}", get(desk::show))
+        .route("/desk/practices/{id}/form-returned", post(desk::form_returned))
+        .route("/desk/practices/{id}/{action}", post(desk::decide))
+        .route("/dashboard", get(dashboard::show))
+        .route("/dashboard.csv", get(dashboard::csv))
+        .route("/dashboard.xlsx", get(dashboard::xlsx))
+        .route("/verify", get(verify::form))
+        .route("/verify/{number}", get(verify::by_number))
 }
 
 /// The company the user is acting for; with several and none chosen, the answer is to go and

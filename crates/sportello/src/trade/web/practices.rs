@@ -216,6 +216,8 @@ fn details_from(f: &[(String, Option<String>, Bytes)]) -> Details {
         } else {
             copies.parse().unwrap_or(-1)
         },
+        replaces: text(f, "replaces"),
+        duplicate: text(f, "duplicate") == "true",
     }
 }
 
@@ -463,6 +465,8 @@ pub async fn details(
         } else {
             form.copies.trim().parse().unwrap_or(-1)
         },
+        replaces: form.replaces,
+        duplicate: form.duplicate == "true",
     };
     match details::update(&state, p, &pr, &d).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}?notice=saved")).into_response()),
@@ -489,6 +493,10 @@ pub struct DetailsForm {
     form_serial: String,
     #[serde(default)]
     copies: String,
+    #[serde(default)]
+    replaces: String,
+    #[serde(default)]
+    duplicate: String,
 }
 
 pub async fn attach(

@@ -315,6 +315,10 @@ impl PracticePage {
         out
     }
 
+    fn status_label(&self, status: &str) -> String {
+        PracticeStatus::parse(status).map(|s| self.layout.t(s.label_key())).unwrap_or_else(|| status.to_string())
+    }
+
     fn printed_on_form(&self) -> bool {
         self.certificate
             .as_ref()

@@ -44,6 +44,18 @@ impl FieldView {
             _ => "text",
         }
     }
+    /// The value as a reader sees it: a chosen option's label, not its code.
+    pub fn display(&self) -> String {
+        match &self.kind {
+            Kind::Select(options) => options
+                .iter()
+                .find(|(v, _)| !v.is_empty() && *v == self.value)
+                .map(|(_, l)| l.clone())
+                .unwrap_or_else(|| self.value.clone()),
+            _ => self.value.clone(),
+        }
+    }
+
     pub fn options(&self) -> &[(String, String)] {
         match &self.kind {
             Kind::Select(o) => o,

@@ -21,7 +21,9 @@ pub fn schedules() -> Vec<Schedule> {
             // Seed 000, slide 60: a rectification not done in time means rejection.
             name: "reject_expired_rectifications",
             cron: "*/5 * * * *",
-            enqueue: schedule::enqueue_default::<crate::trade::desk::expiry::RejectExpiredRectifications>,
+            enqueue: schedule::enqueue_default::<
+                crate::trade::desk::expiry::RejectExpiredRectifications,
+            >,
         },
         Schedule {
             name: "ra_daily_checks",
@@ -45,7 +47,8 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
             run::<crate::accounts::PurgeExpiredSessions>(state, &job.payload).await
         }
         crate::trade::desk::expiry::RejectExpiredRectifications::KIND => {
-            run::<crate::trade::desk::expiry::RejectExpiredRectifications>(state, &job.payload).await
+            run::<crate::trade::desk::expiry::RejectExpiredRectifications>(state, &job.payload)
+                .await
         }
         crate::ra::checks::DailyChecks::KIND => {
             run::<crate::ra::checks::DailyChecks>(state, &job.payload).await

@@ -342,11 +342,42 @@ async fn admin_creates_chamber_desk_and_user_and_audit_verify_detects_tampering(
     )
     .unwrap();
     ok(&["admin", "import-registry", csv.to_str().unwrap()], "");
-    let out = ok(&["admin", "wallet", "credit", "--company", "01879020517", "--amount", "50.00", "--reference", "CRO 991"], "");
+    let out = ok(
+        &[
+            "admin",
+            "wallet",
+            "credit",
+            "--company",
+            "01879020517",
+            "--amount",
+            "50.00",
+            "--reference",
+            "CRO 991",
+        ],
+        "",
+    );
     assert!(out.contains("balance 50.00"), "{out}");
-    let out = sportello(Some(&db), &["admin", "wallet", "credit", "--company", "01879020517", "--amount", "abc", "--reference", "x"], "");
+    let out = sportello(
+        Some(&db),
+        &[
+            "admin",
+            "wallet",
+            "credit",
+            "--company",
+            "01879020517",
+            "--amount",
+            "abc",
+            "--reference",
+            "x",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("Invalid amount"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Invalid amount"),
+        "{}",
+        text(&out.stderr)
+    );
 
     assert!(ok(&["admin", "audit", "verify"], "").contains("intact"));
     sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2")

@@ -14,25 +14,49 @@ async fn sent_practice(app: &TestApp) -> (Erp, String) {
     let erp = Erp::demo(app, Role::Company).await;
     erp.complete_profile(LIGURE).await;
     let id = ready_practice(&erp, &[]).await;
-    let r = erp.post(&format!("/api/v1/practices/{id}/send")).send().await.unwrap();
+    let r = erp
+        .post(&format!("/api/v1/practices/{id}/send"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     (erp, id)
 }
 
 async fn status_of(erp: &Erp, id: &str) -> String {
-    let v: Value = erp.get(&format!("/api/v1/practices/{id}")).send().await.unwrap().json().await.unwrap();
+    let v: Value = erp
+        .get(&format!("/api/v1/practices/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     v["status"].as_str().unwrap().to_string()
 }
 
 async fn balance(erp: &Erp) -> i64 {
-    let v: Value = erp.get("/api/v1/wallet").send().await.unwrap().json().await.unwrap();
+    let v: Value = erp
+        .get("/api/v1/wallet")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     v["balance_cents"].as_i64().unwrap()
 }
 
 /// An officer of the demo chamber working only `desk_code`.
 async fn officer_of(app: &TestApp, email: &str, desk_code: &str) -> Erp {
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE").await.unwrap().unwrap();
-    let desk = sportello::chambers::find_desk_by_code(&app.state.db, desk_code).await.unwrap().unwrap();
+    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+        .await
+        .unwrap()
+        .unwrap();
+    let desk = sportello::chambers::find_desk_by_code(&app.state.db, desk_code)
+        .await
+        .unwrap()
+        .unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
     sportello::accounts::create_user(
         &mut tx,
@@ -70,17 +94,33 @@ async fn the_inbox_shows_only_the_practices_of_the_officers_desks(engine: Engine
     app.seed_demo().await;
     let (_, id) = sent_practice(&app).await;
     let officer = Erp::demo(&app, Role::Officer).await;
-    let r = officer.get(&format!("/api/v1/practices/{id}/certificate.pdf")).send().await.unwrap();
+    let r = officer
+        .get(&format!("/api/v1/practices/{id}/certificate.pdf"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "no certificate yet");
     // An officer of Chiavari only does not see a Genova practice, nor can decide on it.
     let chiavari = officer_of(&app, "chiavari@ge.camcom.test", "GE-CHIAVARI").await;
-    let r = chiavari.post(&format!("/api/v1/practices/{id}/take")).send().await.unwrap();
+    let r = chiavari
+        .post(&format!("/api/v1/practices/{id}/take"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // The company cannot act as an officer.
     let company = Erp::demo(&app, Role::Company).await;
-    let r = company.post(&format!("/api/v1/practices/{id}/approve")).send().await.unwrap();
+    let r = company
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = officer.post(&format!("/api/v1/practices/{id}/take")).send().await.unwrap();
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/take"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "in_review");
     app.cleanup().await;
@@ -102,14 +142,32 @@ async fn rectification_expires_after_24_hours(engine: Engine) {
     assert_eq!(status_of(&company, &id).await, "to_rectify");
     app.clock.advance(chrono::Duration::hours(23));
     app.run_jobs().await;
-    assert_eq!(status_of(&company, &id).await, "to_rectify", "still within 24 hours");
+    assert_eq!(
+        status_of(&company, &id).await,
+        "to_rectify",
+        "still within 24 hours"
+    );
     app.clock.advance(chrono::Duration::hours(2));
     app.run_jobs().await;
-    assert_eq!(status_of(&company, &id).await, "rejected", "rejected once the deadline passed");
-    assert_eq!(balance(&company).await, paid + 1000, "the fee went back to the wallet");
+    assert_eq!(
+        status_of(&company, &id).await,
+        "rejected",
+        "rejected once the deadline passed"
+    );
+    assert_eq!(
+        balance(&company).await,
+        paid + 1000,
+        "the fee went back to the wallet"
+    );
     let mails = app.smtp.messages();
-    assert!(mails.iter().any(|m| m.data.contains("rettifica")), "the request was e-mailed");
-    assert!(mails.iter().any(|m| m.data.contains("respinta")), "the rejection was e-mailed");
+    assert!(
+        mails.iter().any(|m| m.data.contains("rettifica")),
+        "the request was e-mailed"
+    );
+    assert!(
+        mails.iter().any(|m| m.data.contains("respinta")),
+        "the rejection was e-mailed"
+    );
     app.cleanup().await;
 }
 
@@ -126,17 +184,30 @@ async fn a_practice_resent_within_the_deadline_is_not_charged_again(engine: Engi
         .await
         .unwrap();
     app.clock.advance(chrono::Duration::hours(3));
-    let r = company.attach(&id, crate::trade::small_pdf(), "packing_list").await;
+    let r = company
+        .attach(&id, crate::trade::small_pdf(), "packing_list")
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let r = company.post(&format!("/api/v1/practices/{id}/send")).send().await.unwrap();
+    let r = company
+        .post(&format!("/api/v1/practices/{id}/send"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let sent: Value = r.json().await.unwrap();
     assert_eq!(sent["charged_cents"], 0);
-    assert_eq!(sent["protocol_number"], "GE/2026/0000001", "same protocol number");
+    assert_eq!(
+        sent["protocol_number"], "GE/2026/0000001",
+        "same protocol number"
+    );
     assert_eq!(balance(&company).await, paid);
     app.clock.advance(chrono::Duration::hours(30));
     app.run_jobs().await;
-    assert_eq!(status_of(&company, &id).await, "sent", "no late rejection after a resend");
+    assert_eq!(
+        status_of(&company, &id).await,
+        "sent",
+        "no late rejection after a resend"
+    );
     app.cleanup().await;
 }
 
@@ -145,56 +216,136 @@ async fn approval_issues_a_sealed_certificate_that_verifies_publicly(engine: Eng
     app.seed_demo().await;
     let (company, id) = sent_practice(&app).await;
     let officer = Erp::demo(&app, Role::Officer).await;
-    let r = officer.post(&format!("/api/v1/practices/{id}/approve")).send().await.unwrap();
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let approved: Value = officer.post(&format!("/api/v1/practices/{id}/approve")).send().await.unwrap().json().await.unwrap();
+    let approved: Value = officer
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(approved["code"], "not_allowed", "approved once");
-    let pdf = company.get(&format!("/api/v1/practices/{id}/certificate.pdf")).send().await.unwrap();
+    let pdf = company
+        .get(&format!("/api/v1/practices/{id}/certificate.pdf"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pdf.status(), StatusCode::OK);
     let pdf = pdf.bytes().await.unwrap().to_vec();
     // The seal verifies with our verifier against the test CA…
     let anchors = sportello::trust::all_anchors(&app.state.db).await.unwrap();
-    let report = firma::verify(&pdf, &firma::VerifyOptions { trust_anchors: anchors.clone(), intermediates: vec![], crls: vec![], at: std::time::SystemTime::now() }).unwrap();
-    assert!(report.valid, "{:?}", report.to_contract_json(firma::Lang::En));
+    let report = firma::verify(
+        &pdf,
+        &firma::VerifyOptions {
+            trust_anchors: anchors.clone(),
+            intermediates: vec![],
+            crls: vec![],
+            at: std::time::SystemTime::now(),
+        },
+    )
+    .unwrap();
+    assert!(
+        report.valid,
+        "{:?}",
+        report.to_contract_json(firma::Lang::En)
+    );
     assert_eq!(report.format, firma::Format::Pades);
     // …and one changed byte breaks it.
     let mut tampered = pdf.clone();
     let at = tampered.len() / 3;
     tampered[at] ^= 0x01;
-    let bad = firma::verify(&tampered, &firma::VerifyOptions { trust_anchors: anchors, intermediates: vec![], crls: vec![], at: std::time::SystemTime::now() });
+    let bad = firma::verify(
+        &tampered,
+        &firma::VerifyOptions {
+            trust_anchors: anchors,
+            intermediates: vec![],
+            crls: vec![],
+            at: std::time::SystemTime::now(),
+        },
+    );
     assert!(bad.map(|r| !r.valid).unwrap_or(true));
 
     // The number and code printed on it open the public verification.
-    let cert = sportello::trade::desk::certificate::of_practice(&app.state.db, &id).await.unwrap().unwrap();
+    let cert = sportello::trade::desk::certificate::of_practice(&app.state.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cert.number, "C26GE0000001");
     let text = pdf_text(&pdf);
     let code = text
         .split_whitespace()
-        .find(|w| w.len() == 10 && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) && *w != cert.number)
+        .find(|w| {
+            w.len() == 10
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && *w != cert.number
+        })
         .map(str::to_string);
     let code = code.expect("a security code on the certificate");
     let public = reqwest::Client::new();
-    let r = public.get(app.url(&format!("/api/v1/verify/{}?code={code}", cert.number))).send().await.unwrap();
+    let r = public
+        .get(app.url(&format!("/api/v1/verify/{}?code={code}", cert.number)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["status"], "valid");
     assert_eq!(v["consignee_country"], "US");
     assert_eq!(v["chamber"], "Camera di Commercio di Genova");
-    let page = public.get(app.url(&format!("/verify/{}?code={code}", cert.number))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Stati Uniti"), "the page names the country in full");
+    let page = public
+        .get(app.url(&format!("/verify/{}?code={code}", cert.number)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Stati Uniti"),
+        "the page names the country in full"
+    );
     // A wrong code reveals nothing; repeated failures are refused.
-    let r = public.get(app.url(&format!("/api/v1/verify/{}?code=WRONGCODE2", cert.number))).send().await.unwrap();
+    let r = public
+        .get(app.url(&format!("/api/v1/verify/{}?code=WRONGCODE2", cert.number)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let unknown = public.get(app.url("/api/v1/verify/C26GE9999999?code=WRONGCODE2")).send().await.unwrap();
+    let unknown = public
+        .get(app.url("/api/v1/verify/C26GE9999999?code=WRONGCODE2"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    assert_eq!(r.text().await.unwrap().replace(&cert.number, ""), unknown.text().await.unwrap().replace("C26GE9999999", ""));
+    assert_eq!(
+        r.text().await.unwrap().replace(&cert.number, ""),
+        unknown.text().await.unwrap().replace("C26GE9999999", "")
+    );
     let mut last = StatusCode::OK;
     for _ in 0..25 {
-        last = public.get(app.url(&format!("/api/v1/verify/{}?code=NOPE", cert.number))).send().await.unwrap().status();
+        last = public
+            .get(app.url(&format!("/api/v1/verify/{}?code=NOPE", cert.number)))
+            .send()
+            .await
+            .unwrap()
+            .status();
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
     app.run_jobs().await;
-    assert!(app.smtp.messages().iter().any(|m| m.data.contains("C26GE0000001")), "the company was told");
+    assert!(
+        app.smtp
+            .messages()
+            .iter()
+            .any(|m| m.data.contains("C26GE0000001")),
+        "the company was told"
+    );
     app.cleanup().await;
 }
 
@@ -202,7 +353,11 @@ fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -212,20 +367,54 @@ async fn rejection_refunds_the_fee_unless_the_chamber_says_otherwise(engine: Eng
     let (company, id) = sent_practice(&app).await;
     let paid = balance(&company).await;
     let officer = Erp::demo(&app, Role::Officer).await;
-    let r = officer.post(&format!("/api/v1/practices/{id}/reject")).json(&json!({"reason": " "})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
-    let r = officer.post(&format!("/api/v1/practices/{id}/reject")).json(&json!({"reason": "Merce non di origine italiana"})).send().await.unwrap();
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/reject"))
+        .json(&json!({"reason": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required"
+    );
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/reject"))
+        .json(&json!({"reason": "Merce non di origine italiana"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(balance(&company).await, paid + 1000);
     // With refunds turned off, a rejection keeps the fee.
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE").await.unwrap().unwrap();
+    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+        .await
+        .unwrap()
+        .unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
-    sportello::chambers::settings::set(&mut tx, app.state.clock.now(), &chamber.id, sportello::chambers::settings::Setting::RefundOnReject, "false").await.unwrap();
+    sportello::chambers::settings::set(
+        &mut tx,
+        app.state.clock.now(),
+        &chamber.id,
+        sportello::chambers::settings::Setting::RefundOnReject,
+        "false",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let second = ready_practice(&company, &[]).await;
-    company.post(&format!("/api/v1/practices/{second}/send")).send().await.unwrap();
+    company
+        .post(&format!("/api/v1/practices/{second}/send"))
+        .send()
+        .await
+        .unwrap();
     let before = balance(&company).await;
-    officer.post(&format!("/api/v1/practices/{second}/reject")).json(&json!({"reason": "Dati non verificabili"})).send().await.unwrap();
+    officer
+        .post(&format!("/api/v1/practices/{second}/reject"))
+        .json(&json!({"reason": "Dati non verificabili"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(balance(&company).await, before);
     app.cleanup().await;
 }
@@ -236,11 +425,27 @@ async fn a_practice_in_review_belongs_to_its_officer(engine: Engine) {
     let (_, id) = sent_practice(&app).await;
     let first = Erp::demo(&app, Role::Officer).await;
     let second = officer_of(&app, "secondo@ge.camcom.test", "GE-GENOVA").await;
-    assert_eq!(first.post(&format!("/api/v1/practices/{id}/take")).send().await.unwrap().status(), StatusCode::OK);
-    let r = second.post(&format!("/api/v1/practices/{id}/approve")).send().await.unwrap();
+    assert_eq!(
+        first
+            .post(&format!("/api/v1/practices/{id}/take"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let r = second
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "taken_by_other");
-    let r = second.post(&format!("/api/v1/practices/{id}/take")).send().await.unwrap();
+    let r = second
+        .post(&format!("/api/v1/practices/{id}/take"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     app.cleanup().await;
 }
@@ -250,11 +455,25 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
     app.seed_demo().await;
     let (company, id) = sent_practice(&app).await;
     let officer = Erp::demo(&app, Role::Officer).await;
-    officer.post(&format!("/api/v1/practices/{id}/approve")).send().await.unwrap();
-    let original = sportello::trade::desk::certificate::of_practice(&app.state.db, &id).await.unwrap().unwrap();
+    officer
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
+    let original = sportello::trade::desk::certificate::of_practice(&app.state.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
 
     // A cancellation practice for loss, with the signed request and the police report.
-    let companies: Value = company.get(&format!("/api/v1/registry/companies?tax_code={LIGURE}")).send().await.unwrap().json().await.unwrap();
+    let companies: Value = company
+        .get(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let site = companies[0]["sites"][0]["id"].as_str().unwrap();
     let form = json!({"applicant": {"name": "Giulia Bianchi", "capacity": "Legale rappresentante"},
                       "certificate_number": original.number, "reason": "loss", "notes": "Smarrito durante la spedizione"});
@@ -264,32 +483,85 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
         .send()
         .await
         .unwrap();
-    let model = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let model = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let signed = sign(&company.xml(&model).await, "giulia");
     let r = company.upload(signed, &DETAILS).await;
-    let cancellation = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-    company.attach(&cancellation, crate::trade::small_pdf(), "request_form").await;
-    let r = company.post(&format!("/api/v1/practices/{cancellation}/send")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "the police report is required for a loss");
-    company.attach(&cancellation, crate::trade::small_pdf(), "police_report").await;
-    assert_eq!(company.post(&format!("/api/v1/practices/{cancellation}/send")).send().await.unwrap().status(), StatusCode::OK);
-    let r = officer.post(&format!("/api/v1/practices/{cancellation}/approve")).send().await.unwrap();
+    let cancellation = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    company
+        .attach(&cancellation, crate::trade::small_pdf(), "request_form")
+        .await;
+    let r = company
+        .post(&format!("/api/v1/practices/{cancellation}/send"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the police report is required for a loss"
+    );
+    company
+        .attach(&cancellation, crate::trade::small_pdf(), "police_report")
+        .await;
+    assert_eq!(
+        company
+            .post(&format!("/api/v1/practices/{cancellation}/send"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let r = officer
+        .post(&format!("/api/v1/practices/{cancellation}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let cancelled = sportello::trade::desk::certificate::by_number(&app.state.db, &original.number).await.unwrap().unwrap();
+    let cancelled = sportello::trade::desk::certificate::by_number(&app.state.db, &original.number)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cancelled.status, "cancelled");
 
     // The duplicate: a new certificate practice naming the lost one.
     let model = company.new_model(LIGURE, co_form()).await;
     let signed = sign(&company.xml(&model).await, "giulia");
     let mut fields = DETAILS.to_vec();
-    fields.extend([("replaces", original.number.as_str()), ("duplicate", "true")]);
+    fields.extend([
+        ("replaces", original.number.as_str()),
+        ("duplicate", "true"),
+    ]);
     let r = company.upload(signed, &fields).await;
-    let dup = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-    company.post(&format!("/api/v1/practices/{dup}/send")).send().await.unwrap();
-    let r = officer.post(&format!("/api/v1/practices/{dup}/approve")).send().await.unwrap();
+    let dup = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    company
+        .post(&format!("/api/v1/practices/{dup}/send"))
+        .send()
+        .await
+        .unwrap();
+    let r = officer
+        .post(&format!("/api/v1/practices/{dup}/approve"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let duplicate = sportello::trade::desk::certificate::of_practice(&app.state.db, &dup).await.unwrap().unwrap();
-    assert_eq!(duplicate.duplicate_of.as_deref(), Some(original.number.as_str()));
+    let duplicate = sportello::trade::desk::certificate::of_practice(&app.state.db, &dup)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        duplicate.duplicate_of.as_deref(),
+        Some(original.number.as_str())
+    );
     let pdf = app.state.blobs.get(&duplicate.pdf_blob).await.unwrap();
     let text = pdf_text(&pdf);
     assert!(text.contains("DUPLICATO"), "the duplicate says so");
@@ -303,27 +575,57 @@ async fn certificate_numbers_stay_gapless_under_concurrent_approvals(engine: Eng
     let company = Erp::demo(&app, Role::Company).await;
     company.complete_profile(LIGURE).await;
     // Fund enough practices.
-    let c = sportello::registry::find_company_by_tax_code(&app.state.db, &sportello::registry::TaxCode::parse(LIGURE).unwrap()).await.unwrap().unwrap();
+    let c = sportello::registry::find_company_by_tax_code(
+        &app.state.db,
+        &sportello::registry::TaxCode::parse(LIGURE).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
-    let pay = sportello::wallet::VerifiedPayment { amount: sportello::money::Money::from_cents(100_000), reference: "test".into(), provider: "manual" };
-    sportello::wallet::credit(&mut tx, app.state.clock.now(), &sportello::audit::Actor::cli(), &c.id, None, &pay).await.unwrap();
+    let pay = sportello::wallet::VerifiedPayment {
+        amount: sportello::money::Money::from_cents(100_000),
+        reference: "test".into(),
+        provider: "manual",
+    };
+    sportello::wallet::credit(
+        &mut tx,
+        app.state.clock.now(),
+        &sportello::audit::Actor::cli(),
+        &c.id,
+        None,
+        &pay,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let mut ids = Vec::new();
     for _ in 0..8 {
         let id = ready_practice(&company, &[]).await;
-        company.post(&format!("/api/v1/practices/{id}/send")).send().await.unwrap();
+        company
+            .post(&format!("/api/v1/practices/{id}/send"))
+            .send()
+            .await
+            .unwrap();
         ids.push(id);
     }
     let officer = Erp::demo(&app, Role::Officer).await;
     let mut tasks = Vec::new();
     for id in ids {
         let req = officer.post(&format!("/api/v1/practices/{id}/approve"));
-        tasks.push(tokio::spawn(async move { req.send().await.unwrap().json::<Value>().await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            req.send().await.unwrap().json::<Value>().await.unwrap()
+        }));
     }
     let mut numbers = Vec::new();
     for t in tasks {
         let v = t.await.unwrap();
-        numbers.push(v["certificate_number"].as_str().unwrap_or_else(|| panic!("{v}")).to_string());
+        numbers.push(
+            v["certificate_number"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{v}"))
+                .to_string(),
+        );
     }
     numbers.sort();
     let expected: Vec<String> = (1..=8).map(|n| format!("C26GE{n:07}")).collect();

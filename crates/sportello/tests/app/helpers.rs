@@ -376,7 +376,11 @@ impl Browser {
             .await
             .expect("POST");
         let status = r.status();
-        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = r.text().await.unwrap_or_default();
         if let Some(token) = csrf_of(&body) {
             *self.csrf.lock().unwrap() = token;
@@ -386,7 +390,12 @@ impl Browser {
 
     /// GETs raw bytes.
     pub async fn bytes(&self, path: &str) -> (reqwest::StatusCode, Vec<u8>) {
-        let r = self.client.get(format!("{}{}", self.base, path)).send().await.expect("GET");
+        let r = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("GET");
         (r.status(), r.bytes().await.unwrap_or_default().to_vec())
     }
 }

@@ -89,13 +89,19 @@ pub fn validate(d: &Details) -> Result<CheckedDetails, DetailsError> {
         match crate::trade::form::CertificateNumber::parse(&d.replaces) {
             Some(n) => Some(n.as_str().to_string()),
             None => {
-                problems.push(FieldProblem { field: "replaces".into(), key: "trade-field-certificate-number" });
+                problems.push(FieldProblem {
+                    field: "replaces".into(),
+                    key: "trade-field-certificate-number",
+                });
                 None
             }
         }
     };
     if d.duplicate && d.replaces.trim().is_empty() {
-        problems.push(FieldProblem { field: "replaces".into(), key: "trade-field-duplicate-needs-number" });
+        problems.push(FieldProblem {
+            field: "replaces".into(),
+            key: "trade-field-duplicate-needs-number",
+        });
     }
     if !(0..=MAX_COPIES).contains(&d.copies) {
         problems.push(FieldProblem {

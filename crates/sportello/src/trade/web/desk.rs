@@ -316,7 +316,9 @@ impl PracticePage {
     }
 
     fn status_label(&self, status: &str) -> String {
-        PracticeStatus::parse(status).map(|s| self.layout.t(s.label_key())).unwrap_or_else(|| status.to_string())
+        PracticeStatus::parse(status)
+            .map(|s| self.layout.t(s.label_key()))
+            .unwrap_or_else(|| status.to_string())
     }
 
     fn printed_on_form(&self) -> bool {

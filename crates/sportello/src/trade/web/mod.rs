@@ -53,10 +53,16 @@ pub fn routes() -> Router<AppState> {
             get(admin::tariffs).post(admin::set_tariff),
         )
         .route("/admin/wallet", get(admin::wallet).post(admin::credit))
-        .route("/practices/{id}/certificate.pdf", get(desk::certificate_pdf))
+        .route(
+            "/practices/{id}/certificate.pdf",
+            get(desk::certificate_pdf),
+        )
         .route("/desk", get(desk::inbox))
         .route("/desk/practices/{id}", get(desk::show))
-        .route("/desk/practices/{id}/form-returned", post(desk::form_returned))
+        .route(
+            "/desk/practices/{id}/form-returned",
+            post(desk::form_returned),
+        )
         .route("/desk/practices/{id}/{action}", post(desk::decide))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard.csv", get(dashboard::csv))

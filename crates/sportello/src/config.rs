@@ -83,6 +83,9 @@ pub struct Config {
     pub run_worker: bool,
     /// `SPORTELLO_SESSION_HOURS`: idle lifetime of a login session.
     pub session_hours: i64,
+    /// `SPORTELLO_SEAL_KEY`: 32 bytes (hex or base64) that encrypt the chambers' seal keys at
+    /// rest; unset, a secret file is made in the data dir (see `seal`).
+    pub seal_key: Option<Secret>,
 }
 
 /// A configuration value that cannot be used; names the variable.
@@ -199,6 +202,16 @@ impl Config {
             });
         }
 
+        let seal_key = get("SPORTELLO_SEAL_KEY").map(|v| Secret::new(v.trim()));
+        if let Some(key) = &seal_key
+            && crate::seal::SealSecret::parse(key.expose()).is_err()
+        {
+            return Err(ConfigError {
+                variable: "SPORTELLO_SEAL_KEY",
+                problem: "must be 32 random bytes as 64 hex digits or base64".into(),
+            });
+        }
+
         Ok(Self {
             listen,
             public_url,
@@ -210,6 +223,7 @@ impl Config {
             log_format,
             run_worker,
             session_hours,
+            seal_key,
         })
     }
 
@@ -290,6 +304,17 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.variable, "SPORTELLO_SMTP_PORT");
         assert!(err.to_string().starts_with("SPORTELLO_SMTP_PORT: "));
+    }
+
+    #[test]
+    fn the_seal_key_is_checked_and_never_printed() {
+        let hex = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        let c = config(&[("SPORTELLO_SEAL_KEY", hex)]).expect("valid");
+        assert!(c.seal_key.is_some());
+        assert!(!format!("{c:?}").contains("0f1e2d"));
+        assert!(config(&[]).expect("defaults").seal_key.is_none());
+        let err = config(&[("SPORTELLO_SEAL_KEY", "short")]).unwrap_err();
+        assert_eq!(err.variable, "SPORTELLO_SEAL_KEY");
     }
 
     #[test]

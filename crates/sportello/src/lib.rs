@@ -20,6 +20,7 @@ pub mod notify;
 pub mod money;
 pub mod ra;
 pub mod registry;
+pub mod seal;
 pub mod trade;
 pub mod trust;
 pub mod wallet;

@@ -114,6 +114,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let company_ids = seed_companies(state).await?;
     crate::ra::demo::seed(state, &chamber).await?;
     seed_trade(state, &chamber, &company_ids).await?;
+    seed_seal(state, &chamber).await?;
 
     println!("Demo chamber GE (Genova) with desks Genova and Chiavari. Logins:");
     for (role, email, name, password) in DEMO_USERS {
@@ -233,5 +234,22 @@ async fn seed_trade(
             tx.commit().await?;
         }
     }
+    Ok(())
+}
+
+/// The demo chamber's seal (`tests/fixtures/pki/seal-ge.p12`, made by OpenSSL, password
+/// `sigillo-demo`), so the demo's issued documents are sealed. A real chamber imports its own
+/// with `sportello admin chamber seal`.
+const DEMO_SEAL: &[u8] = include_bytes!("../tests/fixtures/pki/seal-ge.p12");
+
+/// Stores the demo seal unless one opens already (it is stored again when the data dir's
+/// secret was lost).
+async fn seed_seal(state: &AppState, chamber: &chambers::Chamber) -> anyhow::Result<()> {
+    if let Ok(Some(_)) = crate::seal::load(state, &chamber.id).await {
+        return Ok(());
+    }
+    let key = crate::seal::SealKey::from_pkcs12(DEMO_SEAL, "sigillo-demo")?;
+    let actor = Actor::system("demo");
+    crate::seal::store(state, state.clock.now(), &actor, &chamber.id, &key).await?;
     Ok(())
 }

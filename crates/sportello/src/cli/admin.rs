@@ -103,6 +103,17 @@ pub enum ChamberCommand {
     },
     /// List chambers.
     List,
+    /// Import the chamber's seal for issued PDFs from a PKCS#12 file:
+    /// `admin chamber seal --chamber GE --pkcs12 seal.p12 --password-stdin`.
+    Seal {
+        #[arg(long)]
+        chamber: String,
+        #[arg(long)]
+        pkcs12: std::path::PathBuf,
+        /// Read the PKCS#12 password from standard input (required).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -257,6 +268,11 @@ async fn chamber(state: &AppState, command: ChamberCommand) -> ExitCode {
             }
             Err(e) => fail(e),
         },
+        ChamberCommand::Seal {
+            chamber,
+            pkcs12,
+            password_stdin,
+        } => crate::seal::cli::import(state, &chamber, &pkcs12, password_stdin).await,
     }
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 
 mod ra;
 mod registry;
+mod seal;
 mod storage;
 mod trade;
 mod trade_pages;

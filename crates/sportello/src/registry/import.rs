@@ -26,15 +26,15 @@ mod batch;
 mod report;
 mod rows;
 mod session;
+mod writer;
 
 pub use report::Rejection;
 
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, Engine};
+use crate::db::Db;
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::Rome;
 use indicatif::{ProgressBar, ProgressStyle};
-use sqlx::AnyConnection;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -133,8 +133,7 @@ pub async fn import_csv(
             source: std::io::Error::other(e),
         })??;
     let bar = progress_bar(opts.progress, size);
-    let mut conn = db.pool().acquire().await?;
-    let mut session = session::Session::start(&mut conn, db.engine()).await?;
+    let lanes = writer::Lanes::start(db, now).await?;
 
     let (sender, mut receiver) = tokio::sync::mpsc::channel(2);
     let reader = tokio::task::spawn_blocking(move || {
@@ -145,30 +144,45 @@ pub async fn import_csv(
 
     let mut outcome = ImportOutcome::default();
     let mut failure = None;
+    let mut valid = 0u64;
     while let Some(chunk) = receiver.recv().await {
-        if let Ok(chunk) = &chunk {
-            bar.set_position(chunk.bytes_read);
-        }
-        let mut step = take_chunk(&mut conn, db.engine(), now, chunk, &mut outcome).await;
-        if step.is_ok() {
-            step = session
-                .after_batch(&mut conn)
-                .await
-                .map_err(ImportError::from);
-        }
-        if let Err(e) = step {
-            failure = Some(e);
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
+        bar.set_position(chunk.bytes_read);
+        if let Err(e) = chunk
+            .rejections
+            .into_iter()
+            .try_for_each(|r| outcome.reject(r))
+        {
+            failure = Some(ImportError::Spill(e));
             break;
         }
+        valid += chunk.rows.len() as u64;
+        if !lanes.send(chunk.rows).await {
+            break; // a lane stopped on an error, which `finish` returns
+        }
         bar.set_message(format!(
-            "{} imported, {} rejected",
-            outcome.imported, outcome.rejected_total
+            "{valid} valid, {} rejected",
+            outcome.rejected_total
         ));
     }
     drop(receiver);
     let _ = reader.await;
-    session.finish(&mut conn).await;
-    drop(conn);
+    let (counts, lane_error) = lanes.finish().await;
+    outcome.imported = counts.rows;
+    outcome.unchanged = counts.unchanged;
+    outcome.companies_created = counts.companies_created;
+    outcome.companies_updated = counts.companies_updated;
+    outcome.sites_created = counts.sites_created;
+    outcome.sites_updated = counts.sites_updated;
+    if let Some(e) = lane_error {
+        failure.get_or_insert(ImportError::Database(e));
+    }
     bar.finish_and_clear();
     if let Some(Err(e)) = outcome.spill.as_mut().map(report::Spill::close) {
         failure.get_or_insert(ImportError::Spill(e));
@@ -186,29 +200,6 @@ pub async fn import_csv(
         (None, Err(e)) => Err(e.into()),
         (None, Ok(())) => Ok(outcome),
     }
-}
-
-async fn take_chunk(
-    conn: &mut AnyConnection,
-    engine: Engine,
-    now: DateTime<Utc>,
-    chunk: Result<rows::Chunk, ImportError>,
-    outcome: &mut ImportOutcome,
-) -> Result<(), ImportError> {
-    let chunk = chunk?;
-    for rejection in chunk.rejections {
-        outcome.reject(rejection).map_err(ImportError::Spill)?;
-    }
-    if !chunk.rows.is_empty() {
-        let counts = batch::apply(conn, engine, now, chunk.rows).await?;
-        outcome.imported += counts.rows;
-        outcome.unchanged += counts.unchanged;
-        outcome.companies_created += counts.companies_created;
-        outcome.companies_updated += counts.companies_updated;
-        outcome.sites_created += counts.sites_created;
-        outcome.sites_updated += counts.sites_updated;
-    }
-    Ok(())
 }
 
 /// The one audit entry of a run, `registry.import`, with the counts.

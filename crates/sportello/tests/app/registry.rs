@@ -120,6 +120,7 @@ engine_tests!(
     comma_files_with_a_bom_and_columns_in_any_order_import_alike,
     single_row_upserts_write_only_differences,
     a_stored_value_that_does_not_parse_is_a_decode_error,
+    a_database_failure_stops_the_run_and_is_audited_as_incomplete,
 );
 
 async fn a_good_extract_imports_companies_sites_and_fees(engine: Engine) {
@@ -518,6 +519,25 @@ async fn a_stored_value_that_does_not_parse_is_a_decode_error(engine: Engine) {
     .expect("insert a broken row");
     let found = registry::find_company_by_tax_code(&test.db, &tax_code("RSSMRA80A01H501U")).await;
     assert!(matches!(found, Err(sqlx::Error::Decode(_))), "{found:?}");
+    test.cleanup().await;
+}
+
+async fn a_database_failure_stops_the_run_and_is_audited_as_incomplete(engine: Engine) {
+    let test = TestDb::new(engine).await;
+    sqlx::query("DROP TABLE sites")
+        .execute(test.db.pool())
+        .await
+        .expect("drop a table");
+    let path = write_file(&test, "good.csv", extract(GOOD));
+    match registry::import_csv(&test.db, start_time(), &path, options()).await {
+        Err(e @ ImportError::Database(_)) => assert_eq!(e.exit_code(), 1),
+        other => panic!("expected a database error, got {other:?}"),
+    }
+    let entries = audit_entries(&test.db, "registry.import").await;
+    assert_eq!(entries.len(), 1);
+    let after: serde_json::Value = serde_json::from_str(&entries[0]).expect("JSON");
+    assert_eq!(after["completed"], false);
+    assert_eq!(after["imported"], 0);
     test.cleanup().await;
 }
 

@@ -25,6 +25,17 @@ pub(super) struct Counts {
     pub sites_updated: u64,
 }
 
+impl Counts {
+    pub(super) fn add(&mut self, other: &Counts) {
+        self.rows += other.rows;
+        self.unchanged += other.unchanged;
+        self.companies_created += other.companies_created;
+        self.companies_updated += other.companies_updated;
+        self.sites_created += other.sites_created;
+        self.sites_updated += other.sites_updated;
+    }
+}
+
 /// The most values bound in an `IN` list.
 const MAX_IN: usize = 512;
 /// The most rows in one multi-row insert (a power of two).

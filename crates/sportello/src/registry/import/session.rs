@@ -15,6 +15,8 @@ const SQLITE_CHECKPOINT_PAGES: i64 = 16 * 1024;
 /// The tuning of one run.
 pub(super) struct Session {
     engine: Engine,
+    /// Whether this connection refreshes PostgreSQL's statistics.
+    analyze: bool,
     /// SQLite's `cache_size` and `wal_autocheckpoint` before the run.
     previous: Option<(i64, i64)>,
     batches: u64,
@@ -24,9 +26,11 @@ impl Session {
     pub(super) async fn start(
         conn: &mut AnyConnection,
         engine: Engine,
+        analyze: bool,
     ) -> Result<Self, sqlx::Error> {
         let mut session = Self {
             engine,
+            analyze,
             previous: None,
             batches: 0,
         };
@@ -52,7 +56,7 @@ impl Session {
         conn: &mut AnyConnection,
     ) -> Result<(), sqlx::Error> {
         self.batches += 1;
-        if self.engine == Engine::Postgres && self.batches.is_power_of_two() {
+        if self.analyze && self.engine == Engine::Postgres && self.batches.is_power_of_two() {
             sqlx::query("ANALYZE companies, company_annual_fees, sites")
                 .execute(&mut *conn)
                 .await?;

@@ -406,7 +406,7 @@ fn legacy_pkcs12_encryption_gets_a_clear_error() {
 }
 
 #[test]
-#[ignore = "timing, run by hand: cargo test -p sportello --release --lib seal::tests::timing -- --ignored --nocapture"]
+#[ignore = "timing, by hand: cargo test -p sportello --lib seal::tests::timing -- --ignored --nocapture"]
 fn timing() {
     let key = demo_key();
     let pdf = certificate_pdf();

@@ -20,6 +20,10 @@ dir=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$dir"
 csv="$dir/extract-$rows.csv"
 here=$(dirname "$0")
+if [ ! -x "$bin" ]; then
+    echo "no binary at $bin: run cargo build --release -p sportello, or set SPORTELLO" >&2
+    exit 2
+fi
 
 if [ ! -f "$csv" ]; then
     python3 "$here/generate.py" "$rows" > "$csv"
@@ -45,7 +49,7 @@ echo "rows=$rows engine=$engine file=$(du -h "$csv" | cut -f1)"
 for run in first repeat; do
     DATABASE_URL=$url SPORTELLO_DATA_DIR="$dir/data" SPORTELLO_LOG_LEVEL=warn \
         /usr/bin/time -v "$bin" admin import-registry "$csv" \
-        > "$dir/$run.out" 2> "$dir/$run.err"
+        > "$dir/$run.out" 2> "$dir/$run.err" || { tail -n 5 "$dir/$run.err" >&2; exit 1; }
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$dir/$run.err")
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/$run.err")
     seconds=$(echo "$wall" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')

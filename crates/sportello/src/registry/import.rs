@@ -6,11 +6,12 @@
 //!
 //! A national extract has about 6 million rows, so the import streams:
 //! - a blocking thread reads and parses the file and hands over chunks of `batch_size` lines
-//!   through a channel of two, so at most four chunks are in memory at once (one being read,
-//!   two queued, one being written);
-//! - each chunk of valid rows is written in one transaction on the run's own connection: the
-//!   companies and sites it names are loaded, compared, and only the differences written, with
-//!   multi-row statements (see [`batch`]); the connection is tuned for the load ([`session`]);
+//!   through bounded channels, so a handful of chunks at most are in memory at once (one being
+//!   read, two queued, and per writer lane one queued and one being written);
+//! - the valid rows go to writer lanes by tax code ([`writer`]: one on SQLite, two on
+//!   PostgreSQL), each with its own connection tuned for the load ([`session`]); a lane writes
+//!   each batch in one transaction: the companies and sites it names are loaded, compared, and
+//!   only the differences written, with multi-row statements ([`batch`]);
 //! - rejections beyond the first 10 000 are spilled to a temporary file ([`report`]).
 //!
 //! Re-importing the same file changes nothing: no row is written unless a value differs, so

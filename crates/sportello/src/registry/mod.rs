@@ -30,5 +30,5 @@ pub use store::{
     find_company_by_tax_code, find_sites_by_rea, get_company, get_site, replace_annual_fee_years,
     upsert_company, upsert_site,
 };
-pub use tax_code::{Gender, TaxCode, TaxCodeError};
+pub use tax_code::{Gender, TaxCode, TaxCodeError, TaxCodeKind};
 pub use vat_number::{VatNumber, VatNumberError};

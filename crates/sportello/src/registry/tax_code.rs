@@ -11,6 +11,16 @@ use std::fmt;
 #[serde(try_from = "String", into = "String")]
 pub struct TaxCode(String);
 
+/// The two shapes of tax code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxCodeKind {
+    /// D.M. 23/12/1976 n. 13813; domain-italy.md §1.1: 16 characters, a natural person.
+    Personal,
+    /// domain-italy.md §1.7: 11 digits, a company or another entity.
+    Entity,
+}
+
 /// Sex as encoded in a personal tax code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,6 +109,14 @@ impl TaxCode {
     /// True for the 16-character code of a person, false for the 11-digit code of an entity.
     pub fn is_personal(&self) -> bool {
         self.0.len() == 16
+    }
+
+    pub fn kind(&self) -> TaxCodeKind {
+        if self.is_personal() {
+            TaxCodeKind::Personal
+        } else {
+            TaxCodeKind::Entity
+        }
     }
 
     /// The sex a personal code encodes (`None` for an entity).
@@ -302,7 +320,7 @@ mod tests {
     fn accepts_the_published_personal_codes() {
         for code in VALID_PERSONAL {
             let parsed = TaxCode::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"));
-            assert!(parsed.is_personal(), "{code}");
+            assert_eq!(parsed.kind(), TaxCodeKind::Personal, "{code}");
             assert_eq!(parsed.as_str(), code);
         }
     }
@@ -460,7 +478,7 @@ mod tests {
             "03358520967",
         ] {
             let parsed = TaxCode::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"));
-            assert!(!parsed.is_personal());
+            assert_eq!(parsed.kind(), TaxCodeKind::Entity);
             assert_eq!(parsed.gender(), None);
             assert_eq!(parsed.birth_date(date(2026, 1, 1)), None);
             assert_eq!(parsed.normalised_omocodia(), parsed);

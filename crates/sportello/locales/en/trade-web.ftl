@@ -299,3 +299,8 @@ dash-p90 = 90th percentile (hours)
 dash-none = No practices sent in the period.
 dash-rectifications = Most frequent rectification reasons
 dash-rejections = Most frequent rejection reasons
+
+trade-issued-documents = Issued documents
+trade-doc-kind-visa = Visa
+trade-doc-kind-copy = Certificate copies
+trade-issued-print = The documents are PDFs sealed by the chamber: print them in colour on blank A4 paper without changing them.

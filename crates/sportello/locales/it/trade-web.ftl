@@ -299,3 +299,8 @@ dash-p90 = 90° percentile (ore)
 dash-none = Nessuna pratica inviata nel periodo.
 dash-rectifications = Motivi di rettifica più frequenti
 dash-rejections = Motivi di rigetto più frequenti
+
+trade-issued-documents = Documenti rilasciati
+trade-doc-kind-visa = Visto
+trade-doc-kind-copy = Copie del certificato
+trade-issued-print = I documenti sono PDF sigillati dalla Camera: stampali a colori su foglio bianco A4 senza modificarli.

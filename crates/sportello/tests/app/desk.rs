@@ -632,3 +632,194 @@ async fn certificate_numbers_stay_gapless_under_concurrent_approvals(engine: Eng
     assert_eq!(numbers, expected);
     app.cleanup().await;
 }
+
+engine_tests!(
+    approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document,
+    approving_a_copy_practice_issues_sealed_copies_of_the_certificate
+);
+
+async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let company = Erp::demo(&app, Role::Company).await;
+    company.complete_profile(LIGURE).await;
+    let companies: Value = company
+        .get(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let site = companies[0]["sites"][0]["id"].as_str().unwrap();
+    let form = json!({"applicant": {"name": "Giulia Bianchi", "capacity": "Legale rappresentante"},
+                      "destination_country": "SA", "invoices": [{"number": "2026/200", "date": "2026-11-20", "amount": "9800.00"}]});
+    let r = company
+        .post("/api/v1/models")
+        .json(&json!({"type": "invoice_visa", "company_tax_code": LIGURE, "site_id": site, "form": form}))
+        .send()
+        .await
+        .unwrap();
+    let model = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = company
+        .upload(sign(&company.xml(&model).await, "giulia"), &DETAILS)
+        .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let invoice = crate::trade::small_pdf();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(invoice.clone()).file_name("fattura-200.pdf"),
+        )
+        .text("description", "Fattura di esportazione 2026/200")
+        .text("code", "invoice")
+        .text("visas", "1")
+        .text("legalisations", "1");
+    let r = company
+        .post(&format!("/api/v1/practices/{id}/attachments"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let sent: Value = company
+        .post(&format!("/api/v1/practices/{id}/send"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        sent["charged_cents"], 600,
+        "one visa and one legalisation at €3"
+    );
+    let officer = Erp::demo(&app, Role::Officer).await;
+    assert_eq!(
+        officer
+            .post(&format!("/api/v1/practices/{id}/approve"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let docs = sportello::trade::desk::documents::of_practice(&app.state.db, &id)
+        .await
+        .unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].kind, "visa");
+    let pdf = app.state.blobs.get(&docs[0].blob).await.unwrap();
+    let anchors = sportello::trust::all_anchors(&app.state.db).await.unwrap();
+    let report = firma::verify(
+        &pdf,
+        &firma::VerifyOptions {
+            trust_anchors: anchors,
+            intermediates: vec![],
+            crls: vec![],
+            at: std::time::SystemTime::now(),
+        },
+    )
+    .unwrap();
+    assert!(report.valid, "the visa is sealed");
+    let text = pdf_text(&pdf);
+    assert!(
+        text.contains(&sportello::blobs::sha256_hex(&invoice)),
+        "it names the stamped document by its fingerprint"
+    );
+    // The company downloads it from the practice page.
+    let (email, password) = TestApp::demo_login(Role::Company);
+    let b = crate::helpers::Browser::login(&app, email, password).await;
+    let (status, body) = b
+        .bytes(&format!("/practices/{id}/documents/{}", docs[0].id))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, pdf);
+    app.cleanup().await;
+}
+
+async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let (company, original) = sent_practice(&app).await;
+    let officer = Erp::demo(&app, Role::Officer).await;
+    officer
+        .post(&format!("/api/v1/practices/{original}/approve"))
+        .send()
+        .await
+        .unwrap();
+    let cert = sportello::trade::desk::certificate::of_practice(&app.state.db, &original)
+        .await
+        .unwrap()
+        .unwrap();
+    let companies: Value = company
+        .get(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let site = companies[0]["sites"][0]["id"].as_str().unwrap();
+    let form = json!({"applicant": {"name": "Giulia Bianchi", "capacity": "Legale rappresentante"}, "certificate_number": cert.number});
+    let r = company
+        .post("/api/v1/models")
+        .json(&json!({"type": "certificate_copy", "company_tax_code": LIGURE, "site_id": site, "form": form}))
+        .send()
+        .await
+        .unwrap();
+    let model = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut fields = DETAILS.to_vec();
+    fields.push(("copies", "2"));
+    let r = company
+        .upload(sign(&company.xml(&model).await, "giulia"), &fields)
+        .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    company
+        .attach(&id, crate::trade::small_pdf(), "certificate_scan")
+        .await;
+    let sent: Value = company
+        .post(&format!("/api/v1/practices/{id}/send"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent["charged_cents"], 1000, "two copies at €5");
+    assert_eq!(
+        officer
+            .post(&format!("/api/v1/practices/{id}/approve"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let docs = sportello::trade::desk::documents::of_practice(&app.state.db, &id)
+        .await
+        .unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        docs[0].certificate_number.as_deref(),
+        Some(cert.number.as_str())
+    );
+    let pdf = app.state.blobs.get(&docs[0].blob).await.unwrap();
+    let text = pdf_text(&pdf);
+    assert_eq!(text.matches("COPIA").count() >= 2, true, "two copy sets");
+    assert!(text.contains(&cert.number));
+    assert!(!text.contains("ORIGINALE"), "copies only");
+    app.cleanup().await;
+}

@@ -103,7 +103,7 @@ pub async fn of_practice(db: &Db, practice_id: &str) -> Result<Option<Certificat
     .await
 }
 
-/// The hash stored for a security code; the code itself is only on the PDF.
+/// The hash the public verification compares against (the code is kept too, to print copies).
 pub fn code_hash(number: &str, code: &str) -> String {
     sha256_hex(
         format!(
@@ -134,9 +134,11 @@ pub struct Prepared {
     seal: crate::seal::SealKey,
 }
 
-/// Checks that the certificate can be issued and loads what it is made of: the signed model
-/// exactly as signed, the chamber's seal, the certificate it replaces or duplicates.
-pub async fn prepare(state: &AppState, p: &Practice) -> Result<Prepared, IssueError> {
+/// The document a practice's signed model describes, exactly as signed, and the signed XML.
+pub async fn signed_document(
+    state: &AppState,
+    p: &Practice,
+) -> Result<(ModelDocument, Vec<u8>), IssueError> {
     let (xml, form_json, created_at): (Vec<u8>, String, String) =
         sqlx::query_as("SELECT xml, form_json, created_at FROM base_model_versions WHERE model_id = $1 AND version = $2")
             .bind(&p.model_id)
@@ -155,6 +157,21 @@ pub async fn prepare(state: &AppState, p: &Practice) -> Result<Prepared, IssueEr
     let site = registry::get_site(&state.db, &p.site_id)
         .await?
         .ok_or(IssueError::InvalidModel)?;
+    let doc = ModelDocument {
+        model_id: p.model_id.clone(),
+        version: p.model_version,
+        created_at: created,
+        company,
+        site,
+        form,
+    };
+    Ok((doc, xml))
+}
+
+/// Checks that the certificate can be issued and loads what it is made of: the signed model
+/// exactly as signed, the chamber's seal, the certificate it replaces or duplicates.
+pub async fn prepare(state: &AppState, p: &Practice) -> Result<Prepared, IssueError> {
+    let (doc, xml) = signed_document(state, p).await?;
     let chamber = chambers::get_chamber(&state.db, &p.chamber_id)
         .await?
         .ok_or(IssueError::InvalidModel)?;
@@ -216,14 +233,7 @@ pub async fn prepare(state: &AppState, p: &Practice) -> Result<Prepared, IssueEr
         }
     }
     Ok(Prepared {
-        doc: ModelDocument {
-            model_id: p.model_id.clone(),
-            version: p.model_version,
-            created_at: created,
-            company,
-            site,
-            form,
-        },
+        doc,
         model_xml: xml,
         place: desk.name.clone(),
         chamber,
@@ -280,8 +290,8 @@ pub async fn issue(
     sqlx::query(
         "INSERT INTO certificates (id, practice_id, chamber_id, number, year, seq, security_code_hash, status, \
          issued_on, issued_at, company_name, consignee_country, origin_country, print_mode, form_serial, pdf_blob, \
-         pdf_sha256, duplicate_of, replaces) VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16, $17, $18)",
+         pdf_sha256, duplicate_of, replaces, security_code) VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(&id)
     .bind(&p.id)
@@ -301,6 +311,7 @@ pub async fn issue(
     .bind(sha256_hex(&sealed))
     .bind(prep.duplicate_of.as_ref().map(|(n, _)| n.as_str().to_string()))
     .bind(prep.replaces.as_ref().map(|n| n.as_str().to_string()))
+    .bind(&code)
     .execute(&mut **tx)
     .await?;
     if let Some(old) = &prep.replaces {

@@ -349,6 +349,7 @@ pub async fn approve(
         PracticeType::CertificateOfOrigin => Some(certificate::prepare(state, &p).await?),
         _ => None,
     };
+    let documents = super::documents::prepare(state, &p).await?;
     let mut tx = state.db.begin().await?;
     guard(&mut tx, now, &p, to, officer).await?;
     let number = match prepared {
@@ -357,6 +358,7 @@ pub async fn approve(
         }
         None => None,
     };
+    let issued = super::documents::issue(&mut tx, state, now, &actor, &p, documents).await?;
     if p.practice_type == PracticeType::Cancellation {
         certificate::cancel_from_practice(&mut tx, state, now, &actor, &p).await?;
     }
@@ -376,7 +378,7 @@ pub async fn approve(
         &actor,
         Change::new("practice.approve", "practice", Some(&p.id))
             .before(json!({"status": p.status.as_str()}))
-            .after(json!({"status": to.as_str(), "certificate": number})),
+            .after(json!({"status": to.as_str(), "certificate": number, "documents": issued})),
     )
     .await?;
     let body = match &number {
@@ -385,6 +387,14 @@ pub async fn approve(
              Practice {} was approved: certificate of origin {n} is ready to download and print.\n",
             protocol(&p),
             protocol(&p)
+        ),
+        None if !issued.is_empty() => format!(
+            "La pratica {} è stata chiusa positivamente: i documenti rilasciati ({}) sono pronti da scaricare \
+             dalla pratica.\n\nPractice {} was approved: the issued documents ({}) are ready to download.\n",
+            protocol(&p),
+            issued.join(", "),
+            protocol(&p),
+            issued.join(", ")
         ),
         None => format!(
             "La pratica {} è stata chiusa positivamente.\n\nPractice {} was approved.\n",

@@ -4,6 +4,7 @@
 
 pub mod certificate;
 pub mod decide;
+pub mod documents;
 pub mod expiry;
 pub mod verify;
 

@@ -19,6 +19,9 @@ mod certificate;
 mod layout;
 mod summary;
 mod text;
+mod visa;
+
+pub use visa::{VisaIssue, visa};
 
 #[cfg(test)]
 pub(crate) mod samples;
@@ -187,6 +190,40 @@ pub fn certificate_copies(
         pdf_instant(issued),
         lang,
         Some(attachment),
+    )
+}
+
+/// Copies of an issued certificate, without the original: `copies` pages (sets) marked
+/// "COPIA / COPY", for a certificate-copy practice (seed 000, slides 48–56).
+pub fn certificate_copies_only(
+    doc: &ModelDocument,
+    issue: &CertificateIssue,
+    lang: Lang,
+    copies: u32,
+) -> Result<Vec<u8>, PdfError> {
+    let fonts = text::Fonts::load().ok_or(PdfError::Font)?;
+    let BaseModelForm::CertificateOfOrigin(form) = &doc.form else {
+        return Err(PdfError::Write(
+            "copies are made of certificates of origin only".into(),
+        ));
+    };
+    let mut sheets = Vec::new();
+    for _ in 0..copies.max(1) {
+        let mode = certificate::Mode::Issued { issue, copy: true };
+        sheets.extend(certificate::sheets(&fonts, doc, form, &mode, lang)?);
+    }
+    let issued = issue.issued_on.and_hms_opt(0, 0, 0).unwrap_or_default();
+    finish(
+        &fonts,
+        &sheets,
+        format!(
+            "Copie del certificato / Copies of certificate {}",
+            issue.number
+        ),
+        format!("{}-copie", issue.number),
+        pdf_instant(issued),
+        lang,
+        None,
     )
 }
 

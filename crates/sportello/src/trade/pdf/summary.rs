@@ -46,13 +46,13 @@ fn reason(r: CancellationReason) -> &'static str {
     }
 }
 
-struct Writer<'f> {
-    fonts: &'f Fonts,
-    flow: Flow<'f>,
+pub(super) struct Writer<'f> {
+    pub(super) fonts: &'f Fonts,
+    pub(super) flow: Flow<'f>,
 }
 
 impl Writer<'_> {
-    fn heading(&mut self, text: &str) {
+    pub(super) fn heading(&mut self, text: &str) {
         self.flow.need(20.0 + 2.0 * LEADING);
         self.flow.y += 4.0;
         let y = self.flow.y;
@@ -60,7 +60,7 @@ impl Writer<'_> {
     }
 
     /// A label and its value, the value wrapped beside the label.
-    fn field(&mut self, label: &str, value: &str) {
+    pub(super) fn field(&mut self, label: &str, value: &str) {
         let label_lines = self
             .fonts
             .wrap(label, Weight::Regular, LABEL + 0.5, LABEL_W - 8.0);
@@ -82,7 +82,7 @@ impl Writer<'_> {
         self.flow.y += 2.0;
     }
 
-    fn paragraph(&mut self, text: &str, size: f32, weight: Weight) {
+    pub(super) fn paragraph(&mut self, text: &str, size: f32, weight: Weight) {
         for line in self.fonts.wrap(text, weight, size, WIDTH - 8.0) {
             self.flow.need(size + 3.0);
             let y = self.flow.y + size;

@@ -92,6 +92,7 @@ struct PracticePage {
     attachments: Vec<Attachment>,
     history: Vec<Event>,
     certificate: Option<Certificate>,
+    documents: Vec<crate::trade::desk::documents::IssuedDocument>,
     fee: String,
     assigned_name: Option<String>,
     can_take: bool,
@@ -132,6 +133,7 @@ async fn page(
         attachments: attachments::list(&state.db, &pr.id).await?,
         history: practice::events(&state.db, &pr.id).await?,
         certificate: certificate::of_practice(&state.db, &pr.id).await?,
+        documents: crate::trade::desk::documents::of_practice(&state.db, &pr.id).await?,
         fee: crate::money::Money::from_cents(pr.fee_cents.unwrap_or(0)).to_italian(),
         assigned_name,
         can_take: pr.status == PracticeStatus::Sent,
@@ -266,6 +268,46 @@ pub async fn form_returned(
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!(e.to_string())))?;
     Ok(Redirect::to(&format!("/desk/practices/{id}?done=form_returned")).into_response())
+}
+
+/// An issued document (sealed visa, copies): for the company's users and the desk's officers.
+pub async fn document_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, doc_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let p = viewer.require()?;
+    let pr = practice::get(&state.db, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let allowed = (crate::authz::allows(p.role(), Action::ViewOwnPractices)
+        && p.acts_for_company(&pr.company_id))
+        || (crate::authz::allows(p.role(), Action::WorkInbox) && p.works_desk(&pr.desk_id));
+    if !allowed {
+        return Err(AppError::not_found());
+    }
+    let doc = crate::trade::desk::documents::of_practice(&state.db, &pr.id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == doc_id)
+        .ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&doc.blob).await?;
+    let name: String = doc
+        .number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok(crate::trade::api::file_response(
+        "application/pdf",
+        &format!("{}-{name}.pdf", doc.kind),
+        bytes,
+    ))
 }
 
 /// The certificate PDF: for the company's users and the desk's officers.

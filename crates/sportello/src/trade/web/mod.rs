@@ -57,6 +57,10 @@ pub fn routes() -> Router<AppState> {
             "/practices/{id}/certificate.pdf",
             get(desk::certificate_pdf),
         )
+        .route(
+            "/practices/{id}/documents/{doc_id}",
+            get(desk::document_pdf),
+        )
         .route("/desk", get(desk::inbox))
         .route("/desk/practices/{id}", get(desk::show))
         .route(

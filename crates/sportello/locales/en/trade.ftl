@@ -90,3 +90,4 @@ trade-lookup-rea = Invalid REA number (province and number, e.g. GE-123456).
 trade-lookup-missing = Give the tax code, or province and REA number.
 trade-company-required = Say which company you act for (company_tax_code).
 trade-field-duplicate-needs-number = For a duplicate, give the number of the lost or stolen certificate.
+trade-send-form-not-assigned = The form named is not one assigned to your company and still unused.

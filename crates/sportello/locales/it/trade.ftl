@@ -90,3 +90,4 @@ trade-lookup-rea = Numero REA non valido (provincia e numero, es. GE-123456).
 trade-lookup-missing = Indica il codice fiscale, oppure provincia e numero REA.
 trade-company-required = Indica per quale impresa operi (company_tax_code).
 trade-field-duplicate-needs-number = Per un duplicato indica il numero del certificato smarrito o rubato.
+trade-send-form-not-assigned = Il formulario indicato non è tra quelli assegnati alla tua impresa e non ancora usati.

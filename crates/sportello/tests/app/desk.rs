@@ -823,3 +823,130 @@ async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engin
     assert!(!text.contains("ORIGINALE"), "copies only");
     app.cleanup().await;
 }
+
+engine_tests!(pre_printed_forms_are_assigned_used_once_and_returned);
+
+async fn pre_printed_forms_are_assigned_used_once_and_returned(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let (email, password) = TestApp::demo_login(Role::Officer);
+    let office = crate::helpers::Browser::login(&app, email, password).await;
+    office.get("/desk/forms?tax_code=01879020517").await;
+    let (status, _, page) = office
+        .post_form(
+            "/desk/forms",
+            &[
+                ("tax_code", LIGURE),
+                ("action", "assign"),
+                ("first", "A0000001"),
+                ("count", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("3 formulari assegnati"));
+    let (status, _, page) = office
+        .post_form(
+            "/desk/forms",
+            &[
+                ("tax_code", LIGURE),
+                ("action", "assign"),
+                ("first", "A0000003"),
+                ("count", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("A0000003"), "the duplicate serial is named");
+
+    let company = Erp::demo(&app, Role::Company).await;
+    company.complete_profile(LIGURE).await;
+    // A serial the company was not given is refused at sending.
+    let wrong = ready_practice(
+        &company,
+        &[("print_mode", "form"), ("form_serial", "B0000001")],
+    )
+    .await;
+    let r = company
+        .post(&format!("/api/v1/practices/{wrong}/send"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("form_serial"));
+    // One of its own forms goes through, and is used when the certificate is issued.
+    let id = ready_practice(
+        &company,
+        &[("print_mode", "form"), ("form_serial", "A0000002")],
+    )
+    .await;
+    assert_eq!(
+        company
+            .post(&format!("/api/v1/practices/{id}/send"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let officer = Erp::demo(&app, Role::Officer).await;
+    assert_eq!(
+        officer
+            .post(&format!("/api/v1/practices/{id}/approve"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+        .await
+        .unwrap()
+        .unwrap();
+    let c = sportello::registry::find_company_by_tax_code(
+        &app.state.db,
+        &sportello::registry::TaxCode::parse(LIGURE).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let status_of = |forms: &[sportello::trade::desk::forms::BlankForm], s: &str| {
+        forms
+            .iter()
+            .find(|f| f.serial == s)
+            .map(|f| f.status.clone())
+    };
+    let forms = sportello::trade::desk::forms::of_company(&app.state.db, &chamber.id, &c.id)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&forms, "A0000002").as_deref(), Some("used"));
+    // The unused ones come back; a used one cannot be "returned".
+    let (status, _, _) = office
+        .post_form(
+            "/desk/forms",
+            &[
+                ("tax_code", LIGURE),
+                ("action", "return"),
+                ("serials", "A0000001 A0000002"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = office
+        .post_form(
+            "/desk/forms",
+            &[
+                ("tax_code", LIGURE),
+                ("action", "return"),
+                ("serials", "A0000001, A0000003"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let forms = sportello::trade::desk::forms::of_company(&app.state.db, &chamber.id, &c.id)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&forms, "A0000001").as_deref(), Some("returned"));
+    assert_eq!(status_of(&forms, "A0000003").as_deref(), Some("returned"));
+    app.cleanup().await;
+}

@@ -243,7 +243,12 @@ pub async fn other_company_user(app: &TestApp) -> Erp {
 pub async fn ready_practice(erp: &Erp, extra: &[(&str, &str)]) -> String {
     let model = erp.new_model(LIGURE, co_form()).await;
     let signed = sign(&erp.xml(&model).await, "giulia");
-    let mut fields: Vec<(&str, &str)> = DETAILS.to_vec();
+    // Extra fields replace the defaults of the same name.
+    let mut fields: Vec<(&str, &str)> = DETAILS
+        .iter()
+        .copied()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .collect();
     fields.extend_from_slice(extra);
     let r = erp.upload(signed, &fields).await;
     assert_eq!(r.status(), StatusCode::CREATED);

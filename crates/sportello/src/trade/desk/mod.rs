@@ -6,6 +6,7 @@ pub mod certificate;
 pub mod decide;
 pub mod documents;
 pub mod expiry;
+pub mod forms;
 pub mod verify;
 
 use super::practice::{Practice, PracticeRow, PracticeStatus, practice_columns};

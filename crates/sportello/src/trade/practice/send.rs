@@ -18,7 +18,7 @@ use crate::money::Money;
 use crate::notify::{self, OutgoingEmail};
 use crate::trade::fee::{self, Fee, FeeError, FeeInput};
 use crate::trade::form::{CancellationReason, FieldProblem, FormInput};
-use crate::trade::practice_type::{DocumentCode, PracticeType};
+use crate::trade::practice_type::{DocumentCode, PracticeType, PrintMode};
 use crate::trade::profile;
 use crate::wallet::{self, WalletError};
 use chrono::Datelike;
@@ -123,6 +123,20 @@ pub async fn problems(
                 key: "trade-send-police-report-required",
             });
         }
+    }
+    if let (PrintMode::Form, Some(serial)) = (practice.print_mode, &practice.form_serial)
+        && !crate::trade::desk::forms::usable(
+            &state.db,
+            &practice.chamber_id,
+            &practice.company_id,
+            serial,
+        )
+        .await?
+    {
+        problems.push(FieldProblem {
+            field: "form_serial".into(),
+            key: "trade-send-form-not-assigned",
+        });
     }
     if profile::get(&state.db, &principal.user.id, &practice.company_id)
         .await?

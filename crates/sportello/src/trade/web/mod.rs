@@ -6,6 +6,7 @@ mod company;
 mod dashboard;
 mod desk;
 pub mod form_view;
+mod forms;
 mod models;
 mod practices;
 mod verify;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
             get(desk::document_pdf),
         )
         .route("/desk", get(desk::inbox))
+        .route("/desk/forms", get(forms::show).post(forms::act))
         .route("/desk/practices/{id}", get(desk::show))
         .route(
             "/desk/practices/{id}/form-returned",

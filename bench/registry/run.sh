@@ -36,7 +36,8 @@ sqlite)
     ;;
 postgres)
     base=${BENCH_POSTGRES:?set BENCH_POSTGRES to a PostgreSQL URL}
-    psql "$base" -qc "DROP SCHEMA IF EXISTS bench_registry CASCADE" -c "CREATE SCHEMA bench_registry"
+    psql "$base" -q -c "SET client_min_messages = warning" \
+        -c "DROP SCHEMA IF EXISTS bench_registry CASCADE" -c "CREATE SCHEMA bench_registry"
     url="$base?options=-c%20search_path%3Dbench_registry"
     ;;
 *)

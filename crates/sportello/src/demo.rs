@@ -147,6 +147,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         }
         println!("LOGIN {role} {email} {password}");
     }
+    crate::devices::demo::seed(state, &chamber).await?;
     Ok(())
 }
 

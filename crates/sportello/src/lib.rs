@@ -3,6 +3,7 @@
 //! business nouns. See ARCHITECTURE.md for the map.
 
 pub mod accounts;
+pub mod appointments;
 pub mod api;
 pub mod app;
 pub mod audit;
@@ -14,6 +15,8 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod devices;
+pub mod issuance;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;

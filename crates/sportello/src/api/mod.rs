@@ -65,6 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::ra::api::RaApiDoc::openapi());
     doc.merge(crate::trade::api::TradeApi::openapi());
     doc.merge(crate::trade::api_desk::DeskApi::openapi());
+    doc.merge(crate::devices::api::DevicesApiDoc::openapi());
     doc
 }
 
@@ -86,6 +87,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::trade::api_desk::routes())
         .merge(docs)
         .merge(crate::ra::api::routes())
+        .merge(crate::devices::api::routes())
 }
 
 /// The authenticated API caller.

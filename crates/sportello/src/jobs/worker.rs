@@ -30,6 +30,16 @@ pub fn schedules() -> Vec<Schedule> {
             cron: "0 7 * * *",
             enqueue: schedule::enqueue_default::<crate::ra::checks::DailyChecks>,
         },
+        Schedule {
+            name: "appointment_reminders",
+            cron: "0 8 * * *",
+            enqueue: schedule::enqueue_default::<crate::appointments::SendReminders>,
+        },
+        Schedule {
+            name: "issuance_expiry",
+            cron: "*/15 * * * *",
+            enqueue: schedule::enqueue_default::<crate::issuance::AbortStaleSessions>,
+        },
     ]
 }
 
@@ -56,6 +66,8 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
         crate::ra::PurgeIdentityDocument::KIND => {
             run::<crate::ra::PurgeIdentityDocument>(state, &job.payload).await
         }
+        crate::appointments::SendReminders::KIND => run::<crate::appointments::SendReminders>(state, &job.payload).await,
+        crate::issuance::AbortStaleSessions::KIND => run::<crate::issuance::AbortStaleSessions>(state, &job.payload).await,
         other => anyhow::bail!("unknown job kind '{other}'"),
     }
 }

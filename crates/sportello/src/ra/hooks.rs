@@ -1,26 +1,38 @@
 //! What revocation and the periodic checks need from the devices and appointments areas,
-//! which do not exist yet. Each function here answers "nothing" today; the devices issue
-//! (inventory, consignments) and the desk issue (appointments) replace the bodies with
-//! their real queries, keeping the signatures.
+//! supplied by them (issue 7).
 
 use crate::db::{Db, Tx};
 use chrono::NaiveDate;
 
-/// How many devices the given operators hold (consigned and not yet issued or returned),
-/// to be recalled on revocation. The devices module will supply it; 0 until then.
-pub async fn devices_held(_db: &Db, _operator_ids: &[String]) -> Result<i64, sqlx::Error> {
-    Ok(0)
+/// How many devices the given operators hold (in their box, or consigned and not yet issued
+/// or returned), to be recalled on revocation.
+pub async fn devices_held(db: &Db, operator_ids: &[String]) -> Result<i64, sqlx::Error> {
+    crate::devices::inventory::held_by(db, operator_ids).await
 }
 
 /// Cancels the appointments booked with the given operators from `from` on, inside the
-/// revocation's transaction; returns how many were cancelled. The appointments module will
-/// supply it; 0 until then.
+/// revocation's transaction, tells each applicant by e-mail and takes the operators off the
+/// desks' rosters; returns how many were cancelled.
 pub async fn cancel_future_appointments(
-    _tx: &mut Tx,
-    _operator_ids: &[String],
-    _from: NaiveDate,
+    tx: &mut Tx,
+    operator_ids: &[String],
+    from: NaiveDate,
 ) -> Result<i64, sqlx::Error> {
-    Ok(0)
+    // The hook is not given the revocation's instant: take it from the revocation's own
+    // audit entry, the latest of this transaction (the start of `from` if there is none).
+    let last: Option<String> =
+        sqlx::query_scalar("SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let now = match last {
+        Some(at) => crate::db::parse_instant(&at)?,
+        None => from
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(chrono_tz::Europe::Rome).earliest())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default(),
+    };
+    crate::appointments::booking::cancel_for_operators(tx, now, operator_ids, from).await
 }
 
 /// An operator whose device deliveries are not fully recorded (seed 004, part 1: "verifica
@@ -31,11 +43,29 @@ pub struct IncompleteDeliveries {
     pub missing: i64,
 }
 
-/// Operators of the chamber with device deliveries not recorded completely. The devices
-/// module will supply it; empty until then.
+/// Operators of the chamber holding devices that the Certification Authority has already
+/// personalised (certificates issued for their serial) but whose delivery to the holder was
+/// never recorded: the device is still in the operator's box or the ODR's consignment.
 pub async fn incomplete_deliveries(
-    _db: &Db,
-    _chamber_id: &str,
+    db: &Db,
+    chamber_id: &str,
 ) -> Result<Vec<IncompleteDeliveries>, sqlx::Error> {
-    Ok(Vec::new())
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT d.holder_operator_id, COUNT(DISTINCT d.id) FROM dev_devices d \
+         JOIN iss_certificates c ON c.chamber_id = d.chamber_id AND c.device_serial = d.serial \
+         AND c.revoked_at IS NULL \
+         WHERE d.chamber_id = $1 AND d.holder_operator_id IS NOT NULL \
+         AND d.state IN ('in_operator_box', 'consigned_to_odr') \
+         GROUP BY d.holder_operator_id ORDER BY d.holder_operator_id",
+    )
+    .bind(chamber_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(operator_id, missing)| IncompleteDeliveries {
+            operator_id,
+            missing,
+        })
+        .collect())
 }

@@ -53,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .merge(crate::ra::web::routes())
         .merge(crate::trade::web::routes())
+        .merge(crate::devices::web::routes())
+        .merge(crate::appointments::web::routes())
+        .merge(crate::issuance::web::routes())
         .merge(api::router())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -134,6 +137,11 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::ManageConvention => Some("/ra/convention"),
         Action::ViewOfficeTree => Some("/ra/tree"),
         Action::ViewRestrictedArchive => Some("/ra/archive"),
+        Action::ManageInventory => Some("/devices"),
+        Action::ConsignDevices => Some("/devices/odr"),
+        Action::ReportIssuedDevices => Some("/devices/reports"),
+        Action::ManageAppointments => Some("/appointments"),
+        Action::RunIssuance => Some("/issuance"),
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod desk;
+mod devices;
 mod helpers;
 
 mod ra;

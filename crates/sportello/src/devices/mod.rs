@@ -1,0 +1,35 @@
+//! Devices of the registration authority, part 2 (seed 004): the inventory of CNS smart cards
+//! and tokens by serial number, two-person withdrawals from the cabinet, consignments to ODRs
+//! against their advance account, free smart cards, refund decisions, the ODRs' periodic
+//! reports with their reconciliation, and statistics.
+//!
+//! Every move of a device goes through [`state::DeviceState::after`] (the transition table)
+//! and [`inventory::apply_move`], which writes the per-device activity log and the audit
+//! trail in the caller's transaction.
+
+pub mod advance;
+pub mod api;
+pub mod delivery;
+pub mod demo;
+mod errors;
+pub mod free;
+pub mod inventory;
+pub mod kind;
+pub mod odr_report;
+pub mod refund;
+pub mod state;
+pub mod stats;
+pub mod stock;
+pub mod web;
+pub mod withdrawal;
+
+pub use kind::{DeviceKind, DeviceSerial};
+pub use state::{DeviceState, Move};
+
+use crate::accounts::Principal;
+use crate::web::AppError;
+
+/// The caller's chamber, or 403 for a user without one.
+pub(crate) fn chamber_of(p: &Principal) -> Result<&str, AppError> {
+    p.user.chamber_id.as_deref().ok_or_else(AppError::forbidden)
+}

@@ -1,0 +1,1 @@
+//! Appointments (issue 7): tests are added with the booking slice.

@@ -1,19 +1,35 @@
-//! Issuance at the desk (seed 004, part 2).
+//! Issuance at the desk (seed 004, part 2), as a typed state machine: open from an
+//! appointment (or a walk-in), verify the pre-registered data, scan the identity document
+//! (encrypted, deleted when the session ends), follow on the second screen (data, clauses,
+//! OTP), personalise the device through the Certification Authority's adapter, hand it over
+//! with its printed holder.
 
+pub mod ca;
+pub mod finish;
+pub mod holder;
+pub mod scan;
+pub mod session;
+pub mod state;
 pub mod web;
+
+pub use session::{Session, SessionError};
+pub use state::{SessionState, Step};
 
 use crate::app::AppState;
 use crate::jobs::Job;
 use serde::{Deserialize, Serialize};
 
-/// Aborts sessions left open too long, so no identity scan outlives its session.
+/// Aborts the sessions left open too long (see [`finish::STALE_HOURS`]), so no identity scan
+/// outlives its session.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AbortStaleSessions {}
 
 impl Job for AbortStaleSessions {
     const KIND: &'static str = "issuance_abort_stale";
 
-    async fn run(self, _state: &AppState) -> anyhow::Result<()> {
+    async fn run(self, state: &AppState) -> anyhow::Result<()> {
+        let n = finish::abort_stale(&state.db, state.blobs.as_ref(), state.clock.now()).await?;
+        tracing::info!(aborted = n, "stale issuance sessions");
         Ok(())
     }
 }

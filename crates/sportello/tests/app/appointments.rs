@@ -1,1 +1,256 @@
-//! Appointments (issue 7): tests are added with the booking slice.
+//! Appointments (issue 7): the public booking page with pre-registration, capacity from the
+//! operators who may act that day, a full slot refused without losing the data, the e-mails
+//! with their cancel link, the reminder job and no-shows.
+
+use crate::engine_tests;
+use crate::helpers::{Browser, TestApp};
+use reqwest::StatusCode;
+use sportello::accounts::Role;
+use sportello::db::Engine;
+
+/// Thursday 26 November 2026, 09:00 in Genova (08:00 UTC): the demo desk opens then.
+pub const SLOT: &str = "2026-11-26T08:00:00.000000Z";
+
+pub async fn public_browser(app: &TestApp) -> Browser {
+    let b = Browser::new(app);
+    b.get("/book/GE-GENOVA").await;
+    b
+}
+
+pub struct Fields(Vec<(&'static str, String)>);
+
+impl Fields {
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.0.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+    pub fn set(&mut self, key: &'static str, value: &str) {
+        self.0.retain(|(k, _)| *k != key);
+        self.0.push((key, value.to_string()));
+    }
+}
+
+/// The pre-registration of the applicant with `tax_code` (birth date taken from it).
+pub fn fields(tax_code: &str, free: bool) -> Fields {
+    let birth = sportello::registry::TaxCode::parse(tax_code)
+        .ok()
+        .and_then(|t| t.birth_date(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()))
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "1980-01-01".into());
+    let mut f = Fields(
+        [
+            ("at", SLOT),
+            ("given_name", "Mario"),
+            ("surname", "Rossi"),
+            ("tax_code", tax_code),
+            ("birth_date", birth.as_str()),
+            ("birth_place", "Roma"),
+            ("email", "mario.rossi@example.it"),
+            ("phone", "+39 333 1234567"),
+            ("company_tax_code", "01879020517"),
+            ("device", "smart_card"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect(),
+    );
+    if free {
+        f.set("wants_free", "yes");
+    }
+    f
+}
+
+/// Books the demo slot; returns the appointment id.
+pub async fn book(app: &TestApp, b: &Browser, tax_code: &str, free: bool) -> String {
+    let (s, _, body) = b
+        .post_form("/book/GE-GENOVA", &fields(tax_code, free).pairs())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("data-testid=\"booked\""), "{body}");
+    sqlx::query_scalar("SELECT id FROM appointments WHERE tax_code = $1 AND status = 'booked' ORDER BY created_at DESC LIMIT 1")
+        .bind(tax_code)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn booked(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM appointments WHERE status = 'booked'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+engine_tests!(
+    a_slot_holds_as_many_appointments_as_operators_who_may_act,
+    a_wrong_pre_registration_shows_the_errors_and_books_nothing,
+    the_reminder_carries_the_cancel_link_and_no_shows_are_recorded,
+);
+
+async fn a_slot_holds_as_many_appointments_as_operators_who_may_act(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let b = public_browser(&app).await;
+    let (_, page) = b.get("/book/GE-GENOVA?date=2026-11-26").await;
+    assert!(
+        page.contains("09:00 (2 posti)"),
+        "two operators at Genova: {page}"
+    );
+    book(&app, &b, "RSSMRA80A01H501U", false).await;
+    book(&app, &b, "VRDLRA85M41D969U", false).await;
+    // Full: refused, the data stay in the form, nothing booked twice.
+    let (s, _, body) = b
+        .post_form(
+            "/book/GE-GENOVA",
+            &fields("MRTNTN23M02D969P", false).pairs(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        body.contains("appena stato occupato") && body.contains("value=\"MRTNTN23M02D969P\""),
+        "{body}"
+    );
+    assert_eq!(booked(&app).await, 2);
+    let ops: Vec<String> =
+        sqlx::query_scalar("SELECT operator_id FROM appointments ORDER BY operator_id")
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_ne!(ops[0], ops[1], "one appointment per operator");
+    // An expired course takes the operator's place away (seed 004, part 1).
+    sqlx::query("UPDATE ra_operators SET course_valid_until = '2026-11-20' WHERE email = 'ir@demo.sportello.test'").execute(app.state.db.pool()).await.unwrap();
+    let (_, page) = b.get("/book/GE-GENOVA?date=2026-11-26").await;
+    assert!(page.contains("09:30 (1 posti)"), "{page}");
+    app.run_jobs().await;
+    let confirmations = app
+        .smtp
+        .messages()
+        .iter()
+        .filter(|m| m.data.contains("confermato"))
+        .count();
+    assert_eq!(confirmations, 2);
+    app.cleanup().await;
+}
+
+async fn a_wrong_pre_registration_shows_the_errors_and_books_nothing(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let b = public_browser(&app).await;
+    let mut f = fields("RSSMRA80A01H501X", true);
+    f.set("email", "not-an-address");
+    let (s, _, body) = b.post_form("/book/GE-GENOVA", &f.pairs()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("data-testid=\"error-tax_code\""), "{body}");
+    assert!(
+        body.contains("carattere di controllo"),
+        "the reason is given: {body}"
+    );
+    assert!(body.contains("data-testid=\"error-email\""));
+    assert!(body.contains("value=\"Roma\""), "the other fields are kept");
+    assert_eq!(booked(&app).await, 0);
+    // A slot outside the opening plan does not exist.
+    let mut f = fields("RSSMRA80A01H501U", false);
+    f.set("at", "2026-11-26T08:10:00.000000Z");
+    let (s, _, _) = b.post_form("/book/GE-GENOVA", &f.pairs()).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(booked(&app).await, 0);
+    app.cleanup().await;
+}
+
+async fn the_reminder_carries_the_cancel_link_and_no_shows_are_recorded(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let b = public_browser(&app).await;
+    let first = book(&app, &b, "RSSMRA80A01H501U", false).await;
+    let second = book(&app, &b, "VRDLRA85M41D969U", false).await;
+    app.run_jobs().await;
+    let link_in = |data: &str| -> String {
+        let data = data.replace("=\r\n", "");
+        let at = data.find("/book/cancel/").expect("a cancel link");
+        data[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '/' || *c == '_' || *c == '-')
+            .collect()
+    };
+    let confirmation = link_in(&app.smtp.messages()[0].data);
+    assert!(
+        confirmation.len() > "/book/cancel/".len() + 30,
+        "an unguessable token: {confirmation}"
+    );
+    // The day before, the reminder goes out with a fresh link; the old one stops working.
+    assert_eq!(
+        sportello::appointments::reminders::send_due(&app.state)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        sportello::appointments::reminders::send_due(&app.state)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    app.run_jobs().await;
+    let reminder = app
+        .smtp
+        .messages()
+        .into_iter()
+        .find(|m| {
+            m.data.contains("Promemoria") && m.data.contains("VRDLRA85M41D969U")
+                || m.data.contains("Promemoria")
+        })
+        .unwrap();
+    let fresh = link_in(&reminder.data);
+    let (s, _) = b.get(&confirmation).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, page) = b.get(&fresh).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let (s, _, body) = b.post_form(&fresh, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("data-testid=\"cancelled\""));
+    let cancelled: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM appointments WHERE status = 'cancelled'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(cancelled, 1);
+    // No-show: only once the slot has started, only by the desk staff.
+    let remaining = if booked(&app).await == 1 {
+        sqlx::query_scalar::<_, String>("SELECT id FROM appointments WHERE status = 'booked'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap()
+    } else {
+        first.clone()
+    };
+    let _ = second;
+    let (email, password) = TestApp::demo_login(Role::Rao);
+    let rao = Browser::login(&app, email, password).await;
+    let (_, day) = rao
+        .get("/appointments?desk=GE-GENOVA&date=2026-11-26")
+        .await;
+    assert!(day.contains("data-testid=\"appointment\""), "{day}");
+    let (s, _, _) = rao
+        .post_form(&format!("/appointments/{remaining}/no-show"), &[])
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "not started yet");
+    app.clock.advance(chrono::Duration::hours(24));
+    let rao = Browser::login(&app, email, password).await;
+    let (s, _, _) = rao
+        .post_form(&format!("/appointments/{remaining}/no-show"), &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let status: String = sqlx::query_scalar("SELECT status FROM appointments WHERE id = $1")
+        .bind(&remaining)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "no_show");
+    let (email, password) = TestApp::demo_login(Role::Company);
+    let company = Browser::login(&app, email, password).await;
+    let (s, _, _) = company
+        .post_form(&format!("/appointments/{remaining}/no-show"), &[])
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    app.cleanup().await;
+}

@@ -4,6 +4,8 @@
 
 #[path = "appointments.rs"]
 mod appointments;
+#[path = "issuance.rs"]
+mod issuance;
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
@@ -336,7 +338,12 @@ async fn an_odr_cannot_consign_beyond_its_balance_even_with_concurrent_approvals
     app.cleanup().await;
 }
 
-async fn set_fees(app: &TestApp, tax_code: &str, years: &[i64]) {
+/// A small PDF, as a scanned identity document would be.
+pub fn fixture_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n% carta d'identita CA12345AB\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+pub async fn set_fees(app: &TestApp, tax_code: &str, years: &[i64]) {
     let company: String = sqlx::query_scalar("SELECT id FROM companies WHERE tax_code = $1")
         .bind(tax_code)
         .fetch_one(app.state.db.pool())

@@ -1,0 +1,395 @@
+//! Issuance at the desk (issue 7): from a booked appointment to the device handed over, with
+//! the second screen paired by its code, the OTP from the e-mail, real certificates from the
+//! local test CA, the printed holder, and the identity scan gone from the disk afterwards —
+//! on success and on abort.
+
+use super::appointments::{book, public_browser};
+use super::{fixture_pdf, operator_id};
+use crate::engine_tests;
+use crate::helpers::{Browser, TestApp};
+use reqwest::StatusCode;
+use sportello::accounts::Role;
+use sportello::blobs::FsBlobStore;
+use sportello::db::Engine;
+
+pub async fn scan_blob(app: &TestApp, session: &str) -> (Option<String>, Option<Vec<u8>>) {
+    sqlx::query_as("SELECT scan_blob, scan_key FROM iss_sessions WHERE id = $1")
+        .bind(session)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+pub async fn state(app: &TestApp, session: &str) -> String {
+    sqlx::query_scalar("SELECT state FROM iss_sessions WHERE id = $1")
+        .bind(session)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+fn session_of(location: Option<String>) -> String {
+    location
+        .unwrap()
+        .trim_start_matches("/issuance/")
+        .to_string()
+}
+
+async fn rao(app: &TestApp) -> Browser {
+    let (email, password) = TestApp::demo_login(Role::Rao);
+    let b = Browser::login(app, email, password).await;
+    b.get("/issuance").await;
+    b
+}
+
+/// Verifies, scans the document and checks the encrypted blob is on disk; returns its path.
+async fn verify_and_scan(app: &TestApp, b: &Browser, sid: &str) -> std::path::PathBuf {
+    let (s, loc, body) = b
+        .post_form(
+            &format!("/issuance/{sid}/verify"),
+            &[
+                ("given_name", "Mario"),
+                ("surname", "Rossi"),
+                ("tax_code", "RSSMRA80A01H501U"),
+                ("birth_date", "1980-01-01"),
+                ("birth_place", "ROMA"),
+                ("email", "mario.rossi@example.it"),
+                ("phone", "+393331234567"),
+                ("company_tax_code", "01879020517"),
+                ("device", "smart_card"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(loc.as_deref(), Some(format!("/issuance/{sid}").as_str()));
+    b.get(&format!("/issuance/{sid}")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("doc_type", "carta_identita")
+        .text("doc_number", "CA12345AB")
+        .text("doc_expires_on", "2030-01-01")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(fixture_pdf()).file_name("documento.pdf"),
+        );
+    let (s, _, body) = b
+        .post_multipart(&format!("/issuance/{sid}/scan"), form)
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let (blob, key) = scan_blob(app, sid).await;
+    assert!(key.is_some());
+    let path = FsBlobStore::new(app.state.config.blobs_dir())
+        .path_of(&blob.unwrap())
+        .unwrap();
+    let stored = std::fs::read(&path).expect("the encrypted scan is on disk");
+    assert!(
+        !stored.windows(9).any(|w| w == b"CA12345AB"),
+        "stored encrypted"
+    );
+    let (s, plain) = b.bytes(&format!("/issuance/{sid}/scan")).await;
+    assert_eq!(
+        (s, plain),
+        (StatusCode::OK, fixture_pdf()),
+        "the desk staff read it"
+    );
+    path
+}
+
+engine_tests!(
+    an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted,
+    an_aborted_issuance_deletes_the_scan_too
+);
+
+async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    super::set_fees(&app, "01879020517", &[2025, 2026]).await;
+    let public = public_browser(&app).await;
+    let appt = book(&app, &public, "RSSMRA80A01H501U", true).await;
+    let b = rao(&app).await;
+    let (s, loc, _) = b
+        .post_form(&format!("/issuance/from-appointment/{appt}"), &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let sid = session_of(loc);
+    let (_, page) = b.get(&format!("/issuance/{sid}")).await;
+    assert!(
+        page.contains("RSSMRA80A01H501U"),
+        "pre-registered data shown"
+    );
+    let path = verify_and_scan(&app, &b, &sid).await;
+    let corrections: String =
+        sqlx::query_scalar("SELECT corrections FROM iss_sessions WHERE id = $1")
+            .bind(&sid)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        corrections.contains("birth_place") && corrections.contains("ROMA"),
+        "{corrections}"
+    );
+    // Another operator of the chamber does not see the session; another role may not issue.
+    let (email, password) = TestApp::demo_login(Role::Ir);
+    let ir = Browser::login(&app, email, password).await;
+    assert_eq!(
+        ir.get(&format!("/issuance/{sid}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ir.bytes(&format!("/issuance/{sid}/scan")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (email, password) = TestApp::demo_login(Role::Company);
+    let company = Browser::login(&app, email, password).await;
+    assert_eq!(
+        company.bytes(&format!("/issuance/{sid}/scan")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // The device from the RAO's box, free for the company.
+    let sara = operator_id(&app, "rao@demo.sportello.test").await;
+    let (device_id, serial): (String, String) = sqlx::query_as("SELECT id, serial FROM dev_devices WHERE holder_operator_id = $1 AND kind = 'smart_card' ORDER BY serial LIMIT 1")
+        .bind(&sara).fetch_one(app.state.db.pool()).await.unwrap();
+    b.get(&format!("/issuance/{sid}")).await;
+    let (s, _, body) = b
+        .post_form(
+            &format!("/issuance/{sid}/device"),
+            &[("device_id", &device_id), ("free", "yes")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    // The second screen: a wrong code is refused, the right one pairs once.
+    let code: String = sqlx::query_scalar("SELECT pairing_code FROM iss_sessions WHERE id = $1")
+        .bind(&sid)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let screen = Browser::new(&app);
+    screen.get("/screen").await;
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let (s, _, body) = screen.post_form("/screen", &[("code", wrong)]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Codice errato o scaduto"), "{body}");
+    let (s, loc, _) = screen.post_form("/screen", &[("code", &code)]).await;
+    assert_eq!(
+        (s, loc.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/screen/session"))
+    );
+    let other = Browser::new(&app);
+    other.get("/screen").await;
+    let (s, _, _) = other.post_form("/screen", &[("code", &code)]).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a code pairs one screen only"
+    );
+    screen.get("/screen/session").await;
+    let (_, live) = screen.get("/screen/session/live").await;
+    assert!(
+        live.contains("RSSMRA80A01H501U") && live.contains("accept-0"),
+        "{live}"
+    );
+    for n in 0..4 {
+        let (s, _, _) = screen.post_form(&format!("/screen/clauses/{n}"), &[]).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    assert_eq!(state(&app, &sid).await, "clauses_accepted");
+    // The OTP goes by e-mail through the outbox; the applicant types it on the screen.
+    b.get(&format!("/issuance/{sid}")).await;
+    let (s, _, _) = b.post_form(&format!("/issuance/{sid}/otp"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    app.run_jobs().await;
+    let mail = app
+        .smtp
+        .messages()
+        .into_iter()
+        .rev()
+        .find(|m| {
+            m.to.iter().any(|t| t.contains("mario.rossi@example.it")) && m.data.contains("OTP")
+        })
+        .expect("OTP e-mail");
+    let otp: String = mail
+        .data
+        .split("OTP =C3=A8 ")
+        .nth(1)
+        .or_else(|| mail.data.split("OTP è ").nth(1))
+        .unwrap_or_default()
+        .chars()
+        .take(6)
+        .collect();
+    assert_eq!(otp.len(), 6, "{}", mail.data);
+    let (_, _, body) = screen.post_form("/screen/otp", &[("code", "12345x")]).await;
+    assert!(body.contains("Codice errato"), "{body}");
+    let (_, _, body) = screen.post_form("/screen/otp", &[("code", &otp)]).await;
+    assert!(body.contains("otp-ok"), "{body}");
+    b.get(&format!("/issuance/{sid}")).await;
+    let (s, _, body) = b
+        .post_form(&format!("/issuance/{sid}/personalise"), &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    // Real certificates: the holder's tax code in the subject, CNS-style CN, three years.
+    let certs: Vec<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT purpose, der FROM iss_certificates WHERE session_id = $1 ORDER BY purpose",
+    )
+    .bind(&sid)
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(certs.len(), 2);
+    let ca = sportello::issuance::ca::local_ca_certificate(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let ca = firma::certificate_summary(&ca).unwrap();
+    for (purpose, der) in &certs {
+        let c = firma::certificate_summary(der).expect("a parsable X.509 certificate");
+        assert!(
+            c.subject.contains("TINIT-RSSMRA80A01H501U"),
+            "{purpose}: {}",
+            c.subject
+        );
+        assert_eq!(c.issuer, ca.subject);
+        assert!(c.not_before.starts_with("2026-11-25"), "{}", c.not_before);
+        assert!(c.not_after.starts_with("2029-11-25"), "{}", c.not_after);
+        if purpose == "authentication" {
+            assert!(
+                c.subject
+                    .contains(&format!("CN=RSSMRA80A01H501U/{serial}.")),
+                "{}",
+                c.subject
+            );
+        }
+    }
+    // The holder, printed at hand-over.
+    let (s, pdf) = b.bytes(&format!("/issuance/{sid}/holder.pdf")).await;
+    assert_eq!(s, StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("holder.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let text = String::from_utf8(
+        std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("25/11/2029") && text.contains(&serial) && text.contains("Assistenza"),
+        "{text}"
+    );
+    let (s, _, _) = b
+        .post_form(&format!("/issuance/{sid}/hand-over"), &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(state(&app, &sid).await, "handed_over");
+    assert!(!path.exists(), "the scan is gone from the disk");
+    assert_eq!(
+        scan_blob(&app, &sid).await,
+        (None, None),
+        "blob and key wiped"
+    );
+    let kept: (String, String, String) = sqlx::query_as(
+        "SELECT id_doc_type, id_doc_number, id_doc_sha256 FROM iss_sessions WHERE id = $1",
+    )
+    .bind(&sid)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept.2, sportello::blobs::sha256_hex(&fixture_pdf()));
+    let deleted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'issuance.id_scan.delete' AND entity_id = $1").bind(&sid).fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(deleted, 1);
+    let dev: String = sqlx::query_scalar("SELECT state FROM dev_devices WHERE id = $1")
+        .bind(&device_id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(dev, "issued");
+    let rule: String = sqlx::query_scalar(
+        "SELECT rule_set FROM dev_free_grants WHERE company_tax_code = '01879020517'",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(rule, sportello::devices::free::RULE_SET);
+    let (_, live) = screen.get("/screen/session/live").await;
+    assert!(
+        live.contains("screen-ended"),
+        "the screen shows nothing once the session ended"
+    );
+    // The company has had its free device: a second one is refused, with the reason.
+    let rao_token = crate::ra::token(&app, Role::Rao).await;
+    let (_, v) = crate::ra::call(
+        &app,
+        "GET",
+        "/api/v1/devices/free-eligibility?company_tax_code=01879020517&device=smart_card",
+        &rao_token,
+        None,
+    )
+    .await;
+    assert_eq!(v["eligible"], false);
+    assert_eq!(v["reasons"][3]["ok"], false);
+    app.cleanup().await;
+}
+
+async fn an_aborted_issuance_deletes_the_scan_too(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let b = rao(&app).await;
+    let (s, loc, body) = b
+        .post_form(
+            "/issuance",
+            &[
+                ("given_name", "Mario"),
+                ("surname", "Rossi"),
+                ("tax_code", "RSSMRA80A01H501U"),
+                ("birth_date", "1980-01-01"),
+                ("birth_place", "Roma"),
+                ("email", "mario.rossi@example.it"),
+                ("phone", "3331234567"),
+                ("device", "smart_card"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let sid = session_of(loc);
+    b.get(&format!("/issuance/{sid}")).await;
+    let path = verify_and_scan(&app, &b, &sid).await;
+    b.get(&format!("/issuance/{sid}")).await;
+    let (s, _, _) = b
+        .post_form(
+            &format!("/issuance/{sid}/abort"),
+            &[("reason", "documento non leggibile")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(state(&app, &sid).await, "aborted");
+    assert!(!path.exists(), "the scan is gone from the disk");
+    assert_eq!(scan_blob(&app, &sid).await, (None, None));
+    // A stale session is aborted by the job, and its scan deleted as well.
+    let (_, loc, _) = b
+        .post_form(
+            "/issuance",
+            &[
+                ("given_name", "Laura"),
+                ("surname", "Verdi"),
+                ("tax_code", "VRDLRA85M41D969U"),
+                ("birth_date", "1985-08-01"),
+                ("birth_place", "Genova"),
+                ("email", "laura@example.it"),
+                ("phone", "3331234567"),
+                ("device", "token"),
+            ],
+        )
+        .await;
+    let stale = session_of(loc);
+    app.clock.advance(chrono::Duration::hours(3));
+    sportello::issuance::finish::abort_stale(
+        &app.state.db,
+        app.state.blobs.as_ref(),
+        app.state.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(state(&app, &stale).await, "aborted");
+    app.cleanup().await;
+}

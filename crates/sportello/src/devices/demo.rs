@@ -21,7 +21,7 @@ use crate::ra::operator::{self, NewOperator, OperatorKind};
 /// The ODR organisation of the demo, linked to the demo ODR login.
 const DEMO_ODR: (&str, &str, &str) = (
     "STUDIO RIVA & ASSOCIATI S.R.L.",
-    "00743110157",
+    "02654321013",
     "odr@demo.sportello.test",
 );
 

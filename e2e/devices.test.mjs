@@ -1,0 +1,179 @@
+// Registration authority, part 2: an applicant books an appointment on the public page with
+// pre-registration; the RAO opens the issuance from the day view, verifies the data, scans the
+// identity document and picks a card from the box; the applicant follows on a second browser
+// page (the customer-facing screen), accepts the clauses and types the OTP received by e-mail;
+// the card is personalised by the local test CA, the holder is printed and the card handed
+// over; the encrypted scan is then gone from the blob store. Screenshots in e2e/output/devices/.
+//
+// Page contract:
+//   /book/{desk}              [data-testid=slot] links; /book/{desk}/form has the applicant fields
+//                             (#given_name, #surname, #tax_code, #birth_date, …) and [data-testid=book]
+//   /appointments             [data-testid=start-issuance] per booked appointment
+//   /issuance/{id}            [data-testid=iss-state], [data-testid=pairing-code], forms with
+//                             [data-testid=verify|scan|assign|send-otp|personalise|hand-over],
+//                             [data-testid=holder] link, [data-testid=done]
+//   /screen                   #code + [data-testid=pair]; /screen/session polls its panel:
+//                             [data-testid=accept-N], #otp-code + [data-testid=otp-submit], [data-testid=otp-ok]
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startApp } from './lib/app.mjs';
+import { launch, newContext, screenshot, watchRequests } from './lib/browser.mjs';
+import { login, pdfText, smallPdf, work } from './lib/flows.mjs';
+
+let app;
+let browser;
+
+before(async () => {
+  app = await startApp();
+  ({ browser } = await launch());
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+/** Every file under `dir`, recursively. */
+function files(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+/** Waits for an e-mail file (the demo writes .eml files) containing the OTP; returns it. */
+async function otpFromMail(dataDir, seen) {
+  for (let i = 0; i < 60; i += 1) {
+    for (const f of files(path.join(dataDir, 'mail'))) {
+      if (seen.has(f)) continue;
+      const text = readFileSync(f, 'utf8').replace(/=\r?\n/g, '');
+      const m = /OTP (?:è|=C3=A8) (\d{6})/.exec(text);
+      if (m) return m[1];
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('no OTP e-mail arrived');
+}
+
+describe('desk issuance', () => {
+  it('books, issues with the second screen, prints the holder and deletes the scan', async () => {
+    const applicant = await newContext(browser);
+    const operator = await newContext(browser);
+    const screen = await newContext(browser);
+    const requests = await watchRequests(screen.context, app.baseUrl);
+    try {
+      // 1. The applicant books and pre-registers.
+      const page = applicant.page;
+      await page.goto(`${app.baseUrl}/book`);
+      await page.getByRole('link', { name: 'Genova' }).click();
+      await page.locator('[data-testid="slot"]').first().waitFor();
+      await screenshot(page, '01-booking-slots');
+      await page.locator('[data-testid="slot"]').first().click();
+      await page.fill('#given_name', 'Giulia');
+      await page.fill('#surname', 'Bianchi');
+      await page.fill('#tax_code', 'BNCGLI80A41D969X');
+      await page.fill('#birth_date', '1980-01-01');
+      await page.fill('#birth_place', 'Genova');
+      await page.fill('#email', 'giulia.bianchi@example.it');
+      await page.fill('#phone', '3331234567');
+      await page.click('[data-testid="book"]');
+      let problem = page.locator('[data-testid="problem"]');
+      if (await problem.count()) {
+        // The tax code's check character is computed by the app: show the error, then fix.
+        await screenshot(page, '02-booking-error');
+        await page.fill('#tax_code', 'BNCGLI80A41D969H');
+        await page.click('[data-testid="book"]');
+      }
+      await page.locator('[data-testid="booked"]').waitFor();
+      await screenshot(page, '03-booked');
+
+      // 2. The RAO takes the appointment from the day view.
+      const op = operator.page;
+      await login(op, app, 'rao');
+      const when = (await page.locator('dd').nth(1).innerText()).trim();
+      const [d, m, y] = when.split(' ')[0].split('/');
+      await op.goto(`${app.baseUrl}/appointments?desk=GE-GENOVA&date=${y}-${m}-${d}`);
+      await op.locator('[data-testid="start-issuance"]').first().click();
+      await op.waitForURL(/\/issuance\/[0-9a-f-]+$/);
+      await screenshot(op, '04-session-opened');
+      await op.fill('#birth_place', 'GENOVA');
+      await op.click('[data-testid="verify"]');
+      await op.locator('[data-testid="scan-form"]').waitFor();
+
+      const blobsBefore = new Set(files(path.join(app.dataDir, 'blobs')));
+      await op.selectOption('#doc_type', 'carta_identita');
+      await op.fill('#doc_number', 'CA98765ZZ');
+      await op.fill('#doc_expires_on', '2031-05-31');
+      await op.setInputFiles('#file', smallPdf('documento-identita.pdf'));
+      await op.click('[data-testid="scan"]');
+      await op.locator('[data-testid="device-form"]').waitFor();
+      const scanBlobs = files(path.join(app.dataDir, 'blobs')).filter((f) => !blobsBefore.has(f));
+      assert.equal(scanBlobs.length, 1, 'the encrypted scan is in the blob store');
+      assert.ok(!readFileSync(scanBlobs[0]).includes('Catalog'), 'stored encrypted');
+      const serial = (await op.locator('#device_id option').first().innerText()).trim();
+      await op.click('[data-testid="assign"]');
+      await op.locator('[data-testid="pairing-code"]').waitFor();
+      const code = (await op.locator('[data-testid="pairing-code"]').innerText()).trim();
+      await screenshot(op, '05-operator-waits-for-clauses');
+
+      // 3. The second screen: paired by the code, clauses one by one, then the OTP.
+      const sc = screen.page;
+      await sc.goto(`${app.baseUrl}/screen`);
+      await sc.fill('#code', code === '000000' ? '111111' : '000000');
+      await sc.click('[data-testid="pair"]');
+      await sc.locator('[data-testid="problem"]').waitFor();
+      await sc.fill('#code', code);
+      await sc.click('[data-testid="pair"]');
+      await sc.waitForURL(`${app.baseUrl}/screen/session`);
+      await sc.locator('[data-testid="screen-data"]').waitFor();
+      assert.match(await sc.locator('[data-testid="screen-data"]').innerText(), /BNCGLI80A41D969H/);
+      assert.match(await sc.locator('[data-testid="screen-data"]').innerText(), /GENOVA/, 'the corrected data');
+      await screenshot(sc, '06-second-screen-clauses');
+      for (let n = 0; n < 4; n += 1) {
+        await sc.click(`[data-testid="accept-${n}"]`);
+        await sc.locator(`[data-testid="accepted-${n}"]`).waitFor();
+      }
+      await screenshot(sc, '07-second-screen-clauses-accepted');
+
+      const mailsBefore = new Set(files(path.join(app.dataDir, 'mail')));
+      await op.reload();
+      await op.click('[data-testid="send-otp"]');
+      await op.locator('[data-testid="iss-state"]', { hasText: 'OTP inviato' }).waitFor();
+      const otp = await otpFromMail(app.dataDir, mailsBefore);
+      await sc.locator('#otp-code').waitFor();
+      await sc.fill('#otp-code', otp);
+      await sc.click('[data-testid="otp-submit"]');
+      await sc.locator('[data-testid="otp-ok"]').waitFor();
+      await screenshot(sc, '08-second-screen-otp-confirmed');
+
+      // 4. Personalised by the CA, the holder printed, the card handed over.
+      await op.reload();
+      await op.click('[data-testid="personalise"]');
+      await op.locator('[data-testid="holder"]').waitFor();
+      await screenshot(op, '09-personalised');
+      const holder = await op.context().request.get(`${app.baseUrl}${await op.locator('[data-testid="holder"]').getAttribute('href')}`);
+      assert.equal(holder.status(), 200);
+      const holderFile = path.join(work, 'portatessera.pdf');
+      writeFileSync(holderFile, await holder.body());
+      const text = pdfText(holderFile);
+      assert.match(text, /Scadenza dei certificati/);
+      assert.match(text, new RegExp(serial));
+      assert.match(text, /Assistenza/);
+      await op.click('[data-testid="hand-over"]');
+      await op.locator('[data-testid="done"]').waitFor();
+      await screenshot(op, '10-handed-over');
+      assert.ok(!existsSync(scanBlobs[0]), 'the scan is gone from the blob store');
+      await sc.locator('[data-testid="screen-ended"]').waitFor();
+      await screenshot(sc, '11-second-screen-ended');
+      assert.deepEqual(requests.external, [], 'no request leaves the product');
+      assert.deepEqual(requests.brokenAssets, []);
+    } finally {
+      await applicant.context.close();
+      await operator.context.close();
+      await screen.context.close();
+    }
+  });
+});

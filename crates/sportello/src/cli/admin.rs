@@ -50,6 +50,8 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: crate::ra::cli::OperatorsCommand,
     },
+    /// Device inventory: the CA's deliveries.
+    Devices { #[command(subcommand)] command: crate::devices::cli::DevicesCommand },
     /// Import a Registro Imprese extract (CSV); exit 0 when the file was read, 2 when it
     /// could not be read at all.
     ImportRegistry {
@@ -179,6 +181,7 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::User { command } => user(state, command).await,
         AdminCommand::Trust { command } => trust(state, command).await,
         AdminCommand::Operators { command } => crate::ra::cli::run(state, command).await,
+        AdminCommand::Devices { command } => crate::devices::cli::run(state, command).await,
         AdminCommand::Wallet {
             command:
                 WalletCommand::Credit {

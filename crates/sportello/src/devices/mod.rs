@@ -9,6 +9,7 @@
 
 pub mod advance;
 pub mod api;
+pub mod cli;
 pub mod delivery;
 pub mod demo;
 mod errors;

@@ -540,6 +540,10 @@ pub async fn holder(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::RunIssuance)?;
     let s = visible(&state, p, &id).await?;
+    // Seed 004, part 2: the paper holder (portatessera) goes with the smart card.
+    if s.kind() != crate::devices::DeviceKind::SmartCard {
+        return Err(AppError::not_found());
+    }
     let certs: Vec<(String, String)> = sqlx::query_as(
         "SELECT purpose, not_after FROM iss_certificates WHERE session_id = $1 AND revoked_at IS NULL ORDER BY purpose",
     )

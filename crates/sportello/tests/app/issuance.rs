@@ -96,7 +96,8 @@ async fn verify_and_scan(app: &TestApp, b: &Browser, sid: &str) -> std::path::Pa
 
 engine_tests!(
     an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted,
-    an_aborted_issuance_deletes_the_scan_too
+    an_aborted_issuance_deletes_the_scan_too,
+    a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_by_case,
 );
 
 async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(engine: Engine) {
@@ -391,5 +392,218 @@ async fn an_aborted_issuance_deletes_the_scan_too(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(state(&app, &stale).await, "aborted");
+    app.cleanup().await;
+}
+
+/// Pairs a screen, accepts the clauses, confirms the OTP from the e-mail, personalises and
+/// hands over.
+async fn finish_with_screen(app: &TestApp, b: &Browser, sid: &str) {
+    let code: String = sqlx::query_scalar("SELECT pairing_code FROM iss_sessions WHERE id = $1")
+        .bind(sid)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let screen = Browser::new(app);
+    screen.get("/screen").await;
+    let (s, _, _) = screen.post_form("/screen", &[("code", &code)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    screen.get("/screen/session").await;
+    for n in 0..4 {
+        screen.post_form(&format!("/screen/clauses/{n}"), &[]).await;
+    }
+    b.get(&format!("/issuance/{sid}")).await;
+    let before = app.smtp.messages().len();
+    b.post_form(&format!("/issuance/{sid}/otp"), &[]).await;
+    app.run_jobs().await;
+    let mail = app
+        .smtp
+        .messages()
+        .into_iter()
+        .skip(before)
+        .find(|m| m.data.contains("OTP"))
+        .expect("OTP e-mail");
+    let otp: String = mail
+        .data
+        .split("OTP =C3=A8 ")
+        .nth(1)
+        .or_else(|| mail.data.split("OTP è ").nth(1))
+        .unwrap_or_default()
+        .chars()
+        .take(6)
+        .collect();
+    let (_, _, body) = screen.post_form("/screen/otp", &[("code", &otp)]).await;
+    assert!(body.contains("otp-ok"), "{body}");
+    b.get(&format!("/issuance/{sid}")).await;
+    let (s, _, body) = b
+        .post_form(&format!("/issuance/{sid}/personalise"), &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let (s, _, _) = b
+        .post_form(&format!("/issuance/{sid}/hand-over"), &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(state(app, sid).await, "handed_over");
+}
+
+async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_by_case(
+    engine: Engine,
+) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let org = operator_id(&app, "odr@demo.sportello.test").await;
+    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+        .await
+        .unwrap()
+        .unwrap();
+    // A collaborator of the demo ODR organisation, active, working with the ODR login.
+    let mut tx = app.state.db.begin().await.unwrap();
+    let collaborator = sportello::ra::operator::create(
+        &mut tx,
+        app.state.clock.now(),
+        &sportello::audit::Actor::cli(),
+        &chamber.id,
+        sportello::ra::operator::NewOperator {
+            kind: "odr".into(),
+            name: "LAURA VERDI".into(),
+            tax_code: "VRDLRA85M41D969U".into(),
+            email: "laura@studioriva.test".into(),
+            organisation_tax_code: Some("02654321013".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let odr_user: String =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'odr@demo.sportello.test'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    sqlx::query("UPDATE ra_operators SET state = 'active', mandate_start = '2026-09-01', mandate_end = '2029-09-01', \
+        course_score = 95, course_passed_on = '2026-10-01', course_valid_until = '2027-10-01', user_id = $2 WHERE id = $1")
+        .bind(&collaborator.id).bind(&odr_user).execute(app.state.db.pool()).await.unwrap();
+    let before = sportello::devices::advance::account(&app.state.db, &org)
+        .await
+        .unwrap();
+    let (email, password) = TestApp::demo_login(Role::Odr);
+    let b = Browser::login(&app, email, password).await;
+    b.get("/issuance").await;
+    let (s, loc, body) = b
+        .post_form(
+            "/issuance",
+            &[
+                ("given_name", "Mario"),
+                ("surname", "Rossi"),
+                ("tax_code", "RSSMRA80A01H501U"),
+                ("birth_date", "1980-01-01"),
+                ("birth_place", "Roma"),
+                ("email", "mario.rossi@example.it"),
+                ("phone", "3331234567"),
+                ("device", "smart_card"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let sid = session_of(loc);
+    b.get(&format!("/issuance/{sid}")).await;
+    verify_and_scan(&app, &b, &sid).await;
+    let (device_id, serial): (String, String) = sqlx::query_as("SELECT id, serial FROM dev_devices WHERE holder_operator_id = $1 AND kind = 'smart_card' AND free_allowance = 0 ORDER BY serial LIMIT 1")
+        .bind(&org).fetch_one(app.state.db.pool()).await.unwrap();
+    b.get(&format!("/issuance/{sid}")).await;
+    let (s, _, body) = b
+        .post_form(
+            &format!("/issuance/{sid}/device"),
+            &[("device_id", &device_id)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    finish_with_screen(&app, &b, &sid).await;
+    // Seed 004, part 2: issuing a consigned device consumes the fee held for it.
+    let after = sportello::devices::advance::account(&app.state.db, &org)
+        .await
+        .unwrap();
+    assert_eq!(
+        (after.balance_cents, after.held_cents),
+        (before.balance_cents, before.held_cents - 2500)
+    );
+    assert_eq!(
+        sportello::devices::advance::ledger_sums(&app.state.db, &org)
+            .await
+            .unwrap(),
+        after
+    );
+    // The ODR reports it, with a serial the chamber never had.
+    let lines = format!(
+        "serial;issued_on;holder_tax_code;company_tax_code;free\n{serial};2026-11-25;RSSMRA80A01H501U;;no\n7420000000009999;2026-11-25;RSSMRA80A01H501U;;no\n"
+    );
+    b.get("/devices/reports").await;
+    let form = reqwest::multipart::Form::new()
+        .text("period_from", "2026-11-01")
+        .text("period_to", "2026-11-30")
+        .text("lines", lines);
+    let (s, loc, body) = b.post_multipart("/devices/reports", form).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let report = loc.unwrap();
+    let (email, password) = TestApp::demo_login(Role::MasterRao);
+    let master = Browser::login(&app, email, password).await;
+    let (s, page) = master.get(&report).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("data-code=\"unknown_serial\""), "{page}");
+    assert_eq!(
+        page.matches("data-code=").count(),
+        1,
+        "the issued device matches inventory and CA: {page}"
+    );
+    let (s, _, _) = master.post_form(&format!("{report}/reconcile"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    // No refund after issuance, save a case-by-case decision of the Manager with its reason.
+    let (email, password) = TestApp::demo_login(Role::Rao);
+    let rao = Browser::login(&app, email, password).await;
+    let (s, _, _) = rao
+        .post_form(
+            &format!("/devices/d/{device_id}/refund"),
+            &[("decision", "grant"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (email, password) = TestApp::demo_login(Role::Manager);
+    let manager = Browser::login(&app, email, password).await;
+    assert_eq!(
+        manager.get(&format!("/devices/d/{device_id}")).await.0,
+        StatusCode::OK
+    );
+    let (s, _, body) = manager
+        .post_form(
+            &format!("/devices/d/{device_id}/refund"),
+            &[("decision", "grant"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("motivo"), "{body}");
+    let (s, _, _) = manager
+        .post_form(
+            &format!("/devices/d/{device_id}/refund"),
+            &[
+                ("decision", "grant"),
+                ("reason", "Carta difettosa alla consegna"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = manager
+        .post_form(
+            &format!("/devices/d/{device_id}/refund"),
+            &[("decision", "grant"), ("reason", "di nuovo")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "one decision per device");
+    let refunded = sportello::devices::advance::account(&app.state.db, &org)
+        .await
+        .unwrap();
+    assert_eq!(
+        refunded.balance_cents,
+        after.balance_cents + 2500,
+        "refunded once to the advance account"
+    );
     app.cleanup().await;
 }

@@ -3,9 +3,9 @@
 //! business nouns. See ARCHITECTURE.md for the map.
 
 pub mod accounts;
-pub mod appointments;
 pub mod api;
 pub mod app;
+pub mod appointments;
 pub mod audit;
 pub mod authz;
 pub mod blobs;
@@ -19,8 +19,8 @@ pub mod devices;
 pub mod issuance;
 pub mod jobs;
 pub mod metrics;
-pub mod notify;
 pub mod money;
+pub mod notify;
 pub mod ra;
 pub mod registry;
 pub mod seal;

@@ -51,7 +51,10 @@ pub enum AdminCommand {
         command: crate::ra::cli::OperatorsCommand,
     },
     /// Device inventory: the CA's deliveries.
-    Devices { #[command(subcommand)] command: crate::devices::cli::DevicesCommand },
+    Devices {
+        #[command(subcommand)]
+        command: crate::devices::cli::DevicesCommand,
+    },
     /// Import a Registro Imprese extract (CSV); exit 0 when the file was read, 2 when it
     /// could not be read at all.
     ImportRegistry {

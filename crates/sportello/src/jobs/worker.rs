@@ -66,8 +66,12 @@ async fn dispatch(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
         crate::ra::PurgeIdentityDocument::KIND => {
             run::<crate::ra::PurgeIdentityDocument>(state, &job.payload).await
         }
-        crate::appointments::SendReminders::KIND => run::<crate::appointments::SendReminders>(state, &job.payload).await,
-        crate::issuance::AbortStaleSessions::KIND => run::<crate::issuance::AbortStaleSessions>(state, &job.payload).await,
+        crate::appointments::SendReminders::KIND => {
+            run::<crate::appointments::SendReminders>(state, &job.payload).await
+        }
+        crate::issuance::AbortStaleSessions::KIND => {
+            run::<crate::issuance::AbortStaleSessions>(state, &job.payload).await
+        }
         other => anyhow::bail!("unknown job kind '{other}'"),
     }
 }

@@ -176,4 +176,29 @@ describe('desk issuance', () => {
       await screen.context.close();
     }
   });
+
+  it('shows the inventory, the ODR accounts, the statistics and the opening plan to the Master RAO', async () => {
+    const { context, page } = await newContext(browser);
+    try {
+      await login(page, app, 'master-rao');
+      await page.goto(`${app.baseUrl}/devices`);
+      const total = Number((await page.locator('[data-testid="total"]').innerText()).trim());
+      assert.ok(total >= 40, 'the demo delivery is counted');
+      await screenshot(page, '12-inventory');
+      await page.goto(`${app.baseUrl}/devices/odr`);
+      assert.match(await page.locator('[data-testid="odrs"]').innerText(), /STUDIO RIVA/);
+      await screenshot(page, '13-odr-accounts');
+      await page.goto(`${app.baseUrl}/devices/stats`);
+      await page.locator('[data-testid="chart"]').waitFor();
+      assert.ok((await page.locator('[data-testid="chart"] rect').count()) >= 2, 'the issued device is drawn');
+      await screenshot(page, '14-statistics');
+      const xlsx = await context.request.get(`${app.baseUrl}/devices/stats.xlsx`);
+      assert.equal(xlsx.status(), 200);
+      assert.equal((await xlsx.body()).subarray(0, 2).toString(), 'PK', 'a real XLSX (zip) file');
+      await page.goto(`${app.baseUrl}/appointments/plan?desk=GE-GENOVA`);
+      await screenshot(page, '15-opening-plan');
+    } finally {
+      await context.close();
+    }
+  });
 });

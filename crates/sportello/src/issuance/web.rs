@@ -183,7 +183,8 @@ struct SessionPage {
     layout: Layout,
     s: Session,
     devices: Vec<Device>,
-    corrections: Vec<serde_json::Value>,
+    /// (field label, before, after) of every correction.
+    corrections: Vec<(String, String, String)>,
     problem: Option<Problem>,
     free_verdicts: Vec<(bool, String)>,
 }
@@ -243,7 +244,18 @@ async fn session_page(
     };
     Ok(SessionPage {
         layout: Layout::new(viewer, "iss-session-title"),
-        corrections: serde_json::from_str(&s.corrections).unwrap_or_default(),
+        corrections: serde_json::from_str::<Vec<serde_json::Value>>(&s.corrections)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| {
+                let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                let field = match text("field").as_str() {
+                    "device_kind" => "appt-device".to_string(),
+                    f => format!("appt-{}", f.replace('_', "-")),
+                };
+                (viewer.lang.t(&field), text("before"), text("after"))
+            })
+            .collect(),
         s,
         devices,
         problem: None,

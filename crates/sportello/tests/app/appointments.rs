@@ -84,6 +84,8 @@ engine_tests!(
     a_slot_holds_as_many_appointments_as_operators_who_may_act,
     a_wrong_pre_registration_shows_the_errors_and_books_nothing,
     the_reminder_carries_the_cancel_link_and_no_shows_are_recorded,
+    revoking_an_operator_cancels_their_appointments_and_recalls_devices,
+    an_operator_whose_course_expired_cannot_take_an_appointment,
 );
 
 async fn a_slot_holds_as_many_appointments_as_operators_who_may_act(engine: Engine) {
@@ -252,5 +254,81 @@ async fn the_reminder_carries_the_cancel_link_and_no_shows_are_recorded(engine: 
         .post_form(&format!("/appointments/{remaining}/no-show"), &[])
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    app.cleanup().await;
+}
+
+async fn revoking_an_operator_cancels_their_appointments_and_recalls_devices(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let b = public_browser(&app).await;
+    book(&app, &b, "RSSMRA80A01H501U", false).await;
+    book(&app, &b, "VRDLRA85M41D969U", false).await;
+    app.run_jobs().await;
+    let master = crate::ra::token(&app, Role::MasterRao).await;
+    let today = app.state.clock.today().to_string();
+    // The ODR organisation holds its consigned devices: 6 smart cards and 1 token to recall.
+    let odr = super::odr_id(&app).await;
+    let (s, r) = crate::ra::call(&app, "POST", &format!("/api/v1/ra/operators/{odr}/revoke"), &master,
+        Some(serde_json::json!({"effective": null, "notice_received_on": today, "reason": "cessata"}))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["devices_to_recall"], 7);
+    // The IR serving at Genova: her appointment is cancelled and the applicant told.
+    let elena = super::operator_id(&app, "ir@demo.sportello.test").await;
+    let (s, r) = crate::ra::call(&app, "POST", &format!("/api/v1/ra/operators/{elena}/revoke"), &master,
+        Some(serde_json::json!({"effective": null, "notice_received_on": today, "reason": "rinuncia"}))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["appointments_cancelled"], 1);
+    assert_eq!(booked(&app).await, 1);
+    let reason: String =
+        sqlx::query_scalar("SELECT cancel_reason FROM appointments WHERE operator_id = $1")
+            .bind(&elena)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(reason, "operator_revoked");
+    app.run_jobs().await;
+    assert!(
+        app.smtp
+            .messages()
+            .iter()
+            .any(|m| m.data.contains("annullato dalla Camera")),
+        "the applicant is told"
+    );
+    let (_, page) = b.get("/book/GE-GENOVA?date=2026-11-26").await;
+    assert!(
+        page.contains("09:30 (1 posti)"),
+        "one operator left: {page}"
+    );
+    app.cleanup().await;
+}
+
+async fn an_operator_whose_course_expired_cannot_take_an_appointment(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let b = public_browser(&app).await;
+    let appt = book(&app, &b, "RSSMRA80A01H501U", false).await;
+    sqlx::query("UPDATE ra_operators SET course_valid_until = '2026-11-01' WHERE email = 'rao@demo.sportello.test'")
+        .execute(app.state.db.pool()).await.unwrap();
+    let (email, password) = TestApp::demo_login(Role::Rao);
+    let rao = Browser::login(&app, email, password).await;
+    let (s, _, body) = rao
+        .post_form(&format!("/issuance/from-appointment/{appt}"), &[])
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        body.contains("course_expired"),
+        "the reason is shown: {body}"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM appointments WHERE id = $1")
+        .bind(&appt)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "booked", "nothing changed");
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM iss_sessions")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
     app.cleanup().await;
 }

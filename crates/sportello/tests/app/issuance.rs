@@ -98,6 +98,7 @@ engine_tests!(
     an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted,
     an_aborted_issuance_deletes_the_scan_too,
     a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_by_case,
+    wrong_pairing_codes_are_limited_per_address,
 );
 
 async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(engine: Engine) {
@@ -605,5 +606,26 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
         after.balance_cents + 2500,
         "refunded once to the advance account"
     );
+    app.cleanup().await;
+}
+
+async fn wrong_pairing_codes_are_limited_per_address(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let screen = Browser::new(&app);
+    screen.get("/screen").await;
+    for _ in 0..sportello::issuance::finish::PAIRING_FAILURES {
+        let (s, _, _) = screen.post_form("/screen", &[("code", "99999x")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (s, _, _) = screen.post_form("/screen", &[("code", "123456")]).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    // A quarter of an hour later the address may try again.
+    app.clock.advance(chrono::Duration::minutes(16));
+    let (s, _, _) = screen.post_form("/screen", &[("code", "123456")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Without a paired cookie the screen shows nothing.
+    let (_, live) = Browser::new(&app).get("/screen/session/live").await;
+    assert!(live.contains("screen-ended"));
     app.cleanup().await;
 }

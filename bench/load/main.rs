@@ -68,7 +68,17 @@ async fn sign(pki: &Path, xml: &[u8], dir: &Path, n: usize) -> Vec<u8> {
     let output = dir.join(format!("m{n}.xml.p7m"));
     tokio::fs::write(&input, xml).await.unwrap();
     let status = tokio::process::Command::new("openssl")
-        .args(["cms", "-sign", "-binary", "-nodetach", "-cades", "-md", "sha256", "-outform", "DER"])
+        .args([
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-cades",
+            "-md",
+            "sha256",
+            "-outform",
+            "DER",
+        ])
         .arg("-in")
         .arg(&input)
         .arg("-signer")
@@ -94,7 +104,18 @@ struct Sample {
     signing: Duration,
 }
 
-async fn one(client: &reqwest::Client, base: &str, token: &str, site: &str, pki: &Path, dir: &Path, n: usize, pdf: &[u8]) -> Result<Sample, String> {
+/// One practice from form to sending, timing the server calls and the client's signing.
+#[allow(clippy::too_many_arguments)]
+async fn one(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    site: &str,
+    pki: &Path,
+    dir: &Path,
+    n: usize,
+    pdf: &[u8],
+) -> Result<Sample, String> {
     let mut server = Duration::ZERO;
     let t = Instant::now();
     let form = json!({
@@ -127,19 +148,35 @@ async fn one(client: &reqwest::Client, base: &str, token: &str, site: &str, pki:
     let signing = s.elapsed();
     let t = Instant::now();
     let upload = reqwest::multipart::Form::new()
-        .part("signed_model", reqwest::multipart::Part::bytes(signed).file_name("m.xml.p7m"))
+        .part(
+            "signed_model",
+            reqwest::multipart::Part::bytes(signed).file_name("m.xml.p7m"),
+        )
         .text("desk", "GE-GENOVA")
         .text("proforma", "false")
         .text("goods_location", "Magazzino Via Rubattino 4, Genova")
         .text("print_mode", "blank_paper");
-    let r = client.post(format!("{base}/api/v1/practices")).bearer_auth(token).multipart(upload).send().await.map_err(|e| e.to_string())?;
+    let r = client
+        .post(format!("{base}/api/v1/practices"))
+        .bearer_auth(token)
+        .multipart(upload)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     if r.status() != reqwest::StatusCode::CREATED {
-        return Err(format!("upload: {} {}", r.status(), r.text().await.unwrap_or_default()));
+        return Err(format!(
+            "upload: {} {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        ));
     }
     let practice: Value = r.json().await.map_err(|e| e.to_string())?;
     let pid = practice["id"].as_str().ok_or("no practice id")?.to_string();
     let att = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(pdf.to_vec()).file_name("fattura.pdf"))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf.to_vec()).file_name("fattura.pdf"),
+        )
         .text("description", "Fattura")
         .text("code", "invoice");
     let r = client
@@ -160,7 +197,11 @@ async fn one(client: &reqwest::Client, base: &str, token: &str, site: &str, pki:
         .await
         .map_err(|e| e.to_string())?;
     if r.status() != reqwest::StatusCode::OK {
-        return Err(format!("send: {} {}", r.status(), r.text().await.unwrap_or_default()));
+        return Err(format!(
+            "send: {} {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        ));
     }
     server += t.elapsed();
     Ok(Sample { server, signing })
@@ -177,7 +218,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() {
     let a = args();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(a.clients * 2).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.clients * 2)
+        .build()
+        .unwrap();
     let login: Value = client
         .post(format!("{}/api/v1/auth/token", a.base))
         .json(&json!({"email": a.email, "password": a.password}))
@@ -198,7 +242,10 @@ async fn main() {
         .unwrap();
     assert!(r.status().is_success(), "profile: {}", r.status());
     let companies: Value = client
-        .get(format!("{}/api/v1/registry/companies?tax_code={LIGURE}", a.base))
+        .get(format!(
+            "{}/api/v1/registry/companies?tax_code={LIGURE}",
+            a.base
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -206,15 +253,26 @@ async fn main() {
         .json()
         .await
         .unwrap();
-    let site = companies[0]["sites"][0]["id"].as_str().expect("demo company").to_string();
+    let site = companies[0]["sites"][0]["id"]
+        .as_str()
+        .expect("demo company")
+        .to_string();
     let dir = tempdir();
     let pdf = Arc::new(attachment());
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..a.clients {
-        let (client, base, token, site, pki, dir, pdf, next) =
-            (client.clone(), a.base.clone(), token.clone(), site.clone(), a.pki.clone(), dir.clone(), pdf.clone(), next.clone());
+        let (client, base, token, site, pki, dir, pdf, next) = (
+            client.clone(),
+            a.base.clone(),
+            token.clone(),
+            site.clone(),
+            a.pki.clone(),
+            dir.clone(),
+            pdf.clone(),
+            next.clone(),
+        );
         let total = a.practices;
         tasks.push(tokio::spawn(async move {
             let mut samples = Vec::new();
@@ -242,21 +300,34 @@ async fn main() {
     let wall = started.elapsed();
     let mut server: Vec<Duration> = samples.iter().map(|s| s.server).collect();
     server.sort();
-    let signing: Duration = samples.iter().map(|s| s.signing).sum::<Duration>() / samples.len().max(1) as u32;
-    println!("practices sent:      {} ({} errors)", samples.len(), errors.len());
+    let signing: Duration =
+        samples.iter().map(|s| s.signing).sum::<Duration>() / samples.len().max(1) as u32;
+    println!(
+        "practices sent:      {} ({} errors)",
+        samples.len(),
+        errors.len()
+    );
     for e in errors.iter().take(5) {
         println!("  error: {e}");
     }
     println!("clients:             {}", a.clients);
     println!("wall time:           {:.1} s", wall.as_secs_f64());
-    println!("throughput:          {:.1} practices/s", samples.len() as f64 / wall.as_secs_f64());
+    println!(
+        "throughput:          {:.1} practices/s",
+        samples.len() as f64 / wall.as_secs_f64()
+    );
     println!("server time per practice (5 calls, 200 KB upload):");
-    println!("  p50 {:>7.1} ms   p95 {:>7.1} ms   p99 {:>7.1} ms   max {:>7.1} ms",
+    println!(
+        "  p50 {:>7.1} ms   p95 {:>7.1} ms   p99 {:>7.1} ms   max {:>7.1} ms",
         percentile(&server, 50.0).as_secs_f64() * 1000.0,
         percentile(&server, 95.0).as_secs_f64() * 1000.0,
         percentile(&server, 99.0).as_secs_f64() * 1000.0,
-        server.last().copied().unwrap_or_default().as_secs_f64() * 1000.0);
-    println!("client signing (openssl) mean: {:.1} ms", signing.as_secs_f64() * 1000.0);
+        server.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+    println!(
+        "client signing (openssl) mean: {:.1} ms",
+        signing.as_secs_f64() * 1000.0
+    );
 }
 
 fn tempdir() -> PathBuf {

@@ -5,6 +5,7 @@
 //! so the operator only verifies it; confirmation and reminder e-mails carry a cancel link;
 //! the desk's day view records no-shows.
 
+pub mod applicant;
 pub mod booking;
 pub mod plan;
 pub mod reminders;

@@ -7,6 +7,7 @@
 pub mod ca;
 pub mod finish;
 pub mod holder;
+pub mod id_document;
 pub mod scan;
 pub mod session;
 pub mod state;

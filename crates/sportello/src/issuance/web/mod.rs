@@ -3,7 +3,7 @@
 //! code: short, expiring, single-use, rate-limited per address; afterwards a random cookie
 //! ties the screen to that session while it is live.
 
-use super::finish::{self, PairError};
+use super::finish;
 use super::scan::MAX_BYTES;
 use super::session::{self, CLAUSES, IdentityScan, Session, SessionError, Source};
 use super::state::SessionState;
@@ -14,15 +14,15 @@ use crate::authz::Action;
 use crate::devices::chamber_of;
 use crate::devices::inventory::Device;
 use crate::devices::web::Problem;
-use crate::web::session::{cookie, set_cookie};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use std::net::SocketAddr;
+
+mod screen;
 
 const SCREEN_COOKIE: &str = "sp_screen";
 
@@ -41,11 +41,14 @@ pub fn routes() -> Router<AppState> {
         .route("/issuance/{id}/abort", post(abort))
         .route("/issuance/{id}/pairing", post(pairing))
         .route("/issuance/{id}/holder.pdf", get(holder))
-        .route("/screen", get(screen_pair).post(screen_submit))
-        .route("/screen/session", get(screen))
-        .route("/screen/session/live", get(screen_live))
-        .route("/screen/clauses/{n}", post(screen_clause))
-        .route("/screen/otp", post(screen_otp))
+        .route(
+            "/screen",
+            get(screen::screen_pair).post(screen::screen_submit),
+        )
+        .route("/screen/session", get(screen::screen))
+        .route("/screen/session/live", get(screen::screen_live))
+        .route("/screen/clauses/{n}", post(screen::screen_clause))
+        .route("/screen/otp", post(screen::screen_otp))
 }
 
 impl From<SessionError> for AppError {
@@ -610,183 +613,4 @@ pub async fn holder(
         bytes,
     )
         .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "issuance/screen_pair.html")]
-struct PairPage {
-    layout: Layout,
-    problem: Option<Problem>,
-}
-
-pub async fn screen_pair(viewer: Viewer) -> Result<Response, AppError> {
-    Ok(render(&PairPage {
-        layout: Layout::new(&viewer, "iss-screen-title"),
-        problem: None,
-    })?
-    .into_response())
-}
-
-#[derive(serde::Deserialize)]
-pub struct PairForm {
-    #[serde(default)]
-    code: String,
-}
-
-pub async fn screen_submit(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    axum::Form(f): axum::Form<PairForm>,
-) -> Result<Response, AppError> {
-    match finish::pair(
-        &state.db,
-        state.clock.now(),
-        &addr.ip().to_string(),
-        &f.code,
-    )
-    .await
-    {
-        Ok(token) => {
-            let mut resp = Redirect::to("/screen/session").into_response();
-            resp.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(
-                    SCREEN_COOKIE,
-                    &token,
-                    4 * 3600,
-                    state.config.secure_cookies(),
-                ),
-            );
-            Ok(resp)
-        }
-        Err(PairError::Db(e)) => Err(e.into()),
-        Err(e) => {
-            let err = match e {
-                PairError::RateLimited => AppError::too_many_requests(),
-                _ => AppError::invalid(vec![FieldError::new("code", "iss-error-pairing")]),
-            };
-            let page = PairPage {
-                layout: Layout::new(&viewer, "iss-screen-title"),
-                problem: Some(Problem::of(&err, viewer.lang)),
-            };
-            Ok((err.status, render(&page)?).into_response())
-        }
-    }
-}
-
-async fn screen_session(state: &AppState, headers: &HeaderMap) -> Result<Session, AppError> {
-    let token = cookie(headers, SCREEN_COOKIE).ok_or_else(AppError::not_found)?;
-    finish::by_screen_token(&state.db, &token)
-        .await?
-        .ok_or_else(AppError::not_found)
-}
-
-#[derive(Template)]
-#[template(path = "issuance/screen.html")]
-struct ScreenPage {
-    layout: Layout,
-    s: Option<Session>,
-}
-
-#[derive(Template)]
-#[template(path = "issuance/screen_live.html")]
-struct ScreenLive {
-    layout: Layout,
-    s: Option<Session>,
-    problem: Option<Problem>,
-}
-
-impl ScreenLive {
-    fn clauses(&self) -> Vec<(usize, String, bool)> {
-        let acc = self.s.as_ref().map(Session::accepted).unwrap_or_default();
-        CLAUSES
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (i, self.layout.t(k), acc.contains(&i)))
-            .collect()
-    }
-    fn at(&self, st: SessionState) -> bool {
-        self.s.as_ref().is_some_and(|s| s.state() == st)
-    }
-    fn state_label(&self) -> String {
-        self.s
-            .as_ref()
-            .map(|s| self.layout.t(&s.state().label_key()))
-            .unwrap_or_default()
-    }
-}
-
-/// The customer-facing screen; a screen whose session ended shows that it ended.
-pub async fn screen(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let s = screen_session(&state, &headers).await.ok();
-    Ok(render(&ScreenPage {
-        layout: Layout::new(&viewer, "iss-screen-title"),
-        s,
-    })?
-    .into_response())
-}
-
-pub async fn screen_live(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let s = screen_session(&state, &headers).await.ok();
-    Ok(render(&ScreenLive {
-        layout: Layout::new(&viewer, "iss-screen-title"),
-        s,
-        problem: None,
-    })?
-    .into_response())
-}
-
-pub async fn screen_clause(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    Path(n): Path<usize>,
-) -> Result<Response, AppError> {
-    let s = screen_session(&state, &headers).await?;
-    let r = finish::accept_clause(&state.db, state.clock.now(), &s, n).await;
-    let s = screen_session(&state, &headers).await.ok();
-    let problem = r
-        .err()
-        .map(|e| Problem::of(&AppError::from(e), viewer.lang));
-    Ok(render(&ScreenLive {
-        layout: Layout::new(&viewer, "iss-screen-title"),
-        s,
-        problem,
-    })?
-    .into_response())
-}
-
-#[derive(serde::Deserialize)]
-pub struct OtpForm {
-    #[serde(default)]
-    code: String,
-}
-
-pub async fn screen_otp(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<OtpForm>,
-) -> Result<Response, AppError> {
-    let s = screen_session(&state, &headers).await?;
-    let r = finish::confirm_otp(&state.db, state.clock.now(), &s, &f.code).await;
-    let s = screen_session(&state, &headers).await.ok();
-    let problem = r
-        .err()
-        .map(|e| Problem::of(&AppError::from(e), viewer.lang));
-    Ok(render(&ScreenLive {
-        layout: Layout::new(&viewer, "iss-screen-title"),
-        s,
-        problem,
-    })?
-    .into_response())
 }

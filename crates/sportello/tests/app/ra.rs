@@ -120,6 +120,21 @@ pub async fn create(app: &TestApp, token: &str, body: Value) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
+/// Sends the mandate of operator `id`, protocolled on `protocol_date` (YYYY-MM-DD).
+/// Returns the mandate's computed dates (`{"start","end"}`).
+pub async fn send_mandate(app: &TestApp, token: &str, id: &str, protocol_date: &str) -> Value {
+    let (s, v) = call(
+        app,
+        "POST",
+        &format!("/api/v1/ra/operators/{id}/mandate"),
+        token,
+        Some(json!({ "protocol_date": protocol_date })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "mandate of {id}: {v}");
+    v
+}
+
 pub async fn op(app: &TestApp, id: &str) -> Operator {
     operator::get(&app.state.db, id).await.unwrap().unwrap()
 }
@@ -157,15 +172,13 @@ pub async fn organisation_to_course(app: &TestApp, master: &str) -> (String, Str
         "email": "laura.verdi@levante.test", "organisation_tax_code": ORG, "first_phase": false}),
     )
     .await;
-    let (s, m) = call(
+    send_mandate(
         app,
-        "POST",
-        &format!("/api/v1/ra/operators/{org}/mandate"),
         master,
-        Some(json!({"protocol_date": (today(app) - Duration::days(20)).to_string()})),
+        &org,
+        &(today(app) - Duration::days(20)).to_string(),
     )
     .await;
-    assert_eq!(s, StatusCode::OK, "{m}");
     let a = master_actor();
     steps::receive_documents(
         &app.state,
@@ -318,15 +331,7 @@ async fn mandate_dates_come_back_from_the_api_capped_by_the_convention(engine: E
         "email": "m.rossi@camera.test", "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
-    let (s, m) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/ra/operators/{rao}/mandate"),
-        &master,
-        Some(json!({"protocol_date": "2024-01-15"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK);
+    let m = send_mandate(&app, &master, &rao, "2024-01-15").await;
     assert_eq!(m, json!({"start": "2024-01-15", "end": "2029-01-15"}));
     let ir = create(
         &app,
@@ -335,14 +340,7 @@ async fn mandate_dates_come_back_from_the_api_capped_by_the_convention(engine: E
         "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
-    let (_, m) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/ra/operators/{ir}/mandate"),
-        &master,
-        Some(json!({"protocol_date": "2026-11-02"})),
-    )
-    .await;
+    let m = send_mandate(&app, &master, &ir, "2026-11-02").await;
     // Three years would end on 2029-11-02: the convention ends first.
     assert_eq!(m, json!({"start": "2026-11-02", "end": "2029-07-28"}));
     let (s, v) = call(
@@ -537,15 +535,13 @@ pub async fn active_rao_as(
         "email": email, "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
-    let (s, _) = call(
+    send_mandate(
         app,
-        "POST",
-        &format!("/api/v1/ra/operators/{id}/mandate"),
         master,
-        Some(json!({"protocol_date": (today(app) - Duration::days(30)).to_string()})),
+        &id,
+        &(today(app) - Duration::days(30)).to_string(),
     )
     .await;
-    assert_eq!(s, StatusCode::OK);
     let a = master_actor();
     steps::receive_documents(
         &app.state,
@@ -791,14 +787,7 @@ async fn a_wrong_signature_is_refused_and_nothing_is_kept(engine: Engine) {
         "email": "m.rossi@camera.test", "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
-    call(
-        &app,
-        "POST",
-        &format!("/api/v1/ra/operators/{id}/mandate"),
-        &master,
-        Some(json!({"protocol_date": "2026-11-20"})),
-    )
-    .await;
+    send_mandate(&app, &master, &id, "2026-11-20").await;
     let a = master_actor();
     let cases = [
         ("acceptance_rossi_signed_by_verdi.pdf", "wrong_signer"),
@@ -865,14 +854,7 @@ async fn the_identity_document_is_not_kept_after_the_pec_to_the_ca(engine: Engin
         "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
-    call(
-        &app,
-        "POST",
-        &format!("/api/v1/ra/operators/{id}/mandate"),
-        &master,
-        Some(json!({"protocol_date": "2026-11-20"})),
-    )
-    .await;
+    send_mandate(&app, &master, &id, "2026-11-20").await;
     let a = master_actor();
     steps::receive_documents(
         &app.state,
@@ -938,14 +920,7 @@ async fn a_renewal_never_extends_mandates_silently(engine: Engine) {
         "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
-    let (_, m) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/ra/operators/{id}/mandate"),
-        &master,
-        Some(json!({"protocol_date": "2026-11-20"})),
-    )
-    .await;
+    let m = send_mandate(&app, &master, &id, "2026-11-20").await;
     assert_eq!(m["end"], "2029-07-28");
     // A renewal that ends earlier is refused.
     let (s, p) = call(

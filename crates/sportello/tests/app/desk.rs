@@ -23,6 +23,17 @@ async fn sent_practice(app: &TestApp) -> (Erp, String) {
     (erp, id)
 }
 
+/// The certificate issued for practice `id`.
+async fn certificate_of(
+    app: &TestApp,
+    id: &str,
+) -> sportello::trade::desk::certificate::Certificate {
+    sportello::trade::desk::certificate::of_practice(&app.state.db, id)
+        .await
+        .unwrap()
+        .expect("a certificate was issued")
+}
+
 async fn status_of(erp: &Erp, id: &str) -> String {
     let v: Value = erp
         .get(&format!("/api/v1/practices/{id}"))
@@ -272,10 +283,7 @@ async fn approval_issues_a_sealed_certificate_that_verifies_publicly(engine: Eng
     assert!(bad.map(|r| !r.valid).unwrap_or(true));
 
     // The number and code printed on it open the public verification.
-    let cert = sportello::trade::desk::certificate::of_practice(&app.state.db, &id)
-        .await
-        .unwrap()
-        .unwrap();
+    let cert = certificate_of(&app, &id).await;
     assert_eq!(cert.number, "C26GE0000001");
     let text = pdf_text(&pdf);
     let code = text
@@ -460,21 +468,10 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
         .send()
         .await
         .unwrap();
-    let original = sportello::trade::desk::certificate::of_practice(&app.state.db, &id)
-        .await
-        .unwrap()
-        .unwrap();
+    let original = certificate_of(&app, &id).await;
 
     // A cancellation practice for loss, with the signed request and the police report.
-    let companies: Value = company
-        .get(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let site = companies[0]["sites"][0]["id"].as_str().unwrap();
+    let site = company.head_office(LIGURE).await;
     let form = json!({"applicant": {"name": "Giulia Bianchi", "capacity": "Legale rappresentante"},
                       "certificate_number": original.number, "reason": "loss", "notes": "Smarrito durante la spedizione"});
     let r = company
@@ -554,10 +551,7 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let duplicate = sportello::trade::desk::certificate::of_practice(&app.state.db, &dup)
-        .await
-        .unwrap()
-        .unwrap();
+    let duplicate = certificate_of(&app, &dup).await;
     assert_eq!(
         duplicate.duplicate_of.as_deref(),
         Some(original.number.as_str())
@@ -643,15 +637,7 @@ async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(eng
     app.seed_demo().await;
     let company = Erp::demo(&app, Role::Company).await;
     company.complete_profile(LIGURE).await;
-    let companies: Value = company
-        .get(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let site = companies[0]["sites"][0]["id"].as_str().unwrap();
+    let site = company.head_office(LIGURE).await;
     let form = json!({"applicant": {"name": "Giulia Bianchi", "capacity": "Legale rappresentante"},
                       "destination_country": "SA", "invoices": [{"number": "2026/200", "date": "2026-11-20", "amount": "9800.00"}]});
     let r = company
@@ -754,19 +740,8 @@ async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engin
         .send()
         .await
         .unwrap();
-    let cert = sportello::trade::desk::certificate::of_practice(&app.state.db, &original)
-        .await
-        .unwrap()
-        .unwrap();
-    let companies: Value = company
-        .get(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let site = companies[0]["sites"][0]["id"].as_str().unwrap();
+    let cert = certificate_of(&app, &original).await;
+    let site = company.head_office(LIGURE).await;
     let form = json!({"applicant": {"name": "Giulia Bianchi", "capacity": "Legale rappresentante"}, "certificate_number": cert.number});
     let r = company
         .post("/api/v1/models")

@@ -151,6 +151,19 @@ impl Erp {
         r.bytes().await.unwrap().to_vec()
     }
 
+    /// The id of the first site (the head office) the Registry lists for `tax_code`.
+    pub async fn head_office(&self, tax_code: &str) -> String {
+        let companies: Value = self
+            .get(&format!("/api/v1/registry/companies?tax_code={tax_code}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        companies[0]["sites"][0]["id"].as_str().unwrap().to_string()
+    }
+
     pub async fn complete_profile(&self, tax_code: &str) {
         let r = self
             .put("/api/v1/profile")

@@ -35,26 +35,12 @@ async fn certificate_of(
 }
 
 async fn status_of(erp: &Erp, id: &str) -> String {
-    let v: Value = erp
-        .get(&format!("/api/v1/practices/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = erp.get_json(&format!("/api/v1/practices/{id}")).await;
     v["status"].as_str().unwrap().to_string()
 }
 
 async fn balance(erp: &Erp) -> i64 {
-    let v: Value = erp
-        .get("/api/v1/wallet")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = erp.get_json("/api/v1/wallet").await;
     v["balance_cents"].as_i64().unwrap()
 }
 

@@ -119,14 +119,9 @@ impl Erp {
 
     /// Looks the company up and creates a certificate-of-origin model; returns its id.
     pub async fn new_model(&self, tax_code: &str, form: Value) -> String {
-        let companies: Value = self
-            .get(&format!("/api/v1/registry/companies?tax_code={tax_code}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let companies = self
+            .get_json(&format!("/api/v1/registry/companies?tax_code={tax_code}"))
+            .await;
         let site_id = companies[0]["sites"][0]["id"].as_str().unwrap().to_string();
         let r = self
             .post("/api/v1/models")
@@ -153,15 +148,15 @@ impl Erp {
 
     /// The id of the first site (the head office) the Registry lists for `tax_code`.
     pub async fn head_office(&self, tax_code: &str) -> String {
-        let companies: Value = self
-            .get(&format!("/api/v1/registry/companies?tax_code={tax_code}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let companies = self
+            .get_json(&format!("/api/v1/registry/companies?tax_code={tax_code}"))
+            .await;
         companies[0]["sites"][0]["id"].as_str().unwrap().to_string()
+    }
+
+    /// GETs `path` and returns its JSON body.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).send().await.unwrap().json().await.unwrap()
     }
 
     pub async fn complete_profile(&self, tax_code: &str) {
@@ -314,14 +309,9 @@ async fn an_erp_client_goes_from_an_empty_model_to_a_sent_practice(engine: Engin
     app.seed_demo().await;
     let erp = Erp::demo(&app, Role::Company).await;
     // An incomplete draft is saved, and says what is missing.
-    let companies: Value = erp
-        .get(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let companies = erp
+        .get_json(&format!("/api/v1/registry/companies?tax_code={LIGURE}"))
+        .await;
     assert_eq!(
         companies[0]["sites"].as_array().unwrap().len(),
         2,
@@ -409,14 +399,7 @@ async fn an_erp_client_goes_from_an_empty_model_to_a_sent_practice(engine: Engin
     assert_eq!(again["protocol_number"], "GE/2026/0000001");
     assert_eq!(balance(&app, LIGURE).await, before - 1000);
 
-    let detail: Value = erp
-        .get(&format!("/api/v1/practices/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = erp.get_json(&format!("/api/v1/practices/{id}")).await;
     let history: Vec<&str> = detail["history"]
         .as_array()
         .unwrap()
@@ -424,14 +407,7 @@ async fn an_erp_client_goes_from_an_empty_model_to_a_sent_practice(engine: Engin
         .map(|e| e["to_status"].as_str().unwrap())
         .collect();
     assert_eq!(history, vec!["draft", "sent"]);
-    let wallet: Value = erp
-        .get("/api/v1/wallet")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let wallet = erp.get_json("/api/v1/wallet").await;
     assert_eq!(wallet["balance_cents"], before - 1000);
     assert_eq!(wallet["entries"][0]["kind"], "charge");
 
@@ -504,14 +480,7 @@ async fn insufficient_balance_sends_nothing_and_says_how_much_is_missing(engine:
     assert_eq!(p["code"], "insufficient_balance");
     assert!(p["detail"].as_str().unwrap().contains("55,00 €"), "{p}");
     assert_eq!(balance(&app, LIGURE).await, 5000);
-    let detail: Value = erp
-        .get(&format!("/api/v1/practices/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = erp.get_json(&format!("/api/v1/practices/{id}")).await;
     assert_eq!(detail["status"], "draft");
     assert!(detail["protocol_number"].is_null());
     assert_eq!(app.run_jobs().await, 0, "no e-mail");
@@ -605,14 +574,7 @@ async fn a_company_token_cannot_reach_another_companys_data(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let list: Value = other
-        .get("/api/v1/practices?list=to_send")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = other.get_json("/api/v1/practices?list=to_send").await;
     assert_eq!(list["total"], 0);
     // Roles without company access are refused outright.
     for role in [Role::Officer, Role::ChamberAdmin, Role::Auditor] {
@@ -692,77 +654,31 @@ async fn lists_show_each_practice_where_it_belongs_and_search_finds_it(engine: E
             .map(|i| i["id"].as_str().unwrap().to_string())
             .collect()
     };
-    let to_send: Value = erp
-        .get("/api/v1/practices?list=to_send")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let to_send = erp.get_json("/api/v1/practices?list=to_send").await;
     assert_eq!(ids(to_send), vec![draft.clone()]);
-    let sent_list: Value = erp
-        .get("/api/v1/practices?list=sent")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sent_list = erp.get_json("/api/v1/practices?list=sent").await;
     assert_eq!(ids(sent_list), vec![sent.clone()]);
-    let by_invoice: Value = erp
-        .get("/api/v1/practices?list=sent&invoice=2026/118")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_invoice = erp
+        .get_json("/api/v1/practices?list=sent&invoice=2026/118")
+        .await;
     assert_eq!(by_invoice["total"], 1);
-    let by_consignee: Value = erp
-        .get("/api/v1/practices?list=sent&consignee=acme")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_consignee = erp
+        .get_json("/api/v1/practices?list=sent&consignee=acme")
+        .await;
     assert_eq!(by_consignee["total"], 1);
-    let by_protocol: Value = erp
-        .get("/api/v1/practices?list=sent&protocol=GE/2026/0000001")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_protocol = erp
+        .get_json("/api/v1/practices?list=sent&protocol=GE/2026/0000001")
+        .await;
     assert_eq!(by_protocol["total"], 1);
-    let none: Value = erp
-        .get("/api/v1/practices?list=sent&invoice=nope")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let none = erp
+        .get_json("/api/v1/practices?list=sent&invoice=nope")
+        .await;
     assert_eq!(none["total"], 0);
-    let future: Value = erp
-        .get("/api/v1/practices?list=sent&from=2026-12-01")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let future = erp
+        .get_json("/api/v1/practices?list=sent&from=2026-12-01")
+        .await;
     assert_eq!(future["total"], 0);
-    let archive: Value = erp
-        .get("/api/v1/practices?list=archive")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let archive = erp.get_json("/api/v1/practices?list=archive").await;
     assert_eq!(archive["total"], 0);
     let r = erp
         .get("/api/v1/practices?list=bogus")

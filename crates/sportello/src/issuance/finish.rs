@@ -259,7 +259,7 @@ pub async fn abort(
     now: DateTime<Utc>,
     actor: &Actor,
     s: &Session,
-    reason: &str,
+    reason: Option<&str>,
 ) -> Result<(), SessionError> {
     s.state().after(Step::Abort)?;
     let mut tx = db.begin().await?;
@@ -280,7 +280,7 @@ pub async fn abort(
             Move::MarkDamaged,
             MoveSpec {
                 ref_id: Some(&s.id),
-                note: Some(reason),
+                note: reason,
                 ..Default::default()
             },
         )
@@ -307,7 +307,7 @@ pub async fn abort(
         actor,
         s,
         Step::Abort,
-        Some(reason.to_string()),
+        reason.map(str::to_string),
     )
     .await?;
     session::delete_scan(&mut tx, blobs, now, actor, s).await?;
@@ -403,9 +403,12 @@ pub async fn abort_stale(
     .bind(db::instant(now - chrono::Duration::hours(STALE_HOURS)))
     .fetch_all(db.pool())
     .await?;
+    // The note goes to the session's history and the device's log, where notes are free text
+    // written in the office's language.
+    let note = format!("interrotta d'ufficio: sessione inattiva da oltre {STALE_HOURS} ore");
     let mut n = 0;
     for s in stale {
-        match abort(db, blobs, now, &Actor::system("worker"), &s, "expired").await {
+        match abort(db, blobs, now, &Actor::system("worker"), &s, Some(&note)).await {
             Ok(()) | Err(SessionError::Changed) => n += 1,
             Err(e) => return Err(e),
         }

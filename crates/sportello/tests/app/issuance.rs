@@ -393,6 +393,21 @@ async fn an_aborted_issuance_deletes_the_scan_too(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(state(&app, &stale).await, "aborted");
+    // Each abort says why in the session's history, in the office's words.
+    let notes: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT note FROM iss_events WHERE to_state = 'aborted' ORDER BY at, session_id = $1",
+    )
+    .bind(&stale)
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        notes,
+        vec![
+            Some("documento non leggibile".to_string()),
+            Some("interrotta d'ufficio: sessione inattiva da oltre 2 ore".to_string()),
+        ]
+    );
     app.cleanup().await;
 }
 

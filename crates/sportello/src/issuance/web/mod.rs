@@ -516,11 +516,7 @@ pub async fn abort(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::RunIssuance)?;
     let s = visible(&state, p, &id).await?;
-    let reason = if f.reason.trim().is_empty() {
-        "abort"
-    } else {
-        f.reason.trim()
-    };
+    let reason = Some(f.reason.trim()).filter(|r| !r.is_empty());
     let r = finish::abort(
         &state.db,
         state.blobs.as_ref(),

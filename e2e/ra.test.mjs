@@ -1,6 +1,6 @@
 // Registration authority, part 1: the Master RAO walks an ODR organisation with two
 // collaborators from the expression of interest to the chain of trust, with documents signed
-// by OpenSSL (crates/sportello/tests/fixtures/ra), then revokes it. Screenshots of each step
+// by OpenSSL (crates/sportello-core/tests/fixtures/ra), then revokes it. Screenshots of each step
 // land in e2e/output/ra/.
 //
 // Page contract:
@@ -17,7 +17,7 @@ import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, watchRequests } from './lib/browser.mjs';
 import { repoRoot } from './lib/paths.mjs';
 
-const FIXTURES = path.join(repoRoot, 'crates/sportello/tests/fixtures/ra');
+const FIXTURES = path.join(repoRoot, 'crates/sportello-core/tests/fixtures/ra');
 const fixture = (name) => path.join(FIXTURES, name);
 const ORG = { name: 'CANTIERI DEL LEVANTE S.R.L.', taxCode: '00743110157', rep: 'MRTNTN23M02D969P' };
 

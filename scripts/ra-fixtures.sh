@@ -2,13 +2,13 @@
 # Makes the signed mandate documents of the registration-authority tests with the openssl
 # command (OpenSSL 3, the oracle: our code never signs) and Python 3 (standard library, for the
 # hand-written PDFs). A throwaway CA is made on every run; its root goes with the fixtures so
-# the tests can trust it. Output: crates/sportello/tests/fixtures/ra/.
+# the tests can trust it. Output: crates/sportello-core/tests/fixtures/ra/.
 #
 #   scripts/ra-fixtures.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-OUT="$ROOT/crates/sportello/tests/fixtures/ra"
+OUT="$ROOT/crates/sportello-core/tests/fixtures/ra"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -157,4 +157,4 @@ openssl cms -verify -binary -inform DER -in $F/acceptance_verdi.p7m -CAfile root
 ! openssl cms -verify -binary -inform DER -in $F/acceptance_untrusted.p7m -CAfile root.pem -purpose any -out /dev/null 2>/dev/null
 
 rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"; cp -r $F "$OUT"
-echo "fixtures written to crates/sportello/tests/fixtures/ra ($(ls "$OUT" | wc -l) files)"
+echo "fixtures written to crates/sportello-core/tests/fixtures/ra ($(ls "$OUT" | wc -l) files)"

@@ -7,11 +7,11 @@
 # Keys are committed on purpose: they sign test files only and are trusted nowhere but in the
 # tests and the demo.
 #
-#   scripts/test-pki.sh        (re)writes crates/sportello/tests/fixtures/pki/
+#   scripts/test-pki.sh        (re)writes crates/sportello-core/tests/fixtures/pki/
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="$root/crates/sportello/tests/fixtures/pki"
+out="$root/crates/sportello-core/tests/fixtures/pki"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -35,7 +35,7 @@ fn args() -> Args {
         password: "demo-impresa-2026".into(),
         clients: 8,
         practices: 200,
-        pki: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pki"),
+        pki: Path::new(env!("CARGO_MANIFEST_DIR")).join("../sportello-core/tests/fixtures/pki"),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {

@@ -3,7 +3,7 @@
 
     python3 bench/registry/generate.py ROWS [--seed N] [--invalid PERCENT] > extract.csv
 
-Rows follow the import contract (crates/sportello/src/registry/import.rs): `;`-separated,
+Rows follow the import contract (crates/sportello-core/src/registry/import.rs): `;`-separated,
 one row per site, the company's fields repeated on each. The data are synthetic but valid:
 personal tax codes (16 characters, with check character and a little omocodia) for sole
 traders, 11-digit codes with a Luhn digit for companies, REA numbers per province, about

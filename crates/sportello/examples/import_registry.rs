@@ -6,8 +6,8 @@
 //!     extract.csv [--batch-size N] [--json]
 //! ```
 
-use sportello::db::Db;
-use sportello::registry::{self, ImportOptions};
+use sportello_core::db::Db;
+use sportello_core::registry::{self, ImportOptions};
 use std::process::ExitCode;
 use std::time::Instant;
 

@@ -1,13 +1,13 @@
 //! `POST /api/v1/auth/token` and `GET /api/v1/me`.
 
-use super::Caller;
-use crate::accounts::{self, LoginError, token};
+use crate::api::Caller;
 use crate::app::AppState;
 use crate::web::AppError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use sportello_core::accounts::{self, LoginError, token};
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -28,7 +28,7 @@ pub struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, body = TokenResponse),
-        (status = 401, description = "`invalid_credentials` or `account_locked`", body = super::Problem,
+        (status = 401, description = "`invalid_credentials` or `account_locked`", body = crate::api::Problem,
          content_type = "application/problem+json"),
     )
 )]
@@ -85,7 +85,7 @@ pub struct Me {
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth",
     security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = super::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Me), (status = 401, body = crate::api::Problem, content_type = "application/problem+json"))
 )]
 pub async fn me(Caller(p): Caller) -> Json<Me> {
     Json(Me {

@@ -3,16 +3,20 @@
 //! only; errors are `application/problem+json` with a stable `code`.
 
 mod auth;
+pub mod desk;
+pub mod devices;
+pub mod ra;
+pub mod trade;
 
-use crate::accounts::Principal;
 use crate::app::AppState;
-use crate::authz::{self, Action};
 use crate::web::{AppError, Viewer};
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
+use sportello_core::accounts::Principal;
+use sportello_core::authz::{self, Action};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -62,10 +66,10 @@ pub struct Problem {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     // Each area (trade, ra, devices…) adds one line here with its own `OpenApi` struct.
     let mut doc = ApiDoc::openapi();
-    doc.merge(crate::ra::api::RaApiDoc::openapi());
-    doc.merge(crate::trade::api::TradeApi::openapi());
-    doc.merge(crate::trade::api_desk::DeskApi::openapi());
-    doc.merge(crate::devices::api::DevicesApiDoc::openapi());
+    doc.merge(crate::api::ra::RaApiDoc::openapi());
+    doc.merge(crate::api::trade::TradeApi::openapi());
+    doc.merge(crate::api::desk::DeskApi::openapi());
+    doc.merge(crate::api::devices::DevicesApiDoc::openapi());
     doc
 }
 
@@ -83,11 +87,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/auth/token", post(auth::issue_token))
         .route("/api/v1/me", get(auth::me))
-        .merge(crate::trade::api::routes())
-        .merge(crate::trade::api_desk::routes())
+        .merge(crate::api::trade::routes())
+        .merge(crate::api::desk::routes())
         .merge(docs)
-        .merge(crate::ra::api::routes())
-        .merge(crate::devices::api::routes())
+        .merge(crate::api::ra::routes())
+        .merge(crate::api::devices::routes())
 }
 
 /// The authenticated API caller.

@@ -1,10 +1,10 @@
 //! `sportello admin …`: chambers, desks, users, audit verification, registry import, jobs.
 
-use crate::accounts::{self, NewUser, Role};
 use crate::app::AppState;
-use crate::audit::{self, Actor};
-use crate::chambers::{self, ChamberCode, DeskCode};
 use clap::Subcommand;
+use sportello_core::accounts::{self, NewUser, Role};
+use sportello_core::audit::{self, Actor};
+use sportello_core::chambers::{self, ChamberCode, DeskCode};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -48,12 +48,12 @@ pub enum AdminCommand {
     /// Registration-authority operators (course request spreadsheet).
     Operators {
         #[command(subcommand)]
-        command: crate::ra::cli::OperatorsCommand,
+        command: crate::cli::ra::OperatorsCommand,
     },
     /// Device inventory: the CA's deliveries.
     Devices {
         #[command(subcommand)]
-        command: crate::devices::cli::DevicesCommand,
+        command: crate::cli::devices::DevicesCommand,
     },
     /// Import a Registro Imprese extract (CSV); exit 0 when the file was read, 2 when it
     /// could not be read at all.
@@ -183,8 +183,8 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::Desk { command } => desk(state, command).await,
         AdminCommand::User { command } => user(state, command).await,
         AdminCommand::Trust { command } => trust(state, command).await,
-        AdminCommand::Operators { command } => crate::ra::cli::run(state, command).await,
-        AdminCommand::Devices { command } => crate::devices::cli::run(state, command).await,
+        AdminCommand::Operators { command } => crate::cli::ra::run(state, command).await,
+        AdminCommand::Devices { command } => crate::cli::devices::run(state, command).await,
         AdminCommand::Wallet {
             command:
                 WalletCommand::Credit {
@@ -193,7 +193,7 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
                     reference,
                 },
         } => {
-            let result = crate::trade::web::admin::credit_company(
+            let result = crate::pages::trade::admin::credit_company(
                 state,
                 &Actor::cli(),
                 None,
@@ -207,7 +207,7 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
                     println!("credited {name}: balance {}", balance.to_decimal_string());
                     ExitCode::SUCCESS
                 }
-                Err(key) => fail(crate::web::i18n::Lang::En.t(key)),
+                Err(key) => fail(sportello_core::i18n::Lang::En.t(key)),
             }
         }
         AdminCommand::ImportRegistry { file, json } => import_registry(state, &file, json).await,
@@ -226,7 +226,7 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         },
         AdminCommand::Jobs {
             command: JobsCommand::Run,
-        } => match crate::jobs::worker::run_due(state, "cli").await {
+        } => match crate::worker::run_due(state, "cli").await {
             Ok(n) => {
                 println!("ran {n} jobs");
                 ExitCode::SUCCESS
@@ -278,7 +278,7 @@ async fn chamber(state: &AppState, command: ChamberCommand) -> ExitCode {
             chamber,
             pkcs12,
             password_stdin,
-        } => crate::seal::cli::import(state, &chamber, &pkcs12, password_stdin).await,
+        } => crate::cli::seal::import(state, &chamber, &pkcs12, password_stdin).await,
     }
 }
 
@@ -411,8 +411,8 @@ async fn company_id_by_tax_code(
 }
 
 async fn import_registry(state: &AppState, file: &std::path::Path, json: bool) -> ExitCode {
-    let options = crate::registry::ImportOptions::default();
-    match crate::registry::import_csv(&state.db, state.clock.now(), file, options).await {
+    let options = sportello_core::registry::ImportOptions::default();
+    match sportello_core::registry::import_csv(&state.db, state.clock.now(), file, options).await {
         Ok(outcome) => {
             let mut stdout = std::io::stdout().lock();
             let mut stderr = std::io::stderr().lock();
@@ -429,7 +429,7 @@ async fn import_registry(state: &AppState, file: &std::path::Path, json: bool) -
 }
 
 async fn trust(state: &AppState, command: TrustCommand) -> ExitCode {
-    use crate::trust::{self, Added};
+    use sportello_core::trust::{self, Added};
     let now = state.clock.now();
     let actor = Actor::cli();
     match command {

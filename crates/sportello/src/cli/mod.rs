@@ -1,12 +1,15 @@
 //! The `sportello` command line: one binary, several roles.
 
 mod admin;
+mod devices;
+mod ra;
+mod seal;
 mod verify;
 
 use crate::app::{self, AppState};
-use crate::clock::Clock;
-use crate::config::{Config, LogFormat};
 use clap::{Parser, Subcommand};
+use sportello_core::clock::Clock;
+use sportello_core::config::{Config, LogFormat};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -77,20 +80,23 @@ fn init_tracing(config: &Config) {
 }
 
 async fn open(config: Config) -> Result<AppState, ExitCode> {
-    AppState::open(config, Clock::system()).await.map_err(|e| {
-        eprintln!("cannot start: {e}");
-        ExitCode::FAILURE
-    })
+    sportello_core::Ctx::open(config, Clock::system())
+        .await
+        .map(AppState::new)
+        .map_err(|e| {
+            eprintln!("cannot start: {e}");
+            ExitCode::FAILURE
+        })
 }
 
 async fn run(command: Command, config: Config) -> ExitCode {
     match command {
         Command::Verify(args) => {
             verify::run(args, || async move {
-                let state = AppState::open(config, Clock::system())
+                let state = sportello_core::Ctx::open(config, Clock::system())
                     .await
                     .map_err(|e| e.to_string())?;
-                crate::trust::all_anchors(&state.db)
+                sportello_core::trust::all_anchors(&state.db)
                     .await
                     .map_err(|e| e.to_string())
             })
@@ -109,7 +115,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
         },
         Command::Demo => match open(config).await {
             Ok(state) => {
-                if let Err(e) = crate::demo::seed(&state).await {
+                if let Err(e) = sportello_core::demo::seed(&state).await {
                     eprintln!("cannot seed the demo: {e:#}");
                     return ExitCode::FAILURE;
                 }

@@ -1,7 +1,7 @@
 //! Static assets embedded in the binary (Bootstrap Italia, htmx, our CSS and JS), so the
 //! product works offline and `cargo run` needs no Node.
 
-use super::error::AppError;
+use crate::web::error::AppError;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -3,8 +3,8 @@
 //! header). Checked here, once, before any handler runs. The API is exempt because it
 //! authenticates with bearer tokens only, never cookies.
 
-use super::error::AppError;
-use super::session::Viewer;
+use crate::web::error::AppError;
+use crate::web::session::Viewer;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{Method, header};

@@ -4,15 +4,12 @@
 mod assets;
 mod csrf;
 pub mod error;
-pub mod i18n;
 mod ops;
-mod pages;
 pub mod rate_limit;
 pub mod session;
 
 use crate::api;
 use crate::app::AppState;
-use crate::authz::{self, Action};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -21,8 +18,9 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
 pub use error::{AppError, FieldError};
-use i18n::Lang;
 pub use session::Viewer;
+use sportello_core::authz::{self, Action};
+use sportello_core::i18n::Lang;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -32,30 +30,36 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// Builds the whole application router.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
-        .route("/", get(pages::home::home))
-        .route("/login", get(pages::login::form).post(pages::login::submit))
-        .route("/logout", post(pages::login::logout))
-        .route("/lang/{code}", get(pages::lang::switch))
-        .route("/account", get(pages::account::show))
-        .route("/account/password", post(pages::account::change_password))
-        .route("/audit", get(pages::audit::search))
+        .route("/", get(crate::pages::home::home))
+        .route(
+            "/login",
+            get(crate::pages::login::form).post(crate::pages::login::submit),
+        )
+        .route("/logout", post(crate::pages::login::logout))
+        .route("/lang/{code}", get(crate::pages::lang::switch))
+        .route("/account", get(crate::pages::account::show))
+        .route(
+            "/account/password",
+            post(crate::pages::account::change_password),
+        )
+        .route("/audit", get(crate::pages::audit::search))
         .route(
             "/admin/users",
-            get(pages::admin::users).post(pages::admin::create_user),
+            get(crate::pages::admin::users).post(crate::pages::admin::create_user),
         )
         .route(
             "/admin/desks",
-            get(pages::admin::desks).post(pages::admin::create_desk),
+            get(crate::pages::admin::desks).post(crate::pages::admin::create_desk),
         );
 
     // Each area (trade, ra, devices…) merges its own page and API routes here, one line each.
     Router::new()
         .merge(pages)
-        .merge(crate::ra::web::routes())
-        .merge(crate::trade::web::routes())
-        .merge(crate::devices::web::routes())
-        .merge(crate::appointments::web::routes())
-        .merge(crate::issuance::web::routes())
+        .merge(crate::pages::ra::routes())
+        .merge(crate::pages::trade::routes())
+        .merge(crate::pages::devices::routes())
+        .merge(crate::pages::appointments::routes())
+        .merge(crate::pages::issuance::routes())
         .merge(api::router())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -213,7 +217,7 @@ impl Layout {
 }
 
 /// The pages a role can open, with their labels.
-pub fn nav_links(role: crate::accounts::Role, lang: Lang) -> Vec<NavLink> {
+pub fn nav_links(role: sportello_core::accounts::Role, lang: Lang) -> Vec<NavLink> {
     let mut links: Vec<NavLink> = authz::actions_of(role)
         .into_iter()
         .filter_map(|a| page_of(a).map(|href| (a, href)))
@@ -243,7 +247,7 @@ fn action_key(action: Action, suffix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::Role;
+    use sportello_core::accounts::Role;
 
     #[test]
     fn every_action_and_role_has_a_label_in_both_languages() {

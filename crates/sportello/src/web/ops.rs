@@ -25,8 +25,12 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let outbox = crate::notify::pending_count(&state.db).await.unwrap_or(-1);
-    let jobs = crate::jobs::counts(&state.db).await.unwrap_or_default();
+    let outbox = sportello_core::notify::pending_count(&state.db)
+        .await
+        .unwrap_or(-1);
+    let jobs = sportello_core::jobs::counts(&state.db)
+        .await
+        .unwrap_or_default();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(outbox, &jobs),

@@ -4,16 +4,16 @@
 //! Pages authenticate only with the session cookie, the API only with bearer tokens, so a
 //! browser's cookies can never drive the API (no CSRF there) and tokens never drive pages.
 
-use super::error::AppError;
-use super::i18n::Lang;
-use crate::accounts::{self, Principal, session};
 use crate::app::AppState;
-use crate::authz::{self, Action};
+use crate::web::error::AppError;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use sportello_core::accounts::{self, Principal, session};
+use sportello_core::authz::{self, Action};
+use sportello_core::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "sp_session";
 pub const CSRF_COOKIE: &str = "sp_csrf";

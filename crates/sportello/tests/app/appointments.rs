@@ -5,8 +5,8 @@
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use reqwest::StatusCode;
-use sportello::accounts::Role;
-use sportello::db::Engine;
+use sportello_core::accounts::Role;
+use sportello_core::db::Engine;
 
 /// Thursday 26 November 2026, 09:00 in Genova (08:00 UTC): the demo desk opens then.
 pub const SLOT: &str = "2026-11-26T08:00:00.000000Z";
@@ -31,7 +31,7 @@ impl Fields {
 
 /// The pre-registration of the applicant with `tax_code` (birth date taken from it).
 pub fn fields(tax_code: &str, free: bool) -> Fields {
-    let birth = sportello::registry::TaxCode::parse(tax_code)
+    let birth = sportello_core::registry::TaxCode::parse(tax_code)
         .ok()
         .and_then(|t| t.birth_date(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()))
         .map(|d| d.to_string())
@@ -180,13 +180,13 @@ async fn the_reminder_carries_the_cancel_link_and_no_shows_are_recorded(engine: 
     );
     // The day before, the reminder goes out with a fresh link; the old one stops working.
     assert_eq!(
-        sportello::appointments::reminders::send_due(&app.state)
+        sportello_core::appointments::reminders::send_due(&app.state)
             .await
             .unwrap(),
         2
     );
     assert_eq!(
-        sportello::appointments::reminders::send_due(&app.state)
+        sportello_core::appointments::reminders::send_due(&app.state)
             .await
             .unwrap(),
         0,

@@ -3,7 +3,7 @@
 
 use crate::engine_tests;
 use crate::helpers::TestDb;
-use sportello::db::Engine;
+use sportello_core::db::Engine;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -6,8 +6,8 @@ use crate::helpers::TestApp;
 use crate::trade::{DETAILS, Erp, LIGURE, co_form, ready_practice, sign};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sportello::accounts::{NewUser, Role};
-use sportello::db::Engine;
+use sportello_core::accounts::{NewUser, Role};
+use sportello_core::db::Engine;
 
 /// A company with a complete profile and a practice sent to Genova; returns (company, id).
 async fn sent_practice(app: &TestApp) -> (Erp, String) {
@@ -27,8 +27,8 @@ async fn sent_practice(app: &TestApp) -> (Erp, String) {
 async fn certificate_of(
     app: &TestApp,
     id: &str,
-) -> sportello::trade::desk::certificate::Certificate {
-    sportello::trade::desk::certificate::of_practice(&app.state.db, id)
+) -> sportello_core::trade::desk::certificate::Certificate {
+    sportello_core::trade::desk::certificate::of_practice(&app.state.db, id)
         .await
         .unwrap()
         .expect("a certificate was issued")
@@ -46,19 +46,19 @@ async fn balance(erp: &Erp) -> i64 {
 
 /// An officer of the demo chamber working only `desk_code`.
 async fn officer_of(app: &TestApp, email: &str, desk_code: &str) -> Erp {
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
-    let desk = sportello::chambers::find_desk_by_code(&app.state.db, desk_code)
+    let desk = sportello_core::chambers::find_desk_by_code(&app.state.db, desk_code)
         .await
         .unwrap()
         .unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
-    sportello::accounts::create_user(
+    sportello_core::accounts::create_user(
         &mut tx,
         app.state.clock.now(),
-        &sportello::audit::Actor::cli(),
+        &sportello_core::audit::Actor::cli(),
         NewUser {
             email: email.into(),
             name: "Altro Funzionario".into(),
@@ -236,7 +236,9 @@ async fn approval_issues_a_sealed_certificate_that_verifies_publicly(engine: Eng
     assert_eq!(pdf.status(), StatusCode::OK);
     let pdf = pdf.bytes().await.unwrap().to_vec();
     // The seal verifies with our verifier against the test CA…
-    let anchors = sportello::trust::all_anchors(&app.state.db).await.unwrap();
+    let anchors = sportello_core::trust::all_anchors(&app.state.db)
+        .await
+        .unwrap();
     let report = firma::verify(
         &pdf,
         &firma::VerifyOptions {
@@ -381,16 +383,16 @@ async fn rejection_refunds_the_fee_unless_the_chamber_says_otherwise(engine: Eng
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(balance(&company).await, paid + 1000);
     // With refunds turned off, a rejection keeps the fee.
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
-    sportello::chambers::settings::set(
+    sportello_core::chambers::settings::set(
         &mut tx,
         app.state.clock.now(),
         &chamber.id,
-        sportello::chambers::settings::Setting::RefundOnReject,
+        sportello_core::chambers::settings::Setting::RefundOnReject,
         "false",
     )
     .await
@@ -507,10 +509,11 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let cancelled = sportello::trade::desk::certificate::by_number(&app.state.db, &original.number)
-        .await
-        .unwrap()
-        .unwrap();
+    let cancelled =
+        sportello_core::trade::desk::certificate::by_number(&app.state.db, &original.number)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(cancelled.status, "cancelled");
 
     // The duplicate: a new certificate practice naming the lost one.
@@ -555,23 +558,23 @@ async fn certificate_numbers_stay_gapless_under_concurrent_approvals(engine: Eng
     let company = Erp::demo(&app, Role::Company).await;
     company.complete_profile(LIGURE).await;
     // Fund enough practices.
-    let c = sportello::registry::find_company_by_tax_code(
+    let c = sportello_core::registry::find_company_by_tax_code(
         &app.state.db,
-        &sportello::registry::TaxCode::parse(LIGURE).unwrap(),
+        &sportello_core::registry::TaxCode::parse(LIGURE).unwrap(),
     )
     .await
     .unwrap()
     .unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
-    let pay = sportello::wallet::VerifiedPayment {
-        amount: sportello::money::Money::from_cents(100_000),
+    let pay = sportello_core::wallet::VerifiedPayment {
+        amount: sportello_core::money::Money::from_cents(100_000),
         reference: "test".into(),
         provider: "manual",
     };
-    sportello::wallet::credit(
+    sportello_core::wallet::credit(
         &mut tx,
         app.state.clock.now(),
-        &sportello::audit::Actor::cli(),
+        &sportello_core::audit::Actor::cli(),
         &c.id,
         None,
         &pay,
@@ -682,13 +685,15 @@ async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(eng
             .status(),
         StatusCode::OK
     );
-    let docs = sportello::trade::desk::documents::of_practice(&app.state.db, &id)
+    let docs = sportello_core::trade::desk::documents::of_practice(&app.state.db, &id)
         .await
         .unwrap();
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0].kind, "visa");
     let pdf = app.state.blobs.get(&docs[0].blob).await.unwrap();
-    let anchors = sportello::trust::all_anchors(&app.state.db).await.unwrap();
+    let anchors = sportello_core::trust::all_anchors(&app.state.db)
+        .await
+        .unwrap();
     let report = firma::verify(
         &pdf,
         &firma::VerifyOptions {
@@ -702,7 +707,7 @@ async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(eng
     assert!(report.valid, "the visa is sealed");
     let text = pdf_text(&pdf);
     assert!(
-        text.contains(&sportello::blobs::sha256_hex(&invoice)),
+        text.contains(&sportello_core::blobs::sha256_hex(&invoice)),
         "it names the stamped document by its fingerprint"
     );
     // The company downloads it from the practice page.
@@ -769,7 +774,7 @@ async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engin
             .status(),
         StatusCode::OK
     );
-    let docs = sportello::trade::desk::documents::of_practice(&app.state.db, &id)
+    let docs = sportello_core::trade::desk::documents::of_practice(&app.state.db, &id)
         .await
         .unwrap();
     assert_eq!(docs.len(), 1);
@@ -860,24 +865,24 @@ async fn pre_printed_forms_are_assigned_used_once_and_returned(engine: Engine) {
             .status(),
         StatusCode::OK
     );
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
-    let c = sportello::registry::find_company_by_tax_code(
+    let c = sportello_core::registry::find_company_by_tax_code(
         &app.state.db,
-        &sportello::registry::TaxCode::parse(LIGURE).unwrap(),
+        &sportello_core::registry::TaxCode::parse(LIGURE).unwrap(),
     )
     .await
     .unwrap()
     .unwrap();
-    let status_of = |forms: &[sportello::trade::desk::forms::BlankForm], s: &str| {
+    let status_of = |forms: &[sportello_core::trade::desk::forms::BlankForm], s: &str| {
         forms
             .iter()
             .find(|f| f.serial == s)
             .map(|f| f.status.clone())
     };
-    let forms = sportello::trade::desk::forms::of_company(&app.state.db, &chamber.id, &c.id)
+    let forms = sportello_core::trade::desk::forms::of_company(&app.state.db, &chamber.id, &c.id)
         .await
         .unwrap();
     assert_eq!(status_of(&forms, "A0000002").as_deref(), Some("used"));
@@ -904,7 +909,7 @@ async fn pre_printed_forms_are_assigned_used_once_and_returned(engine: Engine) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let forms = sportello::trade::desk::forms::of_company(&app.state.db, &chamber.id, &c.id)
+    let forms = sportello_core::trade::desk::forms::of_company(&app.state.db, &chamber.id, &c.id)
         .await
         .unwrap();
     assert_eq!(status_of(&forms, "A0000001").as_deref(), Some("returned"));

@@ -13,12 +13,12 @@ use crate::ra::{call, token};
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sportello::accounts::Role;
-use sportello::db::Engine;
+use sportello_core::accounts::Role;
+use sportello_core::db::Engine;
 
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/devices")
+        .join("../sportello-core/tests/fixtures/devices")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -138,7 +138,7 @@ async fn a_delivery_is_recorded_once_and_a_bad_file_changes_nothing(engine: Engi
             .fetch_one(app.state.db.pool())
             .await
             .unwrap();
-    let history = sportello::devices::inventory::history(&app.state.db, &id)
+    let history = sportello_core::devices::inventory::history(&app.state.db, &id)
         .await
         .unwrap();
     let moves: Vec<_> = history
@@ -315,10 +315,10 @@ async fn an_odr_cannot_consign_beyond_its_balance_even_with_concurrent_approvals
         (acc["balance"].as_str(), acc["held"].as_str()),
         (Some("5.00"), Some("245.00"))
     );
-    let sums = sportello::devices::advance::ledger_sums(&app.state.db, &odr)
+    let sums = sportello_core::devices::advance::ledger_sums(&app.state.db, &odr)
         .await
         .unwrap();
-    let row = sportello::devices::advance::account(&app.state.db, &odr)
+    let row = sportello_core::devices::advance::account(&app.state.db, &odr)
         .await
         .unwrap();
     assert_eq!(sums, row, "the account row equals the ledger");
@@ -457,7 +457,7 @@ async fn free_device_eligibility_gives_every_rule_through_the_api(engine: Engine
         en["reasons"][4]["detail"],
         "Only the smart card is issued free, never the token."
     );
-    for role in sportello::accounts::Role::ALL {
+    for role in sportello_core::accounts::Role::ALL {
         let (s, _) = eligibility(&app, &token(&app, role).await, "01879020517", "smart_card").await;
         let allowed = matches!(role, Role::MasterRao | Role::Rao | Role::Odr | Role::Ir);
         assert_eq!(s == StatusCode::OK, allowed, "{role}: {s}");
@@ -506,20 +506,20 @@ async fn device_pages_check_the_role_and_the_chamber(engine: Engine) {
     // Another chamber's device and withdrawal do not exist for this chamber's staff.
     let now = app.state.clock.now();
     let mut tx = app.state.db.begin().await.unwrap();
-    let sv = sportello::chambers::create_chamber(
+    let sv = sportello_core::chambers::create_chamber(
         &mut tx,
         now,
-        &sportello::audit::Actor::cli(),
-        &sportello::chambers::ChamberCode::parse("SV").unwrap(),
+        &sportello_core::audit::Actor::cli(),
+        &sportello_core::chambers::ChamberCode::parse("SV").unwrap(),
         "Camera di Commercio di Savona",
     )
     .await
     .unwrap();
-    sportello::devices::delivery::import(
+    sportello_core::devices::delivery::import(
         &mut tx,
         now,
         app.state.clock.today(),
-        &sportello::audit::Actor::cli(),
+        &sportello_core::audit::Actor::cli(),
         &sv.id,
         "sv.csv",
         b"serial;type;batch\n7420000000008001;smart card;SV-1\n",
@@ -543,13 +543,13 @@ async fn device_pages_check_the_role_and_the_chamber(engine: Engine) {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let dev = sportello::devices::inventory::get(&app.state.db, &sv.id, &other)
+    let dev = sportello_core::devices::inventory::get(&app.state.db, &sv.id, &other)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
         dev.state,
-        sportello::devices::DeviceState::Blank,
+        sportello_core::devices::DeviceState::Blank,
         "nothing changed"
     );
     app.cleanup().await;

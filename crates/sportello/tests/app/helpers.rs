@@ -6,9 +6,9 @@
 
 use chrono::{TimeZone, Utc};
 use sportello::app::AppState;
-use sportello::clock::{Clock, ManualClock};
-use sportello::config::{Config, MailTransport, SmtpSettings, SmtpTls};
-use sportello::db::{Db, Engine};
+use sportello_core::clock::{Clock, ManualClock};
+use sportello_core::config::{Config, MailTransport, SmtpSettings, SmtpTls};
+use sportello_core::db::{Db, Engine};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -28,7 +28,7 @@ macro_rules! engine_tests {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name(sportello::db::Engine::Sqlite).await;
+                super::$name(sportello_core::db::Engine::Sqlite).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
@@ -36,7 +36,7 @@ macro_rules! engine_tests {
                     eprintln!("SPORTELLO_TEST_POSTGRES not set: PostgreSQL variant not run");
                     return;
                 }
-                super::$name(sportello::db::Engine::Postgres).await;
+                super::$name(sportello_core::db::Engine::Postgres).await;
             }
         }
     )*};
@@ -208,8 +208,13 @@ impl TestApp {
         });
         config.run_worker = false;
         let (clock, handle) = Clock::manual(start_time());
-        let mailer = sportello::notify::mailer_from_config(&config).expect("mailer");
-        let state = AppState::from_parts(config, clock, db.db.clone(), mailer);
+        let mailer = sportello_core::notify::mailer_from_config(&config).expect("mailer");
+        let state = AppState::new(sportello_core::Ctx::from_parts(
+            config,
+            clock,
+            db.db.clone(),
+            mailer,
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -238,7 +243,7 @@ impl TestApp {
 
     /// Runs every due job (mail delivery included) now.
     pub async fn run_jobs(&self) -> usize {
-        sportello::jobs::worker::run_due(&self.state, "test")
+        sportello::worker::run_due(&self.state, "test")
             .await
             .expect("run jobs")
     }
@@ -346,12 +351,14 @@ impl Browser {
 impl TestApp {
     /// Seeds the demo chamber, companies and users (one per role).
     pub async fn seed_demo(&self) {
-        sportello::demo::seed(&self.state).await.expect("demo seed");
+        sportello_core::demo::seed(&self.state)
+            .await
+            .expect("demo seed");
     }
 
     /// The demo login of `role`: (email, password).
-    pub fn demo_login(role: sportello::accounts::Role) -> (&'static str, &'static str) {
-        let (_, email, _, password) = sportello::demo::DEMO_USERS
+    pub fn demo_login(role: sportello_core::accounts::Role) -> (&'static str, &'static str) {
+        let (_, email, _, password) = sportello_core::demo::DEMO_USERS
             .iter()
             .find(|(r, ..)| *r == role)
             .copied()

@@ -8,9 +8,9 @@ use super::{fixture_pdf, operator_id};
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use reqwest::StatusCode;
-use sportello::accounts::Role;
-use sportello::blobs::FsBlobStore;
-use sportello::db::Engine;
+use sportello_core::accounts::Role;
+use sportello_core::blobs::FsBlobStore;
+use sportello_core::db::Engine;
 
 pub async fn scan_blob(app: &TestApp, session: &str) -> (Option<String>, Option<Vec<u8>>) {
     sqlx::query_as("SELECT scan_blob, scan_key FROM iss_sessions WHERE id = $1")
@@ -236,7 +236,7 @@ async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(
     .await
     .unwrap();
     assert_eq!(certs.len(), 2);
-    let ca = sportello::issuance::ca::local_ca_certificate(&app.state.db)
+    let ca = sportello_core::issuance::ca::local_ca_certificate(&app.state.db)
         .await
         .unwrap()
         .unwrap();
@@ -297,7 +297,7 @@ async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(
     .fetch_one(app.state.db.pool())
     .await
     .unwrap();
-    assert_eq!(kept.2, sportello::blobs::sha256_hex(&fixture_pdf()));
+    assert_eq!(kept.2, sportello_core::blobs::sha256_hex(&fixture_pdf()));
     let deleted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'issuance.id_scan.delete' AND entity_id = $1").bind(&sid).fetch_one(app.state.db.pool()).await.unwrap();
     assert_eq!(deleted, 1);
     let dev: String = sqlx::query_scalar("SELECT state FROM dev_devices WHERE id = $1")
@@ -312,7 +312,7 @@ async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(
     .fetch_one(app.state.db.pool())
     .await
     .unwrap();
-    assert_eq!(rule, sportello::devices::free::RULE_SET);
+    assert_eq!(rule, sportello_core::devices::free::RULE_SET);
     let (_, live) = screen.get("/screen/session/live").await;
     assert!(
         live.contains("screen-ended"),
@@ -385,7 +385,7 @@ async fn an_aborted_issuance_deletes_the_scan_too(engine: Engine) {
         .await;
     let stale = session_of(loc);
     app.clock.advance(chrono::Duration::hours(3));
-    sportello::issuance::finish::abort_stale(
+    sportello_core::issuance::finish::abort_stale(
         &app.state.db,
         app.state.blobs.as_ref(),
         app.state.clock.now(),
@@ -467,18 +467,18 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
     let org = operator_id(&app, "odr@demo.sportello.test").await;
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
     // A collaborator of the demo ODR organisation, active, working with the ODR login.
     let mut tx = app.state.db.begin().await.unwrap();
-    let collaborator = sportello::ra::operator::create(
+    let collaborator = sportello_core::ra::operator::create(
         &mut tx,
         app.state.clock.now(),
-        &sportello::audit::Actor::cli(),
+        &sportello_core::audit::Actor::cli(),
         &chamber.id,
-        sportello::ra::operator::NewOperator {
+        sportello_core::ra::operator::NewOperator {
             kind: "odr".into(),
             name: "LAURA VERDI".into(),
             tax_code: "VRDLRA85M41D969U".into(),
@@ -498,7 +498,7 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
     sqlx::query("UPDATE ra_operators SET state = 'active', mandate_start = '2026-09-01', mandate_end = '2029-09-01', \
         course_score = 95, course_passed_on = '2026-10-01', course_valid_until = '2027-10-01', user_id = $2 WHERE id = $1")
         .bind(&collaborator.id).bind(&odr_user).execute(app.state.db.pool()).await.unwrap();
-    let before = sportello::devices::advance::account(&app.state.db, &org)
+    let before = sportello_core::devices::advance::account(&app.state.db, &org)
         .await
         .unwrap();
     let (email, password) = TestApp::demo_login(Role::Odr);
@@ -535,7 +535,7 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     finish_with_screen(&app, &b, &sid).await;
     // Seed 004, part 2: issuing a consigned device consumes the fee held for it.
-    let after = sportello::devices::advance::account(&app.state.db, &org)
+    let after = sportello_core::devices::advance::account(&app.state.db, &org)
         .await
         .unwrap();
     assert_eq!(
@@ -543,7 +543,7 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
         (before.balance_cents, before.held_cents - 2500)
     );
     assert_eq!(
-        sportello::devices::advance::ledger_sums(&app.state.db, &org)
+        sportello_core::devices::advance::ledger_sums(&app.state.db, &org)
             .await
             .unwrap(),
         after
@@ -613,7 +613,7 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "one decision per device");
-    let refunded = sportello::devices::advance::account(&app.state.db, &org)
+    let refunded = sportello_core::devices::advance::account(&app.state.db, &org)
         .await
         .unwrap();
     assert_eq!(
@@ -629,7 +629,7 @@ async fn wrong_pairing_codes_are_limited_per_address(engine: Engine) {
     app.seed_demo().await;
     let screen = Browser::new(&app);
     screen.get("/screen").await;
-    for _ in 0..sportello::issuance::finish::PAIRING_FAILURES {
+    for _ in 0..sportello_core::issuance::finish::PAIRING_FAILURES {
         let (s, _, _) = screen.post_form("/screen", &[("code", "99999x")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     }

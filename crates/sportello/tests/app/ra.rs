@@ -12,13 +12,13 @@ use crate::helpers::{TestApp, start_time};
 use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sportello::accounts::Role;
-use sportello::audit::Actor;
-use sportello::db::Engine;
-use sportello::ra::accreditation::State;
-use sportello::ra::accreditation::steps::{self, IdentityDocument, StepError};
-use sportello::ra::archive::{DocumentKind, SignatureError, Upload};
-use sportello::ra::operator::{self, Operator};
+use sportello_core::accounts::Role;
+use sportello_core::audit::Actor;
+use sportello_core::db::Engine;
+use sportello_core::ra::accreditation::State;
+use sportello_core::ra::accreditation::steps::{self, IdentityDocument, StepError};
+use sportello_core::ra::archive::{DocumentKind, SignatureError, Upload};
+use sportello_core::ra::operator::{self, Operator};
 
 pub const ORG: &str = "00743110157";
 pub const REP: &str = "MRTNTN23M02D969P";
@@ -27,7 +27,7 @@ pub const VERDI: &str = "VRDLRA85M41D969U";
 
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/ra")
+        .join("../sportello-core/tests/fixtures/ra")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -94,11 +94,11 @@ pub async fn setup(app: &TestApp) -> String {
             .await
             .unwrap();
     }
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
-    sportello::trust::add_file(
+    sportello_core::trust::add_file(
         &app.state.db,
         app.state.clock.now(),
         &Actor::cli(),
@@ -201,7 +201,7 @@ pub async fn organisation_to_course(app: &TestApp, master: &str) -> (String, Str
         &app.state,
         &a,
         &op(app, &org).await,
-        sportello::ra::accreditation::Step::RequestCourse,
+        sportello_core::ra::accreditation::Step::RequestCourse,
         None,
     )
     .await
@@ -384,11 +384,11 @@ async fn an_operator_of_another_chamber_is_not_found(engine: Engine) {
     let master = setup(&app).await;
     let now = app.state.clock.now();
     let mut tx = app.state.db.begin().await.unwrap();
-    let sv = sportello::chambers::create_chamber(
+    let sv = sportello_core::chambers::create_chamber(
         &mut tx,
         now,
         &Actor::cli(),
-        &sportello::chambers::ChamberCode::parse("SV").unwrap(),
+        &sportello_core::chambers::ChamberCode::parse("SV").unwrap(),
         "Camera di Commercio delle Riviere di Liguria",
     )
     .await
@@ -491,7 +491,7 @@ async fn an_odr_organisation_with_two_collaborators_becomes_active_after_48_hour
         .await;
         assert_eq!(v["can_act"], true, "{v}");
     }
-    let offices = sportello::ra::office::list(&app.state.db, &org_op.chamber_id)
+    let offices = sportello_core::ra::office::list(&app.state.db, &org_op.chamber_id)
         .await
         .unwrap();
     assert!(
@@ -558,7 +558,7 @@ pub async fn active_rao_as(
         &app.state,
         &a,
         &op(app, &id).await,
-        sportello::ra::accreditation::Step::RequestCourse,
+        sportello_core::ra::accreditation::Step::RequestCourse,
         None,
     )
     .await
@@ -594,7 +594,7 @@ async fn course_expiry_stops_the_operator(engine: Engine) {
     .await;
     assert!(can(&v), "{v}");
     assert!(
-        sportello::ra::can_act(&app.state.db, &id, today(&app))
+        sportello_core::ra::can_act(&app.state.db, &id, today(&app))
             .await
             .unwrap()
             .can_act
@@ -622,7 +622,7 @@ async fn course_expiry_stops_the_operator(engine: Engine) {
     .await;
     assert!(!can(&v));
     assert_eq!(v["reasons"], json!(["course_expired"]));
-    let e = sportello::ra::can_act(&app.state.db, &id, today(&app))
+    let e = sportello_core::ra::can_act(&app.state.db, &id, today(&app))
         .await
         .unwrap();
     assert!(!e.can_act);
@@ -770,7 +770,7 @@ async fn a_rao_revocation_lists_the_actions_taken_since_the_requirements_were_lo
         lost,
         "the mandate ends when the requirements were lost"
     );
-    let e = sportello::ra::can_act(&app.state.db, &id, start_time().date_naive())
+    let e = sportello_core::ra::can_act(&app.state.db, &id, start_time().date_naive())
         .await
         .unwrap();
     assert!(!e.can_act);
@@ -874,7 +874,7 @@ async fn the_identity_document_is_not_kept_after_the_pec_to_the_ca(engine: Engin
     steps::send_to_ca(&app.state, &a, &op(&app, &id).await, identity())
         .await
         .unwrap();
-    let hash = sportello::blobs::sha256_hex(&fixture("identity_scan.txt"));
+    let hash = sportello_core::blobs::sha256_hex(&fixture("identity_scan.txt"));
     assert!(
         app.state.blobs.exists(&hash).await.unwrap(),
         "kept until the PEC leaves"

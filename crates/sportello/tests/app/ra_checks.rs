@@ -7,10 +7,10 @@ use calamine::Reader;
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
-use sportello::accounts::Role;
-use sportello::db::Engine;
-use sportello::ra::accreditation::{State, Step};
-use sportello::ra::archive::DocumentKind;
+use sportello_core::accounts::Role;
+use sportello_core::db::Engine;
+use sportello_core::ra::accreditation::{State, Step};
+use sportello_core::ra::archive::DocumentKind;
 
 engine_tests!(
     the_master_rao_is_alerted_once_per_threshold,
@@ -85,9 +85,9 @@ async fn the_master_rao_is_alerted_once_per_threshold(engine: Engine) {
         .unwrap();
     // Through the job queue, as the daily schedule runs it.
     let mut tx = app.state.db.begin().await.unwrap();
-    sportello::jobs::enqueue(
+    sportello_core::jobs::enqueue(
         &mut tx,
-        &sportello::ra::checks::DailyChecks {},
+        &sportello_core::ra::checks::DailyChecks {},
         app.state.clock.now(),
         None,
     )
@@ -103,14 +103,14 @@ async fn the_master_rao_is_alerted_once_per_threshold(engine: Engine) {
     // The same day again: nothing new.
     let chamber = op(&app, &id).await.chamber_id;
     assert_eq!(
-        sportello::ra::checks::run_for_chamber(&app.state, &chamber)
+        sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
             .await
             .unwrap(),
         0
     );
     app.clock.advance(Duration::days(16));
     assert_eq!(
-        sportello::ra::checks::run_for_chamber(&app.state, &chamber)
+        sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
             .await
             .unwrap(),
         1,
@@ -118,14 +118,14 @@ async fn the_master_rao_is_alerted_once_per_threshold(engine: Engine) {
     );
     app.clock.advance(Duration::days(1));
     assert_eq!(
-        sportello::ra::checks::run_for_chamber(&app.state, &chamber)
+        sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
             .await
             .unwrap(),
         0
     );
     app.clock.advance(Duration::days(22));
     assert_eq!(
-        sportello::ra::checks::run_for_chamber(&app.state, &chamber)
+        sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
             .await
             .unwrap(),
         1,
@@ -155,7 +155,7 @@ async fn a_registry_reimport_flags_ceased_or_renamed_organisations(engine: Engin
     )
     .await;
     let chamber = op(&app, &ceased).await.chamber_id;
-    sportello::ra::checks::run_for_chamber(&app.state, &chamber)
+    sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
         .await
         .unwrap();
     sqlx::query(
@@ -165,13 +165,13 @@ async fn a_registry_reimport_flags_ceased_or_renamed_organisations(engine: Engin
     .execute(app.state.db.pool())
     .await
     .unwrap();
-    sportello::ra::checks::run_for_chamber(&app.state, &chamber)
+    sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
         .await
         .unwrap();
-    sportello::ra::checks::run_for_chamber(&app.state, &chamber)
+    sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
         .await
         .unwrap();
-    let flags = sportello::ra::checks::registry_flags(&app.state.db, &chamber)
+    let flags = sportello_core::ra::checks::registry_flags(&app.state.db, &chamber)
         .await
         .unwrap();
     let got: Vec<(String, String)> = flags
@@ -221,11 +221,11 @@ async fn the_yearly_sample_can_be_redrawn_from_its_seed(engine: Engine) {
     let (s, _, page) = b.post_form("/ra/checks/draw", &[("size", "2")]).await;
     assert_eq!(s, StatusCode::CONFLICT, "one draw per year");
     assert!(page.contains("già stato estratto"));
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
-    let check = sportello::ra::checks::self_checks(&app.state.db, &chamber.id)
+    let check = sportello_core::ra::checks::self_checks(&app.state.db, &chamber.id)
         .await
         .unwrap()
         .remove(0);
@@ -233,7 +233,7 @@ async fn the_yearly_sample_can_be_redrawn_from_its_seed(engine: Engine) {
     assert_eq!(check.population.len(), 4);
     // The auditor redraws from the recorded seed and gets the same sample.
     assert_eq!(
-        sportello::ra::checks::draw_sample(&check.population, check.seed, 2),
+        sportello_core::ra::checks::draw_sample(&check.population, check.seed, 2),
         check.sample
     );
     let (a_email, a_password) = TestApp::demo_login(Role::Auditor);
@@ -273,7 +273,7 @@ async fn the_yearly_sample_can_be_redrawn_from_its_seed(engine: Engine) {
         StatusCode::NOT_FOUND,
         "only operators of the sample have an outcome"
     );
-    let outcomes = sportello::ra::checks::outcomes(&app.state.db, &check.id)
+    let outcomes = sportello_core::ra::checks::outcomes(&app.state.db, &check.id)
         .await
         .unwrap();
     assert_eq!(outcomes.len(), 1);

@@ -10,9 +10,9 @@ use crate::helpers::{Browser, TestApp, csrf_of};
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
-use sportello::accounts::Role;
-use sportello::db::Engine;
-use sportello::ra::accreditation::State;
+use sportello_core::accounts::Role;
+use sportello_core::db::Engine;
+use sportello_core::ra::accreditation::State;
 
 engine_tests!(
     every_ra_page_checks_the_role_on_the_server,
@@ -303,10 +303,13 @@ async fn the_restricted_archive_logs_every_view(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let master = setup(&app).await;
     let (org, _, _) = organisation_to_course(&app, &master).await;
-    let docs =
-        sportello::ra::archive::list(&app.state.db, &op(&app, &org).await.chamber_id, Some(&org))
-            .await
-            .unwrap();
+    let docs = sportello_core::ra::archive::list(
+        &app.state.db,
+        &op(&app, &org).await.chamber_id,
+        Some(&org),
+    )
+    .await
+    .unwrap();
     let doc = docs
         .iter()
         .find(|d| d.filename == "acceptance_org.pdf")
@@ -374,11 +377,11 @@ async fn a_linked_user_sees_the_operator_and_a_second_registration_is_refused(en
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (ir_email, _) = TestApp::demo_login(Role::Ir);
     let (officer_email, _) = TestApp::demo_login(Role::Officer);
-    let ir_user = sportello::accounts::find_by_email(&app.state.db, ir_email)
+    let ir_user = sportello_core::accounts::find_by_email(&app.state.db, ir_email)
         .await
         .unwrap()
         .unwrap();
-    let officer = sportello::accounts::find_by_email(&app.state.db, officer_email)
+    let officer = sportello_core::accounts::find_by_email(&app.state.db, officer_email)
         .await
         .unwrap()
         .unwrap();

@@ -4,8 +4,8 @@
 use crate::engine_tests;
 use crate::helpers::{TestDb, start_time};
 use chrono::{DateTime, Duration, Utc};
-use sportello::db::{Db, Engine};
-use sportello::registry::{
+use sportello_core::db::{Db, Engine};
+use sportello_core::registry::{
     self, CompanyData, CompanyStatus, ImportError, ImportOptions, ImportOutcome, Postcode,
     Province, Rea, SiteData, SiteKind, TaxCode, VatNumber, Written,
 };
@@ -251,7 +251,7 @@ async fn a_changed_extract_updates_only_what_changed(engine: Engine) {
         before.len() + 1,
         "one more fee year, no new rows otherwise"
     );
-    let stamp = sportello::db::instant(later);
+    let stamp = sportello_core::db::instant(later);
     let touched: Vec<&String> = after.iter().filter(|r| r.contains(&stamp)).collect();
     assert_eq!(touched.len(), 3, "{touched:#?}");
     let rossi = registry::find_company_by_tax_code(&test.db, &tax_code("RSSMRA80A01H501U"))

@@ -3,18 +3,18 @@
 
 use crate::engine_tests;
 use crate::helpers::{TestApp, start_time};
-use sportello::app::AppState;
-use sportello::audit::Actor;
-use sportello::config::Secret;
-use sportello::db::Engine;
-use sportello::seal::{self, SealError, SealKey};
+
+use sportello_core::audit::Actor;
+use sportello_core::config::Secret;
+use sportello_core::db::Engine;
+use sportello_core::seal::{self, SealError, SealKey};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn pki(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pki")
+        .join("../sportello-core/tests/fixtures/pki")
         .join(name)
 }
 
@@ -126,7 +126,7 @@ async fn the_cli_stores_a_seal_that_seals_pdfs(engine: Engine) {
     );
     assert!(stdout.contains("valid until 2045-01-01"), "{stdout}");
 
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
@@ -164,7 +164,7 @@ async fn the_demo_seeds_a_seal_for_genova(engine: Engine) {
     app.seed_demo().await;
     // Seeding again keeps the same seal.
     app.seed_demo().await;
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
@@ -197,14 +197,14 @@ async fn the_demo_seeds_a_seal_for_genova(engine: Engine) {
 async fn a_changed_app_secret_is_reported_not_guessed(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let chamber = sportello::chambers::find_chamber_by_code(&app.state.db, "GE")
+    let chamber = sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
         .unwrap();
     // The demo stored it under the data dir's secret; another secret cannot open it.
     let mut config = (*app.state.config).clone();
     config.seal_key = Some(Secret::new("11".repeat(32)));
-    let other = AppState::from_parts(
+    let other = sportello_core::Ctx::from_parts(
         config,
         app.state.clock.clone(),
         app.state.db.clone(),

@@ -2,10 +2,10 @@
 
 use crate::engine_tests;
 use crate::helpers::{TestApp, TestDb, postgres_url, start_time};
-use sportello::audit::{self, Actor, Change};
-use sportello::db::{self, Engine, counters};
-use sportello::jobs;
-use sportello::notify::{self, OutgoingEmail};
+use sportello_core::audit::{self, Actor, Change};
+use sportello_core::db::{self, Engine, counters};
+use sportello_core::jobs;
+use sportello_core::notify::{self, OutgoingEmail};
 
 #[tokio::test]
 async fn migrations_give_the_same_tables_and_columns_on_both_engines() {
@@ -95,7 +95,7 @@ struct Noop {
 
 impl jobs::Job for Noop {
     const KIND: &'static str = "noop";
-    async fn run(self, _state: &sportello::app::AppState) -> anyhow::Result<()> {
+    async fn run(self, _state: &sportello_core::Ctx) -> anyhow::Result<()> {
         Ok(())
     }
 }

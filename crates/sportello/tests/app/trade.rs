@@ -5,13 +5,13 @@ use crate::engine_tests;
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sportello::accounts::{NewUser, Role};
-use sportello::db::Engine;
+use sportello_core::accounts::{NewUser, Role};
+use sportello_core::db::Engine;
 use std::path::{Path, PathBuf};
 
 fn pki(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pki")
+        .join("../sportello-core/tests/fixtures/pki")
         .join(name)
 }
 
@@ -219,18 +219,18 @@ pub const DETAILS: [(&str, &str); 4] = [
 
 /// A company user of another company (Tigullio Meccanica), to test that data stays apart.
 pub async fn other_company_user(app: &TestApp) -> Erp {
-    let company = sportello::registry::find_company_by_tax_code(
+    let company = sportello_core::registry::find_company_by_tax_code(
         &app.state.db,
-        &sportello::registry::TaxCode::parse(TIGULLIO).unwrap(),
+        &sportello_core::registry::TaxCode::parse(TIGULLIO).unwrap(),
     )
     .await
     .unwrap()
     .unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
-    sportello::accounts::create_user(
+    sportello_core::accounts::create_user(
         &mut tx,
         app.state.clock.now(),
-        &sportello::audit::Actor::cli(),
+        &sportello_core::audit::Actor::cli(),
         NewUser {
             email: "export@tigullio.test".into(),
             name: "Marta Sanna".into(),
@@ -267,19 +267,19 @@ pub async fn ready_practice(erp: &Erp, extra: &[(&str, &str)]) -> String {
 }
 
 async fn balance(app: &TestApp, tax_code: &str) -> i64 {
-    let c = sportello::registry::find_company_by_tax_code(
+    let c = sportello_core::registry::find_company_by_tax_code(
         &app.state.db,
-        &sportello::registry::TaxCode::parse(tax_code).unwrap(),
+        &sportello_core::registry::TaxCode::parse(tax_code).unwrap(),
     )
     .await
     .unwrap()
     .unwrap();
-    let b = sportello::wallet::balance(&app.state.db, &c.id)
+    let b = sportello_core::wallet::balance(&app.state.db, &c.id)
         .await
         .unwrap();
     assert_eq!(
         b,
-        sportello::wallet::ledger_sum(&app.state.db, &c.id)
+        sportello_core::wallet::ledger_sum(&app.state.db, &c.id)
             .await
             .unwrap(),
         "balance equals the ledger"

@@ -5,8 +5,8 @@ use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use crate::trade::{sign, small_pdf};
 use reqwest::StatusCode;
-use sportello::accounts::Role;
-use sportello::db::Engine;
+use sportello_core::accounts::Role;
+use sportello_core::db::Engine;
 
 engine_tests!(
     a_company_user_goes_from_an_empty_draft_to_a_sent_practice_on_the_pages,

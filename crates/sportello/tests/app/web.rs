@@ -4,8 +4,8 @@
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use reqwest::StatusCode;
-use sportello::accounts::Role;
-use sportello::db::Engine;
+use sportello_core::accounts::Role;
+use sportello_core::db::Engine;
 
 engine_tests!(
     each_role_logs_in_sees_what_it_can_do_and_logs_out,
@@ -227,21 +227,21 @@ async fn an_administrator_cannot_give_a_desk_of_another_chamber(engine: Engine) 
     // A second chamber with its own desk.
     let now = app.state.clock.now();
     let mut tx = app.state.db.begin().await.unwrap();
-    let sv = sportello::chambers::create_chamber(
+    let sv = sportello_core::chambers::create_chamber(
         &mut tx,
         now,
-        &sportello::audit::Actor::cli(),
-        &sportello::chambers::ChamberCode::parse("SV").unwrap(),
+        &sportello_core::audit::Actor::cli(),
+        &sportello_core::chambers::ChamberCode::parse("SV").unwrap(),
         "Camera di Commercio delle Riviere di Liguria",
     )
     .await
     .unwrap();
-    let sv_desk = sportello::chambers::create_desk(
+    let sv_desk = sportello_core::chambers::create_desk(
         &mut tx,
         now,
-        &sportello::audit::Actor::cli(),
+        &sportello_core::audit::Actor::cli(),
         &sv,
-        &sportello::chambers::DeskCode::parse("SV-SAVONA").unwrap(),
+        &sportello_core::chambers::DeskCode::parse("SV-SAVONA").unwrap(),
         "Savona",
     )
     .await
@@ -264,7 +264,7 @@ async fn an_administrator_cannot_give_a_desk_of_another_chamber(engine: Engine) 
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        sportello::accounts::find_by_email(&app.state.db, "intruso@example.it")
+        sportello_core::accounts::find_by_email(&app.state.db, "intruso@example.it")
             .await
             .unwrap()
             .is_none()

@@ -1,0 +1,110 @@
+//! Accounts: users and roles, passwords, login sessions, API tokens, and the
+//! [`Principal`] — who is asking, with the chamber, desks and companies they are tied to.
+
+pub mod password;
+mod role;
+pub mod session;
+pub mod token;
+mod user;
+
+pub use role::Role;
+pub use user::{
+    CreateUserError, LOCK_MINUTES, LoginError, MAX_FAILED_LOGINS, NewUser, User, authenticate,
+    create_user, find_by_email, get, list_in_chamber, normalise_email,
+};
+
+use crate::Ctx;
+use crate::audit::Actor;
+use crate::db::Db;
+use crate::jobs::Job;
+use serde::{Deserialize, Serialize};
+
+/// The authenticated user of a request, with what they are tied to. Loaded from the
+/// database on every request: nothing about scope is taken from the client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub user: User,
+    pub desk_ids: Vec<String>,
+    pub company_ids: Vec<String>,
+    /// For a company user linked to several companies: the one chosen for this session.
+    pub acting_company_id: Option<String>,
+}
+
+impl Principal {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::user(
+            &self.user.id,
+            &self.user.email,
+            self.user.chamber_id.as_deref(),
+        )
+    }
+
+    /// Whether the principal belongs to this chamber.
+    pub fn in_chamber(&self, chamber_id: &str) -> bool {
+        self.user.chamber_id.as_deref() == Some(chamber_id)
+    }
+
+    pub fn works_desk(&self, desk_id: &str) -> bool {
+        self.desk_ids.iter().any(|d| d == desk_id)
+    }
+
+    pub fn acts_for_company(&self, company_id: &str) -> bool {
+        self.company_ids.iter().any(|c| c == company_id)
+    }
+}
+
+/// Loads the principal for a user id (from a session or an API token); `None` when the
+/// user does not exist or is disabled.
+pub async fn load_principal(
+    db: &Db,
+    user_id: &str,
+    acting_company_id: Option<String>,
+) -> Result<Option<Principal>, sqlx::Error> {
+    let Some(user) = get(db, user_id).await? else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    let desk_ids: Vec<String> =
+        sqlx::query_scalar("SELECT desk_id FROM user_desks WHERE user_id = $1 ORDER BY desk_id")
+            .bind(user_id)
+            .fetch_all(db.pool())
+            .await?;
+    let company_ids: Vec<String> = sqlx::query_scalar(
+        "SELECT company_id FROM user_companies WHERE user_id = $1 ORDER BY company_id",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    // The acting company must be one of the user's companies; with only one, it is that one.
+    let acting_company_id = match acting_company_id {
+        Some(c) if company_ids.contains(&c) => Some(c),
+        _ if company_ids.len() == 1 => company_ids.first().cloned(),
+        _ => None,
+    };
+    Ok(Some(Principal {
+        user,
+        desk_ids,
+        company_ids,
+        acting_company_id,
+    }))
+}
+
+/// Daily job: removes expired login sessions.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PurgeExpiredSessions {}
+
+impl Job for PurgeExpiredSessions {
+    const KIND: &'static str = "purge_expired_sessions";
+
+    async fn run(self, state: &Ctx) -> anyhow::Result<()> {
+        let n = session::purge_expired(&state.db, state.clock.now()).await?;
+        tracing::info!(removed = n, "expired sessions purged");
+        Ok(())
+    }
+}

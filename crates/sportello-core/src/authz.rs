@@ -1,0 +1,212 @@
+//! Who may do what: one module, one matrix.
+//!
+//! [`allows`] answers "may this role ever do this action"; every route checks it on the
+//! server. Scope (which chamber, desk, company or office the object belongs to) is checked
+//! by the use case against the [`Principal`](crate::accounts::Principal), which is loaded
+//! from the database, never from the client. Both checks are needed: a company user may
+//! send practices, but only for their own companies.
+
+use crate::accounts::Role;
+use serde::Serialize;
+
+/// Every action a route can perform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// See one's own home page.
+    ViewHome,
+    /// Desks and chamber settings.
+    ManageDesks,
+    /// Users of the chamber.
+    ManageUsers,
+    /// The chamber's tariff table.
+    ManageTariffs,
+    /// Trust anchors for signature verification.
+    ManageTrustAnchors,
+    /// Record a payment received into a company's wallet.
+    CreditWallet,
+    /// Search the audit trail.
+    SearchAudit,
+    /// Look up companies and sites in the Registry.
+    LookupRegistry,
+    /// Base models, signed uploads, attachments, sending (company side).
+    ComposePractice,
+    /// A company's own practices and lists.
+    ViewOwnPractices,
+    /// A company's wallet balance and ledger.
+    ViewWallet,
+    /// The desk inbox and the officer's decisions.
+    WorkInbox,
+    /// Chamber statistics and dashboards.
+    ViewDashboard,
+    /// The convention with the Certification Authority.
+    ManageConvention,
+    /// Operators, accreditation steps, courses, revocations, periodic checks.
+    ManageOperators,
+    /// Sign mandates and revocations (the Manager).
+    SignMandate,
+    /// The office tree (each operator sees only their subtree).
+    ViewOfficeTree,
+    /// Mandate documents in the restricted archive.
+    ViewRestrictedArchive,
+    /// Desk appointments: day view, no-shows.
+    ManageAppointments,
+    /// Issue a device at the desk.
+    RunIssuance,
+    /// Device inventory: deliveries, cabinet, operator boxes.
+    ManageInventory,
+    /// Consign devices to ODRs against their advance account.
+    ConsignDevices,
+    /// An ODR's periodic report of the devices it issued.
+    ReportIssuedDevices,
+    /// A case-by-case refund after a device was issued.
+    DecideDeviceRefund,
+}
+
+impl Action {
+    pub const ALL: [Action; 24] = [
+        Action::ViewHome,
+        Action::ManageDesks,
+        Action::ManageUsers,
+        Action::ManageTariffs,
+        Action::ManageTrustAnchors,
+        Action::CreditWallet,
+        Action::SearchAudit,
+        Action::LookupRegistry,
+        Action::ComposePractice,
+        Action::ViewOwnPractices,
+        Action::ViewWallet,
+        Action::WorkInbox,
+        Action::ViewDashboard,
+        Action::ManageConvention,
+        Action::ManageOperators,
+        Action::SignMandate,
+        Action::ViewOfficeTree,
+        Action::ViewRestrictedArchive,
+        Action::ManageAppointments,
+        Action::RunIssuance,
+        Action::ManageInventory,
+        Action::ConsignDevices,
+        Action::ReportIssuedDevices,
+        Action::DecideDeviceRefund,
+    ];
+}
+
+/// Why a principal was refused an object or an action. Adapters answer 403 and 404; an
+/// object outside the caller's scope is `NotFound`, so its existence is not revealed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The caller's chamber; `Forbidden` for a user without one.
+pub fn chamber_of(p: &crate::accounts::Principal) -> Result<&str, AccessError> {
+    p.user.chamber_id.as_deref().ok_or(AccessError::Forbidden)
+}
+
+/// Whether `role` may perform `action` at all.
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        ViewHome => true,
+        ManageDesks | ManageUsers | ManageTariffs | ManageTrustAnchors | CreditWallet => {
+            role == ChamberAdmin
+        }
+        SearchAudit => matches!(role, Auditor | ChamberAdmin),
+        LookupRegistry => matches!(
+            role,
+            Company | Officer | ChamberAdmin | MasterRao | Rao | Odr | Ir
+        ),
+        ComposePractice | ViewOwnPractices | ViewWallet => role == Company,
+        WorkInbox => role == Officer,
+        ViewDashboard => matches!(role, Officer | ChamberAdmin | Manager),
+        // Issue 6: the chamber administrator keeps the convention; a Master RAO may too.
+        ManageConvention => matches!(role, ChamberAdmin | MasterRao),
+        // Seed 004, part 1: the Master RAO prepares mandates and administers operators.
+        ManageOperators => role == MasterRao,
+        // Seed 004, part 1: mandates and revocations are signed by the Manager (Dirigente).
+        SignMandate => role == Manager,
+        ViewOfficeTree => matches!(role, MasterRao | Rao | Odr | Ir | Manager | Auditor),
+        // Seed 004, part 1: mandate documents are kept in a restricted folder.
+        ViewRestrictedArchive => matches!(role, MasterRao | Manager | Auditor),
+        ManageAppointments | RunIssuance => matches!(role, MasterRao | Rao | Odr | Ir),
+        // Seed 004, part 2: blank devices in the cabinet are handed to internal operators.
+        ManageInventory => matches!(role, MasterRao | Rao),
+        ConsignDevices => role == MasterRao,
+        ReportIssuedDevices => role == Odr,
+        // Seed 004, part 2: no refund after issuance, save case-by-case decisions.
+        DecideDeviceRefund => role == Manager,
+    }
+}
+
+/// The actions a role may perform, in [`Action::ALL`] order (the home page lists them).
+pub fn actions_of(role: Role) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| allows(role, *a))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole matrix, written out: one row per action, one column per role in
+    /// `Role::ALL` order (company, officer, chamber-admin, master-rao, rao, odr, ir,
+    /// manager, auditor). Changing who may do what means changing this table.
+    const MATRIX: &[(Action, &str)] = &[
+        (Action::ViewHome, "XXXXXXXXX"),
+        (Action::ManageDesks, "..X......"),
+        (Action::ManageUsers, "..X......"),
+        (Action::ManageTariffs, "..X......"),
+        (Action::ManageTrustAnchors, "..X......"),
+        (Action::CreditWallet, "..X......"),
+        (Action::SearchAudit, "..X.....X"),
+        (Action::LookupRegistry, "XXXXXXX.."),
+        (Action::ComposePractice, "X........"),
+        (Action::ViewOwnPractices, "X........"),
+        (Action::ViewWallet, "X........"),
+        (Action::WorkInbox, ".X......."),
+        (Action::ViewDashboard, ".XX....X."),
+        (Action::ManageConvention, "..XX....."),
+        (Action::ManageOperators, "...X....."),
+        (Action::SignMandate, ".......X."),
+        (Action::ViewOfficeTree, "...XXXXXX"),
+        (Action::ViewRestrictedArchive, "...X...XX"),
+        (Action::ManageAppointments, "...XXXX.."),
+        (Action::RunIssuance, "...XXXX.."),
+        (Action::ManageInventory, "...XX...."),
+        (Action::ConsignDevices, "...X....."),
+        (Action::ReportIssuedDevices, ".....X..."),
+        (Action::DecideDeviceRefund, ".......X."),
+    ];
+
+    #[test]
+    fn role_action_matrix_is_exactly_the_policy() {
+        assert_eq!(MATRIX.len(), Action::ALL.len(), "every action has a row");
+        for (action, row) in MATRIX {
+            assert_eq!(row.len(), Role::ALL.len());
+            for (role, cell) in Role::ALL.iter().zip(row.chars()) {
+                assert_eq!(
+                    allows(*role, *action),
+                    cell == 'X',
+                    "{role} × {action:?} should be {}",
+                    if cell == 'X' { "allowed" } else { "denied" }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_can_do_something_beyond_its_home() {
+        for role in Role::ALL {
+            assert!(actions_of(role).len() > 1, "{role} has nothing to do");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The context every use case and job runs in.
+
+use crate::blobs::{BlobStore, FsBlobStore};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::notify::{self, Mailer};
+use std::sync::Arc;
+
+/// What a use case or a job needs: the database, the clock, the configuration, the mailer,
+/// the blob store and the metrics. Cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+    pub mailer: Arc<dyn Mailer>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("engine", &self.db.engine())
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("e-mail: {0}")]
+    Mail(#[from] notify::MailError),
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl Ctx {
+    /// Connects to the database, applies migrations and sets up mail and blob storage.
+    pub async fn open(config: Config, clock: Clock) -> Result<Self, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+        db.migrate().await?;
+        let mailer = notify::mailer_from_config(&config)?;
+        Ok(Self::from_parts(config, clock, db, mailer))
+    }
+
+    /// Assembles a context from ready parts (tests pass their own mailer).
+    pub fn from_parts(config: Config, clock: Clock, db: Db, mailer: Arc<dyn Mailer>) -> Self {
+        let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::new(config.blobs_dir()));
+        Self {
+            db,
+            clock,
+            config: Arc::new(config),
+            mailer,
+            blobs,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}

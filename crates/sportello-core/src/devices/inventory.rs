@@ -1,0 +1,331 @@
+//! The inventory by serial number: reading devices and moving them. Every move checks the
+//! transition table, updates the device only if nobody moved it meanwhile (a conditional
+//! `UPDATE … WHERE state = $from`), and writes the per-device activity log (who, when, from,
+//! to) and the audit trail in the caller's transaction.
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{self, Db, Tx};
+use crate::devices::kind::{DeviceKind, DeviceSerial};
+use crate::devices::state::{DeviceState, Move, TransitionError};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub id: String,
+    pub chamber_id: String,
+    pub serial: String,
+    pub kind: DeviceKind,
+    pub batch: String,
+    pub state: DeviceState,
+    pub holder_operator_id: Option<String>,
+    /// Consigned to an ODR as one of its free smart cards (seed 004, part 2).
+    pub free_allowance: bool,
+    /// The fee held in the ODR's advance account for this device.
+    pub held_fee_cents: i64,
+    pub delivered_on: NaiveDate,
+    pub updated_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    chamber_id: String,
+    serial: String,
+    kind: String,
+    batch: String,
+    state: String,
+    holder_operator_id: Option<String>,
+    free_allowance: i64,
+    held_fee_cents: i64,
+    delivered_on: String,
+    updated_at: String,
+}
+
+impl TryFrom<Row> for Device {
+    type Error = sqlx::Error;
+    fn try_from(r: Row) -> Result<Self, sqlx::Error> {
+        let bad = |w: &str, v: &str| sqlx::Error::Decode(format!("device {w} '{v}'").into());
+        Ok(Device {
+            kind: DeviceKind::parse(&r.kind).ok_or_else(|| bad("kind", &r.kind))?,
+            state: DeviceState::parse(&r.state).ok_or_else(|| bad("state", &r.state))?,
+            delivered_on: db::parse_date(&r.delivered_on)?,
+            id: r.id,
+            chamber_id: r.chamber_id,
+            serial: r.serial,
+            batch: r.batch,
+            holder_operator_id: r.holder_operator_id,
+            free_allowance: r.free_allowance != 0,
+            held_fee_cents: r.held_fee_cents,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+macro_rules! select_devices {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, chamber_id, serial, kind, batch, state, holder_operator_id, ",
+            "free_allowance, held_fee_cents, delivered_on, updated_at FROM dev_devices ",
+            $rest
+        )
+    };
+}
+
+/// The device `id` of `chamber_id` (another chamber's device does not exist for the caller).
+pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Device>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_devices!("WHERE id = $1 AND chamber_id = $2"))
+        .bind(id)
+        .bind(chamber_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Device::try_from)
+        .transpose()
+}
+
+pub async fn get_tx(
+    tx: &mut Tx,
+    chamber_id: &str,
+    id: &str,
+) -> Result<Option<Device>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_devices!("WHERE id = $1 AND chamber_id = $2"))
+        .bind(id)
+        .bind(chamber_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Device::try_from)
+        .transpose()
+}
+
+pub async fn by_serial(
+    db: &Db,
+    chamber_id: &str,
+    serial: &DeviceSerial,
+) -> Result<Option<Device>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_devices!("WHERE chamber_id = $1 AND serial = $2"))
+        .bind(chamber_id)
+        .bind(serial.as_str())
+        .fetch_optional(db.pool())
+        .await?
+        .map(Device::try_from)
+        .transpose()
+}
+
+/// Devices of the chamber, optionally only those in `state` or held by `holder`.
+pub async fn list(
+    db: &Db,
+    chamber_id: &str,
+    state: Option<DeviceState>,
+    holder: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Device>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_devices!(
+        "WHERE chamber_id = $1 AND ($2 = '' OR state = $2) AND ($3 = '' OR holder_operator_id = $3) \
+         ORDER BY serial LIMIT $4"
+    ))
+    .bind(chamber_id)
+    .bind(state.map(DeviceState::as_str).unwrap_or_default())
+    .bind(holder.unwrap_or_default())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(Device::try_from)
+    .collect()
+}
+
+/// The first `n` devices of `kind` in `state` (held by `holder` when given), oldest delivery
+/// first, inside `tx`.
+pub async fn pick_tx(
+    tx: &mut Tx,
+    chamber_id: &str,
+    kind: DeviceKind,
+    state: DeviceState,
+    holder: Option<&str>,
+    n: i64,
+) -> Result<Vec<Device>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_devices!(
+        "WHERE chamber_id = $1 AND kind = $2 AND state = $3 \
+         AND ($4 = '' OR holder_operator_id = $4) ORDER BY delivered_on, serial LIMIT $5"
+    ))
+    .bind(chamber_id)
+    .bind(kind.as_str())
+    .bind(state.as_str())
+    .bind(holder.unwrap_or_default())
+    .bind(n)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(Device::try_from)
+    .collect()
+}
+
+/// One line of a device's activity log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct MoveRecord {
+    pub id: String,
+    #[sqlx(rename = "move")]
+    pub mv: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub from_holder: Option<String>,
+    pub to_holder: Option<String>,
+    pub actor: String,
+    pub approved_by: Option<String>,
+    pub ref_id: Option<String>,
+    pub note: Option<String>,
+    pub at: String,
+}
+
+pub async fn history(db: &Db, device_id: &str) -> Result<Vec<MoveRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, move, from_state, to_state, from_holder, to_holder, actor, approved_by, \
+         ref_id, note, at FROM dev_moves WHERE device_id = $1 ORDER BY at, id",
+    )
+    .bind(device_id)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// What a move carries besides the arrow.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MoveSpec<'a> {
+    /// The operator (box or ODR) who receives the device, for the moves that need one.
+    pub holder: Option<&'a str>,
+    /// The second person of a two-person withdrawal.
+    pub approved_by: Option<&'a str>,
+    /// What caused the move (a withdrawal, an issuance session, a delivery).
+    pub ref_id: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// For a consignment: the fee held for this device, and whether it is a free smart card.
+    pub held_fee_cents: i64,
+    pub free_allowance: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MoveError {
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Someone else moved the device since it was read.
+    #[error("the device was moved meanwhile")]
+    Changed,
+    #[error("this move needs the operator who receives the device")]
+    HolderNeeded,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Moves `device` with `mv` inside `tx`; returns the device as it is now.
+pub async fn apply_move(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    device: &Device,
+    mv: Move,
+    spec: MoveSpec<'_>,
+) -> Result<Device, MoveError> {
+    let to = device.state.after(mv)?;
+    let holder: Option<String> = if to.has_holder() {
+        match (spec.holder, &device.holder_operator_id) {
+            (Some(h), _) => Some(h.to_string()),
+            (None, Some(h)) if device.state.has_holder() => Some(h.clone()),
+            _ => return Err(MoveError::HolderNeeded),
+        }
+    } else {
+        None
+    };
+    let (free, fee) = match mv {
+        Move::Consign => (spec.free_allowance, spec.held_fee_cents),
+        Move::ReturnToCabinet => (false, 0),
+        _ if to == DeviceState::ConsignedToOdr => (device.free_allowance, device.held_fee_cents),
+        _ => (device.free_allowance, 0),
+    };
+    let at = db::instant(now);
+    let changed = sqlx::query(
+        "UPDATE dev_devices SET state = $3, holder_operator_id = $4, free_allowance = $5, \
+         held_fee_cents = $6, updated_at = $7 WHERE id = $1 AND state = $2",
+    )
+    .bind(&device.id)
+    .bind(device.state.as_str())
+    .bind(to.as_str())
+    .bind(&holder)
+    .bind(i64::from(free))
+    .bind(fee)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(MoveError::Changed);
+    }
+    sqlx::query(
+        "INSERT INTO dev_moves (id, device_id, move, from_state, to_state, from_holder, \
+         to_holder, actor_id, actor, approved_by, ref_id, note, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(db::new_id())
+    .bind(&device.id)
+    .bind(mv.as_str())
+    .bind(device.state.as_str())
+    .bind(to.as_str())
+    .bind(&device.holder_operator_id)
+    .bind(&holder)
+    .bind(&actor.user_id)
+    .bind(&actor.label)
+    .bind(spec.approved_by)
+    .bind(spec.ref_id)
+    .bind(spec.note)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await?;
+    audit::record(
+        tx,
+        now,
+        &actor.clone().in_chamber(Some(&device.chamber_id)),
+        Change::new(move_action(mv), "device", Some(&device.id))
+            .before(json!({"state": device.state, "holder": device.holder_operator_id}))
+            .after(json!({
+                "serial": device.serial, "state": to, "holder": holder,
+                "approved_by": spec.approved_by, "ref": spec.ref_id, "note": spec.note,
+            })),
+    )
+    .await?;
+    Ok(Device {
+        state: to,
+        holder_operator_id: holder,
+        free_allowance: free,
+        held_fee_cents: fee,
+        updated_at: at,
+        ..device.clone()
+    })
+}
+
+fn move_action(mv: Move) -> &'static str {
+    match mv {
+        Move::Store => "device.store",
+        Move::WithdrawToBox => "device.withdraw_to_box",
+        Move::Consign => "device.consign",
+        Move::ReturnToCabinet => "device.return_to_cabinet",
+        Move::Issue => "device.issue",
+        Move::MarkDamaged => "device.mark_damaged",
+        Move::MarkLost => "device.mark_lost",
+        Move::ReturnToCa => "device.return_to_ca",
+    }
+}
+
+/// How many devices the given operators hold (box or ODR consignment).
+pub async fn held_by(db: &Db, operator_ids: &[String]) -> Result<i64, sqlx::Error> {
+    let mut n = 0;
+    for id in operator_ids {
+        let c: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM dev_devices WHERE holder_operator_id = $1 \
+             AND state IN ('in_operator_box', 'consigned_to_odr')",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await?;
+        n += c;
+    }
+    Ok(n)
+}

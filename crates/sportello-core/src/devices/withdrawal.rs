@@ -1,0 +1,513 @@
+//! Withdrawals from the cabinet need two people (maker-checker): one user requests devices
+//! for an operator's box or for a consignment to an ODR, a different user approves, and only
+//! then do the devices move. Seed 004, part 2: blank devices are kept in a locked cabinet and
+//! handed to operators; devices are consigned to ODRs against their advance account, and an
+//! ODR doing the full service also gets `n` smart cards to issue free of charge.
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{self, Db, Tx};
+use crate::devices::advance::{self, AdvanceError};
+use crate::devices::inventory::{self, MoveError, MoveSpec};
+use crate::devices::kind::DeviceKind;
+use crate::devices::state::{DeviceState, Move};
+use crate::money::Money;
+use crate::ra::operator::{self, Operator, OperatorKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    OperatorBox,
+    Odr,
+}
+
+impl Destination {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Destination::OperatorBox => "operator_box",
+            Destination::Odr => "odr",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "operator_box" => Some(Destination::OperatorBox),
+            "odr" => Some(Destination::Odr),
+            _ => None,
+        }
+    }
+}
+
+/// What the maker asks for.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct NewWithdrawal {
+    pub destination: Option<Destination>,
+    pub operator_id: String,
+    #[serde(default)]
+    pub smart_cards: i64,
+    #[serde(default)]
+    pub tokens: i64,
+    /// Free smart cards for an ODR doing the full service.
+    #[serde(default)]
+    pub free_smart_cards: i64,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// A random key from the form: the same request sent twice is recorded once.
+    #[serde(default)]
+    pub request_key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Withdrawal {
+    pub id: String,
+    pub chamber_id: String,
+    pub destination: String,
+    pub operator_id: String,
+    pub smart_cards: i64,
+    pub tokens: i64,
+    pub free_smart_cards: i64,
+    pub status: String,
+    pub requested_by: String,
+    pub requested_by_label: String,
+    pub requested_at: String,
+    pub decided_by_label: Option<String>,
+    pub decided_at: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WithdrawalError {
+    #[error("ask for at least one device, and no negative quantities")]
+    Quantity,
+    #[error("no such operator")]
+    UnknownOperator,
+    #[error("devices go to an internal operator's box or to an ODR, not to this operator")]
+    WrongOperatorKind,
+    /// Seed 004, part 1: only an operator with a valid mandate and course may hold devices.
+    #[error("the operator may not act: {0:?}")]
+    OperatorCannotAct(Vec<String>),
+    /// Seed 004, part 2: free smart cards only to an ODR doing the full service.
+    #[error("free smart cards go only to an ODR doing the full service")]
+    FreeNotAllowed,
+    #[error("the cabinet has {available} {kind} devices, {needed} asked")]
+    NotEnoughInCabinet {
+        kind: DeviceKind,
+        available: i64,
+        needed: i64,
+    },
+    /// Maker-checker: the approver must be someone else.
+    #[error("the person who asked cannot approve")]
+    SamePerson,
+    #[error("the withdrawal was already decided")]
+    NotPending,
+    #[error("no such withdrawal")]
+    NotFound,
+    #[error(transparent)]
+    Advance(#[from] AdvanceError),
+    #[error(transparent)]
+    Move(#[from] MoveError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Withdrawal>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT id, chamber_id, destination, operator_id, smart_cards, tokens, free_smart_cards, ",
+        "status, requested_by, requested_by_label, requested_at, decided_by_label, decided_at, ",
+        "note FROM dev_withdrawals WHERE id = $1 AND chamber_id = $2"
+    ))
+    .bind(id)
+    .bind(chamber_id)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The latest withdrawals of the chamber, pending first.
+pub async fn recent(db: &Db, chamber_id: &str) -> Result<Vec<Withdrawal>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT id, chamber_id, destination, operator_id, smart_cards, tokens, free_smart_cards, ",
+        "status, requested_by, requested_by_label, requested_at, decided_by_label, decided_at, ",
+        "note FROM dev_withdrawals WHERE chamber_id = $1 ",
+        "ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END, requested_at DESC LIMIT 50"
+    ))
+    .bind(chamber_id)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The operator who would receive the devices, checked: in the chamber, of the right kind,
+/// able to act today.
+pub async fn receiver(
+    db: &Db,
+    chamber_id: &str,
+    destination: Destination,
+    operator_id: &str,
+    today: NaiveDate,
+) -> Result<Operator, WithdrawalError> {
+    let op = operator::get(db, operator_id)
+        .await?
+        .filter(|o| o.chamber_id == chamber_id)
+        .ok_or(WithdrawalError::UnknownOperator)?;
+    let right_kind = match destination {
+        Destination::OperatorBox => op.kind == OperatorKind::Rao,
+        Destination::Odr => op.kind == OperatorKind::Odr && op.organisation_id.is_none(),
+    };
+    if !right_kind {
+        return Err(WithdrawalError::WrongOperatorKind);
+    }
+    let e = crate::ra::eligibility::eligibility(&op, today);
+    if !e.can_act {
+        return Err(WithdrawalError::OperatorCannotAct(
+            e.reasons.iter().map(|r| r.code().to_string()).collect(),
+        ));
+    }
+    Ok(op)
+}
+
+async fn in_cabinet(db: &Db, chamber_id: &str, kind: DeviceKind) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dev_devices WHERE chamber_id = $1 AND kind = $2 AND state = 'in_cabinet'",
+    )
+    .bind(chamber_id)
+    .bind(kind.as_str())
+    .fetch_one(db.pool())
+    .await
+}
+
+/// The maker's request. Checks what can be checked now (quantities, operator, stock, balance);
+/// the approval checks it all again.
+pub async fn request(
+    db: &Db,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: &Actor,
+    chamber_id: &str,
+    new: NewWithdrawal,
+) -> Result<Withdrawal, WithdrawalError> {
+    let destination = new.destination.ok_or(WithdrawalError::WrongOperatorKind)?;
+    if let Some(key) = new.request_key.as_deref().filter(|k| !k.is_empty()) {
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM dev_withdrawals WHERE request_key = $1 AND chamber_id = $2",
+        )
+        .bind(key)
+        .bind(chamber_id)
+        .fetch_optional(db.pool())
+        .await?;
+        if let Some(id) = existing {
+            return get(db, chamber_id, &id)
+                .await?
+                .ok_or(WithdrawalError::NotFound);
+        }
+    }
+    let (sc, tk, free) = (new.smart_cards, new.tokens, new.free_smart_cards);
+    if sc < 0 || tk < 0 || free < 0 || sc + tk + free == 0 {
+        return Err(WithdrawalError::Quantity);
+    }
+    let op = receiver(db, chamber_id, destination, &new.operator_id, today).await?;
+    if free > 0
+        && (destination != Destination::Odr || !advance::is_full_service(db, &op.id).await?)
+    {
+        return Err(WithdrawalError::FreeNotAllowed);
+    }
+    for (kind, needed) in [(DeviceKind::SmartCard, sc + free), (DeviceKind::Token, tk)] {
+        let available = in_cabinet(db, chamber_id, kind).await?;
+        if needed > available {
+            return Err(WithdrawalError::NotEnoughInCabinet {
+                kind,
+                available,
+                needed,
+            });
+        }
+    }
+    if destination == Destination::Odr {
+        let [f_sc, f_tk] = advance::fees(db, chamber_id).await?;
+        let needed = sc * f_sc + tk * f_tk;
+        let balance = advance::account(db, &op.id).await?.balance_cents;
+        if needed > balance {
+            return Err(AdvanceError::InsufficientBalance {
+                balance: Money::from_cents(balance),
+                needed: Money::from_cents(needed),
+            }
+            .into());
+        }
+    }
+    let id = db::new_id();
+    let mut tx = db.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO dev_withdrawals (id, chamber_id, destination, operator_id, smart_cards, \
+         tokens, free_smart_cards, status, requested_by, requested_by_label, requested_at, note, \
+         request_key) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12)",
+    )
+    .bind(&id)
+    .bind(chamber_id)
+    .bind(destination.as_str())
+    .bind(&op.id)
+    .bind(sc)
+    .bind(tk)
+    .bind(free)
+    .bind(actor.user_id.clone().unwrap_or_else(|| actor.label.clone()))
+    .bind(&actor.label)
+    .bind(db::instant(now))
+    .bind(new.note.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+    .bind(new.request_key.as_deref().filter(|k| !k.is_empty()))
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = inserted {
+        // The same request key arrived twice at once: the first one wins.
+        if db::unique_violation(&e).is_some()
+            && let Some(key) = new.request_key.as_deref()
+        {
+            drop(tx);
+            let id: String =
+                sqlx::query_scalar("SELECT id FROM dev_withdrawals WHERE request_key = $1")
+                    .bind(key)
+                    .fetch_one(db.pool())
+                    .await?;
+            return get(db, chamber_id, &id)
+                .await?
+                .ok_or(WithdrawalError::NotFound);
+        }
+        return Err(e.into());
+    }
+    audit::record(
+        &mut tx,
+        now,
+        &actor.clone().in_chamber(Some(chamber_id)),
+        Change::new("device.withdrawal.request", "device_withdrawal", Some(&id)).after(json!({
+            "destination": destination.as_str(), "operator_id": op.id, "smart_cards": sc,
+            "tokens": tk, "free_smart_cards": free,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, chamber_id, &id)
+        .await?
+        .ok_or(WithdrawalError::NotFound)
+}
+
+/// Moves `n` devices of `kind` from the cabinet with `mv`, skipping any that another
+/// transaction took meanwhile.
+#[allow(clippy::too_many_arguments)]
+async fn move_from_cabinet(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    w: &Withdrawal,
+    kind: DeviceKind,
+    n: i64,
+    mv: Move,
+    fee: i64,
+    free: bool,
+) -> Result<(), WithdrawalError> {
+    let mut moved = 0;
+    for _ in 0..8 {
+        if moved == n {
+            return Ok(());
+        }
+        let candidates = inventory::pick_tx(
+            tx,
+            &w.chamber_id,
+            kind,
+            DeviceState::InCabinet,
+            None,
+            n - moved,
+        )
+        .await?;
+        if candidates.is_empty() {
+            break;
+        }
+        for d in candidates {
+            let spec = MoveSpec {
+                holder: Some(&w.operator_id),
+                approved_by: Some(&actor.label),
+                ref_id: Some(&w.id),
+                note: None,
+                held_fee_cents: fee,
+                free_allowance: free,
+            };
+            match inventory::apply_move(tx, now, actor, &d, mv, spec).await {
+                Ok(_) => moved += 1,
+                Err(MoveError::Changed) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    if moved == n {
+        Ok(())
+    } else {
+        Err(WithdrawalError::NotEnoughInCabinet {
+            kind,
+            available: moved,
+            needed: n,
+        })
+    }
+}
+
+/// The checker's approval: the devices move now, and for an ODR the fees are held in its
+/// advance account. All or nothing.
+pub async fn approve(
+    db: &Db,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: &Actor,
+    chamber_id: &str,
+    id: &str,
+) -> Result<Withdrawal, WithdrawalError> {
+    let w = get(db, chamber_id, id)
+        .await?
+        .ok_or(WithdrawalError::NotFound)?;
+    let me = actor.user_id.clone().unwrap_or_else(|| actor.label.clone());
+    if w.requested_by == me {
+        return Err(WithdrawalError::SamePerson);
+    }
+    if w.status != "pending" {
+        return Err(WithdrawalError::NotPending);
+    }
+    let destination = Destination::parse(&w.destination).ok_or(WithdrawalError::NotFound)?;
+    receiver(db, chamber_id, destination, &w.operator_id, today).await?;
+    let mut tx = db.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE dev_withdrawals SET status = 'approved', decided_by = $3, decided_by_label = $4, \
+         decided_at = $5 WHERE id = $1 AND chamber_id = $2 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(chamber_id)
+    .bind(&me)
+    .bind(&actor.label)
+    .bind(db::instant(now))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed != 1 {
+        return Err(WithdrawalError::NotPending);
+    }
+    match destination {
+        Destination::OperatorBox => {
+            for (kind, n) in [
+                (DeviceKind::SmartCard, w.smart_cards),
+                (DeviceKind::Token, w.tokens),
+            ] {
+                move_from_cabinet(
+                    &mut tx,
+                    now,
+                    actor,
+                    &w,
+                    kind,
+                    n,
+                    Move::WithdrawToBox,
+                    0,
+                    false,
+                )
+                .await?;
+            }
+        }
+        Destination::Odr => {
+            let f_sc = advance::fee_of(&mut tx, chamber_id, DeviceKind::SmartCard).await?;
+            let f_tk = advance::fee_of(&mut tx, chamber_id, DeviceKind::Token).await?;
+            let total = w.smart_cards * f_sc + w.tokens * f_tk;
+            // The account row is locked from here to the commit: consignments to one ODR
+            // take turns, and none can spend what another already held.
+            advance::hold(
+                &mut tx,
+                now,
+                actor,
+                chamber_id,
+                &w.operator_id,
+                total,
+                &w.id,
+            )
+            .await?;
+            move_from_cabinet(
+                &mut tx,
+                now,
+                actor,
+                &w,
+                DeviceKind::SmartCard,
+                w.smart_cards,
+                Move::Consign,
+                f_sc,
+                false,
+            )
+            .await?;
+            move_from_cabinet(
+                &mut tx,
+                now,
+                actor,
+                &w,
+                DeviceKind::Token,
+                w.tokens,
+                Move::Consign,
+                f_tk,
+                false,
+            )
+            .await?;
+            move_from_cabinet(
+                &mut tx,
+                now,
+                actor,
+                &w,
+                DeviceKind::SmartCard,
+                w.free_smart_cards,
+                Move::Consign,
+                0,
+                true,
+            )
+            .await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        now,
+        &actor.clone().in_chamber(Some(chamber_id)),
+        Change::new("device.withdrawal.approve", "device_withdrawal", Some(id))
+            .before(json!({"status": "pending", "requested_by": w.requested_by_label}))
+            .after(json!({"status": "approved"})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, chamber_id, id)
+        .await?
+        .ok_or(WithdrawalError::NotFound)
+}
+
+/// The checker refuses the request; nothing moves.
+pub async fn reject(
+    db: &Db,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    chamber_id: &str,
+    id: &str,
+) -> Result<Withdrawal, WithdrawalError> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE dev_withdrawals SET status = 'rejected', decided_by = $3, decided_by_label = $4, \
+         decided_at = $5 WHERE id = $1 AND chamber_id = $2 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(chamber_id)
+    .bind(actor.user_id.clone().unwrap_or_else(|| actor.label.clone()))
+    .bind(&actor.label)
+    .bind(db::instant(now))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(match get(db, chamber_id, id).await? {
+            Some(_) => WithdrawalError::NotPending,
+            None => WithdrawalError::NotFound,
+        });
+    }
+    audit::record(
+        &mut tx,
+        now,
+        &actor.clone().in_chamber(Some(chamber_id)),
+        Change::new("device.withdrawal.reject", "device_withdrawal", Some(id))
+            .after(json!({"status": "rejected"})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, chamber_id, id)
+        .await?
+        .ok_or(WithdrawalError::NotFound)
+}

@@ -1,0 +1,148 @@
+//! Notifications: e-mails are written to the outbox in the business transaction and sent
+//! afterwards by the worker (job [`SendEmail`]), so a rolled-back action sends nothing and a
+//! committed one is never forgotten. PEC is an SMTP relay like any other.
+
+mod mailer;
+
+pub use mailer::{FileMailer, MailError, Mailer, SmtpMailer, mailer_from_config};
+
+use crate::Ctx;
+use crate::db::{self, Tx};
+use crate::jobs::{self, Job};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A message to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub chamber_id: Option<String>,
+    pub attachments: Vec<EmailAttachment>,
+}
+
+/// A file attached to an e-mail, kept in the blob store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub blob: String,
+}
+
+/// Puts `email` in the outbox and enqueues its delivery, inside `tx`.
+pub async fn queue(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    email: OutgoingEmail,
+) -> Result<String, sqlx::Error> {
+    let id = db::new_id();
+    let attachments = serde_json::to_string(&email.attachments)
+        .map_err(|e| sqlx::Error::Encode(e.to_string().into()))?;
+    sqlx::query(
+        "INSERT INTO outbox_emails (id, chamber_id, to_addr, subject, body_text, attachments, \
+         status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7)",
+    )
+    .bind(&id)
+    .bind(&email.chamber_id)
+    .bind(&email.to)
+    .bind(&email.subject)
+    .bind(&email.body_text)
+    .bind(attachments)
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await?;
+    jobs::enqueue(
+        tx,
+        &SendEmail {
+            outbox_id: id.clone(),
+        },
+        now,
+        None,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Delivers one outbox message. Idempotent: a message already sent is not sent again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SendEmail {
+    pub outbox_id: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    to_addr: String,
+    subject: String,
+    body_text: String,
+    attachments: String,
+    status: String,
+}
+
+impl Job for SendEmail {
+    const KIND: &'static str = "send_email";
+
+    async fn run(self, state: &Ctx) -> anyhow::Result<()> {
+        let row: Option<OutboxRow> = sqlx::query_as(
+            "SELECT to_addr, subject, body_text, attachments, status FROM outbox_emails \
+             WHERE id = $1",
+        )
+        .bind(&self.outbox_id)
+        .fetch_optional(state.db.pool())
+        .await?;
+        let Some(row) = row else {
+            anyhow::bail!("outbox message {} does not exist", self.outbox_id);
+        };
+        if row.status == "sent" {
+            return Ok(());
+        }
+        let attachments: Vec<EmailAttachment> = serde_json::from_str(&row.attachments)?;
+        let mut files = Vec::with_capacity(attachments.len());
+        for a in attachments {
+            let bytes = state.blobs.get(&a.blob).await?;
+            files.push((a, bytes));
+        }
+        let message = mailer::build_message(
+            &state.config.mail_from,
+            &row.to_addr,
+            &row.subject,
+            &row.body_text,
+            &files,
+            &self.outbox_id,
+        )?;
+        let result = state.mailer.deliver(&message).await;
+        let now = db::instant(state.clock.now());
+        match result {
+            Ok(where_to) => {
+                sqlx::query(
+                    "UPDATE outbox_emails SET status = 'sent', sent_at = $2, delivered_to = $3, \
+                     attempts = attempts + 1, last_error = NULL WHERE id = $1",
+                )
+                .bind(&self.outbox_id)
+                .bind(now)
+                .bind(where_to)
+                .execute(state.db.pool())
+                .await?;
+                Ok(())
+            }
+            Err(e) => {
+                sqlx::query(
+                    "UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2 \
+                     WHERE id = $1",
+                )
+                .bind(&self.outbox_id)
+                .bind(e.to_string())
+                .execute(state.db.pool())
+                .await?;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// Number of messages waiting, for `/metrics`.
+pub async fn pending_count(db: &db::Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox_emails WHERE status = 'queued'")
+        .fetch_one(db.pool())
+        .await
+}

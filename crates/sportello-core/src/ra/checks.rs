@@ -1,0 +1,511 @@
+//! Alerts and periodic checks (seed 004, part 1, "Verifiche periodiche"): the daily alert
+//! to the Master RAO about mandates, courses and the convention ending within 60/30/7 days
+//! (each alert once); changes of ODR organisations in the registry; the yearly check of the
+//! self-declarations on a reproducible random sample.
+
+use crate::Ctx;
+use crate::audit::{self, Actor, Change};
+use crate::db::{self, Db, Tx};
+use crate::jobs::Job;
+use crate::notify::{self, OutgoingEmail};
+use crate::ra::accreditation::State;
+use crate::ra::convention;
+use crate::ra::operator::{self, Operator};
+use chrono::{DateTime, NaiveDate, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Issue 6: the Master RAO is alerted 60, 30 and 7 days before an end.
+pub const ALERT_DAYS: [i64; 3] = [60, 30, 7];
+
+/// The alert threshold an end `days_left` away falls in (the smallest one reached), if any.
+pub fn alert_threshold(days_left: i64) -> Option<i64> {
+    if days_left < 0 {
+        return None;
+    }
+    ALERT_DAYS.iter().rev().copied().find(|t| days_left <= *t)
+}
+
+/// Something ending soon.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ending {
+    pub what: &'static str,
+    pub operator_id: Option<String>,
+    pub name: String,
+    pub end: NaiveDate,
+    pub days_left: i64,
+    pub threshold: i64,
+}
+
+impl Ending {
+    fn key(&self) -> String {
+        format!(
+            "{}:{}:{}:{}",
+            self.what,
+            self.operator_id.as_deref().unwrap_or("-"),
+            self.end,
+            self.threshold
+        )
+    }
+
+    fn line(&self) -> String {
+        let what = match self.what {
+            "mandate" => "Mandato",
+            "course" => "Corso",
+            _ => "Convenzione con il Certificatore",
+        };
+        format!(
+            "- {what} {}: scade il {} (tra {} giorni)",
+            self.name,
+            self.end.format("%d/%m/%Y"),
+            self.days_left
+        )
+    }
+}
+
+/// Everything of a chamber ending within 60 days of `today`.
+pub fn endings(
+    ops: &[Operator],
+    convention_end: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<Ending> {
+    let mut out = Vec::new();
+    let mut push = |what, op: Option<&Operator>, name: &str, end: NaiveDate| {
+        let days_left = (end - today).num_days();
+        if let Some(threshold) = alert_threshold(days_left) {
+            out.push(Ending {
+                what,
+                operator_id: op.map(|o| o.id.clone()),
+                name: name.to_string(),
+                end,
+                days_left,
+                threshold,
+            });
+        }
+    };
+    if let Some(end) = convention_end {
+        push("convention", None, "", end);
+    }
+    for op in ops.iter().filter(|o| o.state == State::Active) {
+        if let Some(m) = op.mandate {
+            push("mandate", Some(op), &op.name, m.end);
+        }
+        if let Some(c) = op.course {
+            push("course", Some(op), &op.name, c.valid_until);
+        }
+    }
+    out
+}
+
+/// A change of an ODR organisation seen in the registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct RegistryFlag {
+    pub id: String,
+    pub operator_id: String,
+    pub kind: String,
+    pub detail: String,
+    pub detected_at: String,
+}
+
+/// Seed 004, part 1: compares the organisations with the registry (companies.status and name)
+/// and records each new change once; returns the new flags.
+pub async fn flag_registry_changes(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    chamber_id: &str,
+    ops: &[Operator],
+) -> Result<Vec<RegistryFlag>, sqlx::Error> {
+    let mut new = Vec::new();
+    for op in ops
+        .iter()
+        .filter(|o| o.is_organisation() && o.state != State::Revoked)
+    {
+        let company: Option<(String, String)> =
+            sqlx::query_as("SELECT name, status FROM companies WHERE tax_code = $1")
+                .bind(op.tax_code.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+        let Some((name, status)) = company else {
+            continue;
+        };
+        let mut found = Vec::new();
+        if status == "ceased" {
+            found.push(("ceased", name.clone()));
+        }
+        if op.registry_name.as_deref().is_some_and(|n| n != name) {
+            found.push(("renamed", name.clone()));
+        }
+        for (kind, detail) in found {
+            let flag = RegistryFlag {
+                id: db::new_id(),
+                operator_id: op.id.clone(),
+                kind: kind.to_string(),
+                detail,
+                detected_at: db::instant(now),
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO ra_registry_flags (id, chamber_id, operator_id, kind, detail, detected_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (operator_id, kind, detail) DO NOTHING",
+            )
+            .bind(&flag.id)
+            .bind(chamber_id)
+            .bind(&flag.operator_id)
+            .bind(&flag.kind)
+            .bind(&flag.detail)
+            .bind(&flag.detected_at)
+            .execute(&mut **tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                new.push(flag);
+            }
+        }
+    }
+    Ok(new)
+}
+
+pub async fn registry_flags(db: &Db, chamber_id: &str) -> Result<Vec<RegistryFlag>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, operator_id, kind, detail, detected_at FROM ra_registry_flags \
+         WHERE chamber_id = $1 ORDER BY detected_at DESC, id",
+    )
+    .bind(chamber_id)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The daily job: alerts by e-mail to the chamber's Master RAO (each alert once) and the
+/// registry comparison of the ODR organisations.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DailyChecks {}
+
+impl Job for DailyChecks {
+    const KIND: &'static str = "ra_daily_checks";
+
+    async fn run(self, state: &Ctx) -> anyhow::Result<()> {
+        let chambers: Vec<String> = sqlx::query_scalar("SELECT id FROM chambers ORDER BY id")
+            .fetch_all(state.db.pool())
+            .await?;
+        for chamber_id in chambers {
+            run_for_chamber(state, &chamber_id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The daily checks of one chamber; returns how many alerts went out.
+pub async fn run_for_chamber(state: &Ctx, chamber_id: &str) -> anyhow::Result<usize> {
+    let (now, today) = (state.clock.now(), state.clock.today());
+    let ops = operator::list_in_chamber(&state.db, chamber_id).await?;
+    let conv = convention::current(&state.db, chamber_id).await?;
+    let masters: Vec<String> = sqlx::query_scalar(
+        "SELECT email FROM users WHERE chamber_id = $1 AND role = 'master-rao' AND active = 1 \
+         ORDER BY email",
+    )
+    .bind(chamber_id)
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut tx = state.db.begin().await?;
+    let mut lines = Vec::new();
+    for e in endings(&ops, conv.map(|c| c.end), today) {
+        let sent = sqlx::query(
+            "INSERT INTO ra_alerts_sent (alert_key, chamber_id, sent_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (alert_key) DO NOTHING",
+        )
+        .bind(e.key())
+        .bind(chamber_id)
+        .bind(db::instant(now))
+        .execute(&mut *tx)
+        .await?;
+        if sent.rows_affected() == 1 {
+            lines.push(e.line());
+        }
+    }
+    for f in flag_registry_changes(&mut tx, now, chamber_id, &ops).await? {
+        let name = ops
+            .iter()
+            .find(|o| o.id == f.operator_id)
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        lines.push(match f.kind.as_str() {
+            "ceased" => format!("- Organizzazione ODR {name}: CESSATA nel Registro Imprese"),
+            _ => format!(
+                "- Organizzazione ODR {name}: nel Registro Imprese ora si chiama {}",
+                f.detail
+            ),
+        });
+    }
+    if !lines.is_empty() {
+        let body = format!(
+            "Verifiche quotidiane dell'Autorità di registrazione del {}:\n\n{}\n",
+            today.format("%d/%m/%Y"),
+            lines.join("\n")
+        );
+        for to in &masters {
+            notify::queue(
+                &mut tx,
+                now,
+                OutgoingEmail {
+                    to: to.clone(),
+                    subject: "Autorità di registrazione: scadenze e variazioni".into(),
+                    body_text: body.clone(),
+                    chamber_id: Some(chamber_id.to_string()),
+                    attachments: Vec::new(),
+                },
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(lines.len())
+}
+
+/// Issue 6: draws `size` operator ids from `population` with a ChaCha8 generator seeded
+/// with `seed`. The same population (in any order), seed and size give the same sample, so
+/// an auditor can redraw it.
+pub fn draw_sample(population: &[String], seed: u64, size: usize) -> Vec<String> {
+    let mut pool: Vec<String> = population.to_vec();
+    pool.sort();
+    pool.dedup();
+    let size = size.min(pool.len());
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for i in 0..size {
+        let j = rng.random_range(i..pool.len());
+        pool.swap(i, j);
+    }
+    pool.truncate(size);
+    pool
+}
+
+/// A yearly check of the self-declarations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SelfCheck {
+    pub id: String,
+    pub year: i64,
+    pub seed: u64,
+    pub sample_size: i64,
+    pub population: Vec<String>,
+    pub sample: Vec<String>,
+    pub drawn_at: String,
+    pub drawn_by: String,
+}
+
+impl SelfCheck {
+    /// Whether drawing again from the recorded population and seed gives the recorded sample.
+    pub fn redraw_matches(&self) -> bool {
+        draw_sample(&self.population, self.seed, self.sample_size as usize) == self.sample
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelfCheckError {
+    #[error("the check of {0} was already drawn")]
+    AlreadyDrawn(i64),
+    #[error("no operator to check")]
+    Empty,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Seed 004, part 1: the yearly check of the self-declarations of the external operators
+/// (ODR and IR not revoked). `size` None checks all of them, as the seed does.
+pub async fn draw_yearly_check(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    chamber_id: &str,
+    year: i64,
+    size: Option<usize>,
+    seed: u64,
+) -> Result<SelfCheck, SelfCheckError> {
+    let population: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM ra_operators WHERE chamber_id = $1 AND kind IN ('odr', 'ir') \
+         AND state <> 'revoked' ORDER BY id",
+    )
+    .bind(chamber_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    if population.is_empty() {
+        return Err(SelfCheckError::Empty);
+    }
+    let size = size.unwrap_or(population.len()).clamp(1, population.len());
+    let sample = draw_sample(&population, seed, size);
+    let id = db::new_id();
+    sqlx::query(
+        "INSERT INTO ra_self_checks (id, chamber_id, year, seed, sample_size, population, sample, \
+         drawn_at, drawn_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(chamber_id)
+    .bind(year)
+    .bind(seed.to_string())
+    .bind(size as i64)
+    .bind(json!(population).to_string())
+    .bind(json!(sample).to_string())
+    .bind(db::instant(now))
+    .bind(&actor.label)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match db::unique_violation(&e) {
+        Some(_) => SelfCheckError::AlreadyDrawn(year),
+        None => e.into(),
+    })?;
+    audit::record(
+        tx,
+        now,
+        &actor.clone().in_chamber(Some(chamber_id)),
+        Change::new("ra.self_check.draw", "ra_self_check", Some(&id)).after(json!({
+            "year": year, "seed": seed.to_string(), "sample_size": size, "sample": sample,
+        })),
+    )
+    .await?;
+    Ok(SelfCheck {
+        id,
+        year,
+        seed,
+        sample_size: size as i64,
+        population,
+        sample,
+        drawn_at: db::instant(now),
+        drawn_by: actor.label.clone(),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct CheckRow {
+    id: String,
+    year: i64,
+    seed: String,
+    sample_size: i64,
+    population: String,
+    sample: String,
+    drawn_at: String,
+    drawn_by: String,
+}
+
+pub async fn self_checks(db: &Db, chamber_id: &str) -> Result<Vec<SelfCheck>, sqlx::Error> {
+    let rows: Vec<CheckRow> = sqlx::query_as(
+        "SELECT id, year, seed, sample_size, population, sample, drawn_at, drawn_by \
+         FROM ra_self_checks WHERE chamber_id = $1 ORDER BY year DESC",
+    )
+    .bind(chamber_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let bad = |e: &dyn std::fmt::Display| sqlx::Error::Decode(e.to_string().into());
+            Ok(SelfCheck {
+                seed: r.seed.parse().map_err(|e| bad(&e))?,
+                population: serde_json::from_str(&r.population).map_err(|e| bad(&e))?,
+                sample: serde_json::from_str(&r.sample).map_err(|e| bad(&e))?,
+                id: r.id,
+                year: r.year,
+                sample_size: r.sample_size,
+                drawn_at: r.drawn_at,
+                drawn_by: r.drawn_by,
+            })
+        })
+        .collect()
+}
+
+/// One recorded outcome of the check of an operator's self-declaration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Outcome {
+    pub check_id: String,
+    pub operator_id: String,
+    pub outcome: String,
+    pub note: Option<String>,
+}
+
+/// Records (or corrects) the outcome for an operator of the sample.
+pub async fn record_outcome(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    check: &SelfCheck,
+    operator_id: &str,
+    compliant: bool,
+    note: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    if !check.sample.iter().any(|s| s == operator_id) {
+        return Ok(false);
+    }
+    let outcome = if compliant {
+        "compliant"
+    } else {
+        "non_compliant"
+    };
+    sqlx::query("DELETE FROM ra_self_check_outcomes WHERE check_id = $1 AND operator_id = $2")
+        .bind(&check.id)
+        .bind(operator_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO ra_self_check_outcomes (check_id, operator_id, outcome, note, recorded_at, \
+         recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&check.id)
+    .bind(operator_id)
+    .bind(outcome)
+    .bind(note)
+    .bind(db::instant(now))
+    .bind(&actor.label)
+    .execute(&mut **tx)
+    .await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        Change::new("ra.self_check.outcome", "ra_operator", Some(operator_id))
+            .after(json!({"check_id": check.id, "outcome": outcome, "note": note})),
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn outcomes(db: &Db, check_id: &str) -> Result<Vec<Outcome>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT check_id, operator_id, outcome, note FROM ra_self_check_outcomes \
+         WHERE check_id = $1 ORDER BY operator_id",
+    )
+    .bind(check_id)
+    .fetch_all(db.pool())
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_alert_falls_in_the_smallest_threshold_reached() {
+        assert_eq!(alert_threshold(61), None);
+        assert_eq!(alert_threshold(60), Some(60));
+        assert_eq!(alert_threshold(31), Some(60));
+        assert_eq!(alert_threshold(30), Some(30));
+        assert_eq!(alert_threshold(7), Some(7));
+        assert_eq!(alert_threshold(0), Some(7));
+        assert_eq!(alert_threshold(-1), None);
+    }
+
+    #[test]
+    fn the_self_declaration_sample_is_reproducible_from_its_seed() {
+        let pop: Vec<String> = (0..20).map(|i| format!("op{i:02}")).collect();
+        let a = draw_sample(&pop, 42, 5);
+        let mut shuffled = pop.clone();
+        shuffled.reverse();
+        assert_eq!(
+            draw_sample(&shuffled, 42, 5),
+            a,
+            "order of the population does not matter"
+        );
+        assert_eq!(a.len(), 5);
+        assert_ne!(draw_sample(&pop, 43, 5), a);
+        assert_eq!(
+            draw_sample(&pop, 7, 50).len(),
+            20,
+            "never more than the population"
+        );
+    }
+}

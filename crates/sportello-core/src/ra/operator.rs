@@ -1,0 +1,508 @@
+//! Operators of the registration authority (seed 004, part 1): RAO (internal staff), ODR
+//! (a natural person, or an organisation whose collaborators are listed in a staff sheet)
+//! and IR. An operator may be linked to a user account, who then sees their subtree.
+
+use crate::accounts::{self, Role};
+use crate::audit::{self, Actor, Change};
+use crate::db::{self, Db, Tx};
+use crate::ra::accreditation::State;
+use crate::ra::course::CourseResult;
+use crate::registry::TaxCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorKind {
+    /// Seed 004, part 1: internal chamber staff (Operatore della Registrazione).
+    Rao,
+    /// Seed 004, part 1: external registration operator.
+    Odr,
+    /// Seed 004, part 1: registration agent (Incaricato della Registrazione).
+    Ir,
+}
+
+impl OperatorKind {
+    pub const ALL: [OperatorKind; 3] = [OperatorKind::Rao, OperatorKind::Odr, OperatorKind::Ir];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatorKind::Rao => "rao",
+            OperatorKind::Odr => "odr",
+            OperatorKind::Ir => "ir",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            OperatorKind::Rao => "ra-kind-rao",
+            OperatorKind::Odr => "ra-kind-odr",
+            OperatorKind::Ir => "ra-kind-ir",
+        }
+    }
+
+    /// The user roles that may be linked to an operator of this kind.
+    pub fn matches_role(self, role: Role) -> bool {
+        match self {
+            OperatorKind::Rao => matches!(role, Role::Rao | Role::MasterRao),
+            OperatorKind::Odr => role == Role::Odr,
+            OperatorKind::Ir => role == Role::Ir,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Mandate {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+pub type Course = CourseResult;
+
+/// One operator, decoded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Operator {
+    pub id: String,
+    pub chamber_id: String,
+    pub kind: OperatorKind,
+    pub name: String,
+    pub tax_code: TaxCode,
+    pub email: String,
+    /// For a collaborator: the organisation (an operator with an entity tax code).
+    pub organisation_id: Option<String>,
+    pub legal_rep_tax_code: Option<TaxCode>,
+    /// The organisation's name in the registry when it was registered here.
+    pub registry_name: Option<String>,
+    pub first_phase: bool,
+    pub user_id: Option<String>,
+    pub office_id: Option<String>,
+    pub state: State,
+    pub protocol_date: Option<NaiveDate>,
+    pub mandate: Option<Mandate>,
+    pub course: Option<Course>,
+    pub ca_window_start: Option<DateTime<Utc>>,
+    pub revoked_effective: Option<NaiveDate>,
+    pub revocation_reason: Option<String>,
+}
+
+impl Operator {
+    /// Seed 004, part 1: an organisation (persona giuridica) has an entity tax code.
+    pub fn is_organisation(&self) -> bool {
+        !self.tax_code.is_personal()
+    }
+
+    #[cfg(test)]
+    pub fn sample(kind: OperatorKind) -> Self {
+        Operator {
+            id: "op".into(),
+            chamber_id: "ch".into(),
+            kind,
+            name: "MARIO ROSSI".into(),
+            tax_code: TaxCode::parse("RSSMRA80A01H501U").unwrap(),
+            email: "mario@example.it".into(),
+            organisation_id: None,
+            legal_rep_tax_code: None,
+            registry_name: None,
+            first_phase: false,
+            user_id: None,
+            office_id: None,
+            state: State::New,
+            protocol_date: None,
+            mandate: None,
+            course: None,
+            ca_window_start: None,
+            revoked_effective: None,
+            revocation_reason: None,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    chamber_id: String,
+    kind: String,
+    name: String,
+    tax_code: String,
+    email: String,
+    organisation_id: Option<String>,
+    legal_rep_tax_code: Option<String>,
+    registry_name: Option<String>,
+    first_phase: i64,
+    user_id: Option<String>,
+    office_id: Option<String>,
+    state: String,
+    protocol_date: Option<String>,
+    mandate_start: Option<String>,
+    mandate_end: Option<String>,
+    course_score: Option<i64>,
+    course_passed_on: Option<String>,
+    course_valid_until: Option<String>,
+    ca_window_start: Option<String>,
+    revoked_effective: Option<String>,
+    revocation_reason: Option<String>,
+}
+
+fn bad(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("stored {what} '{value}' is not valid").into())
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>, sqlx::Error> {
+    s.as_deref().map(db::parse_date).transpose()
+}
+
+impl TryFrom<Row> for Operator {
+    type Error = sqlx::Error;
+    fn try_from(r: Row) -> Result<Self, sqlx::Error> {
+        let mandate = match (opt_date(r.mandate_start)?, opt_date(r.mandate_end)?) {
+            (Some(start), Some(end)) => Some(Mandate { start, end }),
+            _ => None,
+        };
+        let course = match (
+            r.course_score,
+            opt_date(r.course_passed_on)?,
+            opt_date(r.course_valid_until)?,
+        ) {
+            (Some(score_percent), Some(passed_on), Some(valid_until)) => Some(Course {
+                score_percent,
+                passed_on,
+                valid_until,
+            }),
+            _ => None,
+        };
+        Ok(Operator {
+            kind: OperatorKind::parse(&r.kind).ok_or_else(|| bad("kind", &r.kind))?,
+            tax_code: TaxCode::parse(&r.tax_code).map_err(|_| bad("tax code", &r.tax_code))?,
+            legal_rep_tax_code: r
+                .legal_rep_tax_code
+                .as_deref()
+                .map(|t| TaxCode::parse(t).map_err(|_| bad("tax code", t)))
+                .transpose()?,
+            state: State::parse(&r.state).ok_or_else(|| bad("state", &r.state))?,
+            protocol_date: opt_date(r.protocol_date)?,
+            ca_window_start: r
+                .ca_window_start
+                .as_deref()
+                .map(db::parse_instant)
+                .transpose()?,
+            revoked_effective: opt_date(r.revoked_effective)?,
+            mandate,
+            course,
+            id: r.id,
+            chamber_id: r.chamber_id,
+            name: r.name,
+            email: r.email,
+            organisation_id: r.organisation_id,
+            registry_name: r.registry_name,
+            first_phase: r.first_phase != 0,
+            user_id: r.user_id,
+            office_id: r.office_id,
+            revocation_reason: r.revocation_reason,
+        })
+    }
+}
+
+macro_rules! select_operators {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, chamber_id, kind, name, tax_code, email, organisation_id, ",
+            "legal_rep_tax_code, registry_name, first_phase, user_id, office_id, state, ",
+            "protocol_date, mandate_start, mandate_end, course_score, course_passed_on, ",
+            "course_valid_until, ca_window_start, revoked_effective, revocation_reason ",
+            "FROM ra_operators ",
+            $rest
+        )
+    };
+}
+
+fn decode(rows: Vec<Row>) -> Result<Vec<Operator>, sqlx::Error> {
+    rows.into_iter().map(Operator::try_from).collect()
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Option<Operator>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_operators!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Operator::try_from)
+        .transpose()
+}
+
+/// The operator inside a transaction (the use cases read and write in one).
+pub async fn get_tx(tx: &mut Tx, id: &str) -> Result<Option<Operator>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_operators!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Operator::try_from)
+        .transpose()
+}
+
+pub async fn list_in_chamber(db: &Db, chamber_id: &str) -> Result<Vec<Operator>, sqlx::Error> {
+    decode(
+        sqlx::query_as::<_, Row>(select_operators!(
+            "WHERE chamber_id = $1 ORDER BY kind, name, id"
+        ))
+        .bind(chamber_id)
+        .fetch_all(db.pool())
+        .await?,
+    )
+}
+
+pub async fn collaborators_tx(
+    tx: &mut Tx,
+    organisation_id: &str,
+) -> Result<Vec<Operator>, sqlx::Error> {
+    decode(
+        sqlx::query_as::<_, Row>(select_operators!(
+            "WHERE organisation_id = $1 ORDER BY name, id"
+        ))
+        .bind(organisation_id)
+        .fetch_all(&mut **tx)
+        .await?,
+    )
+}
+
+pub async fn collaborators(db: &Db, organisation_id: &str) -> Result<Vec<Operator>, sqlx::Error> {
+    decode(
+        sqlx::query_as::<_, Row>(select_operators!(
+            "WHERE organisation_id = $1 ORDER BY name, id"
+        ))
+        .bind(organisation_id)
+        .fetch_all(db.pool())
+        .await?,
+    )
+}
+
+/// The operators a user account is linked to.
+pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<Operator>, sqlx::Error> {
+    decode(
+        sqlx::query_as::<_, Row>(select_operators!("WHERE user_id = $1 ORDER BY id"))
+            .bind(user_id)
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+pub async fn find_by_tax_code_tx(
+    tx: &mut Tx,
+    chamber_id: &str,
+    tax_code: &TaxCode,
+) -> Result<Option<Operator>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(select_operators!("WHERE chamber_id = $1 AND tax_code = $2"))
+        .bind(chamber_id)
+        .bind(tax_code.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Operator::try_from)
+        .transpose()
+}
+
+/// What the Master RAO enters to register an operator.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewOperator {
+    pub kind: String,
+    pub name: String,
+    pub tax_code: String,
+    pub email: String,
+    pub organisation_tax_code: Option<String>,
+    pub legal_representative_tax_code: Option<String>,
+    pub first_phase: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateOperatorError {
+    #[error("kind must be rao, odr or ir")]
+    Kind,
+    #[error("the name must not be empty")]
+    Name,
+    #[error("not a valid tax code")]
+    TaxCode,
+    #[error("not a valid e-mail address")]
+    Email,
+    #[error("a RAO is a person: a 16-character tax code, no organisation")]
+    RaoIsAPerson,
+    #[error("no ODR/IR organisation with tax code {0} in this chamber")]
+    UnknownOrganisation(String),
+    #[error("a collaborator is a person with a 16-character tax code")]
+    CollaboratorIsAPerson,
+    #[error("the organisation was revoked")]
+    OrganisationRevoked,
+    #[error("the legal representative's tax code is not a person's tax code")]
+    LegalRep,
+    #[error("an operator with this tax code already exists in the chamber")]
+    Duplicate,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Registers an operator in state `new`, linking a user account with the same e-mail (and a
+/// matching role) in the chamber when there is one.
+pub async fn create(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    chamber_id: &str,
+    new: NewOperator,
+) -> Result<Operator, CreateOperatorError> {
+    let kind = OperatorKind::parse(&new.kind).ok_or(CreateOperatorError::Kind)?;
+    let name = new.name.trim().to_string();
+    if name.is_empty() {
+        return Err(CreateOperatorError::Name);
+    }
+    let tax_code = TaxCode::parse(&new.tax_code).map_err(|_| CreateOperatorError::TaxCode)?;
+    let email = accounts::normalise_email(&new.email).ok_or(CreateOperatorError::Email)?;
+    let organisation_tax_code = new
+        .organisation_tax_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let legal_rep = new
+        .legal_representative_tax_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|t| TaxCode::parse(t).map_err(|_| CreateOperatorError::LegalRep))
+        .transpose()?;
+    if legal_rep.as_ref().is_some_and(|t| !t.is_personal()) {
+        return Err(CreateOperatorError::LegalRep);
+    }
+    if kind == OperatorKind::Rao && (!tax_code.is_personal() || organisation_tax_code.is_some()) {
+        return Err(CreateOperatorError::RaoIsAPerson);
+    }
+    let organisation = match organisation_tax_code {
+        Some(org) => {
+            let org_code = TaxCode::parse(org)
+                .map_err(|_| CreateOperatorError::UnknownOrganisation(org.to_string()))?;
+            let org_op = find_by_tax_code_tx(tx, chamber_id, &org_code)
+                .await?
+                .filter(Operator::is_organisation)
+                .ok_or_else(|| CreateOperatorError::UnknownOrganisation(org.to_string()))?;
+            if !tax_code.is_personal() {
+                return Err(CreateOperatorError::CollaboratorIsAPerson);
+            }
+            if org_op.state == State::Revoked {
+                return Err(CreateOperatorError::OrganisationRevoked);
+            }
+            Some(org_op)
+        }
+        None => None,
+    };
+    let registry_name: Option<String> = if tax_code.is_personal() {
+        None
+    } else {
+        sqlx::query_scalar("SELECT name FROM companies WHERE tax_code = $1")
+            .bind(tax_code.as_str())
+            .fetch_optional(&mut **tx)
+            .await?
+    };
+    let user_id = linkable_user(tx, chamber_id, &email, kind).await?;
+    let id = db::new_id();
+    sqlx::query(
+        "INSERT INTO ra_operators (id, chamber_id, kind, name, tax_code, email, organisation_id, \
+         legal_rep_tax_code, registry_name, first_phase, user_id, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $12)",
+    )
+    .bind(&id)
+    .bind(chamber_id)
+    .bind(kind.as_str())
+    .bind(&name)
+    .bind(tax_code.as_str())
+    .bind(&email)
+    .bind(organisation.as_ref().map(|o| o.id.clone()))
+    .bind(legal_rep.as_ref().map(|t| t.as_str().to_string()))
+    .bind(&registry_name)
+    .bind(i64::from(new.first_phase))
+    .bind(&user_id)
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match db::unique_violation(&e) {
+        Some(_) => CreateOperatorError::Duplicate,
+        None => e.into(),
+    })?;
+    audit::record(
+        tx,
+        now,
+        &actor.clone().in_chamber(Some(chamber_id)),
+        Change::new("ra.operator.create", "ra_operator", Some(&id)).after(json!({
+            "kind": kind.as_str(), "name": name, "tax_code": tax_code.as_str(), "email": email,
+            "organisation_id": organisation.as_ref().map(|o| &o.id),
+            "first_phase": new.first_phase, "user_id": user_id,
+        })),
+    )
+    .await?;
+    get_tx(tx, &id)
+        .await?
+        .ok_or_else(|| CreateOperatorError::Db(sqlx::Error::RowNotFound))
+}
+
+/// A user of the chamber with this e-mail and a role matching the operator kind.
+async fn linkable_user(
+    tx: &mut Tx,
+    chamber_id: &str,
+    email: &str,
+    kind: OperatorKind,
+) -> Result<Option<String>, sqlx::Error> {
+    let found: Option<(String, String)> =
+        sqlx::query_as("SELECT id, role FROM users WHERE email = $1 AND chamber_id = $2")
+            .bind(email)
+            .bind(chamber_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(found
+        .filter(|(_, role)| Role::parse(role).is_some_and(|r| kind.matches_role(r)))
+        .map(|(id, _)| id))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkUserError {
+    #[error("no such user in this chamber")]
+    UnknownUser,
+    #[error("the user's role does not match the operator kind")]
+    RoleMismatch,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Links (or re-links) a user account of the chamber to an operator.
+pub async fn link_user(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    op: &Operator,
+    user_id: &str,
+) -> Result<(), LinkUserError> {
+    let user = sqlx::query_as::<_, (String, Option<String>)>(
+        "SELECT role, chamber_id FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .filter(|(_, chamber)| chamber.as_deref() == Some(op.chamber_id.as_str()))
+    .ok_or(LinkUserError::UnknownUser)?;
+    if !Role::parse(&user.0).is_some_and(|r| op.kind.matches_role(r)) {
+        return Err(LinkUserError::RoleMismatch);
+    }
+    sqlx::query("UPDATE ra_operators SET user_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(&op.id)
+        .bind(user_id)
+        .bind(db::instant(now))
+        .execute(&mut **tx)
+        .await?;
+    audit::record(
+        tx,
+        now,
+        &actor.clone().in_chamber(Some(&op.chamber_id)),
+        Change::new("ra.operator.link_user", "ra_operator", Some(&op.id))
+            .before(json!({"user_id": op.user_id}))
+            .after(json!({"user_id": user_id})),
+    )
+    .await?;
+    Ok(())
+}

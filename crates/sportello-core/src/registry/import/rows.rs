@@ -1,0 +1,296 @@
+//! Reading the extract: the header (delimiter, columns in any order) and each row into typed
+//! values, or into a rejection naming the first bad field (in the order of [`COLUMNS`]).
+
+use crate::registry::import::{ImportError, Rejection};
+use crate::registry::{
+    CompanyData, CompanyStatus, Postcode, Province, Rea, SiteData, SiteKind, TaxCode, VatNumber,
+};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Chain, Cursor, Read};
+use std::path::Path;
+
+/// The columns an extract must have, in the order rows are checked.
+pub(super) const COLUMNS: [&str; 11] = [
+    "codice_fiscale",
+    "partita_iva",
+    "denominazione",
+    "provincia",
+    "numero_rea",
+    "tipo_sede",
+    "indirizzo",
+    "cap",
+    "comune",
+    "stato",
+    "diritto_annuale_pagato",
+];
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A first line longer than this is no header (a binary file, say); it is not read whole.
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
+
+/// The lowest annual-fee year taken as plausible; the highest is the current year.
+const MIN_FEE_YEAR: i32 = 1900;
+
+/// A valid row: the company-level fields, the paid fee years (sorted, unique) and the site.
+#[derive(Debug)]
+pub(super) struct Row {
+    pub company: CompanyData,
+    pub fee_years: Vec<i32>,
+    pub site: SiteData,
+}
+
+/// Up to a batch of lines: the valid rows and the rejections, each in file order.
+#[derive(Debug, Default)]
+pub(super) struct Chunk {
+    pub rows: Vec<Row>,
+    pub rejections: Vec<Rejection>,
+    /// Bytes of the file read so far, for the progress bar.
+    pub bytes_read: u64,
+}
+
+type Input = Chain<Cursor<Vec<u8>>, BufReader<File>>;
+
+/// An open extract whose header has been read and understood.
+pub(super) struct Source {
+    reader: csv::Reader<Input>,
+    /// Index of each of [`COLUMNS`] in a row.
+    positions: [usize; 11],
+    width: usize,
+    bom: u64,
+}
+
+/// Opens the file and reads its header. Everything that makes the file unusable as a whole
+/// is an [`ImportError`]; a bad row later is only a rejection.
+pub(super) fn open(path: &Path) -> Result<(Source, u64), ImportError> {
+    let open_error = |source| ImportError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = File::open(path).map_err(open_error)?;
+    let size = file.metadata().map_err(open_error)?.len();
+    let mut input = BufReader::with_capacity(1 << 20, file);
+    let mut first = Vec::new();
+    (&mut input)
+        .take(MAX_HEADER_BYTES)
+        .read_until(b'\n', &mut first)
+        .map_err(|source| ImportError::Read { line: 1, source })?;
+    if first.len() as u64 == MAX_HEADER_BYTES && !first.ends_with(b"\n") {
+        return Err(ImportError::NoHeader);
+    }
+    let bom = first.starts_with(UTF8_BOM);
+    if bom {
+        first.drain(..UTF8_BOM.len());
+    }
+    let header = std::str::from_utf8(&first).map_err(|_| ImportError::HeaderNotUtf8)?;
+    if header.trim().is_empty() {
+        return Err(ImportError::NoHeader);
+    }
+    // The delimiter is whichever of `;` and `,` the header uses more (column names hold neither).
+    let delimiter = if header.matches(';').count() >= header.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(Cursor::new(first).chain(input));
+    let mut names = csv::StringRecord::new();
+    reader
+        .read_record(&mut names)
+        .map_err(|e| read_error(1, e))?;
+    let (positions, width) = header_positions(&names)?;
+    let source = Source {
+        reader,
+        positions,
+        width,
+        bom: if bom { UTF8_BOM.len() as u64 } else { 0 },
+    };
+    Ok((source, size))
+}
+
+fn header_positions(names: &csv::StringRecord) -> Result<([usize; 11], usize), ImportError> {
+    let mut positions = [usize::MAX; 11];
+    for (index, name) in names.iter().enumerate() {
+        let name = name.trim().to_ascii_lowercase();
+        if let Some(column) = COLUMNS.iter().position(|c| *c == name) {
+            if positions[column] != usize::MAX {
+                return Err(ImportError::DuplicateColumn(name));
+            }
+            positions[column] = index;
+        }
+    }
+    let missing: Vec<String> = COLUMNS
+        .iter()
+        .zip(positions)
+        .filter(|(_, p)| *p == usize::MAX)
+        .map(|(c, _)| (*c).to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns(missing));
+    }
+    Ok((positions, names.len()))
+}
+
+fn read_error(line: u64, error: csv::Error) -> ImportError {
+    let source = match error.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    ImportError::Read { line, source }
+}
+
+impl Source {
+    /// Reads the rest of the file in chunks of `batch_size` lines, handing each to `send`;
+    /// stops early when `send` returns false (the receiver has gone).
+    pub(super) fn read_chunks(
+        mut self,
+        batch_size: usize,
+        current_year: i32,
+        mut send: impl FnMut(Result<Chunk, ImportError>) -> bool,
+    ) {
+        let mut record = csv::ByteRecord::new();
+        let mut chunk = Chunk::default();
+        loop {
+            let line = self.reader.position().line();
+            match self.reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    send(Err(read_error(line, e)));
+                    return;
+                }
+            }
+            let line = record.position().map_or(line, |p| p.line());
+            match self.parse(&record, line, current_year) {
+                Ok(row) => chunk.rows.push(row),
+                Err(rejection) => chunk.rejections.push(rejection),
+            }
+            if chunk.rows.len() + chunk.rejections.len() >= batch_size {
+                chunk.bytes_read = self.reader.position().byte() + self.bom;
+                if !send(Ok(std::mem::take(&mut chunk))) {
+                    return;
+                }
+            }
+        }
+        chunk.bytes_read = self.reader.position().byte() + self.bom;
+        send(Ok(chunk));
+    }
+
+    fn parse(&self, record: &csv::ByteRecord, line: u64, year: i32) -> Result<Row, Rejection> {
+        if record.len() != self.width {
+            let reason = format!("expected {} fields, found {}", self.width, record.len());
+            return Err(Rejection::new(line, "row", reason));
+        }
+        let field = |column: usize| -> Result<&str, Rejection> {
+            let bytes = record.get(self.positions[column]).unwrap_or_default();
+            std::str::from_utf8(bytes)
+                .map(str::trim)
+                .map_err(|_| Rejection::new(line, COLUMNS[column], "not valid UTF-8"))
+        };
+        let reject = |column: usize, reason: &dyn std::fmt::Display| {
+            Rejection::new(line, COLUMNS[column], reason.to_string())
+        };
+        let tax_code = TaxCode::parse(field(0)?).map_err(|e| reject(0, &e))?;
+        let vat_number = match field(1)? {
+            "" => None,
+            vat => Some(VatNumber::parse(vat).map_err(|e| reject(1, &e))?),
+        };
+        let name = required(field(2)?).ok_or_else(|| reject(2, &"is empty"))?;
+        let province = Province::parse(field(3)?).map_err(|e| reject(3, &e))?;
+        let rea = Rea::new(province, field(4)?).map_err(|e| reject(4, &e))?;
+        let kind = SiteKind::parse_extract(field(5)?).map_err(|e| reject(5, &e))?;
+        let address = required(field(6)?).ok_or_else(|| reject(6, &"is empty"))?;
+        let postcode = Postcode::parse(field(7)?).map_err(|e| reject(7, &e))?;
+        let municipality = required(field(8)?).ok_or_else(|| reject(8, &"is empty"))?;
+        let status = CompanyStatus::parse_extract(field(9)?).map_err(|e| reject(9, &e))?;
+        let fee_years = fee_years(field(10)?, year).map_err(|e| reject(10, &e))?;
+        Ok(Row {
+            company: CompanyData {
+                tax_code,
+                vat_number,
+                name,
+                status,
+            },
+            fee_years,
+            site: SiteData {
+                kind,
+                rea,
+                address,
+                postcode,
+                municipality,
+            },
+        })
+    }
+}
+
+fn required(value: &str) -> Option<String> {
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// `diritto_annuale_pagato`: years separated by spaces, possibly none. A year has 4 digits and
+/// is neither before [`MIN_FEE_YEAR`] nor after the current year (a fee cannot be paid ahead).
+fn fee_years(value: &str, current_year: i32) -> Result<Vec<i32>, String> {
+    let mut years = Vec::new();
+    for token in value.split_whitespace() {
+        let year = (token.len() == 4 && token.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| token.parse::<i32>().ok())
+            .flatten()
+            .ok_or_else(|| format!("\"{token}\" is not a year"))?;
+        if !(MIN_FEE_YEAR..=current_year).contains(&year) {
+            return Err(format!(
+                "year {year} is not between {MIN_FEE_YEAR} and {current_year}"
+            ));
+        }
+        years.push(year);
+    }
+    years.sort_unstable();
+    years.dedup();
+    Ok(years)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_years_are_sorted_unique_and_may_be_none() {
+        assert_eq!(fee_years("", 2026), Ok(vec![]));
+        assert_eq!(fee_years(" 2025  2024 2025 ", 2026), Ok(vec![2024, 2025]));
+    }
+
+    #[test]
+    fn a_fee_year_has_four_digits_and_is_not_in_the_future() {
+        assert_eq!(
+            fee_years("2024 24", 2026),
+            Err("\"24\" is not a year".to_string())
+        );
+        assert_eq!(
+            fee_years("20x4", 2026),
+            Err("\"20x4\" is not a year".to_string())
+        );
+        assert!(fee_years("2027", 2026).is_err());
+        assert!(fee_years("1899", 2026).is_err());
+        assert!(fee_years("2024,2025", 2026).is_err());
+    }
+
+    #[test]
+    fn missing_and_duplicate_columns_are_named() {
+        let header = csv::StringRecord::from(vec!["codice_fiscale", "extra", "CAP "]);
+        match header_positions(&header) {
+            Err(ImportError::MissingColumns(missing)) => {
+                assert_eq!(missing.len(), 9);
+                assert!(!missing.contains(&"cap".to_string()));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let mut names: Vec<&str> = COLUMNS.to_vec();
+        names.push("cap");
+        match header_positions(&csv::StringRecord::from(names)) {
+            Err(ImportError::DuplicateColumn(name)) => assert_eq!(name, "cap"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

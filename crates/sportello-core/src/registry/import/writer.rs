@@ -1,0 +1,119 @@
+//! Writer lanes: each owns a connection and writes the batches handed to it, one transaction
+//! each. Rows go to a lane by their tax code, so all the rows of a company meet the same lane,
+//! in file order, and lanes never touch the same company or site. SQLite has one writer at a
+//! time, so one lane; PostgreSQL takes transactions side by side, one per connection.
+
+use crate::db::{Db, Engine};
+use crate::registry::import::batch::{self, Counts};
+use crate::registry::import::rows::Row;
+use crate::registry::import::session::Session;
+use chrono::{DateTime, Utc};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Lanes on PostgreSQL. More would help a server with more cores, but each lane is also a
+/// connection taken from the application's pool for the whole run.
+const POSTGRES_LANES: usize = 2;
+
+/// The lanes of a run.
+pub(super) struct Lanes {
+    senders: Vec<mpsc::Sender<Vec<Row>>>,
+    tasks: Vec<JoinHandle<(Counts, Option<sqlx::Error>)>>,
+}
+
+impl Lanes {
+    pub(super) async fn start(db: &Db, now: DateTime<Utc>) -> Result<Self, sqlx::Error> {
+        let count = match db.engine() {
+            Engine::Sqlite => 1,
+            Engine::Postgres => POSTGRES_LANES,
+        };
+        let mut lanes = Self {
+            senders: Vec::with_capacity(count),
+            tasks: Vec::with_capacity(count),
+        };
+        for lane in 0..count {
+            let mut conn = db.pool().acquire().await?;
+            // One lane keeps the statistics fresh for all.
+            let session = Session::start(&mut conn, db.engine(), lane == 0).await?;
+            let (sender, receiver) = mpsc::channel(1);
+            let engine = db.engine();
+            lanes.senders.push(sender);
+            lanes.tasks.push(tokio::spawn(async move {
+                let mut counts = Counts::default();
+                let error = run(&mut conn, engine, now, receiver, session, &mut counts).await;
+                (counts, error.err())
+            }));
+        }
+        Ok(lanes)
+    }
+
+    /// Hands the rows of a chunk to their lanes. False when a lane has stopped (on an error,
+    /// which [`Lanes::finish`] returns).
+    pub(super) async fn send(&self, rows: Vec<Row>) -> bool {
+        let count = self.senders.len();
+        let mut groups: Vec<Vec<Row>> = (0..count).map(|_| Vec::new()).collect();
+        if count == 1 {
+            groups[0] = rows;
+        } else {
+            for row in rows {
+                let mut hasher = DefaultHasher::new();
+                row.company.tax_code.hash(&mut hasher);
+                groups[(hasher.finish() % count as u64) as usize].push(row);
+            }
+        }
+        for (sender, group) in self.senders.iter().zip(groups) {
+            if !group.is_empty() && sender.send(group).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Waits for the lanes to write what they were given; the counts of the committed batches
+    /// and the first error, if any.
+    pub(super) async fn finish(self) -> (Counts, Option<sqlx::Error>) {
+        drop(self.senders);
+        let mut total = Counts::default();
+        let mut first_error = None;
+        for task in self.tasks {
+            match task.await {
+                Ok((counts, error)) => {
+                    total.add(&counts);
+                    if let Some(e) = error {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                Err(e) => {
+                    first_error.get_or_insert(sqlx::Error::WorkerCrashed);
+                    tracing::error!(error = %e, "a registry import lane panicked");
+                }
+            }
+        }
+        (total, first_error)
+    }
+}
+
+async fn run(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    now: DateTime<Utc>,
+    mut receiver: mpsc::Receiver<Vec<Row>>,
+    mut session: Session,
+    counts: &mut Counts,
+) -> Result<(), sqlx::Error> {
+    let mut result = Ok(());
+    while let Some(rows) = receiver.recv().await {
+        result = batch::apply(conn, engine, now, rows)
+            .await
+            .map(|c| counts.add(&c));
+        if result.is_ok() {
+            result = session.after_batch(conn).await;
+        }
+        if result.is_err() {
+            break;
+        }
+    }
+    session.finish(conn).await;
+    result
+}

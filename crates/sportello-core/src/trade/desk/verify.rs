@@ -1,0 +1,75 @@
+//! Public verification of an issued certificate (beyond the seeds: what the national
+//! database of certificates of origin offers, domain-italy.md §4.7): with the number and the
+//! security code printed on it, anyone — a customs officer abroad — sees the certificate's
+//! key data and status. A wrong pair reveals nothing, not even whether the number exists.
+
+use crate::chambers;
+use crate::db::Db;
+use crate::trade::desk::certificate::{self, Certificate, code_hash};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub number: String,
+    /// `valid`, `cancelled`, `replaced`, or `duplicate` (a valid duplicate of another one).
+    pub status: &'static str,
+    pub issued_on: String,
+    pub chamber: String,
+    pub company_name: String,
+    pub consignee_country: String,
+    pub origin_country: String,
+    pub replaced_by: Option<String>,
+    pub duplicate_of: Option<String>,
+    pub replaces: Option<String>,
+    pub pdf_sha256: String,
+}
+
+fn status_of(c: &Certificate) -> &'static str {
+    match (c.status.as_str(), &c.replaced_by, &c.duplicate_of) {
+        ("cancelled", Some(_), _) => "replaced",
+        ("cancelled", None, _) => "cancelled",
+        (_, _, Some(_)) => "duplicate",
+        _ => "valid",
+    }
+}
+
+/// The certificate's public data, only when number and code match.
+pub async fn verify(
+    db: &Db,
+    number: &str,
+    code: &str,
+) -> Result<Option<Verification>, sqlx::Error> {
+    let Some(c) = certificate::by_number(db, number).await? else {
+        return Ok(None);
+    };
+    let stored: String =
+        sqlx::query_scalar("SELECT security_code_hash FROM certificates WHERE id = $1")
+            .bind(&c.id)
+            .fetch_one(db.pool())
+            .await?;
+    let given = code_hash(&c.number, code);
+    if !constant_time_eq(given.as_bytes(), stored.as_bytes()) {
+        return Ok(None);
+    }
+    let chamber = chambers::get_chamber(db, &c.chamber_id)
+        .await?
+        .map(|ch| ch.name)
+        .unwrap_or_default();
+    Ok(Some(Verification {
+        status: status_of(&c),
+        number: c.number,
+        issued_on: c.issued_on,
+        chamber,
+        company_name: c.company_name,
+        consignee_country: c.consignee_country,
+        origin_country: c.origin_country,
+        replaced_by: c.replaced_by,
+        duplicate_of: c.duplicate_of,
+        replaces: c.replaces,
+        pdf_sha256: c.pdf_sha256,
+    }))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,329 @@
+//! Base models (modelli base): drafts saved on the server, their versions, the address book.
+//!
+//! A model starts from the Registry (a company and one of its sites, seed 000, slides 28–30)
+//! and a practice type. Its form is saved as typed, complete or not — no more
+//! "download to save". When the company downloads the XML to sign it, the current version is
+//! frozen: its exact bytes and their SHA-256 are stored, so an uploaded `.p7m` is recognised
+//! by the hash of its signed content whatever the file is called. Editing the model later
+//! makes a new version; an older signed version stays recognisable.
+
+use crate::audit::{self, Actor, Change};
+use crate::blobs::sha256_hex;
+use crate::db::{self, Db};
+use crate::registry;
+use crate::trade::document::ModelDocument;
+use crate::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};
+use crate::trade::practice_type::PracticeType;
+use crate::trade::xml;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+/// How many recent models feed the address book (seed 000, slide 32: the last 20).
+pub const ADDRESS_BOOK_DEPTH: i64 = 20;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Model {
+    pub id: String,
+    pub company_id: String,
+    pub site_id: String,
+    pub practice_type: PracticeType,
+    pub input: FormInput,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ModelRow {
+    id: String,
+    company_id: String,
+    site_id: String,
+    practice_type: String,
+    input_json: String,
+    version: i64,
+    created_by: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl TryFrom<ModelRow> for Model {
+    type Error = sqlx::Error;
+    fn try_from(r: ModelRow) -> Result<Self, sqlx::Error> {
+        Ok(Model {
+            practice_type: PracticeType::parse(&r.practice_type).ok_or_else(|| {
+                sqlx::Error::Decode(format!("practice type '{}'", r.practice_type).into())
+            })?,
+            input: serde_json::from_str(&r.input_json)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
+            id: r.id,
+            company_id: r.company_id,
+            site_id: r.site_id,
+            version: r.version,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// A frozen version: the exact XML the company signs.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Version {
+    pub model_id: String,
+    pub version: i64,
+    pub sha256: String,
+    pub xml: Vec<u8>,
+    pub form_json: String,
+    pub file_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("the site does not belong to the company")]
+    SiteOfAnotherCompany,
+    #[error("unknown company or site")]
+    UnknownCompanyOrSite,
+    #[error("the form is not complete")]
+    Invalid(Vec<FieldProblem>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+const SELECT: &str = "SELECT id, company_id, site_id, practice_type, input_json, version, created_by, \
+                      created_at, updated_at FROM base_models";
+
+fn consignee_name(input: &FormInput) -> Option<String> {
+    let n = input.consignee.name.trim();
+    (!n.is_empty()).then(|| n.to_string())
+}
+
+/// Creates a draft for a company's site.
+/// What a new draft is made of.
+#[derive(Clone, Copy, Debug)]
+pub struct Draft<'a> {
+    pub company_id: &'a str,
+    pub site_id: &'a str,
+    pub practice_type: PracticeType,
+    pub input: &'a FormInput,
+}
+
+pub async fn create(
+    db: &Db,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    user_id: &str,
+    draft: Draft<'_>,
+) -> Result<Model, ModelError> {
+    let Draft {
+        company_id,
+        site_id,
+        practice_type,
+        input,
+    } = draft;
+    let site = registry::get_site(db, site_id)
+        .await?
+        .ok_or(ModelError::UnknownCompanyOrSite)?;
+    if site.company_id != company_id {
+        return Err(ModelError::SiteOfAnotherCompany);
+    }
+    let id = db::new_id();
+    let input_json = serde_json::to_string(input).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO base_models (id, company_id, site_id, practice_type, input_json, version, \
+         consignee_name, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8)",
+    )
+    .bind(&id)
+    .bind(company_id)
+    .bind(site_id)
+    .bind(practice_type.as_str())
+    .bind(&input_json)
+    .bind(consignee_name(input))
+    .bind(user_id)
+    .bind(db::instant(now))
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change::new("base_model.create", "base_model", Some(&id)).after(
+            json!({"company_id": company_id, "site_id": site_id, "type": practice_type.as_str()}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, &id).await?.ok_or(ModelError::UnknownCompanyOrSite)
+}
+
+/// Saves a new content for the draft; the version increases only when the content changes.
+pub async fn update(
+    db: &Db,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    model: &Model,
+    input: &FormInput,
+) -> Result<Model, ModelError> {
+    if &model.input == input {
+        return Ok(model.clone());
+    }
+    let input_json = serde_json::to_string(input).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE base_models SET input_json = $2, version = version + 1, consignee_name = $3, \
+         updated_at = $4 WHERE id = $1",
+    )
+    .bind(&model.id)
+    .bind(&input_json)
+    .bind(consignee_name(input))
+    .bind(db::instant(now))
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change::new("base_model.update", "base_model", Some(&model.id))
+            .after(json!({"version": model.version + 1})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, &model.id)
+        .await?
+        .ok_or(ModelError::UnknownCompanyOrSite)
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Option<Model>, sqlx::Error> {
+    sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Model::try_from)
+        .transpose()
+}
+
+/// The models of a company, most recently changed first.
+pub async fn list(db: &Db, company_id: &str, limit: i64) -> Result<Vec<Model>, sqlx::Error> {
+    sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE company_id = $1 ORDER BY updated_at DESC LIMIT $2"
+    )))
+    .bind(company_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(Model::try_from)
+    .collect()
+}
+
+/// The consignees of the company's last [`ADDRESS_BOOK_DEPTH`] certificate models, without
+/// repeats (seed 000, slides 31–32: the "rubrica" of box 2).
+pub async fn address_book(db: &Db, company_id: &str) -> Result<Vec<ConsigneeInput>, sqlx::Error> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT input_json FROM base_models WHERE company_id = $1 AND practice_type = 'certificate_of_origin' \
+         AND consignee_name IS NOT NULL ORDER BY updated_at DESC LIMIT $2",
+    )
+    .bind(company_id)
+    .bind(ADDRESS_BOOK_DEPTH)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out: Vec<ConsigneeInput> = Vec::new();
+    for json in rows {
+        if let Ok(input) = serde_json::from_str::<FormInput>(&json) {
+            let c = input.consignee;
+            let dup = out.iter().any(|o| {
+                o.name.trim().eq_ignore_ascii_case(c.name.trim())
+                    && o.address.trim().eq_ignore_ascii_case(c.address.trim())
+                    && o.country.trim().eq_ignore_ascii_case(c.country.trim())
+            });
+            if !dup {
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The model as a validated document, or the problems of its form.
+pub async fn document(
+    db: &Db,
+    model: &Model,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<ModelDocument, ModelError> {
+    let form = BaseModelForm::validate(model.practice_type, &model.input, today)
+        .map_err(ModelError::Invalid)?;
+    let company = registry::get_company(db, &model.company_id)
+        .await?
+        .ok_or(ModelError::UnknownCompanyOrSite)?;
+    let site = registry::get_site(db, &model.site_id)
+        .await?
+        .ok_or(ModelError::UnknownCompanyOrSite)?;
+    Ok(ModelDocument {
+        model_id: model.id.clone(),
+        version: model.version,
+        created_at: now,
+        company,
+        site,
+        form,
+    })
+}
+
+/// The frozen XML of the model's current version, made (and stored) on first request.
+pub async fn current_version(
+    db: &Db,
+    model: &Model,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Version, ModelError> {
+    if let Some(v) = version(db, &model.id, model.version).await? {
+        return Ok(v);
+    }
+    let doc = document(db, model, now, today).await?;
+    let xml = xml::model_xml(&doc);
+    let sha256 = sha256_hex(&xml);
+    // The input of this version, so the practice shows exactly what was signed.
+    let form_json =
+        serde_json::to_string(&model.input).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let file_name = xml::model_file_name(&doc);
+    sqlx::query(
+        "INSERT INTO base_model_versions (id, model_id, version, sha256, xml, form_json, file_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (model_id, version) DO NOTHING",
+    )
+    .bind(db::new_id())
+    .bind(&model.id)
+    .bind(model.version)
+    .bind(&sha256)
+    .bind(&xml)
+    .bind(&form_json)
+    .bind(&file_name)
+    .bind(db::instant(now))
+    .execute(db.pool())
+    .await?;
+    version(db, &model.id, model.version)
+        .await?
+        .ok_or(ModelError::UnknownCompanyOrSite)
+}
+
+async fn version(db: &Db, model_id: &str, version: i64) -> Result<Option<Version>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT model_id, version, sha256, xml, form_json, file_name FROM base_model_versions \
+         WHERE model_id = $1 AND version = $2",
+    )
+    .bind(model_id)
+    .bind(version)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The frozen version whose XML has this SHA-256 (the content of an uploaded `.p7m`).
+pub async fn version_by_hash(db: &Db, sha256: &str) -> Result<Option<Version>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT model_id, version, sha256, xml, form_json, file_name FROM base_model_versions WHERE sha256 = $1",
+    )
+    .bind(sha256)
+    .fetch_optional(db.pool())
+    .await
+}

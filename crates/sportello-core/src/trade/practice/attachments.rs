@@ -1,0 +1,318 @@
+//! Attachments of a practice (seed 000, slide 42): a file, a description and a document code
+//! from the practice type's list; for visa practices, the visas and legalisations asked for
+//! that document (slide 55). The file's type is read from its content, never from its name
+//! or the browser's word; stored content-addressed.
+
+use crate::Ctx;
+use crate::accounts::Principal;
+use crate::audit::{self, Change};
+use crate::db::{self, Db};
+use crate::trade::form::FieldProblem;
+use crate::trade::practice::{Practice, PracticeStatus};
+use crate::trade::practice_type::DocumentCode;
+use serde::Serialize;
+
+/// Largest attachment.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+/// Most attachments on one practice.
+pub const MAX_ATTACHMENTS: i64 = 30;
+/// Most visas or legalisations on one document.
+pub const MAX_STAMPS: i64 = 20;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: String,
+    pub practice_id: String,
+    pub blob: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub description: String,
+    pub code: String,
+    pub visas: i64,
+    pub legalisations: i64,
+    pub created_at: String,
+}
+
+/// An attachment to add, as received.
+#[derive(Clone, Debug, Default)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub description: String,
+    pub code: String,
+    pub visas: i64,
+    pub legalisations: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttachmentError {
+    #[error("some fields are not valid")]
+    Invalid(Vec<FieldProblem>),
+    #[error("the practice can no longer be changed")]
+    NotEditable(PracticeStatus),
+    #[error("too many attachments")]
+    TooMany,
+    #[error("no such attachment")]
+    NotFound,
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The kinds of file accepted, told by their first bytes.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let trimmed = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(bytes)
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &bytes[i..])
+        .unwrap_or(bytes);
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        Some("image/tiff")
+    } else if trimmed.starts_with(b"<?xml")
+        || trimmed.starts_with(b"<") && bytes.len() > 1 && std::str::from_utf8(bytes).is_ok()
+    {
+        Some("application/xml")
+    } else if firma::verify(
+        bytes,
+        &firma::VerifyOptions {
+            trust_anchors: Vec::new(),
+            intermediates: Vec::new(),
+            crls: Vec::new(),
+            at: std::time::SystemTime::now(),
+        },
+    )
+    .is_ok()
+    {
+        // A signed document (CAdES .p7m): chambers accept documents signed as PAdES or CAdES.
+        Some("application/pkcs7-mime")
+    } else {
+        None
+    }
+}
+
+pub async fn list(db: &Db, practice_id: &str) -> Result<Vec<Attachment>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, practice_id, blob, file_name, content_type, size_bytes, description, code, visas, \
+         legalisations, created_at FROM practice_attachments WHERE practice_id = $1 ORDER BY created_at, id",
+    )
+    .bind(practice_id)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Adds an attachment while the company may still change the practice.
+pub async fn add(
+    state: &Ctx,
+    principal: &Principal,
+    practice: &Practice,
+    new: NewAttachment,
+) -> Result<Attachment, AttachmentError> {
+    if !practice.status.editable_by_company() {
+        return Err(AttachmentError::NotEditable(practice.status));
+    }
+    let mut problems = Vec::new();
+    let content_type = if new.bytes.is_empty() {
+        problems.push(FieldProblem {
+            field: "file".into(),
+            key: "trade-attachment-empty",
+        });
+        None
+    } else if new.bytes.len() > MAX_ATTACHMENT_BYTES {
+        problems.push(FieldProblem {
+            field: "file".into(),
+            key: "trade-attachment-too-large",
+        });
+        None
+    } else {
+        let t = sniff(&new.bytes);
+        if t.is_none() {
+            problems.push(FieldProblem {
+                field: "file".into(),
+                key: "trade-attachment-type",
+            });
+        }
+        t
+    };
+    let description = new.description.trim();
+    if description.is_empty() {
+        problems.push(FieldProblem {
+            field: "description".into(),
+            key: "trade-field-required",
+        });
+    } else if description.chars().count() > 300 {
+        problems.push(FieldProblem {
+            field: "description".into(),
+            key: "trade-field-too-long",
+        });
+    }
+    let code = DocumentCode::parse(&new.code)
+        .filter(|c| practice.practice_type.document_codes().contains(c));
+    if code.is_none() {
+        problems.push(FieldProblem {
+            field: "code".into(),
+            key: "trade-attachment-code",
+        });
+    }
+    let stamps_allowed = practice.practice_type.has_visas();
+    for (field, n) in [("visas", new.visas), ("legalisations", new.legalisations)] {
+        if !(0..=MAX_STAMPS).contains(&n) || (!stamps_allowed && n != 0) {
+            problems.push(FieldProblem {
+                field: field.into(),
+                key: "trade-attachment-stamps",
+            });
+        }
+    }
+    let (Some(content_type), Some(code)) = (content_type, code) else {
+        return Err(AttachmentError::Invalid(problems));
+    };
+    if !problems.is_empty() {
+        return Err(AttachmentError::Invalid(problems));
+    }
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM practice_attachments WHERE practice_id = $1")
+            .bind(&practice.id)
+            .fetch_one(state.db.pool())
+            .await?;
+    if count >= MAX_ATTACHMENTS {
+        return Err(AttachmentError::TooMany);
+    }
+    let blob = state.blobs.put(&new.bytes).await?;
+    let now = state.clock.now();
+    let id = db::new_id();
+    let file_name = clean_name(&new.file_name, content_type);
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO practice_attachments (id, practice_id, blob, file_name, content_type, size_bytes, \
+         description, code, visas, legalisations, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&id)
+    .bind(&practice.id)
+    .bind(&blob)
+    .bind(&file_name)
+    .bind(content_type)
+    .bind(new.bytes.len() as i64)
+    .bind(description)
+    .bind(code.as_str())
+    .bind(new.visas)
+    .bind(new.legalisations)
+    .bind(&principal.user.id)
+    .bind(db::instant(now))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE practices SET updated_at = $2 WHERE id = $1")
+        .bind(&practice.id)
+        .bind(db::instant(now))
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &principal.actor().in_chamber(Some(&practice.chamber_id)),
+        Change::new("practice.attach", "practice", Some(&practice.id)).after(serde_json::json!({
+            "attachment": id, "blob": blob, "code": code.as_str(), "content_type": content_type,
+            "visas": new.visas, "legalisations": new.legalisations,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    let all = list(&state.db, &practice.id).await?;
+    all.into_iter()
+        .find(|a| a.id == id)
+        .ok_or(AttachmentError::NotFound)
+}
+
+/// Removes an attachment while the company may still change the practice.
+pub async fn remove(
+    state: &Ctx,
+    principal: &Principal,
+    practice: &Practice,
+    attachment_id: &str,
+) -> Result<(), AttachmentError> {
+    if !practice.status.editable_by_company() {
+        return Err(AttachmentError::NotEditable(practice.status));
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let removed =
+        sqlx::query("DELETE FROM practice_attachments WHERE id = $1 AND practice_id = $2")
+            .bind(attachment_id)
+            .bind(&practice.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if removed == 0 {
+        return Err(AttachmentError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        now,
+        &principal.actor().in_chamber(Some(&practice.chamber_id)),
+        Change::new("practice.detach", "practice", Some(&practice.id))
+            .before(serde_json::json!({"attachment": attachment_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A safe label for the file: its own name's safe characters, with the extension of the
+/// detected type.
+fn clean_name(name: &str, content_type: &str) -> String {
+    let ext = match content_type {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/tiff" => "tif",
+        "application/xml" => "xml",
+        _ => "p7m",
+    };
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let stem: String = base
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(base)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(100)
+        .collect();
+    let stem = stem.trim_matches('.');
+    format!("{}.{ext}", if stem.is_empty() { "allegato" } else { stem })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_types_are_read_from_the_content() {
+        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nxxxx"), Some("image/png"));
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?><a/>"),
+            Some("application/xml")
+        );
+        assert_eq!(sniff(b"MZ\x90\x00 an executable"), None);
+        assert_eq!(sniff(b"plain text pretending"), None);
+    }
+
+    #[test]
+    fn stored_names_carry_the_detected_extension() {
+        assert_eq!(
+            clean_name("fattura 118.exe", "application/pdf"),
+            "fattura118.pdf"
+        );
+        assert_eq!(clean_name("../../x", "image/png"), "x.png");
+        assert_eq!(clean_name("", "application/xml"), "allegato.xml");
+    }
+}

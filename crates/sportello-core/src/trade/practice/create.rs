@@ -1,0 +1,198 @@
+//! A practice starts from the upload of the signed base model (seed 000, slide 39: "Allegare
+//! modello base firmato .p7m").
+//!
+//! The file must be a valid CAdES signature, trusted by the destination chamber, and its
+//! signed content must be byte-identical to a base model version created here for one of
+//! the user's companies — recognised by the SHA-256 of that content, so renaming the file
+//! does not matter. Each way it can be wrong has its own error, said in plain words.
+
+use crate::Ctx;
+use crate::accounts::Principal;
+use crate::audit::{self, Change};
+use crate::chambers;
+use crate::db;
+use crate::trade::model;
+use crate::trade::practice::details::{self, Details, DetailsError};
+use crate::trade::practice::{Practice, PracticeStatus, SignatureSummary, get, record_event};
+use serde_json::json;
+
+/// Largest signed model accepted.
+pub const MAX_SIGNED_MODEL_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("the file is empty or missing")]
+    NoFile,
+    #[error("the file is larger than allowed")]
+    TooLarge,
+    #[error("the file is not a digitally signed file")]
+    NotSigned,
+    #[error("the base model must be signed as CAdES (.p7m), not as a signed PDF")]
+    NotCades,
+    #[error("the signature is not valid")]
+    SignatureInvalid(Box<firma::Report>),
+    #[error("the signed content is not a base model created here")]
+    ModelMismatch,
+    #[error("the base model belongs to a company you do not act for")]
+    ModelOfAnotherCompany,
+    #[error("unknown desk")]
+    UnknownDesk,
+    #[error(transparent)]
+    Details(#[from] DetailsError),
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Creates a practice (to send) from a signed model uploaded for `desk_code`.
+pub async fn create(
+    state: &Ctx,
+    principal: &Principal,
+    desk_code: &str,
+    file_name: &str,
+    signed: &[u8],
+    details: &Details,
+) -> Result<Practice, CreateError> {
+    if signed.is_empty() {
+        return Err(CreateError::NoFile);
+    }
+    if signed.len() > MAX_SIGNED_MODEL_BYTES {
+        return Err(CreateError::TooLarge);
+    }
+    let desk = chambers::find_desk_by_code(&state.db, desk_code)
+        .await?
+        .ok_or(CreateError::UnknownDesk)?;
+    let details = details::validate(details)?;
+    let now = state.clock.now();
+    let anchors = crate::trust::anchors_for(&state.db, Some(&desk.chamber_id)).await?;
+    let report = firma::verify(
+        signed,
+        &firma::VerifyOptions {
+            trust_anchors: anchors,
+            intermediates: Vec::new(),
+            crls: Vec::new(),
+            at: now.into(),
+        },
+    )
+    .map_err(|_| CreateError::NotSigned)?;
+    if report.format != firma::Format::Cades {
+        return Err(CreateError::NotCades);
+    }
+    if !report.valid {
+        return Err(CreateError::SignatureInvalid(Box::new(report)));
+    }
+    let version = model::version_by_hash(&state.db, &report.content_sha256)
+        .await?
+        .ok_or(CreateError::ModelMismatch)?;
+    let base = model::get(&state.db, &version.model_id)
+        .await?
+        .ok_or(CreateError::ModelMismatch)?;
+    if !principal.acts_for_company(&base.company_id) {
+        return Err(CreateError::ModelOfAnotherCompany);
+    }
+    let blob = state.blobs.put(signed).await?;
+    let signature = SignatureSummary::from_report(&report, now);
+    let form: crate::trade::FormInput =
+        serde_json::from_str(&version.form_json).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    let consignee = Some(form.consignee.name.trim().to_string()).filter(|n| !n.is_empty());
+    let id = db::new_id();
+    let safe_name = sanitise_file_name(file_name, &version.file_name);
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO practices (id, chamber_id, desk_id, company_id, site_id, model_id, model_version, \
+         model_sha256, practice_type, status, consignee_name, annotations, proforma, goods_location, \
+         print_mode, form_serial, copies, signed_blob, signed_file_name, signature_json, signer_tax_code, \
+         created_by, created_at, updated_at, replaces_number, duplicate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25)",
+    )
+    .bind(&id)
+    .bind(&desk.chamber_id)
+    .bind(&desk.id)
+    .bind(&base.company_id)
+    .bind(&base.site_id)
+    .bind(&base.id)
+    .bind(version.version)
+    .bind(&version.sha256)
+    .bind(base.practice_type.as_str())
+    .bind(PracticeStatus::Draft.as_str())
+    .bind(&consignee)
+    .bind(&details.annotations)
+    .bind(details.proforma.map(i64::from))
+    .bind(&details.goods_location)
+    .bind(details.print_mode.as_str())
+    .bind(&details.form_serial)
+    .bind(details.copies)
+    .bind(&blob)
+    .bind(&safe_name)
+    .bind(serde_json::to_string(&signature).map_err(|e| sqlx::Error::Encode(e.into()))?)
+    .bind(signature.signers.first().and_then(|s| s.tax_code.clone()))
+    .bind(&principal.user.id)
+    .bind(db::instant(now))
+    .bind(&details.replaces)
+    .bind(i64::from(details.duplicate))
+    .execute(&mut *tx)
+    .await?;
+    for invoice in &form.invoices {
+        if let (Ok(date), Ok(amount)) = (
+            chrono::NaiveDate::parse_from_str(invoice.date.trim(), "%Y-%m-%d"),
+            crate::money::Money::parse(&invoice.amount),
+        ) {
+            sqlx::query(
+                "INSERT INTO practice_invoices (practice_id, number, invoice_date, amount_cents) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&id)
+            .bind(invoice.number.trim())
+            .bind(db::date(date))
+            .bind(amount.cents())
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let actor = principal.actor().in_chamber(Some(&desk.chamber_id));
+    record_event(&mut tx, now, &id, &actor, None, PracticeStatus::Draft, None).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Change::new("practice.create", "practice", Some(&id)).after(json!({
+            "desk": desk.code.as_str(), "model_id": base.id, "model_version": version.version,
+            "model_sha256": version.sha256, "signed_blob": blob,
+            "signers": signature.signers.iter().map(|s| s.tax_code.clone()).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    get(&state.db, &id).await?.ok_or(CreateError::ModelMismatch)
+}
+
+/// The uploaded file's name is kept only as a label: ASCII letters, digits, `.`, `-`, `_`,
+/// at most 120 characters; the model's own file name when nothing usable remains.
+fn sanitise_file_name(name: &str, fallback_xml: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .take(120)
+        .collect();
+    if clean.trim_matches('.').is_empty() {
+        format!("{fallback_xml}.p7m")
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::trade::practice::create::sanitise_file_name;
+
+    #[test]
+    fn uploaded_names_are_labels_not_paths() {
+        assert_eq!(sanitise_file_name("../../etc/passwd", "m.xml"), "passwd");
+        assert_eq!(
+            sanitise_file_name("modello base.xml.p7m", "m.xml"),
+            "modellobase.xml.p7m"
+        );
+        assert_eq!(sanitise_file_name("..", "m.xml"), "m.xml.p7m");
+    }
+}

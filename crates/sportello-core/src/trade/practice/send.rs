@@ -1,0 +1,401 @@
+//! Sending a practice (seed 000, slides 43 and 57–59): in one transaction the wallet is
+//! charged the fee, the practice gets its protocol number (per chamber and year, gapless),
+//! moves to *sent*, its history and the audit trail record it, and the confirmation e-mail
+//! is queued. Insufficient balance sends nothing and says how much is missing. A double
+//! click, or an API call retried with the same `Idempotency-Key`, charges once.
+//!
+//! A practice sent back for rectification is resent the same way, without a new charge.
+
+use crate::Ctx;
+use crate::accounts::Principal;
+use crate::audit::{self, Change};
+use crate::chambers::{self, settings::Setting, tariff};
+use crate::db::{self, counters};
+use crate::money::Money;
+use crate::notify::{self, OutgoingEmail};
+use crate::trade::fee::{self, Fee, FeeError, FeeInput};
+use crate::trade::form::{CancellationReason, FieldProblem, FormInput};
+use crate::trade::practice::attachments;
+use crate::trade::practice::details::problems_before_sending;
+use crate::trade::practice::{Practice, PracticeAction, PracticeStatus, get, record_event};
+use crate::trade::practice_type::{DocumentCode, PracticeType, PrintMode};
+use crate::trade::profile;
+use crate::wallet::{self, WalletError};
+use chrono::Datelike;
+use chrono_tz::Europe::Rome;
+use serde::{Deserialize, Serialize};
+
+/// What a send answered (also what an idempotent retry answers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    pub status: String,
+    pub protocol_number: String,
+    pub charged_cents: i64,
+    /// True when this call found the practice already sent (nothing charged now).
+    #[serde(default)]
+    pub already_sent: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("no such practice")]
+    NotFound,
+    #[error("the practice cannot be sent now")]
+    NotSendable(PracticeStatus),
+    #[error("some details are missing")]
+    Incomplete(Vec<FieldProblem>),
+    #[error("the company profile is not complete")]
+    ProfileIncomplete,
+    #[error("insufficient balance")]
+    InsufficientBalance {
+        fee: Money,
+        balance: Money,
+        missing: Money,
+    },
+    #[error("the fee cannot be computed: {0}")]
+    Fee(#[from] FeeError),
+    #[error("this idempotency key was used for another practice")]
+    KeyReused,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<WalletError> for SendError {
+    fn from(e: WalletError) -> Self {
+        match e {
+            WalletError::Db(e) => SendError::Db(e),
+            other => SendError::Db(sqlx::Error::Protocol(other.to_string())),
+        }
+    }
+}
+
+/// The fee the practice would be charged now.
+pub async fn fee_of(state: &Ctx, practice: &Practice) -> Result<Fee, SendError> {
+    let atts = attachments::list(&state.db, &practice.id).await?;
+    let table = tariff::table(&state.db, &practice.chamber_id, state.clock.today()).await?;
+    let mandatory_copy = chambers::settings::get_bool(
+        &state.db,
+        &practice.chamber_id,
+        Setting::BlankPaperMandatoryCopy,
+    )
+    .await?;
+    Ok(fee::compute(
+        &table,
+        FeeInput {
+            practice_type: practice.practice_type,
+            print_mode: practice.print_mode,
+            copies: practice.copies,
+            visas: atts.iter().map(|a| a.visas).sum(),
+            legalisations: atts.iter().map(|a| a.legalisations).sum(),
+            blank_paper_mandatory_copy: mandatory_copy,
+        },
+    )?)
+}
+
+/// Everything that must hold before sending, each named: details, attachments, profile.
+pub async fn problems(
+    state: &Ctx,
+    principal: &Principal,
+    practice: &Practice,
+) -> Result<Vec<FieldProblem>, SendError> {
+    let mut problems = problems_before_sending(practice);
+    let atts = attachments::list(&state.db, &practice.id).await?;
+    if practice.practice_type.requires_attachment() && atts.is_empty() {
+        problems.push(FieldProblem {
+            field: "attachments".into(),
+            key: "trade-send-attachment-required",
+        });
+    }
+    if practice.practice_type == PracticeType::Cancellation {
+        let form: FormInput = crate::trade::practice::signed_form(&state.db, practice).await?;
+        let needs_report = CancellationReason::parse(&form.reason)
+            .is_some_and(CancellationReason::needs_police_report);
+        let has = |code: DocumentCode| atts.iter().any(|a| a.code == code.as_str());
+        if !has(DocumentCode::RequestForm) {
+            problems.push(FieldProblem {
+                field: "attachments".into(),
+                key: "trade-send-request-form-required",
+            });
+        }
+        if needs_report && !has(DocumentCode::PoliceReport) {
+            problems.push(FieldProblem {
+                field: "attachments".into(),
+                key: "trade-send-police-report-required",
+            });
+        }
+    }
+    if let (PrintMode::Form, Some(serial)) = (practice.print_mode, &practice.form_serial)
+        && !crate::trade::desk::forms::usable(
+            &state.db,
+            &practice.chamber_id,
+            &practice.company_id,
+            serial,
+        )
+        .await?
+    {
+        problems.push(FieldProblem {
+            field: "form_serial".into(),
+            key: "trade-send-form-not-assigned",
+        });
+    }
+    if profile::get(&state.db, &principal.user.id, &practice.company_id)
+        .await?
+        .is_none()
+    {
+        problems.push(FieldProblem {
+            field: "profile".into(),
+            key: "trade-send-profile-required",
+        });
+    }
+    Ok(problems)
+}
+
+fn protocol_number(chamber_code: &str, year: i32, seq: i64) -> String {
+    format!("{chamber_code}/{year}/{seq:07}")
+}
+
+/// Sends (or resends after rectification) a practice of the principal's companies.
+pub async fn send(
+    state: &Ctx,
+    principal: &Principal,
+    practice_id: &str,
+    idempotency_key: Option<&str>,
+) -> Result<Sent, SendError> {
+    let key = idempotency_key
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| k.chars().take(200).collect::<String>());
+    if let Some(key) = &key {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT practice_id, response_json FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+                .bind(&principal.user.id)
+                .bind(key)
+                .fetch_optional(state.db.pool())
+                .await?;
+        if let Some((pid, json)) = row {
+            if pid != practice_id {
+                return Err(SendError::KeyReused);
+            }
+            return serde_json::from_str(&json)
+                .map_err(|e| SendError::Db(sqlx::Error::Decode(e.into())));
+        }
+    }
+    let practice = crate::trade::practice::get_for_company_user(&state.db, principal, practice_id)
+        .await?
+        .ok_or(SendError::NotFound)?;
+    let resend = match practice.status {
+        PracticeStatus::Draft => false,
+        PracticeStatus::ToRectify => true,
+        // A second click after the practice went: answer with what happened, charge nothing.
+        PracticeStatus::Sent | PracticeStatus::InReview | PracticeStatus::Approved
+            if practice.protocol_number.is_some() =>
+        {
+            return Ok(Sent {
+                status: practice.status.as_str().into(),
+                protocol_number: practice.protocol_number.unwrap_or_default(),
+                charged_cents: 0,
+                already_sent: true,
+            });
+        }
+        other => return Err(SendError::NotSendable(other)),
+    };
+    let problems = problems(state, principal, &practice).await?;
+    if !problems.is_empty() {
+        return Err(SendError::Incomplete(problems));
+    }
+    let profile = profile::get(&state.db, &principal.user.id, &practice.company_id)
+        .await?
+        .ok_or(SendError::ProfileIncomplete)?;
+    let chamber = chambers::get_chamber(&state.db, &practice.chamber_id)
+        .await?
+        .ok_or(SendError::NotFound)?;
+    let desk = chambers::get_desk(&state.db, &practice.desk_id)
+        .await?
+        .ok_or(SendError::NotFound)?;
+    let fee = if resend {
+        None
+    } else {
+        Some(fee_of(state, &practice).await?)
+    };
+    let now = state.clock.now();
+    let action = if resend {
+        PracticeAction::Resend
+    } else {
+        PracticeAction::Send
+    };
+    let to = practice
+        .status
+        .apply(action)
+        .map_err(|_| SendError::NotSendable(practice.status))?;
+    let actor = principal.actor().in_chamber(Some(&practice.chamber_id));
+
+    let mut tx = state.db.begin().await?;
+    // The status guard makes a concurrent second send find nothing to update.
+    let claimed = sqlx::query(
+        "UPDATE practices SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4",
+    )
+    .bind(&practice.id)
+    .bind(to.as_str())
+    .bind(db::instant(now))
+    .bind(practice.status.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        tx.rollback().await?;
+        let now_practice = get(&state.db, &practice.id)
+            .await?
+            .ok_or(SendError::NotFound)?;
+        return Ok(Sent {
+            status: now_practice.status.as_str().into(),
+            protocol_number: now_practice.protocol_number.unwrap_or_default(),
+            charged_cents: 0,
+            already_sent: true,
+        });
+    }
+    let (protocol, charged) = if let Some(fee) = &fee {
+        let year = now.with_timezone(&Rome).year();
+        let seq = counters::next(&mut tx, &format!("protocol:{}:{year}", chamber.id)).await?;
+        let protocol = protocol_number(chamber.code.as_str(), year, seq);
+        if fee.total.cents() > 0 {
+            let charge = wallet::PracticeFee {
+                company_id: &practice.company_id,
+                chamber_id: &chamber.id,
+                practice_id: &practice.id,
+                amount: fee.total,
+                reference: &protocol,
+            };
+            match wallet::charge(&mut tx, now, &actor, charge).await {
+                Ok(_) => {}
+                Err(WalletError::InsufficientBalance { balance, missing }) => {
+                    tx.rollback().await?;
+                    return Err(SendError::InsufficientBalance {
+                        fee: fee.total,
+                        balance,
+                        missing,
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        sqlx::query(
+            "UPDATE practices SET fee_cents = $2, protocol_number = $3, protocol_year = $4, sent_at = $5 WHERE id = $1",
+        )
+        .bind(&practice.id)
+        .bind(fee.total.cents())
+        .bind(&protocol)
+        .bind(i64::from(year))
+        .bind(db::instant(now))
+        .execute(&mut *tx)
+        .await?;
+        (protocol, fee.total)
+    } else {
+        (
+            practice.protocol_number.clone().unwrap_or_default(),
+            Money::ZERO,
+        )
+    };
+    record_event(
+        &mut tx,
+        now,
+        &practice.id,
+        &actor,
+        Some(practice.status),
+        to,
+        Some(&protocol),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Change::new(if resend { "practice.resend" } else { "practice.send" }, "practice", Some(&practice.id))
+            .before(serde_json::json!({"status": practice.status.as_str()}))
+            .after(serde_json::json!({"status": to.as_str(), "protocol_number": protocol, "charged": charged.to_decimal_string()})),
+    )
+    .await?;
+    let local = now.with_timezone(&Rome);
+    let type_it = state_label(practice.practice_type);
+    let body = if resend {
+        format!(
+            "La pratica {protocol} ({type_it}) è stata reinviata allo sportello {} della {} il {} alle {}, dopo la rettifica. Non è stato addebitato alcun importo.\n\n\
+             Practice {protocol} was sent again to the {} desk after rectification. Nothing was charged.\n",
+            desk.name,
+            chamber.name,
+            local.format("%d/%m/%Y"),
+            local.format("%H:%M"),
+            desk.name
+        )
+    } else {
+        format!(
+            "La pratica {type_it} è stata protocollata con il numero {protocol} il {} alle {} per lo sportello {} della {}.\n\
+             Diritti di segreteria addebitati sul borsellino: {}.\n\n\
+             The practice was registered with protocol number {protocol} for the {} desk. Fees charged to the wallet: {}.\n",
+            local.format("%d/%m/%Y"),
+            local.format("%H:%M"),
+            desk.name,
+            chamber.name,
+            charged.to_italian(),
+            desk.name,
+            charged.to_italian()
+        )
+    };
+    notify::queue(
+        &mut tx,
+        now,
+        OutgoingEmail {
+            to: profile.notification_email.clone(),
+            subject: format!(
+                "Pratica {protocol} {}",
+                if resend { "reinviata" } else { "protocollata" }
+            ),
+            body_text: body,
+            chamber_id: Some(chamber.id.clone()),
+            attachments: Vec::new(),
+        },
+    )
+    .await?;
+    let outcome = Sent {
+        status: to.as_str().into(),
+        protocol_number: protocol,
+        charged_cents: charged.cents(),
+        already_sent: false,
+    };
+    if let Some(key) = &key {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, practice_id, response_json, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&principal.user.id)
+        .bind(key)
+        .bind(&practice.id)
+        .bind(serde_json::to_string(&Sent { already_sent: true, ..outcome.clone() }).map_err(|e| sqlx::Error::Encode(e.into()))?)
+        .bind(db::instant(now))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The practice type's Italian name for e-mails.
+fn state_label(t: PracticeType) -> &'static str {
+    match t {
+        PracticeType::CertificateOfOrigin => "certificato d'origine",
+        PracticeType::InvoiceVisa => "visto su fattura",
+        PracticeType::VisasAttestations => "visti e attestazioni",
+        PracticeType::CertificateCopy => "copia di certificato",
+        PracticeType::Cancellation => "annullamento di certificato",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn protocol_numbers_have_seven_digits_and_restart_by_year() {
+        // Art. 57 d.P.R. 445/2000: progressive, at least seven digits, restarting each year.
+        assert_eq!(
+            crate::trade::practice::send::protocol_number("GE", 2026, 123),
+            "GE/2026/0000123"
+        );
+    }
+}

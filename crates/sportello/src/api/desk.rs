@@ -1,0 +1,332 @@
+//! The foreign-trade office's API (officer decisions, the certificate PDF) and the public
+//! verification API. Officers reach only the practices of their desks.
+
+use crate::api::Caller;
+use crate::app::AppState;
+use crate::web::AppError;
+use axum::Json;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use sportello_core::authz::Action;
+use sportello_core::trade::desk::certificate::IssueError;
+use sportello_core::trade::desk::decide::{self, DecisionError};
+use sportello_core::trade::desk::{certificate, verify};
+use std::net::SocketAddr;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        take,
+        request_rectification,
+        approve,
+        reject,
+        cancel,
+        certificate_pdf,
+        verify_certificate
+    ),
+    components(schemas(
+        DecisionOut,
+        RectificationBody,
+        RejectBody,
+        CancelBody,
+        VerificationOut
+    ))
+)]
+pub struct DeskApi;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/practices/{id}/take", post(take))
+        .route(
+            "/api/v1/practices/{id}/request-rectification",
+            post(request_rectification),
+        )
+        .route("/api/v1/practices/{id}/approve", post(approve))
+        .route("/api/v1/practices/{id}/reject", post(reject))
+        .route("/api/v1/practices/{id}/cancel", post(cancel))
+        .route(
+            "/api/v1/practices/{id}/certificate.pdf",
+            get(certificate_pdf),
+        )
+        .route("/api/v1/verify/{number}", get(verify_certificate))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionOut {
+    pub id: String,
+    pub status: String,
+    /// The certificate's national number, once issued.
+    pub certificate_number: Option<String>,
+}
+
+pub fn decision_error(e: DecisionError) -> AppError {
+    match e {
+        DecisionError::NotFound => AppError::not_found(),
+        DecisionError::NotAllowed(_) => AppError::conflict("not_allowed", "desk-error-not-allowed"),
+        DecisionError::TakenByOther => AppError::conflict("taken_by_other", "desk-error-taken"),
+        DecisionError::ReasonRequired => {
+            AppError::invalid(vec![sportello_core::validation::FieldError::new(
+                "reason",
+                "desk-error-reason",
+            )])
+        }
+        DecisionError::Issue(IssueError::NoSeal) => {
+            AppError::conflict("seal_missing", "desk-error-no-seal")
+        }
+        DecisionError::Issue(IssueError::BadReplacement) => {
+            AppError::conflict("bad_replacement", "desk-error-replacement")
+        }
+        DecisionError::Issue(IssueError::BadDuplicate) => {
+            AppError::conflict("bad_duplicate", "desk-error-duplicate")
+        }
+        DecisionError::Issue(IssueError::UnknownCertificate) => {
+            AppError::conflict("unknown_certificate", "desk-error-unknown-certificate")
+        }
+        DecisionError::Issue(IssueError::FormNotReturned) => {
+            AppError::conflict("form_not_returned", "desk-error-form-not-returned")
+        }
+        DecisionError::Issue(IssueError::AlreadyCancelled) => {
+            AppError::conflict("already_cancelled", "desk-error-already-cancelled")
+        }
+        DecisionError::Issue(IssueError::InvalidModel) => {
+            AppError::conflict("invalid_model", "desk-error-invalid-model")
+        }
+        DecisionError::Issue(other) => AppError::internal(anyhow::anyhow!(other.to_string())),
+        DecisionError::Db(e) => e.into(),
+    }
+}
+
+async fn out(
+    state: &AppState,
+    p: sportello_core::trade::practice::Practice,
+) -> Result<Json<DecisionOut>, AppError> {
+    let cert = certificate::of_practice(&state.db, &p.id).await?;
+    Ok(Json(DecisionOut {
+        id: p.id,
+        status: p.status.as_str().into(),
+        certificate_number: cert.map(|c| c.number),
+    }))
+}
+
+/// Takes a sent practice in charge.
+#[utoipa::path(post, path = "/api/v1/practices/{id}/take", tag = "desk", security(("bearer" = [])),
+    responses((status = 200, body = DecisionOut), (status = 409, description = "`not_allowed`, `taken_by_other`")))]
+pub async fn take(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DecisionOut>, AppError> {
+    let p = caller.require(Action::WorkInbox)?;
+    out(
+        &state,
+        decide::take(&state, p, &id).await.map_err(decision_error)?,
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RectificationBody {
+    pub reason: String,
+    /// The fields concerned, e.g. `consignee.name`, `invoices`, `attachments`.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// Sends the practice back to the company, to correct and resend within the chamber's
+/// deadline (24 hours by default) or it is rejected automatically.
+#[utoipa::path(post, path = "/api/v1/practices/{id}/request-rectification", tag = "desk", request_body = RectificationBody,
+    security(("bearer" = [])), responses((status = 200, body = DecisionOut)))]
+pub async fn request_rectification(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<RectificationBody>,
+) -> Result<Json<DecisionOut>, AppError> {
+    let p = caller.require(Action::WorkInbox)?;
+    out(
+        &state,
+        decide::request_rectification(&state, p, &id, &body.reason, &body.fields)
+            .await
+            .map_err(decision_error)?,
+    )
+    .await
+}
+
+/// Approves the practice; a certificate of origin is numbered, sealed and issued.
+#[utoipa::path(post, path = "/api/v1/practices/{id}/approve", tag = "desk",
+    security(("bearer" = [])), responses((status = 200, body = DecisionOut), (status = 409, description = "`seal_missing`, …")))]
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DecisionOut>, AppError> {
+    let p = caller.require(Action::WorkInbox)?;
+    out(
+        &state,
+        decide::approve(&state, p, &id)
+            .await
+            .map_err(decision_error)?,
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RejectBody {
+    pub reason: String,
+}
+
+/// Rejects the practice; the fee is refunded unless the chamber's setting says otherwise.
+#[utoipa::path(post, path = "/api/v1/practices/{id}/reject", tag = "desk", request_body = RejectBody,
+    security(("bearer" = [])), responses((status = 200, body = DecisionOut)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<RejectBody>,
+) -> Result<Json<DecisionOut>, AppError> {
+    let p = caller.require(Action::WorkInbox)?;
+    out(
+        &state,
+        decide::reject(&state, p, &id, &body.reason)
+            .await
+            .map_err(decision_error)?,
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct CancelBody {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Cancels the certificate issued by this practice (for a material error, on the
+/// company's request). A certificate printed on a form needs the form returned first.
+#[utoipa::path(post, path = "/api/v1/practices/{id}/cancel", tag = "desk", request_body = CancelBody,
+    security(("bearer" = [])), responses((status = 200, body = DecisionOut), (status = 409, description = "`form_not_returned`, `already_cancelled`")))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Option<Json<CancelBody>>,
+) -> Result<Json<DecisionOut>, AppError> {
+    let p = caller.require(Action::WorkInbox)?;
+    let practice = sportello_core::trade::desk::practice_for_officer(&state.db, p, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let cert = certificate::of_practice(&state.db, &practice.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let reason = body.map(|b| b.0.reason).unwrap_or_default();
+    let reason = if reason.trim().is_empty() {
+        "cancellation".to_string()
+    } else {
+        format!("cancellation:{}", reason.trim())
+    };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    certificate::cancel(
+        &mut tx,
+        now,
+        &p.actor().in_chamber(Some(&practice.chamber_id)),
+        &cert,
+        &reason,
+    )
+    .await
+    .map_err(|e| decision_error(DecisionError::Issue(e)))?;
+    tx.commit().await?;
+    out(&state, practice).await
+}
+
+/// The sealed certificate PDF (the company's users and the desk's officers).
+#[utoipa::path(get, path = "/api/v1/practices/{id}/certificate.pdf", tag = "desk",
+    security(("bearer" = [])), responses((status = 200, content_type = "application/pdf", body = Vec<u8>)))]
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = &caller.0;
+    let practice = sportello_core::trade::practice::get(&state.db, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let allowed = (sportello_core::authz::allows(p.role(), Action::ViewOwnPractices)
+        && p.acts_for_company(&practice.company_id))
+        || (sportello_core::authz::allows(p.role(), Action::WorkInbox)
+            && p.works_desk(&practice.desk_id));
+    if !allowed {
+        return Err(AppError::not_found());
+    }
+    let cert = certificate::of_practice(&state.db, &practice.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&cert.pdf_blob).await?;
+    Ok(crate::api::trade::file_response(
+        "application/pdf",
+        &format!("certificato-{}.pdf", cert.number),
+        bytes,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerificationOut {
+    pub number: String,
+    /// `valid`, `cancelled`, `replaced`, `duplicate`.
+    pub status: String,
+    pub issued_on: String,
+    pub chamber: String,
+    /// ISO 3166 code.
+    pub consignee_country: String,
+    pub replaced_by: Option<String>,
+    pub duplicate_of: Option<String>,
+    pub pdf_sha256: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CodeQuery {
+    /// The security code printed on the certificate.
+    code: String,
+}
+
+/// Public verification of a certificate by number and security code (no authentication).
+/// A wrong pair answers 404 and reveals nothing; repeated failures are rate-limited (429).
+#[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "verification", params(CodeQuery),
+    responses((status = 200, body = VerificationOut), (status = 404), (status = 429)))]
+pub async fn verify_certificate(
+    State(state): State<AppState>,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Path(number): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> Result<(StatusCode, Json<VerificationOut>), AppError> {
+    if !state.verify_limiter.allowed(ip.ip()) {
+        return Err(AppError::too_many_requests());
+    }
+    match verify::verify(&state.db, &number, &q.code).await? {
+        Some(v) => Ok((
+            StatusCode::OK,
+            Json(VerificationOut {
+                number: v.number,
+                status: v.status.into(),
+                issued_on: v.issued_on,
+                chamber: v.chamber,
+                consignee_country: v.consignee_country,
+                replaced_by: v.replaced_by,
+                duplicate_of: v.duplicate_of,
+                pdf_sha256: v.pdf_sha256,
+            }),
+        )),
+        None => {
+            state.verify_limiter.failed(ip.ip());
+            Err(AppError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "verify-not-found",
+            ))
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! The devices JSON API under `/api/v1/devices`: free-device eligibility, stock, two-person
+//! withdrawals and consignments, advance accounts.
+
+use crate::api::{Caller, Problem};
+use crate::app::AppState;
+use crate::web::{AppError, FieldError, Viewer};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use sportello_core::authz::{self, Action};
+use sportello_core::devices::advance;
+use sportello_core::devices::chamber_of;
+use sportello_core::devices::free;
+use sportello_core::devices::kind::DeviceKind;
+use sportello_core::devices::stock;
+use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal, Withdrawal};
+use sportello_core::money::Money;
+use sportello_core::registry::TaxCode;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(free_eligibility, get_stock, request_withdrawal, approve_withdrawal, get_advance, top_up),
+    components(schemas(EligibilityOut, ReasonOut, free::Rule, StockRow, NewWithdrawal, Destination,
+        Withdrawal, AdvanceOut, TopUpIn)),
+    tags((name = "devices", description = "Device inventory, consignments to ODRs, free devices"))
+)]
+pub struct DevicesApiDoc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/devices/free-eligibility", get(free_eligibility))
+        .route("/api/v1/devices/stock", get(get_stock))
+        .route("/api/v1/devices/withdrawals", post(request_withdrawal))
+        .route(
+            "/api/v1/devices/withdrawals/{id}/approve",
+            post(approve_withdrawal),
+        )
+        .route(
+            "/api/v1/devices/advance-accounts/{operator_id}",
+            get(get_advance),
+        )
+        .route(
+            "/api/v1/devices/advance-accounts/{operator_id}/top-ups",
+            post(top_up),
+        )
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EligibilityQuery {
+    /// The company's tax code (11 digits, or 16 characters for a sole trader).
+    pub company_tax_code: String,
+    /// `smart_card` or `token`.
+    pub device: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReasonOut {
+    pub rule: free::Rule,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EligibilityOut {
+    pub eligible: bool,
+    pub reasons: Vec<ReasonOut>,
+}
+
+/// Seed 004, part 2: whether the company may receive a free device, with every rule's verdict.
+#[utoipa::path(get, path = "/api/v1/devices/free-eligibility", tag = "devices",
+    params(EligibilityQuery),
+    responses((status = 200, body = EligibilityOut), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn free_eligibility(
+    State(state): State<AppState>,
+    caller: Caller,
+    viewer: Viewer,
+    Query(q): Query<EligibilityQuery>,
+) -> Result<Json<EligibilityOut>, AppError> {
+    let p = caller.require(Action::RunIssuance)?;
+    let chamber_id = chamber_of(p)?;
+    let mut fields = Vec::new();
+    let tax_code = TaxCode::parse(&q.company_tax_code)
+        .map_err(|_| fields.push(FieldError::new("company_tax_code", "dev-error-tax-code")))
+        .ok();
+    let device = DeviceKind::parse(&q.device)
+        .filter(|_| matches!(q.device.as_str(), "smart_card" | "token"))
+        .or_else(|| {
+            fields.push(FieldError::new("device", "dev-error-device"));
+            None
+        });
+    let (Some(tax_code), Some(device)) = (tax_code, device) else {
+        return Err(AppError::invalid(fields));
+    };
+    let e = free::check(
+        &state.db,
+        chamber_id,
+        state.clock.today(),
+        &tax_code,
+        device,
+    )
+    .await?;
+    Ok(Json(EligibilityOut {
+        eligible: e.eligible,
+        reasons: e
+            .reasons
+            .iter()
+            .map(|r| ReasonOut {
+                rule: r.rule,
+                ok: r.ok,
+                detail: viewer.lang.t_args(r.key, &r.args),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StockRow {
+    /// `delivered`, `cabinet`, `operator_box`, `odr`, `issued`, `damaged`, `lost`, `returned_to_ca`.
+    pub location: String,
+    pub operator_id: Option<String>,
+    pub smart_cards: i64,
+    pub tokens: i64,
+}
+
+/// Devices per location; the rows add up to every device delivered.
+#[utoipa::path(get, path = "/api/v1/devices/stock", tag = "devices",
+    responses((status = 200, body = [StockRow])), security(("bearer" = [])))]
+pub async fn get_stock(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<StockRow>>, AppError> {
+    let p = caller.require(Action::ManageInventory)?;
+    let s = stock::of_chamber(&state.db, chamber_of(p)?).await?;
+    Ok(Json(
+        s.counts
+            .iter()
+            .map(|(loc, c)| StockRow {
+                location: serde_json::to_value(loc)
+                    .ok()
+                    .and_then(|v| v["location"].as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                operator_id: loc.operator_id().map(str::to_string),
+                smart_cards: c[0],
+                tokens: c[1],
+            })
+            .collect(),
+    ))
+}
+
+/// Asks for devices from the cabinet (for an operator's box, or consigned to an ODR). Nothing
+/// moves until a different user approves.
+#[utoipa::path(post, path = "/api/v1/devices/withdrawals", tag = "devices", request_body = NewWithdrawal,
+    responses((status = 201, body = Withdrawal), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn request_withdrawal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewWithdrawal>,
+) -> Result<(StatusCode, Json<Withdrawal>), AppError> {
+    let p = match body.destination {
+        Some(Destination::Odr) => caller.require(Action::ConsignDevices)?,
+        _ => caller.require(Action::ManageInventory)?,
+    };
+    let chamber_id = chamber_of(p)?;
+    let w = withdrawal::request(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        chamber_id,
+        body,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(w)))
+}
+
+/// The second person approves: the devices move, an ODR's fees are held.
+#[utoipa::path(post, path = "/api/v1/devices/withdrawals/{id}/approve", tag = "devices",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Withdrawal), (status = 403, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn approve_withdrawal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Withdrawal>, AppError> {
+    let p = caller.require(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?;
+    let w = withdrawal::approve(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        chamber_id,
+        &id,
+    )
+    .await?;
+    Ok(Json(w))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdvanceOut {
+    pub operator_id: String,
+    pub balance: String,
+    pub held: String,
+}
+
+async fn visible_odr(
+    state: &AppState,
+    p: &sportello_core::accounts::Principal,
+    id: &str,
+) -> Result<(), AppError> {
+    let chamber_id = chamber_of(p)?;
+    let op = sportello_core::ra::operator::get(&state.db, id)
+        .await?
+        .filter(|o| o.chamber_id == chamber_id)
+        .ok_or_else(AppError::not_found)?;
+    if authz::allows(p.role(), Action::ConsignDevices) {
+        return Ok(());
+    }
+    // An ODR sees its own account only.
+    let mine = sportello_core::ra::operator::of_user(&state.db, &p.user.id).await?;
+    if mine
+        .iter()
+        .any(|m| m.id == op.id || m.organisation_id.as_deref() == Some(op.id.as_str()))
+    {
+        Ok(())
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+/// An ODR's advance account.
+#[utoipa::path(get, path = "/api/v1/devices/advance-accounts/{operator_id}", tag = "devices",
+    params(("operator_id" = String, Path)), responses((status = 200, body = AdvanceOut)), security(("bearer" = [])))]
+pub async fn get_advance(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(operator_id): Path<String>,
+) -> Result<Json<AdvanceOut>, AppError> {
+    let p = &caller.0;
+    if !authz::allows(p.role(), Action::ConsignDevices)
+        && !authz::allows(p.role(), Action::ReportIssuedDevices)
+    {
+        return Err(AppError::forbidden());
+    }
+    visible_odr(&state, p, &operator_id).await?;
+    let a = advance::account(&state.db, &operator_id).await?;
+    Ok(Json(AdvanceOut {
+        operator_id,
+        balance: Money::from_cents(a.balance_cents).to_decimal_string(),
+        held: Money::from_cents(a.held_cents).to_decimal_string(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TopUpIn {
+    /// The amount paid, e.g. `250.00`.
+    pub amount: String,
+    /// The payment's reference (bank transfer, pagoPA notice).
+    pub reference: String,
+}
+
+/// Records an advance the ODR paid.
+#[utoipa::path(post, path = "/api/v1/devices/advance-accounts/{operator_id}/top-ups", tag = "devices",
+    params(("operator_id" = String, Path)), request_body = TopUpIn,
+    responses((status = 200, body = AdvanceOut)), security(("bearer" = [])))]
+pub async fn top_up(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(operator_id): Path<String>,
+    Json(body): Json<TopUpIn>,
+) -> Result<Json<AdvanceOut>, AppError> {
+    let p = caller.require(Action::ConsignDevices)?;
+    let chamber_id = chamber_of(p)?;
+    visible_odr(&state, p, &operator_id).await?;
+    withdrawal::receiver(
+        &state.db,
+        chamber_id,
+        Destination::Odr,
+        &operator_id,
+        state.clock.today(),
+    )
+    .await
+    .map_err(|e| match e {
+        withdrawal::WithdrawalError::OperatorCannotAct(_) => AppError::from(e),
+        other => AppError::from(other),
+    })?;
+    let amount = Money::parse(&body.amount)
+        .map_err(|_| AppError::invalid(vec![FieldError::new("amount", "dev-error-amount")]))?;
+    if body.reference.trim().is_empty() {
+        return Err(AppError::invalid(vec![FieldError::new(
+            "reference",
+            "dev-error-reference",
+        )]));
+    }
+    let mut tx = state.db.begin().await?;
+    let a = advance::top_up(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        chamber_id,
+        &operator_id,
+        amount,
+        body.reference.trim(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(AdvanceOut {
+        operator_id,
+        balance: Money::from_cents(a.balance_cents).to_decimal_string(),
+        held: Money::from_cents(a.held_cents).to_decimal_string(),
+    }))
+}

@@ -1,0 +1,426 @@
+//! The registration authority's JSON API under `/api/v1/ra` (issue 6, item 8). Other tools
+//! rely on these shapes. A Master RAO token may call every route.
+
+use crate::api::{Caller, Problem};
+use crate::app::AppState;
+use crate::web::AppError;
+use axum::extract::{Path, Query, State as AxState};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sportello_core::authz::Action;
+use sportello_core::ra::access::{chamber_of, visible_operator};
+use sportello_core::ra::accreditation::steps as accreditation;
+use sportello_core::ra::accreditation::{State, Step};
+use sportello_core::ra::convention;
+use sportello_core::ra::eligibility::eligibility;
+use sportello_core::ra::mandate::MandateBasis;
+use sportello_core::ra::operator::{self, NewOperator, Operator};
+use sportello_core::ra::revocation::{self, RevocationRequest};
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(put_convention, extend_mandates, create_operator, get_operator, send_mandate, record_course, revoke),
+    components(schemas(ConventionIn, ConventionOut, ExtensionOut, ExtendIn, OperatorIn, Created,
+        MandateIn, MandateOut, CourseIn, CourseOut, OperatorOut, RevokeIn, RevokeOut)),
+    tags((name = "ra", description = "Registration authority: convention, operators, mandates, courses, revocations"))
+)]
+pub struct RaApiDoc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/ra/convention", put(put_convention))
+        .route(
+            "/api/v1/ra/convention/extend-mandates",
+            post(extend_mandates),
+        )
+        .route("/api/v1/ra/operators", post(create_operator))
+        .route("/api/v1/ra/operators/{id}", get(get_operator))
+        .route("/api/v1/ra/operators/{id}/mandate", post(send_mandate))
+        .route("/api/v1/ra/operators/{id}/course", post(record_course))
+        .route("/api/v1/ra/operators/{id}/revoke", post(revoke))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConventionIn {
+    #[schema(value_type = String, format = Date)]
+    pub start: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub end: NaiveDate,
+    /// The CA's PEC address (kept from the previous convention when omitted).
+    pub ca_pec: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExtensionOut {
+    pub operator_id: String,
+    pub name: String,
+    #[schema(value_type = String, format = Date)]
+    pub end: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub would_end: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConventionOut {
+    #[schema(value_type = String, format = Date)]
+    pub start: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub end: NaiveDate,
+    pub ca_pec: Option<String>,
+    /// Mandates this convention would extend: nothing changes until
+    /// `POST /api/v1/ra/convention/extend-mandates` names them.
+    pub extendable_mandates: Vec<ExtensionOut>,
+}
+
+fn ext(e: convention::Extension) -> ExtensionOut {
+    ExtensionOut {
+        operator_id: e.operator_id,
+        name: e.name,
+        end: e.end,
+        would_end: e.would_end,
+    }
+}
+
+/// Sets or renews the convention with the CA. Mandates are never extended silently.
+#[utoipa::path(put, path = "/api/v1/ra/convention", tag = "ra", security(("bearer" = [])),
+    request_body = ConventionIn,
+    responses((status = 200, body = ConventionOut),
+        (status = 422, description = "`end_before_start`, `convention_shortened`, `bad_ca_pec`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_convention(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Json(body): Json<ConventionIn>,
+) -> Result<Json<ConventionOut>, AppError> {
+    let p = caller.require(Action::ManageConvention)?;
+    let chamber_id = chamber_of(p)?;
+    let mut tx = state.db.begin().await?;
+    let c = convention::set(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        chamber_id,
+        body.start,
+        body.end,
+        body.ca_pec.as_deref(),
+    )
+    .await?;
+    tx.commit().await?;
+    let extendable = convention::extendable(&state.db, chamber_id).await?;
+    Ok(Json(ConventionOut {
+        start: c.start,
+        end: c.end,
+        ca_pec: c.ca_pec,
+        extendable_mandates: extendable.into_iter().map(ext).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExtendIn {
+    pub operator_ids: Vec<String>,
+}
+
+/// The explicit action after a renewal: extends the named mandates.
+#[utoipa::path(post, path = "/api/v1/ra/convention/extend-mandates", tag = "ra", security(("bearer" = [])),
+    request_body = ExtendIn, responses((status = 200, body = [ExtensionOut])))]
+pub async fn extend_mandates(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Json(body): Json<ExtendIn>,
+) -> Result<Json<Vec<ExtensionOut>>, AppError> {
+    let p = caller.require(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?;
+    let mut tx = state.db.begin().await?;
+    let done = convention::extend_mandates(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        chamber_id,
+        &body.operator_ids,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(done.into_iter().map(ext).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OperatorIn {
+    /// `rao`, `odr` or `ir`.
+    pub kind: String,
+    pub name: String,
+    /// A person's 16-character tax code, or an organisation's 11 digits (ODR/IR organisations).
+    pub tax_code: String,
+    pub email: String,
+    /// For a collaborator: the tax code of its organisation (already registered).
+    pub organisation_tax_code: Option<String>,
+    /// For an organisation: its legal representative, who signs its documents.
+    pub legal_representative_tax_code: Option<String>,
+    #[serde(default)]
+    pub first_phase: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: String,
+}
+
+/// Registers an operator (state `new`).
+#[utoipa::path(post, path = "/api/v1/ra/operators", tag = "ra", security(("bearer" = [])),
+    request_body = OperatorIn,
+    responses((status = 201, body = Created),
+        (status = 409, description = "`duplicate_operator`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`bad_tax_code`, `bad_email`, `unknown_organisation`…", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_operator(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Json(body): Json<OperatorIn>,
+) -> Result<(axum::http::StatusCode, Json<Created>), AppError> {
+    let p = caller.require(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?;
+    let mut tx = state.db.begin().await?;
+    let op = operator::create(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        chamber_id,
+        NewOperator {
+            kind: body.kind,
+            name: body.name,
+            tax_code: body.tax_code,
+            email: body.email,
+            organisation_tax_code: body.organisation_tax_code,
+            legal_representative_tax_code: body.legal_representative_tax_code,
+            first_phase: body.first_phase,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((axum::http::StatusCode::CREATED, Json(Created { id: op.id })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MandateOut {
+    #[schema(value_type = String, format = Date)]
+    pub start: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub end: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CourseOut {
+    pub score_percent: i64,
+    #[schema(value_type = String, format = Date)]
+    pub passed_on: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub valid_until: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OperatorOut {
+    pub id: String,
+    /// `rao`, `odr` or `ir`.
+    pub kind: String,
+    pub name: String,
+    pub tax_code: String,
+    /// new, interest, mandate_sent, documents_received, sent_to_ca, course_requested,
+    /// course_passed, awaiting_ca_corrections, active, suspended, revoked.
+    pub state: String,
+    pub organisation_id: Option<String>,
+    pub mandate: Option<MandateOut>,
+    pub course: Option<CourseOut>,
+    /// Whether the operator may issue devices and book appointments on the day asked (today
+    /// by default).
+    pub can_act: bool,
+    /// Why not: not_active, revoked, suspended, no_mandate, mandate_not_started,
+    /// mandate_expired, no_course, course_expired.
+    pub reasons: Vec<String>,
+}
+
+pub fn operator_out(op: &Operator, on: NaiveDate) -> OperatorOut {
+    let e = eligibility(op, on);
+    OperatorOut {
+        id: op.id.clone(),
+        kind: op.kind.as_str().to_string(),
+        name: op.name.clone(),
+        tax_code: op.tax_code.to_string(),
+        state: op.state.as_str().to_string(),
+        organisation_id: op.organisation_id.clone(),
+        mandate: op.mandate.map(|m| MandateOut {
+            start: m.start,
+            end: m.end,
+        }),
+        course: op.course.map(|c| CourseOut {
+            score_percent: c.score_percent,
+            passed_on: c.passed_on,
+            valid_until: c.valid_until,
+        }),
+        can_act: e.can_act,
+        reasons: e.reasons.iter().map(|r| r.code().to_string()).collect(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OnQuery {
+    pub on: Option<NaiveDate>,
+}
+
+/// One operator, with whether it may act (`?on=YYYY-MM-DD`, default today in Italy).
+#[utoipa::path(get, path = "/api/v1/ra/operators/{id}", tag = "ra", security(("bearer" = [])),
+    params(("id" = String, Path), ("on" = Option<String>, Query, description = "YYYY-MM-DD")),
+    responses((status = 200, body = OperatorOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_operator(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<OnQuery>,
+) -> Result<Json<OperatorOut>, AppError> {
+    let p = caller.require(Action::ViewOfficeTree)?;
+    let op = visible_operator(&state.db, p, &id).await?;
+    Ok(Json(operator_out(
+        &op,
+        q.on.unwrap_or_else(|| state.clock.today()),
+    )))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MandateIn {
+    /// Protocol date of the appointment (or of the new staff sheet with `staff_sheet`).
+    #[schema(value_type = String, format = Date)]
+    pub protocol_date: NaiveDate,
+    /// True for a collaborator added later: the date is the new staff sheet's.
+    #[serde(default)]
+    pub staff_sheet: bool,
+}
+
+/// Sends the mandate: fixes its dates from the protocol date (recording the expression of
+/// interest first for an ODR/IR still `new`).
+#[utoipa::path(post, path = "/api/v1/ra/operators/{id}/mandate", tag = "ra", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = MandateIn,
+    responses((status = 200, body = MandateOut),
+        (status = 409, description = "`step_not_allowed`, `no_convention`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`after_convention_end`", body = Problem, content_type = "application/problem+json")))]
+pub async fn send_mandate(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<MandateIn>,
+) -> Result<Json<MandateOut>, AppError> {
+    let p = caller.require(Action::ManageOperators)?;
+    let mut op = visible_operator(&state.db, p, &id).await?;
+    let actor = p.actor();
+    if op.state == State::New && op.kind != operator::OperatorKind::Rao {
+        accreditation::simple_step(&state, &actor, &op, Step::RecordInterest, None).await?;
+        op = visible_operator(&state.db, p, &id).await?;
+    }
+    let basis = if body.staff_sheet {
+        MandateBasis::AddedCollaborator {
+            staff_sheet_date: body.protocol_date,
+        }
+    } else {
+        MandateBasis::Appointment {
+            protocol_date: body.protocol_date,
+        }
+    };
+    let d = accreditation::send_mandate(&state, &actor, &op, basis, Vec::new()).await?;
+    Ok(Json(MandateOut {
+        start: d.start,
+        end: d.end,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CourseIn {
+    pub score_percent: i64,
+    #[schema(value_type = String, format = Date)]
+    pub passed_on: NaiveDate,
+}
+
+/// Records a passed course (≥ 90 %, valid one year).
+#[utoipa::path(post, path = "/api/v1/ra/operators/{id}/course", tag = "ra", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CourseIn,
+    responses((status = 200, body = CourseOut),
+        (status = 422, description = "`course_not_passed`, `date_in_future`, `organisation_takes_no_course`", body = Problem, content_type = "application/problem+json")))]
+pub async fn record_course(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<CourseIn>,
+) -> Result<Json<CourseOut>, AppError> {
+    let p = caller.require(Action::ManageOperators)?;
+    let op = visible_operator(&state.db, p, &id).await?;
+    accreditation::pass_course(&state, &p.actor(), &op, body.score_percent, body.passed_on).await?;
+    let op = visible_operator(&state.db, p, &id).await?;
+    let c = op.course.ok_or_else(AppError::not_found)?;
+    Ok(Json(CourseOut {
+        score_percent: c.score_percent,
+        passed_on: c.passed_on,
+        valid_until: c.valid_until,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RevokeIn {
+    /// RAO: the day the requirements were lost (may be in the past).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub effective: Option<NaiveDate>,
+    /// ODR/IR: the day the signed revocation notice was received.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub notice_received_on: Option<NaiveDate>,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokeOut {
+    #[schema(value_type = String, format = Date)]
+    pub effective: NaiveDate,
+    /// Collaborators suspended with their organisation.
+    pub suspended: Vec<String>,
+    pub devices_to_recall: i64,
+    pub appointments_cancelled: i64,
+    /// RAO: actions of the operator in the audit trail since the effective day.
+    pub actions_since: Vec<serde_json::Value>,
+    pub ca_informed: bool,
+}
+
+/// Revokes a mandate and informs the CA by PEC.
+#[utoipa::path(post, path = "/api/v1/ra/operators/{id}/revoke", tag = "ra", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = RevokeIn,
+    responses((status = 200, body = RevokeOut),
+        (status = 422, description = "`effective_required`, `notice_date_required`, `date_in_future`, `reason_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`step_not_allowed` (already revoked)", body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<RevokeIn>,
+) -> Result<Json<RevokeOut>, AppError> {
+    let p = caller.require(Action::ManageOperators)?;
+    let op = visible_operator(&state.db, p, &id).await?;
+    let out = revocation::revoke(
+        &state,
+        &p.actor(),
+        &op,
+        RevocationRequest {
+            effective: body.effective,
+            notice_received_on: body.notice_received_on,
+            reason: body.reason,
+            notice: None,
+        },
+    )
+    .await?;
+    Ok(Json(RevokeOut {
+        effective: out.effective,
+        suspended: out.suspended,
+        devices_to_recall: out.devices_to_recall,
+        appointments_cancelled: out.appointments_cancelled,
+        actions_since: out
+            .actions_since
+            .iter()
+            .map(|a| serde_json::to_value(a).unwrap_or_default())
+            .collect(),
+        ca_informed: out.ca_informed,
+    }))
+}

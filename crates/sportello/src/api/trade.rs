@@ -1,0 +1,850 @@
+//! The foreign-trade JSON API for ERP clients: registry lookup, base models, practices,
+//! attachments, sending, lists and the wallet. A company token reaches only its own
+//! companies' data: every route loads the object and checks it against the caller.
+
+use crate::api::Caller;
+use crate::app::AppState;
+use crate::web::error::trade::{attachment_error, create_error, model_error, send_error};
+use crate::web::{AppError, FieldError};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::{Deserialize, Serialize};
+use sportello_core::accounts::Principal;
+use sportello_core::authz::Action;
+use sportello_core::registry::{self, Rea, TaxCode};
+use sportello_core::trade::form::FormInput;
+use sportello_core::trade::model::{self, Model};
+use sportello_core::trade::practice::{self, Practice, attachments, details::Details, lists, send};
+use sportello_core::trade::practice_type::PracticeType;
+use sportello_core::trade::profile::{self, ProfileInput};
+use sportello_core::wallet;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        lookup_companies,
+        create_model,
+        update_model,
+        get_model,
+        model_xml,
+        model_preview,
+        create_practice,
+        add_attachment,
+        send_practice,
+        list_practices,
+        get_practice,
+        get_wallet,
+        put_profile
+    ),
+    components(schemas(
+        CompanyOut,
+        SiteOut,
+        NewModel,
+        ModelUpdate,
+        ModelOut,
+        PracticeOut,
+        AttachmentOut,
+        EventOut,
+        SentOut,
+        WalletOut,
+        WalletEntryOut,
+        ListOut,
+        ProfileBody
+    ))
+)]
+pub struct TradeApi;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/registry/companies", get(lookup_companies))
+        .route("/api/v1/models", post(create_model))
+        .route("/api/v1/models/{id}", get(get_model).put(update_model))
+        .route("/api/v1/models/{id}/xml", get(model_xml))
+        .route("/api/v1/models/{id}/preview.pdf", get(model_preview))
+        .route(
+            "/api/v1/practices",
+            post(create_practice).get(list_practices),
+        )
+        .route("/api/v1/practices/{id}", get(get_practice))
+        .route("/api/v1/practices/{id}/attachments", post(add_attachment))
+        .route("/api/v1/practices/{id}/send", post(send_practice))
+        .route("/api/v1/wallet", get(get_wallet))
+        .route("/api/v1/profile", put(put_profile))
+}
+
+// ---------------------------------------------------------------------------------------
+// Registry lookup
+
+#[derive(Serialize, ToSchema)]
+pub struct SiteOut {
+    pub id: String,
+    /// `head_office` or `local_unit`.
+    pub kind: String,
+    /// `GE-123456`.
+    pub rea: String,
+    pub address: String,
+    pub postcode: String,
+    pub municipality: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CompanyOut {
+    pub tax_code: String,
+    pub vat_number: Option<String>,
+    pub name: String,
+    /// `active` or `ceased`.
+    pub status: String,
+    pub sites: Vec<SiteOut>,
+}
+
+fn site_out(s: &registry::Site) -> SiteOut {
+    SiteOut {
+        id: s.id.clone(),
+        kind: s.kind.as_str().into(),
+        rea: s.rea.to_string(),
+        address: s.address.clone(),
+        postcode: s.postcode.as_str().into(),
+        municipality: s.municipality.clone(),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LookupQuery {
+    tax_code: Option<String>,
+    province: Option<String>,
+    rea: Option<String>,
+}
+
+/// Finds a company by tax code (all its sites) or by province + REA (that site).
+#[utoipa::path(get, path = "/api/v1/registry/companies", tag = "registry", params(LookupQuery),
+    security(("bearer" = [])), responses((status = 200, body = [CompanyOut])))]
+pub async fn lookup_companies(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<LookupQuery>,
+) -> Result<Json<Vec<CompanyOut>>, AppError> {
+    caller.require(Action::LookupRegistry)?;
+    let mut out = Vec::new();
+    if let Some(tc) = q.tax_code.as_deref().filter(|s| !s.trim().is_empty()) {
+        let tax_code = TaxCode::parse(tc).map_err(|_| {
+            AppError::invalid(vec![FieldError::new("tax_code", "trade-lookup-tax-code")])
+        })?;
+        if let Some(c) = registry::find_company_by_tax_code(&state.db, &tax_code).await? {
+            let sites = registry::company_sites(&state.db, &c.id).await?;
+            out.push(company_out(&c, sites.iter().map(site_out).collect()));
+        }
+    } else if let (Some(p), Some(n)) = (q.province.as_deref(), q.rea.as_deref()) {
+        let rea = Rea::parse(&format!("{}-{}", p.trim(), n.trim()))
+            .map_err(|_| AppError::invalid(vec![FieldError::new("rea", "trade-lookup-rea")]))?;
+        for (c, s) in registry::find_sites_by_rea(&state.db, &rea).await? {
+            out.push(company_out(&c, vec![site_out(&s)]));
+        }
+    } else {
+        return Err(AppError::invalid(vec![FieldError::new(
+            "tax_code",
+            "trade-lookup-missing",
+        )]));
+    }
+    Ok(Json(out))
+}
+
+fn company_out(c: &registry::Company, sites: Vec<SiteOut>) -> CompanyOut {
+    CompanyOut {
+        tax_code: c.tax_code.as_str().into(),
+        vat_number: c.vat_number.as_ref().map(|v| v.as_str().to_string()),
+        name: c.name.clone(),
+        status: c.status.as_str().into(),
+        sites,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Base models
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewModel {
+    /// `certificate_of_origin`, `invoice_visa`, `visas_attestations`, `certificate_copy`, `cancellation`.
+    #[serde(rename = "type")]
+    pub practice_type: String,
+    pub company_tax_code: String,
+    pub site_id: String,
+    #[schema(value_type = Object)]
+    pub form: FormInput,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ModelUpdate {
+    #[schema(value_type = Object)]
+    pub form: FormInput,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModelOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub practice_type: String,
+    pub company_tax_code: String,
+    pub site_id: String,
+    pub version: i64,
+    /// Whether the form is complete (the XML can be downloaded).
+    pub complete: bool,
+    /// What is missing or wrong, field by field.
+    pub problems: Vec<ProblemOut>,
+    #[schema(value_type = Object)]
+    pub form: FormInput,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemOut {
+    pub field: String,
+    pub code: String,
+}
+
+async fn model_out(state: &AppState, m: &Model) -> Result<ModelOut, AppError> {
+    let company = registry::get_company(&state.db, &m.company_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let problems = match sportello_core::trade::form::BaseModelForm::validate(
+        m.practice_type,
+        &m.input,
+        state.clock.today(),
+    ) {
+        Ok(_) => Vec::new(),
+        Err(p) => p
+            .into_iter()
+            .map(|p| ProblemOut {
+                field: p.field,
+                code: p.key.into(),
+            })
+            .collect(),
+    };
+    Ok(ModelOut {
+        id: m.id.clone(),
+        practice_type: m.practice_type.as_str().into(),
+        company_tax_code: company.tax_code.as_str().into(),
+        site_id: m.site_id.clone(),
+        version: m.version,
+        complete: problems.is_empty(),
+        problems,
+        form: m.input.clone(),
+    })
+}
+
+/// Loads a model the caller may use; 404 for anyone else's.
+async fn own_model(state: &AppState, p: &Principal, id: &str) -> Result<Model, AppError> {
+    model::get(&state.db, id)
+        .await?
+        .filter(|m| p.acts_for_company(&m.company_id))
+        .ok_or_else(AppError::not_found)
+}
+
+/// Creates a base model (a draft; it may be incomplete).
+#[utoipa::path(post, path = "/api/v1/models", tag = "models", request_body = NewModel,
+    security(("bearer" = [])), responses((status = 201, body = ModelOut)))]
+pub async fn create_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewModel>,
+) -> Result<(StatusCode, Json<ModelOut>), AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let practice_type = PracticeType::parse(&body.practice_type)
+        .ok_or_else(|| AppError::invalid(vec![FieldError::new("type", "trade-field-type")]))?;
+    let tax_code = TaxCode::parse(&body.company_tax_code).map_err(|_| {
+        AppError::invalid(vec![FieldError::new(
+            "company_tax_code",
+            "trade-lookup-tax-code",
+        )])
+    })?;
+    let company = registry::find_company_by_tax_code(&state.db, &tax_code)
+        .await?
+        .filter(|c| p.acts_for_company(&c.id))
+        .ok_or_else(AppError::forbidden)?;
+    let m = model::create(
+        &state.db,
+        state.clock.now(),
+        &p.actor(),
+        &p.user.id,
+        model::Draft {
+            company_id: &company.id,
+            site_id: &body.site_id,
+            practice_type,
+            input: &body.form,
+        },
+    )
+    .await
+    .map_err(model_error)?;
+    Ok((StatusCode::CREATED, Json(model_out(&state, &m).await?)))
+}
+
+/// Replaces the form of a model (saved even if incomplete).
+#[utoipa::path(put, path = "/api/v1/models/{id}", tag = "models", request_body = ModelUpdate,
+    security(("bearer" = [])), responses((status = 200, body = ModelOut)))]
+pub async fn update_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<ModelUpdate>,
+) -> Result<Json<ModelOut>, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let m = own_model(&state, p, &id).await?;
+    let m = model::update(&state.db, state.clock.now(), &p.actor(), &m, &body.form)
+        .await
+        .map_err(model_error)?;
+    Ok(Json(model_out(&state, &m).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/models/{id}", tag = "models",
+    security(("bearer" = [])), responses((status = 200, body = ModelOut)))]
+pub async fn get_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ModelOut>, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let m = own_model(&state, p, &id).await?;
+    Ok(Json(model_out(&state, &m).await?))
+}
+
+/// The XML to sign (CAdES). 422 with the problems when the form is not complete.
+#[utoipa::path(get, path = "/api/v1/models/{id}/xml", tag = "models",
+    security(("bearer" = [])), responses((status = 200, content_type = "application/xml", body = String)))]
+pub async fn model_xml(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let m = own_model(&state, p, &id).await?;
+    let v = model::current_version(&state.db, &m, state.clock.now(), state.clock.today())
+        .await
+        .map_err(model_error)?;
+    Ok(file_response("application/xml", &v.file_name, v.xml))
+}
+
+/// The print preview of the certificate (not valid for export).
+#[utoipa::path(get, path = "/api/v1/models/{id}/preview.pdf", tag = "models",
+    security(("bearer" = [])), responses((status = 200, content_type = "application/pdf", body = Vec<u8>)))]
+pub async fn model_preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let m = own_model(&state, p, &id).await?;
+    let doc = model::document(&state.db, &m, state.clock.now(), state.clock.today())
+        .await
+        .map_err(model_error)?;
+    let pdf = sportello_core::trade::pdf::preview(&doc, sportello_core::i18n::Lang::It)
+        .map_err(AppError::internal)?;
+    Ok(file_response(
+        "application/pdf",
+        &format!("anteprima-{}.pdf", &m.id[..8.min(m.id.len())]),
+        pdf,
+    ))
+}
+
+pub(crate) fn file_response(
+    content_type: &'static str,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Response {
+    let safe: String = file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------
+// Practices
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentOut {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub description: String,
+    pub code: String,
+    pub visas: i64,
+    pub legalisations: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventOut {
+    pub at: String,
+    pub actor: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PracticeOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub practice_type: String,
+    /// `draft`, `sent`, `in_review`, `to_rectify`, `approved`, `rejected`, `withdrawn`.
+    pub status: String,
+    pub desk: String,
+    pub protocol_number: Option<String>,
+    /// The fee charged when sent, or what it would be now.
+    pub fee_cents: Option<i64>,
+    pub copies: i64,
+    pub proforma: Option<bool>,
+    pub goods_location: String,
+    pub print_mode: String,
+    pub annotations: String,
+    pub consignee: Option<String>,
+    pub sent_at: Option<String>,
+    pub signers: Vec<String>,
+    pub attachments: Vec<AttachmentOut>,
+    pub history: Vec<EventOut>,
+}
+
+async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, AppError> {
+    let desk = sportello_core::chambers::get_desk(&state.db, &p.desk_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let fee = match p.fee_cents {
+        Some(f) => Some(f),
+        None => send::fee_of(state, p).await.ok().map(|f| f.total.cents()),
+    };
+    Ok(PracticeOut {
+        id: p.id.clone(),
+        practice_type: p.practice_type.as_str().into(),
+        status: p.status.as_str().into(),
+        desk: desk.code.to_string(),
+        protocol_number: p.protocol_number.clone(),
+        fee_cents: fee,
+        copies: p.copies,
+        proforma: p.proforma,
+        goods_location: p.goods_location.clone(),
+        print_mode: p.print_mode.as_str().into(),
+        annotations: p.annotations.clone(),
+        consignee: p.consignee_name.clone(),
+        sent_at: p.sent_at.clone(),
+        signers: p
+            .signature
+            .signers
+            .iter()
+            .map(|s| s.subject.clone())
+            .collect(),
+        attachments: attachments::list(&state.db, &p.id)
+            .await?
+            .into_iter()
+            .map(|a| AttachmentOut {
+                id: a.id,
+                file_name: a.file_name,
+                content_type: a.content_type,
+                size_bytes: a.size_bytes,
+                description: a.description,
+                code: a.code,
+                visas: a.visas,
+                legalisations: a.legalisations,
+            })
+            .collect(),
+        history: practice::events(&state.db, &p.id)
+            .await?
+            .into_iter()
+            .map(|e| EventOut {
+                at: e.at,
+                actor: e.actor,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                note: e.note,
+            })
+            .collect(),
+    })
+}
+
+async fn own_practice(state: &AppState, p: &Principal, id: &str) -> Result<Practice, AppError> {
+    practice::get_for_company_user(&state.db, p, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Multipart fields as text, files as bytes.
+async fn read_multipart(
+    mut mp: Multipart,
+) -> Result<Vec<(String, Option<String>, Bytes)>, AppError> {
+    let mut out = Vec::new();
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|_| AppError::bad_request("bad_multipart", "error-bad-request"))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|_| {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "error-payload-too-large",
+            )
+        })?;
+        out.push((name, file_name, bytes));
+    }
+    Ok(out)
+}
+
+fn text_of(fields: &[(String, Option<String>, Bytes)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(n, f, _)| n == name && f.is_none())
+        .map(|(_, _, b)| String::from_utf8_lossy(b).trim().to_string())
+        .unwrap_or_default()
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "si" | "sì" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Creates a practice from the signed model (multipart: `signed_model` file, `desk`,
+/// `copies`, `proforma`, `goods_location`, `print_mode`, `form_serial`, `annotations`).
+#[utoipa::path(post, path = "/api/v1/practices", tag = "practices",
+    security(("bearer" = [])), responses((status = 201, body = PracticeOut),
+        (status = 422, description = "`not_signed`, `signature_invalid`, `model_mismatch`, `model_other_company`, `validation_failed`")))]
+pub async fn create_practice(
+    State(state): State<AppState>,
+    caller: Caller,
+    mp: Multipart,
+) -> Result<(StatusCode, Json<PracticeOut>), AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let fields = read_multipart(mp).await?;
+    let (file_name, signed) = fields
+        .iter()
+        .find(|(n, _, _)| n == "signed_model")
+        .map(|(_, f, b)| (f.clone().unwrap_or_default(), b.clone()))
+        .unwrap_or_default();
+    let copies = text_of(&fields, "copies");
+    let details = Details {
+        annotations: text_of(&fields, "annotations"),
+        proforma: parse_bool(&text_of(&fields, "proforma")),
+        goods_location: text_of(&fields, "goods_location"),
+        print_mode: text_of(&fields, "print_mode"),
+        form_serial: text_of(&fields, "form_serial"),
+        copies: if copies.is_empty() {
+            0
+        } else {
+            copies.parse().unwrap_or(-1)
+        },
+        replaces: text_of(&fields, "replaces"),
+        duplicate: parse_bool(&text_of(&fields, "duplicate")).unwrap_or(false),
+    };
+    let practice = practice::create::create(
+        &state,
+        p,
+        &text_of(&fields, "desk"),
+        &file_name,
+        &signed,
+        &details,
+    )
+    .await
+    .map_err(create_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(practice_out(&state, &practice).await?),
+    ))
+}
+
+/// Adds an attachment (multipart: `file`, `description`, `code`, `visas`, `legalisations`).
+#[utoipa::path(post, path = "/api/v1/practices/{id}/attachments", tag = "practices",
+    security(("bearer" = [])), responses((status = 201, body = AttachmentOut)))]
+pub async fn add_attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Result<(StatusCode, Json<AttachmentOut>), AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let practice = own_practice(&state, p, &id).await?;
+    let fields = read_multipart(mp).await?;
+    let (file_name, bytes) = fields
+        .iter()
+        .find(|(n, _, _)| n == "file")
+        .map(|(_, f, b)| (f.clone().unwrap_or_default(), b.to_vec()))
+        .unwrap_or_default();
+    let num = |name: &str| {
+        let t = text_of(&fields, name);
+        if t.is_empty() {
+            0
+        } else {
+            t.parse().unwrap_or(-1)
+        }
+    };
+    let a = attachments::add(
+        &state,
+        p,
+        &practice,
+        attachments::NewAttachment {
+            file_name,
+            bytes,
+            description: text_of(&fields, "description"),
+            code: text_of(&fields, "code"),
+            visas: num("visas"),
+            legalisations: num("legalisations"),
+        },
+    )
+    .await
+    .map_err(attachment_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AttachmentOut {
+            id: a.id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            description: a.description,
+            code: a.code,
+            visas: a.visas,
+            legalisations: a.legalisations,
+        }),
+    ))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SentOut {
+    pub status: String,
+    pub protocol_number: String,
+    pub charged_cents: i64,
+}
+
+/// Sends the practice: charges the wallet, assigns the protocol number. Send an
+/// `Idempotency-Key` header to make retries safe: the same key answers the same result and
+/// charges once.
+#[utoipa::path(post, path = "/api/v1/practices/{id}/send", tag = "practices",
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
+    security(("bearer" = [])), responses((status = 200, body = SentOut),
+        (status = 402, description = "`insufficient_balance`"), (status = 422, description = "`validation_failed`")))]
+pub async fn send_practice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<SentOut>, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let sent = send::send(&state, p, &id, key).await.map_err(send_error)?;
+    Ok(Json(SentOut {
+        status: sent.status,
+        protocol_number: sent.protocol_number,
+        charged_cents: sent.charged_cents,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// `to_send` (default), `to_rectify`, `sent`, `archive`.
+    list: Option<String>,
+    invoice: Option<String>,
+    consignee: Option<String>,
+    protocol: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListOut {
+    pub items: Vec<PracticeOut>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/practices", tag = "practices", params(ListQuery),
+    security(("bearer" = [])), responses((status = 200, body = ListOut)))]
+pub async fn list_practices(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<ListOut>, AppError> {
+    let p = caller.require(Action::ViewOwnPractices)?;
+    let kind = match q.list.as_deref() {
+        None | Some("") => lists::ListKind::ToSend,
+        Some(k) => lists::ListKind::parse(k)
+            .ok_or_else(|| AppError::invalid(vec![FieldError::new("list", "trade-field-list")]))?,
+    };
+    let search = lists::Search {
+        invoice: q.invoice.unwrap_or_default(),
+        consignee: q.consignee.unwrap_or_default(),
+        protocol: q.protocol.unwrap_or_default(),
+        from: q.from.unwrap_or_default(),
+        to: q.to.unwrap_or_default(),
+        company_id: String::new(),
+    };
+    let page = lists::list(
+        &state.db,
+        &p.user.id,
+        kind,
+        &search,
+        state.clock.now(),
+        q.page.unwrap_or(1),
+        q.per_page.unwrap_or(20),
+    )
+    .await?;
+    let mut items = Vec::new();
+    for item in &page.items {
+        items.push(practice_out(&state, item).await?);
+    }
+    Ok(Json(ListOut {
+        items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/practices/{id}", tag = "practices",
+    security(("bearer" = [])), responses((status = 200, body = PracticeOut)))]
+pub async fn get_practice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PracticeOut>, AppError> {
+    let p = caller.require(Action::ViewOwnPractices)?;
+    let practice = own_practice(&state, p, &id).await?;
+    Ok(Json(practice_out(&state, &practice).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Wallet and profile
+
+#[derive(Serialize, ToSchema)]
+pub struct WalletEntryOut {
+    pub kind: String,
+    pub amount_cents: i64,
+    pub balance_after_cents: i64,
+    pub practice_id: Option<String>,
+    pub reference: String,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WalletOut {
+    pub company_tax_code: String,
+    pub balance_cents: i64,
+    pub entries: Vec<WalletEntryOut>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CompanyQuery {
+    /// Needed only when the caller acts for several companies.
+    company_tax_code: Option<String>,
+}
+
+/// The company the caller means: the one named, which must be theirs, or their only one.
+async fn chosen_company(
+    state: &AppState,
+    p: &Principal,
+    tax_code: Option<&str>,
+) -> Result<registry::Company, AppError> {
+    let id = match tax_code.filter(|t| !t.trim().is_empty()) {
+        Some(tc) => {
+            let tc = TaxCode::parse(tc).map_err(|_| {
+                AppError::invalid(vec![FieldError::new(
+                    "company_tax_code",
+                    "trade-lookup-tax-code",
+                )])
+            })?;
+            registry::find_company_by_tax_code(&state.db, &tc)
+                .await?
+                .filter(|c| p.acts_for_company(&c.id))
+                .ok_or_else(AppError::forbidden)?
+                .id
+        }
+        None => p.acting_company_id.clone().ok_or_else(|| {
+            AppError::invalid(vec![FieldError::new(
+                "company_tax_code",
+                "trade-company-required",
+            )])
+        })?,
+    };
+    registry::get_company(&state.db, &id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+#[utoipa::path(get, path = "/api/v1/wallet", tag = "wallet", params(CompanyQuery),
+    security(("bearer" = [])), responses((status = 200, body = WalletOut)))]
+pub async fn get_wallet(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<CompanyQuery>,
+) -> Result<Json<WalletOut>, AppError> {
+    let p = caller.require(Action::ViewWallet)?;
+    let company = chosen_company(&state, p, q.company_tax_code.as_deref()).await?;
+    let balance = wallet::balance(&state.db, &company.id).await?;
+    let entries = wallet::entries(&state.db, &company.id, 100).await?;
+    Ok(Json(WalletOut {
+        company_tax_code: company.tax_code.as_str().into(),
+        balance_cents: balance.cents(),
+        entries: entries
+            .into_iter()
+            .map(|e| WalletEntryOut {
+                kind: e.kind,
+                amount_cents: e.amount_cents,
+                balance_after_cents: e.balance_after_cents,
+                practice_id: e.practice_id,
+                reference: e.reference,
+                at: e.created_at,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProfileBody {
+    pub company_tax_code: Option<String>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub profile: ProfileInput,
+}
+
+/// Completes the company profile needed before sending (tax code, delivery address,
+/// notification e-mail).
+#[utoipa::path(put, path = "/api/v1/profile", tag = "profile", request_body = ProfileBody,
+    security(("bearer" = [])), responses((status = 204)))]
+pub async fn put_profile(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<ProfileBody>,
+) -> Result<StatusCode, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let company = chosen_company(&state, p, body.company_tax_code.as_deref()).await?;
+    let profile = profile::validate(&body.profile, &company).map_err(|problems| {
+        AppError::invalid(problems.into_iter().map(FieldError::from).collect())
+    })?;
+    profile::save(
+        &state.db,
+        state.clock.now(),
+        &p.actor(),
+        &p.user.id,
+        &company.id,
+        &profile,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

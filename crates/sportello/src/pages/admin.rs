@@ -1,0 +1,273 @@
+//! Chamber administration: users and desks of the administrator's own chamber.
+
+use crate::app::AppState;
+use crate::web::error::AppError;
+use crate::web::session::Viewer;
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra_form::Form;
+use sportello_core::accounts::{self, CreateUserError, NewUser, Role, User};
+use sportello_core::authz::Action;
+use sportello_core::chambers::{self, ChamberError, Desk, DeskCode};
+
+/// Forms with repeated fields (several desks) need a decoder that accepts sequences.
+mod axum_extra_form {
+    use axum::extract::{FromRequest, Request};
+    use serde::de::DeserializeOwned;
+
+    pub struct Form<T>(pub T);
+
+    impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+        type Rejection = crate::web::error::AppError;
+
+        async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+            let bytes = axum::body::to_bytes(req.into_body(), 1024 * 1024)
+                .await
+                .map_err(|_| {
+                    crate::web::error::AppError::bad_request("bad_request", "error-bad-request")
+                })?;
+            serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| {
+                crate::web::error::AppError::bad_request("bad_request", "error-bad-request")
+            })
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<User>,
+    desks: Vec<Desk>,
+    roles: Vec<(String, String)>,
+    form: NewUserForm,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    desks: Vec<String>,
+}
+
+impl NewUserForm {
+    fn has_desk(&self, id: &str) -> bool {
+        self.desks.iter().any(|d| d == id)
+    }
+}
+
+/// Roles a chamber administrator may give from this page. Company users are created when
+/// a company registers, not here.
+fn assignable_roles() -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Company)
+        .collect()
+}
+
+async fn users_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: NewUserForm,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+) -> Result<UsersPage, AppError> {
+    let p = viewer.require_action(Action::ManageUsers)?;
+    let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
+    let lang = viewer.lang;
+    Ok(UsersPage {
+        layout: Layout::new(viewer, "admin-users-title"),
+        users: accounts::list_in_chamber(&state.db, &chamber_id).await?,
+        desks: chambers::desks_of(&state.db, &chamber_id).await?,
+        roles: assignable_roles()
+            .into_iter()
+            .map(|r| (r.as_str().to_string(), lang.t(r.label_key())))
+            .collect(),
+        form,
+        errors,
+        notice,
+    })
+}
+
+pub async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    Ok(
+        render(&users_page(&state, &viewer, NewUserForm::default(), Vec::new(), None).await?)?
+            .into_response(),
+    )
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageUsers)?;
+    let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
+    let lang = viewer.lang;
+    let role = Role::parse(&form.role).filter(|r| assignable_roles().contains(r));
+    // Desks must be of the administrator's chamber: ids from the form are checked, not trusted.
+    let own_desks = chambers::desks_of(&state.db, &chamber_id).await?;
+    let desk_ids: Vec<String> = form
+        .desks
+        .iter()
+        .filter(|id| own_desks.iter().any(|d| &d.id == *id))
+        .cloned()
+        .collect();
+    let mut errors = Vec::new();
+    if role.is_none() {
+        errors.push(("role".to_string(), lang.t("admin-users-error-role")));
+    }
+    if desk_ids.len() != form.desks.len() {
+        errors.push(("desks".to_string(), lang.t("error-forbidden")));
+    }
+    if let (Some(role), true) = (role, errors.is_empty()) {
+        let now = state.clock.now();
+        let mut tx = state.db.begin().await?;
+        let result = accounts::create_user(
+            &mut tx,
+            now,
+            &p.actor(),
+            NewUser {
+                email: form.email.clone(),
+                name: form.name.clone(),
+                password: form.password.clone(),
+                role,
+                chamber_id: Some(chamber_id.clone()),
+                desk_ids: if role == Role::Officer {
+                    desk_ids
+                } else {
+                    Vec::new()
+                },
+                company_ids: Vec::new(),
+            },
+        )
+        .await;
+        match result {
+            Ok(user) => {
+                tx.commit().await?;
+                let notice = lang.t_args("admin-users-created", &[("email", user.email)]);
+                return Ok(render(
+                    &users_page(
+                        &state,
+                        &viewer,
+                        NewUserForm::default(),
+                        Vec::new(),
+                        Some(notice),
+                    )
+                    .await?,
+                )?
+                .into_response());
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                let (field, key) = match e {
+                    CreateUserError::InvalidEmail(_) => ("email", "admin-users-error-email"),
+                    CreateUserError::DuplicateEmail(_) => ("email", "admin-users-error-duplicate"),
+                    CreateUserError::EmptyName => ("name", "admin-users-error-name"),
+                    CreateUserError::Password(_) => ("password", "admin-users-error-password"),
+                    CreateUserError::DeskRequired | CreateUserError::DeskOfAnotherChamber(_) => {
+                        ("desks", "admin-users-error-desks")
+                    }
+                    CreateUserError::Db(e) => return Err(e.into()),
+                    other => return Err(AppError::internal(other)),
+                };
+                errors.push((field.to_string(), lang.t(key)));
+            }
+        }
+    }
+    let mut form = form;
+    form.password.clear();
+    let page = render(&users_page(&state, &viewer, form, errors, None).await?)?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin_desks.html")]
+struct DesksPage {
+    layout: Layout,
+    desks: Vec<Desk>,
+    code: String,
+    name: String,
+    errors: Vec<(String, String)>,
+}
+
+pub async fn desks(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageDesks)?;
+    let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
+    Ok(render(&DesksPage {
+        layout: Layout::new(&viewer, "admin-desks-title"),
+        desks: chambers::desks_of(&state.db, &chamber_id).await?,
+        code: String::new(),
+        name: String::new(),
+        errors: Vec::new(),
+    })?
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewDeskForm {
+    code: String,
+    name: String,
+}
+
+pub async fn create_desk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Form(form): axum::extract::Form<NewDeskForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageDesks)?;
+    let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
+    let chamber = chambers::get_chamber(&state.db, &chamber_id)
+        .await?
+        .ok_or_else(AppError::forbidden)?;
+    let lang = viewer.lang;
+    let mut errors = Vec::new();
+    match DeskCode::parse(&form.code) {
+        Ok(code) => {
+            let mut tx = state.db.begin().await?;
+            match chambers::create_desk(
+                &mut tx,
+                state.clock.now(),
+                &p.actor(),
+                &chamber,
+                &code,
+                &form.name,
+            )
+            .await
+            {
+                Ok(_) => {
+                    tx.commit().await?;
+                    return Ok(Redirect::to("/admin/desks").into_response());
+                }
+                Err(ChamberError::DuplicateDesk(_)) => {
+                    errors.push(("code".into(), lang.t("admin-desks-error-duplicate")))
+                }
+                Err(ChamberError::EmptyName) => {
+                    errors.push(("name".into(), lang.t("admin-desks-error-name")))
+                }
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+        Err(_) => errors.push(("code".into(), lang.t("admin-desks-error-code"))),
+    }
+    let page = render(&DesksPage {
+        layout: Layout::new(&viewer, "admin-desks-title"),
+        desks: chambers::desks_of(&state.db, &chamber_id).await?,
+        code: form.code,
+        name: form.name,
+        errors,
+    })?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}

@@ -1,0 +1,571 @@
+//! Inventory pages: stock per location, the CA's delivery, the cabinet, two-person
+//! withdrawals, one device with its activity log, manual moves and refund decisions.
+
+use crate::app::AppState;
+use crate::pages::devices::{Problem, euro, form_key, user_error};
+use crate::web::{AppError, FieldError, Layout, Viewer, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::authz::{self, Action};
+use sportello_core::devices::inventory::{self, Device, MoveRecord, MoveSpec};
+use sportello_core::devices::stock::{self, Location};
+use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal, Withdrawal};
+use sportello_core::devices::{
+    DeviceKind, DeviceSerial, DeviceState, Move, chamber_of, delivery, free, refund,
+};
+use sportello_core::ra::operator::{self, Operator, OperatorKind};
+use sportello_core::registry::TaxCode;
+use std::collections::HashMap;
+
+pub(crate) struct StockLine {
+    pub label: String,
+    pub smart_cards: i64,
+    pub tokens: i64,
+    pub in_stock: bool,
+}
+
+#[derive(Template)]
+#[template(path = "devices/inventory.html")]
+struct Page {
+    layout: Layout,
+    lines: Vec<StockLine>,
+    total: i64,
+    in_stock: i64,
+    delivered: i64,
+    withdrawals: Vec<(Withdrawal, String, bool)>,
+    raos: Vec<Operator>,
+    devices: Vec<Device>,
+    filter: String,
+    notice: Option<String>,
+    problem: Option<Problem>,
+    request_key: String,
+}
+
+impl Page {
+    fn state_label(&self, s: &DeviceState) -> String {
+        self.layout.t(&s.label_key())
+    }
+    fn kind_label(&self, k: &DeviceKind) -> String {
+        self.layout.t(k.label_key())
+    }
+    fn selected(&self, s: &str) -> bool {
+        self.filter == s
+    }
+}
+
+pub(crate) fn names(ops: &[Operator]) -> HashMap<String, String> {
+    ops.iter().map(|o| (o.id.clone(), o.name.clone())).collect()
+}
+
+pub(crate) async fn stock_lines(
+    state: &AppState,
+    chamber_id: &str,
+    lang: sportello_core::i18n::Lang,
+) -> Result<(Vec<StockLine>, stock::Stock), AppError> {
+    let s = stock::of_chamber(&state.db, chamber_id).await?;
+    let ops = names(&operator::list_in_chamber(&state.db, chamber_id).await?);
+    let lines = s
+        .counts
+        .iter()
+        .map(|(loc, c)| StockLine {
+            label: match loc.operator_id() {
+                Some(id) => format!(
+                    "{} — {}",
+                    lang.t(loc.label_key()),
+                    ops.get(id).cloned().unwrap_or_default()
+                ),
+                None => lang.t(loc.label_key()),
+            },
+            smart_cards: c[0],
+            tokens: c[1],
+            in_stock: loc.in_stock(),
+        })
+        .collect();
+    Ok((lines, s))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    serial: String,
+    #[serde(default)]
+    ok: String,
+}
+
+async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?;
+    let lang = viewer.lang;
+    let (lines, s) = stock_lines(state, chamber_id, lang).await?;
+    let all_ops = operator::list_in_chamber(&state.db, chamber_id).await?;
+    let ops = names(&all_ops);
+    let me = p.user.id.clone();
+    let withdrawals = withdrawal::recent(&state.db, chamber_id)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let name = ops.get(&w.operator_id).cloned().unwrap_or_default();
+            let can_decide = w.status == "pending" && w.requested_by != me;
+            (w, name, can_decide)
+        })
+        .collect();
+    let filter = DeviceState::parse(&q.state);
+    let devices = if !q.serial.trim().is_empty() {
+        match DeviceSerial::parse(&q.serial) {
+            Ok(serial) => inventory::by_serial(&state.db, chamber_id, &serial)
+                .await?
+                .into_iter()
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    } else {
+        inventory::list(&state.db, chamber_id, filter, None, 100).await?
+    };
+    let today = state.clock.today();
+    Ok(Page {
+        layout: Layout::new(viewer, "dev-inventory-title"),
+        total: s.total(),
+        in_stock: s.in_stock(),
+        delivered: s.count(&Location::Delivered, DeviceKind::SmartCard)
+            + s.count(&Location::Delivered, DeviceKind::Token),
+        lines,
+        withdrawals,
+        raos: all_ops
+            .into_iter()
+            .filter(|o| {
+                o.kind == OperatorKind::Rao
+                    && sportello_core::ra::eligibility::eligibility(o, today).can_act
+            })
+            .collect(),
+        devices,
+        filter: q.state.clone(),
+        notice: (!q.ok.is_empty())
+            .then(|| lang.t(&format!("dev-ok-{}", q.ok.replace('_', "-"))))
+            .filter(|s| !s.starts_with("dev-ok-")),
+        problem: None,
+        request_key: form_key(),
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    Ok(render(&build(&state, &viewer, &q).await?)?.into_response())
+}
+
+async fn refused(state: &AppState, viewer: &Viewer, e: AppError) -> Result<Response, AppError> {
+    let e = user_error(e)?;
+    let mut page = build(state, viewer, &PageQuery::default()).await?;
+    page.problem = Some(Problem::of(&e, viewer.lang));
+    Ok((e.status, render(&page)?).into_response())
+}
+
+pub async fn import_delivery(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let form = crate::pages::ra::MultiForm::read(multipart).await?;
+    let Some(file) = form.files.get("file") else {
+        return refused(
+            &state,
+            &viewer,
+            AppError::invalid(vec![FieldError::new("file", "dev-import-no-file")]),
+        )
+        .await;
+    };
+    let result: Result<delivery::Outcome, AppError> = async {
+        let mut tx = state.db.begin().await?;
+        let o = delivery::import(
+            &mut tx,
+            state.clock.now(),
+            state.clock.today(),
+            &p.actor(),
+            &chamber_id,
+            &file.filename,
+            &file.bytes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(o)
+    }
+    .await;
+    match result {
+        Ok(o) => {
+            let mut page = build(&state, &viewer, &PageQuery::default()).await?;
+            page.notice = Some(viewer.lang.t_args(
+                "dev-delivery-done",
+                &[
+                    ("imported", o.imported.to_string()),
+                    ("already", o.already_recorded.to_string()),
+                ],
+            ));
+            Ok(render(&page)?.into_response())
+        }
+        Err(e) => refused(&state, &viewer, e).await,
+    }
+}
+
+pub async fn store_all(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let mut tx = state.db.begin().await?;
+    delivery::store_all(&mut tx, state.clock.now(), &p.actor(), &chamber_id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/devices?ok=stored").into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct RequestForm {
+    operator_id: String,
+    #[serde(default)]
+    smart_cards: String,
+    #[serde(default)]
+    tokens: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    request_key: String,
+}
+
+pub(crate) fn count(s: &str) -> i64 {
+    s.trim()
+        .parse()
+        .unwrap_or(if s.trim().is_empty() { 0 } else { -1 })
+}
+
+pub async fn request(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(f): axum::Form<RequestForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let new = NewWithdrawal {
+        destination: Some(Destination::OperatorBox),
+        operator_id: f.operator_id,
+        smart_cards: count(&f.smart_cards),
+        tokens: count(&f.tokens),
+        free_smart_cards: 0,
+        note: Some(f.note),
+        request_key: Some(f.request_key),
+    };
+    match withdrawal::request(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        &chamber_id,
+        new,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/devices?ok=requested").into_response()),
+        Err(e) => refused(&state, &viewer, e.into()).await,
+    }
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    match withdrawal::approve(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        &chamber_id,
+        &id,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/devices?ok=approved").into_response()),
+        Err(withdrawal::WithdrawalError::NotFound) => Err(AppError::not_found()),
+        Err(e) => refused(&state, &viewer, e.into()).await,
+    }
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    match withdrawal::reject(&state.db, state.clock.now(), &p.actor(), &chamber_id, &id).await {
+        Ok(_) => Ok(Redirect::to("/devices?ok=rejected").into_response()),
+        Err(withdrawal::WithdrawalError::NotFound) => Err(AppError::not_found()),
+        Err(e) => refused(&state, &viewer, e.into()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "devices/device.html")]
+struct DevicePage {
+    layout: Layout,
+    device: Device,
+    holder: String,
+    history: Vec<MoveRecord>,
+    moves: Vec<Move>,
+    can_move: bool,
+    can_refund: bool,
+    decision: Option<refund::Decision>,
+    problem: Option<Problem>,
+}
+
+impl DevicePage {
+    fn state_label(&self, s: &str) -> String {
+        DeviceState::parse(s)
+            .map(|s| self.layout.t(&s.label_key()))
+            .unwrap_or_else(|| s.to_string())
+    }
+    fn move_label(&self, m: &str) -> String {
+        Move::parse(m)
+            .map(|m| self.layout.t(&m.label_key()))
+            .unwrap_or_else(|| self.layout.t("dev-move-deliver"))
+    }
+    fn euro(&self, c: &i64) -> String {
+        euro(*c)
+    }
+}
+
+async fn device_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<DevicePage, AppError> {
+    let p = viewer.require()?;
+    let can_move = authz::allows(p.role(), Action::ManageInventory);
+    let can_refund = authz::allows(p.role(), Action::DecideDeviceRefund);
+    if !can_move && !can_refund {
+        return Err(AppError::forbidden());
+    }
+    let chamber_id = chamber_of(p)?;
+    let device = inventory::get(&state.db, chamber_id, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let holder = match &device.holder_operator_id {
+        Some(h) => operator::get(&state.db, h)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(DevicePage {
+        layout: Layout::new(viewer, "dev-device-title"),
+        history: inventory::history(&state.db, &device.id).await?,
+        moves: device
+            .state
+            .moves()
+            .into_iter()
+            .filter(|m| m.is_manual())
+            .collect(),
+        decision: refund::of_device(&state.db, &device.id).await?,
+        device,
+        holder,
+        can_move,
+        can_refund,
+        problem: None,
+    })
+}
+
+pub async fn device(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    Ok(render(&device_page(&state, &viewer, &id).await?)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct MoveForm {
+    #[serde(rename = "move")]
+    mv: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn manual_move(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let device = inventory::get(&state.db, &chamber_id, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let result: Result<(), AppError> = async {
+        let mv = Move::parse(&f.mv)
+            .filter(|m| m.is_manual())
+            .ok_or_else(|| {
+                AppError::invalid(vec![FieldError::new("move", "dev-error-move-unknown")])
+            })?;
+        let note = f.note.trim();
+        let mut tx = state.db.begin().await?;
+        let after = inventory::apply_move(
+            &mut tx,
+            state.clock.now(),
+            &p.actor(),
+            &device,
+            mv,
+            MoveSpec {
+                note: (!note.is_empty()).then_some(note),
+                ..Default::default()
+            },
+        )
+        .await?;
+        // A device an ODR gives back returns its held fee to the advance account.
+        if device.state == DeviceState::ConsignedToOdr
+            && device.held_fee_cents > 0
+            && let Some(odr) = &device.holder_operator_id
+        {
+            let outcome = if after.state == DeviceState::InCabinet {
+                sportello_core::devices::advance::FeeOutcome::Release
+            } else {
+                sportello_core::devices::advance::FeeOutcome::Consume
+            };
+            sportello_core::devices::advance::settle(
+                &mut tx,
+                state.clock.now(),
+                &p.actor(),
+                &chamber_id,
+                odr,
+                &device.id,
+                device.held_fee_cents,
+                outcome,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/devices/d/{id}")).into_response()),
+        Err(e) => {
+            let e = user_error(e)?;
+            let mut page = device_page(&state, &viewer, &id).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct RefundForm {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn refund(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<RefundForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::DecideDeviceRefund)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    match refund::decide(
+        &state.db,
+        state.clock.now(),
+        &p.actor(),
+        &chamber_id,
+        &id,
+        f.decision == "grant",
+        &f.reason,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/devices/d/{id}")).into_response()),
+        Err(refund::RefundError::NotFound) => Err(AppError::not_found()),
+        Err(e) => {
+            let e = user_error(e.into())?;
+            let mut page = device_page(&state, &viewer, &id).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+/// The overall answer and each rule's (ok, rule, detail).
+type Verdicts = (bool, Vec<(bool, String, String)>);
+
+#[derive(Template)]
+#[template(path = "devices/free.html")]
+struct FreePage {
+    layout: Layout,
+    company_tax_code: String,
+    device: String,
+    result: Option<Verdicts>,
+    problem: Option<Problem>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct FreeQuery {
+    #[serde(default)]
+    company_tax_code: String,
+    #[serde(default)]
+    device: String,
+}
+
+/// The officer's check of a free device, with every rule's verdict (seed 004, part 2).
+pub async fn free_check(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<FreeQuery>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let chamber_id = chamber_of(p)?;
+    let lang = viewer.lang;
+    let mut page = FreePage {
+        layout: Layout::new(&viewer, "dev-free-title"),
+        company_tax_code: q.company_tax_code.clone(),
+        device: if q.device.is_empty() {
+            "smart_card".into()
+        } else {
+            q.device.clone()
+        },
+        result: None,
+        problem: None,
+    };
+    if q.company_tax_code.trim().is_empty() {
+        return Ok(render(&page)?.into_response());
+    }
+    let Ok(tax_code) = TaxCode::parse(&q.company_tax_code) else {
+        let e = AppError::invalid(vec![FieldError::new(
+            "company_tax_code",
+            "dev-error-tax-code",
+        )]);
+        page.problem = Some(Problem::of(&e, lang));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let kind = DeviceKind::parse(&page.device).unwrap_or(DeviceKind::SmartCard);
+    let e = free::check(&state.db, chamber_id, state.clock.today(), &tax_code, kind).await?;
+    page.result = Some((
+        e.eligible,
+        e.reasons
+            .iter()
+            .map(|r| {
+                (
+                    r.ok,
+                    r.rule.as_str().to_string(),
+                    lang.t_args(r.key, &r.args),
+                )
+            })
+            .collect(),
+    ));
+    Ok(render(&page)?.into_response())
+}

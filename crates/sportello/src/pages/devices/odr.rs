@@ -1,0 +1,474 @@
+//! ODR pages: advance accounts, consignments (requested here, approved by a second person on
+//! the inventory page), the ODRs' periodic reports and their reconciliation.
+
+use crate::app::AppState;
+use crate::pages::devices::inventory::{count, names};
+use crate::pages::devices::{Problem, euro, form_key, user_error};
+use crate::web::{AppError, FieldError, Layout, Viewer, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::accounts::Principal;
+use sportello_core::authz::{self, Action};
+use sportello_core::devices::advance::{self, Account, Entry};
+use sportello_core::devices::chamber_of;
+use sportello_core::devices::odr_report::{self, Line, Mismatch, Report};
+use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal};
+use sportello_core::money::Money;
+use sportello_core::ra::operator::{self, Operator, OperatorKind};
+
+pub(crate) struct OdrRow {
+    pub op: Operator,
+    pub can_act: bool,
+    pub full_service: bool,
+    pub account: Account,
+    pub holds: i64,
+}
+
+#[derive(Template)]
+#[template(path = "devices/odr.html")]
+struct Page {
+    layout: Layout,
+    rows: Vec<OdrRow>,
+    fees: [i64; 2],
+    request_key: String,
+    notice: Option<String>,
+    problem: Option<Problem>,
+}
+
+impl Page {
+    fn euro(&self, c: &i64) -> String {
+        euro(*c)
+    }
+}
+
+/// The ODRs that may receive consignments: an organisation or a natural-person ODR.
+async fn odrs(state: &AppState, chamber_id: &str) -> Result<Vec<OdrRow>, AppError> {
+    let today = state.clock.today();
+    let mut rows = Vec::new();
+    for op in operator::list_in_chamber(&state.db, chamber_id).await? {
+        if op.kind != OperatorKind::Odr || op.organisation_id.is_some() {
+            continue;
+        }
+        let holds =
+            sportello_core::devices::inventory::held_by(&state.db, std::slice::from_ref(&op.id))
+                .await?;
+        rows.push(OdrRow {
+            can_act: sportello_core::ra::eligibility::eligibility(&op, today).can_act,
+            full_service: advance::is_full_service(&state.db, &op.id).await?,
+            account: advance::account(&state.db, &op.id).await?,
+            holds,
+            op,
+        });
+    }
+    Ok(rows)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Ok_ {
+    #[serde(default)]
+    ok: String,
+}
+
+async fn build(state: &AppState, viewer: &Viewer) -> Result<Page, AppError> {
+    let p = viewer.require_action(Action::ConsignDevices)?;
+    let chamber_id = chamber_of(p)?;
+    Ok(Page {
+        layout: Layout::new(viewer, "dev-odr-title"),
+        rows: odrs(state, chamber_id).await?,
+        fees: advance::fees(&state.db, chamber_id).await?,
+        request_key: form_key(),
+        notice: None,
+        problem: None,
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<Ok_>,
+) -> Result<Response, AppError> {
+    let mut page = build(&state, &viewer).await?;
+    if q.ok == "requested" {
+        page.notice = Some(viewer.lang.t("dev-ok-consignment-requested"));
+    }
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ConsignForm {
+    operator_id: String,
+    #[serde(default)]
+    smart_cards: String,
+    #[serde(default)]
+    tokens: String,
+    #[serde(default)]
+    free_smart_cards: String,
+    #[serde(default)]
+    request_key: String,
+}
+
+pub async fn request_consignment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(f): axum::Form<ConsignForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ConsignDevices)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let new = NewWithdrawal {
+        destination: Some(Destination::Odr),
+        operator_id: f.operator_id,
+        smart_cards: count(&f.smart_cards),
+        tokens: count(&f.tokens),
+        free_smart_cards: count(&f.free_smart_cards),
+        note: None,
+        request_key: Some(f.request_key),
+    };
+    match withdrawal::request(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        &chamber_id,
+        new,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/devices/odr?ok=requested").into_response()),
+        Err(e) => {
+            let e = user_error(e.into())?;
+            let mut page = build(&state, &viewer).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+/// The ODR the user works for (themselves, or their organisation).
+pub(crate) async fn own_odr(state: &AppState, p: &Principal) -> Result<Option<Operator>, AppError> {
+    for op in operator::of_user(&state.db, &p.user.id).await? {
+        let top = match &op.organisation_id {
+            Some(org) => operator::get(&state.db, org).await?,
+            None => Some(op),
+        };
+        if let Some(top) = top.filter(|o| o.kind == OperatorKind::Odr) {
+            return Ok(Some(top));
+        }
+    }
+    Ok(None)
+}
+
+/// The ODR `id` if the caller may see it: the chamber's Master RAO, or the ODR itself.
+async fn visible_odr(state: &AppState, p: &Principal, id: &str) -> Result<Operator, AppError> {
+    let chamber_id = chamber_of(p)?;
+    let op = operator::get(&state.db, id)
+        .await?
+        .filter(|o| o.chamber_id == chamber_id && o.kind == OperatorKind::Odr)
+        .ok_or_else(AppError::not_found)?;
+    if authz::allows(p.role(), Action::ConsignDevices) {
+        return Ok(op);
+    }
+    if authz::allows(p.role(), Action::ReportIssuedDevices)
+        && own_odr(state, p).await?.is_some_and(|o| o.id == op.id)
+    {
+        return Ok(op);
+    }
+    Err(AppError::not_found())
+}
+
+#[derive(Template)]
+#[template(path = "devices/odr_account.html")]
+struct AccountPage {
+    layout: Layout,
+    op: Operator,
+    account: Account,
+    entries: Vec<Entry>,
+    full_service: bool,
+    can_manage: bool,
+    problem: Option<Problem>,
+}
+
+impl AccountPage {
+    fn euro(&self, c: &i64) -> String {
+        euro(*c)
+    }
+    fn kind(&self, k: &str) -> String {
+        self.layout.t(&format!("dev-entry-{}", k.replace('_', "-")))
+    }
+}
+
+async fn account_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<AccountPage, AppError> {
+    let p = viewer.require()?;
+    let op = visible_odr(state, p, id).await?;
+    Ok(AccountPage {
+        layout: Layout::new(viewer, "dev-account-title"),
+        account: advance::account(&state.db, &op.id).await?,
+        entries: advance::entries(&state.db, &op.id, 100).await?,
+        full_service: advance::is_full_service(&state.db, &op.id).await?,
+        can_manage: authz::allows(p.role(), Action::ConsignDevices),
+        op,
+        problem: None,
+    })
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    Ok(render(&account_page(&state, &viewer, &id).await?)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct TopUpForm {
+    amount: String,
+    #[serde(default)]
+    reference: String,
+}
+
+pub async fn top_up(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<TopUpForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ConsignDevices)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let op = visible_odr(&state, p, &id).await?;
+    let result: Result<(), AppError> = async {
+        let mut fields = Vec::new();
+        let amount = Money::parse(&f.amount).ok().filter(|m| m.cents() > 0);
+        if amount.is_none() {
+            fields.push(FieldError::new("amount", "dev-error-amount"));
+        }
+        if f.reference.trim().is_empty() {
+            fields.push(FieldError::new("reference", "dev-error-reference"));
+        }
+        let Some(amount) = amount.filter(|_| fields.is_empty()) else {
+            return Err(AppError::invalid(fields));
+        };
+        let mut tx = state.db.begin().await?;
+        advance::top_up(
+            &mut tx,
+            state.clock.now(),
+            &p.actor(),
+            &chamber_id,
+            &op.id,
+            amount,
+            f.reference.trim(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/devices/odr/{id}")).into_response()),
+        Err(e) => {
+            let e = user_error(e)?;
+            let mut page = account_page(&state, &viewer, &id).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct FullServiceForm {
+    #[serde(default)]
+    full_service: String,
+}
+
+pub async fn full_service(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<FullServiceForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ConsignDevices)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let op = visible_odr(&state, p, &id).await?;
+    let mut tx = state.db.begin().await?;
+    advance::set_full_service(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        &chamber_id,
+        &op.id,
+        f.full_service == "yes",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/devices/odr/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "devices/reports.html")]
+struct ReportsPage {
+    layout: Layout,
+    odr: Option<Operator>,
+    reports: Vec<(Report, String)>,
+    from: String,
+    to: String,
+    text: String,
+    problem: Option<Problem>,
+}
+
+async fn reports_page(state: &AppState, viewer: &Viewer) -> Result<ReportsPage, AppError> {
+    let p = viewer.require()?;
+    let chamber_id = chamber_of(p)?;
+    let (odr, reports) = if authz::allows(p.role(), Action::ConsignDevices) {
+        (None, odr_report::list(&state.db, chamber_id, None).await?)
+    } else if authz::allows(p.role(), Action::ReportIssuedDevices) {
+        let odr = own_odr(state, p).await?.ok_or_else(AppError::forbidden)?;
+        let r = odr_report::list(&state.db, chamber_id, Some(&odr.id)).await?;
+        (Some(odr), r)
+    } else {
+        return Err(AppError::forbidden());
+    };
+    let ops = names(&operator::list_in_chamber(&state.db, chamber_id).await?);
+    let today = state.clock.today();
+    Ok(ReportsPage {
+        layout: Layout::new(viewer, "dev-reports-title"),
+        odr,
+        reports: reports
+            .into_iter()
+            .map(|r| {
+                let n = ops.get(&r.operator_id).cloned().unwrap_or_default();
+                (r, n)
+            })
+            .collect(),
+        from: today
+            .with_day0(0)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        to: today.to_string(),
+        text: "serial;issued_on;holder_tax_code;company_tax_code;free\n".into(),
+        problem: None,
+    })
+}
+
+use chrono::Datelike;
+
+pub async fn reports(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    Ok(render(&reports_page(&state, &viewer).await?)?.into_response())
+}
+
+pub async fn submit_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ReportIssuedDevices)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let odr = own_odr(&state, p).await?.ok_or_else(AppError::forbidden)?;
+    let form = crate::pages::ra::MultiForm::read(multipart).await?;
+    let (source, text) = match form.files.get("file") {
+        Some(f) => ("csv", String::from_utf8_lossy(&f.bytes).to_string()),
+        None => ("form", form.text("lines").unwrap_or_default().to_string()),
+    };
+    let result: Result<Report, AppError> = async {
+        let (Some(from), Some(to)) = (form.date("period_from")?, form.date("period_to")?) else {
+            return Err(AppError::invalid(vec![FieldError::new(
+                "period_to",
+                "dev-report-bad-period",
+            )]));
+        };
+        Ok(odr_report::submit(
+            &state.db,
+            state.clock.now(),
+            &p.actor(),
+            &chamber_id,
+            &odr.id,
+            from,
+            to,
+            source,
+            &text,
+        )
+        .await?)
+    }
+    .await;
+    match result {
+        Ok(r) => Ok(Redirect::to(&format!("/devices/reports/{}", r.id)).into_response()),
+        Err(e) => {
+            let e = user_error(e)?;
+            let mut page = reports_page(&state, &viewer).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            page.from = form.text("period_from").unwrap_or_default().to_string();
+            page.to = form.text("period_to").unwrap_or_default().to_string();
+            if source == "form" {
+                page.text = text;
+            }
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "devices/report.html")]
+struct ReportPage {
+    layout: Layout,
+    report: Report,
+    odr_name: String,
+    lines: Vec<Line>,
+    mismatches: Option<Vec<Mismatch>>,
+}
+
+async fn visible_report(state: &AppState, p: &Principal, id: &str) -> Result<Report, AppError> {
+    let chamber_id = chamber_of(p)?;
+    let r = odr_report::get(&state.db, chamber_id, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    visible_odr(state, p, &r.operator_id).await?;
+    Ok(r)
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require()?;
+    if !authz::allows(p.role(), Action::ConsignDevices)
+        && !authz::allows(p.role(), Action::ReportIssuedDevices)
+    {
+        return Err(AppError::forbidden());
+    }
+    let r = visible_report(&state, p, &id).await?;
+    let chamber_id = chamber_of(p)?;
+    let mismatches = if authz::allows(p.role(), Action::ConsignDevices) {
+        Some(odr_report::reconcile(&state.db, chamber_id, &r).await?)
+    } else {
+        None
+    };
+    let odr_name = operator::get(&state.db, &r.operator_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    Ok(render(&ReportPage {
+        layout: Layout::new(&viewer, "dev-report-title"),
+        lines: odr_report::lines(&state.db, &r.id).await?,
+        report: r,
+        odr_name,
+        mismatches,
+    })?
+    .into_response())
+}
+
+pub async fn reconcile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ConsignDevices)?;
+    let r = visible_report(&state, p, &id).await?;
+    let chamber_id = chamber_of(p)?;
+    let m = odr_report::reconcile(&state.db, chamber_id, &r).await?;
+    odr_report::mark_reconciled(&state.db, state.clock.now(), &p.actor(), chamber_id, &r, &m)
+        .await?;
+    Ok(Redirect::to(&format!("/devices/reports/{id}")).into_response())
+}

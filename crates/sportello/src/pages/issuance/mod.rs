@@ -1,0 +1,614 @@
+//! Issuance pages. The operator's session page (RunIssuance, only the operator who opened it
+//! or the chamber's Master RAO), and the public second screen, authorised only by its pairing
+//! code: short, expiring, single-use, rate-limited per address; afterwards a random cookie
+//! ties the screen to that session while it is live.
+
+use crate::app::AppState;
+use crate::pages::devices::Problem;
+use crate::web::{AppError, FieldError, Layout, Viewer, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use sportello_core::accounts::{Principal, Role};
+use sportello_core::appointments::booking::{self, ApplicantForm};
+use sportello_core::authz::Action;
+use sportello_core::devices::chamber_of;
+use sportello_core::devices::inventory::Device;
+use sportello_core::issuance::finish;
+use sportello_core::issuance::scan::MAX_BYTES;
+use sportello_core::issuance::session::{
+    self, CLAUSES, IdentityScan, Session, SessionError, Source,
+};
+use sportello_core::issuance::state::SessionState;
+
+mod screen;
+
+const SCREEN_COOKIE: &str = "sp_screen";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/issuance", get(index).post(walk_in))
+        .route("/issuance/from-appointment/{id}", post(from_appointment))
+        .route("/issuance/{id}", get(show))
+        .route("/issuance/{id}/live", get(live))
+        .route("/issuance/{id}/verify", post(verify))
+        .route("/issuance/{id}/scan", post(scan).get(read_scan))
+        .route("/issuance/{id}/device", post(device))
+        .route("/issuance/{id}/otp", post(otp))
+        .route("/issuance/{id}/personalise", post(personalise))
+        .route("/issuance/{id}/hand-over", post(hand_over))
+        .route("/issuance/{id}/abort", post(abort))
+        .route("/issuance/{id}/pairing", post(pairing))
+        .route("/issuance/{id}/holder.pdf", get(holder))
+        .route(
+            "/screen",
+            get(screen::screen_pair).post(screen::screen_submit),
+        )
+        .route("/screen/session", get(screen::screen))
+        .route("/screen/session/live", get(screen::screen_live))
+        .route("/screen/clauses/{n}", post(screen::screen_clause))
+        .route("/screen/otp", post(screen::screen_otp))
+}
+
+impl From<SessionError> for AppError {
+    fn from(e: SessionError) -> Self {
+        use SessionError::*;
+        match e {
+            NotAnOperator => AppError::forbidden(),
+            CannotAct(r) => AppError::conflict("operator_cannot_act", "dev-error-cannot-act")
+                .arg("reasons", r.join(", ")),
+            Step(s) => AppError::conflict("step_not_allowed", "iss-error-step")
+                .arg("state", s.from.as_str()),
+            Changed => AppError::conflict("session_changed", "iss-error-changed"),
+            Invalid(f) => AppError::invalid(f),
+            Scan(_) => AppError::invalid(vec![FieldError::new("file", "iss-error-scan-type")]),
+            DeviceUnavailable => AppError::conflict("device_unavailable", "iss-error-device"),
+            NotFree(_) => AppError::conflict("not_eligible_free", "dev-free-not-eligible"),
+            AppointmentNotBooked => AppError::conflict("not_booked", "appt-error-not-booked"),
+            WrongCode => AppError::invalid(vec![FieldError::new("code", "iss-error-code")]),
+            TooManyAttempts => AppError::too_many_requests(),
+            Move(e) => e.into(),
+            Grant(e) => e.into(),
+            Advance(e) => e.into(),
+            Ca(e) => AppError::internal(e),
+            Blob(e) => e.into(),
+            Db(e) => e.into(),
+        }
+    }
+}
+
+/// The session `id` if the caller may work it: the operator who opened it, or the chamber's
+/// Master RAO. Anything else — another chamber, another operator — is not found.
+async fn visible(state: &AppState, p: &Principal, id: &str) -> Result<Session, AppError> {
+    let chamber_id = chamber_of(p)?;
+    let s = session::get(&state.db, chamber_id, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if s.user_id == p.user.id || p.role() == Role::MasterRao {
+        Ok(s)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "issuance/index.html")]
+struct IndexPage {
+    layout: Layout,
+    sessions: Vec<Session>,
+    f: ApplicantForm,
+    problem: Option<Problem>,
+}
+
+async fn index_page(state: &AppState, viewer: &Viewer) -> Result<IndexPage, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let sessions = match session::operator_for(&state.db, &p.user.id, state.clock.today()).await {
+        Ok(op) => session::open_of(&state.db, &op.id).await?,
+        Err(_) => Vec::new(),
+    };
+    Ok(IndexPage {
+        layout: Layout::new(viewer, "iss-title"),
+        sessions,
+        f: ApplicantForm {
+            device: "smart_card".into(),
+            ..Default::default()
+        },
+        problem: None,
+    })
+}
+
+pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    Ok(render(&index_page(&state, &viewer).await?)?.into_response())
+}
+
+pub async fn walk_in(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(f): axum::Form<ApplicantForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let result: Result<Session, AppError> = async {
+        let op = session::operator_for(&state.db, &p.user.id, state.clock.today()).await?;
+        let a = f.parse(state.clock.today()).map_err(AppError::invalid)?;
+        Ok(session::open(
+            &state.db,
+            state.clock.now(),
+            &p.actor(),
+            &p.user.id,
+            &op,
+            p.desk_ids.first().map(String::as_str),
+            Source::WalkIn(&a),
+        )
+        .await?)
+    }
+    .await;
+    match result {
+        Ok(s) => Ok(Redirect::to(&format!("/issuance/{}", s.id)).into_response()),
+        Err(e) if e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let mut page = index_page(&state, &viewer).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            page.f = f;
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+/// Seed 004, part 1: only an operator who may act today takes the appointment.
+pub async fn from_appointment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let chamber_id = chamber_of(p)?;
+    let appt = booking::get(&state.db, chamber_id, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let op = session::operator_for(&state.db, &p.user.id, state.clock.today()).await?;
+    let s = session::open(
+        &state.db,
+        state.clock.now(),
+        &p.actor(),
+        &p.user.id,
+        &op,
+        None,
+        Source::Appointment(&appt),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/issuance/{}", s.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "issuance/session.html")]
+struct SessionPage {
+    layout: Layout,
+    s: Session,
+    devices: Vec<Device>,
+    /// (field label, before, after) of every correction.
+    corrections: Vec<(String, String, String)>,
+    problem: Option<Problem>,
+    free_verdicts: Vec<(bool, String)>,
+}
+
+impl SessionPage {
+    fn at(&self, st: &str) -> bool {
+        self.s.state == st
+    }
+    fn state_label(&self) -> String {
+        self.layout.t(&self.s.state().label_key())
+    }
+    fn clauses(&self) -> Vec<(String, bool)> {
+        let acc = self.s.accepted();
+        CLAUSES
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (self.layout.t(k), acc.contains(&i)))
+            .collect()
+    }
+    fn form(&self) -> ApplicantForm {
+        ApplicantForm {
+            given_name: self.s.given_name.clone(),
+            surname: self.s.surname.clone(),
+            tax_code: self.s.tax_code.clone(),
+            birth_date: self.s.birth_date.clone(),
+            birth_place: self.s.birth_place.clone(),
+            email: self.s.email.clone(),
+            phone: self.s.phone.clone(),
+            company_tax_code: self.s.company_tax_code.clone().unwrap_or_default(),
+            device: self.s.device_kind.clone(),
+            wants_free: String::new(),
+        }
+    }
+    fn ended(&self) -> bool {
+        self.s.state().is_final()
+    }
+    fn personalised(&self) -> bool {
+        matches!(
+            self.s.state(),
+            SessionState::Personalised | SessionState::HandedOver
+        )
+    }
+}
+
+async fn session_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<SessionPage, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(state, p, id).await?;
+    let devices = match sportello_core::ra::operator::get(&state.db, &s.operator_id).await? {
+        Some(op) if s.state() == SessionState::DocumentScanned => {
+            session::available_devices(&state.db, &op, s.kind()).await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(SessionPage {
+        layout: Layout::new(viewer, "iss-session-title"),
+        corrections: serde_json::from_str::<Vec<serde_json::Value>>(&s.corrections)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| {
+                let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                let field = match text("field").as_str() {
+                    "device_kind" => "appt-device".to_string(),
+                    f => format!("appt-{}", f.replace('_', "-")),
+                };
+                (viewer.lang.t(&field), text("before"), text("after"))
+            })
+            .collect(),
+        s,
+        devices,
+        problem: None,
+        free_verdicts: Vec::new(),
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    Ok(render(&session_page(&state, &viewer, &id).await?)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "issuance/live.html")]
+struct LivePage {
+    layout: Layout,
+    s: Session,
+    accepted: usize,
+    total: usize,
+}
+
+/// The operator's live status panel (htmx polls it).
+pub async fn live(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let accepted = s.accepted().len();
+    Ok(render(&LivePage {
+        layout: Layout::new(&viewer, "iss-session-title"),
+        s,
+        accepted,
+        total: CLAUSES.len(),
+    })?
+    .into_response())
+}
+
+/// Runs a step; on a user error the session page comes back with the message.
+async fn after_step(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    result: Result<(), AppError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/issuance/{id}")).into_response()),
+        Err(e) if e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let mut page = session_page(state, viewer, id).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<ApplicantForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let r = session::verify(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        &s,
+        &f,
+    )
+    .await
+    .map_err(AppError::from);
+    after_step(&state, &viewer, &id, r).await
+}
+
+pub async fn scan(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let form = crate::pages::ra::MultiForm::read(multipart).await?;
+    let bytes = form
+        .files
+        .get("file")
+        .map(|f| f.bytes.clone())
+        .unwrap_or_default();
+    let r: Result<(), AppError> = async {
+        if bytes.len() > MAX_BYTES {
+            return Err(AppError::invalid(vec![FieldError::new(
+                "file",
+                "iss-error-scan-type",
+            )]));
+        }
+        let expires_on = form.date("doc_expires_on").unwrap_or(None);
+        let scan = IdentityScan {
+            doc_type: form.text("doc_type").unwrap_or_default().to_string(),
+            number: form.text("doc_number").unwrap_or_default().to_string(),
+            expires_on,
+            bytes,
+        };
+        Ok(session::store_scan(
+            &state.db,
+            state.blobs.as_ref(),
+            state.clock.now(),
+            state.clock.today(),
+            &p.actor(),
+            &s,
+            scan,
+        )
+        .await?)
+    }
+    .await;
+    after_step(&state, &viewer, &id, r).await
+}
+
+/// The scan, decrypted, for the desk staff while the session is open.
+pub async fn read_scan(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let (ct, bytes) = session::read_scan(&state.db, state.blobs.as_ref(), &s)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+#[derive(serde::Deserialize)]
+pub struct DeviceForm {
+    device_id: String,
+    #[serde(default)]
+    free: String,
+}
+
+pub async fn device(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<DeviceForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let op = sportello_core::ra::operator::get(&state.db, &s.operator_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let r = session::assign_device(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        &op,
+        &s,
+        &f.device_id,
+        !f.free.is_empty(),
+    )
+    .await;
+    if let Err(SessionError::NotFree(v)) = &r {
+        // The officer sees every rule's verdict.
+        let mut page = session_page(&state, &viewer, &id).await?;
+        page.free_verdicts = v
+            .reasons
+            .iter()
+            .map(|r| (r.ok, viewer.lang.t_args(r.key, &r.args)))
+            .collect();
+        page.problem = Some(Problem::of(
+            &AppError::conflict("not_eligible_free", "dev-free-not-eligible"),
+            viewer.lang,
+        ));
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
+    after_step(&state, &viewer, &id, r.map_err(AppError::from)).await
+}
+
+pub async fn otp(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let r = finish::send_otp(&state.db, state.clock.now(), &p.actor(), &s)
+        .await
+        .map_err(AppError::from);
+    after_step(&state, &viewer, &id, r).await
+}
+
+pub async fn personalise(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let r = finish::personalise(
+        &state.db,
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        &s,
+    )
+    .await
+    .map_err(AppError::from);
+    after_step(&state, &viewer, &id, r).await
+}
+
+pub async fn hand_over(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let r = finish::hand_over(
+        &state.db,
+        state.blobs.as_ref(),
+        state.clock.now(),
+        state.clock.today(),
+        &p.actor(),
+        &s,
+    )
+    .await
+    .map_err(AppError::from);
+    after_step(&state, &viewer, &id, r).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct AbortForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn abort(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<AbortForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let reason = Some(f.reason.trim()).filter(|r| !r.is_empty());
+    let r = finish::abort(
+        &state.db,
+        state.blobs.as_ref(),
+        state.clock.now(),
+        &p.actor(),
+        &s,
+        reason,
+    )
+    .await
+    .map_err(AppError::from);
+    after_step(&state, &viewer, &id, r).await
+}
+
+pub async fn pairing(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    let r = session::new_pairing(&state.db, state.clock.now(), &s)
+        .await
+        .map_err(AppError::from);
+    after_step(&state, &viewer, &id, r).await
+}
+
+/// The holder printed at hand-over, with the certificates' expiry and the support references.
+pub async fn holder(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    // Seed 004, part 2: the paper holder (portatessera) goes with the smart card.
+    if s.kind() != sportello_core::devices::DeviceKind::SmartCard {
+        return Err(AppError::not_found());
+    }
+    let certs: Vec<(String, String)> = sqlx::query_as(
+        "SELECT purpose, not_after FROM iss_certificates WHERE session_id = $1 AND revoked_at IS NULL ORDER BY purpose",
+    )
+    .bind(&s.id)
+    .fetch_all(state.db.pool())
+    .await?;
+    if certs.is_empty() {
+        return Err(AppError::not_found());
+    }
+    let device = match &s.device_id {
+        Some(d) => sportello_core::devices::inventory::get(&state.db, &s.chamber_id, d)
+            .await?
+            .map(|d| d.serial)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let chamber = sportello_core::chambers::get_chamber(&state.db, &s.chamber_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let fmt = |d: &str| {
+        sportello_core::db::parse_date(d)
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    };
+    let h = sportello_core::issuance::holder::Holder {
+        chamber: chamber.clone(),
+        holder_name: format!("{} {}", s.given_name, s.surname),
+        tax_code: s.tax_code.clone(),
+        device_kind: viewer.lang.t(s.kind().label_key()),
+        device_serial: device,
+        expiries: certs
+            .iter()
+            .map(|(purpose, end)| (viewer.lang.t(&format!("iss-cert-{purpose}")), fmt(end)))
+            .collect(),
+        support: vec![
+            viewer.lang.t("iss-support-1"),
+            viewer.lang.t("iss-support-2"),
+            chamber,
+        ],
+        issued_on: state.clock.today().format("%d/%m/%Y").to_string(),
+    };
+    let bytes = sportello_core::issuance::holder::pdf(&h).map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"portatessera.pdf\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,114 @@
+//! Login and logout.
+
+use crate::app::AppState;
+use crate::pages::local_path;
+use crate::web::error::AppError;
+use crate::web::session::{SESSION_COOKIE, Viewer, set_cookie};
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::accounts::{self, LoginError, session};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn form(viewer: Viewer, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    if viewer.principal.is_some() {
+        return Ok(Redirect::to(local_path(q.next.as_deref())).into_response());
+    }
+    Ok(render(&LoginPage {
+        layout: Layout::new(&viewer, "login-title"),
+        email: String::new(),
+        next: local_path(q.next.as_deref()).to_string(),
+        error: None,
+    })?
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let next = local_path(form.next.as_deref()).to_string();
+    match accounts::authenticate(&state.db, now, &form.email, &form.password).await {
+        Ok(user) => {
+            state.metrics.login(true);
+            if let Some(old) = &viewer.session_token {
+                session::delete(&state.db, old).await?;
+            }
+            let lifetime = chrono::Duration::hours(state.config.session_hours);
+            let (token, _) = session::create(&state.db, now, &user.id, lifetime).await?;
+            let mut response = Redirect::to(&next).into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &token,
+                    lifetime.num_seconds(),
+                    state.config.secure_cookies(),
+                ),
+            );
+            Ok(response)
+        }
+        Err(e) => {
+            state.metrics.login(false);
+            let lang = viewer.lang;
+            let message = match e {
+                LoginError::InvalidCredentials => lang.t("login-error-credentials"),
+                LoginError::Locked { until } => lang.t_args(
+                    "login-error-locked",
+                    &[(
+                        "until",
+                        until
+                            .with_timezone(&chrono_tz::Europe::Rome)
+                            .format("%H:%M")
+                            .to_string(),
+                    )],
+                ),
+                LoginError::Disabled => lang.t("login-error-disabled"),
+                LoginError::Db(e) => return Err(e.into()),
+            };
+            let page = render(&LoginPage {
+                layout: Layout::new(&viewer, "login-title"),
+                email: form.email.trim().to_string(),
+                next,
+                error: Some(message),
+            })?;
+            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    if let Some(token) = &viewer.session_token {
+        session::delete(&state.db, token).await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies()),
+    );
+    Ok(response)
+}

@@ -1,0 +1,322 @@
+//! Chamber-wide pages: the convention with the CA, the office tree, the restricted archive.
+
+use crate::app::AppState;
+use crate::pages::ra::it_date;
+use crate::web::error::AppError;
+use crate::web::session::Viewer;
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::authz::{self, Action};
+use sportello_core::ra::access::chamber_of;
+use sportello_core::ra::archive::{self, DocumentKind};
+use sportello_core::ra::convention::{self, Convention, Extension};
+use sportello_core::ra::office::{self, OfficeKind, TreeOffice};
+use sportello_core::ra::operator;
+
+#[derive(Template)]
+#[template(path = "ra/convention.html")]
+struct ConventionPage {
+    layout: Layout,
+    current: Option<Convention>,
+    extendable: Vec<Extension>,
+    can_extend: bool,
+    start: String,
+    end: String,
+    ca_pec: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+impl ConventionPage {
+    fn d(&self, d: &chrono::NaiveDate) -> String {
+        it_date(*d)
+    }
+}
+
+async fn convention_page(state: &AppState, viewer: &Viewer) -> Result<ConventionPage, AppError> {
+    let p = viewer.require_action(Action::ManageConvention)?;
+    let chamber_id = chamber_of(p)?;
+    let current = convention::current(&state.db, chamber_id).await?;
+    Ok(ConventionPage {
+        layout: Layout::new(viewer, "ra-convention-title"),
+        extendable: convention::extendable(&state.db, chamber_id).await?,
+        can_extend: authz::allows(p.role(), Action::ManageOperators),
+        start: current
+            .as_ref()
+            .map(|c| c.start.to_string())
+            .unwrap_or_default(),
+        end: current
+            .as_ref()
+            .map(|c| c.end.to_string())
+            .unwrap_or_default(),
+        ca_pec: current
+            .as_ref()
+            .and_then(|c| c.ca_pec.clone())
+            .unwrap_or_default(),
+        current,
+        error: None,
+        notice: None,
+    })
+}
+
+pub async fn convention(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    Ok(render(&convention_page(&state, &viewer).await?)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ConventionForm {
+    start: String,
+    end: String,
+    #[serde(default)]
+    ca_pec: String,
+}
+
+pub async fn set_convention(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Form(form): axum::extract::Form<ConventionForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageConvention)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let parse = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    let result: Result<(), AppError> = async {
+        let (Some(start), Some(end)) = (parse(&form.start), parse(&form.end)) else {
+            return Err(AppError::invalid(vec![
+                sportello_core::validation::FieldError::new("end", "ra-error-date"),
+            ]));
+        };
+        let mut tx = state.db.begin().await?;
+        convention::set(
+            &mut tx,
+            state.clock.now(),
+            &p.actor(),
+            &chamber_id,
+            start,
+            end,
+            Some(&form.ca_pec),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/ra/convention").into_response()),
+        Err(e) if e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let mut page = convention_page(&state, &viewer).await?;
+            page.error = Some(e.message(viewer.lang));
+            page.start = form.start;
+            page.end = form.end;
+            page.ca_pec = form.ca_pec;
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn extend(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let ids: Vec<String> = form_urlencoded_values(&body, "operator_ids");
+    let mut tx = state.db.begin().await?;
+    let done =
+        convention::extend_mandates(&mut tx, state.clock.now(), &p.actor(), &chamber_id, &ids)
+            .await?;
+    tx.commit().await?;
+    let mut page = convention_page(&state, &viewer).await?;
+    page.notice = Some(viewer.lang.t_args(
+        "ra-convention-extended",
+        &[("count", done.len().to_string())],
+    ));
+    Ok(render(&page)?.into_response())
+}
+
+fn form_urlencoded_values(body: &[u8], name: &str) -> Vec<String> {
+    serde_html_form::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "ra/tree.html")]
+struct TreePage {
+    layout: Layout,
+    chamber: String,
+    offices: Vec<TreeOffice>,
+    can_manage: bool,
+    error: Option<String>,
+}
+
+impl TreePage {
+    fn office_kind(&self, k: &OfficeKind) -> String {
+        self.layout.t(&k.label_key())
+    }
+    fn op_kind(&self, k: &operator::OperatorKind) -> String {
+        self.layout.t(k.label_key())
+    }
+    fn suspended(&self, op: &operator::Operator) -> bool {
+        op.state == sportello_core::ra::accreditation::State::Suspended
+    }
+}
+
+async fn tree_page(state: &AppState, viewer: &Viewer) -> Result<TreePage, AppError> {
+    let p = viewer.require_action(Action::ViewOfficeTree)?;
+    let chamber_id = chamber_of(p)?;
+    let scope = office::scope_of(&state.db, p).await?;
+    let operators = operator::list_in_chamber(&state.db, chamber_id).await?;
+    let offices = office::build_tree(
+        office::list(&state.db, chamber_id).await?,
+        &operators,
+        &scope,
+    );
+    let chamber = sportello_core::chambers::get_chamber(&state.db, chamber_id)
+        .await?
+        .map(|c| c.name.to_uppercase())
+        .unwrap_or_default();
+    Ok(TreePage {
+        layout: Layout::new(viewer, "ra-tree-title"),
+        chamber,
+        offices,
+        can_manage: authz::allows(p.role(), Action::ManageOperators),
+        error: None,
+    })
+}
+
+pub async fn tree(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    Ok(render(&tree_page(&state, &viewer).await?)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct OfficeForm {
+    kind: String,
+    name: String,
+}
+
+pub async fn create_office(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Form(form): axum::extract::Form<OfficeForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let kind = OfficeKind::parse(&form.kind).unwrap_or(OfficeKind::OdrPerson);
+    let mut tx = state.db.begin().await?;
+    match office::create_manual(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        &chamber_id,
+        kind,
+        &form.name,
+    )
+    .await
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to("/ra/tree").into_response())
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            let e: AppError = e.into();
+            if e.status.is_server_error() {
+                return Err(e);
+            }
+            let mut page = tree_page(&state, &viewer).await?;
+            page.error = Some(e.message(viewer.lang));
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+struct ArchiveRow {
+    id: String,
+    operator: String,
+    kind: String,
+    filename: String,
+    signer: String,
+    format: String,
+    created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "ra/archive.html")]
+struct ArchivePage {
+    layout: Layout,
+    documents: Vec<ArchiveRow>,
+}
+
+pub async fn archive(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ViewRestrictedArchive)?;
+    let chamber_id = chamber_of(p)?;
+    let names: std::collections::HashMap<String, String> =
+        operator::list_in_chamber(&state.db, chamber_id)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+    let documents = archive::list(&state.db, chamber_id, None)
+        .await?
+        .into_iter()
+        .map(|d| ArchiveRow {
+            operator: names.get(&d.operator_id).cloned().unwrap_or_default(),
+            kind: DocumentKind::parse(&d.kind)
+                .map(|k| viewer.lang.t(&k.label_key()))
+                .unwrap_or(d.kind),
+            signer: d.signer_tax_code.unwrap_or_default(),
+            format: d.signature_format.unwrap_or_default(),
+            created_at: d.created_at.chars().take(10).collect(),
+            id: d.id,
+            filename: d.filename,
+        })
+        .collect();
+    Ok(render(&ArchivePage {
+        layout: Layout::new(&viewer, "ra-archive-title"),
+        documents,
+    })?
+    .into_response())
+}
+
+/// Seed 004, part 1 / issue 6: a mandate document is opened only by the archive roles, and
+/// every opening is in the audit trail.
+pub async fn open_document(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ViewRestrictedArchive)?;
+    let chamber_id = chamber_of(p)?;
+    let doc = archive::open(&state.db, state.clock.now(), &p.actor(), chamber_id, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&doc.blob).await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&doc.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let ascii: String = doc
+        .filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-_".contains(*c))
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

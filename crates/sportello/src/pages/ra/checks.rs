@@ -1,0 +1,308 @@
+//! Periodic checks (alerts, registry changes, the yearly sample of self-declarations, device
+//! deliveries) and the course spreadsheets exchanged with the CA.
+
+use crate::app::AppState;
+use crate::pages::ra::{MultiForm, it_date};
+use crate::web::error::AppError;
+use crate::web::session::Viewer;
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
+use sportello_core::authz::{self, Action};
+use sportello_core::ra::access::chamber_of;
+use sportello_core::ra::checks::{self, Ending, RegistryFlag, SelfCheck};
+use sportello_core::ra::course_sheet::{self, ImportReport, Unmatched};
+use sportello_core::ra::{convention, hooks, operator};
+use std::collections::HashMap;
+
+struct CheckView {
+    check: SelfCheck,
+    redraw_ok: bool,
+    rows: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "ra/checks.html")]
+struct ChecksPage {
+    layout: Layout,
+    endings: Vec<Ending>,
+    flags: Vec<(String, RegistryFlag)>,
+    checks: Vec<CheckView>,
+    deliveries: Vec<(String, i64)>,
+    can_manage: bool,
+    year: i32,
+    notice: Option<String>,
+}
+
+impl ChecksPage {
+    fn d(&self, d: &chrono::NaiveDate) -> String {
+        it_date(*d)
+    }
+}
+
+fn require_checks(viewer: &Viewer) -> Result<&sportello_core::accounts::Principal, AppError> {
+    let p = viewer.require()?;
+    if authz::allows(p.role(), Action::ManageOperators)
+        || authz::allows(p.role(), Action::ViewRestrictedArchive)
+    {
+        Ok(p)
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+async fn checks_page(
+    state: &AppState,
+    viewer: &Viewer,
+    notice: Option<String>,
+) -> Result<ChecksPage, AppError> {
+    let p = require_checks(viewer)?;
+    let chamber_id = chamber_of(p)?;
+    let lang = viewer.lang;
+    let ops = operator::list_in_chamber(&state.db, chamber_id).await?;
+    let names: HashMap<String, String> =
+        ops.iter().map(|o| (o.id.clone(), o.name.clone())).collect();
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let conv = convention::current(&state.db, chamber_id).await?;
+    let mut checks_out = Vec::new();
+    for c in checks::self_checks(&state.db, chamber_id).await? {
+        let outcomes = checks::outcomes(&state.db, &c.id).await?;
+        let rows = c
+            .sample
+            .iter()
+            .map(|id| {
+                let o = outcomes.iter().find(|o| &o.operator_id == id);
+                let outcome = match o.map(|o| o.outcome.as_str()) {
+                    Some("compliant") => lang.t("ra-check-compliant"),
+                    Some(_) => lang.t("ra-check-non-compliant"),
+                    None => lang.t("ra-check-pending"),
+                };
+                (id.clone(), name(id), outcome)
+            })
+            .collect();
+        checks_out.push(CheckView {
+            redraw_ok: c.redraw_matches(),
+            check: c,
+            rows,
+        });
+    }
+    Ok(ChecksPage {
+        layout: Layout::new(viewer, "ra-checks-title"),
+        endings: checks::endings(&ops, conv.map(|c| c.end), state.clock.today()),
+        flags: checks::registry_flags(&state.db, chamber_id)
+            .await?
+            .into_iter()
+            .map(|f| (name(&f.operator_id), f))
+            .collect(),
+        checks: checks_out,
+        deliveries: hooks::incomplete_deliveries(&state.db, chamber_id)
+            .await?
+            .into_iter()
+            .map(|d| (name(&d.operator_id), d.missing))
+            .collect(),
+        can_manage: authz::allows(p.role(), Action::ManageOperators),
+        year: state.clock.today().year(),
+        notice,
+    })
+}
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    Ok(render(&checks_page(&state, &viewer, None).await?)?.into_response())
+}
+
+pub async fn run_now(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let n = checks::run_for_chamber(&state, &chamber_id)
+        .await
+        .map_err(AppError::internal)?;
+    let notice = viewer
+        .lang
+        .t_args("ra-checks-ran", &[("count", n.to_string())]);
+    Ok(render(&checks_page(&state, &viewer, Some(notice)).await?)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct DrawForm {
+    #[serde(default)]
+    size: String,
+}
+
+pub async fn draw(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Form(form): axum::extract::Form<DrawForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let size = form.size.trim().parse::<usize>().ok().filter(|n| *n > 0);
+    let year = i64::from(state.clock.today().year());
+    let seed: u64 = rand::random();
+    let mut tx = state.db.begin().await?;
+    let notice = match checks::draw_yearly_check(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        &chamber_id,
+        year,
+        size,
+        seed,
+    )
+    .await
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            None
+        }
+        Err(checks::SelfCheckError::Db(e)) => return Err(e.into()),
+        Err(checks::SelfCheckError::AlreadyDrawn(y)) => Some(
+            viewer
+                .lang
+                .t_args("ra-check-already", &[("year", y.to_string())]),
+        ),
+        Err(checks::SelfCheckError::Empty) => Some(viewer.lang.t("ra-check-empty")),
+    };
+    match notice {
+        None => Ok(Redirect::to("/ra/checks").into_response()),
+        Some(n) => Ok((
+            axum::http::StatusCode::CONFLICT,
+            render(&checks_page(&state, &viewer, Some(n)).await?)?,
+        )
+            .into_response()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct OutcomeForm {
+    operator_id: String,
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn outcome(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<OutcomeForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?;
+    let check = checks::self_checks(&state.db, chamber_id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(AppError::not_found)?;
+    let mut tx = state.db.begin().await?;
+    let note = Some(form.note.trim()).filter(|n| !n.is_empty());
+    let actor = p.actor();
+    if !checks::record_outcome(
+        &mut tx,
+        state.clock.now(),
+        &actor,
+        &check,
+        &form.operator_id,
+        form.outcome == "compliant",
+        note,
+    )
+    .await?
+    {
+        return Err(AppError::not_found());
+    }
+    tx.commit().await?;
+    Ok(Redirect::to("/ra/checks").into_response())
+}
+
+/// The course request for the operators ticked on the list (an .xlsx download).
+pub async fn request_courses(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let ids: Vec<String> = serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "operator_ids")
+        .map(|(_, v)| v)
+        .collect();
+    let bytes = course_sheet::request_courses(&state, &p.actor(), &chamber_id, &ids).await?;
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"richiesta-corso.xlsx\""),
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "ra/course_results.html")]
+struct ResultsPage {
+    layout: Layout,
+    report: ImportReport,
+    /// (line, tax code, why), the reason in the visitor's language.
+    unmatched: Vec<(usize, String, String)>,
+}
+
+/// Imports the course results (CSV or XLSX) and shows what matched and what did not.
+pub async fn import_results(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let mut form = MultiForm::read(multipart).await?;
+    let file = form.files.remove("results").ok_or_else(|| {
+        AppError::invalid(vec![sportello_core::validation::FieldError::new(
+            "results",
+            "ra-error-results-file",
+        )])
+    })?;
+    let rows = course_sheet::parse_results(&file.bytes).map_err(|e| {
+        AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_sheet",
+            "ra-error-results-sheet",
+        )
+        .arg("problem", e.to_string())
+    })?;
+    let mut report = course_sheet::import_results(&state, &p.actor(), &chamber_id, rows).await?;
+    let unmatched = std::mem::take(&mut report.unmatched)
+        .into_iter()
+        .map(|(line, tax_code, why)| {
+            let code = match why {
+                Unmatched::UnknownOperator => "unknown_operator",
+                Unmatched::IncompleteRow => "incomplete_row",
+                Unmatched::Refused(e) => AppError::from(e).code,
+            };
+            let key = format!("ra-import-{}", code.replace('_', "-"));
+            let text = viewer.lang.t(&key);
+            let reason = if text == key {
+                viewer
+                    .lang
+                    .t_args("ra-import-other", &[("code", code.to_string())])
+            } else {
+                text
+            };
+            (line, tax_code, reason)
+        })
+        .collect();
+    Ok(render(&ResultsPage {
+        layout: Layout::new(&viewer, "ra-course-results-title"),
+        report,
+        unmatched,
+    })?
+    .into_response())
+}

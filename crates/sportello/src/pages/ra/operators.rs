@@ -1,0 +1,548 @@
+//! Operators: the list (with the registration form), one operator's page with its
+//! accreditation steps, and the step forms.
+
+use crate::app::AppState;
+use crate::pages::ra::{MultiForm, it_date};
+use crate::web::error::AppError;
+use crate::web::session::Viewer;
+use crate::web::{FieldError, Layout, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::authz::{self, Action};
+use sportello_core::i18n::Lang;
+use sportello_core::ra::access::{chamber_of, visible_operator};
+use sportello_core::ra::accreditation::steps::{self as steps, IdentityDocument};
+use sportello_core::ra::accreditation::{Step, next_steps};
+use sportello_core::ra::archive::{self, DocumentKind, Upload};
+use sportello_core::ra::eligibility::eligibility;
+use sportello_core::ra::mandate::MandateBasis;
+use sportello_core::ra::office::{self, OfficeKind};
+use sportello_core::ra::operator::{self, NewOperator, Operator, OperatorKind};
+use sportello_core::ra::revocation::{self, RevocationOutcome, RevocationRequest};
+
+/// One line of a list of operators.
+pub struct OperatorRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub tax_code: String,
+    pub state: String,
+    pub mandate_end: String,
+    pub can_act: bool,
+}
+
+fn row(op: &Operator, lang: Lang, today: chrono::NaiveDate) -> OperatorRow {
+    OperatorRow {
+        id: op.id.clone(),
+        name: op.name.clone(),
+        kind: lang.t(op.kind.label_key()),
+        tax_code: op.tax_code.to_string(),
+        state: lang.t(&op.state.label_key()),
+        mandate_end: op.mandate.map(|m| it_date(m.end)).unwrap_or_default(),
+        can_act: eligibility(op, today).can_act,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ra/operators.html")]
+struct ListPage {
+    layout: Layout,
+    operators: Vec<OperatorRow>,
+    can_manage: bool,
+    form: NewOperatorForm,
+    error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct NewOperatorForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tax_code: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    organisation_tax_code: String,
+    #[serde(default)]
+    legal_representative_tax_code: String,
+    #[serde(default)]
+    first_phase: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: NewOperatorForm,
+    error: Option<String>,
+) -> Result<ListPage, AppError> {
+    let p = viewer.require_action(Action::ViewOfficeTree)?;
+    let chamber_id = chamber_of(p)?;
+    let scope = office::scope_of(&state.db, p).await?;
+    let today = state.clock.today();
+    let operators = operator::list_in_chamber(&state.db, chamber_id)
+        .await?
+        .iter()
+        .filter(|o| scope.sees(o))
+        .map(|o| row(o, viewer.lang, today))
+        .collect();
+    Ok(ListPage {
+        layout: Layout::new(viewer, "ra-operators-title"),
+        operators,
+        can_manage: authz::allows(p.role(), Action::ManageOperators),
+        form,
+        error,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    Ok(
+        render(&list_page(&state, &viewer, NewOperatorForm::default(), None).await?)?
+            .into_response(),
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Form(form): axum::extract::Form<NewOperatorForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let chamber_id = chamber_of(p)?.to_string();
+    let mut tx = state.db.begin().await?;
+    let result = operator::create(
+        &mut tx,
+        state.clock.now(),
+        &p.actor(),
+        &chamber_id,
+        NewOperator {
+            kind: form.kind.clone(),
+            name: form.name.clone(),
+            tax_code: form.tax_code.clone(),
+            email: form.email.clone(),
+            organisation_tax_code: Some(form.organisation_tax_code.clone()),
+            legal_representative_tax_code: Some(form.legal_representative_tax_code.clone()),
+            first_phase: form.first_phase.is_some(),
+        },
+    )
+    .await;
+    match result {
+        Ok(op) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/ra/operators/{}", op.id)).into_response())
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            let e: AppError = e.into();
+            if e.status.is_server_error() {
+                return Err(e);
+            }
+            let status = e.status;
+            let page = list_page(&state, &viewer, form, Some(e.message(viewer.lang))).await?;
+            Ok((status, render(&page)?).into_response())
+        }
+    }
+}
+
+struct StepRow {
+    action: String,
+    on_date: String,
+    actor: String,
+    note: String,
+}
+
+struct DocRow {
+    id: String,
+    kind: String,
+    filename: String,
+    signer: String,
+}
+
+#[derive(Template)]
+#[template(path = "ra/operator.html")]
+struct OperatorPage {
+    layout: Layout,
+    op: Operator,
+    kind: String,
+    state: String,
+    mandate: String,
+    course: String,
+    can_act: bool,
+    reasons: Vec<String>,
+    organisation: Option<(String, String)>,
+    collaborators: Vec<OperatorRow>,
+    history: Vec<StepRow>,
+    documents: Vec<DocRow>,
+    archive_links: bool,
+    can_manage: bool,
+    steps: Vec<String>,
+    offices: Vec<(String, String)>,
+    today: String,
+    linked_user: Option<String>,
+    linkable: Vec<(String, String)>,
+    error: Option<String>,
+    error_step: String,
+    done: Option<String>,
+    revocation: Option<RevocationOutcome>,
+}
+
+impl OperatorPage {
+    fn has(&self, step: &str) -> bool {
+        self.steps.iter().any(|s| s == step)
+    }
+    fn is_rao(&self) -> bool {
+        self.op.kind == OperatorKind::Rao
+    }
+    fn is_org(&self) -> bool {
+        self.op.is_organisation()
+    }
+    fn awaiting_course(&self) -> bool {
+        self.op.state == sportello_core::ra::accreditation::State::CourseRequested
+    }
+    fn is_collaborator(&self) -> bool {
+        self.op.organisation_id.is_some()
+    }
+}
+
+async fn operator_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<OperatorPage, AppError> {
+    let p = viewer.require_action(Action::ViewOfficeTree)?;
+    let op = visible_operator(&state.db, p, id).await?;
+    let lang = viewer.lang;
+    let today = state.clock.today();
+    let e = eligibility(&op, today);
+    let reasons = e
+        .reasons
+        .iter()
+        .map(|r| {
+            let (key, mut args) = r.message();
+            if let sportello_core::ra::Reason::NotActive { state } = r {
+                let label = sportello_core::ra::accreditation::State::parse(state)
+                    .map(|s| lang.t(&s.label_key()))
+                    .unwrap_or_default();
+                args = vec![("state", label)];
+            }
+            lang.t_args(&key, &args)
+        })
+        .collect();
+    let organisation = match &op.organisation_id {
+        Some(org) => operator::get(&state.db, org).await?.map(|o| (o.id, o.name)),
+        None => None,
+    };
+    let collaborators = operator::collaborators(&state.db, &op.id)
+        .await?
+        .iter()
+        .map(|c| row(c, lang, today))
+        .collect();
+    let history = steps::history(&state.db, &op.id)
+        .await?
+        .into_iter()
+        .map(|s| StepRow {
+            action: Step::parse(&s.action)
+                .map(|a| lang.t(&a.label_key()))
+                .unwrap_or(s.action),
+            on_date: sportello_core::db::parse_date(&s.on_date)
+                .map(it_date)
+                .unwrap_or(s.on_date),
+            actor: s.actor,
+            note: s.note.unwrap_or_default(),
+        })
+        .collect();
+    let documents = archive::list(&state.db, &op.chamber_id, Some(&op.id))
+        .await?
+        .into_iter()
+        .map(|d| DocRow {
+            kind: DocumentKind::parse(&d.kind)
+                .map(|k| lang.t(&k.label_key()))
+                .unwrap_or(d.kind),
+            id: d.id,
+            filename: d.filename,
+            signer: d.signer_tax_code.unwrap_or_default(),
+        })
+        .collect();
+    let can_manage = authz::allows(p.role(), Action::ManageOperators);
+    let offices = office::list(&state.db, &op.chamber_id)
+        .await?
+        .into_iter()
+        .filter(|o| {
+            matches!(
+                o.kind,
+                OfficeKind::Branch | OfficeKind::Outsourcing | OfficeKind::RemoteRao
+            )
+        })
+        .map(|o| (o.id, o.name))
+        .collect();
+    let users = sportello_core::accounts::list_in_chamber(&state.db, &op.chamber_id).await?;
+    let linked_user = op
+        .user_id
+        .as_ref()
+        .and_then(|id| users.iter().find(|u| &u.id == id))
+        .map(|u| format!("{} <{}>", u.name, u.email));
+    let linkable = if can_manage {
+        users
+            .iter()
+            .filter(|u| {
+                op.kind.matches_role(u.role) && op.user_id.as_deref() != Some(u.id.as_str())
+            })
+            .map(|u| (u.id.clone(), format!("{} <{}>", u.name, u.email)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(OperatorPage {
+        linked_user,
+        linkable,
+        layout: Layout::new(viewer, "ra-operator-title"),
+        kind: lang.t(op.kind.label_key()),
+        state: lang.t(&op.state.label_key()),
+        mandate: op
+            .mandate
+            .map(|m| format!("{} – {}", it_date(m.start), it_date(m.end)))
+            .unwrap_or_else(|| "—".into()),
+        course: op
+            .course
+            .map(|c| {
+                lang.t_args(
+                    "ra-course-summary",
+                    &[
+                        ("score", c.score_percent.to_string()),
+                        ("passed", it_date(c.passed_on)),
+                        ("until", it_date(c.valid_until)),
+                    ],
+                )
+            })
+            .unwrap_or_else(|| "—".into()),
+        can_act: e.can_act,
+        reasons,
+        organisation,
+        collaborators,
+        history,
+        documents,
+        archive_links: authz::allows(p.role(), Action::ViewRestrictedArchive),
+        can_manage,
+        steps: if can_manage {
+            next_steps(op.state, op.kind)
+                .into_iter()
+                .filter(|s| *s != Step::Suspend)
+                .map(|s| s.as_str().to_string())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        offices,
+        today: today.format("%Y-%m-%d").to_string(),
+        error: None,
+        error_step: String::new(),
+        done: None,
+        revocation: None,
+        op,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let mut page = operator_page(&state, &viewer, &id).await?;
+    page.done = q.done.as_deref().and_then(Step::parse).map(|s| {
+        viewer
+            .lang
+            .t_args("ra-step-done", &[("step", viewer.lang.t(&s.label_key()))])
+    });
+    Ok(render(&page)?.into_response())
+}
+
+fn uploads(form: &mut MultiForm, kinds: &[DocumentKind]) -> Vec<Upload> {
+    kinds
+        .iter()
+        .filter_map(|k| {
+            form.files.remove(k.as_str()).map(|f| Upload {
+                kind: *k,
+                filename: f.filename,
+                bytes: f.bytes,
+            })
+        })
+        .collect()
+}
+
+fn required_date(form: &MultiForm, name: &str) -> Result<chrono::NaiveDate, AppError> {
+    form.date(name)?
+        .ok_or_else(|| AppError::invalid(vec![FieldError::new(name, "ra-error-date")]))
+}
+
+/// Takes one step from the operator's page; on failure the page comes back with the
+/// reason next to the step's form and nothing changed.
+pub async fn step(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, step)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let op = visible_operator(&state.db, p, &id).await?;
+    let step = Step::parse(&step).ok_or_else(AppError::not_found)?;
+    let form = MultiForm::read(multipart).await?;
+    let actor = p.actor();
+    let result = run_step(&state, &actor, &op, step, form).await;
+    match result {
+        Ok(None) => Ok(
+            Redirect::to(&format!("/ra/operators/{}?done={}", op.id, step.as_str()))
+                .into_response(),
+        ),
+        Ok(Some(outcome)) => {
+            let mut page = operator_page(&state, &viewer, &id).await?;
+            page.revocation = Some(outcome);
+            Ok(render(&page)?.into_response())
+        }
+        Err(e) if e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let mut page = operator_page(&state, &viewer, &id).await?;
+            let mut message = e.message(viewer.lang);
+            for f in &e.fields {
+                message.push(' ');
+                message.push_str(&viewer.lang.t_args(f.key, &f.args));
+            }
+            page.error = Some(message);
+            page.error_step = step.as_str().to_string();
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
+}
+
+async fn run_step(
+    state: &AppState,
+    actor: &sportello_core::audit::Actor,
+    op: &Operator,
+    step: Step,
+    mut form: MultiForm,
+) -> Result<Option<RevocationOutcome>, AppError> {
+    let note = form.text("note").map(str::to_string);
+    match step {
+        Step::RecordInterest | Step::RequestCourse => {
+            steps::simple_step(state, actor, op, step, note.as_deref()).await?;
+        }
+        Step::SendMandate => {
+            let date = required_date(&form, "protocol_date")?;
+            let basis = if form.text("staff_sheet").is_some() {
+                MandateBasis::AddedCollaborator {
+                    staff_sheet_date: date,
+                }
+            } else {
+                MandateBasis::Appointment {
+                    protocol_date: date,
+                }
+            };
+            let files = uploads(
+                &mut form,
+                &[
+                    DocumentKind::MandateLetter,
+                    DocumentKind::FormE,
+                    DocumentKind::FormF,
+                    DocumentKind::StaffSheet,
+                ],
+            );
+            steps::send_mandate(state, actor, op, basis, files).await?;
+        }
+        Step::ReceiveDocuments => {
+            let files = uploads(
+                &mut form,
+                &[
+                    DocumentKind::AcceptanceForm,
+                    DocumentKind::DataProcessingAuthorisation,
+                    DocumentKind::PrivacyNotice,
+                    DocumentKind::FormE,
+                    DocumentKind::FormF,
+                    DocumentKind::StaffSheet,
+                ],
+            );
+            steps::receive_documents(state, actor, op, files).await?;
+        }
+        Step::SendToCa => {
+            let file = form.files.remove("id_file");
+            steps::send_to_ca(
+                state,
+                actor,
+                op,
+                IdentityDocument {
+                    doc_type: form.text("id_type").unwrap_or_default().to_string(),
+                    number: form.text("id_number").unwrap_or_default().to_string(),
+                    expires_on: form.date("id_expires_on")?,
+                    filename: file
+                        .as_ref()
+                        .map(|f| f.filename.clone())
+                        .unwrap_or_default(),
+                    bytes: file.map(|f| f.bytes).unwrap_or_default(),
+                },
+            )
+            .await?;
+        }
+        Step::PassCourse => {
+            let score = form
+                .text("score_percent")
+                .and_then(|s| s.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    AppError::invalid(vec![FieldError::new("score_percent", "ra-error-score")])
+                })?;
+            let passed_on = required_date(&form, "passed_on")?;
+            steps::pass_course(state, actor, op, score, passed_on).await?;
+        }
+        Step::Activate => {
+            steps::activate(state, actor, op, form.text("office_id")).await?;
+        }
+        Step::Revoke => {
+            let notice = form.files.remove("notice").map(|f| Upload {
+                kind: DocumentKind::RevocationNotice,
+                filename: f.filename,
+                bytes: f.bytes,
+            });
+            let outcome = revocation::revoke(
+                state,
+                actor,
+                op,
+                RevocationRequest {
+                    effective: form.date("effective")?,
+                    notice_received_on: form.date("notice_received_on")?,
+                    reason: form.text("reason").unwrap_or_default().to_string(),
+                    notice,
+                },
+            )
+            .await?;
+            return Ok(Some(outcome));
+        }
+        Step::Suspend => return Err(AppError::not_found()),
+    }
+    Ok(None)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LinkForm {
+    user_id: String,
+}
+
+/// Links a user account of the chamber to the operator (issue 6: when the e-mail did not
+/// match at registration); the user then sees the operator's subtree.
+pub async fn link_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageOperators)?;
+    let op = visible_operator(&state.db, p, &id).await?;
+    let mut tx = state.db.begin().await?;
+    operator::link_user(&mut tx, state.clock.now(), &p.actor(), &op, &form.user_id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ra/operators/{}", op.id)).into_response())
+}

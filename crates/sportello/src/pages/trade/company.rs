@@ -1,0 +1,244 @@
+//! Acting company (an intermediary chooses which company it acts for), the company profile
+//! to complete before the first practice, and the company's wallet.
+
+use crate::app::AppState;
+use crate::pages::trade::{acting_company, company_user};
+use crate::web::{AppError, Layout, Viewer, render};
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::accounts::session;
+use sportello_core::authz::Action;
+use sportello_core::registry::{self, Company};
+use sportello_core::trade::form::FieldProblem;
+use sportello_core::trade::profile::{self, ProfileInput};
+use sportello_core::wallet;
+
+#[derive(Template)]
+#[template(path = "trade/company.html")]
+struct ChoosePage {
+    layout: Layout,
+    companies: Vec<(Company, bool, bool)>,
+}
+
+/// The user's companies: which one they act for, and whether its profile is complete.
+pub async fn choose(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let mut companies = Vec::new();
+    for id in &p.company_ids {
+        if let Some(c) = registry::get_company(&state.db, id).await? {
+            let done = profile::get(&state.db, &p.user.id, id).await?.is_some();
+            let acting = p.acting_company_id.as_deref() == Some(id.as_str());
+            companies.push((c, acting, done));
+        }
+    }
+    Ok(render(&ChoosePage {
+        layout: Layout::new(&viewer, "trade-company-title"),
+        companies,
+    })?
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ActForm {
+    company_id: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ActForm>,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    // The id comes from the client: accept only one of the user's own companies.
+    if !p.acts_for_company(&form.company_id) {
+        return Err(AppError::forbidden());
+    }
+    let token = viewer
+        .session_token
+        .as_deref()
+        .ok_or_else(AppError::unauthorized)?;
+    session::set_acting_company(&state.db, token, Some(&form.company_id)).await?;
+    Ok(Redirect::to("/models").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "trade/profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    company: Company,
+    input: ProfileInput,
+    errors: Vec<(String, String)>,
+    saved: bool,
+}
+
+struct ProfileField {
+    name: &'static str,
+    label: String,
+    help: String,
+    value: String,
+    required: bool,
+    error: Option<String>,
+}
+
+impl ProfilePage {
+    fn fields(&self) -> Vec<ProfileField> {
+        let i = &self.input;
+        [
+            ("tax_code", "tax-code", &i.tax_code, true),
+            (
+                "delivery_address",
+                "delivery-address",
+                &i.delivery_address,
+                true,
+            ),
+            ("postcode", "postcode", &i.postcode, true),
+            ("municipality", "municipality", &i.municipality, true),
+            ("province", "province", &i.province, true),
+            (
+                "notification_email",
+                "notification-email",
+                &i.notification_email,
+                true,
+            ),
+            ("phone", "phone", &i.phone, false),
+        ]
+        .into_iter()
+        .map(|(name, key, value, required)| ProfileField {
+            name,
+            label: self.layout.t(&format!("trade-p-{key}")),
+            help: self.layout.t(&format!("trade-ph-{key}")),
+            value: value.clone(),
+            required,
+            error: self
+                .errors
+                .iter()
+                .find(|(f, _)| f == name)
+                .map(|(_, m)| m.clone()),
+        })
+        .collect()
+    }
+}
+
+pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let company = match acting_company(&state, p).await? {
+        Ok(c) => c,
+        Err(go) => return Ok(go),
+    };
+    let input = match profile::get(&state.db, &p.user.id, &company.id).await? {
+        Some(pr) => ProfileInput {
+            tax_code: company.tax_code.as_str().into(),
+            delivery_address: pr.delivery_address,
+            postcode: pr.postcode,
+            municipality: pr.municipality,
+            province: pr.province,
+            notification_email: pr.notification_email,
+            phone: pr.phone.unwrap_or_default(),
+        },
+        None => ProfileInput {
+            notification_email: p.user.email.clone(),
+            ..ProfileInput::default()
+        },
+    };
+    Ok(render(&ProfilePage {
+        layout: Layout::new(&viewer, "trade-profile-title"),
+        company,
+        input,
+        errors: Vec::new(),
+        saved: false,
+    })?
+    .into_response())
+}
+
+pub async fn save_profile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(input): Form<ProfileInput>,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let company = match acting_company(&state, p).await? {
+        Ok(c) => c,
+        Err(go) => return Ok(go),
+    };
+    match profile::validate(&input, &company) {
+        Ok(pr) => {
+            profile::save(
+                &state.db,
+                state.clock.now(),
+                &p.actor(),
+                &p.user.id,
+                &company.id,
+                &pr,
+            )
+            .await?;
+            Ok(render(&ProfilePage {
+                layout: Layout::new(&viewer, "trade-profile-title"),
+                company,
+                input,
+                errors: Vec::new(),
+                saved: true,
+            })?
+            .into_response())
+        }
+        Err(problems) => {
+            let errors = messages(&problems, &viewer);
+            let page = render(&ProfilePage {
+                layout: Layout::new(&viewer, "trade-profile-title"),
+                company,
+                input,
+                errors,
+                saved: false,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+pub(crate) fn messages(problems: &[FieldProblem], viewer: &Viewer) -> Vec<(String, String)> {
+    problems
+        .iter()
+        .map(|p| (p.field.clone(), viewer.lang.t(p.key)))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "trade/wallet.html")]
+struct WalletPage {
+    layout: Layout,
+    company: Company,
+    balance: String,
+    entries: Vec<wallet::Entry>,
+}
+
+impl WalletPage {
+    fn money(&self, cents: &i64) -> String {
+        sportello_core::money::Money::from_cents(*cents).to_italian()
+    }
+
+    fn kind_label(&self, kind: &str) -> String {
+        self.layout.t(match kind {
+            "top_up" => "trade-wallet-top-up",
+            "charge" => "trade-wallet-charge",
+            _ => "trade-wallet-refund",
+        })
+    }
+}
+
+pub async fn wallet(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ViewWallet)?;
+    let company = match acting_company(&state, p).await? {
+        Ok(c) => c,
+        Err(go) => return Ok(go),
+    };
+    let balance = wallet::balance(&state.db, &company.id).await?.to_italian();
+    let entries = wallet::entries(&state.db, &company.id, 100).await?;
+    Ok(render(&WalletPage {
+        layout: Layout::new(&viewer, "trade-wallet-title"),
+        company,
+        balance,
+        entries,
+    })?
+    .into_response())
+}

@@ -1,0 +1,373 @@
+//! The foreign-trade office's pages: the desk inbox and a practice with the officer's
+//! decisions, and the issued certificate's PDF.
+
+use crate::app::AppState;
+use crate::pages::trade::form_view::{self, FormView};
+use crate::web::{AppError, Layout, Viewer, render};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::accounts::Principal;
+use sportello_core::authz::Action;
+use sportello_core::chambers::{self, Desk};
+use sportello_core::trade::desk::certificate::{self, Certificate, IssueError};
+use sportello_core::trade::desk::decide::{self, DecisionError};
+use sportello_core::trade::desk::{self as deskmod, InboxFilter, InboxItem};
+use sportello_core::trade::practice::attachments::{self, Attachment};
+use sportello_core::trade::practice::{self, Event, Practice, PracticeStatus};
+use sportello_core::trade::practice_type::PracticeType;
+
+fn officer(viewer: &Viewer) -> Result<&Principal, AppError> {
+    viewer.require_action(Action::WorkInbox)
+}
+
+#[derive(Template)]
+#[template(path = "trade/desk_inbox.html")]
+struct InboxPage {
+    layout: Layout,
+    filter: InboxFilter,
+    items: Vec<(InboxItem, String, String)>,
+    counts: Vec<(String, i64)>,
+    desks: Vec<Desk>,
+    types: Vec<(String, String)>,
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(filter): Query<InboxFilter>,
+) -> Result<Response, AppError> {
+    let p = officer(&viewer)?;
+    let lang = viewer.lang;
+    let (items, counts) = deskmod::inbox(&state.db, p, &filter, 200).await?;
+    let mut desks = Vec::new();
+    for id in &p.desk_ids {
+        if let Some(d) = chambers::get_desk(&state.db, id).await? {
+            desks.push(d);
+        }
+    }
+    Ok(render(&InboxPage {
+        layout: Layout::new(&viewer, "desk-inbox-title"),
+        items: items
+            .into_iter()
+            .map(|i| {
+                let t = lang.t(i.practice.practice_type.label_key());
+                let s = lang.t(i.practice.status.label_key());
+                (i, t, s)
+            })
+            .collect(),
+        counts: counts
+            .into_iter()
+            .map(|(s, n)| {
+                (
+                    PracticeStatus::parse(&s)
+                        .map(|st| lang.t(st.label_key()))
+                        .unwrap_or(s),
+                    n,
+                )
+            })
+            .collect(),
+        desks,
+        types: PracticeType::ALL
+            .iter()
+            .map(|t| (t.as_str().to_string(), lang.t(t.label_key())))
+            .collect(),
+        filter,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "trade/desk_practice.html")]
+struct PracticePage {
+    layout: Layout,
+    practice: Practice,
+    type_label: String,
+    status_label: String,
+    company_name: String,
+    company_tax_code: String,
+    desk: Desk,
+    form: FormView,
+    attachments: Vec<Attachment>,
+    history: Vec<Event>,
+    certificate: Option<Certificate>,
+    documents: Vec<sportello_core::trade::desk::documents::IssuedDocument>,
+    fee: String,
+    assigned_name: Option<String>,
+    can_take: bool,
+    can_decide: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    p: &Principal,
+    pr: Practice,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<PracticePage, AppError> {
+    let lang = viewer.lang;
+    let input = practice::signed_form(&state.db, &pr).await?;
+    let (company_name, company_tax_code): (String, String) =
+        sqlx::query_as("SELECT name, tax_code FROM companies WHERE id = $1")
+            .bind(&pr.company_id)
+            .fetch_one(state.db.pool())
+            .await?;
+    let desk = chambers::get_desk(&state.db, &pr.desk_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let assigned_name = match &pr.assigned_to {
+        Some(u) => sportello_core::accounts::get(&state.db, u)
+            .await?
+            .map(|u| u.name),
+        None => None,
+    };
+    let open = matches!(pr.status, PracticeStatus::Sent | PracticeStatus::InReview);
+    let mine = pr.assigned_to.as_deref() == Some(p.user.id.as_str());
+    Ok(PracticePage {
+        layout: Layout::new(viewer, "desk-practice-title"),
+        type_label: lang.t(pr.practice_type.label_key()),
+        status_label: lang.t(pr.status.label_key()),
+        form: form_view::form_view(pr.practice_type, &input, &[], lang),
+        attachments: attachments::list(&state.db, &pr.id).await?,
+        history: practice::events(&state.db, &pr.id).await?,
+        certificate: certificate::of_practice(&state.db, &pr.id).await?,
+        documents: sportello_core::trade::desk::documents::of_practice(&state.db, &pr.id).await?,
+        fee: sportello_core::money::Money::from_cents(pr.fee_cents.unwrap_or(0)).to_italian(),
+        assigned_name,
+        can_take: pr.status == PracticeStatus::Sent,
+        can_decide: open && (pr.status == PracticeStatus::Sent || mine),
+        company_name,
+        company_tax_code,
+        desk,
+        notice,
+        error,
+        practice: pr,
+    })
+}
+
+async fn load(state: &AppState, p: &Principal, id: &str) -> Result<Practice, AppError> {
+    deskmod::practice_for_officer(&state.db, p, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let p = officer(&viewer)?;
+    let pr = load(&state, p, &id).await?;
+    let notice = match q.done.as_str() {
+        "take" | "rectify" | "approve" | "reject" | "form_returned" => Some(
+            viewer
+                .lang
+                .t(&format!("desk-done-{}", q.done.replace('_', "-"))),
+        ),
+        _ => None,
+    };
+    Ok(render(&page(&state, &viewer, p, pr, notice, None).await?)?.into_response())
+}
+
+/// The message of a refused decision, in the officer's language.
+pub fn decision_message(e: &DecisionError, lang: sportello_core::i18n::Lang) -> String {
+    match e {
+        DecisionError::NotFound => lang.t("error-not-found"),
+        DecisionError::NotAllowed(_) => lang.t("desk-error-not-allowed"),
+        DecisionError::TakenByOther => lang.t("desk-error-taken"),
+        DecisionError::ReasonRequired => lang.t("desk-error-reason"),
+        DecisionError::Issue(IssueError::NoSeal) => lang.t("desk-error-no-seal"),
+        DecisionError::Issue(IssueError::BadReplacement) => lang.t("desk-error-replacement"),
+        DecisionError::Issue(IssueError::BadDuplicate) => lang.t("desk-error-duplicate"),
+        DecisionError::Issue(IssueError::UnknownCertificate) => {
+            lang.t("desk-error-unknown-certificate")
+        }
+        DecisionError::Issue(IssueError::FormNotReturned) => lang.t("desk-error-form-not-returned"),
+        DecisionError::Issue(IssueError::AlreadyCancelled) => {
+            lang.t("desk-error-already-cancelled")
+        }
+        DecisionError::Issue(IssueError::InvalidModel) => lang.t("desk-error-invalid-model"),
+        DecisionError::Issue(_) | DecisionError::Db(_) => lang.t("error-internal"),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DecisionForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    fields: Vec<String>,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let p = officer(&viewer)?;
+    let form: DecisionForm = serde_html_form::from_bytes(&body).unwrap_or_default();
+    let result = match action.as_str() {
+        "take" => decide::take(&state, p, &id).await,
+        "rectify" => {
+            decide::request_rectification(&state, p, &id, &form.reason, &form.fields).await
+        }
+        "approve" => decide::approve(&state, p, &id).await,
+        "reject" => decide::reject(&state, p, &id, &form.reason).await,
+        _ => return Err(AppError::not_found()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/desk/practices/{id}?done={action}")).into_response()),
+        Err(DecisionError::NotFound) => Err(AppError::not_found()),
+        Err(DecisionError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            if matches!(
+                e,
+                DecisionError::Issue(
+                    IssueError::Pdf(_)
+                        | IssueError::Seal(_)
+                        | IssueError::Blob(_)
+                        | IssueError::Db(_)
+                )
+            ) {
+                tracing::error!(error = %e, practice = %id, "approval failed");
+            }
+            let message = decision_message(&e, viewer.lang);
+            let pr = load(&state, p, &id).await?;
+            let page = render(&page(&state, &viewer, p, pr, None, Some(message)).await?)?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+/// Records that the pre-printed form of the practice's certificate came back.
+pub async fn form_returned(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(_): Form<Empty>,
+) -> Result<Response, AppError> {
+    let p = officer(&viewer)?;
+    let pr = load(&state, p, &id).await?;
+    let cert = certificate::of_practice(&state.db, &pr.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    certificate::record_form_return(&state, &p.actor().in_chamber(Some(&pr.chamber_id)), &cert)
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e.to_string())))?;
+    Ok(Redirect::to(&format!("/desk/practices/{id}?done=form_returned")).into_response())
+}
+
+/// An issued document (sealed visa, copies): for the company's users and the desk's officers.
+pub async fn document_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, doc_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let p = viewer.require()?;
+    let pr = practice::get(&state.db, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let allowed = (sportello_core::authz::allows(p.role(), Action::ViewOwnPractices)
+        && p.acts_for_company(&pr.company_id))
+        || (sportello_core::authz::allows(p.role(), Action::WorkInbox)
+            && p.works_desk(&pr.desk_id));
+    if !allowed {
+        return Err(AppError::not_found());
+    }
+    let doc = sportello_core::trade::desk::documents::of_practice(&state.db, &pr.id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == doc_id)
+        .ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&doc.blob).await?;
+    let name: String = doc
+        .number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok(crate::api::trade::file_response(
+        "application/pdf",
+        &format!("{}-{name}.pdf", doc.kind),
+        bytes,
+    ))
+}
+
+/// The certificate PDF: for the company's users and the desk's officers.
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require()?;
+    let pr = practice::get(&state.db, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let allowed = (sportello_core::authz::allows(p.role(), Action::ViewOwnPractices)
+        && p.acts_for_company(&pr.company_id))
+        || (sportello_core::authz::allows(p.role(), Action::WorkInbox)
+            && p.works_desk(&pr.desk_id));
+    if !allowed {
+        return Err(AppError::not_found());
+    }
+    let cert = certificate::of_practice(&state.db, &pr.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&cert.pdf_blob).await?;
+    Ok(crate::api::trade::file_response(
+        "application/pdf",
+        &format!("certificato-{}.pdf", cert.number),
+        bytes,
+    ))
+}
+
+impl PracticePage {
+    fn is_co(&self) -> bool {
+        self.practice.practice_type == PracticeType::CertificateOfOrigin
+    }
+
+    fn form_fields(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for s in &self.form.sections {
+            for f in &s.fields {
+                out.push((f.name.clone(), f.label.clone()));
+            }
+        }
+        out.push(("items".into(), self.layout.t("trade-s-box6")));
+        out.push(("invoices".into(), self.layout.t("trade-s-invoices")));
+        out.push(("attachments".into(), self.layout.t("trade-attachments")));
+        out
+    }
+
+    fn status_label(&self, status: &str) -> String {
+        PracticeStatus::parse(status)
+            .map(|s| self.layout.t(s.label_key()))
+            .unwrap_or_else(|| status.to_string())
+    }
+
+    fn printed_on_form(&self) -> bool {
+        self.certificate
+            .as_ref()
+            .is_some_and(|c| c.print_mode == "form" && c.form_returned_at.is_none())
+    }
+}

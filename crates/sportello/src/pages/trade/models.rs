@@ -1,0 +1,394 @@
+//! Base-model pages: start from the Registry (tax code then site, or province + REA), fill the
+//! form (saved on the server as it is), address book, print preview, XML download, copy.
+
+use crate::api::trade::file_response;
+use crate::app::AppState;
+use crate::pages::trade::company::messages;
+use crate::pages::trade::form_view::{self, FormView, RowAction};
+use crate::pages::trade::{acting_company, company_user};
+use crate::web::{AppError, Layout, Viewer, render};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::registry::{self, Company, Rea, Site, TaxCode};
+use sportello_core::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};
+use sportello_core::trade::model::{self, Model, ModelError};
+use sportello_core::trade::practice_type::PracticeType;
+
+#[derive(Template)]
+#[template(path = "trade/models.html")]
+struct IndexPage {
+    layout: Layout,
+    company: Company,
+    models: Vec<(Model, String)>,
+}
+
+pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let company = match acting_company(&state, p).await? {
+        Ok(c) => c,
+        Err(go) => return Ok(go),
+    };
+    let models = model::list(&state.db, &company.id, 50)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let label = viewer.lang.t(m.practice_type.label_key());
+            (m, label)
+        })
+        .collect();
+    Ok(render(&IndexPage {
+        layout: Layout::new(&viewer, "trade-models-title"),
+        company,
+        models,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "trade/model_start.html")]
+struct StartPage {
+    layout: Layout,
+    tax_code: String,
+    province: String,
+    rea: String,
+    company: Option<Company>,
+    sites: Vec<Site>,
+    types: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct StartQuery {
+    #[serde(default)]
+    tax_code: String,
+    #[serde(default)]
+    province: String,
+    #[serde(default)]
+    rea: String,
+}
+
+/// Seed 000, slides 28–30: the company's data come from the Registry; by tax code the user
+/// then picks the head office or local unit, by province + REA that unit directly.
+pub async fn start(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<StartQuery>,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let lang = viewer.lang;
+    let mut page = StartPage {
+        layout: Layout::new(&viewer, "trade-start-title"),
+        tax_code: q.tax_code.trim().to_string(),
+        province: q.province.trim().to_uppercase(),
+        rea: q.rea.trim().to_string(),
+        company: None,
+        sites: Vec::new(),
+        types: PracticeType::ALL
+            .iter()
+            .map(|t| (t.as_str().to_string(), lang.t(t.label_key())))
+            .collect(),
+        error: None,
+    };
+    if page.tax_code.is_empty() && page.rea.is_empty() {
+        // Start from the acting company.
+        if let Ok(Ok(c)) = acting_company(&state, p).await {
+            page.tax_code = c.tax_code.as_str().to_string();
+        }
+    }
+    let found: Option<(Company, Vec<Site>)> = if !page.rea.is_empty() {
+        match Rea::parse(&format!("{}-{}", page.province, page.rea)) {
+            Ok(rea) => registry::find_sites_by_rea(&state.db, &rea)
+                .await?
+                .into_iter()
+                .next()
+                .map(|(c, s)| (c, vec![s])),
+            Err(_) => {
+                page.error = Some(lang.t("trade-lookup-rea"));
+                None
+            }
+        }
+    } else if !page.tax_code.is_empty() {
+        match TaxCode::parse(&page.tax_code) {
+            Ok(tc) => match registry::find_company_by_tax_code(&state.db, &tc).await? {
+                Some(c) => {
+                    let sites = registry::company_sites(&state.db, &c.id).await?;
+                    Some((c, sites))
+                }
+                None => None,
+            },
+            Err(_) => {
+                page.error = Some(lang.t("trade-lookup-tax-code"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    match found {
+        Some((c, sites)) if p.acts_for_company(&c.id) => {
+            page.company = Some(c);
+            page.sites = sites;
+        }
+        Some(_) => page.error = Some(lang.t("trade-start-not-yours")),
+        None if page.error.is_none() && (!page.tax_code.is_empty() || !page.rea.is_empty()) => {
+            page.error = Some(lang.t("trade-start-not-found"))
+        }
+        None => {}
+    }
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct CreateForm {
+    site_id: String,
+    practice_type: String,
+    /// Optional: start from the content of this model ("new from previous practice").
+    #[serde(default)]
+    from: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Form(form): axum::extract::Form<CreateForm>,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let site = registry::get_site(&state.db, &form.site_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !p.acts_for_company(&site.company_id) {
+        return Err(AppError::forbidden());
+    }
+    let practice_type = PracticeType::parse(&form.practice_type)
+        .ok_or_else(|| AppError::bad_request("bad_request", "trade-field-type"))?;
+    let input = if form.from.is_empty() {
+        FormInput::default()
+    } else {
+        let source = model::get(&state.db, &form.from)
+            .await?
+            .filter(|m| p.acts_for_company(&m.company_id))
+            .ok_or_else(AppError::not_found)?;
+        source.input
+    };
+    let m = model::create(
+        &state.db,
+        state.clock.now(),
+        &p.actor(),
+        &p.user.id,
+        model::Draft {
+            company_id: &site.company_id,
+            site_id: &site.id,
+            practice_type,
+            input: &input,
+        },
+    )
+    .await
+    .map_err(crate::web::error::trade::model_error)?;
+    Ok(Redirect::to(&format!("/models/{}", m.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "trade/model_form.html")]
+struct FormPage {
+    layout: Layout,
+    model: Model,
+    type_label: String,
+    company: Company,
+    site: Site,
+    form: FormView,
+    address_book: Vec<ConsigneeInput>,
+    complete: bool,
+    saved: bool,
+    errors: Vec<(String, String)>,
+}
+
+async fn own_model(state: &AppState, viewer: &Viewer, id: &str) -> Result<Model, AppError> {
+    let p = company_user(viewer)?;
+    model::get(&state.db, id)
+        .await?
+        .filter(|m| p.acts_for_company(&m.company_id))
+        .ok_or_else(AppError::not_found)
+}
+
+async fn form_page(
+    state: &AppState,
+    viewer: &Viewer,
+    m: Model,
+    input: &FormInput,
+    show_problems: bool,
+    saved: bool,
+) -> Result<FormPage, AppError> {
+    let problems: Vec<FieldProblem> =
+        match BaseModelForm::validate(m.practice_type, input, state.clock.today()) {
+            Ok(_) => Vec::new(),
+            Err(p) => p,
+        };
+    let company = registry::get_company(&state.db, &m.company_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let site = registry::get_site(&state.db, &m.site_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let address_book = if m.practice_type == PracticeType::CertificateOfOrigin {
+        model::address_book(&state.db, &m.company_id).await?
+    } else {
+        Vec::new()
+    };
+    let shown: &[FieldProblem] = if show_problems { &problems } else { &[] };
+    Ok(FormPage {
+        layout: Layout::new(viewer, "trade-form-title"),
+        type_label: viewer.lang.t(m.practice_type.label_key()),
+        form: form_view::form_view(m.practice_type, input, shown, viewer.lang),
+        errors: if show_problems {
+            messages(&problems, viewer)
+        } else {
+            Vec::new()
+        },
+        complete: problems.is_empty(),
+        model: m,
+        company,
+        site,
+        address_book,
+        saved,
+    })
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let m = own_model(&state, &viewer, &id).await?;
+    let input = m.input.clone();
+    // A draft that was saved before shows what is still missing.
+    let show = m.version > 1;
+    Ok(render(&form_page(&state, &viewer, m, &input, show, false).await?)?.into_response())
+}
+
+/// Saves the form as it is (a draft may be incomplete), then shows what is missing.
+pub async fn save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let m = own_model(&state, &viewer, &id).await?;
+    let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
+        .map_err(|_| AppError::bad_request("bad_request", "error-bad-request"))?;
+    let (mut input, action) = form_view::input_from_pairs(&pairs);
+    let use_consignee = pairs
+        .iter()
+        .find(|(k, _)| k == "action")
+        .and_then(|(_, v)| v.strip_prefix("use_consignee_"))
+        .and_then(|n| n.parse::<usize>().ok());
+    if let Some(n) = use_consignee
+        && let Some(c) = model::address_book(&state.db, &m.company_id)
+            .await?
+            .into_iter()
+            .nth(n)
+    {
+        input.consignee = c;
+    }
+    match action {
+        Some(RowAction::Remove("items", n)) if n < input.items.len() => {
+            input.items.remove(n);
+        }
+        Some(RowAction::Remove("invoices", n)) if n < input.invoices.len() => {
+            input.invoices.remove(n);
+        }
+        _ => {}
+    }
+    // Rows just added are kept on screen but not stored empty.
+    let m = model::update(&state.db, state.clock.now(), &p.actor(), &m, &input)
+        .await
+        .map_err(crate::web::error::trade::model_error)?;
+    let mut shown = input.clone();
+    if let Some(RowAction::Add(group)) = action {
+        if group == "items" {
+            shown.items.push(Default::default());
+        } else {
+            shown.invoices.push(Default::default());
+        }
+    }
+    let page = form_page(
+        &state,
+        &viewer,
+        m,
+        &shown,
+        action.is_none() && use_consignee.is_none(),
+        true,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn xml(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let m = own_model(&state, &viewer, &id).await?;
+    match model::current_version(&state.db, &m, state.clock.now(), state.clock.today()).await {
+        Ok(v) => Ok(file_response("application/xml", &v.file_name, v.xml)),
+        Err(ModelError::Invalid(_)) => {
+            let input = m.input.clone();
+            let page = render(&form_page(&state, &viewer, m, &input, true, false).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(crate::web::error::trade::model_error(e)),
+    }
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let m = own_model(&state, &viewer, &id).await?;
+    match model::document(&state.db, &m, state.clock.now(), state.clock.today()).await {
+        Ok(doc) => {
+            let pdf = sportello_core::trade::pdf::preview(&doc, viewer.lang)
+                .map_err(AppError::internal)?;
+            Ok(file_response(
+                "application/pdf",
+                &format!("anteprima-{}.pdf", &m.id[m.id.len().saturating_sub(8)..]),
+                pdf,
+            ))
+        }
+        Err(ModelError::Invalid(_)) => {
+            let input = m.input.clone();
+            let page = render(&form_page(&state, &viewer, m, &input, true, false).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(crate::web::error::trade::model_error(e)),
+    }
+}
+
+/// "New from previous practice": a new draft with this model's content.
+pub async fn copy(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let m = own_model(&state, &viewer, &id).await?;
+    let copy = model::create(
+        &state.db,
+        state.clock.now(),
+        &p.actor(),
+        &p.user.id,
+        model::Draft {
+            company_id: &m.company_id,
+            site_id: &m.site_id,
+            practice_type: m.practice_type,
+            input: &m.input,
+        },
+    )
+    .await
+    .map_err(crate::web::error::trade::model_error)?;
+    Ok(Redirect::to(&format!("/models/{}", copy.id)).into_response())
+}

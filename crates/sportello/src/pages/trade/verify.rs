@@ -1,0 +1,100 @@
+//! Public verification pages (no login; Italian and English): the form, and the result the
+//! certificate's QR code opens.
+
+use crate::app::AppState;
+use crate::web::{AppError, Layout, Viewer, render};
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sportello_core::trade::country::Country;
+use sportello_core::trade::desk::verify::{self, Verification};
+use std::net::SocketAddr;
+
+#[derive(Template)]
+#[template(path = "trade/verify.html")]
+struct VerifyPage {
+    layout: Layout,
+    number: String,
+    code: String,
+    result: Option<Verification>,
+    consignee_country: String,
+    origin_country: String,
+    not_found: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct CodeQuery {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn country_name(code: &str, viewer: &Viewer) -> String {
+    match Country::parse(code) {
+        Ok(c) => match viewer.lang {
+            sportello_core::i18n::Lang::It => c.name_it().to_string(),
+            sportello_core::i18n::Lang::En => c.name_en().to_string(),
+        },
+        Err(_) => code.to_string(),
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    viewer: &Viewer,
+    ip: SocketAddr,
+    number: String,
+    code: String,
+) -> Result<Response, AppError> {
+    let mut page = VerifyPage {
+        layout: Layout::new(viewer, "verify-title"),
+        number: number.trim().to_uppercase(),
+        code: code.trim().to_uppercase(),
+        result: None,
+        consignee_country: String::new(),
+        origin_country: String::new(),
+        not_found: false,
+    };
+    if page.number.is_empty() || page.code.is_empty() {
+        return Ok(render(&page)?.into_response());
+    }
+    if !state.verify_limiter.allowed(ip.ip()) {
+        return Err(AppError::too_many_requests());
+    }
+    match verify::verify(&state.db, &page.number, &page.code).await? {
+        Some(v) => {
+            page.consignee_country = country_name(&v.consignee_country, viewer);
+            page.origin_country = country_name(&v.origin_country, viewer);
+            page.result = Some(v);
+            Ok(render(&page)?.into_response())
+        }
+        None => {
+            state.verify_limiter.failed(ip.ip());
+            page.not_found = true;
+            Ok((StatusCode::NOT_FOUND, render(&page)?).into_response())
+        }
+    }
+}
+
+/// `GET /verify?number=…&code=…` (the form, and its answer).
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, AppError> {
+    answer(&state, &viewer, ip, q.number, q.code).await
+}
+
+/// `GET /verify/{number}?code=…` (what the QR code opens).
+pub async fn by_number(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Path(number): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, AppError> {
+    answer(&state, &viewer, ip, number, q.code).await
+}

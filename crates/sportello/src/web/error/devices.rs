@@ -1,0 +1,170 @@
+//! How the devices area's errors become HTTP: every error of a use case maps to a status, a
+//! stable code and a message key (see `web::error` for the policy).
+
+use crate::web::{AppError, FieldError};
+use axum::http::StatusCode;
+use sportello_core::devices::advance::AdvanceError;
+use sportello_core::devices::delivery::DeliveryError;
+use sportello_core::devices::free::GrantError;
+use sportello_core::devices::inventory::MoveError;
+use sportello_core::devices::odr_report::ReportError;
+use sportello_core::devices::refund::RefundError;
+use sportello_core::devices::withdrawal::WithdrawalError;
+
+impl From<AdvanceError> for AppError {
+    fn from(e: AdvanceError) -> Self {
+        match e {
+            AdvanceError::InsufficientBalance { balance, needed } => AppError::new(
+                StatusCode::CONFLICT,
+                "insufficient_advance",
+                "dev-error-insufficient-advance",
+            )
+            .arg("balance", balance.to_decimal_string())
+            .arg("needed", needed.to_decimal_string()),
+            AdvanceError::NotPositive => {
+                AppError::invalid(vec![FieldError::new("amount", "dev-error-amount")])
+            }
+            AdvanceError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<MoveError> for AppError {
+    fn from(e: MoveError) -> Self {
+        match e {
+            MoveError::Transition(t) => AppError::conflict("move_not_allowed", "dev-error-move")
+                .arg("state", t.from.as_str())
+                .arg("move", t.attempted.as_str()),
+            MoveError::Changed => AppError::conflict("device_changed", "dev-error-changed"),
+            MoveError::HolderNeeded => {
+                AppError::invalid(vec![FieldError::new("operator_id", "dev-error-holder")])
+            }
+            MoveError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<WithdrawalError> for AppError {
+    fn from(e: WithdrawalError) -> Self {
+        use WithdrawalError::*;
+        match e {
+            Quantity => {
+                AppError::invalid(vec![FieldError::new("smart_cards", "dev-error-quantity")])
+            }
+            UnknownOperator => {
+                AppError::invalid(vec![FieldError::new("operator_id", "dev-error-operator")])
+            }
+            WrongOperatorKind => AppError::invalid(vec![FieldError::new(
+                "operator_id",
+                "dev-error-operator-kind",
+            )]),
+            OperatorCannotAct(reasons) => {
+                AppError::conflict("operator_cannot_act", "dev-error-cannot-act")
+                    .arg("reasons", reasons.join(", "))
+            }
+            FreeNotAllowed => AppError::invalid(vec![FieldError::new(
+                "free_smart_cards",
+                "dev-error-free-not-allowed",
+            )]),
+            NotEnoughInCabinet {
+                kind,
+                available,
+                needed,
+            } => AppError::conflict("not_enough_in_cabinet", "dev-error-cabinet")
+                .arg("kind", kind.as_str())
+                .arg("available", available)
+                .arg("needed", needed),
+            SamePerson => AppError::new(
+                StatusCode::FORBIDDEN,
+                "same_person",
+                "dev-error-same-person",
+            ),
+            NotPending => AppError::conflict("already_decided", "dev-error-decided"),
+            NotFound => AppError::not_found(),
+            Advance(e) => e.into(),
+            Move(e) => e.into(),
+            Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<DeliveryError> for AppError {
+    fn from(e: DeliveryError) -> Self {
+        match e {
+            DeliveryError::Header => {
+                AppError::bad_request("bad_delivery_file", "dev-import-header")
+            }
+            DeliveryError::Empty => {
+                AppError::bad_request("empty_delivery_file", "dev-import-empty")
+            }
+            DeliveryError::Lines(lines) => {
+                let mut err = AppError::invalid(
+                    lines
+                        .iter()
+                        .map(|l| {
+                            let mut f = FieldError::new(format!("line {}", l.line), l.reason);
+                            f.args.push(("value", l.value.clone()));
+                            f
+                        })
+                        .collect(),
+                );
+                err.code = "bad_delivery_lines";
+                err
+            }
+            DeliveryError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReportError> for AppError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Period => {
+                AppError::invalid(vec![FieldError::new("period_to", "dev-report-bad-period")])
+            }
+            ReportError::Header => AppError::bad_request("bad_report_file", "dev-report-header"),
+            ReportError::Lines(lines) => AppError::invalid(
+                lines
+                    .iter()
+                    .map(|l| FieldError::new(format!("line {}", l.line), l.key))
+                    .collect(),
+            ),
+            ReportError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<RefundError> for AppError {
+    fn from(e: RefundError) -> Self {
+        match e {
+            RefundError::NotFound => AppError::not_found(),
+            RefundError::NotIssued => AppError::conflict("not_issued", "dev-refund-not-issued"),
+            RefundError::NoReason => AppError::invalid(vec![FieldError::new(
+                "reason",
+                "dev-refund-reason-required",
+            )]),
+            RefundError::AlreadyDecided => {
+                AppError::conflict("already_decided", "dev-refund-already")
+            }
+            RefundError::NothingToRefund => {
+                AppError::conflict("nothing_to_refund", "dev-refund-nothing")
+            }
+            RefundError::Advance(e) => e.into(),
+            RefundError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<GrantError> for AppError {
+    fn from(e: GrantError) -> Self {
+        match e {
+            GrantError::NotEligible(_) => {
+                AppError::conflict("not_eligible_free", "dev-free-not-eligible")
+            }
+            GrantError::AlreadyGranted => {
+                AppError::conflict("free_already_granted", "dev-free-first-no-short")
+            }
+            GrantError::Db(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! How the registration authority's errors reach people and programs: each becomes an
+//! [`AppError`] with a stable code (the API's `code`) and a message key (the page's text).
+//! Database and storage failures stay internal.
+
+use crate::web::AppError;
+use axum::http::StatusCode;
+use sportello_core::ra::accreditation::TransitionError;
+use sportello_core::ra::accreditation::steps::StepError;
+use sportello_core::ra::archive::SignatureError;
+use sportello_core::ra::convention::ConventionError;
+use sportello_core::ra::course::CourseError;
+use sportello_core::ra::mandate::MandateError;
+use sportello_core::ra::office::OfficeError;
+use sportello_core::ra::operator::{CreateOperatorError, LinkUserError};
+use sportello_core::ra::revocation::RevocationError;
+
+fn unprocessable(code: &'static str, key: &'static str) -> AppError {
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, key)
+}
+
+fn date(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+impl From<TransitionError> for AppError {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::NotAllowed { state, step } => {
+                AppError::conflict("step_not_allowed", "ra-error-step-not-allowed")
+                    .arg("step", step.as_str())
+                    .arg("state", state.as_str())
+            }
+            TransitionError::NoInterestForRao => {
+                AppError::conflict("no_interest_for_rao", "ra-error-no-interest-for-rao")
+            }
+            TransitionError::CaCorrectionWindow { until } => {
+                AppError::conflict("ca_correction_window", "ra-error-ca-window").arg(
+                    "until",
+                    until
+                        .with_timezone(&chrono_tz::Europe::Rome)
+                        .format("%d/%m/%Y %H:%M"),
+                )
+            }
+        }
+    }
+}
+
+impl From<SignatureError> for AppError {
+    fn from(e: SignatureError) -> Self {
+        match e {
+            SignatureError::NotSigned { filename } => {
+                unprocessable("not_signed", "ra-error-not-signed").arg("file", filename)
+            }
+            SignatureError::Invalid { filename, problems } => {
+                unprocessable("invalid_signature", "ra-error-invalid-signature")
+                    .arg("file", filename)
+                    .arg("problems", problems)
+            }
+            SignatureError::WrongSigner {
+                filename,
+                found,
+                expected,
+            } => unprocessable("wrong_signer", "ra-error-wrong-signer")
+                .arg("file", filename)
+                .arg("found", found)
+                .arg("expected", expected),
+        }
+    }
+}
+
+impl From<MandateError> for AppError {
+    fn from(e: MandateError) -> Self {
+        match e {
+            MandateError::AfterConventionEnd { convention_end, .. } => {
+                unprocessable("after_convention_end", "ra-error-after-convention-end")
+                    .arg("date", date(convention_end))
+            }
+        }
+    }
+}
+
+impl From<CourseError> for AppError {
+    fn from(e: CourseError) -> Self {
+        match e {
+            CourseError::ScoreOutOfRange(s) => {
+                unprocessable("score_out_of_range", "ra-error-score-range").arg("score", s)
+            }
+            CourseError::BelowPassMark(s) => {
+                unprocessable("course_not_passed", "ra-error-course-not-passed").arg("score", s)
+            }
+            CourseError::InTheFuture(d) => {
+                unprocessable("date_in_future", "ra-error-date-in-future").arg("date", date(d))
+            }
+        }
+    }
+}
+
+impl From<StepError> for AppError {
+    fn from(e: StepError) -> Self {
+        match e {
+            StepError::Transition(e) => e.into(),
+            StepError::NoConvention => {
+                AppError::conflict("no_convention", "ra-error-no-convention")
+            }
+            StepError::NoCaPec => AppError::conflict("no_ca_pec", "ra-error-no-ca-pec"),
+            StepError::Mandate(e) => e.into(),
+            StepError::Course(e) => e.into(),
+            StepError::OrganisationTakesNoCourse => unprocessable(
+                "organisation_takes_no_course",
+                "ra-error-organisation-course",
+            ),
+            StepError::MissingDocument(kind) => {
+                unprocessable("missing_document", "ra-error-missing-document")
+                    .arg("kind", kind.as_str())
+            }
+            StepError::Signature(e) => e.into(),
+            StepError::NoLegalRep => {
+                unprocessable("no_legal_representative", "ra-error-no-legal-rep")
+            }
+            StepError::Identity(what) => {
+                unprocessable("identity_document", "ra-error-identity").arg("what", what)
+            }
+            StepError::OrganisationNotActive => AppError::conflict(
+                "organisation_not_active",
+                "ra-error-organisation-not-active",
+            ),
+            StepError::Office => unprocessable("bad_office", "ra-error-office"),
+            StepError::Blob(e) => AppError::internal(e),
+            StepError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<CreateOperatorError> for AppError {
+    fn from(e: CreateOperatorError) -> Self {
+        let (code, key) = match e {
+            CreateOperatorError::Kind => ("bad_kind", "ra-error-kind"),
+            CreateOperatorError::Name => ("bad_name", "ra-error-name"),
+            CreateOperatorError::TaxCode => ("bad_tax_code", "ra-error-tax-code"),
+            CreateOperatorError::Email => ("bad_email", "ra-error-email"),
+            CreateOperatorError::RaoIsAPerson => ("rao_is_a_person", "ra-error-rao-person"),
+            CreateOperatorError::UnknownOrganisation(_) => {
+                ("unknown_organisation", "ra-error-unknown-organisation")
+            }
+            CreateOperatorError::CollaboratorIsAPerson => {
+                ("collaborator_is_a_person", "ra-error-collaborator-person")
+            }
+            CreateOperatorError::OrganisationRevoked => {
+                ("organisation_revoked", "ra-error-organisation-revoked")
+            }
+            CreateOperatorError::LegalRep => ("bad_legal_representative", "ra-error-legal-rep"),
+            CreateOperatorError::Duplicate => {
+                return AppError::conflict("duplicate_operator", "ra-error-duplicate");
+            }
+            CreateOperatorError::Db(e) => return AppError::internal(e),
+        };
+        unprocessable(code, key)
+    }
+}
+
+impl From<LinkUserError> for AppError {
+    fn from(e: LinkUserError) -> Self {
+        match e {
+            LinkUserError::UnknownUser => AppError::not_found(),
+            LinkUserError::RoleMismatch => unprocessable("role_mismatch", "ra-error-role-mismatch"),
+            LinkUserError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<ConventionError> for AppError {
+    fn from(e: ConventionError) -> Self {
+        match e {
+            ConventionError::EndBeforeStart => {
+                unprocessable("end_before_start", "ra-error-end-before-start")
+            }
+            ConventionError::Shortened(d) => {
+                unprocessable("convention_shortened", "ra-error-convention-shortened")
+                    .arg("date", date(d))
+            }
+            ConventionError::CaPec => unprocessable("bad_ca_pec", "ra-error-ca-pec"),
+            ConventionError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<OfficeError> for AppError {
+    fn from(e: OfficeError) -> Self {
+        match e {
+            OfficeError::EmptyName => unprocessable("bad_name", "ra-error-name"),
+            OfficeError::Kind => unprocessable("bad_office", "ra-error-office"),
+            OfficeError::Duplicate => {
+                AppError::conflict("duplicate_office", "ra-error-duplicate-office")
+            }
+            OfficeError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<RevocationError> for AppError {
+    fn from(e: RevocationError) -> Self {
+        match e {
+            RevocationError::EffectiveRequired => {
+                unprocessable("effective_required", "ra-error-effective-required")
+            }
+            RevocationError::NoticeDateRequired => {
+                unprocessable("notice_date_required", "ra-error-notice-required")
+            }
+            RevocationError::InTheFuture(d) => {
+                unprocessable("date_in_future", "ra-error-date-in-future").arg("date", date(d))
+            }
+            RevocationError::Reason => unprocessable("reason_required", "ra-error-reason"),
+            RevocationError::Signature(e) => e.into(),
+            RevocationError::Step(e) => e.into(),
+            RevocationError::Blob(e) => AppError::internal(e),
+            RevocationError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<sportello_core::ra::eligibility::CanActError> for AppError {
+    fn from(e: sportello_core::ra::eligibility::CanActError) -> Self {
+        match e {
+            sportello_core::ra::eligibility::CanActError::UnknownOperator(_) => {
+                AppError::not_found()
+            }
+            sportello_core::ra::eligibility::CanActError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<sportello_core::ra::course_sheet::CourseRequestError> for AppError {
+    fn from(e: sportello_core::ra::course_sheet::CourseRequestError) -> Self {
+        use sportello_core::ra::course_sheet::CourseRequestError;
+        match e {
+            CourseRequestError::Step(e) => e.into(),
+            CourseRequestError::Db(e) => AppError::internal(e),
+            CourseRequestError::Workbook(e) => AppError::internal(e),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! How the foreign-trade use cases' errors become HTTP answers: a status, a stable `code`,
+//! and a message key (with the fields concerned). Shared by pages and the API, so both say
+//! the same thing.
+
+use crate::web::{AppError, FieldError};
+use axum::http::StatusCode;
+use sportello_core::trade::model::ModelError;
+use sportello_core::trade::practice::attachments::AttachmentError;
+use sportello_core::trade::practice::create::CreateError;
+use sportello_core::trade::practice::details::DetailsError;
+use sportello_core::trade::practice::send::SendError;
+
+fn invalid(problems: Vec<sportello_core::trade::form::FieldProblem>) -> AppError {
+    AppError::invalid(problems.into_iter().map(FieldError::from).collect())
+}
+
+fn unprocessable(code: &'static str, key: &'static str) -> AppError {
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, key)
+}
+
+/// The problems of a signature report, in Italian and in English.
+pub fn signature_problems(report: &firma::Report) -> (String, String) {
+    let mut it = Vec::new();
+    let mut en = Vec::new();
+    for p in &report.problems {
+        it.push(p.message_it());
+        en.push(p.message_en());
+    }
+    for s in &report.signers {
+        for p in &s.problems {
+            it.push(format!("{}: {}", s.subject, p.message_it()));
+            en.push(format!("{}: {}", s.subject, p.message_en()));
+        }
+    }
+    (it.join("; "), en.join("; "))
+}
+
+pub fn create_error(e: CreateError) -> AppError {
+    match e {
+        CreateError::NoFile => unprocessable("signed_model_missing", "trade-upload-missing"),
+        CreateError::TooLarge => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "error-payload-too-large",
+        ),
+        CreateError::NotSigned => unprocessable("not_signed", "trade-upload-not-signed"),
+        CreateError::NotCades => unprocessable("not_cades", "trade-upload-not-cades"),
+        CreateError::SignatureInvalid(report) => {
+            let (it, en) = signature_problems(&report);
+            unprocessable("signature_invalid", "trade-upload-signature-invalid")
+                .arg("problems_it", it)
+                .arg("problems_en", en)
+        }
+        CreateError::ModelMismatch => {
+            unprocessable("model_mismatch", "trade-upload-model-mismatch")
+        }
+        CreateError::ModelOfAnotherCompany => {
+            unprocessable("model_other_company", "trade-upload-model-other-company")
+        }
+        CreateError::UnknownDesk => {
+            AppError::invalid(vec![FieldError::new("desk", "trade-field-desk")])
+        }
+        CreateError::Details(e) => details_error(e),
+        CreateError::Blob(e) => AppError::internal(e),
+        CreateError::Db(e) => e.into(),
+    }
+}
+
+pub fn details_error(e: DetailsError) -> AppError {
+    match e {
+        DetailsError::Invalid(p) => invalid(p),
+        DetailsError::NotEditable(_) => AppError::conflict("not_editable", "trade-not-editable"),
+        DetailsError::NotFound => AppError::not_found(),
+        DetailsError::Db(e) => e.into(),
+    }
+}
+
+pub fn attachment_error(e: AttachmentError) -> AppError {
+    match e {
+        AttachmentError::Invalid(p) => invalid(p),
+        AttachmentError::NotEditable(_) => AppError::conflict("not_editable", "trade-not-editable"),
+        AttachmentError::TooMany => {
+            unprocessable("too_many_attachments", "trade-attachment-too-many")
+        }
+        AttachmentError::NotFound => AppError::not_found(),
+        AttachmentError::Blob(e) => AppError::internal(e),
+        AttachmentError::Db(e) => e.into(),
+    }
+}
+
+pub fn model_error(e: ModelError) -> AppError {
+    match e {
+        ModelError::Invalid(p) => invalid(p),
+        ModelError::SiteOfAnotherCompany => {
+            AppError::invalid(vec![FieldError::new("site_id", "trade-field-site")])
+        }
+        ModelError::UnknownCompanyOrSite => {
+            AppError::invalid(vec![FieldError::new("site_id", "trade-field-site")])
+        }
+        ModelError::Db(e) => e.into(),
+    }
+}
+
+pub fn send_error(e: SendError) -> AppError {
+    match e {
+        SendError::NotFound => AppError::not_found(),
+        SendError::NotSendable(_) => AppError::conflict("not_sendable", "trade-send-not-sendable"),
+        SendError::Incomplete(p) => invalid(p),
+        SendError::ProfileIncomplete => AppError::invalid(vec![FieldError::new(
+            "profile",
+            "trade-send-profile-required",
+        )]),
+        SendError::InsufficientBalance {
+            fee,
+            balance,
+            missing,
+        } => AppError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "insufficient_balance",
+            "trade-send-insufficient-balance",
+        )
+        .arg("fee", fee.to_italian())
+        .arg("balance", balance.to_italian())
+        .arg("missing", missing.to_italian()),
+        SendError::Fee(_) => AppError::conflict("tariff_missing", "trade-send-tariff-missing"),
+        SendError::KeyReused => unprocessable("idempotency_key_reused", "trade-send-key-reused"),
+        SendError::Db(e) => e.into(),
+    }
+}

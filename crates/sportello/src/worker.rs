@@ -1,0 +1,141 @@
+//! The worker inside `serve`: enqueues due schedules, claims jobs and runs them.
+
+use sportello_core::Ctx;
+use sportello_core::jobs::schedule::{self, Schedule};
+use sportello_core::jobs::{Claimed, Job, claim, complete, fail};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long a claimed job is leased before another worker may take it over.
+const LEASE_SECONDS: i64 = 300;
+
+/// Every recurring job of the application.
+pub fn schedules() -> Vec<Schedule> {
+    vec![
+        Schedule {
+            name: "purge_expired_sessions",
+            cron: "17 3 * * *",
+            enqueue: schedule::enqueue_default::<sportello_core::accounts::PurgeExpiredSessions>,
+        },
+        Schedule {
+            // Seed 000, slide 60: a rectification not done in time means rejection.
+            name: "reject_expired_rectifications",
+            cron: "*/5 * * * *",
+            enqueue: schedule::enqueue_default::<
+                sportello_core::trade::desk::expiry::RejectExpiredRectifications,
+            >,
+        },
+        Schedule {
+            name: "ra_daily_checks",
+            cron: "0 7 * * *",
+            enqueue: schedule::enqueue_default::<sportello_core::ra::checks::DailyChecks>,
+        },
+        Schedule {
+            name: "appointment_reminders",
+            cron: "0 8 * * *",
+            enqueue: schedule::enqueue_default::<sportello_core::appointments::SendReminders>,
+        },
+        Schedule {
+            name: "issuance_expiry",
+            cron: "*/15 * * * *",
+            enqueue: schedule::enqueue_default::<sportello_core::issuance::AbortStaleSessions>,
+        },
+    ]
+}
+
+/// Runs one kind of job from its stored payload.
+async fn dispatch(state: &Ctx, job: &Claimed) -> anyhow::Result<()> {
+    async fn run<J: Job>(state: &Ctx, payload: &str) -> anyhow::Result<()> {
+        let job: J = serde_json::from_str(payload)?;
+        job.run(state).await
+    }
+    match job.kind.as_str() {
+        sportello_core::notify::SendEmail::KIND => {
+            run::<sportello_core::notify::SendEmail>(state, &job.payload).await
+        }
+        sportello_core::accounts::PurgeExpiredSessions::KIND => {
+            run::<sportello_core::accounts::PurgeExpiredSessions>(state, &job.payload).await
+        }
+        sportello_core::trade::desk::expiry::RejectExpiredRectifications::KIND => {
+            run::<sportello_core::trade::desk::expiry::RejectExpiredRectifications>(
+                state,
+                &job.payload,
+            )
+            .await
+        }
+        sportello_core::ra::checks::DailyChecks::KIND => {
+            run::<sportello_core::ra::checks::DailyChecks>(state, &job.payload).await
+        }
+        sportello_core::ra::PurgeIdentityDocument::KIND => {
+            run::<sportello_core::ra::PurgeIdentityDocument>(state, &job.payload).await
+        }
+        sportello_core::appointments::SendReminders::KIND => {
+            run::<sportello_core::appointments::SendReminders>(state, &job.payload).await
+        }
+        sportello_core::issuance::AbortStaleSessions::KIND => {
+            run::<sportello_core::issuance::AbortStaleSessions>(state, &job.payload).await
+        }
+        other => anyhow::bail!("unknown job kind '{other}'"),
+    }
+}
+
+/// Registers the schedules, enqueues the due ones and runs every job that is due now, then
+/// returns how many ran. Tests and `sportello admin jobs run` use it to drive the queue
+/// deterministically.
+pub async fn run_due(state: &Ctx, worker_id: &str) -> Result<usize, sqlx::Error> {
+    schedule::register(&state.db, &schedules(), state.clock.now())
+        .await
+        .map_err(sqlx::Error::Protocol)?;
+    run_registered(state, worker_id).await
+}
+
+/// One round of the worker: due schedules, then due jobs.
+async fn run_registered(state: &Ctx, worker_id: &str) -> Result<usize, sqlx::Error> {
+    let schedules = schedules();
+    schedule::enqueue_due(&state.db, &schedules, state.clock.now()).await?;
+    let mut ran = 0;
+    while let Some(job) = claim(
+        &state.db,
+        state.clock.now(),
+        worker_id,
+        chrono::Duration::seconds(LEASE_SECONDS),
+    )
+    .await?
+    {
+        ran += 1;
+        match dispatch(state, &job).await {
+            Ok(()) => {
+                complete(&state.db, &job.id, state.clock.now()).await?;
+                state.metrics.job_done();
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                fail(&state.db, &job, state.clock.now(), &e.to_string()).await?;
+                state.metrics.job_failed();
+            }
+        }
+    }
+    Ok(ran)
+}
+
+/// The worker loop: polls once a second until `shutdown` turns true.
+pub async fn run(state: Ctx, mut shutdown: watch::Receiver<bool>) {
+    let worker_id = format!("worker-{}", sportello_core::db::new_id());
+    if let Err(e) = schedule::register(&state.db, &schedules(), state.clock.now()).await {
+        tracing::error!(error = %e, "could not register schedules");
+    }
+    tracing::info!(%worker_id, "worker started");
+    loop {
+        if let Err(e) = run_registered(&state, &worker_id).await {
+            tracing::error!(error = %e, "worker could not reach the database");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+    tracing::info!("worker stopped");
+}

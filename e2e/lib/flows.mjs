@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './paths.mjs';
 
-const PKI = path.join(repoRoot, 'crates/sportello/tests/fixtures/pki');
+const PKI = path.join(repoRoot, 'crates/sportello-core/tests/fixtures/pki');
 export const work = mkdtempSync(path.join(os.tmpdir(), 'sportello-e2e-'));
 
 /** Signs a file like a company's signing software: CAdES, attached, made by OpenSSL. */

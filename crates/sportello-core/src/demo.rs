@@ -72,22 +72,17 @@ pub const DEMO_COMPANY_TAX_CODES: [&str; 1] = ["01879020517"];
 
 /// Seeds the demo data and prints the logins, one per line as `LOGIN <role> <email> <password>`.
 pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
-    let now = state.clock.now();
     let actor = Actor::system("demo");
     let chamber = match chambers::find_chamber_by_code(&state.db, "GE").await? {
         Some(c) => c,
         None => {
-            let mut tx = state.db.begin().await?;
-            let c = chambers::create_chamber(
-                &mut tx,
-                now,
+            chambers::create_chamber(
+                state,
                 &actor,
                 &ChamberCode::parse("GE")?,
                 "Camera di Commercio di Genova",
             )
-            .await?;
-            tx.commit().await?;
-            c
+            .await?
         }
     };
     let mut desk_ids = Vec::new();
@@ -95,18 +90,8 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
         let desk = match chambers::find_desk_by_code(&state.db, code).await? {
             Some(d) => d,
             None => {
-                let mut tx = state.db.begin().await?;
-                let d = chambers::create_desk(
-                    &mut tx,
-                    now,
-                    &actor,
-                    &chamber,
-                    &DeskCode::parse(code)?,
-                    name,
-                )
-                .await?;
-                tx.commit().await?;
-                d
+                chambers::create_desk(state, &actor, &chamber, &DeskCode::parse(code)?, name)
+                    .await?
             }
         };
         desk_ids.push(desk.id);
@@ -119,10 +104,8 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
     println!("Demo chamber GE (Genova) with desks Genova and Chiavari. Logins:");
     for (role, email, name, password) in DEMO_USERS {
         if accounts::find_by_email(&state.db, email).await?.is_none() {
-            let mut tx = state.db.begin().await?;
             accounts::create_user(
-                &mut tx,
-                now,
+                state,
                 &actor,
                 NewUser {
                     email: email.to_string(),
@@ -143,7 +126,6 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            tx.commit().await?;
         }
         println!("LOGIN {role} {email} {password}");
     }

@@ -1,16 +1,18 @@
 //! Accounts: users and roles, passwords, login sessions, API tokens, and the
 //! [`Principal`] — who is asking, with the chamber, desks and companies they are tied to.
 
+mod change_password;
 pub mod password;
 mod role;
 pub mod session;
 pub mod token;
 mod user;
 
+pub use change_password::{ChangePasswordError, change_password};
 pub use role::Role;
 pub use user::{
-    CreateUserError, LOCK_MINUTES, LoginError, MAX_FAILED_LOGINS, NewUser, User, authenticate,
-    create_user, find_by_email, get, list_in_chamber, normalise_email,
+    CreateUserError, LOCK_MINUTES, LoginError, MAX_FAILED_LOGINS, NewStaff, NewUser, User,
+    add_staff, authenticate, create_user, find_by_email, get, list_in_chamber, normalise_email,
 };
 
 use crate::Ctx;

@@ -57,6 +57,12 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }
 
+    /// Roles a chamber administrator may give to staff. Company users are created with
+    /// their company, not by an administrator.
+    pub fn assignable_by_chamber_admin() -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| *r != Role::Company).collect()
+    }
+
     /// Whether users with this role belong to one chamber.
     pub fn needs_chamber(self) -> bool {
         !matches!(self, Role::Company)

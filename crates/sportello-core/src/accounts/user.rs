@@ -1,6 +1,8 @@
 //! Users: creation with the rules of each role, lookup, login with lock-out.
 
 use crate::accounts::password::{self, PasswordError};
+use crate::Ctx;
+use crate::accounts::Principal;
 use crate::accounts::role::Role;
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};
@@ -83,6 +85,8 @@ pub enum CreateUserError {
     DuplicateEmail(String),
     #[error("the role {0} requires a chamber")]
     ChamberRequired(Role),
+    #[error("'{0}' is not a role a chamber administrator may give")]
+    RoleNotAssignable(String),
     #[error("a company user is not tied to a chamber")]
     ChamberNotAllowed,
     #[error("an officer needs at least one desk of their chamber")]
@@ -114,7 +118,59 @@ pub fn normalise_email(input: &str) -> Option<String> {
 }
 
 /// Creates a user, enforcing what each role needs.
-pub async fn create_user(
+pub async fn create_user(ctx: &Ctx, actor: &Actor, new: NewUser) -> Result<User, CreateUserError> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let user = insert_user(&mut tx, now, actor, new).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// What a chamber administrator types to add a member of staff to their own chamber.
+#[derive(Clone, Debug, Default)]
+pub struct NewStaff {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: String,
+    pub desk_ids: Vec<String>,
+}
+
+/// A chamber administrator adds a member of staff: to their own chamber only, with a role
+/// they may give (company users come with their company, not from here) and, for an
+/// officer, desks of that chamber — desk ids from the client are checked, not trusted.
+pub async fn add_staff(
+    ctx: &Ctx,
+    admin: &Principal,
+    new: NewStaff,
+) -> Result<User, CreateUserError> {
+    let chamber_id = crate::authz::chamber_of(admin)
+        .map_err(|_| CreateUserError::ChamberRequired(admin.role()))?
+        .to_string();
+    let role = Role::parse(&new.role)
+        .filter(|r| Role::assignable_by_chamber_admin().contains(r))
+        .ok_or_else(|| CreateUserError::RoleNotAssignable(new.role.clone()))?;
+    create_user(
+        ctx,
+        &admin.actor(),
+        NewUser {
+            email: new.email,
+            name: new.name,
+            password: new.password,
+            role,
+            chamber_id: Some(chamber_id),
+            desk_ids: if role == Role::Officer {
+                new.desk_ids
+            } else {
+                Vec::new()
+            },
+            company_ids: Vec::new(),
+        },
+    )
+    .await
+}
+
+async fn insert_user(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,

@@ -7,9 +7,9 @@ pub mod tariff;
 
 pub use codes::{ChamberCode, CodeError, DeskCode};
 
+use crate::Ctx;
 use crate::audit::{self, Actor, Change};
-use crate::db::{self, Db, Tx};
-use chrono::{DateTime, Utc};
+use crate::db::{self, Db};
 use serde::Serialize;
 use serde_json::json;
 
@@ -82,8 +82,7 @@ impl TryFrom<DeskRow> for Desk {
 
 /// Creates a chamber.
 pub async fn create_chamber(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
+    ctx: &Ctx,
     actor: &Actor,
     code: &ChamberCode,
     name: &str,
@@ -92,13 +91,15 @@ pub async fn create_chamber(
     if name.is_empty() {
         return Err(ChamberError::EmptyName);
     }
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
     let id = db::new_id();
     sqlx::query("INSERT INTO chambers (id, code, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&id)
         .bind(code.as_str())
         .bind(name)
         .bind(db::instant(now))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(|e| match db::unique_violation(&e) {
             Some(_) => ChamberError::DuplicateChamber(code.to_string()),
@@ -110,20 +111,20 @@ pub async fn create_chamber(
         name: name.to_string(),
     };
     audit::record(
-        tx,
+        &mut tx,
         now,
         &actor.clone().in_chamber(Some(&id)),
         Change::new("chamber.create", "chamber", Some(&id))
             .after(json!({"code": code.as_str(), "name": name})),
     )
     .await?;
+    tx.commit().await?;
     Ok(chamber)
 }
 
 /// Creates a desk in a chamber.
 pub async fn create_desk(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
+    ctx: &Ctx,
     actor: &Actor,
     chamber: &Chamber,
     code: &DeskCode,
@@ -133,6 +134,8 @@ pub async fn create_desk(
     if name.is_empty() {
         return Err(ChamberError::EmptyName);
     }
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
     let id = db::new_id();
     sqlx::query(
         "INSERT INTO desks (id, chamber_id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -142,20 +145,21 @@ pub async fn create_desk(
     .bind(code.as_str())
     .bind(name)
     .bind(db::instant(now))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(|e| match db::unique_violation(&e) {
         Some(_) => ChamberError::DuplicateDesk(code.to_string()),
         None => e.into(),
     })?;
     audit::record(
-        tx,
+        &mut tx,
         now,
         &actor.clone().in_chamber(Some(&chamber.id)),
         Change::new("desk.create", "desk", Some(&id))
             .after(json!({"code": code.as_str(), "name": name, "chamber": chamber.code.as_str()})),
     )
     .await?;
+    tx.commit().await?;
     Ok(Desk {
         id,
         chamber_id: chamber.id.clone(),

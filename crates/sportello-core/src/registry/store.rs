@@ -271,6 +271,17 @@ pub async fn get_company(db: &Db, company_id: &str) -> Result<Option<Company>, s
     }
 }
 
+/// The companies with these ids, in the order given (unknown ids are skipped).
+pub async fn companies_by_id(db: &Db, ids: &[String]) -> Result<Vec<Company>, sqlx::Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(c) = get_company(db, id).await? {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 /// A company's sites: the head office first, then local units by province and address.
 pub async fn company_sites(db: &Db, company_id: &str) -> Result<Vec<Site>, sqlx::Error> {
     let rows: Vec<SiteRow> = sqlx::query_as(

@@ -5,6 +5,7 @@ use clap::Subcommand;
 use sportello_core::accounts::{self, NewUser, Role};
 use sportello_core::audit::{self, Actor};
 use sportello_core::chambers::{self, ChamberCode, DeskCode};
+use sportello_core::registry::{self, TaxCode};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -243,21 +244,7 @@ async fn chamber(state: &AppState, command: ChamberCommand) -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(format!("--code: {e}")),
             };
-            let result = async {
-                let mut tx = state.db.begin().await?;
-                let c = chambers::create_chamber(
-                    &mut tx,
-                    state.clock.now(),
-                    &Actor::cli(),
-                    &code,
-                    &name,
-                )
-                .await?;
-                tx.commit().await?;
-                Ok::<_, chambers::ChamberError>(c)
-            }
-            .await;
-            match result {
+            match chambers::create_chamber(state, &Actor::cli(), &code, &name).await {
                 Ok(c) => {
                     println!("chamber {} added ({})", c.code, c.id);
                     ExitCode::SUCCESS
@@ -297,22 +284,7 @@ async fn desk(state: &AppState, command: DeskCommand) -> ExitCode {
         Ok(None) => return fail(format!("--chamber: no chamber with code {chamber}")),
         Err(e) => return fail(e),
     };
-    let result = async {
-        let mut tx = state.db.begin().await?;
-        let d = chambers::create_desk(
-            &mut tx,
-            state.clock.now(),
-            &Actor::cli(),
-            &chamber,
-            &code,
-            &name,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, chambers::ChamberError>(d)
-    }
-    .await;
-    match result {
+    match chambers::create_desk(state, &Actor::cli(), &chamber, &code, &name).await {
         Ok(d) => {
             println!("desk {} added to {} ({})", d.code, chamber.code, d.id);
             ExitCode::SUCCESS
@@ -360,8 +332,11 @@ async fn user(state: &AppState, command: UserCommand) -> ExitCode {
     }
     let mut company_ids = Vec::new();
     for tax_code in companies {
-        match company_id_by_tax_code(state, &tax_code).await {
-            Ok(Some(id)) => company_ids.push(id),
+        let Ok(parsed) = TaxCode::parse(&tax_code) else {
+            return fail(format!("--company: '{tax_code}' is not a valid tax code"));
+        };
+        match registry::find_company_by_tax_code(&state.db, &parsed).await {
+            Ok(Some(c)) => company_ids.push(c.id),
             Ok(None) => {
                 return fail(format!(
                     "--company: no company with tax code {tax_code} in the registry"
@@ -370,44 +345,22 @@ async fn user(state: &AppState, command: UserCommand) -> ExitCode {
             Err(e) => return fail(e),
         }
     }
-    let result = async {
-        let mut tx = state.db.begin().await?;
-        let user = accounts::create_user(
-            &mut tx,
-            state.clock.now(),
-            &Actor::cli(),
-            NewUser {
-                email,
-                name,
-                password,
-                role,
-                chamber_id,
-                desk_ids,
-                company_ids,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, accounts::CreateUserError>(user)
-    }
-    .await;
-    match result {
+    let new = NewUser {
+        email,
+        name,
+        password,
+        role,
+        chamber_id,
+        desk_ids,
+        company_ids,
+    };
+    match accounts::create_user(state, &Actor::cli(), new).await {
         Ok(u) => {
             println!("user {} added as {} ({})", u.email, u.role, u.id);
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
     }
-}
-
-async fn company_id_by_tax_code(
-    state: &AppState,
-    tax_code: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM companies WHERE tax_code = $1")
-        .bind(tax_code.trim().to_ascii_uppercase())
-        .fetch_optional(state.db.pool())
-        .await
 }
 
 async fn import_registry(state: &AppState, file: &std::path::Path, json: bool) -> ExitCode {

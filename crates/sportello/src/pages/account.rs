@@ -8,9 +8,9 @@ use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sportello_core::accounts::password;
-use sportello_core::audit::{self, Change};
-use sportello_core::chambers;
+use sportello_core::accounts::password::{self, PasswordError};
+use sportello_core::accounts::{self, ChangePasswordError};
+use sportello_core::{chambers, registry};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -43,22 +43,11 @@ async fn page(
             desks.push(d.name);
         }
     }
-    let companies: Vec<String> = if p.company_ids.is_empty() {
-        Vec::new()
-    } else {
-        let mut names = Vec::new();
-        for id in &p.company_ids {
-            let row: Option<(String, String)> =
-                sqlx::query_as("SELECT name, tax_code FROM companies WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(state.db.pool())
-                    .await?;
-            if let Some((name, tax_code)) = row {
-                names.push(format!("{name} ({tax_code})"));
-            }
-        }
-        names
-    };
+    let companies = registry::companies_by_id(&state.db, &p.company_ids)
+        .await?
+        .into_iter()
+        .map(|c| format!("{} ({})", c.name, c.tax_code))
+        .collect();
     Ok(AccountPage {
         layout: Layout::new(viewer, "account-title"),
         name: p.user.name.clone(),
@@ -91,49 +80,32 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     let p = viewer.require()?;
     let lang = viewer.lang;
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(&p.user.id)
-        .fetch_one(state.db.pool())
-        .await?;
-    let problem = if !password::verify(&form.current, &stored) {
-        Some(lang.t("account-error-current"))
-    } else if form.new_password != form.confirm {
-        Some(lang.t("account-error-confirm"))
-    } else {
-        password::check_policy(&form.new_password).err().map(|_| {
-            lang.t_args(
-                "account-error-policy",
-                &[("min", password::MIN_PASSWORD_LEN.to_string())],
-            )
-        })
+    let changed = accounts::change_password(
+        &state,
+        p,
+        &form.current,
+        &form.new_password,
+        &form.confirm,
+        viewer.session_token.as_deref(),
+    )
+    .await;
+    let problem = match changed {
+        Ok(()) => None,
+        Err(ChangePasswordError::WrongCurrent) => Some(lang.t("account-error-current")),
+        Err(ChangePasswordError::Mismatch) => Some(lang.t("account-error-confirm")),
+        Err(ChangePasswordError::Policy(PasswordError::Hash)) => {
+            return Err(AppError::internal(PasswordError::Hash));
+        }
+        Err(ChangePasswordError::Policy(_)) => Some(lang.t_args(
+            "account-error-policy",
+            &[("min", password::MIN_PASSWORD_LEN.to_string())],
+        )),
+        Err(ChangePasswordError::Db(e)) => return Err(e.into()),
     };
     if let Some(message) = problem {
         let page = render(&page(&state, &viewer, None, Some(message)).await?)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let hash = password::hash(&form.new_password).map_err(AppError::internal)?;
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-        .bind(&p.user.id)
-        .bind(hash)
-        .execute(&mut *tx)
-        .await?;
-    if let Some(token) = &viewer.session_token {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-            .bind(&p.user.id)
-            .bind(sportello_core::accounts::session::token_hash(token))
-            .execute(&mut *tx)
-            .await?;
-    }
-    audit::record(
-        &mut tx,
-        now,
-        &p.actor(),
-        Change::new("user.password_change", "user", Some(&p.user.id)),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(render(
         &page(
             &state,

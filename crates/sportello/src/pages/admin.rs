@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra_form::Form;
-use sportello_core::accounts::{self, CreateUserError, NewUser, Role, User};
+use sportello_core::accounts::{self, CreateUserError, NewStaff, Role, User};
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, ChamberError, Desk, DeskCode};
 
@@ -68,15 +68,6 @@ impl NewUserForm {
     }
 }
 
-/// Roles a chamber administrator may give from this page. Company users are created when
-/// a company registers, not here.
-fn assignable_roles() -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| *r != Role::Company)
-        .collect()
-}
-
 async fn users_page(
     state: &AppState,
     viewer: &Viewer,
@@ -91,7 +82,7 @@ async fn users_page(
         layout: Layout::new(viewer, "admin-users-title"),
         users: accounts::list_in_chamber(&state.db, &chamber_id).await?,
         desks: chambers::desks_of(&state.db, &chamber_id).await?,
-        roles: assignable_roles()
+        roles: Role::assignable_by_chamber_admin()
             .into_iter()
             .map(|r| (r.as_str().to_string(), lang.t(r.label_key())))
             .collect(),
@@ -114,77 +105,36 @@ pub async fn create_user(
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageUsers)?;
-    let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
     let lang = viewer.lang;
-    let role = Role::parse(&form.role).filter(|r| assignable_roles().contains(r));
-    // Desks must be of the administrator's chamber: ids from the form are checked, not trusted.
-    let own_desks = chambers::desks_of(&state.db, &chamber_id).await?;
-    let desk_ids: Vec<String> = form
-        .desks
-        .iter()
-        .filter(|id| own_desks.iter().any(|d| &d.id == *id))
-        .cloned()
-        .collect();
+    let new = NewStaff {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        password: form.password.clone(),
+        role: form.role.clone(),
+        desk_ids: form.desks.clone(),
+    };
     let mut errors = Vec::new();
-    if role.is_none() {
-        errors.push(("role".to_string(), lang.t("admin-users-error-role")));
-    }
-    if desk_ids.len() != form.desks.len() {
-        errors.push(("desks".to_string(), lang.t("error-forbidden")));
-    }
-    if let (Some(role), true) = (role, errors.is_empty()) {
-        let now = state.clock.now();
-        let mut tx = state.db.begin().await?;
-        let result = accounts::create_user(
-            &mut tx,
-            now,
-            &p.actor(),
-            NewUser {
-                email: form.email.clone(),
-                name: form.name.clone(),
-                password: form.password.clone(),
-                role,
-                chamber_id: Some(chamber_id.clone()),
-                desk_ids: if role == Role::Officer {
-                    desk_ids
-                } else {
-                    Vec::new()
-                },
-                company_ids: Vec::new(),
-            },
-        )
-        .await;
-        match result {
-            Ok(user) => {
-                tx.commit().await?;
-                let notice = lang.t_args("admin-users-created", &[("email", user.email)]);
-                return Ok(render(
-                    &users_page(
-                        &state,
-                        &viewer,
-                        NewUserForm::default(),
-                        Vec::new(),
-                        Some(notice),
-                    )
-                    .await?,
-                )?
-                .into_response());
-            }
-            Err(e) => {
-                tx.rollback().await?;
-                let (field, key) = match e {
-                    CreateUserError::InvalidEmail(_) => ("email", "admin-users-error-email"),
-                    CreateUserError::DuplicateEmail(_) => ("email", "admin-users-error-duplicate"),
-                    CreateUserError::EmptyName => ("name", "admin-users-error-name"),
-                    CreateUserError::Password(_) => ("password", "admin-users-error-password"),
-                    CreateUserError::DeskRequired | CreateUserError::DeskOfAnotherChamber(_) => {
-                        ("desks", "admin-users-error-desks")
-                    }
-                    CreateUserError::Db(e) => return Err(e.into()),
-                    other => return Err(AppError::internal(other)),
-                };
-                errors.push((field.to_string(), lang.t(key)));
-            }
+    match accounts::add_staff(&state, p, new).await {
+        Ok(user) => {
+            let notice = lang.t_args("admin-users-created", &[("email", user.email)]);
+            let page = users_page(&state, &viewer, NewUserForm::default(), Vec::new(), Some(notice));
+            return Ok(render(&page.await?)?.into_response());
+        }
+        Err(e) => {
+            let (field, key) = match e {
+                CreateUserError::RoleNotAssignable(_) => ("role", "admin-users-error-role"),
+                CreateUserError::InvalidEmail(_) => ("email", "admin-users-error-email"),
+                CreateUserError::DuplicateEmail(_) => ("email", "admin-users-error-duplicate"),
+                CreateUserError::EmptyName => ("name", "admin-users-error-name"),
+                CreateUserError::Password(_) => ("password", "admin-users-error-password"),
+                CreateUserError::DeskRequired | CreateUserError::DeskOfAnotherChamber(_) => {
+                    ("desks", "admin-users-error-desks")
+                }
+                CreateUserError::ChamberRequired(_) => return Err(AppError::forbidden()),
+                CreateUserError::Db(e) => return Err(e.into()),
+                other => return Err(AppError::internal(other)),
+            };
+            errors.push((field.to_string(), lang.t(key)));
         }
     }
     let mut form = form;
@@ -235,31 +185,18 @@ pub async fn create_desk(
     let lang = viewer.lang;
     let mut errors = Vec::new();
     match DeskCode::parse(&form.code) {
-        Ok(code) => {
-            let mut tx = state.db.begin().await?;
-            match chambers::create_desk(
-                &mut tx,
-                state.clock.now(),
-                &p.actor(),
-                &chamber,
-                &code,
-                &form.name,
-            )
+        Ok(code) => match chambers::create_desk(&state, &p.actor(), &chamber, &code, &form.name)
             .await
-            {
-                Ok(_) => {
-                    tx.commit().await?;
-                    return Ok(Redirect::to("/admin/desks").into_response());
-                }
-                Err(ChamberError::DuplicateDesk(_)) => {
-                    errors.push(("code".into(), lang.t("admin-desks-error-duplicate")))
-                }
-                Err(ChamberError::EmptyName) => {
-                    errors.push(("name".into(), lang.t("admin-desks-error-name")))
-                }
-                Err(e) => return Err(AppError::internal(e)),
+        {
+            Ok(_) => return Ok(Redirect::to("/admin/desks").into_response()),
+            Err(ChamberError::DuplicateDesk(_)) => {
+                errors.push(("code".into(), lang.t("admin-desks-error-duplicate")))
             }
-        }
+            Err(ChamberError::EmptyName) => {
+                errors.push(("name".into(), lang.t("admin-desks-error-name")))
+            }
+            Err(e) => return Err(AppError::internal(e)),
+        },
         Err(_) => errors.push(("code".into(), lang.t("admin-desks-error-code"))),
     }
     let page = render(&DesksPage {

@@ -54,10 +54,8 @@ async fn officer_of(app: &TestApp, email: &str, desk_code: &str) -> Erp {
         .await
         .unwrap()
         .unwrap();
-    let mut tx = app.state.db.begin().await.unwrap();
     sportello_core::accounts::create_user(
-        &mut tx,
-        app.state.clock.now(),
+        &app.state,
         &sportello_core::audit::Actor::cli(),
         NewUser {
             email: email.into(),
@@ -71,7 +69,6 @@ async fn officer_of(app: &TestApp, email: &str, desk_code: &str) -> Erp {
     )
     .await
     .unwrap();
-    tx.commit().await.unwrap();
     Erp::login(app, email, "funzionario-pass").await
 }
 

@@ -507,8 +507,7 @@ async fn device_pages_check_the_role_and_the_chamber(engine: Engine) {
     let now = app.state.clock.now();
     let mut tx = app.state.db.begin().await.unwrap();
     let sv = sportello_core::chambers::create_chamber(
-        &mut tx,
-        now,
+        &app.state,
         &sportello_core::audit::Actor::cli(),
         &sportello_core::chambers::ChamberCode::parse("SV").unwrap(),
         "Camera di Commercio di Savona",

@@ -385,8 +385,7 @@ async fn an_operator_of_another_chamber_is_not_found(engine: Engine) {
     let now = app.state.clock.now();
     let mut tx = app.state.db.begin().await.unwrap();
     let sv = sportello_core::chambers::create_chamber(
-        &mut tx,
-        now,
+        &app.state,
         &Actor::cli(),
         &sportello_core::chambers::ChamberCode::parse("SV").unwrap(),
         "Camera di Commercio delle Riviere di Liguria",

@@ -226,10 +226,8 @@ pub async fn other_company_user(app: &TestApp) -> Erp {
     .await
     .unwrap()
     .unwrap();
-    let mut tx = app.state.db.begin().await.unwrap();
     sportello_core::accounts::create_user(
-        &mut tx,
-        app.state.clock.now(),
+        &app.state,
         &sportello_core::audit::Actor::cli(),
         NewUser {
             email: "export@tigullio.test".into(),
@@ -243,7 +241,6 @@ pub async fn other_company_user(app: &TestApp) -> Erp {
     )
     .await
     .unwrap();
-    tx.commit().await.unwrap();
     Erp::login(app, "export@tigullio.test", "tigullio-password").await
 }
 

@@ -225,11 +225,8 @@ async fn an_administrator_cannot_give_a_desk_of_another_chamber(engine: Engine) 
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
     // A second chamber with its own desk.
-    let now = app.state.clock.now();
-    let mut tx = app.state.db.begin().await.unwrap();
     let sv = sportello_core::chambers::create_chamber(
-        &mut tx,
-        now,
+        &app.state,
         &sportello_core::audit::Actor::cli(),
         &sportello_core::chambers::ChamberCode::parse("SV").unwrap(),
         "Camera di Commercio delle Riviere di Liguria",
@@ -237,8 +234,7 @@ async fn an_administrator_cannot_give_a_desk_of_another_chamber(engine: Engine) 
     .await
     .unwrap();
     let sv_desk = sportello_core::chambers::create_desk(
-        &mut tx,
-        now,
+        &app.state,
         &sportello_core::audit::Actor::cli(),
         &sv,
         &sportello_core::chambers::DeskCode::parse("SV-SAVONA").unwrap(),
@@ -246,7 +242,6 @@ async fn an_administrator_cannot_give_a_desk_of_another_chamber(engine: Engine) 
     )
     .await
     .unwrap();
-    tx.commit().await.unwrap();
     let (email, password) = TestApp::demo_login(Role::ChamberAdmin);
     let b = Browser::login(&app, email, password).await;
     b.get("/admin/users").await;

@@ -2,6 +2,7 @@
 //! per visa or legalisation. Amounts change over time: a new amount starts on a date and the
 //! old one ends the day before, so the fee of any past practice can be explained.
 
+use crate::Ctx;
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};
 use crate::money::Money;
@@ -135,6 +136,38 @@ pub async fn table(db: &Db, chamber_id: &str, on: NaiveDate) -> Result<TariffTab
         }
     }
     Ok(t)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TariffError {
+    #[error("a tariff cannot be negative")]
+    Negative,
+    #[error("a new tariff cannot start in the past")]
+    InThePast,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A chamber administrator changes a tariff of their chamber from a date on (today or
+/// later: the fees of past practices stay explainable).
+pub async fn change(
+    ctx: &Ctx,
+    actor: &Actor,
+    chamber_id: &str,
+    item: TariffItem,
+    amount: Money,
+    from: NaiveDate,
+) -> Result<(), TariffError> {
+    if amount.cents() < 0 {
+        return Err(TariffError::Negative);
+    }
+    if from < ctx.clock.today() {
+        return Err(TariffError::InThePast);
+    }
+    let mut tx = ctx.db.begin().await?;
+    set(&mut tx, ctx.clock.now(), actor, chamber_id, item, amount, from).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Sets the amount of `item` from `from` on; the amount in force until then ends the day

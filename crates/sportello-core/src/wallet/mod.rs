@@ -8,8 +8,10 @@
 //! SQLite); a test checks that the row always equals the sum of the entries.
 
 mod payments;
+mod top_up;
 
 pub use payments::{ManualPayments, PaymentClaim, PaymentError, PaymentProvider, VerifiedPayment};
+pub use top_up::{TopUp, TopUpError, TopUpRequest, top_up};
 
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};

@@ -12,8 +12,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use sportello_core::authz::Action;
-use sportello_core::trade::desk::certificate::IssueError;
-use sportello_core::trade::desk::decide::{self, DecisionError};
+use sportello_core::trade::desk::decide;
+use sportello_core::trade::practice;
 use sportello_core::trade::desk::{certificate, verify};
 use std::net::SocketAddr;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -64,43 +64,6 @@ pub struct DecisionOut {
     pub certificate_number: Option<String>,
 }
 
-pub fn decision_error(e: DecisionError) -> AppError {
-    match e {
-        DecisionError::NotFound => AppError::not_found(),
-        DecisionError::NotAllowed(_) => AppError::conflict("not_allowed", "desk-error-not-allowed"),
-        DecisionError::TakenByOther => AppError::conflict("taken_by_other", "desk-error-taken"),
-        DecisionError::ReasonRequired => {
-            AppError::invalid(vec![sportello_core::validation::FieldError::new(
-                "reason",
-                "desk-error-reason",
-            )])
-        }
-        DecisionError::Issue(IssueError::NoSeal) => {
-            AppError::conflict("seal_missing", "desk-error-no-seal")
-        }
-        DecisionError::Issue(IssueError::BadReplacement) => {
-            AppError::conflict("bad_replacement", "desk-error-replacement")
-        }
-        DecisionError::Issue(IssueError::BadDuplicate) => {
-            AppError::conflict("bad_duplicate", "desk-error-duplicate")
-        }
-        DecisionError::Issue(IssueError::UnknownCertificate) => {
-            AppError::conflict("unknown_certificate", "desk-error-unknown-certificate")
-        }
-        DecisionError::Issue(IssueError::FormNotReturned) => {
-            AppError::conflict("form_not_returned", "desk-error-form-not-returned")
-        }
-        DecisionError::Issue(IssueError::AlreadyCancelled) => {
-            AppError::conflict("already_cancelled", "desk-error-already-cancelled")
-        }
-        DecisionError::Issue(IssueError::InvalidModel) => {
-            AppError::conflict("invalid_model", "desk-error-invalid-model")
-        }
-        DecisionError::Issue(other) => AppError::internal(anyhow::anyhow!(other.to_string())),
-        DecisionError::Db(e) => e.into(),
-    }
-}
-
 async fn out(
     state: &AppState,
     p: sportello_core::trade::practice::Practice,
@@ -124,7 +87,7 @@ pub async fn take(
     let p = caller.require(Action::WorkInbox)?;
     out(
         &state,
-        decide::take(&state, p, &id).await.map_err(decision_error)?,
+        decide::take(&state, p, &id).await?,
     )
     .await
 }
@@ -152,7 +115,7 @@ pub async fn request_rectification(
         &state,
         decide::request_rectification(&state, p, &id, &body.reason, &body.fields)
             .await
-            .map_err(decision_error)?,
+            ?,
     )
     .await
 }
@@ -170,7 +133,7 @@ pub async fn approve(
         &state,
         decide::approve(&state, p, &id)
             .await
-            .map_err(decision_error)?,
+            ?,
     )
     .await
 }
@@ -194,7 +157,7 @@ pub async fn reject(
         &state,
         decide::reject(&state, p, &id, &body.reason)
             .await
-            .map_err(decision_error)?,
+            ?,
     )
     .await
 }
@@ -216,31 +179,8 @@ pub async fn cancel(
     body: Option<Json<CancelBody>>,
 ) -> Result<Json<DecisionOut>, AppError> {
     let p = caller.require(Action::WorkInbox)?;
-    let practice = sportello_core::trade::desk::practice_for_officer(&state.db, p, &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let cert = certificate::of_practice(&state.db, &practice.id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     let reason = body.map(|b| b.0.reason).unwrap_or_default();
-    let reason = if reason.trim().is_empty() {
-        "cancellation".to_string()
-    } else {
-        format!("cancellation:{}", reason.trim())
-    };
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    certificate::cancel(
-        &mut tx,
-        now,
-        &p.actor().in_chamber(Some(&practice.chamber_id)),
-        &cert,
-        &reason,
-    )
-    .await
-    .map_err(|e| decision_error(DecisionError::Issue(e)))?;
-    tx.commit().await?;
-    out(&state, practice).await
+    out(&state, decide::cancel(&state, p, &id, &reason).await?).await
 }
 
 /// The sealed certificate PDF (the company's users and the desk's officers).
@@ -251,17 +191,7 @@ pub async fn certificate_pdf(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = &caller.0;
-    let practice = sportello_core::trade::practice::get(&state.db, &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let allowed = (sportello_core::authz::allows(p.role(), Action::ViewOwnPractices)
-        && p.acts_for_company(&practice.company_id))
-        || (sportello_core::authz::allows(p.role(), Action::WorkInbox)
-            && p.works_desk(&practice.desk_id));
-    if !allowed {
-        return Err(AppError::not_found());
-    }
+    let practice = practice::get_readable(&state.db, &caller.0, &id).await?;
     let cert = certificate::of_practice(&state.db, &practice.id)
         .await?
         .ok_or_else(AppError::not_found)?;

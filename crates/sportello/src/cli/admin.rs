@@ -5,7 +5,10 @@ use clap::Subcommand;
 use sportello_core::accounts::{self, NewUser, Role};
 use sportello_core::audit::{self, Actor};
 use sportello_core::chambers::{self, ChamberCode, DeskCode};
+use crate::web::error::trade::top_up_error_key;
+use sportello_core::i18n::Lang;
 use sportello_core::registry::{self, TaxCode};
+use sportello_core::wallet;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -194,21 +197,19 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
                     reference,
                 },
         } => {
-            let result = crate::pages::trade::admin::credit_company(
-                state,
-                &Actor::cli(),
-                None,
-                &company,
-                &amount,
-                &reference,
-            )
-            .await;
-            match result {
-                Ok((name, balance)) => {
-                    println!("credited {name}: balance {}", balance.to_decimal_string());
+            let request = wallet::TopUpRequest {
+                tax_code: company,
+                amount,
+                reference,
+            };
+            match wallet::top_up(state, &Actor::cli(), None, &request).await {
+                Ok(done) => {
+                    let balance = done.balance.to_decimal_string();
+                    println!("credited {}: balance {balance}", done.company_name);
                     ExitCode::SUCCESS
                 }
-                Err(key) => fail(sportello_core::i18n::Lang::En.t(key)),
+                Err(wallet::TopUpError::Db(e)) => fail(e),
+                Err(e) => fail(Lang::En.t(top_up_error_key(&e))),
             }
         }
         AdminCommand::ImportRegistry { file, json } => import_registry(state, &file, json).await,

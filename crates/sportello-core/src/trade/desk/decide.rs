@@ -33,6 +33,9 @@ pub enum DecisionError {
     ReasonRequired,
     #[error(transparent)]
     Issue(#[from] IssueError),
+    /// A refund the ledger refused (a programming error: refunds are of past charges).
+    #[error(transparent)]
+    Wallet(wallet::WalletError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -41,7 +44,7 @@ impl From<wallet::WalletError> for DecisionError {
     fn from(e: wallet::WalletError) -> Self {
         match e {
             wallet::WalletError::Db(e) => DecisionError::Db(e),
-            other => DecisionError::Db(sqlx::Error::Protocol(other.to_string())),
+            other => DecisionError::Wallet(other),
         }
     }
 }
@@ -411,4 +414,47 @@ pub async fn approve(
     practice::get(&state.db, &p.id)
         .await?
         .ok_or(DecisionError::NotFound)
+}
+
+/// Cancels the certificate a practice issued (a material error, on the company's request).
+/// A certificate printed on a pre-printed form needs the form returned first.
+pub async fn cancel(
+    state: &Ctx,
+    officer: &Principal,
+    id: &str,
+    reason: &str,
+) -> Result<Practice, DecisionError> {
+    let p = crate::trade::desk::practice_for_officer(&state.db, officer, id)
+        .await?
+        .ok_or(DecisionError::NotFound)?;
+    let cert = certificate::of_practice(&state.db, &p.id)
+        .await?
+        .ok_or(DecisionError::NotFound)?;
+    let reason = match reason.trim() {
+        "" => "cancellation".to_string(),
+        r => format!("cancellation:{r}"),
+    };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let actor = officer.actor().in_chamber(Some(&p.chamber_id));
+    certificate::cancel(&mut tx, now, &actor, &cert, &reason).await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// Records that the pre-printed form of the practice's certificate came back.
+pub async fn record_form_return(
+    state: &Ctx,
+    officer: &Principal,
+    id: &str,
+) -> Result<Practice, DecisionError> {
+    let p = crate::trade::desk::practice_for_officer(&state.db, officer, id)
+        .await?
+        .ok_or(DecisionError::NotFound)?;
+    let cert = certificate::of_practice(&state.db, &p.id)
+        .await?
+        .ok_or(DecisionError::NotFound)?;
+    let actor = officer.actor().in_chamber(Some(&p.chamber_id));
+    certificate::record_form_return(state, &actor, &cert).await?;
+    Ok(p)
 }

@@ -12,7 +12,7 @@ pub mod verify;
 use crate::accounts::Principal;
 use crate::db::{self, Db, Tx};
 use crate::notify::{self, OutgoingEmail};
-use crate::trade::practice::{Practice, PracticeRow, PracticeStatus, practice_columns};
+use crate::trade::practice::{Practice, PracticeRow, practice_columns};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -128,11 +128,9 @@ pub async fn practice_for_officer(
     principal: &Principal,
     id: &str,
 ) -> Result<Option<Practice>, sqlx::Error> {
-    Ok(crate::trade::practice::get(db, id).await?.filter(|p| {
-        principal.works_desk(&p.desk_id)
-            && p.status != PracticeStatus::Draft
-            && p.status != PracticeStatus::Withdrawn
-    }))
+    Ok(crate::trade::practice::get(db, id)
+        .await?
+        .filter(|p| crate::trade::practice::handled_by(principal, p)))
 }
 
 /// Queues an e-mail to the company about its practice: to the notification address of the

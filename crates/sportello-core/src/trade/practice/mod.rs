@@ -13,6 +13,7 @@ pub use status::{PracticeAction, PracticeStatus, TransitionError};
 
 use crate::accounts::Principal;
 use crate::audit::Actor;
+use crate::authz::{self, AccessError, Action};
 use crate::db::{self, Db, Tx};
 use crate::trade::form::FormInput;
 use crate::trade::practice_type::{PracticeType, PrintMode};
@@ -211,6 +212,37 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Practice>, sqlx::Error> {
     .await?
     .map(Practice::try_from)
     .transpose()
+}
+
+/// Who may see a practice and its files: the users of its company, and the officers of its
+/// desk once it has been sent (a draft or a withdrawn practice is the company's alone).
+pub fn readable_by(principal: &Principal, practice: &Practice) -> bool {
+    let company_side = authz::allows(principal.role(), Action::ViewOwnPractices)
+        && principal.acts_for_company(&practice.company_id);
+    company_side || handled_by(principal, practice)
+}
+
+/// Whether the principal is an officer of the practice's desk and the practice reached it.
+pub fn handled_by(principal: &Principal, practice: &Practice) -> bool {
+    authz::allows(principal.role(), Action::WorkInbox)
+        && principal.works_desk(&practice.desk_id)
+        && !matches!(
+            practice.status,
+            PracticeStatus::Draft | PracticeStatus::Withdrawn
+        )
+}
+
+/// The practice if the principal may see it ([`readable_by`]); `NotFound` both when it does
+/// not exist and when it is someone else's, so ids of others reveal nothing.
+pub async fn get_readable(
+    db: &Db,
+    principal: &Principal,
+    id: &str,
+) -> Result<Practice, AccessError> {
+    get(db, id)
+        .await?
+        .filter(|p| readable_by(principal, p))
+        .ok_or(AccessError::NotFound)
 }
 
 /// The practice, if the company user may see it; `None` both when it does not exist and

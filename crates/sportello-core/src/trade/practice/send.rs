@@ -56,6 +56,9 @@ pub enum SendError {
     Fee(#[from] FeeError),
     #[error("this idempotency key was used for another practice")]
     KeyReused,
+    /// A ledger refusal other than a missing balance (a programming error).
+    #[error(transparent)]
+    Wallet(WalletError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -64,7 +67,7 @@ impl From<WalletError> for SendError {
     fn from(e: WalletError) -> Self {
         match e {
             WalletError::Db(e) => SendError::Db(e),
-            other => SendError::Db(sqlx::Error::Protocol(other.to_string())),
+            other => SendError::Wallet(other),
         }
     }
 }

@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use sportello_core::authz::Action;
-use sportello_core::chambers::tariff::{self, TariffItem};
+use crate::web::error::trade::top_up_error_key;
+use sportello_core::chambers::tariff::{self, TariffError, TariffItem};
 use sportello_core::money::Money;
-use sportello_core::registry::{self, TaxCode};
-use sportello_core::wallet::{self, ManualPayments, PaymentClaim, PaymentProvider};
+use sportello_core::wallet::{self, TopUpError, TopUpRequest};
 
 #[derive(Template)]
 #[template(path = "trade/admin_tariffs.html")]
@@ -73,28 +73,23 @@ pub async fn set_tariff(
     let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
     let lang = viewer.lang;
     let item = TariffItem::parse(&form.item);
-    let amount = Money::parse(&form.amount).ok().filter(|m| m.cents() >= 0);
-    let from = NaiveDate::parse_from_str(form.from.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|d| *d >= state.clock.today());
+    let amount = Money::parse(&form.amount).ok();
+    let from = NaiveDate::parse_from_str(form.from.trim(), "%Y-%m-%d").ok();
     let (Some(item), Some(amount), Some(from)) = (item, amount, from) else {
         let page = render(
             &tariffs_page(&state, &viewer, Some(lang.t("trade-tariffs-error")), None).await?,
         )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
-    tariff::set(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        &chamber_id,
-        item,
-        amount,
-        from,
-    )
-    .await?;
-    tx.commit().await?;
+    match tariff::change(&state, &p.actor(), &chamber_id, item, amount, from).await {
+        Ok(()) => {}
+        Err(TariffError::Db(e)) => return Err(e.into()),
+        Err(_) => {
+            let error = Some(lang.t("trade-tariffs-error"));
+            let page = render(&tariffs_page(&state, &viewer, error, None).await?)?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    }
     Ok(
         render(&tariffs_page(&state, &viewer, None, Some(lang.t("trade-tariffs-saved"))).await?)?
             .into_response(),
@@ -139,24 +134,25 @@ pub async fn credit(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::CreditWallet)?;
     let lang = viewer.lang;
-    let result = credit_company(
-        &state,
-        &p.actor(),
-        p.user.chamber_id.as_deref(),
-        &form.tax_code,
-        &form.amount,
-        &form.reference,
-    )
-    .await;
+    let request = TopUpRequest {
+        tax_code: form.tax_code.clone(),
+        amount: form.amount.clone(),
+        reference: form.reference.clone(),
+    };
+    let result = wallet::top_up(&state, &p.actor(), p.user.chamber_id.as_deref(), &request).await;
     let (error, notice) = match result {
-        Ok((name, balance)) => (
+        Ok(done) => (
             None,
             Some(lang.t_args(
                 "trade-admin-wallet-credited",
-                &[("company", name), ("balance", balance.to_italian())],
+                &[
+                    ("company", done.company_name),
+                    ("balance", done.balance.to_italian()),
+                ],
             )),
         ),
-        Err(key) => (Some(lang.t(key)), None),
+        Err(TopUpError::Db(e)) => return Err(e.into()),
+        Err(e) => (Some(lang.t(top_up_error_key(&e))), None),
     };
     let failed = error.is_some();
     let page = render(&WalletPage {
@@ -178,43 +174,3 @@ pub async fn credit(
     })
 }
 
-/// Records a payment received for a company: the shared path of the page and of
-/// `sportello admin wallet credit`. Errors are message keys.
-pub async fn credit_company(
-    state: &AppState,
-    actor: &sportello_core::audit::Actor,
-    chamber_id: Option<&str>,
-    tax_code: &str,
-    amount: &str,
-    reference: &str,
-) -> Result<(String, Money), &'static str> {
-    let tc = TaxCode::parse(tax_code).map_err(|_| "trade-lookup-tax-code")?;
-    let company = registry::find_company_by_tax_code(&state.db, &tc)
-        .await
-        .map_err(|_| "error-internal")?
-        .ok_or("trade-start-not-found")?;
-    let amount = Money::parse(amount).map_err(|_| "trade-field-amount")?;
-    let payment = ManualPayments
-        .confirm(&PaymentClaim {
-            amount,
-            reference: reference.to_string(),
-        })
-        .await
-        .map_err(|e| match e {
-            wallet::PaymentError::MissingReference => "trade-admin-wallet-reference",
-            _ => "trade-field-amount",
-        })?;
-    let mut tx = state.db.begin().await.map_err(|_| "error-internal")?;
-    let balance = wallet::credit(
-        &mut tx,
-        state.clock.now(),
-        actor,
-        &company.id,
-        chamber_id,
-        &payment,
-    )
-    .await
-    .map_err(|_| "error-internal")?;
-    tx.commit().await.map_err(|_| "error-internal")?;
-    Ok((company.name, balance))
-}

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, Desk};
+use sportello_core::registry;
 use sportello_core::trade::desk::certificate::{self, Certificate, IssueError};
 use sportello_core::trade::desk::decide::{self, DecisionError};
 use sportello_core::trade::desk::{self as deskmod, InboxFilter, InboxItem};
@@ -111,11 +112,9 @@ async fn page(
 ) -> Result<PracticePage, AppError> {
     let lang = viewer.lang;
     let input = practice::signed_form(&state.db, &pr).await?;
-    let (company_name, company_tax_code): (String, String) =
-        sqlx::query_as("SELECT name, tax_code FROM companies WHERE id = $1")
-            .bind(&pr.company_id)
-            .fetch_one(state.db.pool())
-            .await?;
+    let company = registry::get_company(&state.db, &pr.company_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let desk = chambers::get_desk(&state.db, &pr.desk_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -140,8 +139,8 @@ async fn page(
         assigned_name,
         can_take: pr.status == PracticeStatus::Sent,
         can_decide: open && (pr.status == PracticeStatus::Sent || mine),
-        company_name,
-        company_tax_code,
+        company_name: company.name,
+        company_tax_code: company.tax_code.to_string(),
         desk,
         notice,
         error,
@@ -178,28 +177,6 @@ pub async fn show(
         _ => None,
     };
     Ok(render(&page(&state, &viewer, p, pr, notice, None).await?)?.into_response())
-}
-
-/// The message of a refused decision, in the officer's language.
-pub fn decision_message(e: &DecisionError, lang: sportello_core::i18n::Lang) -> String {
-    match e {
-        DecisionError::NotFound => lang.t("error-not-found"),
-        DecisionError::NotAllowed(_) => lang.t("desk-error-not-allowed"),
-        DecisionError::TakenByOther => lang.t("desk-error-taken"),
-        DecisionError::ReasonRequired => lang.t("desk-error-reason"),
-        DecisionError::Issue(IssueError::NoSeal) => lang.t("desk-error-no-seal"),
-        DecisionError::Issue(IssueError::BadReplacement) => lang.t("desk-error-replacement"),
-        DecisionError::Issue(IssueError::BadDuplicate) => lang.t("desk-error-duplicate"),
-        DecisionError::Issue(IssueError::UnknownCertificate) => {
-            lang.t("desk-error-unknown-certificate")
-        }
-        DecisionError::Issue(IssueError::FormNotReturned) => lang.t("desk-error-form-not-returned"),
-        DecisionError::Issue(IssueError::AlreadyCancelled) => {
-            lang.t("desk-error-already-cancelled")
-        }
-        DecisionError::Issue(IssueError::InvalidModel) => lang.t("desk-error-invalid-model"),
-        DecisionError::Issue(_) | DecisionError::Db(_) => lang.t("error-internal"),
-    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -243,7 +220,7 @@ pub async fn decide(
             ) {
                 tracing::error!(error = %e, practice = %id, "approval failed");
             }
-            let message = decision_message(&e, viewer.lang);
+            let message = AppError::from(e).message(viewer.lang);
             let pr = load(&state, p, &id).await?;
             let page = render(&page(&state, &viewer, p, pr, None, Some(message)).await?)?;
             Ok((StatusCode::CONFLICT, page).into_response())
@@ -262,13 +239,7 @@ pub async fn form_returned(
     Form(_): Form<Empty>,
 ) -> Result<Response, AppError> {
     let p = officer(&viewer)?;
-    let pr = load(&state, p, &id).await?;
-    let cert = certificate::of_practice(&state.db, &pr.id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    certificate::record_form_return(&state, &p.actor().in_chamber(Some(&pr.chamber_id)), &cert)
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e.to_string())))?;
+    decide::record_form_return(&state, p, &id).await?;
     Ok(Redirect::to(&format!("/desk/practices/{id}?done=form_returned")).into_response())
 }
 
@@ -278,17 +249,7 @@ pub async fn document_pdf(
     viewer: Viewer,
     Path((id, doc_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let p = viewer.require()?;
-    let pr = practice::get(&state.db, &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let allowed = (sportello_core::authz::allows(p.role(), Action::ViewOwnPractices)
-        && p.acts_for_company(&pr.company_id))
-        || (sportello_core::authz::allows(p.role(), Action::WorkInbox)
-            && p.works_desk(&pr.desk_id));
-    if !allowed {
-        return Err(AppError::not_found());
-    }
+    let pr = practice::get_readable(&state.db, viewer.require()?, &id).await?;
     let doc = sportello_core::trade::desk::documents::of_practice(&state.db, &pr.id)
         .await?
         .into_iter()
@@ -319,17 +280,7 @@ pub async fn certificate_pdf(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = viewer.require()?;
-    let pr = practice::get(&state.db, &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let allowed = (sportello_core::authz::allows(p.role(), Action::ViewOwnPractices)
-        && p.acts_for_company(&pr.company_id))
-        || (sportello_core::authz::allows(p.role(), Action::WorkInbox)
-            && p.works_desk(&pr.desk_id));
-    if !allowed {
-        return Err(AppError::not_found());
-    }
+    let pr = practice::get_readable(&state.db, viewer.require()?, &id).await?;
     let cert = certificate::of_practice(&state.db, &pr.id)
         .await?
         .ok_or_else(AppError::not_found)?;

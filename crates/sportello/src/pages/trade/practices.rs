@@ -560,20 +560,7 @@ async fn readable_practice(
     viewer: &Viewer,
     id: &str,
 ) -> Result<Practice, AppError> {
-    let p = viewer.require()?;
-    let pr = practice::get(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let company_side = sportello_core::authz::allows(p.role(), Action::ViewOwnPractices)
-        && p.acts_for_company(&pr.company_id);
-    let desk_side = sportello_core::authz::allows(p.role(), Action::WorkInbox)
-        && p.works_desk(&pr.desk_id)
-        && pr.status != practice::PracticeStatus::Draft;
-    if company_side || desk_side {
-        Ok(pr)
-    } else {
-        Err(AppError::not_found())
-    }
+    Ok(practice::get_readable(&state.db, viewer.require()?, id).await?)
 }
 
 /// A stored file, served under our own name and type, shown in the browser for PDFs and

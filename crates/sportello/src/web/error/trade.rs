@@ -3,6 +3,9 @@
 //! the same thing.
 
 use crate::web::{AppError, FieldError};
+use sportello_core::trade::desk::certificate::IssueError;
+use sportello_core::trade::desk::decide::DecisionError;
+use sportello_core::wallet::TopUpError;
 use axum::http::StatusCode;
 use sportello_core::trade::model::ModelError;
 use sportello_core::trade::practice::attachments::AttachmentError;
@@ -124,6 +127,55 @@ pub fn send_error(e: SendError) -> AppError {
         .arg("missing", missing.to_italian()),
         SendError::Fee(_) => AppError::conflict("tariff_missing", "trade-send-tariff-missing"),
         SendError::KeyReused => unprocessable("idempotency_key_reused", "trade-send-key-reused"),
+        SendError::Wallet(e) => AppError::internal(e),
         SendError::Db(e) => e.into(),
+    }
+}
+
+/// The message of a refused top-up (the page shows it beside the form, the CLI prints it).
+pub fn top_up_error_key(e: &TopUpError) -> &'static str {
+    match e {
+        TopUpError::TaxCode(_) => "trade-lookup-tax-code",
+        TopUpError::UnknownCompany(_) => "trade-start-not-found",
+        TopUpError::Amount(_) => "trade-field-amount",
+        TopUpError::MissingReference => "trade-admin-wallet-reference",
+        TopUpError::Db(_) => "error-internal",
+    }
+}
+
+/// The officer's refused decisions: the page shows the message, the API the code.
+impl From<DecisionError> for AppError {
+    fn from(e: DecisionError) -> Self {
+        match e {
+            DecisionError::NotFound => AppError::not_found(),
+            DecisionError::NotAllowed(_) => {
+                AppError::conflict("not_allowed", "desk-error-not-allowed")
+            }
+            DecisionError::TakenByOther => AppError::conflict("taken_by_other", "desk-error-taken"),
+            DecisionError::ReasonRequired => {
+                AppError::invalid(vec![FieldError::new("reason", "desk-error-reason")])
+            }
+            DecisionError::Issue(e) => e.into(),
+            DecisionError::Wallet(e) => AppError::internal(e),
+            DecisionError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<IssueError> for AppError {
+    fn from(e: IssueError) -> Self {
+        let (code, key) = match e {
+            IssueError::NoSeal => ("seal_missing", "desk-error-no-seal"),
+            IssueError::BadReplacement => ("bad_replacement", "desk-error-replacement"),
+            IssueError::BadDuplicate => ("bad_duplicate", "desk-error-duplicate"),
+            IssueError::UnknownCertificate => {
+                ("unknown_certificate", "desk-error-unknown-certificate")
+            }
+            IssueError::FormNotReturned => ("form_not_returned", "desk-error-form-not-returned"),
+            IssueError::AlreadyCancelled => ("already_cancelled", "desk-error-already-cancelled"),
+            IssueError::InvalidModel => ("invalid_model", "desk-error-invalid-model"),
+            other => return AppError::internal(other),
+        };
+        AppError::conflict(code, key)
     }
 }

@@ -6,5 +6,6 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod pages;
+pub mod routes;
 pub mod web;
 pub mod worker;

@@ -5,56 +5,16 @@ use crate::api::Caller;
 use crate::app::AppState;
 use crate::web::AppError;
 use axum::Json;
-use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use sportello_core::authz::Action;
 use sportello_core::trade::desk::decide;
-use sportello_core::trade::practice;
 use sportello_core::trade::desk::{certificate, verify};
+use sportello_core::trade::practice;
 use std::net::SocketAddr;
-use utoipa::{IntoParams, OpenApi, ToSchema};
-
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        take,
-        request_rectification,
-        approve,
-        reject,
-        cancel,
-        certificate_pdf,
-        verify_certificate
-    ),
-    components(schemas(
-        DecisionOut,
-        RectificationBody,
-        RejectBody,
-        CancelBody,
-        VerificationOut
-    ))
-)]
-pub struct DeskApi;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/practices/{id}/take", post(take))
-        .route(
-            "/api/v1/practices/{id}/request-rectification",
-            post(request_rectification),
-        )
-        .route("/api/v1/practices/{id}/approve", post(approve))
-        .route("/api/v1/practices/{id}/reject", post(reject))
-        .route("/api/v1/practices/{id}/cancel", post(cancel))
-        .route(
-            "/api/v1/practices/{id}/certificate.pdf",
-            get(certificate_pdf),
-        )
-        .route("/api/v1/verify/{number}", get(verify_certificate))
-}
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
 pub struct DecisionOut {
@@ -85,11 +45,7 @@ pub async fn take(
     Path(id): Path<String>,
 ) -> Result<Json<DecisionOut>, AppError> {
     let p = caller.require(Action::WorkInbox)?;
-    out(
-        &state,
-        decide::take(&state, p, &id).await?,
-    )
-    .await
+    out(&state, decide::take(&state, p, &id).await?).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -113,9 +69,7 @@ pub async fn request_rectification(
     let p = caller.require(Action::WorkInbox)?;
     out(
         &state,
-        decide::request_rectification(&state, p, &id, &body.reason, &body.fields)
-            .await
-            ?,
+        decide::request_rectification(&state, p, &id, &body.reason, &body.fields).await?,
     )
     .await
 }
@@ -129,13 +83,7 @@ pub async fn approve(
     Path(id): Path<String>,
 ) -> Result<Json<DecisionOut>, AppError> {
     let p = caller.require(Action::WorkInbox)?;
-    out(
-        &state,
-        decide::approve(&state, p, &id)
-            .await
-            ?,
-    )
-    .await
+    out(&state, decide::approve(&state, p, &id).await?).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -153,13 +101,7 @@ pub async fn reject(
     Json(body): Json<RejectBody>,
 ) -> Result<Json<DecisionOut>, AppError> {
     let p = caller.require(Action::WorkInbox)?;
-    out(
-        &state,
-        decide::reject(&state, p, &id, &body.reason)
-            .await
-            ?,
-    )
-    .await
+    out(&state, decide::reject(&state, p, &id, &body.reason).await?).await
 }
 
 #[derive(Deserialize, ToSchema, Default)]

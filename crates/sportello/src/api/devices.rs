@@ -4,10 +4,9 @@
 use crate::api::{Caller, Problem};
 use crate::app::AppState;
 use crate::web::{AppError, FieldError, Viewer};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sportello_core::authz::{self, Action};
 use sportello_core::devices::advance;
@@ -18,35 +17,7 @@ use sportello_core::devices::stock;
 use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal, Withdrawal};
 use sportello_core::money::Money;
 use sportello_core::registry::TaxCode;
-use utoipa::{IntoParams, OpenApi, ToSchema};
-
-#[derive(OpenApi)]
-#[openapi(
-    paths(free_eligibility, get_stock, request_withdrawal, approve_withdrawal, get_advance, top_up),
-    components(schemas(EligibilityOut, ReasonOut, free::Rule, StockRow, NewWithdrawal, Destination,
-        Withdrawal, AdvanceOut, TopUpIn)),
-    tags((name = "devices", description = "Device inventory, consignments to ODRs, free devices"))
-)]
-pub struct DevicesApiDoc;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/devices/free-eligibility", get(free_eligibility))
-        .route("/api/v1/devices/stock", get(get_stock))
-        .route("/api/v1/devices/withdrawals", post(request_withdrawal))
-        .route(
-            "/api/v1/devices/withdrawals/{id}/approve",
-            post(approve_withdrawal),
-        )
-        .route(
-            "/api/v1/devices/advance-accounts/{operator_id}",
-            get(get_advance),
-        )
-        .route(
-            "/api/v1/devices/advance-accounts/{operator_id}/top-ups",
-            post(top_up),
-        )
-}
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
 pub struct EligibilityQuery {

@@ -2,7 +2,7 @@
 //! `/api/v1/openapi.json` (Swagger UI at `/api/docs`). Authentication is by bearer token
 //! only; errors are `application/problem+json` with a stable `code`.
 
-mod auth;
+pub mod auth;
 pub mod desk;
 pub mod devices;
 pub mod ra;
@@ -14,7 +14,6 @@ use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::{self, Action};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -30,9 +29,12 @@ use utoipa_swagger_ui::SwaggerUi;
                        Errors are RFC 9457 problem documents with a stable `code`.",
         version = "1"
     ),
-    paths(auth::issue_token, auth::me),
-    components(schemas(auth::TokenRequest, auth::TokenResponse, auth::Me, Problem)),
-    modifiers(&BearerAuth)
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "ra", description = "Registration authority: convention, operators, mandates, courses, revocations"),
+        (name = "devices", description = "Device inventory, consignments to ODRs, free devices")
+    )
 )]
 pub struct ApiDoc;
 
@@ -62,20 +64,10 @@ pub struct Problem {
     pub detail: String,
 }
 
-/// The whole OpenAPI document: the shared part above plus each area's own document.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    // Each area (trade, ra, devices…) adds one line here with its own `OpenApi` struct.
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::api::ra::RaApiDoc::openapi());
-    doc.merge(crate::api::trade::TradeApi::openapi());
-    doc.merge(crate::api::desk::DeskApi::openapi());
-    doc.merge(crate::api::devices::DevicesApiDoc::openapi());
-    doc
-}
-
-pub fn router() -> Router<AppState> {
-    let docs = Router::new()
-        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi()))
+/// Swagger UI at `/api/docs` over the generated document, served at `/api/v1/openapi.json`.
+pub fn docs(doc: utoipa::openapi::OpenApi) -> Router<AppState> {
+    Router::new()
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         // Swagger UI's page uses inline styles; loosen the policy for it alone.
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -83,15 +75,7 @@ pub fn router() -> Router<AppState> {
                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                  script-src 'self'; frame-ancestors 'none'",
             ),
-        ));
-    Router::new()
-        .route("/api/v1/auth/token", post(auth::issue_token))
-        .route("/api/v1/me", get(auth::me))
-        .merge(crate::api::trade::routes())
-        .merge(crate::api::desk::routes())
-        .merge(docs)
-        .merge(crate::api::ra::routes())
-        .merge(crate::api::devices::routes())
+        ))
 }
 
 /// The authenticated API caller.

@@ -4,9 +4,8 @@
 use crate::api::{Caller, Problem};
 use crate::app::AppState;
 use crate::web::AppError;
+use axum::Json;
 use axum::extract::{Path, Query, State as AxState};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sportello_core::authz::Action;
@@ -18,30 +17,7 @@ use sportello_core::ra::eligibility::eligibility;
 use sportello_core::ra::mandate::MandateBasis;
 use sportello_core::ra::operator::{self, NewOperator, Operator};
 use sportello_core::ra::revocation::{self, RevocationRequest};
-use utoipa::{OpenApi, ToSchema};
-
-#[derive(OpenApi)]
-#[openapi(
-    paths(put_convention, extend_mandates, create_operator, get_operator, send_mandate, record_course, revoke),
-    components(schemas(ConventionIn, ConventionOut, ExtensionOut, ExtendIn, OperatorIn, Created,
-        MandateIn, MandateOut, CourseIn, CourseOut, OperatorOut, RevokeIn, RevokeOut)),
-    tags((name = "ra", description = "Registration authority: convention, operators, mandates, courses, revocations"))
-)]
-pub struct RaApiDoc;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/ra/convention", put(put_convention))
-        .route(
-            "/api/v1/ra/convention/extend-mandates",
-            post(extend_mandates),
-        )
-        .route("/api/v1/ra/operators", post(create_operator))
-        .route("/api/v1/ra/operators/{id}", get(get_operator))
-        .route("/api/v1/ra/operators/{id}/mandate", post(send_mandate))
-        .route("/api/v1/ra/operators/{id}/course", post(record_course))
-        .route("/api/v1/ra/operators/{id}/revoke", post(revoke))
-}
+use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 pub struct ConventionIn {

@@ -7,12 +7,10 @@ use crate::app::AppState;
 use crate::web::error::trade::{attachment_error, create_error, model_error, send_error};
 use crate::web::{AppError, FieldError};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
@@ -23,60 +21,7 @@ use sportello_core::trade::practice::{self, Practice, attachments, details::Deta
 use sportello_core::trade::practice_type::PracticeType;
 use sportello_core::trade::profile::{self, ProfileInput};
 use sportello_core::wallet;
-use utoipa::{IntoParams, OpenApi, ToSchema};
-
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        lookup_companies,
-        create_model,
-        update_model,
-        get_model,
-        model_xml,
-        model_preview,
-        create_practice,
-        add_attachment,
-        send_practice,
-        list_practices,
-        get_practice,
-        get_wallet,
-        put_profile
-    ),
-    components(schemas(
-        CompanyOut,
-        SiteOut,
-        NewModel,
-        ModelUpdate,
-        ModelOut,
-        PracticeOut,
-        AttachmentOut,
-        EventOut,
-        SentOut,
-        WalletOut,
-        WalletEntryOut,
-        ListOut,
-        ProfileBody
-    ))
-)]
-pub struct TradeApi;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/registry/companies", get(lookup_companies))
-        .route("/api/v1/models", post(create_model))
-        .route("/api/v1/models/{id}", get(get_model).put(update_model))
-        .route("/api/v1/models/{id}/xml", get(model_xml))
-        .route("/api/v1/models/{id}/preview.pdf", get(model_preview))
-        .route(
-            "/api/v1/practices",
-            post(create_practice).get(list_practices),
-        )
-        .route("/api/v1/practices/{id}", get(get_practice))
-        .route("/api/v1/practices/{id}/attachments", post(add_attachment))
-        .route("/api/v1/practices/{id}/send", post(send_practice))
-        .route("/api/v1/wallet", get(get_wallet))
-        .route("/api/v1/profile", put(put_profile))
-}
+use utoipa::{IntoParams, ToSchema};
 
 // ---------------------------------------------------------------------------------------
 // Registry lookup

@@ -1,14 +1,13 @@
 //! The web shell: router, layout, templates, assets, language, sessions, CSRF and error
 //! pages. Every route of the application is wired in [`router`].
 
-mod assets;
+pub mod assets;
 mod csrf;
 pub mod error;
-mod ops;
+pub mod ops;
 pub mod rate_limit;
 pub mod session;
 
-use crate::api;
 use crate::app::AppState;
 use askama::Template;
 use axum::Router;
@@ -16,7 +15,6 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, Response};
-use axum::routing::{get, post};
 pub use error::{AppError, FieldError};
 pub use session::Viewer;
 use sportello_core::authz::{self, Action};
@@ -29,43 +27,7 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Builds the whole application router.
 pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
-        .route("/", get(crate::pages::home::home))
-        .route(
-            "/login",
-            get(crate::pages::login::form).post(crate::pages::login::submit),
-        )
-        .route("/logout", post(crate::pages::login::logout))
-        .route("/lang/{code}", get(crate::pages::lang::switch))
-        .route("/account", get(crate::pages::account::show))
-        .route(
-            "/account/password",
-            post(crate::pages::account::change_password),
-        )
-        .route("/audit", get(crate::pages::audit::search))
-        .route(
-            "/admin/users",
-            get(crate::pages::admin::users).post(crate::pages::admin::create_user),
-        )
-        .route(
-            "/admin/desks",
-            get(crate::pages::admin::desks).post(crate::pages::admin::create_desk),
-        );
-
-    // Each area (trade, ra, devices…) merges its own page and API routes here, one line each.
-    Router::new()
-        .merge(pages)
-        .merge(crate::pages::ra::routes())
-        .merge(crate::pages::trade::routes())
-        .merge(crate::pages::devices::routes())
-        .merge(crate::pages::appointments::routes())
-        .merge(crate::pages::issuance::routes())
-        .merge(api::router())
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/assets/{*path}", get(assets::serve))
-        .fallback(|| async { AppError::not_found() })
+    crate::routes::all()
         .layer(middleware::from_fn(csrf::check_csrf))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -6,11 +6,9 @@ use crate::app::AppState;
 use crate::pages::devices::Problem;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use sportello_core::appointments::booking::{
     self, ApplicantForm, Appointment, Availability, BookingError, StatusError,
@@ -18,22 +16,7 @@ use sportello_core::appointments::booking::{
 use sportello_core::appointments::plan;
 use sportello_core::chambers::{self, Desk};
 
-mod desk;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/book", get(desks))
-        .route("/book/cancel/{token}", get(cancel_page).post(cancel))
-        .route("/book/{code}", get(slots).post(submit))
-        .route("/book/{code}/form", get(form))
-        .route("/appointments", get(desk::day_view))
-        .route("/appointments/{id}/no-show", post(desk::no_show))
-        .route(
-            "/appointments/plan",
-            get(desk::plan_page).post(desk::save_plan),
-        )
-        .route("/appointments/plan/roster", post(desk::save_roster))
-}
+pub mod desk;
 
 impl From<StatusError> for AppError {
     fn from(e: StatusError) -> Self {

@@ -2,47 +2,12 @@
 //! (`Viewer::require_action`) and then the chamber of the object: an id from the client is
 //! never trusted, another chamber's device or operator is not found.
 
-mod inventory;
-mod odr;
-mod stats;
+pub mod inventory;
+pub mod odr;
+pub mod stats;
 
-use crate::app::AppState;
 use crate::web::AppError;
-use axum::Router;
-use axum::routing::{get, post};
 use sportello_core::i18n::Lang;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/devices", get(inventory::page))
-        .route("/devices/deliveries", post(inventory::import_delivery))
-        .route("/devices/store", post(inventory::store_all))
-        .route("/devices/withdrawals", post(inventory::request))
-        .route(
-            "/devices/withdrawals/{id}/approve",
-            post(inventory::approve),
-        )
-        .route("/devices/withdrawals/{id}/reject", post(inventory::reject))
-        .route("/devices/free", get(inventory::free_check))
-        .route("/devices/d/{id}", get(inventory::device))
-        .route("/devices/d/{id}/move", post(inventory::manual_move))
-        .route("/devices/d/{id}/refund", post(inventory::refund))
-        .route(
-            "/devices/odr",
-            get(odr::page).post(odr::request_consignment),
-        )
-        .route("/devices/odr/{id}", get(odr::account))
-        .route("/devices/odr/{id}/top-up", post(odr::top_up))
-        .route("/devices/odr/{id}/full-service", post(odr::full_service))
-        .route(
-            "/devices/reports",
-            get(odr::reports).post(odr::submit_report),
-        )
-        .route("/devices/reports/{id}", get(odr::report))
-        .route("/devices/reports/{id}/reconcile", post(odr::reconcile))
-        .route("/devices/stats", get(stats::page))
-        .route("/devices/stats.xlsx", get(stats::xlsx))
-}
 
 /// What a refused form shows: the message and the fields' messages, in the visitor's language.
 pub(crate) struct Problem {

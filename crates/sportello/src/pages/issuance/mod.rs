@@ -7,11 +7,9 @@ use crate::app::AppState;
 use crate::pages::devices::Problem;
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use sportello_core::accounts::{Principal, Role};
 use sportello_core::appointments::booking::{self, ApplicantForm};
 use sportello_core::authz::Action;
@@ -24,34 +22,9 @@ use sportello_core::issuance::session::{
 };
 use sportello_core::issuance::state::SessionState;
 
-mod screen;
+pub mod screen;
 
 const SCREEN_COOKIE: &str = "sp_screen";
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/issuance", get(index).post(walk_in))
-        .route("/issuance/from-appointment/{id}", post(from_appointment))
-        .route("/issuance/{id}", get(show))
-        .route("/issuance/{id}/live", get(live))
-        .route("/issuance/{id}/verify", post(verify))
-        .route("/issuance/{id}/scan", post(scan).get(read_scan))
-        .route("/issuance/{id}/device", post(device))
-        .route("/issuance/{id}/otp", post(otp))
-        .route("/issuance/{id}/personalise", post(personalise))
-        .route("/issuance/{id}/hand-over", post(hand_over))
-        .route("/issuance/{id}/abort", post(abort))
-        .route("/issuance/{id}/pairing", post(pairing))
-        .route("/issuance/{id}/holder.pdf", get(holder))
-        .route(
-            "/screen",
-            get(screen::screen_pair).post(screen::screen_submit),
-        )
-        .route("/screen/session", get(screen::screen))
-        .route("/screen/session/live", get(screen::screen_live))
-        .route("/screen/clauses/{n}", post(screen::screen_clause))
-        .route("/screen/otp", post(screen::screen_otp))
-}
 
 impl From<SessionError> for AppError {
     fn from(e: SessionError) -> Self {

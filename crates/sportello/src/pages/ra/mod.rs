@@ -1,42 +1,13 @@
 //! The registration authority's pages (Italian first). Every handler checks the role
 //! (`Viewer::require_action`) and then the scope of the object on the server.
 
-mod chamber;
-mod checks;
-mod operators;
+pub mod chamber;
+pub mod checks;
+pub mod operators;
 
-use crate::app::AppState;
 use crate::web::AppError;
-use axum::Router;
 use axum::extract::Multipart;
-use axum::routing::{get, post};
 use std::collections::HashMap;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/ra/operators",
-            get(operators::list).post(operators::create),
-        )
-        .route("/ra/operators/{id}", get(operators::show))
-        .route("/ra/operators/{id}/steps/{step}", post(operators::step))
-        .route("/ra/operators/{id}/link", post(operators::link_user))
-        .route(
-            "/ra/convention",
-            get(chamber::convention).post(chamber::set_convention),
-        )
-        .route("/ra/convention/extend", post(chamber::extend))
-        .route("/ra/tree", get(chamber::tree))
-        .route("/ra/offices", post(chamber::create_office))
-        .route("/ra/archive", get(chamber::archive))
-        .route("/ra/archive/{id}", get(chamber::open_document))
-        .route("/ra/checks", get(checks::page))
-        .route("/ra/checks/run", post(checks::run_now))
-        .route("/ra/checks/draw", post(checks::draw))
-        .route("/ra/checks/{id}/outcome", post(checks::outcome))
-        .route("/ra/courses/request", post(checks::request_courses))
-        .route("/ra/courses/results", post(checks::import_results))
-}
 
 /// A file sent with a form.
 pub(crate) struct FormFile {

@@ -2,6 +2,7 @@
 //! recorded by hand: the embedded payment provider).
 
 use crate::app::AppState;
+use crate::web::error::trade::top_up_error_key;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Form, State};
@@ -9,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use sportello_core::authz::Action;
-use crate::web::error::trade::top_up_error_key;
 use sportello_core::chambers::tariff::{self, TariffError, TariffItem};
 use sportello_core::money::Money;
 use sportello_core::wallet::{self, TopUpError, TopUpRequest};
@@ -173,4 +173,3 @@ pub async fn credit(
         page.into_response()
     })
 }
-

@@ -3,15 +3,15 @@
 //! the same thing.
 
 use crate::web::{AppError, FieldError};
+use axum::http::StatusCode;
 use sportello_core::trade::desk::certificate::IssueError;
 use sportello_core::trade::desk::decide::DecisionError;
-use sportello_core::wallet::TopUpError;
-use axum::http::StatusCode;
 use sportello_core::trade::model::ModelError;
 use sportello_core::trade::practice::attachments::AttachmentError;
 use sportello_core::trade::practice::create::CreateError;
 use sportello_core::trade::practice::details::DetailsError;
 use sportello_core::trade::practice::send::SendError;
+use sportello_core::wallet::TopUpError;
 
 fn invalid(problems: Vec<sportello_core::trade::form::FieldProblem>) -> AppError {
     AppError::invalid(problems.into_iter().map(FieldError::from).collect())

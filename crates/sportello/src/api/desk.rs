@@ -4,10 +4,11 @@
 use crate::api::Caller;
 use crate::app::AppState;
 use crate::web::AppError;
+use crate::web::download::Download;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sportello_core::authz::Action;
 use sportello_core::trade::desk::decide;
@@ -138,11 +139,12 @@ pub async fn certificate_pdf(
         .await?
         .ok_or_else(AppError::not_found)?;
     let bytes = state.blobs.get(&cert.pdf_blob).await?;
-    Ok(crate::api::trade::file_response(
+    Ok(Download::new(
         "application/pdf",
         &format!("certificato-{}.pdf", cert.number),
         bytes,
-    ))
+    )
+    .into_response())
 }
 
 #[derive(Serialize, ToSchema)]

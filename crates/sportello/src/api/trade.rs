@@ -4,12 +4,13 @@
 
 use crate::api::Caller;
 use crate::app::AppState;
+use crate::web::download::Download;
 use crate::web::error::trade::{attachment_error, create_error, model_error, send_error};
+use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
 use crate::web::{AppError, FieldError};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sportello_core::accounts::Principal;
@@ -17,7 +18,7 @@ use sportello_core::authz::Action;
 use sportello_core::registry::{self, Rea, TaxCode};
 use sportello_core::trade::form::FormInput;
 use sportello_core::trade::model::{self, Model};
-use sportello_core::trade::practice::{self, Practice, attachments, details::Details, lists, send};
+use sportello_core::trade::practice::{self, Practice, attachments, lists, send};
 use sportello_core::trade::practice_type::PracticeType;
 use sportello_core::trade::profile::{self, ProfileInput};
 use sportello_core::wallet;
@@ -269,7 +270,7 @@ pub async fn model_xml(
     let v = model::current_version(&state.db, &m, state.clock.now(), state.clock.today())
         .await
         .map_err(model_error)?;
-    Ok(file_response("application/xml", &v.file_name, v.xml))
+    Ok(Download::new("application/xml", &v.file_name, v.xml).into_response())
 }
 
 /// The print preview of the certificate (not valid for export).
@@ -287,33 +288,12 @@ pub async fn model_preview(
         .map_err(model_error)?;
     let pdf = sportello_core::trade::pdf::preview(&doc, sportello_core::i18n::Lang::It)
         .map_err(AppError::internal)?;
-    Ok(file_response(
+    Ok(Download::new(
         "application/pdf",
         &format!("anteprima-{}.pdf", &m.id[..8.min(m.id.len())]),
         pdf,
-    ))
-}
-
-pub(crate) fn file_response(
-    content_type: &'static str,
-    file_name: &str,
-    bytes: Vec<u8>,
-) -> Response {
-    let safe: String = file_name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe}\""),
-            ),
-        ],
-        bytes,
     )
-        .into_response()
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -425,46 +405,6 @@ async fn own_practice(state: &AppState, p: &Principal, id: &str) -> Result<Pract
         .ok_or_else(AppError::not_found)
 }
 
-/// Multipart fields as text, files as bytes.
-async fn read_multipart(
-    mut mp: Multipart,
-) -> Result<Vec<(String, Option<String>, Bytes)>, AppError> {
-    let mut out = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| AppError::bad_request("bad_multipart", "error-bad-request"))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(|_| {
-            AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "error-payload-too-large",
-            )
-        })?;
-        out.push((name, file_name, bytes));
-    }
-    Ok(out)
-}
-
-fn text_of(fields: &[(String, Option<String>, Bytes)], name: &str) -> String {
-    fields
-        .iter()
-        .find(|(n, f, _)| n == name && f.is_none())
-        .map(|(_, _, b)| String::from_utf8_lossy(b).trim().to_string())
-        .unwrap_or_default()
-}
-
-fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "si" | "sì" => Some(true),
-        "false" | "0" | "no" => Some(false),
-        _ => None,
-    }
-}
-
 /// Creates a practice from the signed model (multipart: `signed_model` file, `desk`,
 /// `copies`, `proforma`, `goods_location`, `print_mode`, `form_serial`, `annotations`).
 #[utoipa::path(post, path = "/api/v1/practices", tag = "practices",
@@ -476,34 +416,15 @@ pub async fn create_practice(
     mp: Multipart,
 ) -> Result<(StatusCode, Json<PracticeOut>), AppError> {
     let p = caller.require(Action::ComposePractice)?;
-    let fields = read_multipart(mp).await?;
-    let (file_name, signed) = fields
-        .iter()
-        .find(|(n, _, _)| n == "signed_model")
-        .map(|(_, f, b)| (f.clone().unwrap_or_default(), b.clone()))
-        .unwrap_or_default();
-    let copies = text_of(&fields, "copies");
-    let details = Details {
-        annotations: text_of(&fields, "annotations"),
-        proforma: parse_bool(&text_of(&fields, "proforma")),
-        goods_location: text_of(&fields, "goods_location"),
-        print_mode: text_of(&fields, "print_mode"),
-        form_serial: text_of(&fields, "form_serial"),
-        copies: if copies.is_empty() {
-            0
-        } else {
-            copies.parse().unwrap_or(-1)
-        },
-        replaces: text_of(&fields, "replaces"),
-        duplicate: parse_bool(&text_of(&fields, "duplicate")).unwrap_or(false),
-    };
+    let mut form = MultipartForm::read(mp).await?;
+    let signed = form.take_file("signed_model").unwrap_or_default();
     let practice = practice::create::create(
         &state,
         p,
-        &text_of(&fields, "desk"),
-        &file_name,
-        &signed,
-        &details,
+        &form.text("desk"),
+        &signed.file_name,
+        &signed.bytes,
+        &practice_details(&form),
     )
     .await
     .map_err(create_error)?;
@@ -524,35 +445,10 @@ pub async fn add_attachment(
 ) -> Result<(StatusCode, Json<AttachmentOut>), AppError> {
     let p = caller.require(Action::ComposePractice)?;
     let practice = own_practice(&state, p, &id).await?;
-    let fields = read_multipart(mp).await?;
-    let (file_name, bytes) = fields
-        .iter()
-        .find(|(n, _, _)| n == "file")
-        .map(|(_, f, b)| (f.clone().unwrap_or_default(), b.to_vec()))
-        .unwrap_or_default();
-    let num = |name: &str| {
-        let t = text_of(&fields, name);
-        if t.is_empty() {
-            0
-        } else {
-            t.parse().unwrap_or(-1)
-        }
-    };
-    let a = attachments::add(
-        &state,
-        p,
-        &practice,
-        attachments::NewAttachment {
-            file_name,
-            bytes,
-            description: text_of(&fields, "description"),
-            code: text_of(&fields, "code"),
-            visas: num("visas"),
-            legalisations: num("legalisations"),
-        },
-    )
-    .await
-    .map_err(attachment_error)?;
+    let new = new_attachment(MultipartForm::read(mp).await?);
+    let a = attachments::add(&state, p, &practice, new)
+        .await
+        .map_err(attachment_error)?;
     Ok((
         StatusCode::CREATED,
         Json(AttachmentOut {

@@ -2,39 +2,16 @@
 
 use crate::app::AppState;
 use crate::web::error::AppError;
+use crate::web::form::RepeatedForm;
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra_form::Form;
 use sportello_core::accounts::{self, CreateUserError, NewStaff, Role, User};
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, ChamberError, Desk, DeskCode};
-
-/// Forms with repeated fields (several desks) need a decoder that accepts sequences.
-mod axum_extra_form {
-    use axum::extract::{FromRequest, Request};
-    use serde::de::DeserializeOwned;
-
-    pub struct Form<T>(pub T);
-
-    impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
-        type Rejection = crate::web::error::AppError;
-
-        async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-            let bytes = axum::body::to_bytes(req.into_body(), 1024 * 1024)
-                .await
-                .map_err(|_| {
-                    crate::web::error::AppError::bad_request("bad_request", "error-bad-request")
-                })?;
-            serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| {
-                crate::web::error::AppError::bad_request("bad_request", "error-bad-request")
-            })
-        }
-    }
-}
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
@@ -102,7 +79,7 @@ pub async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
 pub async fn create_user(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<NewUserForm>,
+    RepeatedForm(form): RepeatedForm<NewUserForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageUsers)?;
     let lang = viewer.lang;

@@ -3,7 +3,9 @@
 
 pub mod assets;
 mod csrf;
+pub mod download;
 pub mod error;
+pub mod form;
 pub mod ops;
 pub mod rate_limit;
 pub mod session;

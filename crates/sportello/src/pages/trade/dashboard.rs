@@ -1,10 +1,10 @@
 //! The dashboard page, with a server-rendered SVG chart and CSV/XLSX export.
 
 use crate::app::AppState;
+use crate::web::download::{Download, XLSX};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Months, NaiveDate};
 use sportello_core::authz::Action;
@@ -141,17 +141,7 @@ pub async fn csv(
 ) -> Result<Response, AppError> {
     let d = data(&state, &viewer, &q).await?;
     let bytes = dashboard::to_csv(&d).map_err(AppError::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cruscotto.csv\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(Download::new("text/csv; charset=utf-8", "cruscotto.csv", bytes).into_response())
 }
 
 pub async fn xlsx(
@@ -161,18 +151,5 @@ pub async fn xlsx(
 ) -> Result<Response, AppError> {
     let d = data(&state, &viewer, &q).await?;
     let bytes = dashboard::to_xlsx(&d).map_err(AppError::internal)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cruscotto.xlsx\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(Download::new(XLSX, "cruscotto.xlsx", bytes).into_response())
 }

@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::pages::trade::form_view::{self, FormView};
+use crate::web::download::Download;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -256,22 +257,12 @@ pub async fn document_pdf(
         .find(|d| d.id == doc_id)
         .ok_or_else(AppError::not_found)?;
     let bytes = state.blobs.get(&doc.blob).await?;
-    let name: String = doc
-        .number
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    Ok(crate::api::trade::file_response(
+    Ok(Download::new(
         "application/pdf",
-        &format!("{}-{name}.pdf", doc.kind),
+        &format!("{}-{}.pdf", doc.kind, doc.number),
         bytes,
-    ))
+    )
+    .into_response())
 }
 
 /// The certificate PDF: for the company's users and the desk's officers.
@@ -285,11 +276,12 @@ pub async fn certificate_pdf(
         .await?
         .ok_or_else(AppError::not_found)?;
     let bytes = state.blobs.get(&cert.pdf_blob).await?;
-    Ok(crate::api::trade::file_response(
+    Ok(Download::new(
         "application/pdf",
         &format!("certificato-{}.pdf", cert.number),
         bytes,
-    ))
+    )
+    .into_response())
 }
 
 impl PracticePage {

@@ -1,11 +1,11 @@
 //! Base-model pages: start from the Registry (tax code then site, or province + REA), fill the
 //! form (saved on the server as it is), address book, print preview, XML download, copy.
 
-use crate::api::trade::file_response;
 use crate::app::AppState;
 use crate::pages::trade::company::messages;
 use crate::pages::trade::form_view::{self, FormView, RowAction};
 use crate::pages::trade::{acting_company, company_user};
+use crate::web::download::Download;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::body::Bytes;
@@ -333,7 +333,7 @@ pub async fn xml(
 ) -> Result<Response, AppError> {
     let m = own_model(&state, &viewer, &id).await?;
     match model::current_version(&state.db, &m, state.clock.now(), state.clock.today()).await {
-        Ok(v) => Ok(file_response("application/xml", &v.file_name, v.xml)),
+        Ok(v) => Ok(Download::new("application/xml", &v.file_name, v.xml).into_response()),
         Err(ModelError::Invalid(_)) => {
             let input = m.input.clone();
             let page = render(&form_page(&state, &viewer, m, &input, true, false).await?)?;
@@ -353,11 +353,12 @@ pub async fn preview(
         Ok(doc) => {
             let pdf = sportello_core::trade::pdf::preview(&doc, viewer.lang)
                 .map_err(AppError::internal)?;
-            Ok(file_response(
+            Ok(Download::new(
                 "application/pdf",
                 &format!("anteprima-{}.pdf", &m.id[m.id.len().saturating_sub(8)..]),
                 pdf,
-            ))
+            )
+            .into_response())
         }
         Err(ModelError::Invalid(_)) => {
             let input = m.input.clone();

@@ -4,23 +4,25 @@
 use crate::app::AppState;
 use crate::pages::trade::company::messages;
 use crate::pages::trade::company_user;
+use crate::web::download::Download;
 use crate::web::error::trade as errors;
+use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, Desk};
 use sportello_core::trade::model;
-use sportello_core::trade::practice::attachments::{self, Attachment, NewAttachment};
+use sportello_core::trade::practice::attachments::{self, Attachment};
 use sportello_core::trade::practice::create::{self, CreateError};
 use sportello_core::trade::practice::details::{self, Details};
 use sportello_core::trade::practice::lists::{self, ListKind, Search};
 use sportello_core::trade::practice::send::{self, SendError};
 use sportello_core::trade::practice::{self, Event, Practice};
+use std::collections::HashMap;
 
 // ---------------------------------------------------------------------------------------
 // Lists
@@ -163,75 +165,17 @@ pub async fn new_form(
     .into_response())
 }
 
-/// Multipart fields as text, files as (name, bytes).
-async fn fields(mut mp: Multipart) -> Result<Vec<(String, Option<String>, Bytes)>, AppError> {
-    let mut out = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| AppError::bad_request("bad_multipart", "error-bad-request"))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(|_| {
-            AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "error-payload-too-large",
-            )
-        })?;
-        out.push((name, file_name, bytes));
-    }
-    Ok(out)
-}
-
-fn text(f: &[(String, Option<String>, Bytes)], name: &str) -> String {
-    f.iter()
-        .find(|(n, fname, _)| n == name && fname.is_none())
-        .map(|(_, _, b)| String::from_utf8_lossy(b).trim().to_string())
-        .unwrap_or_default()
-}
-
-fn file(f: &[(String, Option<String>, Bytes)], name: &str) -> (String, Vec<u8>) {
-    f.iter()
-        .find(|(n, _, _)| n == name)
-        .map(|(_, fname, b)| (fname.clone().unwrap_or_default(), b.to_vec()))
-        .unwrap_or_default()
-}
-
-fn details_from(f: &[(String, Option<String>, Bytes)]) -> Details {
-    let copies = text(f, "copies");
-    Details {
-        annotations: text(f, "annotations"),
-        proforma: match text(f, "proforma").as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-        goods_location: text(f, "goods_location"),
-        print_mode: text(f, "print_mode"),
-        form_serial: text(f, "form_serial"),
-        copies: if copies.is_empty() {
-            0
-        } else {
-            copies.parse().unwrap_or(-1)
-        },
-        replaces: text(f, "replaces"),
-        duplicate: text(f, "duplicate") == "true",
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let f = fields(mp).await?;
-    let (file_name, signed) = file(&f, "signed_model");
-    let details = details_from(&f);
-    let desk = text(&f, "desk");
-    match create::create(&state, p, &desk, &file_name, &signed, &details).await {
+    let mut form = MultipartForm::read(mp).await?;
+    let signed = form.take_file("signed_model").unwrap_or_default();
+    let details = practice_details(&form);
+    let desk = form.text("desk");
+    match create::create(&state, p, &desk, &signed.file_name, &signed.bytes, &details).await {
         Ok(practice) => Ok(Redirect::to(&format!("/practices/{}", practice.id)).into_response()),
         Err(CreateError::Db(e)) => Err(e.into()),
         Err(CreateError::Blob(e)) => Err(e.into()),
@@ -451,28 +395,11 @@ pub async fn details(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    axum::extract::Form(form): axum::extract::Form<DetailsForm>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
     let pr = own_practice(&state, p, &id).await?;
-    let d = Details {
-        annotations: form.annotations,
-        proforma: match form.proforma.as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-        goods_location: form.goods_location,
-        print_mode: form.print_mode,
-        form_serial: form.form_serial,
-        copies: if form.copies.trim().is_empty() {
-            0
-        } else {
-            form.copies.trim().parse().unwrap_or(-1)
-        },
-        replaces: form.replaces,
-        duplicate: form.duplicate == "true",
-    };
+    let d = practice_details(&form);
     match details::update(&state, p, &pr, &d).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}?notice=saved")).into_response()),
         Err(details::DetailsError::Invalid(problems)) => {
@@ -484,26 +411,6 @@ pub async fn details(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct DetailsForm {
-    #[serde(default)]
-    annotations: String,
-    #[serde(default)]
-    proforma: String,
-    #[serde(default)]
-    goods_location: String,
-    #[serde(default)]
-    print_mode: String,
-    #[serde(default)]
-    form_serial: String,
-    #[serde(default)]
-    copies: String,
-    #[serde(default)]
-    replaces: String,
-    #[serde(default)]
-    duplicate: String,
-}
-
 pub async fn attach(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -512,24 +419,7 @@ pub async fn attach(
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
     let pr = own_practice(&state, p, &id).await?;
-    let f = fields(mp).await?;
-    let (file_name, bytes) = file(&f, "file");
-    let num = |name: &str| {
-        let t = text(&f, name);
-        if t.is_empty() {
-            0
-        } else {
-            t.parse().unwrap_or(-1)
-        }
-    };
-    let new = NewAttachment {
-        file_name,
-        bytes,
-        description: text(&f, "description"),
-        code: text(&f, "code"),
-        visas: num("visas"),
-        legalisations: num("legalisations"),
-    };
+    let new = new_attachment(MultipartForm::read(mp).await?);
     match attachments::add(&state, p, &pr, new).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}")).into_response()),
         Err(attachments::AttachmentError::Invalid(problems)) => {
@@ -563,34 +453,6 @@ async fn readable_practice(
     Ok(practice::get_readable(&state.db, viewer.require()?, id).await?)
 }
 
-/// A stored file, served under our own name and type, shown in the browser for PDFs and
-/// images, never interpreted as a page of this site.
-fn serve_file(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
-    let inline = matches!(content_type, "application/pdf" | "image/png" | "image/jpeg");
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let disposition = format!(
-        "{}; filename=\"{}\"",
-        if inline { "inline" } else { "attachment" },
-        name.replace('"', "")
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
-        ),
-    );
-    r
-}
-
 pub async fn attachment_file(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -603,7 +465,9 @@ pub async fn attachment_file(
         .find(|a| a.id == aid)
         .ok_or_else(AppError::not_found)?;
     let bytes = state.blobs.get(&a.blob).await?;
-    Ok(serve_file(&a.content_type, &a.file_name, bytes))
+    Ok(Download::new(&a.content_type, &a.file_name, bytes)
+        .uploaded()
+        .into_response())
 }
 
 pub async fn signed_file(
@@ -613,11 +477,11 @@ pub async fn signed_file(
 ) -> Result<Response, AppError> {
     let pr = readable_practice(&state, &viewer, &id).await?;
     let bytes = state.blobs.get(&pr.signed_blob).await?;
-    Ok(serve_file(
-        "application/pkcs7-mime",
-        &pr.signed_file_name,
-        bytes,
-    ))
+    Ok(
+        Download::new("application/pkcs7-mime", &pr.signed_file_name, bytes)
+            .uploaded()
+            .into_response(),
+    )
 }
 
 pub async fn send(

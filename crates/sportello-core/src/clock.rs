@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Rome;
+use chrono_tz::Tz;
 use std::sync::{Arc, Mutex};
 
 /// The source of "now" for the whole application.
@@ -39,8 +40,18 @@ impl Clock {
 
     /// Today's date in Italy (Europe/Rome), the date every business rule speaks of.
     pub fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&Rome).date_naive()
+        italian_day(self.now())
     }
+}
+
+/// The civil time in Italy of an instant.
+pub fn in_italy(t: DateTime<Utc>) -> DateTime<Tz> {
+    t.with_timezone(&Rome)
+}
+
+/// The Italian calendar day of an instant (the day a business rule speaks of).
+pub fn italian_day(t: DateTime<Utc>) -> NaiveDate {
+    in_italy(t).date_naive()
 }
 
 /// Control handle of a manual clock.

@@ -18,6 +18,7 @@ pub mod config;
 mod ctx;
 pub mod db;
 pub mod demo;
+pub mod display;
 pub mod devices;
 pub mod i18n;
 pub mod issuance;

@@ -7,7 +7,7 @@
 use crate::db::{self, Db};
 use crate::jobs::{Job, enqueue};
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Rome;
+use crate::clock::in_italy;
 use croner::Cron;
 use std::str::FromStr;
 
@@ -39,7 +39,7 @@ pub fn enqueue_default<'a, J: Job + Default + 'static>(
 /// The next instant after `after` matching `cron`, in Italian time.
 pub fn next_after(cron: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let cron = Cron::from_str(cron).map_err(|e| format!("cron '{cron}': {e}"))?;
-    cron.find_next_occurrence(&after.with_timezone(&Rome), false)
+    cron.find_next_occurrence(&in_italy(after), false)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("cron: {e}"))
 }

@@ -34,7 +34,7 @@ pub use report::Rejection;
 use crate::audit::{self, Actor, Change};
 use crate::db::Db;
 use chrono::{DateTime, Datelike, Utc};
-use chrono_tz::Europe::Rome;
+use crate::clock::italian_day;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -125,7 +125,7 @@ pub async fn import_csv(
     opts: ImportOptions,
 ) -> Result<ImportOutcome, ImportError> {
     let batch_size = opts.batch_size.clamp(1, MAX_BATCH_SIZE);
-    let current_year = now.with_timezone(&Rome).year();
+    let current_year = italian_day(now).year();
     let owned = path.to_path_buf();
     let (source, size) = tokio::task::spawn_blocking(move || rows::open(&owned))
         .await

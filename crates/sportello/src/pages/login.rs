@@ -79,13 +79,7 @@ pub async fn submit(
                 LoginError::InvalidCredentials => lang.t("login-error-credentials"),
                 LoginError::Locked { until } => lang.t_args(
                     "login-error-locked",
-                    &[(
-                        "until",
-                        until
-                            .with_timezone(&chrono_tz::Europe::Rome)
-                            .format("%H:%M")
-                            .to_string(),
-                    )],
+                    &[("until", sportello_core::display::time(until))],
                 ),
                 LoginError::Disabled => lang.t("login-error-disabled"),
                 LoginError::Db(e) => return Err(e.into()),

@@ -155,13 +155,7 @@ impl Layout {
 
     /// A stored UTC instant as Italian local time (`25/11/2026 16:58`); other text unchanged.
     pub fn when(&self, instant: &str) -> String {
-        match chrono::DateTime::parse_from_rfc3339(instant) {
-            Ok(t) => t
-                .with_timezone(&chrono_tz::Europe::Rome)
-                .format("%d/%m/%Y %H:%M")
-                .to_string(),
-            Err(_) => instant.to_string(),
-        }
+        sportello_core::display::stored_instant(instant)
     }
 
     pub fn lang_code(&self) -> &'static str {

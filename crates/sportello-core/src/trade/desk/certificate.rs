@@ -19,7 +19,7 @@ use crate::trade::pdf::{self, CertificateIssue};
 use crate::trade::practice::{self, Practice};
 use crate::trade::practice_type::PrintMode;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use chrono_tz::Europe::Rome;
+use crate::clock::{in_italy, italian_day};
 use rand::Rng;
 use serde::Serialize;
 use serde_json::json;
@@ -148,7 +148,7 @@ pub async fn signed_document(
     let input: FormInput =
         serde_json::from_str(&form_json).map_err(|_| IssueError::InvalidModel)?;
     let created = db::parse_instant(&created_at)?;
-    let signed_on = created.with_timezone(&Rome).date_naive();
+    let signed_on = italian_day(created);
     let form = BaseModelForm::validate(p.practice_type, &input, signed_on)
         .map_err(|_| IssueError::InvalidModel)?;
     let company = registry::get_company(&state.db, &p.company_id)
@@ -253,7 +253,7 @@ pub async fn issue(
     p: &Practice,
     prep: Prepared,
 ) -> Result<String, IssueError> {
-    let local = now.with_timezone(&Rome);
+    let local = in_italy(now);
     let year = local.year();
     let seq = counters::next(tx, &format!("certificate:{}:{year}", prep.chamber.id)).await?;
     let number = format!("C{:02}{}{seq:07}", year % 100, prep.chamber.code.as_str());

@@ -18,7 +18,6 @@ use crate::trade::practice::{self, Practice, PracticeAction, PracticeStatus, rec
 use crate::trade::practice_type::PracticeType;
 use crate::wallet::{self, PracticeFee};
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Rome;
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -101,9 +100,7 @@ async fn guard(
 }
 
 fn local(now: DateTime<Utc>) -> String {
-    now.with_timezone(&Rome)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
+    crate::display::date_time(now)
 }
 
 fn protocol(p: &Practice) -> &str {

@@ -14,7 +14,7 @@ use crate::trade::pdf::{self, CertificateIssue, VisaIssue};
 use crate::trade::practice::{self, Practice, attachments};
 use crate::trade::practice_type::{PracticeType, PrintMode};
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Rome;
+use crate::clock::italian_day;
 use serde::Serialize;
 use serde_json::json;
 
@@ -67,7 +67,7 @@ pub async fn prepare(state: &Ctx, p: &Practice) -> Result<Vec<Ready>, IssueError
         .await?
         .ok_or(IssueError::InvalidModel)?;
     let now = state.clock.now();
-    let today = now.with_timezone(&Rome).date_naive();
+    let today = italian_day(now);
     let protocol = p.protocol_number.clone().unwrap_or_default();
     let mut out = Vec::new();
     match p.practice_type {

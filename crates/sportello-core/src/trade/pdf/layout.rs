@@ -21,10 +21,7 @@ pub(super) const LEADING: f32 = 11.5;
 
 pub(super) const PREVIEW_BANNER: &str = "ANTEPRIMA — NON VALIDA / PREVIEW — NOT VALID";
 
-/// A date as printed: `25/11/2026`.
-pub(super) fn date(d: chrono::NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
+pub(super) use crate::display::date;
 
 /// A country in full, `lang`'s name first: `Stati Uniti d'America / United States of America`.
 pub(super) fn country(c: Country, lang: Lang) -> String {

@@ -22,7 +22,8 @@ use crate::trade::practice_type::{DocumentCode, PracticeType, PrintMode};
 use crate::trade::profile;
 use crate::wallet::{self, WalletError};
 use chrono::Datelike;
-use chrono_tz::Europe::Rome;
+use crate::clock::italian_day;
+use crate::display;
 use serde::{Deserialize, Serialize};
 
 /// What a send answered (also what an idempotent retry answers).
@@ -257,7 +258,7 @@ pub async fn send(
         });
     }
     let (protocol, charged) = if let Some(fee) = &fee {
-        let year = now.with_timezone(&Rome).year();
+        let year = italian_day(now).year();
         let seq = counters::next(&mut tx, &format!("protocol:{}:{year}", chamber.id)).await?;
         let protocol = protocol_number(chamber.code.as_str(), year, seq);
         if fee.total.cents() > 0 {
@@ -317,7 +318,6 @@ pub async fn send(
             .after(serde_json::json!({"status": to.as_str(), "protocol_number": protocol, "charged": charged.to_decimal_string()})),
     )
     .await?;
-    let local = now.with_timezone(&Rome);
     let type_it = state_label(practice.practice_type);
     let body = if resend {
         format!(
@@ -325,8 +325,8 @@ pub async fn send(
              Practice {protocol} was sent again to the {} desk after rectification. Nothing was charged.\n",
             desk.name,
             chamber.name,
-            local.format("%d/%m/%Y"),
-            local.format("%H:%M"),
+            display::date(italian_day(now)),
+            display::time(now),
             desk.name
         )
     } else {
@@ -334,8 +334,8 @@ pub async fn send(
             "La pratica {type_it} è stata protocollata con il numero {protocol} il {} alle {} per lo sportello {} della {}.\n\
              Diritti di segreteria addebitati sul borsellino: {}.\n\n\
              The practice was registered with protocol number {protocol} for the {} desk. Fees charged to the wallet: {}.\n",
-            local.format("%d/%m/%Y"),
-            local.format("%H:%M"),
+            display::date(italian_day(now)),
+            display::time(now),
             desk.name,
             chamber.name,
             charged.to_italian(),

@@ -13,12 +13,23 @@ pub const COMMON_NAME: &str = "2.5.4.3";
 /// OID of `dnQualifier` (2.5.4.46).
 pub const DN_QUALIFIER: &str = "2.5.4.46";
 
-const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
-/// Positions (0-based) where omocodia may replace a digit with a letter.
-const OMOCODIA_POSITIONS: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
+/// Birth month letters, January to December (§1.1).
+pub const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
+/// Positions (0-based) where omocodia may replace a digit with a letter (§1.1, §1.5).
+pub const OMOCODIA_POSITIONS: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
+/// The letters omocodia puts in place of the digits 0-9 (§1.3).
+const OMOCODIA_LETTERS: &[u8; 10] = b"LMNPQRSTUV";
 
-fn omocodia_digit(c: u8) -> Option<u8> {
-    b"LMNPQRSTUV".iter().position(|&x| x == c).map(|i| i as u8)
+/// A digit of a personal CF: itself, or the digit an omocodia letter stands for (§1.5).
+pub fn digit_value(c: u8) -> Option<u8> {
+    if c.is_ascii_digit() {
+        Some(c - b'0')
+    } else {
+        OMOCODIA_LETTERS
+            .iter()
+            .position(|&x| x == c)
+            .map(|i| i as u8)
+    }
 }
 
 fn odd_value(c: u8) -> Option<u32> {
@@ -41,7 +52,8 @@ fn even_value(c: u8) -> Option<u32> {
     }
 }
 
-/// The check character of the first 15 characters of a personal CF.
+/// The check character of the first 15 characters of a personal CF, computed over the
+/// characters as written (§1.3-§1.4).
 pub fn check_character(first15: &[u8]) -> Option<u8> {
     if first15.len() != 15 {
         return None;
@@ -58,74 +70,77 @@ pub fn check_character(first15: &[u8]) -> Option<u8> {
     Some(b'A' + (sum % 26) as u8)
 }
 
-/// Matches the format regex of §1.2 (uppercase input).
-fn has_personal_format(cf: &[u8]) -> bool {
-    if cf.len() != 16 {
-        return false;
-    }
-    cf.iter().enumerate().all(|(i, &c)| match i {
-        0..=5 | 11 | 15 => c.is_ascii_uppercase(),
-        8 => MONTHS.contains(&c),
-        _ if OMOCODIA_POSITIONS.contains(&i) => c.is_ascii_digit() || omocodia_digit(c).is_some(),
-        _ => false,
-    })
-}
-
-fn digit_at(cf: &[u8], i: usize) -> Option<u32> {
-    let c = *cf.get(i)?;
-    if c.is_ascii_digit() {
-        Some(u32::from(c - b'0'))
-    } else {
-        omocodia_digit(c).map(u32::from)
-    }
+/// Why 16 uppercase characters are not a personal CF, in the order the rules are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonalCodeProblem {
+    /// Letters at positions 1-6, 9, 12 and 16, digits or omocodia letters elsewhere (§1.2).
+    Format,
+    /// The month letter is not one of [`MONTHS`] (§1.1).
+    Month,
+    /// The day is not 01-31 (men) or 41-71 (women) (§1.6).
+    Day,
+    /// The date exists in neither the 1900s nor the 2000s (§1.6).
+    Date,
+    /// The last character is not the check character (§1.4).
+    CheckCharacter,
 }
 
 fn is_leap(year: u32) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
-/// The birth date encoded in the CF exists (in 19yy or in 20yy).
-fn has_valid_birth_date(cf: &[u8]) -> bool {
-    let (Some(y1), Some(y2), Some(d1), Some(d2)) = (
-        digit_at(cf, 6),
-        digit_at(cf, 7),
-        digit_at(cf, 9),
-        digit_at(cf, 10),
-    ) else {
-        return false;
-    };
-    let Some(month) = cf.get(8).and_then(|m| MONTHS.iter().position(|x| x == m)) else {
-        return false;
-    };
-    let yy = y1 * 10 + y2;
-    let mut day = d1 * 10 + d2;
-    if day > 40 {
-        day -= 40;
+/// Checks a personal CF (uppercase, 16 characters) rule by rule.
+pub fn check_personal(cf: &[u8]) -> Result<(), PersonalCodeProblem> {
+    const LETTER_POSITIONS: [usize; 9] = [0, 1, 2, 3, 4, 5, 8, 11, 15];
+    if cf.len() != 16
+        || !LETTER_POSITIONS.iter().all(|&i| cf[i].is_ascii_uppercase())
+        || !OMOCODIA_POSITIONS
+            .iter()
+            .all(|&i| digit_value(cf[i]).is_some())
+    {
+        return Err(PersonalCodeProblem::Format);
     }
-    [1900 + yy, 2000 + yy].iter().any(|&year| {
+    let month = MONTHS
+        .iter()
+        .position(|&m| m == cf[8])
+        .ok_or(PersonalCodeProblem::Month)?;
+    let digit = |i: usize| u32::from(digit_value(cf[i]).unwrap_or(0));
+    let day = match digit(9) * 10 + digit(10) {
+        d @ 1..=31 => d,
+        d @ 41..=71 => d - 40,
+        _ => return Err(PersonalCodeProblem::Day),
+    };
+    let yy = digit(6) * 10 + digit(7);
+    let exists = [1900 + yy, 2000 + yy].iter().any(|&year| {
         let days_in_month = match month {
             1 if is_leap(year) => 29,
             1 => 28,
             3 | 5 | 8 | 10 => 30,
             _ => 31,
         };
-        (1..=days_in_month).contains(&day)
-    })
+        day <= days_in_month
+    });
+    if !exists {
+        return Err(PersonalCodeProblem::Date);
+    }
+    if check_character(&cf[..15]) != Some(cf[15]) {
+        return Err(PersonalCodeProblem::CheckCharacter);
+    }
+    Ok(())
 }
 
 /// Is this a valid 16-character personal CF (format, date, check character)?
 pub fn is_valid_personal(cf: &str) -> bool {
-    let b = cf.as_bytes();
-    has_personal_format(b) && has_valid_birth_date(b) && check_character(&b[..15]) == Some(b[15])
+    check_personal(cf.as_bytes()).is_ok()
 }
 
-/// Is this a valid 11-digit numeric CF / partita IVA (Luhn check digit)?
-pub fn is_valid_numeric(cf: &str) -> bool {
-    let b = cf.as_bytes();
-    if b.len() != 11 || !b.iter().all(u8::is_ascii_digit) {
+/// Luhn over ASCII digits, the last being the check digit: doubled digits in even positions
+/// (1-based), 9 subtracted above 9, total divisible by 10 (§1.7).
+pub fn luhn_is_valid(digits: &[u8]) -> bool {
+    if !digits.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let sum: u32 = b
+    let sum: u32 = digits
         .iter()
         .enumerate()
         .map(|(i, &c)| {
@@ -139,6 +154,11 @@ pub fn is_valid_numeric(cf: &str) -> bool {
         })
         .sum();
     sum.is_multiple_of(10)
+}
+
+/// Is this a valid 11-digit numeric CF / partita IVA (Luhn check digit)?
+pub fn is_valid_numeric(cf: &str) -> bool {
+    cf.len() == 11 && luhn_is_valid(cf.as_bytes())
 }
 
 fn valid(candidate: &str) -> Option<String> {

@@ -46,7 +46,10 @@ mod tests {
         let summer = Utc.with_ymd_and_hms(2026, 7, 1, 22, 30, 0).unwrap();
         assert_eq!(date_time(summer), "02/07/2026 00:30");
         assert_eq!(time(summer), "00:30");
-        assert_eq!(stored_instant("2026-12-06T15:58:00.000000Z"), "06/12/2026 16:58");
+        assert_eq!(
+            stored_instant("2026-12-06T15:58:00.000000Z"),
+            "06/12/2026 16:58"
+        );
         assert_eq!(stored_instant("not a date"), "not a date");
     }
 }

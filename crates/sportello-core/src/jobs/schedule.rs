@@ -4,10 +4,10 @@
 //! with a dedupe key made of the schedule name and the due instant, so several instances
 //! running the same schedule enqueue it once.
 
+use crate::clock::in_italy;
 use crate::db::{self, Db};
 use crate::jobs::{Job, enqueue};
 use chrono::{DateTime, Utc};
-use crate::clock::in_italy;
 use croner::Cron;
 use std::str::FromStr;
 

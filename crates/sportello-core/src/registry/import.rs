@@ -32,9 +32,9 @@ mod writer;
 pub use report::Rejection;
 
 use crate::audit::{self, Actor, Change};
+use crate::clock::italian_day;
 use crate::db::Db;
 use chrono::{DateTime, Datelike, Utc};
-use crate::clock::italian_day;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;

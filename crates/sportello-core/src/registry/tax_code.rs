@@ -1,8 +1,8 @@
 //! The Italian tax code (codice fiscale): 16 characters for a person, 11 digits for a company
 //! or another entity. Rules and vectors: domain-italy.md §1.
 
-use crate::registry::vat_number::luhn_is_valid;
 use chrono::{Datelike, NaiveDate};
+use firma::tax_code::{self as cf, MONTHS, OMOCODIA_POSITIONS, PersonalCodeProblem};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -71,21 +71,6 @@ impl TaxCodeError {
     }
 }
 
-/// D.M. 23/12/1976 n. 13813; domain-italy.md §1.1: birth month letters, January to December.
-const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
-
-/// domain-italy.md §1.3: omocodia letters standing for the digits 0-9.
-const OMOCODIA: &[u8; 10] = b"LMNPQRSTUV";
-
-/// domain-italy.md §1.1, §1.5: 0-based positions of the seven digits omocodia may replace.
-const OMOCODIA_POSITIONS: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
-
-/// domain-italy.md §1.3: values of the characters in odd (1st, 3rd, …) positions, for A-Z and
-/// for 0-9 alike (a digit counts as the letter in the same column).
-const ODD_VALUES: [u32; 26] = [
-    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
-];
-
 /// domain-italy.md §1.6: the oldest birth year [`TaxCode::birth_date`] considers, in years
 /// before the reference date.
 const MAX_AGE_YEARS: i32 = 120;
@@ -152,9 +137,9 @@ impl TaxCode {
         }
         let mut bytes = self.0.as_bytes().to_vec();
         for pos in OMOCODIA_POSITIONS {
-            bytes[pos] = digit_of(bytes[pos]).map_or(bytes[pos], |d| b'0' + d);
+            bytes[pos] = cf::digit_value(bytes[pos]).map_or(bytes[pos], |d| b'0' + d);
         }
-        bytes[15] = check_character(&bytes[..15]);
+        bytes[15] = cf::check_character(&bytes[..15]).unwrap_or(bytes[15]);
         TaxCode(bytes.iter().map(|b| char::from(*b)).collect())
     }
 
@@ -168,7 +153,9 @@ impl TaxCode {
             return None;
         }
         let b = self.0.as_bytes();
-        let two = |i: usize| Some(u32::from(digit_of(b[i])?) * 10 + u32::from(digit_of(b[i + 1])?));
+        let two = |i: usize| {
+            Some(u32::from(cf::digit_value(b[i])?) * 10 + u32::from(cf::digit_value(b[i + 1])?))
+        };
         let month = MONTHS.iter().position(|m| *m == b[8])? as u32 + 1;
         Some((two(6)?, month, two(9)?))
     }
@@ -179,77 +166,22 @@ fn parse_entity(code: &str) -> Result<(), TaxCodeError> {
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TaxCodeError::Format);
     }
-    if !luhn_is_valid(code.as_bytes()) {
+    if !cf::luhn_is_valid(code.as_bytes()) {
         return Err(TaxCodeError::CheckDigit);
     }
     Ok(())
 }
 
+/// D.M. 23/12/1976 n. 13813; domain-italy.md §1.1-§1.6: the rules live in `firma`, which
+/// reads the same codes out of certificates.
 fn parse_personal(b: &[u8]) -> Result<(), TaxCodeError> {
-    // domain-italy.md §1.2: letters at 1-6, 9, 12 and 16; digits or omocodia letters elsewhere.
-    let letter_positions = [0, 1, 2, 3, 4, 5, 8, 11, 15];
-    if b.len() != 16
-        || !letter_positions.iter().all(|i| b[*i].is_ascii_uppercase())
-        || !OMOCODIA_POSITIONS.iter().all(|i| digit_of(b[*i]).is_some())
-    {
-        return Err(TaxCodeError::Format);
-    }
-    // D.M. 23/12/1976 n. 13813; domain-italy.md §1.1: the month is a letter from the table.
-    let month = MONTHS
-        .iter()
-        .position(|m| *m == b[8])
-        .ok_or(TaxCodeError::Month)? as u32
-        + 1;
-    let digit = |i: usize| u32::from(digit_of(b[i]).unwrap_or(0));
-    let raw_day = digit(9) * 10 + digit(10);
-    // domain-italy.md §1.6: day 01-31 for men, 41-71 for women (day + 40).
-    let day = match raw_day {
-        1..=31 => raw_day,
-        41..=71 => raw_day - 40,
-        _ => return Err(TaxCodeError::Day),
-    };
-    // domain-italy.md §1.6: the date must exist in the 1900s or in the 2000s (00 is leap in 2000).
-    let yy = (digit(6) * 10 + digit(7)) as i32;
-    if NaiveDate::from_ymd_opt(1900 + yy, month, day).is_none()
-        && NaiveDate::from_ymd_opt(2000 + yy, month, day).is_none()
-    {
-        return Err(TaxCodeError::Date);
-    }
-    // D.M. 23/12/1976 n. 13813; domain-italy.md §1.4: check character over the 15 characters as written.
-    if check_character(&b[..15]) != b[15] {
-        return Err(TaxCodeError::CheckCharacter);
-    }
-    Ok(())
-}
-
-/// domain-italy.md §1.5: a digit, or the digit an omocodia letter stands for.
-fn digit_of(b: u8) -> Option<u8> {
-    if b.is_ascii_digit() {
-        Some(b - b'0')
-    } else {
-        OMOCODIA.iter().position(|l| *l == b).map(|d| d as u8)
-    }
-}
-
-/// domain-italy.md §1.3-§1.4: the check character of the first 15 characters (uppercase ASCII).
-fn check_character(first15: &[u8]) -> u8 {
-    let sum: u32 = first15
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let index = if c.is_ascii_digit() {
-                c - b'0'
-            } else {
-                c - b'A'
-            };
-            if i % 2 == 0 {
-                ODD_VALUES[usize::from(index)]
-            } else {
-                u32::from(index)
-            }
-        })
-        .sum();
-    b'A' + (sum % 26) as u8
+    cf::check_personal(b).map_err(|p| match p {
+        PersonalCodeProblem::Format => TaxCodeError::Format,
+        PersonalCodeProblem::Month => TaxCodeError::Month,
+        PersonalCodeProblem::Day => TaxCodeError::Day,
+        PersonalCodeProblem::Date => TaxCodeError::Date,
+        PersonalCodeProblem::CheckCharacter => TaxCodeError::CheckCharacter,
+    })
 }
 
 impl fmt::Display for TaxCode {
@@ -416,7 +348,11 @@ mod tests {
             ("RSSMRA80A01H5LM", b'X'),
             ("RSSMRA80A01HRLM", b'S'),
         ] {
-            assert_eq!(check_character(first15.as_bytes()), check, "{first15}");
+            assert_eq!(
+                cf::check_character(first15.as_bytes()),
+                Some(check),
+                "{first15}"
+            );
         }
     }
 

@@ -54,7 +54,7 @@ impl VatNumber {
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(VatNumberError::Format);
         }
-        if !luhn_is_valid(digits.as_bytes()) {
+        if !firma::tax_code::luhn_is_valid(digits.as_bytes()) {
             return Err(VatNumberError::CheckDigit);
         }
         Ok(Self(digits.to_string()))
@@ -71,26 +71,6 @@ impl VatNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// domain-italy.md §1.7: Luhn over all the digits (the last is the check digit): doubled digits
-/// in even positions (1-based), 9 subtracted above 9, total divisible by 10. Callers pass ASCII
-/// digits.
-pub(super) fn luhn_is_valid(digits: &[u8]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
 }
 
 impl fmt::Display for VatNumber {

@@ -6,6 +6,7 @@ use crate::Ctx;
 use crate::audit::{self, Actor, Change};
 use crate::blobs::sha256_hex;
 use crate::chambers;
+use crate::clock::italian_day;
 use crate::db::{self, Db, Tx};
 use crate::i18n::Lang;
 use crate::trade::desk::certificate::{self, IssueError};
@@ -14,7 +15,6 @@ use crate::trade::pdf::{self, CertificateIssue, VisaIssue};
 use crate::trade::practice::{self, Practice, attachments};
 use crate::trade::practice_type::{PracticeType, PrintMode};
 use chrono::{DateTime, Utc};
-use crate::clock::italian_day;
 use serde::Serialize;
 use serde_json::json;
 

@@ -10,7 +10,9 @@ use crate::Ctx;
 use crate::accounts::Principal;
 use crate::audit::{self, Change};
 use crate::chambers::{self, settings::Setting, tariff};
+use crate::clock::italian_day;
 use crate::db::{self, counters};
+use crate::display;
 use crate::money::Money;
 use crate::notify::{self, OutgoingEmail};
 use crate::trade::fee::{self, Fee, FeeError, FeeInput};
@@ -22,8 +24,6 @@ use crate::trade::practice_type::{DocumentCode, PracticeType, PrintMode};
 use crate::trade::profile;
 use crate::wallet::{self, WalletError};
 use chrono::Datelike;
-use crate::clock::italian_day;
-use crate::display;
 use serde::{Deserialize, Serialize};
 
 /// What a send answered (also what an idempotent retry answers).

@@ -2,7 +2,7 @@
 
 use sportello_core::Ctx;
 use sportello_core::jobs::schedule::{self, Schedule};
-use sportello_core::jobs::{Claimed, Job, claim, complete, fail};
+use sportello_core::jobs::{Claimed, Job, QueueError, claim, complete, fail};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -82,15 +82,13 @@ async fn dispatch(state: &Ctx, job: &Claimed) -> anyhow::Result<()> {
 /// Registers the schedules, enqueues the due ones and runs every job that is due now, then
 /// returns how many ran. Tests and `sportello admin jobs run` use it to drive the queue
 /// deterministically.
-pub async fn run_due(state: &Ctx, worker_id: &str) -> Result<usize, sqlx::Error> {
-    schedule::register(&state.db, &schedules(), state.clock.now())
-        .await
-        .map_err(sqlx::Error::Protocol)?;
+pub async fn run_due(state: &Ctx, worker_id: &str) -> Result<usize, QueueError> {
+    schedule::register(&state.db, &schedules(), state.clock.now()).await?;
     run_registered(state, worker_id).await
 }
 
 /// One round of the worker: due schedules, then due jobs.
-async fn run_registered(state: &Ctx, worker_id: &str) -> Result<usize, sqlx::Error> {
+async fn run_registered(state: &Ctx, worker_id: &str) -> Result<usize, QueueError> {
     let schedules = schedules();
     schedule::enqueue_due(&state.db, &schedules, state.clock.now()).await?;
     let mut ran = 0;

@@ -15,6 +15,9 @@ use sqlx::{Any, AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// What a query can fail with, for callers outside the core that only pass it on.
+pub use sqlx::Error;
+
 /// A transaction on either engine.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
@@ -125,6 +128,14 @@ impl Db {
             Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Engine::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// Whether the database answers (the readiness check).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {

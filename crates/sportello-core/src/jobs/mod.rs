@@ -14,6 +14,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// Why the queue could not be driven.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// A cron expression in code that does not parse or never fires again.
+    #[error("schedule '{cron}': {problem}")]
+    Cron { cron: String, problem: String },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
 /// A kind of background work. The payload is stored as JSON.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync {
     /// Stable name stored in the `jobs` table.

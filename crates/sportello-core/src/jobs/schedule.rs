@@ -6,7 +6,7 @@
 
 use crate::clock::in_italy;
 use crate::db::{self, Db};
-use crate::jobs::{Job, enqueue};
+use crate::jobs::{Job, QueueError, enqueue};
 use chrono::{DateTime, Utc};
 use croner::Cron;
 use std::str::FromStr;
@@ -37,15 +37,24 @@ pub fn enqueue_default<'a, J: Job + Default + 'static>(
 }
 
 /// The next instant after `after` matching `cron`, in Italian time.
-pub fn next_after(cron: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let cron = Cron::from_str(cron).map_err(|e| format!("cron '{cron}': {e}"))?;
-    cron.find_next_occurrence(&in_italy(after), false)
+pub fn next_after(cron: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, QueueError> {
+    let problem = |e: croner::errors::CronError| QueueError::Cron {
+        cron: cron.to_string(),
+        problem: e.to_string(),
+    };
+    Cron::from_str(cron)
+        .map_err(problem)?
+        .find_next_occurrence(&in_italy(after), false)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("cron: {e}"))
+        .map_err(problem)
 }
 
 /// Makes sure every schedule has a row (and the current cron expression).
-pub async fn register(db: &Db, schedules: &[Schedule], now: DateTime<Utc>) -> Result<(), String> {
+pub async fn register(
+    db: &Db,
+    schedules: &[Schedule],
+    now: DateTime<Utc>,
+) -> Result<(), QueueError> {
     for s in schedules {
         let next = next_after(s.cron, now)?;
         sqlx::query(
@@ -58,8 +67,7 @@ pub async fn register(db: &Db, schedules: &[Schedule], now: DateTime<Utc>) -> Re
         .bind(s.cron)
         .bind(db::instant(next))
         .execute(db.pool())
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     }
     Ok(())
 }
@@ -69,7 +77,7 @@ pub async fn enqueue_due(
     db: &Db,
     schedules: &[Schedule],
     now: DateTime<Utc>,
-) -> Result<usize, sqlx::Error> {
+) -> Result<usize, QueueError> {
     let mut enqueued = 0;
     for s in schedules {
         let mut tx = db.begin().await?;
@@ -91,7 +99,7 @@ pub async fn enqueue_due(
         if (s.enqueue)(&mut tx, now, &key).await? {
             enqueued += 1;
         }
-        let following = next_after(s.cron, now).map_err(sqlx::Error::Protocol)?;
+        let following = next_after(s.cron, now)?;
         sqlx::query("UPDATE job_schedules SET next_run_at = $2, last_run_at = $3 WHERE name = $1")
             .bind(s.name)
             .bind(db::instant(following))

@@ -119,8 +119,8 @@ impl AppError {
     }
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<sportello_core::db::Error> for AppError {
+    fn from(e: sportello_core::db::Error) -> Self {
         Self::internal(e)
     }
 }

@@ -93,7 +93,7 @@ pub fn parse_trusted_list(xml: &[u8]) -> Result<Vec<TrustedService>, TslError> {
             .map_err(|e| TslError::Xml(format!("at {}: {e}", reader.buffer_position())))?;
         match event {
             Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let name = e.local_name().as_ref().to_owned();
                 if stack.is_empty() {
                     if name != "TrustServiceStatusList" {
                         return Err(TslError::NotATrustedList);
@@ -117,11 +117,11 @@ pub fn parse_trusted_list(xml: &[u8]) -> Result<Vec<TrustedService>, TslError> {
                 }
                 let _ = e;
             }
-            Event::Text(t) => text.push_str(&t.decode().map_err(|e| TslError::Xml(e.to_string()))?),
-            Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
+            Event::Text(t) => text.push_str(&t),
+            Event::CData(t) => text.push_str(&t),
             Event::GeneralRef(r) => {
-                let name = r.decode().map_err(|e| TslError::Xml(e.to_string()))?;
-                let c = match name.as_ref() {
+                let name: &str = &r;
+                let c = match name {
                     "amp" => Some('&'),
                     "lt" => Some('<'),
                     "gt" => Some('>'),
@@ -133,7 +133,7 @@ pub fn parse_trusted_list(xml: &[u8]) -> Result<Vec<TrustedService>, TslError> {
                 };
                 match c {
                     Some(c) => text.push(c),
-                    None => return Err(TslError::Entity(name.into_owned())),
+                    None => return Err(TslError::Entity(name.to_owned())),
                 }
             }
             Event::End(_) => {
@@ -209,5 +209,42 @@ mod tests {
     fn custom_entities_are_not_expanded() {
         let xml = b"<!DOCTYPE x [<!ENTITY e \"boom\">]><TrustServiceStatusList><a>&e;</a></TrustServiceStatusList>";
         assert_eq!(parse_trusted_list(xml), Err(TslError::Entity("e".into())));
+    }
+
+    #[test]
+    fn external_entities_are_neither_fetched_nor_expanded() {
+        // XXE: a SYSTEM entity naming a local file or a URL.
+        for target in ["file:///etc/passwd", "http://127.0.0.1:9/x"] {
+            let xml = format!(
+                "<!DOCTYPE x [<!ENTITY xxe SYSTEM \"{target}\">]>\
+                 <TrustServiceStatusList><a>&xxe;</a></TrustServiceStatusList>"
+            );
+            assert_eq!(
+                parse_trusted_list(xml.as_bytes()),
+                Err(TslError::Entity("xxe".into()))
+            );
+        }
+        // Billion laughs: nested entities are refused at the first reference.
+        let xml = b"<!DOCTYPE x [<!ENTITY a \"ha\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>\
+            <TrustServiceStatusList><a>&b;</a></TrustServiceStatusList>";
+        assert_eq!(parse_trusted_list(xml), Err(TslError::Entity("b".into())));
+    }
+
+    #[test]
+    fn predefined_entities_and_character_references_are_decoded() {
+        let xml = format!(
+            "<TrustServiceStatusList><TrustServiceProvider>\
+             <TSPName><Name>A &amp; B &lt;&#x43;&#65;&gt;</Name></TSPName>\
+             <TSPService><ServiceInformation>\
+             <ServiceTypeIdentifier>{CA_QC}</ServiceTypeIdentifier>\
+             <ServiceName><Name>&quot;Q&apos; CA</Name></ServiceName>\
+             <ServiceStatus>{GRANTED}</ServiceStatus>\
+             </ServiceInformation></TSPService>\
+             </TrustServiceProvider></TrustServiceStatusList>"
+        );
+        let services = parse_trusted_list(xml.as_bytes()).unwrap_or_default();
+        assert_eq!(services.len(), 1);
+        assert_eq!(services[0].tsp_name, "A & B <CA>");
+        assert_eq!(services[0].service_name, "\"Q' CA");
     }
 }

@@ -2,16 +2,23 @@
 
 use crate::seal::SealError;
 use chrono::{DateTime, Utc};
+use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::KeyUsage;
 use zeroize::Zeroizing;
 
 /// `rsaEncryption`.
-const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 /// `id-ecPublicKey`.
-const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// `prime256v1` (P-256).
+const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 
 /// A chamber's seal: private key, certificate and chain. Never printed: `Debug` shows the
 /// certificate's subject only.
@@ -26,10 +33,13 @@ pub struct SealKey {
     not_after: DateTime<Utc>,
 }
 
-/// The signing half. Both key types zeroize themselves on drop.
+/// The signing half, in *ring*: its private-key operations run in constant time (RSA with
+/// blinding and constant-time modular exponentiation), unlike the `rsa` crate's, which leak
+/// timing (RUSTSEC-2023-0071). *ring* does not wipe its copy of the key on drop; the PKCS#8
+/// bytes above are wiped.
 enum Signer {
-    Rsa(rsa::pkcs1v15::SigningKey<Sha256>, usize),
-    P256(p256::ecdsa::SigningKey),
+    Rsa(ring::rsa::KeyPair),
+    P256(EcdsaKeyPair),
 }
 
 impl std::fmt::Debug for SealKey {
@@ -66,9 +76,7 @@ impl SealKey {
         pkcs8: Zeroizing<Vec<u8>>,
         certificates: Vec<Vec<u8>>,
     ) -> Result<SealKey, SealError> {
-        let (signer, public) = parse_private_key(&pkcs8)?;
-        let mut signer_cert = None;
-        let mut chain = Vec::new();
+        let mut parsed = Vec::with_capacity(certificates.len());
         for der in certificates {
             let cert = Certificate::from_der(&der).map_err(|_| {
                 SealError::UnusableCertificate("a certificate cannot be parsed".into())
@@ -80,7 +88,13 @@ impl SealKey {
                     "a certificate is not in canonical DER".into(),
                 ));
             }
-            if signer_cert.is_none() && public.matches(&cert) {
+            parsed.push((der, cert));
+        }
+        let signer = parse_private_key(&pkcs8, &parsed)?;
+        let mut signer_cert = None;
+        let mut chain = Vec::new();
+        for (der, cert) in parsed {
+            if signer_cert.is_none() && signer.matches(&cert) {
                 signer_cert = Some((der, cert));
             } else {
                 chain.push(der);
@@ -166,20 +180,21 @@ impl SealKey {
         Ok(())
     }
 
-    /// Signs `message` (the DER of the signed attributes).
+    /// Signs `message` (the DER of the signed attributes): PKCS#1 v1.5 with SHA-256, or
+    /// ECDSA with SHA-256 as a DER `Ecdsa-Sig-Value`, the form CMS carries.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SealError> {
-        use rsa::signature::{SignatureEncoding, Signer as _};
+        let rng = SystemRandom::new();
         match &self.signer {
-            Signer::Rsa(key, _) => key
-                .try_sign(message)
-                .map(|s| s.to_vec())
-                .map_err(|e| SealError::Signing(format!("RSA: {e}"))),
-            Signer::P256(key) => {
-                let sig: p256::ecdsa::Signature = key
-                    .try_sign(message)
-                    .map_err(|e| SealError::Signing(format!("ECDSA: {e}")))?;
-                Ok(sig.to_der().to_vec())
+            Signer::Rsa(key) => {
+                let mut signature = vec![0; key.public().modulus_len()];
+                key.sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
+                    .map_err(|_| SealError::Signing("RSA signing failed".into()))?;
+                Ok(signature)
             }
+            Signer::P256(key) => key
+                .sign(&rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| SealError::Signing("ECDSA signing failed".into())),
         }
     }
 
@@ -189,7 +204,8 @@ impl SealKey {
         let certificates: usize =
             self.certificate.len() + self.chain.iter().map(Vec::len).sum::<usize>();
         let signature = match &self.signer {
-            Signer::Rsa(_, bytes) => *bytes,
+            Signer::Rsa(key) => key.public().modulus_len(),
+            // SEQUENCE { INTEGER r, INTEGER s }, each at most 33 bytes with its sign byte.
             Signer::P256(_) => 72,
         };
         // The issuer name twice (sid, ESSCertIDv2), the other attributes and the framing
@@ -203,62 +219,112 @@ fn instant(since_epoch: std::time::Duration) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// The public half, to find the matching certificate.
-enum Public {
-    Rsa(rsa::PublicKey),
-    P256(p256::PublicKey),
-}
-
-impl Public {
+impl Signer {
+    /// Whether `cert` carries this key's public half. *ring* gives it in the encoding the
+    /// certificate's `subjectPublicKey` holds: a DER `RSAPublicKey`, or an uncompressed
+    /// P-256 point.
     fn matches(&self, cert: &Certificate) -> bool {
-        let Ok(spki) = cert.tbs_certificate().subject_public_key_info().to_der() else {
+        let spki = cert.tbs_certificate().subject_public_key_info();
+        let Some(bits) = spki.subject_public_key.as_bytes() else {
             return false;
         };
-        use rsa::pkcs8::DecodePublicKey;
         match self {
-            Public::Rsa(key) => rsa::PublicKey::from_public_key_der(&spki).is_ok_and(|k| &k == key),
-            Public::P256(key) => {
-                p256::PublicKey::from_public_key_der(&spki).is_ok_and(|k| &k == key)
+            Signer::Rsa(key) => {
+                spki.algorithm.oid == RSA_ENCRYPTION && bits == key.public().as_ref()
             }
+            Signer::P256(key) => is_p256(&spki.algorithm) && bits == key.public_key().as_ref(),
         }
     }
 }
 
-fn parse_private_key(pkcs8: &[u8]) -> Result<(Signer, Public), SealError> {
-    use rsa::pkcs8::DecodePrivateKey;
-    use rsa::traits::PublicKeyParts;
-    let info = rsa::pkcs8::PrivateKeyInfoRef::try_from(pkcs8)
+/// `id-ecPublicKey` on the named curve P-256.
+fn is_p256(algorithm: &spki::AlgorithmIdentifierOwned) -> bool {
+    algorithm.oid == EC_PUBLIC_KEY
+        && algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+            == Some(P256)
+}
+
+fn parse_private_key(
+    pkcs8: &[u8],
+    certificates: &[(Vec<u8>, Certificate)],
+) -> Result<Signer, SealError> {
+    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8)
         .map_err(|_| SealError::UnsupportedKey("the private key is not PKCS#8".into()))?;
-    match info.algorithm.oid.to_string().as_str() {
+    match info.algorithm.oid {
         RSA_ENCRYPTION => {
-            let key = rsa::PrivateKey::from_pkcs8_der(pkcs8)
-                .map_err(|_| SealError::UnsupportedKey("malformed RSA key".into()))?;
-            let bits = key.n().bit_width();
-            if bits < 2048 {
-                return Err(SealError::UnsupportedKey(format!(
-                    "RSA keys need at least 2048 bits, this one has {bits}"
-                )));
-            }
-            let public = key.to_public_key();
-            let bytes = usize::try_from(bits.div_ceil(8)).unwrap_or(usize::MAX);
-            Ok((
-                Signer::Rsa(rsa::pkcs1v15::SigningKey::new(key), bytes),
-                Public::Rsa(public),
-            ))
+            // The inner RSAPrivateKey: *ring*'s PKCS#8 reader would refuse a v2 wrapper or
+            // attributes, which change nothing about the key.
+            let key = ring::rsa::KeyPair::from_der(info.private_key.as_bytes()).map_err(|e| {
+                SealError::UnsupportedKey(format!(
+                    "unusable RSA key ({e}): RSA keys of 2048, 3072 or 4096 bits with a public \
+                     exponent of at least 65537 are accepted"
+                ))
+            })?;
+            Ok(Signer::Rsa(key))
         }
         EC_PUBLIC_KEY => {
-            let secret = p256::SecretKey::from_pkcs8_der(pkcs8).map_err(|_| {
-                SealError::UnsupportedKey("EC keys must be on the P-256 curve".into())
-            })?;
-            let public = secret.public_key();
-            Ok((
-                Signer::P256(p256::ecdsa::SigningKey::from(secret)),
-                Public::P256(public),
-            ))
+            if info.algorithm.parameters_oid().ok() != Some(P256) {
+                return Err(SealError::UnsupportedKey(
+                    "EC keys must be on the P-256 curve".into(),
+                ));
+            }
+            p256_key_pair(info.private_key.as_bytes(), certificates).map(Signer::P256)
         }
         other => Err(SealError::UnsupportedKey(format!(
             "key algorithm {other} (RSA or ECDSA P-256 only)"
         ))),
+    }
+}
+
+/// A P-256 key pair from an `ECPrivateKey` (RFC 5915). Its public key is optional there and
+/// *ring* needs it: when absent, the one of a P-256 certificate that *ring* finds consistent
+/// with the private key is taken.
+fn p256_key_pair(
+    ec_private_key: &[u8],
+    certificates: &[(Vec<u8>, Certificate)],
+) -> Result<EcdsaKeyPair, SealError> {
+    let malformed = || SealError::UnsupportedKey("malformed EC key".into());
+    let key = sec1::EcPrivateKey::try_from(ec_private_key).map_err(|_| malformed())?;
+    if key
+        .parameters
+        .is_some_and(|p| p.named_curve() != Some(P256))
+    {
+        return Err(SealError::UnsupportedKey(
+            "EC keys must be on the P-256 curve".into(),
+        ));
+    }
+    // *ring* wants the scalar as exactly 32 big-endian bytes.
+    if key.private_key.len() > 32 {
+        return Err(malformed());
+    }
+    let mut scalar = Zeroizing::new([0u8; 32]);
+    scalar[32 - key.private_key.len()..].copy_from_slice(key.private_key);
+    let rng = SystemRandom::new();
+    let pair = |public: &[u8]| {
+        EcdsaKeyPair::from_private_key_and_public_key(
+            &ECDSA_P256_SHA256_ASN1_SIGNING,
+            scalar.as_slice(),
+            public,
+            &rng,
+        )
+    };
+    match key.public_key {
+        Some(public) => pair(public).map_err(|_| {
+            SealError::UnsupportedKey("the EC key's public half does not match it".into())
+        }),
+        None => certificates
+            .iter()
+            .filter_map(|(_, cert)| {
+                let spki = cert.tbs_certificate().subject_public_key_info();
+                is_p256(&spki.algorithm)
+                    .then(|| spki.subject_public_key.as_bytes())
+                    .flatten()
+            })
+            .find_map(|public| pair(public).ok())
+            .ok_or(SealError::KeyDoesNotMatchCertificate),
     }
 }
 

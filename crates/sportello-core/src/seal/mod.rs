@@ -2,9 +2,10 @@
 //! chamber with a PAdES signature (domain-italy.md §3.4), made with a key and certificate
 //! configured per chamber.
 //!
-//! - [`SealKey`] is the private key (RSA ≥ 2048 bits with PKCS#1 v1.5 and SHA-256, or ECDSA
-//!   P-256) with its certificate and chain, imported once from a PKCS#12 file
-//!   ([`SealKey::from_pkcs12`]).
+//! - [`SealKey`] is the private key (RSA of 2048, 3072 or 4096 bits with PKCS#1 v1.5 and
+//!   SHA-256, or ECDSA P-256 with SHA-256) with its certificate and chain, imported once from
+//!   a PKCS#12 file ([`SealKey::from_pkcs12`]). It signs with *ring*, whose private-key
+//!   operations run in constant time.
 //! - [`seal_pdf`] appends the signature to a PDF as an incremental update and returns the new
 //!   file; the original bytes are kept unchanged in front of it.
 //! - [`store`] keeps a chamber's key in the database, encrypted; [`load`] gives it back.
@@ -19,8 +20,9 @@
 //! CAdES-BES detached `SignedData` over the `/ByteRange` bytes (the whole file but the
 //! `/Contents` hex string) with the signed attributes contentType, messageDigest, signingTime
 //! and signingCertificateV2; it is written hex-encoded into a zero-padded placeholder whose
-//! size depends only on the key and its chain. Given the same PDF, key and instant, the output
-//! is the same bytes (PKCS#1 v1.5 and RFC 6979 ECDSA are deterministic).
+//! size depends only on the key and its chain. Given the same PDF, RSA key and instant, the
+//! output is the same bytes (PKCS#1 v1.5 is deterministic); with an ECDSA key only the
+//! signature value differs between runs (*ring* draws each nonce afresh).
 //!
 //! Only PDFs with classic cross-reference tables are sealed (what krilla writes for our
 //! certificates); a PDF with cross-reference streams is refused with
@@ -46,7 +48,8 @@
 //! secret store, and keep a copy of it, because the stored seals cannot be opened without it.
 //!
 //! The key never reaches a log: [`SealKey`]'s `Debug` shows the certificate only, and the
-//! decrypted key material is zeroized when dropped.
+//! decrypted PKCS#8 bytes are zeroized when dropped (*ring*'s own copy of the key is not:
+//! constant-time signing was judged worth more than wiping that copy).
 
 mod at_rest;
 mod cades;

@@ -290,7 +290,14 @@ fn pdfsig_and_openssl_accept_the_seal() {
         "{stdout}"
     );
 
-    let (covered, cms) = extract(&sealed);
+    openssl_verifies(&sealed, &Path::new(PKI).join("root.pem"), at());
+}
+
+/// `openssl cms -verify` accepts the last signature of `sealed` over its ByteRange, with
+/// `ca` as the only trust anchor, at the instant `at`.
+fn openssl_verifies(sealed: &[u8], ca: &Path, at: DateTime<Utc>) {
+    let dir = tempfile::tempdir().unwrap();
+    let (covered, cms) = extract(sealed);
     let content = dir.path().join("content.bin");
     let signature = dir.path().join("signature.der");
     std::fs::write(&content, covered).unwrap();
@@ -299,13 +306,13 @@ fn pdfsig_and_openssl_accept_the_seal() {
         .args([
             "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-attime",
         ])
-        .arg(at().timestamp().to_string())
+        .arg(at.timestamp().to_string())
         .arg("-in")
         .arg(&signature)
         .arg("-content")
         .arg(&content)
         .arg("-CAfile")
-        .arg(Path::new(PKI).join("root.pem"))
+        .arg(ca)
         .args(["-out", "/dev/null"])
         .env("OPENSSL_CONF", "/dev/null"));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -313,48 +320,65 @@ fn pdfsig_and_openssl_accept_the_seal() {
     assert!(stderr.contains("Verification successful"), "{stderr}");
 }
 
-#[test]
-fn an_ecdsa_p256_seal_verifies_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let ext = d.join("ext.cnf");
+/// Runs `openssl ARGS` in `dir`, each step one line of space-separated arguments.
+fn openssl_steps(dir: &Path, steps: &[String]) {
+    for step in steps {
+        let args: Vec<&str> = step.split(' ').collect();
+        let out = run(Command::new("openssl")
+            .args(&args)
+            .current_dir(dir)
+            .env("OPENSSL_CONF", "/dev/null"));
+        assert!(
+            out.status.success(),
+            "openssl {step}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// In `dir`: a throwaway RSA CA (`ca.pem`) and a P-256 seal key (`ec.key`) with its
+/// certificate (`ec.pem`) and a PKCS#12 of both (`ec.p12`, password `ec-test`). The
+/// intermediate's key of the fixtures is not kept, hence a CA of its own.
+fn ec_pki(dir: &Path) {
+    let ext = dir.join("ext.cnf");
     std::fs::write(
         &ext,
         "keyUsage = critical, digitalSignature, nonRepudiation\nbasicConstraints = CA:false\n",
     )
     .unwrap();
-    let pki_path = |n: &str| Path::new(PKI).join(n);
-    // The intermediate's key is not kept; a throwaway CA signs the EC certificate.
-    let steps: Vec<Vec<String>> = vec![
-        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj /CN=EC-Test-CA -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign".split(' ').map(String::from).collect(),
-        "genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key".split(' ').map(String::from).collect(),
-        "req -new -key ec.key -subj /CN=Sigillo-EC -out ec.csr".split(' ').map(String::from).collect(),
-        format!("x509 -req -in ec.csr -CA ca.pem -CAkey ca.key -set_serial 7 -days 30 -extfile {} -out ec.pem", ext.display()).split(' ').map(String::from).collect(),
-        "pkcs12 -export -inkey ec.key -in ec.pem -certfile ca.pem -passout pass:ec-test -out ec.p12".split(' ').map(String::from).collect(),
-    ];
-    let _ = pki_path;
-    for args in steps {
-        let out = run(Command::new("openssl")
-            .args(&args)
-            .current_dir(d)
-            .env("OPENSSL_CONF", "/dev/null"));
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let key = SealKey::from_pkcs12(&std::fs::read(d.join("ec.p12")).unwrap(), "ec-test").unwrap();
+    openssl_steps(
+        dir,
+        &[
+            "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj /CN=EC-Test-CA -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign".into(),
+            "genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key".into(),
+            "req -new -key ec.key -subj /CN=Sigillo-EC -out ec.csr".into(),
+            format!("x509 -req -in ec.csr -CA ca.pem -CAkey ca.key -set_serial 7 -days 30 -extfile {} -out ec.pem", ext.display()),
+            "pkcs12 -export -inkey ec.key -in ec.pem -certfile ca.pem -passout pass:ec-test -out ec.p12".into(),
+        ],
+    );
+}
+
+/// Seals the sample certificate with `key` now and checks it with `firma` against `ca`.
+fn seal_now_and_verify(key: &SealKey, ca: &Path) -> (Vec<u8>, DateTime<Utc>, firma::Report) {
     let now = Utc::now();
-    let sealed = seal_pdf(&certificate_pdf(), &key, now, "EC", "Genova").unwrap();
+    let sealed = seal_pdf(&certificate_pdf(), key, now, "EC", "Genova").unwrap();
     let opts = firma::VerifyOptions {
-        trust_anchors: firma::parse_certificates(&std::fs::read(d.join("ca.pem")).unwrap())
-            .unwrap(),
+        trust_anchors: firma::parse_certificates(&std::fs::read(ca).unwrap()).unwrap(),
         intermediates: Vec::new(),
         crls: Vec::new(),
         at: now.into(),
     };
     let report = firma::verify(&sealed, &opts).unwrap();
+    (sealed, now, report)
+}
+
+#[test]
+fn an_ecdsa_p256_seal_verifies_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ec_pki(d);
+    let key = SealKey::from_pkcs12(&std::fs::read(d.join("ec.p12")).unwrap(), "ec-test").unwrap();
+    let (sealed, now, report) = seal_now_and_verify(&key, &d.join("ca.pem"));
     assert!(report.valid, "{:#?}", report.signers);
     assert!(
         report.signers[0]
@@ -364,6 +388,52 @@ fn an_ecdsa_p256_seal_verifies_too() {
         "{}",
         report.signers[0].signature_algorithm
     );
+    // OpenSSL reads the DER Ecdsa-Sig-Value too.
+    openssl_verifies(&sealed, &d.join("ca.pem"), now);
+}
+
+#[test]
+fn an_ec_key_without_its_public_half_is_paired_through_its_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ec_pki(d);
+    // RFC 5915 makes the public key optional; OpenSSL leaves it out on request.
+    openssl_steps(
+        d,
+        &[
+            "ec -in ec.key -no_public -out bare.pem".into(),
+            "pkcs8 -topk8 -nocrypt -in bare.pem -outform DER -out bare.p8".into(),
+        ],
+    );
+    let bare = Zeroizing::new(std::fs::read(d.join("bare.p8")).unwrap());
+    let ca = pem_body(&std::fs::read(d.join("ca.pem")).unwrap());
+    let cert = pem_body(&std::fs::read(d.join("ec.pem")).unwrap());
+    // The CA's certificate first: the key must still find its own.
+    let key = SealKey::from_parts(bare.clone(), vec![ca.clone(), cert]).unwrap();
+    assert!(key.subject().contains("Sigillo-EC"), "{}", key.subject());
+    let (_, _, report) = seal_now_and_verify(&key, &d.join("ca.pem"));
+    assert!(report.valid, "{:#?}", report.signers);
+    // Without its certificate there is nothing to pair it with.
+    let err = SealKey::from_parts(bare, vec![ca]).unwrap_err();
+    assert!(
+        matches!(err, SealError::KeyDoesNotMatchCertificate),
+        "{err}"
+    );
+}
+
+#[test]
+fn rsa_keys_outside_2048_to_4096_bits_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    openssl_steps(
+        d,
+        &["req -x509 -newkey rsa:1024 -nodes -keyout k.pem -out c.pem -days 30 -subj /CN=Short -addext keyUsage=critical,digitalSignature".into()],
+    );
+    let key = Zeroizing::new(pem_body(&std::fs::read(d.join("k.pem")).unwrap()));
+    let cert = pem_body(&std::fs::read(d.join("c.pem")).unwrap());
+    let err = SealKey::from_parts(key, vec![cert]).unwrap_err();
+    assert!(matches!(err, SealError::UnsupportedKey(_)), "{err}");
+    assert!(err.to_string().contains("2048, 3072 or 4096 bits"), "{err}");
 }
 
 #[test]
@@ -406,7 +476,7 @@ fn legacy_pkcs12_encryption_gets_a_clear_error() {
 }
 
 #[test]
-#[ignore = "timing, by hand: cargo test -p sportello --lib seal::tests::timing -- --ignored --nocapture"]
+#[ignore = "timing, by hand: cargo test -p sportello-core --lib seal::tests::timing -- --ignored --nocapture"]
 fn timing() {
     let key = demo_key();
     let pdf = certificate_pdf();

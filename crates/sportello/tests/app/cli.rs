@@ -123,6 +123,147 @@ fn verify_lists_every_signer_of_every_layer_outermost_first_and_extracts_the_con
     );
 }
 
+/// A PDF sealed with the chamber's seal key (signed by *ring*) passes `sportello verify` and
+/// `openssl cms -verify`, with the demo RSA seal and with an ECDSA P-256 seal.
+#[test]
+fn a_pdf_sealed_by_the_chamber_verifies_with_sportello_and_openssl() {
+    use sportello_core::seal::{SealKey, seal_pdf};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .env("OPENSSL_CONF", "/dev/null")
+            .output()
+            .expect("run openssl (scripts/test installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            text(&out.stderr)
+        );
+        out
+    };
+    // An ECDSA P-256 seal under a throwaway RSA CA.
+    std::fs::write(
+        d.join("ext.cnf"),
+        "keyUsage = critical, digitalSignature, nonRepudiation\nbasicConstraints = CA:false\n",
+    )
+    .unwrap();
+    for step in [
+        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj /CN=EC-CA -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign",
+        "genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key",
+        "req -new -key ec.key -subj /CN=Sigillo-EC -out ec.csr",
+        "x509 -req -in ec.csr -CA ca.pem -CAkey ca.key -set_serial 7 -days 30 -extfile ext.cnf -out ec.pem",
+        "pkcs12 -export -inkey ec.key -in ec.pem -certfile ca.pem -passout pass:ec -out ec.p12",
+    ] {
+        openssl(&step.split(' ').collect::<Vec<_>>());
+    }
+
+    let pki = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sportello-core/tests/fixtures/pki");
+    let seals = [
+        (
+            "rsa",
+            pki.join("seal-ge.p12"),
+            "sigillo-demo",
+            pki.join("root.pem"),
+        ),
+        ("ecdsa", d.join("ec.p12"), "ec", d.join("ca.pem")),
+    ];
+    // One page, classic cross-reference table: what the seal appends to.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    .iter()
+    .enumerate()
+    {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 4\n0000000000 65535 f\r\n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+
+    let now = chrono::Utc::now();
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for (kind, p12, password, ca) in seals {
+        let key = SealKey::from_pkcs12(&std::fs::read(p12).unwrap(), password).unwrap();
+        let sealed = seal_pdf(&pdf, &key, now, "Visto", "Genova").unwrap();
+        let file = d.join(format!("{kind}.pdf"));
+        std::fs::write(&file, &sealed).unwrap();
+
+        let verify = |json: bool| {
+            let mut args = vec!["verify", "--at", &at, "--trust", ca.to_str().unwrap()];
+            if json {
+                args.push("--json");
+            }
+            args.push(file.to_str().unwrap());
+            sportello(None, &args, "")
+        };
+        let out = verify(true);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{kind}: {json:#}");
+        assert_eq!(json["valid"], true, "{kind}: {json:#}");
+        assert_eq!(json["format"], "PAdES");
+        assert_eq!(json["signers"][0]["subject"].as_str(), Some(key.subject()));
+        // The algorithm is in the text report only.
+        let out = verify(false);
+        assert_eq!(out.status.code(), Some(0));
+        let report = text(&out.stdout).to_lowercase();
+        assert!(report.contains(kind), "{kind}: {report}");
+
+        // The CMS out of /Contents (hex, zero-padded) and the bytes /ByteRange covers.
+        let tag = b"/ByteRange[";
+        let start = sealed.windows(tag.len()).rposition(|w| w == tag).unwrap() + tag.len();
+        let close = start + sealed[start..].iter().position(|b| *b == b']').unwrap();
+        let range: Vec<usize> = std::str::from_utf8(&sealed[start..close])
+            .unwrap()
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let mut covered = sealed[range[0]..range[0] + range[1]].to_vec();
+        covered.extend_from_slice(&sealed[range[2]..range[2] + range[3]]);
+        let mut cms = hex::decode(&sealed[range[1] + 1..range[2] - 1]).unwrap();
+        assert_eq!(cms[1], 0x82, "a CMS of 256 bytes to 64 KiB");
+        cms.truncate(4 + (usize::from(cms[2]) << 8 | usize::from(cms[3])));
+        std::fs::write(d.join("covered.bin"), covered).unwrap();
+        std::fs::write(d.join("cms.der"), cms).unwrap();
+        let out = openssl(&[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "cms.der",
+            "-content",
+            "covered.bin",
+            "-purpose",
+            "any",
+            "-attime",
+            &now.timestamp().to_string(),
+            "-CAfile",
+            ca.to_str().unwrap(),
+            "-out",
+            "/dev/null",
+        ]);
+        assert!(
+            text(&out.stderr).contains("Verification successful"),
+            "{kind}"
+        );
+    }
+}
+
 #[test]
 fn a_wrong_configuration_value_stops_start_up_naming_the_variable() {
     let out = Command::new(env!("CARGO_BIN_EXE_sportello"))

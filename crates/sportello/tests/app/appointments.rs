@@ -130,7 +130,6 @@ async fn a_slot_holds_as_many_appointments_as_operators_who_may_act(engine: Engi
         .filter(|m| m.data.contains("confermato"))
         .count();
     assert_eq!(confirmations, 2);
-    app.cleanup().await;
 }
 
 async fn a_wrong_pre_registration_shows_the_errors_and_books_nothing(engine: Engine) {
@@ -155,7 +154,6 @@ async fn a_wrong_pre_registration_shows_the_errors_and_books_nothing(engine: Eng
     let (s, _, _) = b.post_form("/book/GE-GENOVA", &f.pairs()).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(booked(&app).await, 0);
-    app.cleanup().await;
 }
 
 async fn the_reminder_carries_the_cancel_link_and_no_shows_are_recorded(engine: Engine) {
@@ -254,7 +252,6 @@ async fn the_reminder_carries_the_cancel_link_and_no_shows_are_recorded(engine: 
         .post_form(&format!("/appointments/{remaining}/no-show"), &[])
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    app.cleanup().await;
 }
 
 async fn revoking_an_operator_cancels_their_appointments_and_recalls_devices(engine: Engine) {
@@ -299,7 +296,6 @@ async fn revoking_an_operator_cancels_their_appointments_and_recalls_devices(eng
         page.contains("09:30 (1 posti)"),
         "one operator left: {page}"
     );
-    app.cleanup().await;
 }
 
 async fn an_operator_whose_course_expired_cannot_take_an_appointment(engine: Engine) {
@@ -330,5 +326,4 @@ async fn an_operator_whose_course_expired_cannot_take_an_appointment(engine: Eng
         .await
         .unwrap();
     assert_eq!(sessions, 0);
-    app.cleanup().await;
 }

@@ -340,7 +340,6 @@ async fn verify_uses_the_stored_trust_anchors_unless_trust_is_given(engine: Engi
         "{}",
         text(&out.stdout)
     );
-    db.cleanup().await;
 }
 
 async fn import_registry_reports_good_bad_and_unreadable_files(engine: Engine) {
@@ -387,7 +386,6 @@ async fn import_registry_reports_good_bad_and_unreadable_files(engine: Engine) {
         "",
     );
     assert_eq!(out.status.code(), Some(2));
-    db.cleanup().await;
 }
 
 async fn admin_creates_chamber_desk_and_user_and_audit_verify_detects_tampering(engine: Engine) {
@@ -532,5 +530,4 @@ async fn admin_creates_chamber_desk_and_user_and_audit_verify_detects_tampering(
         "{}",
         text(&out.stdout)
     );
-    db.cleanup().await;
 }

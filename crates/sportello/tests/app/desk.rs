@@ -117,7 +117,6 @@ async fn the_inbox_shows_only_the_practices_of_the_officers_desks(engine: Engine
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "in_review");
-    app.cleanup().await;
 }
 
 async fn rectification_expires_after_24_hours(engine: Engine) {
@@ -162,7 +161,6 @@ async fn rectification_expires_after_24_hours(engine: Engine) {
         mails.iter().any(|m| m.data.contains("respinta")),
         "the rejection was e-mailed"
     );
-    app.cleanup().await;
 }
 
 async fn a_practice_resent_within_the_deadline_is_not_charged_again(engine: Engine) {
@@ -202,7 +200,6 @@ async fn a_practice_resent_within_the_deadline_is_not_charged_again(engine: Engi
         "sent",
         "no late rejection after a resend"
     );
-    app.cleanup().await;
 }
 
 async fn approval_issues_a_sealed_certificate_that_verifies_publicly(engine: Engine) {
@@ -339,7 +336,6 @@ async fn approval_issues_a_sealed_certificate_that_verifies_publicly(engine: Eng
             .any(|m| m.data.contains("C26GE0000001")),
         "the company was told"
     );
-    app.cleanup().await;
 }
 
 fn pdf_text(pdf: &[u8]) -> String {
@@ -409,7 +405,6 @@ async fn rejection_refunds_the_fee_unless_the_chamber_says_otherwise(engine: Eng
         .await
         .unwrap();
     assert_eq!(balance(&company).await, before);
-    app.cleanup().await;
 }
 
 async fn a_practice_in_review_belongs_to_its_officer(engine: Engine) {
@@ -440,7 +435,6 @@ async fn a_practice_in_review_belongs_to_its_officer(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    app.cleanup().await;
 }
 
 async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engine) {
@@ -546,7 +540,6 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
     let text = pdf_text(&pdf);
     assert!(text.contains("DUPLICATO"), "the duplicate says so");
     assert!(text.contains(&original.number), "and cites the original");
-    app.cleanup().await;
 }
 
 async fn certificate_numbers_stay_gapless_under_concurrent_approvals(engine: Engine) {
@@ -610,7 +603,6 @@ async fn certificate_numbers_stay_gapless_under_concurrent_approvals(engine: Eng
     numbers.sort();
     let expected: Vec<String> = (1..=8).map(|n| format!("C26GE{n:07}")).collect();
     assert_eq!(numbers, expected);
-    app.cleanup().await;
 }
 
 engine_tests!(
@@ -715,7 +707,6 @@ async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(eng
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, pdf);
-    app.cleanup().await;
 }
 
 async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engine: Engine) {
@@ -784,7 +775,6 @@ async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engin
     assert!(text.matches("COPIA").count() >= 2, "two copy sets");
     assert!(text.contains(&cert.number));
     assert!(!text.contains("ORIGINALE"), "copies only");
-    app.cleanup().await;
 }
 
 engine_tests!(pre_printed_forms_are_assigned_used_once_and_returned);
@@ -911,5 +901,4 @@ async fn pre_printed_forms_are_assigned_used_once_and_returned(engine: Engine) {
         .unwrap();
     assert_eq!(status_of(&forms, "A0000001").as_deref(), Some("returned"));
     assert_eq!(status_of(&forms, "A0000003").as_deref(), Some("returned"));
-    app.cleanup().await;
 }

@@ -149,7 +149,6 @@ async fn a_delivery_is_recorded_once_and_a_bad_file_changes_nothing(engine: Engi
         moves,
         [("deliver", "blank", email), ("store", "in_cabinet", email)]
     );
-    app.cleanup().await;
 }
 
 async fn cabinet_withdrawals_need_a_second_person(engine: Engine) {
@@ -225,7 +224,6 @@ async fn cabinet_withdrawals_need_a_second_person(engine: Engine) {
         (s, p["code"].as_str()),
         (StatusCode::CONFLICT, Some("not_enough_in_cabinet"))
     );
-    app.cleanup().await;
 }
 
 async fn an_odr_cannot_consign_beyond_its_balance_even_with_concurrent_approvals(engine: Engine) {
@@ -335,7 +333,6 @@ async fn an_odr_cannot_consign_beyond_its_balance_even_with_concurrent_approvals
             .await
             .unwrap();
     assert_eq!(pending, 2);
-    app.cleanup().await;
 }
 
 /// A small PDF, as a scanned identity document would be.
@@ -469,7 +466,6 @@ async fn free_device_eligibility_gives_every_rule_through_the_api(engine: Engine
         .await
         .unwrap();
     assert!(spec["paths"]["/api/v1/devices/free-eligibility"].is_object());
-    app.cleanup().await;
 }
 
 async fn device_pages_check_the_role_and_the_chamber(engine: Engine) {
@@ -551,5 +547,4 @@ async fn device_pages_check_the_role_and_the_chamber(engine: Engine) {
         sportello_core::devices::DeviceState::Blank,
         "nothing changed"
     );
-    app.cleanup().await;
 }

@@ -9,6 +9,7 @@ use sportello::app::AppState;
 use sportello_core::clock::{Clock, ManualClock};
 use sportello_core::config::{Config, MailTransport, SmtpSettings, SmtpTls};
 use sportello_core::db::{Db, Engine};
+use sqlx::Connection;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,10 @@ pub fn postgres_url() -> Option<String> {
 
 /// Generates one test per engine from an `async fn(Engine)`:
 /// `engine_tests!(name)` gives `name::sqlite` and `name::postgres`.
+///
+/// The PostgreSQL variant is compiled as ignored unless `SPORTELLO_TEST_POSTGRES` was set at
+/// build time (see `build.rs`), so a run without PostgreSQL says so instead of passing it.
+/// Compiled to run, it fails when PostgreSQL cannot be reached.
 #[macro_export]
 macro_rules! engine_tests {
     ($($name:ident),* $(,)?) => {$(
@@ -31,23 +36,25 @@ macro_rules! engine_tests {
                 super::$name(sportello_core::db::Engine::Sqlite).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(sportello_test_postgres),
+                ignore = "SPORTELLO_TEST_POSTGRES is not set"
+            )]
             async fn postgres() {
-                if $crate::helpers::postgres_url().is_none() {
-                    eprintln!("SPORTELLO_TEST_POSTGRES not set: PostgreSQL variant not run");
-                    return;
-                }
                 super::$name(sportello_core::db::Engine::Postgres).await;
             }
         }
     )*};
 }
 
-/// A fresh, migrated database on `engine`, and what must live as long as it.
+/// A fresh, migrated database on `engine`, and what must live as long as it. Dropping it
+/// removes everything the test made, even when the test panicked: the SQLite file goes with
+/// the temp dir, the PostgreSQL schema with its guard.
 pub struct TestDb {
     pub db: Db,
     pub url: String,
     pub dir: tempfile::TempDir,
-    schema: Option<(String, String)>,
+    _schema: Option<PgSchema>,
 }
 
 impl TestDb {
@@ -59,19 +66,25 @@ impl TestDb {
                 None,
             ),
             Engine::Postgres => {
-                let base = postgres_url().expect("SPORTELLO_TEST_POSTGRES");
-                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let admin = Db::connect(&base, 1).await.expect("connect to PostgreSQL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                    .execute(admin.pool())
+                let base = postgres_url()
+                    .expect("SPORTELLO_TEST_POSTGRES is not set, though it was at build time");
+                let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+                // One plain connection: a refused one fails at once, where a pool would retry.
+                let mut admin = sqlx::PgConnection::connect(&base)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("cannot connect to PostgreSQL at SPORTELLO_TEST_POSTGRES: {e}")
+                    });
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+                    .execute(&mut admin)
                     .await
                     .expect("create schema");
-                admin.close().await;
+                let _ = admin.close().await;
                 let sep = if base.contains('?') { '&' } else { '?' };
-                (
-                    format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-                    Some((base, schema)),
-                )
+                // The application name marks this test's connections, for the guard to end them.
+                let url =
+                    format!("{base}{sep}options=-c%20search_path%3D{name}&application_name={name}");
+                (url, Some(PgSchema { base, name }))
             }
         };
         let db = Db::connect(&url, 5).await.expect("connect");
@@ -80,20 +93,58 @@ impl TestDb {
             db,
             url,
             dir,
-            schema,
+            _schema: schema,
         }
     }
+}
 
-    /// Drops the PostgreSQL schema (SQLite files go with the temp dir).
-    pub async fn cleanup(self) {
-        self.db.close().await;
-        if let Some((base, schema)) = self.schema
-            && let Ok(admin) = Db::connect(&base, 1).await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(admin.pool())
-                .await;
-            admin.close().await;
+/// Drops a test's PostgreSQL schema when the test ends, passed or panicked.
+struct PgSchema {
+    base: String,
+    name: String,
+}
+
+impl PgSchema {
+    /// Ends the test's own connections (a panic can leave one inside a transaction, holding
+    /// locks), then drops the schema with everything in it.
+    async fn drop_schema(base: &str, name: &str) -> Result<(), sqlx::Error> {
+        let mut admin = sqlx::PgConnection::connect(base).await?;
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut admin)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE"
+        )))
+        .execute(&mut admin)
+        .await?;
+        admin.close().await
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (base, name) = (self.base.clone(), self.name.clone());
+        // Drop is synchronous and runs inside the test's runtime, where another runtime
+        // cannot be started: the work gets a thread with a small runtime of its own.
+        let outcome = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime
+                .block_on(PgSchema::drop_schema(&base, &name))
+                .map_err(|e| e.to_string())
+        })
+        .join();
+        // No panic here: during a test's panic it would abort the whole test binary.
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("schema {} was not dropped: {e}", self.name),
+            Err(_) => eprintln!("schema {} was not dropped: the thread panicked", self.name),
         }
     }
 }
@@ -246,10 +297,6 @@ impl TestApp {
         sportello::worker::run_due(&self.state, "test")
             .await
             .expect("run jobs")
-    }
-
-    pub async fn cleanup(self) {
-        self.db.cleanup().await;
     }
 }
 

@@ -330,7 +330,6 @@ async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(
     .await;
     assert_eq!(v["eligible"], false);
     assert_eq!(v["reasons"][3]["ok"], false);
-    app.cleanup().await;
 }
 
 async fn an_aborted_issuance_deletes_the_scan_too(engine: Engine) {
@@ -408,7 +407,6 @@ async fn an_aborted_issuance_deletes_the_scan_too(engine: Engine) {
             Some("interrotta d'ufficio: sessione inattiva da oltre 2 ore".to_string()),
         ]
     );
-    app.cleanup().await;
 }
 
 /// Pairs a screen, accepts the clauses, confirms the OTP from the e-mail, personalises and
@@ -621,7 +619,6 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
         after.balance_cents + 2500,
         "refunded once to the advance account"
     );
-    app.cleanup().await;
 }
 
 async fn wrong_pairing_codes_are_limited_per_address(engine: Engine) {
@@ -642,5 +639,4 @@ async fn wrong_pairing_codes_are_limited_per_address(engine: Engine) {
     // Without a paired cookie the screen shows nothing.
     let (_, live) = Browser::new(&app).get("/screen/session/live").await;
     assert!(live.contains("screen-ended"));
-    app.cleanup().await;
 }

@@ -2,6 +2,7 @@
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
 mod cli;
+mod contracts;
 mod desk;
 mod devices;
 mod helpers;

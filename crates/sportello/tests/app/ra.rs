@@ -318,7 +318,6 @@ async fn every_ra_api_route_checks_the_role_on_the_server(engine: Engine) {
             "{path} in the OpenAPI document"
         );
     }
-    app.cleanup().await;
 }
 
 async fn mandate_dates_come_back_from_the_api_capped_by_the_convention(engine: Engine) {
@@ -376,7 +375,6 @@ async fn mandate_dates_come_back_from_the_api_capped_by_the_convention(engine: E
         op(&app, &ir).await.mandate.unwrap().start.to_string(),
         "2026-11-02"
     );
-    app.cleanup().await;
 }
 
 async fn an_operator_of_another_chamber_is_not_found(engine: Engine) {
@@ -424,7 +422,6 @@ async fn an_operator_of_another_chamber_is_not_found(engine: Engine) {
         assert_eq!(p["code"], "not_found");
     }
     assert_eq!(op(&app, &other.id).await.state, State::New);
-    app.cleanup().await;
 }
 
 async fn an_odr_organisation_with_two_collaborators_becomes_active_after_48_hours(engine: Engine) {
@@ -498,7 +495,6 @@ async fn an_odr_organisation_with_two_collaborators_becomes_active_after_48_hour
             .iter()
             .any(|o| o.name == "CANTIERI DEL LEVANTE S.R.L.")
     );
-    app.cleanup().await;
 }
 
 async fn c_valid(app: &TestApp, id: &str) -> String {
@@ -644,7 +640,6 @@ async fn course_expiry_stops_the_operator(engine: Engine) {
     )
     .await;
     assert!(can(&v), "{v}");
-    app.cleanup().await;
 }
 
 async fn revoking_an_odr_organisation_suspends_collaborators_and_informs_the_ca(engine: Engine) {
@@ -740,7 +735,6 @@ async fn revoking_an_odr_organisation_suspends_collaborators_and_informs_the_ca(
         ca[0].data.contains("revoca-00743110157.txt"),
         "the revocation is attached"
     );
-    app.cleanup().await;
 }
 
 async fn a_rao_revocation_lists_the_actions_taken_since_the_requirements_were_lost(engine: Engine) {
@@ -773,7 +767,6 @@ async fn a_rao_revocation_lists_the_actions_taken_since_the_requirements_were_lo
         .await
         .unwrap();
     assert!(!e.can_act);
-    app.cleanup().await;
 }
 
 async fn a_wrong_signature_is_refused_and_nothing_is_kept(engine: Engine) {
@@ -840,7 +833,6 @@ async fn a_wrong_signature_is_refused_and_nothing_is_kept(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(op(&app, &id).await.state, State::DocumentsReceived);
-    app.cleanup().await;
 }
 
 async fn the_identity_document_is_not_kept_after_the_pec_to_the_ca(engine: Engine) {
@@ -906,7 +898,6 @@ async fn the_identity_document_is_not_kept_after_the_pec_to_the_ca(engine: Engin
     );
     assert!(purged.is_some());
     assert_eq!(op(&app, &id).await.state, State::SentToCa);
-    app.cleanup().await;
 }
 
 async fn a_renewal_never_extends_mandates_silently(engine: Engine) {
@@ -965,7 +956,6 @@ async fn a_renewal_never_extends_mandates_silently(engine: Engine) {
         op(&app, &id).await.mandate.unwrap().end.to_string(),
         "2029-11-20"
     );
-    app.cleanup().await;
 }
 
 async fn a_course_below_ninety_percent_is_refused(engine: Engine) {
@@ -989,5 +979,4 @@ async fn a_course_below_ninety_percent_is_refused(engine: Engine) {
     let o = op(&app, &rossi).await;
     assert_eq!(o.state, State::CourseRequested);
     assert!(o.course.is_none());
-    app.cleanup().await;
 }

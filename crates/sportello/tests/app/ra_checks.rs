@@ -133,7 +133,6 @@ async fn the_master_rao_is_alerted_once_per_threshold(engine: Engine) {
     );
     app.run_jobs().await;
     assert_eq!(master_mails(&app).await.len(), 3);
-    app.cleanup().await;
 }
 
 async fn a_registry_reimport_flags_ceased_or_renamed_organisations(engine: Engine) {
@@ -195,7 +194,6 @@ async fn a_registry_reimport_flags_ceased_or_renamed_organisations(engine: Engin
         .get("/ra/checks")
         .await;
     assert!(page.contains("data-testid=\"ra-registry-flags\""));
-    app.cleanup().await;
 }
 
 async fn the_yearly_sample_can_be_redrawn_from_its_seed(engine: Engine) {
@@ -278,7 +276,6 @@ async fn the_yearly_sample_can_be_redrawn_from_its_seed(engine: Engine) {
         .unwrap();
     assert_eq!(outcomes.len(), 1);
     assert_eq!(outcomes[0].outcome, "non_compliant");
-    app.cleanup().await;
 }
 
 async fn the_course_request_is_an_xlsx_and_results_are_matched_by_tax_code(engine: Engine) {
@@ -364,7 +361,6 @@ async fn the_course_request_is_an_xlsx_and_results_are_matched_by_tax_code(engin
     assert_eq!(o.course.unwrap().score_percent, 94);
     let _ = Step::Activate;
     let _ = fixture("root.pem");
-    app.cleanup().await;
 }
 
 async fn the_export_command_writes_the_course_request(engine: Engine) {
@@ -405,5 +401,4 @@ async fn the_export_command_writes_the_course_request(engine: Engine) {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    app.cleanup().await;
 }

@@ -127,7 +127,6 @@ async fn every_ra_page_checks_the_role_on_the_server(engine: Engine) {
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role} POST step");
         }
     }
-    app.cleanup().await;
 }
 
 async fn each_operator_sees_only_their_subtree(engine: Engine) {
@@ -220,7 +219,6 @@ async fn each_operator_sees_only_their_subtree(engine: Engine) {
         assert_eq!(s, expected, "{role} GET collaborator");
     }
     assert_eq!(ORG.len(), 11);
-    app.cleanup().await;
 }
 
 async fn a_wrong_signature_is_shown_next_to_the_form_and_a_double_click_changes_nothing(
@@ -296,7 +294,6 @@ async fn a_wrong_signature_is_shown_next_to_the_form_and_a_double_click_changes_
     .await;
     assert!(s.is_redirection());
     assert_eq!(op(&app, &id).await.state, State::DocumentsReceived);
-    app.cleanup().await;
 }
 
 async fn the_restricted_archive_logs_every_view(engine: Engine) {
@@ -348,7 +345,6 @@ async fn the_restricted_archive_logs_every_view(engine: Engine) {
     assert_eq!(views.len(), 3, "one entry per view: {views:?}");
     let (auditor, _) = TestApp::demo_login(Role::Auditor);
     assert!(views.iter().any(|v| v == auditor));
-    app.cleanup().await;
 }
 
 async fn a_linked_user_sees_the_operator_and_a_second_registration_is_refused(engine: Engine) {
@@ -410,5 +406,4 @@ async fn a_linked_user_sees_the_operator_and_a_second_registration_is_refused(en
     let (s, page) = ir.get(&format!("/ra/operators/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("LAURA VERDI"));
-    app.cleanup().await;
 }

@@ -194,7 +194,6 @@ async fn a_good_extract_imports_companies_sites_and_fees(engine: Engine) {
     assert_eq!(after["imported"], 6);
     assert_eq!(after["rejected"], 0);
     assert_eq!(after["completed"], true);
-    test.cleanup().await;
 }
 
 async fn reimporting_the_same_file_changes_nothing(engine: Engine) {
@@ -218,7 +217,6 @@ async fn reimporting_the_same_file_changes_nothing(engine: Engine) {
         .await
         .expect("count");
     assert_eq!(all, 2);
-    test.cleanup().await;
 }
 
 async fn a_changed_extract_updates_only_what_changed(engine: Engine) {
@@ -259,7 +257,6 @@ async fn a_changed_extract_updates_only_what_changed(engine: Engine) {
         .expect("query")
         .expect("company");
     assert_eq!(rossi.annual_fee_years, vec![2024, 2025]);
-    test.cleanup().await;
 }
 
 async fn each_kind_of_bad_field_is_rejected_with_its_line(engine: Engine) {
@@ -359,7 +356,6 @@ async fn each_kind_of_bad_field_is_rejected_with_its_line(engine: Engine) {
     assert!(stderr.contains("line 10: cap: a postcode (CAP) has 5 digits\n"));
     assert!(stderr.contains("line 13: diritto_annuale_pagato: \"20x5\" is not a year\n"));
     assert_eq!(stdout.lines().last(), Some("imported 2, rejected 15"));
-    test.cleanup().await;
 }
 
 async fn rows_of_one_company_far_apart_make_one_company(engine: Engine) {
@@ -391,7 +387,6 @@ async fn rows_of_one_company_far_apart_make_one_company(engine: Engine) {
     let outcome = import(&test.db, start_time() + Duration::hours(2), &path).await;
     assert_eq!(outcome.unchanged, 6);
     assert_eq!(dump(&test.db).await, before);
-    test.cleanup().await;
 }
 
 async fn comma_files_with_a_bom_and_columns_in_any_order_import_alike(engine: Engine) {
@@ -415,7 +410,6 @@ async fn comma_files_with_a_bom_and_columns_in_any_order_import_alike(engine: En
     assert_eq!(outcome.rejected_total, 0, "{:?}", outcome.rejected);
     assert_eq!(outcome.unchanged, 6);
     assert_eq!(dump(&test.db).await, before);
-    test.cleanup().await;
 }
 
 async fn single_row_upserts_write_only_differences(engine: Engine) {
@@ -497,7 +491,6 @@ async fn single_row_upserts_write_only_differences(engine: Engine) {
         .expect("sites");
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0].postcode.as_str(), "19125");
-    test.cleanup().await;
 }
 
 async fn a_stored_value_that_does_not_parse_is_a_decode_error(engine: Engine) {
@@ -511,7 +504,6 @@ async fn a_stored_value_that_does_not_parse_is_a_decode_error(engine: Engine) {
     .expect("insert a broken row");
     let found = registry::find_company_by_tax_code(&test.db, &tax_code("RSSMRA80A01H501U")).await;
     assert!(matches!(found, Err(sqlx::Error::Decode(_))), "{found:?}");
-    test.cleanup().await;
 }
 
 async fn a_database_failure_stops_the_run_and_is_audited_as_incomplete(engine: Engine) {
@@ -531,7 +523,6 @@ async fn a_database_failure_stops_the_run_and_is_audited_as_incomplete(engine: E
     let after: serde_json::Value = serde_json::from_str(&entries[0]).expect("JSON");
     assert_eq!(after["completed"], false);
     assert_eq!(after["imported"], 0);
-    test.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -570,7 +561,6 @@ async fn an_unreadable_file_is_an_import_error_with_exit_code_2() {
         Err(ImportError::Open { .. })
     ));
     assert!(audit_entries(&test.db, "registry.import").await.is_empty());
-    test.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -604,7 +594,6 @@ async fn the_report_follows_the_output_contract() {
          {\"line\":4,\"field\":\"row\",\"reason\":\"expected 11 fields, found 12\"}]}\n"
     );
     assert_eq!(stderr.lines().count(), 2);
-    test.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -632,5 +621,4 @@ async fn rejections_past_the_memory_cap_are_spilled_and_all_reported() {
     assert_eq!(rejected[10_049]["line"], 10_051);
     let (stdout, _) = report(&outcome, false);
     assert_eq!(stdout.lines().last(), Some("imported 0, rejected 10050"));
-    test.cleanup().await;
 }

@@ -156,7 +156,6 @@ async fn the_cli_stores_a_seal_that_seals_pdfs(engine: Engine) {
             .windows(key.certificate_der().len())
             .any(|w| w == key.certificate_der())
     );
-    app.cleanup().await;
 }
 
 async fn the_demo_seeds_a_seal_for_genova(engine: Engine) {
@@ -191,7 +190,6 @@ async fn the_demo_seeds_a_seal_for_genova(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(audits, 1);
-    app.cleanup().await;
 }
 
 async fn a_changed_app_secret_is_reported_not_guessed(engine: Engine) {
@@ -231,7 +229,6 @@ async fn a_changed_app_secret_is_reported_not_guessed(engine: Engine) {
         .await
         .unwrap_err();
     assert!(matches!(err, SealError::NoChamber), "{err}");
-    app.cleanup().await;
 }
 
 engine_tests!(

@@ -413,7 +413,6 @@ async fn an_erp_client_goes_from_an_empty_model_to_a_sent_practice(engine: Engin
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, vec!["export@ligure-export.test".to_string()]);
     assert!(mail[0].data.contains("GE/2026/0000001"));
-    app.cleanup().await;
 }
 
 async fn bad_uploads_say_exactly_what_is_wrong_and_create_nothing(engine: Engine) {
@@ -457,7 +456,6 @@ async fn bad_uploads_say_exactly_what_is_wrong_and_create_nothing(engine: Engine
     let (code, _) = code_of(erp.upload(their_signed, &DETAILS).await).await;
     assert_eq!(code, "model_other_company");
     assert_eq!(count(&app, "practices").await, 0, "nothing was created");
-    app.cleanup().await;
 }
 
 async fn insufficient_balance_sends_nothing_and_says_how_much_is_missing(engine: Engine) {
@@ -492,7 +490,6 @@ async fn insufficient_balance_sends_nothing_and_says_how_much_is_missing(engine:
         .await
         .unwrap();
     assert_eq!(sent["protocol_number"], "GE/2026/0000001");
-    app.cleanup().await;
 }
 
 async fn concurrent_sends_of_one_practice_charge_once(engine: Engine) {
@@ -518,7 +515,6 @@ async fn concurrent_sends_of_one_practice_charge_once(engine: Engine) {
     assert_eq!(charged, 1000, "charged once");
     assert_eq!(numbers.len(), 1, "one protocol number");
     assert_eq!(balance(&app, LIGURE).await, 4000);
-    app.cleanup().await;
 }
 
 async fn a_company_token_cannot_reach_another_companys_data(engine: Engine) {
@@ -593,7 +589,6 @@ async fn a_company_token_cannot_reach_another_companys_data(engine: Engine) {
     }
     // Nothing of the owner's changed.
     assert_eq!(balance(&app, LIGURE).await, 5000);
-    app.cleanup().await;
 }
 
 async fn missing_details_are_named_before_sending(engine: Engine) {
@@ -629,7 +624,6 @@ async fn missing_details_are_named_before_sending(engine: Engine) {
     let r = erp.upload(signed, &[("desk", "XX-NOWHERE")]).await;
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "desk");
-    app.cleanup().await;
 }
 
 async fn lists_show_each_practice_where_it_belongs_and_search_finds_it(engine: Engine) {
@@ -683,5 +677,4 @@ async fn lists_show_each_practice_where_it_belongs_and_search_finds_it(engine: E
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    app.cleanup().await;
 }

@@ -145,7 +145,6 @@ async fn a_company_user_goes_from_an_empty_draft_to_a_sent_practice_on_the_pages
     assert!(wallet.contains("40,00 €"), "€50 − €10 once");
     let (_, list) = b.get("/practices?list=sent").await;
     assert!(list.contains("GE/2026/0000001"));
-    app.cleanup().await;
 }
 
 async fn administrators_set_tariffs_and_credit_wallets(engine: Engine) {
@@ -206,5 +205,4 @@ async fn administrators_set_tariffs_and_credit_wallets(engine: Engine) {
     let c = Browser::login(&app, email, password).await;
     assert_eq!(c.get("/admin/tariffs").await.0, StatusCode::FORBIDDEN);
     assert_eq!(c.get("/admin/wallet").await.0, StatusCode::FORBIDDEN);
-    app.cleanup().await;
 }

@@ -51,7 +51,6 @@ async fn each_role_logs_in_sees_what_it_can_do_and_logs_out(engine: Engine) {
         let (status, _) = b.get("/").await;
         assert!(status.is_redirection(), "{role}: logged out");
     }
-    app.cleanup().await;
 }
 
 async fn a_wrong_password_shows_a_message_and_opens_no_session(engine: Engine) {
@@ -76,7 +75,6 @@ async fn a_wrong_password_shows_a_message_and_opens_no_session(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(sessions, 0);
-    app.cleanup().await;
 }
 
 async fn five_failed_logins_lock_the_account_for_fifteen_minutes(engine: Engine) {
@@ -109,7 +107,6 @@ async fn five_failed_logins_lock_the_account_for_fifteen_minutes(engine: Engine)
             .await
             .unwrap();
     assert_eq!(locks, 1, "the lock is in the audit trail");
-    app.cleanup().await;
 }
 
 async fn a_form_without_the_csrf_token_is_refused(engine: Engine) {
@@ -149,7 +146,6 @@ async fn a_form_without_the_csrf_token_is_refused(engine: Engine) {
         .await;
     assert!(status.is_redirection(), "{status}");
     assert_eq!(location.as_deref(), Some("/admin/desks"));
-    app.cleanup().await;
 }
 
 /// Every page route × every role: allowed routes answer, the others are refused on the
@@ -218,7 +214,6 @@ async fn every_page_route_checks_the_role_on_the_server(engine: Engine) {
         let location = r.headers().get("location").unwrap().to_str().unwrap();
         assert!(location.starts_with("/login?next="), "{location}");
     }
-    app.cleanup().await;
 }
 
 async fn an_administrator_cannot_give_a_desk_of_another_chamber(engine: Engine) {
@@ -264,7 +259,6 @@ async fn an_administrator_cannot_give_a_desk_of_another_chamber(engine: Engine) 
             .unwrap()
             .is_none()
     );
-    app.cleanup().await;
 }
 
 async fn api_tokens_authenticate_and_session_cookies_do_not_drive_the_api(engine: Engine) {
@@ -325,7 +319,6 @@ async fn api_tokens_authenticate_and_session_cookies_do_not_drive_the_api(engine
         .await
         .unwrap();
     assert_eq!(stored, 0);
-    app.cleanup().await;
 }
 
 async fn errors_are_pages_for_people_and_problems_for_programs(engine: Engine) {
@@ -406,7 +399,6 @@ async fn errors_are_pages_for_people_and_problems_for_programs(engine: Engine) {
         .await
         .unwrap();
     assert!(openapi["paths"]["/api/v1/auth/token"].is_object());
-    app.cleanup().await;
 }
 
 async fn the_language_switch_changes_the_interface_and_comes_back(engine: Engine) {
@@ -435,7 +427,6 @@ async fn the_language_switch_changes_the_interface_and_comes_back(engine: Engine
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/");
-    app.cleanup().await;
 }
 
 async fn demo_seed_is_idempotent(engine: Engine) {
@@ -467,5 +458,4 @@ async fn demo_seed_is_idempotent(engine: Engine) {
     );
     assert_eq!(before, after);
     assert_eq!(before.0, 9);
-    app.cleanup().await;
 }

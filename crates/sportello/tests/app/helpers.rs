@@ -425,7 +425,10 @@ impl Browser {
         let r = self
             .client
             .post(format!("{}{}", self.base, path))
-            .multipart(form.text("csrf", token))
+            // Like htmx: the token in the header. A `csrf` field would have to come before
+            // the files (what our pages do), and reqwest appends fields.
+            .header("X-CSRF-Token", token)
+            .multipart(form)
             .send()
             .await
             .expect("POST");

@@ -40,7 +40,9 @@ async fn post_step(
     let r = b
         .client
         .post(app.url(&format!("/ra/operators/{id}/steps/{step}")))
-        .multipart(form.text("csrf", csrf))
+        // The token travels in the header: a `csrf` field must come before the files.
+        .header("X-CSRF-Token", csrf)
+        .multipart(form)
         .send()
         .await
         .unwrap();

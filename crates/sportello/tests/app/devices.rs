@@ -505,7 +505,6 @@ async fn device_pages_check_the_role_and_the_chamber(engine: Engine) {
     }
     // Another chamber's device and withdrawal do not exist for this chamber's staff.
     let now = app.state.clock.now();
-    let mut tx = app.state.db.begin().await.unwrap();
     let sv = sportello_core::chambers::create_chamber(
         &app.state,
         &sportello_core::audit::Actor::cli(),
@@ -514,6 +513,7 @@ async fn device_pages_check_the_role_and_the_chamber(engine: Engine) {
     )
     .await
     .unwrap();
+    let mut tx = app.state.db.begin().await.unwrap();
     sportello_core::devices::delivery::import(
         &mut tx,
         now,

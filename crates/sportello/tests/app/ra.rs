@@ -383,7 +383,6 @@ async fn an_operator_of_another_chamber_is_not_found(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let master = setup(&app).await;
     let now = app.state.clock.now();
-    let mut tx = app.state.db.begin().await.unwrap();
     let sv = sportello_core::chambers::create_chamber(
         &app.state,
         &Actor::cli(),
@@ -392,6 +391,7 @@ async fn an_operator_of_another_chamber_is_not_found(engine: Engine) {
     )
     .await
     .unwrap();
+    let mut tx = app.state.db.begin().await.unwrap();
     let other = operator::create(
         &mut tx,
         now,

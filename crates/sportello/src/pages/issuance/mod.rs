@@ -12,7 +12,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use sportello_core::accounts::{Principal, Role};
+use sportello_core::accounts::Principal;
 use sportello_core::appointments::booking::{self, ApplicantForm};
 use sportello_core::authz::Action;
 use sportello_core::devices::chamber_of;
@@ -53,45 +53,9 @@ pub fn routes() -> Router<AppState> {
         .route("/screen/otp", post(screen::screen_otp))
 }
 
-impl From<SessionError> for AppError {
-    fn from(e: SessionError) -> Self {
-        use SessionError::*;
-        match e {
-            NotAnOperator => AppError::forbidden(),
-            CannotAct(r) => AppError::conflict("operator_cannot_act", "dev-error-cannot-act")
-                .arg("reasons", r.join(", ")),
-            Step(s) => AppError::conflict("step_not_allowed", "iss-error-step")
-                .arg("state", s.from.as_str()),
-            Changed => AppError::conflict("session_changed", "iss-error-changed"),
-            Invalid(f) => AppError::invalid(f),
-            Scan(_) => AppError::invalid(vec![FieldError::new("file", "iss-error-scan-type")]),
-            DeviceUnavailable => AppError::conflict("device_unavailable", "iss-error-device"),
-            NotFree(_) => AppError::conflict("not_eligible_free", "dev-free-not-eligible"),
-            AppointmentNotBooked => AppError::conflict("not_booked", "appt-error-not-booked"),
-            WrongCode => AppError::invalid(vec![FieldError::new("code", "iss-error-code")]),
-            TooManyAttempts => AppError::too_many_requests(),
-            Move(e) => e.into(),
-            Grant(e) => e.into(),
-            Advance(e) => e.into(),
-            Ca(e) => AppError::internal(e),
-            Blob(e) => e.into(),
-            Db(e) => e.into(),
-        }
-    }
-}
-
-/// The session `id` if the caller may work it: the operator who opened it, or the chamber's
-/// Master RAO. Anything else — another chamber, another operator — is not found.
+/// The session `id` if the caller may work it (see [`session::visible`]).
 async fn visible(state: &AppState, p: &Principal, id: &str) -> Result<Session, AppError> {
-    let chamber_id = chamber_of(p)?;
-    let s = session::get(&state.db, chamber_id, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if s.user_id == p.user.id || p.role() == Role::MasterRao {
-        Ok(s)
-    } else {
-        Err(AppError::not_found())
-    }
+    Ok(session::visible(&state.db, p, id).await?)
 }
 
 #[derive(Template)]
@@ -557,12 +521,7 @@ pub async fn holder(
     if s.kind() != sportello_core::devices::DeviceKind::SmartCard {
         return Err(AppError::not_found());
     }
-    let certs: Vec<(String, String)> = sqlx::query_as(
-        "SELECT purpose, not_after FROM iss_certificates WHERE session_id = $1 AND revoked_at IS NULL ORDER BY purpose",
-    )
-    .bind(&s.id)
-    .fetch_all(state.db.pool())
-    .await?;
+    let certs = sportello_core::issuance::ca::live_certificates(&state.db, &s.id).await?;
     if certs.is_empty() {
         return Err(AppError::not_found());
     }

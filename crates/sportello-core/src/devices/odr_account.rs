@@ -27,6 +27,12 @@ pub enum OdrAccountError {
     Db(#[from] sqlx::Error),
 }
 
+/// Whether `op` holds an advance account and receives consignments: an ODR organisation or a
+/// natural-person ODR, not a collaborator (who works on its organisation's account).
+pub fn holds_account(op: &Operator) -> bool {
+    op.kind == OperatorKind::Odr && op.organisation_id.is_none()
+}
+
 /// The ODR the user works for: the ODR they are, or the organisation they collaborate with.
 pub async fn own_odr(db: &Db, p: &Principal) -> Result<Option<Operator>, sqlx::Error> {
     for op in operator::of_user(db, &p.user.id).await? {

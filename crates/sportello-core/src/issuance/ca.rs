@@ -300,21 +300,6 @@ pub async fn local_ca_certificate(db: &crate::db::Db) -> Result<Option<Vec<u8>>,
         .await
 }
 
-/// The certificates a session put on its device and not revoked, as (purpose, last day of
-/// validity) by purpose: what the printed holder lists.
-pub async fn live_certificates(
-    db: &crate::db::Db,
-    session_id: &str,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT purpose, not_after FROM iss_certificates WHERE session_id = $1 \
-         AND revoked_at IS NULL ORDER BY purpose",
-    )
-    .bind(session_id)
-    .fetch_all(db.pool())
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

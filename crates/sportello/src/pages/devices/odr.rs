@@ -8,14 +8,13 @@ use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_core::accounts::Principal;
 use sportello_core::authz::{self, Action};
 use sportello_core::devices::advance::{self, Account, Entry};
 use sportello_core::devices::chamber_of;
 use sportello_core::devices::odr_account;
 use sportello_core::devices::odr_report::{self, Line, Mismatch, Report};
 use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal};
-use sportello_core::ra::operator::{self, Operator, OperatorKind};
+use sportello_core::ra::operator::{self, Operator};
 
 pub(crate) struct OdrRow {
     pub op: Operator,
@@ -47,7 +46,7 @@ async fn odrs(state: &AppState, chamber_id: &str) -> Result<Vec<OdrRow>, AppErro
     let today = state.clock.today();
     let mut rows = Vec::new();
     for op in operator::list_in_chamber(&state.db, chamber_id).await? {
-        if op.kind != OperatorKind::Odr || op.organisation_id.is_some() {
+        if !odr_account::holds_account(&op) {
             continue;
         }
         let holds =
@@ -349,15 +348,6 @@ struct ReportPage {
     mismatches: Option<Vec<Mismatch>>,
 }
 
-async fn visible_report(state: &AppState, p: &Principal, id: &str) -> Result<Report, AppError> {
-    let chamber_id = chamber_of(p)?;
-    let r = odr_report::get(&state.db, chamber_id, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    odr_account::visible_odr(&state.db, p, &r.operator_id).await?;
-    Ok(r)
-}
-
 pub async fn report(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -369,7 +359,7 @@ pub async fn report(
     {
         return Err(AppError::forbidden());
     }
-    let r = visible_report(&state, p, &id).await?;
+    let r = odr_report::visible(&state.db, p, &id).await?;
     let chamber_id = chamber_of(p)?;
     let mismatches = if authz::allows(p.role(), Action::ConsignDevices) {
         Some(odr_report::reconcile(&state.db, chamber_id, &r).await?)
@@ -396,7 +386,7 @@ pub async fn reconcile(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ConsignDevices)?;
-    let r = visible_report(&state, p, &id).await?;
+    let r = odr_report::visible(&state.db, p, &id).await?;
     let chamber_id = chamber_of(p)?;
     let m = odr_report::reconcile(&state.db, chamber_id, &r).await?;
     odr_report::mark_reconciled(&state.db, state.clock.now(), &p.actor(), chamber_id, &r, &m)

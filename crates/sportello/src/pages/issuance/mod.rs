@@ -517,44 +517,29 @@ pub async fn holder(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::RunIssuance)?;
     let s = visible(&state, p, &id).await?;
-    // Seed 004, part 2: the paper holder (portatessera) goes with the smart card.
-    if s.kind() != sportello_core::devices::DeviceKind::SmartCard {
-        return Err(AppError::not_found());
-    }
-    let certs = sportello_core::issuance::ca::live_certificates(&state.db, &s.id).await?;
-    if certs.is_empty() {
-        return Err(AppError::not_found());
-    }
-    let device = match &s.device_id {
-        Some(d) => sportello_core::devices::inventory::get(&state.db, &s.chamber_id, d)
-            .await?
-            .map(|d| d.serial)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    let chamber = sportello_core::chambers::get_chamber(&state.db, &s.chamber_id)
+    let facts = sportello_core::issuance::holder::facts(&state.db, &s)
         .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
+        .ok_or_else(AppError::not_found)?;
     let fmt = |d: &str| {
         sportello_core::db::parse_date(d)
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_default()
     };
     let h = sportello_core::issuance::holder::Holder {
-        chamber: chamber.clone(),
+        chamber: facts.chamber.clone(),
         holder_name: format!("{} {}", s.given_name, s.surname),
         tax_code: s.tax_code.clone(),
         device_kind: viewer.lang.t(s.kind().label_key()),
-        device_serial: device,
-        expiries: certs
+        device_serial: facts.device_serial,
+        expiries: facts
+            .certificates
             .iter()
             .map(|(purpose, end)| (viewer.lang.t(&format!("iss-cert-{purpose}")), fmt(end)))
             .collect(),
         support: vec![
             viewer.lang.t("iss-support-1"),
             viewer.lang.t("iss-support-2"),
-            chamber,
+            facts.chamber,
         ],
         issued_on: state.clock.today().format("%d/%m/%Y").to_string(),
     };

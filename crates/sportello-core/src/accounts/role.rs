@@ -60,7 +60,10 @@ impl Role {
     /// Roles a chamber administrator may give to staff. Company users are created with
     /// their company, not by an administrator.
     pub fn assignable_by_chamber_admin() -> Vec<Role> {
-        Role::ALL.into_iter().filter(|r| *r != Role::Company).collect()
+        Role::ALL
+            .into_iter()
+            .filter(|r| *r != Role::Company)
+            .collect()
     }
 
     /// Whether users with this role belong to one chamber.

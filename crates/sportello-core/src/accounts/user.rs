@@ -1,8 +1,8 @@
 //! Users: creation with the rules of each role, lookup, login with lock-out.
 
-use crate::accounts::password::{self, PasswordError};
 use crate::Ctx;
 use crate::accounts::Principal;
+use crate::accounts::password::{self, PasswordError};
 use crate::accounts::role::Role;
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};

@@ -165,7 +165,16 @@ pub async fn change(
         return Err(TariffError::InThePast);
     }
     let mut tx = ctx.db.begin().await?;
-    set(&mut tx, ctx.clock.now(), actor, chamber_id, item, amount, from).await?;
+    set(
+        &mut tx,
+        ctx.clock.now(),
+        actor,
+        chamber_id,
+        item,
+        amount,
+        from,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! `sportello admin …`: chambers, desks, users, audit verification, registry import, jobs.
 
 use crate::app::AppState;
+use crate::web::error::trade::top_up_error_key;
 use clap::Subcommand;
 use sportello_core::accounts::{self, NewUser, Role};
 use sportello_core::audit::{self, Actor};
 use sportello_core::chambers::{self, ChamberCode, DeskCode};
-use crate::web::error::trade::top_up_error_key;
 use sportello_core::i18n::Lang;
 use sportello_core::registry::{self, TaxCode};
 use sportello_core::wallet;

@@ -117,7 +117,13 @@ pub async fn create_user(
     match accounts::add_staff(&state, p, new).await {
         Ok(user) => {
             let notice = lang.t_args("admin-users-created", &[("email", user.email)]);
-            let page = users_page(&state, &viewer, NewUserForm::default(), Vec::new(), Some(notice));
+            let page = users_page(
+                &state,
+                &viewer,
+                NewUserForm::default(),
+                Vec::new(),
+                Some(notice),
+            );
             return Ok(render(&page.await?)?.into_response());
         }
         Err(e) => {
@@ -185,18 +191,18 @@ pub async fn create_desk(
     let lang = viewer.lang;
     let mut errors = Vec::new();
     match DeskCode::parse(&form.code) {
-        Ok(code) => match chambers::create_desk(&state, &p.actor(), &chamber, &code, &form.name)
-            .await
-        {
-            Ok(_) => return Ok(Redirect::to("/admin/desks").into_response()),
-            Err(ChamberError::DuplicateDesk(_)) => {
-                errors.push(("code".into(), lang.t("admin-desks-error-duplicate")))
+        Ok(code) => {
+            match chambers::create_desk(&state, &p.actor(), &chamber, &code, &form.name).await {
+                Ok(_) => return Ok(Redirect::to("/admin/desks").into_response()),
+                Err(ChamberError::DuplicateDesk(_)) => {
+                    errors.push(("code".into(), lang.t("admin-desks-error-duplicate")))
+                }
+                Err(ChamberError::EmptyName) => {
+                    errors.push(("name".into(), lang.t("admin-desks-error-name")))
+                }
+                Err(e) => return Err(AppError::internal(e)),
             }
-            Err(ChamberError::EmptyName) => {
-                errors.push(("name".into(), lang.t("admin-desks-error-name")))
-            }
-            Err(e) => return Err(AppError::internal(e)),
-        },
+        }
         Err(_) => errors.push(("code".into(), lang.t("admin-desks-error-code"))),
     }
     let page = render(&DesksPage {

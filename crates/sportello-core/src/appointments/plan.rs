@@ -2,8 +2,13 @@
 //! who serve at the desk. Slots are computed, never stored: a slot is an opening time of the
 //! plan on a date, in Italian local time (Europe/Rome), kept as a UTC instant.
 
+use crate::Ctx;
+use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
+use crate::chambers::{self, Desk};
 use crate::db::{self, Db, Tx};
+use crate::ra::operator::{self, Operator};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Rome;
 use serde::Serialize;
@@ -18,10 +23,14 @@ pub struct Opening {
     pub slot_minutes: i64,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error("a line of the plan is not valid: {0}")]
     Line(String),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
 
 /// One bookable slot.
@@ -120,12 +129,70 @@ pub async fn of_desk(db: &Db, desk_id: &str) -> Result<Vec<Opening>, sqlx::Error
     .await
 }
 
-/// Replaces a desk's plan inside `tx`.
+/// The desk `desk_id` of the caller's chamber; another chamber's desk is not found.
+async fn own_desk(ctx: &Ctx, p: &Principal, desk_id: &str) -> Result<Desk, AccessError> {
+    let chamber_id = chamber_of(p)?;
+    chambers::get_desk(&ctx.db, desk_id)
+        .await?
+        .filter(|d| d.chamber_id == chamber_id)
+        .ok_or(AccessError::NotFound)
+}
+
+/// The Master RAO replaces the opening plan of a desk of their chamber with the plan written
+/// in `text` (see [`parse`]); returns the plan as recorded.
+pub async fn change(
+    ctx: &Ctx,
+    p: &Principal,
+    desk_id: &str,
+    text: &str,
+) -> Result<Vec<Opening>, PlanError> {
+    let desk = own_desk(ctx, p, desk_id).await?;
+    let plan = parse(text)?;
+    let mut tx = ctx.db.begin().await?;
+    replace(&mut tx, ctx.clock.now(), &p.actor(), &desk, &plan).await?;
+    tx.commit().await?;
+    Ok(plan)
+}
+
+/// The operators who may serve at a desk of the chamber: people, not organisations (an
+/// organisation acts through its collaborators).
+pub async fn roster_candidates(db: &Db, chamber_id: &str) -> Result<Vec<Operator>, sqlx::Error> {
+    Ok(operator::list_in_chamber(db, chamber_id)
+        .await?
+        .into_iter()
+        .filter(|o| !o.is_organisation())
+        .collect())
+}
+
+/// The Master RAO sets who serves at a desk of their chamber: exactly the candidates listed
+/// in `chosen` (ids of anyone else are ignored). Only the changes are written and audited.
+pub async fn change_roster(
+    ctx: &Ctx,
+    p: &Principal,
+    desk_id: &str,
+    chosen: &[String],
+) -> Result<(), PlanError> {
+    let desk = own_desk(ctx, p, desk_id).await?;
+    let serving = roster(&ctx.db, &desk.id).await?;
+    let candidates = roster_candidates(&ctx.db, &desk.chamber_id).await?;
+    let (now, actor) = (ctx.clock.now(), p.actor());
+    let mut tx = ctx.db.begin().await?;
+    for op in &candidates {
+        let want = chosen.contains(&op.id);
+        if want != serving.contains(&op.id) {
+            set_roster(&mut tx, now, &actor, &desk, &op.id, want).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces a desk's plan inside `tx` (the demo seed shares it).
 pub async fn replace(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,
-    desk: &crate::chambers::Desk,
+    desk: &Desk,
     plan: &[Opening],
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM appt_opening_hours WHERE desk_id = $1")
@@ -168,12 +235,13 @@ pub async fn roster(db: &Db, desk_id: &str) -> Result<Vec<String>, sqlx::Error> 
     .await
 }
 
-/// Adds (`serve = true`) or removes an operator from the desk's roster inside `tx`.
+/// Adds (`serve = true`) or removes an operator from the desk's roster inside `tx` (the demo
+/// seed shares it).
 pub async fn set_roster(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,
-    desk: &crate::chambers::Desk,
+    desk: &Desk,
     operator_id: &str,
     serve: bool,
 ) -> Result<(), sqlx::Error> {

@@ -3,8 +3,10 @@
 //! `seriale;tipo;lotto`). All or nothing: a file with any bad line writes nothing and lists
 //! every bad line; importing the same file again changes nothing.
 
+use crate::Ctx;
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Tx};
+use crate::devices::inventory::MoveError;
 use crate::devices::kind::{DeviceKind, DeviceSerial};
 use crate::devices::state::{DeviceState, Move};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,8 +40,19 @@ pub enum DeliveryError {
     Lines(Vec<BadLine>),
     #[error("the file has no devices")]
     Empty,
+    /// Locking the delivered devices in the cabinet failed (see [`receive`]).
+    #[error(transparent)]
+    Move(#[from] MoveError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+/// What [`receive`] recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Received {
+    pub outcome: Outcome,
+    /// Devices locked in the cabinet with the delivery (`store`).
+    pub stored: usize,
 }
 
 struct Parsed {
@@ -145,8 +158,52 @@ fn parse(bytes: &[u8]) -> Result<Vec<Parsed>, DeliveryError> {
     Ok(out)
 }
 
-/// Records the delivery in `file` for `chamber_id` inside `tx`: every new serial as a blank
-/// device with its first activity line.
+/// Records the CA's delivery in `file` for `chamber_id` (the caller's chamber: the page passes
+/// its user's, the command line the one named) and, with `store`, locks every delivered device
+/// in the cabinet in the same transaction: all or nothing.
+pub async fn receive(
+    ctx: &Ctx,
+    actor: &Actor,
+    chamber_id: &str,
+    filename: &str,
+    bytes: &[u8],
+    store: bool,
+) -> Result<Received, DeliveryError> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let outcome = import(
+        &mut tx,
+        now,
+        ctx.clock.today(),
+        actor,
+        chamber_id,
+        filename,
+        bytes,
+    )
+    .await?;
+    let stored = if store {
+        store_all(&mut tx, now, actor, chamber_id).await?
+    } else {
+        0
+    };
+    tx.commit().await?;
+    Ok(Received { outcome, stored })
+}
+
+/// Locks every device delivered to `chamber_id` (still blank) in the cabinet; returns how many.
+pub async fn lock_in_cabinet(
+    ctx: &Ctx,
+    actor: &Actor,
+    chamber_id: &str,
+) -> Result<usize, MoveError> {
+    let mut tx = ctx.db.begin().await?;
+    let n = store_all(&mut tx, ctx.clock.now(), actor, chamber_id).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Records the delivery in `file` for `chamber_id` inside `tx` (the demo seed and tests share
+/// it): every new serial as a blank device with its first activity line.
 pub async fn import(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -252,13 +309,14 @@ pub async fn import(
     })
 }
 
-/// Locks every delivered (blank) device of the chamber in the cabinet; returns how many.
+/// Locks every delivered (blank) device of the chamber in the cabinet inside `tx`; returns
+/// how many.
 pub async fn store_all(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,
     chamber_id: &str,
-) -> Result<usize, crate::devices::inventory::MoveError> {
+) -> Result<usize, MoveError> {
     let mut n = 0;
     for kind in DeviceKind::ALL {
         let devices = crate::devices::inventory::pick_tx(

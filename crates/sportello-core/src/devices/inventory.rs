@@ -3,8 +3,12 @@
 //! `UPDATE … WHERE state = $from`), and writes the per-device activity log (who, when, from,
 //! to) and the audit trail in the caller's transaction.
 
+use crate::Ctx;
+use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
+use crate::devices::advance::{self, AdvanceError, FeeOutcome};
 use crate::devices::kind::{DeviceKind, DeviceSerial};
 use crate::devices::state::{DeviceState, Move, TransitionError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -214,6 +218,83 @@ pub enum MoveError {
     HolderNeeded,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManualMoveError {
+    /// No such device in the caller's chamber.
+    #[error("no such device")]
+    NotFound,
+    /// Only some moves are made by hand (see [`Move::is_manual`]).
+    #[error("not a move made by hand")]
+    NotManual,
+    #[error(transparent)]
+    Move(#[from] MoveError),
+    #[error(transparent)]
+    Advance(#[from] AdvanceError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Inventory staff move a device of their chamber by hand (`mv` as the form sends it: store,
+/// mark damaged or lost, return to the cabinet or to the CA). A device an ODR gives back
+/// settles the fee held for it in the ODR's advance account in the same transaction: released
+/// to the balance when it comes back to the cabinet, consumed otherwise (RA procedure: the
+/// fee of a consigned device is paid from the advance).
+pub async fn move_by_hand(
+    ctx: &Ctx,
+    p: &Principal,
+    device_id: &str,
+    mv: &str,
+    note: &str,
+) -> Result<Device, ManualMoveError> {
+    let chamber_id = chamber_of(p)?;
+    let device = get(&ctx.db, chamber_id, device_id)
+        .await?
+        .ok_or(ManualMoveError::NotFound)?;
+    let mv = Move::parse(mv)
+        .filter(|m| m.is_manual())
+        .ok_or(ManualMoveError::NotManual)?;
+    let note = Some(note.trim()).filter(|n| !n.is_empty());
+    let (now, actor) = (ctx.clock.now(), p.actor());
+    let mut tx = ctx.db.begin().await?;
+    let after = apply_move(
+        &mut tx,
+        now,
+        &actor,
+        &device,
+        mv,
+        MoveSpec {
+            note,
+            ..Default::default()
+        },
+    )
+    .await?;
+    if device.state == DeviceState::ConsignedToOdr
+        && device.held_fee_cents > 0
+        && let Some(odr) = &device.holder_operator_id
+    {
+        let outcome = if after.state == DeviceState::InCabinet {
+            FeeOutcome::Release
+        } else {
+            FeeOutcome::Consume
+        };
+        advance::settle(
+            &mut tx,
+            now,
+            &actor,
+            chamber_id,
+            odr,
+            &device.id,
+            device.held_fee_cents,
+            outcome,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(after)
 }
 
 /// Moves `device` with `mv` inside `tx`; returns the device as it is now.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod free;
 pub mod inventory;
 pub mod kind;
+pub mod odr_account;
 pub mod odr_report;
 pub mod refund;
 pub mod state;

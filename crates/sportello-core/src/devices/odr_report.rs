@@ -4,7 +4,9 @@
 //! reconciles the report with the inventory and with what the Certification Authority issued,
 //! and lists every mismatch.
 
+use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db};
 use crate::devices::kind::DeviceSerial;
 use crate::registry::TaxCode;
@@ -235,6 +237,16 @@ pub async fn submit(
     get(db, chamber_id, &id)
         .await?
         .ok_or(ReportError::Db(sqlx::Error::RowNotFound))
+}
+
+/// The report `id` if the caller may see it: it is of their chamber and of an ODR whose
+/// account they may see (see [`visible_odr`](crate::devices::odr_account::visible_odr)).
+pub async fn visible(db: &Db, p: &Principal, id: &str) -> Result<Report, AccessError> {
+    let r = get(db, chamber_of(p)?, id)
+        .await?
+        .ok_or(AccessError::NotFound)?;
+    crate::devices::odr_account::visible_odr(db, p, &r.operator_id).await?;
+    Ok(r)
 }
 
 pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Report>, sqlx::Error> {

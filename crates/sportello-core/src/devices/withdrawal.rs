@@ -151,7 +151,7 @@ pub async fn receiver(
         .ok_or(WithdrawalError::UnknownOperator)?;
     let right_kind = match destination {
         Destination::OperatorBox => op.kind == OperatorKind::Rao,
-        Destination::Odr => op.kind == OperatorKind::Odr && op.organisation_id.is_none(),
+        Destination::Odr => crate::devices::odr_account::holds_account(&op),
     };
     if !right_kind {
         return Err(WithdrawalError::WrongOperatorKind);

@@ -4,6 +4,9 @@
 //! One A4 page: the holder to cut and fold, with the same vendored DejaVu font as the other
 //! PDFs of the platform.
 
+use crate::db::Db;
+use crate::devices::{DeviceKind, inventory};
+use crate::issuance::session::Session;
 use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect};
@@ -25,6 +28,50 @@ pub struct Holder {
     pub expiries: Vec<(String, String)>,
     pub support: Vec<String>,
     pub issued_on: String,
+}
+
+/// What the holder of one session says, before it is put in words for the holder's language.
+pub struct HolderFacts {
+    pub chamber: String,
+    pub device_serial: String,
+    /// (purpose, last day of validity as stored) of each certificate on the device and not
+    /// revoked, by purpose.
+    pub certificates: Vec<(String, String)>,
+}
+
+/// The facts of the holder of session `s`; `None` when there is no holder to print: the
+/// device is not a smart card (RA procedure: the paper holder goes with the smart card), or
+/// no certificate was issued onto it.
+pub async fn facts(db: &Db, s: &Session) -> Result<Option<HolderFacts>, sqlx::Error> {
+    if s.kind() != DeviceKind::SmartCard {
+        return Ok(None);
+    }
+    let certificates: Vec<(String, String)> = sqlx::query_as(
+        "SELECT purpose, not_after FROM iss_certificates WHERE session_id = $1 \
+         AND revoked_at IS NULL ORDER BY purpose",
+    )
+    .bind(&s.id)
+    .fetch_all(db.pool())
+    .await?;
+    if certificates.is_empty() {
+        return Ok(None);
+    }
+    let device_serial = match &s.device_id {
+        Some(d) => inventory::get(db, &s.chamber_id, d)
+            .await?
+            .map(|d| d.serial)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let chamber = crate::chambers::get_chamber(db, &s.chamber_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    Ok(Some(HolderFacts {
+        chamber,
+        device_serial,
+        certificates,
+    }))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,8 +2,10 @@
 //! identity document (encrypted, see `scan`), assign the device. Every step is one
 //! conditional update (`… WHERE state = $from`), an event line and an audit entry.
 
+use crate::accounts::{Principal, Role};
 use crate::appointments::booking::{self, Applicant, ApplicantForm, Appointment};
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
 use crate::devices::inventory;
 use crate::devices::{DeviceKind, DeviceState, free};
@@ -130,6 +132,20 @@ pub enum SessionError {
     Blob(#[from] crate::blobs::BlobError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+/// The session `id` if the caller may work it: the operator's user who opened it, or the
+/// chamber's Master RAO. Anything else — another chamber, another operator — is not found.
+pub async fn visible(db: &Db, p: &Principal, id: &str) -> Result<Session, AccessError> {
+    let chamber_id = chamber_of(p)?;
+    let s = get(db, chamber_id, id)
+        .await?
+        .ok_or(AccessError::NotFound)?;
+    if s.user_id == p.user.id || p.role() == Role::MasterRao {
+        Ok(s)
+    } else {
+        Err(AccessError::NotFound)
+    }
 }
 
 pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Session>, sqlx::Error> {

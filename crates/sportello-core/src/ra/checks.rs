@@ -4,14 +4,16 @@
 //! self-declarations on a reproducible random sample.
 
 use crate::Ctx;
+use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
 use crate::jobs::Job;
 use crate::notify::{self, OutgoingEmail};
 use crate::ra::accreditation::State;
 use crate::ra::convention;
 use crate::ra::operator::{self, Operator};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -304,13 +306,44 @@ pub enum SelfCheckError {
     AlreadyDrawn(i64),
     #[error("no operator to check")]
     Empty,
+    /// No such check in the caller's chamber, or the operator is not in its sample.
+    #[error("no such check or operator in its sample")]
+    NotFound,
+    #[error(transparent)]
+    Access(#[from] AccessError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
-/// Seed 004, part 1: the yearly check of the self-declarations of the external operators
-/// (ODR and IR not revoked). `size` None checks all of them, as the seed does.
+/// RA procedure (seed 004, part 1): the Master RAO draws this year's check of the
+/// self-declarations of their chamber's external operators (ODR and IR not revoked). `size`
+/// None checks all of them, as the seed does. The seed of the draw is random and recorded,
+/// so an auditor can redraw the same sample; one check per chamber and year.
 pub async fn draw_yearly_check(
+    ctx: &Ctx,
+    p: &Principal,
+    size: Option<usize>,
+) -> Result<SelfCheck, SelfCheckError> {
+    let chamber_id = chamber_of(p)?;
+    let year = i64::from(ctx.clock.today().year());
+    let seed: u64 = rand::random();
+    let mut tx = ctx.db.begin().await?;
+    let check = draw(
+        &mut tx,
+        ctx.clock.now(),
+        &p.actor(),
+        chamber_id,
+        year,
+        size,
+        seed,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(check)
+}
+
+/// Draws and records the check of `year` inside `tx`.
+async fn draw(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,
@@ -418,28 +451,38 @@ pub struct Outcome {
     pub note: Option<String>,
 }
 
-/// Records (or corrects) the outcome for an operator of the sample.
+/// The Master RAO records (or corrects) the outcome of the check `check_id` of their chamber
+/// for an operator of its sample; a blank note is no note.
 pub async fn record_outcome(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    check: &SelfCheck,
+    ctx: &Ctx,
+    p: &Principal,
+    check_id: &str,
     operator_id: &str,
     compliant: bool,
-    note: Option<&str>,
-) -> Result<bool, sqlx::Error> {
+    note: &str,
+) -> Result<(), SelfCheckError> {
+    let chamber_id = chamber_of(p)?;
+    let check = self_checks(&ctx.db, chamber_id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == check_id)
+        .ok_or(SelfCheckError::NotFound)?;
     if !check.sample.iter().any(|s| s == operator_id) {
-        return Ok(false);
+        return Err(SelfCheckError::NotFound);
     }
+    let note = Some(note.trim()).filter(|n| !n.is_empty());
+    let now = ctx.clock.now();
+    let actor = p.actor();
     let outcome = if compliant {
         "compliant"
     } else {
         "non_compliant"
     };
+    let mut tx = ctx.db.begin().await?;
     sqlx::query("DELETE FROM ra_self_check_outcomes WHERE check_id = $1 AND operator_id = $2")
         .bind(&check.id)
         .bind(operator_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     sqlx::query(
         "INSERT INTO ra_self_check_outcomes (check_id, operator_id, outcome, note, recorded_at, \
@@ -451,17 +494,18 @@ pub async fn record_outcome(
     .bind(note)
     .bind(db::instant(now))
     .bind(&actor.label)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     audit::record(
-        tx,
+        &mut tx,
         now,
-        actor,
+        &actor,
         Change::new("ra.self_check.outcome", "ra_operator", Some(operator_id))
             .after(json!({"check_id": check.id, "outcome": outcome, "note": note})),
     )
     .await?;
-    Ok(true)
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn outcomes(db: &Db, check_id: &str) -> Result<Vec<Outcome>, sqlx::Error> {

@@ -3,7 +3,10 @@
 //! [`extendable`] lists the mandates a renewal would lengthen, and [`extend_mandates`] is the
 //! explicit action that does it.
 
+use crate::Ctx;
+use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
 use crate::ra::accreditation::State;
 use crate::ra::mandate::{MandateBasis, mandate_dates};
@@ -75,6 +78,8 @@ pub enum ConventionError {
     #[error("not a valid e-mail address for the CA")]
     CaPec,
     #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
@@ -126,7 +131,54 @@ pub async fn extendable(db: &Db, chamber_id: &str) -> Result<Vec<Extension>, sql
         .collect())
 }
 
-/// Records a convention (the first one or a renewal). Mandates are not touched.
+/// The caller records the convention of their own chamber (the first one or a renewal), from
+/// the page or the API. Mandates are not touched: [`extend`] is the explicit step after it.
+pub async fn record(
+    ctx: &Ctx,
+    p: &Principal,
+    start: NaiveDate,
+    end: NaiveDate,
+    ca_pec: Option<&str>,
+) -> Result<Convention, ConventionError> {
+    let chamber_id = chamber_of(p)?;
+    let mut tx = ctx.db.begin().await?;
+    let c = set(
+        &mut tx,
+        ctx.clock.now(),
+        &p.actor(),
+        chamber_id,
+        start,
+        end,
+        ca_pec,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// The caller extends the named mandates of their own chamber to what the convention in
+/// force allows (ids of another chamber, or not extendable, are skipped).
+pub async fn extend(
+    ctx: &Ctx,
+    p: &Principal,
+    operator_ids: &[String],
+) -> Result<Vec<Extension>, ConventionError> {
+    let chamber_id = chamber_of(p)?;
+    let mut tx = ctx.db.begin().await?;
+    let done = extend_mandates(
+        &mut tx,
+        ctx.clock.now(),
+        &p.actor(),
+        chamber_id,
+        operator_ids,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Records a convention (the first one or a renewal) inside `tx`; the demo seed shares it.
+/// Mandates are not touched.
 pub async fn set(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -193,8 +245,9 @@ pub async fn set(
     })
 }
 
-/// The explicit action after a renewal: extends the listed mandates to what the convention in
-/// force allows. Returns the extensions made (operators that cannot be extended are skipped).
+/// The step of [`extend`] inside `tx` (the demo seed shares it): extends the listed mandates
+/// to what the convention in force allows. Returns the extensions made (operators that cannot
+/// be extended are skipped).
 pub async fn extend_mandates(
     tx: &mut Tx,
     now: DateTime<Utc>,

@@ -2,8 +2,10 @@
 //! operators, as the card management system (CMS) shows it. Each operator sees only their
 //! subtree; the Master RAO, the Manager and the auditor see the whole chamber.
 
+use crate::Ctx;
 use crate::accounts::{Principal, Role};
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
 use crate::ra::accreditation::State;
 use crate::ra::operator::{Operator, OperatorKind};
@@ -166,6 +168,8 @@ pub enum OfficeError {
     #[error("an office with this name already exists")]
     Duplicate,
     #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
@@ -212,7 +216,19 @@ pub async fn ensure(
     })
 }
 
-/// A branch office or outsourcing company, added by the Master RAO.
+/// The Master RAO adds a branch office or an outsourcing company (`kind` as the form sends
+/// it) to their own chamber's tree; the other offices come with the operators they hold.
+pub async fn add(ctx: &Ctx, p: &Principal, kind: &str, name: &str) -> Result<Office, OfficeError> {
+    let chamber_id = chamber_of(p)?;
+    let kind = OfficeKind::parse(kind).ok_or(OfficeError::Kind)?;
+    let mut tx = ctx.db.begin().await?;
+    let office =
+        create_manual(&mut tx, ctx.clock.now(), &p.actor(), chamber_id, kind, name).await?;
+    tx.commit().await?;
+    Ok(office)
+}
+
+/// A branch office or outsourcing company, inside `tx` (the demo seed shares it).
 pub async fn create_manual(
     tx: &mut Tx,
     now: DateTime<Utc>,

@@ -2,8 +2,10 @@
 //! (a natural person, or an organisation whose collaborators are listed in a staff sheet)
 //! and IR. An operator may be linked to a user account, who then sees their subtree.
 
-use crate::accounts::{self, Role};
+use crate::Ctx;
+use crate::accounts::{self, Principal, Role};
 use crate::audit::{self, Actor, Change};
+use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
 use crate::ra::accreditation::State;
 use crate::ra::course::CourseResult;
@@ -338,10 +340,25 @@ pub enum CreateOperatorError {
     #[error("an operator with this tax code already exists in the chamber")]
     Duplicate,
     #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
-/// Registers an operator in state `new`, linking a user account with the same e-mail (and a
+/// The Master RAO registers an operator in their own chamber (page and API): see [`create`].
+pub async fn register(
+    ctx: &Ctx,
+    p: &Principal,
+    new: NewOperator,
+) -> Result<Operator, CreateOperatorError> {
+    let chamber_id = chamber_of(p)?;
+    let mut tx = ctx.db.begin().await?;
+    let op = create(&mut tx, ctx.clock.now(), &p.actor(), chamber_id, new).await?;
+    tx.commit().await?;
+    Ok(op)
+}
+
+/// Registers an operator in state `new` inside `tx` (the demo seed and tests share it), linking a user account with the same e-mail (and a
 /// matching role) in the chamber when there is one.
 pub async fn create(
     tx: &mut Tx,
@@ -467,10 +484,28 @@ pub enum LinkUserError {
     #[error("the user's role does not match the operator kind")]
     RoleMismatch,
     #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
-/// Links (or re-links) a user account of the chamber to an operator.
+/// The Master RAO links a user account of the chamber to an operator they can see (issue 6:
+/// when the e-mail did not match at registration); the user then sees the operator's subtree.
+pub async fn link(
+    ctx: &Ctx,
+    p: &Principal,
+    operator_id: &str,
+    user_id: &str,
+) -> Result<Operator, LinkUserError> {
+    let op = crate::ra::access::visible_operator(&ctx.db, p, operator_id).await?;
+    let mut tx = ctx.db.begin().await?;
+    link_user(&mut tx, ctx.clock.now(), &p.actor(), &op, user_id).await?;
+    tx.commit().await?;
+    Ok(op)
+}
+
+/// Links (or re-links) a user account of the chamber to an operator inside `tx` (the demo
+/// seed shares it).
 pub async fn link_user(
     tx: &mut Tx,
     now: DateTime<Utc>,

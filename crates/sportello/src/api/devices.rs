@@ -13,6 +13,7 @@ use sportello_core::devices::advance;
 use sportello_core::devices::chamber_of;
 use sportello_core::devices::free;
 use sportello_core::devices::kind::DeviceKind;
+use sportello_core::devices::odr_account;
 use sportello_core::devices::stock;
 use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal, Withdrawal};
 use sportello_core::money::Money;
@@ -180,31 +181,6 @@ pub struct AdvanceOut {
     pub held: String,
 }
 
-async fn visible_odr(
-    state: &AppState,
-    p: &sportello_core::accounts::Principal,
-    id: &str,
-) -> Result<(), AppError> {
-    let chamber_id = chamber_of(p)?;
-    let op = sportello_core::ra::operator::get(&state.db, id)
-        .await?
-        .filter(|o| o.chamber_id == chamber_id)
-        .ok_or_else(AppError::not_found)?;
-    if authz::allows(p.role(), Action::ConsignDevices) {
-        return Ok(());
-    }
-    // An ODR sees its own account only.
-    let mine = sportello_core::ra::operator::of_user(&state.db, &p.user.id).await?;
-    if mine
-        .iter()
-        .any(|m| m.id == op.id || m.organisation_id.as_deref() == Some(op.id.as_str()))
-    {
-        Ok(())
-    } else {
-        Err(AppError::not_found())
-    }
-}
-
 /// An ODR's advance account.
 #[utoipa::path(get, path = "/api/v1/devices/advance-accounts/{operator_id}", tag = "devices",
     params(("operator_id" = String, Path)), responses((status = 200, body = AdvanceOut)), security(("bearer" = [])))]
@@ -219,7 +195,7 @@ pub async fn get_advance(
     {
         return Err(AppError::forbidden());
     }
-    visible_odr(&state, p, &operator_id).await?;
+    odr_account::visible_odr(&state.db, p, &operator_id).await?;
     let a = advance::account(&state.db, &operator_id).await?;
     Ok(Json(AdvanceOut {
         operator_id,
@@ -247,40 +223,7 @@ pub async fn top_up(
     Json(body): Json<TopUpIn>,
 ) -> Result<Json<AdvanceOut>, AppError> {
     let p = caller.require(Action::ConsignDevices)?;
-    let chamber_id = chamber_of(p)?;
-    visible_odr(&state, p, &operator_id).await?;
-    withdrawal::receiver(
-        &state.db,
-        chamber_id,
-        Destination::Odr,
-        &operator_id,
-        state.clock.today(),
-    )
-    .await
-    .map_err(|e| match e {
-        withdrawal::WithdrawalError::OperatorCannotAct(_) => AppError::from(e),
-        other => AppError::from(other),
-    })?;
-    let amount = Money::parse(&body.amount)
-        .map_err(|_| AppError::invalid(vec![FieldError::new("amount", "dev-error-amount")]))?;
-    if body.reference.trim().is_empty() {
-        return Err(AppError::invalid(vec![FieldError::new(
-            "reference",
-            "dev-error-reference",
-        )]));
-    }
-    let mut tx = state.db.begin().await?;
-    let a = advance::top_up(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        chamber_id,
-        &operator_id,
-        amount,
-        body.reference.trim(),
-    )
-    .await?;
-    tx.commit().await?;
+    let a = odr_account::top_up(&state, p, &operator_id, &body.amount, &body.reference).await?;
     Ok(Json(AdvanceOut {
         operator_id,
         balance: Money::from_cents(a.balance_cents).to_decimal_string(),

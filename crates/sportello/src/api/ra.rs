@@ -9,9 +9,8 @@ use axum::extract::{Path, Query, State as AxState};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sportello_core::authz::Action;
-use sportello_core::ra::access::{chamber_of, visible_operator};
+use sportello_core::ra::access::visible_operator;
 use sportello_core::ra::accreditation::steps as accreditation;
-use sportello_core::ra::accreditation::{State, Step};
 use sportello_core::ra::convention;
 use sportello_core::ra::eligibility::eligibility;
 use sportello_core::ra::mandate::MandateBasis;
@@ -72,20 +71,8 @@ pub async fn put_convention(
     Json(body): Json<ConventionIn>,
 ) -> Result<Json<ConventionOut>, AppError> {
     let p = caller.require(Action::ManageConvention)?;
-    let chamber_id = chamber_of(p)?;
-    let mut tx = state.db.begin().await?;
-    let c = convention::set(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        chamber_id,
-        body.start,
-        body.end,
-        body.ca_pec.as_deref(),
-    )
-    .await?;
-    tx.commit().await?;
-    let extendable = convention::extendable(&state.db, chamber_id).await?;
+    let c = convention::record(&state, p, body.start, body.end, body.ca_pec.as_deref()).await?;
+    let extendable = convention::extendable(&state.db, &c.chamber_id).await?;
     Ok(Json(ConventionOut {
         start: c.start,
         end: c.end,
@@ -108,17 +95,7 @@ pub async fn extend_mandates(
     Json(body): Json<ExtendIn>,
 ) -> Result<Json<Vec<ExtensionOut>>, AppError> {
     let p = caller.require(Action::ManageOperators)?;
-    let chamber_id = chamber_of(p)?;
-    let mut tx = state.db.begin().await?;
-    let done = convention::extend_mandates(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        chamber_id,
-        &body.operator_ids,
-    )
-    .await?;
-    tx.commit().await?;
+    let done = convention::extend(&state, p, &body.operator_ids).await?;
     Ok(Json(done.into_iter().map(ext).collect()))
 }
 
@@ -155,13 +132,9 @@ pub async fn create_operator(
     Json(body): Json<OperatorIn>,
 ) -> Result<(axum::http::StatusCode, Json<Created>), AppError> {
     let p = caller.require(Action::ManageOperators)?;
-    let chamber_id = chamber_of(p)?;
-    let mut tx = state.db.begin().await?;
-    let op = operator::create(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        chamber_id,
+    let op = operator::register(
+        &state,
+        p,
         NewOperator {
             kind: body.kind,
             name: body.name,
@@ -173,7 +146,6 @@ pub async fn create_operator(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok((axum::http::StatusCode::CREATED, Json(Created { id: op.id })))
 }
 
@@ -285,12 +257,7 @@ pub async fn send_mandate(
     Json(body): Json<MandateIn>,
 ) -> Result<Json<MandateOut>, AppError> {
     let p = caller.require(Action::ManageOperators)?;
-    let mut op = visible_operator(&state.db, p, &id).await?;
-    let actor = p.actor();
-    if op.state == State::New && op.kind != operator::OperatorKind::Rao {
-        accreditation::simple_step(&state, &actor, &op, Step::RecordInterest, None).await?;
-        op = visible_operator(&state.db, p, &id).await?;
-    }
+    let op = visible_operator(&state.db, p, &id).await?;
     let basis = if body.staff_sheet {
         MandateBasis::AddedCollaborator {
             staff_sheet_date: body.protocol_date,
@@ -300,7 +267,7 @@ pub async fn send_mandate(
             protocol_date: body.protocol_date,
         }
     };
-    let d = accreditation::send_mandate(&state, &actor, &op, basis, Vec::new()).await?;
+    let d = accreditation::send_mandate_with_interest(&state, &p.actor(), &op, basis).await?;
     Ok(Json(MandateOut {
         start: d.start,
         end: d.end,

@@ -49,34 +49,12 @@ pub async fn run(state: &AppState, command: DevicesCommand) -> ExitCode {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let result = async {
-        let mut tx = state.db.begin().await?;
-        let outcome = delivery::import(
-            &mut tx,
-            state.clock.now(),
-            state.clock.today(),
-            &Actor::cli(),
-            &chamber.id,
-            &name,
-            &bytes,
-        )
-        .await?;
-        let stored = if store {
-            delivery::store_all(&mut tx, state.clock.now(), &Actor::cli(), &chamber.id)
-                .await
-                .map_err(|e| DeliveryError::Db(sqlx::Error::Protocol(e.to_string())))?
-        } else {
-            0
-        };
-        tx.commit().await?;
-        Ok::<_, DeliveryError>((outcome, stored))
-    }
-    .await;
+    let result = delivery::receive(state, &Actor::cli(), &chamber.id, &name, &bytes, store).await;
     match result {
-        Ok((o, stored)) => {
+        Ok(r) => {
             println!(
-                "imported {}, already recorded {}, stored in the cabinet {stored}",
-                o.imported, o.already_recorded
+                "imported {}, already recorded {}, stored in the cabinet {}",
+                r.outcome.imported, r.outcome.already_recorded, r.stored
             );
             ExitCode::SUCCESS
         }

@@ -225,6 +225,23 @@ pub async fn send_mandate(
     Ok(dates)
 }
 
+/// The API's mandate in one call: an ODR or IR still `new` has its expression of interest
+/// recorded first, then the mandate is sent (RA procedure: external operators express their
+/// interest before the mandate; a RAO, internal staff, does not). Two steps, each in its own
+/// transaction, as if taken one after the other from the operator's page.
+pub async fn send_mandate_with_interest(
+    state: &Ctx,
+    actor: &Actor,
+    op: &Operator,
+    basis: MandateBasis,
+) -> Result<MandateDates, StepError> {
+    let mut op = op.clone();
+    if op.state == State::New && op.kind != OperatorKind::Rao {
+        op.state = simple_step(state, actor, &op, Step::RecordInterest, None).await?;
+    }
+    send_mandate(state, actor, &op, basis, Vec::new()).await
+}
+
 async fn set_mandate(
     tx: &mut Tx,
     op: &Operator,

@@ -14,7 +14,7 @@ use sportello_core::appointments::plan;
 use sportello_core::authz::{self, Action};
 use sportello_core::chambers::{self, Desk};
 use sportello_core::devices::chamber_of;
-use sportello_core::ra::operator::{self, Operator, OperatorKind};
+use sportello_core::ra::operator::{self, Operator};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -156,16 +156,9 @@ async fn plan_of(state: &AppState, viewer: &Viewer, desk: &str) -> Result<PlanPa
         .cloned()
         .ok_or_else(AppError::not_found)?;
     let roster = plan::roster(&state.db, &desk.id).await?;
-    let operators = operator::list_in_chamber(&state.db, chamber_id)
+    let operators = plan::roster_candidates(&state.db, chamber_id)
         .await?
         .into_iter()
-        .filter(|o| {
-            !o.is_organisation()
-                && matches!(
-                    o.kind,
-                    OperatorKind::Rao | OperatorKind::Ir | OperatorKind::Odr
-                )
-        })
         .map(|o| {
             let on = roster.contains(&o.id);
             (o, on)
@@ -204,25 +197,19 @@ pub async fn save_plan(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
     let mut page = plan_of(&state, &viewer, &f.desk).await?;
-    match plan::parse(&f.plan) {
-        Ok(parsed) => {
-            let mut tx = state.db.begin().await?;
-            plan::replace(&mut tx, state.clock.now(), &p.actor(), &page.desk, &parsed).await?;
-            tx.commit().await?;
-            page.text = plan::to_text(&parsed);
+    match plan::change(&state, p, &page.desk.id, &f.plan).await {
+        Ok(saved) => {
+            page.text = plan::to_text(&saved);
             page.notice = Some(viewer.lang.t("appt-plan-saved"));
             Ok(render(&page)?.into_response())
         }
-        Err(plan::PlanError::Line(line)) => {
-            let e = AppError::invalid(vec![sportello_core::validation::FieldError::new(
-                "plan",
-                "appt-error-plan-line",
-            )])
-            .arg("line", line);
+        Err(e @ plan::PlanError::Line(_)) => {
+            let e = AppError::from(e);
             page.problem = Some(Problem::of(&e, viewer.lang));
             page.text = f.plan;
             Ok((e.status, render(&page)?).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -244,22 +231,7 @@ pub async fn save_roster(
         .map(|(_, v)| v.clone())
         .collect();
     let page = plan_of(&state, &viewer, &desk_key).await?;
-    let mut tx = state.db.begin().await?;
-    for (op, on) in &page.operators {
-        let want = chosen.contains(&op.id);
-        if want != *on {
-            plan::set_roster(
-                &mut tx,
-                state.clock.now(),
-                &p.actor(),
-                &page.desk,
-                &op.id,
-                want,
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
+    plan::change_roster(&state, p, &page.desk.id, &chosen).await?;
     Ok(Redirect::to(&format!(
         "/appointments/plan?desk={}",
         page.desk.code.as_str()

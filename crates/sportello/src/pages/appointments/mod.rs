@@ -10,24 +10,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use sportello_core::appointments::booking::{
-    self, ApplicantForm, Appointment, Availability, BookingError, StatusError,
-};
+use sportello_core::appointments::booking::{self, ApplicantForm, Appointment, Availability};
 use sportello_core::appointments::plan;
 use sportello_core::chambers::{self, Desk};
 
 pub mod desk;
-
-impl From<StatusError> for AppError {
-    fn from(e: StatusError) -> Self {
-        match e {
-            StatusError::NotFound => AppError::not_found(),
-            StatusError::NotBooked => AppError::conflict("not_booked", "appt-error-not-booked"),
-            StatusError::NotStarted => AppError::conflict("not_started", "appt-error-not-started"),
-            StatusError::Db(e) => e.into(),
-        }
-    }
-}
 
 #[derive(Template)]
 #[template(path = "appointments/desks.html")]
@@ -298,15 +285,7 @@ pub async fn submit(
             &applicant,
         )
         .await
-        .map_err(|e| match e {
-            BookingError::Invalid(f) => AppError::invalid(f),
-            BookingError::NoSuchSlot => AppError::conflict("no_such_slot", "appt-error-no-slot"),
-            BookingError::OutOfRange => {
-                AppError::conflict("slot_out_of_range", "appt-error-out-of-range")
-            }
-            BookingError::SlotFull => AppError::conflict("slot_full", "appt-error-slot-full"),
-            BookingError::Db(e) => e.into(),
-        }),
+        .map_err(AppError::from),
     };
     match result {
         Ok((appt, _token)) => Ok(render(&BookedPage {

@@ -9,7 +9,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::authz::{self, Action};
-use sportello_core::devices::inventory::{self, Device, MoveRecord, MoveSpec};
+use sportello_core::devices::inventory::{self, Device, ManualMoveError, MoveRecord};
 use sportello_core::devices::stock::{self, Location};
 use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal, Withdrawal};
 use sportello_core::devices::{
@@ -172,7 +172,7 @@ pub async fn import_delivery(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageInventory)?;
-    let chamber_id = chamber_of(p)?.to_string();
+    let chamber_id = chamber_of(p)?;
     let form = crate::pages::ra::MultiForm::read(multipart).await?;
     let Some(file) = form.files.get("file") else {
         return refused(
@@ -182,35 +182,28 @@ pub async fn import_delivery(
         )
         .await;
     };
-    let result: Result<delivery::Outcome, AppError> = async {
-        let mut tx = state.db.begin().await?;
-        let o = delivery::import(
-            &mut tx,
-            state.clock.now(),
-            state.clock.today(),
-            &p.actor(),
-            &chamber_id,
-            &file.filename,
-            &file.bytes,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(o)
-    }
+    let received = delivery::receive(
+        &state,
+        &p.actor(),
+        chamber_id,
+        &file.filename,
+        &file.bytes,
+        false,
+    )
     .await;
-    match result {
-        Ok(o) => {
+    match received {
+        Ok(r) => {
             let mut page = build(&state, &viewer, &PageQuery::default()).await?;
             page.notice = Some(viewer.lang.t_args(
                 "dev-delivery-done",
                 &[
-                    ("imported", o.imported.to_string()),
-                    ("already", o.already_recorded.to_string()),
+                    ("imported", r.outcome.imported.to_string()),
+                    ("already", r.outcome.already_recorded.to_string()),
                 ],
             ));
             Ok(render(&page)?.into_response())
         }
-        Err(e) => refused(&state, &viewer, e).await,
+        Err(e) => refused(&state, &viewer, e.into()).await,
     }
 }
 
@@ -219,10 +212,8 @@ pub async fn store_all(
     viewer: Viewer,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageInventory)?;
-    let chamber_id = chamber_of(p)?.to_string();
-    let mut tx = state.db.begin().await?;
-    delivery::store_all(&mut tx, state.clock.now(), &p.actor(), &chamber_id).await?;
-    tx.commit().await?;
+    let chamber_id = chamber_of(p)?;
+    delivery::lock_in_cabinet(&state, &p.actor(), chamber_id).await?;
     Ok(Redirect::to("/devices?ok=stored").into_response())
 }
 
@@ -402,60 +393,11 @@ pub async fn manual_move(
     axum::Form(f): axum::Form<MoveForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageInventory)?;
-    let chamber_id = chamber_of(p)?.to_string();
-    let device = inventory::get(&state.db, &chamber_id, &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let result: Result<(), AppError> = async {
-        let mv = Move::parse(&f.mv)
-            .filter(|m| m.is_manual())
-            .ok_or_else(|| {
-                AppError::invalid(vec![FieldError::new("move", "dev-error-move-unknown")])
-            })?;
-        let note = f.note.trim();
-        let mut tx = state.db.begin().await?;
-        let after = inventory::apply_move(
-            &mut tx,
-            state.clock.now(),
-            &p.actor(),
-            &device,
-            mv,
-            MoveSpec {
-                note: (!note.is_empty()).then_some(note),
-                ..Default::default()
-            },
-        )
-        .await?;
-        // A device an ODR gives back returns its held fee to the advance account.
-        if device.state == DeviceState::ConsignedToOdr
-            && device.held_fee_cents > 0
-            && let Some(odr) = &device.holder_operator_id
-        {
-            let outcome = if after.state == DeviceState::InCabinet {
-                sportello_core::devices::advance::FeeOutcome::Release
-            } else {
-                sportello_core::devices::advance::FeeOutcome::Consume
-            };
-            sportello_core::devices::advance::settle(
-                &mut tx,
-                state.clock.now(),
-                &p.actor(),
-                &chamber_id,
-                odr,
-                &device.id,
-                device.held_fee_cents,
-                outcome,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/devices/d/{id}")).into_response()),
+    match inventory::move_by_hand(&state, p, &id, &f.mv, &f.note).await {
+        Ok(_) => Ok(Redirect::to(&format!("/devices/d/{id}")).into_response()),
+        Err(ManualMoveError::NotFound) => Err(AppError::not_found()),
         Err(e) => {
-            let e = user_error(e)?;
+            let e = user_error(e.into())?;
             let mut page = device_page(&state, &viewer, &id).await?;
             page.problem = Some(Problem::of(&e, viewer.lang));
             Ok((e.status, render(&page)?).into_response())

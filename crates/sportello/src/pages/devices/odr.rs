@@ -8,14 +8,13 @@ use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_core::accounts::Principal;
 use sportello_core::authz::{self, Action};
 use sportello_core::devices::advance::{self, Account, Entry};
 use sportello_core::devices::chamber_of;
+use sportello_core::devices::odr_account;
 use sportello_core::devices::odr_report::{self, Line, Mismatch, Report};
 use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal};
-use sportello_core::money::Money;
-use sportello_core::ra::operator::{self, Operator, OperatorKind};
+use sportello_core::ra::operator::{self, Operator};
 
 pub(crate) struct OdrRow {
     pub op: Operator,
@@ -47,7 +46,7 @@ async fn odrs(state: &AppState, chamber_id: &str) -> Result<Vec<OdrRow>, AppErro
     let today = state.clock.today();
     let mut rows = Vec::new();
     for op in operator::list_in_chamber(&state.db, chamber_id).await? {
-        if op.kind != OperatorKind::Odr || op.organisation_id.is_some() {
+        if !odr_account::holds_account(&op) {
             continue;
         }
         let holds =
@@ -144,38 +143,6 @@ pub async fn request_consignment(
     }
 }
 
-/// The ODR the user works for (themselves, or their organisation).
-pub(crate) async fn own_odr(state: &AppState, p: &Principal) -> Result<Option<Operator>, AppError> {
-    for op in operator::of_user(&state.db, &p.user.id).await? {
-        let top = match &op.organisation_id {
-            Some(org) => operator::get(&state.db, org).await?,
-            None => Some(op),
-        };
-        if let Some(top) = top.filter(|o| o.kind == OperatorKind::Odr) {
-            return Ok(Some(top));
-        }
-    }
-    Ok(None)
-}
-
-/// The ODR `id` if the caller may see it: the chamber's Master RAO, or the ODR itself.
-async fn visible_odr(state: &AppState, p: &Principal, id: &str) -> Result<Operator, AppError> {
-    let chamber_id = chamber_of(p)?;
-    let op = operator::get(&state.db, id)
-        .await?
-        .filter(|o| o.chamber_id == chamber_id && o.kind == OperatorKind::Odr)
-        .ok_or_else(AppError::not_found)?;
-    if authz::allows(p.role(), Action::ConsignDevices) {
-        return Ok(op);
-    }
-    if authz::allows(p.role(), Action::ReportIssuedDevices)
-        && own_odr(state, p).await?.is_some_and(|o| o.id == op.id)
-    {
-        return Ok(op);
-    }
-    Err(AppError::not_found())
-}
-
 #[derive(Template)]
 #[template(path = "devices/odr_account.html")]
 struct AccountPage {
@@ -203,7 +170,7 @@ async fn account_page(
     id: &str,
 ) -> Result<AccountPage, AppError> {
     let p = viewer.require()?;
-    let op = visible_odr(state, p, id).await?;
+    let op = odr_account::visible_odr(&state.db, p, id).await?;
     Ok(AccountPage {
         layout: Layout::new(viewer, "dev-account-title"),
         account: advance::account(&state.db, &op.id).await?,
@@ -237,39 +204,10 @@ pub async fn top_up(
     axum::Form(f): axum::Form<TopUpForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ConsignDevices)?;
-    let chamber_id = chamber_of(p)?.to_string();
-    let op = visible_odr(&state, p, &id).await?;
-    let result: Result<(), AppError> = async {
-        let mut fields = Vec::new();
-        let amount = Money::parse(&f.amount).ok().filter(|m| m.cents() > 0);
-        if amount.is_none() {
-            fields.push(FieldError::new("amount", "dev-error-amount"));
-        }
-        if f.reference.trim().is_empty() {
-            fields.push(FieldError::new("reference", "dev-error-reference"));
-        }
-        let Some(amount) = amount.filter(|_| fields.is_empty()) else {
-            return Err(AppError::invalid(fields));
-        };
-        let mut tx = state.db.begin().await?;
-        advance::top_up(
-            &mut tx,
-            state.clock.now(),
-            &p.actor(),
-            &chamber_id,
-            &op.id,
-            amount,
-            f.reference.trim(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/devices/odr/{id}")).into_response()),
+    match odr_account::top_up(&state, p, &id, &f.amount, &f.reference).await {
+        Ok(_) => Ok(Redirect::to(&format!("/devices/odr/{id}")).into_response()),
         Err(e) => {
-            let e = user_error(e)?;
+            let e = user_error(e.into())?;
             let mut page = account_page(&state, &viewer, &id).await?;
             page.problem = Some(Problem::of(&e, viewer.lang));
             Ok((e.status, render(&page)?).into_response())
@@ -290,19 +228,7 @@ pub async fn full_service(
     axum::Form(f): axum::Form<FullServiceForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ConsignDevices)?;
-    let chamber_id = chamber_of(p)?.to_string();
-    let op = visible_odr(&state, p, &id).await?;
-    let mut tx = state.db.begin().await?;
-    advance::set_full_service(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        &chamber_id,
-        &op.id,
-        f.full_service == "yes",
-    )
-    .await?;
-    tx.commit().await?;
+    odr_account::set_full_service(&state, p, &id, f.full_service == "yes").await?;
     Ok(Redirect::to(&format!("/devices/odr/{id}")).into_response())
 }
 
@@ -324,7 +250,9 @@ async fn reports_page(state: &AppState, viewer: &Viewer) -> Result<ReportsPage, 
     let (odr, reports) = if authz::allows(p.role(), Action::ConsignDevices) {
         (None, odr_report::list(&state.db, chamber_id, None).await?)
     } else if authz::allows(p.role(), Action::ReportIssuedDevices) {
-        let odr = own_odr(state, p).await?.ok_or_else(AppError::forbidden)?;
+        let odr = odr_account::own_odr(&state.db, p)
+            .await?
+            .ok_or_else(AppError::forbidden)?;
         let r = odr_report::list(&state.db, chamber_id, Some(&odr.id)).await?;
         (Some(odr), r)
     } else {
@@ -365,7 +293,9 @@ pub async fn submit_report(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ReportIssuedDevices)?;
     let chamber_id = chamber_of(p)?.to_string();
-    let odr = own_odr(&state, p).await?.ok_or_else(AppError::forbidden)?;
+    let odr = odr_account::own_odr(&state.db, p)
+        .await?
+        .ok_or_else(AppError::forbidden)?;
     let form = crate::pages::ra::MultiForm::read(multipart).await?;
     let (source, text) = match form.files.get("file") {
         Some(f) => ("csv", String::from_utf8_lossy(&f.bytes).to_string()),
@@ -418,15 +348,6 @@ struct ReportPage {
     mismatches: Option<Vec<Mismatch>>,
 }
 
-async fn visible_report(state: &AppState, p: &Principal, id: &str) -> Result<Report, AppError> {
-    let chamber_id = chamber_of(p)?;
-    let r = odr_report::get(&state.db, chamber_id, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    visible_odr(state, p, &r.operator_id).await?;
-    Ok(r)
-}
-
 pub async fn report(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -438,7 +359,7 @@ pub async fn report(
     {
         return Err(AppError::forbidden());
     }
-    let r = visible_report(&state, p, &id).await?;
+    let r = odr_report::visible(&state.db, p, &id).await?;
     let chamber_id = chamber_of(p)?;
     let mismatches = if authz::allows(p.role(), Action::ConsignDevices) {
         Some(odr_report::reconcile(&state.db, chamber_id, &r).await?)
@@ -465,7 +386,7 @@ pub async fn reconcile(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ConsignDevices)?;
-    let r = visible_report(&state, p, &id).await?;
+    let r = odr_report::visible(&state.db, p, &id).await?;
     let chamber_id = chamber_of(p)?;
     let m = odr_report::reconcile(&state.db, chamber_id, &r).await?;
     odr_report::mark_reconciled(&state.db, state.clock.now(), &p.actor(), chamber_id, &r, &m)

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_core::accounts::{Principal, Role};
+use sportello_core::accounts::Principal;
 use sportello_core::appointments::booking::{self, ApplicantForm};
 use sportello_core::authz::Action;
 use sportello_core::devices::chamber_of;
@@ -26,45 +26,9 @@ pub mod screen;
 
 const SCREEN_COOKIE: &str = "sp_screen";
 
-impl From<SessionError> for AppError {
-    fn from(e: SessionError) -> Self {
-        use SessionError::*;
-        match e {
-            NotAnOperator => AppError::forbidden(),
-            CannotAct(r) => AppError::conflict("operator_cannot_act", "dev-error-cannot-act")
-                .arg("reasons", r.join(", ")),
-            Step(s) => AppError::conflict("step_not_allowed", "iss-error-step")
-                .arg("state", s.from.as_str()),
-            Changed => AppError::conflict("session_changed", "iss-error-changed"),
-            Invalid(f) => AppError::invalid(f),
-            Scan(_) => AppError::invalid(vec![FieldError::new("file", "iss-error-scan-type")]),
-            DeviceUnavailable => AppError::conflict("device_unavailable", "iss-error-device"),
-            NotFree(_) => AppError::conflict("not_eligible_free", "dev-free-not-eligible"),
-            AppointmentNotBooked => AppError::conflict("not_booked", "appt-error-not-booked"),
-            WrongCode => AppError::invalid(vec![FieldError::new("code", "iss-error-code")]),
-            TooManyAttempts => AppError::too_many_requests(),
-            Move(e) => e.into(),
-            Grant(e) => e.into(),
-            Advance(e) => e.into(),
-            Ca(e) => AppError::internal(e),
-            Blob(e) => e.into(),
-            Db(e) => e.into(),
-        }
-    }
-}
-
-/// The session `id` if the caller may work it: the operator who opened it, or the chamber's
-/// Master RAO. Anything else — another chamber, another operator — is not found.
+/// The session `id` if the caller may work it (see [`session::visible`]).
 async fn visible(state: &AppState, p: &Principal, id: &str) -> Result<Session, AppError> {
-    let chamber_id = chamber_of(p)?;
-    let s = session::get(&state.db, chamber_id, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if s.user_id == p.user.id || p.role() == Role::MasterRao {
-        Ok(s)
-    } else {
-        Err(AppError::not_found())
-    }
+    Ok(session::visible(&state.db, p, id).await?)
 }
 
 #[derive(Template)]
@@ -526,49 +490,29 @@ pub async fn holder(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::RunIssuance)?;
     let s = visible(&state, p, &id).await?;
-    // Seed 004, part 2: the paper holder (portatessera) goes with the smart card.
-    if s.kind() != sportello_core::devices::DeviceKind::SmartCard {
-        return Err(AppError::not_found());
-    }
-    let certs: Vec<(String, String)> = sqlx::query_as(
-        "SELECT purpose, not_after FROM iss_certificates WHERE session_id = $1 AND revoked_at IS NULL ORDER BY purpose",
-    )
-    .bind(&s.id)
-    .fetch_all(state.db.pool())
-    .await?;
-    if certs.is_empty() {
-        return Err(AppError::not_found());
-    }
-    let device = match &s.device_id {
-        Some(d) => sportello_core::devices::inventory::get(&state.db, &s.chamber_id, d)
-            .await?
-            .map(|d| d.serial)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    let chamber = sportello_core::chambers::get_chamber(&state.db, &s.chamber_id)
+    let facts = sportello_core::issuance::holder::facts(&state.db, &s)
         .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
+        .ok_or_else(AppError::not_found)?;
     let fmt = |d: &str| {
         sportello_core::db::parse_date(d)
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_default()
     };
     let h = sportello_core::issuance::holder::Holder {
-        chamber: chamber.clone(),
+        chamber: facts.chamber.clone(),
         holder_name: format!("{} {}", s.given_name, s.surname),
         tax_code: s.tax_code.clone(),
         device_kind: viewer.lang.t(s.kind().label_key()),
-        device_serial: device,
-        expiries: certs
+        device_serial: facts.device_serial,
+        expiries: facts
+            .certificates
             .iter()
             .map(|(purpose, end)| (viewer.lang.t(&format!("iss-cert-{purpose}")), fmt(end)))
             .collect(),
         support: vec![
             viewer.lang.t("iss-support-1"),
             viewer.lang.t("iss-support-2"),
-            chamber,
+            facts.chamber,
         ],
         issued_on: state.clock.today().format("%d/%m/%Y").to_string(),
     };

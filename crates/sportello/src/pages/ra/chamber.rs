@@ -83,7 +83,6 @@ pub async fn set_convention(
     axum::extract::Form(form): axum::extract::Form<ConventionForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageConvention)?;
-    let chamber_id = chamber_of(p)?.to_string();
     let parse = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     let result: Result<(), AppError> = async {
         let (Some(start), Some(end)) = (parse(&form.start), parse(&form.end)) else {
@@ -91,18 +90,7 @@ pub async fn set_convention(
                 sportello_core::validation::FieldError::new("end", "ra-error-date"),
             ]));
         };
-        let mut tx = state.db.begin().await?;
-        convention::set(
-            &mut tx,
-            state.clock.now(),
-            &p.actor(),
-            &chamber_id,
-            start,
-            end,
-            Some(&form.ca_pec),
-        )
-        .await?;
-        tx.commit().await?;
+        convention::record(&state, p, start, end, Some(&form.ca_pec)).await?;
         Ok(())
     }
     .await;
@@ -126,13 +114,8 @@ pub async fn extend(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
-    let chamber_id = chamber_of(p)?.to_string();
     let ids: Vec<String> = form_urlencoded_values(&body, "operator_ids");
-    let mut tx = state.db.begin().await?;
-    let done =
-        convention::extend_mandates(&mut tx, state.clock.now(), &p.actor(), &chamber_id, &ids)
-            .await?;
-    tx.commit().await?;
+    let done = convention::extend(&state, p, &ids).await?;
     let mut page = convention_page(&state, &viewer).await?;
     page.notice = Some(viewer.lang.t_args(
         "ra-convention-extended",
@@ -211,25 +194,9 @@ pub async fn create_office(
     axum::extract::Form(form): axum::extract::Form<OfficeForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
-    let chamber_id = chamber_of(p)?.to_string();
-    let kind = OfficeKind::parse(&form.kind).unwrap_or(OfficeKind::OdrPerson);
-    let mut tx = state.db.begin().await?;
-    match office::create_manual(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        &chamber_id,
-        kind,
-        &form.name,
-    )
-    .await
-    {
-        Ok(_) => {
-            tx.commit().await?;
-            Ok(Redirect::to("/ra/tree").into_response())
-        }
+    match office::add(&state, p, &form.kind, &form.name).await {
+        Ok(_) => Ok(Redirect::to("/ra/tree").into_response()),
         Err(e) => {
-            tx.rollback().await?;
             let e: AppError = e.into();
             if e.status.is_server_error() {
                 return Err(e);

@@ -8,7 +8,7 @@ use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use sportello_core::authz::{self, Action};
@@ -137,41 +137,22 @@ pub async fn draw(
     axum::extract::Form(form): axum::extract::Form<DrawForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
-    let chamber_id = chamber_of(p)?.to_string();
     let size = form.size.trim().parse::<usize>().ok().filter(|n| *n > 0);
-    let year = i64::from(state.clock.today().year());
-    let seed: u64 = rand::random();
-    let mut tx = state.db.begin().await?;
-    let notice = match checks::draw_yearly_check(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        &chamber_id,
-        year,
-        size,
-        seed,
-    )
-    .await
-    {
-        Ok(_) => {
-            tx.commit().await?;
-            None
+    match checks::draw_yearly_check(&state, p, size).await {
+        Ok(_) => Ok(Redirect::to("/ra/checks").into_response()),
+        // Already drawn this year, or nobody to check: said on the page itself.
+        Err(e) => {
+            let e = AppError::from(e);
+            if e.status != StatusCode::CONFLICT {
+                return Err(e);
+            }
+            let notice = e.message(viewer.lang);
+            Ok((
+                e.status,
+                render(&checks_page(&state, &viewer, Some(notice)).await?)?,
+            )
+                .into_response())
         }
-        Err(checks::SelfCheckError::Db(e)) => return Err(e.into()),
-        Err(checks::SelfCheckError::AlreadyDrawn(y)) => Some(
-            viewer
-                .lang
-                .t_args("ra-check-already", &[("year", y.to_string())]),
-        ),
-        Err(checks::SelfCheckError::Empty) => Some(viewer.lang.t("ra-check-empty")),
-    };
-    match notice {
-        None => Ok(Redirect::to("/ra/checks").into_response()),
-        Some(n) => Ok((
-            axum::http::StatusCode::CONFLICT,
-            render(&checks_page(&state, &viewer, Some(n)).await?)?,
-        )
-            .into_response()),
     }
 }
 
@@ -190,29 +171,15 @@ pub async fn outcome(
     axum::extract::Form(form): axum::extract::Form<OutcomeForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
-    let chamber_id = chamber_of(p)?;
-    let check = checks::self_checks(&state.db, chamber_id)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(AppError::not_found)?;
-    let mut tx = state.db.begin().await?;
-    let note = Some(form.note.trim()).filter(|n| !n.is_empty());
-    let actor = p.actor();
-    if !checks::record_outcome(
-        &mut tx,
-        state.clock.now(),
-        &actor,
-        &check,
+    checks::record_outcome(
+        &state,
+        p,
+        &id,
         &form.operator_id,
         form.outcome == "compliant",
-        note,
+        &form.note,
     )
-    .await?
-    {
-        return Err(AppError::not_found());
-    }
-    tx.commit().await?;
+    .await?;
     Ok(Redirect::to("/ra/checks").into_response())
 }
 

@@ -110,13 +110,9 @@ pub async fn create(
     axum::extract::Form(form): axum::extract::Form<NewOperatorForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
-    let chamber_id = chamber_of(p)?.to_string();
-    let mut tx = state.db.begin().await?;
-    let result = operator::create(
-        &mut tx,
-        state.clock.now(),
-        &p.actor(),
-        &chamber_id,
+    let result = operator::register(
+        &state,
+        p,
         NewOperator {
             kind: form.kind.clone(),
             name: form.name.clone(),
@@ -129,12 +125,8 @@ pub async fn create(
     )
     .await;
     match result {
-        Ok(op) => {
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("/ra/operators/{}", op.id)).into_response())
-        }
+        Ok(op) => Ok(Redirect::to(&format!("/ra/operators/{}", op.id)).into_response()),
         Err(e) => {
-            tx.rollback().await?;
             let e: AppError = e.into();
             if e.status.is_server_error() {
                 return Err(e);
@@ -540,9 +532,6 @@ pub async fn link_user(
     axum::extract::Form(form): axum::extract::Form<LinkForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
-    let op = visible_operator(&state.db, p, &id).await?;
-    let mut tx = state.db.begin().await?;
-    operator::link_user(&mut tx, state.clock.now(), &p.actor(), &op, &form.user_id).await?;
-    tx.commit().await?;
+    let op = operator::link(&state, p, &id, &form.user_id).await?;
     Ok(Redirect::to(&format!("/ra/operators/{}", op.id)).into_response())
 }

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use sportello_core::devices::advance::AdvanceError;
 use sportello_core::devices::delivery::DeliveryError;
 use sportello_core::devices::free::GrantError;
-use sportello_core::devices::inventory::MoveError;
+use sportello_core::devices::inventory::{ManualMoveError, MoveError};
+use sportello_core::devices::odr_account::OdrAccountError;
 use sportello_core::devices::odr_report::ReportError;
 use sportello_core::devices::refund::RefundError;
 use sportello_core::devices::withdrawal::WithdrawalError;
@@ -111,7 +112,35 @@ impl From<DeliveryError> for AppError {
                 err.code = "bad_delivery_lines";
                 err
             }
+            DeliveryError::Move(e) => e.into(),
             DeliveryError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ManualMoveError> for AppError {
+    fn from(e: ManualMoveError) -> Self {
+        match e {
+            ManualMoveError::NotFound => AppError::not_found(),
+            ManualMoveError::NotManual => {
+                AppError::invalid(vec![FieldError::new("move", "dev-error-move-unknown")])
+            }
+            ManualMoveError::Move(e) => e.into(),
+            ManualMoveError::Advance(e) => e.into(),
+            ManualMoveError::Access(e) => e.into(),
+            ManualMoveError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<OdrAccountError> for AppError {
+    fn from(e: OdrAccountError) -> Self {
+        match e {
+            OdrAccountError::Receiver(e) => e.into(),
+            OdrAccountError::Invalid(fields) => AppError::invalid(fields),
+            OdrAccountError::Advance(e) => e.into(),
+            OdrAccountError::Access(e) => e.into(),
+            OdrAccountError::Db(e) => e.into(),
         }
     }
 }

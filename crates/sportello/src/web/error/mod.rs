@@ -16,7 +16,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::json;
 use sportello_core::i18n::Lang;
 
+pub mod appointments;
 pub mod devices;
+pub mod issuance;
 pub mod ra;
 pub mod trade;
 

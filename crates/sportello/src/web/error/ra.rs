@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use sportello_core::ra::accreditation::TransitionError;
 use sportello_core::ra::accreditation::steps::StepError;
 use sportello_core::ra::archive::SignatureError;
+use sportello_core::ra::checks::SelfCheckError;
 use sportello_core::ra::convention::ConventionError;
 use sportello_core::ra::course::CourseError;
 use sportello_core::ra::mandate::MandateError;
@@ -152,6 +153,7 @@ impl From<CreateOperatorError> for AppError {
             CreateOperatorError::Duplicate => {
                 return AppError::conflict("duplicate_operator", "ra-error-duplicate");
             }
+            CreateOperatorError::Access(e) => return e.into(),
             CreateOperatorError::Db(e) => return AppError::internal(e),
         };
         unprocessable(code, key)
@@ -163,6 +165,7 @@ impl From<LinkUserError> for AppError {
         match e {
             LinkUserError::UnknownUser => AppError::not_found(),
             LinkUserError::RoleMismatch => unprocessable("role_mismatch", "ra-error-role-mismatch"),
+            LinkUserError::Access(e) => e.into(),
             LinkUserError::Db(e) => AppError::internal(e),
         }
     }
@@ -179,6 +182,7 @@ impl From<ConventionError> for AppError {
                     .arg("date", date(d))
             }
             ConventionError::CaPec => unprocessable("bad_ca_pec", "ra-error-ca-pec"),
+            ConventionError::Access(e) => e.into(),
             ConventionError::Db(e) => AppError::internal(e),
         }
     }
@@ -192,7 +196,22 @@ impl From<OfficeError> for AppError {
             OfficeError::Duplicate => {
                 AppError::conflict("duplicate_office", "ra-error-duplicate-office")
             }
+            OfficeError::Access(e) => e.into(),
             OfficeError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<SelfCheckError> for AppError {
+    fn from(e: SelfCheckError) -> Self {
+        match e {
+            SelfCheckError::AlreadyDrawn(year) => {
+                AppError::conflict("already_drawn", "ra-check-already").arg("year", year)
+            }
+            SelfCheckError::Empty => AppError::conflict("nothing_to_check", "ra-check-empty"),
+            SelfCheckError::NotFound => AppError::not_found(),
+            SelfCheckError::Access(e) => e.into(),
+            SelfCheckError::Db(e) => AppError::internal(e),
         }
     }
 }

@@ -1,0 +1,141 @@
+//! An ODR's account at the chamber, as people act on it: who may see it, the advance the ODR
+//! paid, the full-service flag. The ledger itself is [`advance`]; the pages and the API come
+//! here so both apply the same scope and the same rules.
+
+use crate::Ctx;
+use crate::accounts::Principal;
+use crate::authz::{self, AccessError, Action, chamber_of};
+use crate::db::Db;
+use crate::devices::advance::{self, Account, AdvanceError};
+use crate::devices::withdrawal::{self, Destination, WithdrawalError};
+use crate::money::Money;
+use crate::ra::operator::{self, Operator, OperatorKind};
+use crate::validation::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OdrAccountError {
+    /// The ODR may not receive devices today, or is not an ODR with its own account.
+    #[error(transparent)]
+    Receiver(#[from] WithdrawalError),
+    #[error("the form has errors")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Advance(#[from] AdvanceError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Whether `op` holds an advance account and receives consignments: an ODR organisation or a
+/// natural-person ODR, not a collaborator (who works on its organisation's account).
+pub fn holds_account(op: &Operator) -> bool {
+    op.kind == OperatorKind::Odr && op.organisation_id.is_none()
+}
+
+/// The ODR the user works for: the ODR they are, or the organisation they collaborate with.
+pub async fn own_odr(db: &Db, p: &Principal) -> Result<Option<Operator>, sqlx::Error> {
+    for op in operator::of_user(db, &p.user.id).await? {
+        let top = match &op.organisation_id {
+            Some(org) => operator::get(db, org).await?,
+            None => Some(op),
+        };
+        if let Some(top) = top.filter(|o| o.kind == OperatorKind::Odr) {
+            return Ok(Some(top));
+        }
+    }
+    Ok(None)
+}
+
+/// The ODR `id` of the caller's chamber if the caller may see its account: whoever consigns
+/// devices (the Master RAO), or the ODR itself. Anything else is not found, so another
+/// chamber's or another ODR's account is not revealed.
+pub async fn visible_odr(db: &Db, p: &Principal, id: &str) -> Result<Operator, AccessError> {
+    let chamber_id = chamber_of(p)?;
+    let op = operator::get(db, id)
+        .await?
+        .filter(|o| o.chamber_id == chamber_id && o.kind == OperatorKind::Odr)
+        .ok_or(AccessError::NotFound)?;
+    if authz::allows(p.role(), Action::ConsignDevices) {
+        return Ok(op);
+    }
+    if authz::allows(p.role(), Action::ReportIssuedDevices)
+        && own_odr(db, p).await?.is_some_and(|o| o.id == op.id)
+    {
+        return Ok(op);
+    }
+    Err(AccessError::NotFound)
+}
+
+/// Only who consigns devices changes an account: [`visible_odr`] also admits the ODR itself,
+/// which may look but not top up its own advance.
+async fn managed_odr(ctx: &Ctx, p: &Principal, id: &str) -> Result<Operator, AccessError> {
+    if !authz::allows(p.role(), Action::ConsignDevices) {
+        return Err(AccessError::Forbidden);
+    }
+    visible_odr(&ctx.db, p, id).await
+}
+
+/// Records an advance the ODR paid (`amount` as typed, in either decimal style, with the
+/// payment's reference). RA procedure (seed 004, part 2): devices are consigned against the
+/// advance, so the account is an ODR's that may receive devices today — an ODR itself, not a
+/// collaborator of one, with a valid mandate and course.
+pub async fn top_up(
+    ctx: &Ctx,
+    p: &Principal,
+    operator_id: &str,
+    amount: &str,
+    reference: &str,
+) -> Result<Account, OdrAccountError> {
+    let op = managed_odr(ctx, p, operator_id).await?;
+    let today = ctx.clock.today();
+    withdrawal::receiver(&ctx.db, &op.chamber_id, Destination::Odr, &op.id, today).await?;
+    let mut fields = Vec::new();
+    let amount = Money::parse(amount).ok().filter(|m| m.cents() > 0);
+    if amount.is_none() {
+        fields.push(FieldError::new("amount", "dev-error-amount"));
+    }
+    let reference = reference.trim();
+    if reference.is_empty() {
+        fields.push(FieldError::new("reference", "dev-error-reference"));
+    }
+    let Some(amount) = amount.filter(|_| fields.is_empty()) else {
+        return Err(OdrAccountError::Invalid(fields));
+    };
+    let mut tx = ctx.db.begin().await?;
+    let account = advance::top_up(
+        &mut tx,
+        ctx.clock.now(),
+        &p.actor(),
+        &op.chamber_id,
+        &op.id,
+        amount,
+        reference,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
+/// Records whether the ODR serves companies end to end, which lets it receive free smart
+/// cards (RA procedure, seed 004, part 2).
+pub async fn set_full_service(
+    ctx: &Ctx,
+    p: &Principal,
+    operator_id: &str,
+    full: bool,
+) -> Result<(), OdrAccountError> {
+    let op = managed_odr(ctx, p, operator_id).await?;
+    let mut tx = ctx.db.begin().await?;
+    advance::set_full_service(
+        &mut tx,
+        ctx.clock.now(),
+        &p.actor(),
+        &op.chamber_id,
+        &op.id,
+        full,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

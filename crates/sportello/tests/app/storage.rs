@@ -24,6 +24,81 @@ async fn migrations_give_the_same_tables_and_columns_on_both_engines() {
     pg.cleanup().await;
 }
 
+#[tokio::test]
+async fn a_postgres_database_from_the_per_engine_folders_is_migrated_without_rerunning() {
+    use sqlx::migrate::MigrateError;
+    if postgres_url().is_none() {
+        eprintln!("SPORTELLO_TEST_POSTGRES not set: PostgreSQL test not run");
+        return;
+    }
+    let t = TestDb::new(Engine::Postgres).await;
+    let pool = t.db.pool();
+    async fn bookkeeping(pool: &sqlx::AnyPool) -> Vec<(i64, String, String)> {
+        sqlx::query_as(
+            "SELECT version, CAST(installed_on AS TEXT), encode(checksum, 'hex') \
+             FROM _sqlx_migrations ORDER BY version",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    }
+    let before = bookkeeping(pool).await;
+    sqlx::query("INSERT INTO counters (scope, value) VALUES ('kept', 7)")
+        .execute(pool)
+        .await
+        .unwrap();
+    // What the old postgres/ folder recorded for 0001 and 0004.
+    for (version, legacy) in db::migrations::LEGACY_POSTGRES_CHECKSUMS {
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = decode($1, 'hex') WHERE version = $2")
+            .bind(legacy)
+            .bind(version)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    // sqlx alone refuses that database: the text of 0001 changed. (It keeps its advisory
+    // lock when it refuses, so the session is closed.)
+    let mut conn = pool.acquire().await.unwrap();
+    let err = db::migrations::migrator(Engine::Postgres)
+        .run(&mut *conn)
+        .await
+        .unwrap_err();
+    conn.close().await.unwrap();
+    assert!(matches!(err, MigrateError::VersionMismatch(1)), "{err}");
+    // Db::migrate adopts the new checksums first; nothing is applied again.
+    t.db.migrate().await.unwrap();
+    assert_eq!(bookkeeping(pool).await, before);
+    let (kept,): (i64,) = sqlx::query_as("SELECT value FROM counters WHERE scope = 'kept'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 7);
+    // Any other checksum is still refused.
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = decode('00', 'hex') WHERE version = 4")
+        .execute(pool)
+        .await
+        .unwrap();
+    let err = t.db.migrate().await.unwrap_err();
+    assert!(matches!(err, MigrateError::VersionMismatch(4)), "{err}");
+    // The refusal left no lock behind: with the checksum back, migrating runs again.
+    let current = db::migrations::migrator(Engine::Postgres)
+        .iter()
+        .find(|m| m.version == 4)
+        .unwrap()
+        .checksum
+        .to_vec();
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 4")
+        .bind(current)
+        .execute(pool)
+        .await
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(120), t.db.migrate())
+        .await
+        .expect("no advisory lock left behind")
+        .unwrap();
+    t.cleanup().await;
+}
+
 engine_tests!(
     counters_are_gapless_and_a_rollback_returns_the_number,
     concurrent_counters_never_repeat_or_skip,

@@ -766,7 +766,10 @@ fn strip_casts(tokens: Vec<Tok>) -> Vec<Tok> {
 /// give alike: lowercase words, no casts, no parentheses, `= ANY (ARRAY[…])` as `IN`,
 /// tokens separated by one space.
 pub fn normalise_expr(sql: &str) -> String {
-    let tokens = strip_casts(lex(sql));
+    render(strip_casts(lex(sql)))
+}
+
+fn render(tokens: Vec<Tok>) -> String {
     let mut words: Vec<String> = Vec::new();
     for tok in tokens {
         let word = match tok {
@@ -854,9 +857,11 @@ fn check_clauses(sql: &str, columns: &BTreeSet<String>) -> Vec<Check> {
 
 /// The `WHERE` of a `CREATE INDEX` statement (SQLite keeps the statement as written).
 fn where_clause(create_index: &str) -> Option<String> {
-    let lower = create_index.to_ascii_lowercase();
-    let at = lower.find(" where ")?;
-    Some(normalise_expr(&create_index[at + " where ".len()..]))
+    let mut tokens = strip_casts(lex(create_index));
+    let at = tokens
+        .iter()
+        .position(|t| *t == Tok::Word("where".into()))?;
+    Some(render(tokens.split_off(at + 1)))
 }
 
 #[cfg(test)]
@@ -1005,8 +1010,9 @@ mod tests {
             check_clauses("amount BIGINT CHECK (amount >= -1)", &cols)
         );
         assert_eq!(
-            where_clause("CREATE UNIQUE INDEX a ON t (b) WHERE status = 'booked'"),
+            where_clause("CREATE UNIQUE INDEX a ON t (b)\nWHERE status = 'booked'"),
             Some("status = 'booked'".to_string())
         );
+        assert_eq!(where_clause("CREATE INDEX a ON t (b)"), None);
     }
 }

@@ -77,7 +77,10 @@ fn the_core_depends_on_no_web_framework_template_engine_or_command_line() {
         .filter(|name| deps.contains(**name))
         .collect();
     assert!(found.is_empty(), "sportello-core depends on {found:?}");
-    assert!(deps.contains("sqlx"), "the dependency walk found the core's own crates");
+    assert!(
+        deps.contains("sqlx"),
+        "the dependency walk found the core's own crates"
+    );
 }
 
 #[test]
@@ -123,9 +126,15 @@ fn no_handler_opens_a_transaction_or_writes_sql() {
         let text = std::fs::read_to_string(&file).unwrap();
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();
-            if ["sqlx::", ".begin()", "tx.commit(", "query_as(", "query_scalar("]
-                .iter()
-                .any(|p| code.contains(p))
+            if [
+                "sqlx::",
+                ".begin()",
+                "tx.commit(",
+                "query_as(",
+                "query_scalar(",
+            ]
+            .iter()
+            .any(|p| code.contains(p))
             {
                 offending.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
             }
@@ -173,10 +182,9 @@ fn every_api_path_is_written_once() {
 
 #[test]
 fn every_page_path_is_registered_once() {
-    let table = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes.rs"),
-    )
-    .unwrap();
+    let table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes.rs"))
+            .unwrap();
     let mut seen = BTreeSet::new();
     let mut twice = Vec::new();
     for part in table.split(".route(").skip(1) {

@@ -7,6 +7,8 @@
 //! (write transactions, job claiming) ask [`Db::engine`].
 
 pub mod counters;
+mod dialect;
+pub mod migrations;
 pub mod schema;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -52,9 +54,6 @@ pub struct Db {
     pool: AnyPool,
     engine: Engine,
 }
-
-static MIGRATIONS_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
-static MIGRATIONS_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 impl Db {
     /// Opens a pool. For SQLite the file (and its folder) is created when missing and the
@@ -105,12 +104,21 @@ impl Db {
         Ok(Self { pool, engine })
     }
 
-    /// Applies the migrations of this engine that are not applied yet.
+    /// Applies the migrations that are not applied yet. On PostgreSQL it first adopts the
+    /// checksums recorded by the old per-engine migrations folder (see
+    /// [`migrations::adopt_legacy_postgres_checksums`]).
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self.engine {
-            Engine::Sqlite => MIGRATIONS_SQLITE.run(&self.pool).await,
-            Engine::Postgres => MIGRATIONS_POSTGRES.run(&self.pool).await,
+        let mut conn = self.pool.acquire().await?;
+        if self.engine == Engine::Postgres {
+            migrations::adopt_legacy_postgres_checksums(&mut conn).await?;
         }
+        let result = migrations::migrator(self.engine).run(&mut *conn).await;
+        if result.is_err() {
+            // sqlx keeps its advisory lock (PostgreSQL) when it refuses to migrate: end the
+            // session instead of returning it, still locked, to the pool.
+            let _ = conn.close().await;
+        }
+        result
     }
 
     pub fn pool(&self) -> &AnyPool {

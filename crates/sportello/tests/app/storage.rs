@@ -12,13 +12,124 @@ use sportello_core::notify::{self, OutgoingEmail};
     not(sportello_test_postgres),
     ignore = "SPORTELLO_TEST_POSTGRES is not set"
 )]
-async fn migrations_give_the_same_tables_and_columns_on_both_engines() {
+async fn migrations_give_the_same_schema_on_both_engines() {
+    use db::schema::{ColumnType, Index};
     let sqlite = TestDb::new(Engine::Sqlite).await;
-    let sqlite_schema = db::schema::tables_and_columns(&sqlite.db).await.unwrap();
-    assert!(sqlite_schema.contains_key("audit_log"));
+    let sqlite_schema = db::schema::read(&sqlite.db).await.unwrap();
+    // The reading sees every kind of thing it compares.
+    let appointments = &sqlite_schema.tables["appointments"];
+    assert_eq!(
+        appointments.indexes["appointments_operator_slot"],
+        Index {
+            columns: vec!["operator_id".into(), "starts_at".into()],
+            unique: true,
+            predicate: Some("status = 'booked'".into()),
+        }
+    );
+    assert_eq!(appointments.checks[0].columns, ["status"]);
+    assert_eq!(
+        sqlite_schema.tables["company_annual_fees"].primary_key,
+        ["company_id", "year"]
+    );
+    assert_eq!(
+        sqlite_schema.tables["sites"].uniques,
+        [["company_id", "site_key"]]
+    );
+    let fees = &sqlite_schema.tables["company_annual_fees"].foreign_keys[0];
+    assert_eq!(
+        (fees.ref_table.as_str(), fees.on_delete.as_str()),
+        ("companies", "CASCADE")
+    );
+    let der = &sqlite_schema.tables["trust_anchors"].columns[9];
+    assert_eq!(
+        (der.name.as_str(), &der.ty, der.not_null),
+        ("der", &ColumnType::Blob, true)
+    );
     let pg = TestDb::new(Engine::Postgres).await;
-    let pg_schema = db::schema::tables_and_columns(&pg.db).await.unwrap();
-    assert_eq!(sqlite_schema, pg_schema);
+    let pg_schema = db::schema::read(&pg.db).await.unwrap();
+    // A known difference, accepted: SQLite's `id TEXT PRIMARY KEY` columns accept NULL.
+    let diff = sqlite_schema
+        .primary_keys_not_null()
+        .diff("sqlite", &pg_schema, "postgres");
+    assert!(
+        diff.is_empty(),
+        "the migrations give different schemas:\n{}",
+        diff.join("\n")
+    );
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(sportello_test_postgres),
+    ignore = "SPORTELLO_TEST_POSTGRES is not set"
+)]
+async fn a_postgres_database_from_the_per_engine_folders_is_migrated_without_rerunning() {
+    use sqlx::migrate::MigrateError;
+    let t = TestDb::new(Engine::Postgres).await;
+    let pool = t.db.pool();
+    async fn bookkeeping(pool: &sqlx::AnyPool) -> Vec<(i64, String, String)> {
+        sqlx::query_as(
+            "SELECT version, CAST(installed_on AS TEXT), encode(checksum, 'hex') \
+             FROM _sqlx_migrations ORDER BY version",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    }
+    let before = bookkeeping(pool).await;
+    sqlx::query("INSERT INTO counters (scope, value) VALUES ('kept', 7)")
+        .execute(pool)
+        .await
+        .unwrap();
+    // What the old postgres/ folder recorded for 0001 and 0004.
+    for (version, legacy) in db::migrations::LEGACY_POSTGRES_CHECKSUMS {
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = decode($1, 'hex') WHERE version = $2")
+            .bind(legacy)
+            .bind(version)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    // sqlx alone refuses that database: the text of 0001 changed. (It keeps its advisory
+    // lock when it refuses, so the session is closed.)
+    let mut conn = pool.acquire().await.unwrap();
+    let err = db::migrations::migrator(Engine::Postgres)
+        .run(&mut *conn)
+        .await
+        .unwrap_err();
+    conn.close().await.unwrap();
+    assert!(matches!(err, MigrateError::VersionMismatch(1)), "{err}");
+    // Db::migrate adopts the new checksums first; nothing is applied again.
+    t.db.migrate().await.unwrap();
+    assert_eq!(bookkeeping(pool).await, before);
+    let (kept,): (i64,) = sqlx::query_as("SELECT value FROM counters WHERE scope = 'kept'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 7);
+    // Any other checksum is still refused.
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = decode('00', 'hex') WHERE version = 4")
+        .execute(pool)
+        .await
+        .unwrap();
+    let err = t.db.migrate().await.unwrap_err();
+    assert!(matches!(err, MigrateError::VersionMismatch(4)), "{err}");
+    // The refusal left no lock behind: with the checksum back, migrating runs again.
+    let current = db::migrations::migrator(Engine::Postgres)
+        .iter()
+        .find(|m| m.version == 4)
+        .unwrap()
+        .checksum
+        .to_vec();
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 4")
+        .bind(current)
+        .execute(pool)
+        .await
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(120), t.db.migrate())
+        .await
+        .expect("no advisory lock left behind")
+        .unwrap();
 }
 
 engine_tests!(

@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::pages::devices::{Problem, euro, form_key, user_error};
+use crate::web::form::MultipartForm;
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -173,8 +174,8 @@ pub async fn import_delivery(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageInventory)?;
     let chamber_id = chamber_of(p)?;
-    let form = crate::pages::ra::MultiForm::read(multipart).await?;
-    let Some(file) = form.files.get("file") else {
+    let mut form = MultipartForm::read(multipart).await?;
+    let Some(file) = form.take_file("file") else {
         return refused(
             &state,
             &viewer,
@@ -186,7 +187,7 @@ pub async fn import_delivery(
         &state,
         &p.actor(),
         chamber_id,
-        &file.filename,
+        &file.file_name,
         &file.bytes,
         false,
     )

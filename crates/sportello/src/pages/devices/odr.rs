@@ -4,6 +4,7 @@
 use crate::app::AppState;
 use crate::pages::devices::inventory::{count, names};
 use crate::pages::devices::{Problem, euro, form_key, user_error};
+use crate::web::form::{FormFields, MultipartForm};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -296,13 +297,16 @@ pub async fn submit_report(
     let odr = odr_account::own_odr(&state.db, p)
         .await?
         .ok_or_else(AppError::forbidden)?;
-    let form = crate::pages::ra::MultiForm::read(multipart).await?;
-    let (source, text) = match form.files.get("file") {
+    let mut form = MultipartForm::read(multipart).await?;
+    let (source, text) = match form.take_file("file") {
         Some(f) => ("csv", String::from_utf8_lossy(&f.bytes).to_string()),
-        None => ("form", form.text("lines").unwrap_or_default().to_string()),
+        None => ("form", form.text("lines")),
     };
     let result: Result<Report, AppError> = async {
-        let (Some(from), Some(to)) = (form.date("period_from")?, form.date("period_to")?) else {
+        let (Some(from), Some(to)) = (
+            form.date("period_from", "ra-error-date")?,
+            form.date("period_to", "ra-error-date")?,
+        ) else {
             return Err(AppError::invalid(vec![FieldError::new(
                 "period_to",
                 "dev-report-bad-period",
@@ -328,8 +332,8 @@ pub async fn submit_report(
             let e = user_error(e)?;
             let mut page = reports_page(&state, &viewer).await?;
             page.problem = Some(Problem::of(&e, viewer.lang));
-            page.from = form.text("period_from").unwrap_or_default().to_string();
-            page.to = form.text("period_to").unwrap_or_default().to_string();
+            page.from = form.text("period_from");
+            page.to = form.text("period_to");
             if source == "form" {
                 page.text = text;
             }

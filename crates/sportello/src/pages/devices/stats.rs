@@ -3,10 +3,10 @@
 
 use crate::app::AppState;
 use crate::pages::devices::inventory::{StockLine, stock_lines};
+use crate::web::download::{Download, XLSX};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Months, NaiveDate};
 use sportello_core::authz::{self, Action};
@@ -134,18 +134,5 @@ pub async fn xlsx(
         .map(|l| (l.label, l.smart_cards, l.tokens))
         .collect();
     let bytes = stats::to_xlsx(&s, &rows).map_err(AppError::internal)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"dispositivi.xlsx\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(Download::new(XLSX, "dispositivi.xlsx", bytes).into_response())
 }

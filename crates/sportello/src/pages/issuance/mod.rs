@@ -5,6 +5,8 @@
 
 use crate::app::AppState;
 use crate::pages::devices::Problem;
+use crate::web::download::Download;
+use crate::web::form::{FormFields, MultipartForm};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
@@ -287,12 +289,8 @@ pub async fn scan(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::RunIssuance)?;
     let s = visible(&state, p, &id).await?;
-    let form = crate::pages::ra::MultiForm::read(multipart).await?;
-    let bytes = form
-        .files
-        .get("file")
-        .map(|f| f.bytes.clone())
-        .unwrap_or_default();
+    let mut form = MultipartForm::read(multipart).await?;
+    let bytes = form.take_file("file").map(|f| f.bytes).unwrap_or_default();
     let r: Result<(), AppError> = async {
         if bytes.len() > MAX_BYTES {
             return Err(AppError::invalid(vec![FieldError::new(
@@ -300,10 +298,10 @@ pub async fn scan(
                 "iss-error-scan-type",
             )]));
         }
-        let expires_on = form.date("doc_expires_on").unwrap_or(None);
+        let expires_on = form.date("doc_expires_on", "ra-error-date").unwrap_or(None);
         let scan = IdentityScan {
-            doc_type: form.text("doc_type").unwrap_or_default().to_string(),
-            number: form.text("doc_number").unwrap_or_default().to_string(),
+            doc_type: form.text("doc_type"),
+            number: form.text("doc_number"),
             expires_on,
             bytes,
         };
@@ -517,15 +515,7 @@ pub async fn holder(
         issued_on: state.clock.today().format("%d/%m/%Y").to_string(),
     };
     let bytes = sportello_core::issuance::holder::pdf(&h).map_err(AppError::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "inline; filename=\"portatessera.pdf\"",
-            ),
-        ],
-        bytes,
-    )
+    Ok(Download::new("application/pdf", "portatessera.pdf", bytes)
+        .inline()
         .into_response())
 }

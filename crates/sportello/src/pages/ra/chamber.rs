@@ -2,12 +2,12 @@
 
 use crate::app::AppState;
 use crate::pages::ra::it_date;
+use crate::web::download::Download;
 use crate::web::error::AppError;
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::authz::{self, Action};
 use sportello_core::ra::access::chamber_of;
@@ -269,21 +269,7 @@ pub async fn open_document(
         .await?
         .ok_or_else(AppError::not_found)?;
     let bytes = state.blobs.get(&doc.blob).await?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&doc.content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let ascii: String = doc
-        .filename
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || ".-_".contains(*c))
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    // The restricted archive: saved, never cached.
+    let file = Download::new(&doc.content_type, &doc.filename, bytes);
+    Ok(file.no_store().into_response())
 }

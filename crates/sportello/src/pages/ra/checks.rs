@@ -2,13 +2,15 @@
 //! deliveries) and the course spreadsheets exchanged with the CA.
 
 use crate::app::AppState;
-use crate::pages::ra::{MultiForm, it_date};
+use crate::pages::ra::it_date;
+use crate::web::download::{Download, XLSX};
 use crate::web::error::AppError;
+use crate::web::form::MultipartForm;
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use sportello_core::authz::{self, Action};
@@ -198,19 +200,7 @@ pub async fn request_courses(
         .map(|(_, v)| v)
         .collect();
     let bytes = course_sheet::request_courses(&state, &p.actor(), &chamber_id, &ids).await?;
-    let mut response = bytes.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"richiesta-corso.xlsx\""),
-    );
-    Ok(response)
+    Ok(Download::new(XLSX, "richiesta-corso.xlsx", bytes).into_response())
 }
 
 #[derive(Template)]
@@ -230,8 +220,8 @@ pub async fn import_results(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageOperators)?;
     let chamber_id = chamber_of(p)?.to_string();
-    let mut form = MultiForm::read(multipart).await?;
-    let file = form.files.remove("results").ok_or_else(|| {
+    let mut form = MultipartForm::read(multipart).await?;
+    let file = form.take_file("results").ok_or_else(|| {
         AppError::invalid(vec![sportello_core::validation::FieldError::new(
             "results",
             "ra-error-results-file",

@@ -2,8 +2,9 @@
 //! accreditation steps, and the step forms.
 
 use crate::app::AppState;
-use crate::pages::ra::{MultiForm, it_date};
+use crate::pages::ra::it_date;
 use crate::web::error::AppError;
+use crate::web::form::{FormFields, MultipartForm};
 use crate::web::session::Viewer;
 use crate::web::{FieldError, Layout, render};
 use askama::Template;
@@ -356,21 +357,21 @@ pub async fn show(
     Ok(render(&page)?.into_response())
 }
 
-fn uploads(form: &mut MultiForm, kinds: &[DocumentKind]) -> Vec<Upload> {
+fn uploads(form: &mut MultipartForm, kinds: &[DocumentKind]) -> Vec<Upload> {
     kinds
         .iter()
         .filter_map(|k| {
-            form.files.remove(k.as_str()).map(|f| Upload {
+            form.take_file(k.as_str()).map(|f| Upload {
                 kind: *k,
-                filename: f.filename,
+                filename: f.file_name,
                 bytes: f.bytes,
             })
         })
         .collect()
 }
 
-fn required_date(form: &MultiForm, name: &str) -> Result<chrono::NaiveDate, AppError> {
-    form.date(name)?
+fn required_date(form: &MultipartForm, name: &str) -> Result<chrono::NaiveDate, AppError> {
+    form.date(name, "ra-error-date")?
         .ok_or_else(|| AppError::invalid(vec![FieldError::new(name, "ra-error-date")]))
 }
 
@@ -385,7 +386,7 @@ pub async fn step(
     let p = viewer.require_action(Action::ManageOperators)?;
     let op = visible_operator(&state.db, p, &id).await?;
     let step = Step::parse(&step).ok_or_else(AppError::not_found)?;
-    let form = MultiForm::read(multipart).await?;
+    let form = MultipartForm::read(multipart).await?;
     let actor = p.actor();
     let result = run_step(&state, &actor, &op, step, form).await;
     match result {
@@ -418,16 +419,16 @@ async fn run_step(
     actor: &sportello_core::audit::Actor,
     op: &Operator,
     step: Step,
-    mut form: MultiForm,
+    mut form: MultipartForm,
 ) -> Result<Option<RevocationOutcome>, AppError> {
-    let note = form.text("note").map(str::to_string);
+    let note = form.filled("note").map(str::to_string);
     match step {
         Step::RecordInterest | Step::RequestCourse => {
             steps::simple_step(state, actor, op, step, note.as_deref()).await?;
         }
         Step::SendMandate => {
             let date = required_date(&form, "protocol_date")?;
-            let basis = if form.text("staff_sheet").is_some() {
+            let basis = if form.filled("staff_sheet").is_some() {
                 MandateBasis::AddedCollaborator {
                     staff_sheet_date: date,
                 }
@@ -462,18 +463,18 @@ async fn run_step(
             steps::receive_documents(state, actor, op, files).await?;
         }
         Step::SendToCa => {
-            let file = form.files.remove("id_file");
+            let file = form.take_file("id_file");
             steps::send_to_ca(
                 state,
                 actor,
                 op,
                 IdentityDocument {
-                    doc_type: form.text("id_type").unwrap_or_default().to_string(),
-                    number: form.text("id_number").unwrap_or_default().to_string(),
-                    expires_on: form.date("id_expires_on")?,
+                    doc_type: form.text("id_type"),
+                    number: form.text("id_number"),
+                    expires_on: form.date("id_expires_on", "ra-error-date")?,
                     filename: file
                         .as_ref()
-                        .map(|f| f.filename.clone())
+                        .map(|f| f.file_name.clone())
                         .unwrap_or_default(),
                     bytes: file.map(|f| f.bytes).unwrap_or_default(),
                 },
@@ -482,7 +483,7 @@ async fn run_step(
         }
         Step::PassCourse => {
             let score = form
-                .text("score_percent")
+                .filled("score_percent")
                 .and_then(|s| s.parse::<i64>().ok())
                 .ok_or_else(|| {
                     AppError::invalid(vec![FieldError::new("score_percent", "ra-error-score")])
@@ -491,12 +492,12 @@ async fn run_step(
             steps::pass_course(state, actor, op, score, passed_on).await?;
         }
         Step::Activate => {
-            steps::activate(state, actor, op, form.text("office_id")).await?;
+            steps::activate(state, actor, op, form.filled("office_id")).await?;
         }
         Step::Revoke => {
-            let notice = form.files.remove("notice").map(|f| Upload {
+            let notice = form.take_file("notice").map(|f| Upload {
                 kind: DocumentKind::RevocationNotice,
-                filename: f.filename,
+                filename: f.file_name,
                 bytes: f.bytes,
             });
             let outcome = revocation::revoke(
@@ -504,9 +505,9 @@ async fn run_step(
                 actor,
                 op,
                 RevocationRequest {
-                    effective: form.date("effective")?,
-                    notice_received_on: form.date("notice_received_on")?,
-                    reason: form.text("reason").unwrap_or_default().to_string(),
+                    effective: form.date("effective", "ra-error-date")?,
+                    notice_received_on: form.date("notice_received_on", "ra-error-date")?,
+                    reason: form.text("reason"),
                     notice,
                 },
             )

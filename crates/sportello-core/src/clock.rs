@@ -2,7 +2,7 @@
 //! ends, course validity) are tested without sleeping. Instants are UTC; business dates are
 //! computed in Europe/Rome.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Rome;
 use chrono_tz::Tz;
 use std::sync::{Arc, Mutex};
@@ -47,6 +47,19 @@ impl Clock {
 /// The civil time in Italy of an instant.
 pub fn in_italy(t: DateTime<Utc>) -> DateTime<Tz> {
     t.with_timezone(&Rome)
+}
+
+/// The instant of a civil time in Italy; `None` for a time the clocks skip in spring.
+pub fn italian_instant(local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    Rome.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The instant a business day starts in Italy.
+pub fn start_of_italian_day(d: NaiveDate) -> DateTime<Utc> {
+    let midnight = d.and_time(NaiveTime::MIN);
+    italian_instant(midnight).unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
 /// The Italian calendar day of an instant (the day a business rule speaks of).

@@ -8,13 +8,14 @@
 use crate::appointments::plan::{self, Slot};
 use crate::audit::{self, Actor, Change};
 use crate::chambers::Desk;
+use crate::clock::italian_day;
 use crate::db::{self, Db, Tx};
+use crate::display;
 use crate::i18n::Lang;
 use crate::notify::{self, OutgoingEmail};
 use crate::ra::operator;
 use crate::validation::FieldError;
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::Rome;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -50,12 +51,12 @@ pub struct Appointment {
 impl Appointment {
     pub fn local_start(&self) -> String {
         db::parse_instant(&self.starts_at)
-            .map(|t| t.with_timezone(&Rome).format("%d/%m/%Y %H:%M").to_string())
+            .map(display::date_time)
             .unwrap_or_default()
     }
     pub fn local_time(&self) -> String {
         db::parse_instant(&self.starts_at)
-            .map(|t| t.with_timezone(&Rome).format("%H:%M").to_string())
+            .map(display::time)
             .unwrap_or_default()
     }
 }
@@ -176,7 +177,7 @@ pub async fn book(
     starts_at: DateTime<Utc>,
     a: &Applicant,
 ) -> Result<(Appointment, String), BookingError> {
-    let date = starts_at.with_timezone(&Rome).date_naive();
+    let date = italian_day(starts_at);
     if starts_at <= now || starts_at > now + chrono::Duration::days(HORIZON_DAYS) {
         return Err(BookingError::OutOfRange);
     }
@@ -233,12 +234,7 @@ pub async fn book(
             })),
         )
         .await?;
-        let when = slot
-            .slot
-            .starts_at
-            .with_timezone(&Rome)
-            .format("%d/%m/%Y %H:%M")
-            .to_string();
+        let when = display::date_time(slot.slot.starts_at);
         let lang = Lang::It;
         let args = [
             ("name", format!("{} {}", a.given_name, a.surname)),

@@ -7,10 +7,10 @@ use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
 use crate::authz::{AccessError, chamber_of};
 use crate::chambers::{self, Desk};
+use crate::clock::{italian_day, italian_instant};
 use crate::db::{self, Db, Tx};
 use crate::ra::operator::{self, Operator};
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Europe::Rome;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
@@ -43,13 +43,10 @@ pub struct Slot {
 impl Slot {
     /// The start as people read it in Italy (`09:30`).
     pub fn local_time(&self) -> String {
-        self.starts_at
-            .with_timezone(&Rome)
-            .format("%H:%M")
-            .to_string()
+        crate::display::time(self.starts_at)
     }
     pub fn local_date(&self) -> NaiveDate {
-        self.starts_at.with_timezone(&Rome).date_naive()
+        italian_day(self.starts_at)
     }
 }
 
@@ -69,8 +66,7 @@ pub fn slots_on(plan: &[Opening], date: NaiveDate) -> Vec<Slot> {
         let mut t = opens;
         while t + step <= closes {
             let local = date.and_time(t);
-            if let Some(start) = Rome.from_local_datetime(&local).earliest() {
-                let start = start.with_timezone(&Utc);
+            if let Some(start) = italian_instant(local) {
                 out.push(Slot {
                     starts_at: start,
                     ends_at: start + step,

@@ -144,7 +144,7 @@ pub fn eligibility(f: &Facts) -> FreeEligibility {
             Rule::FirstFreeDevice,
             false,
             "dev-free-first-no",
-            vec![("date", d.format("%d/%m/%Y").to_string())],
+            vec![("date", crate::display::date(d))],
         ),
     });
     // Seed 004, part 2: only a smart card may be issued free, never a token.

@@ -61,7 +61,7 @@ impl Ending {
         format!(
             "- {what} {}: scade il {} (tra {} giorni)",
             self.name,
-            self.end.format("%d/%m/%Y"),
+            crate::display::date(self.end),
             self.days_left
         )
     }
@@ -241,7 +241,7 @@ pub async fn run_for_chamber(state: &Ctx, chamber_id: &str) -> anyhow::Result<us
     if !lines.is_empty() {
         let body = format!(
             "Verifiche quotidiane dell'Autorità di registrazione del {}:\n\n{}\n",
-            today.format("%d/%m/%Y"),
+            crate::display::date(today),
             lines.join("\n")
         );
         for to in &masters {

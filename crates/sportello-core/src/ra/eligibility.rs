@@ -60,16 +60,14 @@ impl Reason {
             }
             Reason::Revoked { effective } => vec![(
                 "date",
-                effective
-                    .map(|d| d.format("%d/%m/%Y").to_string())
-                    .unwrap_or_default(),
+                effective.map(crate::display::date).unwrap_or_default(),
             )],
             Reason::MandateNotStarted { start } => {
-                vec![("date", start.format("%d/%m/%Y").to_string())]
+                vec![("date", crate::display::date(*start))]
             }
-            Reason::MandateExpired { end } => vec![("date", end.format("%d/%m/%Y").to_string())],
+            Reason::MandateExpired { end } => vec![("date", crate::display::date(*end))],
             Reason::CourseExpired { valid_until } => {
-                vec![("date", valid_until.format("%d/%m/%Y").to_string())]
+                vec![("date", crate::display::date(*valid_until))]
             }
             _ => Vec::new(),
         };

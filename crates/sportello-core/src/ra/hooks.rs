@@ -26,11 +26,7 @@ pub async fn cancel_future_appointments(
             .await?;
     let now = match last {
         Some(at) => crate::db::parse_instant(&at)?,
-        None => from
-            .and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(chrono_tz::Europe::Rome).earliest())
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .unwrap_or_default(),
+        None => crate::clock::start_of_italian_day(from),
     };
     crate::appointments::booking::cancel_for_operators(tx, now, operator_ids, from).await
 }

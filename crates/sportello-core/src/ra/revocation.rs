@@ -136,7 +136,7 @@ pub async fn revoke(
         op.name,
         op.tax_code,
         op.kind.as_str().to_uppercase(),
-        effective.format("%d/%m/%Y"),
+        crate::display::date(effective),
         reason
     );
     let generated_blob = state.blobs.put(summary.as_bytes()).await?;
@@ -197,7 +197,7 @@ pub async fn revoke(
         if !actions_since.is_empty() {
             body.push_str(&format!(
                 "\nOperazioni compiute dall'operatore dal {}: {}\n",
-                effective.format("%d/%m/%Y"),
+                crate::display::date(effective),
                 actions_since.len()
             ));
             for a in &actions_since {

@@ -14,8 +14,7 @@ use crate::ra::course::{CourseError, course_result};
 use crate::ra::mandate::{MandateBasis, MandateDates, MandateError, mandate_dates};
 use crate::ra::office::{self, OfficeKind};
 use crate::ra::operator::{self, Operator, OperatorKind};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use chrono_tz::Europe::Rome;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 pub use crate::ra::accreditation::ca::{IdentityDocument, PurgeIdentityDocument, send_to_ca};
@@ -53,14 +52,7 @@ pub enum StepError {
     Db(#[from] sqlx::Error),
 }
 
-/// The start of a business date in Italy, as an instant.
-pub fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
-    let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    Rome.from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
-}
+pub use crate::clock::start_of_italian_day as start_of_day;
 
 /// Applies `step` to `op` inside `tx`: new state, the step row and the audit entry.
 /// Returns the new state and the step id.

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sportello_core::appointments::booking::{self, ApplicantForm, Appointment, Availability};
 use sportello_core::appointments::plan;
 use sportello_core::chambers::{self, Desk};
+use sportello_core::display;
 
 pub mod desk;
 
@@ -81,7 +82,7 @@ pub(super) fn day_label(lang: sportello_core::i18n::Lang, d: NaiveDate) -> Strin
         "appt-weekday-{}",
         d.weekday().number_from_monday()
     ));
-    format!("{wd} {}", d.format("%d/%m/%Y"))
+    format!("{wd} {}", display::date(d))
 }
 
 /// Public: a week of slots of the desk with the places left.
@@ -215,9 +216,7 @@ fn parse_at(s: &str) -> Option<DateTime<Utc>> {
 }
 
 fn local(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::Rome)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
+    display::date_time(at)
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -17,6 +17,7 @@ use sportello_core::appointments::booking::{self, ApplicantForm};
 use sportello_core::authz::Action;
 use sportello_core::devices::chamber_of;
 use sportello_core::devices::inventory::Device;
+use sportello_core::display;
 use sportello_core::issuance::finish;
 use sportello_core::issuance::scan::MAX_BYTES;
 use sportello_core::issuance::session::{
@@ -493,7 +494,7 @@ pub async fn holder(
         .ok_or_else(AppError::not_found)?;
     let fmt = |d: &str| {
         sportello_core::db::parse_date(d)
-            .map(|d| d.format("%d/%m/%Y").to_string())
+            .map(display::date)
             .unwrap_or_default()
     };
     let h = sportello_core::issuance::holder::Holder {
@@ -512,7 +513,7 @@ pub async fn holder(
             viewer.lang.t("iss-support-2"),
             facts.chamber,
         ],
-        issued_on: state.clock.today().format("%d/%m/%Y").to_string(),
+        issued_on: display::date(state.clock.today()),
     };
     let bytes = sportello_core::issuance::holder::pdf(&h).map_err(AppError::internal)?;
     Ok(Download::new("application/pdf", "portatessera.pdf", bytes)

@@ -5,7 +5,4 @@ pub mod chamber;
 pub mod checks;
 pub mod operators;
 
-/// A date as people read it in Italy.
-pub(crate) fn it_date(d: chrono::NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
+pub(crate) use sportello_core::display::date as it_date;

@@ -19,9 +19,7 @@ fn unprocessable(code: &'static str, key: &'static str) -> AppError {
     AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, key)
 }
 
-fn date(d: chrono::NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
+use sportello_core::display::date;
 
 impl From<TransitionError> for AppError {
     fn from(e: TransitionError) -> Self {
@@ -35,12 +33,8 @@ impl From<TransitionError> for AppError {
                 AppError::conflict("no_interest_for_rao", "ra-error-no-interest-for-rao")
             }
             TransitionError::CaCorrectionWindow { until } => {
-                AppError::conflict("ca_correction_window", "ra-error-ca-window").arg(
-                    "until",
-                    until
-                        .with_timezone(&chrono_tz::Europe::Rome)
-                        .format("%d/%m/%Y %H:%M"),
-                )
+                AppError::conflict("ca_correction_window", "ra-error-ca-window")
+                    .arg("until", sportello_core::display::date_time(until))
             }
         }
     }

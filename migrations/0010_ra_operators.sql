@@ -1,4 +1,4 @@
--- Registration authority, part 1 (seed 004): the convention with the Certification Authority,
+-- Registration authority, part 1 (RA procedure): the convention with the Certification Authority,
 -- the office tree, operators with their mandate and course, and the accreditation steps.
 
 CREATE TABLE ra_conventions (

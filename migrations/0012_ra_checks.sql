@@ -1,4 +1,4 @@
--- Periodic checks (seed 004, part 1, "Verifiche periodiche"): alerts sent once, the yearly
+-- Periodic checks (RA procedure, part 1, "Verifiche periodiche"): alerts sent once, the yearly
 -- sample of self-declarations with its seed, and registry changes of ODR organisations.
 
 CREATE TABLE ra_alerts_sent (

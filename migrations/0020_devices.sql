@@ -1,4 +1,4 @@
--- Registration authority, part 2 (seed 004): the device inventory by serial number with its
+-- Registration authority, part 2 (RA procedure): the device inventory by serial number with its
 -- per-device activity log, two-person cabinet withdrawals, ODR advance accounts, free devices,
 -- refund decisions and the ODRs' periodic reports.
 -- Operator ids (holders, ODRs) are plain ids, not foreign keys: operators are never deleted

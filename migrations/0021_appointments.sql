@@ -1,4 +1,4 @@
--- Registration authority, part 2 (seed 004): desk opening plans, the operators serving each
+-- Registration authority, part 2 (RA procedure): desk opening plans, the operators serving each
 -- desk, and appointments with the applicant's pre-registered data.
 
 CREATE TABLE appt_opening_hours (

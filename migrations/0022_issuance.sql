@@ -1,4 +1,4 @@
--- Registration authority, part 2 (seed 004): issuance sessions at the desk with the second
+-- Registration authority, part 2 (RA procedure): issuance sessions at the desk with the second
 -- screen, the identity-document scan (encrypted, deleted at the end), and the certificates the
 -- Certification Authority issued for each device.
 

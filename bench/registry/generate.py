@@ -11,7 +11,7 @@ traders, 11-digit codes with a Luhn digit for companies, REA numbers per provinc
 office, so a company's rows are not adjacent. A small share of rows (0.3% by default) is
 corrupted, one bad field each, to exercise the rejection path.
 
-Standard library only; the algorithms follow domain-italy.md §1.4 and §1.7.
+Standard library only; the algorithms follow the tax-code rules (check character and Luhn digit).
 """
 
 import argparse
@@ -19,7 +19,7 @@ import heapq
 import random
 import sys
 
-# domain-italy.md §1.3: values of characters in odd positions (A-Z; digits as A-J).
+# the tax-code rules: values of characters in odd positions (A-Z; digits as A-J).
 ODD = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23]
 MONTHS = "ABCDEHLMPRST"
 OMOCODIA = "LMNPQRSTUV"
@@ -66,7 +66,7 @@ HEADER = ("codice_fiscale;partita_iva;denominazione;provincia;numero_rea;tipo_se
 
 
 def check_character(first15):
-    """domain-italy.md §1.4: the check character over the 15 characters as written."""
+    """the tax-code rules: the check character over the 15 characters as written."""
     total = 0
     for i, c in enumerate(first15):
         index = ord(c) - (48 if c.isdigit() else 65)
@@ -75,7 +75,7 @@ def check_character(first15):
 
 
 def luhn_digit(first10):
-    """domain-italy.md §1.7: the Luhn check digit of the first 10 digits."""
+    """the Luhn check digit of numeric tax codes and VAT numbers: the Luhn check digit of the first 10 digits."""
     total = 0
     for i, c in enumerate(first10):
         d = int(c)

@@ -1,6 +1,6 @@
 //! The holder's codice fiscale (CF) from a certificate subject.
 //!
-//! Order of the search (domain notes §3.7): `serialNumber` as `TINIT-<CF>` / `IT:<CF>` / bare CF;
+//! Order of the search (the signer certificate profiles): `serialNumber` as `TINIT-<CF>` / `IT:<CF>` / bare CF;
 //! then a CNS-style common name `<CF>/<card id>.<hash>` split at the first `/`; then any other
 //! attribute (`dnQualifier` first) holding a 16-character CF. A candidate is kept only if it
 //! passes the check-character algorithm (§1.4, omocodia letters taken as written) and the birth

@@ -128,19 +128,19 @@ pub fn allows(role: Role, action: Action) -> bool {
         ViewDashboard => matches!(role, Officer | ChamberAdmin | Manager),
         // Issue 6: the chamber administrator keeps the convention; a Master RAO may too.
         ManageConvention => matches!(role, ChamberAdmin | MasterRao),
-        // Seed 004, part 1: the Master RAO prepares mandates and administers operators.
+        // RA procedure, part 1: the Master RAO prepares mandates and administers operators.
         ManageOperators => role == MasterRao,
-        // Seed 004, part 1: mandates and revocations are signed by the Manager (Dirigente).
+        // RA procedure, part 1: mandates and revocations are signed by the Manager (Dirigente).
         SignMandate => role == Manager,
         ViewOfficeTree => matches!(role, MasterRao | Rao | Odr | Ir | Manager | Auditor),
-        // Seed 004, part 1: mandate documents are kept in a restricted folder.
+        // RA procedure, part 1: mandate documents are kept in a restricted folder.
         ViewRestrictedArchive => matches!(role, MasterRao | Manager | Auditor),
         ManageAppointments | RunIssuance => matches!(role, MasterRao | Rao | Odr | Ir),
-        // Seed 004, part 2: blank devices in the cabinet are handed to internal operators.
+        // RA procedure, part 2: blank devices in the cabinet are handed to internal operators.
         ManageInventory => matches!(role, MasterRao | Rao),
         ConsignDevices => role == MasterRao,
         ReportIssuedDevices => role == Odr,
-        // Seed 004, part 2: no refund after issuance, save case-by-case decisions.
+        // RA procedure, part 2: no refund after issuance, save case-by-case decisions.
         DecideDeviceRefund => role == Manager,
     }
 }

@@ -172,8 +172,8 @@ async fn seed_companies(state: &Ctx) -> anyhow::Result<Vec<String>> {
 /// test key and send it.
 const DEMO_TRUST_ANCHOR: &[u8] = include_bytes!("../tests/fixtures/pki/root.pem");
 
-/// Demo tariffs (domain-italy.md §5), the demo signing CA, and €50 in the demo company's
-/// wallet (a funded wallet is a prerequisite, seed 000 slide 2).
+/// Demo tariffs (the fees chambers publish), the demo signing CA, and €50 in the demo company's
+/// wallet (a funded wallet is a prerequisite, Cert'O guide slide 2).
 async fn seed_trade(
     state: &Ctx,
     chamber: &chambers::Chamber,

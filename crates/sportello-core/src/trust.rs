@@ -2,7 +2,7 @@
 //!
 //! Anchors are added by hand (`sportello admin trust add FILE.pem`) or loaded from an EU
 //! trusted list (`admin trust import-tsl FILE.xml`, ETSI TS 119 612, as AgID publishes
-//! TSL-IT.xml: the CA/QC services whose status is "granted", domain-italy.md §3.8). An anchor
+//! TSL-IT.xml: the CA/QC services whose status is "granted", ETSI TS 119 612 trusted lists). An anchor
 //! without a chamber is trusted by every chamber; one with a chamber only by that chamber.
 //! Never trust a CA only because its name matches: anchors are whole certificates, matched by
 //! their SHA-256.

@@ -18,7 +18,7 @@ pub fn schedules() -> Vec<Schedule> {
             enqueue: schedule::enqueue_default::<sportello_core::accounts::PurgeExpiredSessions>,
         },
         Schedule {
-            // Seed 000, slide 60: a rectification not done in time means rejection.
+            // Cert'O guide, slide 60: a rectification not done in time means rejection.
             name: "reject_expired_rectifications",
             cron: "*/5 * * * *",
             enqueue: schedule::enqueue_default::<

@@ -1,4 +1,5 @@
-//! The roles of the platform (DOMAIN.md "Actors and roles").
+//! The roles of the platform: companies and their intermediaries, the chamber's staff, the
+//! registration authority's operators, the Manager and the auditor.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -7,7 +7,7 @@ use crate::validation::FieldError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The applicant's pre-registered data, parsed (seed 004, part 2: "pre-registrazione ... in
+/// The applicant's pre-registered data, parsed (RA procedure, part 2: "pre-registrazione ... in
 /// modo che l'operatore di sportello non abbia l'onere del reinserimento dei dati anagrafici
 /// ma soltanto della verifica").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -125,7 +125,7 @@ impl ApplicantForm {
             }
         };
         let wants_free = !self.wants_free.is_empty();
-        // Seed 004, part 2: a free device is a smart card for a company.
+        // RA procedure, part 2: a free device is a smart card for a company.
         if wants_free && (company_tax_code.is_none() || device == Some(DeviceKind::Token)) {
             errors.push(FieldError::new("wants_free", "appt-error-free"));
         }

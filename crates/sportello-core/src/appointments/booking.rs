@@ -100,7 +100,7 @@ pub struct Availability {
 }
 
 /// The slots of `date` at `desk` with their capacity: the roster's operators who may act that
-/// day (seed 004, part 1: a valid mandate and course), less those already booked.
+/// day (RA procedure, part 1: a valid mandate and course), less those already booked.
 pub async fn availability(
     db: &Db,
     desk: &Desk,

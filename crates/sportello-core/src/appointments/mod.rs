@@ -1,4 +1,4 @@
-//! Appointments at the desks (seed 004, part 2): "AGENDA DIGITALE on line di
+//! Appointments at the desks (RA procedure, part 2): "AGENDA DIGITALE on line di
 //! pre-registrazione" at the head office and a booking module for each branch desk. Each desk
 //! has an opening plan; a slot's capacity is the number of the desk's operators who may act
 //! that day (a valid mandate and course, `ra::can_act`); the applicant pre-registers their data

@@ -8,7 +8,7 @@ use std::fmt;
 pub struct CodeError(pub &'static str);
 
 /// A chamber's code: two letters or digits (e.g. `GE`). It is the chamber part of the
-/// national certificate number `C` + year + 2 characters + 7 digits (domain-italy.md §7).
+/// national certificate number `C` + year + 2 characters + 7 digits (the national certificate numbering).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
 pub struct ChamberCode(String);

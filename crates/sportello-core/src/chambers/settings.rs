@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 /// A setting a chamber may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Setting {
-    /// Seed 000, slide 60: the company must correct a practice within 24 hours, or it is
+    /// Cert'O guide, slide 60: the company must correct a practice within 24 hours, or it is
     /// rejected.
     RectificationHours,
     /// Whether a rejected practice's fee goes back to the wallet (issue 5; default yes).
     RefundOnReject,
-    /// domain-italy.md §5: with blank-paper printing one copy is mandatory and charged.
+    /// the fees chambers publish: with blank-paper printing one copy is mandatory and charged.
     BlankPaperMandatoryCopy,
     /// The annual fee's deadline (MM-DD); "the last two years" are those whose deadline has
     /// passed (issue 7; default 30 June).

@@ -90,7 +90,7 @@ impl TariffTable {
         self.amounts.iter().map(|(k, v)| (*k, *v))
     }
 
-    /// The amounts chambers publish (domain-italy.md §5): a certificate €5 and each copy
+    /// The amounts chambers publish: a certificate €5 and each copy
     /// €5; each visa, legalisation or attestation €3; the other practices are paid through
     /// their visas and copies.
     pub fn published_defaults() -> TariffTable {

@@ -1,4 +1,4 @@
-//! The ODR's advance account (conto anticipo): seed 004, part 2 — devices are consigned to
+//! The ODR's advance account (conto anticipo): RA procedure, part 2 — devices are consigned to
 //! ODRs "facendo pagare in conto anticipo il diritto di segreteria".
 //!
 //! The same pattern as the wallet: an append-only ledger plus an account row with the running
@@ -39,7 +39,7 @@ pub struct Entry {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdvanceError {
-    /// Seed 004, part 2: consignments only up to the advance paid.
+    /// RA procedure, part 2: consignments only up to the advance paid.
     #[error("the advance account holds {balance}, {needed} are needed")]
     InsufficientBalance { balance: Money, needed: Money },
     #[error("the amount must be positive")]
@@ -48,7 +48,7 @@ pub enum AdvanceError {
     Db(#[from] sqlx::Error),
 }
 
-/// The fee of a device of `kind` in the chamber (its own, or domain-italy.md §6's default).
+/// The fee of a device of `kind` in the chamber (its own, or the chambers' device fees's default).
 pub async fn fee_of(tx: &mut Tx, chamber_id: &str, kind: DeviceKind) -> Result<i64, sqlx::Error> {
     let v: Option<i64> =
         sqlx::query_scalar("SELECT amount_cents FROM dev_fees WHERE chamber_id = $1 AND kind = $2")
@@ -379,7 +379,7 @@ pub async fn refund(
     Ok(after)
 }
 
-/// Whether the ODR serves companies end to end (seed 004, part 2: "dall'iscrizione
+/// Whether the ODR serves companies end to end (RA procedure, part 2: "dall'iscrizione
 /// dell'impresa individuale al rilascio delle smart card"), and so may receive free cards.
 pub async fn is_full_service(db: &Db, operator_id: &str) -> Result<bool, sqlx::Error> {
     let v: Option<i64> =

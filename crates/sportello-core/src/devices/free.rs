@@ -1,8 +1,8 @@
-//! Free smart cards (seed 004, part 2, "gestione rilascio allo sportello di dispositivi
+//! Free smart cards (RA procedure, part 2, "gestione rilascio allo sportello di dispositivi
 //! gratuiti"): a pure function that answers yes or no with every reason, the facts it reads,
 //! and the record of a free device granted (with the rule set that allowed it).
 //!
-//! Seed 004, part 2 lists the requirements: the company is registered; its annual fee is paid
+//! RA procedure, part 2 lists the requirements: the company is registered; its annual fee is paid
 //! for the last two years; no free device was issued to it before; only a smart card, never a
 //! token. Issue 7 adds that the company must be active, and defines "the last two years" as the
 //! two most recent years whose annual-fee deadline (30 June, a chamber setting) has passed.
@@ -98,10 +98,10 @@ fn verdict(rule: Rule, ok: bool, key: &'static str, args: Vec<(&'static str, Str
     }
 }
 
-/// Seed 004, part 2: whether a free device may be issued, with the verdict of every rule.
+/// RA procedure, part 2: whether a free device may be issued, with the verdict of every rule.
 pub fn eligibility(f: &Facts) -> FreeEligibility {
     let mut reasons = Vec::with_capacity(5);
-    // Seed 004, part 2: the company must be registered in the Registro Imprese.
+    // RA procedure, part 2: the company must be registered in the Registro Imprese.
     reasons.push(match &f.company {
         Some(_) => verdict(Rule::Registered, true, "dev-free-registered-ok", vec![]),
         None => verdict(Rule::Registered, false, "dev-free-registered-no", vec![]),
@@ -114,7 +114,7 @@ pub fn eligibility(f: &Facts) -> FreeEligibility {
         Some(_) => verdict(Rule::Active, false, "dev-free-active-ceased", vec![]),
         None => verdict(Rule::Active, false, "dev-free-active-unknown", vec![]),
     });
-    // Seed 004, part 2: the annual fee is paid for the last two years.
+    // RA procedure, part 2: the annual fee is paid for the last two years.
     let years = last_two_years(f.today, f.fee_deadline);
     let missing: Vec<String> = years
         .iter()
@@ -137,7 +137,7 @@ pub fn eligibility(f: &Facts) -> FreeEligibility {
             vec![("years", pair), ("missing", missing.join(" "))],
         )
     });
-    // Seed 004, part 2: no other free device was issued to the same company.
+    // RA procedure, part 2: no other free device was issued to the same company.
     reasons.push(match f.previous_free {
         None => verdict(Rule::FirstFreeDevice, true, "dev-free-first-ok", vec![]),
         Some(d) => verdict(
@@ -147,7 +147,7 @@ pub fn eligibility(f: &Facts) -> FreeEligibility {
             vec![("date", crate::display::date(d))],
         ),
     });
-    // Seed 004, part 2: only a smart card may be issued free, never a token.
+    // RA procedure, part 2: only a smart card may be issued free, never a token.
     reasons.push(match f.device {
         DeviceKind::SmartCard => {
             verdict(Rule::SmartCardOnly, true, "dev-free-smart-card-ok", vec![])
@@ -199,7 +199,7 @@ pub async fn check(
 pub enum GrantError {
     #[error("the company is not eligible for a free device")]
     NotEligible(FreeEligibility),
-    /// Seed 004, part 2: one free device per company, ever (the unique index says so too).
+    /// RA procedure, part 2: one free device per company, ever (the unique index says so too).
     #[error("a free device was already issued to this company")]
     AlreadyGranted,
     #[error(transparent)]

@@ -24,7 +24,7 @@ pub struct Device {
     pub batch: String,
     pub state: DeviceState,
     pub holder_operator_id: Option<String>,
-    /// Consigned to an ODR as one of its free smart cards (seed 004, part 2).
+    /// Consigned to an ODR as one of its free smart cards (RA procedure, part 2).
     pub free_allowance: bool,
     /// The fee held in the ODR's advance account for this device.
     pub held_fee_cents: i64,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Seed 004, part 2: the chamber issues CNS devices as smart cards or USB tokens.
+/// RA procedure, part 2: the chamber issues CNS devices as smart cards or USB tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
@@ -43,7 +43,7 @@ impl DeviceKind {
         }
     }
 
-    /// domain-italy.md §6: the chamber's fee (diritti) for the device, when the chamber has
+    /// the chambers' device fees: the chamber's fee (diritti) for the device, when the chamber has
     /// set none: €25.00 for a smart card, €70.00 for a token.
     pub fn default_fee_cents(self) -> i64 {
         match self {

@@ -1,4 +1,4 @@
-//! Devices of the registration authority, part 2 (seed 004): the inventory of CNS smart cards
+//! Devices of the registration authority, part 2 (RA procedure): the inventory of CNS smart cards
 //! and tokens by serial number, two-person withdrawals from the cabinet, consignments to ODRs
 //! against their advance account, free smart cards, refund decisions, the ODRs' periodic
 //! reports with their reconciliation, and statistics.

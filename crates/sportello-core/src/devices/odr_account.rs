@@ -77,7 +77,7 @@ async fn managed_odr(ctx: &Ctx, p: &Principal, id: &str) -> Result<Operator, Acc
 }
 
 /// Records an advance the ODR paid (`amount` as typed, in either decimal style, with the
-/// payment's reference). RA procedure (seed 004, part 2): devices are consigned against the
+/// payment's reference). RA procedure (RA procedure, part 2): devices are consigned against the
 /// advance, so the account is an ODR's that may receive devices today — an ODR itself, not a
 /// collaborator of one, with a valid mandate and course.
 pub async fn top_up(
@@ -118,7 +118,7 @@ pub async fn top_up(
 }
 
 /// Records whether the ODR serves companies end to end, which lets it receive free smart
-/// cards (RA procedure, seed 004, part 2).
+/// cards (RA procedure, RA procedure, part 2).
 pub async fn set_full_service(
     ctx: &Ctx,
     p: &Principal,

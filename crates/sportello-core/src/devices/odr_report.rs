@@ -1,4 +1,4 @@
-//! Seed 004, part 2: "periodicamente l'ODR deve inviare l'elenco dei dispositivi rilasciati
+//! RA procedure, part 2: "periodicamente l'ODR deve inviare l'elenco dei dispositivi rilasciati
 //! gratuitamente per la verifica da parte della Camera di Commercio della corretta emissione".
 //! The ODR reports the devices it issued in a period (a form or a CSV upload); the chamber
 //! reconciles the report with the inventory and with what the Certification Authority issued,

@@ -1,4 +1,4 @@
-//! Seed 004, part 2: no refund of a device after it was issued, save cases judged one by one.
+//! RA procedure, part 2: no refund of a device after it was issued, save cases judged one by one.
 //! The Manager records each decision with its reason (granted or not), once per device; a
 //! granted refund of a device an ODR issued credits its advance account again.
 

@@ -2,7 +2,7 @@
 //! a table of allowed transitions, one [`Move`] per arrow, and a test that walks the whole
 //! matrix.
 //!
-//! Seed 004, part 2: blank devices bought from the CA are kept in a locked cabinet and handed
+//! RA procedure, part 2: blank devices bought from the CA are kept in a locked cabinet and handed
 //! to operators, who keep them in small safe boxes; devices are also consigned to ODRs. A
 //! device ends issued, lost, or returned to the CA; a damaged one waits to be returned.
 
@@ -14,11 +14,11 @@ use std::fmt;
 pub enum DeviceState {
     /// Delivered by the CA and recorded, not yet locked in the cabinet.
     Blank,
-    /// Seed 004, part 2: in the locked cabinet.
+    /// RA procedure, part 2: in the locked cabinet.
     InCabinet,
-    /// Seed 004, part 2: in an operator's safe box.
+    /// RA procedure, part 2: in an operator's safe box.
     InOperatorBox,
-    /// Seed 004, part 2: consigned to an ODR against its advance account.
+    /// RA procedure, part 2: consigned to an ODR against its advance account.
     ConsignedToOdr,
     /// Personalised and handed over to its holder.
     Issued,

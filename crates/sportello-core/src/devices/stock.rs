@@ -160,7 +160,7 @@ mod tests {
     }
 
     proptest! {
-        /// Seed 004, part 2: every move is recorded, so no device appears or disappears: the
+        /// RA procedure, part 2: every move is recorded, so no device appears or disappears: the
         /// counts per location always add up to the devices delivered, and a move takes one
         /// device from one location to another.
         #[test]

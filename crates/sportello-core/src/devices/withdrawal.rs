@@ -1,6 +1,6 @@
 //! Withdrawals from the cabinet need two people (maker-checker): one user requests devices
 //! for an operator's box or for a consignment to an ODR, a different user approves, and only
-//! then do the devices move. Seed 004, part 2: blank devices are kept in a locked cabinet and
+//! then do the devices move. RA procedure, part 2: blank devices are kept in a locked cabinet and
 //! handed to operators; devices are consigned to ODRs against their advance account, and an
 //! ODR doing the full service also gets `n` smart cards to issue free of charge.
 
@@ -84,10 +84,10 @@ pub enum WithdrawalError {
     UnknownOperator,
     #[error("devices go to an internal operator's box or to an ODR, not to this operator")]
     WrongOperatorKind,
-    /// Seed 004, part 1: only an operator with a valid mandate and course may hold devices.
+    /// RA procedure, part 1: only an operator with a valid mandate and course may hold devices.
     #[error("the operator may not act: {0:?}")]
     OperatorCannotAct(Vec<String>),
-    /// Seed 004, part 2: free smart cards only to an ODR doing the full service.
+    /// RA procedure, part 2: free smart cards only to an ODR doing the full service.
     #[error("free smart cards go only to an ODR doing the full service")]
     FreeNotAllowed,
     #[error("the cabinet has {available} {kind} devices, {needed} asked")]

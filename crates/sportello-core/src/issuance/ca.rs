@@ -1,8 +1,8 @@
 //! The Certification Authority behind an adapter: one method per capability (send the OTP,
 //! issue the certificates onto a device, revoke them). The embedded default is a local test
 //! CA that really issues X.509 certificates: an authentication certificate (CNS style, CN
-//! `CF/serial.hash`, domain-italy.md §3.6) and a signature certificate, both with
-//! `serialNumber=TINIT-<CF>` and real validity dates (3 years, domain-italy.md §3.6). Its own
+//! `CF/serial.hash`, the CNS certificate profile) and a signature certificate, both with
+//! `serialNumber=TINIT-<CF>` and real validity dates (3 years, the CNS certificate profile). Its own
 //! key is made on first use and kept in the database: it is a test CA, trusted by nobody.
 
 use crate::db::{self, Tx};
@@ -18,7 +18,7 @@ use rcgen::{
 };
 use sha2::{Digest, Sha256};
 
-/// How long the certificates last (domain-italy.md §3.6: three years).
+/// How long the certificates last (the CNS certificate profile: three years).
 pub const VALIDITY_YEARS: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +140,7 @@ async fn ca_key(tx: &mut Tx, now: DateTime<Utc>) -> Result<KeyPair, CaError> {
 }
 
 /// The CNS authentication certificate's CN: `<CF>/<card id>.<base64 of 20 bytes>`
-/// (domain-italy.md §3.6; what the real hash covers is not documented, here it is the first
+/// (the CNS certificate profile; what the real hash covers is not documented, here it is the first
 /// 20 bytes of SHA-256 of `CF/card id`).
 pub fn cns_common_name(tax_code: &str, serial: &str) -> String {
     let digest = Sha256::digest(format!("{tax_code}/{serial}").as_bytes());

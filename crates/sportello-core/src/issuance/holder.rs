@@ -1,4 +1,4 @@
-//! The device holder (portatessera) printed at hand-over. Seed 004, part 2: the smart card is
+//! The device holder (portatessera) printed at hand-over. RA procedure, part 2: the smart card is
 //! handed over "all'interno di un apposito supporto cartaceo (portatessera) contenente la data
 //! di scadenza dei certificati e i riferimenti dell'assistenza e del sito del Certificatore".
 //! One A4 page: the holder to cut and fold, with the same vendored DejaVu font as the other

@@ -1,4 +1,4 @@
-//! Issuance at the desk (seed 004, part 2), as a typed state machine: open from an
+//! Issuance at the desk (RA procedure, part 2), as a typed state machine: open from an
 //! appointment (or a walk-in), verify the pre-registered data, scan the identity document
 //! (encrypted, deleted when the session ends), follow on the second screen (data, clauses,
 //! OTP), personalise the device through the Certification Authority's adapter, hand it over

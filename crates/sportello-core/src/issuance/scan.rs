@@ -1,4 +1,4 @@
-//! The identity document's scan (seed 004, part 2: saved "in una casella dedicata alla quale
+//! The identity document's scan (RA procedure, part 2: saved "in una casella dedicata alla quale
 //! possono accedere soltanto gli addetti al servizio"; "finito il procedimento di emissione i
 //! file scansionati vengono eliminati").
 //!

@@ -21,7 +21,7 @@ use rand::Rng;
 use serde::Serialize;
 use serde_json::json;
 
-/// Seed 004, part 2: the contract clauses the applicant accepts one by one on the second
+/// RA procedure, part 2: the contract clauses the applicant accepts one by one on the second
 /// screen (message keys).
 pub const CLAUSES: [&str; 4] = [
     "iss-clause-1",
@@ -99,7 +99,7 @@ pub(crate) use select_sessions;
 pub enum SessionError {
     #[error("the user is not a registration operator")]
     NotAnOperator,
-    /// Seed 004, part 1: only with a valid mandate and course.
+    /// RA procedure, part 1: only with a valid mandate and course.
     #[error("the operator may not act today: {0:?}")]
     CannotAct(Vec<String>),
     #[error(transparent)]
@@ -166,7 +166,7 @@ pub async fn open_of(db: &Db, operator_id: &str) -> Result<Vec<Session>, sqlx::E
     .await
 }
 
-/// The operator the user acts as today: linked to the account, able to act (seed 004,
+/// The operator the user acts as today: linked to the account, able to act (RA procedure,
 /// part 1: a valid mandate and course).
 pub async fn operator_for(
     db: &Db,

@@ -1,5 +1,5 @@
 //! The issuance session as a typed state machine: a table of allowed steps and a test that
-//! walks the whole matrix. Seed 004, part 2: the operator only verifies the pre-registered
+//! walks the whole matrix. RA procedure, part 2: the operator only verifies the pre-registered
 //! data; the identity document is scanned; the applicant follows on a second screen the data,
 //! the contract clauses to accept and the OTP entry; the device is personalised and handed
 //! over with its holder.

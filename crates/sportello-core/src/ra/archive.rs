@@ -1,4 +1,4 @@
-//! The restricted archive of mandate documents (seed 004, part 1: "cartella nominativa ad
+//! The restricted archive of mandate documents (RA procedure, part 1: "cartella nominativa ad
 //! accesso limitato"). Signed documents are verified with `firma` before they are kept; only
 //! the Master RAO, the Manager and the auditor may open them, and every opening is written
 //! to the audit trail.
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-/// The documents of a mandate (seed 004, part 1).
+/// The documents of a mandate (RA procedure, part 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {

@@ -1,4 +1,4 @@
-//! Alerts and periodic checks (seed 004, part 1, "Verifiche periodiche"): the daily alert
+//! Alerts and periodic checks (RA procedure, part 1, "Verifiche periodiche"): the daily alert
 //! to the Master RAO about mandates, courses and the convention ending within 60/30/7 days
 //! (each alert once); changes of ODR organisations in the registry; the yearly check of the
 //! self-declarations on a reproducible random sample.
@@ -111,7 +111,7 @@ pub struct RegistryFlag {
     pub detected_at: String,
 }
 
-/// Seed 004, part 1: compares the organisations with the registry (companies.status and name)
+/// RA procedure, part 1: compares the organisations with the registry (companies.status and name)
 /// and records each new change once; returns the new flags.
 pub async fn flag_registry_changes(
     tx: &mut Tx,
@@ -315,7 +315,7 @@ pub enum SelfCheckError {
     Db(#[from] sqlx::Error),
 }
 
-/// RA procedure (seed 004, part 1): the Master RAO draws this year's check of the
+/// RA procedure (RA procedure, part 1): the Master RAO draws this year's check of the
 /// self-declarations of their chamber's external operators (ODR and IR not revoked). `size`
 /// None checks all of them, as the seed does. The seed of the draw is random and recorded,
 /// so an auditor can redraw the same sample; one check per chamber and year.

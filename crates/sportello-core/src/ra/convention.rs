@@ -1,4 +1,4 @@
-//! The convention with the Certification Authority (seed 004: signed 29/07/2020, ending
+//! The convention with the Certification Authority (RA procedure: signed 29/07/2020, ending
 //! 28/07/2026). Its end caps every mandate. A renewal never extends a mandate silently:
 //! [`extendable`] lists the mandates a renewal would lengthen, and [`extend_mandates`] is the
 //! explicit action that does it.

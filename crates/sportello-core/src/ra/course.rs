@@ -1,10 +1,10 @@
-//! The CA's e-learning course (seed 004, part 1): passed with at least 90 % of correct
+//! The CA's e-learning course (RA procedure, part 1): passed with at least 90 % of correct
 //! answers, valid one year.
 
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
-/// Seed 004, part 1: the course is passed with at least 90 % of correct answers.
+/// RA procedure, part 1: the course is passed with at least 90 % of correct answers.
 pub const PASS_MARK_PERCENT: i64 = 90;
 
 /// A passed course.
@@ -25,14 +25,14 @@ pub enum CourseError {
     InTheFuture(NaiveDate),
 }
 
-/// Seed 004, part 1: a passed course is valid one year from the day it was passed.
+/// RA procedure, part 1: a passed course is valid one year from the day it was passed.
 pub fn course_valid_until(passed_on: NaiveDate) -> NaiveDate {
     passed_on
         .checked_add_months(Months::new(12))
         .unwrap_or(NaiveDate::MAX)
 }
 
-/// Seed 004, part 1: checks a course result (≥ 90 %, not in the future) and gives its validity.
+/// RA procedure, part 1: checks a course result (≥ 90 %, not in the future) and gives its validity.
 pub fn course_result(
     score_percent: i64,
     passed_on: NaiveDate,

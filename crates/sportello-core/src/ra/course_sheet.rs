@@ -1,4 +1,4 @@
-//! The spreadsheets exchanged with the CA about the e-learning course (seed 004, part 1:
+//! The spreadsheets exchanged with the CA about the e-learning course (RA procedure, part 1:
 //! "tramite apposito file di Excel"): the request for the selected operators (.xlsx with
 //! names, tax codes, e-mails, role and office) and the import of the results (CSV or XLSX),
 //! matched to operators by tax code.

@@ -1,4 +1,4 @@
-//! Whether an operator may act (issue devices, book appointments) on a day — seed 004,
+//! Whether an operator may act (issue devices, book appointments) on a day — RA procedure,
 //! part 1: only with a valid mandate from the chamber AND a valid course.
 //!
 //! [`eligibility`] is the pure rule; [`can_act`] loads the facts and applies it. The devices
@@ -82,7 +82,7 @@ pub struct Eligibility {
     pub reasons: Vec<Reason>,
 }
 
-/// Seed 004, part 1: an operator acts only while active, with a mandate and a course both
+/// RA procedure, part 1: an operator acts only while active, with a mandate and a course both
 /// valid on `on`. A mandate is valid from its start to its end day included; a course up to
 /// its expiry day excluded (one year after it was passed).
 pub fn eligibility(op: &Operator, on: NaiveDate) -> Eligibility {
@@ -103,7 +103,7 @@ pub fn eligibility(op: &Operator, on: NaiveDate) -> Eligibility {
         Some(m) if on > m.end => reasons.push(Reason::MandateExpired { end: m.end }),
         Some(_) => {}
     }
-    // Seed 004, part 1: an organisation's collaborators take the course, not the organisation.
+    // RA procedure, part 1: an organisation's collaborators take the course, not the organisation.
     match op.course {
         None if op.is_organisation() => {}
         None => reasons.push(Reason::NoCourse),

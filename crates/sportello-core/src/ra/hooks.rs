@@ -31,7 +31,7 @@ pub async fn cancel_future_appointments(
     crate::appointments::booking::cancel_for_operators(tx, now, operator_ids, from).await
 }
 
-/// An operator whose device deliveries are not fully recorded (seed 004, part 1: "verifica
+/// An operator whose device deliveries are not fully recorded (RA procedure, part 1: "verifica
 /// ... dell'esatta procedura di registrazione della consegna informatica dei dispositivi").
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct IncompleteDeliveries {

@@ -1,4 +1,4 @@
-//! Mandate dates (seed 004, part 1): when an operator's appointment starts and ends.
+//! Mandate dates (RA procedure, part 1): when an operator's appointment starts and ends.
 
 use crate::ra::operator::OperatorKind;
 use chrono::{Months, NaiveDate};
@@ -7,9 +7,9 @@ use serde::Serialize;
 /// What the start of a mandate is taken from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MandateBasis {
-    /// Seed 004, part 1: the mandate starts on the protocol date of the appointment.
+    /// RA procedure, part 1: the mandate starts on the protocol date of the appointment.
     Appointment { protocol_date: NaiveDate },
-    /// Seed 004, part 1: a collaborator added later to an organisation starts on the date of
+    /// RA procedure, part 1: a collaborator added later to an organisation starts on the date of
     /// the new staff sheet (scheda di riepilogo addetti).
     AddedCollaborator { staff_sheet_date: NaiveDate },
 }
@@ -48,11 +48,11 @@ pub enum MandateError {
     },
 }
 
-/// Seed 004, part 1: RAO mandates last 5 years from their start.
+/// RA procedure, part 1: RAO mandates last 5 years from their start.
 pub const RAO_TERM_YEARS: u32 = 5;
-/// Seed 004, part 1: ODR and IR mandates last 3 years from their start.
+/// RA procedure, part 1: ODR and IR mandates last 3 years from their start.
 pub const ODR_IR_TERM_YEARS: u32 = 3;
-/// Seed 004, part 1: "in fase di avvio" (first phase) ODR and IR mandates lasted 5 years.
+/// RA procedure, part 1: "in fase di avvio" (first phase) ODR and IR mandates lasted 5 years.
 pub const FIRST_PHASE_TERM_YEARS: u32 = 5;
 
 /// How many years a mandate of this kind lasts.
@@ -64,7 +64,7 @@ pub fn term_years(kind: OperatorKind, first_phase: bool) -> u32 {
     }
 }
 
-/// Seed 004, part 1: start = protocol date (or new staff sheet date); end = start + 5 years
+/// RA procedure, part 1: start = protocol date (or new staff sheet date); end = start + 5 years
 /// (RAO) or 3 years (ODR, IR; 5 for first-phase mandates), never after the convention end.
 pub fn mandate_dates(
     kind: OperatorKind,

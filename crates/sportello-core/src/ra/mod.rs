@@ -1,4 +1,4 @@
-//! Registration authority, part 1 (seed 004): the convention with the Certification
+//! Registration authority, part 1 (RA procedure): the convention with the Certification
 //! Authority, the office tree, operators (RAO, ODR, IR) with their mandates and courses, the
 //! accreditation workflow, revocation, periodic checks and the restricted archive.
 //!

@@ -1,4 +1,4 @@
-//! The office tree, the "catena della fiducia" of seed 004: CA → chamber → offices →
+//! The office tree, the "catena della fiducia" of RA procedure: CA → chamber → offices →
 //! operators, as the card management system (CMS) shows it. Each operator sees only their
 //! subtree; the Master RAO, the Manager and the auditor see the whole chamber.
 
@@ -17,17 +17,17 @@ use std::collections::BTreeSet;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OfficeKind {
-    /// Seed 004: "FIRENZE REMOTIZZATI", where the RAO are entered.
+    /// RA procedure: "FIRENZE REMOTIZZATI", where the RAO are entered.
     RemoteRao,
-    /// Seed 004: one office per ODR organisation (DENOMINAZIONE IMPRESA), its ODR and IR under it.
+    /// RA procedure: one office per ODR organisation (DENOMINAZIONE IMPRESA), its ODR and IR under it.
     OdrOrganisation,
-    /// Seed 004: an office named after a natural-person ODR.
+    /// RA procedure: an office named after a natural-person ODR.
     OdrPerson,
-    /// Seed 004: "SEDE FIRENZE + name of the IR".
+    /// RA procedure: "SEDE FIRENZE + name of the IR".
     Ir,
-    /// Seed 004: branch offices (uff. decentrato: Borgo S. Lorenzo, Empoli).
+    /// RA procedure: branch offices (uff. decentrato: Borgo S. Lorenzo, Empoli).
     Branch,
-    /// Seed 004: outsourcing companies (IC Outsourcing, InfoCamere remote RAO).
+    /// RA procedure: outsourcing companies (IC Outsourcing, InfoCamere remote RAO).
     Outsourcing,
 }
 
@@ -80,7 +80,7 @@ pub fn chamber_city(chamber_name: &str) -> String {
         .to_uppercase()
 }
 
-/// Seed 004: the name of the office an operator enters when activated.
+/// RA procedure: the name of the office an operator enters when activated.
 pub fn office_name_for(op: &Operator, city: &str) -> (OfficeKind, String) {
     match op.kind {
         OperatorKind::Rao => (OfficeKind::RemoteRao, format!("{city} REMOTIZZATI")),

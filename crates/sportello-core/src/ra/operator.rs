@@ -1,4 +1,4 @@
-//! Operators of the registration authority (seed 004, part 1): RAO (internal staff), ODR
+//! Operators of the registration authority (RA procedure, part 1): RAO (internal staff), ODR
 //! (a natural person, or an organisation whose collaborators are listed in a staff sheet)
 //! and IR. An operator may be linked to a user account, who then sees their subtree.
 
@@ -17,11 +17,11 @@ use serde_json::json;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OperatorKind {
-    /// Seed 004, part 1: internal chamber staff (Operatore della Registrazione).
+    /// RA procedure, part 1: internal chamber staff (Operatore della Registrazione).
     Rao,
-    /// Seed 004, part 1: external registration operator.
+    /// RA procedure, part 1: external registration operator.
     Odr,
-    /// Seed 004, part 1: registration agent (Incaricato della Registrazione).
+    /// RA procedure, part 1: registration agent (Incaricato della Registrazione).
     Ir,
 }
 
@@ -93,7 +93,7 @@ pub struct Operator {
 }
 
 impl Operator {
-    /// Seed 004, part 1: an organisation (persona giuridica) has an entity tax code.
+    /// RA procedure, part 1: an organisation (persona giuridica) has an entity tax code.
     pub fn is_organisation(&self) -> bool {
         !self.tax_code.is_personal()
     }

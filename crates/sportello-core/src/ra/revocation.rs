@@ -1,4 +1,4 @@
-//! Revocation of a mandate (seed 004, part 1). RAO: effective from the day the requirements
+//! Revocation of a mandate (RA procedure, part 1). RAO: effective from the day the requirements
 //! were lost, possibly in the past — every action the operator took since then is listed for
 //! the CA. ODR and IR: effective when the signed revocation notice is received. Revoking an
 //! organisation suspends its collaborators, recalls its devices and cancels its future
@@ -76,7 +76,7 @@ pub struct RevocationOutcome {
     pub ca_informed: bool,
 }
 
-/// Seed 004, part 1: when a revocation takes effect — RAO from the loss of requirements,
+/// RA procedure, part 1: when a revocation takes effect — RAO from the loss of requirements,
 /// ODR/IR from the receipt of the signed notice — never in the future.
 pub fn effective_date(
     kind: OperatorKind,

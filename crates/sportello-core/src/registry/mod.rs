@@ -4,8 +4,7 @@
 //!
 //! Identifiers are parsed, not validated: [`TaxCode`], [`VatNumber`], [`Province`], [`Rea`],
 //! [`Postcode`], [`SiteKind`] and [`CompanyStatus`] have private fields and a fallible
-//! constructor, so an invalid value cannot exist. Each rule cites its source in
-//! `domain-italy.md`.
+//! constructor, so an invalid value cannot exist. Each rule cites its source.
 
 mod company_status;
 mod import;

@@ -1,5 +1,5 @@
 //! Province abbreviations (sigle), the offices that give REA numbers. Kept as data, not as an
-//! enum, because the list changes (Sardinia is being reorganised again): domain-italy.md §2.2.
+//! enum, because the list changes (Sardinia is being reorganised again): the ISTAT list of provinces.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -31,7 +31,7 @@ const fn historical(code: &'static str, region: &'static str) -> ProvinceEntry {
     }
 }
 
-/// domain-italy.md §2.2 [K]: the 107 current sigle (ISTAT list) by region, then the Sardinian
+/// the ISTAT list of provinces [K]: the 107 current sigle (ISTAT list) by region, then the Sardinian
 /// sigle of 2005-2016 (CI, VS, OG, OT) that REA numbers issued then still carry. `EE` (abroad)
 /// is no REA office and is not listed.
 static PROVINCES: [ProvinceEntry; 111] = [

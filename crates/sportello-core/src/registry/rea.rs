@@ -1,5 +1,5 @@
 //! The REA number (Repertorio Economico Amministrativo): the sigla of the province whose chamber
-//! issued it and a progressive number (domain-italy.md §2.1).
+//! issued it and a progressive number (REA numbering).
 
 use crate::registry::province::{Province, ProvinceError};
 use serde::{Deserialize, Serialize};
@@ -38,12 +38,12 @@ impl ReaError {
     }
 }
 
-/// domain-italy.md §2.1: large chambers passed 1 000 000, so up to 7 digits and one spare.
+/// REA numbering: large chambers passed 1 000 000, so up to 7 digits and one spare.
 const MAX_DIGITS: usize = 8;
 
 impl Rea {
     /// Parses `GE-123456`, `GE 123456`, `ge/123456` or `GE123456`: the lenient form of
-    /// domain-italy.md §2.1, `^([A-Z]{2})\s*[-/ ]?\s*(\d{1,8})$`, after trimming and uppercasing.
+    /// REA numbering, `^([A-Z]{2})\s*[-/ ]?\s*(\d{1,8})$`, after trimming and uppercasing.
     pub fn parse(input: &str) -> Result<Self, ReaError> {
         let input = input.trim();
         let (sigla, rest) = match input.char_indices().nth(2) {

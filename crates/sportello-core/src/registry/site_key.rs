@@ -1,7 +1,7 @@
 //! The key that identifies a site of a company across imports.
 //!
 //! A company has one REA number per province, shared by its head office and every local unit
-//! in that province (domain-italy.md §2.1), so the REA number alone does not tell two local
+//! in that province (REA numbering), so the REA number alone does not tell two local
 //! units apart. The key is therefore kind + REA + the address and municipality, normalised so
 //! that spelling noise (case, accents, punctuation, spaces) does not make a new site. The
 //! postcode is left out: it is an attribute that may be corrected in place. A site whose

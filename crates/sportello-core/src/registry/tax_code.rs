@@ -1,5 +1,5 @@
 //! The Italian tax code (codice fiscale): 16 characters for a person, 11 digits for a company
-//! or another entity. Rules and vectors: domain-italy.md §1.
+//! or another entity. Rules and vectors: the tax-code rules.
 
 use chrono::{Datelike, NaiveDate};
 use firma::tax_code::{self as cf, MONTHS, OMOCODIA_POSITIONS, PersonalCodeProblem};
@@ -15,9 +15,9 @@ pub struct TaxCode(String);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaxCodeKind {
-    /// D.M. 23/12/1976 n. 13813; domain-italy.md §1.1: 16 characters, a natural person.
+    /// D.M. 23/12/1976 n. 13813; the tax-code rules: 16 characters, a natural person.
     Personal,
-    /// domain-italy.md §1.7: 11 digits, a company or another entity.
+    /// the Luhn check digit of numeric tax codes and VAT numbers: 11 digits, a company or another entity.
     Entity,
 }
 
@@ -71,12 +71,12 @@ impl TaxCodeError {
     }
 }
 
-/// domain-italy.md §1.6: the oldest birth year [`TaxCode::birth_date`] considers, in years
+/// the tax-code rules: the oldest birth year [`TaxCode::birth_date`] considers, in years
 /// before the reference date.
 const MAX_AGE_YEARS: i32 = 120;
 
 impl TaxCode {
-    /// Parses a tax code, after uppercasing and removing spaces and `-` (domain-italy.md §1.2).
+    /// Parses a tax code, after uppercasing and removing spaces and `-` (the tax-code rules).
     pub fn parse(input: &str) -> Result<Self, TaxCodeError> {
         let code: String = input
             .chars()
@@ -119,7 +119,7 @@ impl TaxCode {
     pub fn birth_date(&self, reference: NaiveDate) -> Option<NaiveDate> {
         let (yy, month, day) = self.birth_fields()?;
         let day = if day > 40 { day - 40 } else { day };
-        // domain-italy.md §1.6: not in the future, not more than 120 years before `reference`.
+        // the tax-code rules: not in the future, not more than 120 years before `reference`.
         let oldest = reference.year() - MAX_AGE_YEARS;
         (oldest..=reference.year())
             .rev()
@@ -130,7 +130,7 @@ impl TaxCode {
 
     /// The code with omocodia undone: the letters at the seven digit positions turned back into
     /// digits and the check character recomputed. An entity's code is returned unchanged. Two
-    /// codes of the same person normalise to the same value (domain-italy.md §1.5).
+    /// codes of the same person normalise to the same value (omocodia, in the tax-code rules).
     pub fn normalised_omocodia(&self) -> TaxCode {
         if !self.is_personal() {
             return self.clone();
@@ -161,7 +161,7 @@ impl TaxCode {
     }
 }
 
-/// domain-italy.md §1.7: an entity's code is 11 digits, the last a Luhn check digit.
+/// the Luhn check digit of numeric tax codes and VAT numbers: an entity's code is 11 digits, the last a Luhn check digit.
 fn parse_entity(code: &str) -> Result<(), TaxCodeError> {
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TaxCodeError::Format);
@@ -172,7 +172,7 @@ fn parse_entity(code: &str) -> Result<(), TaxCodeError> {
     Ok(())
 }
 
-/// D.M. 23/12/1976 n. 13813; domain-italy.md §1.1-§1.6: the rules live in `firma`, which
+/// D.M. 23/12/1976 n. 13813; the tax-code rules: the rules live in `firma`, which
 /// reads the same codes out of certificates.
 fn parse_personal(b: &[u8]) -> Result<(), TaxCodeError> {
     cf::check_personal(b).map_err(|p| match p {
@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn rejects_a_letter_that_is_not_a_month() {
-        // domain-italy.md §1.8 lists it as a format error: `I` is no month letter.
+        // the published test vectors lists it as a format error: `I` is no month letter.
         assert_eq!(TaxCode::parse("CSTNGL22I10D086I"), Err(TaxCodeError::Month));
     }
 

@@ -1,5 +1,5 @@
 //! The Italian VAT number (partita IVA): 11 digits with a Luhn check digit
-//! (domain-italy.md §1.7).
+//! (the Luhn check digit of numeric tax codes and VAT numbers).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -33,7 +33,7 @@ impl VatNumberError {
 
 impl VatNumber {
     /// Parses a VAT number. Spaces, `-` and `:` are removed and an `IT` prefix is dropped
-    /// (domain-italy.md §1.7, as python-stdnum accepts them).
+    /// (the Luhn check digit of numeric tax codes and VAT numbers, as python-stdnum accepts them).
     ///
     /// Only the Luhn check digit is enforced. The stricter office-code rule is
     /// [`VatNumber::is_strictly_valid`]: its source leaves some codes unexplained (§1.7 [U]),
@@ -60,7 +60,7 @@ impl VatNumber {
         Ok(Self(digits.to_string()))
     }
 
-    /// Strict mode (python-stdnum `iva.is_valid`; domain-italy.md §1.7): the serial number
+    /// Strict mode (python-stdnum `iva.is_valid`; the Luhn check digit of numeric tax codes and VAT numbers): the serial number
     /// (digits 1-7) is not zero and the office code (digits 8-10) is 001-100, 120, 121, 888 or 999.
     pub fn is_strictly_valid(&self) -> bool {
         let serial: u32 = self.0[..7].parse().unwrap_or(0);

@@ -1,5 +1,5 @@
 //! The chamber's seal: issued certificates of origin and visas are PDFs sealed by the
-//! chamber with a PAdES signature (domain-italy.md §3.4), made with a key and certificate
+//! chamber with a PAdES signature (PAdES, ETSI EN 319 142), made with a key and certificate
 //! configured per chamber.
 //!
 //! - [`SealKey`] is the private key (RSA of 2048, 3072 or 4096 bits with PKCS#1 v1.5 and

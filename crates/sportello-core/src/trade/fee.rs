@@ -1,5 +1,5 @@
 //! The fee of a practice, computed from the chamber's tariff table and shown before sending
-//! (seed 000, slide 44: "VIENE CALCOLATO IL COSTO TOTALE DELLA PRATICA").
+//! (Cert'O guide, slide 44: "VIENE CALCOLATO IL COSTO TOTALE DELLA PRATICA").
 
 use crate::chambers::tariff::{TariffItem, TariffTable};
 use crate::money::Money;
@@ -44,8 +44,8 @@ pub enum FeeError {
     Overflow,
 }
 
-/// Computes the fee. Seed 000, slide 44: the original is always included, so only extra
-/// copies are chosen; domain-italy.md §5: with blank-paper printing one copy is mandatory
+/// Computes the fee. Cert'O guide, slide 44: the original is always included, so only extra
+/// copies are chosen; the fees chambers publish: with blank-paper printing one copy is mandatory
 /// and charged (a certificate costs at least €10 at the published tariffs).
 pub fn compute(table: &TariffTable, input: FeeInput) -> Result<Fee, FeeError> {
     let price = |item: TariffItem| table.get(item).ok_or(FeeError::TariffMissing(item));

@@ -135,8 +135,8 @@ pub struct Applicant {
     pub phone: Option<String>,
 }
 
-/// The boxes of the EU non-preferential certificate of origin (domain-italy.md §4.2) plus
-/// the invoice table Cert'O made mandatory (seed 000, slide 33: "FATTURATO").
+/// The boxes of the EU non-preferential certificate of origin (the EU certificate-of-origin form) plus
+/// the invoice table Cert'O made mandatory (Cert'O guide, slide 33: "FATTURATO").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CertificateOfOriginForm {
     pub consignee: Consignee,
@@ -200,7 +200,7 @@ impl CancellationReason {
         }
     }
 
-    /// Seed 000, slide 46: for loss or theft the report to the authorities is attached.
+    /// Cert'O guide, slide 46: for loss or theft the report to the authorities is attached.
     pub fn needs_police_report(self) -> bool {
         matches!(self, Self::Loss | Self::Theft)
     }
@@ -263,7 +263,7 @@ impl BaseModelForm {
 // Numbers printed on certificates.
 
 /// The national certificate number: `C` + 2-digit year + 2 characters + 7 digits, e.g.
-/// `C26GE0000123` (domain-italy.md §7).
+/// `C26GE0000123` (the national certificate numbering).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
 pub struct CertificateNumber(String);
@@ -303,7 +303,7 @@ impl std::fmt::Display for CertificateNumber {
 }
 
 /// The serial of a pre-printed official form: one letter and 7 digits, no slash, e.g.
-/// `A0123456` (domain-italy.md §4.4).
+/// `A0123456` (print-at-company rules).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
 pub struct FormSerial(String);
@@ -380,7 +380,7 @@ impl Validator {
     }
 
     fn applicant(&mut self, a: &ApplicantInput) -> Option<Applicant> {
-        // Seed 000, slide 50: the applicant's details are mandatory.
+        // Cert'O guide, slide 50: the applicant's details are mandatory.
         let name = self.required("applicant.name", &a.name, MAX_TEXT);
         let capacity = self.required("applicant.capacity", &a.capacity, MAX_TEXT);
         let email = self.optional("applicant.email", &a.email, MAX_TEXT);
@@ -399,7 +399,7 @@ impl Validator {
     }
 
     fn invoices(&mut self, invoices: &[InvoiceInput], today: NaiveDate) -> Option<Vec<Invoice>> {
-        // Seed 000, slide 33: at least one invoice, and its amount is mandatory.
+        // Cert'O guide, slide 33: at least one invoice, and its amount is mandatory.
         if invoices.is_empty() {
             self.problem("invoices", "trade-field-invoice-required");
             return None;
@@ -458,7 +458,7 @@ impl Validator {
         let name = self.required("consignee.name", &f.consignee.name, MAX_TEXT);
         let address = self.required("consignee.address", &f.consignee.address, MAX_TEXT);
         let country = self.country("consignee.country", &f.consignee.country);
-        // domain-italy.md §4.2, box 2: the consignee is never Italian.
+        // the EU certificate-of-origin form, box 2: the consignee is never Italian.
         if country.is_some_and(Country::is_italy) {
             self.problem("consignee.country", "trade-field-consignee-italian");
         }

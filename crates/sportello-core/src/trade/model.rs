@@ -1,6 +1,6 @@
 //! Base models (modelli base): drafts saved on the server, their versions, the address book.
 //!
-//! A model starts from the Registry (a company and one of its sites, seed 000, slides 28–30)
+//! A model starts from the Registry (a company and one of its sites, Cert'O guide, slides 28–30)
 //! and a practice type. Its form is saved as typed, complete or not — no more
 //! "download to save". When the company downloads the XML to sign it, the current version is
 //! frozen: its exact bytes and their SHA-256 are stored, so an uploaded `.p7m` is recognised
@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-/// How many recent models feed the address book (seed 000, slide 32: the last 20).
+/// How many recent models feed the address book (Cert'O guide, slide 32: the last 20).
 pub const ADDRESS_BOOK_DEPTH: i64 = 20;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -219,7 +219,7 @@ pub async fn list(db: &Db, company_id: &str, limit: i64) -> Result<Vec<Model>, s
 }
 
 /// The consignees of the company's last [`ADDRESS_BOOK_DEPTH`] certificate models, without
-/// repeats (seed 000, slides 31–32: the "rubrica" of box 2).
+/// repeats (Cert'O guide, slides 31–32: the "rubrica" of box 2).
 pub async fn address_book(db: &Db, company_id: &str) -> Result<Vec<ConsigneeInput>, sqlx::Error> {
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT input_json FROM base_models WHERE company_id = $1 AND practice_type = 'certificate_of_origin' \

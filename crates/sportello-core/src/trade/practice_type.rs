@@ -1,5 +1,5 @@
 //! The kinds of practice a company sends to the foreign-trade office, and the attachment
-//! rules of each (seed 000, slides 27, 46, 48–56).
+//! rules of each (Cert'O guide, slides 27, 46, 48–56).
 
 use serde::{Deserialize, Serialize};
 
@@ -54,13 +54,13 @@ impl PracticeType {
         }
     }
 
-    /// Seed 000, slide 54: visa, attestation and copy practices need at least one
+    /// Cert'O guide, slide 54: visa, attestation and copy practices need at least one
     /// attachment (the signed request form, the documents to stamp, the certificate scan).
     pub fn requires_attachment(self) -> bool {
         !matches!(self, PracticeType::CertificateOfOrigin)
     }
 
-    /// The document codes an attachment of this practice may carry (seed 000, slide 42:
+    /// The document codes an attachment of this practice may carry (Cert'O guide, slide 42:
     /// "codice documento" from a per-type list).
     pub fn document_codes(self) -> &'static [DocumentCode] {
         use DocumentCode::*;
@@ -97,7 +97,7 @@ impl PracticeType {
     }
 }
 
-/// The code of an attached document (seed 000, slides 42 and 56).
+/// The code of an attached document (Cert'O guide, slides 42 and 56).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentCode {
@@ -156,7 +156,7 @@ impl DocumentCode {
     }
 }
 
-/// How the certificate will be printed (seed 000, slide 45; domain-italy.md §4.4).
+/// How the certificate will be printed (Cert'O guide, slide 45; print-at-company rules).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintMode {

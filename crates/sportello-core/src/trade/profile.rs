@@ -1,4 +1,4 @@
-//! The company profile a user completes before the first practice (seed 000, slides 21–22):
+//! The company profile a user completes before the first practice (Cert'O guide, slides 21–22):
 //! the company's tax code (not the VAT number), the address also used for courier delivery,
 //! and the e-mail that receives every notification of the practice's progress. Every user of
 //! a multi-user company completes it, and an intermediary completes it for each company it
@@ -45,7 +45,7 @@ pub async fn get(db: &Db, user_id: &str, company_id: &str) -> Result<Option<Prof
     .await
 }
 
-/// Checks the input; every required field (seed 000, slide 22: "red asterisks") is named.
+/// Checks the input; every required field (Cert'O guide, slide 22: "red asterisks") is named.
 pub fn validate(input: &ProfileInput, company: &Company) -> Result<Profile, Vec<FieldProblem>> {
     let mut problems = Vec::new();
     let mut need = |field: &str, value: &str, max: usize| -> Option<String> {
@@ -73,7 +73,7 @@ pub fn validate(input: &ProfileInput, company: &Company) -> Result<Profile, Vec<
     let province = need("province", &input.province, 2);
     let email = need("notification_email", &input.notification_email, 254);
     let phone = input.phone.trim().to_string();
-    // Seed 000, slide 22: the company's tax code, not its VAT number.
+    // Cert'O guide, slide 22: the company's tax code, not its VAT number.
     if let Some(tc) = &tax_code {
         let entered: String = tc
             .to_ascii_uppercase()

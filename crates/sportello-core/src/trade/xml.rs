@@ -1,5 +1,5 @@
 //! The base model as XML (modello base): the file the company downloads and signs as CAdES
-//! `.p7m` (seed 000, slides 34–37; domain-italy.md §3.4), described by
+//! `.p7m` (Cert'O guide, slides 34–37; PAdES, ETSI EN 319 142), described by
 //! `schemas/base-model.xsd`.
 //!
 //! The bytes are **deterministic**: the same [`ModelDocument`] always gives the same bytes,
@@ -37,7 +37,7 @@ pub fn type_code(practice_type: PracticeType) -> &'static str {
 }
 
 /// The declaration the applicant signs at the foot of the model, Italian and English.
-/// For a certificate of origin it is the declaration of origin (domain-italy.md §4.2: "the
+/// For a certificate of origin it is the declaration of origin (the EU certificate-of-origin form: "the
 /// applicant also signs a declaration of origin"); for the other types, that the data and
 /// attachments are true.
 pub fn declaration(practice_type: PracticeType) -> (&'static str, &'static str) {

@@ -1,4 +1,4 @@
-//! The prepaid wallet (borsellino) from which chamber fees are paid (seed 000, slide 45:
+//! The prepaid wallet (borsellino) from which chamber fees are paid (Cert'O guide, slide 45:
 //! "only payment from the wallet").
 //!
 //! An append-only ledger per company: every top-up, charge and refund is an entry; the

@@ -41,7 +41,7 @@ pub struct EligibilityOut {
     pub reasons: Vec<ReasonOut>,
 }
 
-/// Seed 004, part 2: whether the company may receive a free device, with every rule's verdict.
+/// RA procedure, part 2: whether the company may receive a free device, with every rule's verdict.
 #[utoipa::path(get, path = "/api/v1/devices/free-eligibility", tag = "devices",
     params(EligibilityQuery),
     responses((status = 200, body = EligibilityOut), (status = 422, body = Problem)),

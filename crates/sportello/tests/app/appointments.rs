@@ -118,7 +118,7 @@ async fn a_slot_holds_as_many_appointments_as_operators_who_may_act(engine: Engi
             .await
             .unwrap();
     assert_ne!(ops[0], ops[1], "one appointment per operator");
-    // An expired course takes the operator's place away (seed 004, part 1).
+    // An expired course takes the operator's place away (RA procedure, part 1).
     sqlx::query("UPDATE ra_operators SET course_valid_until = '2026-11-20' WHERE email = 'ir@demo.sportello.test'").execute(app.state.db.pool()).await.unwrap();
     let (_, page) = b.get("/book/GE-GENOVA?date=2026-11-26").await;
     assert!(page.contains("09:30 (1 posti)"), "{page}");

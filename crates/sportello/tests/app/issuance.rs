@@ -532,7 +532,7 @@ async fn a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_b
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     finish_with_screen(&app, &b, &sid).await;
-    // Seed 004, part 2: issuing a consigned device consumes the fee held for it.
+    // RA procedure, part 2: issuing a consigned device consumes the fee held for it.
     let after = sportello_core::devices::advance::account(&app.state.db, &org)
         .await
         .unwrap();

@@ -1,4 +1,4 @@
-//! Registration authority, part 1 (seed 004): the API and its role matrix, the accreditation
+//! Registration authority, part 1 (RA procedure): the API and its role matrix, the accreditation
 //! walked with signed documents made by OpenSSL, the 48-hour wait, course expiry and
 //! revocation with the injected clock, renewal of the convention, the restricted archive.
 

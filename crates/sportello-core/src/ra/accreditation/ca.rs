@@ -1,4 +1,4 @@
-//! Sending a mandate's documents to the CA by PEC (seed 004, part 1), with the identity
+//! Sending a mandate's documents to the CA by PEC (RA procedure, part 1), with the identity
 //! document — which is then not kept: only its type, number, expiry and hash stay.
 
 use crate::Ctx;
@@ -25,7 +25,7 @@ pub struct IdentityDocument {
     pub bytes: Vec<u8>,
 }
 
-/// Seed 004, part 1: everything goes to the CA by PEC with the identity document, which is
+/// RA procedure, part 1: everything goes to the CA by PEC with the identity document, which is
 /// then not kept (issue 6: only its type, number, expiry and SHA-256 stay).
 pub async fn send_to_ca(
     state: &Ctx,

@@ -1,4 +1,4 @@
-//! The accreditation of an operator as a typed state machine (seed 004, part 1): expression
+//! The accreditation of an operator as a typed state machine (RA procedure, part 1): expression
 //! of interest (ODR/IR) → mandate sent → signed documents received → sent to the CA →
 //! course requested → course passed → (ODR: 48 hours for the CA's corrections) → active;
 //! then revocation. One function per transition, each returning the new state or why not.
@@ -16,7 +16,7 @@ use serde::Serialize;
 pub enum State {
     /// Registered, nothing done yet.
     New,
-    /// Seed 004, part 1: the Master RAO collected the expression of interest (ODR/IR).
+    /// RA procedure, part 1: the Master RAO collected the expression of interest (ODR/IR).
     Interest,
     /// The mandate letter signed by the Manager and the forms were sent.
     MandateSent,
@@ -28,7 +28,7 @@ pub enum State {
     CourseRequested,
     /// The course was passed (RAO, IR): ready to enter the office tree.
     CoursePassed,
-    /// Seed 004, part 1: ODR only, about 48 hours for the CA's corrections.
+    /// RA procedure, part 1: ODR only, about 48 hours for the CA's corrections.
     AwaitingCaCorrections,
     /// In the office tree.
     Active,
@@ -130,7 +130,7 @@ impl Step {
     }
 }
 
-/// Seed 004, part 1: after the course, the Master RAO waits about 48 hours for the CA's
+/// RA procedure, part 1: after the course, the Master RAO waits about 48 hours for the CA's
 /// corrections before entering an ODR in the office tree.
 pub const CA_CORRECTION_HOURS: i64 = 48;
 
@@ -162,7 +162,7 @@ pub fn target(state: State, step: Step, kind: OperatorKind) -> Option<State> {
     use Step::*;
     match (step, state) {
         (RecordInterest, New) => Some(Interest),
-        // Seed 004, part 1: a RAO's letter goes out directly; ODR/IR after their interest.
+        // RA procedure, part 1: a RAO's letter goes out directly; ODR/IR after their interest.
         (SendMandate, New) if kind == OperatorKind::Rao => Some(MandateSent),
         (SendMandate, Interest) => Some(MandateSent),
         (ReceiveDocuments, MandateSent) => Some(DocumentsReceived),
@@ -198,7 +198,7 @@ pub fn apply(state: State, step: Step, ctx: &Context) -> Result<State, Transitio
     Ok(next)
 }
 
-/// Seed 004, part 1: the end of the ODR's wait for the CA's corrections.
+/// RA procedure, part 1: the end of the ODR's wait for the CA's corrections.
 pub fn ca_corrections_until(ca_window_start: DateTime<Utc>) -> DateTime<Utc> {
     ca_window_start + Duration::hours(CA_CORRECTION_HOURS)
 }

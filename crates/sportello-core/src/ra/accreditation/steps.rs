@@ -1,6 +1,6 @@
 //! The accreditation steps as use cases: each opens one transaction, applies the state
 //! machine, writes the step with its date, documents and actor, records the audit entry and,
-//! for an organisation, takes its collaborators along (seed 004, part 1: the staff sheet
+//! for an organisation, takes its collaborators along (RA procedure, part 1: the staff sheet
 //! designates them under the organisation's mandate).
 
 use crate::Ctx;
@@ -161,7 +161,7 @@ pub async fn simple_step(
     Ok(next)
 }
 
-/// Seed 004, part 1: the mandate letter goes out; the mandate dates are fixed by the
+/// RA procedure, part 1: the mandate letter goes out; the mandate dates are fixed by the
 /// protocol date (or the new staff sheet's date for a collaborator added later).
 pub async fn send_mandate(
     state: &Ctx,
@@ -289,7 +289,7 @@ async fn allowed_signers(state: &Ctx, op: &Operator) -> Result<Vec<String>, Step
     Ok(out)
 }
 
-/// Seed 004, part 1: the signed documents come back (PAdES, or CAdES); each is verified and
+/// RA procedure, part 1: the signed documents come back (PAdES, or CAdES); each is verified and
 /// must be signed by the operator or the legal representative. The acceptance form is required.
 pub async fn receive_documents(
     state: &Ctx,
@@ -329,7 +329,7 @@ pub async fn receive_documents(
     Ok(checked.len())
 }
 
-/// Seed 004, part 1: the course was passed (≥ 90 %); an ODR then waits 48 hours for the CA's
+/// RA procedure, part 1: the course was passed (≥ 90 %); an ODR then waits 48 hours for the CA's
 /// corrections, counted from the day the course was passed. When the last collaborator of an
 /// organisation passes, the organisation moves on too.
 pub async fn pass_course(
@@ -411,7 +411,7 @@ pub async fn pass_course(
     Ok(next)
 }
 
-/// Seed 004, part 1: the operator enters the office tree — RAO under "<CITY> REMOTIZZATI"
+/// RA procedure, part 1: the operator enters the office tree — RAO under "<CITY> REMOTIZZATI"
 /// (or a branch / outsourcing office chosen by the Master RAO), an organisation in an office
 /// named after it with its collaborators under it, a natural-person ODR in an office with
 /// their name, an IR under "SEDE <CITY> <name>". Returns how many operators entered.

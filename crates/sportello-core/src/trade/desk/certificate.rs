@@ -1,8 +1,8 @@
 //! Issuing a certificate of origin: the national number (`C` + year + chamber code + 7
-//! digits, gapless per chamber and year, domain-italy.md §7), a random security code, the
+//! digits, gapless per chamber and year, the national certificate numbering), a random security code, the
 //! PDF with the signed base model embedded, sealed by the chamber (PAdES), and the record the
-//! public verification reads. Also cancellation (seed 000, slide 46), replacement and
-//! duplicates (domain-italy.md §4.3).
+//! public verification reads. Also cancellation (Cert'O guide, slide 46), replacement and
+//! duplicates (certificate-of-origin special cases).
 
 use crate::Ctx;
 use crate::audit::{self, Actor, Change};
@@ -204,7 +204,7 @@ pub async fn prepare(state: &Ctx, p: &Practice) -> Result<Prepared, IssueError> 
         match (old, old_company, number) {
             (Some(old), Some(company_id), Some(number)) if company_id == p.company_id => {
                 if p.duplicate {
-                    // domain-italy.md §4.3: a duplicate for a lost or stolen certificate, asked
+                    // certificate-of-origin special cases: a duplicate for a lost or stolen certificate, asked
                     // for within 6 months of the original's issue.
                     let issued = db::parse_date(&old.issued_on)?;
                     let lost = matches!(
@@ -342,7 +342,7 @@ pub async fn issue(
     Ok(number.as_str().to_string())
 }
 
-/// Approving a cancellation practice cancels the certificate it names (seed 000, slide 46).
+/// Approving a cancellation practice cancels the certificate it names (Cert'O guide, slide 46).
 /// A certificate printed on a pre-printed form is cancelled only after the officer recorded
 /// the form's physical return.
 pub async fn cancel_from_practice(

@@ -1,4 +1,4 @@
-//! What approval issues for practices other than a certificate of origin (seed 000, slides
+//! What approval issues for practices other than a certificate of origin (Cert'O guide, slides
 //! 48–56): a sealed visa for each attached document on which visas or legalisations were
 //! asked, and, for a certificate-copy practice, the requested copies of an issued certificate.
 

@@ -1,4 +1,4 @@
-//! The scheduled rejection of practices not rectified in time (seed 000, slide 60: "la
+//! The scheduled rejection of practices not rectified in time (Cert'O guide, slide 60: "la
 //! rettifica va effettuata entro 24 ore, altrimenti la pratica verrà respinta"; the number of
 //! hours is a chamber setting).
 

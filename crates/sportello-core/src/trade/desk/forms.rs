@@ -1,5 +1,5 @@
 //! The inventory of pre-printed official forms (legacy since October 2025): serials assigned
-//! to a company by the chamber, used by a practice printed on one, returned unused (seed 000,
+//! to a company by the chamber, used by a practice printed on one, returned unused (Cert'O guide,
 //! slide 47: the company hands the unused forms back; the office records it).
 
 use crate::audit::{self, Actor, Change};
@@ -148,7 +148,7 @@ pub async fn of_company(
     .await
 }
 
-/// Seed 000, slide 40: a practice printed on a form names the form's serial — one assigned to
+/// Cert'O guide, slide 40: a practice printed on a form names the form's serial — one assigned to
 /// this company by this chamber and not used yet.
 pub async fn usable(
     db: &Db,

@@ -134,7 +134,7 @@ pub async fn practice_for_officer(
 }
 
 /// Queues an e-mail to the company about its practice: to the notification address of the
-/// user who created it (seed 000, slide 22: "the e-mail that receives every notification").
+/// user who created it (Cert'O guide, slide 22: "the e-mail that receives every notification").
 pub async fn notify_company(
     tx: &mut Tx,
     now: DateTime<Utc>,

@@ -1,5 +1,5 @@
 //! Public verification of an issued certificate (beyond the seeds: what the national
-//! database of certificates of origin offers, domain-italy.md §4.7): with the number and the
+//! database of certificates of origin offers, the national database of certificates of origin): with the number and the
 //! security code printed on it, anyone — a customs officer abroad — sees the certificate's
 //! key data and status. A wrong pair reveals nothing, not even whether the number exists.
 

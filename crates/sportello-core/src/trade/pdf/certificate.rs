@@ -1,5 +1,5 @@
-//! The certificate of origin in the layout of the EU non-preferential form (domain-italy.md
-//! §4.2): boxes 1–8 on the first page, continuation sheets for what does not fit.
+//! The certificate of origin in the layout of the EU non-preferential form: boxes 1–8 on
+//! the first page, continuation sheets for what does not fit.
 
 use crate::i18n::Lang;
 use crate::trade::document::ModelDocument;
@@ -27,7 +27,7 @@ const QTY_W: f32 = 112.0;
 const NUM_W: f32 = 26.0;
 const CONTINUED: &str = "(segue nel foglio aggiuntivo / continued on the continuation sheet)";
 
-/// Box labels: number, Italian, English (domain-italy.md §4.2).
+/// Box labels: number, Italian, English (the EU certificate-of-origin form).
 const BOX_LABELS: [(&str, &str, &str); 8] = [
     ("1", "Speditore", "Consignor"),
     ("2", "Destinatario", "Consignee"),

@@ -1,9 +1,9 @@
 //! The PDFs of the foreign-trade module: the print preview of a base model before it is
-//! signed (seed 000, slide 36) and the issued certificate of origin the company prints.
+//! signed (Cert'O guide, slide 36) and the issued certificate of origin the company prints.
 //!
 //! Pure functions, bytes out. Every PDF is PDF/A-3u (archival, text extractable) on A4,
 //! laid out in the boxes of the EU non-preferential certificate of origin
-//! (domain-italy.md §4.2), Italian first and English second. Long texts wrap and long item
+//! (the EU certificate-of-origin form), Italian first and English second. Long texts wrap and long item
 //! lists continue on continuation sheets; nothing is cut off.
 //!
 //! **Determinism**: the same input gives the same bytes. Dates in the PDF come from the
@@ -70,7 +70,7 @@ pub struct CertificateIssue {
     /// it with [`verification_url`].
     pub verify_url: String,
     /// For a duplicate of a lost or stolen certificate: the original's number and issue date
-    /// (domain-italy.md §4.3). Prints "DUPLICATO / DUPLICATE" and cites the original.
+    /// (certificate-of-origin special cases). Prints "DUPLICATO / DUPLICATE" and cites the original.
     pub duplicate_of: Option<(CertificateNumber, NaiveDate)>,
     /// For a certificate that replaces a cancelled one: its number, cited in box 5.
     pub replaces: Option<CertificateNumber>,
@@ -142,7 +142,7 @@ pub fn certificate(
 }
 
 /// The issued certificate of origin: the original, then `copies` copies marked
-/// "COPIA / COPY" with the same boxes (domain-italy.md §4.3), in one PDF, with the signed
+/// "COPIA / COPY" with the same boxes (certificate-of-origin special cases), in one PDF, with the signed
 /// base model embedded. A document that is not a certificate of origin gets its request
 /// summary instead (nothing else is issued as a certificate).
 pub fn certificate_copies(
@@ -194,7 +194,7 @@ pub fn certificate_copies(
 }
 
 /// Copies of an issued certificate, without the original: `copies` pages (sets) marked
-/// "COPIA / COPY", for a certificate-copy practice (seed 000, slides 48–56).
+/// "COPIA / COPY", for a certificate-copy practice (Cert'O guide, slides 48–56).
 pub fn certificate_copies_only(
     doc: &ModelDocument,
     issue: &CertificateIssue,

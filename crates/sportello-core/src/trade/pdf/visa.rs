@@ -1,6 +1,6 @@
 //! The sealed visa: one page per stamped document, stating which visas and legalisations the
 //! chamber put on it, and carrying the document itself as an embedded file bound to the page
-//! by its SHA-256 (seed 000, slides 48–56; domain-italy.md §4.5). The chamber's PAdES seal,
+//! by its SHA-256 (Cert'O guide, slides 48–56; visas and legalisations). The chamber's PAdES seal,
 //! added afterwards, covers both.
 
 use crate::i18n::Lang;

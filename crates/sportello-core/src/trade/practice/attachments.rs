@@ -1,4 +1,4 @@
-//! Attachments of a practice (seed 000, slide 42): a file, a description and a document code
+//! Attachments of a practice (Cert'O guide, slide 42): a file, a description and a document code
 //! from the practice type's list; for visa practices, the visas and legalisations asked for
 //! that document (slide 55). The file's type is read from its content, never from its name
 //! or the browser's word; stored content-addressed.

@@ -1,4 +1,4 @@
-//! A practice starts from the upload of the signed base model (seed 000, slide 39: "Allegare
+//! A practice starts from the upload of the signed base model (Cert'O guide, slide 39: "Allegare
 //! modello base firmato .p7m").
 //!
 //! The file must be a valid CAdES signature, trusted by the destination chamber, and its

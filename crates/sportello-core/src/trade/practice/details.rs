@@ -1,4 +1,4 @@
-//! The practice's details (seed 000, slides 40 and 44–45): annotations, copies, proforma
+//! The practice's details (Cert'O guide, slides 40 and 44–45): annotations, copies, proforma
 //! yes/no and goods location (both mandatory before sending), print mode and, for the legacy
 //! pre-printed forms, the form's serial.
 
@@ -25,7 +25,7 @@ pub struct Details {
     pub print_mode: String,
     pub form_serial: String,
     pub copies: i64,
-    /// The number of the cancelled certificate this one replaces (seed 000, slide 46, 6).
+    /// The number of the cancelled certificate this one replaces (Cert'O guide, slide 46, 6).
     pub replaces: String,
     /// A duplicate of a lost or stolen certificate named in `replaces`.
     pub duplicate: bool,
@@ -136,7 +136,7 @@ pub fn validate(d: &Details) -> Result<CheckedDetails, DetailsError> {
     })
 }
 
-/// What must hold before sending, beyond the shape: seed 000, slide 44 — proforma yes/no and
+/// What must hold before sending, beyond the shape: Cert'O guide, slide 44 — proforma yes/no and
 /// goods location are mandatory; slide 40 — printing on a form needs the form's serial.
 pub fn problems_before_sending(p: &Practice) -> Vec<FieldProblem> {
     let mut problems = Vec::new();

@@ -1,4 +1,4 @@
-//! The company's lists (seed 000, slide 27): to send, to rectify, sent (with the progress of
+//! The company's lists (Cert'O guide, slide 27): to send, to rectify, sent (with the progress of
 //! each, closed ones included), and the archive of practices closed more than two years ago;
 //! searchable by invoice number, consignee, protocol number and date, and paged.
 
@@ -83,7 +83,7 @@ impl Page {
     }
 }
 
-/// Seed 000, slide 27: the archive ("storico") holds practices closed more than two years ago.
+/// Cert'O guide, slide 27: the archive ("storico") holds practices closed more than two years ago.
 pub fn archive_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
     now.checked_sub_months(Months::new(24)).unwrap_or(now)
 }

@@ -1,4 +1,4 @@
-//! Sending a practice (seed 000, slides 43 and 57–59): in one transaction the wallet is
+//! Sending a practice (Cert'O guide, slides 43 and 57–59): in one transaction the wallet is
 //! charged the fee, the practice gets its protocol number (per chamber and year, gapless),
 //! moves to *sent*, its history and the audit trail record it, and the confirmation e-mail
 //! is queued. Insufficient balance sends nothing and says how much is missing. A double

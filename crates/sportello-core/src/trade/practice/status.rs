@@ -1,6 +1,6 @@
 //! The life of a practice, as a typed state machine.
 //!
-//! Company side (seed 000): a practice is composed (*to send*), sent (gets its protocol
+//! Company side (Cert'O guide): a practice is composed (*to send*), sent (gets its protocol
 //! number), and may come back *to rectify*, to be resent within the chamber's deadline.
 //! Chamber side: the office takes it in charge, asks for a rectification, approves or
 //! rejects it; a rectification not done in time is rejected automatically. Every change of
@@ -110,7 +110,7 @@ impl PracticeStatus {
             (S::Draft, A::Withdraw) => Ok(S::Withdrawn),
             (S::Sent, A::TakeInCharge) => Ok(S::InReview),
             (S::Sent | S::InReview, A::RequestRectification) => Ok(S::ToRectify),
-            // Seed 000, slide 60: the company corrects and resends; the office works it again.
+            // Cert'O guide, slide 60: the company corrects and resends; the office works it again.
             (S::ToRectify, A::Resend) => Ok(S::Sent),
             (S::ToRectify, A::Expire) => Ok(S::Rejected),
             (S::Sent | S::InReview, A::Approve) => Ok(S::Approved),

@@ -464,7 +464,7 @@ pub struct FreeQuery {
     device: String,
 }
 
-/// The officer's check of a free device, with every rule's verdict (seed 004, part 2).
+/// The officer's check of a free device, with every rule's verdict (RA procedure, part 2).
 pub async fn free_check(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -97,7 +97,7 @@ pub async fn walk_in(
     }
 }
 
-/// Seed 004, part 1: only an operator who may act today takes the appointment.
+/// RA procedure, part 1: only an operator who may act today takes the appointment.
 pub async fn from_appointment(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -1,4 +1,4 @@
-//! The customer-facing second screen (seed 004, part 2: "un ulteriore schermo lato utente"),
+//! The customer-facing second screen (RA procedure, part 2: "un ulteriore schermo lato utente"),
 //! public and authorised only by its pairing code: short, expiring, single-use, limited per
 //! address. Once paired, a random cookie ties the screen to that session while it is live;
 //! htmx polls the panel every 1.5 s, and the clauses and the OTP are posted from it.

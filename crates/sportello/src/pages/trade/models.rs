@@ -70,7 +70,7 @@ pub struct StartQuery {
     rea: String,
 }
 
-/// Seed 000, slides 28–30: the company's data come from the Registry; by tax code the user
+/// Cert'O guide, slides 28–30: the company's data come from the Registry; by tax code the user
 /// then picks the head office or local unit, by province + REA that unit directly.
 pub async fn start(
     State(state): State<AppState>,

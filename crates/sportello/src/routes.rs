@@ -1,7 +1,9 @@
 //! Every route of Sportello in one table: the pages by area, then the JSON API, the
 //! operations endpoints and the static assets.
 //!
-//! A page's path is written here and nowhere else. An API path is written once, in its
+//! A page's path is written here and nowhere else, with who may call it: the table checks
+//! the [`Access`] before the handler runs, so a handler cannot forget the role (it still
+//! checks the scope of the object through the core). An API path is written once, in its
 //! handler's `#[utoipa::path]`; `routes!` registers the handler under that path and adds it
 //! to the OpenAPI document, so an API route cannot exist undocumented.
 
@@ -10,9 +12,16 @@ use crate::app::AppState;
 use crate::pages::{
     account, admin, appointments, audit, devices, home, issuance, lang, login, ra, trade,
 };
-use crate::web::{AppError, assets, ops};
+use crate::web::{AppError, Viewer, assets, ops};
+use Access::{Public, SignedIn};
+use Action::*;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::extract::{Request, State};
+use axum::handler::Handler;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get};
+use sportello_core::authz::{self, Action};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,7 +30,7 @@ use utoipa_axum::routes;
 pub fn all() -> Router<AppState> {
     let (api, doc) = api_routes().split_for_parts();
     Router::new()
-        .merge(pages())
+        .merge(pages().router)
         .merge(api)
         .merge(api::docs(doc))
         .route("/healthz", get(ops::healthz))
@@ -36,215 +45,536 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_routes().into_openapi()
 }
 
-fn pages() -> Router<AppState> {
-    Router::new()
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user whose role may perform at least one of these actions.
+    AnyOf(&'static [Action]),
+}
+
+const fn can(actions: &'static [Action]) -> Access {
+    Access::AnyOf(actions)
+}
+
+impl Access {
+    /// Whether a caller with this role (`None`: not signed in) passes.
+    pub fn admits(self, role: Option<sportello_core::accounts::Role>) -> bool {
+        match (self, role) {
+            (Public, _) => true,
+            (_, None) => false,
+            (SignedIn, Some(_)) => true,
+            (Access::AnyOf(actions), Some(role)) => actions.iter().any(|a| authz::allows(role, *a)),
+        }
+    }
+}
+
+/// One page route: method, path, who may call it.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// The page routes being built, with their table.
+#[derive(Default)]
+struct Pages {
+    router: Router<AppState>,
+    table: Vec<PageRoute>,
+}
+
+impl Pages {
+    fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("GET", path, access, axum::routing::get(handler))
+    }
+
+    fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("POST", path, access, axum::routing::post(handler))
+    }
+
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        let route = match access {
+            Public => route,
+            _ => route.route_layer(middleware::from_fn_with_state(access, gate)),
+        };
+        self.router = self.router.route(path, route);
+        self.table.push(PageRoute {
+            method,
+            path,
+            access,
+        });
+        self
+    }
+}
+
+/// Refuses a caller the route's [`Access`] does not admit: 401 (the login page) when not
+/// signed in, 403 otherwise.
+async fn gate(
+    State(access): State<Access>,
+    request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    let role = request
+        .extensions()
+        .get::<Viewer>()
+        .and_then(|v| v.principal.as_ref())
+        .map(|p| p.role());
+    match role {
+        None if access != Public => Err(AppError::unauthorized()),
+        _ if !access.admits(role) => Err(AppError::forbidden()),
+        _ => Ok(next.run(request).await),
+    }
+}
+
+/// Every page route with who may call it (for the authorisation matrix test and the docs).
+pub fn page_table() -> Vec<PageRoute> {
+    pages().table
+}
+
+fn pages() -> Pages {
+    Pages::default()
         // Everyone: home, login, language, account.
-        .route("/", get(home::home))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/lang/{code}", get(lang::switch))
-        .route("/account", get(account::show))
-        .route("/account/password", post(account::change_password))
+        .get("/", Public, home::home)
+        .get("/login", Public, login::form)
+        .post("/login", Public, login::submit)
+        .post("/logout", Public, login::logout)
+        .get("/lang/{code}", Public, lang::switch)
+        .get("/account", SignedIn, account::show)
+        .post("/account/password", SignedIn, account::change_password)
         // The chamber's administration and audit.
-        .route("/audit", get(audit::search))
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/desks", get(admin::desks).post(admin::create_desk))
-        .route(
+        .get("/audit", can(&[SearchAudit]), audit::search)
+        .get("/admin/users", can(&[ManageUsers]), admin::users)
+        .post("/admin/users", can(&[ManageUsers]), admin::create_user)
+        .get("/admin/desks", can(&[ManageDesks]), admin::desks)
+        .post("/admin/desks", can(&[ManageDesks]), admin::create_desk)
+        .get(
             "/admin/tariffs",
-            get(trade::admin::tariffs).post(trade::admin::set_tariff),
+            can(&[ManageTariffs]),
+            trade::admin::tariffs,
         )
-        .route(
-            "/admin/wallet",
-            get(trade::admin::wallet).post(trade::admin::credit),
+        .post(
+            "/admin/tariffs",
+            can(&[ManageTariffs]),
+            trade::admin::set_tariff,
         )
+        .get("/admin/wallet", can(&[CreditWallet]), trade::admin::wallet)
+        .post("/admin/wallet", can(&[CreditWallet]), trade::admin::credit)
         // Foreign trade, company side.
-        .route(
-            "/company",
-            get(trade::company::choose).post(trade::company::act),
-        )
-        .route(
+        .get("/company", can(&[ComposePractice]), trade::company::choose)
+        .post("/company", can(&[ComposePractice]), trade::company::act)
+        .get(
             "/company/profile",
-            get(trade::company::profile).post(trade::company::save_profile),
+            can(&[ComposePractice]),
+            trade::company::profile,
         )
-        .route(
-            "/models",
-            get(trade::models::index).post(trade::models::create),
+        .post(
+            "/company/profile",
+            can(&[ComposePractice]),
+            trade::company::save_profile,
         )
-        .route("/models/new", get(trade::models::start))
-        .route(
-            "/models/{id}",
-            get(trade::models::edit).post(trade::models::save),
+        .get("/models", can(&[ComposePractice]), trade::models::index)
+        .post("/models", can(&[ComposePractice]), trade::models::create)
+        .get("/models/new", can(&[ComposePractice]), trade::models::start)
+        .get("/models/{id}", can(&[ComposePractice]), trade::models::edit)
+        .post("/models/{id}", can(&[ComposePractice]), trade::models::save)
+        .get(
+            "/models/{id}/xml",
+            can(&[ComposePractice]),
+            trade::models::xml,
         )
-        .route("/models/{id}/xml", get(trade::models::xml))
-        .route("/models/{id}/preview.pdf", get(trade::models::preview))
-        .route("/models/{id}/copy", post(trade::models::copy))
-        .route(
+        .get(
+            "/models/{id}/preview.pdf",
+            can(&[ComposePractice]),
+            trade::models::preview,
+        )
+        .post(
+            "/models/{id}/copy",
+            can(&[ComposePractice]),
+            trade::models::copy,
+        )
+        .get(
             "/practices",
-            get(trade::practices::index).post(trade::practices::create),
+            can(&[ViewOwnPractices]),
+            trade::practices::index,
         )
-        .route("/practices/new", get(trade::practices::new_form))
-        .route("/practices/{id}", get(trade::practices::show))
-        .route("/practices/{id}/details", post(trade::practices::details))
-        .route(
+        .post(
+            "/practices",
+            can(&[ComposePractice]),
+            trade::practices::create,
+        )
+        .get(
+            "/practices/new",
+            can(&[ComposePractice]),
+            trade::practices::new_form,
+        )
+        .get(
+            "/practices/{id}",
+            can(&[ViewOwnPractices]),
+            trade::practices::show,
+        )
+        .post(
+            "/practices/{id}/details",
+            can(&[ComposePractice]),
+            trade::practices::details,
+        )
+        .post(
             "/practices/{id}/attachments",
-            post(trade::practices::attach),
+            can(&[ComposePractice]),
+            trade::practices::attach,
         )
-        .route(
+        .get(
             "/practices/{id}/attachments/{aid}",
-            get(trade::practices::attachment_file),
+            can(&[ViewOwnPractices, WorkInbox]),
+            trade::practices::attachment_file,
         )
-        .route(
+        .post(
             "/practices/{id}/attachments/{aid}/delete",
-            post(trade::practices::detach),
+            can(&[ComposePractice]),
+            trade::practices::detach,
         )
-        .route("/practices/{id}/signed", get(trade::practices::signed_file))
-        .route("/practices/{id}/send", post(trade::practices::send))
-        .route(
+        .get(
+            "/practices/{id}/signed",
+            can(&[ViewOwnPractices, WorkInbox]),
+            trade::practices::signed_file,
+        )
+        .post(
+            "/practices/{id}/send",
+            can(&[ComposePractice]),
+            trade::practices::send,
+        )
+        .get(
             "/practices/{id}/certificate.pdf",
-            get(trade::desk::certificate_pdf),
+            can(&[ViewOwnPractices, WorkInbox]),
+            trade::desk::certificate_pdf,
         )
-        .route(
+        .get(
             "/practices/{id}/documents/{doc_id}",
-            get(trade::desk::document_pdf),
+            can(&[ViewOwnPractices, WorkInbox]),
+            trade::desk::document_pdf,
         )
-        .route("/wallet", get(trade::company::wallet))
+        .get("/wallet", can(&[ViewWallet]), trade::company::wallet)
         // Foreign trade, the chamber's office.
-        .route("/desk", get(trade::desk::inbox))
-        .route(
-            "/desk/forms",
-            get(trade::forms::show).post(trade::forms::act),
-        )
-        .route("/desk/practices/{id}", get(trade::desk::show))
-        .route(
+        .get("/desk", can(&[WorkInbox]), trade::desk::inbox)
+        .get("/desk/forms", can(&[WorkInbox]), trade::forms::show)
+        .post("/desk/forms", can(&[WorkInbox]), trade::forms::act)
+        .get("/desk/practices/{id}", can(&[WorkInbox]), trade::desk::show)
+        .post(
             "/desk/practices/{id}/form-returned",
-            post(trade::desk::form_returned),
+            can(&[WorkInbox]),
+            trade::desk::form_returned,
         )
-        .route("/desk/practices/{id}/{action}", post(trade::desk::decide))
-        .route("/dashboard", get(trade::dashboard::show))
-        .route("/dashboard.csv", get(trade::dashboard::csv))
-        .route("/dashboard.xlsx", get(trade::dashboard::xlsx))
+        .post(
+            "/desk/practices/{id}/{action}",
+            can(&[WorkInbox]),
+            trade::desk::decide,
+        )
+        .get("/dashboard", can(&[ViewDashboard]), trade::dashboard::show)
+        .get(
+            "/dashboard.csv",
+            can(&[ViewDashboard]),
+            trade::dashboard::csv,
+        )
+        .get(
+            "/dashboard.xlsx",
+            can(&[ViewDashboard]),
+            trade::dashboard::xlsx,
+        )
         // Public verification of certificates.
-        .route("/verify", get(trade::verify::form))
-        .route("/verify/{number}", get(trade::verify::by_number))
+        .get("/verify", Public, trade::verify::form)
+        .get("/verify/{number}", Public, trade::verify::by_number)
         // Registration authority: convention, offices, operators, checks, courses.
-        .route(
+        .get("/ra/operators", can(&[ViewOfficeTree]), ra::operators::list)
+        .post(
             "/ra/operators",
-            get(ra::operators::list).post(ra::operators::create),
+            can(&[ManageOperators]),
+            ra::operators::create,
         )
-        .route("/ra/operators/{id}", get(ra::operators::show))
-        .route("/ra/operators/{id}/steps/{step}", post(ra::operators::step))
-        .route("/ra/operators/{id}/link", post(ra::operators::link_user))
-        .route(
+        .get(
+            "/ra/operators/{id}",
+            can(&[ViewOfficeTree]),
+            ra::operators::show,
+        )
+        .post(
+            "/ra/operators/{id}/steps/{step}",
+            can(&[ManageOperators]),
+            ra::operators::step,
+        )
+        .post(
+            "/ra/operators/{id}/link",
+            can(&[ManageOperators]),
+            ra::operators::link_user,
+        )
+        .get(
             "/ra/convention",
-            get(ra::chamber::convention).post(ra::chamber::set_convention),
+            can(&[ManageConvention]),
+            ra::chamber::convention,
         )
-        .route("/ra/convention/extend", post(ra::chamber::extend))
-        .route("/ra/tree", get(ra::chamber::tree))
-        .route("/ra/offices", post(ra::chamber::create_office))
-        .route("/ra/archive", get(ra::chamber::archive))
-        .route("/ra/archive/{id}", get(ra::chamber::open_document))
-        .route("/ra/checks", get(ra::checks::page))
-        .route("/ra/checks/run", post(ra::checks::run_now))
-        .route("/ra/checks/draw", post(ra::checks::draw))
-        .route("/ra/checks/{id}/outcome", post(ra::checks::outcome))
-        .route("/ra/courses/request", post(ra::checks::request_courses))
-        .route("/ra/courses/results", post(ra::checks::import_results))
+        .post(
+            "/ra/convention",
+            can(&[ManageConvention]),
+            ra::chamber::set_convention,
+        )
+        .post(
+            "/ra/convention/extend",
+            can(&[ManageOperators]),
+            ra::chamber::extend,
+        )
+        .get("/ra/tree", can(&[ViewOfficeTree]), ra::chamber::tree)
+        .post(
+            "/ra/offices",
+            can(&[ManageOperators]),
+            ra::chamber::create_office,
+        )
+        .get(
+            "/ra/archive",
+            can(&[ViewRestrictedArchive]),
+            ra::chamber::archive,
+        )
+        .get(
+            "/ra/archive/{id}",
+            can(&[ViewRestrictedArchive]),
+            ra::chamber::open_document,
+        )
+        .get(
+            "/ra/checks",
+            can(&[ManageOperators, ViewRestrictedArchive]),
+            ra::checks::page,
+        )
+        .post(
+            "/ra/checks/run",
+            can(&[ManageOperators]),
+            ra::checks::run_now,
+        )
+        .post("/ra/checks/draw", can(&[ManageOperators]), ra::checks::draw)
+        .post(
+            "/ra/checks/{id}/outcome",
+            can(&[ManageOperators]),
+            ra::checks::outcome,
+        )
+        .post(
+            "/ra/courses/request",
+            can(&[ManageOperators]),
+            ra::checks::request_courses,
+        )
+        .post(
+            "/ra/courses/results",
+            can(&[ManageOperators]),
+            ra::checks::import_results,
+        )
         // Devices: inventory, withdrawals, consignments to ODRs, reports, statistics.
-        .route("/devices", get(devices::inventory::page))
-        .route(
+        .get(
+            "/devices",
+            can(&[ManageInventory]),
+            devices::inventory::page,
+        )
+        .post(
             "/devices/deliveries",
-            post(devices::inventory::import_delivery),
+            can(&[ManageInventory]),
+            devices::inventory::import_delivery,
         )
-        .route("/devices/store", post(devices::inventory::store_all))
-        .route("/devices/withdrawals", post(devices::inventory::request))
-        .route(
+        .post(
+            "/devices/store",
+            can(&[ManageInventory]),
+            devices::inventory::store_all,
+        )
+        .post(
+            "/devices/withdrawals",
+            can(&[ManageInventory]),
+            devices::inventory::request,
+        )
+        .post(
             "/devices/withdrawals/{id}/approve",
-            post(devices::inventory::approve),
+            can(&[ManageInventory]),
+            devices::inventory::approve,
         )
-        .route(
+        .post(
             "/devices/withdrawals/{id}/reject",
-            post(devices::inventory::reject),
+            can(&[ManageInventory]),
+            devices::inventory::reject,
         )
-        .route("/devices/free", get(devices::inventory::free_check))
-        .route("/devices/d/{id}", get(devices::inventory::device))
-        .route(
+        .get(
+            "/devices/free",
+            can(&[RunIssuance]),
+            devices::inventory::free_check,
+        )
+        .get(
+            "/devices/d/{id}",
+            can(&[ManageInventory, DecideDeviceRefund]),
+            devices::inventory::device,
+        )
+        .post(
             "/devices/d/{id}/move",
-            post(devices::inventory::manual_move),
+            can(&[ManageInventory]),
+            devices::inventory::manual_move,
         )
-        .route("/devices/d/{id}/refund", post(devices::inventory::refund))
-        .route(
+        .post(
+            "/devices/d/{id}/refund",
+            can(&[DecideDeviceRefund]),
+            devices::inventory::refund,
+        )
+        .get("/devices/odr", can(&[ConsignDevices]), devices::odr::page)
+        .post(
             "/devices/odr",
-            get(devices::odr::page).post(devices::odr::request_consignment),
+            can(&[ConsignDevices]),
+            devices::odr::request_consignment,
         )
-        .route("/devices/odr/{id}", get(devices::odr::account))
-        .route("/devices/odr/{id}/top-up", post(devices::odr::top_up))
-        .route(
+        .get(
+            "/devices/odr/{id}",
+            can(&[ConsignDevices, ReportIssuedDevices]),
+            devices::odr::account,
+        )
+        .post(
+            "/devices/odr/{id}/top-up",
+            can(&[ConsignDevices]),
+            devices::odr::top_up,
+        )
+        .post(
             "/devices/odr/{id}/full-service",
-            post(devices::odr::full_service),
+            can(&[ConsignDevices]),
+            devices::odr::full_service,
         )
-        .route(
+        .get(
             "/devices/reports",
-            get(devices::odr::reports).post(devices::odr::submit_report),
+            can(&[ConsignDevices, ReportIssuedDevices]),
+            devices::odr::reports,
         )
-        .route("/devices/reports/{id}", get(devices::odr::report))
-        .route(
+        .post(
+            "/devices/reports",
+            can(&[ReportIssuedDevices]),
+            devices::odr::submit_report,
+        )
+        .get(
+            "/devices/reports/{id}",
+            can(&[ConsignDevices, ReportIssuedDevices]),
+            devices::odr::report,
+        )
+        .post(
             "/devices/reports/{id}/reconcile",
-            post(devices::odr::reconcile),
+            can(&[ConsignDevices]),
+            devices::odr::reconcile,
         )
-        .route("/devices/stats", get(devices::stats::page))
-        .route("/devices/stats.xlsx", get(devices::stats::xlsx))
+        .get(
+            "/devices/stats",
+            can(&[ManageInventory, ViewDashboard]),
+            devices::stats::page,
+        )
+        .get(
+            "/devices/stats.xlsx",
+            can(&[ManageInventory, ViewDashboard]),
+            devices::stats::xlsx,
+        )
         // Appointments: public booking, then the desk's day and opening plan.
-        .route("/book", get(appointments::desks))
-        .route(
-            "/book/cancel/{token}",
-            get(appointments::cancel_page).post(appointments::cancel),
+        .get("/book", Public, appointments::desks)
+        .get("/book/cancel/{token}", Public, appointments::cancel_page)
+        .post("/book/cancel/{token}", Public, appointments::cancel)
+        .get("/book/{code}", Public, appointments::slots)
+        .post("/book/{code}", Public, appointments::submit)
+        .get("/book/{code}/form", Public, appointments::form)
+        .get(
+            "/appointments",
+            can(&[ManageAppointments]),
+            appointments::desk::day_view,
         )
-        .route(
-            "/book/{code}",
-            get(appointments::slots).post(appointments::submit),
-        )
-        .route("/book/{code}/form", get(appointments::form))
-        .route("/appointments", get(appointments::desk::day_view))
-        .route(
+        .post(
             "/appointments/{id}/no-show",
-            post(appointments::desk::no_show),
+            can(&[ManageAppointments]),
+            appointments::desk::no_show,
         )
-        .route(
+        .get(
             "/appointments/plan",
-            get(appointments::desk::plan_page).post(appointments::desk::save_plan),
+            can(&[ManageOperators]),
+            appointments::desk::plan_page,
         )
-        .route(
+        .post(
+            "/appointments/plan",
+            can(&[ManageOperators]),
+            appointments::desk::save_plan,
+        )
+        .post(
             "/appointments/plan/roster",
-            post(appointments::desk::save_roster),
+            can(&[ManageOperators]),
+            appointments::desk::save_roster,
         )
         // Issuance at the desk, and the applicant's second screen.
-        .route("/issuance", get(issuance::index).post(issuance::walk_in))
-        .route(
+        .get("/issuance", can(&[RunIssuance]), issuance::index)
+        .post("/issuance", can(&[RunIssuance]), issuance::walk_in)
+        .post(
             "/issuance/from-appointment/{id}",
-            post(issuance::from_appointment),
+            can(&[RunIssuance]),
+            issuance::from_appointment,
         )
-        .route("/issuance/{id}", get(issuance::show))
-        .route("/issuance/{id}/live", get(issuance::live))
-        .route("/issuance/{id}/verify", post(issuance::verify))
-        .route(
+        .get("/issuance/{id}", can(&[RunIssuance]), issuance::show)
+        .get("/issuance/{id}/live", can(&[RunIssuance]), issuance::live)
+        .post(
+            "/issuance/{id}/verify",
+            can(&[RunIssuance]),
+            issuance::verify,
+        )
+        .post("/issuance/{id}/scan", can(&[RunIssuance]), issuance::scan)
+        .get(
             "/issuance/{id}/scan",
-            post(issuance::scan).get(issuance::read_scan),
+            can(&[RunIssuance]),
+            issuance::read_scan,
         )
-        .route("/issuance/{id}/device", post(issuance::device))
-        .route("/issuance/{id}/otp", post(issuance::otp))
-        .route("/issuance/{id}/personalise", post(issuance::personalise))
-        .route("/issuance/{id}/hand-over", post(issuance::hand_over))
-        .route("/issuance/{id}/abort", post(issuance::abort))
-        .route("/issuance/{id}/pairing", post(issuance::pairing))
-        .route("/issuance/{id}/holder.pdf", get(issuance::holder))
-        .route(
-            "/screen",
-            get(issuance::screen::screen_pair).post(issuance::screen::screen_submit),
+        .post(
+            "/issuance/{id}/device",
+            can(&[RunIssuance]),
+            issuance::device,
         )
-        .route("/screen/session", get(issuance::screen::screen))
-        .route("/screen/session/live", get(issuance::screen::screen_live))
-        .route("/screen/clauses/{n}", post(issuance::screen::screen_clause))
-        .route("/screen/otp", post(issuance::screen::screen_otp))
+        .post("/issuance/{id}/otp", can(&[RunIssuance]), issuance::otp)
+        .post(
+            "/issuance/{id}/personalise",
+            can(&[RunIssuance]),
+            issuance::personalise,
+        )
+        .post(
+            "/issuance/{id}/hand-over",
+            can(&[RunIssuance]),
+            issuance::hand_over,
+        )
+        .post("/issuance/{id}/abort", can(&[RunIssuance]), issuance::abort)
+        .post(
+            "/issuance/{id}/pairing",
+            can(&[RunIssuance]),
+            issuance::pairing,
+        )
+        .get(
+            "/issuance/{id}/holder.pdf",
+            can(&[RunIssuance]),
+            issuance::holder,
+        )
+        .get("/screen", Public, issuance::screen::screen_pair)
+        .post("/screen", Public, issuance::screen::screen_submit)
+        .get("/screen/session", Public, issuance::screen::screen)
+        .get(
+            "/screen/session/live",
+            Public,
+            issuance::screen::screen_live,
+        )
+        .post(
+            "/screen/clauses/{n}",
+            Public,
+            issuance::screen::screen_clause,
+        )
+        .post("/screen/otp", Public, issuance::screen::screen_otp)
 }
 
 /// The JSON API under `/api/v1`. Handlers of one path with several methods go in one

@@ -23,7 +23,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get};
 use sportello_core::authz::{self, Action};
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 /// All routes, before the middleware of [`crate::web::router`].
@@ -61,6 +61,16 @@ const fn can(actions: &'static [Action]) -> Access {
 }
 
 impl Access {
+    /// How the OpenAPI document says it: `"public"`, `"signed_in"`, or the actions of the
+    /// role matrix of which the caller's role needs one.
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            Public => serde_json::json!("public"),
+            SignedIn => serde_json::json!("signed_in"),
+            Access::AnyOf(actions) => serde_json::json!({ "any_of": actions }),
+        }
+    }
+
     /// Whether a caller with this role (`None`: not signed in) passes.
     pub fn admits(self, role: Option<sportello_core::accounts::Role>) -> bool {
         match (self, role) {
@@ -577,46 +587,129 @@ fn pages() -> Pages {
         .post("/screen/otp", Public, issuance::screen::screen_otp)
 }
 
-/// The JSON API under `/api/v1`. Handlers of one path with several methods go in one
-/// `routes!`.
+/// Checks `access` before the handlers of one `routes!` run, and writes it in the OpenAPI
+/// document as `x-sportello-access` on each operation, so API clients can read it too.
+fn guarded(access: Access, routes: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    let (schemas, mut paths, router) = routes;
+    for item in paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-sportello-access".into(), access.to_json());
+        }
+    }
+    let router = match access {
+        Public => router,
+        _ => router.route_layer(middleware::from_fn_with_state(access, gate)),
+    };
+    (schemas, paths, router)
+}
+
+/// The JSON API under `/api/v1`, each handler group with who may call it. Handlers of one
+/// path with several methods go in one `routes!` (and share its access).
 fn api_routes() -> OpenApiRouter<AppState> {
     use api::{auth, desk, devices, ra, trade};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(auth::issue_token))
-        .routes(routes!(auth::me))
+        .routes(guarded(Public, routes!(auth::issue_token)))
+        .routes(guarded(SignedIn, routes!(auth::me)))
         // Foreign trade: the registry, base models, practices, wallet, profile.
-        .routes(routes!(trade::lookup_companies))
-        .routes(routes!(trade::create_model))
-        .routes(routes!(trade::get_model, trade::update_model))
-        .routes(routes!(trade::model_xml))
-        .routes(routes!(trade::model_preview))
-        .routes(routes!(trade::create_practice, trade::list_practices))
-        .routes(routes!(trade::get_practice))
-        .routes(routes!(trade::add_attachment))
-        .routes(routes!(trade::send_practice))
-        .routes(routes!(trade::get_wallet))
-        .routes(routes!(trade::put_profile))
+        .routes(guarded(
+            can(&[LookupRegistry]),
+            routes!(trade::lookup_companies),
+        ))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::create_model),
+        ))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::get_model, trade::update_model),
+        ))
+        .routes(guarded(can(&[ComposePractice]), routes!(trade::model_xml)))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::model_preview),
+        ))
+        .routes(guarded(
+            can(&[ComposePractice, ViewOwnPractices]),
+            routes!(trade::create_practice, trade::list_practices),
+        ))
+        .routes(guarded(
+            can(&[ViewOwnPractices]),
+            routes!(trade::get_practice),
+        ))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::add_attachment),
+        ))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::send_practice),
+        ))
+        .routes(guarded(can(&[ViewWallet]), routes!(trade::get_wallet)))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::put_profile),
+        ))
         // The office's decisions and the public verification.
-        .routes(routes!(desk::take))
-        .routes(routes!(desk::request_rectification))
-        .routes(routes!(desk::approve))
-        .routes(routes!(desk::reject))
-        .routes(routes!(desk::cancel))
-        .routes(routes!(desk::certificate_pdf))
-        .routes(routes!(desk::verify_certificate))
+        .routes(guarded(can(&[WorkInbox]), routes!(desk::take)))
+        .routes(guarded(
+            can(&[WorkInbox]),
+            routes!(desk::request_rectification),
+        ))
+        .routes(guarded(can(&[WorkInbox]), routes!(desk::approve)))
+        .routes(guarded(can(&[WorkInbox]), routes!(desk::reject)))
+        .routes(guarded(can(&[WorkInbox]), routes!(desk::cancel)))
+        .routes(guarded(
+            can(&[ViewOwnPractices, WorkInbox]),
+            routes!(desk::certificate_pdf),
+        ))
+        .routes(guarded(Public, routes!(desk::verify_certificate)))
         // Registration authority.
-        .routes(routes!(ra::put_convention))
-        .routes(routes!(ra::extend_mandates))
-        .routes(routes!(ra::create_operator))
-        .routes(routes!(ra::get_operator))
-        .routes(routes!(ra::send_mandate))
-        .routes(routes!(ra::record_course))
-        .routes(routes!(ra::revoke))
+        .routes(guarded(
+            can(&[ManageConvention]),
+            routes!(ra::put_convention),
+        ))
+        .routes(guarded(
+            can(&[ManageOperators]),
+            routes!(ra::extend_mandates),
+        ))
+        .routes(guarded(
+            can(&[ManageOperators]),
+            routes!(ra::create_operator),
+        ))
+        .routes(guarded(can(&[ViewOfficeTree]), routes!(ra::get_operator)))
+        .routes(guarded(can(&[ManageOperators]), routes!(ra::send_mandate)))
+        .routes(guarded(can(&[ManageOperators]), routes!(ra::record_course)))
+        .routes(guarded(can(&[ManageOperators]), routes!(ra::revoke)))
         // Devices.
-        .routes(routes!(devices::free_eligibility))
-        .routes(routes!(devices::get_stock))
-        .routes(routes!(devices::request_withdrawal))
-        .routes(routes!(devices::approve_withdrawal))
-        .routes(routes!(devices::get_advance))
-        .routes(routes!(devices::top_up))
+        .routes(guarded(
+            can(&[RunIssuance]),
+            routes!(devices::free_eligibility),
+        ))
+        .routes(guarded(
+            can(&[ManageInventory]),
+            routes!(devices::get_stock),
+        ))
+        .routes(guarded(
+            can(&[ManageInventory, ConsignDevices]),
+            routes!(devices::request_withdrawal),
+        ))
+        .routes(guarded(
+            can(&[ManageInventory]),
+            routes!(devices::approve_withdrawal),
+        ))
+        .routes(guarded(
+            can(&[ConsignDevices, ReportIssuedDevices]),
+            routes!(devices::get_advance),
+        ))
+        .routes(guarded(can(&[ConsignDevices]), routes!(devices::top_up)))
 }

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
+mod authz_matrix;
 mod cli;
 mod contracts;
 mod desk;

@@ -7,6 +7,7 @@ mod contracts;
 mod desk;
 mod devices;
 mod helpers;
+mod memory;
 
 mod ra;
 mod registry;

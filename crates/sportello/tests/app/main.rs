@@ -10,6 +10,7 @@ mod helpers;
 mod ra;
 mod registry;
 mod seal;
+mod security_integrity;
 mod storage;
 mod trade;
 mod trade_pages;

@@ -91,9 +91,10 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
             at: std::time::SystemTime::now(),
         },
     )
-    .is_ok()
+    .is_ok_and(|r| !r.unreadable() && !r.problems.contains(&firma::Problem::TrailingData))
     {
-        // A signed document (CAdES .p7m): chambers accept documents signed as PAdES or CAdES.
+        // A signed document (CAdES .p7m): chambers accept documents signed as PAdES or CAdES;
+        // one with bytes after its envelope, or that cannot be read, is no such document.
         Some("application/pkcs7-mime")
     } else {
         None

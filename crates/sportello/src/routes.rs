@@ -49,6 +49,7 @@ fn pages() -> Router<AppState> {
         .route("/audit", get(audit::search))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/desks", get(admin::desks).post(admin::create_desk))
+        .route("/admin/jobs", get(admin::jobs))
         .route(
             "/admin/tariffs",
             get(trade::admin::tariffs).post(trade::admin::set_tariff),

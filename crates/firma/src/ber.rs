@@ -180,6 +180,12 @@ fn parse(input: &[u8], depth: usize) -> Result<(Tlv<'_>, usize), BerError> {
     ))
 }
 
+/// How many bytes the first element of `input` spans (for BER, up to and including its
+/// end-of-contents); what follows it is not part of it.
+pub fn element_len(input: &[u8]) -> Result<usize, BerError> {
+    parse(input, 0).map(|(_, used)| used)
+}
+
 /// Appends a definite-length header for `tag` and `len` (minimal length octets).
 pub fn write_header(out: &mut Vec<u8>, tag: &[u8], len: usize) {
     out.extend_from_slice(tag);
@@ -353,6 +359,16 @@ mod tests {
             normalise(&ber).expect("valid"),
             [0x30, 0x04, 0x04, 0x81, 0x01, 0xaa]
         );
+    }
+
+    #[test]
+    fn an_element_ends_where_its_length_says_whatever_follows() {
+        assert_eq!(element_len(&[0x30, 0x03, 0x02, 0x01, 0x05, 0xff]), Ok(5));
+        assert_eq!(
+            element_len(&[0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00, 0x00]),
+            Ok(7)
+        );
+        assert_eq!(element_len(&[0x30, 0x05, 0x01]), Err(BerError::Truncated));
     }
 
     #[test]

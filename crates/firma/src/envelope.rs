@@ -119,15 +119,18 @@ fn children<'a>(tlv: &ber::Tlv<'a>) -> Result<Vec<ber::Tlv<'a>>, ber::BerError> 
 }
 
 /// The binary envelope inside `bytes`: itself when it starts like one, else its PEM or
-/// base64 decoding when that does.
-pub fn unwrap_envelope(bytes: &[u8]) -> Option<Vec<u8>> {
+/// base64 decoding when that does. The flag says that text follows the PEM block (text after
+/// it, or another block), which no signature covers.
+pub fn unwrap_envelope(bytes: &[u8]) -> Option<(Vec<u8>, bool)> {
     if looks_like_signed_data(bytes) {
-        return Some(bytes.to_vec());
+        return Some((bytes.to_vec(), false));
     }
     if bytes.first() == Some(&ber::SEQUENCE) {
         return None;
     }
-    wrapping::unwrap_text(bytes).filter(|d| looks_like_signed_data(d))
+    let der = wrapping::unwrap_text(bytes).filter(|d| looks_like_signed_data(d))?;
+    let text_after = wrapping::is_pem(bytes) && wrapping::text_after_first_pem_block(bytes);
+    Some((der, text_after))
 }
 
 /// Parsed trust material shared by every layer.
@@ -211,7 +214,7 @@ pub fn verify_signers(
 
 /// Verifies a CAdES envelope (possibly wrapped in text and nested).
 pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature> {
-    let mut current = unwrap_envelope(input).ok_or(NotASignature)?;
+    let (mut current, mut text_after) = unwrap_envelope(input).ok_or(NotASignature)?;
     let trust = Trust::from_options(opts);
     let mut signers = Vec::new();
     let mut problems = Vec::new();
@@ -222,6 +225,15 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
             break Vec::new();
         }
         layers += 1;
+        // Whatever follows the envelope (or its PEM block) is covered by no signature: the
+        // file is more than what was signed.
+        let trailing = match ber::element_len(&current) {
+            Ok(used) => used < current.len(),
+            Err(_) => false,
+        };
+        if (trailing || text_after) && !problems.contains(&Problem::TrailingData) {
+            problems.push(Problem::TrailingData);
+        }
         let Ok(der) = ber::normalise(&current) else {
             problems.push(Problem::MalformedEnvelope);
             break Vec::new();
@@ -242,7 +254,10 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
                 break Vec::new();
             }
             Some(c) => match unwrap_envelope(c) {
-                Some(inner) => current = inner,
+                Some((inner, inner_text_after)) => {
+                    current = inner;
+                    text_after = inner_text_after;
+                }
                 None => break c.to_vec(),
             },
         }

@@ -18,6 +18,10 @@
 //!   certificates and the given intermediates, and it is not in a given CRL of its issuer
 //!   whose signature verifies.
 //! - The content is attached: a detached `.p7m` alone is reported as `detached_content`.
+//! - Nothing follows the envelope: bytes after its end (or its BER end-of-contents), inside its
+//!   base64 or PEM wrapping after it, text or another block after the PEM block, or bytes after
+//!   an inner envelope of a `.p7m.p7m` are `trailing_data`, so a verified file is exactly what
+//!   was signed.
 //! - PAdES: the `/ByteRange` starts at 0 and covers the whole revision except exactly the
 //!   `/Contents` string; data after the last signed revision is `pdf_modified_after_signing`
 //!   on the signature that no longer covers the file.
@@ -91,7 +95,9 @@ impl std::fmt::Display for NotASignature {
 
 impl std::error::Error for NotASignature {}
 
-/// Verifies a `.p7m` or a signed PDF. `Err` only when the input is not a signature file.
+/// Verifies a `.p7m` or a signed PDF. `Err` only when the input is not a signature file; an
+/// input that starts like one but whose envelope cannot be read is a report with
+/// [`Report::unreadable`] true.
 pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature> {
     if input.len() > MAX_INPUT {
         let problems = vec![Problem::MalformedEnvelope];

@@ -31,6 +31,9 @@ pub enum Problem {
     NoSigners,
     /// More signers than the verifier checks in one envelope; the rest were not checked.
     TooManySigners,
+    /// Bytes follow the signed envelope (after its end, inside its base64 or PEM wrapping, or
+    /// after an inner envelope): they are not covered by any signature.
+    TrailingData,
     // --- signer ---
     /// A SignerInfo that cannot be read.
     MalformedSignerInfo,
@@ -98,6 +101,7 @@ impl Problem {
             Self::NestingTooDeep => "nesting_too_deep",
             Self::NoSigners => "no_signers",
             Self::TooManySigners => "too_many_signers",
+            Self::TrailingData => "trailing_data",
             Self::MalformedSignerInfo => "malformed_signer_info",
             Self::SignerCertificateNotFound => "signer_certificate_not_found",
             Self::MissingSignedAttributes => "missing_signed_attributes",
@@ -143,6 +147,7 @@ impl Problem {
             Self::TooManySigners => {
                 "La busta contiene troppe firme: non sono state verificate tutte.".into()
             }
+            Self::TrailingData => "Dopo la busta firmata ci sono altri dati, non coperti da nessuna firma: il file non contiene solo il documento firmato.".into(),
             Self::MalformedSignerInfo => "I dati di una firma sono danneggiati e non si possono leggere.".into(),
             Self::SignerCertificateNotFound => "Il certificato del firmatario non è presente nella busta.".into(),
             Self::MissingSignedAttributes => "La firma non ha attributi firmati: non è una firma CAdES.".into(),
@@ -180,6 +185,7 @@ impl Problem {
             Self::TooManySigners => {
                 "The envelope contains too many signatures: not all of them were checked.".into()
             }
+            Self::TrailingData => "There are more data after the signed envelope, not covered by any signature: the file is not only the signed document.".into(),
             Self::MalformedSignerInfo => "The data of a signature are damaged and cannot be read.".into(),
             Self::SignerCertificateNotFound => "The signer's certificate is not in the envelope.".into(),
             Self::MissingSignedAttributes => "The signature has no signed attributes: it is not a CAdES signature.".into(),
@@ -222,6 +228,7 @@ mod tests {
     fn codes_are_snake_case_and_messages_differ_by_language() {
         let all = [
             Problem::MalformedEnvelope,
+            Problem::TrailingData,
             Problem::UnsupportedAlgorithm("1.2.3".into()),
             Problem::WeakRsaKey { bits: 1024 },
             Problem::Revoked {

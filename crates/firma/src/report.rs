@@ -123,6 +123,16 @@ impl Report {
     pub fn problem_codes(&self) -> Vec<&'static str> {
         self.problems.iter().map(Problem::code).collect()
     }
+
+    /// True when the input starts like a signature file but its outermost envelope cannot be
+    /// read at all (truncated, damaged framing, or too large): there is no signature to judge.
+    /// A readable envelope whose signatures are not valid (or an inner layer that is damaged
+    /// under a readable outer one) is not this: it is a signature file that is not valid.
+    pub fn unreadable(&self) -> bool {
+        self.signers.is_empty()
+            && self.layers <= 1
+            && self.problems.contains(&Problem::MalformedEnvelope)
+    }
 }
 
 impl Serialize for Report {

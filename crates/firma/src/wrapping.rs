@@ -62,6 +62,19 @@ pub fn pem_blocks(input: &[u8]) -> Vec<PemBlock> {
     blocks
 }
 
+/// Whether anything but whitespace follows the end of the first PEM block: text after it,
+/// or another block.
+pub fn text_after_first_pem_block(input: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(input);
+    let mut lines = text.lines();
+    for line in lines.by_ref() {
+        if line.trim().starts_with("-----END ") {
+            break;
+        }
+    }
+    lines.any(|line| !line.trim().is_empty())
+}
+
 /// Does the input look like PEM text?
 pub fn is_pem(input: &[u8]) -> bool {
     let start = input
@@ -96,6 +109,17 @@ mod tests {
     fn binary_is_not_base64() {
         assert_eq!(decode_base64(&[0x30, 0x82, 0x01]), None);
         assert_eq!(decode_base64(b"not base64!"), None);
+    }
+
+    #[test]
+    fn only_whitespace_may_follow_a_pem_block() {
+        let pem = "-----BEGIN CMS-----\naGVsbG8=\n-----END CMS-----\n";
+        assert!(!text_after_first_pem_block(pem.as_bytes()));
+        assert!(!text_after_first_pem_block(
+            format!("{pem} \r\n\t\n").as_bytes()
+        ));
+        assert!(text_after_first_pem_block(format!("{pem}x").as_bytes()));
+        assert!(text_after_first_pem_block(format!("{pem}{pem}").as_bytes()));
     }
 
     #[test]

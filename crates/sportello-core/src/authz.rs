@@ -61,10 +61,12 @@ pub enum Action {
     ReportIssuedDevices,
     /// A case-by-case refund after a device was issued.
     DecideDeviceRefund,
+    /// The background jobs (platform-wide), read-only: counts and the dead ones.
+    ViewJobs,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewHome,
         Action::ManageDesks,
         Action::ManageUsers,
@@ -89,6 +91,7 @@ impl Action {
         Action::ConsignDevices,
         Action::ReportIssuedDevices,
         Action::DecideDeviceRefund,
+        Action::ViewJobs,
     ];
 }
 
@@ -142,6 +145,9 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReportIssuedDevices => role == Odr,
         // RA procedure, part 2: no refund after issuance, save case-by-case decisions.
         DecideDeviceRefund => role == Manager,
+        // Jobs belong to no chamber: chamber administrators see them all, read-only (no
+        // payloads), since one chamber's dead e-mail job is the platform's to fix.
+        ViewJobs => role == ChamberAdmin,
     }
 }
 
@@ -185,6 +191,7 @@ mod tests {
         (Action::ConsignDevices, "...X....."),
         (Action::ReportIssuedDevices, ".....X..."),
         (Action::DecideDeviceRefund, ".......X."),
+        (Action::ViewJobs, "..X......"),
     ];
 
     #[test]

@@ -37,6 +37,8 @@ pub enum StartError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("e-mail: {0}")]
     Mail(#[from] notify::MailError),
+    #[error("keeping the certificates' security codes: {0}")]
+    SecurityCodes(#[from] crate::trade::desk::security_code::CodeError),
     #[error("data directory {path}: {source}")]
     DataDir {
         path: String,
@@ -45,7 +47,8 @@ pub enum StartError {
 }
 
 impl Ctx {
-    /// Connects to the database, applies migrations and sets up mail and blob storage.
+    /// Connects to the database, applies migrations, sets up mail and blob storage, and
+    /// protects any security code still kept in clear (`security_code::protect_stored_codes`).
     pub async fn open(config: Config, clock: Clock) -> Result<Self, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
             path: config.data_dir.display().to_string(),
@@ -54,7 +57,16 @@ impl Ctx {
         let db = Db::connect(&config.database_url, config.db_max_connections).await?;
         db.migrate().await?;
         let mailer = notify::mailer_from_config(&config)?;
-        Ok(Self::from_parts(config, clock, db, mailer))
+        let ctx = Self::from_parts(config, clock, db, mailer);
+        // Codes kept in clear by earlier versions are hashed and encrypted before serving.
+        let protected = crate::trade::desk::security_code::protect_stored_codes(&ctx).await?;
+        if protected > 0 {
+            tracing::info!(
+                certificates = protected,
+                "security codes kept in clear are now hashed and encrypted"
+            );
+        }
+        Ok(ctx)
     }
 
     /// Assembles a context from ready parts (tests pass their own mailer).

@@ -175,6 +175,7 @@ fn pages() -> Pages {
         .post("/admin/users", can(&[ManageUsers]), admin::create_user)
         .get("/admin/desks", can(&[ManageDesks]), admin::desks)
         .post("/admin/desks", can(&[ManageDesks]), admin::create_desk)
+        .get("/admin/jobs", can(&[ViewJobs]), admin::jobs)
         .get(
             "/admin/tariffs",
             can(&[ManageTariffs]),

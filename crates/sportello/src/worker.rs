@@ -101,16 +101,27 @@ async fn run_registered(state: &Ctx, worker_id: &str) -> Result<usize, QueueErro
     .await?
     {
         ran += 1;
-        match dispatch(state, &job).await {
+        let reported = match dispatch(state, &job).await {
             Ok(()) => {
-                complete(&state.db, &job.id, state.clock.now()).await?;
-                state.metrics.job_done();
+                let applied = complete(&state.db, &job, state.clock.now()).await?;
+                if applied {
+                    state.metrics.job_done();
+                }
+                applied
             }
             Err(e) => {
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
-                fail(&state.db, &job, state.clock.now(), &e.to_string()).await?;
-                state.metrics.job_failed();
+                let applied = fail(&state.db, &job, state.clock.now(), &e.to_string()).await?;
+                if applied {
+                    state.metrics.job_failed();
+                }
+                applied
             }
+        };
+        if !reported {
+            // The lease ran out while the job ran and another worker took it over: its
+            // report is the one that counts.
+            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, "job outcome ignored: the lease is no longer ours");
         }
     }
     Ok(ran)

@@ -52,12 +52,18 @@ pub async fn accept_clause(
         accepted.sort_unstable();
     }
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE iss_sessions SET clauses_accepted = $2, updated_at = $3 WHERE id = $1 AND state = 'device_assigned'")
+    // Guarded on the list as read too: two clauses accepted at once must not lose one.
+    let written = sqlx::query("UPDATE iss_sessions SET clauses_accepted = $2, updated_at = $3 WHERE id = $1 AND state = 'device_assigned' AND clauses_accepted = $4")
         .bind(&s.id)
         .bind(serde_json::to_string(&accepted).unwrap_or_else(|_| "[]".into()))
         .bind(db::instant(now))
+        .bind(&s.clauses_accepted)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+    if written != 1 {
+        return Err(SessionError::Changed);
+    }
     crate::audit::record(
         &mut tx,
         now,
@@ -96,36 +102,54 @@ pub async fn send_otp(
     Ok(())
 }
 
-/// The applicant types the OTP on the second screen.
+/// The applicant types the OTP on the second screen. Each try takes one attempt before the
+/// code is compared, in one conditional statement (`otp_attempts < OTP_TRIES`, `RETURNING`
+/// the OTP), so tries sent in parallel cannot compare more than `OTP_TRIES` codes; a right
+/// code is used once.
 pub async fn confirm_otp(
     db: &Db,
     now: DateTime<Utc>,
     s: &Session,
     code: &str,
 ) -> Result<(), SessionError> {
-    let (hash, expires, attempts): (Option<String>, Option<String>, i64) = sqlx::query_as(
-        "SELECT otp_hash, otp_expires_at, otp_attempts FROM iss_sessions WHERE id = $1",
+    s.state().after(Step::ConfirmOtp)?;
+    let taken: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "UPDATE iss_sessions SET otp_attempts = otp_attempts + 1 WHERE id = $1 AND state = $2 \
+         AND otp_attempts < $3 RETURNING otp_hash, otp_expires_at",
     )
     .bind(&s.id)
-    .fetch_one(db.pool())
+    .bind(s.state().as_str())
+    .bind(OTP_TRIES)
+    .fetch_optional(db.pool())
     .await?;
-    s.state().after(Step::ConfirmOtp)?;
-    if attempts >= OTP_TRIES {
-        return Err(SessionError::TooManyAttempts);
-    }
+    let Some((hash, expires)) = taken else {
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM iss_sessions WHERE id = $1")
+                .bind(&s.id)
+                .fetch_optional(db.pool())
+                .await?;
+        return Err(if state.as_deref() == Some(s.state().as_str()) {
+            SessionError::TooManyAttempts
+        } else {
+            SessionError::Changed
+        });
+    };
     let fresh = expires.is_some_and(|e| e > db::instant(now));
-    if !fresh || hash.as_deref() != Some(otp_hash(&s.id, code).as_str()) {
-        sqlx::query("UPDATE iss_sessions SET otp_attempts = otp_attempts + 1 WHERE id = $1")
-            .bind(&s.id)
-            .execute(db.pool())
-            .await?;
+    let given = otp_hash(&s.id, code);
+    if !fresh || hash.as_deref() != Some(given.as_str()) {
         return Err(SessionError::WrongCode);
     }
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE iss_sessions SET otp_hash = NULL WHERE id = $1")
-        .bind(&s.id)
-        .execute(&mut *tx)
-        .await?;
+    let used =
+        sqlx::query("UPDATE iss_sessions SET otp_hash = NULL WHERE id = $1 AND otp_hash = $2")
+            .bind(&s.id)
+            .bind(&given)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if used != 1 {
+        return Err(SessionError::Changed);
+    }
     step(&mut tx, now, &screen_actor(), s, Step::ConfirmOtp, None).await?;
     tx.commit().await?;
     Ok(())

@@ -2,6 +2,14 @@
 //! a worker inside `serve`, and run until done. Every job must be idempotent: a job whose
 //! lease expires (the process died mid-run) is claimed again.
 //!
+//! Attempts are counted when a job is claimed, so a job that crashes the process uses them
+//! up too: once `max_attempts` claims have been made, it is not claimed again, and when its
+//! last lease has expired it is parked as `dead`, with its last error (or the lease expiry)
+//! kept for the administrators' page and counted in `/metrics`. A claim is a lease held by
+//! one worker for one attempt: [`complete`] and [`fail`] apply only for the worker and the
+//! attempt that hold it, so a worker that stalled past its lease while another took the job
+//! over changes nothing when it wakes up.
+//!
 //! Claiming is the one place where the engines differ: PostgreSQL uses
 //! `FOR UPDATE SKIP LOCKED`, so several instances never take the same job; SQLite has a
 //! single writer, so the claiming `UPDATE … RETURNING` inside `BEGIN IMMEDIATE` is enough.
@@ -9,6 +17,8 @@
 pub mod schedule;
 
 use crate::Ctx;
+use crate::accounts::Principal;
+use crate::authz::{self, AccessError, Action};
 use crate::db::{self, Db, Engine, Tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -35,7 +45,7 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync {
     fn run(self, state: &Ctx) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// A claimed job, ready to run.
+/// A claimed job, ready to run: the lease of `locked_by` for attempt `attempts`.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Claimed {
     pub id: String,
@@ -43,7 +53,16 @@ pub struct Claimed {
     pub payload: String,
     pub attempts: i64,
     pub max_attempts: i64,
+    pub locked_by: String,
 }
+
+/// The statuses of a job, in the order the admin page and `/metrics` list them.
+pub const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
+
+/// Written as the last error of a job whose last lease expired: its worker stopped while
+/// running it (a crash, a kill, a lost machine).
+const LEASE_EXPIRED: &str =
+    "the lease expired with no attempt left: the worker stopped while running it";
 
 /// Enqueues `job` inside `tx`, runnable from `run_at`. With a `dedupe_key`, a second
 /// enqueue with the same key is ignored (returns `false`).
@@ -73,7 +92,8 @@ pub async fn enqueue<J: Job>(
     Ok(result.rows_affected() == 1)
 }
 
-/// Claims the oldest due job for `lease` seconds on behalf of `worker_id`.
+/// Claims the oldest due job for `lease` seconds on behalf of `worker_id`, if it has attempts
+/// left; first parks as `dead` the jobs whose last lease expired with none left.
 pub async fn claim(
     db: &Db,
     now: DateTime<Utc>,
@@ -86,18 +106,28 @@ pub async fn claim(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, ",
             "locked_by = $3 WHERE id = (SELECT id FROM jobs WHERE status IN ('queued', 'running') ",
             "AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) ",
-            "ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) ",
-            "RETURNING id, kind, payload, attempts, max_attempts"
+            "AND attempts < max_attempts ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) ",
+            "RETURNING id, kind, payload, attempts, max_attempts, locked_by"
         ),
         Engine::Sqlite => concat!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, ",
             "locked_by = $3 WHERE id = (SELECT id FROM jobs WHERE status IN ('queued', 'running') ",
             "AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) ",
-            "ORDER BY run_at LIMIT 1) ",
-            "RETURNING id, kind, payload, attempts, max_attempts"
+            "AND attempts < max_attempts ORDER BY run_at LIMIT 1) ",
+            "RETURNING id, kind, payload, attempts, max_attempts, locked_by"
         ),
     };
     let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE jobs SET status = 'dead', locked_until = NULL, finished_at = $1, \
+         last_error = $2 || COALESCE(' (last error: ' || last_error || ')', '') \
+         WHERE status IN ('queued', 'running') AND attempts >= max_attempts \
+         AND (locked_until IS NULL OR locked_until < $1)",
+    )
+    .bind(db::instant(now))
+    .bind(LEASE_EXPIRED)
+    .execute(&mut *tx)
+    .await?;
     let claimed = sqlx::query_as::<_, Claimed>(sql)
         .bind(db::instant(now))
         .bind(db::instant(now + lease))
@@ -108,46 +138,104 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Marks a claimed job done.
-pub async fn complete(db: &Db, id: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Marks a claimed job done, if the claim is still the caller's (same worker, same attempt);
+/// returns whether it did.
+pub async fn complete(db: &Db, job: &Claimed, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE jobs SET status = 'done', locked_until = NULL, finished_at = $2, \
-         last_error = NULL WHERE id = $1",
+         last_error = NULL WHERE id = $1 AND status = 'running' AND locked_by = $3 AND attempts = $4",
     )
-    .bind(id)
+    .bind(&job.id)
     .bind(db::instant(now))
+    .bind(&job.locked_by)
+    .bind(job.attempts)
     .execute(db.pool())
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(done == 1)
 }
 
-/// Records a failure: retried later with exponential back-off, or failed for good when
-/// the attempts are used up.
+/// Records a failure, if the claim is still the caller's: retried later with exponential
+/// back-off, or parked as `dead` when the attempts are used up. Returns whether it applied.
 pub async fn fail(
     db: &Db,
     job: &Claimed,
     now: DateTime<Utc>,
     error: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let exhausted = job.attempts >= job.max_attempts;
     let backoff = chrono::Duration::seconds(30 * (1i64 << job.attempts.clamp(0, 10)));
-    sqlx::query(
+    let applied = sqlx::query(
         "UPDATE jobs SET status = $2, locked_until = NULL, last_error = $3, run_at = $4, \
-         finished_at = $5 WHERE id = $1",
+         finished_at = $5 WHERE id = $1 AND status = 'running' AND locked_by = $6 AND attempts = $7",
     )
     .bind(&job.id)
-    .bind(if exhausted { "failed" } else { "queued" })
+    .bind(if exhausted { "dead" } else { "queued" })
     .bind(error)
     .bind(db::instant(now + backoff))
     .bind(exhausted.then(|| db::instant(now)))
+    .bind(&job.locked_by)
+    .bind(job.attempts)
     .execute(db.pool())
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(applied == 1)
 }
 
-/// Counts of jobs per status, for `/metrics` and the admin page.
+/// A job that ran out of attempts, as the administrators' page lists it (no payload: it may
+/// hold data of any chamber).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct DeadJob {
+    pub id: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// The most recently parked dead jobs, at most `limit`.
+pub async fn dead(db: &Db, limit: i64) -> Result<Vec<DeadJob>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, kind, attempts, max_attempts, last_error, created_at, finished_at FROM jobs \
+         WHERE status = 'dead' ORDER BY finished_at DESC, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// What the administrators' page shows: the count per status and the latest dead jobs.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Overview {
+    pub counts: Vec<(String, i64)>,
+    pub dead: Vec<DeadJob>,
+}
+
+/// The jobs page, for those who may see it ([`Action::ViewJobs`]): jobs are platform-wide.
+pub async fn overview(state: &Ctx, p: &Principal) -> Result<Overview, AccessError> {
+    if !authz::allows(p.role(), Action::ViewJobs) {
+        return Err(AccessError::Forbidden);
+    }
+    Ok(Overview {
+        counts: counts(&state.db).await?,
+        dead: dead(&state.db, 100).await?,
+    })
+}
+
+/// Counts of jobs per status, every status of [`STATUSES`] listed (0 when none), for
+/// `/metrics` and the admin page.
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
-        .fetch_all(db.pool())
-        .await
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+            .fetch_all(db.pool())
+            .await?;
+    Ok(STATUSES
+        .iter()
+        .map(|s| {
+            let n = rows.iter().find(|(r, _)| r == s).map_or(0, |(_, n)| *n);
+            (s.to_string(), n)
+        })
+        .collect())
 }

@@ -4,6 +4,11 @@
 //! Blob layout: `1` (format), a 12-byte random nonce, then the ciphertext and tag of
 //! `len ‖ PKCS#8 key ‖ (len ‖ certificate)…` (lengths u32 big-endian, the seal certificate
 //! first). The chamber id is the associated data.
+//!
+//! The same mechanism ([`encrypt_value`], [`decrypt_value`]) keeps other small secrets at
+//! rest, such as the security code of an issued certificate: same key, same layout, and
+//! associated data that names what the value is and which row it belongs to, so a value
+//! copied to another row or used for another purpose does not open.
 
 use crate::Ctx;
 use crate::audit::{self, Actor, Change};
@@ -115,6 +120,11 @@ impl SealSecret {
         }
     }
 
+    /// Identifies the secret (not the key), to store beside what it encrypts.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     fn cipher(&self) -> Result<Aes256Gcm, SealError> {
         Aes256Gcm::new_from_slice(self.key.as_ref())
             .map_err(|_| SealError::Secret("unusable key".into()))
@@ -123,6 +133,47 @@ impl SealSecret {
 
 fn aad(chamber_id: &str) -> Vec<u8> {
     format!("sportello chamber seal {chamber_id}").into_bytes()
+}
+
+/// Encrypts `plain` at rest under the secret, bound to `aad` (what the value is and where it
+/// belongs): `1`, a random 12-byte nonce, then ciphertext and tag.
+pub fn encrypt_value(secret: &SealSecret, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, SealError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = secret
+        .cipher()?
+        .encrypt(&nonce.into(), Payload { msg: plain, aad })
+        .map_err(|_| SealError::Secret("encryption failed".into()))?;
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+    out.push(FORMAT);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// Opens what [`encrypt_value`] made with the same secret and `aad`.
+pub fn decrypt_value(
+    secret: &SealSecret,
+    aad: &[u8],
+    blob: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    if blob.len() < 1 + NONCE_LEN || blob[0] != FORMAT {
+        return Err(SealError::Undecryptable);
+    }
+    let nonce: [u8; NONCE_LEN] = blob[1..1 + NONCE_LEN]
+        .try_into()
+        .map_err(|_| SealError::Undecryptable)?;
+    secret
+        .cipher()?
+        .decrypt(
+            &nonce.into(),
+            Payload {
+                msg: &blob[1 + NONCE_LEN..],
+                aad,
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| SealError::Undecryptable)
 }
 
 fn encrypt(secret: &SealSecret, chamber_id: &str, key: &SealKey) -> Result<Vec<u8>, SealError> {
@@ -136,44 +187,11 @@ fn encrypt(secret: &SealSecret, chamber_id: &str, key: &SealKey) -> Result<Vec<u
     for cert in key.chain_der() {
         part(cert);
     }
-    let mut nonce = [0u8; NONCE_LEN];
-    rand::rng().fill_bytes(&mut nonce);
-    let sealed = secret
-        .cipher()?
-        .encrypt(
-            &nonce.into(),
-            Payload {
-                msg: &plain,
-                aad: &aad(chamber_id),
-            },
-        )
-        .map_err(|_| SealError::Secret("encryption failed".into()))?;
-    let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-    out.push(FORMAT);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&sealed);
-    Ok(out)
+    encrypt_value(secret, &aad(chamber_id), &plain)
 }
 
 fn decrypt(secret: &SealSecret, chamber_id: &str, blob: &[u8]) -> Result<SealKey, SealError> {
-    if blob.len() < 1 + NONCE_LEN || blob[0] != FORMAT {
-        return Err(SealError::Undecryptable);
-    }
-    let nonce: [u8; NONCE_LEN] = blob[1..1 + NONCE_LEN]
-        .try_into()
-        .map_err(|_| SealError::Undecryptable)?;
-    let plain = Zeroizing::new(
-        secret
-            .cipher()?
-            .decrypt(
-                &nonce.into(),
-                Payload {
-                    msg: &blob[1 + NONCE_LEN..],
-                    aad: &aad(chamber_id),
-                },
-            )
-            .map_err(|_| SealError::Undecryptable)?,
-    );
+    let plain = decrypt_value(secret, &aad(chamber_id), blob)?;
     let mut parts = Vec::new();
     let mut rest: &[u8] = &plain;
     while !rest.is_empty() {

@@ -57,7 +57,10 @@ mod key;
 mod pdf;
 mod pkcs12;
 
-pub use at_rest::{SealSecret, StoredSeal, load, load_with, store, store_with, stored};
+pub use at_rest::{
+    SealSecret, StoredSeal, decrypt_value, encrypt_value, load, load_with, store, store_with,
+    stored,
+};
 pub use key::SealKey;
 
 use chrono::{DateTime, Utc};

@@ -180,7 +180,7 @@ pub async fn verify_certificate(
     if !state.verify_limiter.allowed(ip.ip()) {
         return Err(AppError::too_many_requests());
     }
-    match verify::verify(&state.db, &number, &q.code).await? {
+    match verify::verify(&state, &number, &q.code).await? {
         Some(v) => Ok((
             StatusCode::OK,
             Json(VerificationOut {

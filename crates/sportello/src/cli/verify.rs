@@ -2,7 +2,9 @@
 //!
 //! Contract (other tools rely on it): exit 0 when every signature of every layer is valid,
 //! 1 for a signature file that is not valid, 2 for a file that is not a signature file or
-//! cannot be read. `--json` prints one object (see `firma::Report::to_contract_json`).
+//! cannot be read as one at all (a truncated or damaged envelope: `firma::Report::unreadable`).
+//! `--json` prints one object (see `firma::Report::to_contract_json`); for exit 2 it is
+//! `{"valid": false, "error", "detail"}`.
 
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -145,6 +147,22 @@ where
             return ExitCode::from(EXIT_NOT_SIGNATURE);
         }
     };
+    if report.unreadable() {
+        let detail = report
+            .problems
+            .iter()
+            .map(|p| p.message(lang))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"valid": false, "error": "malformed_envelope", "detail": detail})
+            );
+        }
+        eprintln!("{}: {detail}", args.file.display());
+        return ExitCode::from(EXIT_NOT_SIGNATURE);
+    }
     if let Some(out) = &args.extract
         && let Err(e) = std::fs::write(out, &report.content)
     {

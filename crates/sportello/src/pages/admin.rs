@@ -1,4 +1,5 @@
-//! Chamber administration: users and desks of the administrator's own chamber.
+//! Chamber administration: users and desks of the administrator's own chamber, and the
+//! platform's background jobs (read-only).
 
 use crate::app::AppState;
 use crate::web::error::AppError;
@@ -124,6 +125,24 @@ pub async fn create_user(
     form.password.clear();
     let page = render(&users_page(&state, &viewer, form, errors, None).await?)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin_jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    overview: sportello_core::jobs::Overview,
+}
+
+/// The background jobs, read-only: they are the platform's, not one chamber's.
+pub async fn jobs(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ViewJobs)?;
+    let overview = sportello_core::jobs::overview(&state, p).await?;
+    Ok(render(&JobsPage {
+        layout: Layout::new(&viewer, "admin-jobs-title"),
+        overview,
+    })?
+    .into_response())
 }
 
 #[derive(Template)]

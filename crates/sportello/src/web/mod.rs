@@ -110,6 +110,7 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::ReportIssuedDevices => Some("/devices/reports"),
         Action::ManageAppointments => Some("/appointments"),
         Action::RunIssuance => Some("/issuance"),
+        Action::ViewJobs => Some("/admin/jobs"),
         _ => None,
     }
 }

@@ -403,12 +403,16 @@ async fn desk_documents() {
     assert_json_snapshot!("desk_reject", doc(r).await);
 
     // The public verification of the approved certificate, with the code printed on it.
-    let (number, code): (String, String) =
-        sqlx::query_as("SELECT number, security_code FROM certificates WHERE practice_id = $1")
+    let (id, number): (String, String) =
+        sqlx::query_as("SELECT id, number FROM certificates WHERE practice_id = $1")
             .bind(approved)
             .fetch_one(app.state.db.pool())
             .await
             .unwrap();
+    let code = sportello_core::trade::desk::security_code::reveal(&app.state, &id)
+        .await
+        .unwrap()
+        .unwrap();
     let r = reqwest::Client::new()
         .get(app.url(&format!("/api/v1/verify/{number}?code={code}")))
         .send()

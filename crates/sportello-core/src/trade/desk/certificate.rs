@@ -1,7 +1,7 @@
 //! Issuing a certificate of origin: the national number (`C` + year + chamber code + 7
-//! digits, gapless per chamber and year, the national certificate numbering), a random security code, the
-//! PDF with the signed base model embedded, sealed by the chamber (PAdES), and the record the
-//! public verification reads. Also cancellation (Cert'O guide, slide 46), replacement and
+//! digits, gapless per chamber and year, the national certificate numbering), a random security code
+//! (kept hashed and encrypted, never in clear: see `security_code`), the PDF with the signed base
+//! model embedded, sealed by the chamber (PAdES), and the record the public verification reads. Also cancellation (Cert'O guide, slide 46), replacement and
 //! duplicates (certificate-of-origin special cases).
 
 use crate::Ctx;
@@ -12,6 +12,7 @@ use crate::clock::{in_italy, italian_day};
 use crate::db::{self, Db, Tx, counters};
 use crate::i18n::Lang;
 use crate::registry;
+use crate::trade::desk::security_code::{self, CodeError};
 use crate::trade::document::ModelDocument;
 use crate::trade::form::{
     BaseModelForm, CancellationReason, CertificateNumber, FormInput, FormSerial,
@@ -20,14 +21,8 @@ use crate::trade::pdf::{self, CertificateIssue};
 use crate::trade::practice::{self, Practice};
 use crate::trade::practice_type::PrintMode;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use rand::Rng;
 use serde::Serialize;
 use serde_json::json;
-
-/// Characters of a security code: no 0/O, 1/I/L, so it can be read off paper and typed.
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-/// Length of a security code (about 49 bits).
-const CODE_LEN: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
@@ -51,6 +46,8 @@ pub enum IssueError {
     Pdf(String),
     #[error("seal: {0}")]
     Seal(String),
+    #[error(transparent)]
+    SecurityCode(#[from] CodeError),
     #[error(transparent)]
     Blob(#[from] crate::blobs::BlobError),
     #[error(transparent)]
@@ -101,25 +98,6 @@ pub async fn of_practice(db: &Db, practice_id: &str) -> Result<Option<Certificat
     .bind(practice_id)
     .fetch_optional(db.pool())
     .await
-}
-
-/// The hash the public verification compares against (the code is kept too, to print copies).
-pub fn code_hash(number: &str, code: &str) -> String {
-    sha256_hex(
-        format!(
-            "{}:{}",
-            number.trim().to_ascii_uppercase(),
-            code.trim().to_ascii_uppercase()
-        )
-        .as_bytes(),
-    )
-}
-
-fn new_security_code() -> String {
-    let mut rng = rand::rng();
-    (0..CODE_LEN)
-        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
-        .collect()
 }
 
 /// What approval needs, gathered before the transaction.
@@ -258,7 +236,7 @@ pub async fn issue(
     let seq = counters::next(tx, &format!("certificate:{}:{year}", prep.chamber.id)).await?;
     let number = format!("C{:02}{}{seq:07}", year % 100, prep.chamber.code.as_str());
     let number = CertificateNumber::parse(&number).ok_or(IssueError::InvalidModel)?;
-    let code = new_security_code();
+    let code = security_code::new_code();
     let issue = CertificateIssue {
         verify_url: pdf::verification_url(&state.config.public_url, &number, &code),
         number: number.clone(),
@@ -287,11 +265,14 @@ pub async fn issue(
         return Err(IssueError::InvalidModel);
     };
     let id = db::new_id();
+    let secret = crate::seal::SealSecret::from_config(&state.config)
+        .map_err(|e| IssueError::Seal(e.to_string()))?;
+    let kept = security_code::keep(&secret, &id, number.as_str(), &code).await?;
     sqlx::query(
         "INSERT INTO certificates (id, practice_id, chamber_id, number, year, seq, security_code_hash, status, \
          issued_on, issued_at, company_name, consignee_country, origin_country, print_mode, form_serial, pdf_blob, \
-         pdf_sha256, duplicate_of, replaces, security_code) VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+         pdf_sha256, duplicate_of, replaces, security_code_sealed, security_code_key) VALUES ($1, $2, $3, $4, $5, \
+         $6, $7, 'valid', $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(&id)
     .bind(&p.id)
@@ -299,7 +280,7 @@ pub async fn issue(
     .bind(number.as_str())
     .bind(i64::from(year))
     .bind(seq)
-    .bind(code_hash(number.as_str(), &code))
+    .bind(&kept.hash)
     .bind(db::date(local.date_naive()))
     .bind(db::instant(now))
     .bind(&prep.doc.company.name)
@@ -311,7 +292,8 @@ pub async fn issue(
     .bind(sha256_hex(&sealed))
     .bind(prep.duplicate_of.as_ref().map(|(n, _)| n.as_str().to_string()))
     .bind(prep.replaces.as_ref().map(|n| n.as_str().to_string()))
-    .bind(&code)
+    .bind(&kept.sealed)
+    .bind(&kept.key_id)
     .execute(&mut **tx)
     .await?;
     if let Some(old) = &prep.replaces {
@@ -438,26 +420,4 @@ pub async fn record_form_return(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn security_codes_avoid_ambiguous_characters() {
-        for _ in 0..100 {
-            let c = new_security_code();
-            assert_eq!(c.len(), CODE_LEN);
-            assert!(!c.contains(['0', 'O', '1', 'I', 'L']));
-        }
-    }
-
-    #[test]
-    fn the_code_hash_ignores_case_and_spaces_around() {
-        assert_eq!(
-            code_hash("c26ge0000001", " abcd "),
-            code_hash("C26GE0000001", "ABCD")
-        );
-    }
 }

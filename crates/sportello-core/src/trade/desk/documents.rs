@@ -85,11 +85,7 @@ pub async fn prepare(state: &Ctx, p: &Practice) -> Result<Vec<Ready>, IssueError
             if original.company_id != p.company_id || cert.chamber_id != p.chamber_id {
                 return Err(IssueError::UnknownCertificate);
             }
-            let code: Option<String> =
-                sqlx::query_scalar("SELECT security_code FROM certificates WHERE id = $1")
-                    .bind(&cert.id)
-                    .fetch_one(state.db.pool())
-                    .await?;
+            let code = crate::trade::desk::security_code::reveal(state, &cert.id).await?;
             let (Some(code), Some(number)) = (code, CertificateNumber::parse(&cert.number)) else {
                 return Ok(Vec::new());
             };

@@ -6,7 +6,7 @@
 use crate::Ctx;
 use crate::accounts::Principal;
 use crate::audit::{self, Change};
-use crate::db::{self, Db};
+use crate::db::{self, Db, Tx};
 use crate::trade::form::FieldProblem;
 use crate::trade::practice::{Practice, PracticeStatus};
 use crate::trade::practice_type::DocumentCode;
@@ -91,9 +91,10 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
             at: std::time::SystemTime::now(),
         },
     )
-    .is_ok()
+    .is_ok_and(|r| !r.unreadable() && !r.problems.contains(&firma::Problem::TrailingData))
     {
-        // A signed document (CAdES .p7m): chambers accept documents signed as PAdES or CAdES.
+        // A signed document (CAdES .p7m): chambers accept documents signed as PAdES or CAdES;
+        // one with bytes after its envelope, or that cannot be read, is no such document.
         Some("application/pkcs7-mime")
     } else {
         None
@@ -178,19 +179,21 @@ pub async fn add(
     if !problems.is_empty() {
         return Err(AttachmentError::Invalid(problems));
     }
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM practice_attachments WHERE practice_id = $1")
-            .bind(&practice.id)
-            .fetch_one(state.db.pool())
-            .await?;
-    if count >= MAX_ATTACHMENTS {
-        return Err(AttachmentError::TooMany);
-    }
     let blob = state.blobs.put(&new.bytes).await?;
     let now = state.clock.now();
     let id = db::new_id();
     let file_name = clean_name(&new.file_name, content_type);
     let mut tx = state.db.begin().await?;
+    guard_editable(&mut tx, state, practice, now).await?;
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM practice_attachments WHERE practice_id = $1")
+            .bind(&practice.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if count >= MAX_ATTACHMENTS {
+        tx.rollback().await?;
+        return Err(AttachmentError::TooMany);
+    }
     sqlx::query(
         "INSERT INTO practice_attachments (id, practice_id, blob, file_name, content_type, size_bytes, \
          description, code, visas, legalisations, created_by, created_at) \
@@ -210,11 +213,6 @@ pub async fn add(
     .bind(db::instant(now))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE practices SET updated_at = $2 WHERE id = $1")
-        .bind(&practice.id)
-        .bind(db::instant(now))
-        .execute(&mut *tx)
-        .await?;
     audit::record(
         &mut tx,
         now,
@@ -244,6 +242,7 @@ pub async fn remove(
     }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    guard_editable(&mut tx, state, practice, now).await?;
     let removed =
         sqlx::query("DELETE FROM practice_attachments WHERE id = $1 AND practice_id = $2")
             .bind(attachment_id)
@@ -264,6 +263,37 @@ pub async fn remove(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Marks the practice changed (a new revision for sending to notice), only while it still has
+/// the status the caller read; otherwise rolls back and answers `NotEditable` with the status
+/// it has now. Taken first in the transaction, so it also orders concurrent writers on the
+/// practice's row.
+async fn guard_editable(
+    tx: &mut Tx,
+    state: &Ctx,
+    practice: &Practice,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AttachmentError> {
+    let marked = sqlx::query(
+        "UPDATE practices SET updated_at = $2, revision = revision + 1 WHERE id = $1 AND status = $3",
+    )
+    .bind(&practice.id)
+    .bind(db::instant(now))
+    .bind(practice.status.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if marked == 1 {
+        return Ok(());
+    }
+    let status = crate::trade::practice::get(&state.db, &practice.id)
+        .await?
+        .map(|p| p.status);
+    Err(match status {
+        Some(status) => AttachmentError::NotEditable(status),
+        None => AttachmentError::NotFound,
+    })
 }
 
 /// A safe label for the file: its own name's safe characters, with the extension of the

@@ -91,6 +91,9 @@ pub async fn create(
     if !principal.acts_for_company(&base.company_id) {
         return Err(CreateError::ModelOfAnotherCompany);
     }
+    // Stored exactly as verified: bytes after the envelope (or inside its wrapping, or after
+    // an inner envelope) made the report not valid above (`trailing_data`), so the file the
+    // officers open as "the signed file" is what was signed and nothing more.
     let blob = state.blobs.put(signed).await?;
     let signature = SignatureSummary::from_report(&report, now);
     let form: crate::trade::FormInput =

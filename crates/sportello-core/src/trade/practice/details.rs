@@ -161,7 +161,9 @@ pub fn problems_before_sending(p: &Practice) -> Vec<FieldProblem> {
     problems
 }
 
-/// Saves new details while the company may still change the practice.
+/// Saves new details while the company may still change the practice. The status read by
+/// the caller is guarded in the SQL: if the practice was sent (or withdrawn…) meanwhile,
+/// nothing is written and the answer is `NotEditable` with the status it has now.
 pub async fn update(
     state: &Ctx,
     principal: &Principal,
@@ -174,9 +176,10 @@ pub async fn update(
     let c = validate(d)?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    sqlx::query(
+    let written = sqlx::query(
         "UPDATE practices SET annotations = $2, proforma = $3, goods_location = $4, print_mode = $5, \
-         form_serial = $6, copies = $7, updated_at = $8, replaces_number = $9, duplicate = $10 WHERE id = $1",
+         form_serial = $6, copies = $7, updated_at = $8, replaces_number = $9, duplicate = $10, \
+         revision = revision + 1 WHERE id = $1 AND status = $11",
     )
     .bind(&practice.id)
     .bind(&c.annotations)
@@ -188,8 +191,17 @@ pub async fn update(
     .bind(db::instant(now))
     .bind(&c.replaces)
     .bind(i64::from(c.duplicate))
+    .bind(practice.status.as_str())
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if written == 0 {
+        tx.rollback().await?;
+        return Err(match get(&state.db, &practice.id).await? {
+            Some(now) => DetailsError::NotEditable(now.status),
+            None => DetailsError::NotFound,
+        });
+    }
     audit::record(
         &mut tx,
         now,

@@ -5,6 +5,12 @@
 //! click, or an API call retried with the same `Idempotency-Key`, charges once.
 //!
 //! A practice sent back for rectification is resent the same way, without a new charge.
+//!
+//! The fee and the checks are worked out from the details and attachments as read before the
+//! transaction; the status change is guarded on the practice's `revision` as read before them,
+//! which every change of details or attachments raises. A change saved meanwhile makes the
+//! guard find nothing, and the send starts again from what is there now (a few times at most),
+//! so a practice is never sent with a fee for details it no longer has.
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -154,6 +160,9 @@ pub async fn problems(
     Ok(problems)
 }
 
+/// How many times a send starts again when the practice keeps changing under it.
+const SEND_TRIES: usize = 3;
+
 fn protocol_number(chamber_code: &str, year: i32, seq: i64) -> String {
     format!("{chamber_code}/{year}/{seq:07}")
 }
@@ -184,6 +193,32 @@ pub async fn send(
                 .map_err(|e| SendError::Db(sqlx::Error::Decode(e.into())));
         }
     }
+    for _ in 0..SEND_TRIES {
+        if let Some(sent) = send_once(state, principal, practice_id, key.as_deref()).await? {
+            return Ok(sent);
+        }
+    }
+    let status = get(&state.db, practice_id)
+        .await?
+        .ok_or(SendError::NotFound)?
+        .status;
+    Err(SendError::NotSendable(status))
+}
+
+/// One try at sending; `None` when the practice's details or attachments changed after they
+/// were read (the caller tries again).
+async fn send_once(
+    state: &Ctx,
+    principal: &Principal,
+    practice_id: &str,
+    key: Option<&str>,
+) -> Result<Option<Sent>, SendError> {
+    // Read before the practice: a change after this point raises it past what is guarded.
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM practices WHERE id = $1")
+        .bind(practice_id)
+        .fetch_optional(state.db.pool())
+        .await?
+        .ok_or(SendError::NotFound)?;
     let practice = crate::trade::practice::get_for_company_user(&state.db, principal, practice_id)
         .await?
         .ok_or(SendError::NotFound)?;
@@ -194,12 +229,12 @@ pub async fn send(
         PracticeStatus::Sent | PracticeStatus::InReview | PracticeStatus::Approved
             if practice.protocol_number.is_some() =>
         {
-            return Ok(Sent {
+            return Ok(Some(Sent {
                 status: practice.status.as_str().into(),
                 protocol_number: practice.protocol_number.unwrap_or_default(),
                 charged_cents: 0,
                 already_sent: true,
-            });
+            }));
         }
         other => return Err(SendError::NotSendable(other)),
     };
@@ -234,14 +269,17 @@ pub async fn send(
     let actor = principal.actor().in_chamber(Some(&practice.chamber_id));
 
     let mut tx = state.db.begin().await?;
-    // The status guard makes a concurrent second send find nothing to update.
+    // The status guard makes a concurrent second send find nothing to update; the revision
+    // guard, a change of details or attachments since they were read.
     let claimed = sqlx::query(
-        "UPDATE practices SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4",
+        "UPDATE practices SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4 \
+         AND revision = $5",
     )
     .bind(&practice.id)
     .bind(to.as_str())
     .bind(db::instant(now))
     .bind(practice.status.as_str())
+    .bind(revision)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -250,12 +288,15 @@ pub async fn send(
         let now_practice = get(&state.db, &practice.id)
             .await?
             .ok_or(SendError::NotFound)?;
-        return Ok(Sent {
+        if now_practice.status == practice.status {
+            return Ok(None);
+        }
+        return Ok(Some(Sent {
             status: now_practice.status.as_str().into(),
             protocol_number: now_practice.protocol_number.unwrap_or_default(),
             charged_cents: 0,
             already_sent: true,
-        });
+        }));
     }
     let (protocol, charged) = if let Some(fee) = &fee {
         let year = italian_day(now).year();
@@ -364,7 +405,7 @@ pub async fn send(
         charged_cents: charged.cents(),
         already_sent: false,
     };
-    if let Some(key) = &key {
+    if let Some(key) = key {
         sqlx::query(
             "INSERT INTO idempotency_keys (user_id, key, practice_id, response_json, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -377,7 +418,7 @@ pub async fn send(
         .await?;
     }
     tx.commit().await?;
-    Ok(outcome)
+    Ok(Some(outcome))
 }
 
 /// The practice type's Italian name for e-mails.

@@ -63,7 +63,7 @@ async fn answer(
     if !state.verify_limiter.allowed(ip.ip()) {
         return Err(AppError::too_many_requests());
     }
-    match verify::verify(&state.db, &page.number, &page.code).await? {
+    match verify::verify(state, &page.number, &page.code).await? {
         Some(v) => {
             page.consignee_country = country_name(&v.consignee_country, viewer);
             page.origin_country = country_name(&v.origin_country, viewer);

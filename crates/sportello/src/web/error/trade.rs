@@ -6,6 +6,7 @@ use crate::web::{AppError, FieldError};
 use axum::http::StatusCode;
 use sportello_core::trade::desk::certificate::IssueError;
 use sportello_core::trade::desk::decide::DecisionError;
+use sportello_core::trade::desk::security_code::CodeError;
 use sportello_core::trade::model::ModelError;
 use sportello_core::trade::practice::attachments::AttachmentError;
 use sportello_core::trade::practice::create::CreateError;
@@ -177,5 +178,15 @@ impl From<IssueError> for AppError {
             other => return AppError::internal(other),
         };
         AppError::conflict(code, key)
+    }
+}
+
+/// The public verification's errors are never the visitor's: storage or the at-rest key.
+impl From<CodeError> for AppError {
+    fn from(e: CodeError) -> Self {
+        match e {
+            CodeError::Db(e) => e.into(),
+            other => AppError::internal(other),
+        }
     }
 }

@@ -1,0 +1,312 @@
+//! The security code printed on a certificate of origin, and how it is kept.
+//!
+//! With the certificate's number, the code opens the public verification; the chamber needs it
+//! again only to print copies. So the database never holds it in clear:
+//! - **to check it**, a salted Argon2id hash of `NUMBER:CODE` (PHC string, parameters stored
+//!   with it) in `certificates.security_code_hash`: 8 MiB, 2 passes, 1 lane, about 11 ms per
+//!   check on one core of the reference server, so the public page stays fast while a stolen
+//!   table gives nothing to brute-force at GPU speed;
+//! - **to print it again**, the code encrypted with AES-256-GCM under the key that keeps the
+//!   chamber seals at rest (`seal::encrypt_value`, from `SPORTELLO_SEAL_KEY`), bound to the
+//!   certificate's id, in `security_code_sealed` with the secret's id in `security_code_key`.
+//!
+//! Certificates issued before were kept with the code in clear (`security_code`) beside an
+//! unsalted SHA-256. [`protect_stored_codes`] runs at start-up (`Ctx::open`): it hashes and
+//! encrypts every clear code it finds and empties the clear column, row by row, so it is
+//! idempotent and an interrupted run resumes. A row that only ever had the SHA-256 (no code
+//! kept) is upgraded on its first successful verification ([`check`]), when the code is known.
+
+use crate::Ctx;
+use crate::db::Db;
+use crate::seal::{SealError, SealSecret, decrypt_value, encrypt_value};
+use argon2::password_hash::SaltString;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use rand::{Rng, RngCore};
+use sha2::{Digest, Sha256};
+
+/// Characters of a security code: no 0/O, 1/I/L, so it can be read off paper and typed.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// Length of a security code (about 49 bits).
+pub(crate) const CODE_LEN: usize = 10;
+
+/// Argon2id cost: memory in KiB, passes, lanes.
+const M_COST: u32 = 8 * 1024;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error("the security code could not be hashed")]
+    Hash,
+    #[error("the security code could not be encrypted or decrypted: {0}")]
+    Secret(#[from] SealError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub(crate) fn new_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+fn hasher() -> Argon2<'static> {
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(M_COST, T_COST, P_COST, None).unwrap_or_default(),
+    )
+}
+
+/// What is hashed: number and code, upper case, without spaces around.
+fn pair(number: &str, code: &str) -> String {
+    format!(
+        "{}:{}",
+        number.trim().to_ascii_uppercase(),
+        code.trim().to_ascii_uppercase()
+    )
+}
+
+/// The salted Argon2id hash (PHC string) of a certificate's number and code.
+pub fn hash(number: &str, code: &str) -> Result<String, CodeError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|_| CodeError::Hash)?;
+    hasher()
+        .hash_password(pair(number, code).as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| CodeError::Hash)
+}
+
+/// The unsalted SHA-256 that certificates issued before were checked with.
+fn legacy_hash(number: &str, code: &str) -> String {
+    hex::encode(Sha256::digest(pair(number, code).as_bytes()))
+}
+
+fn is_legacy(stored: &str) -> bool {
+    !stored.starts_with("$argon2")
+}
+
+/// Whether `code` is the one `stored` was made from (Argon2id, or the legacy SHA-256).
+pub fn matches(number: &str, code: &str, stored: &str) -> bool {
+    if is_legacy(stored) {
+        let given = legacy_hash(number, code);
+        return given.len() == stored.len()
+            && given
+                .bytes()
+                .zip(stored.bytes())
+                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                == 0;
+    }
+    match PasswordHash::new(stored) {
+        Ok(parsed) => hasher()
+            .verify_password(pair(number, code).as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash of a random code, checked against when the number is unknown, so that an unknown
+/// number takes as long as a wrong code.
+fn decoy() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash("C00XX0000000", &new_code()).unwrap_or_default())
+}
+
+/// Runs the slow hashing off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CodeError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| CodeError::Hash)
+}
+
+fn aad(certificate_id: &str) -> Vec<u8> {
+    format!("sportello certificate security code {certificate_id}").into_bytes()
+}
+
+/// The code as stored: its hash, and the code encrypted for reprints with the secret's id.
+#[derive(Clone, Debug)]
+pub struct Kept {
+    pub hash: String,
+    pub sealed: Vec<u8>,
+    pub key_id: String,
+}
+
+/// Hashes and encrypts the code of certificate `certificate_id` numbered `number`.
+pub async fn keep(
+    secret: &SealSecret,
+    certificate_id: &str,
+    number: &str,
+    code: &str,
+) -> Result<Kept, CodeError> {
+    let (n, c) = (number.to_string(), code.to_string());
+    let hash = blocking(move || hash(&n, &c)).await??;
+    Ok(Kept {
+        hash,
+        sealed: encrypt_value(secret, &aad(certificate_id), code.trim().as_bytes())?,
+        key_id: secret.id().to_string(),
+    })
+}
+
+/// The code of a certificate, decrypted to print it again; `None` when none was kept (issued
+/// before codes were kept, and not verified since).
+pub async fn reveal(state: &Ctx, certificate_id: &str) -> Result<Option<String>, CodeError> {
+    let sealed: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT security_code_sealed FROM certificates WHERE id = $1")
+            .bind(certificate_id)
+            .fetch_optional(state.db.pool())
+            .await?
+            .flatten();
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    let secret = SealSecret::from_config(&state.config)?;
+    let plain = decrypt_value(&secret, &aad(certificate_id), &sealed)?;
+    Ok(Some(
+        String::from_utf8(plain.to_vec()).map_err(|_| SealError::Undecryptable)?,
+    ))
+}
+
+/// Whether `code` opens certificate `number`; `Some(id)` when it does. Unknown numbers cost
+/// a check too. A legacy hash that matches is replaced at once by the Argon2id hash and the
+/// encrypted code.
+pub async fn check(state: &Ctx, number: &str, code: &str) -> Result<Option<String>, CodeError> {
+    let number = number.trim().to_ascii_uppercase();
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT id, security_code_hash FROM certificates WHERE number = $1")
+            .bind(&number)
+            .fetch_optional(state.db.pool())
+            .await?;
+    let Some((id, stored)) = row else {
+        let c = code.to_string();
+        blocking(move || matches("C00XX0000000", &c, decoy())).await?;
+        return Ok(None);
+    };
+    let (n, c, s) = (number.clone(), code.to_string(), stored.clone());
+    if !blocking(move || matches(&n, &c, &s)).await? {
+        return Ok(None);
+    }
+    if is_legacy(&stored) {
+        let secret = SealSecret::from_config(&state.config)?;
+        let kept = keep(&secret, &id, &number, code).await?;
+        sqlx::query(
+            "UPDATE certificates SET security_code_hash = $2, security_code_sealed = $3, \
+             security_code_key = $4, security_code = NULL WHERE id = $1 AND security_code_hash = $5",
+        )
+        .bind(&id)
+        .bind(&kept.hash)
+        .bind(&kept.sealed)
+        .bind(&kept.key_id)
+        .bind(&stored)
+        .execute(state.db.pool())
+        .await?;
+    }
+    Ok(Some(id))
+}
+
+/// Hashes and encrypts every code still kept in clear, and empties the clear column; returns
+/// how many rows it changed. Idempotent: a row is done once its clear code is gone.
+pub async fn protect_stored_codes(state: &Ctx) -> Result<usize, CodeError> {
+    protect_with(&state.db, || SealSecret::from_config(&state.config)).await
+}
+
+async fn protect_with(
+    db: &Db,
+    secret: impl FnOnce() -> Result<SealSecret, SealError>,
+) -> Result<usize, CodeError> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT id, number, security_code FROM certificates WHERE security_code IS NOT NULL",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let secret = secret()?;
+    let mut done = 0;
+    for (id, number, code) in rows {
+        let kept = keep(&secret, &id, &number, &code).await?;
+        done += sqlx::query(
+            "UPDATE certificates SET security_code_hash = $2, security_code_sealed = $3, \
+             security_code_key = $4, security_code = NULL WHERE id = $1 AND security_code = $5",
+        )
+        .bind(&id)
+        .bind(&kept.hash)
+        .bind(&kept.sealed)
+        .bind(&kept.key_id)
+        .bind(&code)
+        .execute(db.pool())
+        .await?
+        .rows_affected() as usize;
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_codes_avoid_ambiguous_characters() {
+        for _ in 0..100 {
+            let c = new_code();
+            assert_eq!(c.len(), CODE_LEN);
+            assert!(!c.contains(['0', 'O', '1', 'I', 'L']));
+        }
+    }
+
+    #[test]
+    fn a_code_is_hashed_with_its_own_salt_and_checked_ignoring_case_and_spaces() {
+        let a = hash("C26GE0000001", "ABCDEFGHJK").expect("hash");
+        let b = hash("C26GE0000001", "ABCDEFGHJK").expect("hash");
+        assert!(a.starts_with("$argon2id$v=19$m=8192,t=2,p=1$"), "{a}");
+        assert_ne!(a, b, "salted: the same code hashes differently");
+        assert!(matches(" c26ge0000001 ", " abcdefghjk ", &a));
+        assert!(!matches("C26GE0000001", "ABCDEFGHJM", &a));
+        assert!(
+            !matches("C26GE0000002", "ABCDEFGHJK", &a),
+            "bound to its number"
+        );
+        assert!(!matches("C26GE0000001", "ABCDEFGHJK", "$argon2id$broken"));
+    }
+
+    #[test]
+    fn legacy_sha256_hashes_still_check() {
+        let legacy = legacy_hash("C26GE0000001", "ABCDEFGHJK");
+        assert_eq!(legacy.len(), 64);
+        assert!(matches("c26ge0000001", "abcdefghjk ", &legacy));
+        assert!(!matches("C26GE0000001", "ABCDEFGHJM", &legacy));
+    }
+
+    #[test]
+    fn an_encrypted_code_opens_only_for_its_certificate() {
+        let secret = SealSecret::parse(&"ab".repeat(32)).expect("secret");
+        let sealed = encrypt_value(&secret, &aad("cert-1"), b"ABCDEFGHJK").expect("sealed");
+        assert!(!sealed.windows(10).any(|w| w == b"ABCDEFGHJK"));
+        assert_eq!(
+            decrypt_value(&secret, &aad("cert-1"), &sealed)
+                .expect("opens")
+                .as_slice(),
+            b"ABCDEFGHJK"
+        );
+        assert!(decrypt_value(&secret, &aad("cert-2"), &sealed).is_err());
+    }
+
+    /// Run by hand for the figure in the module docs and BENCHMARKS.md:
+    /// `cargo test --release -p sportello-core --lib one_code_check -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a timing, not a rule"]
+    fn one_code_check_takes_about() {
+        let stored = hash("C26GE0000001", "ABCDEFGHJK").expect("hash");
+        let n = 50;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            assert!(matches("C26GE0000001", "ABCDEFGHJK", &stored));
+        }
+        let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
+        println!("one security-code check: {ms:.1} ms");
+    }
+}

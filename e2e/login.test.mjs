@@ -6,7 +6,8 @@
 //   /        for a signed-in user: [data-testid=user-name] (the user's name),
 //            [data-testid=role-home] (links to what the role can do), visible language
 //            links a[hreflang=en] / a[hreflang=it], and [data-testid=logout], a button in a
-//            form. Without a session, / redirects to /login.
+//            form. Without a session, / is the front door: [data-testid=front-door] with
+//            links to /verify, /book and /login.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ROLES, startApp } from './lib/app.mjs';
@@ -115,10 +116,58 @@ describe('login', () => {
         }
 
         await page.goto(`${app.baseUrl}/`);
-        assert.equal(pathOf(page), '/login', 'once logged out, / redirects to /login');
+        assert.equal(pathOf(page), '/', 'once logged out, / is the front door');
+        const door = page.locator('[data-testid="front-door"]');
+        await door.waitFor();
+        for (const href of ['/verify', '/book', '/login']) {
+          assert.equal(await door.locator(`a[href="${href}"]`).count(), 1, `the door leads to ${href}`);
+        }
+        if (role === ROLES[0]) {
+          await page.setViewportSize({ width: 1366, height: 900 });
+          await screenshot(page, 'front-door-1366');
+          await page.setViewportSize({ width: 390, height: 844 });
+          await screenshot(page, 'front-door-390');
+        }
       });
     });
   }
+
+  it('on a phone the menu hides behind a toggle that opens it; on a laptop it is always shown', async () => {
+    const login = app.logins.get('officer');
+    assert.ok(login, 'the demo printed a login for officer');
+
+    await asVisitor('mobile-menu', async (page) => {
+      await logIn(page, login);
+      const links = page.locator('#nav-main a.nav-link');
+      const toggle = page.locator('[data-testid="nav-toggle"]');
+
+      await page.setViewportSize({ width: 1366, height: 900 });
+      assert.equal(await toggle.isVisible(), false, 'no toggle on a wide screen');
+      assert.ok(await links.first().isVisible(), 'the menu is shown on a wide screen');
+      await screenshot(page, 'menu-1366');
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      assert.equal(await links.first().isVisible(), false, 'on a phone the menu starts closed');
+      const sideways = await page.evaluate(
+        () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+      );
+      assert.equal(sideways, false, 'the page does not scroll sideways at 390 px');
+      await screenshot(page, 'menu-390-closed');
+
+      assert.ok(await toggle.isVisible(), 'the toggle is shown on a phone');
+      await toggle.click();
+      await links.first().waitFor({ state: 'visible' });
+      // The panel slides in: wait until it has arrived before looking.
+      await page.waitForFunction(() => {
+        const box = document.querySelector('#nav-main .menu-wrapper')?.getBoundingClientRect();
+        return box !== undefined && Math.abs(box.left) < 1;
+      });
+      const box = await links.first().boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, 'the menu links are on screen');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+      await screenshot(page, 'menu-390-open');
+    });
+  });
 
   it('a wrong password shows an alert and stays on /login', async () => {
     const login = app.logins.get('company');
@@ -133,7 +182,8 @@ describe('login', () => {
       await screenshot(page, 'login-wrong-password');
 
       await page.goto(`${app.baseUrl}/`);
-      assert.equal(pathOf(page), '/login', 'a failed login opens no session');
+      await page.locator('[data-testid="front-door"]').waitFor();
+      assert.equal(await page.locator('[data-testid="user-name"]').count(), 0, 'a failed login opens no session');
     });
   });
 });

@@ -48,8 +48,22 @@ async fn each_role_logs_in_sees_what_it_can_do_and_logs_out(engine: Engine) {
         let (status, location, _) = b.post_form("/logout", &[]).await;
         assert!(status.is_redirection());
         assert_eq!(location.as_deref(), Some("/login"));
-        let (status, _) = b.get("/").await;
-        assert!(status.is_redirection(), "{role}: logged out");
+        let (status, door) = b.get("/").await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{role}: the front door after logging out"
+        );
+        assert!(
+            !door.contains("data-testid=\"user-name\""),
+            "{role}: logged out"
+        );
+        for href in ["/verify", "/book", "/login"] {
+            assert!(
+                door.contains(&format!("href=\"{href}\"")),
+                "{role}: {href} at the door"
+            );
+        }
     }
 }
 

@@ -75,6 +75,8 @@ struct ProfilePage {
 
 struct ProfileField {
     name: &'static str,
+    /// The HTML input type: Bootstrap Italia draws a field only when it has one.
+    input_type: &'static str,
     label: String,
     help: String,
     value: String,
@@ -107,6 +109,11 @@ impl ProfilePage {
         .into_iter()
         .map(|(name, key, value, required)| ProfileField {
             name,
+            input_type: match name {
+                "notification_email" => "email",
+                "phone" => "tel",
+                _ => "text",
+            },
             label: self.layout.t(&format!("trade-p-{key}")),
             help: self.layout.t(&format!("trade-ph-{key}")),
             value: value.clone(),

@@ -74,6 +74,7 @@ trade-send-police-report-required = For loss or theft, attach the report to the 
 trade-send-profile-required = First complete the company profile (tax code, address, notification e-mail).
 trade-send-not-sendable = The practice cannot be sent in its current status.
 trade-send-insufficient-balance = Insufficient balance: the practice costs { $fee }, the wallet holds { $balance }, { $missing } is missing. Nothing was charged.
+trade-resend-insufficient-balance = Insufficient balance: the changes add { $fee } to the fees, the wallet holds { $balance }, { $missing } is missing. Nothing was charged and the practice is still to be rectified.
 trade-send-tariff-missing = The chamber has not configured the tariffs for this practice yet: contact the office.
 trade-send-key-reused = This idempotency key was already used for another practice.
 

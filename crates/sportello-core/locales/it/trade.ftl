@@ -74,6 +74,7 @@ trade-send-police-report-required = Per smarrimento o furto allega la denuncia a
 trade-send-profile-required = Completa prima la configurazione dell'impresa (codice fiscale, indirizzo, e-mail per le notifiche).
 trade-send-not-sendable = La pratica non può essere inviata nel suo stato attuale.
 trade-send-insufficient-balance = Saldo insufficiente: la pratica costa { $fee }, nel borsellino ci sono { $balance }, mancano { $missing }. Nulla è stato addebitato.
+trade-resend-insufficient-balance = Saldo insufficiente: le modifiche aumentano i diritti di segreteria di { $fee }, nel borsellino ci sono { $balance }, mancano { $missing }. Nulla è stato addebitato e la pratica resta da rettificare.
 trade-send-tariff-missing = La Camera non ha ancora configurato le tariffe per questa pratica: contatta l'ufficio.
 trade-send-key-reused = Questa chiave di idempotenza è già stata usata per un'altra pratica.
 

@@ -347,9 +347,15 @@ async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, App
     let desk = sportello_core::chambers::get_desk(&state.db, &p.desk_id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    // While the company may still change it, the fee is what sending now would settle to;
+    // afterwards, what was charged.
     let fee = match p.fee_cents {
-        Some(f) => Some(f),
-        None => send::fee_of(state, p).await.ok().map(|f| f.total.cents()),
+        Some(f) if !p.status.editable_by_company() => Some(f),
+        charged => send::fee_of(state, p)
+            .await
+            .ok()
+            .map(|f| f.total.cents())
+            .or(charged),
     };
     Ok(PracticeOut {
         id: p.id.clone(),
@@ -468,7 +474,11 @@ pub async fn add_attachment(
 pub struct SentOut {
     pub status: String,
     pub protocol_number: String,
+    /// What this send took from the wallet: the fee on the first send; on a resend after
+    /// rectification, what the changes added to it.
     pub charged_cents: i64,
+    /// What a resend gave back because the changes lowered the fee.
+    pub refunded_cents: i64,
 }
 
 /// Sends the practice: charges the wallet, assigns the protocol number. Send an
@@ -491,6 +501,7 @@ pub async fn send_practice(
         status: sent.status,
         protocol_number: sent.protocol_number,
         charged_cents: sent.charged_cents,
+        refunded_cents: sent.refunded_cents,
     }))
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod contracts;
 mod desk;
 mod devices;
+mod fees;
 mod helpers;
 mod memory;
 

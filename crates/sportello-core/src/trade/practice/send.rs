@@ -4,7 +4,9 @@
 //! is queued. Insufficient balance sends nothing and says how much is missing. A double
 //! click, or an API call retried with the same `Idempotency-Key`, charges once.
 //!
-//! A practice sent back for rectification is resent the same way, without a new charge.
+//! A practice sent back for rectification is resent the same way. Its fee follows the practice
+//! as it stands (see [`fee_of`]): a resend charges what the changes added or refunds what they
+//! took away, in the same transaction as the status change, as ledger entries that say so.
 //!
 //! The fee and the checks are worked out from the details and attachments as read before the
 //! transaction; the status change is guarded on the practice's `revision` as read before them,
@@ -38,6 +40,9 @@ pub struct Sent {
     pub status: String,
     pub protocol_number: String,
     pub charged_cents: i64,
+    /// What a resend gave back because the changes lowered the fee.
+    #[serde(default)]
+    pub refunded_cents: i64,
     /// True when this call found the practice already sent (nothing charged now).
     #[serde(default)]
     pub already_sent: bool,
@@ -55,7 +60,10 @@ pub enum SendError {
     ProfileIncomplete,
     #[error("insufficient balance")]
     InsufficientBalance {
+        /// What this send must charge (on a resend, the difference the changes added).
         fee: Money,
+        /// A resend after rectification: `fee` is what the changes added.
+        resend: bool,
         balance: Money,
         missing: Money,
     },
@@ -79,10 +87,18 @@ impl From<WalletError> for SendError {
     }
 }
 
-/// The fee the practice would be charged now.
+/// The practice's fee: a function of the practice as it stands (type, printing, copies, the
+/// visas and legalisations of its attachments) and of the tariff in force on the day it was
+/// first sent — today, for a practice not sent yet. Cert'O guide, slides 57–59: the fee is
+/// taken from the wallet when the practice is sent; a rectification may add copies, visas or
+/// attachments, so a resend settles the difference against what was charged before.
 pub async fn fee_of(state: &Ctx, practice: &Practice) -> Result<Fee, SendError> {
     let atts = attachments::list(&state.db, &practice.id).await?;
-    let table = tariff::table(&state.db, &practice.chamber_id, state.clock.today()).await?;
+    let tariff_day = match practice.sent_at.as_deref() {
+        Some(at) => italian_day(db::parse_instant(at)?),
+        None => state.clock.today(),
+    };
+    let table = tariff::table(&state.db, &practice.chamber_id, tariff_day).await?;
     let mandatory_copy = chambers::settings::get_bool(
         &state.db,
         &practice.chamber_id,
@@ -233,6 +249,7 @@ async fn send_once(
                 status: practice.status.as_str().into(),
                 protocol_number: practice.protocol_number.unwrap_or_default(),
                 charged_cents: 0,
+                refunded_cents: 0,
                 already_sent: true,
             }));
         }
@@ -251,11 +268,7 @@ async fn send_once(
     let desk = chambers::get_desk(&state.db, &practice.desk_id)
         .await?
         .ok_or(SendError::NotFound)?;
-    let fee = if resend {
-        None
-    } else {
-        Some(fee_of(state, &practice).await?)
-    };
+    let fee = fee_of(state, &practice).await?;
     let now = state.clock.now();
     let action = if resend {
         PracticeAction::Resend
@@ -295,50 +308,52 @@ async fn send_once(
             status: now_practice.status.as_str().into(),
             protocol_number: now_practice.protocol_number.unwrap_or_default(),
             charged_cents: 0,
+            refunded_cents: 0,
             already_sent: true,
         }));
     }
-    let (protocol, charged) = if let Some(fee) = &fee {
+    let (protocol, settled) = if resend {
+        let protocol = practice.protocol_number.clone().unwrap_or_default();
+        let before = Money::from_cents(practice.fee_cents.unwrap_or(0));
+        let settled = settle_difference(
+            &mut tx, now, &actor, &practice, &protocol, before, fee.total,
+        )
+        .await?;
+        (protocol, settled)
+    } else {
         let year = italian_day(now).year();
         let seq = counters::next(&mut tx, &format!("protocol:{}:{year}", chamber.id)).await?;
         let protocol = protocol_number(chamber.code.as_str(), year, seq);
-        if fee.total.cents() > 0 {
-            let charge = wallet::PracticeFee {
-                company_id: &practice.company_id,
-                chamber_id: &chamber.id,
-                practice_id: &practice.id,
-                amount: fee.total,
-                reference: &protocol,
-            };
-            match wallet::charge(&mut tx, now, &actor, charge).await {
-                Ok(_) => {}
-                Err(WalletError::InsufficientBalance { balance, missing }) => {
-                    tx.rollback().await?;
-                    return Err(SendError::InsufficientBalance {
-                        fee: fee.total,
-                        balance,
-                        missing,
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let settled = settle_difference(
+            &mut tx,
+            now,
+            &actor,
+            &practice,
+            &protocol,
+            Money::ZERO,
+            fee.total,
+        )
+        .await?;
         sqlx::query(
-            "UPDATE practices SET fee_cents = $2, protocol_number = $3, protocol_year = $4, sent_at = $5 WHERE id = $1",
+            "UPDATE practices SET protocol_number = $2, protocol_year = $3, sent_at = $4 WHERE id = $1",
         )
         .bind(&practice.id)
-        .bind(fee.total.cents())
         .bind(&protocol)
         .bind(i64::from(year))
         .bind(db::instant(now))
         .execute(&mut *tx)
         .await?;
-        (protocol, fee.total)
-    } else {
-        (
-            practice.protocol_number.clone().unwrap_or_default(),
-            Money::ZERO,
-        )
+        (protocol, settled)
+    };
+    sqlx::query("UPDATE practices SET fee_cents = $2 WHERE id = $1")
+        .bind(&practice.id)
+        .bind(fee.total.cents())
+        .execute(&mut *tx)
+        .await?;
+    let (charged, refunded) = match settled {
+        Settled::Charged(m) => (m, Money::ZERO),
+        Settled::Refunded(m) => (Money::ZERO, m),
+        Settled::Nothing => (Money::ZERO, Money::ZERO),
     };
     record_event(
         &mut tx,
@@ -356,14 +371,44 @@ async fn send_once(
         &actor,
         Change::new(if resend { "practice.resend" } else { "practice.send" }, "practice", Some(&practice.id))
             .before(serde_json::json!({"status": practice.status.as_str()}))
-            .after(serde_json::json!({"status": to.as_str(), "protocol_number": protocol, "charged": charged.to_decimal_string()})),
+            .after(serde_json::json!({"status": to.as_str(), "protocol_number": protocol, "fee": fee.total.to_decimal_string(), "charged": charged.to_decimal_string(), "refunded": refunded.to_decimal_string()})),
     )
     .await?;
     let type_it = state_label(practice.practice_type);
     let body = if resend {
+        let (money_it, money_en) = match settled {
+            Settled::Charged(m) => (
+                format!(
+                    "Le modifiche hanno portato i diritti di segreteria a {}: sono stati addebitati sul borsellino {} in più.",
+                    fee.total.to_italian(),
+                    m.to_italian()
+                ),
+                format!(
+                    "The changes brought the fees to {}: {} more was charged to the wallet.",
+                    fee.total.to_italian(),
+                    m.to_italian()
+                ),
+            ),
+            Settled::Refunded(m) => (
+                format!(
+                    "Le modifiche hanno portato i diritti di segreteria a {}: sono stati restituiti sul borsellino {}.",
+                    fee.total.to_italian(),
+                    m.to_italian()
+                ),
+                format!(
+                    "The changes brought the fees to {}: {} was given back to the wallet.",
+                    fee.total.to_italian(),
+                    m.to_italian()
+                ),
+            ),
+            Settled::Nothing => (
+                "Non è stato addebitato alcun importo.".to_string(),
+                "Nothing was charged.".to_string(),
+            ),
+        };
         format!(
-            "La pratica {protocol} ({type_it}) è stata reinviata allo sportello {} della {} il {} alle {}, dopo la rettifica. Non è stato addebitato alcun importo.\n\n\
-             Practice {protocol} was sent again to the {} desk after rectification. Nothing was charged.\n",
+            "La pratica {protocol} ({type_it}) è stata reinviata allo sportello {} della {} il {} alle {}, dopo la rettifica. {money_it}\n\n\
+             Practice {protocol} was sent again to the {} desk after rectification. {money_en}\n",
             desk.name,
             chamber.name,
             display::date(italian_day(now)),
@@ -403,6 +448,7 @@ async fn send_once(
         status: to.as_str().into(),
         protocol_number: protocol,
         charged_cents: charged.cents(),
+        refunded_cents: refunded.cents(),
         already_sent: false,
     };
     if let Some(key) = key {
@@ -419,6 +465,63 @@ async fn send_once(
     }
     tx.commit().await?;
     Ok(Some(outcome))
+}
+
+/// What a send did to the wallet.
+#[derive(Clone, Copy, Debug)]
+enum Settled {
+    Charged(Money),
+    Refunded(Money),
+    Nothing,
+}
+
+/// Brings what the wallet was charged for a practice from `before` to `fee`, inside the send's
+/// transaction: the difference is charged or refunded, the ledger entry naming the protocol and,
+/// on a resend, that it settles the changes of the rectification. A balance that cannot cover
+/// it rolls nothing back here: the caller gets the error and drops the transaction.
+async fn settle_difference(
+    tx: &mut db::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &audit::Actor,
+    practice: &Practice,
+    protocol: &str,
+    before: Money,
+    fee: Money,
+) -> Result<Settled, SendError> {
+    let difference = fee.cents() - before.cents();
+    let first = before.cents() == 0 && practice.protocol_number.is_none();
+    let reference = if first {
+        protocol.to_string()
+    } else {
+        format!("{protocol} · reinvio dopo rettifica")
+    };
+    let amount = Money::from_cents(difference.abs());
+    let entry = wallet::PracticeFee {
+        company_id: &practice.company_id,
+        chamber_id: &practice.chamber_id,
+        practice_id: &practice.id,
+        amount,
+        reference: &reference,
+    };
+    match difference.signum() {
+        1 => match wallet::charge(tx, now, actor, entry).await {
+            Ok(_) => Ok(Settled::Charged(amount)),
+            Err(WalletError::InsufficientBalance { balance, missing }) => {
+                Err(SendError::InsufficientBalance {
+                    fee: amount,
+                    resend: !first,
+                    balance,
+                    missing,
+                })
+            }
+            Err(e) => Err(e.into()),
+        },
+        -1 => {
+            wallet::refund(tx, now, actor, entry).await?;
+            Ok(Settled::Refunded(amount))
+        }
+        _ => Ok(Settled::Nothing),
+    }
 }
 
 /// The practice type's Italian name for e-mails.

@@ -272,9 +272,13 @@ async fn practice_page(
                 .collect()
         })
         .unwrap_or_default();
+    // While the company may still change it, the total is what sending would settle to (the
+    // lines above it); afterwards, what was charged.
     let fee_total = match pr.fee_cents {
-        Some(c) => sportello_core::money::Money::from_cents(c).to_italian(),
-        None => fee
+        Some(c) if !pr.status.editable_by_company() => {
+            sportello_core::money::Money::from_cents(c).to_italian()
+        }
+        _ => fee
             .as_ref()
             .map(|f| f.total.to_italian())
             .unwrap_or_else(|| lang.t("trade-send-tariff-missing")),

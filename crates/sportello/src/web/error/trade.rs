@@ -116,12 +116,17 @@ pub fn send_error(e: SendError) -> AppError {
         )]),
         SendError::InsufficientBalance {
             fee,
+            resend,
             balance,
             missing,
         } => AppError::new(
             StatusCode::PAYMENT_REQUIRED,
             "insufficient_balance",
-            "trade-send-insufficient-balance",
+            if resend {
+                "trade-resend-insufficient-balance"
+            } else {
+                "trade-send-insufficient-balance"
+            },
         )
         .arg("fee", fee.to_italian())
         .arg("balance", balance.to_italian())

@@ -9,7 +9,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use sportello_core::appointments::booking::{self, Appointment, Availability, StatusError};
+use sportello_core::appointments::booking::{
+    self, Appointment, Availability, Standing, StatusError,
+};
 use sportello_core::appointments::plan;
 use sportello_core::authz::{self, Action};
 use sportello_core::chambers::{self, Desk};
@@ -30,6 +32,7 @@ struct DayPage {
     operators: HashMap<String, String>,
     can_issue: bool,
     now: String,
+    now_at: chrono::DateTime<chrono::Utc>,
     problem: Option<Problem>,
 }
 
@@ -46,6 +49,13 @@ impl DayPage {
     }
     fn started(&self, a: &Appointment) -> bool {
         a.starts_at <= self.now
+    }
+    fn standing(&self, a: &Appointment) -> Standing {
+        a.standing(self.now_at)
+    }
+    /// Only a confirmed booking is served or marked as missed.
+    fn confirmed(&self, a: &Appointment) -> bool {
+        self.standing(a) == Standing::Confirmed
     }
     fn is_desk(&self, d: &Desk) -> bool {
         self.desk.as_ref().is_some_and(|x| x.id == d.id)
@@ -65,7 +75,7 @@ async fn day_page(state: &AppState, viewer: &Viewer, q: &DateQuery) -> Result<Da
         NaiveDate::parse_from_str(&q.date, "%Y-%m-%d").unwrap_or_else(|_| state.clock.today());
     let (slots, appointments) = match &desk {
         Some(d) => (
-            booking::availability(&state.db, d, date).await?,
+            booking::availability(&state.db, d, date, state.clock.now()).await?,
             booking::day(&state.db, &d.id, date).await?,
         ),
         None => (Vec::new(), Vec::new()),
@@ -86,6 +96,7 @@ async fn day_page(state: &AppState, viewer: &Viewer, q: &DateQuery) -> Result<Da
         operators,
         can_issue: authz::allows(p.role(), Action::RunIssuance),
         now: sportello_core::db::instant(state.clock.now()),
+        now_at: state.clock.now(),
         problem: None,
     })
 }

@@ -731,24 +731,29 @@ pub async fn cancel_by_token(
     by_token(db, token).await?.ok_or(StatusError::NotFound)
 }
 
-/// The desk records that the applicant did not come (only once the slot has started).
+/// The desk records that the applicant did not come (only once the slot has started, and only
+/// at a desk within the operator's subtree: `ra::access::visible_appointment`).
 pub async fn mark_no_show(
     db: &Db,
     now: DateTime<Utc>,
-    actor: &Actor,
-    chamber_id: &str,
+    p: &crate::accounts::Principal,
     id: &str,
 ) -> Result<Appointment, StatusError> {
-    let appt = get(db, chamber_id, id)
-        .await?
-        .ok_or(StatusError::NotFound)?;
+    let appt = crate::ra::access::visible_appointment(db, p, id)
+        .await
+        .map_err(|e| match e {
+            crate::authz::AccessError::Db(e) => StatusError::Db(e),
+            _ => StatusError::NotFound,
+        })?;
     if db::parse_instant(&appt.starts_at)? > now {
         return Err(StatusError::NotStarted);
     }
     let mut tx = db.begin().await?;
-    set_status(&mut tx, now, actor, &appt, "no_show", None).await?;
+    set_status(&mut tx, now, &p.actor(), &appt, "no_show", None).await?;
     tx.commit().await?;
-    get(db, chamber_id, id).await?.ok_or(StatusError::NotFound)
+    get(db, &appt.chamber_id, id)
+        .await?
+        .ok_or(StatusError::NotFound)
 }
 
 /// The appointment became an issuance session (inside the session's transaction).

@@ -11,6 +11,7 @@ mod helpers;
 mod memory;
 
 mod ra;
+mod ra_scope;
 mod registry;
 mod seal;
 mod security_integrity;

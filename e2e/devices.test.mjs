@@ -8,6 +8,8 @@
 // Page contract:
 //   /book/{desk}              [data-testid=slot] links; /book/{desk}/form has the applicant fields
 //                             (#given_name, #surname, #tax_code, #birth_date, …) and [data-testid=book]
+//   /book/confirm/{token}     the link of the e-mail: [data-testid=confirm] while pending, then
+//                             [data-testid=confirmed|already-confirmed|expired]
 //   /appointments             [data-testid=start-issuance] per booked appointment
 //   /issuance/{id}            [data-testid=iss-state], [data-testid=pairing-code], forms with
 //                             [data-testid=verify|scan|assign|send-otp|personalise|hand-over],
@@ -58,6 +60,29 @@ async function otpFromMail(dataDir, seen) {
   throw new Error('no OTP e-mail arrived');
 }
 
+/** Waits for an e-mail file containing a link starting with `prefix`; returns its path part. */
+async function linkFromMail(dataDir, prefix) {
+  for (let i = 0; i < 60; i += 1) {
+    for (const f of files(path.join(dataDir, 'mail'))) {
+      const text = readFileSync(f, 'utf8').replace(/=\r?\n/g, '');
+      const at = text.indexOf(prefix);
+      if (at >= 0) return /^[A-Za-z0-9/_-]+/.exec(text.slice(at))[0];
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no e-mail with ${prefix} arrived`);
+}
+
+/** Screenshots of a page at desktop (1366 px) and phone (390 px) widths. */
+async function screenshotWidths(page, name) {
+  const before = page.viewportSize();
+  for (const width of [1366, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await screenshot(page, `${name}-${width}`);
+  }
+  if (before) await page.setViewportSize(before);
+}
+
 describe('desk issuance', () => {
   it('books, issues with the second screen, prints the holder and deletes the scan', async () => {
     const applicant = await newContext(browser);
@@ -88,12 +113,30 @@ describe('desk issuance', () => {
         await page.click('[data-testid="book"]');
       }
       await page.locator('[data-testid="booked"]').waitFor();
-      await screenshot(page, '03-booked');
+      await screenshotWidths(page, '03-booked-pending');
+      const bookedUrl = page.url();
+
+      // The slot is held until the applicant confirms from the link in the e-mail.
+      const confirmLink = await linkFromMail(app.dataDir, '/book/confirm/');
+      await page.goto(`${app.baseUrl}${confirmLink}`);
+      await page.locator('[data-testid="confirm"]').waitFor();
+      await screenshotWidths(page, '03a-confirm');
+      await page.click('[data-testid="confirm"]');
+      await page.locator('[data-testid="confirmed"]').waitFor();
+      await screenshotWidths(page, '03b-confirmed');
+      await page.goto(`${app.baseUrl}${confirmLink}`);
+      await page.locator('[data-testid="already-confirmed"]').waitFor();
+      await screenshotWidths(page, '03c-already-confirmed');
+      await page.goto(`${app.baseUrl}/book/confirm/not-a-real-token`);
+      await page.locator('[data-testid="confirm-unknown"]').waitFor();
+      await screenshotWidths(page, '03d-confirm-unknown');
+      assert.ok(bookedUrl.includes('/book/GE-GENOVA'));
 
       // 2. The RAO takes the appointment from the day view.
       const op = operator.page;
       await login(op, app, 'rao');
-      const when = (await page.locator('dd').nth(1).innerText()).trim();
+      await page.goto(`${app.baseUrl}${confirmLink}`);
+      const when = (await page.locator('dd').first().innerText()).trim();
       const [d, m, y] = when.split(' ')[0].split('/');
       await op.goto(`${app.baseUrl}/appointments?desk=GE-GENOVA&date=${y}-${m}-${d}`);
       await op.locator('[data-testid="start-issuance"]').first().click();

@@ -496,6 +496,8 @@ fn pages() -> Pages {
         .get("/book", Public, appointments::desks)
         .get("/book/cancel/{token}", Public, appointments::cancel_page)
         .post("/book/cancel/{token}", Public, appointments::cancel)
+        .get("/book/confirm/{token}", Public, appointments::confirm_page)
+        .post("/book/confirm/{token}", Public, appointments::confirm)
         .get("/book/{code}", Public, appointments::slots)
         .post("/book/{code}", Public, appointments::submit)
         .get("/book/{code}/form", Public, appointments::form)

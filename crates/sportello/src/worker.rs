@@ -36,6 +36,12 @@ pub fn schedules() -> Vec<Schedule> {
             enqueue: schedule::enqueue_default::<sportello_core::appointments::SendReminders>,
         },
         Schedule {
+            // Issue 11: a booking not confirmed in time frees its slot.
+            name: "appointment_holds",
+            cron: "*/5 * * * *",
+            enqueue: schedule::enqueue_default::<sportello_core::appointments::ExpireHolds>,
+        },
+        Schedule {
             name: "issuance_expiry",
             cron: "*/15 * * * *",
             enqueue: schedule::enqueue_default::<sportello_core::issuance::AbortStaleSessions>,
@@ -71,6 +77,9 @@ async fn dispatch(state: &Ctx, job: &Claimed) -> anyhow::Result<()> {
         }
         sportello_core::appointments::SendReminders::KIND => {
             run::<sportello_core::appointments::SendReminders>(state, &job.payload).await
+        }
+        sportello_core::appointments::ExpireHolds::KIND => {
+            run::<sportello_core::appointments::ExpireHolds>(state, &job.payload).await
         }
         sportello_core::issuance::AbortStaleSessions::KIND => {
             run::<sportello_core::issuance::AbortStaleSessions>(state, &job.payload).await

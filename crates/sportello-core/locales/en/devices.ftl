@@ -235,8 +235,17 @@ appt-wants-free = I ask for the company's free smart card
 appt-wants-free-help = Once per registered company with the annual fee paid; smart card only.
 appt-wants-free-short = free requested
 appt-book = Book
-appt-booked-title = Appointment booked
-appt-booked-text = Booking confirmed: we sent you an e-mail with the link to cancel it.
+appt-booked-title = Confirm your booking
+appt-booked-text = We sent you an e-mail: open its link and press "Confirm" by { $until }. Until then the time is held for you; if you do not confirm, it is freed.
+appt-confirm-title = Appointment confirmation
+appt-confirm-intro = Press "Confirm" to keep this appointment, by { $until }.
+appt-confirm-button = Confirm
+appt-confirmed = Appointment confirmed. We sent you an e-mail with the link to cancel it.
+appt-already-confirmed = This appointment was already confirmed: nothing else to do.
+appt-expired = The time to confirm ran out and the slot was freed. You can book another one.
+appt-confirm-closed = This appointment is no longer booked: there is nothing to confirm.
+appt-confirm-unknown = The link is not valid: use the one in the e-mail you received.
+appt-book-again = Book another time
 appt-desk = Desk
 appt-when = When
 appt-applicant = Applicant
@@ -259,6 +268,10 @@ appt-error-no-slot = This time no longer exists: choose another.
 appt-error-out-of-range = This time is past or too far ahead.
 appt-error-slot-full = This time was just taken: choose another. Your data are kept.
 appt-error-not-booked = The appointment is not booked any more.
+appt-error-too-long = At most { $max } characters.
+appt-error-name-chars = Only letters, spaces, apostrophes, hyphens and dots.
+appt-error-already-booked = This tax code already has an appointment for the same device: cancel it with the link in the e-mail before taking another.
+appt-error-too-many = Too many booking requests from this connection or for this e-mail address. Try again later.
 appt-error-not-started = The appointment has not started yet.
 appt-error-plan-line = Invalid line: { $line }
 appt-day-title = The day's appointments
@@ -268,6 +281,8 @@ appt-capacity = Taken
 appt-closed = Desk closed or no enabled operator.
 appt-no-show = No-show
 appt-status-booked = booked
+appt-status-pending = to be confirmed
+appt-status-expired = not confirmed
 appt-status-cancelled = cancelled
 appt-status-no-show = no-show
 appt-status-served = served
@@ -287,6 +302,12 @@ appt-weekday-7 = Sunday
 appt-mail-confirm-subject = Appointment confirmed: { $when }, { $desk }
 appt-mail-reminder-subject = Reminder: appointment { $when }, { $desk }
 appt-mail-cancelled-subject = Appointment cancelled: { $when }
+appt-mail-pending-subject = Confirm your booking: { $when }, { $desk }
+appt-mail-pending-body =
+    Dear { $name },
+    we received a request for an appointment at the { $desk } desk for a CNS / digital signature, on { $when }.
+    To keep the time open this link and press "Confirm" by { $until }: { $link }
+    If you did not ask for it, ignore this message: without confirmation the time is freed.
 appt-mail-confirm-body =
     Dear { $name },
     your appointment at the { $desk } desk for your CNS / digital signature is confirmed for { $when }.

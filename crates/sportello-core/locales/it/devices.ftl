@@ -235,8 +235,17 @@ appt-wants-free = Chiedo la smart card gratuita per l'impresa
 appt-wants-free-help = Una sola volta per impresa iscritta e in regola con il diritto annuale; solo smart card.
 appt-wants-free-short = gratuita richiesta
 appt-book = Prenota
-appt-booked-title = Appuntamento prenotato
-appt-booked-text = Prenotazione confermata: ti abbiamo inviato un'e-mail con il link per annullarla.
+appt-booked-title = Conferma la prenotazione
+appt-booked-text = Ti abbiamo inviato un'e-mail: apri il link che contiene e premi «Conferma» entro le { $until }. Fino ad allora l'orario è tenuto per te; se non confermi, torna libero.
+appt-confirm-title = Conferma dell'appuntamento
+appt-confirm-intro = Premi «Conferma» per tenere questo appuntamento entro le { $until }.
+appt-confirm-button = Conferma
+appt-confirmed = Appuntamento confermato. Ti abbiamo inviato un'e-mail con il link per annullarlo.
+appt-already-confirmed = Questo appuntamento era già confermato: non serve fare altro.
+appt-expired = Il tempo per confermare è scaduto e l'orario è tornato libero. Puoi prenotarne un altro.
+appt-confirm-closed = Questo appuntamento non è più prenotato: non c'è niente da confermare.
+appt-confirm-unknown = Il link non è valido: usa quello dell'e-mail ricevuta.
+appt-book-again = Prenota un altro orario
 appt-desk = Sportello
 appt-when = Quando
 appt-applicant = Richiedente
@@ -259,6 +268,10 @@ appt-error-no-slot = Questo orario non esiste più: scegline un altro.
 appt-error-out-of-range = Questo orario è passato o troppo lontano.
 appt-error-slot-full = Questo orario è appena stato occupato: scegline un altro. I tuoi dati non sono andati persi.
 appt-error-not-booked = L'appuntamento non è più prenotato.
+appt-error-too-long = Al massimo { $max } caratteri.
+appt-error-name-chars = Solo lettere, spazi, apostrofi, trattini e punti.
+appt-error-already-booked = Per questo codice fiscale c'è già un appuntamento per lo stesso dispositivo: annullalo con il link dell'e-mail prima di prenderne un altro.
+appt-error-too-many = Troppe richieste di prenotazione da questo collegamento o per questo indirizzo e-mail. Riprova più tardi.
 appt-error-not-started = L'appuntamento non è ancora iniziato.
 appt-error-plan-line = Riga non valida: { $line }
 appt-day-title = Appuntamenti del giorno
@@ -268,6 +281,8 @@ appt-capacity = Occupati
 appt-closed = Sportello chiuso o nessun operatore abilitato.
 appt-no-show = Non presentato
 appt-status-booked = prenotato
+appt-status-pending = da confermare
+appt-status-expired = non confermato
 appt-status-cancelled = annullato
 appt-status-no-show = non presentato
 appt-status-served = ricevuto
@@ -287,6 +302,12 @@ appt-weekday-7 = Domenica
 appt-mail-confirm-subject = Appuntamento confermato: { $when }, { $desk }
 appt-mail-reminder-subject = Promemoria: appuntamento { $when }, { $desk }
 appt-mail-cancelled-subject = Appuntamento annullato: { $when }
+appt-mail-pending-subject = Conferma la prenotazione: { $when }, { $desk }
+appt-mail-pending-body =
+    Gentile { $name },
+    abbiamo ricevuto una richiesta di appuntamento allo sportello { $desk } per il rilascio della CNS / firma digitale, il { $when }.
+    Per tenere l'orario apra questo link e prema «Conferma» entro le { $until }: { $link }
+    Se non l'ha chiesto lei, ignori questo messaggio: senza conferma l'orario torna libero.
 appt-mail-confirm-body =
     Gentile { $name },
     il suo appuntamento allo sportello { $desk } per il rilascio della CNS / firma digitale è confermato per { $when }.

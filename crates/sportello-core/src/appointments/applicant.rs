@@ -49,14 +49,95 @@ pub struct ApplicantForm {
     pub wants_free: String,
 }
 
+/// The longest value each field of the public form accepts, in characters (issue 11: a 1 MiB
+/// name was stored and e-mailed). Generous for any real name, place or address; the inputs
+/// carry the same `maxlength`.
+pub const FIELD_LIMITS: [(&str, usize); 10] = [
+    ("given_name", 60),
+    ("surname", 60),
+    ("tax_code", 20),
+    ("birth_date", 10),
+    ("birth_place", 80),
+    ("email", 254),
+    ("phone", 25),
+    ("company_tax_code", 20),
+    ("device", 20),
+    ("wants_free", 10),
+];
+
+/// The limit of `field` (see [`FIELD_LIMITS`]).
+pub fn field_limit(field: &str) -> usize {
+    FIELD_LIMITS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map_or(0, |(_, n)| *n)
+}
+
+/// A character a person's name or birth place may hold: a letter (accents included), a
+/// space, an apostrophe, a hyphen or a dot ("S. Margherita Ligure"). Nothing that makes a
+/// link, an address or markup: no `:`, `/`, `@`, `<`, digits.
+fn is_name_char(c: char) -> bool {
+    c.is_alphabetic() || matches!(c, ' ' | '\'' | '’' | '-' | '.')
+}
+
+/// Applicant text as it may appear in an e-mail of the chamber: only letters, spaces,
+/// apostrophes and hyphens (dots go too, so no `host.domain` a mail client could turn into a
+/// link), at most 60 characters. Applied to what is stored, so text saved before the form
+/// was this strict cannot ride in an e-mail either.
+pub fn mail_safe(s: &str) -> String {
+    let kept: String = s
+        .chars()
+        .map(|c| if c == '.' { ' ' } else { c })
+        .filter(|c| is_name_char(*c))
+        .take(60)
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 impl ApplicantForm {
-    /// Parses every field, collecting every error next to its field.
+    fn value(&self, field: &str) -> &str {
+        match field {
+            "given_name" => &self.given_name,
+            "surname" => &self.surname,
+            "tax_code" => &self.tax_code,
+            "birth_date" => &self.birth_date,
+            "birth_place" => &self.birth_place,
+            "email" => &self.email,
+            "phone" => &self.phone,
+            "company_tax_code" => &self.company_tax_code,
+            "device" => &self.device,
+            _ => &self.wants_free,
+        }
+    }
+
+    /// The fields longer than their limit, each with its error (trimmed length, so pasted
+    /// spaces do not count).
+    fn too_long(&self) -> Vec<FieldError> {
+        FIELD_LIMITS
+            .iter()
+            .filter(|(f, max)| self.value(f).trim().chars().count() > *max)
+            .map(|(f, max)| {
+                let mut e = FieldError::new(*f, "appt-error-too-long");
+                e.args.push(("max", max.to_string()));
+                e
+            })
+            .collect()
+    }
+
+    /// Parses every field, collecting every error next to its field. A field over its length
+    /// limit is named for that alone and read no further.
     pub fn parse(&self, today: NaiveDate) -> Result<Applicant, Vec<FieldError>> {
+        let too_long = self.too_long();
+        if !too_long.is_empty() {
+            return Err(too_long);
+        }
         let mut errors = Vec::new();
         let required = |errors: &mut Vec<FieldError>, field: &str, v: &str| {
             let v = v.trim();
             if v.is_empty() {
                 errors.push(FieldError::new(field, "appt-error-required"));
+            } else if !v.chars().all(is_name_char) {
+                errors.push(FieldError::new(field, "appt-error-name-chars"));
             }
             v.to_string()
         };
@@ -199,6 +280,63 @@ mod tests {
             fields,
             ["given_name", "tax_code", "email", "phone", "device"]
         );
+    }
+
+    #[test]
+    fn every_field_has_a_length_limit() {
+        let long = "A".repeat(1 << 20);
+        for (field, max) in FIELD_LIMITS {
+            let mut f = form();
+            let v = match field {
+                "given_name" => &mut f.given_name,
+                "surname" => &mut f.surname,
+                "tax_code" => &mut f.tax_code,
+                "birth_date" => &mut f.birth_date,
+                "birth_place" => &mut f.birth_place,
+                "email" => &mut f.email,
+                "phone" => &mut f.phone,
+                "company_tax_code" => &mut f.company_tax_code,
+                "device" => &mut f.device,
+                _ => &mut f.wants_free,
+            };
+            *v = long.clone();
+            let e = f.parse(today()).unwrap_err();
+            assert_eq!(e.len(), 1, "{field}");
+            assert_eq!(
+                (e[0].field.as_str(), e[0].key),
+                (field, "appt-error-too-long")
+            );
+            assert_eq!(e[0].args, vec![("max", max.to_string())]);
+        }
+    }
+
+    #[test]
+    fn a_name_holds_no_link_address_or_markup() {
+        for hostile in [
+            "Mario <a href=x>",
+            "http://evil.example",
+            "mario@evil.example",
+            "Mario 2",
+        ] {
+            let f = ApplicantForm {
+                given_name: hostile.into(),
+                ..form()
+            };
+            let e = f.parse(today()).unwrap_err();
+            assert_eq!(e[0].key, "appt-error-name-chars", "{hostile}");
+        }
+        let f = ApplicantForm {
+            given_name: "Maria Chiara".into(),
+            surname: "D'Angelo-Rossi".into(),
+            birth_place: "S. Margherita Ligure".into(),
+            ..form()
+        };
+        assert!(f.parse(today()).is_ok());
+        assert_eq!(
+            mail_safe("Visit www.evil.example/x <b>now</b>"),
+            "Visit www evil examplex bnowb"
+        );
+        assert_eq!(mail_safe("D'Angelo"), "D'Angelo");
     }
 
     #[test]

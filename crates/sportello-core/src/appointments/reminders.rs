@@ -1,10 +1,11 @@
-//! The reminder e-mail, sent the day before the appointment by a scheduled job. Each reminder
+//! The reminder e-mail, sent the day before a confirmed appointment by a scheduled job. Each reminder
 //! carries a fresh cancel link (the token is stored only as its hash, so the old link of the
 //! confirmation stops working and only the latest e-mail's link cancels). Idempotent: an
 //! appointment is reminded once.
 
 use crate::Ctx;
-use crate::appointments::booking::{Appointment, token_hash};
+use crate::appointments::applicant::mail_safe;
+use crate::appointments::booking::{Appointment, select_appointments, token_hash};
 use crate::db;
 use crate::i18n::Lang;
 use crate::jobs::Job;
@@ -29,7 +30,8 @@ pub async fn send_due(state: &Ctx) -> anyhow::Result<usize> {
     let now = state.clock.now();
     let tomorrow = state.clock.today() + chrono::Duration::days(1);
     let due: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM appointments WHERE status = 'booked' AND slot_date = $1 AND reminder_sent_at IS NULL",
+        "SELECT id FROM appointments WHERE status = 'booked' AND confirmed_at IS NOT NULL \
+         AND slot_date = $1 AND reminder_sent_at IS NULL",
     )
     .bind(db::date(tomorrow))
     .fetch_all(state.db.pool())
@@ -40,7 +42,8 @@ pub async fn send_due(state: &Ctx) -> anyhow::Result<usize> {
         let mut tx = state.db.begin().await?;
         let claimed = sqlx::query(
             "UPDATE appointments SET reminder_sent_at = $2, cancel_token_hash = $3 \
-             WHERE id = $1 AND reminder_sent_at IS NULL AND status = 'booked'",
+             WHERE id = $1 AND reminder_sent_at IS NULL AND status = 'booked' \
+             AND confirmed_at IS NOT NULL",
         )
         .bind(&id)
         .bind(db::instant(now))
@@ -51,20 +54,19 @@ pub async fn send_due(state: &Ctx) -> anyhow::Result<usize> {
         if claimed != 1 {
             continue;
         }
-        let a: Appointment = sqlx::query_as(concat!(
-            "SELECT id, chamber_id, desk_id, operator_id, starts_at, ends_at, slot_date, status, ",
-            "given_name, surname, tax_code, birth_date, birth_place, email, phone, company_tax_code, ",
-            "device_kind, wants_free, cancel_reason FROM appointments WHERE id = $1"
-        ))
-        .bind(&id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let a: Appointment = sqlx::query_as(select_appointments!("WHERE id = $1"))
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
         let desk: String = sqlx::query_scalar("SELECT name FROM desks WHERE id = $1")
             .bind(&a.desk_id)
             .fetch_one(&mut *tx)
             .await?;
         let args = [
-            ("name", format!("{} {}", a.given_name, a.surname)),
+            (
+                "name",
+                mail_safe(&format!("{} {}", a.given_name, a.surname)),
+            ),
             ("when", a.local_start()),
             ("desk", desk),
             (

@@ -268,7 +268,7 @@ pub async fn open(
     let mut tx = db.begin().await?;
     let (appt_id, desk, fields) = match source {
         Source::Appointment(a) => {
-            if a.status != "booked" {
+            if a.status != "booked" || a.confirmed_at.is_none() {
                 return Err(SessionError::AppointmentNotBooked);
             }
             booking::mark_served(&mut tx, now, actor, a)

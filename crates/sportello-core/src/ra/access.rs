@@ -1,12 +1,16 @@
 //! Scope checks shared by pages and API: an operator id from the client is never trusted —
-//! it must belong to the caller's chamber and, for an operator, to their own subtree.
+//! it must belong to the caller's chamber and, for an operator, to their own subtree. The same
+//! subtree decides which desks' appointments an operator sees and takes ([`desk_scope`]).
 
-use crate::accounts::Principal;
+use crate::accounts::{Principal, Role};
+use crate::appointments::booking::{self, Appointment};
 use crate::authz::AccessError;
 pub use crate::authz::chamber_of;
+use crate::chambers::{self, Desk};
 use crate::db::Db;
 use crate::ra::office;
 use crate::ra::operator::{self, Operator};
+use std::collections::BTreeSet;
 
 /// The operator `id` if the caller may see it; 404 otherwise (another chamber, another
 /// subtree, or no such operator look the same).
@@ -18,6 +22,89 @@ pub async fn visible_operator(db: &Db, p: &Principal, id: &str) -> Result<Operat
         .ok_or(AccessError::NotFound)?;
     if office::scope_of(db, p).await?.sees(&op) {
         Ok(op)
+    } else {
+        Err(AccessError::NotFound)
+    }
+}
+
+/// The desks whose appointments a caller may see and act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeskScope {
+    /// The Master RAO: every desk of the chamber.
+    Chamber,
+    /// An operator: the desks served by someone of their office subtree.
+    Desks(BTreeSet<String>),
+}
+
+impl DeskScope {
+    pub fn covers(&self, desk_id: &str) -> bool {
+        match self {
+            DeskScope::Chamber => true,
+            DeskScope::Desks(ids) => ids.contains(desk_id),
+        }
+    }
+}
+
+/// RA procedure, office tree: each operator works within their subtree (issue 11: every
+/// RAO, ODR and IR of a chamber saw every desk's applicants, and an IR of one desk opened a
+/// session from another desk's appointment). An operator's desks are those on whose roster
+/// stands an operator of their subtree ([`office::scope_of`]: themselves and, for an
+/// organisation, its collaborators); the Master RAO has the whole chamber. Desks of another
+/// chamber are never in scope.
+pub async fn desk_scope(db: &Db, p: &Principal) -> Result<DeskScope, AccessError> {
+    let chamber_id = chamber_of(p)?;
+    if p.role() == Role::MasterRao {
+        return Ok(DeskScope::Chamber);
+    }
+    let office::Scope::Operators(ids) = office::scope_of(db, p).await? else {
+        return Ok(DeskScope::Chamber);
+    };
+    let mut desks = BTreeSet::new();
+    for id in &ids {
+        let served: Vec<String> = sqlx::query_scalar(
+            "SELECT o.desk_id FROM appt_desk_operators o JOIN desks d ON d.id = o.desk_id \
+             WHERE o.operator_id = $1 AND d.chamber_id = $2",
+        )
+        .bind(id)
+        .bind(chamber_id)
+        .fetch_all(db.pool())
+        .await?;
+        desks.extend(served);
+    }
+    Ok(DeskScope::Desks(desks))
+}
+
+/// The desks of the caller's chamber within their [`desk_scope`], by name.
+pub async fn visible_desks(db: &Db, p: &Principal) -> Result<Vec<Desk>, AccessError> {
+    let scope = desk_scope(db, p).await?;
+    Ok(chambers::desks_of(db, chamber_of(p)?)
+        .await?
+        .into_iter()
+        .filter(|d| scope.covers(&d.id))
+        .collect())
+}
+
+/// The desk `key` (code or id) if the caller may work it; another chamber's desk, a desk
+/// outside the subtree and no desk look the same.
+pub async fn visible_desk(db: &Db, p: &Principal, key: &str) -> Result<Desk, AccessError> {
+    visible_desks(db, p)
+        .await?
+        .into_iter()
+        .find(|d| d.code.as_str() == key || d.id == key)
+        .ok_or(AccessError::NotFound)
+}
+
+/// The appointment `id` if its desk is within the caller's [`desk_scope`]; 404 otherwise.
+pub async fn visible_appointment(
+    db: &Db,
+    p: &Principal,
+    id: &str,
+) -> Result<Appointment, AccessError> {
+    let a = booking::get(db, chamber_of(p)?, id)
+        .await?
+        .ok_or(AccessError::NotFound)?;
+    if desk_scope(db, p).await?.covers(&a.desk_id) {
+        Ok(a)
     } else {
         Err(AccessError::NotFound)
     }

@@ -3,7 +3,7 @@
 //! approvals), free-device eligibility through the API, and who may open which page.
 
 #[path = "appointments.rs"]
-mod appointments;
+pub(crate) mod appointments;
 #[path = "issuance.rs"]
 mod issuance;
 

@@ -2,6 +2,7 @@
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
 mod authz_matrix;
+mod booking_abuse;
 mod cli;
 mod contracts;
 mod desk;
@@ -11,6 +12,7 @@ mod helpers;
 mod memory;
 
 mod ra;
+mod ra_scope;
 mod registry;
 mod seal;
 mod security_integrity;

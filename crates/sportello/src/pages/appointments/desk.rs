@@ -9,11 +9,14 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use sportello_core::appointments::booking::{self, Appointment, Availability, StatusError};
+use sportello_core::appointments::booking::{
+    self, Appointment, Availability, Standing, StatusError,
+};
 use sportello_core::appointments::plan;
 use sportello_core::authz::{self, Action};
 use sportello_core::chambers::{self, Desk};
 use sportello_core::devices::chamber_of;
+use sportello_core::ra::access;
 use sportello_core::ra::operator::{self, Operator};
 use std::collections::HashMap;
 
@@ -30,6 +33,7 @@ struct DayPage {
     operators: HashMap<String, String>,
     can_issue: bool,
     now: String,
+    now_at: chrono::DateTime<chrono::Utc>,
     problem: Option<Problem>,
 }
 
@@ -47,6 +51,13 @@ impl DayPage {
     fn started(&self, a: &Appointment) -> bool {
         a.starts_at <= self.now
     }
+    fn standing(&self, a: &Appointment) -> Standing {
+        a.standing(self.now_at)
+    }
+    /// Only a confirmed booking is served or marked as missed.
+    fn confirmed(&self, a: &Appointment) -> bool {
+        self.standing(a) == Standing::Confirmed
+    }
     fn is_desk(&self, d: &Desk) -> bool {
         self.desk.as_ref().is_some_and(|x| x.id == d.id)
     }
@@ -55,17 +66,18 @@ impl DayPage {
 async fn day_page(state: &AppState, viewer: &Viewer, q: &DateQuery) -> Result<DayPage, AppError> {
     let p = viewer.require_action(Action::ManageAppointments)?;
     let chamber_id = chamber_of(p)?;
-    let desks = chambers::desks_of(&state.db, chamber_id).await?;
-    let desk = desks
-        .iter()
-        .find(|d| d.code.as_str() == q.desk || d.id == q.desk)
-        .or(desks.first())
-        .cloned();
+    // Only the desks of the operator's subtree (the Master RAO: the chamber's).
+    let desks = access::visible_desks(&state.db, p).await?;
+    let desk = if q.desk.is_empty() {
+        desks.first().cloned()
+    } else {
+        Some(access::visible_desk(&state.db, p, &q.desk).await?)
+    };
     let date =
         NaiveDate::parse_from_str(&q.date, "%Y-%m-%d").unwrap_or_else(|_| state.clock.today());
     let (slots, appointments) = match &desk {
         Some(d) => (
-            booking::availability(&state.db, d, date).await?,
+            booking::availability(&state.db, d, date, state.clock.now()).await?,
             booking::day(&state.db, &d.id, date).await?,
         ),
         None => (Vec::new(), Vec::new()),
@@ -86,6 +98,7 @@ async fn day_page(state: &AppState, viewer: &Viewer, q: &DateQuery) -> Result<Da
         operators,
         can_issue: authz::allows(p.role(), Action::RunIssuance),
         now: sportello_core::db::instant(state.clock.now()),
+        now_at: state.clock.now(),
         problem: None,
     })
 }
@@ -105,8 +118,7 @@ pub async fn no_show(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageAppointments)?;
-    let chamber_id = chamber_of(p)?.to_string();
-    match booking::mark_no_show(&state.db, state.clock.now(), &p.actor(), &chamber_id, &id).await {
+    match booking::mark_no_show(&state.db, state.clock.now(), p, &id).await {
         Ok(a) => {
             let desk = chambers::get_desk(&state.db, &a.desk_id)
                 .await?
@@ -149,10 +161,11 @@ async fn plan_of(state: &AppState, viewer: &Viewer, desk: &str) -> Result<PlanPa
     let p = viewer.require_action(Action::ManageOperators)?;
     let chamber_id = chamber_of(p)?;
     let desks = chambers::desks_of(&state.db, chamber_id).await?;
+    // A desk named and not found (another chamber's) is not found, never another desk.
     let desk = desks
         .iter()
         .find(|d| d.code.as_str() == desk || d.id == desk)
-        .or(desks.first())
+        .or(desks.first().filter(|_| desk.is_empty()))
         .cloned()
         .ok_or_else(AppError::not_found)?;
     let roster = plan::roster(&state.db, &desk.id).await?;

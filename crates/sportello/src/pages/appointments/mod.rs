@@ -6,14 +6,17 @@ use crate::app::AppState;
 use crate::pages::devices::Problem;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use sportello_core::appointments::booking::{self, ApplicantForm, Appointment, Availability};
+use sportello_core::appointments::booking::{
+    self, ApplicantForm, Appointment, Availability, Confirmation,
+};
 use sportello_core::appointments::plan;
 use sportello_core::chambers::{self, Desk};
 use sportello_core::display;
+use std::net::SocketAddr;
 
 pub mod desk;
 
@@ -105,7 +108,7 @@ pub async fn slots(
         if (date - today).num_days() > booking::HORIZON_DAYS {
             break;
         }
-        let slots: Vec<Availability> = booking::availability(&state.db, &desk, date)
+        let slots: Vec<Availability> = booking::availability(&state.db, &desk, date, now)
             .await?
             .into_iter()
             .filter(|a| a.slot.starts_at > now)
@@ -203,6 +206,9 @@ impl FormPage {
             ),
         ]
     }
+    fn max(&self, field: &str) -> usize {
+        sportello_core::appointments::applicant::field_limit(field)
+    }
     fn err(&self, field: &str) -> Option<String> {
         self.problem
             .as_ref()
@@ -256,6 +262,15 @@ struct BookedPage {
     appt: Appointment,
 }
 
+impl BookedPage {
+    fn text(&self) -> String {
+        self.layout.lang.t_args(
+            "appt-booked-text",
+            &[("until", self.appt.local_hold_until())],
+        )
+    }
+}
+
 #[derive(serde::Deserialize)]
 pub struct BookForm {
     #[serde(default)]
@@ -264,30 +279,22 @@ pub struct BookForm {
     f: ApplicantForm,
 }
 
-/// Public: books the slot, or shows the form again with the errors next to the fields.
+/// Public: books the slot (pending until the applicant confirms it from the e-mail), or shows
+/// the form again, as typed, with the errors next to the fields.
 pub async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     axum::Form(b): axum::Form<BookForm>,
 ) -> Result<Response, AppError> {
     let desk = desk_by_code(&state, &code).await?;
     let at = parse_at(&b.at).ok_or_else(AppError::not_found)?;
-    let result = match b.f.parse(state.clock.today()) {
-        Err(fields) => Err(AppError::invalid(fields)),
-        Ok(applicant) => booking::book(
-            &state.db,
-            state.clock.now(),
-            &state.config.public_url,
-            &desk,
-            at,
-            &applicant,
-        )
+    let result = booking::request(&state, client.ip(), &desk, at, &b.f)
         .await
-        .map_err(AppError::from),
-    };
+        .map_err(AppError::from);
     match result {
-        Ok((appt, _token)) => Ok(render(&BookedPage {
+        Ok(appt) => Ok(render(&BookedPage {
             layout: Layout::new(&viewer, "appt-booked-title"),
             desk,
             appt,
@@ -306,6 +313,104 @@ pub async fn submit(
             Ok((e.status, render(&page)?).into_response())
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "appointments/confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    appt: Option<Appointment>,
+    token: String,
+    /// What happened (or, before the button, what the link's booking is): none while pending.
+    outcome: Option<Confirmation>,
+}
+
+impl ConfirmPage {
+    fn intro(&self) -> String {
+        let until = self
+            .appt
+            .as_ref()
+            .map(Appointment::local_hold_until)
+            .unwrap_or_default();
+        self.layout
+            .lang
+            .t_args("appt-confirm-intro", &[("until", until)])
+    }
+    fn outcome_key(&self) -> &'static str {
+        match self.outcome {
+            Some(Confirmation::Confirmed) => "appt-confirmed",
+            Some(Confirmation::AlreadyConfirmed) => "appt-already-confirmed",
+            Some(Confirmation::Expired) => "appt-expired",
+            Some(Confirmation::Closed) => "appt-confirm-closed",
+            None => "",
+        }
+    }
+    fn outcome_id(&self) -> &'static str {
+        match self.outcome {
+            Some(Confirmation::Confirmed) => "confirmed",
+            Some(Confirmation::AlreadyConfirmed) => "already-confirmed",
+            Some(Confirmation::Expired) => "expired",
+            Some(Confirmation::Closed) => "closed",
+            None => "",
+        }
+    }
+    fn success(&self) -> bool {
+        matches!(
+            self.outcome,
+            Some(Confirmation::Confirmed | Confirmation::AlreadyConfirmed)
+        )
+    }
+}
+
+/// Public: the confirmation link of the e-mail; shows the booking with the button while it is
+/// pending, or says what it is (already confirmed, expired, closed).
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let appt = booking::by_confirm_token(&state.db, &token).await?;
+    let outcome = appt
+        .as_ref()
+        .and_then(|a| booking::confirmation_of(a, state.clock.now()));
+    let status = if appt.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    Ok((
+        status,
+        render(&ConfirmPage {
+            layout: Layout::new(&viewer, "appt-confirm-title"),
+            appt,
+            token,
+            outcome,
+        })?,
+    )
+        .into_response())
+}
+
+/// Public: the applicant confirms; the page says what happened.
+pub async fn confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let (appt, outcome) = booking::confirm(&state, &token).await?;
+    let status = match outcome {
+        Confirmation::Confirmed | Confirmation::AlreadyConfirmed => StatusCode::OK,
+        Confirmation::Expired | Confirmation::Closed => StatusCode::CONFLICT,
+    };
+    Ok((
+        status,
+        render(&ConfirmPage {
+            layout: Layout::new(&viewer, "appt-confirm-title"),
+            appt: Some(appt),
+            token,
+            outcome: Some(outcome),
+        })?,
+    )
+        .into_response())
 }
 
 #[derive(Template)]

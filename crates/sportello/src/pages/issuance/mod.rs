@@ -13,9 +13,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::Principal;
-use sportello_core::appointments::booking::{self, ApplicantForm};
+use sportello_core::appointments::booking::ApplicantForm;
 use sportello_core::authz::Action;
-use sportello_core::devices::chamber_of;
 use sportello_core::devices::inventory::Device;
 use sportello_core::display;
 use sportello_core::issuance::finish;
@@ -97,17 +96,15 @@ pub async fn walk_in(
     }
 }
 
-/// RA procedure, part 1: only an operator who may act today takes the appointment.
+/// RA procedure, part 1: only an operator who may act today takes the appointment, and only
+/// one of a desk within their subtree (`ra::access::visible_appointment`).
 pub async fn from_appointment(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::RunIssuance)?;
-    let chamber_id = chamber_of(p)?;
-    let appt = booking::get(&state.db, chamber_id, &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let appt = sportello_core::ra::access::visible_appointment(&state.db, p, &id).await?;
     let op = session::operator_for(&state.db, &p.user.id, state.clock.today()).await?;
     let s = session::open(
         &state.db,

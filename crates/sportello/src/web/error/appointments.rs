@@ -14,6 +14,16 @@ impl From<BookingError> for AppError {
                 AppError::conflict("slot_out_of_range", "appt-error-out-of-range")
             }
             BookingError::SlotFull => AppError::conflict("slot_full", "appt-error-slot-full"),
+            BookingError::AlreadyBooked => {
+                let mut e = AppError::conflict("already_booked", "appt-error-already-booked");
+                e.fields = vec![FieldError::new("tax_code", "appt-error-already-booked")];
+                e
+            }
+            BookingError::TooManyRequests => AppError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "appt-error-too-many",
+            ),
             BookingError::Db(e) => e.into(),
         }
     }

@@ -13,6 +13,7 @@ mod ra;
 mod registry;
 mod seal;
 mod security_integrity;
+mod spreadsheets;
 mod storage;
 mod trade;
 mod trade_pages;

@@ -112,6 +112,7 @@ impl From<DeliveryError> for AppError {
                 err.code = "bad_delivery_lines";
                 err
             }
+            DeliveryError::Sheet(e) => e.into(),
             DeliveryError::Move(e) => e.into(),
             DeliveryError::Db(e) => e.into(),
         }
@@ -158,6 +159,7 @@ impl From<ReportError> for AppError {
                     .map(|l| FieldError::new(format!("line {}", l.line), l.key))
                     .collect(),
             ),
+            ReportError::Sheet(e) => e.into(),
             ReportError::Db(e) => e.into(),
         }
     }

@@ -18,3 +18,4 @@ mod storage;
 mod trade;
 mod trade_pages;
 mod web;
+mod write_offs;

@@ -16,12 +16,16 @@
 //                             [data-testid=holder] link, [data-testid=done]
 //   /screen                   #code + [data-testid=pair]; /screen/session polls its panel:
 //                             [data-testid=accept-N], #otp-code + [data-testid=otp-submit], [data-testid=otp-ok]
+//   /devices/d/{id}           [data-testid=write-off-form] (radio name=move, #wo-reason),
+//                             [data-testid=notice], [data-testid=device-state], [data-testid=write-offs]
+//   /devices                  [data-testid=write-offs] rows [data-testid=write-off-<status>] with
+//                             [data-testid=approve-write-off] for anyone but the reporter
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
-import { launch, newContext, screenshot, watchRequests } from './lib/browser.mjs';
+import { launch, newContext, screenshot, screenshotWidths, watchRequests } from './lib/browser.mjs';
 import { login, pdfText, smallPdf, work } from './lib/flows.mjs';
 
 let app;
@@ -242,6 +246,52 @@ describe('desk issuance', () => {
       await screenshot(page, '15-opening-plan');
     } finally {
       await context.close();
+    }
+  });
+
+  it('a lost device takes two people: the RAO reports it, the Master RAO approves', async () => {
+    const rao = await newContext(browser);
+    const master = await newContext(browser);
+    try {
+      // 1. The RAO finds a device in the cabinet and reports it lost, with the reason.
+      const op = rao.page;
+      await login(op, app, 'rao');
+      await op.goto(`${app.baseUrl}/devices?state=in_cabinet`);
+      const link = op.locator('[data-testid="devices"] a').first();
+      const serial = (await link.innerText()).trim();
+      await link.click();
+      await op.waitForURL(/\/devices\/d\/[0-9a-f-]+$/);
+      const deviceUrl = op.url();
+      await op.locator('[data-testid="write-off-form"]').waitFor();
+      await screenshotWidths(op, '16-device-write-off-form');
+      await op.click('label[for="wo-mark_lost"]');
+      assert.ok(await op.isChecked('#wo-mark_lost'));
+      await op.fill('#wo-reason', 'Non trovato al controllo dell’armadio del 12/11/2026');
+      await op.click('[data-testid="write-off-form"] button[type="submit"]');
+      await op.locator('[data-testid="notice"]').waitFor();
+      assert.match(await op.locator('[data-testid="notice"]').innerText(), /un’altra persona|un'altra persona/);
+      assert.match(await op.locator('[data-testid="device-state"]').innerText(), /Nell'armadio|Nell’armadio/, 'nothing moved yet');
+      assert.equal(await op.locator('[data-testid="approve-write-off"]').count(), 0, 'the reporter cannot approve');
+      await screenshotWidths(op, '17-device-write-off-reported');
+
+      // 2. The Master RAO sees it among the pending approvals and approves it.
+      const mp = master.page;
+      await login(mp, app, 'master-rao');
+      await mp.goto(`${app.baseUrl}/devices`);
+      const row = mp.locator('[data-testid="write-offs"] [data-testid="write-off-pending"]', { hasText: serial });
+      await row.waitFor();
+      assert.match(await row.innerText(), /Smarrito/);
+      await mp.locator('[data-testid="write-offs"]').scrollIntoViewIfNeeded();
+      await screenshotWidths(mp, '18-pending-approvals');
+      await row.locator('[data-testid="approve-write-off"]').click();
+      await mp.waitForURL(/ok=write-off-approved/);
+      assert.equal(mp.url().split('?')[0], deviceUrl);
+      assert.match(await mp.locator('[data-testid="device-state"]').innerText(), /Smarrito/);
+      assert.match(await mp.locator('[data-testid="history"]').innerText(), /Segnalato smarrito/);
+      await screenshotWidths(mp, '19-device-write-off-approved');
+    } finally {
+      await rao.context.close();
+      await master.context.close();
     }
   });
 });

@@ -88,3 +88,24 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Saves the page at a laptop width (1366 px) and a phone width (390 px), as
+ * `<name>-1366.png` and `<name>-390.png`, then restores the viewport. The page is loaded
+ * again at each width (the menu lays itself out when it loads), so call it on a page shown by
+ * a GET. Returns the paths.
+ */
+export async function screenshotWidths(page, name, widths = [1366, 390]) {
+  const before = page.viewportSize();
+  const files = [];
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.reload({ waitUntil: 'load' });
+    files.push(await screenshot(page, `${name}-${width}`));
+  }
+  if (before) {
+    await page.setViewportSize(before);
+    await page.reload({ waitUntil: 'load' });
+  }
+  return files;
+}

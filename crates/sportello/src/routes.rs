@@ -437,6 +437,21 @@ fn pages() -> Pages {
             devices::inventory::manual_move,
         )
         .post(
+            "/devices/d/{id}/write-off",
+            can(&[ManageInventory]),
+            devices::inventory::request_write_off,
+        )
+        .post(
+            "/devices/write-offs/{id}/approve",
+            can(&[ManageInventory]),
+            devices::inventory::approve_write_off,
+        )
+        .post(
+            "/devices/write-offs/{id}/reject",
+            can(&[ManageInventory]),
+            devices::inventory::reject_write_off,
+        )
+        .post(
             "/devices/d/{id}/refund",
             can(&[DecideDeviceRefund]),
             devices::inventory::refund,

@@ -166,3 +166,13 @@ action-decide-device-refund-help = Case-by-case decisions on refunds.
 yes = Yes
 no = No
 save = Save
+
+## Spreadsheets read from outside (CSV, XLSX)
+sheet-error-unreadable = The file is not a readable spreadsheet: upload a CSV (separated by ; or ,) or an XLSX file.
+sheet-error-file-too-large = The file is too large: at most { $limit } KB.
+sheet-error-rows = The sheet has too many rows: at most { $limit } rows besides the header.
+sheet-error-columns = Row { $line } has too many columns: at most { $limit }.
+sheet-error-cell = A cell is too long: at most { $limit } characters (row { $line }).
+sheet-error-cell-shared = A cell is too long: at most { $limit } characters.
+sheet-error-unpacked = Once unpacked, the file's content exceeds { $limit } MB: it is not an ordinary spreadsheet.
+sheet-error-not-utf8 = The CSV file is not UTF-8 encoded: save it as "CSV UTF-8".

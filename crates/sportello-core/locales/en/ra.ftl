@@ -205,7 +205,7 @@ ra-import-step-not-allowed = the operator is not waiting for the course
 ra-import-date-in-future = date in the future
 ra-import-other = not recorded ({ $code })
 ra-error-results-file = Choose the file with the results.
-ra-error-results-sheet = The file cannot be read: { $problem }
+ra-error-results-no-tax-code = The file has no "Tax code" column: the first row must name the columns (tax code, score, date).
 
 ra-checks-title = Periodic checks
 ra-checks-intro = Mandates, courses and the convention ending; registry changes of ODR organisations; the yearly check of self-declarations; device deliveries.

@@ -166,3 +166,13 @@ action-decide-device-refund-help = Le decisioni caso per caso sui rimborsi.
 yes = Sì
 no = No
 save = Salva
+
+## Spreadsheets read from outside (CSV, XLSX)
+sheet-error-unreadable = Il file non è un foglio di calcolo leggibile: carica un file CSV (separato da ; o ,) o XLSX.
+sheet-error-file-too-large = Il file è troppo grande: al massimo { $limit } KB.
+sheet-error-rows = Il foglio ha troppe righe: al massimo { $limit } righe oltre all'intestazione.
+sheet-error-columns = La riga { $line } ha troppe colonne: al massimo { $limit }.
+sheet-error-cell = Una cella è troppo lunga: al massimo { $limit } caratteri (riga { $line }).
+sheet-error-cell-shared = Una cella è troppo lunga: al massimo { $limit } caratteri.
+sheet-error-unpacked = Il contenuto del file, una volta decompresso, supera { $limit } MB: non è un foglio di calcolo ordinario.
+sheet-error-not-utf8 = Il file CSV non è in codifica UTF-8: salvalo come «CSV UTF-8».

@@ -205,7 +205,7 @@ ra-import-step-not-allowed = l'operatore non è in attesa del corso
 ra-import-date-in-future = data nel futuro
 ra-import-other = non registrato ({ $code })
 ra-error-results-file = Scegli il file con gli esiti.
-ra-error-results-sheet = Il file non si può leggere: { $problem }
+ra-error-results-no-tax-code = Il file non ha una colonna «Codice fiscale»: la prima riga deve nominare le colonne (codice fiscale, punteggio, data).
 
 ra-checks-title = Verifiche periodiche
 ra-checks-intro = Scadenze di mandati, corsi e convenzione; variazioni nel Registro Imprese delle organizzazioni ODR; controllo annuale delle dichiarazioni sostitutive; consegne dei dispositivi.

@@ -9,10 +9,20 @@ use crate::db::{self, Tx};
 use crate::devices::inventory::MoveError;
 use crate::devices::kind::{DeviceKind, DeviceSerial};
 use crate::devices::state::{DeviceState, Move};
+use crate::spreadsheet::{self, Limits, SheetError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeSet;
+
+/// What a delivery file may hold: a CA's delivery is at most a few thousand devices, three
+/// short columns (and a few the CA may add).
+pub const DELIVERY_LIMITS: Limits = Limits {
+    rows: 50_001,
+    columns: 16,
+    cell_bytes: 256,
+    file_bytes: 8 * 1024 * 1024,
+};
 
 /// One line of the file that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,6 +50,9 @@ pub enum DeliveryError {
     Lines(Vec<BadLine>),
     #[error("the file has no devices")]
     Empty,
+    /// The file is not a CSV within [`DELIVERY_LIMITS`].
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
     /// Locking the delivered devices in the cabinet failed (see [`receive`]).
     #[error(transparent)]
     Move(#[from] MoveError),
@@ -55,14 +68,16 @@ pub struct Received {
     pub stored: usize,
 }
 
-struct Parsed {
-    line: u64,
-    serial: DeviceSerial,
-    kind: DeviceKind,
-    batch: String,
+/// One device of a delivery file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveredDevice {
+    pub line: u64,
+    pub serial: DeviceSerial,
+    pub kind: DeviceKind,
+    pub batch: String,
 }
 
-fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+fn column(headers: &[String], names: &[&str]) -> Option<usize> {
     headers.iter().position(|h| {
         names.contains(
             &h.trim()
@@ -73,36 +88,31 @@ fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
     })
 }
 
-fn parse(bytes: &[u8]) -> Result<Vec<Parsed>, DeliveryError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| DeliveryError::Header)?;
-    let first = text.lines().next().unwrap_or_default();
-    let delimiter = if first.contains(';') { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|_| DeliveryError::Header)?.clone();
+/// Reads a delivery file within [`DELIVERY_LIMITS`]: every device, or every bad line.
+pub fn parse(bytes: &[u8]) -> Result<Vec<DeliveredDevice>, DeliveryError> {
+    let table = spreadsheet::read_csv(bytes, &DELIVERY_LIMITS)?;
+    let Some((headers, records)) = table.split_first() else {
+        return Err(DeliveryError::Header);
+    };
     let (Some(c_serial), Some(c_kind), Some(c_batch)) = (
-        column(&headers, &["serial", "seriale", "numero_seriale"]),
-        column(&headers, &["type", "tipo"]),
-        column(&headers, &["batch", "lotto"]),
+        column(headers, &["serial", "seriale", "numero_seriale"]),
+        column(headers, &["type", "tipo"]),
+        column(headers, &["batch", "lotto"]),
     ) else {
         return Err(DeliveryError::Header);
     };
     let mut out = Vec::new();
     let mut bad = Vec::new();
     let mut seen = BTreeSet::new();
-    for (i, record) in reader.records().enumerate() {
+    for (i, record) in records.iter().enumerate() {
         let line = i as u64 + 2;
-        let Ok(record) = record else {
-            bad.push(BadLine {
-                line,
-                reason: "dev-import-bad-line",
-                value: String::new(),
-            });
-            continue;
+        let get = |c: usize| {
+            record
+                .get(c)
+                .map(|f| f.trim())
+                .unwrap_or_default()
+                .to_string()
         };
-        let get = |c: usize| record.get(c).unwrap_or_default().trim().to_string();
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -142,7 +152,7 @@ fn parse(bytes: &[u8]) -> Result<Vec<Parsed>, DeliveryError> {
             });
             continue;
         }
-        out.push(Parsed {
+        out.push(DeliveredDevice {
             line,
             serial,
             kind,

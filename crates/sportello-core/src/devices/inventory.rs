@@ -228,6 +228,9 @@ pub enum ManualMoveError {
     /// Only some moves are made by hand (see [`Move::is_manual`]).
     #[error("not a move made by hand")]
     NotManual,
+    /// Lost, damaged and destroyed take a second person ([`crate::devices::write_off`]).
+    #[error("a write-off needs another person's approval")]
+    NeedsApproval,
     #[error(transparent)]
     Move(#[from] MoveError),
     #[error(transparent)]
@@ -239,7 +242,8 @@ pub enum ManualMoveError {
 }
 
 /// Inventory staff move a device of their chamber by hand (`mv` as the form sends it: store,
-/// mark damaged or lost, return to the cabinet or to the CA). A device an ODR gives back
+/// return to the cabinet or to the CA). Lost, damaged and destroyed are not moves one person
+/// makes: they go through [`crate::devices::write_off`]. A device an ODR gives back
 /// settles the fee held for it in the ODR's advance account in the same transaction: released
 /// to the balance when it comes back to the cabinet, consumed otherwise (RA procedure: the
 /// fee of a consigned device is paid from the advance).
@@ -254,9 +258,13 @@ pub async fn move_by_hand(
     let device = get(&ctx.db, chamber_id, device_id)
         .await?
         .ok_or(ManualMoveError::NotFound)?;
-    let mv = Move::parse(mv)
-        .filter(|m| m.is_manual())
-        .ok_or(ManualMoveError::NotManual)?;
+    let mv = Move::parse(mv).ok_or(ManualMoveError::NotManual)?;
+    if mv.is_write_off() {
+        return Err(ManualMoveError::NeedsApproval);
+    }
+    if !mv.is_manual() {
+        return Err(ManualMoveError::NotManual);
+    }
     let note = Some(note.trim()).filter(|n| !n.is_empty());
     let (now, actor) = (ctx.clock.now(), p.actor());
     let mut tx = ctx.db.begin().await?;
@@ -392,6 +400,7 @@ fn move_action(mv: Move) -> &'static str {
         Move::MarkDamaged => "device.mark_damaged",
         Move::MarkLost => "device.mark_lost",
         Move::ReturnToCa => "device.return_to_ca",
+        Move::MarkDestroyed => "device.mark_destroyed",
     }
 }
 

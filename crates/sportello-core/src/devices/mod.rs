@@ -1,6 +1,6 @@
 //! Devices of the registration authority, part 2 (RA procedure): the inventory of CNS smart cards
-//! and tokens by serial number, two-person withdrawals from the cabinet, consignments to ODRs
-//! against their advance account, free smart cards, refund decisions, the ODRs' periodic
+//! and tokens by serial number, two-person withdrawals from the cabinet and write-offs (lost,
+//! damaged, destroyed), consignments to ODRs against their advance account, free smart cards, refund decisions, the ODRs' periodic
 //! reports with their reconciliation, and statistics.
 //!
 //! Every move of a device goes through [`state::DeviceState::after`] (the transition table)
@@ -20,6 +20,7 @@ pub mod state;
 pub mod stats;
 pub mod stock;
 pub mod withdrawal;
+pub mod write_off;
 
 pub use kind::{DeviceKind, DeviceSerial};
 pub use state::{DeviceState, Move};

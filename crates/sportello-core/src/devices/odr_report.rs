@@ -10,6 +10,7 @@ use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db};
 use crate::devices::kind::DeviceSerial;
 use crate::registry::TaxCode;
+use crate::spreadsheet::{self, Limits, SheetError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -56,6 +57,9 @@ pub enum ReportError {
     Header,
     #[error("{} lines are not valid", .0.len())]
     Lines(Vec<BadLine>),
+    /// The file is not a CSV within [`REPORT_LIMITS`].
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -66,15 +70,21 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-/// Reads report lines: `serial;issued_on;holder_tax_code;company_tax_code;free` with a header.
+/// What one report may hold: the devices an ODR issued in a period, five short columns.
+pub const REPORT_LIMITS: Limits = Limits {
+    rows: 20_001,
+    columns: 16,
+    cell_bytes: 256,
+    file_bytes: 4 * 1024 * 1024,
+};
+
+/// Reads report lines: `serial;issued_on;holder_tax_code;company_tax_code;free` with a header,
+/// within [`REPORT_LIMITS`].
 pub fn parse(text: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Line>, ReportError> {
-    let first = text.lines().next().unwrap_or_default();
-    let delimiter = if first.contains(';') { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|_| ReportError::Header)?.clone();
+    let table = spreadsheet::read_csv(text.as_bytes(), &REPORT_LIMITS)?;
+    let Some((headers, records)) = table.split_first() else {
+        return Err(ReportError::Header);
+    };
     let col = |names: &[&str]| {
         headers
             .iter()
@@ -91,22 +101,15 @@ pub fn parse(text: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Line>, Re
     let cf = col(&["free", "gratuito"]);
     let mut out = Vec::new();
     let mut bad = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
+    for (i, rec) in records.iter().enumerate() {
         let line = i as i64 + 2;
-        let Ok(rec) = rec else {
-            bad.push(BadLine {
-                line,
-                key: "dev-import-bad-line",
-            });
-            continue;
-        };
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         let get = |c: Option<usize>| {
             c.and_then(|c| rec.get(c))
+                .map(|f| f.trim())
                 .unwrap_or_default()
-                .trim()
                 .to_string()
         };
         let Ok(serial) = DeviceSerial::parse(&get(Some(cs))) else {

@@ -26,6 +26,8 @@ pub enum DeviceState {
     Lost,
     /// Sent back to the Certification Authority.
     ReturnedToCa,
+    /// Physically destroyed (broken beyond return, or destroyed on purpose).
+    Destroyed,
 }
 
 /// One arrow of the table.
@@ -45,6 +47,7 @@ pub enum Move {
     MarkDamaged,
     MarkLost,
     ReturnToCa,
+    MarkDestroyed,
 }
 
 /// Every allowed transition: (from, move, to). Anything else is refused.
@@ -69,6 +72,11 @@ pub const TRANSITIONS: &[(DeviceState, Move, DeviceState)] = {
         (Blank, ReturnToCa, ReturnedToCa),
         (InCabinet, ReturnToCa, ReturnedToCa),
         (Damaged, ReturnToCa, ReturnedToCa),
+        (Blank, MarkDestroyed, Destroyed),
+        (InCabinet, MarkDestroyed, Destroyed),
+        (InOperatorBox, MarkDestroyed, Destroyed),
+        (ConsignedToOdr, MarkDestroyed, Destroyed),
+        (Damaged, MarkDestroyed, Destroyed),
     ]
 };
 
@@ -80,7 +88,7 @@ pub struct TransitionError {
 }
 
 impl DeviceState {
-    pub const ALL: [DeviceState; 8] = [
+    pub const ALL: [DeviceState; 9] = [
         DeviceState::Blank,
         DeviceState::InCabinet,
         DeviceState::InOperatorBox,
@@ -89,6 +97,7 @@ impl DeviceState {
         DeviceState::Damaged,
         DeviceState::Lost,
         DeviceState::ReturnedToCa,
+        DeviceState::Destroyed,
     ];
 
     /// The states where the chamber still holds the device (its stock).
@@ -110,6 +119,7 @@ impl DeviceState {
             DeviceState::Damaged => "damaged",
             DeviceState::Lost => "lost",
             DeviceState::ReturnedToCa => "returned_to_ca",
+            DeviceState::Destroyed => "destroyed",
         }
     }
 
@@ -158,7 +168,7 @@ impl fmt::Display for DeviceState {
 }
 
 impl Move {
-    pub const ALL: [Move; 8] = [
+    pub const ALL: [Move; 9] = [
         Move::Store,
         Move::WithdrawToBox,
         Move::Consign,
@@ -167,6 +177,7 @@ impl Move {
         Move::MarkDamaged,
         Move::MarkLost,
         Move::ReturnToCa,
+        Move::MarkDestroyed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -179,6 +190,7 @@ impl Move {
             Move::MarkDamaged => "mark_damaged",
             Move::MarkLost => "mark_lost",
             Move::ReturnToCa => "return_to_ca",
+            Move::MarkDestroyed => "mark_destroyed",
         }
     }
 
@@ -190,16 +202,19 @@ impl Move {
         format!("dev-move-{}", self.as_str().replace('_', "-"))
     }
 
-    /// Moves made one device at a time from the inventory page (the others come from
-    /// withdrawals, consignments and issuance).
+    /// Moves made one device at a time from the inventory page by one person (the others
+    /// come from withdrawals, consignments, issuance and write-offs).
     pub fn is_manual(self) -> bool {
+        matches!(self, Move::Store | Move::ReturnToCabinet | Move::ReturnToCa)
+    }
+
+    /// RA procedure, part 2 (devices are kept under two people's control, as cabinet
+    /// withdrawals are): a device is written off as lost, damaged or destroyed only when one
+    /// person reports it and another approves.
+    pub fn is_write_off(self) -> bool {
         matches!(
             self,
-            Move::Store
-                | Move::ReturnToCabinet
-                | Move::MarkDamaged
-                | Move::MarkLost
-                | Move::ReturnToCa
+            Move::MarkDamaged | Move::MarkLost | Move::MarkDestroyed
         )
     }
 }
@@ -211,10 +226,17 @@ mod tests {
     /// The whole matrix written out: one row per state (in `DeviceState::ALL` order), one
     /// column per move (in `Move::ALL` order); a letter names the state reached, `.` refused.
     /// B blank, C cabinet, O operator box, R consigned to ODR, I issued, D damaged, L lost,
-    /// T returned to the CA.
-    const MATRIX: [&str; 8] = [
-        "C....D.T", ".OR..DLT", "...CIDL.", "...CIDL.", "........", ".......T", "........",
-        "........",
+    /// T returned to the CA, X destroyed.
+    const MATRIX: [&str; 9] = [
+        "C....D.TX",
+        ".OR..DLTX",
+        "...CIDL.X",
+        "...CIDL.X",
+        ".........",
+        ".......TX",
+        ".........",
+        ".........",
+        ".........",
     ];
 
     fn letter(s: DeviceState) -> char {
@@ -227,6 +249,7 @@ mod tests {
             DeviceState::Damaged => 'D',
             DeviceState::Lost => 'L',
             DeviceState::ReturnedToCa => 'T',
+            DeviceState::Destroyed => 'X',
         }
     }
 
@@ -246,9 +269,22 @@ mod tests {
             DeviceState::Issued,
             DeviceState::Lost,
             DeviceState::ReturnedToCa,
+            DeviceState::Destroyed,
         ] {
             assert!(s.moves().is_empty(), "{s}");
         }
+    }
+
+    #[test]
+    fn lost_damaged_and_destroyed_are_write_offs_never_manual_moves() {
+        for m in Move::ALL {
+            assert!(!(m.is_manual() && m.is_write_off()), "{m:?}");
+        }
+        let write_offs: Vec<Move> = Move::ALL.into_iter().filter(|m| m.is_write_off()).collect();
+        assert_eq!(
+            write_offs,
+            [Move::MarkDamaged, Move::MarkLost, Move::MarkDestroyed]
+        );
     }
 
     #[test]

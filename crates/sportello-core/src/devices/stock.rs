@@ -1,5 +1,5 @@
 //! Stock per location: the cabinet, each operator's box, each ODR, and the devices that left
-//! (issued, lost, returned). Every device is in exactly one location, so the counts always add
+//! (issued, lost, returned, destroyed). Every device is in exactly one location, so the counts always add
 //! up to the number of devices delivered; a property test moves devices at random through the
 //! transition table and checks it.
 
@@ -21,6 +21,7 @@ pub enum Location {
     Damaged,
     Lost,
     ReturnedToCa,
+    Destroyed,
 }
 
 impl Location {
@@ -36,6 +37,7 @@ impl Location {
             DeviceState::Damaged => Location::Damaged,
             DeviceState::Lost => Location::Lost,
             DeviceState::ReturnedToCa => Location::ReturnedToCa,
+            DeviceState::Destroyed => Location::Destroyed,
         }
     }
 
@@ -43,7 +45,7 @@ impl Location {
     pub fn in_stock(&self) -> bool {
         !matches!(
             self,
-            Location::Issued | Location::Lost | Location::ReturnedToCa
+            Location::Issued | Location::Lost | Location::ReturnedToCa | Location::Destroyed
         )
     }
 
@@ -64,6 +66,7 @@ impl Location {
             Location::Damaged => "dev-loc-damaged",
             Location::Lost => "dev-loc-lost",
             Location::ReturnedToCa => "dev-loc-returned",
+            Location::Destroyed => "dev-loc-destroyed",
         }
     }
 }

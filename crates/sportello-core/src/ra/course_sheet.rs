@@ -8,7 +8,7 @@ use crate::ra::accreditation::State;
 use crate::ra::accreditation::steps::StepError;
 use crate::ra::office::{self, chamber_city, office_name_for};
 use crate::ra::operator::Operator;
-use calamine::{Data, Reader, Xlsx};
+use crate::spreadsheet::{self, Limits};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Serialize;
@@ -112,11 +112,19 @@ pub struct ResultRow {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SheetError {
-    #[error("the file is neither a CSV nor an XLSX spreadsheet")]
-    Unreadable,
+    #[error(transparent)]
+    Sheet(#[from] spreadsheet::SheetError),
     #[error("the header has no tax-code column (codice fiscale)")]
     NoTaxCodeColumn,
 }
+
+/// What a results file may hold: one row per operator of a chamber's course, a few columns.
+pub const RESULTS_LIMITS: Limits = Limits {
+    rows: 5_000,
+    columns: 50,
+    cell_bytes: 1_024,
+    file_bytes: 4 * 1024 * 1024,
+};
 
 fn header_index(header: &[String], names: &[&str]) -> Option<usize> {
     header.iter().position(|h| {
@@ -138,54 +146,10 @@ pub fn parse_sheet_date(s: &str) -> Option<NaiveDate> {
         })
 }
 
-fn cell(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) => {
-            if f.fract() == 0.0 {
-                format!("{}", *f as i64)
-            } else {
-                f.to_string()
-            }
-        }
-        Data::Int(i) => i.to_string(),
-        Data::DateTime(dt) => format!("{}", dt.as_f64() as i64),
-        other => other.to_string(),
-    }
-}
-
 /// Reads the results: an XLSX (first sheet) or a CSV (`;` or `,`), with a header naming the
 /// tax code, the score (punteggio / %) and the date.
 pub fn parse_results(bytes: &[u8]) -> Result<Vec<ResultRow>, SheetError> {
-    let table: Vec<Vec<String>> = if bytes.starts_with(b"PK") {
-        let mut book: Xlsx<_> =
-            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec()))
-                .map_err(|_| SheetError::Unreadable)?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or(SheetError::Unreadable)?
-            .map_err(|_| SheetError::Unreadable)?;
-        range.rows().map(|r| r.iter().map(cell).collect()).collect()
-    } else {
-        let text = std::str::from_utf8(bytes).map_err(|_| SheetError::Unreadable)?;
-        let first = text.lines().next().unwrap_or_default();
-        let delimiter = if first.matches(';').count() >= first.matches(',').count() {
-            b';'
-        } else {
-            b','
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        reader
-            .records()
-            .filter_map(Result::ok)
-            .map(|r| r.iter().map(str::to_string).collect())
-            .collect()
-    };
+    let table = spreadsheet::read_table(bytes, &RESULTS_LIMITS)?;
     let Some((header, rows)) = table.split_first() else {
         return Ok(Vec::new());
     };
@@ -226,10 +190,7 @@ mod tests {
         }];
         let bytes = request_xlsx(&rows).unwrap();
         assert!(bytes.starts_with(b"PK"));
-        let mut book: Xlsx<_> =
-            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-        let range = book.worksheet_range_at(0).unwrap().unwrap();
-        let table: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell).collect()).collect();
+        let table = spreadsheet::read_table(&bytes, &RESULTS_LIMITS).unwrap();
         assert_eq!(table[0], REQUEST_HEADER.map(str::to_string).to_vec());
         assert_eq!(table[1][1], "RSSMRA80A01H501U");
     }

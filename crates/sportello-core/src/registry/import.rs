@@ -116,6 +116,38 @@ impl ImportError {
     }
 }
 
+/// What reading an extract without writing it found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Rows that would be imported.
+    pub valid: u64,
+    /// Rows that would be rejected.
+    pub rejected: u64,
+}
+
+/// Reads the whole extract at `path` as [`import_csv`] would, writing nothing: the file's
+/// problems and the rows' rejections, in bounded memory (the importer's fuzz test drives it).
+pub fn scan(path: &Path, current_year: i32) -> Result<Scan, ImportError> {
+    let (source, _) = rows::open(path)?;
+    let mut scan = Scan::default();
+    let mut failure = None;
+    source.read_chunks(DEFAULT_BATCH_SIZE, current_year, |chunk| match chunk {
+        Ok(c) => {
+            scan.valid += c.rows.len() as u64;
+            scan.rejected += c.rejections.len() as u64;
+            true
+        }
+        Err(e) => {
+            failure = Some(e);
+            false
+        }
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(scan),
+    }
+}
+
 /// Imports the extract at `path`: valid rows are upserted, invalid ones collected in the
 /// outcome, and one `registry.import` audit entry records the counts.
 pub async fn import_csv(

@@ -18,7 +18,7 @@ mod tax_code;
 mod vat_number;
 
 pub use company_status::{CompanyStatus, CompanyStatusError};
-pub use import::{ImportError, ImportOptions, ImportOutcome, Rejection, import_csv};
+pub use import::{ImportError, ImportOptions, ImportOutcome, Rejection, Scan, import_csv, scan};
 pub use postcode::{Postcode, PostcodeError};
 pub use province::{Province, ProvinceEntry, ProvinceError};
 pub use rea::{Rea, ReaError};

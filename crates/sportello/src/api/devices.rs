@@ -91,7 +91,7 @@ pub async fn free_eligibility(
 
 #[derive(Serialize, ToSchema)]
 pub struct StockRow {
-    /// `delivered`, `cabinet`, `operator_box`, `odr`, `issued`, `damaged`, `lost`, `returned_to_ca`.
+    /// `delivered`, `cabinet`, `operator_box`, `odr`, `issued`, `damaged`, `lost`, `returned_to_ca`, `destroyed`.
     pub location: String,
     pub operator_id: Option<String>,
     pub smart_cards: i64,

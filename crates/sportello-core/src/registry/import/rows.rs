@@ -5,6 +5,7 @@ use crate::registry::import::{ImportError, Rejection};
 use crate::registry::{
     CompanyData, CompanyStatus, Postcode, Province, Rea, SiteData, SiteKind, TaxCode, VatNumber,
 };
+use crate::spreadsheet::csv::{Overflow, Record, Records};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 use std::path::Path;
@@ -28,6 +29,13 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A first line longer than this is no header (a binary file, say); it is not read whole.
 const MAX_HEADER_BYTES: u64 = 64 * 1024;
+
+/// Bytes of one row: eleven columns of names and addresses fit many times over. A longer row is
+/// rejected without being held in memory (see [`crate::spreadsheet::csv`]).
+pub(super) const MAX_ROW_BYTES: usize = 16 * 1024;
+
+/// Fields of one row (the extract's columns, and room for those it may add).
+pub(super) const MAX_FIELDS: usize = 256;
 
 /// The lowest annual-fee year taken as plausible; the highest is the current year.
 const MIN_FEE_YEAR: i32 = 1900;
@@ -53,7 +61,7 @@ type Input = Chain<Cursor<Vec<u8>>, BufReader<File>>;
 
 /// An open extract whose header has been read and understood.
 pub(super) struct Source {
-    reader: csv::Reader<Input>,
+    reader: Records<Input>,
     /// Index of each of [`COLUMNS`] in a row.
     positions: [usize; 11],
     width: usize,
@@ -92,15 +100,23 @@ pub(super) fn open(path: &Path) -> Result<(Source, u64), ImportError> {
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(Cursor::new(first).chain(input));
-    let mut names = csv::StringRecord::new();
-    reader
-        .read_record(&mut names)
-        .map_err(|e| read_error(1, e))?;
+    let mut reader = Records::with_budget(
+        Cursor::new(first).chain(input),
+        delimiter,
+        MAX_HEADER_BYTES as usize,
+        MAX_FIELDS,
+    );
+    let names: Vec<String> = match reader
+        .next_record()
+        .map_err(|source| ImportError::Read { line: 1, source })?
+    {
+        Some(record) if record.overflow.is_none() => record
+            .fields()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect(),
+        _ => return Err(ImportError::NoHeader),
+    };
+    reader.set_budget(MAX_ROW_BYTES, MAX_FIELDS);
     let (positions, width) = header_positions(&names)?;
     let source = Source {
         reader,
@@ -111,7 +127,7 @@ pub(super) fn open(path: &Path) -> Result<(Source, u64), ImportError> {
     Ok((source, size))
 }
 
-fn header_positions(names: &csv::StringRecord) -> Result<([usize; 11], usize), ImportError> {
+fn header_positions(names: &[String]) -> Result<([usize; 11], usize), ImportError> {
     let mut positions = [usize::MAX; 11];
     for (index, name) in names.iter().enumerate() {
         let name = name.trim().to_ascii_lowercase();
@@ -134,14 +150,6 @@ fn header_positions(names: &csv::StringRecord) -> Result<([usize; 11], usize), I
     Ok((positions, names.len()))
 }
 
-fn read_error(line: u64, error: csv::Error) -> ImportError {
-    let source = match error.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => std::io::Error::other(format!("{other:?}")),
-    };
-    ImportError::Read { line, source }
-}
-
 impl Source {
     /// Reads the rest of the file in chunks of `batch_size` lines, handing each to `send`;
     /// stops early when `send` returns false (the receiver has gone).
@@ -151,41 +159,56 @@ impl Source {
         current_year: i32,
         mut send: impl FnMut(Result<Chunk, ImportError>) -> bool,
     ) {
-        let mut record = csv::ByteRecord::new();
         let mut chunk = Chunk::default();
         loop {
-            let line = self.reader.position().line();
-            match self.reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    send(Err(read_error(line, e)));
+            let record = match self.reader.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => break,
+                Err(source) => {
+                    let line = self.reader.line();
+                    send(Err(ImportError::Read { line, source }));
                     return;
                 }
-            }
-            let line = record.position().map_or(line, |p| p.line());
-            match self.parse(&record, line, current_year) {
+            };
+            match Self::parse(self.positions, self.width, &record, current_year) {
                 Ok(row) => chunk.rows.push(row),
                 Err(rejection) => chunk.rejections.push(rejection),
             }
             if chunk.rows.len() + chunk.rejections.len() >= batch_size {
-                chunk.bytes_read = self.reader.position().byte() + self.bom;
+                chunk.bytes_read = self.reader.bytes_read() + self.bom;
                 if !send(Ok(std::mem::take(&mut chunk))) {
                     return;
                 }
             }
         }
-        chunk.bytes_read = self.reader.position().byte() + self.bom;
+        chunk.bytes_read = self.reader.bytes_read() + self.bom;
         send(Ok(chunk));
     }
 
-    fn parse(&self, record: &csv::ByteRecord, line: u64, year: i32) -> Result<Row, Rejection> {
-        if record.len() != self.width {
-            let reason = format!("expected {} fields, found {}", self.width, record.len());
+    fn parse(
+        positions: [usize; 11],
+        width: usize,
+        record: &Record<'_>,
+        year: i32,
+    ) -> Result<Row, Rejection> {
+        let line = record.line;
+        match record.overflow {
+            Some(Overflow::TooLong) => {
+                let reason = format!("longer than {MAX_ROW_BYTES} bytes");
+                return Err(Rejection::new(line, "row", reason));
+            }
+            Some(Overflow::TooManyFields) => {
+                let reason = format!("more than {MAX_FIELDS} fields");
+                return Err(Rejection::new(line, "row", reason));
+            }
+            None => {}
+        }
+        if record.len() != width {
+            let reason = format!("expected {} fields, found {}", width, record.len());
             return Err(Rejection::new(line, "row", reason));
         }
         let field = |column: usize| -> Result<&str, Rejection> {
-            let bytes = record.get(self.positions[column]).unwrap_or_default();
+            let bytes = record.get(positions[column]).unwrap_or_default();
             std::str::from_utf8(bytes)
                 .map(str::trim)
                 .map_err(|_| Rejection::new(line, COLUMNS[column], "not valid UTF-8"))
@@ -278,7 +301,9 @@ mod tests {
 
     #[test]
     fn missing_and_duplicate_columns_are_named() {
-        let header = csv::StringRecord::from(vec!["codice_fiscale", "extra", "CAP "]);
+        let header: Vec<String> = ["codice_fiscale", "extra", "CAP "]
+            .map(String::from)
+            .to_vec();
         match header_positions(&header) {
             Err(ImportError::MissingColumns(missing)) => {
                 assert_eq!(missing.len(), 9);
@@ -286,9 +311,9 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        let mut names: Vec<&str> = COLUMNS.to_vec();
-        names.push("cap");
-        match header_positions(&csv::StringRecord::from(names)) {
+        let mut names: Vec<String> = COLUMNS.map(String::from).to_vec();
+        names.push("cap".into());
+        match header_positions(&names) {
             Err(ImportError::DuplicateColumn(name)) => assert_eq!(name, "cap"),
             other => panic!("unexpected {other:?}"),
         }

@@ -1,5 +1,6 @@
 //! Inventory pages: stock per location, the CA's delivery, the cabinet, two-person
-//! withdrawals, one device with its activity log, manual moves and refund decisions.
+//! withdrawals, one device with its activity log, manual moves, two-person write-offs (lost,
+//! damaged, destroyed) and refund decisions.
 
 use crate::app::AppState;
 use crate::pages::devices::{Problem, euro, form_key, user_error};
@@ -13,6 +14,7 @@ use sportello_core::authz::{self, Action};
 use sportello_core::devices::inventory::{self, Device, ManualMoveError, MoveRecord};
 use sportello_core::devices::stock::{self, Location};
 use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal, Withdrawal};
+use sportello_core::devices::write_off::{self, WriteOff};
 use sportello_core::devices::{
     DeviceKind, DeviceSerial, DeviceState, Move, chamber_of, delivery, free, refund,
 };
@@ -36,6 +38,8 @@ struct Page {
     in_stock: i64,
     delivered: i64,
     withdrawals: Vec<(Withdrawal, String, bool)>,
+    /// Lost, damaged and destroyed reports, pending first, and whether the viewer may decide.
+    write_offs: Vec<(WriteOff, bool)>,
     raos: Vec<Operator>,
     devices: Vec<Device>,
     filter: String,
@@ -48,12 +52,31 @@ impl Page {
     fn state_label(&self, s: &DeviceState) -> String {
         self.layout.t(&s.label_key())
     }
+    fn write_off_label(&self, w: &WriteOff) -> String {
+        write_off_label(&self.layout, w)
+    }
     fn kind_label(&self, k: &DeviceKind) -> String {
         self.layout.t(k.label_key())
     }
     fn selected(&self, s: &str) -> bool {
         self.filter == s
     }
+}
+
+/// "Lost", "Damaged", "Destroyed": what a report asks for, in the visitor's language.
+fn write_off_label(layout: &Layout, w: &WriteOff) -> String {
+    layout.t(&format!("dev-write-off-{}", w.mv.replace('_', "-")))
+}
+
+/// Reports with whether `me` may decide each (pending, and someone else's).
+fn decidable(reports: Vec<WriteOff>, me: &str) -> Vec<(WriteOff, bool)> {
+    reports
+        .into_iter()
+        .map(|w| {
+            let can = w.is_pending() && w.requested_by != me;
+            (w, can)
+        })
+        .collect()
 }
 
 pub(crate) fn names(ops: &[Operator]) -> HashMap<String, String> {
@@ -135,6 +158,7 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
             + s.count(&Location::Delivered, DeviceKind::Token),
         lines,
         withdrawals,
+        write_offs: decidable(write_off::recent(&state.db, chamber_id).await?, &me),
         raos: all_ops
             .into_iter()
             .filter(|o| {
@@ -313,9 +337,16 @@ struct DevicePage {
     holder: String,
     history: Vec<MoveRecord>,
     moves: Vec<Move>,
+    /// Lost, damaged, destroyed: the write-offs the device's state allows.
+    write_off_moves: Vec<Move>,
+    /// Reports on this device, newest first, and whether the viewer may decide each.
+    write_offs: Vec<(WriteOff, bool)>,
+    /// A report waits for approval: no other can be made.
+    write_off_pending: bool,
     can_move: bool,
     can_refund: bool,
     decision: Option<refund::Decision>,
+    notice: Option<String>,
     problem: Option<Problem>,
 }
 
@@ -332,6 +363,9 @@ impl DevicePage {
     }
     fn euro(&self, c: &i64) -> String {
         euro(*c)
+    }
+    fn write_off_label(&self, w: &WriteOff) -> String {
+        write_off_label(&self.layout, w)
     }
 }
 
@@ -353,6 +387,10 @@ async fn device_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Devi
             .unwrap_or_default(),
         None => String::new(),
     };
+    let write_offs = decidable(
+        write_off::of_device(&state.db, chamber_id, &device.id).await?,
+        &p.user.id,
+    );
     Ok(DevicePage {
         layout: Layout::new(viewer, "dev-device-title"),
         history: inventory::history(&state.db, &device.id).await?,
@@ -362,11 +400,20 @@ async fn device_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Devi
             .into_iter()
             .filter(|m| m.is_manual())
             .collect(),
+        write_off_moves: device
+            .state
+            .moves()
+            .into_iter()
+            .filter(|m| m.is_write_off())
+            .collect(),
+        write_off_pending: write_offs.iter().any(|(w, _)| w.is_pending()),
+        write_offs,
         decision: refund::of_device(&state.db, &device.id).await?,
         device,
         holder,
         can_move,
         can_refund,
+        notice: None,
         problem: None,
     })
 }
@@ -375,8 +422,13 @@ pub async fn device(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    Ok(render(&device_page(&state, &viewer, &id).await?)?.into_response())
+    let mut page = device_page(&state, &viewer, &id).await?;
+    page.notice = (!q.ok.is_empty())
+        .then(|| viewer.lang.t(&format!("dev-ok-{}", q.ok.replace('_', "-"))))
+        .filter(|s| !s.starts_with("dev-ok-"));
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -404,6 +456,87 @@ pub async fn manual_move(
             Ok((e.status, render(&page)?).into_response())
         }
     }
+}
+
+/// The device page again, with the refused form's problem.
+async fn device_refused(
+    state: &AppState,
+    viewer: &Viewer,
+    device_id: &str,
+    e: AppError,
+) -> Result<Response, AppError> {
+    let e = user_error(e)?;
+    let mut page = device_page(state, viewer, device_id).await?;
+    page.problem = Some(Problem::of(&e, viewer.lang));
+    Ok((e.status, render(&page)?).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct WriteOffForm {
+    #[serde(rename = "move", default)]
+    mv: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The first person reports the device lost, damaged or destroyed; a second decides.
+pub async fn request_write_off(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<WriteOffForm>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    match write_off::request(&state, p, &id, &f.mv, &f.reason).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/devices/d/{id}?ok=write-off-requested")).into_response())
+        }
+        Err(write_off::WriteOffError::NotFound) => Err(AppError::not_found()),
+        Err(e) => device_refused(&state, &viewer, &id, e.into()).await,
+    }
+}
+
+/// Approves or rejects report `id` (never the reporter's own), then shows the device.
+async fn decide_write_off(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    approve: bool,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageInventory)?;
+    let chamber_id = chamber_of(p)?;
+    let report = write_off::get(&state.db, chamber_id, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let decided = if approve {
+        write_off::approve(state, p, id).await
+    } else {
+        write_off::reject(state, p, id).await
+    };
+    let ok = if approve { "approved" } else { "rejected" };
+    match decided {
+        Ok(w) => Ok(
+            Redirect::to(&format!("/devices/d/{}?ok=write-off-{ok}", w.device_id)).into_response(),
+        ),
+        Err(write_off::WriteOffError::NotFound) => Err(AppError::not_found()),
+        Err(e) => device_refused(state, viewer, &report.device_id, e.into()).await,
+    }
+}
+
+pub async fn approve_write_off(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    decide_write_off(&state, &viewer, &id, true).await
+}
+
+pub async fn reject_write_off(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    decide_write_off(&state, &viewer, &id, false).await
 }
 
 #[derive(serde::Deserialize)]

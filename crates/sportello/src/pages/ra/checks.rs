@@ -227,13 +227,13 @@ pub async fn import_results(
             "ra-error-results-file",
         )])
     })?;
-    let rows = course_sheet::parse_results(&file.bytes).map_err(|e| {
-        AppError::new(
+    let rows = course_sheet::parse_results(&file.bytes).map_err(|e| match e {
+        course_sheet::SheetError::Sheet(e) => AppError::from(e),
+        course_sheet::SheetError::NoTaxCodeColumn => AppError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_sheet",
-            "ra-error-results-sheet",
-        )
-        .arg("problem", e.to_string())
+            "no_tax_code_column",
+            "ra-error-results-no-tax-code",
+        ),
     })?;
     let mut report = course_sheet::import_results(&state, &p.actor(), &chamber_id, rows).await?;
     let unmatched = std::mem::take(&mut report.unmatched)

@@ -11,6 +11,7 @@ use sportello_core::devices::odr_account::OdrAccountError;
 use sportello_core::devices::odr_report::ReportError;
 use sportello_core::devices::refund::RefundError;
 use sportello_core::devices::withdrawal::WithdrawalError;
+use sportello_core::devices::write_off::WriteOffError;
 
 impl From<AdvanceError> for AppError {
     fn from(e: AdvanceError) -> Self {
@@ -112,6 +113,7 @@ impl From<DeliveryError> for AppError {
                 err.code = "bad_delivery_lines";
                 err
             }
+            DeliveryError::Sheet(e) => e.into(),
             DeliveryError::Move(e) => e.into(),
             DeliveryError::Db(e) => e.into(),
         }
@@ -125,6 +127,11 @@ impl From<ManualMoveError> for AppError {
             ManualMoveError::NotManual => {
                 AppError::invalid(vec![FieldError::new("move", "dev-error-move-unknown")])
             }
+            ManualMoveError::NeedsApproval => AppError::new(
+                StatusCode::FORBIDDEN,
+                "needs_second_person",
+                "dev-error-move-needs-approval",
+            ),
             ManualMoveError::Move(e) => e.into(),
             ManualMoveError::Advance(e) => e.into(),
             ManualMoveError::Access(e) => e.into(),
@@ -158,6 +165,7 @@ impl From<ReportError> for AppError {
                     .map(|l| FieldError::new(format!("line {}", l.line), l.key))
                     .collect(),
             ),
+            ReportError::Sheet(e) => e.into(),
             ReportError::Db(e) => e.into(),
         }
     }
@@ -194,6 +202,41 @@ impl From<GrantError> for AppError {
                 AppError::conflict("free_already_granted", "dev-free-first-no-short")
             }
             GrantError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<WriteOffError> for AppError {
+    fn from(e: WriteOffError) -> Self {
+        match e {
+            WriteOffError::NotFound => AppError::not_found(),
+            WriteOffError::NotWriteOff => {
+                AppError::invalid(vec![FieldError::new("move", "dev-error-move-unknown")])
+            }
+            WriteOffError::NoReason => AppError::invalid(vec![FieldError::new(
+                "reason",
+                "dev-write-off-reason-required",
+            )]),
+            WriteOffError::ReasonTooLong => AppError::invalid(vec![FieldError::new(
+                "reason",
+                "dev-write-off-reason-too-long",
+            )]),
+            WriteOffError::Transition(t) => MoveError::Transition(t).into(),
+            WriteOffError::AlreadyPending => {
+                AppError::conflict("write_off_pending", "dev-write-off-already-pending")
+            }
+            WriteOffError::SamePerson => AppError::new(
+                StatusCode::FORBIDDEN,
+                "same_person",
+                "dev-write-off-same-person",
+            ),
+            WriteOffError::NotPending => {
+                AppError::conflict("already_decided", "dev-write-off-decided")
+            }
+            WriteOffError::Move(e) => e.into(),
+            WriteOffError::Advance(e) => e.into(),
+            WriteOffError::Access(e) => e.into(),
+            WriteOffError::Db(e) => e.into(),
         }
     }
 }

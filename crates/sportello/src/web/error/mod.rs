@@ -127,6 +127,27 @@ impl From<sportello_core::db::Error> for AppError {
     }
 }
 
+/// A spreadsheet refused by its bounds: 422 with a message naming the limit (the same for
+/// every import).
+impl From<sportello_core::spreadsheet::SheetError> for AppError {
+    fn from(e: sportello_core::spreadsheet::SheetError) -> Self {
+        use sportello_core::spreadsheet::SheetError;
+        let code = match e {
+            SheetError::Unreadable => "unreadable_sheet",
+            SheetError::FileTooLarge { .. } => "sheet_too_large",
+            SheetError::TooManyRows { .. } => "sheet_too_many_rows",
+            SheetError::TooManyColumns { .. } => "sheet_too_many_columns",
+            SheetError::CellTooLong { .. } => "sheet_cell_too_long",
+            SheetError::Unpacked { .. } => "sheet_unpacked_too_large",
+            SheetError::NotUtf8 => "sheet_not_utf8",
+        };
+        let (key, args) = e.message();
+        let mut err = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, key);
+        err.args = args;
+        err
+    }
+}
+
 impl From<sportello_core::authz::AccessError> for AppError {
     fn from(e: sportello_core::authz::AccessError) -> Self {
         use sportello_core::authz::AccessError;

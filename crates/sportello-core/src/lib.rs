@@ -29,6 +29,7 @@ pub mod notify;
 pub mod ra;
 pub mod registry;
 pub mod seal;
+pub mod throttle;
 pub mod trade;
 pub mod trust;
 pub mod validation;

@@ -15,8 +15,12 @@ login-title = Log in
 login-email = E-mail address
 login-password = Password
 login-submit = Log in
-login-error-credentials = Wrong e-mail or password.
-login-error-locked = Too many failed attempts: the account is locked until { $until }.
+login-error-credentials = Wrong e-mail or password. After 5 failed attempts, access is suspended for 15 minutes and the account's owner is told by e-mail.
+login-error-too-many = Too many failed logins from this address. Try again in 15 minutes.
+login-lock-mail-subject = Sportello access suspended after too many attempts
+login-lock-mail-body =
+    There were { $failures } failed logins to your account in a row: to protect it, access is suspended until { $until } ({ $minutes } minutes).
+    If it was you, wait and try again with the right password. If it was not, someone is trying to guess your password: nothing needs doing at once, but if the password is weak or used elsewhere too, change it from the "My account" page as soon as you can.
 login-error-disabled = The account is disabled. Contact the chamber's administrator.
 logout = Log out
 

@@ -15,8 +15,12 @@ login-title = Accedi
 login-email = Indirizzo e-mail
 login-password = Password
 login-submit = Accedi
-login-error-credentials = E-mail o password non corrette.
-login-error-locked = Troppi tentativi non riusciti: l'account è bloccato fino alle { $until }.
+login-error-credentials = E-mail o password non corrette. Dopo 5 tentativi non riusciti l'accesso resta sospeso per 15 minuti e il titolare dell'account riceve un avviso per e-mail.
+login-error-too-many = Troppi tentativi di accesso non riusciti da questo indirizzo. Riprova tra 15 minuti.
+login-lock-mail-subject = Accesso a Sportello sospeso per troppi tentativi
+login-lock-mail-body =
+    Ci sono stati { $failures } tentativi di accesso non riusciti al tuo account, uno dopo l'altro: per proteggerlo, l'accesso è sospeso fino al { $until } ({ $minutes } minuti).
+    Se eri tu, attendi e riprova con la password giusta. Se non eri tu, qualcuno sta provando a indovinare la tua password: non serve fare nulla subito, ma se la password è debole o usata anche altrove, cambiala dalla pagina "Il mio account" appena possibile.
 login-error-disabled = L'account è disattivato. Rivolgiti all'amministratore della Camera.
 logout = Esci
 

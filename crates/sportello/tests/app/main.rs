@@ -12,6 +12,7 @@ mod memory;
 mod ra;
 mod registry;
 mod seal;
+mod security_auth;
 mod security_integrity;
 mod storage;
 mod trade;

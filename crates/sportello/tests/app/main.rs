@@ -14,6 +14,7 @@ mod registry;
 mod seal;
 mod security_auth;
 mod security_integrity;
+mod security_offboarding;
 mod storage;
 mod trade;
 mod trade_pages;

@@ -349,13 +349,11 @@ pub async fn authenticate(
     let now = ctx.clock.now();
     let typed = normalise_email(email).unwrap_or_else(|| email.trim().to_lowercase());
     let account_key = crate::accounts::session::token_hash(&typed);
-    // Both throttles count this attempt whatever the other says.
-    let address_ok = throttle::take(db, now, Scope::LoginAddress, client).await?;
-    let account_ok = throttle::take(db, now, Scope::LoginAccount, &account_key).await?;
-    if !address_ok {
+    // An address over its limit is refused before it can count against any account.
+    if !throttle::take(db, now, Scope::LoginAddress, client).await? {
         return Err(LoginError::TooManyAttempts);
     }
-    if !account_ok {
+    if !throttle::take(db, now, Scope::LoginAccount, &account_key).await? {
         return Err(LoginError::InvalidCredentials);
     }
     let row: Option<LoginRow> = match normalise_email(email) {

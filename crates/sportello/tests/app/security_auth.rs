@@ -327,6 +327,17 @@ async fn verification_is_throttled_per_client_address_and_number_and_the_right_c
         verify("203.0.113.66", code.clone()).await,
         StatusCode::TOO_MANY_REQUESTS
     );
+    // Another spelling of the number is the same number.
+    let lower = reqwest::Client::new()
+        .get(app.url(&format!(
+            "/api/v1/verify/{}?code=WRONG77777",
+            number.to_lowercase()
+        )))
+        .header("X-Forwarded-For", "203.0.113.66")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), StatusCode::TOO_MANY_REQUESTS);
     // A customs officer behind the same load balancer still verifies, by API and page.
     assert_eq!(verify("198.51.100.9", code.clone()).await, StatusCode::OK);
     let page = reqwest::Client::new()

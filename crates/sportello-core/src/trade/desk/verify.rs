@@ -68,7 +68,8 @@ pub async fn verify(
 ) -> Result<Option<Verification>, VerifyError> {
     let db = &state.db;
     let now = state.clock.now();
-    let pair = format!("{client} {number}");
+    // Keyed on the number as the check reads it, so spelling variants share one count.
+    let pair = format!("{client} {}", number.trim().to_uppercase());
     let address_ok = throttle::take(db, now, Scope::VerifyAddress, client).await?;
     let pair_ok = throttle::take(db, now, Scope::VerifyNumber, &pair).await?;
     if !(address_ok && pair_ok) {

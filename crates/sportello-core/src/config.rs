@@ -5,7 +5,7 @@
 //! they never end up in logs.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// A value that must never be printed (passwords, keys).
@@ -86,6 +86,110 @@ pub struct Config {
     /// `SPORTELLO_SEAL_KEY`: 32 bytes (hex or base64) that encrypt the chambers' seal keys at
     /// rest; unset, a secret file is made in the data dir (see `seal`).
     pub seal_key: Option<Secret>,
+    /// `SPORTELLO_TRUSTED_PROXIES`: the load balancers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// The proxies (load balancers) whose `X-Forwarded-For` header is believed, as addresses or
+/// CIDR blocks. Empty by default: the client is the TCP peer and the header is ignored, since
+/// anyone can send it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses `10.0.0.0/8, 192.0.2.7, 2001:db8::/32` (commas or spaces between entries).
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for entry in list
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|e| !e.is_empty())
+        {
+            let (addr, bits) = match entry.split_once('/') {
+                Some((a, b)) => (a, Some(b)),
+                None => (entry, None),
+            };
+            let addr: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("'{entry}' is not an address or a CIDR block"))?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let bits = match bits {
+                Some(b) => b
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|b| *b <= max)
+                    .ok_or_else(|| format!("'{entry}' has a prefix length over {max}"))?,
+                None => max,
+            };
+            out.push((addr, bits));
+        }
+        Ok(Self(out))
+    }
+
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0
+            .iter()
+            .any(|(net, bits)| match (canonical(*net), ip) {
+                (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(
+                    u128::from(u32::from(n)) << 96,
+                    u128::from(u32::from(a)) << 96,
+                    *bits,
+                ),
+                (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(u128::from(n), u128::from(a), *bits),
+                _ => false,
+            })
+    }
+
+    /// The client's address: the TCP `peer`, unless the peer is a trusted proxy; then the
+    /// `X-Forwarded-For` chain (every header, in order) is read from the right, each trusted
+    /// proxy skipped, and the first address that is not one is the client. What a client put
+    /// at the left of the chain itself is never believed past an untrusted hop.
+    pub fn client_of<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl IntoIterator<Item = &'a str>,
+    ) -> IpAddr {
+        if !self.contains(peer) {
+            return canonical(peer);
+        }
+        let hops: Vec<&str> = forwarded_for
+            .into_iter()
+            .flat_map(|h| h.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = canonical(peer);
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) => {
+                    client = canonical(ip);
+                    if !self.contains(ip) {
+                        break;
+                    }
+                }
+                // A hop that is not an address: stop at the last one believed.
+                Err(_) => break,
+            }
+        }
+        client
+    }
+}
+
+/// An IPv4 address written as IPv6 (`::ffff:192.0.2.1`) is that IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn prefix_eq(a: u128, b: u128, bits: u8) -> bool {
+    let mask = if bits == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(bits))
+    };
+    a & mask == b & mask
 }
 
 /// A configuration value that cannot be used; names the variable.
@@ -212,6 +316,14 @@ impl Config {
             });
         }
 
+        let trusted_proxies = match get("SPORTELLO_TRUSTED_PROXIES") {
+            Some(v) => TrustedProxies::parse(&v).map_err(|problem| ConfigError {
+                variable: "SPORTELLO_TRUSTED_PROXIES",
+                problem,
+            })?,
+            None => TrustedProxies::default(),
+        };
+
         Ok(Self {
             listen,
             public_url,
@@ -224,6 +336,7 @@ impl Config {
             run_worker,
             session_hours,
             seal_key,
+            trusted_proxies,
         })
     }
 
@@ -315,6 +428,42 @@ mod tests {
         assert!(config(&[]).expect("defaults").seal_key.is_none());
         let err = config(&[("SPORTELLO_SEAL_KEY", "short")]).unwrap_err();
         assert_eq!(err.variable, "SPORTELLO_SEAL_KEY");
+    }
+
+    #[test]
+    fn the_client_is_read_through_trusted_proxies_only() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let none = TrustedProxies::default();
+        assert_eq!(
+            none.client_of(ip("192.0.2.1"), ["203.0.113.9"]),
+            ip("192.0.2.1"),
+            "no proxy configured: the header is ignored"
+        );
+        let lb = TrustedProxies::parse("10.0.0.0/8, 192.0.2.7 2001:db8::/32").unwrap();
+        assert_eq!(
+            lb.client_of(ip("10.1.2.3"), ["203.0.113.9"]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            lb.client_of(ip("10.1.2.3"), ["198.51.100.1, 203.0.113.9, 10.9.9.9"]),
+            ip("203.0.113.9"),
+            "a forged left part is not believed past the first untrusted hop"
+        );
+        assert_eq!(
+            lb.client_of(ip("::ffff:192.0.2.7"), ["203.0.113.9"]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            lb.client_of(ip("192.0.2.8"), ["203.0.113.9"]),
+            ip("192.0.2.8"),
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(lb.client_of(ip("10.1.2.3"), ["junk"]), ip("10.1.2.3"));
+        assert!(lb.contains(ip("2001:db8:1::5")));
+        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
+        assert!(TrustedProxies::parse("proxy.local").is_err());
+        let err = config(&[("SPORTELLO_TRUSTED_PROXIES", "x")]).unwrap_err();
+        assert_eq!(err.variable, "SPORTELLO_TRUSTED_PROXIES");
     }
 
     #[test]

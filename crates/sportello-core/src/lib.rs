@@ -30,6 +30,7 @@ pub mod ra;
 pub mod registry;
 pub mod seal;
 pub mod spreadsheet;
+pub mod throttle;
 pub mod trade;
 pub mod trust;
 pub mod validation;

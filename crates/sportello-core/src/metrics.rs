@@ -11,6 +11,7 @@ pub struct Metrics {
     jobs_failed: AtomicU64,
     logins_ok: AtomicU64,
     logins_failed: AtomicU64,
+    password_checks: AtomicU64,
 }
 
 impl Metrics {
@@ -31,6 +32,11 @@ impl Metrics {
             &self.logins_failed
         };
         c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One Argon2 verification of a login password (a decoy one included).
+    pub fn password_check(&self) {
+        self.password_checks.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text exposition format, with database gauges appended.
@@ -78,6 +84,16 @@ impl Metrics {
             out,
             "sportello_logins_total{{outcome=\"failed\"}} {}",
             self.logins_failed.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP sportello_password_checks_total Argon2 verifications run for logins."
+        );
+        let _ = writeln!(out, "# TYPE sportello_password_checks_total counter");
+        let _ = writeln!(
+            out,
+            "sportello_password_checks_total {}",
+            self.password_checks.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             out,

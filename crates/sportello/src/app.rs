@@ -4,25 +4,20 @@
 use sportello_core::Ctx;
 use sportello_core::config::MailTransport;
 use std::ops::Deref;
-use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// What a request handler needs: the core's [`Ctx`] and what only the web shell keeps
-/// (rate limiters). Derefs to the `Ctx`, so a handler passes `&state` to a use case.
+/// What a request handler needs: the core's [`Ctx`]. Derefs to the `Ctx`, so a handler
+/// passes `&state` to a use case. (Rate limits live in the database, shared by every
+/// instance: `sportello_core::throttle`.)
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub ctx: Ctx,
-    /// Failed public verifications per address.
-    pub verify_limiter: Arc<crate::web::rate_limit::FailureLimiter>,
 }
 
 impl AppState {
     pub fn new(ctx: Ctx) -> Self {
-        Self {
-            ctx,
-            verify_limiter: Arc::new(Default::default()),
-        }
+        Self { ctx }
     }
 }
 

@@ -169,10 +169,31 @@ fn pages() -> Pages {
         .get("/lang/{code}", Public, lang::switch)
         .get("/account", SignedIn, account::show)
         .post("/account/password", SignedIn, account::change_password)
+        .post(
+            "/account/tokens/{id}/revoke",
+            SignedIn,
+            account::revoke_token,
+        )
         // The chamber's administration and audit.
         .get("/audit", can(&[SearchAudit]), audit::search)
         .get("/admin/users", can(&[ManageUsers]), admin::users)
         .post("/admin/users", can(&[ManageUsers]), admin::create_user)
+        .get("/admin/users/{id}", can(&[ManageUsers]), admin::user)
+        .post(
+            "/admin/users/{id}/disable",
+            can(&[ManageUsers]),
+            admin::disable_user,
+        )
+        .post(
+            "/admin/users/{id}/enable",
+            can(&[ManageUsers]),
+            admin::enable_user,
+        )
+        .post(
+            "/admin/users/{id}/tokens/{token}/revoke",
+            can(&[ManageUsers]),
+            admin::revoke_token,
+        )
         .get("/admin/desks", can(&[ManageDesks]), admin::desks)
         .post("/admin/desks", can(&[ManageDesks]), admin::create_desk)
         .get("/admin/jobs", can(&[ViewJobs]), admin::jobs)

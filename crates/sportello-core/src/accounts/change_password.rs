@@ -1,6 +1,7 @@
 //! A user changes their own password.
 
 use super::Principal;
+use super::offboarding::end_sessions_and_tokens;
 use super::password::{self, PasswordError};
 use super::session::token_hash;
 use crate::Ctx;
@@ -19,7 +20,8 @@ pub enum ChangePasswordError {
 }
 
 /// Replaces the principal's password after checking the current one; every other login
-/// session of the user ends (`keep_session` is the token of the session that asked).
+/// session of the user ends (`keep_session` is the token of the session that asked) and
+/// every API token is revoked: whoever had the old password may have made one.
 pub async fn change_password(
     ctx: &Ctx,
     p: &Principal,
@@ -32,31 +34,30 @@ pub async fn change_password(
         .bind(&p.user.id)
         .fetch_one(ctx.db.pool())
         .await?;
-    if !password::verify(current, &stored) {
+    if !password::verify_pooled(current, &stored).await {
         return Err(ChangePasswordError::WrongCurrent);
     }
     if new_password != confirm {
         return Err(ChangePasswordError::Mismatch);
     }
-    let hash = password::hash(new_password).map_err(ChangePasswordError::Policy)?;
+    let hash = password::hash_pooled(new_password)
+        .await
+        .map_err(ChangePasswordError::Policy)?;
     let mut tx = ctx.db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(&p.user.id)
         .bind(hash)
         .execute(&mut *tx)
         .await?;
-    if let Some(token) = keep_session {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-            .bind(&p.user.id)
-            .bind(token_hash(token))
-            .execute(&mut *tx)
-            .await?;
-    }
+    let keep = keep_session.map(token_hash);
+    let (sessions, tokens) =
+        end_sessions_and_tokens(&mut tx, ctx.clock.now(), &p.user.id, keep.as_deref()).await?;
     audit::record(
         &mut tx,
         ctx.clock.now(),
         &p.actor(),
-        Change::new("user.password_change", "user", Some(&p.user.id)),
+        Change::new("user.password_change", "user", Some(&p.user.id))
+            .after(serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens})),
     )
     .await?;
     tx.commit().await?;

@@ -2,6 +2,7 @@
 //! [`Principal`] — who is asking, with the chamber, desks and companies they are tied to.
 
 mod change_password;
+pub mod offboarding;
 pub mod password;
 mod role;
 pub mod session;
@@ -97,7 +98,7 @@ pub async fn load_principal(
     }))
 }
 
-/// Daily job: removes expired login sessions.
+/// Daily job: removes expired login sessions and throttle windows that ended long ago.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PurgeExpiredSessions {}
 
@@ -107,6 +108,8 @@ impl Job for PurgeExpiredSessions {
     async fn run(self, state: &Ctx) -> anyhow::Result<()> {
         let n = session::purge_expired(&state.db, state.clock.now()).await?;
         tracing::info!(removed = n, "expired sessions purged");
+        let n = crate::throttle::purge(&state.db, state.clock.now()).await?;
+        tracing::info!(removed = n, "old throttle windows purged");
         Ok(())
     }
 }

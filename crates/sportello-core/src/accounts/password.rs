@@ -53,6 +53,47 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
+/// The pool Argon2 runs on: a blocking thread (never an async worker, so `/healthz` and
+/// every other request keep being served during a login flood), at most one per core at a
+/// time. Requests beyond that wait their turn in a fair queue, holding no thread.
+fn pool() -> &'static tokio::sync::Semaphore {
+    static POOL: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs `f` on the bounded hashing pool; `None` if the blocking task could not run.
+async fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _permit = pool().acquire().await.ok()?;
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
+/// [`verify`] on the bounded hashing pool.
+pub async fn verify_pooled(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_string(), phc.to_string());
+    on_pool(move || verify(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
+/// Verifies against the decoy hash on the bounded hashing pool: the work of a login to an
+/// e-mail no account has, the same as for one that exists.
+pub async fn verify_decoy_pooled(password: &str) {
+    let password = password.to_string();
+    on_pool(move || verify(&password, decoy_hash())).await;
+}
+
+/// [`hash`] on the bounded hashing pool.
+pub async fn hash_pooled(password: &str) -> Result<String, PasswordError> {
+    check_policy(password)?;
+    let password = password.to_string();
+    on_pool(move || hash(&password))
+        .await
+        .unwrap_or(Err(PasswordError::Hash))
+}
+
 /// A valid hash of a random password, verified against when the e-mail is unknown so that
 /// a login attempt takes the same time whether or not the account exists.
 pub fn decoy_hash() -> &'static str {

@@ -77,3 +77,141 @@ pub async fn resolve(
         .await?;
     Ok(Some(user_id))
 }
+
+/// An API token as its owner and administrators see it: never its value.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiToken {
+    /// Neither revoked nor expired.
+    pub fn live(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+type TokenRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn token_of(r: TokenRow) -> Result<ApiToken, sqlx::Error> {
+    let at = |s: Option<String>| s.as_deref().map(db::parse_instant).transpose();
+    Ok(ApiToken {
+        id: r.0,
+        user_id: r.1,
+        name: r.2,
+        created_at: db::parse_instant(&r.3)?,
+        last_used_at: at(r.4)?,
+        expires_at: at(r.5)?,
+        revoked_at: at(r.6)?,
+    })
+}
+
+/// A user's tokens, newest first.
+pub async fn list_for(db: &Db, user_id: &str) -> Result<Vec<ApiToken>, sqlx::Error> {
+    sqlx::query_as::<_, TokenRow>(
+        "SELECT id, user_id, name, created_at, last_used_at, expires_at, revoked_at \
+         FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(token_of)
+    .collect()
+}
+
+/// Revokes every live token of a user, inside `tx`; returns how many.
+pub(crate) async fn revoke_all(
+    tx: &mut db::Tx,
+    now: DateTime<Utc>,
+    user_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    /// No such token, or one the principal may not revoke (the same answer).
+    #[error("no such token")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Revokes one token: its owner may, and so may an administrator who manages the owner
+/// (`offboarding::manages`) unless `only_own` (the account page). Revoking a revoked token
+/// changes nothing.
+pub async fn revoke(
+    ctx: &crate::Ctx,
+    p: &crate::accounts::Principal,
+    token_id: &str,
+    only_own: bool,
+) -> Result<ApiToken, RevokeError> {
+    let row: Option<TokenRow> = sqlx::query_as(
+        "SELECT id, user_id, name, created_at, last_used_at, expires_at, revoked_at \
+         FROM api_tokens WHERE id = $1",
+    )
+    .bind(token_id)
+    .fetch_optional(ctx.db.pool())
+    .await?;
+    let token = row
+        .map(token_of)
+        .transpose()?
+        .ok_or(RevokeError::NotFound)?;
+    if token.user_id != p.user.id {
+        if only_own {
+            return Err(RevokeError::NotFound);
+        }
+        let owner = crate::accounts::get(&ctx.db, &token.user_id)
+            .await?
+            .ok_or(RevokeError::NotFound)?;
+        if !crate::accounts::offboarding::manages(&ctx.db, p, &owner).await? {
+            return Err(RevokeError::NotFound);
+        }
+    }
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let changed =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(&token.id)
+            .bind(db::instant(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if changed > 0 {
+        audit::record(
+            &mut tx,
+            now,
+            &p.actor(),
+            Change::new("api_token.revoke", "api_token", Some(&token.id))
+                .after(serde_json::json!({"user_id": token.user_id, "name": token.name})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ApiToken {
+        revoked_at: token.revoked_at.or(Some(now)),
+        ..token
+    })
+}

@@ -6,6 +6,9 @@ use crate::accounts::password::{self, PasswordError};
 use crate::accounts::role::Role;
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};
+use crate::i18n::Lang;
+use crate::notify::{self, OutgoingEmail};
+use crate::throttle::{self, Scope};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -298,11 +301,15 @@ pub async fn list_in_chamber(db: &Db, chamber_id: &str) -> Result<Vec<User>, sql
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// Wrong e-mail or password; never says which.
+    /// Wrong e-mail or password, or an account locked after too many failures: the same
+    /// answer for the three, so that it never tells whether an account exists (the owner of
+    /// a locked account is told by e-mail).
     #[error("wrong e-mail or password")]
     InvalidCredentials,
-    #[error("account locked until {until}")]
-    Locked { until: DateTime<Utc> },
+    /// Too many failed logins from this client address.
+    #[error("too many failed logins from this address")]
+    TooManyAttempts,
+    /// The right password of a disabled account.
     #[error("account disabled")]
     Disabled,
     #[error(transparent)]
@@ -314,90 +321,91 @@ struct LoginRow {
     id: String,
     password_hash: String,
     active: i64,
-    failed_logins: i64,
     locked_until: Option<String>,
     chamber_id: Option<String>,
     email: String,
 }
 
-/// Checks e-mail and password. After [`MAX_FAILED_LOGINS`] failures in a row the account is
-/// locked for [`LOCK_MINUTES`]; the lock and every failure are in the audit trail.
+/// Checks e-mail and password for a login from `client` (the client's address as the web
+/// shell sees it through the trusted proxies).
+///
+/// In front of Argon2, two throttles shared by every instance ([`throttle`]): one per
+/// e-mail typed (an account or not) and one per client address; an attempt beyond them runs
+/// no hash at all. Past them, exactly one Argon2 verification runs on the bounded hashing
+/// pool, against the account's hash or a decoy, so an unknown e-mail, a wrong password and
+/// a locked account cost the same and answer the same ([`LoginError::InvalidCredentials`]).
+///
+/// A wrong password of an account counts one failure with an atomic increment whose result
+/// decides the lock in the same transaction: after [`MAX_FAILED_LOGINS`] failures in a row
+/// the account is locked for [`LOCK_MINUTES`], once, with an audit entry and a notice to the
+/// account's e-mail.
 pub async fn authenticate(
-    db: &Db,
-    now: DateTime<Utc>,
+    ctx: &Ctx,
+    client: &str,
     email: &str,
     password_attempt: &str,
 ) -> Result<User, LoginError> {
-    let Some(email) = normalise_email(email) else {
-        password::verify(password_attempt, password::decoy_hash());
+    let db = &ctx.db;
+    let now = ctx.clock.now();
+    let typed = normalise_email(email).unwrap_or_else(|| email.trim().to_lowercase());
+    let account_key = crate::accounts::session::token_hash(&typed);
+    // An address over its limit is refused before it can count against any account.
+    if !throttle::take(db, now, Scope::LoginAddress, client).await? {
+        return Err(LoginError::TooManyAttempts);
+    }
+    if !throttle::take(db, now, Scope::LoginAccount, &account_key).await? {
         return Err(LoginError::InvalidCredentials);
+    }
+    let row: Option<LoginRow> = match normalise_email(email) {
+        Some(email) => {
+            sqlx::query_as(
+                "SELECT id, password_hash, active, locked_until, chamber_id, email \
+                 FROM users WHERE email = $1",
+            )
+            .bind(&email)
+            .fetch_optional(db.pool())
+            .await?
+        }
+        None => None,
     };
-    let row: Option<LoginRow> = sqlx::query_as(
-        "SELECT id, password_hash, active, failed_logins, locked_until, chamber_id, email \
-         FROM users WHERE email = $1",
-    )
-    .bind(&email)
-    .fetch_optional(db.pool())
-    .await?;
+    ctx.metrics.password_check();
     let Some(row) = row else {
-        password::verify(password_attempt, password::decoy_hash());
+        password::verify_decoy_pooled(password_attempt).await;
         return Err(LoginError::InvalidCredentials);
     };
-    if let Some(until) = row
+    let ok = password::verify_pooled(password_attempt, &row.password_hash).await;
+    let locked = row
         .locked_until
         .as_deref()
         .map(db::parse_instant)
         .transpose()?
-        && until > now
-    {
-        return Err(LoginError::Locked { until });
+        .is_some_and(|until| until > now);
+    if locked {
+        return Err(LoginError::InvalidCredentials);
     }
-    let ok = password::verify(password_attempt, &row.password_hash);
     let actor = Actor::user(&row.id, &row.email, row.chamber_id.as_deref());
-    let mut tx = db.begin().await?;
     if !ok {
-        let failed = row.failed_logins + 1;
-        let lock =
-            (failed >= MAX_FAILED_LOGINS).then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
-        sqlx::query("UPDATE users SET failed_logins = $2, locked_until = $3 WHERE id = $1")
-            .bind(&row.id)
-            .bind(if lock.is_some() { 0 } else { failed })
-            .bind(lock.map(db::instant))
-            .execute(&mut *tx)
-            .await?;
-        audit::record(
-            &mut tx,
-            now,
-            &actor,
-            Change::new(
-                if lock.is_some() {
-                    "user.locked"
-                } else {
-                    "user.login_failed"
-                },
-                "user",
-                Some(&row.id),
-            )
-            .after(json!({"failed_logins": failed})),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(match lock {
-            Some(until) => LoginError::Locked { until },
-            None => LoginError::InvalidCredentials,
-        });
+        record_failure(ctx, &row, &actor).await?;
+        return Err(LoginError::InvalidCredentials);
     }
     if row.active == 0 {
-        tx.rollback().await?;
         return Err(LoginError::Disabled);
     }
-    sqlx::query(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1",
+    let mut tx = db.begin().await?;
+    // A lock taken meanwhile by parallel failures wins over this attempt.
+    let done = sqlx::query(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 \
+         WHERE id = $1 AND active = 1 AND (locked_until IS NULL OR locked_until <= $2)",
     )
     .bind(&row.id)
     .bind(db::instant(now))
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if done == 0 {
+        tx.rollback().await?;
+        return Err(LoginError::InvalidCredentials);
+    }
     audit::record(
         &mut tx,
         now,
@@ -406,9 +414,82 @@ pub async fn authenticate(
     )
     .await?;
     tx.commit().await?;
+    throttle::clear(db, Scope::LoginAccount, &account_key).await?;
+    throttle::give_back(db, Scope::LoginAddress, client).await?;
     get(db, &row.id)
         .await?
         .ok_or(LoginError::InvalidCredentials)
+}
+
+/// Counts a failed login of an account and locks it when that count reaches
+/// [`MAX_FAILED_LOGINS`]: the count comes from the atomic increment, and the lock is decided
+/// from it in the same transaction, so parallel failures cannot skip the lock.
+async fn record_failure(ctx: &Ctx, row: &LoginRow, actor: &Actor) -> Result<(), sqlx::Error> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let failed: i64 = sqlx::query_scalar(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+    )
+    .bind(&row.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let lock = lock_after(failed).then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
+    if let Some(until) = lock {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1")
+            .bind(&row.id)
+            .bind(db::instant(until))
+            .execute(&mut *tx)
+            .await?;
+        notify::queue(&mut tx, now, lockout_notice(&row.email, until)).await?;
+    }
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change::new(
+            if lock.is_some() {
+                "user.locked"
+            } else {
+                "user.login_failed"
+            },
+            "user",
+            Some(&row.id),
+        )
+        .after(json!({"failed_logins": failed})),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Whether this many failed logins in a row lock the account.
+fn lock_after(failed: i64) -> bool {
+    failed >= MAX_FAILED_LOGINS
+}
+
+/// The e-mail that tells an account's owner it was locked, Italian first, English second:
+/// the login page says nothing that would tell a stranger the account exists.
+fn lockout_notice(to: &str, until: DateTime<Utc>) -> OutgoingEmail {
+    let args = [
+        ("until", crate::display::date_time(until)),
+        ("minutes", LOCK_MINUTES.to_string()),
+        ("failures", MAX_FAILED_LOGINS.to_string()),
+    ];
+    let (it, en) = (Lang::It, Lang::En);
+    OutgoingEmail {
+        to: to.to_string(),
+        subject: format!(
+            "{} / {}",
+            it.t("login-lock-mail-subject"),
+            en.t("login-lock-mail-subject")
+        ),
+        body_text: format!(
+            "{}\n\n---\n\n{}",
+            it.t_args("login-lock-mail-body", &args),
+            en.t_args("login-lock-mail-body", &args)
+        ),
+        chamber_id: None,
+        attachments: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -424,5 +505,12 @@ mod tests {
         assert_eq!(normalise_email("no-at-sign"), None);
         assert_eq!(normalise_email("a@b"), None);
         assert_eq!(normalise_email("a b@c.it"), None);
+    }
+
+    #[test]
+    fn an_account_locks_after_five_failed_logins_in_a_row() {
+        assert!(!lock_after(MAX_FAILED_LOGINS - 1));
+        assert!(lock_after(MAX_FAILED_LOGINS));
+        assert_eq!(MAX_FAILED_LOGINS, 5);
     }
 }

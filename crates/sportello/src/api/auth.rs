@@ -3,6 +3,7 @@
 use crate::api::Caller;
 use crate::app::AppState;
 use crate::web::AppError;
+use crate::web::client::ClientAddr;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,28 +29,40 @@ pub struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, body = TokenResponse),
-        (status = 401, description = "`invalid_credentials` or `account_locked`", body = crate::api::Problem,
-         content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials` (also for an account locked after \
+         repeated failures, whose owner is told by e-mail) or `account_disabled`",
+         body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many failed logins from this address",
+         body = crate::api::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn issue_token(
     State(state): State<AppState>,
+    client: ClientAddr,
     Json(req): Json<TokenRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
     let now = state.clock.now();
-    let user = match accounts::authenticate(&state.db, now, &req.email, &req.password).await {
+    let user = match accounts::authenticate(&state, &client.key(), &req.email, &req.password).await
+    {
         Ok(user) => user,
         Err(LoginError::Db(e)) => return Err(e.into()),
-        Err(LoginError::Locked { until }) => {
+        Err(LoginError::TooManyAttempts) => {
+            state.metrics.login(false);
+            return Err(AppError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "login-error-too-many",
+            ));
+        }
+        Err(LoginError::Disabled) => {
             state.metrics.login(false);
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
-                "account_locked",
-                "login-error-locked",
-            )
-            .arg("until", until.format("%Y-%m-%dT%H:%M:%SZ")));
+                "account_disabled",
+                "login-error-disabled",
+            ));
         }
-        Err(_) => {
+        Err(LoginError::InvalidCredentials) => {
             state.metrics.login(false);
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,

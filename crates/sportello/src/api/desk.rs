@@ -4,9 +4,10 @@
 use crate::api::Caller;
 use crate::app::AppState;
 use crate::web::AppError;
+use crate::web::client::ClientAddr;
 use crate::web::download::Download;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,6 @@ use sportello_core::authz::Action;
 use sportello_core::trade::desk::decide;
 use sportello_core::trade::desk::{certificate, verify};
 use sportello_core::trade::practice;
-use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
@@ -173,14 +173,11 @@ pub struct CodeQuery {
     responses((status = 200, body = VerificationOut), (status = 404), (status = 429)))]
 pub async fn verify_certificate(
     State(state): State<AppState>,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<(StatusCode, Json<VerificationOut>), AppError> {
-    if !state.verify_limiter.allowed(ip.ip()) {
-        return Err(AppError::too_many_requests());
-    }
-    match verify::verify(&state, &number, &q.code).await? {
+    match verify::verify(&state, &client.key(), &number, &q.code).await? {
         Some(v) => Ok((
             StatusCode::OK,
             Json(VerificationOut {
@@ -194,13 +191,10 @@ pub async fn verify_certificate(
                 pdf_sha256: v.pdf_sha256,
             }),
         )),
-        None => {
-            state.verify_limiter.failed(ip.ip());
-            Err(AppError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "verify-not-found",
-            ))
-        }
+        None => Err(AppError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "verify-not-found",
+        )),
     }
 }

@@ -3,6 +3,7 @@
 use crate::app::AppState;
 use crate::web::error::trade::top_up_error_key;
 use clap::Subcommand;
+use sportello_core::accounts::offboarding::{self, OffboardingError};
 use sportello_core::accounts::{self, NewUser, Role};
 use sportello_core::audit::{self, Actor};
 use sportello_core::chambers::{self, ChamberCode, DeskCode};
@@ -162,6 +163,22 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Disable a user: every login session ends and every API token is revoked at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again (a lock-out is cleared too).
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// List users (all, or one chamber's): e-mail, role, chamber, state.
+    List {
+        /// Chamber code.
+        #[arg(long)]
+        chamber: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -295,15 +312,20 @@ async fn desk(state: &AppState, command: DeskCommand) -> ExitCode {
 }
 
 async fn user(state: &AppState, command: UserCommand) -> ExitCode {
-    let UserCommand::Add {
-        email,
-        name,
-        role,
-        chamber,
-        desks,
-        companies,
-        password_stdin,
-    } = command;
+    let (email, name, role, chamber, desks, companies, password_stdin) = match command {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            chamber,
+            desks,
+            companies,
+            password_stdin,
+        } => (email, name, role, chamber, desks, companies, password_stdin),
+        UserCommand::Disable { email } => return set_active(state, &email, false).await,
+        UserCommand::Enable { email } => return set_active(state, &email, true).await,
+        UserCommand::List { chamber } => return list_users(state, chamber).await,
+    };
     let Some(role) = Role::parse(&role) else {
         return fail(format!("--role: '{role}' is not a role"));
     };
@@ -451,4 +473,55 @@ async fn trust(state: &AppState, command: TrustCommand) -> ExitCode {
             }
         }
     }
+}
+
+async fn set_active(state: &AppState, email: &str, active: bool) -> ExitCode {
+    match offboarding::set_active_by_email(state, &Actor::cli(), email, active).await {
+        Ok(u) if active => {
+            println!("user {} enabled", u.email);
+            ExitCode::SUCCESS
+        }
+        Ok(u) => {
+            println!(
+                "user {} disabled: sessions ended, API tokens revoked",
+                u.email
+            );
+            ExitCode::SUCCESS
+        }
+        Err(OffboardingError::NotFound) => fail(format!("--email: no user with e-mail {email}")),
+        Err(e) => fail(e),
+    }
+}
+
+async fn list_users(state: &AppState, chamber: Option<String>) -> ExitCode {
+    let chamber_id = match chamber {
+        Some(code) => match chambers::find_chamber_by_code(&state.db, &code).await {
+            Ok(Some(c)) => Some(c.id),
+            Ok(None) => return fail(format!("--chamber: no chamber with code {code}")),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    let users = match offboarding::list_all(&state.db, chamber_id.as_deref()).await {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    let codes: std::collections::HashMap<String, String> =
+        match chambers::list_chambers(&state.db).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|c| (c.id, c.code.to_string()))
+                .collect(),
+            Err(e) => return fail(e),
+        };
+    for u in users {
+        let chamber = u
+            .chamber_id
+            .as_ref()
+            .and_then(|id| codes.get(id))
+            .map_or("-", String::as_str);
+        let state = if u.active { "active" } else { "disabled" };
+        println!("{}\t{}\t{}\t{}", u.email, u.role, chamber, state);
+    }
+    ExitCode::SUCCESS
 }

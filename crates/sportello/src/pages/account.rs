@@ -5,12 +5,13 @@ use crate::web::error::AppError;
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sportello_core::accounts::password::{self, PasswordError};
+use sportello_core::accounts::token::{self, ApiToken, RevokeError};
 use sportello_core::accounts::{self, ChangePasswordError};
-use sportello_core::{chambers, registry};
+use sportello_core::{chambers, display, registry};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -24,6 +25,53 @@ struct AccountPage {
     companies: Vec<String>,
     notice: Option<String>,
     error: Option<String>,
+    tokens: Vec<TokenView>,
+    revoke_base: String,
+}
+
+/// An API token as a row of the token table (account page and the admin's user page).
+pub(crate) struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub state: String,
+    pub live: bool,
+}
+
+/// The rows of a user's token table, in the viewer's language.
+pub(crate) fn token_views(
+    lang: sportello_core::i18n::Lang,
+    tokens: Vec<ApiToken>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<TokenView> {
+    tokens
+        .into_iter()
+        .map(|t| {
+            let live = t.live(now);
+            let state = match (t.revoked_at, t.expires_at) {
+                (Some(at), _) => {
+                    lang.t_args("tokens-revoked-on", &[("when", display::date_time(at))])
+                }
+                (None, Some(exp)) if exp <= now => lang.t("tokens-expired"),
+                (None, Some(exp)) => {
+                    lang.t_args("tokens-valid-until", &[("when", display::date_time(exp))])
+                }
+                (None, None) => lang.t("tokens-valid"),
+            };
+            TokenView {
+                id: t.id,
+                name: t.name,
+                created: display::date_time(t.created_at),
+                last_used: t
+                    .last_used_at
+                    .map(display::date_time)
+                    .unwrap_or_else(|| lang.t("tokens-never-used")),
+                state,
+                live,
+            }
+        })
+        .collect()
 }
 
 async fn page(
@@ -48,7 +96,10 @@ async fn page(
         .into_iter()
         .map(|c| format!("{} ({})", c.name, c.tax_code))
         .collect();
+    let tokens = token::list_for(&state.db, &p.user.id).await?;
     Ok(AccountPage {
+        tokens: token_views(viewer.lang, tokens, state.clock.now()),
+        revoke_base: "/account/tokens".to_string(),
         layout: Layout::new(viewer, "account-title"),
         name: p.user.name.clone(),
         email: p.user.email.clone(),
@@ -116,4 +167,25 @@ pub async fn change_password(
         .await?,
     )?
     .into_response())
+}
+
+/// `POST /account/tokens/{id}/revoke`: the owner revokes one of their API tokens.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require()?;
+    let t = token::revoke(&state, p, &id, true)
+        .await
+        .map_err(revoke_error)?;
+    let notice = viewer.lang.t_args("tokens-revoked", &[("name", t.name)]);
+    Ok(render(&page(&state, &viewer, Some(notice), None).await?)?.into_response())
+}
+
+pub(crate) fn revoke_error(e: RevokeError) -> AppError {
+    match e {
+        RevokeError::NotFound => AppError::not_found(),
+        RevokeError::Db(e) => e.into(),
+    }
 }

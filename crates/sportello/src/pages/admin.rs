@@ -2,15 +2,18 @@
 //! platform's background jobs (read-only).
 
 use crate::app::AppState;
+use crate::pages::account::{revoke_error, token_views};
 use crate::web::error::AppError;
 use crate::web::form::RepeatedForm;
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_core::accounts::{self, CreateUserError, NewStaff, Role, User};
+use sportello_core::accounts::offboarding::{self, OffboardingError};
+use sportello_core::accounts::{self, CreateUserError, NewStaff, Role, User, token};
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, ChamberError, Desk, DeskCode};
 
@@ -58,7 +61,7 @@ async fn users_page(
     let lang = viewer.lang;
     Ok(UsersPage {
         layout: Layout::new(viewer, "admin-users-title"),
-        users: accounts::list_in_chamber(&state.db, &chamber_id).await?,
+        users: offboarding::managed_users(&state.db, p).await?,
         desks: chambers::desks_of(&state.db, &chamber_id).await?,
         roles: Role::assignable_by_chamber_admin()
             .into_iter()
@@ -209,4 +212,123 @@ pub async fn create_desk(
         errors,
     })?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    layout: Layout,
+    user: User,
+    last_login: String,
+    own: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    tokens: Vec<crate::pages::account::TokenView>,
+    revoke_base: String,
+}
+
+fn offboarding_error(e: OffboardingError) -> AppError {
+    match e {
+        OffboardingError::NotFound => AppError::not_found(),
+        OffboardingError::OwnAccount => {
+            AppError::conflict("own_account", "admin-users-error-own-account")
+        }
+        OffboardingError::Db(e) => e.into(),
+    }
+}
+
+async fn user_page(
+    state: &AppState,
+    viewer: &Viewer,
+    user_id: &str,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageUsers)?;
+    let user = offboarding::managed_user(&state.db, p, user_id)
+        .await
+        .map_err(offboarding_error)?;
+    let lang = viewer.lang;
+    let last_login = offboarding::last_login(&state.db, &user.id)
+        .await?
+        .map(sportello_core::display::date_time)
+        .unwrap_or_else(|| lang.t("admin-users-never"));
+    let tokens = token::list_for(&state.db, &user.id).await?;
+    Ok(render(&UserPage {
+        layout: Layout::new(viewer, "admin-users-title"),
+        own: user.id == p.user.id,
+        revoke_base: format!("/admin/users/{}/tokens", user.id),
+        tokens: token_views(lang, tokens, state.clock.now()),
+        user,
+        last_login,
+        notice,
+        error: None,
+    })?
+    .into_response())
+}
+
+/// `GET /admin/users/{id}`: one user the administrator manages, with their API tokens.
+pub async fn user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    user_page(&state, &viewer, &id, None).await
+}
+
+async fn set_active(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    active: bool,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageUsers)?;
+    let user = offboarding::set_active(state, p, id, active)
+        .await
+        .map_err(offboarding_error)?;
+    let key = if active {
+        "admin-users-enabled"
+    } else {
+        "admin-users-disabled-notice"
+    };
+    let notice = viewer.lang.t_args(key, &[("email", user.email)]);
+    user_page(state, viewer, id, Some(notice)).await
+}
+
+/// `POST /admin/users/{id}/disable`: every session and API token of the user ends at once.
+pub async fn disable_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    set_active(&state, &viewer, &id, false).await
+}
+
+/// `POST /admin/users/{id}/enable`.
+pub async fn enable_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    set_active(&state, &viewer, &id, true).await
+}
+
+/// `POST /admin/users/{id}/tokens/{token}/revoke`: an administrator revokes one API token of
+/// a user they manage.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, token_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageUsers)?;
+    let user = offboarding::managed_user(&state.db, p, &id)
+        .await
+        .map_err(offboarding_error)?;
+    let t = token::revoke(&state, p, &token_id, false)
+        .await
+        .map_err(revoke_error)?;
+    if t.user_id != user.id {
+        return Err(AppError::not_found());
+    }
+    let notice = viewer.lang.t_args("tokens-revoked", &[("name", t.name)]);
+    user_page(&state, &viewer, &id, Some(notice)).await
 }

@@ -2,6 +2,7 @@
 
 use crate::app::AppState;
 use crate::pages::local_path;
+use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
 use crate::web::session::{SESSION_COOKIE, Viewer, set_cookie};
 use crate::web::{Layout, render};
@@ -48,11 +49,12 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
+    client: ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let next = local_path(form.next.as_deref()).to_string();
-    match accounts::authenticate(&state.db, now, &form.email, &form.password).await {
+    match accounts::authenticate(&state, &client.key(), &form.email, &form.password).await {
         Ok(user) => {
             state.metrics.login(true);
             if let Some(old) = &viewer.session_token {
@@ -75,13 +77,15 @@ pub async fn submit(
         Err(e) => {
             state.metrics.login(false);
             let lang = viewer.lang;
-            let message = match e {
-                LoginError::InvalidCredentials => lang.t("login-error-credentials"),
-                LoginError::Locked { until } => lang.t_args(
-                    "login-error-locked",
-                    &[("until", sportello_core::display::time(until))],
+            let (status, message) = match e {
+                LoginError::InvalidCredentials => {
+                    (StatusCode::UNAUTHORIZED, lang.t("login-error-credentials"))
+                }
+                LoginError::TooManyAttempts => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    lang.t("login-error-too-many"),
                 ),
-                LoginError::Disabled => lang.t("login-error-disabled"),
+                LoginError::Disabled => (StatusCode::UNAUTHORIZED, lang.t("login-error-disabled")),
                 LoginError::Db(e) => return Err(e.into()),
             };
             let page = render(&LoginPage {
@@ -90,7 +94,7 @@ pub async fn submit(
                 next,
                 error: Some(message),
             })?;
-            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+            Ok((status, page).into_response())
         }
     }
 }

@@ -2,12 +2,12 @@
 //! pages. Every route of the application is wired in [`router`].
 
 pub mod assets;
+pub mod client;
 mod csrf;
 pub mod download;
 pub mod error;
 pub mod form;
 pub mod ops;
-pub mod rate_limit;
 pub mod session;
 
 use crate::app::AppState;

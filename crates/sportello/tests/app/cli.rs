@@ -18,7 +18,7 @@ fn fixture(name: &str) -> PathBuf {
 const AT: &str = "2026-06-01T00:00:00Z";
 
 /// Runs `sportello ARGS` against `db` with a fresh data dir, feeding `stdin`.
-fn sportello(db: Option<&TestDb>, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn sportello(db: Option<&TestDb>, args: &[&str], stdin: &str) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
     cmd.args(args)
         .env_remove("DATABASE_URL")
@@ -48,7 +48,7 @@ fn sportello(db: Option<&TestDb>, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

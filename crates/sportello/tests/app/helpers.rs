@@ -241,14 +241,20 @@ pub fn start_time() -> chrono::DateTime<Utc> {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_with_env(engine, &[]).await
+    }
+
+    /// [`TestApp::spawn`] with more configuration variables (`SPORTELLO_TRUSTED_PROXIES`…).
+    pub async fn spawn_with_env(engine: Engine, env: &[(&'static str, &str)]) -> TestApp {
         let db = TestDb::new(engine).await;
         let smtp = SmtpServer::start();
         let data_dir = db.dir.path().join("data");
-        let vars: HashMap<&str, String> = HashMap::from([
+        let mut vars: HashMap<&str, String> = HashMap::from([
             ("SPORTELLO_DATA_DIR", data_dir.display().to_string()),
             ("DATABASE_URL", db.url.clone()),
             ("SPORTELLO_LISTEN", "127.0.0.1:0".to_string()),
         ]);
+        vars.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
         let mut config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
         config.mail = MailTransport::Smtp(SmtpSettings {
             host: "127.0.0.1".into(),

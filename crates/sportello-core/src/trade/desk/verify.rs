@@ -5,6 +5,7 @@
 
 use crate::Ctx;
 use crate::chambers;
+use crate::throttle::{self, Scope};
 use crate::trade::desk::certificate::{self, Certificate};
 use crate::trade::desk::security_code::{self, CodeError};
 use serde::Serialize;
@@ -34,18 +35,51 @@ fn status_of(c: &Certificate) -> &'static str {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Too many wrong codes for this number from this client address, or from this address
+    /// altogether, in the throttle's window.
+    #[error("too many failed verifications from this address")]
+    Throttled,
+    #[error(transparent)]
+    Code(#[from] CodeError),
+}
+
+impl From<sqlx::Error> for VerifyError {
+    fn from(e: sqlx::Error) -> Self {
+        VerifyError::Code(CodeError::Db(e))
+    }
+}
+
 /// The certificate's public data, only when number and code match. The code is checked
 /// against its salted hash (`security_code::check`), which costs the same for an unknown
 /// number.
+///
+/// Wrong codes are throttled in the database, shared by every instance, per (client
+/// address, certificate number) and per client address ([`throttle`]); `client` is the
+/// address the web shell read through the trusted proxies, so one guesser behind the load
+/// balancer never locks out everyone else, and a right code from another address still
+/// works while the guesser is refused. A check that succeeds gives its attempt back.
 pub async fn verify(
     state: &Ctx,
+    client: &str,
     number: &str,
     code: &str,
-) -> Result<Option<Verification>, CodeError> {
+) -> Result<Option<Verification>, VerifyError> {
     let db = &state.db;
+    let now = state.clock.now();
+    // Keyed on the number as the check reads it, so spelling variants share one count.
+    let pair = format!("{client} {}", number.trim().to_uppercase());
+    let address_ok = throttle::take(db, now, Scope::VerifyAddress, client).await?;
+    let pair_ok = throttle::take(db, now, Scope::VerifyNumber, &pair).await?;
+    if !(address_ok && pair_ok) {
+        return Err(VerifyError::Throttled);
+    }
     if security_code::check(state, number, code).await?.is_none() {
         return Ok(None);
     }
+    throttle::give_back(db, Scope::VerifyAddress, client).await?;
+    throttle::give_back(db, Scope::VerifyNumber, &pair).await?;
     let Some(c) = certificate::by_number(db, number).await? else {
         return Ok(None);
     };

@@ -9,13 +9,12 @@ use crate::pages::issuance::SCREEN_COOKIE;
 use crate::web::session::{cookie, set_cookie};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::issuance::finish::{self, PairError};
 use sportello_core::issuance::session::{CLAUSES, Session};
 use sportello_core::issuance::state::SessionState;
-use std::net::SocketAddr;
 
 #[derive(Template)]
 #[template(path = "issuance/screen_pair.html")]
@@ -41,17 +40,10 @@ pub struct PairForm {
 pub async fn screen_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: crate::web::client::ClientAddr,
     axum::Form(f): axum::Form<PairForm>,
 ) -> Result<Response, AppError> {
-    match finish::pair(
-        &state.db,
-        state.clock.now(),
-        &addr.ip().to_string(),
-        &f.code,
-    )
-    .await
-    {
+    match finish::pair(&state.db, state.clock.now(), &client.key(), &f.code).await {
         Ok(token) => {
             let mut resp = Redirect::to("/screen/session").into_response();
             resp.headers_mut().append(

@@ -2,14 +2,14 @@
 //! certificate's QR code opens.
 
 use crate::app::AppState;
+use crate::web::client::ClientAddr;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sportello_core::trade::country::Country;
 use sportello_core::trade::desk::verify::{self, Verification};
-use std::net::SocketAddr;
 
 #[derive(Template)]
 #[template(path = "trade/verify.html")]
@@ -44,7 +44,7 @@ fn country_name(code: &str, viewer: &Viewer) -> String {
 async fn answer(
     state: &AppState,
     viewer: &Viewer,
-    ip: SocketAddr,
+    client: ClientAddr,
     number: String,
     code: String,
 ) -> Result<Response, AppError> {
@@ -60,10 +60,7 @@ async fn answer(
     if page.number.is_empty() || page.code.is_empty() {
         return Ok(render(&page)?.into_response());
     }
-    if !state.verify_limiter.allowed(ip.ip()) {
-        return Err(AppError::too_many_requests());
-    }
-    match verify::verify(state, &page.number, &page.code).await? {
+    match verify::verify(state, &client.key(), &page.number, &page.code).await? {
         Some(v) => {
             page.consignee_country = country_name(&v.consignee_country, viewer);
             page.origin_country = country_name(&v.origin_country, viewer);
@@ -71,7 +68,6 @@ async fn answer(
             Ok(render(&page)?.into_response())
         }
         None => {
-            state.verify_limiter.failed(ip.ip());
             page.not_found = true;
             Ok((StatusCode::NOT_FOUND, render(&page)?).into_response())
         }
@@ -82,19 +78,19 @@ async fn answer(
 pub async fn form(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, AppError> {
-    answer(&state, &viewer, ip, q.number, q.code).await
+    answer(&state, &viewer, client, q.number, q.code).await
 }
 
 /// `GET /verify/{number}?code=…` (what the QR code opens).
 pub async fn by_number(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, AppError> {
-    answer(&state, &viewer, ip, number, q.code).await
+    answer(&state, &viewer, client, number, q.code).await
 }

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use sportello_core::trade::desk::certificate::IssueError;
 use sportello_core::trade::desk::decide::DecisionError;
 use sportello_core::trade::desk::security_code::CodeError;
+use sportello_core::trade::desk::verify::VerifyError;
 use sportello_core::trade::model::ModelError;
 use sportello_core::trade::practice::attachments::AttachmentError;
 use sportello_core::trade::practice::create::CreateError;
@@ -183,6 +184,16 @@ impl From<IssueError> for AppError {
             other => return AppError::internal(other),
         };
         AppError::conflict(code, key)
+    }
+}
+
+/// Too many wrong codes: 429; anything else is not the visitor's.
+impl From<VerifyError> for AppError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Throttled => AppError::too_many_requests(),
+            VerifyError::Code(e) => e.into(),
+        }
     }
 }
 

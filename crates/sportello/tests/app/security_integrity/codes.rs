@@ -11,7 +11,7 @@ use sportello_core::trade::desk::security_code;
 use std::process::Command;
 
 /// A certificate of origin approved for the demo company; returns (certificate id, number).
-async fn approved_certificate(app: &TestApp) -> (String, String) {
+pub(crate) async fn approved_certificate(app: &TestApp) -> (String, String) {
     let erp = Erp::demo(app, Role::Company).await;
     erp.complete_profile(LIGURE).await;
     let id = crate::trade::ready_practice(&erp, &[]).await;

@@ -1,0 +1,129 @@
+//! Failed-attempt throttles kept in the database, so that every instance behind a load
+//! balancer shares them.
+//!
+//! An attempt is counted **before** the costly check it guards (Argon2 for a password or a
+//! security code) with one atomic upsert that returns the new count, so parallel requests
+//! cannot all slip past a limit read before any of them wrote: the `n`-th attempt of a window
+//! sees `n`. An attempt that succeeds is given back ([`give_back`]) or the subject forgotten
+//! ([`clear`]), so only failures stay counted. Windows are fixed: the first attempt after a
+//! window ends starts a new one.
+
+use crate::db::{self, Db};
+use chrono::{DateTime, Duration, Utc};
+
+/// What is throttled; each scope has its own limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Logins to one e-mail address (known or not: the same limit for both, so the answer
+    /// says nothing about whether an account exists).
+    LoginAccount,
+    /// Logins from one client address.
+    LoginAddress,
+    /// Public verifications of one certificate number from one client address.
+    VerifyNumber,
+    /// Public verifications from one client address, whatever the number.
+    VerifyAddress,
+}
+
+/// At most `attempts` counted attempts per `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub attempts: i64,
+    pub window: Duration,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::LoginAccount => "login_account",
+            Scope::LoginAddress => "login_address",
+            Scope::VerifyNumber => "verify_number",
+            Scope::VerifyAddress => "verify_address",
+        }
+    }
+
+    /// The limit of the scope. An account admits as many attempts as the failures that
+    /// lock it; an address (an office behind one NAT has many users) more.
+    pub fn limit(self) -> Limit {
+        let quarter = Duration::minutes(15);
+        match self {
+            Scope::LoginAccount => Limit {
+                attempts: crate::accounts::MAX_FAILED_LOGINS,
+                window: Duration::minutes(crate::accounts::LOCK_MINUTES),
+            },
+            Scope::LoginAddress => Limit {
+                attempts: 30,
+                window: quarter,
+            },
+            Scope::VerifyNumber => Limit {
+                attempts: 20,
+                window: quarter,
+            },
+            Scope::VerifyAddress => Limit {
+                attempts: 200,
+                window: quarter,
+            },
+        }
+    }
+}
+
+/// Counts one attempt of `subject` in `scope` and says whether it is within the limit. The
+/// count and the decision come from the same atomic statement.
+pub async fn take(
+    db: &Db,
+    now: DateTime<Utc>,
+    scope: Scope,
+    subject: &str,
+) -> Result<bool, sqlx::Error> {
+    let limit = scope.limit();
+    let attempts: i64 = sqlx::query_scalar(
+        "INSERT INTO throttles (scope, subject, window_start, attempts) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (scope, subject) DO UPDATE SET \
+           attempts = CASE WHEN throttles.window_start <= $4 THEN 1 \
+                      ELSE throttles.attempts + 1 END, \
+           window_start = CASE WHEN throttles.window_start <= $4 THEN $3 \
+                          ELSE throttles.window_start END \
+         RETURNING attempts",
+    )
+    .bind(scope.as_str())
+    .bind(subject)
+    .bind(db::instant(now))
+    .bind(db::instant(now - limit.window))
+    .fetch_one(db.pool())
+    .await?;
+    Ok(attempts <= limit.attempts)
+}
+
+/// Gives back an attempt that succeeded.
+pub async fn give_back(db: &Db, scope: Scope, subject: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE throttles SET attempts = attempts - 1 \
+         WHERE scope = $1 AND subject = $2 AND attempts > 0",
+    )
+    .bind(scope.as_str())
+    .bind(subject)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Forgets every attempt of `subject` (an account after a successful login).
+pub async fn clear(db: &Db, scope: Scope, subject: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM throttles WHERE scope = $1 AND subject = $2")
+        .bind(scope.as_str())
+        .bind(subject)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Removes windows that ended more than a day ago (the daily purge job).
+pub async fn purge(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM throttles WHERE window_start <= $1")
+            .bind(db::instant(now - Duration::days(1)))
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
+}

@@ -38,3 +38,34 @@ fn every_input_declares_its_type() {
     }
     assert!(untyped.is_empty(), "inputs without a type: {untyped:#?}");
 }
+
+/// A table wider than a phone scrolls inside its own region, which the keyboard can reach
+/// (`tabindex="0"`), instead of making the whole page scroll sideways.
+#[test]
+fn every_table_scrolls_inside_a_focusable_region() {
+    let mut files = Vec::new();
+    templates(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+        &mut files,
+    );
+    let mut bare = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (at, _) in text.match_indices("<table") {
+            let before = &text[..at];
+            let open = before.rfind("<div").unwrap_or(0);
+            let close = before.rfind("</div>");
+            let tag = &before[open..before[open..].find('>').map_or(at, |e| open + e + 1)];
+            let wrapped = close.is_none_or(|c| c < open)
+                && tag.contains("table-responsive")
+                && tag.contains("tabindex=\"0\"");
+            if !wrapped {
+                bare.push(format!("{}: table at byte {at}", file.display()));
+            }
+        }
+    }
+    assert!(
+        bare.is_empty(),
+        "tables outside a focusable scroll region: {bare:#?}"
+    );
+}

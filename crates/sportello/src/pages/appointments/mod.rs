@@ -4,9 +4,10 @@
 
 use crate::app::AppState;
 use crate::pages::devices::Problem;
+use crate::web::client::ClientAddr;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,7 +17,6 @@ use sportello_core::appointments::booking::{
 use sportello_core::appointments::plan;
 use sportello_core::chambers::{self, Desk};
 use sportello_core::display;
-use std::net::SocketAddr;
 
 pub mod desk;
 
@@ -284,13 +284,15 @@ pub struct BookForm {
 pub async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(code): Path<String>,
     axum::Form(b): axum::Form<BookForm>,
 ) -> Result<Response, AppError> {
     let desk = desk_by_code(&state, &code).await?;
     let at = parse_at(&b.at).ok_or_else(AppError::not_found)?;
-    let result = booking::request(&state, client.ip(), &desk, at, &b.f)
+    // The address as seen through the trusted proxies: behind a load balancer every request
+    // would otherwise share the balancer's address and one visitor could exhaust everyone's.
+    let result = booking::request(&state, client.0, &desk, at, &b.f)
         .await
         .map_err(AppError::from);
     match result {

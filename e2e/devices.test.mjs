@@ -78,7 +78,8 @@ async function linkFromMail(dataDir, prefix) {
 }
 
 /** Screenshots of a page at desktop (1366 px) and phone (390 px) widths. */
-async function screenshotWidths(page, name) {
+/** Both widths without reloading: the booking pages are answers to a POST. */
+async function screenshotAsShown(page, name) {
   const before = page.viewportSize();
   for (const width of [1366, 390]) {
     await page.setViewportSize({ width, height: 900 });
@@ -117,23 +118,23 @@ describe('desk issuance', () => {
         await page.click('[data-testid="book"]');
       }
       await page.locator('[data-testid="booked"]').waitFor();
-      await screenshotWidths(page, '03-booked-pending');
+      await screenshotAsShown(page, '03-booked-pending');
       const bookedUrl = page.url();
 
       // The slot is held until the applicant confirms from the link in the e-mail.
       const confirmLink = await linkFromMail(app.dataDir, '/book/confirm/');
       await page.goto(`${app.baseUrl}${confirmLink}`);
       await page.locator('[data-testid="confirm"]').waitFor();
-      await screenshotWidths(page, '03a-confirm');
+      await screenshotAsShown(page, '03a-confirm');
       await page.click('[data-testid="confirm"]');
       await page.locator('[data-testid="confirmed"]').waitFor();
-      await screenshotWidths(page, '03b-confirmed');
+      await screenshotAsShown(page, '03b-confirmed');
       await page.goto(`${app.baseUrl}${confirmLink}`);
       await page.locator('[data-testid="already-confirmed"]').waitFor();
-      await screenshotWidths(page, '03c-already-confirmed');
+      await screenshotAsShown(page, '03c-already-confirmed');
       await page.goto(`${app.baseUrl}/book/confirm/not-a-real-token`);
       await page.locator('[data-testid="confirm-unknown"]').waitFor();
-      await screenshotWidths(page, '03d-confirm-unknown');
+      await screenshotAsShown(page, '03d-confirm-unknown');
       assert.ok(bookedUrl.includes('/book/GE-GENOVA'));
 
       // 2. The RAO takes the appointment from the day view.

@@ -126,3 +126,84 @@ describe('labels never overlap other text', () => {
     });
   }
 });
+
+/** Sends a form with mistakes at `width` and checks its summary; screenshot of the answer. */
+async function sendWithMistakes(page, width, { path, submit, fill = async () => {}, fields }) {
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(`${app.baseUrl}${path}`);
+  await fill(page);
+  await page.click(submit);
+  await page.waitForLoadState('load');
+  const summary = page.locator('[data-testid="error-summary"]');
+  await summary.waitFor();
+  for (const [id, label] of fields) {
+    const link = summary.locator(`a[href="#${id}"]`);
+    assert.equal(await link.count(), 1, `the summary links to #${id}`);
+    assert.equal((await link.textContent()).trim(), label, `#${id} is named by its label`);
+    assert.equal(await page.locator(`#${id}`).getAttribute('aria-invalid'), 'true', `#${id} is invalid`);
+    const describedBy = (await page.locator(`#${id}`).getAttribute('aria-describedby')) ?? '';
+    assert.ok(describedBy.split(' ').includes(`${id}-error`), `#${id} is described by its message`);
+    assert.ok(await page.locator(`[id="${id}-error"]`).isVisible(), `the message of #${id} is shown`);
+  }
+  const overlaps = await labelOverlaps(page);
+  assert.deepEqual(overlaps, [], 'no label covers other text, errors shown');
+  // Following a link of the summary lands on its field.
+  const [firstId] = fields[0];
+  await summary.locator(`a[href="#${firstId}"]`).click();
+  assert.equal(await page.evaluate(() => location.hash), `#${firstId}`);
+}
+
+describe('an error summary names each field and links to it', () => {
+  const FORMS = [
+    {
+      role: 'anonymous',
+      name: 'login',
+      path: '/login',
+      submit: 'main form button[type="submit"]',
+      fields: [['email', 'Indirizzo e-mail'], ['password', 'Password']],
+    },
+    {
+      role: 'company',
+      name: 'account',
+      path: '/account',
+      submit: 'form[action="/account/password"] button[type="submit"]',
+      fields: [['current', 'Password attuale'], ['new_password', 'Nuova password'], ['confirm', 'Ripeti la nuova password']],
+    },
+    {
+      role: 'company',
+      name: 'upload',
+      path: '/practices/new',
+      submit: '[data-testid="upload"]',
+      fill: async (page) => {
+        await page.fill('#copies', '99');
+        await page.click('label[for="duplicate"]');
+      },
+      fields: [['signed_model', 'Modello base firmato (.p7m)'], ['copies', 'Copie in più'], ['replaces', 'Sostituisce il certificato n.']],
+    },
+    {
+      role: 'chamber-admin',
+      name: 'new-user',
+      path: '/admin/users',
+      submit: 'form[action="/admin/users"] button[type="submit"]',
+      fields: [['name', 'Nome'], ['email', 'Indirizzo e-mail'], ['role', 'Ruolo'], ['password', 'Password iniziale']],
+    },
+  ];
+  for (const form of FORMS) {
+    it(`${form.role}: ${form.name}, at 1366 and 390 px`, async () => {
+      const { context, page } = await newContext(browser);
+      try {
+        if (form.role !== 'anonymous') await login(page, app, form.role);
+        for (const width of [1366, 390]) {
+          await sendWithMistakes(page, width, form);
+          await page.evaluate(() => window.scrollTo(0, 0));
+          await screenshot(page, `errors-${form.name}-${width}`);
+        }
+      } catch (error) {
+        await screenshot(page, `failed-errors-${form.name}`).catch(() => {});
+        throw error;
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});

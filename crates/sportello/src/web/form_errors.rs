@@ -116,7 +116,7 @@ impl FormErrors {
 /// A size limit as people read it: `5 MB`, `500 kB`.
 pub fn size_limit(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else if bytes >= MB {
         format!("{:.1} MB", bytes as f64 / MB as f64).replace('.', ",")

@@ -186,7 +186,7 @@ struct DesksPage {
     desks: Vec<Desk>,
     code: String,
     name: String,
-    errors: Vec<(String, String)>,
+    errors: FormErrors,
 }
 
 pub async fn desks(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -197,7 +197,7 @@ pub async fn desks(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         desks: chambers::desks_of(&state.db, &chamber_id).await?,
         code: String::new(),
         name: String::new(),
-        errors: Vec::new(),
+        errors: FormErrors::new(),
     })?
     .into_response())
 }
@@ -219,22 +219,32 @@ pub async fn create_desk(
         .await?
         .ok_or_else(AppError::forbidden)?;
     let lang = viewer.lang;
-    let mut errors = Vec::new();
+    const FIELDS: &[FieldLabel] = &[
+        ("code", "code", "admin-desks-code"),
+        ("name", "name", "account-name"),
+    ];
+    let mut problems = Vec::new();
+    // Both fields at once: a bad code and an empty name are named together.
+    if form.name.trim().is_empty() {
+        problems.push(FieldError::new("name", "admin-desks-error-name"));
+    }
     match DeskCode::parse(&form.code) {
-        Ok(code) => {
+        Err(_) => problems.insert(0, FieldError::new("code", "admin-desks-error-code")),
+        Ok(code) if problems.is_empty() => {
             match chambers::create_desk(&state, &p.actor(), &chamber, &code, &form.name).await {
                 Ok(_) => return Ok(Redirect::to("/admin/desks").into_response()),
                 Err(ChamberError::DuplicateDesk(_)) => {
-                    errors.push(("code".into(), lang.t("admin-desks-error-duplicate")))
+                    problems.push(FieldError::new("code", "admin-desks-error-duplicate"))
                 }
                 Err(ChamberError::EmptyName) => {
-                    errors.push(("name".into(), lang.t("admin-desks-error-name")))
+                    problems.push(FieldError::new("name", "admin-desks-error-name"))
                 }
                 Err(e) => return Err(AppError::internal(e)),
             }
         }
-        Err(_) => errors.push(("code".into(), lang.t("admin-desks-error-code"))),
+        Ok(_) => {}
     }
+    let errors = FormErrors::from_fields(lang, FIELDS, &problems);
     let page = render(&DesksPage {
         layout: Layout::new(&viewer, "admin-desks-title"),
         desks: chambers::desks_of(&state.db, &chamber_id).await?,

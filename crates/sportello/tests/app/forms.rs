@@ -161,6 +161,16 @@ async fn the_error_summary_names_each_field_by_its_label_and_links_to_it(engine:
     assert_named(&body, "password", "Password iniziale");
     assert!(summary(&body).contains("Ci sono 3 errori"));
     assert!(body.contains("value=\"nuovo@camera.test\""));
+
+    // A new desk: a bad code and an empty name, both named, the code kept.
+    admin.get("/admin/desks").await;
+    let (status, _, body) = admin
+        .post_form("/admin/desks", &[("code", "ge genova!"), ("name", "")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_named(&body, "code", "Codice");
+    assert_named(&body, "name", "Nome");
+    assert!(body.contains("value=\"ge genova!\""));
 }
 
 async fn the_upload_form_names_all_its_errors_at_once(engine: Engine) {

@@ -207,3 +207,30 @@ describe('an error summary names each field and links to it', () => {
     });
   }
 });
+
+describe('an upload over the size limit', () => {
+  it('company: a page that names the limit and leads back to the form, at 1366 and 390 px', async () => {
+    const { context, page } = await newContext(browser);
+    try {
+      await login(page, app, 'company');
+      for (const width of [1366, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto(`${app.baseUrl}/practices/new`);
+        await page.setInputFiles('#signed_model', {
+          name: 'modello-enorme.p7m',
+          mimeType: 'application/pkcs7-mime',
+          buffer: Buffer.alloc(33 * 1024 * 1024, 0x30),
+        });
+        await page.click('[data-testid="upload"]');
+        await page.waitForLoadState('load');
+        assert.match(await page.locator('h1').textContent(), /File troppo grande/);
+        assert.match(await page.locator('[data-testid="error-message"]').textContent(), /il limite è 32 MB/);
+        await screenshot(page, `too-large-${width}`);
+        await page.click('[data-testid="error-back"]');
+        await page.waitForURL(`${app.baseUrl}/practices/new`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -202,3 +202,17 @@ admin-users-enable = Enable the user
 admin-users-enabled = User { $email } enabled.
 admin-users-disabled-notice = User { $email } disabled: sessions closed and tokens revoked.
 admin-users-error-own-account = You cannot disable your own account.
+
+## Form errors (summary at the top of a form)
+form-errors-one = There is a problem with the form: correct it and send it again.
+form-errors-many = There are { $count } problems with the form: correct them and send it again.
+form-required = Required: please fill it in.
+login-error-email-required = Enter your e-mail address.
+login-error-password-required = Enter your password.
+account-error-current-required = Enter your current password.
+account-error-confirm-required = Repeat the new password.
+error-upload-too-large = The file sent is too large: the limit is { $limit }. Make the file smaller (for example by saving the PDF at a lower resolution) and send it again.
+error-upload-too-large-title = File too large
+error-back-to-form = Back to the form
+verify-error-number-required = Enter the number printed at the top right of the certificate.
+verify-error-code-required = Enter the security code printed in box 8.

@@ -202,3 +202,17 @@ admin-users-enable = Riattiva l'utente
 admin-users-enabled = Utente { $email } riattivato.
 admin-users-disabled-notice = Utente { $email } disattivato: sessioni chiuse e token revocati.
 admin-users-error-own-account = Non puoi disattivare il tuo stesso account.
+
+## Form errors (summary at the top of a form)
+form-errors-one = C'è un errore nel modulo: correggilo e invia di nuovo.
+form-errors-many = Ci sono { $count } errori nel modulo: correggili e invia di nuovo.
+form-required = Campo obbligatorio: compilalo.
+login-error-email-required = Inserisci il tuo indirizzo e-mail.
+login-error-password-required = Inserisci la password.
+account-error-current-required = Inserisci la password attuale.
+account-error-confirm-required = Ripeti la nuova password.
+error-upload-too-large = Il file inviato è troppo grande: il limite è { $limit }. Riduci il file (ad esempio salvando il PDF a una risoluzione più bassa) e invialo di nuovo.
+error-upload-too-large-title = File troppo grande
+error-back-to-form = Torna al modulo
+verify-error-number-required = Inserisci il numero stampato in alto a destra sul certificato.
+verify-error-code-required = Inserisci il codice di sicurezza stampato nella casella 8.

@@ -2,6 +2,7 @@
 
 use crate::app::AppState;
 use crate::web::error::AppError;
+use crate::web::form_errors::FormErrors;
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
@@ -24,7 +25,7 @@ struct AccountPage {
     desks: Vec<String>,
     companies: Vec<String>,
     notice: Option<String>,
-    error: Option<String>,
+    errors: FormErrors,
     tokens: Vec<TokenView>,
     revoke_base: String,
 }
@@ -78,7 +79,7 @@ async fn page(
     state: &AppState,
     viewer: &Viewer,
     notice: Option<String>,
-    error: Option<String>,
+    errors: FormErrors,
 ) -> Result<AccountPage, AppError> {
     let p = viewer.require()?;
     let chamber = match &p.user.chamber_id {
@@ -108,12 +109,12 @@ async fn page(
         desks,
         companies,
         notice,
-        error,
+        errors,
     })
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    Ok(render(&page(&state, &viewer, None, None).await?)?.into_response())
+    Ok(render(&page(&state, &viewer, None, FormErrors::new()).await?)?.into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -131,30 +132,63 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     let p = viewer.require()?;
     let lang = viewer.lang;
-    let changed = accounts::change_password(
-        &state,
-        p,
-        &form.current,
-        &form.new_password,
-        &form.confirm,
-        viewer.session_token.as_deref(),
-    )
-    .await;
-    let problem = match changed {
-        Ok(()) => None,
-        Err(ChangePasswordError::WrongCurrent) => Some(lang.t("account-error-current")),
-        Err(ChangePasswordError::Mismatch) => Some(lang.t("account-error-confirm")),
-        Err(ChangePasswordError::Policy(PasswordError::Hash)) => {
-            return Err(AppError::internal(PasswordError::Hash));
-        }
-        Err(ChangePasswordError::Policy(_)) => Some(lang.t_args(
+    let current = || lang.t("account-current-password");
+    let new_password = || lang.t("account-new-password");
+    let confirm = || lang.t("account-confirm-password");
+    let policy = || {
+        lang.t_args(
             "account-error-policy",
             &[("min", password::MIN_PASSWORD_LEN.to_string())],
-        )),
-        Err(ChangePasswordError::Db(e)) => return Err(e.into()),
+        )
     };
-    if let Some(message) = problem {
-        let page = render(&page(&state, &viewer, None, Some(message)).await?)?;
+    // Every empty field at once, before the use case names the first problem it meets.
+    let mut errors = FormErrors::new();
+    if form.current.is_empty() {
+        errors.field(
+            "current",
+            current(),
+            lang.t("account-error-current-required"),
+        );
+    }
+    if form.new_password.is_empty() {
+        errors.field("new_password", new_password(), policy());
+    }
+    if form.confirm.is_empty() {
+        errors.field(
+            "confirm",
+            confirm(),
+            lang.t("account-error-confirm-required"),
+        );
+    }
+    if errors.is_empty() {
+        let changed = accounts::change_password(
+            &state,
+            p,
+            &form.current,
+            &form.new_password,
+            &form.confirm,
+            viewer.session_token.as_deref(),
+        )
+        .await;
+        match changed {
+            Ok(()) => {}
+            Err(ChangePasswordError::WrongCurrent) => {
+                errors.field("current", current(), lang.t("account-error-current"))
+            }
+            Err(ChangePasswordError::Mismatch) => {
+                errors.field("confirm", confirm(), lang.t("account-error-confirm"))
+            }
+            Err(ChangePasswordError::Policy(PasswordError::Hash)) => {
+                return Err(AppError::internal(PasswordError::Hash));
+            }
+            Err(ChangePasswordError::Policy(_)) => {
+                errors.field("new_password", new_password(), policy())
+            }
+            Err(ChangePasswordError::Db(e)) => return Err(e.into()),
+        }
+    }
+    if !errors.is_empty() {
+        let page = render(&page(&state, &viewer, None, errors).await?)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     Ok(render(
@@ -162,7 +196,7 @@ pub async fn change_password(
             &state,
             &viewer,
             Some(lang.t("account-password-changed")),
-            None,
+            FormErrors::new(),
         )
         .await?,
     )?
@@ -180,7 +214,7 @@ pub async fn revoke_token(
         .await
         .map_err(revoke_error)?;
     let notice = viewer.lang.t_args("tokens-revoked", &[("name", t.name)]);
-    Ok(render(&page(&state, &viewer, Some(notice), None).await?)?.into_response())
+    Ok(render(&page(&state, &viewer, Some(notice), FormErrors::new()).await?)?.into_response())
 }
 
 pub(crate) fn revoke_error(e: RevokeError) -> AppError {

@@ -5,8 +5,9 @@ use crate::app::AppState;
 use crate::pages::account::{revoke_error, token_views};
 use crate::web::error::AppError;
 use crate::web::form::RepeatedForm;
+use crate::web::form_errors::{FieldLabel, FormErrors};
 use crate::web::session::Viewer;
-use crate::web::{Layout, render};
+use crate::web::{FieldError, Layout, render};
 use askama::Template;
 use axum::extract::Path;
 use axum::extract::State;
@@ -25,7 +26,7 @@ struct UsersPage {
     desks: Vec<Desk>,
     roles: Vec<(String, String)>,
     form: NewUserForm,
-    errors: Vec<(String, String)>,
+    errors: FormErrors,
     notice: Option<String>,
 }
 
@@ -53,7 +54,7 @@ async fn users_page(
     state: &AppState,
     viewer: &Viewer,
     form: NewUserForm,
-    errors: Vec<(String, String)>,
+    errors: FormErrors,
     notice: Option<String>,
 ) -> Result<UsersPage, AppError> {
     let p = viewer.require_action(Action::ManageUsers)?;
@@ -74,10 +75,17 @@ async fn users_page(
 }
 
 pub async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    Ok(
-        render(&users_page(&state, &viewer, NewUserForm::default(), Vec::new(), None).await?)?
-            .into_response(),
-    )
+    Ok(render(
+        &users_page(
+            &state,
+            &viewer,
+            NewUserForm::default(),
+            FormErrors::new(),
+            None,
+        )
+        .await?,
+    )?
+    .into_response())
 }
 
 pub async fn create_user(
@@ -94,36 +102,59 @@ pub async fn create_user(
         role: form.role.clone(),
         desk_ids: form.desks.clone(),
     };
-    let mut errors = Vec::new();
-    match accounts::add_staff(&state, p, new).await {
-        Ok(user) => {
-            let notice = lang.t_args("admin-users-created", &[("email", user.email)]);
-            let page = users_page(
-                &state,
-                &viewer,
-                NewUserForm::default(),
-                Vec::new(),
-                Some(notice),
-            );
-            return Ok(render(&page.await?)?.into_response());
-        }
-        Err(e) => {
-            let (field, key) = match e {
-                CreateUserError::RoleNotAssignable(_) => ("role", "admin-users-error-role"),
-                CreateUserError::InvalidEmail(_) => ("email", "admin-users-error-email"),
-                CreateUserError::DuplicateEmail(_) => ("email", "admin-users-error-duplicate"),
-                CreateUserError::EmptyName => ("name", "admin-users-error-name"),
-                CreateUserError::Password(_) => ("password", "admin-users-error-password"),
-                CreateUserError::DeskRequired | CreateUserError::DeskOfAnotherChamber(_) => {
-                    ("desks", "admin-users-error-desks")
-                }
-                CreateUserError::ChamberRequired(_) => return Err(AppError::forbidden()),
-                CreateUserError::Db(e) => return Err(e.into()),
-                other => return Err(AppError::internal(other)),
-            };
-            errors.push((field.to_string(), lang.t(key)));
+    // The fields of the form in its order: the name sent (and its id), the label.
+    const FIELDS: &[FieldLabel] = &[
+        ("name", "name", "account-name"),
+        ("email", "email", "login-email"),
+        ("role", "role", "account-role"),
+        ("desks", "desks", "account-desks"),
+        ("password", "password", "admin-users-initial-password"),
+    ];
+    // Every empty field at once; then the use case names the first other problem it meets.
+    let mut missing = Vec::new();
+    for (field, value, key) in [
+        ("name", &form.name, "admin-users-error-name"),
+        ("email", &form.email, "admin-users-error-email"),
+        ("role", &form.role, "admin-users-error-role"),
+        ("password", &form.password, "admin-users-error-password"),
+    ] {
+        if value.trim().is_empty() {
+            missing.push(FieldError::new(field, key));
         }
     }
+    let errors = if !missing.is_empty() {
+        FormErrors::from_fields(lang, FIELDS, &missing)
+    } else {
+        match accounts::add_staff(&state, p, new).await {
+            Ok(user) => {
+                let notice = lang.t_args("admin-users-created", &[("email", user.email)]);
+                let page = users_page(
+                    &state,
+                    &viewer,
+                    NewUserForm::default(),
+                    FormErrors::new(),
+                    Some(notice),
+                );
+                return Ok(render(&page.await?)?.into_response());
+            }
+            Err(e) => {
+                let (field, key) = match e {
+                    CreateUserError::RoleNotAssignable(_) => ("role", "admin-users-error-role"),
+                    CreateUserError::InvalidEmail(_) => ("email", "admin-users-error-email"),
+                    CreateUserError::DuplicateEmail(_) => ("email", "admin-users-error-duplicate"),
+                    CreateUserError::EmptyName => ("name", "admin-users-error-name"),
+                    CreateUserError::Password(_) => ("password", "admin-users-error-password"),
+                    CreateUserError::DeskRequired | CreateUserError::DeskOfAnotherChamber(_) => {
+                        ("desks", "admin-users-error-desks")
+                    }
+                    CreateUserError::ChamberRequired(_) => return Err(AppError::forbidden()),
+                    CreateUserError::Db(e) => return Err(e.into()),
+                    other => return Err(AppError::internal(other)),
+                };
+                FormErrors::from_fields(lang, FIELDS, &[FieldError::new(field, key)])
+            }
+        }
+    };
     let mut form = form;
     form.password.clear();
     let page = render(&users_page(&state, &viewer, form, errors, None).await?)?;
@@ -155,7 +186,7 @@ struct DesksPage {
     desks: Vec<Desk>,
     code: String,
     name: String,
-    errors: Vec<(String, String)>,
+    errors: FormErrors,
 }
 
 pub async fn desks(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -166,7 +197,7 @@ pub async fn desks(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         desks: chambers::desks_of(&state.db, &chamber_id).await?,
         code: String::new(),
         name: String::new(),
-        errors: Vec::new(),
+        errors: FormErrors::new(),
     })?
     .into_response())
 }
@@ -188,22 +219,32 @@ pub async fn create_desk(
         .await?
         .ok_or_else(AppError::forbidden)?;
     let lang = viewer.lang;
-    let mut errors = Vec::new();
+    const FIELDS: &[FieldLabel] = &[
+        ("code", "code", "admin-desks-code"),
+        ("name", "name", "account-name"),
+    ];
+    let mut problems = Vec::new();
+    // Both fields at once: a bad code and an empty name are named together.
+    if form.name.trim().is_empty() {
+        problems.push(FieldError::new("name", "admin-desks-error-name"));
+    }
     match DeskCode::parse(&form.code) {
-        Ok(code) => {
+        Err(_) => problems.insert(0, FieldError::new("code", "admin-desks-error-code")),
+        Ok(code) if problems.is_empty() => {
             match chambers::create_desk(&state, &p.actor(), &chamber, &code, &form.name).await {
                 Ok(_) => return Ok(Redirect::to("/admin/desks").into_response()),
                 Err(ChamberError::DuplicateDesk(_)) => {
-                    errors.push(("code".into(), lang.t("admin-desks-error-duplicate")))
+                    problems.push(FieldError::new("code", "admin-desks-error-duplicate"))
                 }
                 Err(ChamberError::EmptyName) => {
-                    errors.push(("name".into(), lang.t("admin-desks-error-name")))
+                    problems.push(FieldError::new("name", "admin-desks-error-name"))
                 }
                 Err(e) => return Err(AppError::internal(e)),
             }
         }
-        Err(_) => errors.push(("code".into(), lang.t("admin-desks-error-code"))),
+        Ok(_) => {}
     }
+    let errors = FormErrors::from_fields(lang, FIELDS, &problems);
     let page = render(&DesksPage {
         layout: Layout::new(&viewer, "admin-desks-title"),
         desks: chambers::desks_of(&state.db, &chamber_id).await?,

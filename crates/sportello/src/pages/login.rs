@@ -4,6 +4,7 @@ use crate::app::AppState;
 use crate::pages::local_path;
 use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
+use crate::web::form_errors::FormErrors;
 use crate::web::session::{SESSION_COOKIE, Viewer, set_cookie};
 use crate::web::{Layout, render};
 use askama::Template;
@@ -18,7 +19,7 @@ struct LoginPage {
     layout: Layout,
     email: String,
     next: String,
-    error: Option<String>,
+    errors: FormErrors,
 }
 
 #[derive(serde::Deserialize)]
@@ -34,7 +35,7 @@ pub async fn form(viewer: Viewer, Query(q): Query<NextQuery>) -> Result<Response
         layout: Layout::new(&viewer, "login-title"),
         email: String::new(),
         next: local_path(q.next.as_deref()).to_string(),
-        error: None,
+        errors: FormErrors::new(),
     })?
     .into_response())
 }
@@ -54,6 +55,32 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let next = local_path(form.next.as_deref()).to_string();
+    let lang = viewer.lang;
+    // An empty field is named before anything is tried (it could never log in).
+    let mut missing = FormErrors::new();
+    if form.email.trim().is_empty() {
+        missing.field(
+            "email",
+            lang.t("login-email"),
+            lang.t("login-error-email-required"),
+        );
+    }
+    if form.password.is_empty() {
+        missing.field(
+            "password",
+            lang.t("login-password"),
+            lang.t("login-error-password-required"),
+        );
+    }
+    if !missing.is_empty() {
+        let page = render(&LoginPage {
+            layout: Layout::new(&viewer, "login-title"),
+            email: form.email.trim().to_string(),
+            next,
+            errors: missing,
+        })?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     match accounts::authenticate(&state, &client.key(), &form.email, &form.password).await {
         Ok(user) => {
             state.metrics.login(true);
@@ -76,7 +103,6 @@ pub async fn submit(
         }
         Err(e) => {
             state.metrics.login(false);
-            let lang = viewer.lang;
             let (status, message) = match e {
                 LoginError::InvalidCredentials => {
                     (StatusCode::UNAUTHORIZED, lang.t("login-error-credentials"))
@@ -88,11 +114,15 @@ pub async fn submit(
                 LoginError::Disabled => (StatusCode::UNAUTHORIZED, lang.t("login-error-disabled")),
                 LoginError::Db(e) => return Err(e.into()),
             };
+            // Which of the two was wrong is not told (no account enumeration): a problem of
+            // the whole form.
+            let mut errors = FormErrors::new();
+            errors.form(message);
             let page = render(&LoginPage {
                 layout: Layout::new(&viewer, "login-title"),
                 email: form.email.trim().to_string(),
                 next,
-                error: Some(message),
+                errors,
             })?;
             Ok((status, page).into_response())
         }

@@ -24,20 +24,21 @@ pub struct MultipartForm {
 }
 
 impl MultipartForm {
-    /// Reads the whole form; a malformed body is a 400, a part over the body limit a 413.
+    /// Reads the whole form; a malformed body is a 400, a body over the limit a 413 that
+    /// names the limit (a page says it with a link back to the form).
     pub async fn read(mut multipart: Multipart) -> Result<Self, AppError> {
-        let malformed = |_| AppError::bad_request("bad_multipart", "error-bad-request");
+        let failed = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::too_large(crate::web::MAX_BODY_BYTES)
+            } else {
+                AppError::bad_request("bad_multipart", "error-bad-request")
+            }
+        };
         let mut form = Self::default();
-        while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        while let Some(field) = multipart.next_field().await.map_err(failed)? {
             let name = field.name().unwrap_or_default().to_string();
             let file_name = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|_| {
-                AppError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "error-payload-too-large",
-                )
-            })?;
+            let bytes = field.bytes().await.map_err(failed)?;
             match file_name {
                 Some(file_name) => {
                     if !file_name.is_empty() && !bytes.is_empty() {

@@ -7,6 +7,7 @@ mod csrf;
 pub mod download;
 pub mod error;
 pub mod form;
+pub mod form_errors;
 pub mod ops;
 pub mod session;
 

@@ -451,6 +451,11 @@ impl Browser {
         (status, location, body)
     }
 
+    /// The CSRF token of the session, as the last page gave it.
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().unwrap().clone()
+    }
+
     /// GETs raw bytes.
     pub async fn bytes(&self, path: &str) -> (reqwest::StatusCode, Vec<u8>) {
         let r = self

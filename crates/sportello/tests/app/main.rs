@@ -8,6 +8,7 @@ mod contracts;
 mod desk;
 mod devices;
 mod fees;
+mod forms;
 mod helpers;
 mod memory;
 

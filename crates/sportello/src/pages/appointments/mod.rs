@@ -209,6 +209,32 @@ impl FormPage {
     fn max(&self, field: &str) -> usize {
         sportello_core::appointments::applicant::field_limit(field)
     }
+
+    /// The summary of a refused booking: each field in error by its label, in the form's
+    /// order; a problem of no field (the slot was taken) by its message.
+    fn form_errors(&self) -> crate::web::form_errors::FormErrors {
+        let mut out = crate::web::form_errors::FormErrors::new();
+        let Some(problem) = &self.problem else {
+            return out;
+        };
+        let lang = self.layout.lang;
+        let mut fields: Vec<(&str, &str, &str)> = self
+            .fields()
+            .into_iter()
+            .map(|(name, label, ..)| (name, name, label))
+            .collect();
+        fields.push(("device", "device-sc", "appt-device"));
+        fields.push(("wants_free", "wants_free", "appt-wants-free"));
+        for (name, id, label) in &fields {
+            if let Some(m) = problem.field(name) {
+                out.field(id, lang.t(label), m);
+            }
+        }
+        if out.is_empty() {
+            out.form(problem.message.clone());
+        }
+        out
+    }
     fn err(&self, field: &str) -> Option<String> {
         self.problem
             .as_ref()

@@ -126,6 +126,22 @@ impl ProfilePage {
         })
         .collect()
     }
+
+    /// The summary of the form's errors, in the order of its fields.
+    fn form_errors(&self) -> crate::web::form_errors::FormErrors {
+        let mut out = crate::web::form_errors::FormErrors::new();
+        for f in self.fields() {
+            if let Some(message) = f.error {
+                out.field(f.name, f.label, message);
+            }
+        }
+        for (field, message) in &self.errors {
+            if !self.fields().iter().any(|f| f.name == field) {
+                out.form(message.clone());
+            }
+        }
+        out
+    }
 }
 
 pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {

@@ -205,6 +205,29 @@ struct FormPage {
     errors: Vec<(String, String)>,
 }
 
+impl FormPage {
+    /// The label of the field sent as `name` (a field of a section, a column of a row, or a
+    /// group of rows), for the list of problems.
+    fn label_of(&self, name: &str) -> Option<String> {
+        let fields = self
+            .form
+            .sections
+            .iter()
+            .flat_map(|s| s.fields.iter())
+            .chain(self.form.rows.iter().flat_map(|r| r.rows.iter().flatten()));
+        for f in fields {
+            if f.name == name {
+                return Some(f.label.clone());
+            }
+        }
+        self.form
+            .rows
+            .iter()
+            .find(|r| r.group == name)
+            .map(|r| r.title.clone())
+    }
+}
+
 async fn own_model(state: &AppState, viewer: &Viewer, id: &str) -> Result<Model, AppError> {
     let p = company_user(viewer)?;
     model::get(&state.db, id)

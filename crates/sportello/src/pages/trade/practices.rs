@@ -2,12 +2,12 @@
 //! attachments, fee and history, and sending.
 
 use crate::app::AppState;
-use crate::pages::trade::company::messages;
 use crate::pages::trade::company_user;
 use crate::web::download::Download;
 use crate::web::error::trade as errors;
 use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
-use crate::web::{AppError, Layout, Viewer, render};
+use crate::web::form_errors::{FieldLabel, FormErrors, size_limit};
+use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -102,21 +102,89 @@ struct NewPage {
     desk: String,
     details: Details,
     model_hint: Option<String>,
-    error: Option<String>,
-    errors: Vec<(String, String)>,
+    errors: FormErrors,
 }
 
 impl NewPage {
     fn proforma_is(&self, v: bool) -> bool {
         self.details.proforma == Some(v)
     }
+}
 
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
+/// The details of a practice as the forms name them: the name sent, the id in the page, the
+/// label (in the order of the form).
+const DETAIL_FIELDS: &[FieldLabel] = &[
+    ("proforma", "proforma-yes", "trade-d-proforma"),
+    ("goods_location", "goods_location", "trade-d-goods-location"),
+    ("print_mode", "print-blank", "trade-d-print-mode"),
+    ("form_serial", "form_serial", "trade-f-form-serial"),
+    ("copies", "copies", "trade-d-copies"),
+    ("annotations", "annotations", "trade-d-annotations"),
+    ("replaces", "replaces", "trade-d-replaces"),
+    ("duplicate", "duplicate", "trade-d-duplicate"),
+];
+
+/// The fields of the upload form before the details.
+const UPLOAD_FIELDS: &[FieldLabel] = &[
+    ("desk", "desk", "trade-desk"),
+    ("signed_model", "signed_model", "trade-signed-model"),
+];
+
+/// The fields of the attachment form.
+const ATTACHMENT_FIELDS: &[FieldLabel] = &[
+    ("file", "file", "trade-a-file"),
+    ("description", "description", "trade-a-description"),
+    ("code", "code", "trade-a-code"),
+    ("visas", "visas", "trade-a-visas"),
+    ("legalisations", "legalisations", "trade-a-legalisations"),
+];
+
+/// Problems found by the core, as the form's errors.
+fn form_errors(
+    lang: sportello_core::i18n::Lang,
+    fields: &[FieldLabel],
+    problems: &[sportello_core::trade::form::FieldProblem],
+) -> FormErrors {
+    let errors: Vec<FieldError> = problems.iter().cloned().map(FieldError::from).collect();
+    FormErrors::from_fields(lang, fields, &errors)
+}
+
+/// Every problem of an upload at once: the creation stops at the first one it meets (the
+/// file, then the desk, then the details), so when it stopped before the details they are
+/// checked here too, and the summary names them all.
+fn upload_errors(
+    lang: sportello_core::i18n::Lang,
+    e: CreateError,
+    details: &Details,
+) -> FormErrors {
+    let mut fields = Vec::new();
+    let problems = match e {
+        CreateError::Details(details::DetailsError::Invalid(problems)) => problems,
+        other => {
+            match other {
+                CreateError::UnknownDesk => {
+                    fields.push(FieldError::new("desk", "trade-field-desk"))
+                }
+                CreateError::TooLarge => fields.push(
+                    FieldError::new("signed_model", "error-upload-too-large")
+                        .arg("limit", size_limit(create::MAX_SIGNED_MODEL_BYTES)),
+                ),
+                other => {
+                    let e = errors::create_error(other);
+                    let mut f = FieldError::new("signed_model", e.key);
+                    f.args = e.args;
+                    fields.push(f);
+                }
+            }
+            match details::validate(details) {
+                Err(details::DetailsError::Invalid(problems)) => problems,
+                _ => Vec::new(),
+            }
+        }
+    };
+    let mut out = FormErrors::from_fields(lang, UPLOAD_FIELDS, &fields);
+    out.extend(form_errors(lang, DETAIL_FIELDS, &problems));
+    out
 }
 
 async fn all_desks(state: &AppState) -> Result<Vec<(Desk, String)>, AppError> {
@@ -159,8 +227,7 @@ pub async fn new_form(
             ..Details::default()
         },
         model_hint,
-        error: None,
-        errors: Vec::new(),
+        errors: FormErrors::new(),
     })?
     .into_response())
 }
@@ -180,23 +247,13 @@ pub async fn create(
         Err(CreateError::Db(e)) => Err(e.into()),
         Err(CreateError::Blob(e)) => Err(e.into()),
         Err(e) => {
-            let lang = viewer.lang;
-            let (error, errors) = match &e {
-                CreateError::Details(details::DetailsError::Invalid(problems)) => {
-                    (None, messages(problems, &viewer))
-                }
-                CreateError::UnknownDesk => {
-                    (None, vec![("desk".to_string(), lang.t("trade-field-desk"))])
-                }
-                _ => (Some(errors::create_error(e).message(lang)), Vec::new()),
-            };
+            let errors = upload_errors(viewer.lang, e, &details);
             let page = render(&NewPage {
                 layout: Layout::new(&viewer, "trade-new-practice-title"),
                 desks: all_desks(&state).await?,
                 desk,
                 details,
                 model_hint: None,
-                error,
                 errors,
             })?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -227,7 +284,7 @@ struct PracticePage {
     documents: Vec<sportello_core::trade::desk::documents::IssuedDocument>,
     notice: Option<String>,
     error: Option<String>,
-    errors: Vec<(String, String)>,
+    errors: FormErrors,
     editable: bool,
 }
 
@@ -244,7 +301,7 @@ async fn practice_page(
     pr: Practice,
     notice: Option<String>,
     error: Option<String>,
-    errors: Vec<(String, String)>,
+    errors: FormErrors,
 ) -> Result<PracticePage, AppError> {
     let lang = viewer.lang;
     let desk = chambers::get_desk(&state.db, &pr.desk_id)
@@ -350,12 +407,6 @@ impl PracticePage {
     fn print_is(&self, mode: &str) -> bool {
         self.practice.print_mode.as_str() == mode
     }
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
     fn code_label(&self, code: &str) -> String {
         self.codes
             .iter()
@@ -390,7 +441,7 @@ pub async fn show(
         _ => None,
     };
     Ok(
-        render(&practice_page(&state, &viewer, p, pr, notice, None, Vec::new()).await?)?
+        render(&practice_page(&state, &viewer, p, pr, notice, None, FormErrors::new()).await?)?
             .into_response(),
     )
 }
@@ -407,7 +458,7 @@ pub async fn details(
     match details::update(&state, p, &pr, &d).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}?notice=saved")).into_response()),
         Err(details::DetailsError::Invalid(problems)) => {
-            let errs = messages(&problems, &viewer);
+            let errs = form_errors(viewer.lang, DETAIL_FIELDS, &problems);
             let page = render(&practice_page(&state, &viewer, p, pr, None, None, errs).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -427,7 +478,7 @@ pub async fn attach(
     match attachments::add(&state, p, &pr, new).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}")).into_response()),
         Err(attachments::AttachmentError::Invalid(problems)) => {
-            let errs = messages(&problems, &viewer);
+            let errs = form_errors(viewer.lang, ATTACHMENT_FIELDS, &problems);
             let page = render(&practice_page(&state, &viewer, p, pr, None, None, errs).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -506,7 +557,16 @@ pub async fn send(
             let message = errors::send_error(e).message(viewer.lang);
             let pr = own_practice(&state, p, &id).await?;
             let page = render(
-                &practice_page(&state, &viewer, p, pr, None, Some(message), Vec::new()).await?,
+                &practice_page(
+                    &state,
+                    &viewer,
+                    p,
+                    pr,
+                    None,
+                    Some(message),
+                    FormErrors::new(),
+                )
+                .await?,
             )?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

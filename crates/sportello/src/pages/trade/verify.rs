@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::web::client::ClientAddr;
+use crate::web::form_errors::FormErrors;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -21,6 +22,7 @@ struct VerifyPage {
     consignee_country: String,
     origin_country: String,
     not_found: bool,
+    errors: FormErrors,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -56,9 +58,31 @@ async fn answer(
         consignee_country: String::new(),
         origin_country: String::new(),
         not_found: false,
+        errors: FormErrors::new(),
     };
-    if page.number.is_empty() || page.code.is_empty() {
-        return Ok(render(&page)?.into_response());
+    match (page.number.is_empty(), page.code.is_empty()) {
+        // The form, not yet filled in.
+        (true, true) => return Ok(render(&page)?.into_response()),
+        // Half filled in (or a QR code without its code): name what is missing.
+        (true, false) | (false, true) => {
+            let lang = viewer.lang;
+            if page.number.is_empty() {
+                page.errors.field(
+                    "number",
+                    lang.t("verify-number"),
+                    lang.t("verify-error-number-required"),
+                );
+            }
+            if page.code.is_empty() {
+                page.errors.field(
+                    "code",
+                    lang.t("verify-code"),
+                    lang.t("verify-error-code-required"),
+                );
+            }
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+        (false, false) => {}
     }
     match verify::verify(state, &client.key(), &page.number, &page.code).await? {
         Some(v) => {

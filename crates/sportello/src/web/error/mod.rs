@@ -91,6 +91,16 @@ impl AppError {
         e
     }
 
+    /// A body larger than `limit` bytes: the message names the limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "error-upload-too-large",
+        )
+        .arg("limit", crate::web::form_errors::size_limit(limit))
+    }
+
     pub fn too_many_requests() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -196,8 +206,10 @@ struct ErrorPage<'a> {
     layout: crate::web::Layout,
     status: u16,
     message: String,
-    fields: Vec<(String, String)>,
+    fields: Vec<String>,
     incident: Option<&'a str>,
+    /// Where the form that was sent can be found again (a page of this site).
+    back: Option<String>,
 }
 
 /// Renders error responses (see the module documentation).
@@ -209,6 +221,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let header_lang = crate::web::session::lang_of(request.headers());
+    let referer = same_site_path(request.headers());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -254,16 +267,24 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
     let viewer = viewer.unwrap_or_else(|| Viewer::anonymous(lang, path));
+    let too_large = status == StatusCode::PAYLOAD_TOO_LARGE;
+    let title = if too_large {
+        "error-upload-too-large-title"
+    } else {
+        "error-title"
+    };
     let page = ErrorPage {
-        layout: crate::web::Layout::new(&viewer, "error-title"),
+        layout: crate::web::Layout::new(&viewer, title),
         status: status.as_u16(),
         message: message.clone(),
+        // The messages only: a field's raw name means nothing to a person.
         fields: info
             .fields
             .iter()
-            .map(|f| (f.field.clone(), lang.t_args(f.key, &f.args)))
+            .map(|f| lang.t_args(f.key, &f.args))
             .collect(),
         incident: info.incident.as_deref(),
+        back: referer.filter(|_| status.is_client_error()),
     };
     let body = page
         .render()
@@ -274,6 +295,19 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(Html(body).0))
+}
+
+/// The page a request came from, when it is one of ours: the path of a same-origin
+/// `Referer` (the site sends `Referrer-Policy: same-origin`, so others never arrive), never a
+/// link to another site.
+fn same_site_path(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("https://")
+        .or_else(|| referer.strip_prefix("http://"))?;
+    let path = rest.strip_prefix(host)?;
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_string())
 }
 
 /// An `application/problem+json` response (RFC 9457) with our stable `code`.
@@ -319,7 +353,7 @@ fn generic_info(status: StatusCode) -> ErrorInfo {
     let (code, key) = match status {
         StatusCode::NOT_FOUND => ("not_found", "error-not-found"),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error-method-not-allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "error-payload-too-large"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "error-upload-too-large"),
         StatusCode::UNAUTHORIZED => ("unauthorized", "error-unauthorized"),
         StatusCode::FORBIDDEN => ("forbidden", "error-forbidden"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE
@@ -328,10 +362,18 @@ fn generic_info(status: StatusCode) -> ErrorInfo {
         s if s.is_server_error() => ("internal", "error-internal"),
         _ => ("error", "error-bad-request"),
     };
+    let args = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        vec![(
+            "limit",
+            crate::web::form_errors::size_limit(crate::web::MAX_BODY_BYTES),
+        )]
+    } else {
+        Vec::new()
+    };
     ErrorInfo {
         code,
         key,
-        args: Vec::new(),
+        args,
         fields: Vec::new(),
         incident: None,
     }

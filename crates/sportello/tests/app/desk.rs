@@ -39,7 +39,8 @@ async fn status_of(erp: &Erp, id: &str) -> String {
     v["status"].as_str().unwrap().to_string()
 }
 
-async fn balance(erp: &Erp) -> i64 {
+/// The company's wallet balance, as the API shows it.
+pub(crate) async fn balance(erp: &Erp) -> i64 {
     let v = erp.get_json("/api/v1/wallet").await;
     v["balance_cents"].as_i64().unwrap()
 }

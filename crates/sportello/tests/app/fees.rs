@@ -3,6 +3,7 @@
 //! copies pays the difference, one that removes them gets it back, and a rejection or an
 //! expiry gives back everything that was charged.
 
+use crate::desk::balance;
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use crate::trade::{Erp, LIGURE, ready_practice};
@@ -30,12 +31,6 @@ async fn ledger_of(app: &TestApp, practice_id: &str) -> (i64, Vec<String>) {
         rows.iter().map(|(a, _)| a).sum(),
         rows.into_iter().map(|(_, r)| r).collect(),
     )
-}
-
-async fn balance(erp: &Erp) -> i64 {
-    erp.get_json("/api/v1/wallet").await["balance_cents"]
-        .as_i64()
-        .unwrap()
 }
 
 /// The company changes the number of copies on the practice page.

@@ -2,6 +2,7 @@
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
 mod authz_matrix;
+mod blank_paper;
 mod booking_abuse;
 mod cli;
 mod contracts;

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, Desk};
+use sportello_core::trade::blank_paper;
 use sportello_core::trade::model;
 use sportello_core::trade::practice::attachments::{self, Attachment};
 use sportello_core::trade::practice::create::{self, CreateError};
@@ -104,6 +105,9 @@ struct NewPage {
     model_hint: Option<String>,
     error: Option<String>,
     errors: Vec<(String, String)>,
+    /// Whether one of the user's companies may print on blank paper (Cert'O guide: "per
+    /// imprese autorizzate"); the use case checks the practice's own chamber.
+    blank_paper_offered: bool,
 }
 
 impl NewPage {
@@ -150,17 +154,24 @@ pub async fn new_form(
         }
         _ => None,
     };
+    let blank_paper_offered = blank_paper::any_authorised(&state.db, &p.company_ids).await?;
     Ok(render(&NewPage {
         layout: Layout::new(&viewer, "trade-new-practice-title"),
         desks: all_desks(&state).await?,
         desk: String::new(),
         details: Details {
-            print_mode: "blank_paper".into(),
+            print_mode: if blank_paper_offered {
+                "blank_paper"
+            } else {
+                "form"
+            }
+            .into(),
             ..Details::default()
         },
         model_hint,
         error: None,
         errors: Vec::new(),
+        blank_paper_offered,
     })?
     .into_response())
 }
@@ -198,6 +209,7 @@ pub async fn create(
                 model_hint: None,
                 error,
                 errors,
+                blank_paper_offered: blank_paper::any_authorised(&state.db, &p.company_ids).await?,
             })?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -229,6 +241,9 @@ struct PracticePage {
     error: Option<String>,
     errors: Vec<(String, String)>,
     editable: bool,
+    /// Whether the details offer blank paper: the company is authorised by the practice's
+    /// chamber, or the practice was already sent on blank paper.
+    blank_paper_offered: bool,
 }
 
 async fn own_practice(state: &AppState, p: &Principal, id: &str) -> Result<Practice, AppError> {
@@ -313,6 +328,8 @@ async fn practice_page(
             .collect(),
         has_visas: pr.practice_type.has_visas(),
         editable: pr.status.editable_by_company(),
+        blank_paper_offered: blank_paper::sent_on_blank_paper(&pr)
+            || blank_paper::authorised(&state.db, &pr.chamber_id, &pr.company_id).await?,
         desk,
         company_name,
         attachments,

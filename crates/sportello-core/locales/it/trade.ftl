@@ -10,9 +10,9 @@ trade-doc-invoice = Fattura
 trade-doc-packing-list = Packing list
 trade-doc-origin-proof = Prova dell'origine
 trade-doc-blank-form-scan = Scansione del formulario
-trade-doc-request-form = Modulo di richiesta firmato
+trade-doc-request-form = Modulo di domanda firmato
 trade-doc-police-report = Denuncia alle autorità
-trade-doc-certificate-scan = Scansione del certificato
+trade-doc-certificate-scan = Certificato (scansione o XML)
 trade-doc-other = Altro documento
 
 trade-field-required = Campo obbligatorio.
@@ -64,12 +64,12 @@ tariff-legalisation = Legalizzazione
 trade-attachment-empty = Il file è vuoto.
 trade-attachment-too-large = Il file supera i 10 MB.
 trade-attachment-type = Formato non accettato: PDF, PDF o documento firmato digitalmente (.p7m), XML, JPEG, PNG o TIFF.
-trade-attachment-code = Scegli il codice documento dall'elenco di questo tipo di pratica.
+trade-attachment-code = Codice documento: scegli un codice dall'elenco di questo tipo di pratica.
 trade-attachment-stamps = Visti e legalizzazioni: da 0 a 20, solo per le pratiche di visto.
 trade-attachment-too-many = Troppi allegati per una pratica.
 
-trade-send-attachment-required = Questo tipo di pratica richiede almeno un allegato.
-trade-send-request-form-required = Allega il modulo di richiesta firmato dal legale rappresentante.
+trade-send-attachment-required = Allegati: questo tipo di pratica richiede almeno un allegato.
+trade-send-request-form-required = Allegati: manca il modulo di domanda firmato digitalmente dal legale rappresentante (codice documento «Modulo di domanda firmato»).
 trade-send-police-report-required = Per smarrimento o furto allega la denuncia alle autorità.
 trade-send-profile-required = Completa prima la configurazione dell'impresa (codice fiscale, indirizzo, e-mail per le notifiche).
 trade-send-not-sendable = La pratica non può essere inviata nel suo stato attuale.
@@ -117,3 +117,7 @@ trade-blank-paper-not-found = L'autorizzazione non esiste o è già stata revoca
 trade-blank-paper-unknown-company = Codice fiscale: nessuna impresa del Registro ha questo codice fiscale.
 trade-blank-paper-date = Data dell'autorizzazione: scrivi una data valida, non futura (ad esempio 06/12/2026).
 trade-blank-paper-invalid = Alcuni campi non sono validi.
+
+# Attachment rules per practice type, checked at send (Cert'O guide, slides 42 and 54–56).
+trade-send-blank-form-scan-required = Allegati: per la stampa su formulario manca la scansione del formulario da utilizzare (codice documento «Scansione del formulario»). Non serve per la stampa su foglio bianco.
+trade-send-certificate-required = Allegati: per una copia manca il certificato, scansionato in PDF o, se non disponibile, il suo file XML (codice documento «Certificato (scansione o XML)»).

@@ -144,17 +144,22 @@ pub async fn problems(
             key: "trade-send-attachment-required",
         });
     }
+    let has = |code: DocumentCode| atts.iter().any(|a| a.code == code.as_str());
+    for required in practice
+        .practice_type
+        .required_documents(practice.print_mode)
+    {
+        if !has(required.code) {
+            problems.push(FieldProblem {
+                field: "attachments".into(),
+                key: required.key,
+            });
+        }
+    }
     if practice.practice_type == PracticeType::Cancellation {
         let form: FormInput = crate::trade::practice::signed_form(&state.db, practice).await?;
         let needs_report = CancellationReason::parse(&form.reason)
             .is_some_and(CancellationReason::needs_police_report);
-        let has = |code: DocumentCode| atts.iter().any(|a| a.code == code.as_str());
-        if !has(DocumentCode::RequestForm) {
-            problems.push(FieldProblem {
-                field: "attachments".into(),
-                key: "trade-send-request-form-required",
-            });
-        }
         if needs_report && !has(DocumentCode::PoliceReport) {
             problems.push(FieldProblem {
                 field: "attachments".into(),

@@ -94,7 +94,7 @@ trade-field-duplicate-needs-number = For a duplicate, give the number of the los
 trade-send-form-not-assigned = The form named is not one assigned to your company and still unused.
 
 # Blank-paper authorisations (Cert'O guide: "per imprese autorizzate").
-action-authorise-blank-paper-label = Blank-paper printing
+action-authorise-blank-paper-label = Blank paper
 action-authorise-blank-paper-help = The companies the chamber authorises to print certificates on blank paper: authorisations and withdrawals.
 trade-field-print-mode-not-authorised = Print mode: printing on blank paper is reserved to companies authorised by the Chamber of Commerce. Choose printing on the pre-printed form.
 trade-print-blank-paper-reserved = Printing on blank paper is reserved to companies authorised by the Chamber of Commerce: your company prints on the pre-printed form.
@@ -121,3 +121,4 @@ trade-blank-paper-invalid = Some fields are not valid.
 # Attachment rules per practice type, checked at send (Cert'O guide, slides 42 and 54–56).
 trade-send-blank-form-scan-required = Attachments: printing on the pre-printed form needs the scan of the form to be used (document code “Scan of the official form”). Not needed on blank paper.
 trade-send-certificate-required = Attachments: a copy needs the certificate, scanned as PDF or, when not available, its XML file (document code “Certificate (scan or XML)”).
+trade-blank-paper-date-short = Date

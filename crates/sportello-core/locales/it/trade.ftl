@@ -94,7 +94,7 @@ trade-field-duplicate-needs-number = Per un duplicato indica il numero del certi
 trade-send-form-not-assigned = Il formulario indicato non è tra quelli assegnati alla tua impresa e non ancora usati.
 
 # Blank-paper authorisations (Cert'O guide: "per imprese autorizzate").
-action-authorise-blank-paper-label = Stampa su foglio bianco
+action-authorise-blank-paper-label = Foglio bianco
 action-authorise-blank-paper-help = Le imprese autorizzate dalla Camera a stampare i certificati su foglio bianco: autorizzazioni e revoche.
 trade-field-print-mode-not-authorised = Modalità di stampa: la stampa su foglio bianco è riservata alle imprese autorizzate dalla Camera di commercio. Scegli la stampa su formulario.
 trade-print-blank-paper-reserved = La stampa su foglio bianco è riservata alle imprese autorizzate dalla Camera di commercio: la tua impresa può stampare sul formulario.
@@ -121,3 +121,4 @@ trade-blank-paper-invalid = Alcuni campi non sono validi.
 # Attachment rules per practice type, checked at send (Cert'O guide, slides 42 and 54–56).
 trade-send-blank-form-scan-required = Allegati: per la stampa su formulario manca la scansione del formulario da utilizzare (codice documento «Scansione del formulario»). Non serve per la stampa su foglio bianco.
 trade-send-certificate-required = Allegati: per una copia manca il certificato, scansionato in PDF o, se non disponibile, il suo file XML (codice documento «Certificato (scansione o XML)»).
+trade-blank-paper-date-short = Data

@@ -261,6 +261,45 @@ async fn a_withdrawal_takes_effect_for_drafts_and_leaves_sent_practices_alone(en
     let p = ligure.get_json(&format!("/api/v1/practices/{sent}")).await;
     assert_eq!(p["print_mode"], "blank_paper");
     assert_eq!(p["status"], "sent");
+    // Sent back for rectification, it keeps blank paper when its details are saved and resent.
+    let officer = Erp::demo(&app, Role::Officer).await;
+    let r = officer
+        .post(&format!("/api/v1/practices/{sent}/request-rectification"))
+        .json(
+            &serde_json::json!({"reason": "Correggere la giacenza", "fields": ["goods_location"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (email, password) = TestApp::demo_login(Role::Company);
+    let page = Browser::login(&app, email, password).await;
+    let (_, html) = page.get(&format!("/practices/{sent}")).await;
+    assert!(
+        html.contains("id=\"print-blank\""),
+        "still offered to this practice"
+    );
+    let (status, location, html) = page
+        .post_form(
+            &format!("/practices/{sent}/details"),
+            &[
+                ("proforma", "false"),
+                ("goods_location", "Magazzino Ponte Etiopia, Genova"),
+                ("print_mode", "blank_paper"),
+            ],
+        )
+        .await;
+    assert!(status.is_redirection(), "{status} {location:?} {html}");
+    let r = ligure
+        .post(&format!("/api/v1/practices/{sent}/send"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    assert_eq!(
+        ligure.get_json(&format!("/api/v1/practices/{sent}")).await["print_mode"],
+        "blank_paper"
+    );
     assert_eq!(
         count(
             &app,

@@ -63,10 +63,12 @@ pub enum Action {
     DecideDeviceRefund,
     /// The background jobs (platform-wide), read-only: counts and the dead ones.
     ViewJobs,
+    /// Authorise companies to print certificates on blank paper, and withdraw it.
+    AuthoriseBlankPaper,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewHome,
         Action::ManageDesks,
         Action::ManageUsers,
@@ -92,6 +94,7 @@ impl Action {
         Action::ReportIssuedDevices,
         Action::DecideDeviceRefund,
         Action::ViewJobs,
+        Action::AuthoriseBlankPaper,
     ];
 }
 
@@ -148,6 +151,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         // Jobs belong to no chamber: chamber administrators see them all, read-only (no
         // payloads), since one chamber's dead e-mail job is the platform's to fix.
         ViewJobs => role == ChamberAdmin,
+        // Cert'O guide: blank-paper printing is "per imprese autorizzate", by the chamber.
+        AuthoriseBlankPaper => role == ChamberAdmin,
     }
 }
 
@@ -192,6 +197,7 @@ mod tests {
         (Action::ReportIssuedDevices, ".....X..."),
         (Action::DecideDeviceRefund, ".......X."),
         (Action::ViewJobs, "..X......"),
+        (Action::AuthoriseBlankPaper, "..X......"),
     ];
 
     #[test]

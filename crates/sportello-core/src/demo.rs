@@ -196,6 +196,19 @@ async fn seed_trade(
         tx.commit().await?;
     }
     crate::trust::add_file(&state.db, now, &actor, DEMO_TRUST_ANCHOR, None).await?;
+    // Cert'O guide, slide 45: blank paper is for authorised companies. The demo company is one;
+    // the other companies of the registry sample (Tigullio Meccanica…) are not.
+    for company_id in company_ids {
+        crate::trade::blank_paper::authorise_as_system(
+            &state.db,
+            now,
+            &actor,
+            &chamber.id,
+            company_id,
+            "Autorizzazione demo n. 1/2026",
+        )
+        .await?;
+    }
     for company_id in company_ids {
         if wallet::entries(&state.db, company_id, 1).await?.is_empty() {
             let payment = ManualPayments

@@ -209,6 +209,21 @@ fn pages() -> Pages {
         )
         .get("/admin/wallet", can(&[CreditWallet]), trade::admin::wallet)
         .post("/admin/wallet", can(&[CreditWallet]), trade::admin::credit)
+        .get(
+            "/admin/blank-paper",
+            can(&[AuthoriseBlankPaper]),
+            trade::admin::blank_paper,
+        )
+        .post(
+            "/admin/blank-paper",
+            can(&[AuthoriseBlankPaper]),
+            trade::admin::authorise_blank_paper,
+        )
+        .post(
+            "/admin/blank-paper/{id}/withdraw",
+            can(&[AuthoriseBlankPaper]),
+            trade::admin::withdraw_blank_paper,
+        )
         // Foreign trade, company side.
         .get("/company", can(&[ComposePractice]), trade::company::choose)
         .post("/company", can(&[ComposePractice]), trade::company::act)

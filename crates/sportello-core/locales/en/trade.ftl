@@ -12,7 +12,7 @@ trade-doc-origin-proof = Proof of origin
 trade-doc-blank-form-scan = Scan of the official form
 trade-doc-request-form = Signed request form
 trade-doc-police-report = Report to the authorities
-trade-doc-certificate-scan = Scan of the certificate
+trade-doc-certificate-scan = Certificate (scan or XML)
 trade-doc-other = Other document
 
 trade-field-required = Required field.
@@ -64,12 +64,12 @@ tariff-legalisation = Legalisation
 trade-attachment-empty = The file is empty.
 trade-attachment-too-large = The file is larger than 10 MB.
 trade-attachment-type = Format not accepted: PDF, digitally signed document (.p7m), XML, JPEG, PNG or TIFF.
-trade-attachment-code = Choose the document code from this practice type's list.
+trade-attachment-code = Document code: choose a code from this practice type's list.
 trade-attachment-stamps = Visas and legalisations: 0 to 20, for visa practices only.
 trade-attachment-too-many = Too many attachments for one practice.
 
-trade-send-attachment-required = This practice type needs at least one attachment.
-trade-send-request-form-required = Attach the request form signed by the legal representative.
+trade-send-attachment-required = Attachments: this practice type needs at least one attachment.
+trade-send-request-form-required = Attachments: the request form digitally signed by the legal representative is missing (document code “Signed request form”).
 trade-send-police-report-required = For loss or theft, attach the report to the authorities.
 trade-send-profile-required = First complete the company profile (tax code, address, notification e-mail).
 trade-send-not-sendable = The practice cannot be sent in its current status.
@@ -92,3 +92,33 @@ trade-lookup-missing = Give the tax code, or province and REA number.
 trade-company-required = Say which company you act for (company_tax_code).
 trade-field-duplicate-needs-number = For a duplicate, give the number of the lost or stolen certificate.
 trade-send-form-not-assigned = The form named is not one assigned to your company and still unused.
+
+# Blank-paper authorisations (Cert'O guide: "per imprese autorizzate").
+action-authorise-blank-paper-label = Blank paper
+action-authorise-blank-paper-help = The companies the chamber authorises to print certificates on blank paper: authorisations and withdrawals.
+trade-field-print-mode-not-authorised = Print mode: printing on blank paper is reserved to companies authorised by the Chamber of Commerce. Choose printing on the pre-printed form.
+trade-print-blank-paper-reserved = Printing on blank paper is reserved to companies authorised by the Chamber of Commerce: your company prints on the pre-printed form.
+trade-blank-paper-title = Companies authorised to print on blank paper
+trade-blank-paper-intro = The companies listed may ask for certificates printed on blank paper. The others print on the pre-printed form. A withdrawal applies to practices not yet sent; those already sent stay as they are.
+trade-blank-paper-empty = No company is authorised.
+trade-blank-paper-company = Company
+trade-blank-paper-tax-code = Company tax code
+trade-blank-paper-reference = Reference of the authorisation
+trade-blank-paper-reference-help = For instance the protocol number or the manager's decision.
+trade-blank-paper-date-label = Date of the authorisation
+trade-blank-paper-new = Authorise a company
+trade-blank-paper-authorise = Authorise
+trade-blank-paper-withdraw = Withdraw
+trade-blank-paper-withdraw-label = Withdraw the authorisation of { $company }
+trade-blank-paper-authorised = { $company } is authorised to print on blank paper.
+trade-blank-paper-withdrawn = The authorisation of { $company } was withdrawn.
+trade-blank-paper-already = The company is already authorised.
+trade-blank-paper-not-found = The authorisation does not exist or was already withdrawn.
+trade-blank-paper-unknown-company = Tax code: no company in the Registry has this tax code.
+trade-blank-paper-date = Date of the authorisation: write a valid date, not in the future (for instance 06/12/2026).
+trade-blank-paper-invalid = Some fields are not valid.
+
+# Attachment rules per practice type, checked at send (Cert'O guide, slides 42 and 54–56).
+trade-send-blank-form-scan-required = Attachments: printing on the pre-printed form needs the scan of the form to be used (document code “Scan of the official form”). Not needed on blank paper.
+trade-send-certificate-required = Attachments: a copy needs the certificate, scanned as PDF or, when not available, its XML file (document code “Certificate (scan or XML)”).
+trade-blank-paper-date-short = Date

@@ -10,9 +10,9 @@ trade-doc-invoice = Fattura
 trade-doc-packing-list = Packing list
 trade-doc-origin-proof = Prova dell'origine
 trade-doc-blank-form-scan = Scansione del formulario
-trade-doc-request-form = Modulo di richiesta firmato
+trade-doc-request-form = Modulo di domanda firmato
 trade-doc-police-report = Denuncia alle autorità
-trade-doc-certificate-scan = Scansione del certificato
+trade-doc-certificate-scan = Certificato (scansione o XML)
 trade-doc-other = Altro documento
 
 trade-field-required = Campo obbligatorio.
@@ -64,12 +64,12 @@ tariff-legalisation = Legalizzazione
 trade-attachment-empty = Il file è vuoto.
 trade-attachment-too-large = Il file supera i 10 MB.
 trade-attachment-type = Formato non accettato: PDF, PDF o documento firmato digitalmente (.p7m), XML, JPEG, PNG o TIFF.
-trade-attachment-code = Scegli il codice documento dall'elenco di questo tipo di pratica.
+trade-attachment-code = Codice documento: scegli un codice dall'elenco di questo tipo di pratica.
 trade-attachment-stamps = Visti e legalizzazioni: da 0 a 20, solo per le pratiche di visto.
 trade-attachment-too-many = Troppi allegati per una pratica.
 
-trade-send-attachment-required = Questo tipo di pratica richiede almeno un allegato.
-trade-send-request-form-required = Allega il modulo di richiesta firmato dal legale rappresentante.
+trade-send-attachment-required = Allegati: questo tipo di pratica richiede almeno un allegato.
+trade-send-request-form-required = Allegati: manca il modulo di domanda firmato digitalmente dal legale rappresentante (codice documento «Modulo di domanda firmato»).
 trade-send-police-report-required = Per smarrimento o furto allega la denuncia alle autorità.
 trade-send-profile-required = Completa prima la configurazione dell'impresa (codice fiscale, indirizzo, e-mail per le notifiche).
 trade-send-not-sendable = La pratica non può essere inviata nel suo stato attuale.
@@ -92,3 +92,33 @@ trade-lookup-missing = Indica il codice fiscale, oppure provincia e numero REA.
 trade-company-required = Indica per quale impresa operi (company_tax_code).
 trade-field-duplicate-needs-number = Per un duplicato indica il numero del certificato smarrito o rubato.
 trade-send-form-not-assigned = Il formulario indicato non è tra quelli assegnati alla tua impresa e non ancora usati.
+
+# Blank-paper authorisations (Cert'O guide: "per imprese autorizzate").
+action-authorise-blank-paper-label = Foglio bianco
+action-authorise-blank-paper-help = Le imprese autorizzate dalla Camera a stampare i certificati su foglio bianco: autorizzazioni e revoche.
+trade-field-print-mode-not-authorised = Modalità di stampa: la stampa su foglio bianco è riservata alle imprese autorizzate dalla Camera di commercio. Scegli la stampa su formulario.
+trade-print-blank-paper-reserved = La stampa su foglio bianco è riservata alle imprese autorizzate dalla Camera di commercio: la tua impresa può stampare sul formulario.
+trade-blank-paper-title = Imprese autorizzate alla stampa su foglio bianco
+trade-blank-paper-intro = Le imprese elencate possono chiedere la stampa dei certificati su foglio bianco. Le altre stampano sul formulario. Una revoca vale per le pratiche non ancora inviate; quelle già inviate restano come sono.
+trade-blank-paper-empty = Nessuna impresa è autorizzata.
+trade-blank-paper-company = Impresa
+trade-blank-paper-tax-code = Codice fiscale dell'impresa
+trade-blank-paper-reference = Riferimento dell'autorizzazione
+trade-blank-paper-reference-help = Ad esempio il numero di protocollo o la determinazione dirigenziale.
+trade-blank-paper-date-label = Data dell'autorizzazione
+trade-blank-paper-new = Autorizza un'impresa
+trade-blank-paper-authorise = Autorizza
+trade-blank-paper-withdraw = Revoca
+trade-blank-paper-withdraw-label = Revoca l'autorizzazione di { $company }
+trade-blank-paper-authorised = { $company } è autorizzata alla stampa su foglio bianco.
+trade-blank-paper-withdrawn = L'autorizzazione di { $company } è stata revocata.
+trade-blank-paper-already = L'impresa è già autorizzata.
+trade-blank-paper-not-found = L'autorizzazione non esiste o è già stata revocata.
+trade-blank-paper-unknown-company = Codice fiscale: nessuna impresa del Registro ha questo codice fiscale.
+trade-blank-paper-date = Data dell'autorizzazione: scrivi una data valida, non futura (ad esempio 06/12/2026).
+trade-blank-paper-invalid = Alcuni campi non sono validi.
+
+# Attachment rules per practice type, checked at send (Cert'O guide, slides 42 and 54–56).
+trade-send-blank-form-scan-required = Allegati: per la stampa su formulario manca la scansione del formulario da utilizzare (codice documento «Scansione del formulario»). Non serve per la stampa su foglio bianco.
+trade-send-certificate-required = Allegati: per una copia manca il certificato, scansionato in PDF o, se non disponibile, il suo file XML (codice documento «Certificato (scansione o XML)»).
+trade-blank-paper-date-short = Data

@@ -1,6 +1,7 @@
 //! Foreign-trade documents (Module 1): base models, practices, fees and wallet, the desk's
 //! work, issued certificates and their public verification.
 
+pub mod blank_paper;
 pub mod country;
 pub mod dashboard;
 pub mod desk;

@@ -80,6 +80,43 @@ impl PracticeType {
         }
     }
 
+    /// The documents a practice of this type must carry when it is sent, each with the message
+    /// that names it (Cert'O guide, slides 42 and 54–56):
+    /// - printing on the pre-printed form needs the scan of that form ("scansione del formulario
+    ///   da utilizzare per stampa in azienda"), not needed on blank paper;
+    /// - visas, attestations, invoice visas, copies and cancellations need the request form signed
+    ///   digitally ("l'usuale modulo di domanda firmato digitalmente");
+    /// - a copy needs the certificate, scanned or, when not available, its XML ("allegare
+    ///   certificato scansionato in pdf o, se non disponibile, modello base xml"), with the
+    ///   document code CERTIFICATO.
+    ///
+    /// At least one attachment ([`Self::requires_attachment`]) and the cancellation's police
+    /// report (which depends on the reason given) are checked beside these.
+    pub fn required_documents(self, print_mode: PrintMode) -> Vec<RequiredDocument> {
+        let mut out = Vec::new();
+        if print_mode == PrintMode::Form
+            && self.document_codes().contains(&DocumentCode::BlankFormScan)
+        {
+            out.push(RequiredDocument {
+                code: DocumentCode::BlankFormScan,
+                key: "trade-send-blank-form-scan-required",
+            });
+        }
+        if self != PracticeType::CertificateOfOrigin {
+            out.push(RequiredDocument {
+                code: DocumentCode::RequestForm,
+                key: "trade-send-request-form-required",
+            });
+        }
+        if self == PracticeType::CertificateCopy {
+            out.push(RequiredDocument {
+                code: DocumentCode::CertificateScan,
+                key: "trade-send-certificate-required",
+            });
+        }
+        out
+    }
+
     /// Whether visas and legalisations are chosen per attached document.
     pub fn has_visas(self) -> bool {
         matches!(
@@ -95,6 +132,14 @@ impl PracticeType {
             PracticeType::CertificateOfOrigin | PracticeType::CertificateCopy
         )
     }
+}
+
+/// A document a practice must carry to be sent: an attachment with this code, and the message
+/// key that names what is missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequiredDocument {
+    pub code: DocumentCode,
+    pub key: &'static str,
 }
 
 /// The code of an attached document (Cert'O guide, slides 42 and 56).
@@ -212,6 +257,55 @@ mod tests {
                 .document_codes()
                 .contains(&DocumentCode::PoliceReport)
         );
+    }
+
+    fn required(t: PracticeType, mode: PrintMode) -> Vec<DocumentCode> {
+        t.required_documents(mode).iter().map(|r| r.code).collect()
+    }
+
+    #[test]
+    fn printing_on_the_form_needs_the_scan_of_the_form_and_blank_paper_does_not() {
+        use PracticeType::*;
+        assert_eq!(
+            required(CertificateOfOrigin, PrintMode::Form),
+            [DocumentCode::BlankFormScan]
+        );
+        assert!(required(CertificateOfOrigin, PrintMode::BlankPaper).is_empty());
+    }
+
+    #[test]
+    fn visa_attestation_copy_and_cancellation_practices_need_the_signed_request_form() {
+        use PracticeType::*;
+        for t in [
+            InvoiceVisa,
+            VisasAttestations,
+            CertificateCopy,
+            Cancellation,
+        ] {
+            assert!(
+                required(t, PrintMode::BlankPaper).contains(&DocumentCode::RequestForm),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_copy_needs_the_certificate_scanned_or_as_xml() {
+        assert_eq!(
+            required(PracticeType::CertificateCopy, PrintMode::BlankPaper),
+            [DocumentCode::RequestForm, DocumentCode::CertificateScan]
+        );
+    }
+
+    #[test]
+    fn every_required_document_is_in_its_types_list() {
+        for t in PracticeType::ALL {
+            for mode in [PrintMode::Form, PrintMode::BlankPaper] {
+                for r in t.required_documents(mode) {
+                    assert!(t.document_codes().contains(&r.code), "{t:?} {:?}", r.code);
+                }
+            }
+        }
     }
 
     #[test]

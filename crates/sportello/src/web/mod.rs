@@ -112,6 +112,7 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::ManageAppointments => Some("/appointments"),
         Action::RunIssuance => Some("/issuance"),
         Action::ViewJobs => Some("/admin/jobs"),
+        Action::AuthoriseBlankPaper => Some("/admin/blank-paper"),
         _ => None,
     }
 }

@@ -655,6 +655,10 @@ async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(eng
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
+    // Cert'O guide, slide 54: the signed request form goes with every visa practice.
+    company
+        .attach(&id, crate::trade::small_pdf(), "request_form")
+        .await;
     let sent: Value = company
         .post(&format!("/api/v1/practices/{id}/send"))
         .send()
@@ -747,6 +751,9 @@ async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engin
     company
         .attach(&id, crate::trade::small_pdf(), "certificate_scan")
         .await;
+    company
+        .attach(&id, crate::trade::small_pdf(), "request_form")
+        .await;
     let sent: Value = company
         .post(&format!("/api/v1/practices/{id}/send"))
         .send()
@@ -836,6 +843,10 @@ async fn pre_printed_forms_are_assigned_used_once_and_returned(engine: Engine) {
         &[("print_mode", "form"), ("form_serial", "A0000002")],
     )
     .await;
+    // Printing on the form needs its scan among the attachments.
+    company
+        .attach(&id, crate::trade::small_pdf(), "blank_form_scan")
+        .await;
     assert_eq!(
         company
             .post(&format!("/api/v1/practices/{id}/send"))

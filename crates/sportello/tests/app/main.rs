@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used)]
 //! Black-box tests: one binary, the whole app built in-process, names that state the rule.
 
+mod attachment_rules;
 mod authz_matrix;
+mod blank_paper;
 mod booking_abuse;
 mod cli;
 mod contracts;

@@ -63,7 +63,7 @@ pub async fn create(
     let desk = chambers::find_desk_by_code(&state.db, desk_code)
         .await?
         .ok_or(CreateError::UnknownDesk)?;
-    let details = details::validate(details)?;
+    let mut checked = details::validate(details)?;
     let now = state.clock.now();
     let anchors = crate::trust::anchors_for(&state.db, Some(&desk.chamber_id)).await?;
     let report = firma::verify(
@@ -91,6 +91,16 @@ pub async fn create(
     if !principal.acts_for_company(&base.company_id) {
         return Err(CreateError::ModelOfAnotherCompany);
     }
+    details::check_print_mode(
+        &state.db,
+        &desk.chamber_id,
+        &base.company_id,
+        false,
+        details,
+        &mut checked,
+    )
+    .await?;
+    let details = checked;
     // Stored exactly as verified: bytes after the envelope (or inside its wrapping, or after
     // an inner envelope) made the report not valid above (`trailing_data`), so the file the
     // officers open as "the signed file" is what was signed and nothing more.

@@ -6,6 +6,7 @@ use crate::Ctx;
 use crate::accounts::Principal;
 use crate::audit::{self, Change};
 use crate::db;
+use crate::trade::blank_paper;
 use crate::trade::form::{FieldProblem, FormSerial};
 use crate::trade::practice::{Practice, PracticeStatus, get};
 use crate::trade::practice_type::PrintMode;
@@ -136,6 +137,28 @@ pub fn validate(d: &Details) -> Result<CheckedDetails, DetailsError> {
     })
 }
 
+/// Checks the print mode against the company's blank-paper authorisation in the practice's
+/// chamber (see [`blank_paper`]): with no mode said, an unauthorised company gets the
+/// pre-printed form; blank paper asked by one is refused, naming the field. A practice already
+/// sent on blank paper keeps it.
+pub async fn check_print_mode(
+    db: &crate::db::Db,
+    chamber_id: &str,
+    company_id: &str,
+    sent_on_blank_paper: bool,
+    d: &Details,
+    c: &mut CheckedDetails,
+) -> Result<(), DetailsError> {
+    let authorised = blank_paper::authorised(db, chamber_id, company_id).await?;
+    if d.print_mode.trim().is_empty() && !authorised && !sent_on_blank_paper {
+        c.print_mode = PrintMode::Form;
+    }
+    match blank_paper::problem(c.print_mode, authorised, sent_on_blank_paper) {
+        Some(p) => Err(DetailsError::Invalid(vec![p])),
+        None => Ok(()),
+    }
+}
+
 /// What must hold before sending, beyond the shape: Cert'O guide, slide 44 — proforma yes/no and
 /// goods location are mandatory; slide 40 — printing on a form needs the form's serial.
 pub fn problems_before_sending(p: &Practice) -> Vec<FieldProblem> {
@@ -173,7 +196,16 @@ pub async fn update(
     if !practice.status.editable_by_company() {
         return Err(DetailsError::NotEditable(practice.status));
     }
-    let c = validate(d)?;
+    let mut c = validate(d)?;
+    check_print_mode(
+        &state.db,
+        &practice.chamber_id,
+        &practice.company_id,
+        blank_paper::sent_on_blank_paper(practice),
+        d,
+        &mut c,
+    )
+    .await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let written = sqlx::query(

@@ -23,6 +23,7 @@ use crate::db::{self, counters};
 use crate::display;
 use crate::money::Money;
 use crate::notify::{self, OutgoingEmail};
+use crate::trade::blank_paper;
 use crate::trade::fee::{self, Fee, FeeError, FeeInput};
 use crate::trade::form::{CancellationReason, FieldProblem, FormInput};
 use crate::trade::practice::attachments;
@@ -125,6 +126,17 @@ pub async fn problems(
     practice: &Practice,
 ) -> Result<Vec<FieldProblem>, SendError> {
     let mut problems = problems_before_sending(practice);
+    // A draft on blank paper needs the authorisation in force now (it may have been withdrawn
+    // since the details were saved); a practice already sent keeps its print mode.
+    if practice.status == PracticeStatus::Draft {
+        let authorised =
+            blank_paper::authorised(&state.db, &practice.chamber_id, &practice.company_id).await?;
+        problems.extend(blank_paper::problem(
+            practice.print_mode,
+            authorised,
+            blank_paper::sent_on_blank_paper(practice),
+        ));
+    }
     let atts = attachments::list(&state.db, &practice.id).await?;
     if practice.practice_type.requires_attachment() && atts.is_empty() {
         problems.push(FieldProblem {
@@ -132,17 +144,22 @@ pub async fn problems(
             key: "trade-send-attachment-required",
         });
     }
+    let has = |code: DocumentCode| atts.iter().any(|a| a.code == code.as_str());
+    for required in practice
+        .practice_type
+        .required_documents(practice.print_mode)
+    {
+        if !has(required.code) {
+            problems.push(FieldProblem {
+                field: "attachments".into(),
+                key: required.key,
+            });
+        }
+    }
     if practice.practice_type == PracticeType::Cancellation {
         let form: FormInput = crate::trade::practice::signed_form(&state.db, practice).await?;
         let needs_report = CancellationReason::parse(&form.reason)
             .is_some_and(CancellationReason::needs_police_report);
-        let has = |code: DocumentCode| atts.iter().any(|a| a.code == code.as_str());
-        if !has(DocumentCode::RequestForm) {
-            problems.push(FieldProblem {
-                field: "attachments".into(),
-                key: "trade-send-request-form-required",
-            });
-        }
         if needs_report && !has(DocumentCode::PoliceReport) {
             problems.push(FieldProblem {
                 field: "attachments".into(),

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, Desk};
+use sportello_core::trade::blank_paper;
 use sportello_core::trade::model;
 use sportello_core::trade::practice::attachments::{self, Attachment};
 use sportello_core::trade::practice::create::{self, CreateError};
@@ -103,6 +104,9 @@ struct NewPage {
     details: Details,
     model_hint: Option<String>,
     errors: FormErrors,
+    /// Whether one of the user's companies may print on blank paper (Cert'O guide: "per
+    /// imprese autorizzate"); the use case checks the practice's own chamber.
+    blank_paper_offered: bool,
 }
 
 impl NewPage {
@@ -116,7 +120,7 @@ impl NewPage {
 const DETAIL_FIELDS: &[FieldLabel] = &[
     ("proforma", "proforma-yes", "trade-d-proforma"),
     ("goods_location", "goods_location", "trade-d-goods-location"),
-    ("print_mode", "print-blank", "trade-d-print-mode"),
+    ("print_mode", "print-form", "trade-d-print-mode"),
     ("form_serial", "form_serial", "trade-f-form-serial"),
     ("copies", "copies", "trade-d-copies"),
     ("annotations", "annotations", "trade-d-annotations"),
@@ -218,16 +222,23 @@ pub async fn new_form(
         }
         _ => None,
     };
+    let blank_paper_offered = blank_paper::any_authorised(&state.db, &p.company_ids).await?;
     Ok(render(&NewPage {
         layout: Layout::new(&viewer, "trade-new-practice-title"),
         desks: all_desks(&state).await?,
         desk: String::new(),
         details: Details {
-            print_mode: "blank_paper".into(),
+            print_mode: if blank_paper_offered {
+                "blank_paper"
+            } else {
+                "form"
+            }
+            .into(),
             ..Details::default()
         },
         model_hint,
         errors: FormErrors::new(),
+        blank_paper_offered,
     })?
     .into_response())
 }
@@ -255,6 +266,7 @@ pub async fn create(
                 details,
                 model_hint: None,
                 errors,
+                blank_paper_offered: blank_paper::any_authorised(&state.db, &p.company_ids).await?,
             })?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -286,6 +298,9 @@ struct PracticePage {
     error: Option<String>,
     errors: FormErrors,
     editable: bool,
+    /// Whether the details offer blank paper: the company is authorised by the practice's
+    /// chamber, or the practice was already sent on blank paper.
+    blank_paper_offered: bool,
 }
 
 async fn own_practice(state: &AppState, p: &Principal, id: &str) -> Result<Practice, AppError> {
@@ -370,6 +385,8 @@ async fn practice_page(
             .collect(),
         has_visas: pr.practice_type.has_visas(),
         editable: pr.status.editable_by_company(),
+        blank_paper_offered: blank_paper::sent_on_blank_paper(&pr)
+            || blank_paper::authorised(&state.db, &pr.chamber_id, &pr.company_id).await?,
         desk,
         company_name,
         attachments,

@@ -90,6 +90,10 @@ describe('login', () => {
         const home = page.locator('[data-testid="role-home"]');
         await home.waitFor();
         assert.ok((await home.locator('a[href]').count()) >= 1, 'the home lists what the role can do');
+        const sideways = await page.evaluate(
+          () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        );
+        assert.equal(sideways, false, 'the menu and the page fit a laptop screen without scrolling sideways');
         await screenshot(page, `home-${role}`);
 
         await switchLanguage(page, 'en');

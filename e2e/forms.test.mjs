@@ -3,7 +3,8 @@
 //
 // Page contract:
 //   every page with a form, as each role that sees it, at 1366 and 390 px: no visible
-//   <label>'s box overlaps the box of any visible text in <main> other than its own.
+//   <label>'s box overlaps the box of any visible text in <main> other than its own, and
+//   the page is no wider than the window (wide tables scroll inside their own region).
 //   an error summary is [data-testid=error-summary], a list of links a[href="#<field id>"],
 //   each naming the field by its label; the field has aria-invalid="true".
 // Screenshots in e2e/output/forms/.
@@ -116,13 +117,15 @@ describe('labels never overlap other text', () => {
             checked += 1;
             await screenshot(page, `${name}-${width}`);
             for (const o of await labelOverlaps(page)) problems.push(`${p} at ${width} px: ${o}`);
+            const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+            if (pageWidth > width) problems.push(`${p} at ${width} px: the page is ${pageWidth} px wide`);
           }
         }
       } finally {
         await context.close();
       }
       assert.ok(checked > 0, `${role} sees at least one page with a form`);
-      assert.deepEqual(problems, [], 'no label covers other text');
+      assert.deepEqual(problems, [], 'no label covers other text, no page scrolls sideways');
     });
   }
 });

@@ -280,27 +280,7 @@ pub async fn move_by_hand(
         },
     )
     .await?;
-    if device.state == DeviceState::ConsignedToOdr
-        && device.held_fee_cents > 0
-        && let Some(odr) = &device.holder_operator_id
-    {
-        let outcome = if after.state == DeviceState::InCabinet {
-            FeeOutcome::Release
-        } else {
-            FeeOutcome::Consume
-        };
-        advance::settle(
-            &mut tx,
-            now,
-            &actor,
-            chamber_id,
-            odr,
-            &device.id,
-            device.held_fee_cents,
-            outcome,
-        )
-        .await?;
-    }
+    settle_held_fee(&mut tx, now, &actor, chamber_id, &device, after.state).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -418,4 +398,40 @@ pub async fn held_by(db: &Db, operator_ids: &[String]) -> Result<i64, sqlx::Erro
         n += c;
     }
     Ok(n)
+}
+
+/// A device leaving an ODR's consignment settles the fee held for it on the ODR's advance
+/// account (RA procedure, part 2): released when it comes back to the cabinet, spent otherwise
+/// (handed over, lost, damaged, destroyed). Inside the move's transaction, so it happens once.
+pub(crate) async fn settle_held_fee(
+    tx: &mut db::Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    chamber_id: &str,
+    before: &Device,
+    after: DeviceState,
+) -> Result<(), AdvanceError> {
+    if before.state != DeviceState::ConsignedToOdr || before.held_fee_cents <= 0 {
+        return Ok(());
+    }
+    let Some(odr) = &before.holder_operator_id else {
+        return Ok(());
+    };
+    let outcome = if after == DeviceState::InCabinet {
+        FeeOutcome::Release
+    } else {
+        FeeOutcome::Consume
+    };
+    advance::settle(
+        tx,
+        now,
+        actor,
+        chamber_id,
+        odr,
+        &before.id,
+        before.held_fee_cents,
+        outcome,
+    )
+    .await
+    .map(drop)
 }

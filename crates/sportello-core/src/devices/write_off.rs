@@ -11,9 +11,9 @@ use crate::accounts::Principal;
 use crate::audit::{self, Change};
 use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db};
-use crate::devices::advance::{self, AdvanceError, FeeOutcome};
+use crate::devices::advance::AdvanceError;
 use crate::devices::inventory::{self, MoveError, MoveSpec};
-use crate::devices::state::{DeviceState, Move, TransitionError};
+use crate::devices::state::{Move, TransitionError};
 use serde::Serialize;
 use serde_json::json;
 
@@ -213,6 +213,36 @@ async fn decidable(ctx: &Ctx, p: &Principal, id: &str) -> Result<WriteOff, Write
     Ok(w)
 }
 
+/// Records the decision on a pending report, guarded on its status in the SQL: of two
+/// concurrent decisions (a double click, two approvers) one finds it already decided.
+async fn take(
+    tx: &mut db::Tx,
+    w: &WriteOff,
+    decision: &str,
+    p: &Principal,
+    actor: &crate::audit::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), WriteOffError> {
+    let taken = sqlx::query(
+        "UPDATE dev_write_offs SET status = $3, decided_by = $4, decided_by_label = $5, \
+         decided_at = $6 WHERE id = $1 AND chamber_id = $2 AND status = 'pending'",
+    )
+    .bind(&w.id)
+    .bind(&w.chamber_id)
+    .bind(decision)
+    .bind(person(p))
+    .bind(&actor.label)
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if taken == 1 {
+        Ok(())
+    } else {
+        Err(WriteOffError::NotPending)
+    }
+}
+
 /// The second person approves: in one transaction the report is taken (once: a second click
 /// finds it decided), the device moves, and a consigned device's held fee is spent from the
 /// ODR's advance account.
@@ -222,26 +252,12 @@ pub async fn approve(ctx: &Ctx, p: &Principal, id: &str) -> Result<WriteOff, Wri
     let chamber_id = w.chamber_id.clone();
     let (now, actor) = (ctx.clock.now(), p.actor());
     let mut tx = ctx.db.begin().await?;
-    let taken = sqlx::query(
-        "UPDATE dev_write_offs SET status = 'approved', decided_by = $3, decided_by_label = $4, \
-         decided_at = $5 WHERE id = $1 AND chamber_id = $2 AND status = 'pending'",
-    )
-    .bind(id)
-    .bind(&chamber_id)
-    .bind(person(p))
-    .bind(&actor.label)
-    .bind(db::instant(now))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if taken != 1 {
-        return Err(WriteOffError::NotPending);
-    }
+    take(&mut tx, &w, "approved", p, &actor, now).await?;
     let device = inventory::get_tx(&mut tx, &chamber_id, &w.device_id)
         .await?
         .ok_or(WriteOffError::NotFound)?;
     let note = format!("{} ({})", w.reason, w.requested_by_label);
-    inventory::apply_move(
+    let after = inventory::apply_move(
         &mut tx,
         now,
         &actor,
@@ -255,22 +271,7 @@ pub async fn approve(ctx: &Ctx, p: &Principal, id: &str) -> Result<WriteOff, Wri
         },
     )
     .await?;
-    if device.state == DeviceState::ConsignedToOdr
-        && device.held_fee_cents > 0
-        && let Some(odr) = &device.holder_operator_id
-    {
-        advance::settle(
-            &mut tx,
-            now,
-            &actor,
-            &chamber_id,
-            odr,
-            &device.id,
-            device.held_fee_cents,
-            FeeOutcome::Consume,
-        )
-        .await?;
-    }
+    inventory::settle_held_fee(&mut tx, now, &actor, &chamber_id, &device, after.state).await?;
     audit::record(
         &mut tx,
         now,
@@ -291,21 +292,7 @@ pub async fn reject(ctx: &Ctx, p: &Principal, id: &str) -> Result<WriteOff, Writ
     let w = decidable(ctx, p, id).await?;
     let (now, actor) = (ctx.clock.now(), p.actor());
     let mut tx = ctx.db.begin().await?;
-    let taken = sqlx::query(
-        "UPDATE dev_write_offs SET status = 'rejected', decided_by = $3, decided_by_label = $4, \
-         decided_at = $5 WHERE id = $1 AND chamber_id = $2 AND status = 'pending'",
-    )
-    .bind(id)
-    .bind(&w.chamber_id)
-    .bind(person(p))
-    .bind(&actor.label)
-    .bind(db::instant(now))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if taken != 1 {
-        return Err(WriteOffError::NotPending);
-    }
+    take(&mut tx, &w, "rejected", p, &actor, now).await?;
     audit::record(
         &mut tx,
         now,

@@ -36,7 +36,7 @@ pub fn schedules() -> Vec<Schedule> {
             enqueue: schedule::enqueue_default::<sportello_core::appointments::SendReminders>,
         },
         Schedule {
-            // Issue 11: a booking not confirmed in time frees its slot.
+            // A booking not confirmed in time frees its slot.
             name: "appointment_holds",
             cron: "*/5 * * * *",
             enqueue: schedule::enqueue_default::<sportello_core::appointments::ExpireHolds>,

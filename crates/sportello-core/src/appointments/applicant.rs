@@ -49,7 +49,7 @@ pub struct ApplicantForm {
     pub wants_free: String,
 }
 
-/// The longest value each field of the public form accepts, in characters (issue 11: a 1 MiB
+/// The longest value each field of the public form accepts, in characters (a 1 MiB
 /// name was stored and e-mailed). Generous for any real name, place or address; the inputs
 /// carry the same `maxlength`.
 pub const FIELD_LIMITS: [(&str, usize); 10] = [

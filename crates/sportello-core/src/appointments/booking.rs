@@ -34,7 +34,7 @@ use std::net::IpAddr;
 /// How far ahead a slot may be booked.
 pub const HORIZON_DAYS: i64 = 60;
 
-/// How long an unconfirmed booking holds its slot (issue 11: the applicant proves the e-mail
+/// How long an unconfirmed booking holds its slot (the applicant proves the e-mail
 /// address is theirs by opening the link sent to it).
 pub const HOLD_MINUTES: i64 = 30;
 
@@ -253,10 +253,10 @@ pub enum BookingError {
     /// Every operator of the slot is taken.
     #[error("the slot is full")]
     SlotFull,
-    /// One active booking per tax code per service (issue 11).
+    /// One active booking per tax code per service.
     #[error("the applicant already has a booking for this service")]
     AlreadyBooked,
-    /// Too many requests from the client address or for the e-mail address (issue 11).
+    /// Too many requests from the client address or for the e-mail address.
     #[error("too many booking requests")]
     TooManyRequests,
     #[error(transparent)]

@@ -1,4 +1,4 @@
-//! Limits on the public booking form (issue 11: nothing stopped one client from filling a
+//! Limits on the public booking form (nothing stopped one client from filling a
 //! desk's week or sending the chamber's e-mail to any address). Requests are counted per
 //! client address and per e-mail address in fixed windows, in the database, so every instance
 //! of the application shares the count.

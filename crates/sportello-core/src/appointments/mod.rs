@@ -5,7 +5,7 @@
 //! so the operator only verifies it; confirmation and reminder e-mails carry a cancel link;
 //! the desk's day view records no-shows.
 //!
-//! The public form is bounded (issue 11): every field has a length limit, names hold no link
+//! The public form is bounded: every field has a length limit, names hold no link
 //! or markup, an applicant has one active booking per service, requests are limited per
 //! client address and per e-mail address (`limits`), and a booking holds its slot only briefly
 //! until the applicant confirms it from the e-mail (`booking::confirm`).

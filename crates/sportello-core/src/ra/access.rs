@@ -45,7 +45,7 @@ impl DeskScope {
     }
 }
 
-/// RA procedure, office tree: each operator works within their subtree (issue 11: every
+/// RA procedure, office tree: each operator works within their subtree (every
 /// RAO, ODR and IR of a chamber saw every desk's applicants, and an IR of one desk opened a
 /// session from another desk's appointment). An operator's desks are those on whose roster
 /// stands an operator of their subtree ([`office::scope_of`]: themselves and, for an

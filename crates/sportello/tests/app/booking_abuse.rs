@@ -1,4 +1,4 @@
-//! Public booking abuse (issue 11, item 6): each attack of the review, replayed against the
+//! Public booking abuse: each attack of the review, replayed against the
 //! public form. Field lengths, one active booking per tax code per service, requests limited
 //! per client address and per e-mail address in the database, no applicant text made into a
 //! link in the chamber's e-mail, and a slot held only briefly until the applicant confirms it

@@ -1,4 +1,4 @@
-//! RA office scope of appointments and issuance (issue 11, item 7): every RAO, ODR and IR of
+//! RA office scope of appointments and issuance: every RAO, ODR and IR of
 //! a chamber saw every desk's applicants, and an IR of one desk opened a session from another
 //! desk's appointment, consuming it. Now a desk's appointments are seen and taken only by the
 //! operators whose office subtree serves it (the Master RAO: the whole chamber), and a session

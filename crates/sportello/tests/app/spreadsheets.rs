@@ -1,4 +1,4 @@
-//! Spreadsheet bombs (issue 11, item 5): every spreadsheet read from outside is bounded in
+//! Spreadsheet bombs: every spreadsheet read from outside is bounded in
 //! rows, columns and cell size before anything is allocated. A 1.5 KB XLSX whose cells sit at
 //! A1 and XFD1048576 made the server try to allocate 549 GB; now it gets a clear Italian error
 //! and the server keeps serving.

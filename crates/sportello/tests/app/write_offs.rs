@@ -1,4 +1,4 @@
-//! Two-person rule for lost, damaged and destroyed devices (issue 11, item 8). One RAO alone
+//! Two-person rule for lost, damaged and destroyed devices. One RAO alone
 //! marked a cabinet device lost and an ODR-consigned device damaged, which spent the ODR's
 //! held fee. Now one person reports with a reason, a different person approves or rejects,
 //! and the fee is touched only by an approval, once.

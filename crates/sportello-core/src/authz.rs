@@ -132,7 +132,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         ComposePractice | ViewOwnPractices | ViewWallet => role == Company,
         WorkInbox => role == Officer,
         ViewDashboard => matches!(role, Officer | ChamberAdmin | Manager),
-        // Issue 6: the chamber administrator keeps the convention; a Master RAO may too.
+        // RA procedure: the chamber signs the convention with the CA; its administrator keeps it,
+        // and a Master RAO, who administers the RA for the chamber, may too.
         ManageConvention => matches!(role, ChamberAdmin | MasterRao),
         // RA procedure, part 1: the Master RAO prepares mandates and administers operators.
         ManageOperators => role == MasterRao,

@@ -9,12 +9,13 @@ pub enum Setting {
     /// Cert'O guide, slide 60: the company must correct a practice within 24 hours, or it is
     /// rejected.
     RectificationHours,
-    /// Whether a rejected practice's fee goes back to the wallet (issue 5; default yes).
+    /// Whether a rejected practice's fee goes back to the wallet (default yes: a rejected practice
+    /// issues nothing, so by default it costs nothing).
     RefundOnReject,
     /// the fees chambers publish: with blank-paper printing one copy is mandatory and charged.
     BlankPaperMandatoryCopy,
     /// The annual fee's deadline (MM-DD); "the last two years" are those whose deadline has
-    /// passed (issue 7; default 30 June).
+    /// passed (the annual fee is due by 30 June, the default).
     AnnualFeeDeadline,
 }
 

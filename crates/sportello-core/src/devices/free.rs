@@ -4,8 +4,9 @@
 //!
 //! RA procedure, part 2 lists the requirements: the company is registered; its annual fee is paid
 //! for the last two years; no free device was issued to it before; only a smart card, never a
-//! token. Issue 7 adds that the company must be active, and defines "the last two years" as the
-//! two most recent years whose annual-fee deadline (30 June, a chamber setting) has passed.
+//! token. We add that the company must be active (a ceased company is still in the Registry),
+//! and read "the last two years" as the two most recent years whose annual-fee deadline
+//! (30 June, a chamber setting) has passed.
 
 use crate::audit::{self, Actor, Change};
 use crate::chambers::settings::{self, Setting};
@@ -76,7 +77,7 @@ pub struct Facts {
     pub fee_deadline: (u32, u32),
 }
 
-/// Issue 7: "the last two years" are the two most recent years whose annual-fee deadline has
+/// "The last two years" are the two most recent years whose annual-fee deadline has
 /// passed on `today` (the deadline day itself has not passed yet).
 pub fn last_two_years(today: NaiveDate, (month, day): (u32, u32)) -> [i32; 2] {
     let this_year = NaiveDate::from_ymd_opt(today.year(), month, day)
@@ -106,7 +107,7 @@ pub fn eligibility(f: &Facts) -> FreeEligibility {
         Some(_) => verdict(Rule::Registered, true, "dev-free-registered-ok", vec![]),
         None => verdict(Rule::Registered, false, "dev-free-registered-no", vec![]),
     });
-    // Issue 7: and active (a ceased company is still in the registry).
+    // And active: a ceased company is still in the registry.
     reasons.push(match &f.company {
         Some(c) if c.status == CompanyStatus::Active => {
             verdict(Rule::Active, true, "dev-free-active-ok", vec![])

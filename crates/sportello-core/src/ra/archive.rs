@@ -95,7 +95,7 @@ pub enum SignatureError {
     },
 }
 
-/// Issue 6: a returned document must carry a valid PAdES or CAdES signature by one of
+/// RA procedure: a returned document must carry a valid PAdES or CAdES signature by one of
 /// `signers` (the operator or the organisation's legal representative), matched by tax code.
 pub fn check_signature(
     upload: &Upload,

@@ -19,7 +19,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// Issue 6: the Master RAO is alerted 60, 30 and 7 days before an end.
+/// The Master RAO is alerted 60, 30 and 7 days before a mandate or course ends, so the RA
+/// procedure's renewals can be arranged before an operator must stop.
 pub const ALERT_DAYS: [i64; 3] = [60, 30, 7];
 
 /// The alert threshold an end `days_left` away falls in (the smallest one reached), if any.
@@ -263,7 +264,7 @@ pub async fn run_for_chamber(state: &Ctx, chamber_id: &str) -> anyhow::Result<us
     Ok(lines.len())
 }
 
-/// Issue 6: draws `size` operator ids from `population` with a ChaCha8 generator seeded
+/// The RA procedure's periodic checks are made on a sample: draws `size` operator ids from `population` with a ChaCha8 generator seeded
 /// with `seed`. The same population (in any order), seed and size give the same sample, so
 /// an auditor can redraw it.
 pub fn draw_sample(population: &[String], seed: u64, size: usize) -> Vec<String> {

@@ -92,7 +92,7 @@ pub struct Extension {
     pub would_end: NaiveDate,
 }
 
-/// Issue 6: the longer end a mandate capped by an earlier convention would get under a
+/// RA procedure: a mandate cannot outlast the convention. The longer end a mandate capped by an earlier convention would get under a
 /// convention ending on `convention_end`; `None` when it would not change.
 pub fn extension(op: &Operator, convention_end: NaiveDate) -> Option<NaiveDate> {
     if matches!(op.state, State::Revoked) {

@@ -1,5 +1,5 @@
 //! What revocation and the periodic checks need from the devices and appointments areas,
-//! supplied by them (issue 7).
+//! supplied by them, so `ra` does not depend on those areas.
 
 use crate::db::{Db, Tx};
 use chrono::NaiveDate;

@@ -268,7 +268,7 @@ impl Scope {
     }
 }
 
-/// Issue 6: each operator sees only their subtree; chamber-wide roles see everything.
+/// RA procedure: each operator answers for their own office subtree, so sees only it; chamber-wide roles see everything.
 pub async fn scope_of(db: &Db, p: &Principal) -> Result<Scope, sqlx::Error> {
     if matches!(p.role(), Role::MasterRao | Role::Manager | Role::Auditor) {
         return Ok(Scope::Chamber);

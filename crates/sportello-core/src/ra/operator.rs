@@ -489,8 +489,8 @@ pub enum LinkUserError {
     Db(#[from] sqlx::Error),
 }
 
-/// The Master RAO links a user account of the chamber to an operator they can see (issue 6:
-/// when the e-mail did not match at registration); the user then sees the operator's subtree.
+/// The Master RAO links a user account of the chamber to an operator they can see (for when
+/// the e-mail did not match at registration); the user then sees the operator's subtree.
 pub async fn link(
     ctx: &Ctx,
     p: &Principal,

@@ -1,4 +1,4 @@
-//! The registration authority's JSON API under `/api/v1/ra` (issue 6, item 8). Other tools
+//! The registration authority's JSON API under `/api/v1/ra`. Other tools
 //! rely on these shapes. A Master RAO token may call every route.
 
 use crate::api::{Caller, Problem};

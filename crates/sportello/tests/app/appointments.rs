@@ -1,4 +1,4 @@
-//! Appointments (issue 7): the public booking page with pre-registration, capacity from the
+//! Appointments: the public booking page with pre-registration, capacity from the
 //! operators who may act that day, a full slot refused without losing the data, the e-mails
 //! with their cancel link, the reminder job and no-shows.
 

@@ -1,4 +1,4 @@
-//! Devices (issue 7, RA procedure part 2): the inventory with the CA's delivery and two-person
+//! Devices (RA procedure part 2): the inventory with the CA's delivery and two-person
 //! withdrawals, consignments to ODRs within their advance account (also under concurrent
 //! approvals), free-device eligibility through the API, and who may open which page.
 

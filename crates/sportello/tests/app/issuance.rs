@@ -1,4 +1,4 @@
-//! Issuance at the desk (issue 7): from a booked appointment to the device handed over, with
+//! Issuance at the desk: from a booked appointment to the device handed over, with
 //! the second screen paired by its code, the OTP from the e-mail, real certificates from the
 //! local test CA, the printed holder, and the identity scan gone from the disk afterwards —
 //! on success and on abort.

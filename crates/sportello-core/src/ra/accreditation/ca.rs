@@ -26,7 +26,7 @@ pub struct IdentityDocument {
 }
 
 /// RA procedure, part 1: everything goes to the CA by PEC with the identity document, which is
-/// then not kept (issue 6: only its type, number, expiry and SHA-256 stay).
+/// then not kept (data minimisation: only its type, number, expiry and SHA-256 stay).
 pub async fn send_to_ca(
     state: &Ctx,
     actor: &Actor,

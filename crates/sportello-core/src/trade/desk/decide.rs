@@ -221,7 +221,7 @@ pub async fn request_rectification(
 }
 
 /// Rejects the practice with a reason; the fee goes back to the wallet unless the chamber's
-/// setting says otherwise (issue 5).
+/// setting says otherwise (`Setting::RefundOnReject`).
 pub async fn reject(
     state: &Ctx,
     officer: &Principal,

@@ -256,7 +256,7 @@ pub async fn archive(State(state): State<AppState>, viewer: Viewer) -> Result<Re
     .into_response())
 }
 
-/// RA procedure, part 1 / issue 6: a mandate document is opened only by the archive roles, and
+/// RA procedure, part 1: a mandate document is opened only by the archive roles, and
 /// every opening is in the audit trail.
 pub async fn open_document(
     State(state): State<AppState>,

@@ -524,8 +524,8 @@ pub struct LinkForm {
     user_id: String,
 }
 
-/// Links a user account of the chamber to the operator (issue 6: when the e-mail did not
-/// match at registration); the user then sees the operator's subtree.
+/// Links a user account of the chamber to the operator (for when the e-mail did
+/// not match at registration); the user then sees the operator's subtree.
 pub async fn link_user(
     State(state): State<AppState>,
     viewer: Viewer,

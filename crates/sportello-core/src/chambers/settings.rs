@@ -16,6 +16,12 @@ pub enum Setting {
     /// The annual fee's deadline (MM-DD); "the last two years" are those whose deadline has
     /// passed (issue 7; default 30 June).
     AnnualFeeDeadline,
+    /// When no OCSP responder or CRL answers about a signer's certificate at upload:
+    /// `accept` (default: the practice is created and flagged for the officer) or `refuse`.
+    RevocationUnavailable,
+    /// When no signer of the model is among the company's people (its users, its legal
+    /// representatives in the Registry): `flag` (default: shown to the officer) or `refuse`.
+    SignerNotCompanyPerson,
 }
 
 impl Setting {
@@ -25,6 +31,8 @@ impl Setting {
             Setting::RefundOnReject => "refund_on_reject",
             Setting::BlankPaperMandatoryCopy => "blank_paper_mandatory_copy",
             Setting::AnnualFeeDeadline => "annual_fee_deadline",
+            Setting::RevocationUnavailable => "revocation_unavailable",
+            Setting::SignerNotCompanyPerson => "signer_not_company_person",
         }
     }
 
@@ -34,6 +42,8 @@ impl Setting {
             Setting::RefundOnReject => "true",
             Setting::BlankPaperMandatoryCopy => "true",
             Setting::AnnualFeeDeadline => "06-30",
+            Setting::RevocationUnavailable => "accept",
+            Setting::SignerNotCompanyPerson => "flag",
         }
     }
 }

@@ -42,8 +42,8 @@ fn signed_within_budget(subject: &Cert, issuer: &Cert, budget: &Cell<usize>) -> 
 /// A parsed CRL with the raw TBSCertList its signature covers.
 #[derive(Clone)]
 pub struct Crl {
-    tbs: Vec<u8>,
-    list: CertificateList<Raw>,
+    pub(crate) tbs: Vec<u8>,
+    pub(crate) list: CertificateList<Raw>,
 }
 
 impl std::fmt::Debug for Crl {
@@ -61,7 +61,7 @@ impl Crl {
         Some(Self { tbs, list })
     }
 
-    fn is_signed_by(&self, issuer: &Cert) -> bool {
+    pub(crate) fn is_signed_by(&self, issuer: &Cert) -> bool {
         let Ok(key) = issuer.public_key() else {
             return false;
         };

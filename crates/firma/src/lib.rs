@@ -44,8 +44,9 @@
 //! 48, signers to 32 per envelope (more is `too_many_signers`), path building to a budget of
 //! signature checks, inputs to [`MAX_INPUT`] bytes.
 //!
-//! `tax_code` (codice fiscale checks and extraction) and `tsl` (EU trusted lists) are public
-//! because the application needs them too.
+//! `tax_code` (codice fiscale checks and extraction), `tsl` (EU trusted lists) and
+//! `revocation` (OCSP requests and responses, CRLs: built and judged here, fetched by the caller)
+//! are public because the application needs them too.
 
 mod algorithm;
 mod ber;
@@ -55,6 +56,7 @@ mod envelope;
 mod pades;
 mod problem;
 mod report;
+pub mod revocation;
 mod signer;
 pub mod tax_code;
 pub mod tsl;
@@ -227,4 +229,24 @@ pub fn certificate_summary(der: &[u8]) -> Option<CertSummary> {
         sha256_fingerprint: cert.sha256_hex(),
         is_ca: cert.is_ca(),
     })
+}
+
+/// The holder's name as people read it: the common name, else given name and surname, else
+/// the whole subject; `None` when the certificate cannot be read.
+pub fn holder_name(der: &[u8]) -> Option<String> {
+    let cert = Cert::parse(der)?;
+    let attributes = cert.subject_attributes();
+    let find = |oid: &str| {
+        attributes
+            .iter()
+            .find(|(o, v)| o == oid && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    if let Some(cn) = find("2.5.4.3") {
+        return Some(cn);
+    }
+    match (find("2.5.4.42"), find("2.5.4.4")) {
+        (Some(given), Some(surname)) => Some(format!("{given} {surname}")),
+        _ => Some(cert.subject()),
+    }
 }

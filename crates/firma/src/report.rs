@@ -74,6 +74,10 @@ pub struct SignerReport {
     pub not_after: String,
     /// Signer's certificate (DER), empty when not found.
     pub certificate_der: Vec<u8>,
+    /// The certificates above the signer's on the path to the trust anchor (DER), nearest
+    /// first and ending with the anchor; empty when no path was found. Revocation is checked
+    /// along it (see [`crate::revocation`]).
+    pub path: Vec<Vec<u8>>,
     /// Index in `Report::signers` of the signer this one countersigns.
     pub countersignature_of: Option<usize>,
     /// True when `problems` is empty.

@@ -217,6 +217,8 @@ fn verify_one(
     match chain::build_path(cert, ctx.pool, ctx.anchors, ctx.at, ctx.budget) {
         None => p.push(Problem::UntrustedChain),
         Some(path) => {
+            report.path = path.iter().map(|c| c.der.clone()).collect();
+            let p = &mut report.problems;
             if let Some(issuer) = path.first()
                 && let Some(problem) = chain::check_revocation(cert, issuer, ctx.crls, ctx.at)
             {

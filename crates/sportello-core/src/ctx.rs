@@ -6,10 +6,11 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::notify::{self, Mailer};
+use crate::revocation;
 use std::sync::Arc;
 
 /// What a use case or a job needs: the database, the clock, the configuration, the mailer,
-/// the blob store and the metrics. Cheap to clone.
+/// the blob store, the metrics and the revocation fetcher. Cheap to clone.
 #[derive(Clone)]
 pub struct Ctx {
     pub db: Db,
@@ -18,6 +19,9 @@ pub struct Ctx {
     pub mailer: Arc<dyn Mailer>,
     pub blobs: Arc<dyn BlobStore>,
     pub metrics: Arc<Metrics>,
+    /// Fetches OCSP answers and CRLs; [`revocation::Offline`] until the shell gives its HTTP
+    /// client.
+    pub revocation: Arc<dyn revocation::Fetcher>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -79,6 +83,7 @@ impl Ctx {
             mailer,
             blobs,
             metrics: Arc::new(Metrics::default()),
+            revocation: Arc::new(revocation::Offline),
         }
     }
 }

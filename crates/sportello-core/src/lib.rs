@@ -28,6 +28,7 @@ pub mod money;
 pub mod notify;
 pub mod ra;
 pub mod registry;
+pub mod revocation;
 pub mod seal;
 pub mod spreadsheet;
 pub mod throttle;

@@ -16,7 +16,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(ctx: Ctx) -> Self {
+    /// The shell's state over `ctx`, with the HTTP fetcher for revocation checks.
+    pub fn new(mut ctx: Ctx) -> Self {
+        match crate::fetch::HttpFetcher::new() {
+            Ok(fetcher) => ctx.revocation = std::sync::Arc::new(fetcher),
+            Err(e) => tracing::error!(error = %e, "no HTTP client: revocation is checked offline"),
+        }
         Self { ctx }
     }
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod fetch;
 pub mod pages;
 pub mod routes;
 pub mod web;

@@ -84,6 +84,8 @@ trade-upload-not-cades = The base model must be signed as CAdES (.p7m), not as a
 trade-upload-signature-invalid = The signature is not valid: { $problems_en }
 trade-upload-model-mismatch = The signed content does not match any base model created here: download the model again and sign it without changing it.
 trade-upload-model-other-company = The signed base model belongs to a company you do not act for.
+trade-upload-signer-revoked = The signing certificate of { $holder } was revoked on { $date }: the base model must be signed with a valid certificate.
+trade-upload-revocation-unavailable = Whether the signing certificate of { $holder } is revoked cannot be checked now (the certification authority's service does not answer). Please try again later.
 trade-not-editable = The practice can no longer be changed.
 
 trade-lookup-tax-code = Invalid tax code.

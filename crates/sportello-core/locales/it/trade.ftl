@@ -84,6 +84,8 @@ trade-upload-not-cades = Il modello base va firmato in formato CAdES (.p7m), non
 trade-upload-signature-invalid = La firma non è valida: { $problems_it }
 trade-upload-model-mismatch = Il contenuto firmato non corrisponde a nessun modello base creato qui: scarica di nuovo il modello e firmalo senza modificarlo.
 trade-upload-model-other-company = Il modello base firmato appartiene a un'impresa per cui non operi.
+trade-upload-signer-revoked = Il certificato di firma di { $holder } è stato revocato il { $date }: il modello base va firmato con un certificato valido.
+trade-upload-revocation-unavailable = Non è stato possibile verificare ora se il certificato di firma di { $holder } è revocato (il servizio dell'autorità di certificazione non risponde). Riprova più tardi.
 trade-not-editable = La pratica non può più essere modificata.
 
 trade-lookup-tax-code = Codice fiscale non valido.

@@ -17,6 +17,12 @@ pub enum Setting {
     /// The annual fee's deadline (MM-DD); "the last two years" are those whose deadline has
     /// passed (the annual fee is due by 30 June, the default).
     AnnualFeeDeadline,
+    /// When no OCSP responder or CRL answers about a signer's certificate at upload:
+    /// `accept` (default: the practice is created and flagged for the officer) or `refuse`.
+    RevocationUnavailable,
+    /// When no signer of the model is among the company's people (its users, its legal
+    /// representatives in the Registry): `flag` (default: shown to the officer) or `refuse`.
+    SignerNotCompanyPerson,
 }
 
 impl Setting {
@@ -26,6 +32,8 @@ impl Setting {
             Setting::RefundOnReject => "refund_on_reject",
             Setting::BlankPaperMandatoryCopy => "blank_paper_mandatory_copy",
             Setting::AnnualFeeDeadline => "annual_fee_deadline",
+            Setting::RevocationUnavailable => "revocation_unavailable",
+            Setting::SignerNotCompanyPerson => "signer_not_company_person",
         }
     }
 
@@ -35,6 +43,8 @@ impl Setting {
             Setting::RefundOnReject => "true",
             Setting::BlankPaperMandatoryCopy => "true",
             Setting::AnnualFeeDeadline => "06-30",
+            Setting::RevocationUnavailable => "accept",
+            Setting::SignerNotCompanyPerson => "flag",
         }
     }
 }

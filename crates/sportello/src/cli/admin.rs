@@ -100,6 +100,18 @@ pub enum TrustCommand {
     /// Load the CA certificates of the granted qualified services of an EU trusted list
     /// (ETSI TS 119 612 XML, e.g. AgID's TSL-IT.xml).
     ImportTsl { file: std::path::PathBuf },
+    /// Certificate revocation lists kept for offline checks.
+    Crl {
+        #[command(subcommand)]
+        command: CrlCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CrlCommand {
+    /// Keep the CRL(s) of a PEM or DER file: uploads and `verify` use them when the CA's
+    /// responder and distribution point cannot be reached (and `verify --offline` always).
+    Add { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -459,6 +471,35 @@ async fn trust(state: &AppState, command: TrustCommand) -> ExitCode {
             }
             Err(e) => fail(e),
         },
+        TrustCommand::Crl {
+            command: CrlCommand::Add { file },
+        } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => return fail(format!("{}: {e}", file.display())),
+            };
+            match sportello_core::revocation::add_crl_file(&state.db, now, &actor, &bytes).await {
+                Ok(stored) => {
+                    for c in stored {
+                        println!(
+                            "{} CRL of {} no. {} ({} → {}) {}",
+                            if c.already_known {
+                                "already kept:"
+                            } else {
+                                "kept"
+                            },
+                            c.issuer,
+                            c.crl_number.as_deref().unwrap_or("-"),
+                            c.this_update,
+                            c.next_update.as_deref().unwrap_or("-"),
+                            c.id
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
         TrustCommand::ImportTsl { file } => {
             let bytes = match std::fs::read(&file) {
                 Ok(b) => b,

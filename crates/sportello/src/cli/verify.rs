@@ -5,6 +5,12 @@
 //! cannot be read as one at all (a truncated or damaged envelope: `firma::Report::unreadable`).
 //! `--json` prints one object (see `firma::Report::to_contract_json`); for exit 2 it is
 //! `{"valid": false, "error", "detail"}`.
+//!
+//! Revocation: each signer's certificate and the CAs above it are checked by OCSP or CRL
+//! (`sportello_core::revocation`; with `--offline` only against CRLs at hand). A revoked
+//! certificate, or one whose responder and CRL give no answer, makes the file not valid (exit
+//! 1); the JSON then has `"revocation": [{"signer", "position", "holder", "method", "status",
+//! "revoked_at"}]` (present whenever a certificate names a way to check it).
 
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -22,6 +28,10 @@ pub struct VerifyArgs {
     /// Verify at this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// Do not ask OCSP responders or download CRLs: check revocation only against the CRLs
+    /// given with --crl and those stored by `admin trust crl add` (or fetched earlier).
+    #[arg(long)]
+    pub offline: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -66,12 +76,13 @@ fn read_trust_path(path: &Path, out: &mut Vec<Vec<u8>>) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the command. `stored_anchors` loads the application's trust store when no
-/// `--trust` is given (it needs the database, which `--trust` alone does not).
-pub async fn run<F, Fut>(args: VerifyArgs, stored_anchors: F) -> ExitCode
+/// Runs the command. `open` opens the application when no `--trust` is given: its trust
+/// store gives the anchors and its stored CRLs answer revocation (`--trust` alone needs no
+/// database).
+pub async fn run<F, Fut>(args: VerifyArgs, open: F) -> ExitCode
 where
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<Vec<Vec<u8>>, String>>,
+    Fut: Future<Output = Result<sportello_core::Ctx, String>>,
 {
     let lang = match args.lang.as_str() {
         "en" => firma::Lang::En,
@@ -92,9 +103,20 @@ where
         None => std::time::SystemTime::now(),
     };
     let mut trust_anchors = Vec::new();
+    let mut app = None;
     if args.trust.is_empty() {
-        match stored_anchors().await {
-            Ok(anchors) => trust_anchors = anchors,
+        let stored = match open().await {
+            Ok(ctx) => sportello_core::trust::all_anchors(&ctx.db)
+                .await
+                .map_err(|e| e.to_string())
+                .map(|anchors| (anchors, ctx)),
+            Err(e) => Err(e),
+        };
+        match stored {
+            Ok((anchors, ctx)) => {
+                trust_anchors = anchors;
+                app = Some(ctx);
+            }
             Err(e) => {
                 eprintln!("cannot read the application's trust anchors: {e}");
                 return ExitCode::from(EXIT_NOT_SIGNATURE);
@@ -131,7 +153,7 @@ where
     let opts = firma::VerifyOptions {
         trust_anchors,
         intermediates: Vec::new(),
-        crls,
+        crls: crls.clone(),
         at,
     };
     let report = match firma::verify(&input, &opts) {
@@ -169,16 +191,103 @@ where
         eprintln!("--extract {}: {e}", out.display());
         return ExitCode::from(EXIT_NOT_SIGNATURE);
     }
+    let revocation = check_revocation(&args, app.as_ref(), &report, &crls, at).await;
+    let revocation_ok = revocation.revoked().is_none() && revocation.unavailable().next().is_none();
+    let valid = report.valid && revocation_ok;
     if args.json {
-        println!("{}", report.to_contract_json(lang));
+        let mut json = report.to_contract_json(lang);
+        json["valid"] = valid.into();
+        let checked: Vec<_> = revocation
+            .checks
+            .iter()
+            .filter(|c| c.state != State::NoSource)
+            .collect();
+        if !checked.is_empty() {
+            json["revocation"] = checked
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "signer": c.signer_index, "position": c.position, "holder": c.holder,
+                        "method": c.method.as_str(), "status": state_name(&c.state),
+                        "revoked_at": match &c.state { State::Revoked { at } => Some(at.clone()), _ => None },
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into();
+        }
+        println!("{json}");
     } else {
         print_text(&args.file, &report, lang);
+        print_revocation(&revocation, lang);
     }
-    ExitCode::from(if report.valid {
-        EXIT_VALID
+    ExitCode::from(if valid { EXIT_VALID } else { EXIT_INVALID })
+}
+
+use sportello_core::revocation::{Outcome, State};
+
+fn state_name(state: &State) -> &'static str {
+    match state {
+        State::Good => "good",
+        State::Revoked { .. } => "revoked",
+        State::Unavailable => "unavailable",
+        State::NoSource => "no_source",
+    }
+}
+
+async fn check_revocation(
+    args: &VerifyArgs,
+    app: Option<&sportello_core::Ctx>,
+    report: &firma::Report,
+    crls: &[Vec<u8>],
+    at: std::time::SystemTime,
+) -> Outcome {
+    let http = if args.offline {
+        None
     } else {
-        EXIT_INVALID
-    })
+        crate::fetch::HttpFetcher::new().ok()
+    };
+    let offline = sportello_core::revocation::Offline;
+    let fetcher: &dyn sportello_core::revocation::Fetcher = match &http {
+        Some(h) => h,
+        None => &offline,
+    };
+    let sources = sportello_core::revocation::Sources {
+        db: app.map(|c| &c.db),
+        fetcher,
+        extra_crls: crls,
+    };
+    sportello_core::revocation::check(&sources, report, at.into()).await
+}
+
+fn print_revocation(outcome: &Outcome, lang: firma::Lang) {
+    let it = lang == firma::Lang::It;
+    for c in outcome.checks.iter().filter(|c| c.state != State::NoSource) {
+        let whose = if c.position == 0 {
+            c.holder.clone()
+        } else if it {
+            format!("CA {} (firmatario {})", c.holder, c.signer_index + 1)
+        } else {
+            format!("CA {} (signer {})", c.holder, c.signer_index + 1)
+        };
+        let line = match (&c.state, it) {
+            (State::Good, true) => format!("non revocato ({})", c.method.as_str().to_uppercase()),
+            (State::Good, false) => format!("not revoked ({})", c.method.as_str().to_uppercase()),
+            (State::Revoked { at }, true) => format!("REVOCATO il {at}"),
+            (State::Revoked { at }, false) => format!("REVOKED on {at}"),
+            (_, true) => format!(
+                "revoca non verificabile: {}",
+                c.detail.as_deref().unwrap_or("nessuna risposta")
+            ),
+            (_, false) => format!(
+                "revocation cannot be checked: {}",
+                c.detail.as_deref().unwrap_or("no answer")
+            ),
+        };
+        println!(
+            "{} {whose}: {line}",
+            if it { "Revoca" } else { "Revocation" }
+        );
+    }
 }
 
 fn print_text(file: &Path, report: &firma::Report, lang: firma::Lang) {

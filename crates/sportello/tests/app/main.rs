@@ -17,6 +17,7 @@ mod memory;
 mod ra;
 mod ra_scope;
 mod registry;
+mod revocation;
 mod seal;
 mod security_auth;
 mod security_integrity;

@@ -4,7 +4,9 @@
 //! The file must be a valid CAdES signature, trusted by the destination chamber, and its
 //! signed content must be byte-identical to a base model version created here for one of
 //! the user's companies — recognised by the SHA-256 of that content, so renaming the file
-//! does not matter. Each way it can be wrong has its own error, said in plain words.
+//! does not matter. Each way it can be wrong has its own error, said in plain words. Last,
+//! no certificate on a signer's path may be revoked (`signer_checks::check_revocation`, OCSP
+//! or CRL); the evidence is kept with the practice in the same transaction.
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -13,6 +15,7 @@ use crate::chambers;
 use crate::db;
 use crate::trade::model;
 use crate::trade::practice::details::{self, Details, DetailsError};
+use crate::trade::practice::signer_checks::{self, SignerRefusal};
 use crate::trade::practice::{Practice, PracticeStatus, SignatureSummary, get, record_event};
 use serde_json::json;
 
@@ -37,6 +40,10 @@ pub enum CreateError {
     ModelOfAnotherCompany,
     #[error("unknown desk")]
     UnknownDesk,
+    #[error("the certificate of {holder} was revoked on {at}")]
+    SignerRevoked { holder: String, at: String },
+    #[error("the revocation of {holder}'s certificate cannot be checked now")]
+    RevocationUnavailable { holder: String },
     #[error(transparent)]
     Details(#[from] DetailsError),
     #[error(transparent)]
@@ -101,6 +108,17 @@ pub async fn create(
     )
     .await?;
     let details = checked;
+    // Revocation last: it may ask the network, so only a file that passed everything else.
+    let revocation =
+        match signer_checks::check_revocation(state, &desk.chamber_id, &report, now).await? {
+            Ok(outcome) => outcome,
+            Err(SignerRefusal::Revoked { holder, at }) => {
+                return Err(CreateError::SignerRevoked { holder, at });
+            }
+            Err(SignerRefusal::RevocationUnavailable { holder }) => {
+                return Err(CreateError::RevocationUnavailable { holder });
+            }
+        };
     // Stored exactly as verified: bytes after the envelope (or inside its wrapping, or after
     // an inner envelope) made the report not valid above (`trailing_data`), so the file the
     // officers open as "the signed file" is what was signed and nothing more.
@@ -162,6 +180,7 @@ pub async fn create(
             .await?;
         }
     }
+    crate::revocation::record_evidence(&mut tx, &id, &blob, &revocation, now).await?;
     let actor = principal.actor().in_chamber(Some(&desk.chamber_id));
     record_event(&mut tx, now, &id, &actor, None, PracticeStatus::Draft, None).await?;
     audit::record(
@@ -172,6 +191,10 @@ pub async fn create(
             "desk": desk.code.as_str(), "model_id": base.id, "model_version": version.version,
             "model_sha256": version.sha256, "signed_blob": blob,
             "signers": signature.signers.iter().map(|s| s.tax_code.clone()).collect::<Vec<_>>(),
+            "revocation": revocation.checks.iter().map(|c| json!({
+                "signer": c.signer_index, "position": c.position, "serial": c.serial,
+                "method": c.method.as_str(), "unavailable": c.state == crate::revocation::State::Unavailable,
+            })).collect::<Vec<_>>(),
         })),
     )
     .await?;

@@ -7,6 +7,7 @@ pub mod create;
 pub mod details;
 pub mod lists;
 pub mod send;
+pub mod signer_checks;
 pub mod status;
 
 pub use status::{PracticeAction, PracticeStatus, TransitionError};

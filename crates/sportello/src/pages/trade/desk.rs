@@ -96,6 +96,8 @@ struct PracticePage {
     certificate: Option<Certificate>,
     documents: Vec<sportello_core::trade::desk::documents::IssuedDocument>,
     fee: String,
+    /// About the revocation of the signers' certificates: (needs attention, sentence).
+    revocation_notes: Vec<(bool, String)>,
     assigned_name: Option<String>,
     can_take: bool,
     can_decide: bool,
@@ -125,6 +127,12 @@ async fn page(
             .map(|u| u.name),
         None => None,
     };
+    let revocation_notes =
+        sportello_core::trade::practice::signer_checks::notes(&state.db, &pr.id, &pr.signed_blob)
+            .await?
+            .iter()
+            .map(|n| (n.is_flag(), revocation_note(lang, n)))
+            .collect();
     let open = matches!(pr.status, PracticeStatus::Sent | PracticeStatus::InReview);
     let mine = pr.assigned_to.as_deref() == Some(p.user.id.as_str());
     Ok(PracticePage {
@@ -137,6 +145,7 @@ async fn page(
         certificate: certificate::of_practice(&state.db, &pr.id).await?,
         documents: sportello_core::trade::desk::documents::of_practice(&state.db, &pr.id).await?,
         fee: sportello_core::money::Money::from_cents(pr.fee_cents.unwrap_or(0)).to_italian(),
+        revocation_notes,
         assigned_name,
         can_take: pr.status == PracticeStatus::Sent,
         can_decide: open && (pr.status == PracticeStatus::Sent || mine),
@@ -147,6 +156,67 @@ async fn page(
         error,
         practice: pr,
     })
+}
+
+/// A revocation note in the officer's words.
+fn revocation_note(
+    lang: sportello_core::i18n::Lang,
+    note: &sportello_core::trade::practice::signer_checks::Note,
+) -> String {
+    use sportello_core::display;
+    use sportello_core::trade::practice::signer_checks::Note;
+    let when = |t: &Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(display::date_time).unwrap_or_else(|| "-".to_string())
+    };
+    match note {
+        Note::NotRevoked {
+            holder,
+            method,
+            this_update,
+            crl_number,
+        } if method == "crl" => lang.t_args(
+            "trade-revocation-good-crl",
+            &[
+                ("holder", holder.clone()),
+                ("number", crl_number.clone().unwrap_or_else(|| "-".into())),
+                ("date", when(this_update)),
+            ],
+        ),
+        Note::NotRevoked {
+            holder,
+            this_update,
+            ..
+        } => lang.t_args(
+            "trade-revocation-good-ocsp",
+            &[("holder", holder.clone()), ("date", when(this_update))],
+        ),
+        Note::Unverified {
+            holder,
+            ca: None,
+            checked_at,
+        } => lang.t_args(
+            "trade-revocation-unverified",
+            &[
+                ("holder", holder.clone()),
+                ("date", display::date_time(*checked_at)),
+            ],
+        ),
+        Note::Unverified {
+            holder,
+            ca: Some(ca),
+            checked_at,
+        } => lang.t_args(
+            "trade-revocation-unverified-ca",
+            &[
+                ("holder", holder.clone()),
+                ("ca", ca.clone()),
+                ("date", display::date_time(*checked_at)),
+            ],
+        ),
+        Note::NoSource { holder } => {
+            lang.t_args("trade-revocation-no-source", &[("holder", holder.clone())])
+        }
+    }
 }
 
 async fn load(state: &AppState, p: &Principal, id: &str) -> Result<Practice, AppError> {

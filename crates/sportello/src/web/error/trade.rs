@@ -65,10 +65,31 @@ pub fn create_error(e: CreateError) -> AppError {
         CreateError::UnknownDesk => {
             AppError::invalid(vec![FieldError::new("desk", "trade-field-desk")])
         }
+        CreateError::SignerRevoked { holder, at } => {
+            unprocessable("signer_revoked", "trade-upload-signer-revoked")
+                .arg("holder", holder)
+                .arg("date", revocation_date(&at))
+        }
+        CreateError::RevocationUnavailable { holder } => unprocessable(
+            "revocation_unavailable",
+            "trade-upload-revocation-unavailable",
+        )
+        .arg("holder", holder),
         CreateError::Details(e) => details_error(e),
         CreateError::Blob(e) => AppError::internal(e),
         CreateError::Db(e) => e.into(),
     }
+}
+
+/// A revocation instant (RFC 3339) as people read it: `06/12/2026`.
+fn revocation_date(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            sportello_core::display::date(sportello_core::clock::italian_day(
+                t.with_timezone(&chrono::Utc),
+            ))
+        })
+        .unwrap_or_else(|_| at.to_string())
 }
 
 pub fn details_error(e: DetailsError) -> AppError {

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod money;
 pub mod notify;
+pub mod paging;
 pub mod ra;
 pub mod registry;
 pub mod seal;

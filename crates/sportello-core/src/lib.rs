@@ -36,5 +36,6 @@ pub mod trade;
 pub mod trust;
 pub mod validation;
 pub mod wallet;
+pub mod work;
 
 pub use ctx::{Ctx, StartError};

@@ -88,6 +88,16 @@ impl Lang {
             .try_lookup_with_args(&self.id(), key, &map)
             .unwrap_or_else(|| key.to_string())
     }
+
+    /// The message for `key` with `$count` as a number, so the message can choose the
+    /// singular or the plural (`[one] 1 dispositivo *[other] { $count } dispositivi`).
+    pub fn t_count(self, key: &str, count: u64) -> String {
+        let mut map: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        map.insert(Cow::Borrowed("count"), FluentValue::from(count));
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &map)
+            .unwrap_or_else(|| key.to_string())
+    }
 }
 
 #[cfg(test)]

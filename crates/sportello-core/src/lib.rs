@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod money;
 pub mod notify;
+pub mod paging;
 pub mod ra;
 pub mod registry;
 pub mod revocation;
@@ -36,5 +37,6 @@ pub mod trade;
 pub mod trust;
 pub mod validation;
 pub mod wallet;
+pub mod work;
 
 pub use ctx::{Ctx, StartError};

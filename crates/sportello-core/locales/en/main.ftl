@@ -11,7 +11,6 @@ nav-close = Close the menu
 footer-text = digital services of the Chambers of Commerce
 search = Search
 choose = Choose…
-older = Older entries
 
 login-title = Log in
 login-email = E-mail address

@@ -145,7 +145,6 @@ trade-reason-loss = Loss
 trade-reason-theft = Theft
 
 trade-practices-title = My practices
-trade-practices-found = practices
 trade-practices-none = No practices in this list.
 trade-practice-unsent = (to send)
 trade-search-invoice = Invoice number

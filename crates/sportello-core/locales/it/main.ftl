@@ -11,7 +11,6 @@ nav-close = Chiudi il menu
 footer-text = servizi digitali delle Camere di Commercio
 search = Cerca
 choose = Scegli…
-older = Voci precedenti
 
 login-title = Accedi
 login-email = Indirizzo e-mail

@@ -145,7 +145,6 @@ trade-reason-loss = Smarrimento
 trade-reason-theft = Furto
 
 trade-practices-title = Le mie pratiche
-trade-practices-found = pratiche
 trade-practices-none = Nessuna pratica in questo elenco.
 trade-practice-unsent = (da inviare)
 trade-search-invoice = Numero fattura

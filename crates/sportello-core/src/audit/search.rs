@@ -2,6 +2,7 @@
 
 use crate::audit::Entry;
 use crate::db::Db;
+use crate::paging::{self, Counted, Page, PageRequest};
 
 /// Filters; every field is optional. Text filters match exactly, except `text`, which
 /// matches a substring of the action or entity id.
@@ -14,15 +15,37 @@ pub struct AuditQuery {
     pub chamber_id: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    pub before_seq: Option<i64>,
 }
 
-/// Newest first, at most `limit` entries.
-pub async fn search(db: &Db, q: &AuditQuery, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
+/// One page of the entries matching `q`, newest first.
+pub async fn search(
+    db: &Db,
+    q: &AuditQuery,
+    request: PageRequest,
+) -> Result<Page<Entry>, sqlx::Error> {
     let non_empty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
-    sqlx::query_as::<_, Entry>(
-        "SELECT seq, at, actor_id, actor, chamber_id, action, entity_type, entity_id, \
-         before_json, after_json, prev_hash, hash FROM audit_log \
+    let (actor, action, entity_type, entity_id, chamber_id, from, to) = (
+        non_empty(&q.actor),
+        non_empty(&q.action),
+        non_empty(&q.entity_type),
+        non_empty(&q.entity_id),
+        non_empty(&q.chamber_id),
+        non_empty(&q.from),
+        non_empty(&q.to),
+    );
+    let (actor, action, entity_type, entity_id, chamber_id, from, to) = (
+        &actor,
+        &action,
+        &entity_type,
+        &entity_id,
+        &chamber_id,
+        &from,
+        &to,
+    );
+    paging::fetch(request, |limit, offset| async move {
+        sqlx::query_as::<_, Counted<Entry>>(
+            "SELECT seq, at, actor_id, actor, chamber_id, action, entity_type, entity_id, \
+         before_json, after_json, prev_hash, hash, COUNT(*) OVER () AS page_total FROM audit_log \
          WHERE ($1 IS NULL OR actor = $1) \
            AND ($2 IS NULL OR action = $2) \
            AND ($3 IS NULL OR entity_type = $3) \
@@ -30,18 +53,19 @@ pub async fn search(db: &Db, q: &AuditQuery, limit: i64) -> Result<Vec<Entry>, s
            AND ($5 IS NULL OR chamber_id = $5) \
            AND ($6 IS NULL OR at >= $6) \
            AND ($7 IS NULL OR at < $7) \
-           AND ($8 IS NULL OR seq < $8) \
-         ORDER BY seq DESC LIMIT $9",
-    )
-    .bind(non_empty(&q.actor))
-    .bind(non_empty(&q.action))
-    .bind(non_empty(&q.entity_type))
-    .bind(non_empty(&q.entity_id))
-    .bind(non_empty(&q.chamber_id))
-    .bind(non_empty(&q.from))
-    .bind(non_empty(&q.to))
-    .bind(q.before_seq)
-    .bind(limit)
-    .fetch_all(db.pool())
+         ORDER BY seq DESC LIMIT $8 OFFSET $9",
+        )
+        .bind(actor)
+        .bind(action)
+        .bind(entity_type)
+        .bind(entity_id)
+        .bind(chamber_id)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await
+    })
     .await
 }

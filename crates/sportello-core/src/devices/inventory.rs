@@ -11,6 +11,7 @@ use crate::db::{self, Db, Tx};
 use crate::devices::advance::{self, AdvanceError, FeeOutcome};
 use crate::devices::kind::{DeviceKind, DeviceSerial};
 use crate::devices::state::{DeviceState, Move, TransitionError};
+use crate::paging::{self, Counted, Page, PageRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -137,6 +138,32 @@ pub async fn list(
     .into_iter()
     .map(Device::try_from)
     .collect()
+}
+
+/// One page of the chamber's devices by serial number, optionally only those in `state`.
+pub async fn page(
+    db: &Db,
+    chamber_id: &str,
+    state: Option<DeviceState>,
+    request: PageRequest,
+) -> Result<Page<Device>, sqlx::Error> {
+    let state = state.map(DeviceState::as_str).unwrap_or_default();
+    paging::fetch(request, |limit, offset| async move {
+        sqlx::query_as::<_, Counted<Row>>(
+            "SELECT id, chamber_id, serial, kind, batch, state, holder_operator_id, \
+             free_allowance, held_fee_cents, delivered_on, updated_at, COUNT(*) OVER () AS page_total \
+             FROM dev_devices WHERE chamber_id = $1 AND ($2 = '' OR state = $2) \
+             ORDER BY serial LIMIT $3 OFFSET $4",
+        )
+        .bind(chamber_id)
+        .bind(state)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await
+    })
+    .await?
+    .try_map(Device::try_from)
 }
 
 /// The first `n` devices of `kind` in `state` (held by `holder` when given), oldest delivery

@@ -136,6 +136,18 @@ pub async fn recent(db: &Db, chamber_id: &str) -> Result<Vec<Withdrawal>, sqlx::
     .await
 }
 
+/// Withdrawals of the chamber waiting for a second person's decision: those [`recent`] puts
+/// first.
+pub async fn pending_count(db: &Db, chamber_id: &str) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dev_withdrawals WHERE chamber_id = $1 AND status = 'pending'",
+    )
+    .bind(chamber_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// The operator who would receive the devices, checked: in the chamber, of the right kind,
 /// able to act today.
 pub async fn receiver(

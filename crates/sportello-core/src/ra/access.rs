@@ -8,8 +8,9 @@ use crate::authz::AccessError;
 pub use crate::authz::chamber_of;
 use crate::chambers::{self, Desk};
 use crate::db::Db;
-use crate::ra::office;
 use crate::ra::operator::{self, Operator};
+use crate::ra::{mandate, office};
+use chrono::NaiveDate;
 use std::collections::BTreeSet;
 
 /// The operator `id` if the caller may see it; 404 otherwise (another chamber, another
@@ -25,6 +26,28 @@ pub async fn visible_operator(db: &Db, p: &Principal, id: &str) -> Result<Operat
     } else {
         Err(AccessError::NotFound)
     }
+}
+
+/// The operators of the caller's chamber within their subtree ([`office::scope_of`]), by
+/// kind and name; with `expiring_on`, only those whose mandate is in force on that day and
+/// ends within [`mandate::EXPIRY_NOTICE_DAYS`]. The operators list and the home pages' count
+/// both read it, so a count never shows more than the list.
+pub async fn visible_operators(
+    db: &Db,
+    p: &Principal,
+    expiring_on: Option<NaiveDate>,
+) -> Result<Vec<Operator>, AccessError> {
+    let chamber_id = chamber_of(p)?;
+    let scope = office::scope_of(db, p).await?;
+    Ok(operator::list_in_chamber(db, chamber_id)
+        .await?
+        .into_iter()
+        .filter(|o| scope.sees(o))
+        .filter(|o| match expiring_on {
+            None => true,
+            Some(today) => o.mandate.is_some_and(|m| mandate::expiring(m.end, today)),
+        })
+        .collect())
 }
 
 /// The desks whose appointments a caller may see and act on.

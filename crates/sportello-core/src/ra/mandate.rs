@@ -1,8 +1,22 @@
 //! Mandate dates (RA procedure, part 1): when an operator's appointment starts and ends.
 
 use crate::ra::operator::OperatorKind;
-use chrono::{Months, NaiveDate};
+use chrono::{Days, Months, NaiveDate};
 use serde::Serialize;
+
+/// How many days before its end a mandate is shown as expiring (home pages, the operators
+/// list): two months leave time to renew the appointment. The RA procedure sets no notice;
+/// this is the platform's choice.
+pub const EXPIRY_NOTICE_DAYS: u64 = 60;
+
+/// Whether a mandate ending on `end` is still in force on `today` but ends within
+/// [`EXPIRY_NOTICE_DAYS`].
+pub fn expiring(end: NaiveDate, today: NaiveDate) -> bool {
+    end >= today
+        && today
+            .checked_add_days(Days::new(EXPIRY_NOTICE_DAYS))
+            .is_none_or(|limit| end <= limit)
+}
 
 /// What the start of a mandate is taken from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +114,24 @@ pub fn mandate_dates(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mandate_is_expiring_in_its_last_sixty_days_only() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        assert!(expiring(today, today));
+        assert!(expiring(
+            NaiveDate::from_ymd_opt(2026, 7, 31).unwrap(),
+            today
+        ));
+        assert!(!expiring(
+            NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
+            today
+        ));
+        assert!(!expiring(
+            NaiveDate::from_ymd_opt(2026, 5, 31).unwrap(),
+            today
+        ));
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -16,6 +16,7 @@ pub use top_up::{TopUp, TopUpError, TopUpRequest, top_up};
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};
 use crate::money::Money;
+use crate::paging::{self, Counted, Page, PageRequest};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -63,6 +64,27 @@ pub async fn entries(db: &Db, company_id: &str, limit: i64) -> Result<Vec<Entry>
     .bind(company_id)
     .bind(limit)
     .fetch_all(db.pool())
+    .await
+}
+
+/// One page of the company's ledger, newest first.
+pub async fn entries_page(
+    db: &Db,
+    company_id: &str,
+    request: PageRequest,
+) -> Result<Page<Entry>, sqlx::Error> {
+    paging::fetch(request, |limit, offset| async move {
+        sqlx::query_as::<_, Counted<Entry>>(
+            "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, created_at, \
+             COUNT(*) OVER () AS page_total FROM wallet_entries WHERE company_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(company_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await
+    })
     .await
 }
 

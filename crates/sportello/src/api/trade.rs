@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
+use sportello_core::paging::PageRequest;
 use sportello_core::registry::{self, Rea, TaxCode};
 use sportello_core::trade::form::FormInput;
 use sportello_core::trade::model::{self, Model};
@@ -547,25 +548,30 @@ pub async fn list_practices(
         to: q.to.unwrap_or_default(),
         company_id: String::new(),
     };
+    let asked = q.page.unwrap_or(1).max(1);
+    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
     let page = lists::list(
         &state.db,
         &p.user.id,
         kind,
         &search,
         state.clock.now(),
-        q.page.unwrap_or(1),
-        q.per_page.unwrap_or(20),
+        PageRequest::new(asked.unsigned_abs(), u32::try_from(per_page).unwrap_or(20)),
     )
     .await?;
+    // A client walking the pages stops at an empty one: a page past the end stays empty
+    // here, where the web page shows the last one instead.
     let mut items = Vec::new();
-    for item in &page.items {
-        items.push(practice_out(&state, item).await?);
+    if page.number == asked.unsigned_abs() {
+        for item in &page.items {
+            items.push(practice_out(&state, item).await?);
+        }
     }
     Ok(Json(ListOut {
         items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
+        total: i64::try_from(page.total).unwrap_or(i64::MAX),
+        page: asked,
+        per_page,
     }))
 }
 

@@ -6,23 +6,26 @@ use crate::pages::account::{revoke_error, token_views};
 use crate::web::error::AppError;
 use crate::web::form::RepeatedForm;
 use crate::web::form_errors::{FieldLabel, FormErrors};
+use crate::web::pager::{PageParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{FieldError, Layout, render};
 use askama::Template;
-use axum::extract::Path;
 use axum::extract::State;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::offboarding::{self, OffboardingError};
 use sportello_core::accounts::{self, CreateUserError, NewStaff, Role, User, token};
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, ChamberError, Desk, DeskCode};
+use sportello_core::paging::Page;
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 struct UsersPage {
     layout: Layout,
     users: Vec<User>,
+    pager: Pager,
     desks: Vec<Desk>,
     roles: Vec<(String, String)>,
     form: NewUserForm,
@@ -50,9 +53,12 @@ impl NewUserForm {
     }
 }
 
+const USERS_PER_PAGE: u32 = 50;
+
 async fn users_page(
     state: &AppState,
     viewer: &Viewer,
+    page: &PageParam,
     form: NewUserForm,
     errors: FormErrors,
     notice: Option<String>,
@@ -60,9 +66,15 @@ async fn users_page(
     let p = viewer.require_action(Action::ManageUsers)?;
     let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
     let lang = viewer.lang;
+    let users = Page::of_all(
+        offboarding::managed_users(&state.db, p).await?,
+        page.request(USERS_PER_PAGE),
+    );
+    let pager = Pager::new(lang, &users, "count-users", "/admin/users", &[]);
     Ok(UsersPage {
         layout: Layout::new(viewer, "admin-users-title"),
-        users: offboarding::managed_users(&state.db, p).await?,
+        users: users.items,
+        pager,
         desks: chambers::desks_of(&state.db, &chamber_id).await?,
         roles: Role::assignable_by_chamber_admin()
             .into_iter()
@@ -74,11 +86,16 @@ async fn users_page(
     })
 }
 
-pub async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+pub async fn users(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(page): Query<PageParam>,
+) -> Result<Response, AppError> {
     Ok(render(
         &users_page(
             &state,
             &viewer,
+            &page,
             NewUserForm::default(),
             FormErrors::new(),
             None,
@@ -131,11 +148,13 @@ pub async fn create_user(
                 let page = users_page(
                     &state,
                     &viewer,
+                    &PageParam::default(),
                     NewUserForm::default(),
                     FormErrors::new(),
                     Some(notice),
-                );
-                return Ok(render(&page.await?)?.into_response());
+                )
+                .await?;
+                return Ok(render(&page)?.into_response());
             }
             Err(e) => {
                 let (field, key) = match e {
@@ -157,7 +176,8 @@ pub async fn create_user(
     };
     let mut form = form;
     form.password.clear();
-    let page = render(&users_page(&state, &viewer, form, errors, None).await?)?;
+    let page =
+        render(&users_page(&state, &viewer, &PageParam::default(), form, errors, None).await?)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 

@@ -2,6 +2,7 @@
 
 use crate::app::AppState;
 use crate::web::error::AppError;
+use crate::web::pager::{PageParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
@@ -11,7 +12,7 @@ use sportello_core::accounts::Role;
 use sportello_core::audit::{self, AuditQuery, Entry};
 use sportello_core::authz::Action;
 
-const PAGE_SIZE: i64 = 50;
+const PAGE_SIZE: u32 = 50;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -19,13 +20,25 @@ struct AuditPage {
     layout: Layout,
     query: AuditQuery,
     entries: Vec<Entry>,
-    next_before: Option<i64>,
+    pager: Pager,
+}
+
+/// The filters and the page, all in the query string.
+#[derive(serde::Deserialize)]
+pub struct SearchQuery {
+    #[serde(flatten)]
+    filters: AuditQuery,
+    #[serde(flatten)]
+    page: PageParam,
 }
 
 pub async fn search(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(mut query): Query<AuditQuery>,
+    Query(SearchQuery {
+        filters: mut query,
+        page,
+    }): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::SearchAudit)?;
     // Everyone here belongs to one chamber and sees that chamber's entries only.
@@ -33,15 +46,23 @@ pub async fn search(
     if p.role() != Role::Auditor && p.role() != Role::ChamberAdmin {
         return Err(AppError::forbidden());
     }
-    let entries = audit::search(&state.db, &query, PAGE_SIZE).await?;
-    let next_before = (entries.len() as i64 == PAGE_SIZE)
-        .then(|| entries.last().map(|e| e.seq))
-        .flatten();
+    let entries = audit::search(&state.db, &query, page.request(PAGE_SIZE)).await?;
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    let filters = [
+        ("actor", text(&query.actor)),
+        ("action", text(&query.action)),
+        ("entity_type", text(&query.entity_type)),
+        ("entity_id", text(&query.entity_id)),
+        ("from", text(&query.from)),
+        ("to", text(&query.to)),
+    ];
+    let filters: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let pager = Pager::new(viewer.lang, &entries, "count-audit", "/audit", &filters);
     Ok(render(&AuditPage {
         layout: Layout::new(&viewer, "audit-title"),
         query,
-        entries,
-        next_before,
+        entries: entries.items,
+        pager,
     })?
     .into_response())
 }

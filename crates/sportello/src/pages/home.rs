@@ -8,7 +8,10 @@ use crate::web::{Layout, NavLink, nav_links, render};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use sportello_core::authz::AccessError;
 use sportello_core::chambers;
+use sportello_core::i18n::Lang;
+use sportello_core::work::{self, Waiting};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -17,7 +20,109 @@ struct HomePage {
     name: String,
     role: String,
     chamber: Option<String>,
+    work: Vec<WorkItem>,
     links: Vec<NavLink>,
+}
+
+/// One kind of work waiting: how many, what, where the list is.
+struct WorkItem {
+    count: u64,
+    label: String,
+    href: String,
+    /// A line under the label (the nearest deadline).
+    note: Option<String>,
+    /// For the browser tests.
+    test_id: String,
+}
+
+impl WorkItem {
+    fn new(lang: Lang, count: u64, key: &str, href: impl Into<String>) -> WorkItem {
+        WorkItem {
+            count,
+            label: lang.t_count(key, count),
+            href: href.into(),
+            note: None,
+            test_id: key.to_string(),
+        }
+    }
+}
+
+/// The cards of the work waiting, each linking to the list its count was read from.
+fn work_items(waiting: Waiting, lang: Lang) -> Vec<WorkItem> {
+    let item = |count, key: &str, href: &str| WorkItem::new(lang, count, key, href);
+    match waiting {
+        Waiting::Officer(w) => vec![
+            item(w.to_review, "home-officer-to-review", "/desk?status=sent"),
+            item(
+                w.taken_by_me,
+                "home-officer-taken-count",
+                "/desk?status=in_review&taken=me",
+            ),
+            item(
+                w.waiting_rectification,
+                "home-officer-rectifying",
+                "/desk?status=to_rectify",
+            ),
+        ],
+        Waiting::Company(w) => {
+            let mut to_rectify = item(
+                w.to_rectify.total,
+                "home-company-to-rectify",
+                "/practices?list=to_rectify",
+            );
+            to_rectify.note = w.to_rectify.nearest_deadline.map(|d| {
+                lang.t_args(
+                    "home-company-deadline",
+                    &[("when", sportello_core::display::stored_instant(&d))],
+                )
+            });
+            vec![
+                item(
+                    w.drafts.total,
+                    "home-company-drafts",
+                    "/practices?list=to_send",
+                ),
+                to_rectify,
+                item(w.sent.total, "home-company-sent", "/practices?list=sent"),
+            ]
+        }
+        Waiting::Ra(w) => {
+            let mut items: Vec<WorkItem> = w
+                .appointments_today
+                .into_iter()
+                .map(|(desk, n)| {
+                    let desk_code: String =
+                        url::form_urlencoded::byte_serialize(desk.code.as_str().as_bytes())
+                            .collect();
+                    let mut i = item(
+                        n,
+                        "home-ra-appointments",
+                        &format!("/appointments?desk={desk_code}"),
+                    );
+                    i.test_id = format!("home-ra-appointments-{desk_code}");
+                    i.note = Some(desk.name);
+                    i
+                })
+                .collect();
+            if let Some(n) = w.withdrawals_pending {
+                items.push(item(n, "home-ra-withdrawals", "/devices#withdrawals"));
+            }
+            if let Some(n) = w.write_offs_pending {
+                items.push(item(n, "home-ra-write-offs", "/devices#write-offs"));
+            }
+            items.push(item(
+                w.mandates_expiring,
+                "home-ra-mandates",
+                "/ra/operators?mandate=expiring",
+            ));
+            items
+        }
+        Waiting::ChamberAdmin(w) => vec![
+            item(w.users, "home-admin-users", "/admin/users"),
+            item(w.dead_jobs, "home-admin-dead-jobs", "/admin/jobs"),
+        ],
+        Waiting::Nothing => Vec::new(),
+    }
 }
 
 /// The front door: what the service is and the three ways in that need no account
@@ -50,11 +155,17 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         Some(id) => chambers::get_chamber(&state.db, id).await?.map(|c| c.name),
         None => None,
     };
+    // Someone outside any chamber's scope has no work listed, and still a home page.
+    let waiting = match work::waiting(&state, principal).await {
+        Err(AccessError::Forbidden | AccessError::NotFound) => Waiting::Nothing,
+        other => other?,
+    };
     Ok(render(&HomePage {
         layout: Layout::new(&viewer, "home-title"),
         name: principal.user.name.clone(),
         role: viewer.lang.t(principal.role().label_key()),
         chamber,
+        work: work_items(waiting, viewer.lang),
         links: nav_links(principal.role(), viewer.lang),
     })?
     .into_response())

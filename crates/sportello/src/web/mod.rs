@@ -9,6 +9,7 @@ pub mod error;
 pub mod form;
 pub mod form_errors;
 pub mod ops;
+pub mod pager;
 pub mod session;
 
 use crate::app::AppState;

@@ -12,6 +12,7 @@ mod devices;
 mod fees;
 mod forms;
 mod helpers;
+mod lists;
 mod memory;
 
 mod ra;

@@ -13,6 +13,7 @@ pub mod verify;
 use crate::accounts::Principal;
 use crate::db::{self, Db, Tx};
 use crate::notify::{self, OutgoingEmail};
+use crate::paging::{self, Counted, Page, PageRequest};
 use crate::trade::practice::{Practice, PracticeRow, practice_columns};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,8 @@ pub struct InboxFilter {
     pub to: String,
     /// Only one desk of the officer's.
     pub desk_id: String,
+    /// `me`: only the practices the officer has taken in charge.
+    pub taken: String,
 }
 
 /// A line of the inbox.
@@ -43,13 +46,14 @@ pub struct InboxItem {
     pub company_tax_code: String,
 }
 
-/// The inbox of the officer's desks: oldest first (the practice that waited longest on top).
+/// One page of the inbox of the officer's desks: oldest first (the practice that waited
+/// longest on top).
 pub async fn inbox(
     db: &Db,
     principal: &Principal,
     f: &InboxFilter,
-    limit: i64,
-) -> Result<(Vec<InboxItem>, Vec<(String, i64)>), sqlx::Error> {
+    request: PageRequest,
+) -> Result<Page<InboxItem>, sqlx::Error> {
     let text = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
     let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     let from = day(&f.from).map(|d| format!("{}T00:00:00", db::date(d)));
@@ -64,7 +68,8 @@ pub async fn inbox(
         "closed" => ("approved", "rejected", "rejected"),
         _ => ("sent", "in_review", "to_rectify"),
     };
-    // $1 user (desks), $2-$4 statuses, $5 type, $6 company, $7 from, $8 to, $9 desk.
+    // $1 user (desks), $2-$4 statuses, $5 type, $6 company, $7 from, $8 to, $9 desk,
+    // $10 the officer who took it.
     const WHERE: &str = " FROM practices p JOIN companies c ON c.id = p.company_id \
         WHERE p.desk_id IN (SELECT desk_id FROM user_desks WHERE user_id = $1) \
         AND p.status IN ($2, $3, $4) \
@@ -72,33 +77,50 @@ pub async fn inbox(
         AND ($6 IS NULL OR LOWER(c.name) LIKE $6 OR LOWER(c.tax_code) LIKE $6) \
         AND ($7 IS NULL OR p.sent_at >= $7) \
         AND ($8 IS NULL OR p.sent_at < $8) \
-        AND ($9 IS NULL OR p.desk_id = $9)";
-    macro_rules! bind_all {
-        ($q:expr) => {
-            $q.bind(&principal.user.id)
-                .bind(s1)
-                .bind(s2)
-                .bind(s3)
-                .bind(text(&f.practice_type))
-                .bind(&company)
-                .bind(&from)
-                .bind(&to)
-                .bind(text(&f.desk_id))
-        };
-    }
+        AND ($9 IS NULL OR p.desk_id = $9) \
+        AND ($10 IS NULL OR p.assigned_to = $10)";
     let cols = practice_columns!()
         .split(", ")
         .map(|c| format!("p.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
-    let rows: Vec<PracticeRow> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {cols}{WHERE} ORDER BY p.sent_at, p.id LIMIT $10"
-    ))))
-    .bind(limit)
-    .fetch_all(db.pool())
+    let practice_type = text(&f.practice_type);
+    let desk_id = text(&f.desk_id);
+    let taken = (f.taken == "me").then(|| principal.user.id.clone());
+    let (sql, practice_type, company, from, to, desk_id, taken) = (
+        format!(
+            "SELECT {cols}, COUNT(*) OVER () AS page_total{WHERE} \
+             ORDER BY p.sent_at, p.id LIMIT $11 OFFSET $12"
+        ),
+        &practice_type,
+        &company,
+        &from,
+        &to,
+        &desk_id,
+        &taken,
+    );
+    let sql = &sql;
+    let page = paging::fetch(request, |limit, offset| async move {
+        sqlx::query_as::<_, Counted<PracticeRow>>(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(&principal.user.id)
+            .bind(s1)
+            .bind(s2)
+            .bind(s3)
+            .bind(practice_type)
+            .bind(company)
+            .bind(from)
+            .bind(to)
+            .bind(desk_id)
+            .bind(taken)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(db.pool())
+            .await
+    })
     .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
+    let (total, number, size) = (page.total, page.number, page.size);
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in page.items {
         let practice = Practice::try_from(r)?;
         let (name, tax_code): (String, String) =
             sqlx::query_as("SELECT name, tax_code FROM companies WHERE id = $1")
@@ -111,15 +133,26 @@ pub async fn inbox(
             company_tax_code: tax_code,
         });
     }
-    // Counts per status over the officer's desks, whatever the filter.
-    let counts: Vec<(String, i64)> = sqlx::query_as(
+    Ok(Page {
+        items,
+        total,
+        number,
+        size,
+    })
+}
+
+/// Practices per status over the officer's desks, whatever the inbox's filter.
+pub async fn inbox_counts(
+    db: &Db,
+    principal: &Principal,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT status, COUNT(*) FROM practices WHERE desk_id IN (SELECT desk_id FROM user_desks WHERE user_id = $1) \
          AND status <> 'draft' GROUP BY status ORDER BY status",
     )
     .bind(&principal.user.id)
     .fetch_all(db.pool())
-    .await?;
-    Ok((items, counts))
+    .await
 }
 
 /// The practice, if the officer works its desk and it has been sent; `None` otherwise, so

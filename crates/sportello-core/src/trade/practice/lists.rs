@@ -3,6 +3,7 @@
 //! searchable by invoice number, consignee, protocol number and date, and paged.
 
 use crate::db::{self, Db};
+use crate::paging::{self, Counted, Page, PageRequest};
 use crate::trade::practice::{Practice, PracticeRow, practice_columns};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -69,20 +70,6 @@ pub struct Search {
     pub company_id: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Page {
-    pub items: Vec<Practice>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl Page {
-    pub fn pages(&self) -> i64 {
-        ((self.total + self.per_page - 1) / self.per_page).max(1)
-    }
-}
-
 /// Cert'O guide, slide 27: the archive ("storico") holds practices closed more than two years ago.
 pub fn archive_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
     now.checked_sub_months(Months::new(24)).unwrap_or(now)
@@ -92,95 +79,147 @@ fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
-/// One page of a list, over the companies `user_id` acts for.
+/// One page of a list, over the companies `user_id` acts for; newest first.
 pub async fn list(
     db: &Db,
     user_id: &str,
     kind: ListKind,
     search: &Search,
     now: DateTime<Utc>,
-    page: i64,
-    per_page: i64,
-) -> Result<Page, sqlx::Error> {
-    let page = page.max(1);
-    let per_page = per_page.clamp(1, 100);
-    let cutoff = db::instant(archive_cutoff(now));
-    let statuses: &[&str] = match kind {
-        ListKind::ToSend => &["draft"],
-        ListKind::ToRectify => &["to_rectify"],
-        ListKind::Sent | ListKind::Archive => {
-            &["sent", "in_review", "approved", "rejected", "withdrawn"]
-        }
-    };
-    let text = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
-    let consignee = text(&search.consignee).map(|c| format!("%{}%", c.to_lowercase()));
-    let from = day(&search.from).map(|d| format!("{}T00:00:00", db::date(d)));
-    let to = day(&search.to)
-        .and_then(|d| d.succ_opt())
-        .map(|d| format!("{}T00:00:00", db::date(d)));
-    // $1 user, $2-$6 statuses (repeated to fill), $7 archive?, $8 cutoff, $9 invoice,
-    // $10 consignee, $11 protocol, $12 from, $13 to, $14 company.
-    const WHERE: &str = " FROM practices p WHERE p.company_id IN (SELECT company_id FROM user_companies WHERE user_id = $1) \
-        AND p.status IN ($2, $3, $4, $5, $6) \
-        AND ($7 <> 1 OR (p.closed_at IS NOT NULL AND p.closed_at < $8)) \
-        AND ($7 <> 0 OR p.closed_at IS NULL OR p.closed_at >= $8) \
-        AND ($9 IS NULL OR EXISTS (SELECT 1 FROM practice_invoices i WHERE i.practice_id = p.id AND i.number = $9)) \
-        AND ($10 IS NULL OR LOWER(p.consignee_name) LIKE $10) \
-        AND ($11 IS NULL OR p.protocol_number = $11) \
-        AND ($12 IS NULL OR COALESCE(p.sent_at, p.created_at) >= $12) \
-        AND ($13 IS NULL OR COALESCE(p.sent_at, p.created_at) < $13) \
-        AND ($14 IS NULL OR p.company_id = $14)";
-    // $7: 1 = archive only, 0 = current only, 2 = drafts and rectifications (never archived).
-    let archive_mode: i64 = match kind {
-        ListKind::Archive => 1,
-        ListKind::Sent => 0,
-        ListKind::ToSend | ListKind::ToRectify => 2,
-    };
-    let status_at = |i: usize| {
-        statuses
-            .get(i)
-            .or(statuses.first())
-            .copied()
-            .unwrap_or("draft")
-    };
-    macro_rules! bind_all {
-        ($q:expr) => {
-            $q.bind(user_id)
-                .bind(status_at(0))
-                .bind(status_at(1))
-                .bind(status_at(2))
-                .bind(status_at(3))
-                .bind(status_at(4))
-                .bind(archive_mode)
-                .bind(&cutoff)
-                .bind(text(&search.invoice))
-                .bind(&consignee)
-                .bind(text(&search.protocol).map(|p| p.to_uppercase()))
-                .bind(&from)
-                .bind(&to)
-                .bind(text(&search.company_id))
-        };
-    }
-    let total: i64 = bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*){WHERE}"
-    ))))
-    .fetch_one(db.pool())
-    .await?;
-    let rows: Vec<PracticeRow> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {}{WHERE} ORDER BY COALESCE(p.sent_at, p.created_at) DESC, p.id DESC LIMIT $15 OFFSET $16",
-        practice_columns!()
-    ))))
-    .bind(per_page)
-    .bind((page - 1) * per_page)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(Practice::try_from)
-            .collect::<Result<_, _>>()?,
-        total,
-        page,
-        per_page,
+    request: PageRequest,
+) -> Result<Page<Practice>, sqlx::Error> {
+    let filter = Filter::new(user_id, kind, search, now);
+    let filter = &filter;
+    paging::fetch(request, |limit, offset| async move {
+        filter
+            .bind(sqlx::query_as::<_, Counted<PracticeRow>>(
+                sqlx::AssertSqlSafe(format!(
+                    "SELECT {}, COUNT(*) OVER () AS page_total{WHERE} \
+                 ORDER BY COALESCE(p.sent_at, p.created_at) DESC, p.id DESC LIMIT $15 OFFSET $16",
+                    practice_columns!()
+                )),
+            ))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(db.pool())
+            .await
     })
+    .await?
+    .try_map(Practice::try_from)
+}
+
+/// How many practices a list holds and, for practices to rectify, the nearest deadline: the
+/// same filter and scope as [`list`], so the company's home page never counts what the list
+/// would not show.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub total: u64,
+    /// The earliest `rectify_deadline` among them (stored instant).
+    pub nearest_deadline: Option<String>,
+}
+
+pub async fn summary(
+    db: &Db,
+    user_id: &str,
+    kind: ListKind,
+    now: DateTime<Utc>,
+) -> Result<Summary, sqlx::Error> {
+    let filter = Filter::new(user_id, kind, &Search::default(), now);
+    let (total, nearest_deadline): (i64, Option<String>) = filter
+        .bind(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*), MIN(p.rectify_deadline){WHERE}"
+        ))))
+        .fetch_one(db.pool())
+        .await?;
+    Ok(Summary {
+        total: u64::try_from(total).unwrap_or(0),
+        nearest_deadline,
+    })
+}
+
+// $1 user, $2-$6 statuses (repeated to fill), $7 archive?, $8 cutoff, $9 invoice,
+// $10 consignee, $11 protocol, $12 from, $13 to, $14 company.
+// $7: 1 = archive only, 0 = current only, 2 = drafts and rectifications (never archived).
+const WHERE: &str = " FROM practices p WHERE p.company_id IN (SELECT company_id FROM user_companies WHERE user_id = $1) \
+    AND p.status IN ($2, $3, $4, $5, $6) \
+    AND ($7 <> 1 OR (p.closed_at IS NOT NULL AND p.closed_at < $8)) \
+    AND ($7 <> 0 OR p.closed_at IS NULL OR p.closed_at >= $8) \
+    AND ($9 IS NULL OR EXISTS (SELECT 1 FROM practice_invoices i WHERE i.practice_id = p.id AND i.number = $9)) \
+    AND ($10 IS NULL OR LOWER(p.consignee_name) LIKE $10) \
+    AND ($11 IS NULL OR p.protocol_number = $11) \
+    AND ($12 IS NULL OR COALESCE(p.sent_at, p.created_at) >= $12) \
+    AND ($13 IS NULL OR COALESCE(p.sent_at, p.created_at) < $13) \
+    AND ($14 IS NULL OR p.company_id = $14)";
+
+/// The bound values of [`WHERE`].
+struct Filter {
+    user_id: String,
+    statuses: [&'static str; 5],
+    archive_mode: i64,
+    cutoff: String,
+    invoice: Option<String>,
+    consignee: Option<String>,
+    protocol: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    company_id: Option<String>,
+}
+
+impl Filter {
+    fn new(user_id: &str, kind: ListKind, search: &Search, now: DateTime<Utc>) -> Filter {
+        let statuses: &[&'static str] = match kind {
+            ListKind::ToSend => &["draft"],
+            ListKind::ToRectify => &["to_rectify"],
+            ListKind::Sent | ListKind::Archive => {
+                &["sent", "in_review", "approved", "rejected", "withdrawn"]
+            }
+        };
+        let status_at = |i: usize| {
+            statuses
+                .get(i)
+                .or(statuses.first())
+                .copied()
+                .unwrap_or("draft")
+        };
+        let text = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
+        Filter {
+            user_id: user_id.to_string(),
+            statuses: [0, 1, 2, 3, 4].map(status_at),
+            archive_mode: match kind {
+                ListKind::Archive => 1,
+                ListKind::Sent => 0,
+                ListKind::ToSend | ListKind::ToRectify => 2,
+            },
+            cutoff: db::instant(archive_cutoff(now)),
+            invoice: text(&search.invoice),
+            consignee: text(&search.consignee).map(|c| format!("%{}%", c.to_lowercase())),
+            protocol: text(&search.protocol).map(|p| p.to_uppercase()),
+            from: day(&search.from).map(|d| format!("{}T00:00:00", db::date(d))),
+            to: day(&search.to)
+                .and_then(|d| d.succ_opt())
+                .map(|d| format!("{}T00:00:00", db::date(d))),
+            company_id: text(&search.company_id),
+        }
+    }
+
+    fn bind<'q, O>(
+        &'q self,
+        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
+        let [s1, s2, s3, s4, s5] = self.statuses;
+        q.bind(&self.user_id)
+            .bind(s1)
+            .bind(s2)
+            .bind(s3)
+            .bind(s4)
+            .bind(s5)
+            .bind(self.archive_mode)
+            .bind(&self.cutoff)
+            .bind(&self.invoice)
+            .bind(&self.consignee)
+            .bind(&self.protocol)
+            .bind(&self.from)
+            .bind(&self.to)
+            .bind(&self.company_id)
+    }
 }

@@ -5,6 +5,7 @@
 use crate::app::AppState;
 use crate::pages::devices::{Problem, euro, form_key, user_error};
 use crate::web::form::MultipartForm;
+use crate::web::pager::{PageParam, Pager};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -18,6 +19,7 @@ use sportello_core::devices::write_off::{self, WriteOff};
 use sportello_core::devices::{
     DeviceKind, DeviceSerial, DeviceState, Move, chamber_of, delivery, free, refund,
 };
+use sportello_core::paging;
 use sportello_core::ra::operator::{self, Operator, OperatorKind};
 use sportello_core::registry::TaxCode;
 use std::collections::HashMap;
@@ -42,7 +44,9 @@ struct Page {
     write_offs: Vec<(WriteOff, bool)>,
     raos: Vec<Operator>,
     devices: Vec<Device>,
+    pager: Pager,
     filter: String,
+    serial: String,
     notice: Option<String>,
     problem: Option<Problem>,
     request_key: String,
@@ -118,7 +122,12 @@ pub struct PageQuery {
     serial: String,
     #[serde(default)]
     ok: String,
+    #[serde(flatten)]
+    page: PageParam,
 }
+
+/// Devices on one page of the inventory: 640 devices of the demo are seven pages.
+const DEVICES_PER_PAGE: u32 = 100;
 
 async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page, AppError> {
     let p = viewer.require_action(Action::ManageInventory)?;
@@ -138,17 +147,26 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
         })
         .collect();
     let filter = DeviceState::parse(&q.state);
+    let request = q.page.request(DEVICES_PER_PAGE);
     let devices = if !q.serial.trim().is_empty() {
-        match DeviceSerial::parse(&q.serial) {
+        let found = match DeviceSerial::parse(&q.serial) {
             Ok(serial) => inventory::by_serial(&state.db, chamber_id, &serial)
                 .await?
                 .into_iter()
                 .collect(),
             Err(_) => Vec::new(),
-        }
+        };
+        paging::Page::of_all(found, request)
     } else {
-        inventory::list(&state.db, chamber_id, filter, None, 100).await?
+        inventory::page(&state.db, chamber_id, filter, request).await?
     };
+    let pager = Pager::new(
+        lang,
+        &devices,
+        "count-devices",
+        "/devices",
+        &[("serial", q.serial.trim()), ("state", &q.state)],
+    );
     let today = state.clock.today();
     Ok(Page {
         layout: Layout::new(viewer, "dev-inventory-title"),
@@ -166,8 +184,10 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
                     && sportello_core::ra::eligibility::eligibility(o, today).can_act
             })
             .collect(),
-        devices,
+        devices: devices.items,
+        pager,
         filter: q.state.clone(),
+        serial: q.serial.trim().to_string(),
         notice: (!q.ok.is_empty())
             .then(|| lang.t(&format!("dev-ok-{}", q.ok.replace('_', "-"))))
             .filter(|s| !s.starts_with("dev-ok-")),

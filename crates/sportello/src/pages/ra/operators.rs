@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::pages::ra::it_date;
 use crate::web::error::AppError;
 use crate::web::form::{FormFields, MultipartForm};
+use crate::web::pager::{PageParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{FieldError, Layout, render};
 use askama::Template;
@@ -12,7 +13,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::authz::{self, Action};
 use sportello_core::i18n::Lang;
-use sportello_core::ra::access::{chamber_of, visible_operator};
+use sportello_core::paging::Page;
+use sportello_core::ra::access::{visible_operator, visible_operators};
 use sportello_core::ra::accreditation::steps::{self as steps, IdentityDocument};
 use sportello_core::ra::accreditation::{Step, next_steps};
 use sportello_core::ra::archive::{self, DocumentKind, Upload};
@@ -50,6 +52,9 @@ fn row(op: &Operator, lang: Lang, today: chrono::NaiveDate) -> OperatorRow {
 struct ListPage {
     layout: Layout,
     operators: Vec<OperatorRow>,
+    pager: Pager,
+    /// Only mandates about to end.
+    expiring: bool,
     can_manage: bool,
     form: NewOperatorForm,
     error: Option<String>,
@@ -73,34 +78,60 @@ pub struct NewOperatorForm {
     first_phase: Option<String>,
 }
 
+/// The list's filter and page, in the query string.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ListQuery {
+    /// `expiring`: only mandates about to end.
+    #[serde(default)]
+    mandate: String,
+    #[serde(flatten)]
+    page: PageParam,
+}
+
+const OPERATORS_PER_PAGE: u32 = 50;
+
 async fn list_page(
     state: &AppState,
     viewer: &Viewer,
+    q: &ListQuery,
     form: NewOperatorForm,
     error: Option<String>,
 ) -> Result<ListPage, AppError> {
     let p = viewer.require_action(Action::ViewOfficeTree)?;
-    let chamber_id = chamber_of(p)?;
-    let scope = office::scope_of(&state.db, p).await?;
     let today = state.clock.today();
-    let operators = operator::list_in_chamber(&state.db, chamber_id)
-        .await?
+    let expiring = q.mandate == "expiring";
+    let visible = visible_operators(&state.db, p, expiring.then_some(today)).await?;
+    let page = Page::of_all(visible, q.page.request(OPERATORS_PER_PAGE));
+    let pager = Pager::new(
+        viewer.lang,
+        &page,
+        "count-operators",
+        "/ra/operators",
+        &[("mandate", if expiring { "expiring" } else { "" })],
+    );
+    let operators = page
+        .items
         .iter()
-        .filter(|o| scope.sees(o))
         .map(|o| row(o, viewer.lang, today))
         .collect();
     Ok(ListPage {
         layout: Layout::new(viewer, "ra-operators-title"),
         operators,
+        pager,
+        expiring,
         can_manage: authz::allows(p.role(), Action::ManageOperators),
         form,
         error,
     })
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     Ok(
-        render(&list_page(&state, &viewer, NewOperatorForm::default(), None).await?)?
+        render(&list_page(&state, &viewer, &q, NewOperatorForm::default(), None).await?)?
             .into_response(),
     )
 }
@@ -133,7 +164,14 @@ pub async fn create(
                 return Err(e);
             }
             let status = e.status;
-            let page = list_page(&state, &viewer, form, Some(e.message(viewer.lang))).await?;
+            let page = list_page(
+                &state,
+                &viewer,
+                &ListQuery::default(),
+                form,
+                Some(e.message(viewer.lang)),
+            )
+            .await?;
             Ok((status, render(&page)?).into_response())
         }
     }

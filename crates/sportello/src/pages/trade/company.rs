@@ -3,9 +3,10 @@
 
 use crate::app::AppState;
 use crate::pages::trade::{acting_company, company_user};
+use crate::web::pager::{PageParam, Pager};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::session;
@@ -233,7 +234,10 @@ struct WalletPage {
     company: Company,
     balance: String,
     entries: Vec<wallet::Entry>,
+    pager: Pager,
 }
+
+const WALLET_ENTRIES_PER_PAGE: u32 = 50;
 
 impl WalletPage {
     fn money(&self, cents: &i64) -> String {
@@ -249,19 +253,30 @@ impl WalletPage {
     }
 }
 
-pub async fn wallet(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+pub async fn wallet(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(page): Query<PageParam>,
+) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ViewWallet)?;
     let company = match acting_company(&state, p).await? {
         Ok(c) => c,
         Err(go) => return Ok(go),
     };
     let balance = wallet::balance(&state.db, &company.id).await?.to_italian();
-    let entries = wallet::entries(&state.db, &company.id, 100).await?;
+    let entries = wallet::entries_page(
+        &state.db,
+        &company.id,
+        page.request(WALLET_ENTRIES_PER_PAGE),
+    )
+    .await?;
+    let pager = Pager::new(viewer.lang, &entries, "count-wallet", "/wallet", &[]);
     Ok(render(&WalletPage {
         layout: Layout::new(&viewer, "trade-wallet-title"),
         company,
         balance,
-        entries,
+        entries: entries.items,
+        pager,
     })?
     .into_response())
 }

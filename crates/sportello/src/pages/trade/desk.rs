@@ -4,6 +4,7 @@
 use crate::app::AppState;
 use crate::pages::trade::form_view::{self, FormView};
 use crate::web::download::Download;
+use crate::web::pager::{PageParam, Pager};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -33,16 +34,44 @@ struct InboxPage {
     counts: Vec<(String, i64)>,
     desks: Vec<Desk>,
     types: Vec<(String, String)>,
+    pager: Pager,
 }
+
+/// The inbox's filters and page, all in the query string.
+#[derive(serde::Deserialize)]
+pub struct InboxQuery {
+    #[serde(flatten)]
+    filter: InboxFilter,
+    #[serde(flatten)]
+    page: PageParam,
+}
+
+const INBOX_PER_PAGE: u32 = 50;
 
 pub async fn inbox(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(filter): Query<InboxFilter>,
+    Query(InboxQuery { filter, page }): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
     let p = officer(&viewer)?;
     let lang = viewer.lang;
-    let (items, counts) = deskmod::inbox(&state.db, p, &filter, 200).await?;
+    let items = deskmod::inbox(&state.db, p, &filter, page.request(INBOX_PER_PAGE)).await?;
+    let counts = deskmod::inbox_counts(&state.db, p).await?;
+    let pager = Pager::new(
+        lang,
+        &items,
+        "count-practices",
+        "/desk",
+        &[
+            ("practice_type", &filter.practice_type),
+            ("status", &filter.status),
+            ("desk_id", &filter.desk_id),
+            ("company", &filter.company),
+            ("from", &filter.from),
+            ("to", &filter.to),
+            ("taken", &filter.taken),
+        ],
+    );
     let mut desks = Vec::new();
     for id in &p.desk_ids {
         if let Some(d) = chambers::get_desk(&state.db, id).await? {
@@ -52,6 +81,7 @@ pub async fn inbox(
     Ok(render(&InboxPage {
         layout: Layout::new(&viewer, "desk-inbox-title"),
         items: items
+            .items
             .into_iter()
             .map(|i| {
                 let t = lang.t(i.practice.practice_type.label_key());
@@ -76,6 +106,7 @@ pub async fn inbox(
             .map(|t| (t.as_str().to_string(), lang.t(t.label_key())))
             .collect(),
         filter,
+        pager,
     })?
     .into_response())
 }

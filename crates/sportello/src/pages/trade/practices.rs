@@ -7,6 +7,7 @@ use crate::web::download::Download;
 use crate::web::error::trade as errors;
 use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
 use crate::web::form_errors::{FieldLabel, FormErrors, size_limit};
+use crate::web::pager::{PageParam, Pager};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -35,7 +36,7 @@ struct ListPage {
     kind: ListKind,
     tabs: Vec<(String, String, bool)>,
     search: Search,
-    page: lists::Page,
+    pager: Pager,
     rows: Vec<(Practice, String, String)>,
 }
 
@@ -43,11 +44,13 @@ struct ListPage {
 pub struct ListQuery {
     #[serde(default)]
     list: String,
-    #[serde(default)]
-    page: Option<i64>,
+    #[serde(flatten)]
+    page: PageParam,
     #[serde(flatten)]
     search: Search,
 }
+
+const PRACTICES_PER_PAGE: u32 = 20;
 
 pub async fn index(
     State(state): State<AppState>,
@@ -62,10 +65,23 @@ pub async fn index(
         kind,
         &q.search,
         state.clock.now(),
-        q.page.unwrap_or(1),
-        20,
+        q.page.request(PRACTICES_PER_PAGE),
     )
     .await?;
+    let pager = Pager::new(
+        viewer.lang,
+        &page,
+        "count-practices",
+        "/practices",
+        &[
+            ("list", kind.as_str()),
+            ("invoice", &q.search.invoice),
+            ("consignee", &q.search.consignee),
+            ("protocol", &q.search.protocol),
+            ("from", &q.search.from),
+            ("to", &q.search.to),
+        ],
+    );
     let lang = viewer.lang;
     let rows = page
         .items
@@ -86,7 +102,7 @@ pub async fn index(
             .collect(),
         kind,
         search: q.search,
-        page,
+        pager,
         rows,
     })?
     .into_response())

@@ -1,0 +1,161 @@
+//! The count and the page links under every paged list (`_list_count.html` above the table,
+//! `_pager.html` below it): "640 dispositivi", "Pagina 2 di 7", and links that keep the
+//! list's filters in the query string, so a link or a reload shows the same page.
+
+use sportello_core::i18n::Lang;
+use sportello_core::paging::{Page, PageRequest};
+
+/// How many page numbers to show either side of the current one.
+const AROUND: u64 = 1;
+
+/// The page a list's URL asks for (`?page=…`), as text so that a bad value is read as the
+/// first page instead of refusing the request.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct PageParam {
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+impl PageParam {
+    pub fn request(&self, size: u32) -> PageRequest {
+        PageRequest::parse(self.page.as_deref(), size)
+    }
+}
+
+/// One page number in the pagination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PagerItem {
+    pub number: u64,
+    pub href: String,
+    pub current: bool,
+    /// Pages were skipped before this one (an ellipsis is shown).
+    pub gap_before: bool,
+}
+
+/// Everything the list partials print.
+#[derive(Clone, Debug)]
+pub struct Pager {
+    /// "640 dispositivi".
+    pub count: String,
+    /// "Pagina 2 di 7".
+    pub position: String,
+    pub nav_label: String,
+    pub previous_label: String,
+    pub next_label: String,
+    pub current_label: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub items: Vec<PagerItem>,
+    pub pages: u64,
+}
+
+impl Pager {
+    /// The pager of `page`, a page of the list at `path` with `filters` (empty values left
+    /// out); `count_key` is the message that names the items (`{ $count } dispositivi`).
+    pub fn new<T>(
+        lang: Lang,
+        page: &Page<T>,
+        count_key: &str,
+        path: &str,
+        filters: &[(&str, &str)],
+    ) -> Pager {
+        let pages = page.pages();
+        let number = page.number.min(pages);
+        let href = |n: u64| href(path, filters, n);
+        let mut items = Vec::new();
+        let mut last_shown = 0;
+        for n in 1..=pages {
+            let near = n + AROUND >= number && n <= number + AROUND;
+            if n == 1 || n == pages || near {
+                items.push(PagerItem {
+                    number: n,
+                    href: href(n),
+                    current: n == number,
+                    gap_before: n > last_shown + 1,
+                });
+                last_shown = n;
+            }
+        }
+        Pager {
+            count: lang.t_count(count_key, page.total),
+            position: lang.t_args(
+                "pager-position",
+                &[("page", number.to_string()), ("pages", pages.to_string())],
+            ),
+            nav_label: lang.t("pager-nav"),
+            previous_label: lang.t("pager-previous"),
+            next_label: lang.t("pager-next"),
+            current_label: lang.t("pager-current"),
+            previous: (number > 1).then(|| href(number - 1)),
+            next: (number < pages).then(|| href(number + 1)),
+            items,
+            pages,
+        }
+    }
+
+    /// Whether there is more than one page, so page links are worth showing.
+    pub fn has_pages(&self) -> bool {
+        self.pages > 1
+    }
+}
+
+/// `path?filter=…&page=n`, each value encoded, empty filters left out.
+pub fn href(path: &str, filters: &[(&str, &str)], page: u64) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in filters {
+        if !value.trim().is_empty() {
+            query.append_pair(name, value);
+        }
+    }
+    query.append_pair("page", &page.to_string());
+    format!("{path}?{}", query.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(total: u64, number: u64, size: u32) -> Page<()> {
+        Page {
+            items: vec![],
+            total,
+            number,
+            size,
+        }
+    }
+
+    #[test]
+    fn the_pager_shows_the_first_the_last_and_the_pages_around_the_current_one() {
+        let pager = Pager::new(
+            Lang::It,
+            &page(640, 4, 50),
+            "count-devices",
+            "/devices",
+            &[],
+        );
+        let numbers: Vec<u64> = pager.items.iter().map(|i| i.number).collect();
+        assert_eq!(numbers, vec![1, 3, 4, 5, 13]);
+        assert!(pager.items[1].gap_before && pager.items[4].gap_before);
+        assert!(pager.items[2].current);
+        assert_eq!(pager.position, "Pagina 4 di 13");
+        assert_eq!(pager.count, "640 dispositivi");
+    }
+
+    #[test]
+    fn page_links_keep_the_filters_and_leave_out_empty_ones() {
+        let link = href(
+            "/devices",
+            &[("state", "in_cabinet"), ("serial", ""), ("q", "a&b c")],
+            2,
+        );
+        assert_eq!(link, "/devices?state=in_cabinet&q=a%26b+c&page=2");
+    }
+
+    #[test]
+    fn one_item_is_named_in_the_singular() {
+        let pager = Pager::new(Lang::It, &page(1, 1, 50), "count-devices", "/devices", &[]);
+        assert_eq!(pager.count, "1 dispositivo");
+        assert!(!pager.has_pages());
+        assert!(pager.previous.is_none() && pager.next.is_none());
+    }
+}

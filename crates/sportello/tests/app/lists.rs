@@ -1,0 +1,488 @@
+//! Lists that can grow say how many items they hold and are read a page at a time, with
+//! their filters kept in the page links; a bad page number never fails the page. Each role's
+//! home page counts the work waiting with the same scope as the list it links to.
+
+use crate::engine_tests;
+use crate::helpers::{Browser, TestApp};
+use crate::trade::{Erp, LIGURE, other_company_user, ready_practice};
+use reqwest::StatusCode;
+use sportello_core::accounts::{NewUser, Role};
+use sportello_core::audit::{self, Actor, Change};
+use sportello_core::db::Engine;
+
+engine_tests!(
+    the_devices_list_counts_every_device_and_pages_through_them,
+    the_audit_list_is_paged_within_the_chamber_and_keeps_its_filters,
+    the_practice_list_is_paged_and_its_links_keep_the_tab_and_the_search,
+    a_company_home_counts_only_what_its_lists_show,
+    an_officer_home_counts_only_the_practices_of_their_desks,
+    the_registration_authority_home_links_each_count_to_its_list,
+);
+
+async fn browser(app: &TestApp, role: Role) -> Browser {
+    let (email, password) = TestApp::demo_login(role);
+    Browser::login(app, email, password).await
+}
+
+/// The page at `path`, with `&` in attributes written as `&amp;` whichever way the template
+/// escaped it.
+async fn page(b: &Browser, path: &str) -> String {
+    let (status, body) = b.get(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body.replace("&#38;", "&amp;")
+}
+
+/// The rows of the table marked `data-testid="{test_id}"`.
+fn rows(html: &str, test_id: &str) -> usize {
+    let start = html
+        .find(&format!("data-testid=\"{test_id}\""))
+        .unwrap_or_else(|| panic!("no table {test_id}"));
+    let table = &html[start..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..];
+    body.matches("<tr").count()
+}
+
+/// The page's count line, as a person reads it.
+fn count_line(html: &str) -> String {
+    let start = html.find("data-testid=\"list-count\"").expect("count line");
+    let rest = &html[start..];
+    let rest = &rest[rest.find('>').unwrap() + 1..];
+    let line = &rest[..rest.find("</p>").unwrap()];
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in line.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn scalar(app: &TestApp, sql: &'static str, bind: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(bind)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn demo_chamber(app: &TestApp) -> String {
+    sqlx::query_scalar("SELECT chamber_id FROM users WHERE email = $1")
+        .bind(TestApp::demo_login(Role::MasterRao).0)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn the_devices_list_counts_every_device_and_pages_through_them(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let chamber = demo_chamber(&app).await;
+    // A delivery of 600 more smart cards from the Certification Authority.
+    let mut csv = String::from("seriale;tipo;lotto\n");
+    for i in 0..600 {
+        csv.push_str(&format!("7420000001{i:06};SMART CARD;L-2026-12\n"));
+    }
+    let mut tx = app.state.db.begin().await.unwrap();
+    sportello_core::devices::delivery::import(
+        &mut tx,
+        app.state.clock.now(),
+        app.state.clock.today(),
+        &Actor::cli(),
+        &chamber,
+        "consegna.csv",
+        csv.as_bytes(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let total = scalar(
+        &app,
+        "SELECT COUNT(*) FROM dev_devices WHERE chamber_id = $1",
+        &chamber,
+    )
+    .await;
+    assert!(total > 200, "several pages of devices");
+    let pages = (total + 99) / 100;
+    let master = browser(&app, Role::MasterRao).await;
+
+    let first = page(&master, "/devices").await;
+    assert_eq!(
+        count_line(&first),
+        format!("{total} dispositivi · Pagina 1 di {pages}")
+    );
+    assert_eq!(rows(&first, "devices"), 100);
+    assert!(
+        first.contains(
+            r#"<nav class="pagination-wrapper pagination-total" aria-label="Pagine dell"#
+        )
+    );
+    assert!(first.contains(r#"href="/devices?page=1" aria-current="page""#));
+    assert!(first.contains(r#"href="/devices?page=2" rel="next""#));
+
+    let second = page(&master, "/devices?page=2").await;
+    assert!(count_line(&second).ends_with(&format!("Pagina 2 di {pages}")));
+    assert!(second.contains(r#"href="/devices?page=1" rel="prev""#));
+
+    let last = page(&master, &format!("/devices?page={pages}")).await;
+    assert_eq!(
+        rows(&last, "devices") as i64,
+        total - (pages - 1) * 100,
+        "the last page holds the rest"
+    );
+    assert!(!last.contains(r#"rel="next""#));
+
+    // A bad page number is the first page; one past the end is the last page.
+    for bad in ["0", "-1", "due", "%20", "1.5"] {
+        let html = page(&master, &format!("/devices?page={bad}")).await;
+        assert!(
+            count_line(&html).ends_with(&format!("Pagina 1 di {pages}")),
+            "page={bad}"
+        );
+    }
+    for huge in ["9999", "99999999999999999999999999"] {
+        let html = page(&master, &format!("/devices?page={huge}")).await;
+        assert!(
+            count_line(&html).ends_with(&format!("Pagina {pages} di {pages}")),
+            "page={huge}"
+        );
+        assert_eq!(rows(&html, "devices") as i64, total - (pages - 1) * 100);
+    }
+
+    // The filter counts what it matches and stays in every page link.
+    let (state, in_state): (String, i64) = sqlx::query_as(
+        "SELECT state, COUNT(*) FROM dev_devices WHERE chamber_id = $1 \
+         GROUP BY state ORDER BY COUNT(*) DESC, state LIMIT 1",
+    )
+    .bind(&chamber)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let filtered = page(&master, &format!("/devices?state={state}")).await;
+    assert!(count_line(&filtered).starts_with(&format!("{in_state} dispositivi")));
+    if in_state > 100 {
+        assert!(filtered.contains(&format!(r#"href="/devices?state={state}&amp;page=2""#)));
+    }
+    // A serial number finds its one device.
+    let serial: String =
+        sqlx::query_scalar("SELECT serial FROM dev_devices WHERE chamber_id = $1 LIMIT 1")
+            .bind(&chamber)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    let one = page(&master, &format!("/devices?serial={serial}")).await;
+    assert_eq!(count_line(&one), "1 dispositivo");
+    assert!(one.contains(&format!(r#"value="{serial}""#)));
+}
+
+async fn the_audit_list_is_paged_within_the_chamber_and_keeps_its_filters(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let chamber = demo_chamber(&app).await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    for (n, chamber_id) in (0..125).map(|n| (n, Some(chamber.clone()))).chain(
+        // Another chamber's entries are never counted nor shown here.
+        (0..7).map(|n| (n, Some("another-chamber".to_string()))),
+    ) {
+        let actor = Actor {
+            user_id: None,
+            label: "paging@test".into(),
+            chamber_id,
+        };
+        let id = format!("thing-{n}");
+        audit::record(
+            &mut tx,
+            app.state.clock.now(),
+            &actor,
+            Change::new("test.paged", "thing", Some(&id)),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let auditor = browser(&app, Role::Auditor).await;
+
+    let first = page(&auditor, "/audit?action=test.paged").await;
+    assert_eq!(count_line(&first), "125 registrazioni · Pagina 1 di 3");
+    assert_eq!(rows(&first, "audit-results"), 50);
+    assert!(first.contains(r#"href="/audit?action=test.paged&amp;page=2" rel="next""#));
+    let last = page(&auditor, "/audit?action=test.paged&page=3").await;
+    assert_eq!(rows(&last, "audit-results"), 25);
+    let beyond = page(&auditor, "/audit?action=test.paged&page=40").await;
+    assert_eq!(count_line(&beyond), "125 registrazioni · Pagina 3 di 3");
+    let text = page(&auditor, "/audit?action=test.paged&page=tre").await;
+    assert!(count_line(&text).ends_with("Pagina 1 di 3"));
+    // Two filters together stay in the links.
+    let both = page(
+        &auditor,
+        "/audit?action=test.paged&actor=paging@test&page=2",
+    )
+    .await;
+    assert!(both.contains(r#"href="/audit?actor=paging%40test&amp;action=test.paged&amp;page=3""#));
+    let whole = scalar(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE chamber_id = $1",
+        &chamber,
+    )
+    .await;
+    let all = page(&auditor, "/audit").await;
+    assert!(count_line(&all).starts_with(&format!("{whole} registrazioni")));
+    let none = page(&auditor, "/audit?action=nothing.like.this").await;
+    assert_eq!(count_line(&none), "0 registrazioni");
+    assert!(!none.contains("data-testid=\"pager\""));
+}
+
+/// Copies the draft `id` into `n` more drafts of the same company.
+async fn copies_of_draft(app: &TestApp, id: &str, n: usize) {
+    let schema = sportello_core::db::schema::read(&app.state.db)
+        .await
+        .unwrap();
+    let columns = schema.tables["practices"]
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|c| *c != "id")
+        .collect::<Vec<_>>()
+        .join(", ");
+    for _ in 0..n {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO practices (id, {columns}) SELECT $1, {columns} FROM practices WHERE id = $2"
+        )))
+        .bind(sportello_core::db::new_id())
+        .bind(id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    }
+}
+
+async fn the_practice_list_is_paged_and_its_links_keep_the_tab_and_the_search(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let erp = Erp::demo(&app, Role::Company).await;
+    erp.complete_profile(LIGURE).await;
+    let draft = ready_practice(&erp, &[]).await;
+    copies_of_draft(&app, &draft, 24).await;
+    let company = browser(&app, Role::Company).await;
+
+    let first = page(&company, "/practices?list=to_send").await;
+    assert_eq!(count_line(&first), "25 pratiche · Pagina 1 di 2");
+    assert_eq!(rows(&first, "practice-list"), 20);
+    assert!(first.contains(r#"href="/practices?list=to_send&amp;page=2" rel="next""#));
+    let second = page(&company, "/practices?list=to_send&page=2").await;
+    assert_eq!(rows(&second, "practice-list"), 5);
+    let beyond = page(&company, "/practices?list=to_send&page=-3").await;
+    assert!(count_line(&beyond).ends_with("Pagina 1 di 2"));
+    // The search is kept in the links: a consignee every copy shares.
+    let searched = page(&company, "/practices?list=to_send&consignee=acme").await;
+    assert_eq!(count_line(&searched), "25 pratiche · Pagina 1 di 2");
+    assert!(searched.contains(r#"href="/practices?list=to_send&amp;consignee=acme&amp;page=2""#));
+    // Nothing sent yet.
+    let sent = page(&company, "/practices?list=sent").await;
+    assert_eq!(count_line(&sent), "0 pratiche");
+
+    // The API pages the same list and keeps an empty page past the end.
+    let api = erp
+        .get_json("/api/v1/practices?list=to_send&per_page=10&page=3")
+        .await;
+    assert_eq!(api["total"], 25);
+    assert_eq!(api["items"].as_array().unwrap().len(), 5);
+    let past = erp
+        .get_json("/api/v1/practices?list=to_send&per_page=10&page=9")
+        .await;
+    assert_eq!(past["total"], 25);
+    assert_eq!(past["items"].as_array().unwrap().len(), 0);
+}
+
+/// The number on the home page's card `test_id`.
+fn home_count(html: &str, test_id: &str) -> i64 {
+    let at = html
+        .find(&format!("data-testid=\"{test_id}\""))
+        .unwrap_or_else(|| panic!("no card {test_id}"));
+    let rest = &html[at..];
+    let at = rest.find("data-count=\"").unwrap() + "data-count=\"".len();
+    rest[at..][..rest[at..].find('"').unwrap()].parse().unwrap()
+}
+
+/// The link of the home page's card `test_id`.
+fn home_link(html: &str, test_id: &str) -> String {
+    let at = html
+        .find(&format!("data-testid=\"{test_id}\""))
+        .unwrap_or_else(|| panic!("no card {test_id}"));
+    let before = &html[..at];
+    let href = before.rfind("href=\"").unwrap() + "href=\"".len();
+    before[href..][..before[href..].find('"').unwrap()].replace("&amp;", "&")
+}
+
+async fn a_company_home_counts_only_what_its_lists_show(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let erp = Erp::demo(&app, Role::Company).await;
+    erp.complete_profile(LIGURE).await;
+    let draft = ready_practice(&erp, &[]).await;
+    copies_of_draft(&app, &draft, 2).await;
+    let sent = ready_practice(&erp, &[]).await;
+    let r = erp
+        .post(&format!("/api/v1/practices/{sent}/send"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let company = browser(&app, Role::Company).await;
+    let home = page(&company, "/").await;
+    assert!(home.contains("Il lavoro in attesa"));
+    for (card, count) in [
+        ("home-company-drafts", 3),
+        ("home-company-to-rectify", 0),
+        ("home-company-sent", 1),
+    ] {
+        assert_eq!(home_count(&home, card), count, "{card}");
+        // The list the card links to says the same number.
+        let list = page(&company, &home_link(&home, card)).await;
+        assert!(
+            count_line(&list).starts_with(&format!("{count} pratic")),
+            "{card}: {}",
+            count_line(&list)
+        );
+    }
+    // Another company's user counts none of them, and its lists show none.
+    other_company_user(&app).await;
+    let other = Browser::login(&app, "export@tigullio.test", "tigullio-password").await;
+    let home = page(&other, "/").await;
+    assert_eq!(home_count(&home, "home-company-drafts"), 0);
+    assert_eq!(home_count(&home, "home-company-sent"), 0);
+    let list = page(&other, "/practices?list=to_send").await;
+    assert_eq!(count_line(&list), "0 pratiche");
+}
+
+async fn an_officer_home_counts_only_the_practices_of_their_desks(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let erp = Erp::demo(&app, Role::Company).await;
+    erp.complete_profile(LIGURE).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = ready_practice(&erp, &[]).await;
+        let r = erp
+            .post(&format!("/api/v1/practices/{id}/send"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        ids.push(id);
+    }
+    let api_officer = Erp::demo(&app, Role::Officer).await;
+    let r = api_officer
+        .post(&format!("/api/v1/practices/{}/take", ids[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let officer = browser(&app, Role::Officer).await;
+    let home = page(&officer, "/").await;
+    for (card, count, list) in [
+        ("home-officer-to-review", 2, "/desk?status=sent"),
+        (
+            "home-officer-taken-count",
+            1,
+            "/desk?status=in_review&taken=me",
+        ),
+        ("home-officer-rectifying", 0, "/desk?status=to_rectify"),
+    ] {
+        assert_eq!(home_count(&home, card), count, "{card}");
+        assert_eq!(home_link(&home, card), list);
+        let html = page(&officer, list).await;
+        assert!(
+            count_line(&html).starts_with(&format!("{count} pratic")),
+            "{card}: {}",
+            count_line(&html)
+        );
+    }
+
+    // An officer of another desk counts none of them, as their inbox shows none; and a
+    // second officer of the same desk does not count the practice the first one took.
+    let chamber = demo_chamber(&app).await;
+    for (email, desk_code) in [
+        ("chiavari@ge.camcom.test", "GE-CHIAVARI"),
+        ("secondo@ge.camcom.test", "GE-GENOVA"),
+    ] {
+        let desk = sportello_core::chambers::find_desk_by_code(&app.state.db, desk_code)
+            .await
+            .unwrap()
+            .unwrap();
+        sportello_core::accounts::create_user(
+            &app.state,
+            &Actor::cli(),
+            NewUser {
+                email: email.into(),
+                name: "Altro Funzionario".into(),
+                password: "funzionario-pass".into(),
+                role: Role::Officer,
+                chamber_id: Some(chamber.clone()),
+                desk_ids: vec![desk.id],
+                company_ids: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let chiavari = Browser::login(&app, "chiavari@ge.camcom.test", "funzionario-pass").await;
+    let home = page(&chiavari, "/").await;
+    assert_eq!(home_count(&home, "home-officer-to-review"), 0);
+    assert_eq!(home_count(&home, "home-officer-taken-count"), 0);
+    assert_eq!(count_line(&page(&chiavari, "/desk").await), "0 pratiche");
+    let second = Browser::login(&app, "secondo@ge.camcom.test", "funzionario-pass").await;
+    let home = page(&second, "/").await;
+    assert_eq!(home_count(&home, "home-officer-to-review"), 2);
+    assert_eq!(home_count(&home, "home-officer-taken-count"), 0);
+    let taken = page(&second, "/desk?status=in_review&taken=me").await;
+    assert_eq!(count_line(&taken), "0 pratiche");
+}
+
+async fn the_registration_authority_home_links_each_count_to_its_list(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let master = browser(&app, Role::MasterRao).await;
+    let home = page(&master, "/").await;
+    assert!(home.contains("data-testid=\"work-waiting\""));
+    assert_eq!(
+        home_link(&home, "home-ra-mandates"),
+        "/ra/operators?mandate=expiring"
+    );
+    let expiring = home_count(&home, "home-ra-mandates");
+    let list = page(&master, "/ra/operators?mandate=expiring").await;
+    assert!(
+        count_line(&list).starts_with(&format!("{expiring} operator")),
+        "{}",
+        count_line(&list)
+    );
+    let all = page(&master, "/ra/operators").await;
+    assert!(count_line(&all).contains("operator"));
+    assert_eq!(
+        home_link(&home, "home-ra-withdrawals"),
+        "/devices#withdrawals"
+    );
+    assert_eq!(
+        home_link(&home, "home-ra-write-offs"),
+        "/devices#write-offs"
+    );
+    assert!(home.contains("href=\"/appointments?desk="));
+    // A chamber administrator's home counts the users of their list.
+    let admin = browser(&app, Role::ChamberAdmin).await;
+    let home = page(&admin, "/").await;
+    let users = home_count(&home, "home-admin-users");
+    let list = page(&admin, "/admin/users").await;
+    assert!(count_line(&list).starts_with(&format!("{users} utent")));
+    // The manager's home lists no work.
+    let manager = browser(&app, Role::Manager).await;
+    assert!(
+        !page(&manager, "/")
+            .await
+            .contains("data-testid=\"work-waiting\"")
+    );
+}

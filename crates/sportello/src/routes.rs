@@ -10,7 +10,7 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, devices, home, issuance, lang, login, ra, trade,
+    account, admin, appointments, audit, devices, home, issuance, lang, login, password, ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -166,6 +166,10 @@ fn pages() -> Pages {
         .get("/login", Public, login::form)
         .post("/login", Public, login::submit)
         .post("/logout", Public, login::logout)
+        .get("/password/forgot", Public, password::forgot_form)
+        .post("/password/forgot", Public, password::forgot)
+        .get("/password/reset/{token}", Public, password::reset_form)
+        .post("/password/reset/{token}", Public, password::reset)
         .get("/lang/{code}", Public, lang::switch)
         .get("/account", SignedIn, account::show)
         .post("/account/password", SignedIn, account::change_password)

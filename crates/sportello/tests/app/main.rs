@@ -13,6 +13,7 @@ mod fees;
 mod forms;
 mod helpers;
 mod memory;
+mod password_recovery;
 
 mod ra;
 mod ra_scope;

@@ -332,6 +332,11 @@ fn pages() -> Pages {
             can(&[WorkInbox]),
             trade::desk::form_returned,
         )
+        .get(
+            "/desk/practices/{id}/{action}",
+            can(&[WorkInbox]),
+            trade::desk::confirm_decision,
+        )
         .post(
             "/desk/practices/{id}/{action}",
             can(&[WorkInbox]),
@@ -362,6 +367,11 @@ fn pages() -> Pages {
             "/ra/operators/{id}",
             can(&[ViewOfficeTree]),
             ra::operators::show,
+        )
+        .get(
+            "/ra/operators/{id}/steps/{step}",
+            can(&[ManageOperators]),
+            ra::operators::confirm_step,
         )
         .post(
             "/ra/operators/{id}/steps/{step}",
@@ -561,6 +571,11 @@ fn pages() -> Pages {
             can(&[ManageAppointments]),
             appointments::desk::day_view,
         )
+        .get(
+            "/appointments/{id}/no-show",
+            can(&[ManageAppointments]),
+            appointments::desk::confirm_no_show,
+        )
         .post(
             "/appointments/{id}/no-show",
             can(&[ManageAppointments]),
@@ -617,6 +632,11 @@ fn pages() -> Pages {
             "/issuance/{id}/hand-over",
             can(&[RunIssuance]),
             issuance::hand_over,
+        )
+        .get(
+            "/issuance/{id}/abort",
+            can(&[RunIssuance]),
+            issuance::confirm_abort,
         )
         .post("/issuance/{id}/abort", can(&[RunIssuance]), issuance::abort)
         .post(

@@ -1,5 +1,5 @@
 // The chamber side in real Chromium: a certificate of origin goes send → rectification →
-// resend → approval → sealed PDF download → public verification; then the company asks to
+// resend → take → approval (confirmed) → sealed PDF download → public verification; then the company asks to
 // cancel it (loss) and the verification page says "annullato".
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -71,9 +71,13 @@ describe('chamber side', () => {
       await c.goto(`${app.baseUrl}/wallet`);
       assert.match(await c.textContent('[data-testid="balance"]'), /40,00 €/, 'charged once');
 
-      // The officer approves: the certificate is numbered and sealed.
+      // The officer takes it in charge, then approves after the confirmation: the
+      // certificate is numbered and sealed.
       await o.goto(`${app.baseUrl}/desk/practices/${practiceId}`);
+      await o.click('[data-testid="take"]');
+      await o.locator('[data-testid="notice"]').waitFor();
       await o.click('[data-testid="approve"]');
+      await o.click('[data-testid="confirm-approve-submit"]');
       await o.locator('[data-testid="certificate-number"]').waitFor();
       const number = (await o.textContent('[data-testid="certificate-number"]')).trim();
       assert.match(number, /^C\d{2}GE\d{7}$/);
@@ -123,7 +127,10 @@ describe('chamber side', () => {
       const cancellationId = c.url().split('?')[0].split('/').pop();
 
       await o.goto(`${app.baseUrl}/desk/practices/${cancellationId}`);
+      await o.click('[data-testid="take"]');
+      await o.locator('[data-testid="notice"]').waitFor();
       await o.click('[data-testid="approve"]');
+      await o.click('[data-testid="confirm-approve-submit"]');
       await o.locator('[data-testid="notice"]').waitFor();
 
       await v.goto(`${app.baseUrl}/verify/${number}?code=${code}`);

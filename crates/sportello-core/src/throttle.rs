@@ -6,7 +6,8 @@
 //! cannot all slip past a limit read before any of them wrote: the `n`-th attempt of a window
 //! sees `n`. An attempt that succeeds is given back ([`give_back`]) or the subject forgotten
 //! ([`clear`]), so only failures stay counted. Windows are fixed: the first attempt after a
-//! window ends starts a new one.
+//! window ends starts a new one. Password recovery requests are counted the same way and
+//! never given back: each one sends an e-mail.
 
 use crate::db::{self, Db};
 use chrono::{DateTime, Duration, Utc};
@@ -23,6 +24,10 @@ pub enum Scope {
     VerifyNumber,
     /// Public verifications from one client address, whatever the number.
     VerifyAddress,
+    /// Password recovery requests for one e-mail address (known or not, like logins).
+    ResetAccount,
+    /// Password recovery requests from one client address.
+    ResetAddress,
 }
 
 /// At most `attempts` counted attempts per `window`.
@@ -39,6 +44,8 @@ impl Scope {
             Scope::LoginAddress => "login_address",
             Scope::VerifyNumber => "verify_number",
             Scope::VerifyAddress => "verify_address",
+            Scope::ResetAccount => "reset_account",
+            Scope::ResetAddress => "reset_address",
         }
     }
 
@@ -61,6 +68,15 @@ impl Scope {
             },
             Scope::VerifyAddress => Limit {
                 attempts: 200,
+                window: quarter,
+            },
+            // A person who lost the first e-mail asks again; more is someone else's doing.
+            Scope::ResetAccount => Limit {
+                attempts: 3,
+                window: Duration::hours(1),
+            },
+            Scope::ResetAddress => Limit {
+                attempts: 20,
                 window: quarter,
             },
         }

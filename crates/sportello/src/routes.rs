@@ -10,7 +10,7 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, devices, home, issuance, lang, login, ra, trade,
+    account, admin, appointments, audit, devices, home, issuance, lang, login, password, ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -166,6 +166,10 @@ fn pages() -> Pages {
         .get("/login", Public, login::form)
         .post("/login", Public, login::submit)
         .post("/logout", Public, login::logout)
+        .get("/password/forgot", Public, password::forgot_form)
+        .post("/password/forgot", Public, password::forgot)
+        .get("/password/reset/{token}", Public, password::reset_form)
+        .post("/password/reset/{token}", Public, password::reset)
         .get("/lang/{code}", Public, lang::switch)
         .get("/account", SignedIn, account::show)
         .post("/account/password", SignedIn, account::change_password)
@@ -328,6 +332,11 @@ fn pages() -> Pages {
             can(&[WorkInbox]),
             trade::desk::form_returned,
         )
+        .get(
+            "/desk/practices/{id}/{action}",
+            can(&[WorkInbox]),
+            trade::desk::confirm_decision,
+        )
         .post(
             "/desk/practices/{id}/{action}",
             can(&[WorkInbox]),
@@ -358,6 +367,11 @@ fn pages() -> Pages {
             "/ra/operators/{id}",
             can(&[ViewOfficeTree]),
             ra::operators::show,
+        )
+        .get(
+            "/ra/operators/{id}/steps/{step}",
+            can(&[ManageOperators]),
+            ra::operators::confirm_step,
         )
         .post(
             "/ra/operators/{id}/steps/{step}",
@@ -557,6 +571,11 @@ fn pages() -> Pages {
             can(&[ManageAppointments]),
             appointments::desk::day_view,
         )
+        .get(
+            "/appointments/{id}/no-show",
+            can(&[ManageAppointments]),
+            appointments::desk::confirm_no_show,
+        )
         .post(
             "/appointments/{id}/no-show",
             can(&[ManageAppointments]),
@@ -613,6 +632,11 @@ fn pages() -> Pages {
             "/issuance/{id}/hand-over",
             can(&[RunIssuance]),
             issuance::hand_over,
+        )
+        .get(
+            "/issuance/{id}/abort",
+            can(&[RunIssuance]),
+            issuance::confirm_abort,
         )
         .post("/issuance/{id}/abort", can(&[RunIssuance]), issuance::abort)
         .post(

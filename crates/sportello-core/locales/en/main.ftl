@@ -23,6 +23,36 @@ login-lock-mail-body =
     There were { $failures } failed logins to your account in a row: to protect it, access is suspended until { $until } ({ $minutes } minutes).
     If it was you, wait and try again with the right password. If it was not, someone is trying to guess your password: nothing needs doing at once, but if the password is weak or used elsewhere too, change it from the "My account" page as soon as you can.
 login-error-disabled = The account is disabled. Contact the chamber's administrator.
+login-forgot = Forgot your password?
+recovery-title = Recover your password
+recovery-intro = Type your account's e-mail address: we will send you a link to choose a new password.
+recovery-submit = Send me the link
+recovery-sent-title = Check your e-mail
+recovery-sent = If the address belongs to an active account, you will receive an e-mail within a few minutes with a link to choose a new password. The link is valid for 30 minutes and works once. Nothing arrived? Look in your spam folder, then ask for a new link.
+recovery-error-email = Type a valid e-mail address, for example name@company.it.
+recovery-error-too-many = Too many recovery requests from this address. Try again in 15 minutes.
+recovery-mail-subject = Choose a new Sportello password
+recovery-mail-body =
+    Someone asked to recover the password of your Sportello account. To choose a new one, open this link by { $until } ({ $minutes } minutes); it works once:
+    { $link }
+    If it was not you, ignore this e-mail: your password stays as it was.
+recovery-done-mail-subject = Your Sportello password was changed
+recovery-done-mail-body =
+    The password of your Sportello account was changed on { $when } through a recovery link. Every open session was closed and every API token revoked.
+    If it was not you, contact the chamber's administrator at once.
+reset-title = Choose a new password
+reset-intro = New password for the account { $email }. The link is valid until { $until }.
+reset-submit = Save the new password
+reset-done-title = Password changed
+reset-done = The new password is saved. Every open session was closed: log in with the new password.
+reset-invalid-title = Link not valid
+reset-link-unknown = This recovery link is not valid. Check that you copied all of it from the e-mail, or ask for a new link.
+reset-link-used = This link was already used, or a newer one was asked for: each link works once. Ask for a new link.
+reset-link-expired = This link expired: it is valid for 30 minutes from the request. Ask for a new link.
+reset-link-disabled = The account is disabled: its password cannot be changed. Contact the chamber's administrator.
+reset-ask-again = Ask for a new link
+confirm-title = Confirm
+confirm-cancel = Cancel
 logout = Log out
 
 home-title = Home

@@ -64,6 +64,10 @@ ra-step-request-course = Request the course
 ra-step-pass-course = Record the passed course
 ra-step-activate = Enter in the chain of trust
 ra-step-revoke = Revoke the mandate
+ra-confirm-revoke-title = Revoke the mandate of { $name }?
+ra-confirm-revoke-who = { $kind }: { $name }.
+ra-confirm-revoke-organisation = This is an organisation: its collaborators will be suspended.
+ra-confirm-revoke-final = Future appointments will be cancelled, consigned devices will have to be recalled and the CA will be informed by PEC with the revocation attached. The revocation cannot be undone: operating again will need a new accreditation.
 ra-step-suspend = Suspend
 
 ra-send-mandate-help = The appointment letter digitally signed by the Manager, with the acceptance form, the data-processing authorisation and the privacy notice (forms E and F too for organisations). The mandate starts on the appointment's protocol date.

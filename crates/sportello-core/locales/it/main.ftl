@@ -23,6 +23,36 @@ login-lock-mail-body =
     Ci sono stati { $failures } tentativi di accesso non riusciti al tuo account, uno dopo l'altro: per proteggerlo, l'accesso è sospeso fino al { $until } ({ $minutes } minuti).
     Se eri tu, attendi e riprova con la password giusta. Se non eri tu, qualcuno sta provando a indovinare la tua password: non serve fare nulla subito, ma se la password è debole o usata anche altrove, cambiala dalla pagina "Il mio account" appena possibile.
 login-error-disabled = L'account è disattivato. Rivolgiti all'amministratore della Camera.
+login-forgot = Password dimenticata?
+recovery-title = Recupera la password
+recovery-intro = Scrivi l'indirizzo e-mail del tuo account: ti mandiamo un link per scegliere una nuova password.
+recovery-submit = Mandami il link
+recovery-sent-title = Controlla la posta
+recovery-sent = Se l'indirizzo appartiene a un account attivo, tra pochi minuti riceverai un'e-mail con un link per scegliere una nuova password. Il link vale 30 minuti e si usa una volta sola. Non arriva? Guarda nella posta indesiderata, poi chiedi un nuovo link.
+recovery-error-email = Scrivi un indirizzo e-mail valido, ad esempio nome@impresa.it.
+recovery-error-too-many = Troppe richieste di recupero da questo indirizzo. Riprova tra 15 minuti.
+recovery-mail-subject = Scegli una nuova password per Sportello
+recovery-mail-body =
+    Qualcuno ha chiesto di recuperare la password del tuo account Sportello. Per sceglierne una nuova apri questo link entro il { $until } ({ $minutes } minuti); vale una volta sola:
+    { $link }
+    Se non l'hai chiesto tu, ignora questa e-mail: la password resta quella di prima.
+recovery-done-mail-subject = La password di Sportello è stata cambiata
+recovery-done-mail-body =
+    La password del tuo account Sportello è stata cambiata il { $when } con un link di recupero. Tutte le sessioni aperte sono state chiuse e i token API revocati.
+    Se non sei stato tu, rivolgiti subito all'amministratore della Camera.
+reset-title = Scegli una nuova password
+reset-intro = Nuova password per l'account { $email }. Il link vale fino al { $until }.
+reset-submit = Salva la nuova password
+reset-done-title = Password cambiata
+reset-done = La nuova password è salvata. Tutte le sessioni aperte sono state chiuse: accedi con la nuova password.
+reset-invalid-title = Link non valido
+reset-link-unknown = Questo link di recupero non è valido. Controlla di averlo copiato per intero dall'e-mail, oppure chiedi un nuovo link.
+reset-link-used = Questo link è già stato usato, oppure ne è stato chiesto uno più recente: ogni link vale una volta sola. Chiedi un nuovo link.
+reset-link-expired = Questo link è scaduto: vale 30 minuti da quando è stato chiesto. Chiedi un nuovo link.
+reset-link-disabled = L'account è disattivato: la password non si può cambiare. Rivolgiti all'amministratore della Camera.
+reset-ask-again = Chiedi un nuovo link
+confirm-title = Conferma
+confirm-cancel = Annulla
 logout = Esci
 
 home-title = Home

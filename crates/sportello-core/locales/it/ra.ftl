@@ -64,6 +64,10 @@ ra-step-request-course = Richiedi il corso
 ra-step-pass-course = Registra il superamento del corso
 ra-step-activate = Inserisci nella catena della fiducia
 ra-step-revoke = Revoca il mandato
+ra-confirm-revoke-title = Revocare il mandato di { $name }?
+ra-confirm-revoke-who = { $kind }: { $name }.
+ra-confirm-revoke-organisation = È un'organizzazione: i suoi collaboratori saranno sospesi.
+ra-confirm-revoke-final = Gli appuntamenti futuri saranno annullati, i dispositivi affidati saranno da richiamare e la CA sarà informata via PEC con la revoca allegata. La revoca non si può annullare: per tornare a operare servirà un nuovo accreditamento.
 ra-step-suspend = Sospendi
 
 ra-send-mandate-help = La lettera di incarico firmata digitalmente dal Dirigente, con modulo di accettazione, autorizzazione al trattamento dei dati e informativa privacy (per le organizzazioni anche i moduli E e F). L'inizio del mandato è la data di protocollo dell'incarico.

@@ -4,6 +4,7 @@
 mod change_password;
 pub mod offboarding;
 pub mod password;
+pub mod recovery;
 mod role;
 pub mod session;
 pub mod token;
@@ -98,7 +99,8 @@ pub async fn load_principal(
     }))
 }
 
-/// Daily job: removes expired login sessions and throttle windows that ended long ago.
+/// Daily job: removes expired login sessions, throttle windows that ended long ago and
+/// password recovery links expired for a day.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PurgeExpiredSessions {}
 
@@ -110,6 +112,8 @@ impl Job for PurgeExpiredSessions {
         tracing::info!(removed = n, "expired sessions purged");
         let n = crate::throttle::purge(&state.db, state.clock.now()).await?;
         tracing::info!(removed = n, "old throttle windows purged");
+        let n = recovery::purge(&state.db, state.clock.now()).await?;
+        tracing::info!(removed = n, "expired password recovery links purged");
         Ok(())
     }
 }

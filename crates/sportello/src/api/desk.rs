@@ -75,9 +75,9 @@ pub async fn request_rectification(
     .await
 }
 
-/// Approves the practice; a certificate of origin is numbered, sealed and issued.
+/// Approves a practice the caller took in charge; a certificate of origin is sealed and issued.
 #[utoipa::path(post, path = "/api/v1/practices/{id}/approve", tag = "desk",
-    security(("bearer" = [])), responses((status = 200, body = DecisionOut), (status = 409, description = "`seal_missing`, …")))]
+    security(("bearer" = [])), responses((status = 200, body = DecisionOut), (status = 409, description = "`not_taken_in_charge`, `taken_by_other`, `seal_missing`, …")))]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,

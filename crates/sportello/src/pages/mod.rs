@@ -9,6 +9,7 @@ pub mod home;
 pub mod issuance;
 pub mod lang;
 pub mod login;
+pub mod password;
 pub mod ra;
 pub mod trade;
 

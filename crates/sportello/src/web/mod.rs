@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod client;
+pub mod confirm;
 mod csrf;
 pub mod download;
 pub mod error;

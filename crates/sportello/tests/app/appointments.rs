@@ -273,6 +273,21 @@ async fn the_reminder_carries_the_cancel_link_and_no_shows_are_recorded(engine: 
     assert_eq!(s, StatusCode::CONFLICT, "not started yet");
     app.clock.advance(chrono::Duration::hours(24));
     let rao = Browser::login(&app, email, password).await;
+    // The day view asks first (a dialog, or this page without JavaScript): whose appointment,
+    // when, and what follows; the page changes nothing.
+    let (_, day) = rao
+        .get("/appointments?desk=GE-GENOVA&date=2026-11-26")
+        .await;
+    assert!(
+        day.contains(&format!("id=\"confirm-no-show-{remaining}\"")),
+        "{day}"
+    );
+    let (s, page) = rao.get(&format!("/appointments/{remaining}/no-show")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("come non presentato") && page.contains("26/11/2026"),
+        "{page}"
+    );
     let (s, _, _) = rao
         .post_form(&format!("/appointments/{remaining}/no-show"), &[])
         .await;

@@ -151,6 +151,7 @@ async fn a_copy_needs_the_scanned_certificate_or_its_xml(engine: Engine) {
     let original = ready_practice(&erp, &[]).await;
     assert_eq!(send(&erp, &original).await.0, StatusCode::OK);
     let officer = Erp::demo(&app, Role::Officer).await;
+    crate::desk::take(&officer, &original).await;
     let r = officer
         .post(&format!("/api/v1/practices/{original}/approve"))
         .send()

@@ -40,6 +40,16 @@ async fn status_of(erp: &Erp, id: &str) -> String {
 }
 
 /// The company's wallet balance, as the API shows it.
+/// The officer takes the practice in charge, as they must before approving it.
+pub(crate) async fn take(officer: &Erp, id: &str) {
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/take"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
 pub(crate) async fn balance(erp: &Erp) -> i64 {
     let v = erp.get_json("/api/v1/wallet").await;
     v["balance_cents"].as_i64().unwrap()
@@ -82,7 +92,124 @@ engine_tests!(
     a_practice_in_review_belongs_to_its_officer,
     a_lost_certificate_is_cancelled_and_its_duplicate_cites_it,
     certificate_numbers_stay_gapless_under_concurrent_approvals,
+    approval_needs_the_practice_in_charge,
+    irreversible_decisions_are_confirmed_first,
 );
+
+/// Cert'O guide, slide 26: the office examines the practices in its charge; an approval
+/// closes the examination of the officer who took the practice in charge.
+async fn approval_needs_the_practice_in_charge(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let (company, id) = sent_practice(&app).await;
+    let officer = Erp::demo(&app, Role::Officer).await;
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "not_taken_in_charge", "{problem}");
+    assert_eq!(status_of(&company, &id).await, "sent", "nothing changed");
+    // The page offers no approval before the practice is taken, and says why.
+    let (email, password) = TestApp::demo_login(Role::Officer);
+    let b = crate::helpers::Browser::login(&app, email, password).await;
+    let (_, page) = b.get(&format!("/desk/practices/{id}")).await;
+    assert!(!page.contains("data-testid=\"approve\""), "{page}");
+    assert!(
+        page.contains("data-testid=\"approve-after-take\""),
+        "{page}"
+    );
+    // The page's form is refused with the reason too.
+    let (s, _, page) = b
+        .post_form(&format!("/desk/practices/{id}/approve"), &[])
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        page.contains("Prendi in carico la pratica prima di approvarla"),
+        "{page}"
+    );
+    // A colleague of the same desk who did not take it cannot approve it either.
+    take(&officer, &id).await;
+    let colleague = officer_of(&app, "collega@ge.camcom.test", "GE-GENOVA").await;
+    let r = colleague
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "taken_by_other");
+    let (_, page) = b.get(&format!("/desk/practices/{id}")).await;
+    assert!(page.contains("data-testid=\"approve\""), "{page}");
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Approve and reject open a confirmation that says what will happen; without JavaScript it
+/// is a page (GET, nothing changes) whose form posts the unchanged action with the CSRF token.
+async fn irreversible_decisions_are_confirmed_first(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let (company, id) = sent_practice(&app).await;
+    let (email, password) = TestApp::demo_login(Role::Officer);
+    let b = crate::helpers::Browser::login(&app, email, password).await;
+    // Before the take, the approval's page sends back to the practice.
+    let (s, _) = b.get(&format!("/desk/practices/{id}/approve")).await;
+    assert!(s.is_redirection(), "{s}");
+    let (s, page) = b.get(&format!("/desk/practices/{id}/reject")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Respingere la pratica"), "{page}");
+    assert!(page.contains("tornano al borsellino"), "{page}");
+    assert!(
+        page.contains(&format!("action=\"/desk/practices/{id}/reject\"")),
+        "{page}"
+    );
+    let (s, _, _) = b
+        .post_form(&format!("/desk/practices/{id}/take"), &[])
+        .await;
+    assert!(s.is_redirection());
+    let (_, page) = b.get(&format!("/desk/practices/{id}")).await;
+    assert!(
+        page.contains("id=\"confirm-approve\""),
+        "the dialog is in the page: {page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/desk/practices/{id}/approve\"")),
+        "{page}"
+    );
+    let (s, page) = b.get(&format!("/desk/practices/{id}/approve")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("Approvare la pratica") && page.contains("€"),
+        "{page}"
+    );
+    assert_eq!(
+        status_of(&company, &id).await,
+        "in_review",
+        "a GET changes nothing"
+    );
+    // The form posts the action, which still needs the CSRF token.
+    let r = b
+        .client
+        .post(format!("{}/desk/practices/{id}/approve", b.base))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (s, location, _) = b
+        .post_form(&format!("/desk/practices/{id}/approve"), &[])
+        .await;
+    assert!(s.is_redirection(), "{s}");
+    assert_eq!(
+        location.unwrap(),
+        format!("/desk/practices/{id}?done=approve")
+    );
+}
 
 async fn the_inbox_shows_only_the_practices_of_the_officers_desks(engine: Engine) {
     let app = TestApp::spawn(engine).await;
@@ -210,6 +337,7 @@ async fn approval_issues_a_sealed_certificate_that_verifies_publicly(engine: Eng
     app.seed_demo().await;
     let (company, id) = sent_practice(&app).await;
     let officer = Erp::demo(&app, Role::Officer).await;
+    crate::desk::take(&officer, &id).await;
     let r = officer
         .post(&format!("/api/v1/practices/{id}/approve"))
         .send()
@@ -445,6 +573,7 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
     app.seed_demo().await;
     let (company, id) = sent_practice(&app).await;
     let officer = Erp::demo(&app, Role::Officer).await;
+    crate::desk::take(&officer, &id).await;
     officer
         .post(&format!("/api/v1/practices/{id}/approve"))
         .send()
@@ -497,6 +626,7 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
             .status(),
         StatusCode::OK
     );
+    crate::desk::take(&officer, &cancellation).await;
     let r = officer
         .post(&format!("/api/v1/practices/{cancellation}/approve"))
         .send()
@@ -528,6 +658,7 @@ async fn a_lost_certificate_is_cancelled_and_its_duplicate_cites_it(engine: Engi
         .send()
         .await
         .unwrap();
+    crate::desk::take(&officer, &dup).await;
     let r = officer
         .post(&format!("/api/v1/practices/{dup}/approve"))
         .send()
@@ -588,6 +719,7 @@ async fn certificate_numbers_stay_gapless_under_concurrent_approvals(engine: Eng
     let officer = Erp::demo(&app, Role::Officer).await;
     let mut tasks = Vec::new();
     for id in ids {
+        crate::desk::take(&officer, &id).await;
         let req = officer.post(&format!("/api/v1/practices/{id}/approve"));
         tasks.push(tokio::spawn(async move {
             req.send().await.unwrap().json::<Value>().await.unwrap()
@@ -672,6 +804,7 @@ async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(eng
         "one visa and one legalisation at €3"
     );
     let officer = Erp::demo(&app, Role::Officer).await;
+    crate::desk::take(&officer, &id).await;
     assert_eq!(
         officer
             .post(&format!("/api/v1/practices/{id}/approve"))
@@ -721,6 +854,7 @@ async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engin
     app.seed_demo().await;
     let (company, original) = sent_practice(&app).await;
     let officer = Erp::demo(&app, Role::Officer).await;
+    crate::desk::take(&officer, &original).await;
     officer
         .post(&format!("/api/v1/practices/{original}/approve"))
         .send()
@@ -763,6 +897,7 @@ async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engin
         .await
         .unwrap();
     assert_eq!(sent["charged_cents"], 1000, "two copies at €5");
+    crate::desk::take(&officer, &id).await;
     assert_eq!(
         officer
             .post(&format!("/api/v1/practices/{id}/approve"))
@@ -857,6 +992,7 @@ async fn pre_printed_forms_are_assigned_used_once_and_returned(engine: Engine) {
         StatusCode::OK
     );
     let officer = Erp::demo(&app, Role::Officer).await;
+    crate::desk::take(&officer, &id).await;
     assert_eq!(
         officer
             .post(&format!("/api/v1/practices/{id}/approve"))

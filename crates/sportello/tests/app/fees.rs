@@ -247,6 +247,7 @@ async fn for_any_sequence_of_changes_the_ledger_of_a_practice_equals_the_fee_of_
                     break "rejected";
                 }
                 _ => {
+                    crate::desk::take(&officer, &id).await;
                     let r = officer
                         .post(&format!("/api/v1/practices/{id}/approve"))
                         .send()

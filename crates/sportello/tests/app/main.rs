@@ -14,6 +14,7 @@ mod forms;
 mod helpers;
 mod lists;
 mod memory;
+mod password_recovery;
 
 mod ra;
 mod ra_scope;

@@ -4,7 +4,8 @@
 //!
 //! A practice in review belongs to the officer who took it: another officer's decision on it
 //! is refused (no two officers work the same practice by accident). A practice merely sent
-//! may be decided directly; deciding it takes it.
+//! may be sent back for rectification or rejected directly (deciding it takes it), but it is
+//! approved only after being taken in charge ([`approval_needs_the_practice_in_charge`]).
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -28,6 +29,9 @@ pub enum DecisionError {
     NotAllowed(PracticeStatus),
     #[error("another officer is working on this practice")]
     TakenByOther,
+    /// Approval of a practice nobody took in charge.
+    #[error("the practice must be taken in charge before it is approved")]
+    NotTakenInCharge,
     #[error("a reason is required")]
     ReasonRequired,
     #[error(transparent)]
@@ -58,6 +62,9 @@ async fn prepare(
     let p = crate::trade::desk::practice_for_officer(&state.db, officer, id)
         .await?
         .ok_or(DecisionError::NotFound)?;
+    if action == PracticeAction::Approve {
+        approval_needs_the_practice_in_charge(p.status)?;
+    }
     let to = p
         .status
         .apply(action)
@@ -68,6 +75,21 @@ async fn prepare(
         return Err(DecisionError::TakenByOther);
     }
     Ok((p, to))
+}
+
+/// An approval comes at the end of the chamber's examination ("istruttoria"), which starts
+/// when an officer takes the practice in charge. The Cert'O guide shows the company, for
+/// every sent practice, "lo stato di avanzamento della relativa istruttoria" of the practices
+/// "in carico alla CCIAA" (slide 26, the INVIATE list): a certificate should never be issued
+/// on a practice that was never in charge of anyone, and the officer who examined it is the
+/// one who approves it — a colleague of the same desk is refused like any other officer
+/// ([`DecisionError::TakenByOther`]), since the practice is theirs only once they take it.
+/// A practice merely sent is refused with [`DecisionError::NotTakenInCharge`].
+pub fn approval_needs_the_practice_in_charge(status: PracticeStatus) -> Result<(), DecisionError> {
+    match status {
+        PracticeStatus::Sent => Err(DecisionError::NotTakenInCharge),
+        _ => Ok(()),
+    }
 }
 
 /// Moves the practice from `from` to `to` only if nobody changed it meanwhile.

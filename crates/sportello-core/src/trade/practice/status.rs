@@ -113,7 +113,9 @@ impl PracticeStatus {
             // Cert'O guide, slide 60: the company corrects and resends; the office works it again.
             (S::ToRectify, A::Resend) => Ok(S::Sent),
             (S::ToRectify, A::Expire) => Ok(S::Rejected),
-            (S::Sent | S::InReview, A::Approve) => Ok(S::Approved),
+            // Approval ends the examination an officer started by taking the practice in
+            // charge (`desk::decide::approval_needs_the_practice_in_charge`).
+            (S::InReview, A::Approve) => Ok(S::Approved),
             (S::Sent | S::InReview | S::ToRectify, A::Reject) => Ok(S::Rejected),
             (from, action) => Err(TransitionError { from, action }),
         }
@@ -147,7 +149,6 @@ mod tests {
             (S::InReview, A::RequestRectification) => Some(S::ToRectify),
             (S::ToRectify, A::Resend) => Some(S::Sent),
             (S::ToRectify, A::Expire) => Some(S::Rejected),
-            (S::Sent, A::Approve) => Some(S::Approved),
             (S::InReview, A::Approve) => Some(S::Approved),
             (S::Sent, A::Reject) => Some(S::Rejected),
             (S::InReview, A::Reject) => Some(S::Rejected),

@@ -4,6 +4,7 @@
 use crate::app::AppState;
 use crate::pages::appointments::{DateQuery, day_label};
 use crate::pages::devices::Problem;
+use crate::web::confirm::{self, Confirmation};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -61,6 +62,63 @@ impl DayPage {
     fn is_desk(&self, d: &Desk) -> bool {
         self.desk.as_ref().is_some_and(|x| x.id == d.id)
     }
+    fn no_show(&self, a: &Appointment) -> Confirmation {
+        let desk = self.desk.as_ref().map(|d| d.name.as_str()).unwrap_or("");
+        no_show_confirmation(self.layout.lang, a, desk)
+    }
+}
+
+/// What marking a no-show means, said before it is done.
+fn no_show_confirmation(
+    lang: sportello_core::i18n::Lang,
+    a: &Appointment,
+    desk: &str,
+) -> Confirmation {
+    let args = [
+        ("name", format!("{} {}", a.given_name, a.surname)),
+        ("tax_code", a.tax_code.clone()),
+        (
+            "when",
+            sportello_core::display::stored_instant(&a.starts_at),
+        ),
+        ("desk", desk.to_string()),
+    ];
+    Confirmation {
+        id: format!("confirm-no-show-{}", a.id),
+        testid: "confirm-no-show",
+        title: lang.t_args("appt-confirm-no-show-title", &args),
+        lines: vec![
+            lang.t_args("appt-confirm-no-show-when", &args),
+            lang.t("appt-confirm-no-show-final"),
+        ],
+        action: format!("/appointments/{}/no-show", a.id),
+        page: format!("/appointments/{}/no-show", a.id),
+        back: format!("/appointments?date={}", a.slot_date),
+        button: lang.t("appt-no-show"),
+        button_class: "btn-danger",
+        fields: Vec::new(),
+        multipart: false,
+    }
+}
+
+/// The confirmation page of a no-show, for a browser without JavaScript.
+pub async fn confirm_no_show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::ManageAppointments)?;
+    let a = access::visible_appointment(&state.db, p, &id).await?;
+    let desk = chambers::get_desk(&state.db, &a.desk_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut c = no_show_confirmation(viewer.lang, &a, &desk.name);
+    c.back = format!(
+        "/appointments?desk={}&date={}",
+        desk.code.as_str(),
+        a.slot_date
+    );
+    confirm::page(&viewer, c)
 }
 
 async fn day_page(state: &AppState, viewer: &Viewer, q: &DateQuery) -> Result<DayPage, AppError> {

@@ -5,6 +5,7 @@
 
 use crate::app::AppState;
 use crate::pages::devices::Problem;
+use crate::web::confirm::{self, ConfirmField, Confirmation};
 use crate::web::download::Download;
 use crate::web::form::{FormFields, MultipartForm};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
@@ -162,6 +163,9 @@ impl SessionPage {
     }
     fn ended(&self) -> bool {
         self.s.state().is_final()
+    }
+    fn abort(&self) -> Confirmation {
+        abort_confirmation(self.layout.lang, &self.s)
     }
     fn personalised(&self) -> bool {
         matches!(
@@ -441,6 +445,53 @@ pub async fn hand_over(
 pub struct AbortForm {
     #[serde(default)]
     reason: String,
+}
+
+/// What aborting the session means, said before it is done.
+fn abort_confirmation(lang: sportello_core::i18n::Lang, s: &Session) -> Confirmation {
+    let args = [
+        ("name", format!("{} {}", s.given_name, s.surname)),
+        ("tax_code", s.tax_code.clone()),
+    ];
+    let mut lines = vec![
+        lang.t_args("iss-confirm-abort-person", &args),
+        lang.t("iss-confirm-abort-final"),
+    ];
+    if s.state() == SessionState::Personalised {
+        lines.push(lang.t("iss-confirm-abort-personalised"));
+    }
+    Confirmation {
+        id: "confirm-abort".to_string(),
+        testid: "confirm-abort",
+        title: lang.t_args("iss-confirm-abort-title", &args),
+        lines,
+        action: format!("/issuance/{}/abort", s.id),
+        page: format!("/issuance/{}/abort", s.id),
+        back: format!("/issuance/{}", s.id),
+        button: lang.t("iss-abort"),
+        button_class: "btn-danger",
+        fields: vec![ConfirmField::new(
+            "abort-reason",
+            "reason",
+            "text",
+            lang.t("iss-abort-reason"),
+        )],
+        multipart: false,
+    }
+}
+
+/// The confirmation page of an abort, for a browser without JavaScript.
+pub async fn confirm_abort(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::RunIssuance)?;
+    let s = visible(&state, p, &id).await?;
+    if s.state().is_final() {
+        return Ok(Redirect::to(&format!("/issuance/{id}")).into_response());
+    }
+    confirm::page(&viewer, abort_confirmation(viewer.lang, &s))
 }
 
 pub async fn abort(

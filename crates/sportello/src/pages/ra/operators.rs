@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::pages::ra::it_date;
+use crate::web::confirm::{self, ConfirmField, Confirmation};
 use crate::web::error::AppError;
 use crate::web::form::{FormFields, MultipartForm};
 use crate::web::pager::{PageParam, Pager};
@@ -232,6 +233,9 @@ impl OperatorPage {
     fn awaiting_course(&self) -> bool {
         self.op.state == sportello_core::ra::accreditation::State::CourseRequested
     }
+    fn revoke(&self) -> Confirmation {
+        revoke_confirmation(self.layout.lang, &self.op, &self.kind, &self.today)
+    }
     fn is_collaborator(&self) -> bool {
         self.op.organisation_id.is_some()
     }
@@ -373,6 +377,78 @@ async fn operator_page(
         revocation: None,
         op,
     })
+}
+
+/// What revoking the mandate means, said before it is done, with the fields the revocation
+/// needs (RA procedure, part 1: a RAO's from the day the requirements were lost, an ODR's or
+/// IR's from the receipt of the signed notice).
+fn revoke_confirmation(lang: Lang, op: &Operator, kind: &str, today: &str) -> Confirmation {
+    let args = [("name", op.name.clone()), ("kind", kind.to_string())];
+    let rao = op.kind == OperatorKind::Rao;
+    let mut lines = vec![
+        lang.t_args("ra-confirm-revoke-who", &args),
+        lang.t(if rao {
+            "ra-effective-help"
+        } else {
+            "ra-notice-help"
+        }),
+    ];
+    if op.is_organisation() {
+        lines.push(lang.t("ra-confirm-revoke-organisation"));
+    }
+    lines.push(lang.t("ra-confirm-revoke-final"));
+    let date = if rao {
+        ConfirmField::new("effective", "effective", "date", lang.t("ra-effective")).required()
+    } else {
+        ConfirmField::new(
+            "notice_received_on",
+            "notice_received_on",
+            "date",
+            lang.t("ra-notice-received-on"),
+        )
+        .value(today)
+        .required()
+    };
+    Confirmation {
+        id: "confirm-revoke".to_string(),
+        testid: "confirm-revoke",
+        title: lang.t_args("ra-confirm-revoke-title", &args),
+        lines,
+        action: format!("/ra/operators/{}/steps/revoke", op.id),
+        page: format!("/ra/operators/{}/steps/revoke", op.id),
+        back: format!("/ra/operators/{}", op.id),
+        button: lang.t("ra-step-revoke"),
+        button_class: "btn-danger",
+        fields: vec![
+            date,
+            ConfirmField::new(
+                "notice",
+                "notice",
+                "file",
+                lang.t("ra-doc-revocation-notice"),
+            ),
+            ConfirmField::new("reason", "reason", "text", lang.t("ra-reason")).required(),
+        ],
+        multipart: true,
+    }
+}
+
+/// The confirmation page of a step: only the revocation asks (the others can be followed by
+/// the next step); for a browser without JavaScript.
+pub async fn confirm_step(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, step)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    viewer.require_action(Action::ManageOperators)?;
+    let page = operator_page(&state, &viewer, &id).await?;
+    if step != Step::Revoke.as_str() {
+        return Err(AppError::not_found());
+    }
+    if !page.has(Step::Revoke.as_str()) {
+        return Ok(Redirect::to(&format!("/ra/operators/{id}")).into_response());
+    }
+    confirm::page(&viewer, page.revoke())
 }
 
 #[derive(serde::Deserialize)]

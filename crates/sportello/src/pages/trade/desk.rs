@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::pages::trade::form_view::{self, FormView};
+use crate::web::confirm::{self, ConfirmField, Confirmation};
 use crate::web::download::Download;
 use crate::web::pager::{PageParam, Pager};
 use crate::web::{AppError, Layout, Viewer, render};
@@ -132,6 +133,9 @@ struct PracticePage {
     assigned_name: Option<String>,
     can_take: bool,
     can_decide: bool,
+    /// The approval confirmation, when this officer may approve (the practice is theirs).
+    approve: Option<Confirmation>,
+    reject: Confirmation,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -166,7 +170,12 @@ async fn page(
             .collect();
     let open = matches!(pr.status, PracticeStatus::Sent | PracticeStatus::InReview);
     let mine = pr.assigned_to.as_deref() == Some(p.user.id.as_str());
+    let about = About::new(state, viewer, &pr, &company.name, company.tax_code.as_str()).await?;
+    // Approval only of a practice this officer took in charge (`decide::approve` says why).
+    let can_approve = pr.status == PracticeStatus::InReview && mine;
     Ok(PracticePage {
+        approve: can_approve.then(|| about.approve()),
+        reject: about.reject(),
         layout: Layout::new(viewer, "desk-practice-title"),
         type_label: lang.t(pr.practice_type.label_key()),
         status_label: lang.t(pr.status.label_key()),
@@ -281,6 +290,154 @@ pub async fn show(
     Ok(render(&page(&state, &viewer, p, pr, notice, None).await?)?.into_response())
 }
 
+/// What the confirmations of a practice's decisions say, in the viewer's language.
+struct About {
+    lang: sportello_core::i18n::Lang,
+    id: String,
+    co: bool,
+    protocol: String,
+    company: String,
+    fee: String,
+    refund: bool,
+}
+
+impl About {
+    async fn new(
+        state: &AppState,
+        viewer: &Viewer,
+        pr: &Practice,
+        company_name: &str,
+        company_tax_code: &str,
+    ) -> Result<Self, AppError> {
+        let refund = chambers::settings::get_bool(
+            &state.db,
+            &pr.chamber_id,
+            chambers::settings::Setting::RefundOnReject,
+        )
+        .await?;
+        Ok(Self {
+            lang: viewer.lang,
+            id: pr.id.clone(),
+            co: pr.practice_type == PracticeType::CertificateOfOrigin,
+            protocol: pr.protocol_number.clone().unwrap_or_default(),
+            company: format!("{company_name} ({company_tax_code})"),
+            fee: sportello_core::money::Money::from_cents(pr.fee_cents.unwrap_or(0)).to_italian(),
+            refund: refund && pr.fee_cents.unwrap_or(0) > 0,
+        })
+    }
+
+    fn args(&self) -> [(&'static str, String); 3] {
+        [
+            ("protocol", self.protocol.clone()),
+            ("company", self.company.clone()),
+            ("fee", self.fee.clone()),
+        ]
+    }
+
+    fn approve(&self) -> Confirmation {
+        let (lang, args) = (self.lang, self.args());
+        Confirmation {
+            id: "confirm-approve".to_string(),
+            testid: "confirm-approve",
+            title: lang.t_args("desk-confirm-approve-title", &args),
+            lines: vec![
+                lang.t_args("desk-confirm-company", &args),
+                lang.t_args(
+                    if self.co {
+                        "desk-confirm-approve-co"
+                    } else {
+                        "desk-confirm-approve-other"
+                    },
+                    &args,
+                ),
+                lang.t_args("desk-confirm-fee", &args),
+                lang.t("desk-confirm-approve-final"),
+            ],
+            action: format!("/desk/practices/{}/approve", self.id),
+            page: format!("/desk/practices/{}/approve", self.id),
+            back: format!("/desk/practices/{}", self.id),
+            button: lang.t(if self.co {
+                "desk-approve-co"
+            } else {
+                "desk-approve"
+            }),
+            button_class: "btn-success",
+            fields: Vec::new(),
+            multipart: false,
+        }
+    }
+
+    fn reject(&self) -> Confirmation {
+        let (lang, args) = (self.lang, self.args());
+        Confirmation {
+            id: "confirm-reject".to_string(),
+            testid: "confirm-reject",
+            title: lang.t_args("desk-confirm-reject-title", &args),
+            lines: vec![
+                lang.t_args("desk-confirm-company", &args),
+                lang.t_args(
+                    if self.refund {
+                        "desk-confirm-reject-refund"
+                    } else {
+                        "desk-confirm-reject-no-refund"
+                    },
+                    &args,
+                ),
+                lang.t("desk-confirm-reject-final"),
+            ],
+            action: format!("/desk/practices/{}/reject", self.id),
+            page: format!("/desk/practices/{}/reject", self.id),
+            back: format!("/desk/practices/{}", self.id),
+            button: lang.t("desk-reject"),
+            button_class: "btn-danger",
+            fields: vec![
+                ConfirmField::new("reject-reason", "reason", "textarea", lang.t("desk-reason"))
+                    .required()
+                    .help(lang.t("desk-confirm-reject-reason-help")),
+            ],
+            multipart: false,
+        }
+    }
+}
+
+/// The confirmation page of an irreversible decision (approve, reject), for a browser
+/// without JavaScript; with it, the same form opens in a dialog on the practice's page.
+pub async fn confirm_decision(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let p = officer(&viewer)?;
+    let pr = load(&state, p, &id).await?;
+    let company = registry::get_company(&state.db, &pr.company_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let about = About::new(
+        &state,
+        &viewer,
+        &pr,
+        &company.name,
+        company.tax_code.as_str(),
+    )
+    .await?;
+    let open = matches!(pr.status, PracticeStatus::Sent | PracticeStatus::InReview);
+    let mine = pr.assigned_to.as_deref() == Some(p.user.id.as_str());
+    let c = match action.as_str() {
+        "approve" => about.approve(),
+        "reject" => about.reject(),
+        _ => return Err(AppError::not_found()),
+    };
+    // A decision that cannot be taken now says why on the practice's page instead.
+    let allowed = match action.as_str() {
+        "approve" => pr.status == PracticeStatus::InReview && mine,
+        _ => open && (pr.status == PracticeStatus::Sent || mine),
+    };
+    if !allowed {
+        return Ok(Redirect::to(&format!("/desk/practices/{id}")).into_response());
+    }
+    confirm::page(&viewer, c)
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct DecisionForm {
     #[serde(default)]
@@ -386,10 +543,6 @@ pub async fn certificate_pdf(
 }
 
 impl PracticePage {
-    fn is_co(&self) -> bool {
-        self.practice.practice_type == PracticeType::CertificateOfOrigin
-    }
-
     fn form_fields(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for s in &self.form.sections {

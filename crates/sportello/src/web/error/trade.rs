@@ -180,6 +180,9 @@ impl From<DecisionError> for AppError {
                 AppError::conflict("not_allowed", "desk-error-not-allowed")
             }
             DecisionError::TakenByOther => AppError::conflict("taken_by_other", "desk-error-taken"),
+            DecisionError::NotTakenInCharge => {
+                AppError::conflict("not_taken_in_charge", "desk-error-not-taken")
+            }
             DecisionError::ReasonRequired => {
                 AppError::invalid(vec![FieldError::new("reason", "desk-error-reason")])
             }

@@ -16,6 +16,7 @@ mod memory;
 
 mod ra;
 mod ra_scope;
+mod rectify;
 mod registry;
 mod seal;
 mod security_auth;

@@ -31,6 +31,25 @@ async function visitor() {
   return { context, page, requests };
 }
 
+/** Takes both widths' screenshots and checks that at the phone's the page does not scroll sideways. */
+async function screenshotsFitting(page, name) {
+  await screenshotWidths(page, name);
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.reload({ waitUntil: 'load' });
+  const over = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${e.textContent.slice(0, 40)}`);
+  });
+  const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (before) await page.setViewportSize(before);
+  await page.reload({ waitUntil: 'load' });
+  assert.ok(pageWidth <= 390, `${name}: the page is ${pageWidth} px wide at 390 px: ${over.join(' | ')}`);
+}
+
 describe('rectification with a re-signed model', () => {
   it('flags a field, takes a corrected signed model and shows the officer what changed', async () => {
     const company = await visitor();
@@ -65,7 +84,7 @@ describe('rectification with a re-signed model', () => {
       assert.match(await c.textContent('[data-testid="rectify-deadline"]'), /\d{2}\/\d{2}\/\d{4}/);
       assert.equal(await c.locator('[data-testid="flag-consignee-country"]').count(), 1);
       assert.equal(await c.locator('[data-testid="flag-consignee-name"]').count(), 0);
-      await screenshotWidths(c, 'company-rectification');
+      await screenshotsFitting(c, 'company-rectification');
 
       // It edits the model, downloads the new XML from the practice, signs and uploads it.
       await c.click('[data-testid="edit-model"]');
@@ -85,7 +104,7 @@ describe('rectification with a re-signed model', () => {
       await c.locator('[data-testid="notice"]').waitFor();
       assert.match(await c.textContent('[data-testid="model"]'), /Canada/);
       assert.match(await c.textContent('[data-testid="model-changes"]'), /Canada/);
-      await screenshotWidths(c, 'company-model-replaced');
+      await screenshotsFitting(c, 'company-model-replaced');
 
       // It resends: the practice is with the office again.
       await c.click('[data-testid="send"]');
@@ -99,7 +118,7 @@ describe('rectification with a re-signed model', () => {
       assert.match(changes, /Stati Uniti d'America/);
       assert.match(changes, /Canada/);
       assert.equal(await o.locator('[data-testid="signed-models"] li').count(), 2);
-      await screenshotWidths(o, 'officer-changes');
+      await screenshotsFitting(o, 'officer-changes');
 
       assert.deepEqual(company.requests.external, [], 'nothing loaded from other hosts');
       assert.deepEqual(officer.requests.brokenAssets, [], 'every asset loads');

@@ -46,9 +46,13 @@ impl FieldView {
             _ => "text",
         }
     }
-    /// The value as a reader sees it: a chosen option's label, not its code.
+    /// The value as a reader sees it: a chosen option's label, not its code; a date as
+    /// `20/11/2026`.
     pub fn display(&self) -> String {
         match &self.kind {
+            Kind::Date => chrono::NaiveDate::parse_from_str(self.value.trim(), "%Y-%m-%d")
+                .map(sportello_core::display::date)
+                .unwrap_or_else(|_| self.value.clone()),
             Kind::Select(options) => options
                 .iter()
                 .find(|(v, _)| !v.is_empty() && *v == self.value)

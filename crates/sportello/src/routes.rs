@@ -307,6 +307,16 @@ fn pages() -> Pages {
             trade::practices::signed_file,
         )
         .post(
+            "/practices/{id}/signed-model",
+            can(&[ComposePractice]),
+            trade::practices::replace_signed_model,
+        )
+        .get(
+            "/practices/{id}/signed-models/{sid}",
+            can(&[ViewOwnPractices, WorkInbox]),
+            trade::practices::signed_model_file,
+        )
+        .post(
             "/practices/{id}/send",
             can(&[ComposePractice]),
             trade::practices::send,
@@ -731,6 +741,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(guarded(
             can(&[ComposePractice]),
             routes!(trade::send_practice),
+        ))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::replace_signed_model),
         ))
         .routes(guarded(can(&[ViewWallet]), routes!(trade::get_wallet)))
         .routes(guarded(

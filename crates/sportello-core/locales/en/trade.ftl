@@ -124,3 +124,10 @@ trade-blank-paper-invalid = Some fields are not valid.
 trade-send-blank-form-scan-required = Attachments: printing on the pre-printed form needs the scan of the form to be used (document code “Scan of the official form”). Not needed on blank paper.
 trade-send-certificate-required = Attachments: a copy needs the certificate, scanned as PDF or, when not available, its XML file (document code “Certificate (scan or XML)”).
 trade-blank-paper-date-short = Date
+
+# Replacing the signed model during a rectification
+trade-resign-not-in-rectification = The signed model can be replaced only while the office has asked to rectify the practice.
+trade-resign-deadline-passed = The rectification deadline has passed: the signed model can no longer be replaced.
+trade-resign-changed-meanwhile = The practice changed meanwhile: reload the page and try again.
+trade-resign-other-model = The signed file holds another base model, not this practice's. Edit the practice's model, download its XML and sign that.
+trade-resign-same-model = This file is the signed model the practice already has. Edit the model, download the new XML and sign it.

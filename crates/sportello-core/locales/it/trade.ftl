@@ -124,3 +124,10 @@ trade-blank-paper-invalid = Alcuni campi non sono validi.
 trade-send-blank-form-scan-required = Allegati: per la stampa su formulario manca la scansione del formulario da utilizzare (codice documento «Scansione del formulario»). Non serve per la stampa su foglio bianco.
 trade-send-certificate-required = Allegati: per una copia manca il certificato, scansionato in PDF o, se non disponibile, il suo file XML (codice documento «Certificato (scansione o XML)»).
 trade-blank-paper-date-short = Data
+
+# Replacing the signed model during a rectification
+trade-resign-not-in-rectification = Il modello firmato si può sostituire solo mentre la pratica è da rettificare su richiesta dell'ufficio.
+trade-resign-deadline-passed = Il termine per la rettifica è scaduto: il modello firmato non si può più sostituire.
+trade-resign-changed-meanwhile = La pratica è cambiata nel frattempo: ricarica la pagina e riprova.
+trade-resign-other-model = Il file firmato contiene un altro modello base, non quello di questa pratica. Modifica il modello della pratica, scarica il suo XML e firma quello.
+trade-resign-same-model = Questo file è il modello firmato che la pratica ha già. Modifica il modello, scarica il nuovo XML e firmalo.

@@ -307,7 +307,12 @@ pub async fn current_version(
         .ok_or(ModelError::UnknownCompanyOrSite)
 }
 
-async fn version(db: &Db, model_id: &str, version: i64) -> Result<Option<Version>, sqlx::Error> {
+/// A frozen version of a model, by number.
+pub async fn version(
+    db: &Db,
+    model_id: &str,
+    version: i64,
+) -> Result<Option<Version>, sqlx::Error> {
     sqlx::query_as(
         "SELECT model_id, version, sha256, xml, form_json, file_name FROM base_model_versions \
          WHERE model_id = $1 AND version = $2",

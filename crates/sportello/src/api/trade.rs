@@ -5,7 +5,9 @@
 use crate::api::Caller;
 use crate::app::AppState;
 use crate::web::download::Download;
-use crate::web::error::trade::{attachment_error, create_error, model_error, send_error};
+use crate::web::error::trade::{
+    attachment_error, create_error, model_error, replace_error, send_error,
+};
 use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
 use crate::web::{AppError, FieldError};
 use axum::Json;
@@ -19,7 +21,9 @@ use sportello_core::paging::PageRequest;
 use sportello_core::registry::{self, Rea, TaxCode};
 use sportello_core::trade::form::FormInput;
 use sportello_core::trade::model::{self, Model};
-use sportello_core::trade::practice::{self, Practice, attachments, lists, send};
+use sportello_core::trade::practice::{
+    self, Practice, PracticeStatus, attachments, lists, rectification, send, signed_model,
+};
 use sportello_core::trade::practice_type::PracticeType;
 use sportello_core::trade::profile::{self, ProfileInput};
 use sportello_core::wallet;
@@ -342,6 +346,38 @@ pub struct PracticeOut {
     pub signers: Vec<String>,
     pub attachments: Vec<AttachmentOut>,
     pub history: Vec<EventOut>,
+    /// While the practice is `to_rectify`: what the office asked to correct, and by when.
+    pub rectification: Option<RectificationOut>,
+    /// Every signed model the practice carried, oldest first; the last is the one in force.
+    pub signed_models: Vec<SignedModelOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RectificationOut {
+    pub reason: String,
+    /// Until when the company may replace the signed model and resend (RFC 3339).
+    pub deadline: Option<String>,
+    /// The fields named by the office, from the practice type's list.
+    pub fields: Vec<RectifyFieldOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RectifyFieldOut {
+    /// e.g. `consignee.country`, `items`, `goods_location`, `attachments`.
+    pub name: String,
+    /// The field's label in Italian, as the forms show it.
+    pub label: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignedModelOut {
+    pub model_version: i64,
+    pub model_sha256: String,
+    pub file_name: String,
+    pub signers: Vec<String>,
+    pub uploaded_at: String,
+    /// When this model went to the office; null while it waits for the resend.
+    pub sent_at: Option<String>,
 }
 
 async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, AppError> {
@@ -401,6 +437,29 @@ async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, App
                 from_status: e.from_status,
                 to_status: e.to_status,
                 note: e.note,
+            })
+            .collect(),
+        rectification: (p.status == PracticeStatus::ToRectify).then(|| RectificationOut {
+            reason: p.rectify_reason.clone().unwrap_or_default(),
+            deadline: p.rectify_deadline.clone(),
+            fields: rectification::flagged(p)
+                .into_iter()
+                .map(|f| RectifyFieldOut {
+                    name: f.name.into(),
+                    label: sportello_core::i18n::Lang::It.t(f.label_key),
+                })
+                .collect(),
+        }),
+        signed_models: signed_model::history(&state.db, &p.id)
+            .await?
+            .into_iter()
+            .map(|m| SignedModelOut {
+                model_version: m.model_version,
+                model_sha256: m.model_sha256,
+                file_name: m.signed_file_name,
+                signers: m.signature.signers.into_iter().map(|s| s.subject).collect(),
+                uploaded_at: m.uploaded_at,
+                sent_at: m.sent_at,
             })
             .collect(),
     })
@@ -469,6 +528,29 @@ pub async fn add_attachment(
             legalisations: a.legalisations,
         }),
     ))
+}
+
+/// Replaces the practice's signed model during a rectification (multipart: `signed_model`,
+/// a new signed version of the practice's own base model). The file is checked as the first
+/// upload was; the previous signed model stays in `signed_models`. Then resend the practice:
+/// the send works out the fee of the practice as it stands.
+#[utoipa::path(put, path = "/api/v1/practices/{id}/signed-model", tag = "practices",
+    security(("bearer" = [])), responses((status = 200, body = PracticeOut),
+        (status = 409, description = "`not_in_rectification`, `rectification_expired`, `changed_meanwhile`"),
+        (status = 422, description = "`not_signed`, `signature_invalid`, `model_mismatch`, `model_other_company`, `model_of_other_practice`, `same_model`")))]
+pub async fn replace_signed_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Result<Json<PracticeOut>, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let mut form = MultipartForm::read(mp).await?;
+    let signed = form.take_file("signed_model").unwrap_or_default();
+    let practice = signed_model::replace(&state, p, &id, &signed.file_name, &signed.bytes)
+        .await
+        .map_err(replace_error)?;
+    Ok(Json(practice_out(&state, &practice).await?))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

@@ -18,6 +18,7 @@ mod password_recovery;
 
 mod ra;
 mod ra_scope;
+mod rectify;
 mod registry;
 mod revocation;
 mod seal;

@@ -15,7 +15,9 @@ use crate::db::{self, Tx};
 use crate::money::Money;
 use crate::trade::desk::certificate::{self, IssueError};
 use crate::trade::desk::notify_company;
-use crate::trade::practice::{self, Practice, PracticeAction, PracticeStatus, record_event};
+use crate::trade::practice::{
+    self, Practice, PracticeAction, PracticeStatus, record_event, rectification,
+};
 use crate::trade::practice_type::PracticeType;
 use crate::wallet::{self, PracticeFee};
 use chrono::{DateTime, Utc};
@@ -34,6 +36,9 @@ pub enum DecisionError {
     NotTakenInCharge,
     #[error("a reason is required")]
     ReasonRequired,
+    /// A rectification named a field that is not in the practice type's list.
+    #[error("unknown field '{0}'")]
+    UnknownField(String),
     #[error(transparent)]
     Issue(#[from] IssueError),
     /// A refund the ledger refused (a programming error: refunds are of past charges).
@@ -181,12 +186,17 @@ pub async fn request_rectification(
     let hours =
         chambers::settings::get_i64(&state.db, &p.chamber_id, Setting::RectificationHours).await?;
     let deadline = now + chrono::Duration::hours(hours);
-    let fields: Vec<String> = fields
-        .iter()
-        .map(|f| f.trim().to_string())
-        .filter(|f| !f.is_empty())
-        .take(50)
-        .collect();
+    // Only fields of the practice type's list (the model's, the details, the attachments),
+    // each once, so the company reads each one by its label.
+    let mut named: Vec<rectification::RectifyField> = Vec::new();
+    for name in fields.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+        let field = rectification::field(p.practice_type, name)
+            .ok_or_else(|| DecisionError::UnknownField(name.chars().take(100).collect()))?;
+        if !named.contains(&field) {
+            named.push(field);
+        }
+    }
+    let fields: Vec<String> = named.iter().map(|f| f.name.to_string()).collect();
     let actor = officer.actor();
     let mut tx = state.db.begin().await?;
     guard(&mut tx, now, &p, to, officer).await?;
@@ -218,7 +228,11 @@ pub async fn request_rectification(
     let fields_line = if fields.is_empty() {
         String::new()
     } else {
-        format!("Campi da correggere / fields: {}\n", fields.join(", "))
+        let labels: Vec<String> = named
+            .iter()
+            .map(|f| crate::i18n::Lang::It.t(f.label_key))
+            .collect();
+        format!("Campi da correggere: {}\n", labels.join("; "))
     };
     notify_company(
         &mut tx,

@@ -72,32 +72,11 @@ pub async fn create(
         .ok_or(CreateError::UnknownDesk)?;
     let mut checked = details::validate(details)?;
     let now = state.clock.now();
-    let anchors = crate::trust::anchors_for(&state.db, Some(&desk.chamber_id)).await?;
-    let report = firma::verify(
-        signed,
-        &firma::VerifyOptions {
-            trust_anchors: anchors,
-            intermediates: Vec::new(),
-            crls: Vec::new(),
-            at: now.into(),
-        },
-    )
-    .map_err(|_| CreateError::NotSigned)?;
-    if report.format != firma::Format::Cades {
-        return Err(CreateError::NotCades);
-    }
-    if !report.valid {
-        return Err(CreateError::SignatureInvalid(Box::new(report)));
-    }
-    let version = model::version_by_hash(&state.db, &report.content_sha256)
-        .await?
-        .ok_or(CreateError::ModelMismatch)?;
-    let base = model::get(&state.db, &version.model_id)
-        .await?
-        .ok_or(CreateError::ModelMismatch)?;
-    if !principal.acts_for_company(&base.company_id) {
-        return Err(CreateError::ModelOfAnotherCompany);
-    }
+    let VerifiedModel {
+        report,
+        version,
+        base,
+    } = verify_signed_model(state, principal, &desk.chamber_id, signed, now).await?;
     details::check_print_mode(
         &state.db,
         &desk.chamber_id,
@@ -108,17 +87,7 @@ pub async fn create(
     )
     .await?;
     let details = checked;
-    // Revocation last: it may ask the network, so only a file that passed everything else.
-    let revocation =
-        match signer_checks::check_revocation(state, &desk.chamber_id, &report, now).await? {
-            Ok(outcome) => outcome,
-            Err(SignerRefusal::Revoked { holder, at }) => {
-                return Err(CreateError::SignerRevoked { holder, at });
-            }
-            Err(SignerRefusal::RevocationUnavailable { holder }) => {
-                return Err(CreateError::RevocationUnavailable { holder });
-            }
-        };
+    let revocation = check_revocation(state, &desk.chamber_id, &report, now).await?;
     // Stored exactly as verified: bytes after the envelope (or inside its wrapping, or after
     // an inner envelope) made the report not valid above (`trailing_data`), so the file the
     // officers open as "the signed file" is what was signed and nothing more.
@@ -164,22 +133,21 @@ pub async fn create(
     .bind(i64::from(details.duplicate))
     .execute(&mut *tx)
     .await?;
-    for invoice in &form.invoices {
-        if let (Ok(date), Ok(amount)) = (
-            chrono::NaiveDate::parse_from_str(invoice.date.trim(), "%Y-%m-%d"),
-            crate::money::Money::parse(&invoice.amount),
-        ) {
-            sqlx::query(
-                "INSERT INTO practice_invoices (practice_id, number, invoice_date, amount_cents) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&id)
-            .bind(invoice.number.trim())
-            .bind(db::date(date))
-            .bind(amount.cents())
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
+    super::signed_model::write_invoices(&mut tx, &id, &form).await?;
+    super::signed_model::record(
+        &mut tx,
+        &super::signed_model::NewSignedModel {
+            practice_id: &id,
+            model_version: version.version,
+            model_sha256: &version.sha256,
+            signed_blob: &blob,
+            signed_file_name: &safe_name,
+            signature: &signature,
+            uploaded_by: &principal.user.id,
+        },
+        now,
+    )
+    .await?;
     crate::revocation::record_evidence(&mut tx, &id, &blob, &revocation, now).await?;
     let actor = principal.actor().in_chamber(Some(&desk.chamber_id));
     record_event(&mut tx, now, &id, &actor, None, PracticeStatus::Draft, None).await?;
@@ -191,10 +159,6 @@ pub async fn create(
             "desk": desk.code.as_str(), "model_id": base.id, "model_version": version.version,
             "model_sha256": version.sha256, "signed_blob": blob,
             "signers": signature.signers.iter().map(|s| s.tax_code.clone()).collect::<Vec<_>>(),
-            "revocation": revocation.checks.iter().map(|c| json!({
-                "signer": c.signer_index, "position": c.position, "serial": c.serial,
-                "method": c.method.as_str(), "unavailable": c.state == crate::revocation::State::Unavailable,
-            })).collect::<Vec<_>>(),
         })),
     )
     .await?;
@@ -202,9 +166,85 @@ pub async fn create(
     get(&state.db, &id).await?.ok_or(CreateError::ModelMismatch)
 }
 
+/// A signed model that passed every check of an upload.
+pub(super) struct VerifiedModel {
+    pub report: firma::Report,
+    /// The frozen version whose XML is the signed content.
+    pub version: model::Version,
+    /// Its base model, of one of the principal's companies.
+    pub base: model::Model,
+}
+
+/// The checks of every upload of a signed model, first or after a rectification: a CAdES
+/// signature valid now against the chamber's trust anchors, with nothing after the envelope,
+/// whose content is byte for byte a version frozen here of a model of one of the principal's
+/// companies.
+pub(super) async fn verify_signed_model(
+    state: &Ctx,
+    principal: &Principal,
+    chamber_id: &str,
+    signed: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<VerifiedModel, CreateError> {
+    if signed.is_empty() {
+        return Err(CreateError::NoFile);
+    }
+    if signed.len() > MAX_SIGNED_MODEL_BYTES {
+        return Err(CreateError::TooLarge);
+    }
+    let anchors = crate::trust::anchors_for(&state.db, Some(chamber_id)).await?;
+    let report = firma::verify(
+        signed,
+        &firma::VerifyOptions {
+            trust_anchors: anchors,
+            intermediates: Vec::new(),
+            crls: Vec::new(),
+            at: now.into(),
+        },
+    )
+    .map_err(|_| CreateError::NotSigned)?;
+    if report.format != firma::Format::Cades {
+        return Err(CreateError::NotCades);
+    }
+    if !report.valid {
+        return Err(CreateError::SignatureInvalid(Box::new(report)));
+    }
+    let version = model::version_by_hash(&state.db, &report.content_sha256)
+        .await?
+        .ok_or(CreateError::ModelMismatch)?;
+    let base = model::get(&state.db, &version.model_id)
+        .await?
+        .ok_or(CreateError::ModelMismatch)?;
+    if !principal.acts_for_company(&base.company_id) {
+        return Err(CreateError::ModelOfAnotherCompany);
+    }
+    Ok(VerifiedModel {
+        report,
+        version,
+        base,
+    })
+}
+
+/// No certificate on a signer's path may be revoked. Asked last, since it may go to the
+/// network: only for a file that passed everything else.
+pub(super) async fn check_revocation(
+    state: &Ctx,
+    chamber_id: &str,
+    report: &firma::Report,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::revocation::Outcome, CreateError> {
+    match signer_checks::check_revocation(state, chamber_id, report, now).await? {
+        Ok(outcome) => Ok(outcome),
+        Err(SignerRefusal::Revoked { holder, at }) => Err(CreateError::SignerRevoked { holder, at }),
+        Err(SignerRefusal::RevocationUnavailable { holder }) => {
+            Err(CreateError::RevocationUnavailable { holder })
+        }
+    }
+}
+
 /// The uploaded file's name is kept only as a label: ASCII letters, digits, `.`, `-`, `_`,
 /// at most 120 characters; the model's own file name when nothing usable remains.
-fn sanitise_file_name(name: &str, fallback_xml: &str) -> String {
+pub(super) fn sanitise_file_name(name: &str, fallback_xml: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let clean: String = base
         .chars()

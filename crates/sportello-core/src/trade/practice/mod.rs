@@ -1,12 +1,15 @@
 //! Practices (pratiche): a signed base model sent to a chamber's desk with its attachments,
 //! details and fee. One file per use case: `create` (upload of the signed model),
-//! `attachments`, `details`, `send`, `lists`.
+//! `attachments`, `details`, `send`, `lists`, `signed_model` (its history, and its replacement
+//! during a `rectification`).
 
 pub mod attachments;
 pub mod create;
 pub mod details;
 pub mod lists;
+pub mod rectification;
 pub mod send;
+pub mod signed_model;
 pub mod signer_checks;
 pub mod status;
 

@@ -367,6 +367,9 @@ async fn send_once(
         .bind(fee.total.cents())
         .execute(&mut *tx)
         .await?;
+    // The signed model that went (a rectification may have replaced it): what the officer
+    // compares the next one with.
+    crate::trade::practice::signed_model::mark_sent(&mut tx, &practice, now).await?;
     let (charged, refunded) = match settled {
         Settled::Charged(m) => (m, Money::ZERO),
         Settled::Refunded(m) => (Money::ZERO, m),

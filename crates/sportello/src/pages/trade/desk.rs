@@ -2,7 +2,7 @@
 //! decisions, and the issued certificate's PDF.
 
 use crate::app::AppState;
-use crate::pages::trade::form_view::{self, FormView};
+use crate::pages::trade::form_view::{self, ChangesView, FormView};
 use crate::web::confirm::{self, ConfirmField, Confirmation};
 use crate::web::download::Download;
 use crate::web::pager::{PageParam, Pager};
@@ -19,6 +19,8 @@ use sportello_core::trade::desk::certificate::{self, Certificate, IssueError};
 use sportello_core::trade::desk::decide::{self, DecisionError};
 use sportello_core::trade::desk::{self as deskmod, InboxFilter, InboxItem};
 use sportello_core::trade::practice::attachments::{self, Attachment};
+use sportello_core::trade::practice::rectification;
+use sportello_core::trade::practice::signed_model::{self, SignedModel};
 use sportello_core::trade::practice::{self, Event, Practice, PracticeStatus};
 use sportello_core::trade::practice_type::PracticeType;
 
@@ -125,6 +127,12 @@ struct PracticePage {
     form: FormView,
     attachments: Vec<Attachment>,
     history: Vec<Event>,
+    /// Every signed model the practice carried, oldest first.
+    signed_models: Vec<SignedModel>,
+    /// What changed between the model sent before and the one signed again.
+    changes: Option<ChangesView>,
+    /// The fields the last rectification named: (name, label).
+    flagged: Vec<(String, String)>,
     certificate: Option<Certificate>,
     documents: Vec<sportello_core::trade::desk::documents::IssuedDocument>,
     fee: String,
@@ -182,6 +190,14 @@ async fn page(
         form: form_view::form_view(pr.practice_type, &input, &[], lang),
         attachments: attachments::list(&state.db, &pr.id).await?,
         history: practice::events(&state.db, &pr.id).await?,
+        signed_models: signed_model::history(&state.db, &pr.id).await?,
+        changes: signed_model::changes_since_sent(&state.db, &pr)
+            .await?
+            .map(|c| form_view::changes_view(&c, lang)),
+        flagged: rectification::flagged(&pr)
+            .into_iter()
+            .map(|f| (f.name.to_string(), lang.t(f.label_key)))
+            .collect(),
         certificate: certificate::of_practice(&state.db, &pr.id).await?,
         documents: sportello_core::trade::desk::documents::of_practice(&state.db, &pr.id).await?,
         fee: sportello_core::money::Money::from_cents(pr.fee_cents.unwrap_or(0)).to_italian(),
@@ -543,17 +559,16 @@ pub async fn certificate_pdf(
 }
 
 impl PracticePage {
+    /// The fields a rectification may name, by label: the practice type's list.
     fn form_fields(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for s in &self.form.sections {
-            for f in &s.fields {
-                out.push((f.name.clone(), f.label.clone()));
-            }
-        }
-        out.push(("items".into(), self.layout.t("trade-s-box6")));
-        out.push(("invoices".into(), self.layout.t("trade-s-invoices")));
-        out.push(("attachments".into(), self.layout.t("trade-attachments")));
-        out
+        rectification::fields_of(self.practice.practice_type)
+            .into_iter()
+            .map(|f| (f.name.to_string(), self.layout.t(f.label_key)))
+            .collect()
+    }
+
+    fn is_flagged(&self, name: &str) -> bool {
+        self.flagged.iter().any(|(n, _)| n == name)
     }
 
     fn status_label(&self, status: &str) -> String {

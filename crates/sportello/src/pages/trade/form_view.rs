@@ -7,6 +7,8 @@
 use sportello_core::i18n::Lang;
 use sportello_core::trade::country::Country;
 use sportello_core::trade::form::{FieldProblem, FormInput, InvoiceInput, ItemInput};
+use sportello_core::trade::practice::rectification::{FieldChange, ValueKind};
+use sportello_core::trade::practice::signed_model::ModelChanges;
 use sportello_core::trade::practice_type::PracticeType;
 
 #[derive(Clone, Debug)]
@@ -44,9 +46,13 @@ impl FieldView {
             _ => "text",
         }
     }
-    /// The value as a reader sees it: a chosen option's label, not its code.
+    /// The value as a reader sees it: a chosen option's label, not its code; a date as
+    /// `20/11/2026`.
     pub fn display(&self) -> String {
         match &self.kind {
+            Kind::Date => chrono::NaiveDate::parse_from_str(self.value.trim(), "%Y-%m-%d")
+                .map(sportello_core::display::date)
+                .unwrap_or_else(|_| self.value.clone()),
             Kind::Select(options) => options
                 .iter()
                 .find(|(v, _)| !v.is_empty() && *v == self.value)
@@ -411,6 +417,81 @@ pub fn form_view(
     }
 }
 
+/// One changed field of a model as people read it: its label (with the row of goods or
+/// invoices it is in), the value before and after, countries and reasons by name, dates as
+/// `20/11/2026`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeView {
+    pub field: String,
+    pub label: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// The difference between the model sent before and the one signed again, for a page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangesView {
+    /// Which versions are compared, in words.
+    pub help: String,
+    pub rows: Vec<ChangeView>,
+}
+
+fn human(kind: ValueKind, value: &str, lang: Lang) -> String {
+    if value.is_empty() {
+        return lang.t("trade-change-empty");
+    }
+    match kind {
+        ValueKind::Text => value.to_string(),
+        ValueKind::Country => match Country::parse(value) {
+            Ok(c) => match lang {
+                Lang::It => c.name_it(),
+                Lang::En => c.name_en(),
+            }
+            .to_string(),
+            Err(_) => value.to_string(),
+        },
+        ValueKind::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map(sportello_core::display::date)
+            .unwrap_or_else(|_| value.to_string()),
+        ValueKind::Reason => {
+            let key = format!("trade-reason-{value}");
+            let label = lang.t(&key);
+            if label == key {
+                value.to_string()
+            } else {
+                label
+            }
+        }
+    }
+}
+
+fn change_view(c: &FieldChange, lang: Lang) -> ChangeView {
+    let label = match c.row {
+        Some(n) => format!("{} · {} {n}", lang.t(c.label_key), lang.t("trade-form-row")),
+        None => lang.t(c.label_key),
+    };
+    ChangeView {
+        field: c.field.clone(),
+        label,
+        before: human(c.kind, &c.before, lang),
+        after: human(c.kind, &c.after, lang),
+    }
+}
+
+/// The model's changes as a page shows them.
+pub fn changes_view(m: &ModelChanges, lang: Lang) -> ChangesView {
+    ChangesView {
+        help: lang.t_args(
+            "trade-model-changes-help",
+            &[
+                ("before", m.before.model_version.to_string()),
+                ("after", m.after.model_version.to_string()),
+            ],
+        ),
+        rows: m.changes.iter().map(|c| change_view(c, lang)).collect(),
+    }
+}
+
 /// What the posted form asks besides saving.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RowAction {
@@ -543,6 +624,38 @@ mod tests {
         assert_eq!(action, Some(RowAction::Add("items")));
         let (_, action) = input_from_pairs(&pairs(&[("action", "remove_invoices_2")]));
         assert_eq!(action, Some(RowAction::Remove("invoices", 2)));
+    }
+
+    #[test]
+    fn changes_are_written_in_human_words() {
+        let c = FieldChange {
+            field: "consignee.country".into(),
+            label_key: "trade-f-consignee-country",
+            row: None,
+            kind: ValueKind::Country,
+            before: "US".into(),
+            after: "CA".into(),
+        };
+        let v = change_view(&c, Lang::It);
+        assert_eq!(v.label, "Paese del destinatario");
+        assert_eq!(
+            (v.before.as_str(), v.after.as_str()),
+            ("Stati Uniti d'America", "Canada")
+        );
+        let d = FieldChange {
+            field: "invoices.0.date".into(),
+            label_key: "trade-f-invoice-date",
+            row: Some(1),
+            kind: ValueKind::Date,
+            before: "2026-11-20".into(),
+            after: String::new(),
+        };
+        let v = change_view(&d, Lang::It);
+        assert_eq!(v.label, "Data fattura · Riga 1");
+        assert_eq!(
+            (v.before.as_str(), v.after.as_str()),
+            ("20/11/2026", "(vuoto)")
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::pages::trade::company_user;
+use crate::pages::trade::form_view::{self, ChangesView, FormView};
 use crate::web::download::Download;
 use crate::web::error::trade as errors;
 use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
@@ -22,8 +23,10 @@ use sportello_core::trade::practice::attachments::{self, Attachment};
 use sportello_core::trade::practice::create::{self, CreateError};
 use sportello_core::trade::practice::details::{self, Details};
 use sportello_core::trade::practice::lists::{self, ListKind, Search};
+use sportello_core::trade::practice::rectification;
 use sportello_core::trade::practice::send::{self, SendError};
-use sportello_core::trade::practice::{self, Event, Practice};
+use sportello_core::trade::practice::signed_model::{self, ReplaceError, SignedModel};
+use sportello_core::trade::practice::{self, Event, Practice, PracticeStatus};
 use std::collections::HashMap;
 
 // ---------------------------------------------------------------------------------------
@@ -158,6 +161,9 @@ const ATTACHMENT_FIELDS: &[FieldLabel] = &[
     ("visas", "visas", "trade-a-visas"),
     ("legalisations", "legalisations", "trade-a-legalisations"),
 ];
+
+/// The field of the form that replaces the signed model during a rectification.
+const RESIGN_FIELDS: &[FieldLabel] = &[("signed_model", "signed_model", "trade-resign-file")];
 
 /// Problems found by the core, as the form's errors.
 fn form_errors(
@@ -314,6 +320,16 @@ struct PracticePage {
     error: Option<String>,
     errors: FormErrors,
     editable: bool,
+    /// The rectification the office asked for, while the practice is to rectify.
+    rectification: Option<RectificationView>,
+    /// The names of the fields the office asked to correct.
+    flagged: Vec<String>,
+    /// The model of the practice, as signed.
+    model_form: FormView,
+    signed_models: Vec<SignedModel>,
+    changes: Option<ChangesView>,
+    /// Whether the company may upload a corrected signed model now.
+    can_resign: bool,
     /// Whether the details offer blank paper: the company is authorised by the practice's
     /// chamber, or the practice was already sent on blank paper.
     blank_paper_offered: bool,
@@ -389,8 +405,35 @@ async fn practice_page(
             (e, label)
         })
         .collect();
+    let expired = pr
+        .rectify_deadline
+        .as_deref()
+        .and_then(|d| sportello_core::db::parse_instant(d).ok())
+        .is_some_and(|d| state.clock.now() >= d);
+    let rectifying = pr.status == PracticeStatus::ToRectify;
+    let flagged_fields = if rectifying {
+        rectification::flagged(&pr)
+    } else {
+        Vec::new()
+    };
+    let rectification = rectifying.then(|| RectificationView {
+        reason: pr.rectify_reason.clone().unwrap_or_default(),
+        deadline: pr.rectify_deadline.clone(),
+        expired,
+        fields: flagged_fields.iter().map(|f| lang.t(f.label_key)).collect(),
+    });
+    let input = practice::signed_form(&state.db, &pr).await?;
+    let changes = signed_model::changes_since_sent(&state.db, &pr)
+        .await?
+        .map(|c| form_view::changes_view(&c, lang));
     Ok(PracticePage {
         layout: Layout::new(viewer, "trade-practice-title"),
+        can_resign: rectifying && !expired,
+        rectification,
+        flagged: flagged_fields.iter().map(|f| f.name.to_string()).collect(),
+        model_form: form_view::form_view(pr.practice_type, &input, &[], lang),
+        signed_models: signed_model::history(&state.db, &pr.id).await?,
+        changes,
         type_label: lang.t(pr.practice_type.label_key()),
         status_label: lang.t(pr.status.label_key()),
         codes: pr
@@ -420,6 +463,15 @@ async fn practice_page(
     })
 }
 
+/// What the office asked to correct, for the company.
+struct RectificationView {
+    reason: String,
+    deadline: Option<String>,
+    expired: bool,
+    /// The labels of the fields named.
+    fields: Vec<String>,
+}
+
 struct PracticeStatusLabel;
 
 impl PracticeStatusLabel {
@@ -431,6 +483,9 @@ impl PracticeStatusLabel {
 }
 
 impl PracticePage {
+    fn is_flagged(&self, name: &str) -> bool {
+        self.flagged.iter().any(|f| f == name)
+    }
     fn has_copies(&self) -> bool {
         self.practice.practice_type.has_copies()
     }
@@ -471,6 +526,7 @@ pub async fn show(
         )),
         "already_sent" => Some(viewer.lang.t("trade-notice-already-sent")),
         "saved" => Some(viewer.lang.t("trade-notice-saved")),
+        "model_replaced" => Some(viewer.lang.t("trade-notice-model-replaced")),
         _ => None,
     };
     Ok(
@@ -604,4 +660,62 @@ pub async fn send(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+/// A corrected signed model, uploaded during a rectification (multipart: `signed_model`).
+pub async fn replace_signed_model(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let mut form = MultipartForm::read(mp).await?;
+    let signed = form.take_file("signed_model").unwrap_or_default();
+    match signed_model::replace(&state, p, &id, &signed.file_name, &signed.bytes).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/practices/{id}?notice=model_replaced")).into_response())
+        }
+        Err(ReplaceError::NotFound) => Err(AppError::not_found()),
+        Err(ReplaceError::Db(e)) => Err(e.into()),
+        Err(ReplaceError::Blob(e)) => Err(e.into()),
+        Err(e) => {
+            let field = match e {
+                ReplaceError::Upload(CreateError::TooLarge) => {
+                    FieldError::new("signed_model", "error-upload-too-large")
+                        .arg("limit", size_limit(create::MAX_SIGNED_MODEL_BYTES))
+                }
+                other => {
+                    let e = errors::replace_error(other);
+                    let mut f = FieldError::new("signed_model", e.key);
+                    f.args = e.args;
+                    f
+                }
+            };
+            let errs = FormErrors::from_fields(viewer.lang, RESIGN_FIELDS, &[field]);
+            let pr = own_practice(&state, p, &id).await?;
+            let page = render(&practice_page(&state, &viewer, p, pr, None, None, errs).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// A signed model the practice carried before (or carries now), from its history.
+pub async fn signed_model_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let pr = readable_practice(&state, &viewer, &id).await?;
+    let m = signed_model::history(&state.db, &pr.id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == sid)
+        .ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&m.signed_blob).await?;
+    Ok(
+        Download::new("application/pkcs7-mime", &m.signed_file_name, bytes)
+            .uploaded()
+            .into_response(),
+    )
 }

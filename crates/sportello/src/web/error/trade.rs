@@ -13,6 +13,7 @@ use sportello_core::trade::practice::attachments::AttachmentError;
 use sportello_core::trade::practice::create::CreateError;
 use sportello_core::trade::practice::details::DetailsError;
 use sportello_core::trade::practice::send::SendError;
+use sportello_core::trade::practice::signed_model::ReplaceError;
 use sportello_core::wallet::TopUpError;
 
 fn invalid(problems: Vec<sportello_core::trade::form::FieldProblem>) -> AppError {
@@ -90,6 +91,30 @@ fn revocation_date(at: &str) -> String {
             ))
         })
         .unwrap_or_else(|_| at.to_string())
+}
+
+/// A refused replacement of the signed model: the upload's own checks say what they say for
+/// the first upload; the rest names the rule of the rectification.
+pub fn replace_error(e: ReplaceError) -> AppError {
+    match e {
+        ReplaceError::NotFound => AppError::not_found(),
+        ReplaceError::NotInRectification(_) => {
+            AppError::conflict("not_in_rectification", "trade-resign-not-in-rectification")
+        }
+        ReplaceError::DeadlinePassed => {
+            AppError::conflict("rectification_expired", "trade-resign-deadline-passed")
+        }
+        ReplaceError::ChangedMeanwhile => {
+            AppError::conflict("changed_meanwhile", "trade-resign-changed-meanwhile")
+        }
+        ReplaceError::OtherModel => {
+            unprocessable("model_of_other_practice", "trade-resign-other-model")
+        }
+        ReplaceError::SameModel => unprocessable("same_model", "trade-resign-same-model"),
+        ReplaceError::Upload(e) => create_error(e),
+        ReplaceError::Blob(e) => AppError::internal(e),
+        ReplaceError::Db(e) => e.into(),
+    }
 }
 
 pub fn details_error(e: DetailsError) -> AppError {
@@ -186,6 +211,9 @@ impl From<DecisionError> for AppError {
             DecisionError::ReasonRequired => {
                 AppError::invalid(vec![FieldError::new("reason", "desk-error-reason")])
             }
+            DecisionError::UnknownField(name) => AppError::invalid(vec![
+                FieldError::new("fields", "desk-error-unknown-field").arg("field", name),
+            ]),
             DecisionError::Issue(e) => e.into(),
             DecisionError::Wallet(e) => AppError::internal(e),
             DecisionError::Db(e) => e.into(),

@@ -6,10 +6,11 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::notify::{self, Mailer};
+use crate::webhooks;
 use std::sync::Arc;
 
 /// What a use case or a job needs: the database, the clock, the configuration, the mailer,
-/// the blob store and the metrics. Cheap to clone.
+/// the blob store, the metrics and the way webhooks leave. Cheap to clone.
 #[derive(Clone)]
 pub struct Ctx {
     pub db: Db,
@@ -18,6 +19,9 @@ pub struct Ctx {
     pub mailer: Arc<dyn Mailer>,
     pub blobs: Arc<dyn BlobStore>,
     pub metrics: Arc<Metrics>,
+    /// How webhook deliveries are sent: the shell's HTTP client ([`Ctx::with_webhook_transport`]);
+    /// [`webhooks::NoTransport`] until it is set.
+    pub webhook_transport: Arc<dyn webhooks::Transport>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -79,6 +83,13 @@ impl Ctx {
             mailer,
             blobs,
             metrics: Arc::new(Metrics::default()),
+            webhook_transport: Arc::new(webhooks::NoTransport),
         }
+    }
+
+    /// The same context, delivering webhooks through `transport`.
+    pub fn with_webhook_transport(mut self, transport: Arc<dyn webhooks::Transport>) -> Self {
+        self.webhook_transport = transport;
+        self
     }
 }

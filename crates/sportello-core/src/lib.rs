@@ -35,5 +35,6 @@ pub mod trade;
 pub mod trust;
 pub mod validation;
 pub mod wallet;
+pub mod webhooks;
 
 pub use ctx::{Ctx, StartError};

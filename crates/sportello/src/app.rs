@@ -4,6 +4,7 @@
 use sportello_core::Ctx;
 use sportello_core::config::MailTransport;
 use std::ops::Deref;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -16,8 +17,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The application over `ctx`, delivering webhooks through the shell's HTTP client.
     pub fn new(ctx: Ctx) -> Self {
-        Self { ctx }
+        let transport = Arc::new(crate::webhooks::HttpTransport::new(
+            ctx.config.webhooks.clone(),
+        ));
+        Self {
+            ctx: ctx.with_webhook_transport(transport),
+        }
     }
 }
 

@@ -8,4 +8,5 @@ pub mod cli;
 pub mod pages;
 pub mod routes;
 pub mod web;
+pub mod webhooks;
 pub mod worker;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
 use sportello_core::registry::{self, Rea, TaxCode};
+use sportello_core::trade::desk::issued::{self, CertificateBlock, DocumentBlock};
 use sportello_core::trade::form::FormInput;
 use sportello_core::trade::model::{self, Model};
 use sportello_core::trade::practice::{self, Practice, attachments, lists, send};
@@ -341,9 +342,19 @@ pub struct PracticeOut {
     pub signers: Vec<String>,
     pub attachments: Vec<AttachmentOut>,
     pub history: Vec<EventOut>,
+    /// The certificate of origin issued, `null` until then. Its `security_code` is shown
+    /// only to the company's own users.
+    pub certificate: Option<CertificateBlock>,
+    /// The other documents issued: visas, copies.
+    pub documents: Vec<DocumentBlock>,
 }
 
-async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, AppError> {
+async fn practice_out(
+    state: &AppState,
+    caller: &Principal,
+    p: &Practice,
+) -> Result<PracticeOut, AppError> {
+    let issued = issued::of_practice(state, caller, p).await?;
     let desk = sportello_core::chambers::get_desk(&state.db, &p.desk_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -402,6 +413,8 @@ async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, App
                 note: e.note,
             })
             .collect(),
+        certificate: issued.certificate,
+        documents: issued.documents,
     })
 }
 
@@ -436,7 +449,7 @@ pub async fn create_practice(
     .map_err(create_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(practice_out(&state, &practice).await?),
+        Json(practice_out(&state, p, &practice).await?),
     ))
 }
 
@@ -559,7 +572,7 @@ pub async fn list_practices(
     .await?;
     let mut items = Vec::new();
     for item in &page.items {
-        items.push(practice_out(&state, item).await?);
+        items.push(practice_out(&state, p, item).await?);
     }
     Ok(Json(ListOut {
         items,
@@ -578,7 +591,7 @@ pub async fn get_practice(
 ) -> Result<Json<PracticeOut>, AppError> {
     let p = caller.require(Action::ViewOwnPractices)?;
     let practice = own_practice(&state, p, &id).await?;
-    Ok(Json(practice_out(&state, &practice).await?))
+    Ok(Json(practice_out(&state, p, &practice).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -608,7 +621,7 @@ pub struct CompanyQuery {
 }
 
 /// The company the caller means: the one named, which must be theirs, or their only one.
-async fn chosen_company(
+pub(crate) async fn chosen_company(
     state: &AppState,
     p: &Principal,
     tax_code: Option<&str>,

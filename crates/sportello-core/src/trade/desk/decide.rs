@@ -17,6 +17,7 @@ use crate::trade::desk::notify_company;
 use crate::trade::practice::{self, Practice, PracticeAction, PracticeStatus, record_event};
 use crate::trade::practice_type::PracticeType;
 use crate::wallet::{self, PracticeFee};
+use crate::webhooks::{self, Event};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -193,6 +194,7 @@ pub async fn request_rectification(
             .after(json!({"reason": reason, "fields": fields, "deadline": db::instant(deadline)})),
     )
     .await?;
+    webhooks::practice_event(&mut tx, &state.config, now, &p.id, Event::PracticeToRectify).await?;
     let fields_line = if fields.is_empty() {
         String::new()
     } else {
@@ -307,6 +309,7 @@ pub(super) async fn close_rejected(
             .after(json!({"status": "rejected", "reason": reason, "refunded": refunded.to_decimal_string()})),
     )
     .await?;
+    webhooks::practice_event(tx, &state.config, now, &p.id, Event::PracticeRejected).await?;
     let refund_line = if refunded.cents() > 0 {
         format!(
             "I diritti pagati ({}) sono stati restituiti al borsellino.\n",
@@ -378,6 +381,7 @@ pub async fn approve(
             .after(json!({"status": to.as_str(), "certificate": number, "documents": issued})),
     )
     .await?;
+    webhooks::practice_event(&mut tx, &state.config, now, &p.id, Event::PracticeApproved).await?;
     let body = match &number {
         Some(n) => format!(
             "La pratica {} è stata approvata: il certificato d'origine {n} è pronto. Scaricalo dalla pratica e stampalo a colori su foglio bianco A4.\n\n\
@@ -434,7 +438,7 @@ pub async fn cancel(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let actor = officer.actor().in_chamber(Some(&p.chamber_id));
-    certificate::cancel(&mut tx, now, &actor, &cert, &reason).await?;
+    certificate::cancel(&mut tx, &state.config, now, &actor, &cert, &reason).await?;
     tx.commit().await?;
     Ok(p)
 }

@@ -146,3 +146,45 @@ impl Transport for HttpTransport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(url: &str) -> Delivery<'_> {
+        Delivery {
+            url,
+            headers: Vec::new(),
+            body: b"{}",
+        }
+    }
+
+    #[tokio::test]
+    async fn a_delivery_never_connects_to_a_private_address_whatever_was_registered() {
+        let transport = HttpTransport::new(WebhookSettings::default());
+        // An address in the URL is checked before sending…
+        let refused = transport
+            .post(&delivery("https://127.0.0.1:9/hooks"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, DeliveryError::AddressRefused(_)),
+            "{refused}"
+        );
+        // …and a name by the resolver, when connecting.
+        let refused = transport
+            .post(&delivery("https://localhost:9/hooks"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, DeliveryError::AddressRefused(why) if why.contains("localhost")),
+            "{refused}"
+        );
+        // Plain HTTP is refused unless configured.
+        let refused = transport
+            .post(&delivery("http://erp.example.com/hooks"))
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, DeliveryError::AddressRefused(_)));
+    }
+}

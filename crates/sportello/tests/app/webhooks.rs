@@ -23,6 +23,8 @@ enum Behaviour {
     FailFirst(usize),
     /// Takes the request and never answers.
     Silent,
+    /// Answers 307, pointing at another address.
+    Redirect(&'static str),
 }
 
 /// One request the receiver got.
@@ -49,9 +51,14 @@ impl Receiver {
     async fn start(behaviour: Behaviour) -> Receiver {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let seen = got.clone();
-        let handler = move |headers: HeaderMap, body: Bytes| {
+        let handler = move |headers: HeaderMap,
+                            body: Bytes|
+              -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = axum::response::Response> + Send>,
+        > {
             let seen = seen.clone();
-            async move {
+            Box::pin(async move {
+                use axum::response::IntoResponse;
                 let header = |name: &str| {
                     headers
                         .get(name)
@@ -69,15 +76,22 @@ impl Receiver {
                     all.len()
                 };
                 match behaviour {
-                    Behaviour::Answer => AxumStatus::OK,
-                    Behaviour::FailFirst(k) if n <= k => AxumStatus::INTERNAL_SERVER_ERROR,
-                    Behaviour::FailFirst(_) => AxumStatus::NO_CONTENT,
+                    Behaviour::Answer => AxumStatus::OK.into_response(),
+                    Behaviour::FailFirst(k) if n <= k => {
+                        AxumStatus::INTERNAL_SERVER_ERROR.into_response()
+                    }
+                    Behaviour::FailFirst(_) => AxumStatus::NO_CONTENT.into_response(),
                     Behaviour::Silent => {
                         std::future::pending::<()>().await;
-                        AxumStatus::OK
+                        AxumStatus::OK.into_response()
                     }
+                    Behaviour::Redirect(to) => (
+                        AxumStatus::TEMPORARY_REDIRECT,
+                        [(axum::http::header::LOCATION, to)],
+                    )
+                        .into_response(),
                 }
-            }
+            })
         };
         let router = axum::Router::new().route("/hooks", axum::routing::post(handler));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -215,7 +229,29 @@ engine_tests!(
     the_practice_json_carries_the_certificate_and_its_code_for_the_company_only,
     a_receiver_that_fails_twice_gets_the_event_on_the_third_attempt,
     a_receiver_that_never_answers_is_retried_with_back_off_then_given_up,
+    a_redirect_is_not_followed,
 );
+
+async fn a_redirect_is_not_followed(engine: Engine) {
+    let app = open_app(engine).await;
+    let company = Erp::demo(&app, Role::Company).await;
+    company.complete_profile(LIGURE).await;
+    let target = Receiver::start(Behaviour::Answer).await;
+    let to: &'static str = Box::leak(target.url.clone().into_boxed_str());
+    let redirecting = Receiver::start(Behaviour::Redirect(to)).await;
+    let (hook, _) = register(&company, &redirecting.url, &["practice.sent"]).await;
+    send_new(&company).await;
+    app.run_jobs().await;
+    assert_eq!(redirecting.received().len(), 1);
+    assert!(
+        target.received().is_empty(),
+        "the redirect was not followed"
+    );
+    let log = company.get_json(&format!("/api/v1/webhooks/{hook}")).await["deliveries"].clone();
+    assert_eq!(log[0]["status_code"], 307);
+    assert_eq!(log[0]["error"], "the receiver answered 307");
+    assert_eq!(log[0]["event_status"], "pending", "tried again later");
+}
 
 async fn a_company_registers_lists_reads_and_deletes_only_its_own_webhooks(engine: Engine) {
     let app = open_app(engine).await;

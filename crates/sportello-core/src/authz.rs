@@ -65,10 +65,12 @@ pub enum Action {
     ViewJobs,
     /// Authorise companies to print certificates on blank paper, and withdraw it.
     AuthoriseBlankPaper,
+    /// A company's webhooks: register, list, read the delivery log, delete.
+    ManageWebhooks,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::ViewHome,
         Action::ManageDesks,
         Action::ManageUsers,
@@ -95,6 +97,7 @@ impl Action {
         Action::DecideDeviceRefund,
         Action::ViewJobs,
         Action::AuthoriseBlankPaper,
+        Action::ManageWebhooks,
     ];
 }
 
@@ -129,7 +132,7 @@ pub fn allows(role: Role, action: Action) -> bool {
             role,
             Company | Officer | ChamberAdmin | MasterRao | Rao | Odr | Ir
         ),
-        ComposePractice | ViewOwnPractices | ViewWallet => role == Company,
+        ComposePractice | ViewOwnPractices | ViewWallet | ManageWebhooks => role == Company,
         WorkInbox => role == Officer,
         ViewDashboard => matches!(role, Officer | ChamberAdmin | Manager),
         // RA procedure: the chamber signs the convention with the CA; its administrator keeps it,
@@ -199,6 +202,7 @@ mod tests {
         (Action::DecideDeviceRefund, ".......X."),
         (Action::ViewJobs, "..X......"),
         (Action::AuthoriseBlankPaper, "..X......"),
+        (Action::ManageWebhooks, "X........"),
     ];
 
     #[test]

@@ -88,6 +88,30 @@ pub struct Config {
     pub seal_key: Option<Secret>,
     /// `SPORTELLO_TRUSTED_PROXIES`: the load balancers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
+    /// `SPORTELLO_WEBHOOKS_*`: where webhooks may point and how long a delivery may take.
+    pub webhooks: WebhookSettings,
+}
+
+/// What webhook URLs may be and how deliveries are bounded (see `webhooks`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `SPORTELLO_WEBHOOKS_ALLOW_HTTP`: also accept `http://` URLs (default: `https://` only).
+    pub allow_http: bool,
+    /// `SPORTELLO_WEBHOOKS_ALLOW_PRIVATE`: also deliver to loopback, private and link-local
+    /// addresses (default: refused, so a webhook cannot reach the chamber's own network).
+    pub allow_private: bool,
+    /// `SPORTELLO_WEBHOOKS_TIMEOUT_MS`: the whole of one delivery attempt, connection included.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allow_private: false,
+            timeout: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 /// The proxies (load balancers) whose `X-Forwarded-For` header is believed, as addresses or
@@ -324,6 +348,19 @@ impl Config {
             None => TrustedProxies::default(),
         };
 
+        let webhook_timeout_ms = parse_number(&get, "SPORTELLO_WEBHOOKS_TIMEOUT_MS", 10_000u64)?;
+        if !(100..=60_000).contains(&webhook_timeout_ms) {
+            return Err(ConfigError {
+                variable: "SPORTELLO_WEBHOOKS_TIMEOUT_MS",
+                problem: "must be between 100 and 60000".into(),
+            });
+        }
+        let webhooks = WebhookSettings {
+            allow_http: parse_bool(&get, "SPORTELLO_WEBHOOKS_ALLOW_HTTP", false)?,
+            allow_private: parse_bool(&get, "SPORTELLO_WEBHOOKS_ALLOW_PRIVATE", false)?,
+            timeout: std::time::Duration::from_millis(webhook_timeout_ms),
+        };
+
         Ok(Self {
             listen,
             public_url,
@@ -337,6 +374,7 @@ impl Config {
             session_hours,
             seal_key,
             trusted_proxies,
+            webhooks,
         })
     }
 

@@ -7,10 +7,12 @@ use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::notify::{self, Mailer};
 use crate::revocation;
+use crate::webhooks;
 use std::sync::Arc;
 
 /// What a use case or a job needs: the database, the clock, the configuration, the mailer,
-/// the blob store, the metrics and the revocation fetcher. Cheap to clone.
+/// the blob store, the metrics, the revocation fetcher and the way webhooks leave. Cheap to
+/// clone.
 #[derive(Clone)]
 pub struct Ctx {
     pub db: Db,
@@ -22,6 +24,9 @@ pub struct Ctx {
     /// Fetches OCSP answers and CRLs; [`revocation::Offline`] until the shell gives its HTTP
     /// client.
     pub revocation: Arc<dyn revocation::Fetcher>,
+    /// How webhook deliveries are sent: the shell's HTTP client ([`Ctx::with_webhook_transport`]);
+    /// [`webhooks::NoTransport`] until it is set.
+    pub webhook_transport: Arc<dyn webhooks::Transport>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -84,6 +89,13 @@ impl Ctx {
             blobs,
             metrics: Arc::new(Metrics::default()),
             revocation: Arc::new(revocation::Offline),
+            webhook_transport: Arc::new(webhooks::NoTransport),
         }
+    }
+
+    /// The same context, delivering webhooks through `transport`.
+    pub fn with_webhook_transport(mut self, transport: Arc<dyn webhooks::Transport>) -> Self {
+        self.webhook_transport = transport;
+        self
     }
 }

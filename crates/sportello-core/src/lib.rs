@@ -37,6 +37,7 @@ pub mod trade;
 pub mod trust;
 pub mod validation;
 pub mod wallet;
+pub mod webhooks;
 pub mod work;
 
 pub use ctx::{Ctx, StartError};

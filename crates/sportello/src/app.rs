@@ -4,6 +4,7 @@
 use sportello_core::Ctx;
 use sportello_core::config::MailTransport;
 use std::ops::Deref;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -16,13 +17,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The shell's state over `ctx`, with the HTTP fetcher for revocation checks.
+    /// The shell's state over `ctx`, with the HTTP fetcher for revocation checks and the HTTP
+    /// client that delivers webhooks.
     pub fn new(mut ctx: Ctx) -> Self {
         match crate::fetch::HttpFetcher::new() {
-            Ok(fetcher) => ctx.revocation = std::sync::Arc::new(fetcher),
+            Ok(fetcher) => ctx.revocation = Arc::new(fetcher),
             Err(e) => tracing::error!(error = %e, "no HTTP client: revocation is checked offline"),
         }
-        Self { ctx }
+        let transport = Arc::new(crate::webhooks::HttpTransport::new(
+            ctx.config.webhooks.clone(),
+        ));
+        Self {
+            ctx: ctx.with_webhook_transport(transport),
+        }
     }
 }
 

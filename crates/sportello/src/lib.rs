@@ -9,4 +9,5 @@ pub mod fetch;
 pub mod pages;
 pub mod routes;
 pub mod web;
+pub mod webhooks;
 pub mod worker;

@@ -704,7 +704,7 @@ fn guarded(access: Access, routes: UtoipaMethodRouter<AppState>) -> UtoipaMethod
 /// The JSON API under `/api/v1`, each handler group with who may call it. Handlers of one
 /// path with several methods go in one `routes!` (and share its access).
 fn api_routes() -> OpenApiRouter<AppState> {
-    use api::{auth, desk, devices, ra, trade};
+    use api::{auth, desk, devices, ra, trade, webhooks};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(guarded(Public, routes!(auth::issue_token)))
         .routes(guarded(SignedIn, routes!(auth::me)))
@@ -747,6 +747,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
             routes!(trade::replace_signed_model),
         ))
         .routes(guarded(can(&[ViewWallet]), routes!(trade::get_wallet)))
+        // Webhooks to the company's ERP.
+        .routes(guarded(
+            can(&[ManageWebhooks]),
+            routes!(webhooks::create_webhook, webhooks::list_webhooks),
+        ))
+        .routes(guarded(
+            can(&[ManageWebhooks]),
+            routes!(webhooks::get_webhook, webhooks::delete_webhook),
+        ))
         .routes(guarded(
             can(&[ComposePractice]),
             routes!(trade::put_profile),
@@ -763,6 +772,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(guarded(
             can(&[ViewOwnPractices, WorkInbox]),
             routes!(desk::certificate_pdf),
+        ))
+        .routes(guarded(
+            can(&[ViewOwnPractices, WorkInbox]),
+            routes!(desk::document_pdf),
         ))
         .routes(guarded(Public, routes!(desk::verify_certificate)))
         // Registration authority.

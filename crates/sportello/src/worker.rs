@@ -84,6 +84,9 @@ async fn dispatch(state: &Ctx, job: &Claimed) -> anyhow::Result<()> {
         sportello_core::issuance::AbortStaleSessions::KIND => {
             run::<sportello_core::issuance::AbortStaleSessions>(state, &job.payload).await
         }
+        sportello_core::webhooks::DeliverWebhook::KIND => {
+            run::<sportello_core::webhooks::DeliverWebhook>(state, &job.payload).await
+        }
         other => anyhow::bail!("unknown job kind '{other}'"),
     }
 }

@@ -155,6 +155,21 @@ pub async fn complete(db: &Db, job: &Claimed, now: DateTime<Utc>) -> Result<bool
     Ok(done == 1)
 }
 
+/// How long a job waits after its `attempts`-th attempt failed: 30 seconds doubled at each
+/// attempt (1 minute after the first, 2 after the second…), at most about 8½ hours.
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    chrono::Duration::seconds(30 * (1i64 << attempts.clamp(0, 10)))
+}
+
+/// The attempt a job enqueued with `dedupe_key` is at (counted when claimed, so a running job
+/// reads its own) and its limit; `None` when there is no such job.
+pub async fn attempts_of(db: &Db, dedupe_key: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT attempts, max_attempts FROM jobs WHERE dedupe_key = $1")
+        .bind(dedupe_key)
+        .fetch_optional(db.pool())
+        .await
+}
+
 /// Records a failure, if the claim is still the caller's: retried later with exponential
 /// back-off, or parked as `dead` when the attempts are used up. Returns whether it applied.
 pub async fn fail(
@@ -164,7 +179,7 @@ pub async fn fail(
     error: &str,
 ) -> Result<bool, sqlx::Error> {
     let exhausted = job.attempts >= job.max_attempts;
-    let backoff = chrono::Duration::seconds(30 * (1i64 << job.attempts.clamp(0, 10)));
+    let backoff = backoff(job.attempts);
     let applied = sqlx::query(
         "UPDATE jobs SET status = $2, locked_until = NULL, last_error = $3, run_at = $4, \
          finished_at = $5 WHERE id = $1 AND status = 'running' AND locked_by = $6 AND attempts = $7",

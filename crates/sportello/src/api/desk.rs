@@ -147,6 +147,30 @@ pub async fn certificate_pdf(
     .into_response())
 }
 
+/// A sealed document the practice issued (a visa, copies of a certificate), as listed in the
+/// practice's `documents`: for the company's users and the desk's officers.
+#[utoipa::path(get, path = "/api/v1/practices/{id}/documents/{doc_id}", tag = "desk",
+    security(("bearer" = [])), responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404)))]
+pub async fn document_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, doc_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let practice = practice::get_readable(&state.db, &caller.0, &id).await?;
+    let doc = sportello_core::trade::desk::documents::of_practice(&state.db, &practice.id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == doc_id)
+        .ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&doc.blob).await?;
+    Ok(Download::new(
+        "application/pdf",
+        &format!("{}-{}.pdf", doc.kind, doc.number),
+        bytes,
+    )
+    .into_response())
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct VerificationOut {
     pub number: String,

@@ -7,6 +7,7 @@ pub mod desk;
 pub mod devices;
 pub mod ra;
 pub mod trade;
+pub mod webhooks;
 
 use crate::app::AppState;
 use crate::web::{AppError, Viewer};
@@ -29,11 +30,19 @@ use utoipa_swagger_ui::SwaggerUi;
                        Errors are RFC 9457 problem documents with a stable `code`.",
         version = "1"
     ),
-    components(schemas(Problem)),
+    components(schemas(
+        Problem,
+        sportello_core::webhooks::EventBody,
+        sportello_core::webhooks::EventData
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "ra", description = "Registration authority: convention, operators, mandates, courses, revocations"),
-        (name = "devices", description = "Device inventory, consignments to ODRs, free devices")
+        (name = "devices", description = "Device inventory, consignments to ODRs, free devices"),
+        (name = "webhooks", description = "Events pushed to the company's ERP when its practices change state: each delivery is a \
+            `POST` of an `EventBody` (JSON) with `Sportello-Event: <event>` and `Sportello-Signature: t=<unix seconds>,v1=<hex>`, \
+            where `v1` is the HMAC-SHA256, keyed with the webhook's secret, of `t`, a full stop and the raw body. Answer 2xx; \
+            anything else is retried with exponential back-off (1, 2, 4… minutes, 10 attempts).")
     )
 )]
 pub struct ApiDoc;

@@ -19,6 +19,7 @@ use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
 use sportello_core::paging::PageRequest;
 use sportello_core::registry::{self, Rea, TaxCode};
+use sportello_core::trade::desk::issued::{self, CertificateBlock, DocumentBlock};
 use sportello_core::trade::form::FormInput;
 use sportello_core::trade::model::{self, Model};
 use sportello_core::trade::practice::{
@@ -346,6 +347,11 @@ pub struct PracticeOut {
     pub signers: Vec<String>,
     pub attachments: Vec<AttachmentOut>,
     pub history: Vec<EventOut>,
+    /// The certificate of origin issued, `null` until then. Its `security_code` is shown
+    /// only to the company's own users.
+    pub certificate: Option<CertificateBlock>,
+    /// The other documents issued: visas, copies.
+    pub documents: Vec<DocumentBlock>,
     /// While the practice is `to_rectify`: what the office asked to correct, and by when.
     pub rectification: Option<RectificationOut>,
     /// Every signed model the practice carried, oldest first; the last is the one in force.
@@ -380,7 +386,12 @@ pub struct SignedModelOut {
     pub sent_at: Option<String>,
 }
 
-async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, AppError> {
+async fn practice_out(
+    state: &AppState,
+    caller: &Principal,
+    p: &Practice,
+) -> Result<PracticeOut, AppError> {
+    let issued = issued::of_practice(state, caller, p).await?;
     let desk = sportello_core::chambers::get_desk(&state.db, &p.desk_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -462,6 +473,8 @@ async fn practice_out(state: &AppState, p: &Practice) -> Result<PracticeOut, App
                 sent_at: m.sent_at,
             })
             .collect(),
+        certificate: issued.certificate,
+        documents: issued.documents,
     })
 }
 
@@ -496,7 +509,7 @@ pub async fn create_practice(
     .map_err(create_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(practice_out(&state, &practice).await?),
+        Json(practice_out(&state, p, &practice).await?),
     ))
 }
 
@@ -550,7 +563,7 @@ pub async fn replace_signed_model(
     let practice = signed_model::replace(&state, p, &id, &signed.file_name, &signed.bytes)
         .await
         .map_err(replace_error)?;
-    Ok(Json(practice_out(&state, &practice).await?))
+    Ok(Json(practice_out(&state, p, &practice).await?))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -646,7 +659,7 @@ pub async fn list_practices(
     let mut items = Vec::new();
     if page.number == asked.unsigned_abs() {
         for item in &page.items {
-            items.push(practice_out(&state, item).await?);
+            items.push(practice_out(&state, p, item).await?);
         }
     }
     Ok(Json(ListOut {
@@ -666,7 +679,7 @@ pub async fn get_practice(
 ) -> Result<Json<PracticeOut>, AppError> {
     let p = caller.require(Action::ViewOwnPractices)?;
     let practice = own_practice(&state, p, &id).await?;
-    Ok(Json(practice_out(&state, &practice).await?))
+    Ok(Json(practice_out(&state, p, &practice).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -696,7 +709,7 @@ pub struct CompanyQuery {
 }
 
 /// The company the caller means: the one named, which must be theirs, or their only one.
-async fn chosen_company(
+pub(crate) async fn chosen_company(
     state: &AppState,
     p: &Principal,
     tax_code: Option<&str>,

@@ -847,6 +847,29 @@ async fn approving_a_visa_practice_issues_a_sealed_visa_per_stamped_document(eng
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, pdf);
+    // An ERP finds it in the practice JSON and downloads it with its token.
+    let practice = company.get_json(&format!("/api/v1/practices/{id}")).await;
+    assert_eq!(
+        practice["certificate"],
+        Value::Null,
+        "no certificate of origin"
+    );
+    let listed = &practice["documents"][0];
+    assert_eq!(listed["kind"], "visa");
+    assert_eq!(listed["number"], docs[0].number.as_str());
+    assert_eq!(listed["issued_on"], "2026-11-25");
+    let r = company
+        .client
+        .get(crate::webhooks::reachable(
+            &app,
+            listed["url"].as_str().unwrap(),
+        ))
+        .bearer_auth(&company.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
 }
 
 async fn approving_a_copy_practice_issues_sealed_copies_of_the_certificate(engine: Engine) {

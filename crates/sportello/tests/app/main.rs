@@ -30,4 +30,5 @@ mod storage;
 mod trade;
 mod trade_pages;
 mod web;
+mod webhooks;
 mod write_offs;

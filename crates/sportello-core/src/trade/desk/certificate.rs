@@ -347,6 +347,7 @@ pub async fn cancel_from_practice(
     }
     cancel(
         tx,
+        &state.config,
         now,
         actor,
         &cert,
@@ -355,9 +356,11 @@ pub async fn cancel_from_practice(
     .await
 }
 
-/// Cancels a certificate (verification then shows it as cancelled).
+/// Cancels a certificate (verification then shows it as cancelled), and tells the company's
+/// webhooks.
 pub async fn cancel(
     tx: &mut Tx,
+    config: &crate::config::Config,
     now: DateTime<Utc>,
     actor: &Actor,
     cert: &Certificate,
@@ -369,12 +372,24 @@ pub async fn cancel(
     if cert.print_mode == PrintMode::Form.as_str() && cert.form_returned_at.is_none() {
         return Err(IssueError::FormNotReturned);
     }
-    sqlx::query("UPDATE certificates SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3 WHERE id = $1 AND status = 'valid'")
+    let cancelled = sqlx::query("UPDATE certificates SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3 WHERE id = $1 AND status = 'valid'")
         .bind(&cert.id)
         .bind(db::instant(now))
         .bind(reason)
         .execute(&mut **tx)
-        .await?;
+        .await?
+        .rows_affected();
+    if cancelled == 0 {
+        return Err(IssueError::AlreadyCancelled);
+    }
+    crate::webhooks::practice_event(
+        tx,
+        config,
+        now,
+        &cert.practice_id,
+        crate::webhooks::Event::CertificateCancelled,
+    )
+    .await?;
     audit::record(
         tx,
         now,

@@ -20,6 +20,7 @@ use crate::trade::practice::{
 };
 use crate::trade::practice_type::PracticeType;
 use crate::wallet::{self, PracticeFee};
+use crate::webhooks::{self, Event};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -225,6 +226,7 @@ pub async fn request_rectification(
             .after(json!({"reason": reason, "fields": fields, "deadline": db::instant(deadline)})),
     )
     .await?;
+    webhooks::practice_event(&mut tx, &state.config, now, &p.id, Event::PracticeToRectify).await?;
     let fields_line = if fields.is_empty() {
         String::new()
     } else {
@@ -343,6 +345,7 @@ pub(super) async fn close_rejected(
             .after(json!({"status": "rejected", "reason": reason, "refunded": refunded.to_decimal_string()})),
     )
     .await?;
+    webhooks::practice_event(tx, &state.config, now, &p.id, Event::PracticeRejected).await?;
     let refund_line = if refunded.cents() > 0 {
         format!(
             "I diritti pagati ({}) sono stati restituiti al borsellino.\n",
@@ -414,6 +417,7 @@ pub async fn approve(
             .after(json!({"status": to.as_str(), "certificate": number, "documents": issued})),
     )
     .await?;
+    webhooks::practice_event(&mut tx, &state.config, now, &p.id, Event::PracticeApproved).await?;
     let body = match &number {
         Some(n) => format!(
             "La pratica {} è stata approvata: il certificato d'origine {n} è pronto. Scaricalo dalla pratica e stampalo a colori su foglio bianco A4.\n\n\
@@ -470,7 +474,7 @@ pub async fn cancel(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let actor = officer.actor().in_chamber(Some(&p.chamber_id));
-    certificate::cancel(&mut tx, now, &actor, &cert, &reason).await?;
+    certificate::cancel(&mut tx, &state.config, now, &actor, &cert, &reason).await?;
     tx.commit().await?;
     Ok(p)
 }

@@ -7,6 +7,7 @@ pub mod decide;
 pub mod documents;
 pub mod expiry;
 pub mod forms;
+pub mod issued;
 pub mod security_code;
 pub mod verify;
 

@@ -394,6 +394,14 @@ async fn send_once(
             .after(serde_json::json!({"status": to.as_str(), "protocol_number": protocol, "fee": fee.total.to_decimal_string(), "charged": charged.to_decimal_string(), "refunded": refunded.to_decimal_string()})),
     )
     .await?;
+    crate::webhooks::practice_event(
+        &mut tx,
+        &state.config,
+        now,
+        &practice.id,
+        crate::webhooks::Event::PracticeSent,
+    )
+    .await?;
     let type_it = state_label(practice.practice_type);
     let body = if resend {
         let (money_it, money_en) = match settled {

@@ -21,6 +21,7 @@ pub mod devices;
 pub mod issuance;
 pub mod ra;
 pub mod trade;
+pub mod webhooks;
 
 pub use sportello_core::validation::FieldError;
 

@@ -4,9 +4,11 @@
 //! The file must be a valid CAdES signature, trusted by the destination chamber, and its
 //! signed content must be byte-identical to a base model version created here for one of
 //! the user's companies — recognised by the SHA-256 of that content, so renaming the file
-//! does not matter. Each way it can be wrong has its own error, said in plain words. Last,
-//! no certificate on a signer's path may be revoked (`signer_checks::check_revocation`, OCSP
-//! or CRL); the evidence is kept with the practice in the same transaction.
+//! does not matter. Each way it can be wrong has its own error, said in plain words. Then the
+//! signers are compared with the company's people (`signer_checks::check_company_people`:
+//! its legal representatives and users), a stranger flagged or refused as the chamber says.
+//! Last, no certificate on a signer's path may be revoked (`signer_checks::check_revocation`,
+//! OCSP or CRL). What both found is kept with the practice in the same transaction.
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -44,6 +46,11 @@ pub enum CreateError {
     SignerRevoked { holder: String, at: String },
     #[error("the revocation of {holder}'s certificate cannot be checked now")]
     RevocationUnavailable { holder: String },
+    #[error("the signer {holder} is neither a legal representative nor a user of the company")]
+    SignerNotCompanyPerson {
+        holder: String,
+        tax_code: Option<String>,
+    },
     #[error(transparent)]
     Details(#[from] DetailsError),
     #[error(transparent)]
@@ -108,6 +115,25 @@ pub async fn create(
     )
     .await?;
     let details = checked;
+    let people = match signer_checks::check_company_people(
+        state,
+        &desk.chamber_id,
+        &base.company_id,
+        &report,
+    )
+    .await?
+    {
+        Ok(people) => people,
+        Err(SignerRefusal::NotCompanyPerson { holder, tax_code }) => {
+            return Err(CreateError::SignerNotCompanyPerson { holder, tax_code });
+        }
+        Err(SignerRefusal::Revoked { holder, at }) => {
+            return Err(CreateError::SignerRevoked { holder, at });
+        }
+        Err(SignerRefusal::RevocationUnavailable { holder }) => {
+            return Err(CreateError::RevocationUnavailable { holder });
+        }
+    };
     // Revocation last: it may ask the network, so only a file that passed everything else.
     let revocation =
         match signer_checks::check_revocation(state, &desk.chamber_id, &report, now).await? {
@@ -117,6 +143,9 @@ pub async fn create(
             }
             Err(SignerRefusal::RevocationUnavailable { holder }) => {
                 return Err(CreateError::RevocationUnavailable { holder });
+            }
+            Err(SignerRefusal::NotCompanyPerson { holder, tax_code }) => {
+                return Err(CreateError::SignerNotCompanyPerson { holder, tax_code });
             }
         };
     // Stored exactly as verified: bytes after the envelope (or inside its wrapping, or after
@@ -181,6 +210,7 @@ pub async fn create(
         }
     }
     crate::revocation::record_evidence(&mut tx, &id, &blob, &revocation, now).await?;
+    signer_checks::record_people(&mut tx, &id, &blob, &people, now).await?;
     let actor = principal.actor().in_chamber(Some(&desk.chamber_id));
     record_event(&mut tx, now, &id, &actor, None, PracticeStatus::Draft, None).await?;
     audit::record(
@@ -191,6 +221,7 @@ pub async fn create(
             "desk": desk.code.as_str(), "model_id": base.id, "model_version": version.version,
             "model_sha256": version.sha256, "signed_blob": blob,
             "signers": signature.signers.iter().map(|s| s.tax_code.clone()).collect::<Vec<_>>(),
+            "signers_to_company": people.iter().map(|p| p.relation.as_str()).collect::<Vec<_>>(),
             "revocation": revocation.checks.iter().map(|c| json!({
                 "signer": c.signer_index, "position": c.position, "serial": c.serial,
                 "method": c.method.as_str(), "unavailable": c.state == crate::revocation::State::Unavailable,

@@ -67,6 +67,11 @@ pub const DEMO_USERS: [(Role, &str, &str, &str); 9] = [
     ),
 ];
 
+/// The demo company user's own tax code: Giulia Bianchi's, as in the test certificate the demo
+/// signs with (`tests/fixtures/pki/giulia.pem`); the demo registry lists her as the legal
+/// representative of Ligure Export.
+pub const DEMO_COMPANY_USER_TAX_CODE: &str = "BNCGLI85M41D969D";
+
 /// Tax codes of the demo companies the company user acts for.
 pub const DEMO_COMPANY_TAX_CODES: [&str; 1] = ["01879020517"];
 
@@ -123,6 +128,11 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
                     } else {
                         Vec::new()
                     },
+                    tax_code: if role == Role::Company {
+                        Some(TaxCode::parse(DEMO_COMPANY_USER_TAX_CODE)?)
+                    } else {
+                        None
+                    },
                 },
             )
             .await?;
@@ -150,10 +160,11 @@ async fn seed_companies(state: &Ctx) -> anyhow::Result<Vec<String>> {
         },
     )
     .await?;
-    if outcome.rejected_total > 0 {
+    if outcome.rejected_total > 0 || outcome.skipped_total > 0 {
         anyhow::bail!(
-            "the demo registry sample has {} invalid rows",
-            outcome.rejected_total
+            "the demo registry sample has {} invalid rows and {} invalid values",
+            outcome.rejected_total,
+            outcome.skipped_total
         );
     }
     let mut ids = Vec::new();

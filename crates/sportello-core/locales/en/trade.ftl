@@ -86,6 +86,8 @@ trade-upload-model-mismatch = The signed content does not match any base model c
 trade-upload-model-other-company = The signed base model belongs to a company you do not act for.
 trade-upload-signer-revoked = The signing certificate of { $holder } was revoked on { $date }: the base model must be signed with a valid certificate.
 trade-upload-revocation-unavailable = Whether the signing certificate of { $holder } is revoked cannot be checked now (the certification authority's service does not answer). Please try again later.
+trade-upload-signer-not-company-person = The signer { $holder } ({ $tax_code }) is neither among the legal representatives nor among the users of the company: the base model must be signed by a legal representative or a user of the company.
+trade-upload-signer-without-tax-code = The signing certificate of { $holder } carries no tax code, so they are neither among the legal representatives nor among the users of the company: the base model must be signed by a legal representative or a user of the company.
 trade-not-editable = The practice can no longer be changed.
 
 trade-lookup-tax-code = Invalid tax code.

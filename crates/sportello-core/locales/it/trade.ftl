@@ -86,6 +86,8 @@ trade-upload-model-mismatch = Il contenuto firmato non corrisponde a nessun mode
 trade-upload-model-other-company = Il modello base firmato appartiene a un'impresa per cui non operi.
 trade-upload-signer-revoked = Il certificato di firma di { $holder } è stato revocato il { $date }: il modello base va firmato con un certificato valido.
 trade-upload-revocation-unavailable = Non è stato possibile verificare ora se il certificato di firma di { $holder } è revocato (il servizio dell'autorità di certificazione non risponde). Riprova più tardi.
+trade-upload-signer-not-company-person = Il firmatario { $holder } ({ $tax_code }) non risulta tra i rappresentanti né tra gli utenti dell'impresa: il modello base va firmato da un legale rappresentante o da un utente dell'impresa.
+trade-upload-signer-without-tax-code = Il certificato di firma di { $holder } non riporta un codice fiscale, quindi non risulta tra i rappresentanti né tra gli utenti dell'impresa: il modello base va firmato da un legale rappresentante o da un utente dell'impresa.
 trade-not-editable = La pratica non può più essere modificata.
 
 trade-lookup-tax-code = Codice fiscale non valido.

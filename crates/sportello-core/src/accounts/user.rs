@@ -8,6 +8,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};
 use crate::i18n::Lang;
 use crate::notify::{self, OutgoingEmail};
+use crate::registry::TaxCode;
 use crate::throttle::{self, Scope};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -74,6 +75,9 @@ pub struct NewUser {
     pub chamber_id: Option<String>,
     pub desk_ids: Vec<String>,
     pub company_ids: Vec<String>,
+    /// The person's tax code, unique among users; with it a signature by this user on a base
+    /// model of their company is recognised as theirs (`signer_checks`).
+    pub tax_code: Option<TaxCode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +106,10 @@ pub enum CreateUserError {
     CompanyRequired,
     #[error("only company users are linked to companies")]
     CompaniesNotAllowed,
+    #[error("{0} is not a person's tax code")]
+    TaxCodeNotPersonal(String),
+    #[error("a user with tax code {0} already exists")]
+    DuplicateTaxCode(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -168,6 +176,7 @@ pub async fn add_staff(
                 Vec::new()
             },
             company_ids: Vec::new(),
+            tax_code: None,
         },
     )
     .await
@@ -214,11 +223,19 @@ async fn insert_user(
     } else if !new.company_ids.is_empty() {
         return Err(CreateUserError::CompaniesNotAllowed);
     }
+    let tax_code = new.tax_code.as_ref().map(|t| t.as_str().to_string());
+    if let Some(code) = &new.tax_code
+        && !code.is_personal()
+    {
+        return Err(CreateUserError::TaxCodeNotPersonal(
+            code.as_str().to_string(),
+        ));
+    }
     let password_hash = password::hash(&new.password)?;
     let id = db::new_id();
     sqlx::query(
         "INSERT INTO users (id, email, name, password_hash, role, chamber_id, active, \
-         failed_logins, created_at) VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7)",
+         failed_logins, created_at, tax_code) VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7, $8)",
     )
     .bind(&id)
     .bind(&email)
@@ -227,11 +244,15 @@ async fn insert_user(
     .bind(new.role.as_str())
     .bind(&new.chamber_id)
     .bind(db::instant(now))
+    .bind(&tax_code)
     .execute(&mut **tx)
     .await
-    .map_err(|e| match db::unique_violation(&e) {
-        Some(_) => CreateUserError::DuplicateEmail(email.clone()),
-        None => e.into(),
+    .map_err(|e| match (db::unique_violation(&e), &tax_code) {
+        (Some(c), Some(code)) if c.contains("tax_code") => {
+            CreateUserError::DuplicateTaxCode(code.clone())
+        }
+        (Some(_), _) => CreateUserError::DuplicateEmail(email.clone()),
+        (None, _) => e.into(),
     })?;
     for desk_id in &new.desk_ids {
         sqlx::query("INSERT INTO user_desks (user_id, desk_id) VALUES ($1, $2)")
@@ -254,6 +275,7 @@ async fn insert_user(
         Change::new("user.create", "user", Some(&id)).after(json!({
             "email": email, "name": name, "role": new.role.as_str(),
             "chamber_id": new.chamber_id, "desk_ids": new.desk_ids, "company_ids": new.company_ids,
+            "tax_code": tax_code,
         })),
     )
     .await?;

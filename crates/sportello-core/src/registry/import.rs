@@ -2,7 +2,9 @@
 //!
 //! The file: UTF-8 CSV (a BOM is tolerated), `;` or `,` separated (told by the header line),
 //! a header naming the columns of [`rows::COLUMNS`] in any order (other columns are ignored),
-//! then one row per site: the company's fields repeated on each of its rows.
+//! then one row per site: the company's fields repeated on each of its rows. The optional
+//! column `rappresentanti` lists the tax codes of the company's legal representatives,
+//! separated by spaces; a bad code is skipped and reported with its line, the row imported.
 //!
 //! A national extract has about 6 million rows, so the import streams:
 //! - a blocking thread reads and parses the file and hands over chunks of `batch_size` lines
@@ -73,11 +75,18 @@ pub struct ImportOutcome {
     pub companies_updated: u64,
     pub sites_created: u64,
     pub sites_updated: u64,
+    /// Companies whose legal representatives were written (created or changed).
+    pub representatives_updated: u64,
     /// The first rejected rows, in file order (at most 10 000; see [`ImportOutcome::rejections`]
     /// for all of them).
     pub rejected: Vec<Rejection>,
     /// How many rows were rejected in all.
     pub rejected_total: u64,
+    /// Values left out of imported rows (a representative's bad tax code), in file order: the
+    /// first 10 000.
+    pub skipped: Vec<Rejection>,
+    /// How many values were left out in all.
+    pub skipped_total: u64,
     spill: Option<report::Spill>,
 }
 
@@ -195,6 +204,9 @@ pub async fn import_csv(
             failure = Some(ImportError::Spill(e));
             break;
         }
+        for skipped in chunk.skipped {
+            outcome.skip(skipped);
+        }
         valid += chunk.rows.len() as u64;
         if !lanes.send(chunk.rows).await {
             break; // a lane stopped on an error, which `finish` returns
@@ -213,6 +225,7 @@ pub async fn import_csv(
     outcome.companies_updated = counts.companies_updated;
     outcome.sites_created = counts.sites_created;
     outcome.sites_updated = counts.sites_updated;
+    outcome.representatives_updated = counts.representatives_updated;
     if let Some(e) = lane_error {
         failure.get_or_insert(ImportError::Database(e));
     }
@@ -249,10 +262,12 @@ async fn record_run(
         "imported": outcome.imported,
         "unchanged": outcome.unchanged,
         "rejected": outcome.rejected_total,
+        "skipped": outcome.skipped_total,
         "companies_created": outcome.companies_created,
         "companies_updated": outcome.companies_updated,
         "sites_created": outcome.sites_created,
         "sites_updated": outcome.sites_updated,
+        "representatives_updated": outcome.representatives_updated,
     });
     let mut tx = db.begin().await?;
     audit::record(

@@ -171,6 +171,10 @@ pub enum UserCommand {
         /// Company tax code (company users; repeatable).
         #[arg(long = "company")]
         companies: Vec<String>,
+        /// The person's tax code (codice fiscale): a base model they sign for one of their
+        /// companies is recognised as signed by one of its people.
+        #[arg(long)]
+        tax_code: Option<String>,
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -324,7 +328,7 @@ async fn desk(state: &AppState, command: DeskCommand) -> ExitCode {
 }
 
 async fn user(state: &AppState, command: UserCommand) -> ExitCode {
-    let (email, name, role, chamber, desks, companies, password_stdin) = match command {
+    let (email, name, role, chamber, desks, companies, tax_code, password_stdin) = match command {
         UserCommand::Add {
             email,
             name,
@@ -332,14 +336,29 @@ async fn user(state: &AppState, command: UserCommand) -> ExitCode {
             chamber,
             desks,
             companies,
+            tax_code,
             password_stdin,
-        } => (email, name, role, chamber, desks, companies, password_stdin),
+        } => (
+            email,
+            name,
+            role,
+            chamber,
+            desks,
+            companies,
+            tax_code,
+            password_stdin,
+        ),
         UserCommand::Disable { email } => return set_active(state, &email, false).await,
         UserCommand::Enable { email } => return set_active(state, &email, true).await,
         UserCommand::List { chamber } => return list_users(state, chamber).await,
     };
     let Some(role) = Role::parse(&role) else {
         return fail(format!("--role: '{role}' is not a role"));
+    };
+    let tax_code = match tax_code.as_deref().map(TaxCode::parse) {
+        None => None,
+        Some(Ok(code)) => Some(code),
+        Some(Err(e)) => return fail(format!("--tax-code: {e}")),
     };
     if !password_stdin {
         return fail("--password-stdin is required: the password is read from standard input");
@@ -388,6 +407,7 @@ async fn user(state: &AppState, command: UserCommand) -> ExitCode {
         chamber_id,
         desk_ids,
         company_ids,
+        tax_code,
     };
     match accounts::create_user(state, &Actor::cli(), new).await {
         Ok(u) => {

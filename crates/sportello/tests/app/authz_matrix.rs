@@ -236,6 +236,7 @@ async fn users_of_another_chamber_reach_none_of_this_chambers_objects() {
                     Vec::new()
                 },
                 company_ids: Vec::new(),
+                tax_code: None,
             },
         )
         .await

@@ -346,6 +346,7 @@ async fn only_a_chamber_admin_of_the_chamber_can_authorise_blank_paper(engine: E
             chamber_id: Some(sv.id.clone()),
             desk_ids: Vec::new(),
             company_ids: Vec::new(),
+            tax_code: None,
         },
     )
     .await

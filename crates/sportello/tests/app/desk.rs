@@ -76,6 +76,7 @@ async fn officer_of(app: &TestApp, email: &str, desk_code: &str) -> Erp {
             chamber_id: Some(chamber.id),
             desk_ids: vec![desk.id],
             company_ids: Vec::new(),
+            tax_code: None,
         },
     )
     .await

@@ -25,6 +25,7 @@ mod seal;
 mod security_auth;
 mod security_integrity;
 mod security_offboarding;
+mod signer_people;
 mod spreadsheets;
 mod storage;
 mod trade;

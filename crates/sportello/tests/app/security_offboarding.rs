@@ -249,6 +249,7 @@ async fn an_administrator_of_another_chamber_cannot_disable_or_revoke(engine: En
             chamber_id: Some(sv.id.clone()),
             desk_ids: Vec::new(),
             company_ids: Vec::new(),
+            tax_code: None,
         },
     )
     .await

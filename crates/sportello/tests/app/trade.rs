@@ -237,6 +237,7 @@ pub async fn other_company_user(app: &TestApp) -> Erp {
             chamber_id: None,
             desk_ids: Vec::new(),
             company_ids: vec![company.id],
+            tax_code: None,
         },
     )
     .await

@@ -23,6 +23,7 @@ pub(super) struct Counts {
     pub companies_updated: u64,
     pub sites_created: u64,
     pub sites_updated: u64,
+    pub representatives_updated: u64,
 }
 
 impl Counts {
@@ -33,6 +34,7 @@ impl Counts {
         self.companies_updated += other.companies_updated;
         self.sites_created += other.sites_created;
         self.sites_updated += other.sites_updated;
+        self.representatives_updated += other.representatives_updated;
     }
 }
 
@@ -55,6 +57,10 @@ struct CompanyState {
     stored: Option<(CompanyFields, Vec<i32>)>,
     fields: CompanyFields,
     fees: Vec<i32>,
+    /// The legal representatives as loaded (only when the file has the column; empty for a
+    /// company the chunk creates) and as the rows say.
+    stored_representatives: Vec<String>,
+    representatives: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,6 +168,8 @@ impl State {
                     stored: Some((fields.clone(), Vec::new())),
                     fields,
                     fees: Vec::new(),
+                    stored_representatives: Vec::new(),
+                    representatives: Vec::new(),
                 });
             }
         }
@@ -202,7 +210,43 @@ impl State {
                 company.fees = fees.clone();
             }
         }
+        if rows.iter().any(|r| r.representatives.is_some()) {
+            self.load_representatives(tx, &ids, &by_id).await?;
+        }
         self.load_sites(tx, rows, &by_id).await
+    }
+
+    /// The stored legal representatives of the loaded companies.
+    async fn load_representatives(
+        &mut self,
+        tx: &mut AnyConnection,
+        ids: &[&str],
+        by_id: &HashMap<String, usize>,
+    ) -> Result<(), sqlx::Error> {
+        for chunk in ids.chunks(MAX_IN) {
+            let sql = format!(
+                "SELECT company_id, tax_code FROM company_representatives WHERE company_id IN ({})",
+                in_list(self.engine, 1, padded(chunk.len()))
+            );
+            let mut query = sqlx::query_as(AssertSqlSafe(sql));
+            for value in padded_values(chunk) {
+                query = query.bind(value);
+            }
+            let found: Vec<(String, String)> = query.fetch_all(&mut *tx).await?;
+            for (company_id, tax_code) in found {
+                if let Some(i) = by_id.get(&company_id) {
+                    self.companies[*i].stored_representatives.push(tax_code);
+                }
+            }
+        }
+        for company in &mut self.companies {
+            company.stored_representatives.sort_unstable();
+            company.stored_representatives.dedup();
+            company
+                .representatives
+                .clone_from(&company.stored_representatives);
+        }
+        Ok(())
     }
 
     /// The stored sites whose key appears on a row of their (existing) company.
@@ -307,6 +351,8 @@ impl State {
                         stored: None,
                         fields: fields.clone(),
                         fees: row.fee_years.clone(),
+                        stored_representatives: Vec::new(),
+                        representatives: Vec::new(),
                     });
                     self.companies.len() - 1
                 }
@@ -318,6 +364,12 @@ impl State {
             }
             if state.fees != row.fee_years {
                 state.fees.clone_from(&row.fee_years);
+                changed = true;
+            }
+            if let Some(representatives) = &row.representatives
+                && state.representatives != *representatives
+            {
+                state.representatives.clone_from(representatives);
                 changed = true;
             }
             let key = row.site.key();
@@ -426,6 +478,40 @@ impl State {
             "INSERT INTO company_annual_fees (company_id, year)",
             2,
             &fee_rows,
+        )
+        .await?;
+
+        let mut stale_representatives = Vec::new();
+        let mut representative_rows = Vec::new();
+        for c in &self.companies {
+            if c.representatives == c.stored_representatives {
+                continue;
+            }
+            counts.representatives_updated += 1;
+            if !c.stored_representatives.is_empty() {
+                stale_representatives.push(c.id.as_str());
+            }
+            for tax_code in &c.representatives {
+                representative_rows.extend([Value::Text(&c.id), Value::Text(tax_code)]);
+            }
+        }
+        for chunk in stale_representatives.chunks(MAX_IN) {
+            let sql = format!(
+                "DELETE FROM company_representatives WHERE company_id IN ({})",
+                in_list(self.engine, 1, padded(chunk.len()))
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for value in padded_values(chunk) {
+                query = query.bind(value);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        insert_many(
+            tx,
+            self.engine,
+            "INSERT INTO company_representatives (company_id, tax_code)",
+            2,
+            &representative_rows,
         )
         .await?;
 

@@ -114,6 +114,14 @@ impl ImportOutcome {
         }
     }
 
+    /// Records a value skipped on an imported row: kept while there is room, counted always.
+    pub(super) fn skip(&mut self, skipped: Rejection) {
+        self.skipped_total += 1;
+        if self.skipped.len() < KEPT_IN_MEMORY {
+            self.skipped.push(skipped);
+        }
+    }
+
     /// Every rejection in file order: the kept ones, then those spilled to disk.
     pub fn rejections(&self) -> impl Iterator<Item = io::Result<Rejection>> + '_ {
         let spilled: Box<dyn Iterator<Item = io::Result<Rejection>>> = match &self.spill {
@@ -129,7 +137,9 @@ impl ImportOutcome {
     /// Writes the report of the run. Every rejection goes to `stderr` as `line N: field:
     /// reason`. Then, on `stdout`, either one JSON object and nothing else,
     /// `{"imported":X,"rejected":[{"line":N,"field":"…","reason":"…"}]}`, or a line of details
-    /// followed by the last line `imported X, rejected Y`.
+    /// followed by the last line `imported X, rejected Y`. Values skipped on imported rows (a
+    /// representative's bad tax code) go to `stderr` too, after the rejections, and in the JSON
+    /// as `"skipped":[…]` (same shape) after `rejected`, only when there are any.
     pub fn write_report(
         &self,
         json: bool,
@@ -149,8 +159,23 @@ impl ImportOutcome {
                 serde_json::to_writer(&mut *stdout, &rejection)?;
             }
         }
+        for skipped in &self.skipped {
+            writeln!(stderr, "{skipped}")?;
+        }
+        if self.skipped_total > self.skipped.len() as u64 {
+            writeln!(
+                stderr,
+                "… and {} more values skipped",
+                self.skipped_total - self.skipped.len() as u64
+            )?;
+        }
         if json {
-            stdout.write_all(b"]}\n")?;
+            stdout.write_all(b"]")?;
+            if !self.skipped.is_empty() {
+                stdout.write_all(b",\"skipped\":")?;
+                serde_json::to_writer(&mut *stdout, &self.skipped)?;
+            }
+            stdout.write_all(b"}\n")?;
         } else {
             writeln!(
                 stdout,
@@ -161,6 +186,13 @@ impl ImportOutcome {
                 self.sites_updated,
                 self.unchanged
             )?;
+            if self.representatives_updated > 0 || self.skipped_total > 0 {
+                writeln!(
+                    stdout,
+                    "legal representatives written for {} companies; tax codes skipped {}",
+                    self.representatives_updated, self.skipped_total
+                )?;
+            }
             writeln!(
                 stdout,
                 "imported {}, rejected {}",

@@ -3,7 +3,8 @@
 
 use crate::registry::import::{ImportError, Rejection};
 use crate::registry::{
-    CompanyData, CompanyStatus, Postcode, Province, Rea, SiteData, SiteKind, TaxCode, VatNumber,
+    CompanyData, CompanyStatus, Postcode, Province, Rea, SiteData, SiteKind, TaxCode, TaxCodeError,
+    VatNumber,
 };
 use crate::spreadsheet::csv::{Overflow, Record, Records};
 use std::fs::File;
@@ -24,6 +25,11 @@ pub(super) const COLUMNS: [&str; 11] = [
     "stato",
     "diritto_annuale_pagato",
 ];
+
+/// An optional column: the tax codes of the company's legal representatives, separated by
+/// spaces. A bad code is skipped and reported ([`Row::skipped`]); the row is still imported.
+/// Without the column in the header, the representatives already stored are left as they are.
+pub(super) const REPRESENTATIVES: &str = "rappresentanti";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -46,6 +52,11 @@ pub(super) struct Row {
     pub company: CompanyData,
     pub fee_years: Vec<i32>,
     pub site: SiteData,
+    /// The valid representatives' tax codes (sorted, unique), `None` when the file has no
+    /// `rappresentanti` column.
+    pub representatives: Option<Vec<String>>,
+    /// The representatives' codes of this row that were not valid, skipped.
+    pub skipped: Vec<Rejection>,
 }
 
 /// Up to a batch of lines: the valid rows and the rejections, each in file order.
@@ -53,6 +64,8 @@ pub(super) struct Row {
 pub(super) struct Chunk {
     pub rows: Vec<Row>,
     pub rejections: Vec<Rejection>,
+    /// Values skipped on rows that were imported (bad representatives' codes).
+    pub skipped: Vec<Rejection>,
     /// Bytes of the file read so far, for the progress bar.
     pub bytes_read: u64,
 }
@@ -64,6 +77,8 @@ pub(super) struct Source {
     reader: Records<Input>,
     /// Index of each of [`COLUMNS`] in a row.
     positions: [usize; 11],
+    /// Index of the optional `rappresentanti` column.
+    representatives: Option<usize>,
     width: usize,
     bom: u64,
 }
@@ -117,21 +132,30 @@ pub(super) fn open(path: &Path) -> Result<(Source, u64), ImportError> {
         _ => return Err(ImportError::NoHeader),
     };
     reader.set_budget(MAX_ROW_BYTES, MAX_FIELDS);
-    let (positions, width) = header_positions(&names)?;
+    let (positions, representatives, width) = header_positions(&names)?;
     let source = Source {
         reader,
         positions,
+        representatives,
         width,
         bom: if bom { UTF8_BOM.len() as u64 } else { 0 },
     };
     Ok((source, size))
 }
 
-fn header_positions(names: &[String]) -> Result<([usize; 11], usize), ImportError> {
+/// Where each column is: the required ones, the optional `rappresentanti`, and the width.
+type Positions = ([usize; 11], Option<usize>, usize);
+
+fn header_positions(names: &[String]) -> Result<Positions, ImportError> {
     let mut positions = [usize::MAX; 11];
+    let mut representatives = None;
     for (index, name) in names.iter().enumerate() {
         let name = name.trim().to_ascii_lowercase();
-        if let Some(column) = COLUMNS.iter().position(|c| *c == name) {
+        if name == REPRESENTATIVES {
+            if representatives.replace(index).is_some() {
+                return Err(ImportError::DuplicateColumn(name));
+            }
+        } else if let Some(column) = COLUMNS.iter().position(|c| *c == name) {
             if positions[column] != usize::MAX {
                 return Err(ImportError::DuplicateColumn(name));
             }
@@ -147,7 +171,7 @@ fn header_positions(names: &[String]) -> Result<([usize; 11], usize), ImportErro
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns(missing));
     }
-    Ok((positions, names.len()))
+    Ok((positions, representatives, names.len()))
 }
 
 impl Source {
@@ -170,8 +194,12 @@ impl Source {
                     return;
                 }
             };
-            match Self::parse(self.positions, self.width, &record, current_year) {
-                Ok(row) => chunk.rows.push(row),
+            let layout = (self.positions, self.representatives, self.width);
+            match Self::parse(layout, &record, current_year) {
+                Ok(mut row) => {
+                    chunk.skipped.append(&mut row.skipped);
+                    chunk.rows.push(row);
+                }
                 Err(rejection) => chunk.rejections.push(rejection),
             }
             if chunk.rows.len() + chunk.rejections.len() >= batch_size {
@@ -186,8 +214,7 @@ impl Source {
     }
 
     fn parse(
-        positions: [usize; 11],
-        width: usize,
+        (positions, representatives_at, width): Positions,
         record: &Record<'_>,
         year: i32,
     ) -> Result<Row, Rejection> {
@@ -230,6 +257,21 @@ impl Source {
         let municipality = required(field(8)?).ok_or_else(|| reject(8, &"is empty"))?;
         let status = CompanyStatus::parse_extract(field(9)?).map_err(|e| reject(9, &e))?;
         let fee_years = fee_years(field(10)?, year).map_err(|e| reject(10, &e))?;
+        let mut skipped = Vec::new();
+        let representatives = match representatives_at {
+            None => None,
+            Some(index) => {
+                let bytes = record.get(index).unwrap_or_default();
+                let value = std::str::from_utf8(bytes)
+                    .map_err(|_| Rejection::new(line, REPRESENTATIVES, "not valid UTF-8"))?;
+                let (codes, bad) = representatives(value);
+                skipped.extend(bad.into_iter().map(|(token, e)| {
+                    let reason = format!("\"{token}\" skipped: {e}");
+                    Rejection::new(line, REPRESENTATIVES, reason)
+                }));
+                Some(codes)
+            }
+        };
         Ok(Row {
             company: CompanyData {
                 tax_code,
@@ -245,8 +287,26 @@ impl Source {
                 postcode,
                 municipality,
             },
+            representatives,
+            skipped,
         })
     }
+}
+
+/// `rappresentanti`: tax codes separated by spaces, possibly none. Returns the valid ones
+/// (normalised, sorted, unique) and the bad tokens with the reason, in order.
+fn representatives(value: &str) -> (Vec<String>, Vec<(String, TaxCodeError)>) {
+    let mut codes = Vec::new();
+    let mut bad = Vec::new();
+    for token in value.split_whitespace() {
+        match TaxCode::parse(token) {
+            Ok(code) => codes.push(code.as_str().to_string()),
+            Err(e) => bad.push((token.to_string(), e)),
+        }
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    (codes, bad)
 }
 
 fn required(value: &str) -> Option<String> {
@@ -297,6 +357,16 @@ mod tests {
         assert!(fee_years("2027", 2026).is_err());
         assert!(fee_years("1899", 2026).is_err());
         assert!(fee_years("2024,2025", 2026).is_err());
+    }
+
+    #[test]
+    fn representatives_keep_the_valid_codes_and_name_the_bad_ones() {
+        let (codes, bad) =
+            representatives(" rssmra80a01h501u BNCGLI85M41D969D XYZ RSSMRA80A01H501U ");
+        assert_eq!(codes, ["BNCGLI85M41D969D", "RSSMRA80A01H501U"]);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, "XYZ");
+        assert_eq!(representatives(""), (vec![], vec![]));
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! The file must be a valid CAdES signature, trusted by the destination chamber, and its
 //! signed content must be byte-identical to a base model version created here for one of
 //! the user's companies — recognised by the SHA-256 of that content, so renaming the file
-//! does not matter. Each way it can be wrong has its own error, said in plain words. Last,
-//! no certificate on a signer's path may be revoked (`signer_checks::check_revocation`, OCSP
-//! or CRL); the evidence is kept with the practice in the same transaction.
+//! does not matter. Each way it can be wrong has its own error, said in plain words. Then the
+//! signers are compared with the company's people (`signer_checks::check_company_people`:
+//! its legal representatives and users), a stranger flagged or refused as the chamber says.
+//! Last, no certificate on a signer's path may be revoked (`signer_checks::check_revocation`,
+//! OCSP or CRL). What both found is kept with the practice in the same transaction.
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -15,7 +17,7 @@ use crate::chambers;
 use crate::db;
 use crate::trade::model;
 use crate::trade::practice::details::{self, Details, DetailsError};
-use crate::trade::practice::signer_checks::{self, SignerRefusal};
+use crate::trade::practice::signer_checks::{self, SignerPerson, SignerRefusal};
 use crate::trade::practice::{Practice, PracticeStatus, SignatureSummary, get, record_event};
 use serde_json::json;
 
@@ -44,6 +46,11 @@ pub enum CreateError {
     SignerRevoked { holder: String, at: String },
     #[error("the revocation of {holder}'s certificate cannot be checked now")]
     RevocationUnavailable { holder: String },
+    #[error("the signer {holder} is neither a legal representative nor a user of the company")]
+    SignerNotCompanyPerson {
+        holder: String,
+        tax_code: Option<String>,
+    },
     #[error(transparent)]
     Details(#[from] DetailsError),
     #[error(transparent)]
@@ -87,7 +94,8 @@ pub async fn create(
     )
     .await?;
     let details = checked;
-    let revocation = check_revocation(state, &desk.chamber_id, &report, now).await?;
+    let (people, revocation) =
+        check_signers(state, &desk.chamber_id, &base.company_id, &report, now).await?;
     // Stored exactly as verified: bytes after the envelope (or inside its wrapping, or after
     // an inner envelope) made the report not valid above (`trailing_data`), so the file the
     // officers open as "the signed file" is what was signed and nothing more.
@@ -149,6 +157,7 @@ pub async fn create(
     )
     .await?;
     crate::revocation::record_evidence(&mut tx, &id, &blob, &revocation, now).await?;
+    signer_checks::record_people(&mut tx, &id, &blob, &people, now).await?;
     let actor = principal.actor().in_chamber(Some(&desk.chamber_id));
     record_event(&mut tx, now, &id, &actor, None, PracticeStatus::Draft, None).await?;
     audit::record(
@@ -159,6 +168,11 @@ pub async fn create(
             "desk": desk.code.as_str(), "model_id": base.id, "model_version": version.version,
             "model_sha256": version.sha256, "signed_blob": blob,
             "signers": signature.signers.iter().map(|s| s.tax_code.clone()).collect::<Vec<_>>(),
+            "signers_to_company": people.iter().map(|p| p.relation.as_str()).collect::<Vec<_>>(),
+            "revocation": revocation.checks.iter().map(|c| json!({
+                "signer": c.signer_index, "position": c.position, "serial": c.serial,
+                "method": c.method.as_str(), "unavailable": c.state == crate::revocation::State::Unavailable,
+            })).collect::<Vec<_>>(),
         })),
     )
     .await?;
@@ -225,19 +239,33 @@ pub(super) async fn verify_signed_model(
     })
 }
 
-/// No certificate on a signer's path may be revoked. Asked last, since it may go to the
-/// network: only for a file that passed everything else.
-pub(super) async fn check_revocation(
+/// Who signed, against the company's people, then whether any certificate on a signer's
+/// path is revoked: asked last, since it may go to the network, so only for a file that passed
+/// everything else. Both the first upload and a re-signed model go through it.
+pub(super) async fn check_signers(
     state: &Ctx,
     chamber_id: &str,
+    company_id: &str,
     report: &firma::Report,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::revocation::Outcome, CreateError> {
-    match signer_checks::check_revocation(state, chamber_id, report, now).await? {
-        Ok(outcome) => Ok(outcome),
-        Err(SignerRefusal::Revoked { holder, at }) => Err(CreateError::SignerRevoked { holder, at }),
-        Err(SignerRefusal::RevocationUnavailable { holder }) => {
-            Err(CreateError::RevocationUnavailable { holder })
+) -> Result<(Vec<SignerPerson>, crate::revocation::Outcome), CreateError> {
+    let people = signer_checks::check_company_people(state, chamber_id, company_id, report)
+        .await?
+        .map_err(refusal)?;
+    let revocation = signer_checks::check_revocation(state, chamber_id, report, now)
+        .await?
+        .map_err(refusal)?;
+    Ok((people, revocation))
+}
+
+fn refusal(r: SignerRefusal) -> CreateError {
+    match r {
+        SignerRefusal::Revoked { holder, at } => CreateError::SignerRevoked { holder, at },
+        SignerRefusal::RevocationUnavailable { holder } => {
+            CreateError::RevocationUnavailable { holder }
+        }
+        SignerRefusal::NotCompanyPerson { holder, tax_code } => {
+            CreateError::SignerNotCompanyPerson { holder, tax_code }
         }
     }
 }

@@ -259,8 +259,8 @@ pub async fn replace(
     if version.version == p.model_version {
         return Err(ReplaceError::SameModel);
     }
-    let revocation =
-        super::create::check_revocation(state, &p.chamber_id, &report, now).await?;
+    let (people, revocation) =
+        super::create::check_signers(state, &p.chamber_id, &p.company_id, &report, now).await?;
     let blob = state.blobs.put(signed).await?;
     let signature = SignatureSummary::from_report(&report, now);
     let form: FormInput =
@@ -318,6 +318,7 @@ pub async fn replace(
     )
     .await?;
     crate::revocation::record_evidence(&mut tx, &p.id, &blob, &revocation, now).await?;
+    super::signer_checks::record_people(&mut tx, &p.id, &blob, &people, now).await?;
     audit::record(
         &mut tx,
         now,

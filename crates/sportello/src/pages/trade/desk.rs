@@ -138,6 +138,8 @@ struct PracticePage {
     fee: String,
     /// About the revocation of the signers' certificates: (needs attention, sentence).
     revocation_notes: Vec<(bool, String)>,
+    /// What each signer is to the company: (needs attention, sentence).
+    people_notes: Vec<(bool, String)>,
     assigned_name: Option<String>,
     can_take: bool,
     can_decide: bool,
@@ -176,6 +178,12 @@ async fn page(
             .iter()
             .map(|n| (n.is_flag(), revocation_note(lang, n)))
             .collect();
+    let people_notes =
+        sportello_core::trade::practice::signer_checks::people(&state.db, &pr.id, &pr.signed_blob)
+            .await?
+            .iter()
+            .map(|p| people_note(lang, p))
+            .collect();
     let open = matches!(pr.status, PracticeStatus::Sent | PracticeStatus::InReview);
     let mine = pr.assigned_to.as_deref() == Some(p.user.id.as_str());
     let about = About::new(state, viewer, &pr, &company.name, company.tax_code.as_str()).await?;
@@ -202,6 +210,7 @@ async fn page(
         documents: sportello_core::trade::desk::documents::of_practice(&state.db, &pr.id).await?,
         fee: sportello_core::money::Money::from_cents(pr.fee_cents.unwrap_or(0)).to_italian(),
         revocation_notes,
+        people_notes,
         assigned_name,
         can_take: pr.status == PracticeStatus::Sent,
         can_decide: open && (pr.status == PracticeStatus::Sent || mine),
@@ -212,6 +221,28 @@ async fn page(
         error,
         practice: pr,
     })
+}
+
+/// What a signer is to the company, in the officer's words: (needs attention, sentence).
+fn people_note(
+    lang: sportello_core::i18n::Lang,
+    person: &sportello_core::trade::practice::signer_checks::SignerPerson,
+) -> (bool, String) {
+    use sportello_core::trade::practice::signer_checks::Relation;
+    let key = match (person.relation, &person.tax_code) {
+        (Relation::Representative, _) => "trade-signer-representative",
+        (Relation::User, _) => "trade-signer-user",
+        (Relation::None, Some(_)) => "trade-signer-not-company-person",
+        (Relation::None, None) => "trade-signer-without-tax-code",
+    };
+    let text = lang.t_args(
+        key,
+        &[
+            ("holder", person.holder.clone()),
+            ("tax_code", person.tax_code.clone().unwrap_or_default()),
+        ],
+    );
+    (person.relation == Relation::None, text)
 }
 
 /// A revocation note in the officer's words.

@@ -76,6 +76,23 @@ pub fn create_error(e: CreateError) -> AppError {
             "trade-upload-revocation-unavailable",
         )
         .arg("holder", holder),
+        CreateError::SignerNotCompanyPerson {
+            holder,
+            tax_code: Some(tax_code),
+        } => unprocessable(
+            "signer_not_company_person",
+            "trade-upload-signer-not-company-person",
+        )
+        .arg("holder", holder)
+        .arg("tax_code", tax_code),
+        CreateError::SignerNotCompanyPerson {
+            holder,
+            tax_code: None,
+        } => unprocessable(
+            "signer_not_company_person",
+            "trade-upload-signer-without-tax-code",
+        )
+        .arg("holder", holder),
         CreateError::Details(e) => details_error(e),
         CreateError::Blob(e) => AppError::internal(e),
         CreateError::Db(e) => e.into(),

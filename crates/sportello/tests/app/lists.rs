@@ -426,6 +426,7 @@ async fn an_officer_home_counts_only_the_practices_of_their_desks(engine: Engine
                 chamber_id: Some(chamber.clone()),
                 desk_ids: vec![desk.id],
                 company_ids: Vec::new(),
+                tax_code: None,
             },
         )
         .await

@@ -124,3 +124,6 @@ trade-blank-paper-invalid = Some fields are not valid.
 trade-send-blank-form-scan-required = Attachments: printing on the pre-printed form needs the scan of the form to be used (document code “Scan of the official form”). Not needed on blank paper.
 trade-send-certificate-required = Attachments: a copy needs the certificate, scanned as PDF or, when not available, its XML file (document code “Certificate (scan or XML)”).
 trade-blank-paper-date-short = Date
+trade-desk-other-chamber = { $chamber } does not accept practices from this company: the destination desk belongs to the chamber of the province of one of the company's sites.
+trade-wallet-unknown-chamber = No chamber of commerce with code { $chamber }.
+trade-wallet-chamber-required = The company has a wallet at more than one chamber of commerce: say which (chamber) among { $chambers }.

@@ -217,7 +217,7 @@ trade-tariffs-error = Scegli la voce, un importo valido e una data da oggi in po
 trade-tariffs-saved = Tariffa salvata.
 
 trade-admin-wallet-title = Ricariche del borsellino
-trade-admin-wallet-intro = Registra un pagamento ricevuto (bonifico, sportello): l'importo è accreditato al borsellino dell'impresa e l'operazione resta nel registro.
+trade-admin-wallet-intro = Registra un pagamento ricevuto (bonifico, sportello): l'importo è accreditato al borsellino dell'impresa presso questa camera di commercio (non vale presso le altre) e l'operazione resta nel registro.
 trade-admin-wallet-credit = Accredita
 trade-admin-wallet-credited = Accreditato a { $company }. Nuovo saldo: { $balance }.
 trade-admin-wallet-reference = Indica il riferimento del pagamento.
@@ -329,3 +329,6 @@ forms-error-count = Da 1 a 500 formulari alla volta.
 forms-error-overflow = La serie supera il numero 9999999.
 forms-error-assigned = Il formulario { $serial } è già nell'inventario.
 forms-error-not-returnable = Il formulario { $serial } non è un formulario non usato di questa impresa.
+trade-admin-wallet-chamber = Indica la camera di commercio del borsellino.
+trade-wallet-chamber-balance = Saldo presso la { $chamber }
+trade-wallet-no-chamber = Nessuna camera di commercio tiene ancora un borsellino per questa impresa.

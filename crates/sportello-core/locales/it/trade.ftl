@@ -124,3 +124,6 @@ trade-blank-paper-invalid = Alcuni campi non sono validi.
 trade-send-blank-form-scan-required = Allegati: per la stampa su formulario manca la scansione del formulario da utilizzare (codice documento «Scansione del formulario»). Non serve per la stampa su foglio bianco.
 trade-send-certificate-required = Allegati: per una copia manca il certificato, scansionato in PDF o, se non disponibile, il suo file XML (codice documento «Certificato (scansione o XML)»).
 trade-blank-paper-date-short = Data
+trade-desk-other-chamber = La { $chamber } non accetta pratiche da questa impresa: lo sportello di destinazione è della camera di commercio della provincia di una sede dell'impresa.
+trade-wallet-unknown-chamber = Nessuna camera di commercio con codice { $chamber }.
+trade-wallet-chamber-required = L'impresa ha un borsellino presso più camere di commercio: indica quale (chamber) tra { $chambers }.

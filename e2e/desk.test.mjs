@@ -69,7 +69,7 @@ describe('chamber side', () => {
       await c.click('[data-testid="send"]');
       await c.locator('[data-testid="notice"]').waitFor();
       await c.goto(`${app.baseUrl}/wallet`);
-      assert.match(await c.textContent('[data-testid="balance"]'), /40,00 €/, 'charged once');
+      assert.match(await c.textContent('[data-testid="balance-GE"]'), /40,00 €/, 'charged once');
 
       // The officer approves: the certificate is numbered and sealed.
       await o.goto(`${app.baseUrl}/desk/practices/${practiceId}`);

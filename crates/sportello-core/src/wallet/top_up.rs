@@ -56,10 +56,6 @@ pub async fn top_up(
     own_chamber_id: Option<&str>,
     request: &TopUpRequest,
 ) -> Result<TopUp, TopUpError> {
-    let chamber_id = match own_chamber_id {
-        Some(id) => id.to_string(),
-        None => chamber_named(ctx, request.chamber.as_deref()).await?,
-    };
     let tax_code = TaxCode::parse(&request.tax_code)
         .map_err(|_| TopUpError::TaxCode(request.tax_code.clone()))?;
     let company = registry::find_company_by_tax_code(&ctx.db, &tax_code)
@@ -75,6 +71,10 @@ pub async fn top_up(
         PaymentError::MissingReference => TopUpError::MissingReference,
         _ => TopUpError::Amount(request.amount.clone()),
     })?;
+    let chamber_id = match own_chamber_id {
+        Some(id) => id.to_string(),
+        None => chamber_named(ctx, request.chamber.as_deref()).await?,
+    };
     let mut tx = ctx.db.begin().await?;
     let balance = credit(
         &mut tx,

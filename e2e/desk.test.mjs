@@ -69,7 +69,7 @@ describe('chamber side', () => {
       await c.click('[data-testid="send"]');
       await c.locator('[data-testid="notice"]').waitFor();
       await c.goto(`${app.baseUrl}/wallet`);
-      assert.match(await c.textContent('[data-testid="balance"]'), /40,00 €/, 'charged once');
+      assert.match(await c.textContent('[data-testid="balance-GE"]'), /40,00 €/, 'charged once');
 
       // The officer takes it in charge, then approves after the confirmation: the
       // certificate is numbered and sealed.

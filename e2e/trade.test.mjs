@@ -114,7 +114,7 @@ describe('company side', () => {
       await screenshot(page, '07-sent');
 
       await page.goto(`${app.baseUrl}/wallet`);
-      assert.match(await page.textContent('[data-testid="balance"]'), /40,00 €/, '€50 − €10');
+      assert.match(await page.textContent('[data-testid="balance-GE"]'), /40,00 €/, '€50 − €10');
       await screenshot(page, '08-wallet');
 
       // The confirmation e-mail was written as an .eml file (no SMTP relay in the demo).

@@ -221,7 +221,10 @@ async fn seed_trade(
         .await?;
     }
     for company_id in company_ids {
-        if wallet::entries(&state.db, company_id, 1).await?.is_empty() {
+        if wallet::entries(&state.db, company_id, &chamber.id, 1)
+            .await?
+            .is_empty()
+        {
             let payment = ManualPayments
                 .confirm(&PaymentClaim {
                     amount: Money::from_cents(5000),
@@ -229,15 +232,7 @@ async fn seed_trade(
                 })
                 .await?;
             let mut tx = state.db.begin().await?;
-            wallet::credit(
-                &mut tx,
-                now,
-                &actor,
-                company_id,
-                Some(&chamber.id),
-                &payment,
-            )
-            .await?;
+            wallet::credit(&mut tx, now, &actor, company_id, &chamber.id, &payment).await?;
             tx.commit().await?;
         }
     }

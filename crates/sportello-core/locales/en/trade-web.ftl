@@ -221,7 +221,7 @@ trade-tariffs-error = Choose the item, a valid amount and a date from today on.
 trade-tariffs-saved = Tariff saved.
 
 trade-admin-wallet-title = Wallet top-ups
-trade-admin-wallet-intro = Record a payment received (bank transfer, counter): the amount is credited to the company's wallet and the action stays in the audit trail.
+trade-admin-wallet-intro = Record a payment received (bank transfer, counter): the amount is credited to the company's wallet at this chamber of commerce (it does not pay other chambers' fees) and the action stays in the audit trail.
 trade-admin-wallet-credit = Credit
 trade-admin-wallet-credited = Credited to { $company }. New balance: { $balance }.
 trade-admin-wallet-reference = Give the payment reference.
@@ -376,3 +376,7 @@ trade-change-before = Before
 trade-change-after = After
 trade-change-none = No field of the model changed.
 trade-change-empty = (empty)
+
+trade-admin-wallet-chamber = Name the chamber of commerce of the wallet.
+trade-wallet-chamber-balance = Balance at { $chamber }
+trade-wallet-no-chamber = No chamber of commerce keeps a wallet for this company yet.

@@ -133,3 +133,7 @@ trade-resign-deadline-passed = The rectification deadline has passed: the signed
 trade-resign-changed-meanwhile = The practice changed meanwhile: reload the page and try again.
 trade-resign-other-model = The signed file holds another base model, not this practice's. Edit the practice's model, download its XML and sign that.
 trade-resign-same-model = This file is the signed model the practice already has. Edit the model, download the new XML and sign it.
+
+trade-desk-other-chamber = { $chamber } does not accept practices from this company: the destination desk belongs to the chamber of the province of one of the company's sites.
+trade-wallet-unknown-chamber = No chamber of commerce with code { $chamber }.
+trade-wallet-chamber-required = The company has a wallet at more than one chamber of commerce: say which (chamber) among { $chambers }.

@@ -221,7 +221,7 @@ trade-tariffs-error = Scegli la voce, un importo valido e una data da oggi in po
 trade-tariffs-saved = Tariffa salvata.
 
 trade-admin-wallet-title = Ricariche del borsellino
-trade-admin-wallet-intro = Registra un pagamento ricevuto (bonifico, sportello): l'importo è accreditato al borsellino dell'impresa e l'operazione resta nel registro.
+trade-admin-wallet-intro = Registra un pagamento ricevuto (bonifico, sportello): l'importo è accreditato al borsellino dell'impresa presso questa camera di commercio (non vale presso le altre) e l'operazione resta nel registro.
 trade-admin-wallet-credit = Accredita
 trade-admin-wallet-credited = Accreditato a { $company }. Nuovo saldo: { $balance }.
 trade-admin-wallet-reference = Indica il riferimento del pagamento.
@@ -376,3 +376,7 @@ trade-change-before = Prima
 trade-change-after = Dopo
 trade-change-none = Nessun campo del modello è cambiato.
 trade-change-empty = (vuoto)
+
+trade-admin-wallet-chamber = Indica la camera di commercio del borsellino.
+trade-wallet-chamber-balance = Saldo presso la { $chamber }
+trade-wallet-no-chamber = Nessuna camera di commercio tiene ancora un borsellino per questa impresa.

@@ -133,3 +133,7 @@ trade-resign-deadline-passed = Il termine per la rettifica è scaduto: il modell
 trade-resign-changed-meanwhile = La pratica è cambiata nel frattempo: ricarica la pagina e riprova.
 trade-resign-other-model = Il file firmato contiene un altro modello base, non quello di questa pratica. Modifica il modello della pratica, scarica il suo XML e firma quello.
 trade-resign-same-model = Questo file è il modello firmato che la pratica ha già. Modifica il modello, scarica il nuovo XML e firmalo.
+
+trade-desk-other-chamber = La { $chamber } non accetta pratiche da questa impresa: lo sportello di destinazione è della camera di commercio della provincia di una sede dell'impresa.
+trade-wallet-unknown-chamber = Nessuna camera di commercio con codice { $chamber }.
+trade-wallet-chamber-required = L'impresa ha un borsellino presso più camere di commercio: indica quale (chamber) tra { $chambers }.

@@ -105,6 +105,13 @@ pub async fn create_chamber(
             Some(_) => ChamberError::DuplicateChamber(code.to_string()),
             None => e.into(),
         })?;
+    // A chamber is named after the province it serves: its code is that province's sigla
+    // (GE serves GE). A chamber serving more provinces gets them in `chamber_provinces`.
+    sqlx::query("INSERT INTO chamber_provinces (chamber_id, province) VALUES ($1, $2)")
+        .bind(&id)
+        .bind(code.as_str())
+        .execute(&mut *tx)
+        .await?;
     let chamber = Chamber {
         id: id.clone(),
         code: code.clone(),

@@ -23,6 +23,9 @@ pub enum Setting {
     /// When no signer of the model is among the company's people (its users, its legal
     /// representatives in the Registry): `flag` (default: shown to the officer) or `refuse`.
     SignerNotCompanyPerson,
+    /// Cert'O guide: the destination desk is one of the company's own chamber. `true` lets
+    /// companies with no site in the chamber's provinces send to its desks too (default no).
+    AcceptOtherCompanies,
 }
 
 impl Setting {
@@ -34,6 +37,7 @@ impl Setting {
             Setting::AnnualFeeDeadline => "annual_fee_deadline",
             Setting::RevocationUnavailable => "revocation_unavailable",
             Setting::SignerNotCompanyPerson => "signer_not_company_person",
+            Setting::AcceptOtherCompanies => "accept_other_companies",
         }
     }
 
@@ -45,6 +49,7 @@ impl Setting {
             Setting::AnnualFeeDeadline => "06-30",
             Setting::RevocationUnavailable => "accept",
             Setting::SignerNotCompanyPerson => "flag",
+            Setting::AcceptOtherCompanies => "false",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The prepaid wallet (borsellino) from which chamber fees are paid (Cert'O guide, slide 45:
 //! "only payment from the wallet").
 //!
-//! An append-only ledger per company: every top-up, charge and refund is an entry; the
-//! balance is their sum and is never negative. A `wallets` row keeps the running balance so
+//! An append-only ledger per company and chamber: every top-up, charge and refund is an entry;
+//! the balance is their sum and is never negative. Each chamber keeps its own wallet for a
+//! company (issue 12: one chamber's prepaid credit never pays another chamber's fees), so a
+//! charge or refund always goes to the wallet of the practice's chamber. A `wallets` row keeps the running balance so
 //! that a charge is one conditional update (`… WHERE balance_cents >= fee`), safe under
 //! concurrent sends on both engines (the row lock on PostgreSQL, the single writer on
 //! SQLite); a test checks that the row always equals the sum of the entries.
@@ -14,6 +16,7 @@ pub use payments::{ManualPayments, PaymentClaim, PaymentError, PaymentProvider, 
 pub use top_up::{TopUp, TopUpError, TopUpRequest, top_up};
 
 use crate::audit::{self, Actor, Change};
+use crate::chambers::{self, Chamber};
 use crate::db::{self, Db, Tx};
 use crate::money::Money;
 use crate::paging::{self, Counted, Page, PageRequest};
@@ -45,41 +48,87 @@ pub enum WalletError {
     Db(#[from] sqlx::Error),
 }
 
-/// The current balance (zero for a company that never topped up).
-pub async fn balance(db: &Db, company_id: &str) -> Result<Money, sqlx::Error> {
-    let cents: Option<i64> =
-        sqlx::query_scalar("SELECT balance_cents FROM wallets WHERE company_id = $1")
-            .bind(company_id)
-            .fetch_optional(db.pool())
-            .await?;
+/// The current balance of the company's wallet at `chamber_id` (zero when never topped up).
+pub async fn balance(db: &Db, company_id: &str, chamber_id: &str) -> Result<Money, sqlx::Error> {
+    let cents: Option<i64> = sqlx::query_scalar(
+        "SELECT balance_cents FROM wallets WHERE company_id = $1 AND chamber_id = $2",
+    )
+    .bind(company_id)
+    .bind(chamber_id)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(Money::from_cents(cents.unwrap_or(0)))
 }
 
-/// The latest entries, newest first.
-pub async fn entries(db: &Db, company_id: &str, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, created_at \
-         FROM wallet_entries WHERE company_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+/// One wallet of a company: the chamber keeping it and its balance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChamberBalance {
+    pub chamber: Chamber,
+    pub balance: Money,
+}
+
+/// The chambers a company deals with: those whose desks it may send to, and any other that
+/// keeps a wallet for it; each with the balance there (zero when never topped up), by code.
+pub async fn balances(db: &Db, company_id: &str) -> Result<Vec<ChamberBalance>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT chambers.id, COALESCE(wallets.balance_cents, 0) FROM chambers \
+         LEFT JOIN wallets ON wallets.chamber_id = chambers.id AND wallets.company_id = $1 \
+         WHERE wallets.company_id IS NOT NULL OR EXISTS (SELECT 1 FROM sites \
+         JOIN chamber_provinces cp ON cp.province = sites.province \
+         WHERE sites.company_id = $2 AND cp.chamber_id = chambers.id) \
+         ORDER BY chambers.code",
     )
     .bind(company_id)
+    .bind(company_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (chamber_id, cents) in rows {
+        if let Some(chamber) = chambers::get_chamber(db, &chamber_id).await? {
+            out.push(ChamberBalance {
+                chamber,
+                balance: Money::from_cents(cents),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The latest entries of the company's wallet at `chamber_id`, newest first.
+pub async fn entries(
+    db: &Db,
+    company_id: &str,
+    chamber_id: &str,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, created_at \
+         FROM wallet_entries WHERE company_id = $1 AND chamber_id = $2 \
+         ORDER BY created_at DESC, id DESC LIMIT $3",
+    )
+    .bind(company_id)
+    .bind(chamber_id)
     .bind(limit)
     .fetch_all(db.pool())
     .await
 }
 
-/// One page of the company's ledger, newest first.
+/// One page of the company's ledger at `chamber_id`, newest first.
 pub async fn entries_page(
     db: &Db,
     company_id: &str,
+    chamber_id: &str,
     request: PageRequest,
 ) -> Result<Page<Entry>, sqlx::Error> {
     paging::fetch(request, |limit, offset| async move {
         sqlx::query_as::<_, Counted<Entry>>(
             "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, created_at, \
-             COUNT(*) OVER () AS page_total FROM wallet_entries WHERE company_id = $1 \
-             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+             COUNT(*) OVER () AS page_total FROM wallet_entries \
+             WHERE company_id = $1 AND chamber_id = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
         )
         .bind(company_id)
+        .bind(chamber_id)
         .bind(limit)
         .bind(offset)
         .fetch_all(db.pool())
@@ -91,7 +140,7 @@ pub async fn entries_page(
 /// One ledger entry to write.
 struct NewEntry<'a> {
     company_id: &'a str,
-    chamber_id: Option<&'a str>,
+    chamber_id: &'a str,
     kind: &'static str,
     amount: Money,
     balance_after: i64,
@@ -133,7 +182,7 @@ async fn append(
     audit::record(
         tx,
         now,
-        &actor.clone().in_chamber(e.chamber_id),
+        &actor.clone().in_chamber(Some(e.chamber_id)),
         Change::new(action, "wallet", Some(e.company_id)).after(json!({
             "entry": id, "amount": e.amount.to_decimal_string(),
             "balance_after": Money::from_cents(e.balance_after).to_decimal_string(),
@@ -148,33 +197,35 @@ async fn add_to_balance(
     tx: &mut Tx,
     now: DateTime<Utc>,
     company_id: &str,
+    chamber_id: &str,
     amount: Money,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO wallets (company_id, balance_cents, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (company_id) DO UPDATE SET balance_cents = wallets.balance_cents + excluded.balance_cents, \
+        "INSERT INTO wallets (company_id, chamber_id, balance_cents, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (company_id, chamber_id) DO UPDATE SET balance_cents = wallets.balance_cents + excluded.balance_cents, \
          updated_at = excluded.updated_at RETURNING balance_cents",
     )
     .bind(company_id)
+    .bind(chamber_id)
     .bind(amount.cents())
     .bind(db::instant(now))
     .fetch_one(&mut **tx)
     .await
 }
 
-/// Credits a verified payment (a top-up) inside `tx`.
+/// Credits a verified payment (a top-up) to the company's wallet at `chamber_id` inside `tx`.
 pub async fn credit(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,
     company_id: &str,
-    chamber_id: Option<&str>,
+    chamber_id: &str,
     payment: &VerifiedPayment,
 ) -> Result<Money, WalletError> {
     if payment.amount.cents() <= 0 {
         return Err(WalletError::NotPositive);
     }
-    let after = add_to_balance(tx, now, company_id, payment.amount).await?;
+    let after = add_to_balance(tx, now, company_id, chamber_id, payment.amount).await?;
     let entry = NewEntry {
         company_id,
         chamber_id,
@@ -200,8 +251,9 @@ pub struct PracticeFee<'a> {
     pub reference: &'a str,
 }
 
-/// Charges a practice's fee inside `tx`; fails, writing nothing, when the balance does not
-/// cover it.
+/// Charges a practice's fee to the company's wallet at the practice's chamber inside `tx`;
+/// fails, writing nothing, when that balance does not cover it (another chamber's credit never
+/// pays it).
 pub async fn charge(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -213,19 +265,22 @@ pub async fn charge(
     }
     let after: Option<i64> = sqlx::query_scalar(
         "UPDATE wallets SET balance_cents = balance_cents - $2, updated_at = $3 \
-         WHERE company_id = $1 AND balance_cents >= $2 RETURNING balance_cents",
+         WHERE company_id = $1 AND chamber_id = $4 AND balance_cents >= $2 RETURNING balance_cents",
     )
     .bind(fee.company_id)
     .bind(fee.amount.cents())
     .bind(db::instant(now))
+    .bind(fee.chamber_id)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(after) = after else {
-        let balance: Option<i64> =
-            sqlx::query_scalar("SELECT balance_cents FROM wallets WHERE company_id = $1")
-                .bind(fee.company_id)
-                .fetch_optional(&mut **tx)
-                .await?;
+        let balance: Option<i64> = sqlx::query_scalar(
+            "SELECT balance_cents FROM wallets WHERE company_id = $1 AND chamber_id = $2",
+        )
+        .bind(fee.company_id)
+        .bind(fee.chamber_id)
+        .fetch_optional(&mut **tx)
+        .await?;
         let balance = Money::from_cents(balance.unwrap_or(0));
         return Err(WalletError::InsufficientBalance {
             balance,
@@ -234,7 +289,7 @@ pub async fn charge(
     };
     let entry = NewEntry {
         company_id: fee.company_id,
-        chamber_id: Some(fee.chamber_id),
+        chamber_id: fee.chamber_id,
         kind: "charge",
         amount: Money::from_cents(-fee.amount.cents()),
         balance_after: after,
@@ -246,7 +301,8 @@ pub async fn charge(
     Ok(Money::from_cents(after))
 }
 
-/// Gives a practice's fee back inside `tx` (a rejected practice).
+/// Gives a practice's fee back to the wallet at the practice's chamber inside `tx` (a rejected
+/// practice).
 pub async fn refund(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -256,10 +312,10 @@ pub async fn refund(
     if fee.amount.cents() <= 0 {
         return Err(WalletError::NotPositive);
     }
-    let after = add_to_balance(tx, now, fee.company_id, fee.amount).await?;
+    let after = add_to_balance(tx, now, fee.company_id, fee.chamber_id, fee.amount).await?;
     let entry = NewEntry {
         company_id: fee.company_id,
-        chamber_id: Some(fee.chamber_id),
+        chamber_id: fee.chamber_id,
         kind: "refund",
         amount: fee.amount,
         balance_after: after,
@@ -271,13 +327,55 @@ pub async fn refund(
     Ok(Money::from_cents(after))
 }
 
-/// The balance computed from the ledger (for consistency checks).
-pub async fn ledger_sum(db: &Db, company_id: &str) -> Result<Money, sqlx::Error> {
+/// The balance at `chamber_id` computed from the ledger (for consistency checks).
+pub async fn ledger_sum(db: &Db, company_id: &str, chamber_id: &str) -> Result<Money, sqlx::Error> {
     let sum: Option<i64> = sqlx::query_scalar(
-        "SELECT CAST(SUM(amount_cents) AS BIGINT) FROM wallet_entries WHERE company_id = $1",
+        "SELECT CAST(SUM(amount_cents) AS BIGINT) FROM wallet_entries \
+         WHERE company_id = $1 AND chamber_id = $2",
     )
     .bind(company_id)
+    .bind(chamber_id)
     .fetch_one(db.pool())
     .await?;
     Ok(Money::from_cents(sum.unwrap_or(0)))
+}
+
+/// Why the wallet meant cannot be told.
+#[derive(Debug, thiserror::Error)]
+pub enum ChamberChoiceError {
+    #[error("no chamber with code {0}")]
+    UnknownChamber(String),
+    /// The company deals with several chambers (or none): the codes to choose from.
+    #[error("name the chamber of the wallet: one of {}", .0.join(", "))]
+    ChamberRequired(Vec<String>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The chamber whose wallet is meant: the one `code` names, else the only chamber the company
+/// deals with ([`balances`]), else the platform's only chamber.
+pub async fn chamber_of_wallet(
+    db: &Db,
+    company_id: &str,
+    code: Option<&str>,
+) -> Result<Chamber, ChamberChoiceError> {
+    if let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) {
+        return chambers::find_chamber_by_code(db, code)
+            .await?
+            .ok_or_else(|| ChamberChoiceError::UnknownChamber(code.to_ascii_uppercase()));
+    }
+    let mut dealt: Vec<Chamber> = balances(db, company_id)
+        .await?
+        .into_iter()
+        .map(|b| b.chamber)
+        .collect();
+    if dealt.is_empty() {
+        dealt = chambers::list_chambers(db).await?;
+    }
+    match dealt.len() {
+        1 => Ok(dealt.remove(0)),
+        _ => Err(ChamberChoiceError::ChamberRequired(
+            dealt.into_iter().map(|c| c.code.to_string()).collect(),
+        )),
+    }
 }

@@ -695,17 +695,14 @@ pub struct WalletEntryOut {
     pub at: String,
 }
 
+/// The company's wallet at one chamber: each chamber keeps its own.
 #[derive(Serialize, ToSchema)]
 pub struct WalletOut {
     pub company_tax_code: String,
+    /// The code of the chamber keeping this wallet (`GE`).
+    pub chamber: String,
     pub balance_cents: i64,
     pub entries: Vec<WalletEntryOut>,
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct CompanyQuery {
-    /// Needed only when the caller acts for several companies.
-    company_tax_code: Option<String>,
 }
 
 /// The company the caller means: the one named, which must be theirs, or their only one.
@@ -740,19 +737,30 @@ pub(crate) async fn chosen_company(
         .ok_or_else(AppError::not_found)
 }
 
-#[utoipa::path(get, path = "/api/v1/wallet", tag = "wallet", params(CompanyQuery),
-    security(("bearer" = [])), responses((status = 200, body = WalletOut)))]
+#[derive(Deserialize, IntoParams)]
+pub struct WalletQuery {
+    /// Needed only when the caller acts for several companies.
+    company_tax_code: Option<String>,
+    /// The chamber's code (`GE`); needed only when the company deals with several chambers.
+    chamber: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/wallet", tag = "wallet", params(WalletQuery),
+    security(("bearer" = [])), responses((status = 200, body = WalletOut),
+    (status = 400, description = "The company deals with several chambers: name one")))]
 pub async fn get_wallet(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<CompanyQuery>,
+    Query(q): Query<WalletQuery>,
 ) -> Result<Json<WalletOut>, AppError> {
     let p = caller.require(Action::ViewWallet)?;
     let company = chosen_company(&state, p, q.company_tax_code.as_deref()).await?;
-    let balance = wallet::balance(&state.db, &company.id).await?;
-    let entries = wallet::entries(&state.db, &company.id, 100).await?;
+    let chamber = wallet::chamber_of_wallet(&state.db, &company.id, q.chamber.as_deref()).await?;
+    let balance = wallet::balance(&state.db, &company.id, &chamber.id).await?;
+    let entries = wallet::entries(&state.db, &company.id, &chamber.id, 100).await?;
     Ok(Json(WalletOut {
         company_tax_code: company.tax_code.as_str().into(),
+        chamber: chamber.code.to_string(),
         balance_cents: balance.cents(),
         entries: entries
             .into_iter()

@@ -72,8 +72,8 @@ pub enum AdminCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum WalletCommand {
-    /// Record a payment received into a company's wallet:
-    /// `admin wallet credit --company 01879020517 --amount 50.00 --reference "CRO …"`.
+    /// Record a payment received into a company's wallet at one chamber:
+    /// `admin wallet credit --company 01879020517 --amount 50.00 --reference "CRO …" --chamber GE`.
     Credit {
         #[arg(long)]
         company: String,
@@ -81,6 +81,10 @@ pub enum WalletCommand {
         amount: String,
         #[arg(long)]
         reference: String,
+        /// The chamber keeping the wallet (its code); required only when more than one
+        /// chamber exists.
+        #[arg(long)]
+        chamber: Option<String>,
     },
 }
 
@@ -228,12 +232,14 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
                     company,
                     amount,
                     reference,
+                    chamber,
                 },
         } => {
             let request = wallet::TopUpRequest {
                 tax_code: company,
                 amount,
                 reference,
+                chamber,
             };
             match wallet::top_up(state, &Actor::cli(), None, &request).await {
                 Ok(done) => {
@@ -242,6 +248,10 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(wallet::TopUpError::Db(e)) => fail(e),
+                Err(
+                    e @ (wallet::TopUpError::UnknownChamber(_)
+                    | wallet::TopUpError::ChamberRequired(_)),
+                ) => fail(format!("{e} (--chamber)")),
                 Err(e) => fail(Lang::En.t(top_up_error_key(&e))),
             }
         }

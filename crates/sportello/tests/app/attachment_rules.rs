@@ -18,10 +18,18 @@ async fn balance(app: &TestApp) -> i64 {
     .await
     .unwrap()
     .unwrap();
-    sportello_core::wallet::balance(&app.state.db, &c.id)
-        .await
-        .unwrap()
-        .cents()
+    sportello_core::wallet::balance(
+        &app.state.db,
+        &c.id,
+        &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+    .await
+    .unwrap()
+    .cents()
 }
 
 async fn company(app: &TestApp) -> Erp {

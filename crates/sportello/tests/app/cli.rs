@@ -496,6 +496,45 @@ async fn admin_creates_chamber_desk_and_user_and_audit_verify_detects_tampering(
         "",
     );
     assert!(out.contains("balance 50.00"), "{out}");
+    // With a second chamber the wallet must be named: each chamber keeps its own.
+    ok(
+        &[
+            "admin",
+            "chamber",
+            "add",
+            "--code",
+            "SV",
+            "--name",
+            "Riviere di Liguria",
+        ],
+        "",
+    );
+    let credit_args = [
+        "admin",
+        "wallet",
+        "credit",
+        "--company",
+        "01879020517",
+        "--amount",
+        "20.00",
+        "--reference",
+        "CRO 992",
+    ];
+    let out = sportello(Some(&db), &credit_args, "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("GE, SV") && text(&out.stderr).contains("--chamber"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mut with_chamber = credit_args.to_vec();
+    with_chamber.extend(["--chamber", "SV"]);
+    let out = ok(&with_chamber, "");
+    assert!(out.contains("balance 20.00"), "Savona's own wallet: {out}");
+    let mut with_chamber = credit_args.to_vec();
+    with_chamber.extend(["--chamber", "GE"]);
+    let out = ok(&with_chamber, "");
+    assert!(out.contains("balance 70.00"), "Genova's wallet: {out}");
     let out = sportello(
         Some(&db),
         &[

@@ -10,7 +10,7 @@ use sportello_core::accounts::{NewUser, Role};
 use sportello_core::db::Engine;
 
 /// A company with a complete profile and a practice sent to Genova; returns (company, id).
-async fn sent_practice(app: &TestApp) -> (Erp, String) {
+pub async fn sent_practice(app: &TestApp) -> (Erp, String) {
     let erp = Erp::demo(app, Role::Company).await;
     erp.complete_profile(LIGURE).await;
     let id = ready_practice(&erp, &[]).await;
@@ -701,7 +701,11 @@ async fn certificate_numbers_stay_gapless_under_concurrent_approvals(engine: Eng
         app.state.clock.now(),
         &sportello_core::audit::Actor::cli(),
         &c.id,
-        None,
+        &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         &pay,
     )
     .await

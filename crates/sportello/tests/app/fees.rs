@@ -296,12 +296,28 @@ async fn for_any_sequence_of_changes_the_ledger_of_a_practice_equals_the_fee_of_
     .unwrap()
     .unwrap();
     assert_eq!(
-        sportello_core::wallet::balance(&app.state.db, &c.id)
-            .await
-            .unwrap(),
-        sportello_core::wallet::ledger_sum(&app.state.db, &c.id)
-            .await
-            .unwrap(),
+        sportello_core::wallet::balance(
+            &app.state.db,
+            &c.id,
+            &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        )
+        .await
+        .unwrap(),
+        sportello_core::wallet::ledger_sum(
+            &app.state.db,
+            &c.id,
+            &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        )
+        .await
+        .unwrap(),
         "the balance is the ledger"
     );
 }

@@ -59,6 +59,13 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(engine: Engine) -> TestDb {
+        let t = TestDb::unmigrated(engine).await;
+        t.db.migrate().await.expect("migrate");
+        t
+    }
+
+    /// An empty database, no migration applied (to build an old shape by hand).
+    pub async fn unmigrated(engine: Engine) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, schema) = match engine {
             Engine::Sqlite => (
@@ -88,7 +95,6 @@ impl TestDb {
             }
         };
         let db = Db::connect(&url, 5).await.expect("connect");
-        db.migrate().await.expect("migrate");
         TestDb {
             db,
             url,

@@ -5,6 +5,7 @@ mod attachment_rules;
 mod authz_matrix;
 mod blank_paper;
 mod booking_abuse;
+mod chamber_wallet;
 mod cli;
 mod contracts;
 mod desk;

@@ -272,14 +272,30 @@ async fn balance(app: &TestApp, tax_code: &str) -> i64 {
     .await
     .unwrap()
     .unwrap();
-    let b = sportello_core::wallet::balance(&app.state.db, &c.id)
-        .await
-        .unwrap();
+    let b = sportello_core::wallet::balance(
+        &app.state.db,
+        &c.id,
+        &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         b,
-        sportello_core::wallet::ledger_sum(&app.state.db, &c.id)
-            .await
-            .unwrap(),
+        sportello_core::wallet::ledger_sum(
+            &app.state.db,
+            &c.id,
+            &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        )
+        .await
+        .unwrap(),
         "balance equals the ledger"
     );
     b.cents()

@@ -16,6 +16,7 @@ use crate::audit::{self, Change};
 use crate::chambers;
 use crate::db;
 use crate::trade::model;
+use crate::trade::practice::destination;
 use crate::trade::practice::details::{self, Details, DetailsError};
 use crate::trade::practice::signer_checks::{self, SignerPerson, SignerRefusal};
 use crate::trade::practice::{Practice, PracticeStatus, SignatureSummary, get, record_event};
@@ -42,6 +43,9 @@ pub enum CreateError {
     ModelOfAnotherCompany,
     #[error("unknown desk")]
     UnknownDesk,
+    /// The destination desk rule: the company has no site in the chamber's provinces.
+    #[error("{chamber} does not accept practices from this company")]
+    DeskOfAnotherChamber { chamber: String },
     #[error("the certificate of {holder} was revoked on {at}")]
     SignerRevoked { holder: String, at: String },
     #[error("the revocation of {holder}'s certificate cannot be checked now")]
@@ -84,6 +88,13 @@ pub async fn create(
         version,
         base,
     } = verify_signed_model(state, principal, &desk.chamber_id, signed, now).await?;
+    if !destination::chamber_admits(&state.db, &desk.chamber_id, &base.company_id).await? {
+        let chamber = chambers::get_chamber(&state.db, &desk.chamber_id)
+            .await?
+            .map(|c| c.name)
+            .unwrap_or_default();
+        return Err(CreateError::DeskOfAnotherChamber { chamber });
+    }
     details::check_print_mode(
         &state.db,
         &desk.chamber_id,

@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod create;
+pub mod destination;
 pub mod details;
 pub mod lists;
 pub mod rectification;

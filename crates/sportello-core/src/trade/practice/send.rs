@@ -27,6 +27,7 @@ use crate::trade::blank_paper;
 use crate::trade::fee::{self, Fee, FeeError, FeeInput};
 use crate::trade::form::{CancellationReason, FieldProblem, FormInput};
 use crate::trade::practice::attachments;
+use crate::trade::practice::destination;
 use crate::trade::practice::details::problems_before_sending;
 use crate::trade::practice::{Practice, PracticeAction, PracticeStatus, get, record_event};
 use crate::trade::practice_type::{DocumentCode, PracticeType, PrintMode};
@@ -59,6 +60,10 @@ pub enum SendError {
     Incomplete(Vec<FieldProblem>),
     #[error("the company profile is not complete")]
     ProfileIncomplete,
+    /// The destination desk rule (`destination`): the chamber does not take this company's
+    /// practices.
+    #[error("{chamber} does not accept practices from this company")]
+    DeskOfAnotherChamber { chamber: String },
     #[error("insufficient balance")]
     InsufficientBalance {
         /// What this send must charge (on a resend, the difference the changes added).
@@ -285,6 +290,11 @@ async fn send_once(
     let desk = chambers::get_desk(&state.db, &practice.desk_id)
         .await?
         .ok_or(SendError::NotFound)?;
+    if !destination::chamber_admits(&state.db, &chamber.id, &practice.company_id).await? {
+        return Err(SendError::DeskOfAnotherChamber {
+            chamber: chamber.name,
+        });
+    }
     let fee = fee_of(state, &practice).await?;
     let now = state.clock.now();
     let action = if resend {

@@ -139,6 +139,8 @@ pub async fn credit(
         tax_code: form.tax_code.clone(),
         amount: form.amount.clone(),
         reference: form.reference.clone(),
+        // A chamber administrator credits only their own chamber's wallet.
+        chamber: None,
     };
     let result = wallet::top_up(&state, &p.actor(), p.user.chamber_id.as_deref(), &request).await;
     let (error, notice) = match result {

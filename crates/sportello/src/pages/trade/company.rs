@@ -232,9 +232,20 @@ pub(crate) fn messages(problems: &[FieldProblem], viewer: &Viewer) -> Vec<(Strin
 struct WalletPage {
     layout: Layout,
     company: Company,
-    balance: String,
+    /// One balance per chamber keeping a wallet for the company: (code, label, balance).
+    balances: Vec<(String, String, String)>,
+    /// The chamber whose entries are listed (its code), with its name.
+    chamber: Option<(String, String)>,
     entries: Vec<wallet::Entry>,
     pager: Pager,
+}
+
+#[derive(serde::Deserialize)]
+pub struct WalletParams {
+    #[serde(default)]
+    page: Option<String>,
+    #[serde(default)]
+    chamber: Option<String>,
 }
 
 const WALLET_ENTRIES_PER_PAGE: u32 = 50;
@@ -253,29 +264,62 @@ impl WalletPage {
     }
 }
 
+/// The company's wallets, one balance per chamber, and the entries of one of them (`?chamber=`,
+/// else the first).
 pub async fn wallet(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(page): Query<PageParam>,
+    Query(params): Query<WalletParams>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ViewWallet)?;
     let company = match acting_company(&state, p).await? {
         Ok(c) => c,
         Err(go) => return Ok(go),
     };
-    let balance = wallet::balance(&state.db, &company.id).await?.to_italian();
-    let entries = wallet::entries_page(
-        &state.db,
-        &company.id,
-        page.request(WALLET_ENTRIES_PER_PAGE),
-    )
-    .await?;
-    let pager = Pager::new(viewer.lang, &entries, "count-wallet", "/wallet", &[]);
+    let all = wallet::balances(&state.db, &company.id).await?;
+    let wanted = params.chamber.as_deref().map(str::to_ascii_uppercase);
+    let chosen = all
+        .iter()
+        .find(|b| Some(b.chamber.code.as_str()) == wanted.as_deref())
+        .or(all.first())
+        .map(|b| b.chamber.clone());
+    let page = PageParam { page: params.page }.request(WALLET_ENTRIES_PER_PAGE);
+    let (entries, pager) = match &chosen {
+        Some(chamber) => {
+            let entries = wallet::entries_page(&state.db, &company.id, &chamber.id, page).await?;
+            let pager = Pager::new(
+                viewer.lang,
+                &entries,
+                "count-wallet",
+                "/wallet",
+                &[("chamber", chamber.code.as_str())],
+            );
+            (entries.items, pager)
+        }
+        None => {
+            let empty = sportello_core::paging::Page::<wallet::Entry>::of_all(Vec::new(), page);
+            let pager = Pager::new(viewer.lang, &empty, "count-wallet", "/wallet", &[]);
+            (Vec::new(), pager)
+        }
+    };
     Ok(render(&WalletPage {
         layout: Layout::new(&viewer, "trade-wallet-title"),
         company,
-        balance,
-        entries: entries.items,
+        balances: all
+            .into_iter()
+            .map(|b| {
+                (
+                    b.chamber.code.to_string(),
+                    viewer.lang.t_args(
+                        "trade-wallet-chamber-balance",
+                        &[("chamber", b.chamber.name)],
+                    ),
+                    b.balance.to_italian(),
+                )
+            })
+            .collect(),
+        chamber: chosen.map(|c| (c.code.to_string(), c.name)),
+        entries,
         pager,
     })?
     .into_response())

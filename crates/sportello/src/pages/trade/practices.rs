@@ -21,6 +21,7 @@ use sportello_core::trade::blank_paper;
 use sportello_core::trade::model;
 use sportello_core::trade::practice::attachments::{self, Attachment};
 use sportello_core::trade::practice::create::{self, CreateError};
+use sportello_core::trade::practice::destination;
 use sportello_core::trade::practice::details::{self, Details};
 use sportello_core::trade::practice::lists::{self, ListKind, Search};
 use sportello_core::trade::practice::rectification;
@@ -191,6 +192,9 @@ fn upload_errors(
                 CreateError::UnknownDesk => {
                     fields.push(FieldError::new("desk", "trade-field-desk"))
                 }
+                CreateError::DeskOfAnotherChamber { chamber } => fields.push(
+                    FieldError::new("desk", "trade-desk-other-chamber").arg("chamber", chamber),
+                ),
                 CreateError::TooLarge => fields.push(
                     FieldError::new("signed_model", "error-upload-too-large")
                         .arg("limit", size_limit(create::MAX_SIGNED_MODEL_BYTES)),
@@ -213,11 +217,15 @@ fn upload_errors(
     out
 }
 
-async fn all_desks(state: &AppState) -> Result<Vec<(Desk, String)>, AppError> {
-    let mut out = Vec::new();
-    for c in chambers::list_chambers(&state.db).await? {
-        for d in chambers::desks_of(&state.db, &c.id).await? {
-            out.push((d, c.name.clone()));
+/// The desks the user's companies may send to (the destination desk rule), with their
+/// chamber's name.
+async fn allowed_desks(state: &AppState, p: &Principal) -> Result<Vec<(Desk, String)>, AppError> {
+    let mut out: Vec<(Desk, String)> = Vec::new();
+    for company_id in &p.company_ids {
+        for (c, d) in destination::allowed_desks(&state.db, company_id).await? {
+            if !out.iter().any(|(known, _)| known.id == d.id) {
+                out.push((d, c.name));
+            }
         }
     }
     Ok(out)
@@ -247,7 +255,7 @@ pub async fn new_form(
     let blank_paper_offered = blank_paper::any_authorised(&state.db, &p.company_ids).await?;
     Ok(render(&NewPage {
         layout: Layout::new(&viewer, "trade-new-practice-title"),
-        desks: all_desks(&state).await?,
+        desks: allowed_desks(&state, p).await?,
         desk: String::new(),
         details: Details {
             print_mode: if blank_paper_offered {
@@ -283,7 +291,7 @@ pub async fn create(
             let errors = upload_errors(viewer.lang, e, &details);
             let page = render(&NewPage {
                 layout: Layout::new(&viewer, "trade-new-practice-title"),
-                desks: all_desks(&state).await?,
+                desks: allowed_desks(&state, p).await?,
                 desk,
                 details,
                 model_hint: None,

@@ -14,7 +14,7 @@ use sportello_core::trade::practice::create::CreateError;
 use sportello_core::trade::practice::details::DetailsError;
 use sportello_core::trade::practice::send::SendError;
 use sportello_core::trade::practice::signed_model::ReplaceError;
-use sportello_core::wallet::TopUpError;
+use sportello_core::wallet::{ChamberChoiceError, TopUpError};
 
 fn invalid(problems: Vec<sportello_core::trade::form::FieldProblem>) -> AppError {
     AppError::invalid(problems.into_iter().map(FieldError::from).collect())
@@ -65,6 +65,10 @@ pub fn create_error(e: CreateError) -> AppError {
         }
         CreateError::UnknownDesk => {
             AppError::invalid(vec![FieldError::new("desk", "trade-field-desk")])
+        }
+        CreateError::DeskOfAnotherChamber { chamber } => {
+            unprocessable("desk_of_another_chamber", "trade-desk-other-chamber")
+                .arg("chamber", chamber)
         }
         CreateError::SignerRevoked { holder, at } => {
             unprocessable("signer_revoked", "trade-upload-signer-revoked")
@@ -178,6 +182,10 @@ pub fn send_error(e: SendError) -> AppError {
             "profile",
             "trade-send-profile-required",
         )]),
+        SendError::DeskOfAnotherChamber { chamber } => {
+            unprocessable("desk_of_another_chamber", "trade-desk-other-chamber")
+                .arg("chamber", chamber)
+        }
         SendError::InsufficientBalance {
             fee,
             resend,
@@ -209,6 +217,9 @@ pub fn top_up_error_key(e: &TopUpError) -> &'static str {
         TopUpError::UnknownCompany(_) => "trade-start-not-found",
         TopUpError::Amount(_) => "trade-field-amount",
         TopUpError::MissingReference => "trade-admin-wallet-reference",
+        TopUpError::UnknownChamber(_) | TopUpError::ChamberRequired(_) => {
+            "trade-admin-wallet-chamber"
+        }
         TopUpError::Db(_) => "error-internal",
     }
 }
@@ -272,6 +283,23 @@ impl From<CodeError> for AppError {
         match e {
             CodeError::Db(e) => e.into(),
             other => AppError::internal(other),
+        }
+    }
+}
+
+/// The wallet meant cannot be told: a 400 naming the chamber, or listing those to choose from.
+impl From<ChamberChoiceError> for AppError {
+    fn from(e: ChamberChoiceError) -> Self {
+        match e {
+            ChamberChoiceError::UnknownChamber(code) => {
+                AppError::bad_request("unknown_chamber", "trade-wallet-unknown-chamber")
+                    .arg("chamber", code)
+            }
+            ChamberChoiceError::ChamberRequired(codes) => {
+                AppError::bad_request("chamber_required", "trade-wallet-chamber-required")
+                    .arg("chambers", codes.join(", "))
+            }
+            ChamberChoiceError::Db(e) => e.into(),
         }
     }
 }

@@ -112,7 +112,11 @@ async fn details_saved_while_the_practice_is_sent_either_go_first_or_not_at_all(
         app.state.clock.now(),
         &sportello_core::audit::Actor::cli(),
         &company,
-        None,
+        &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         &sportello_core::wallet::VerifiedPayment {
             amount: sportello_core::money::Money::from_cents(1_000_000),
             reference: "test".into(),

@@ -455,6 +455,13 @@ async fn every_event_reaches_the_companys_receiver_signed(engine: Engine) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     tick(&app);
+    // Approved only once taken in charge.
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/take"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     let r = officer
         .post(&format!("/api/v1/practices/{id}/approve"))
         .send()
@@ -588,6 +595,13 @@ async fn the_practice_json_carries_the_certificate_and_its_code_for_the_company_
     assert_eq!(before["certificate"], Value::Null, "null until issued");
     assert_eq!(before["documents"], json!([]));
     let officer = Erp::demo(&app, Role::Officer).await;
+    // Approved only once taken in charge.
+    let r = officer
+        .post(&format!("/api/v1/practices/{id}/take"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     let r = officer
         .post(&format!("/api/v1/practices/{id}/approve"))
         .send()

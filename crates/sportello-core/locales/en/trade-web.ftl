@@ -165,7 +165,6 @@ trade-practice-title = Practice
 trade-signature = Signature of the base model
 trade-signature-valid = valid signature
 trade-signature-not-valid = signature not valid
-trade-signature-issuer = issued by
 trade-revocation-good-ocsp = Certificate of { $holder } not revoked: OCSP answer of the certification authority of { $date }.
 trade-revocation-good-crl = Certificate of { $holder } not revoked: revocation list no. { $number } of { $date }.
 trade-revocation-unverified = Warning: at upload on { $date } the revocation of the certificate of { $holder } could not be checked (the certification authority's service did not answer). Check before deciding.

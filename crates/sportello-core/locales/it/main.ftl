@@ -215,3 +215,9 @@ error-upload-too-large-title = File troppo grande
 error-back-to-form = Torna al modulo
 verify-error-number-required = Inserisci il numero stampato in alto a destra sul certificato.
 verify-error-code-required = Inserisci il codice di sicurezza stampato nella casella 8.
+
+# Firmatari e certificati, come li legge una persona.
+signer-certificate-of = certificato di { $issuer }
+signer-valid = valido
+signer-invalid = non valido
+signer-unknown = firmatario sconosciuto

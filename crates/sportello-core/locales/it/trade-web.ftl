@@ -165,7 +165,6 @@ trade-practice-title = Pratica
 trade-signature = Firma del modello base
 trade-signature-valid = firma valida
 trade-signature-not-valid = firma non valida
-trade-signature-issuer = emesso da
 trade-revocation-good-ocsp = Certificato di { $holder } non revocato: risposta OCSP dell'autorità di certificazione del { $date }.
 trade-revocation-good-crl = Certificato di { $holder } non revocato: lista di revoca n. { $number } del { $date }.
 trade-revocation-unverified = Attenzione: al caricamento del { $date } non è stato possibile verificare la revoca del certificato di { $holder } (il servizio dell'autorità di certificazione non rispondeva). Verificare prima di decidere.

@@ -162,6 +162,11 @@ impl Layout {
         sportello_core::display::stored_instant(instant)
     }
 
+    /// A signer of a practice's model as people read it (name, tax code, issuer, verdict).
+    pub fn signer(&self, s: &sportello_core::trade::practice::SignerSummary) -> String {
+        s.for_people(self.lang)
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

@@ -61,7 +61,6 @@ audit-entity-id = Identifier
 audit-from = From
 audit-to = To
 audit-when = When
-audit-changes = Changes
 audit-before = Before
 audit-after = After
 audit-none = No actions found.

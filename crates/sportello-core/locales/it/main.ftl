@@ -61,7 +61,6 @@ audit-entity-id = Identificativo
 audit-from = Dal giorno
 audit-to = Al giorno
 audit-when = Quando
-audit-changes = Modifiche
 audit-before = Prima
 audit-after = Dopo
 audit-none = Nessuna operazione trovata.

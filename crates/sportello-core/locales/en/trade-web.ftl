@@ -299,6 +299,7 @@ dash-table = Practices sent in the period, by desk and status, and time from sen
 dash-total = Total
 dash-median = Median (hours)
 dash-p90 = 90th percentile (hours)
+dash-decided = Decided
 dash-none = No practices sent in the period.
 dash-rectifications = Most frequent rectification reasons
 dash-rejections = Most frequent rejection reasons

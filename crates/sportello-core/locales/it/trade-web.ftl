@@ -299,6 +299,7 @@ dash-table = Pratiche inviate nel periodo, per sportello e stato, e tempi dall'i
 dash-total = Totale
 dash-median = Mediana (ore)
 dash-p90 = 90° percentile (ore)
+dash-decided = Decise
 dash-none = Nessuna pratica inviata nel periodo.
 dash-rectifications = Motivi di rettifica più frequenti
 dash-rejections = Motivi di rigetto più frequenti

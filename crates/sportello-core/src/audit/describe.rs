@@ -281,7 +281,11 @@ fn field_value(lang: Lang, value: &serde_json::Value) -> String {
         Value::Bool(b) => lang.t(if *b { "audit-yes" } else { "audit-no" }),
         Value::Number(n) => n.to_string(),
         Value::String(s) => {
-            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            let key = format!("audit-value-{}", s.replace('_', "-"));
+            let word = lang.t(&key);
+            if s.chars().all(|c| c.is_ascii_lowercase() || c == '_') && word != key {
+                word
+            } else if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                 crate::display::date(d)
             } else if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
                 crate::display::stored_instant(s)
@@ -415,7 +419,7 @@ mod tests {
         let text = format!("{got:?}");
         assert!(!text.contains('{') && !text.contains("tax_code"), "{text}");
         assert!(
-            got.contains(&("Tax code".into(), "RSSMRA80A01H501U".into())),
+            got.contains(&("Codice fiscale".into(), "RSSMRA80A01H501U".into())),
             "{text}"
         );
         assert!(
@@ -425,9 +429,10 @@ mod tests {
         assert!(got.contains(&("Due".into(), "06/12/2026".into())), "{text}");
         assert!(got.contains(&("Paid".into(), "sì".into())), "{text}");
         assert!(
-            got.contains(&("Lines".into(), "Copies: 2".into())),
+            got.contains(&("Stato".into(), "approvata".into())),
             "{text}"
         );
+        assert!(got.contains(&("Lines".into(), "Copie: 2".into())), "{text}");
         assert!(fields(Lang::It, Some("not json")).is_empty());
     }
 }

@@ -88,11 +88,12 @@ async fn the_audit_trail_reads_as_sentences_with_a_labelled_detail(engine: Engin
     let (status, detail) = auditor.get(&format!("/audit/{seq}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        detail.contains("<dt class=\"col-sm-3\">Tax code</dt>"),
+        detail.contains("<dt class=\"col-sm-3\">Codice fiscale</dt>"),
         "{detail}"
     );
     assert!(detail.contains("06/12/2026 16:58"), "{detail}");
     assert!(detail.contains(">sì<"), "{detail}");
+    assert!(detail.contains(">revisore<"), "{detail}");
     assert!(!detail.contains("2026-12-06") && !detail.contains("tax_code"));
 
     let (status, _) = auditor.get("/audit/999999").await;

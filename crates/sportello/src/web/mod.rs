@@ -167,6 +167,13 @@ impl Layout {
         s.for_people(self.lang)
     }
 
+    /// An attachment's document code (`invoice`) by its name (`Fattura`).
+    pub fn document_code(&self, code: &str) -> String {
+        sportello_core::trade::practice_type::DocumentCode::parse(code)
+            .map(|c| self.lang.t(c.label_key()))
+            .unwrap_or_else(|| code.to_string())
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

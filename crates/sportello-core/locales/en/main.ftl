@@ -220,3 +220,4 @@ signer-certificate-of = certificate by { $issuer }
 signer-valid = valid
 signer-invalid = not valid
 signer-unknown = unknown signer
+error-line = Line { $line }: { $text }

@@ -220,3 +220,4 @@ signer-certificate-of = certificato di { $issuer }
 signer-valid = valido
 signer-invalid = non valido
 signer-unknown = firmatario sconosciuto
+error-line = Riga { $line }: { $text }

@@ -30,6 +30,15 @@ pub fn stored_instant(instant: &str) -> String {
     }
 }
 
+/// A stored date (`2026-12-06`) as [`date`], a stored instant as [`date_time`]; any other
+/// text is returned as it is.
+pub fn stored(text: &str) -> String {
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(d) => date(d),
+        Err(_) => stored_instant(text),
+    }
+}
+
 /// The attributes of a certificate subject or issuer in RFC 4514 text (`CN=A\\, B,O=X`),
 /// unescaped, in the order written; hex-encoded values (`#…`) are left out.
 fn name_attributes(dn: &str) -> Vec<(String, String)> {
@@ -203,5 +212,8 @@ mod tests {
             "06/12/2026 16:58"
         );
         assert_eq!(stored_instant("not a date"), "not a date");
+        assert_eq!(stored("2026-12-06"), "06/12/2026");
+        assert_eq!(stored("2026-12-06T15:58:00Z"), "06/12/2026 16:58");
+        assert_eq!(stored("—"), "—");
     }
 }

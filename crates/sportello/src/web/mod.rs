@@ -157,9 +157,10 @@ impl Layout {
         self.lang.t(key)
     }
 
-    /// A stored UTC instant as Italian local time (`25/11/2026 16:58`); other text unchanged.
+    /// A stored UTC instant as Italian local time (`25/11/2026 16:58`), a stored date as
+    /// `25/11/2026`; other text unchanged.
     pub fn when(&self, instant: &str) -> String {
-        sportello_core::display::stored_instant(instant)
+        sportello_core::display::stored(instant)
     }
 
     /// A signer of a practice's model as people read it (name, tax code, issuer, verdict).

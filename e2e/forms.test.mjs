@@ -237,3 +237,124 @@ describe('an upload over the size limit', () => {
     }
   });
 });
+
+// Human words: no page shows a certificate subject (`CN=…`), an ISO date or a snake_case
+// code as text. The walk opens, as each role, every page of its menu and home and the pages
+// with forms above. Text inside inputs, <code> (what the user must type or copy as it is) and
+// e-mail addresses (a mailbox may hold `_`) is not read as words.
+const TECHNICAL = [
+  ['a certificate subject', /CN=/],
+  ['an ISO date', /\b\d{4}-\d{2}-\d{2}\b/],
+  ['a snake_case code', /\b[a-z]+_[a-z_]+\b/],
+];
+
+/** The visible text of the page, without e-mail addresses and <code>. */
+async function visibleWords(page) {
+  return page.evaluate(() => {
+    const hidden = new Set();
+    for (const el of document.body.querySelectorAll('*')) {
+      if (!el.checkVisibility({ checkVisibilityCSS: true })) hidden.add(el);
+    }
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const out = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (!parent || hidden.has(parent)) continue;
+      if (parent.closest('code, script, style, .visually-hidden, option, textarea')) continue;
+      out.push(node.textContent);
+    }
+    return out.join(' ').replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, ' ');
+  });
+}
+
+/** The links of the page to other pages of the site. */
+async function linksOf(page) {
+  const hrefs = await page.evaluate(() =>
+    [...document.querySelectorAll('a[href^="/"]')].map((a) => a.getAttribute('href')),
+  );
+  return hrefs.filter(
+    (h) => h && !h.startsWith('/lang/') && !h.startsWith('/logout') && !/\.(pdf|csv|xlsx|p7m|xml|png|zip)$/.test(h.split('?')[0]),
+  );
+}
+
+/** A path's kind: ids and numbers replaced, so one page of each kind is read. */
+function shape(href) {
+  return href
+    .split('?')[0]
+    .replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/g, ':id')
+    .replace(/\/\d+(?=\/|$)/g, '/:n');
+}
+
+/**
+ * Every page of the role, one of each kind: its home, its menu, its pages with forms above,
+ * and the pages these link to (a practice, a device, an operator, an audit entry…).
+ */
+async function walk(page, role, visit) {
+  const seen = new Set();
+  let queue = ['/', ...(PAGES[role] ?? []).filter((p) => p !== 'first-device')];
+  for (let depth = 0; depth < 3 && queue.length > 0; depth += 1) {
+    const next = [];
+    for (const href of queue) {
+      const kind = shape(href);
+      if (seen.has(kind) || seen.size >= 80) continue;
+      seen.add(kind);
+      let response;
+      try {
+        response = await page.goto(`${app.baseUrl}${href}`);
+      } catch {
+        continue; // a download, not a page
+      }
+      if (!response || response.status() !== 200) continue;
+      if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) continue;
+      await visit(href);
+      next.push(...(await linksOf(page)));
+    }
+    queue = next;
+  }
+}
+
+describe('visible text is human words', () => {
+  for (const role of ['anonymous', ...Object.keys(PAGES).filter((r) => r !== 'anonymous')]) {
+    it(`${role}: no certificate subject, ISO date or snake_case code on any page`, async (t) => {
+      const { context, page } = await newContext(browser);
+      const problems = [];
+      let checked = 0;
+      try {
+        if (role !== 'anonymous') await login(page, app, role);
+        await walk(page, role, async (p) => {
+          checked += 1;
+          const text = await visibleWords(page);
+          for (const [what, re] of TECHNICAL) {
+            const m = text.match(re);
+            if (m) problems.push(`${p}: ${what} "${text.slice(Math.max(0, m.index - 30), m.index + 30).trim()}"`);
+          }
+        });
+      } finally {
+        await context.close();
+      }
+      t.diagnostic(`${checked} pages read`);
+      assert.ok(checked > 0, `${role} sees at least one page`);
+      assert.deepEqual(problems, [], 'people read words, not codes');
+    });
+  }
+
+  it('auditor: the audit log as sentences, and an entry as a labelled list', async () => {
+    const { context, page } = await newContext(browser);
+    try {
+      await login(page, app, 'auditor');
+      await page.goto(`${app.baseUrl}/audit`);
+      const first = page.locator('[data-testid="audit-sentence"]').first();
+      assert.match(await first.innerText(), /\p{L}+ \p{L}+/u, 'an entry is a sentence');
+      await screenshotWidths(page, 'audit-list');
+      const detail = page.locator('[data-testid="audit-results"] a[href^="/audit/"]').first();
+      if ((await detail.count()) > 0) {
+        await detail.click();
+        await page.waitForLoadState('load');
+        assert.ok((await page.locator('dl dt').count()) >= 2, 'the detail is a labelled list');
+        await screenshotWidths(page, 'audit-entry');
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -93,7 +93,7 @@ describe('company side', () => {
       await screenshot(page, '05-upload');
       await page.click('[data-testid="upload"]');
       await page.waitForURL(/\/practices\/[0-9a-f-]+$/);
-      assert.match(await page.textContent('main'), /GIULIA BIANCHI/, 'the signer is shown');
+      assert.match(await page.textContent('main'), /Giulia Bianchi \(BNCGLI85M41D969D\), certificato di /, 'the signer is shown');
       assert.equal((await page.textContent('[data-testid="fee-total"]')).trim(), '10,00 €', 'fee shown before sending');
 
       // Attach the invoice.

@@ -180,6 +180,7 @@ fn pages() -> Pages {
         )
         // The chamber's administration and audit.
         .get("/audit", can(&[SearchAudit]), audit::search)
+        .get("/audit/{seq}", can(&[SearchAudit]), audit::entry)
         .get("/admin/users", can(&[ManageUsers]), admin::users)
         .post("/admin/users", can(&[ManageUsers]), admin::create_user)
         .get("/admin/users/{id}", can(&[ManageUsers]), admin::user)

@@ -91,7 +91,6 @@ audit-entity-id = Identifier
 audit-from = From
 audit-to = To
 audit-when = When
-audit-changes = Changes
 audit-before = Before
 audit-after = After
 audit-none = No actions found.
@@ -245,3 +244,10 @@ error-upload-too-large-title = File too large
 error-back-to-form = Back to the form
 verify-error-number-required = Enter the number printed at the top right of the certificate.
 verify-error-code-required = Enter the security code printed in box 8.
+
+# Signers and certificates, as a person reads them.
+signer-certificate-of = certificate by { $issuer }
+signer-valid = valid
+signer-invalid = not valid
+signer-unknown = unknown signer
+error-line = Line { $line }: { $text }

@@ -91,7 +91,6 @@ audit-entity-id = Identificativo
 audit-from = Dal giorno
 audit-to = Al giorno
 audit-when = Quando
-audit-changes = Modifiche
 audit-before = Prima
 audit-after = Dopo
 audit-none = Nessuna operazione trovata.
@@ -245,3 +244,10 @@ error-upload-too-large-title = File troppo grande
 error-back-to-form = Torna al modulo
 verify-error-number-required = Inserisci il numero stampato in alto a destra sul certificato.
 verify-error-code-required = Inserisci il codice di sicurezza stampato nella casella 8.
+
+# Firmatari e certificati, come li legge una persona.
+signer-certificate-of = certificato di { $issuer }
+signer-valid = valido
+signer-invalid = non valido
+signer-unknown = firmatario sconosciuto
+error-line = Riga { $line }: { $text }

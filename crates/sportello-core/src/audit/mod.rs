@@ -8,10 +8,12 @@
 //! also serialises appends on PostgreSQL, so the previous entry is always committed and
 //! visible when the next one is chained to it.
 
+pub mod describe;
 mod search;
 mod verify;
 
-pub use search::{AuditQuery, search};
+pub use describe::{ACTIONS, Described, describe};
+pub use search::{AuditQuery, entry, search};
 pub use verify::{ChainBreak, verify_chain};
 
 use crate::db::{self, Tx};

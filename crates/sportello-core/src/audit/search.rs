@@ -69,3 +69,20 @@ pub async fn search(
     })
     .await
 }
+
+/// The entry numbered `seq`, when it belongs to `chamber_id` (every entry when `None`).
+pub async fn entry(
+    db: &Db,
+    chamber_id: Option<&str>,
+    seq: i64,
+) -> Result<Option<Entry>, sqlx::Error> {
+    sqlx::query_as::<_, Entry>(
+        "SELECT seq, at, actor_id, actor, chamber_id, action, entity_type, entity_id, \
+         before_json, after_json, prev_hash, hash FROM audit_log \
+         WHERE seq = $1 AND ($2 IS NULL OR chamber_id = $2)",
+    )
+    .bind(seq)
+    .bind(chamber_id)
+    .fetch_optional(db.pool())
+    .await
+}

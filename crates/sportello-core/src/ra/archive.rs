@@ -132,7 +132,15 @@ pub fn check_signature(
             found: report
                 .signers
                 .iter()
-                .map(|s| s.tax_code.clone().unwrap_or_else(|| s.subject.clone()))
+                .map(|s| {
+                    crate::display::signer(
+                        crate::i18n::Lang::It,
+                        &s.subject,
+                        s.tax_code.as_deref(),
+                        "",
+                        None,
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             expected: signers.join(" / "),
@@ -161,6 +169,9 @@ pub struct Document {
     pub size: i64,
     pub signature_format: Option<String>,
     pub signer_tax_code: Option<String>,
+    /// The signer's certificate subject (RFC 4514 text); show it with
+    /// [`crate::display::signer`].
+    pub signer_subject: Option<String>,
     pub created_at: String,
 }
 
@@ -214,7 +225,7 @@ pub fn safe_filename(name: &str) -> String {
 }
 
 const SELECT_DOCS: &str = "SELECT d.id, d.operator_id, d.kind, d.filename, d.content_type, d.blob, d.size, \
-     d.signature_format, d.signer_tax_code, d.created_at FROM ra_documents d \
+     d.signature_format, d.signer_tax_code, d.signer_subject, d.created_at FROM ra_documents d \
      JOIN ra_operators o ON o.id = d.operator_id WHERE o.chamber_id = $1 \
      AND ($2 IS NULL OR d.operator_id = $2) ORDER BY d.created_at, d.id";
 
@@ -254,7 +265,7 @@ pub async fn open(
 ) -> Result<Option<Document>, sqlx::Error> {
     let doc: Option<Document> = sqlx::query_as(
         "SELECT d.id, d.operator_id, d.kind, d.filename, d.content_type, d.blob, d.size, \
-         d.signature_format, d.signer_tax_code, d.created_at FROM ra_documents d \
+         d.signature_format, d.signer_tax_code, d.signer_subject, d.created_at FROM ra_documents d \
          JOIN ra_operators o ON o.id = d.operator_id WHERE o.chamber_id = $1 AND d.id = $2",
     )
     .bind(chamber_id)

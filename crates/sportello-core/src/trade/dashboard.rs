@@ -3,6 +3,8 @@
 //! percentile), and the reasons for rectifications and rejections. Scoped to one chamber.
 
 use crate::db::{self, Db};
+use crate::i18n::Lang;
+use crate::trade::practice::PracticeStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -119,15 +121,25 @@ fn hours(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
 /// The statuses shown as columns, in workflow order.
 pub const STATUSES: [&str; 5] = ["sent", "in_review", "to_rectify", "approved", "rejected"];
 
-/// The dashboard as CSV (semicolon-separated, as Italian spreadsheets expect).
-pub fn to_csv(d: &Dashboard) -> Result<Vec<u8>, csv::Error> {
+/// The column headings of the desks table, in the reader's language (the page's).
+pub fn headers(lang: Lang) -> Vec<String> {
+    let mut header = vec![lang.t("trade-desk")];
+    header.extend(STATUSES.iter().map(|s| {
+        PracticeStatus::parse(s)
+            .map(|st| lang.t(st.label_key()))
+            .unwrap_or_else(|| s.to_string())
+    }));
+    header.extend(["dash-total", "dash-decided", "dash-median", "dash-p90"].map(|k| lang.t(k)));
+    header
+}
+
+/// The dashboard as CSV (semicolon-separated, as Italian spreadsheets expect), with its
+/// headings in `lang`.
+pub fn to_csv(d: &Dashboard, lang: Lang) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(Vec::new());
-    let mut header = vec!["sportello".to_string()];
-    header.extend(STATUSES.iter().map(|s| s.to_string()));
-    header.extend(["totale", "decise", "mediana_ore", "p90_ore"].map(String::from));
-    w.write_record(&header)?;
+    w.write_record(headers(lang))?;
     for row in &d.desks {
         let mut rec = vec![row.desk.clone()];
         rec.extend(
@@ -149,16 +161,13 @@ pub fn to_csv(d: &Dashboard) -> Result<Vec<u8>, csv::Error> {
 }
 
 /// The dashboard as a real spreadsheet: one sheet for desks, one for reasons.
-pub fn to_xlsx(d: &Dashboard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn to_xlsx(d: &Dashboard, lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = book.add_worksheet().set_name("Sportelli")?;
-    let mut header = vec!["Sportello"];
-    header.extend(STATUSES);
-    header.extend(["Totale", "Decise", "Mediana (ore)", "90° percentile (ore)"]);
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    for (c, h) in headers(lang).iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
     }
     for (r, row) in d.desks.iter().enumerate() {
         let r = r as u32 + 1;
@@ -202,6 +211,27 @@ pub fn to_xlsx(d: &Dashboard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_csv_headings_are_in_the_readers_language() {
+        let first_line = |lang| {
+            let bytes = to_csv(&Dashboard::default(), lang).unwrap_or_default();
+            String::from_utf8(bytes)
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let it = first_line(Lang::It);
+        assert!(it.starts_with("Sportello di destinazione;Inviata;"), "{it}");
+        assert!(it.contains(";Totale;Decise;Mediana (ore);"), "{it}");
+        let en = first_line(Lang::En);
+        assert!(en.contains(";Total;Decided;"), "{en}");
+        for line in [it, en] {
+            assert!(!line.contains('_'), "a code in the headings: {line}");
+        }
+    }
 
     #[test]
     fn quantiles_use_the_nearest_rank() {

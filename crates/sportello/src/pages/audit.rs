@@ -6,10 +6,10 @@ use crate::web::pager::{PageParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use sportello_core::accounts::Role;
-use sportello_core::audit::{self, AuditQuery, Entry};
+use sportello_core::audit::{self, AuditQuery, Described};
 use sportello_core::authz::Action;
 
 const PAGE_SIZE: u32 = 50;
@@ -19,8 +19,17 @@ const PAGE_SIZE: u32 = 50;
 struct AuditPage {
     layout: Layout,
     query: AuditQuery,
-    entries: Vec<Entry>,
+    /// The actions to filter by: (action, what it does in words).
+    actions: Vec<(String, String)>,
+    entries: Vec<Described>,
     pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "audit_entry.html")]
+struct EntryPage {
+    layout: Layout,
+    entry: Described,
 }
 
 /// The filters and the page, all in the query string.
@@ -61,8 +70,40 @@ pub async fn search(
     Ok(render(&AuditPage {
         layout: Layout::new(&viewer, "audit-title"),
         query,
-        entries: entries.items,
+        actions: audit::ACTIONS
+            .iter()
+            .map(|a| {
+                let text = audit::describe::sentence(viewer.lang, a, "…", None);
+                (a.to_string(), text)
+            })
+            .collect(),
+        entries: audit::describe(&state.db, viewer.lang, entries.items).await?,
         pager,
     })?
     .into_response())
+}
+
+/// One entry: its sentence, and what it recorded as a labelled list.
+pub async fn entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(seq): Path<String>,
+) -> Result<Response, AppError> {
+    let p = viewer.require_action(Action::SearchAudit)?;
+    if p.role() != Role::Auditor && p.role() != Role::ChamberAdmin {
+        return Err(AppError::forbidden());
+    }
+    let seq: i64 = seq.parse().map_err(|_| AppError::not_found())?;
+    let found = audit::entry(&state.db, p.user.chamber_id.as_deref(), seq)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let entry = audit::describe(&state.db, viewer.lang, vec![found])
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)?;
+    let mut layout = Layout::new(&viewer, "audit-title");
+    layout.title = viewer
+        .lang
+        .t_args("audit-entry-title", &[("seq", entry.seq.to_string())]);
+    Ok(render(&EntryPage { layout, entry })?.into_response())
 }

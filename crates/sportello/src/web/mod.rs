@@ -158,9 +158,22 @@ impl Layout {
         self.lang.t(key)
     }
 
-    /// A stored UTC instant as Italian local time (`25/11/2026 16:58`); other text unchanged.
+    /// A stored UTC instant as Italian local time (`25/11/2026 16:58`), a stored date as
+    /// `25/11/2026`; other text unchanged.
     pub fn when(&self, instant: &str) -> String {
-        sportello_core::display::stored_instant(instant)
+        sportello_core::display::stored(instant)
+    }
+
+    /// A signer of a practice's model as people read it (name, tax code, issuer, verdict).
+    pub fn signer(&self, s: &sportello_core::trade::practice::SignerSummary) -> String {
+        s.for_people(self.lang)
+    }
+
+    /// An attachment's document code (`invoice`) by its name (`Fattura`).
+    pub fn document_code(&self, code: &str) -> String {
+        sportello_core::trade::practice_type::DocumentCode::parse(code)
+            .map(|c| self.lang.t(c.label_key()))
+            .unwrap_or_else(|| code.to_string())
     }
 
     pub fn lang_code(&self) -> &'static str {

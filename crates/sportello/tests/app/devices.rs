@@ -106,7 +106,7 @@ async fn a_delivery_is_recorded_once_and_a_bad_file_changes_nothing(engine: Engi
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        body.contains("line 3") && body.contains("line 4"),
+        body.contains("Riga 3: ") && body.contains("Riga 4: ") && !body.contains("line 3"),
         "every bad line is listed: {body}"
     );
     let after = stock(&app, &master).await;

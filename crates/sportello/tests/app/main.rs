@@ -13,6 +13,7 @@ mod devices;
 mod fees;
 mod forms;
 mod helpers;
+mod human_words;
 mod lists;
 mod memory;
 mod password_recovery;

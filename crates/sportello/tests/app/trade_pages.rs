@@ -117,7 +117,7 @@ async fn a_company_user_goes_from_an_empty_draft_to_a_sent_practice_on_the_pages
     assert!(status.is_redirection(), "{status} {body}");
     let practice_path = location.unwrap();
     let (_, page) = b.get(&practice_path).await;
-    assert!(page.contains("GIULIA BIANCHI"));
+    assert!(page.contains("Giulia Bianchi (BNCGLI85M41D969D)"));
     assert!(page.contains("10,00 €"), "the fee is shown before sending");
 
     // Attach the invoice, then send.
@@ -154,7 +154,7 @@ async fn administrators_set_tariffs_and_credit_wallets(engine: Engine) {
     let b = Browser::login(&app, email, password).await;
     let (status, page) = b.get("/admin/tariffs").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("data-testid=\"tariff-copy\">5.00"));
+    assert!(page.contains("data-testid=\"tariff-copy\">5,00 €"));
     let (status, _, page) = b
         .post_form(
             "/admin/tariffs",
@@ -162,7 +162,7 @@ async fn administrators_set_tariffs_and_credit_wallets(engine: Engine) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("data-testid=\"tariff-copy\">6.00"));
+    assert!(page.contains("data-testid=\"tariff-copy\">6,00 €"));
     let (status, _, _) = b
         .post_form(
             "/admin/tariffs",

@@ -45,6 +45,19 @@ pub struct SignerSummary {
     pub valid: bool,
 }
 
+impl SignerSummary {
+    /// The signer as people read it (see [`crate::display::signer`]).
+    pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
+        crate::display::signer(
+            lang,
+            &self.subject,
+            self.tax_code.as_deref(),
+            &self.issuer,
+            Some(self.valid),
+        )
+    }
+}
+
 impl SignatureSummary {
     pub fn from_report(report: &firma::Report, verified_at: DateTime<Utc>) -> Self {
         Self {

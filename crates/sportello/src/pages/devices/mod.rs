@@ -22,7 +22,7 @@ impl Problem {
             fields: e
                 .fields
                 .iter()
-                .map(|f| (f.field.clone(), lang.t_args(f.key, &f.args)))
+                .map(|f| (f.field.clone(), crate::web::error::field_text(f, lang)))
                 .collect(),
         }
     }
@@ -47,8 +47,7 @@ pub(crate) fn user_error(e: AppError) -> Result<AppError, AppError> {
 
 /// `12,50 €` from cents.
 pub(crate) fn euro(cents: i64) -> String {
-    let m = sportello_core::money::Money::from_cents(cents).to_decimal_string();
-    format!("{} €", m.replace('.', ","))
+    sportello_core::money::Money::from_cents(cents).to_italian()
 }
 
 /// A random key for a form, so a double submission is recorded once.

@@ -242,9 +242,18 @@ pub async fn archive(State(state): State<AppState>, viewer: Viewer) -> Result<Re
             kind: DocumentKind::parse(&d.kind)
                 .map(|k| viewer.lang.t(&k.label_key()))
                 .unwrap_or(d.kind),
-            signer: d.signer_tax_code.unwrap_or_default(),
+            signer: match (&d.signer_tax_code, &d.signer_subject) {
+                (None, None) => String::new(),
+                (tax_code, subject) => sportello_core::display::signer(
+                    viewer.lang,
+                    subject.as_deref().unwrap_or_default(),
+                    tax_code.as_deref(),
+                    "",
+                    None,
+                ),
+            },
             format: d.signature_format.unwrap_or_default(),
-            created_at: d.created_at.chars().take(10).collect(),
+            created_at: sportello_core::display::stored_instant(&d.created_at),
             id: d.id,
             filename: d.filename,
         })

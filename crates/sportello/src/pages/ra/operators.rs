@@ -297,7 +297,16 @@ async fn operator_page(
                 .unwrap_or(d.kind),
             id: d.id,
             filename: d.filename,
-            signer: d.signer_tax_code.unwrap_or_default(),
+            signer: match (&d.signer_tax_code, &d.signer_subject) {
+                (None, None) => String::new(),
+                (tax_code, subject) => sportello_core::display::signer(
+                    lang,
+                    subject.as_deref().unwrap_or_default(),
+                    tax_code.as_deref(),
+                    "",
+                    None,
+                ),
+            },
         })
         .collect();
     let can_manage = authz::allows(p.role(), Action::ManageOperators);

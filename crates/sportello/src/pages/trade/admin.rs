@@ -38,10 +38,7 @@ async fn tariffs_page(
     let rows = TariffItem::all()
         .into_iter()
         .map(|item| {
-            let amount = table
-                .get(item)
-                .map(Money::to_decimal_string)
-                .unwrap_or_default();
+            let amount = table.get(item).map(Money::to_italian).unwrap_or_default();
             (item.key(), lang.t(item.label_key()), amount)
         })
         .collect();

@@ -140,7 +140,7 @@ pub async fn csv(
     Query(q): Query<Period>,
 ) -> Result<Response, AppError> {
     let d = data(&state, &viewer, &q).await?;
-    let bytes = dashboard::to_csv(&d).map_err(AppError::internal)?;
+    let bytes = dashboard::to_csv(&d, viewer.lang).map_err(AppError::internal)?;
     Ok(Download::new("text/csv; charset=utf-8", "cruscotto.csv", bytes).into_response())
 }
 
@@ -150,6 +150,6 @@ pub async fn xlsx(
     Query(q): Query<Period>,
 ) -> Result<Response, AppError> {
     let d = data(&state, &viewer, &q).await?;
-    let bytes = dashboard::to_xlsx(&d).map_err(AppError::internal)?;
+    let bytes = dashboard::to_xlsx(&d, viewer.lang).map_err(AppError::internal)?;
     Ok(Download::new(XLSX, "cruscotto.xlsx", bytes).into_response())
 }

@@ -21,8 +21,8 @@ impl From<AdvanceError> for AppError {
                 "insufficient_advance",
                 "dev-error-insufficient-advance",
             )
-            .arg("balance", balance.to_decimal_string())
-            .arg("needed", needed.to_decimal_string()),
+            .arg("balance", balance.to_italian())
+            .arg("needed", needed.to_italian()),
             AdvanceError::NotPositive => {
                 AppError::invalid(vec![FieldError::new("amount", "dev-error-amount")])
             }

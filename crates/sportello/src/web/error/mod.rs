@@ -138,6 +138,18 @@ impl From<sportello_core::db::Error> for AppError {
     }
 }
 
+/// A field's message for people: the message only (a field's raw name means nothing to a
+/// person), and a line of an imported file named as people count it ("Riga 3: …").
+pub fn field_text(f: &FieldError, lang: Lang) -> String {
+    let text = lang.t_args(f.key, &f.args);
+    match f.field.strip_prefix("line ") {
+        Some(n) if n.parse::<u64>().is_ok() => {
+            lang.t_args("error-line", &[("line", n.to_string()), ("text", text)])
+        }
+        _ => text,
+    }
+}
+
 /// A spreadsheet refused by its bounds: 422 with a message naming the limit (the same for
 /// every import).
 impl From<sportello_core::spreadsheet::SheetError> for AppError {
@@ -279,11 +291,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         status: status.as_u16(),
         message: message.clone(),
         // The messages only: a field's raw name means nothing to a person.
-        fields: info
-            .fields
-            .iter()
-            .map(|f| lang.t_args(f.key, &f.args))
-            .collect(),
+        fields: info.fields.iter().map(|f| field_text(f, lang)).collect(),
         incident: info.incident.as_deref(),
         back: referer.filter(|_| status.is_client_error()),
     };

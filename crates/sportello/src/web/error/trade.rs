@@ -4,6 +4,7 @@
 
 use crate::web::{AppError, FieldError};
 use axum::http::StatusCode;
+use sportello_core::i18n::Lang;
 use sportello_core::trade::desk::certificate::IssueError;
 use sportello_core::trade::desk::decide::DecisionError;
 use sportello_core::trade::desk::security_code::CodeError;
@@ -33,9 +34,13 @@ pub fn signature_problems(report: &firma::Report) -> (String, String) {
         en.push(p.message_en());
     }
     for s in &report.signers {
+        let name = |lang| {
+            sportello_core::display::signer(lang, &s.subject, s.tax_code.as_deref(), "", None)
+        };
+        let (name_it, name_en) = (name(Lang::It), name(Lang::En));
         for p in &s.problems {
-            it.push(format!("{}: {}", s.subject, p.message_it()));
-            en.push(format!("{}: {}", s.subject, p.message_en()));
+            it.push(format!("{name_it}: {}", p.message_it()));
+            en.push(format!("{name_en}: {}", p.message_en()));
         }
     }
     (it.join("; "), en.join("; "))

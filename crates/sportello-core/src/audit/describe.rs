@@ -73,6 +73,7 @@ pub const ACTIONS: &[&str] = &[
     "practice.request_rectification",
     "practice.resend",
     "practice.send",
+    "practice.signed_model.replace",
     "practice.take",
     "ra.convention.renew",
     "ra.convention.set",
@@ -105,9 +106,13 @@ pub const ACTIONS: &[&str] = &[
     "user.login",
     "user.login_failed",
     "user.password_change",
+    "user.password_reset",
+    "user.password_reset_request",
     "wallet.charge",
     "wallet.refund",
     "wallet.top_up",
+    "webhook.create",
+    "webhook.delete",
 ];
 
 /// The message key of an action's sentence: `practice.request_rectification` →
@@ -346,6 +351,10 @@ mod tests {
                     found.insert(literal.to_string());
                 }
             }
+        }
+        // The webhook events are names an ERP receives, not audit actions.
+        for event in crate::webhooks::Event::ALL {
+            found.remove(event.as_str());
         }
         found
     }

@@ -168,10 +168,14 @@ describe('registration authority', () => {
       }
 
       await page.goto(`${app.baseUrl}${orgPath}`);
-      await takeStep(page, 'revoke', async (f) => {
-        await f.locator('input[name="notice"]').setInputFiles(fixture('revocation_notice.pdf'));
-        await f.locator('input[name="reason"]').fill('Perdita dei requisiti');
-      });
+      // Revocation is asked in a dialog, with the signed notice and the reason.
+      await page.locator('[data-testid="step-revoke"] [data-testid="revoke"]').click();
+      const dialog = page.locator('[data-testid="confirm-revoke"].show');
+      await dialog.waitFor();
+      await dialog.locator('input[name="notice"]').setInputFiles(fixture('revocation_notice.pdf'));
+      await dialog.locator('input[name="reason"]').fill('Perdita dei requisiti');
+      await dialog.locator('[data-testid="confirm-revoke-submit"]').click();
+      await page.waitForLoadState('load');
       const panel = page.locator('[data-testid="ra-revocation"]');
       await panel.waitFor();
       assert.equal((await page.locator('[data-testid="ra-devices-to-recall"]').innerText()).trim(), '0');

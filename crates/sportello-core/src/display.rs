@@ -75,7 +75,7 @@ fn name_attributes(dn: &str) -> Vec<(String, String)> {
 /// A name written in capitals, as most Italian signature certificates carry it
 /// (`GIULIA BIANCHI`, `D'ANGELO`), in the usual case (`Giulia Bianchi`, `D'Angelo`); a name
 /// already in mixed case is kept as written.
-fn usual_case(name: &str) -> String {
+pub fn usual_case(name: &str) -> String {
     if name.chars().any(char::is_lowercase) {
         return name.to_string();
     }

@@ -245,7 +245,7 @@ async fn a_stranger_signer_is_shown_to_the_officer_in_words(engine: Engine) {
     let html = officer_page(&app, &erp, &id).await;
     assert!(
         html.contains(
-            "Il firmatario PAOLO VERDI (VRDPLA70A01D969S) non risulta tra i rappresentanti né tra gli utenti dell"
+            "Il firmatario Paolo Verdi (VRDPLA70A01D969S) non risulta tra i rappresentanti né tra gli utenti dell"
         ),
         "the officer is told in words"
     );
@@ -296,7 +296,7 @@ async fn a_stranger_signer_is_refused_where_the_chamber_says_so_and_nothing_is_s
     let detail = body["detail"].as_str().unwrap();
     assert!(
         detail.starts_with(
-            "Il firmatario PAOLO VERDI (VRDPLA70A01D969S) non risulta tra i rappresentanti né tra gli utenti dell'impresa"
+            "Il firmatario Paolo Verdi (VRDPLA70A01D969S) non risulta tra i rappresentanti né tra gli utenti dell'impresa"
         ),
         "{detail}"
     );

@@ -228,6 +228,7 @@ fn people_note(
     lang: sportello_core::i18n::Lang,
     person: &sportello_core::trade::practice::signer_checks::SignerPerson,
 ) -> (bool, String) {
+    use sportello_core::display;
     use sportello_core::trade::practice::signer_checks::Relation;
     let key = match (person.relation, &person.tax_code) {
         (Relation::Representative, _) => "trade-signer-representative",
@@ -238,7 +239,7 @@ fn people_note(
     let text = lang.t_args(
         key,
         &[
-            ("holder", person.holder.clone()),
+            ("holder", display::usual_case(&person.holder)),
             ("tax_code", person.tax_code.clone().unwrap_or_default()),
         ],
     );
@@ -264,7 +265,7 @@ fn revocation_note(
         } if method == "crl" => lang.t_args(
             "trade-revocation-good-crl",
             &[
-                ("holder", holder.clone()),
+                ("holder", display::usual_case(holder)),
                 ("number", crl_number.clone().unwrap_or_else(|| "-".into())),
                 ("date", when(this_update)),
             ],
@@ -275,7 +276,10 @@ fn revocation_note(
             ..
         } => lang.t_args(
             "trade-revocation-good-ocsp",
-            &[("holder", holder.clone()), ("date", when(this_update))],
+            &[
+                ("holder", display::usual_case(holder)),
+                ("date", when(this_update)),
+            ],
         ),
         Note::Unverified {
             holder,
@@ -284,7 +288,7 @@ fn revocation_note(
         } => lang.t_args(
             "trade-revocation-unverified",
             &[
-                ("holder", holder.clone()),
+                ("holder", display::usual_case(holder)),
                 ("date", display::date_time(*checked_at)),
             ],
         ),
@@ -295,14 +299,15 @@ fn revocation_note(
         } => lang.t_args(
             "trade-revocation-unverified-ca",
             &[
-                ("holder", holder.clone()),
+                ("holder", display::usual_case(holder)),
                 ("ca", ca.clone()),
                 ("date", display::date_time(*checked_at)),
             ],
         ),
-        Note::NoSource { holder } => {
-            lang.t_args("trade-revocation-no-source", &[("holder", holder.clone())])
-        }
+        Note::NoSource { holder } => lang.t_args(
+            "trade-revocation-no-source",
+            &[("holder", display::usual_case(holder))],
+        ),
     }
 }
 

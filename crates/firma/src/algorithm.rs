@@ -194,27 +194,62 @@ fn unsigned(bytes: &[u8]) -> Option<usize> {
     )
 }
 
-/// A public key from a SubjectPublicKeyInfo.
+/// An elliptic curve this crate verifies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    /// NIST P-256 (secp256r1).
+    P256,
+    /// NIST P-384 (secp384r1).
+    P384,
+}
+
+/// A public key from a SubjectPublicKeyInfo, kept as the bytes the verifiers take.
+///
+/// Signatures are checked by `ring` (assembly-optimised, constant parameters) for every
+/// parameter set it offers, and by the pure-Rust RustCrypto crates for the rest: RSA-PSS whose
+/// salt length is not the digest length or whose digest is SHA-1, RSA PKCS#1 v1.5 with SHA-384
+/// on keys under 2048 bits, ECDSA with SHA-1 or SHA-512, and compressed EC points. See
+/// [`ring_algorithm`].
+#[derive(Clone)]
 pub enum PublicKey {
-    /// RSA, with its modulus size in bits.
-    Rsa(Box<rsa::PublicKey>, usize),
-    /// RSA too short for the RSA crate; only its size is known.
+    /// RSA: the DER `RSAPublicKey` (modulus and exponent) and its modulus size in bits.
+    Rsa {
+        /// DER RSAPublicKey.
+        pkcs1: Vec<u8>,
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// RSA too short to be checked at all; only its size is known.
     ShortRsa(usize),
-    /// ECDSA on P-256.
-    P256(Box<p256::ecdsa::VerifyingKey>),
-    /// ECDSA on P-384.
-    P384(Box<p384::ecdsa::VerifyingKey>),
+    /// ECDSA: the curve and the SEC1 point (validated on the curve when parsed).
+    Ec {
+        /// Curve.
+        curve: Curve,
+        /// SEC1 point encoding.
+        point: Vec<u8>,
+    },
 }
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Rsa(_, bits) | Self::ShortRsa(bits) => write!(f, "RSA-{bits}"),
-            Self::P256(_) => f.write_str("P-256"),
-            Self::P384(_) => f.write_str("P-384"),
+            Self::Rsa { bits, .. } | Self::ShortRsa(bits) => write!(f, "RSA-{bits}"),
+            Self::Ec {
+                curve: Curve::P256, ..
+            } => f.write_str("P-256"),
+            Self::Ec {
+                curve: Curve::P384, ..
+            } => f.write_str("P-384"),
         }
     }
 }
+
+/// RSA moduli under this many bits are not checked at all.
+const RSA_MIN_BITS: usize = 1024;
+/// Largest RSA modulus accepted (by `ring` and by the `rsa` crate alike).
+const RSA_MAX_BITS: usize = 8192;
+/// Largest RSA public exponent, in bits (by `ring` and by the `rsa` crate alike).
+const RSA_MAX_EXPONENT_BITS: usize = 33;
 
 impl PublicKey {
     /// Parses the DER of a SubjectPublicKeyInfo.
@@ -234,15 +269,25 @@ impl PublicKey {
                     .and_then(|p| Reader::new(p).expect(ber::OID).ok())
                     .and_then(|t| ber::oid_to_string(t.value))
                     .unwrap_or_default();
-                match curve.as_str() {
-                    "1.2.840.10045.3.1.7" => p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                        .map(|k| Self::P256(Box::new(k)))
-                        .map_err(|_| SigError::BadKey),
-                    "1.3.132.0.34" => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                        .map(|k| Self::P384(Box::new(k)))
-                        .map_err(|_| SigError::BadKey),
-                    _ => Err(SigError::Unsupported(format!("EC curve {curve}"))),
-                }
+                // The point is checked to lie on the curve once, here; the key is kept with
+                // its certificate, so this is paid once per certificate and verification.
+                let curve = match curve.as_str() {
+                    "1.2.840.10045.3.1.7" => {
+                        p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                            .map_err(|_| SigError::BadKey)?;
+                        Curve::P256
+                    }
+                    "1.3.132.0.34" => {
+                        p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                            .map_err(|_| SigError::BadKey)?;
+                        Curve::P384
+                    }
+                    _ => return Err(SigError::Unsupported(format!("EC curve {curve}"))),
+                };
+                Ok(Self::Ec {
+                    curve,
+                    point: key.to_vec(),
+                })
             }
             _ => Err(SigError::Unsupported(oid)),
         }
@@ -251,68 +296,172 @@ impl PublicKey {
     /// RSA modulus size, if RSA.
     pub fn rsa_bits(&self) -> Option<usize> {
         match self {
-            Self::Rsa(_, bits) | Self::ShortRsa(bits) => Some(*bits),
-            _ => None,
+            Self::Rsa { bits, .. } | Self::ShortRsa(bits) => Some(*bits),
+            Self::Ec { .. } => None,
         }
     }
 
-    /// Checks `signature` over `message` with algorithm `alg`.
+    /// Checks `signature` over `message` with algorithm `alg`: with `ring` when it supports
+    /// the parameter set, else with the pure-Rust path.
     pub fn verify(
         &self,
         alg: &SignatureAlgorithm,
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), SigError> {
-        let hashed = alg.digest.hash(message);
-        self.verify_prehashed(alg, &hashed, signature)
+        if let Self::ShortRsa(bits) = self {
+            return Err(SigError::TooShort(*bits));
+        }
+        match ring_algorithm(self, alg)? {
+            Some((algorithm, key)) => ring::signature::UnparsedPublicKey::new(algorithm, key)
+                .verify(message, signature)
+                .map_err(|_| SigError::Invalid),
+            None => self.verify_pure(alg, message, signature),
+        }
     }
 
-    /// Checks `signature` over an already computed digest.
-    pub fn verify_prehashed(
+    /// The pure-Rust path (RustCrypto `rsa`, `p256`, `p384`), for the parameter sets `ring`
+    /// does not offer; also used by the tests to check both paths on the same signatures.
+    pub fn verify_pure(
         &self,
         alg: &SignatureAlgorithm,
-        hashed: &[u8],
+        message: &[u8],
         signature: &[u8],
     ) -> Result<(), SigError> {
         use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+        let hashed = alg.digest.hash(message);
         match (self, alg.scheme) {
-            (Self::Rsa(key, _), Scheme::Pkcs1v15) => {
+            (Self::ShortRsa(bits), _) => Err(SigError::TooShort(*bits)),
+            (Self::Rsa { pkcs1, .. }, Scheme::Pkcs1v15) => {
+                let key = pure_rsa_key(pkcs1)?;
                 let scheme = match alg.digest {
                     Digest::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
                     Digest::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
                     Digest::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
                     Digest::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
                 };
-                key.verify(scheme, hashed, signature)
+                key.verify(scheme, &hashed, signature)
                     .map_err(|_| SigError::Invalid)
             }
-            (Self::Rsa(key, _), Scheme::Pss { salt_len }) => {
+            (Self::Rsa { pkcs1, .. }, Scheme::Pss { salt_len }) => {
+                let key = pure_rsa_key(pkcs1)?;
                 let result = match alg.digest {
-                    Digest::Sha1 => key.verify(pss::<sha1::Sha1>(salt_len), hashed, signature),
-                    Digest::Sha256 => key.verify(pss::<sha2::Sha256>(salt_len), hashed, signature),
-                    Digest::Sha384 => key.verify(pss::<sha2::Sha384>(salt_len), hashed, signature),
-                    Digest::Sha512 => key.verify(pss::<sha2::Sha512>(salt_len), hashed, signature),
+                    Digest::Sha1 => key.verify(pss::<sha1::Sha1>(salt_len), &hashed, signature),
+                    Digest::Sha256 => {
+                        key.verify(pss::<sha2::Sha256>(salt_len), &hashed, signature)
+                    }
+                    Digest::Sha384 => {
+                        key.verify(pss::<sha2::Sha384>(salt_len), &hashed, signature)
+                    }
+                    Digest::Sha512 => {
+                        key.verify(pss::<sha2::Sha512>(salt_len), &hashed, signature)
+                    }
                 };
                 result.map_err(|_| SigError::Invalid)
             }
-            (Self::ShortRsa(bits), _) => Err(SigError::TooShort(*bits)),
-            (Self::P256(key), Scheme::Ecdsa) => {
+            (
+                Self::Ec {
+                    curve: Curve::P256,
+                    point,
+                },
+                Scheme::Ecdsa,
+            ) => {
+                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                    .map_err(|_| SigError::BadKey)?;
                 let sig =
                     p256::ecdsa::Signature::from_der(signature).map_err(|_| SigError::Invalid)?;
-                key.verify_prehash(hashed, &sig)
+                key.verify_prehash(&hashed, &sig)
                     .map_err(|_| SigError::Invalid)
             }
-            (Self::P384(key), Scheme::Ecdsa) => {
+            (
+                Self::Ec {
+                    curve: Curve::P384,
+                    point,
+                },
+                Scheme::Ecdsa,
+            ) => {
+                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                    .map_err(|_| SigError::BadKey)?;
                 let sig =
                     p384::ecdsa::Signature::from_der(signature).map_err(|_| SigError::Invalid)?;
-                key.verify_prehash(hashed, &sig)
+                key.verify_prehash(&hashed, &sig)
                     .map_err(|_| SigError::Invalid)
             }
-            _ => Err(SigError::Unsupported(
-                "key type and signature algorithm do not match".to_owned(),
-            )),
+            _ => Err(mismatch()),
         }
     }
+}
+
+fn mismatch() -> SigError {
+    SigError::Unsupported("key type and signature algorithm do not match".to_owned())
+}
+
+/// The `ring` algorithm for this key and signature algorithm, with the key bytes it takes;
+/// `None` when `ring` does not offer the parameter set (the pure-Rust path checks it).
+///
+/// `ring` offers RSA PKCS#1 v1.5 with SHA-256/384/512 on 2048–8192-bit keys (SHA-1, SHA-256
+/// and SHA-512 from 1024 bits as "legacy"), RSA-PSS with SHA-256/384/512 and a salt as long as
+/// the digest (the usual choice, and the only one `ring` verifies), and ECDSA on P-256 and
+/// P-384 with SHA-256 or SHA-384 on uncompressed points.
+pub fn ring_algorithm<'k>(
+    key: &'k PublicKey,
+    alg: &SignatureAlgorithm,
+) -> Result<Option<(&'static dyn ring::signature::VerificationAlgorithm, &'k [u8])>, SigError> {
+    use ring::signature as s;
+    let chosen: Option<&'static dyn s::VerificationAlgorithm> = match (key, alg.scheme) {
+        (PublicKey::ShortRsa(bits), _) => return Err(SigError::TooShort(*bits)),
+        (PublicKey::Rsa { bits, .. }, scheme)
+            if matches!(scheme, Scheme::Pkcs1v15 | Scheme::Pss { .. }) =>
+        {
+            let full = *bits >= 2048;
+            {
+                match (scheme, alg.digest) {
+                    (Scheme::Pkcs1v15, Digest::Sha1) => {
+                        Some(&s::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY)
+                    }
+                    (Scheme::Pkcs1v15, Digest::Sha256) if full => Some(&s::RSA_PKCS1_2048_8192_SHA256),
+                    (Scheme::Pkcs1v15, Digest::Sha256) => {
+                        Some(&s::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY)
+                    }
+                    (Scheme::Pkcs1v15, Digest::Sha384) if full => Some(&s::RSA_PKCS1_2048_8192_SHA384),
+                    (Scheme::Pkcs1v15, Digest::Sha512) if full => Some(&s::RSA_PKCS1_2048_8192_SHA512),
+                    (Scheme::Pkcs1v15, Digest::Sha512) => {
+                        Some(&s::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY)
+                    }
+                    (Scheme::Pss { salt_len: Some(32) }, Digest::Sha256) if full => {
+                        Some(&s::RSA_PSS_2048_8192_SHA256)
+                    }
+                    (Scheme::Pss { salt_len: Some(48) }, Digest::Sha384) if full => {
+                        Some(&s::RSA_PSS_2048_8192_SHA384)
+                    }
+                    (Scheme::Pss { salt_len: Some(64) }, Digest::Sha512) if full => {
+                        Some(&s::RSA_PSS_2048_8192_SHA512)
+                    }
+                    _ => None,
+                }
+            }
+        }
+        (PublicKey::Ec { curve, point }, Scheme::Ecdsa) => {
+            if point.first() != Some(&0x04) {
+                None // compressed point: only the pure path decompresses it
+            } else {
+                match (curve, alg.digest) {
+                    (Curve::P256, Digest::Sha256) => Some(&s::ECDSA_P256_SHA256_ASN1),
+                    (Curve::P256, Digest::Sha384) => Some(&s::ECDSA_P256_SHA384_ASN1),
+                    (Curve::P384, Digest::Sha256) => Some(&s::ECDSA_P384_SHA256_ASN1),
+                    (Curve::P384, Digest::Sha384) => Some(&s::ECDSA_P384_SHA384_ASN1),
+                    _ => None,
+                }
+            }
+        }
+        _ => return Err(mismatch()),
+    };
+    let bytes = match key {
+        PublicKey::Rsa { pkcs1, .. } => pkcs1.as_slice(),
+        PublicKey::Ec { point, .. } => point.as_slice(),
+        PublicKey::ShortRsa(_) => &[],
+    };
+    Ok(chosen.map(|a| (a, bytes)))
 }
 
 fn pss<D: sha2::Digest + sha2::digest::FixedOutputReset>(
@@ -325,29 +474,56 @@ fn pss<D: sha2::Digest + sha2::digest::FixedOutputReset>(
     }
 }
 
-fn rsa_key(pkcs1: &[u8]) -> Result<PublicKey, SigError> {
+fn pure_rsa_key(pkcs1: &[u8]) -> Result<rsa::PublicKey, SigError> {
     use rsa::pkcs1::DecodeRsaPublicKey as _;
-    let seq = Reader::new(pkcs1)
-        .expect(ber::SEQUENCE)
-        .map_err(|_| SigError::BadKey)?;
-    let modulus = seq
-        .children()
-        .expect(ber::INTEGER)
-        .map_err(|_| SigError::BadKey)?;
-    let significant: &[u8] = {
-        let skip = modulus.value.iter().take_while(|b| **b == 0).count();
-        &modulus.value[skip..]
+    rsa::PublicKey::from_pkcs1_der(pkcs1).map_err(|_| SigError::BadKey)
+}
+
+/// Reads an `RSAPublicKey` without building big-number state, only its modulus size. A key
+/// that neither `ring` nor the `rsa` crate would take (not two positive INTEGERs, even
+/// modulus, even exponent or under 3, exponent over 33 bits, modulus over 8192 bits, trailing
+/// bytes) is [`SigError::BadKey`].
+fn rsa_key(pkcs1: &[u8]) -> Result<PublicKey, SigError> {
+    let mut outer = Reader::new(pkcs1);
+    let seq = outer.expect(ber::SEQUENCE).map_err(|_| SigError::BadKey)?;
+    if !outer.is_empty() {
+        return Err(SigError::BadKey);
+    }
+    let mut fields = seq.children();
+    let modulus = fields.expect(ber::INTEGER).map_err(|_| SigError::BadKey)?;
+    let exponent = fields.expect(ber::INTEGER).map_err(|_| SigError::BadKey)?;
+    if !fields.is_empty() {
+        return Err(SigError::BadKey);
+    }
+    let positive = |v: &[u8]| v.first().is_some_and(|b| b & 0x80 == 0);
+    if !positive(modulus.value) || !positive(exponent.value) {
+        return Err(SigError::BadKey);
+    }
+    let significant = |v: &'_ [u8]| -> usize {
+        let skip = v.iter().take_while(|b| **b == 0).count();
+        match v.get(skip) {
+            Some(first) => (v.len() - skip) * 8 - first.leading_zeros() as usize,
+            None => 0,
+        }
     };
-    let bits = match significant.first() {
-        Some(first) => significant.len() * 8 - first.leading_zeros() as usize,
-        None => return Err(SigError::BadKey),
-    };
-    if bits < rsa::PublicKey::MIN_SIZE {
+    let bits = significant(modulus.value);
+    let exponent_bits = significant(exponent.value);
+    let odd = |v: &[u8]| v.last().is_some_and(|b| b & 1 == 1);
+    if !odd(modulus.value)
+        || !odd(exponent.value)
+        || exponent_bits < 2
+        || exponent_bits > RSA_MAX_EXPONENT_BITS
+        || bits > RSA_MAX_BITS
+    {
+        return Err(SigError::BadKey);
+    }
+    if bits < RSA_MIN_BITS {
         return Ok(PublicKey::ShortRsa(bits));
     }
-    rsa::PublicKey::from_pkcs1_der(pkcs1)
-        .map(|k| PublicKey::Rsa(Box::new(k), bits))
-        .map_err(|_| SigError::BadKey)
+    Ok(PublicKey::Rsa {
+        pkcs1: pkcs1.to_vec(),
+        bits,
+    })
 }
 
 #[cfg(test)]

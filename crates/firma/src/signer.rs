@@ -270,7 +270,7 @@ fn find_certificate<'a>(sid: &SignerIdentifier, pool: &'a [Cert]) -> Option<&'a 
         }),
         SignerIdentifier::SubjectKeyIdentifier(ski) => pool
             .iter()
-            .find(|c| c.subject_key_id().as_deref() == Some(ski.0.as_bytes())),
+            .find(|c| c.subject_key_id() == Some(ski.0.as_bytes())),
     }
 }
 

@@ -52,6 +52,34 @@ impl Digest {
     }
 }
 
+/// Digests of one content, each computed at most once: every signer of an envelope signs the
+/// same content, usually with the same digest, and the report gives its SHA-256 too.
+#[derive(Debug, Default)]
+pub struct ContentDigests {
+    computed: std::cell::RefCell<Vec<(Digest, Vec<u8>)>>,
+}
+
+impl ContentDigests {
+    /// The `digest` of `content`, which must be the content these digests are kept for.
+    pub fn of(&self, digest: Digest, content: &[u8]) -> Vec<u8> {
+        if let Some((_, value)) = self.computed.borrow().iter().find(|(d, _)| *d == digest) {
+            return value.clone();
+        }
+        let value = digest.hash(content);
+        self.computed.borrow_mut().push((digest, value.clone()));
+        value
+    }
+
+    /// The SHA-256 if it has been computed already.
+    pub fn sha256(&self) -> Option<Vec<u8>> {
+        self.computed
+            .borrow()
+            .iter()
+            .find(|(d, _)| *d == Digest::Sha256)
+            .map(|(_, value)| value.clone())
+    }
+}
+
 /// How the signature value is formed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {

@@ -81,7 +81,7 @@ impl Crl {
 /// above the leaf, nearest first, ending with the anchor; `None` when there is no path.
 pub fn build_path<'a>(
     leaf: &'a Cert,
-    pool: &'a [Cert],
+    pool: &[&'a Cert],
     anchors: &'a [Cert],
     at: SystemTime,
     budget: &Cell<usize>,
@@ -125,7 +125,7 @@ fn acceptable_ca(
 
 fn extend<'a>(
     current: &'a Cert,
-    pool: &'a [Cert],
+    pool: &[&'a Cert],
     anchors: &'a [Cert],
     at: SystemTime,
     path: &mut Vec<&'a Cert>,
@@ -147,7 +147,7 @@ fn extend<'a>(
     if path.len() >= MAX_PATH {
         return false;
     }
-    for ca in pool {
+    for &ca in pool {
         if ca.der == current.der || path.iter().any(|p| p.der == ca.der) {
             continue;
         }
@@ -167,7 +167,7 @@ fn extend<'a>(
 pub fn check_revocation(
     leaf: &Cert,
     issuer: &Cert,
-    crls: &[Crl],
+    crls: &[&Crl],
     at: SystemTime,
 ) -> Option<Problem> {
     let issuer_name = leaf.cert.tbs_certificate().issuer();

@@ -108,7 +108,7 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
         } else {
             Format::Cades
         };
-        return Ok(finish_report(format, 0, Vec::new(), Vec::new(), problems));
+        return Ok(finish_report(format, 0, Vec::new(), None, Vec::new(), problems));
     }
     if pades::is_pdf(input) {
         return pades::verify(input, opts);
@@ -116,11 +116,13 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
     envelope::verify(input, opts)
 }
 
-/// Builds the report and its overall verdict.
+/// Builds the report and its overall verdict. `content_sha256` is the content's SHA-256 when
+/// the caller has it already (computed for a signer's messageDigest).
 pub(crate) fn finish_report(
     format: Format,
     layers: usize,
     content: Vec<u8>,
+    content_sha256: Option<Vec<u8>>,
     signers: Vec<SignerReport>,
     problems: Vec<Problem>,
 ) -> Report {
@@ -129,7 +131,9 @@ pub(crate) fn finish_report(
         valid,
         format,
         layers,
-        content_sha256: certificate::hex(&algorithm::Digest::Sha256.hash(&content)),
+        content_sha256: certificate::hex(
+            &content_sha256.unwrap_or_else(|| algorithm::Digest::Sha256.hash(&content)),
+        ),
         content,
         signers,
         problems,

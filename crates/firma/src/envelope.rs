@@ -42,6 +42,10 @@ pub struct SignedData<'a> {
     pub signer_infos: Vec<&'a [u8]>,
 }
 
+/// Base64 characters decoded to recognise a SignedData (24 bytes, more than its tag, longest
+/// length and content-type OID).
+const BASE64_PREFIX_CHARS: usize = 32;
+
 /// Does `bytes` start like a ContentInfo of type signedData? Only the first few octets are
 /// looked at, so a truncated envelope still counts as one.
 pub fn looks_like_signed_data(bytes: &[u8]) -> bool {
@@ -129,6 +133,15 @@ pub fn unwrap_envelope(bytes: &[u8]) -> Option<(Cow<'_, [u8]>, bool)> {
         return Some((Cow::Borrowed(bytes), false));
     }
     if bytes.first() == Some(&ber::SEQUENCE) {
+        return None;
+    }
+    // Bare base64 is decoded only when its first characters encode the start of a
+    // SignedData: most contents (PDF, XML, text) are not base64, and a large base64 content
+    // that is not an envelope need not be decoded either.
+    if !wrapping::is_pem(bytes)
+        && !wrapping::decode_base64_prefix(bytes, BASE64_PREFIX_CHARS)
+            .is_some_and(|start| looks_like_signed_data(&start))
+    {
         return None;
     }
     let der = wrapping::unwrap_text(bytes).filter(|d| looks_like_signed_data(d))?;

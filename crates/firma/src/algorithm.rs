@@ -103,6 +103,17 @@ pub struct SignatureAlgorithm {
     pub digest: Digest,
 }
 
+#[cfg(test)]
+impl Scheme {
+    /// This scheme with `digest`.
+    pub fn with(self, digest: Digest) -> SignatureAlgorithm {
+        SignatureAlgorithm {
+            scheme: self,
+            digest,
+        }
+    }
+}
+
 impl SignatureAlgorithm {
     /// Readable name, e.g. `RSA PKCS#1 v1.5 with SHA-256`.
     pub fn name(&self) -> String {
@@ -375,15 +386,9 @@ impl PublicKey {
                 let key = pure_rsa_key(pkcs1)?;
                 let result = match alg.digest {
                     Digest::Sha1 => key.verify(pss::<sha1::Sha1>(salt_len), &hashed, signature),
-                    Digest::Sha256 => {
-                        key.verify(pss::<sha2::Sha256>(salt_len), &hashed, signature)
-                    }
-                    Digest::Sha384 => {
-                        key.verify(pss::<sha2::Sha384>(salt_len), &hashed, signature)
-                    }
-                    Digest::Sha512 => {
-                        key.verify(pss::<sha2::Sha512>(salt_len), &hashed, signature)
-                    }
+                    Digest::Sha256 => key.verify(pss::<sha2::Sha256>(salt_len), &hashed, signature),
+                    Digest::Sha384 => key.verify(pss::<sha2::Sha384>(salt_len), &hashed, signature),
+                    Digest::Sha512 => key.verify(pss::<sha2::Sha512>(salt_len), &hashed, signature),
                 };
                 result.map_err(|_| SigError::Invalid)
             }
@@ -424,6 +429,12 @@ fn mismatch() -> SigError {
     SigError::Unsupported("key type and signature algorithm do not match".to_owned())
 }
 
+/// A `ring` verification algorithm and the key bytes it takes.
+pub type RingCheck<'k> = (
+    &'static dyn ring::signature::VerificationAlgorithm,
+    &'k [u8],
+);
+
 /// The `ring` algorithm for this key and signature algorithm, with the key bytes it takes;
 /// `None` when `ring` does not offer the parameter set (the pure-Rust path checks it).
 ///
@@ -434,25 +445,30 @@ fn mismatch() -> SigError {
 pub fn ring_algorithm<'k>(
     key: &'k PublicKey,
     alg: &SignatureAlgorithm,
-) -> Result<Option<(&'static dyn ring::signature::VerificationAlgorithm, &'k [u8])>, SigError> {
+) -> Result<Option<RingCheck<'k>>, SigError> {
     use ring::signature as s;
-    let chosen: Option<&'static dyn s::VerificationAlgorithm> = match (key, alg.scheme) {
-        (PublicKey::ShortRsa(bits), _) => return Err(SigError::TooShort(*bits)),
-        (PublicKey::Rsa { bits, .. }, scheme)
-            if matches!(scheme, Scheme::Pkcs1v15 | Scheme::Pss { .. }) =>
-        {
+    let (chosen, key_bytes): (Option<&'static dyn s::VerificationAlgorithm>, _) = match key {
+        PublicKey::ShortRsa(bits) => return Err(SigError::TooShort(*bits)),
+        PublicKey::Rsa { pkcs1, bits } => {
             let full = *bits >= 2048;
-            {
-                match (scheme, alg.digest) {
+            let chosen: Option<&'static dyn s::VerificationAlgorithm> =
+                match (alg.scheme, alg.digest) {
+                    (Scheme::Ecdsa, _) => return Err(mismatch()),
                     (Scheme::Pkcs1v15, Digest::Sha1) => {
                         Some(&s::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY)
                     }
-                    (Scheme::Pkcs1v15, Digest::Sha256) if full => Some(&s::RSA_PKCS1_2048_8192_SHA256),
+                    (Scheme::Pkcs1v15, Digest::Sha256) if full => {
+                        Some(&s::RSA_PKCS1_2048_8192_SHA256)
+                    }
                     (Scheme::Pkcs1v15, Digest::Sha256) => {
                         Some(&s::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY)
                     }
-                    (Scheme::Pkcs1v15, Digest::Sha384) if full => Some(&s::RSA_PKCS1_2048_8192_SHA384),
-                    (Scheme::Pkcs1v15, Digest::Sha512) if full => Some(&s::RSA_PKCS1_2048_8192_SHA512),
+                    (Scheme::Pkcs1v15, Digest::Sha384) if full => {
+                        Some(&s::RSA_PKCS1_2048_8192_SHA384)
+                    }
+                    (Scheme::Pkcs1v15, Digest::Sha512) if full => {
+                        Some(&s::RSA_PKCS1_2048_8192_SHA512)
+                    }
                     (Scheme::Pkcs1v15, Digest::Sha512) => {
                         Some(&s::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY)
                     }
@@ -466,30 +482,25 @@ pub fn ring_algorithm<'k>(
                         Some(&s::RSA_PSS_2048_8192_SHA512)
                     }
                     _ => None,
-                }
-            }
+                };
+            (chosen, pkcs1.as_slice())
         }
-        (PublicKey::Ec { curve, point }, Scheme::Ecdsa) => {
-            if point.first() != Some(&0x04) {
-                None // compressed point: only the pure path decompresses it
-            } else {
-                match (curve, alg.digest) {
-                    (Curve::P256, Digest::Sha256) => Some(&s::ECDSA_P256_SHA256_ASN1),
-                    (Curve::P256, Digest::Sha384) => Some(&s::ECDSA_P256_SHA384_ASN1),
-                    (Curve::P384, Digest::Sha256) => Some(&s::ECDSA_P384_SHA256_ASN1),
-                    (Curve::P384, Digest::Sha384) => Some(&s::ECDSA_P384_SHA384_ASN1),
+        PublicKey::Ec { curve, point } => {
+            let chosen: Option<&'static dyn s::VerificationAlgorithm> =
+                match (alg.scheme, curve, alg.digest) {
+                    (Scheme::Pkcs1v15 | Scheme::Pss { .. }, _, _) => return Err(mismatch()),
+                    // A compressed point: only the pure path decompresses it.
+                    _ if point.first() != Some(&0x04) => None,
+                    (_, Curve::P256, Digest::Sha256) => Some(&s::ECDSA_P256_SHA256_ASN1),
+                    (_, Curve::P256, Digest::Sha384) => Some(&s::ECDSA_P256_SHA384_ASN1),
+                    (_, Curve::P384, Digest::Sha256) => Some(&s::ECDSA_P384_SHA256_ASN1),
+                    (_, Curve::P384, Digest::Sha384) => Some(&s::ECDSA_P384_SHA384_ASN1),
                     _ => None,
-                }
-            }
+                };
+            (chosen, point.as_slice())
         }
-        _ => return Err(mismatch()),
     };
-    let bytes = match key {
-        PublicKey::Rsa { pkcs1, .. } => pkcs1.as_slice(),
-        PublicKey::Ec { point, .. } => point.as_slice(),
-        PublicKey::ShortRsa(_) => &[],
-    };
-    Ok(chosen.map(|a| (a, bytes)))
+    Ok(chosen.map(|algorithm| (algorithm, key_bytes)))
 }
 
 fn pss<D: sha2::Digest + sha2::digest::FixedOutputReset>(
@@ -539,8 +550,7 @@ fn rsa_key(pkcs1: &[u8]) -> Result<PublicKey, SigError> {
     let odd = |v: &[u8]| v.last().is_some_and(|b| b & 1 == 1);
     if !odd(modulus.value)
         || !odd(exponent.value)
-        || exponent_bits < 2
-        || exponent_bits > RSA_MAX_EXPONENT_BITS
+        || !(2..=RSA_MAX_EXPONENT_BITS).contains(&exponent_bits)
         || bits > RSA_MAX_BITS
     {
         return Err(SigError::BadKey);
@@ -567,6 +577,342 @@ mod tests {
         assert_eq!(b.name(), "ECDSA with SHA-384");
         assert!(signature_algorithm("1.2.840.113549.1.1.1", None, None).is_err());
         assert!(signature_algorithm("1.2.3.4", None, Some(Digest::Sha256)).is_err());
+    }
+
+    /// Which verifier a parameter set goes to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Path {
+        Ring,
+        Pure,
+    }
+
+    fn path_of(key: &PublicKey, alg: &SignatureAlgorithm) -> Path {
+        match ring_algorithm(key, alg) {
+            Ok(Some(_)) => Path::Ring,
+            Ok(None) => Path::Pure,
+            Err(e) => panic!("{alg:?} on {key:?}: {e:?}"),
+        }
+    }
+
+    fn flipped(bytes: &[u8], at: usize) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        out[at] ^= 0x01;
+        out
+    }
+
+    /// The signature verifies on the chosen path and on the pure one, and a changed byte of
+    /// the message or of the signature fails on both.
+    fn assert_both_paths(
+        what: &str,
+        key: &PublicKey,
+        alg: &SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) {
+        assert_eq!(key.verify(alg, message, signature), Ok(()), "{what}");
+        assert_eq!(
+            key.verify_pure(alg, message, signature),
+            Ok(()),
+            "{what}, pure"
+        );
+        let message_changed = flipped(message, message.len() / 2);
+        let signature_changed = flipped(signature, signature.len() - 1);
+        for (bad_message, bad_signature) in [
+            (&message_changed[..], signature),
+            (message, &signature_changed[..]),
+        ] {
+            assert!(
+                key.verify(alg, bad_message, bad_signature).is_err(),
+                "{what} tampered"
+            );
+            assert!(
+                key.verify_pure(alg, bad_message, bad_signature).is_err(),
+                "{what} tampered, pure"
+            );
+        }
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// The first signer of an attached fixture: its signed attributes as signed, its
+    /// algorithm, its signature value and its certificate.
+    fn first_signer(name: &str) -> (Vec<u8>, SignatureAlgorithm, Vec<u8>, Cert) {
+        let der = ber::normalise(&fixture(name)).expect("envelope");
+        let sd = crate::envelope::parse_signed_data(&der).expect("signed data");
+        let mut fields = Reader::new(sd.signer_infos[0])
+            .expect(ber::SEQUENCE)
+            .expect("signer info")
+            .children();
+        fields.read().expect("version");
+        fields.read().expect("sid");
+        let digest_alg = fields.expect(ber::SEQUENCE).expect("digest algorithm");
+        let attrs = fields.expect(0xa0).expect("signed attributes");
+        let sig_alg = fields.expect(ber::SEQUENCE).expect("signature algorithm");
+        let signature = fields.expect(ber::OCTET_STRING).expect("signature");
+        let (digest_oid, _) = algorithm_identifier(digest_alg.value).expect("digest");
+        let (oid, params) = algorithm_identifier(sig_alg.value).expect("algorithm");
+        let alg = signature_algorithm(&oid, params, Digest::from_oid(&digest_oid)).expect("known");
+        let mut signed = attrs.raw.to_vec();
+        signed[0] = ber::SET;
+        let cert = sd
+            .certificates
+            .iter()
+            .filter_map(|c| Cert::parse(c))
+            .find(|c| !c.is_ca())
+            .expect("signer certificate");
+        (signed, alg, signature.value.to_vec(), cert)
+    }
+
+    use crate::certificate::Cert;
+
+    #[test]
+    fn openssl_fixture_signatures_verify_on_ring_and_on_the_pure_path() {
+        for (name, path) in [
+            ("valid_rsa.p7m", Path::Ring),  // RSA-2048, PKCS#1 v1.5, SHA-256
+            ("weak_rsa.p7m", Path::Ring),   // RSA-1024 (legacy set), SHA-256
+            ("valid_ec.p7m", Path::Ring),   // P-256, SHA-256
+            ("valid_p384.p7m", Path::Ring), // P-384, SHA-384
+            ("sha1.p7m", Path::Ring),       // RSA-2048 with SHA-1 (refused, but checked)
+            ("pss.p7m", Path::Pure),        // RSA-PSS, SHA-256, OpenSSL's longest salt (222)
+        ] {
+            let (signed, alg, signature, cert) = first_signer(name);
+            let key = cert.public_key().expect("key");
+            assert_eq!(path_of(key, &alg), path, "{name}: {alg:?}");
+            assert_both_paths(name, key, &alg, &signed, &signature);
+        }
+    }
+
+    #[test]
+    fn openssl_fixture_certificate_signatures_verify_on_ring_and_on_the_pure_path() {
+        let root = Cert::parse(&fixture("root.der")).expect("root");
+        let inter = Cert::parse(&fixture("inter.der")).expect("intermediate");
+        for (subject, issuer) in [
+            (&inter, &root),
+            (&Cert::parse(&fixture("mario.der")).expect("mario"), &inter),
+            (&Cert::parse(&fixture("laura.der")).expect("laura"), &inter),
+        ] {
+            let alg = subject.cert.signature_algorithm();
+            let (oid, params) = (alg.oid.to_string(), alg.parameters.as_ref());
+            let params = params.map(|p| der::Encode::to_der(p).expect("params"));
+            let alg = signature_algorithm(&oid, params.as_deref(), None).expect("known");
+            let key = issuer.public_key().expect("key");
+            assert_eq!(path_of(key, &alg), Path::Ring);
+            let signature = subject.cert.signature().raw_bytes();
+            assert_both_paths(&subject.subject(), key, &alg, &subject.tbs, signature);
+        }
+    }
+
+    /// Runs `openssl` with `args`; its standard output.
+    fn openssl(args: &[&str]) -> Vec<u8> {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .env("OPENSSL_CONF", "/dev/null")
+            .output()
+            .expect("openssl runs (the oracle tests need it too)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// Every parameter set the verifier knows, signed by OpenSSL over the same message: each
+    /// verifies on the path chosen for it and on the pure one, and tampering fails on both.
+    #[test]
+    fn every_parameter_set_signed_by_openssl_verifies_on_its_path() {
+        let dir = std::env::temp_dir().join(format!("firma-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+        let message = file("message.bin");
+        std::fs::write(&message, b"Certificato di origine n. 2026/0042\n").expect("message");
+        let keys = [
+            (
+                "rsa2048",
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+            ),
+            (
+                "rsa1024",
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"][..],
+            ),
+            (
+                "p256",
+                &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+            ),
+            (
+                "p384",
+                &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"][..],
+            ),
+        ];
+        for (name, opts) in keys {
+            let mut args = vec!["genpkey", "-out"];
+            let out = file(&format!("{name}.key"));
+            args.push(&out);
+            args.extend_from_slice(opts);
+            openssl(&args);
+        }
+        let pss = |digest, salt| {
+            Scheme::Pss {
+                salt_len: Some(salt),
+            }
+            .with(digest)
+        };
+        let cases: Vec<(&str, SignatureAlgorithm, &[&str], Path)> = vec![
+            (
+                "rsa2048",
+                Scheme::Pkcs1v15.with(Digest::Sha256),
+                &[],
+                Path::Ring,
+            ),
+            (
+                "rsa2048",
+                Scheme::Pkcs1v15.with(Digest::Sha384),
+                &[],
+                Path::Ring,
+            ),
+            (
+                "rsa2048",
+                Scheme::Pkcs1v15.with(Digest::Sha512),
+                &[],
+                Path::Ring,
+            ),
+            (
+                "rsa2048",
+                Scheme::Pkcs1v15.with(Digest::Sha1),
+                &[],
+                Path::Ring,
+            ),
+            (
+                "rsa1024",
+                Scheme::Pkcs1v15.with(Digest::Sha256),
+                &[],
+                Path::Ring,
+            ),
+            (
+                "rsa1024",
+                Scheme::Pkcs1v15.with(Digest::Sha384),
+                &[],
+                Path::Pure,
+            ),
+            (
+                "rsa2048",
+                pss(Digest::Sha256, 32),
+                &["rsa_pss_saltlen:32"],
+                Path::Ring,
+            ),
+            (
+                "rsa2048",
+                pss(Digest::Sha384, 48),
+                &["rsa_pss_saltlen:48"],
+                Path::Ring,
+            ),
+            (
+                "rsa2048",
+                pss(Digest::Sha512, 64),
+                &["rsa_pss_saltlen:64"],
+                Path::Ring,
+            ),
+            (
+                "rsa2048",
+                pss(Digest::Sha256, 20),
+                &["rsa_pss_saltlen:20"],
+                Path::Pure,
+            ),
+            (
+                "rsa2048",
+                pss(Digest::Sha256, 222),
+                &["rsa_pss_saltlen:222"],
+                Path::Pure,
+            ),
+            (
+                "rsa2048",
+                pss(Digest::Sha1, 20),
+                &["rsa_pss_saltlen:20"],
+                Path::Pure,
+            ),
+            ("p256", Scheme::Ecdsa.with(Digest::Sha256), &[], Path::Ring),
+            ("p256", Scheme::Ecdsa.with(Digest::Sha384), &[], Path::Ring),
+            ("p256", Scheme::Ecdsa.with(Digest::Sha512), &[], Path::Pure),
+            ("p256", Scheme::Ecdsa.with(Digest::Sha1), &[], Path::Pure),
+            ("p384", Scheme::Ecdsa.with(Digest::Sha256), &[], Path::Ring),
+            ("p384", Scheme::Ecdsa.with(Digest::Sha384), &[], Path::Ring),
+            ("p384", Scheme::Ecdsa.with(Digest::Sha512), &[], Path::Pure),
+        ];
+        for (i, (key_name, alg, extra, path)) in cases.into_iter().enumerate() {
+            let key_file = file(&format!("{key_name}.key"));
+            let sig_file = file(&format!("{i}.sig"));
+            let digest = format!("-{}", alg.digest.name().replace('-', "").to_lowercase());
+            let mut args = vec![
+                "dgst",
+                digest.as_str(),
+                "-sign",
+                &key_file,
+                "-out",
+                &sig_file,
+            ];
+            let sigopts: Vec<String> = match alg.scheme {
+                Scheme::Pss { .. } => ["rsa_padding_mode:pss", "rsa_mgf1_md:"]
+                    .iter()
+                    .map(|o| (*o).to_owned())
+                    .chain(extra.iter().map(|o| (*o).to_owned()))
+                    .map(|o| match o.as_str() {
+                        "rsa_mgf1_md:" => format!("rsa_mgf1_md:{}", &digest[1..]),
+                        _ => o,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for o in &sigopts {
+                args.extend_from_slice(&["-sigopt", o]);
+            }
+            args.push(&message);
+            openssl(&args);
+            let spki = openssl(&["pkey", "-in", &key_file, "-pubout", "-outform", "DER"]);
+            let key = PublicKey::from_spki(&spki).expect("key");
+            let what = format!("{key_name} {}", alg.name());
+            assert_eq!(path_of(&key, &alg), path, "{what}");
+            let signature = std::fs::read(&sig_file).expect("signature");
+            let signed = std::fs::read(&message).expect("message");
+            assert_both_paths(&what, &key, &alg, &signed, &signature);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn malformed_rsa_keys_are_bad_keys() {
+        // SEQUENCE { INTEGER n, INTEGER e } with an even modulus, then an even exponent.
+        let mut n = vec![0x00];
+        n.extend(std::iter::repeat_n(0xab, 256));
+        let key = |n: &[u8], e: &[u8]| {
+            let mut body = vec![0x02, 0x82, 0x01, 0x01];
+            body.extend_from_slice(n);
+            body.extend_from_slice(&[0x02, e.len() as u8]);
+            body.extend_from_slice(e);
+            let mut der = vec![0x30, 0x82];
+            der.extend_from_slice(&(body.len() as u16).to_be_bytes());
+            der.extend(body);
+            rsa_key(&der)
+        };
+        let mut odd = n.clone();
+        *odd.last_mut().expect("modulus") = 0xad;
+        *n.last_mut().expect("modulus") = 0xaa;
+        assert!(matches!(
+            key(&odd, &[0x01, 0x00, 0x01]),
+            Ok(PublicKey::Rsa { bits: 2048, .. })
+        ));
+        assert_eq!(key(&n, &[0x01, 0x00, 0x01]).err(), Some(SigError::BadKey));
+        assert_eq!(key(&odd, &[0x01, 0x00, 0x00]).err(), Some(SigError::BadKey));
+        assert_eq!(key(&odd, &[0x01]).err(), Some(SigError::BadKey));
+        assert_eq!(
+            key(&odd, &[0x03, 0x00, 0x00, 0x00, 0x01]).err(),
+            Some(SigError::BadKey),
+            "exponent over 33 bits"
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub struct Cert {
     pub cert: CertificateInner<Raw>,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
+    basic_constraints: Option<BasicConstraints>,
     key: Arc<OnceLock<Result<PublicKey, SigError>>>,
 }
 
@@ -53,12 +54,19 @@ impl Cert {
             .ok()
             .flatten()
             .and_then(|(_, aki)| aki.key_identifier.map(|k| k.as_bytes().to_vec()));
+        let basic_constraints = cert
+            .tbs_certificate()
+            .get_extension::<BasicConstraints>()
+            .ok()
+            .flatten()
+            .map(|(_, bc)| bc);
         Some(Self {
             der: der.to_vec(),
             tbs,
             cert,
             subject_key_id,
             authority_key_id,
+            basic_constraints,
             key: Arc::default(),
         })
     }
@@ -143,22 +151,14 @@ impl Cert {
 
     /// basicConstraints cA = TRUE.
     pub fn is_ca(&self) -> bool {
-        self.cert
-            .tbs_certificate()
-            .get_extension::<BasicConstraints>()
-            .ok()
-            .flatten()
-            .is_some_and(|(_, bc)| bc.ca)
+        self.basic_constraints.as_ref().is_some_and(|bc| bc.ca)
     }
 
     /// pathLenConstraint of a CA, if any.
     pub fn path_len(&self) -> Option<u8> {
-        self.cert
-            .tbs_certificate()
-            .get_extension::<BasicConstraints>()
-            .ok()
-            .flatten()
-            .and_then(|(_, bc)| bc.path_len_constraint)
+        self.basic_constraints
+            .as_ref()
+            .and_then(|bc| bc.path_len_constraint)
     }
 
     /// May this certificate sign certificates (keyUsage absent, or with keyCertSign)?

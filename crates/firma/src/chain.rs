@@ -17,7 +17,8 @@ use crate::ber::{self, Reader};
 use crate::certificate::Cert;
 use crate::problem::Problem;
 use der::{Decode as _, Encode as _};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::time::SystemTime;
 use x509_cert::certificate::Raw;
 use x509_cert::crl::CertificateList;
@@ -29,14 +30,51 @@ const MAX_PATH: usize = 6;
 /// (hostile envelopes could otherwise make the search explode).
 pub const SIGNATURE_CHECK_BUDGET: usize = 1024;
 
-/// Checks `subject`'s signature with `issuer`'s key, if the budget allows.
+/// CA-certificate signatures remembered per thread (see [`VERIFIED_CA_LINKS`]).
+const VERIFIED_CA_LINKS_KEPT: usize = 64;
+
+thread_local! {
+    /// CA certificates (subject DER, issuer DER) whose signature verified. Every file signed
+    /// under one qualified CA carries the same intermediate certificate, so a service checks
+    /// the same intermediate-to-root signature again and again; an entry is the exact bytes
+    /// of both certificates, so a hit is the same check with the same answer. End-entity
+    /// certificates are always checked. Bounded: the oldest entry goes first.
+    static VERIFIED_CA_LINKS: RefCell<VecDeque<(Vec<u8>, Vec<u8>)>> =
+        const { RefCell::new(VecDeque::new()) };
+}
+
+/// Checks `subject`'s signature with `issuer`'s key, if the budget allows. A check answered
+/// from [`VERIFIED_CA_LINKS`] spends the budget too, so the outcome never depends on what
+/// this thread verified before.
 fn signed_within_budget(subject: &Cert, issuer: &Cert, budget: &Cell<usize>) -> bool {
     let left = budget.get();
     if left == 0 {
         return false;
     }
     budget.set(left - 1);
-    subject.is_signed_by(issuer)
+    if !subject.is_ca() {
+        return subject.is_signed_by(issuer);
+    }
+    let known = VERIFIED_CA_LINKS.with(|links| {
+        links
+            .borrow()
+            .iter()
+            .any(|(s, i)| *s == subject.der && *i == issuer.der)
+    });
+    if known {
+        return true;
+    }
+    let signed = subject.is_signed_by(issuer);
+    if signed {
+        VERIFIED_CA_LINKS.with(|links| {
+            let mut links = links.borrow_mut();
+            if links.len() == VERIFIED_CA_LINKS_KEPT {
+                links.pop_front();
+            }
+            links.push_back((subject.der.clone(), issuer.der.clone()));
+        });
+    }
+    signed
 }
 
 /// A parsed CRL with the raw TBSCertList its signature covers.
@@ -194,4 +232,38 @@ pub fn check_revocation(
         }
     }
     (bad_signature && !good).then_some(Problem::CrlSignatureInvalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn a_remembered_ca_signature_vouches_only_for_the_same_bytes_and_spends_the_budget() {
+        let root = Cert::parse(&fixture("root.der")).expect("root");
+        let inter_der = fixture("inter.der");
+        let inter = Cert::parse(&inter_der).expect("intermediate");
+        let budget = Cell::new(3);
+        assert!(signed_within_budget(&inter, &root, &budget));
+        assert!(signed_within_budget(&inter, &root, &budget), "remembered");
+        assert_eq!(budget.get(), 1, "a remembered check spends the budget too");
+        // The same certificate with one bit of its signature changed.
+        let mut forged_der = inter_der.clone();
+        let last = forged_der.len() - 1;
+        forged_der[last] ^= 0x01;
+        let forged = Cert::parse(&forged_der).expect("still parses");
+        assert!(!signed_within_budget(&forged, &root, &budget));
+        assert_eq!(budget.get(), 0);
+        assert!(
+            !signed_within_budget(&inter, &root, &budget),
+            "no budget left"
+        );
+    }
 }

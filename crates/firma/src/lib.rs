@@ -108,7 +108,14 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
         } else {
             Format::Cades
         };
-        return Ok(finish_report(format, 0, Vec::new(), None, Vec::new(), problems));
+        return Ok(finish_report(
+            format,
+            0,
+            Vec::new(),
+            None,
+            Vec::new(),
+            problems,
+        ));
     }
     if pades::is_pdf(input) {
         return pades::verify(input, opts);

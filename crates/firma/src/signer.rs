@@ -275,7 +275,9 @@ fn find_certificate<'a>(sid: &SignerIdentifier, pool: &[&'a Cert]) -> Option<&'a
                 && crate::certificate::serial_hex(c.serial_bytes())
                     == crate::certificate::serial_hex(isn.serial_number.as_bytes())
         }),
-        SignerIdentifier::SubjectKeyIdentifier(ski) => pool.find(|c| c.subject_key_id() == Some(ski.0.as_bytes())),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            pool.find(|c| c.subject_key_id() == Some(ski.0.as_bytes()))
+        }
     }
 }
 

@@ -148,7 +148,10 @@ mod tests {
             Some(&b"hello"[..])
         );
         assert_eq!(decode_base64_prefix(b"Riga 00001: fattura", 32), None);
-        assert_eq!(decode_base64_prefix(b"aGVsbG8=aGVsbG8=aGVsbG8=aGVsbG8=aGVs", 32), None);
+        assert_eq!(
+            decode_base64_prefix(b"aGVsbG8=aGVsbG8=aGVsbG8=aGVsbG8=aGVs", 32),
+            None
+        );
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //!
 //! SHA-1 is recognised only so that it can be reported; the caller decides whether it is
 //! allowed (never for document signatures, still accepted on certificates and CRLs).
+//!
+//! Signatures are checked with `ring` where it offers the parameter set, else with the
+//! pure-Rust `rsa`, `p256` and `p384` crates ([`ring_algorithm`] decides).
 
 use crate::ber::{self, Reader};
 use sha2::Digest as _;

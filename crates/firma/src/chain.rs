@@ -1,10 +1,9 @@
 //! Certification paths to the configured trust anchors, and revocation by CRL.
 //!
 //! We build paths ourselves instead of using `rustls-webpki`: webpki is made for TLS (it insists
-//! on an extended key usage for the leaf, has no notion of a document-signing purpose, and
-//! needs `ring` or `aws-lc-rs` as its crypto back end next to the RustCrypto stack we already use
-//! for CMS). A signer's path here is short (leaf, one or two CAs, anchor), so a depth-first
-//! search over the certificates at hand is simple and cheap.
+//! on an extended key usage for the leaf and has no notion of a document-signing purpose). A
+//! signer's path here is short (leaf, one or two CAs, anchor), so a depth-first search over the
+//! certificates at hand is simple and cheap.
 //!
 //! Rules: every certificate on the path is valid at the verification time (the anchor too);
 //! each issuer has the same name as the subject's issuer field, is a CA (basicConstraints),

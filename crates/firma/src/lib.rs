@@ -47,8 +47,9 @@
 //! check both paths on OpenSSL's signatures. The content is hashed once (the report's SHA-256
 //! reuses the messageDigest check's), a DER envelope is read in place, each certificate is parsed
 //! once per call with its key read once, and per thread the parsed trust material of the
-//! previous call and the CA-certificate signatures already verified (exact bytes) are kept.
-//! `BENCHMARKS.md` has the figures.
+//! previous call and the CA-certificate signatures already verified (exact bytes) are kept:
+//! memory is one set of trust material and at most 64 certificate pairs per thread that
+//! verifies. `BENCHMARKS.md` has the figures.
 //!
 //! # Limits
 //! Never panics on any input (fuzzed). Nesting is limited to 8 envelope layers, TLV depth to

@@ -185,16 +185,8 @@ impl Trust {
     /// Parses the options (or reuses this thread's previous parse of the same bytes);
     /// unreadable entries are skipped.
     pub fn from_options(opts: &VerifyOptions) -> Self {
-        let material = LAST_TRUST.with(|cell| {
-            let mut cached = cell.borrow_mut();
-            if let Some((anchors, intermediates, crls, material)) = cached.as_ref()
-                && *anchors == opts.trust_anchors
-                && *intermediates == opts.intermediates
-                && *crls == opts.crls
-            {
-                return Rc::clone(material);
-            }
-            let material = Rc::new(TrustMaterial {
+        let parse = || {
+            Rc::new(TrustMaterial {
                 anchors: opts
                     .trust_anchors
                     .iter()
@@ -206,7 +198,19 @@ impl Trust {
                     .filter_map(|d| Cert::parse(d))
                     .collect(),
                 crls: opts.crls.iter().filter_map(|d| Crl::parse(d)).collect(),
-            });
+            })
+        };
+        // `try_with`: during the thread's teardown there is no cache, only parsing.
+        let cached = LAST_TRUST.try_with(|cell| {
+            let mut cached = cell.borrow_mut();
+            if let Some((anchors, intermediates, crls, material)) = cached.as_ref()
+                && *anchors == opts.trust_anchors
+                && *intermediates == opts.intermediates
+                && *crls == opts.crls
+            {
+                return Rc::clone(material);
+            }
+            let material = parse();
             *cached = Some((
                 opts.trust_anchors.clone(),
                 opts.intermediates.clone(),
@@ -216,7 +220,7 @@ impl Trust {
             material
         });
         Self {
-            material,
+            material: cached.unwrap_or_else(|_| parse()),
             budget: Cell::new(chain::SIGNATURE_CHECK_BUDGET),
         }
     }

@@ -237,10 +237,19 @@ fn needs_rewrite(tlv: &Tlv<'_>, depth: usize) -> Result<bool, BerError> {
 /// Elements that need no change are copied byte for byte. Bytes after the first element
 /// (padding, as in a PDF `/Contents`) are dropped.
 pub fn normalise(input: &[u8]) -> Result<Vec<u8>, BerError> {
+    normalise_borrowed(input).map(std::borrow::Cow::into_owned)
+}
+
+/// [`normalise`] without a copy when the first element is already DER-framed (the usual
+/// case): then it is returned borrowed from `input`.
+pub fn normalise_borrowed(input: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, BerError> {
     let (tlv, _) = parse(input, 0)?;
+    if !needs_rewrite(&tlv, 0)? {
+        return Ok(std::borrow::Cow::Borrowed(tlv.raw));
+    }
     let mut out = Vec::with_capacity(tlv.raw.len());
     emit(&tlv, &mut out, 0)?;
-    Ok(out)
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 fn emit(tlv: &Tlv<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(), BerError> {

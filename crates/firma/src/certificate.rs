@@ -4,6 +4,7 @@
 use crate::algorithm::{self, PublicKey, SigError};
 use crate::ber::{self, Reader};
 use der::{Decode as _, Encode as _, Tagged as _};
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 use x509_cert::certificate::{CertificateInner, Raw};
 use x509_cert::ext::pkix::{
@@ -12,6 +13,9 @@ use x509_cert::ext::pkix::{
 use x509_cert::name::Name;
 
 /// A certificate: the typed view (x509-cert, lenient `Raw` profile) plus raw TLVs.
+///
+/// What path building asks for again and again (the key identifiers, the public key) is
+/// read once per certificate: the identifiers when parsing, the key on first use.
 #[derive(Clone)]
 pub struct Cert {
     /// The certificate as found (DER).
@@ -20,6 +24,10 @@ pub struct Cert {
     pub tbs: Vec<u8>,
     /// Typed view.
     pub cert: CertificateInner<Raw>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+    basic_constraints: Option<BasicConstraints>,
+    key: Arc<OnceLock<Result<PublicKey, SigError>>>,
 }
 
 impl std::fmt::Debug for Cert {
@@ -34,10 +42,32 @@ impl Cert {
         let cert = CertificateInner::<Raw>::from_der(der).ok()?;
         let outer = Reader::new(der).expect(ber::SEQUENCE).ok()?;
         let tbs = outer.children().expect(ber::SEQUENCE).ok()?.raw.to_vec();
+        let subject_key_id = cert
+            .tbs_certificate()
+            .get_extension::<SubjectKeyIdentifier>()
+            .ok()
+            .flatten()
+            .map(|(_, ski)| ski.0.as_bytes().to_vec());
+        let authority_key_id = cert
+            .tbs_certificate()
+            .get_extension::<AuthorityKeyIdentifier>()
+            .ok()
+            .flatten()
+            .and_then(|(_, aki)| aki.key_identifier.map(|k| k.as_bytes().to_vec()));
+        let basic_constraints = cert
+            .tbs_certificate()
+            .get_extension::<BasicConstraints>()
+            .ok()
+            .flatten()
+            .map(|(_, bc)| bc);
         Some(Self {
             der: der.to_vec(),
             tbs,
             cert,
+            subject_key_id,
+            authority_key_id,
+            basic_constraints,
+            key: Arc::default(),
         })
     }
 
@@ -121,22 +151,14 @@ impl Cert {
 
     /// basicConstraints cA = TRUE.
     pub fn is_ca(&self) -> bool {
-        self.cert
-            .tbs_certificate()
-            .get_extension::<BasicConstraints>()
-            .ok()
-            .flatten()
-            .is_some_and(|(_, bc)| bc.ca)
+        self.basic_constraints.as_ref().is_some_and(|bc| bc.ca)
     }
 
     /// pathLenConstraint of a CA, if any.
     pub fn path_len(&self) -> Option<u8> {
-        self.cert
-            .tbs_certificate()
-            .get_extension::<BasicConstraints>()
-            .ok()
-            .flatten()
-            .and_then(|(_, bc)| bc.path_len_constraint)
+        self.basic_constraints
+            .as_ref()
+            .and_then(|bc| bc.path_len_constraint)
     }
 
     /// May this certificate sign certificates (keyUsage absent, or with keyCertSign)?
@@ -150,23 +172,13 @@ impl Cert {
     }
 
     /// subjectKeyIdentifier octets.
-    pub fn subject_key_id(&self) -> Option<Vec<u8>> {
-        self.cert
-            .tbs_certificate()
-            .get_extension::<SubjectKeyIdentifier>()
-            .ok()
-            .flatten()
-            .map(|(_, ski)| ski.0.as_bytes().to_vec())
+    pub fn subject_key_id(&self) -> Option<&[u8]> {
+        self.subject_key_id.as_deref()
     }
 
     /// authorityKeyIdentifier keyIdentifier octets.
-    pub fn authority_key_id(&self) -> Option<Vec<u8>> {
-        self.cert
-            .tbs_certificate()
-            .get_extension::<AuthorityKeyIdentifier>()
-            .ok()
-            .flatten()
-            .and_then(|(_, aki)| aki.key_identifier.map(|k| k.as_bytes().to_vec()))
+    pub fn authority_key_id(&self) -> Option<&[u8]> {
+        self.authority_key_id.as_deref()
     }
 
     /// The subject equals the issuer (byte-wise on the typed names).
@@ -175,15 +187,20 @@ impl Cert {
         tbs.subject() == tbs.issuer()
     }
 
-    /// The subject public key.
-    pub fn public_key(&self) -> Result<PublicKey, SigError> {
-        let spki = self
-            .cert
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .map_err(|_| SigError::BadKey)?;
-        PublicKey::from_spki(&spki)
+    /// The subject public key, read on first use and kept with the certificate.
+    pub fn public_key(&self) -> Result<&PublicKey, SigError> {
+        self.key
+            .get_or_init(|| {
+                let spki = self
+                    .cert
+                    .tbs_certificate()
+                    .subject_public_key_info()
+                    .to_der()
+                    .map_err(|_| SigError::BadKey)?;
+                PublicKey::from_spki(&spki)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Was this certificate signed by `issuer`'s key? (Name matching is the caller's job.)

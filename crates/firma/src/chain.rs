@@ -1,10 +1,9 @@
 //! Certification paths to the configured trust anchors, and revocation by CRL.
 //!
 //! We build paths ourselves instead of using `rustls-webpki`: webpki is made for TLS (it insists
-//! on an extended key usage for the leaf, has no notion of a document-signing purpose, and
-//! needs `ring` or `aws-lc-rs` as its crypto back end next to the RustCrypto stack we already use
-//! for CMS). A signer's path here is short (leaf, one or two CAs, anchor), so a depth-first
-//! search over the certificates at hand is simple and cheap.
+//! on an extended key usage for the leaf and has no notion of a document-signing purpose). A
+//! signer's path here is short (leaf, one or two CAs, anchor), so a depth-first search over the
+//! certificates at hand is simple and cheap.
 //!
 //! Rules: every certificate on the path is valid at the verification time (the anchor too);
 //! each issuer has the same name as the subject's issuer field, is a CA (basicConstraints),
@@ -17,7 +16,8 @@ use crate::ber::{self, Reader};
 use crate::certificate::Cert;
 use crate::problem::Problem;
 use der::{Decode as _, Encode as _};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::time::SystemTime;
 use x509_cert::certificate::Raw;
 use x509_cert::crl::CertificateList;
@@ -29,14 +29,54 @@ const MAX_PATH: usize = 6;
 /// (hostile envelopes could otherwise make the search explode).
 pub const SIGNATURE_CHECK_BUDGET: usize = 1024;
 
-/// Checks `subject`'s signature with `issuer`'s key, if the budget allows.
+/// CA-certificate signatures remembered per thread (see [`VERIFIED_CA_LINKS`]).
+const VERIFIED_CA_LINKS_KEPT: usize = 64;
+
+thread_local! {
+    /// CA certificates (subject DER, issuer DER) whose signature verified. Every file signed
+    /// under one qualified CA carries the same intermediate certificate, so a service checks
+    /// the same intermediate-to-root signature again and again; an entry is the exact bytes
+    /// of both certificates, so a hit is the same check with the same answer. End-entity
+    /// certificates are always checked. Bounded: the oldest entry goes first.
+    static VERIFIED_CA_LINKS: RefCell<VecDeque<(Vec<u8>, Vec<u8>)>> =
+        const { RefCell::new(VecDeque::new()) };
+}
+
+/// Checks `subject`'s signature with `issuer`'s key, if the budget allows. A check answered
+/// from [`VERIFIED_CA_LINKS`] spends the budget too, so the outcome never depends on what
+/// this thread verified before.
 fn signed_within_budget(subject: &Cert, issuer: &Cert, budget: &Cell<usize>) -> bool {
     let left = budget.get();
     if left == 0 {
         return false;
     }
     budget.set(left - 1);
-    subject.is_signed_by(issuer)
+    if !subject.is_ca() {
+        return subject.is_signed_by(issuer);
+    }
+    // `try_with`: during the thread's teardown nothing is remembered.
+    let known = VERIFIED_CA_LINKS
+        .try_with(|links| {
+            links
+                .borrow()
+                .iter()
+                .any(|(s, i)| *s == subject.der && *i == issuer.der)
+        })
+        .unwrap_or(false);
+    if known {
+        return true;
+    }
+    let signed = subject.is_signed_by(issuer);
+    if signed {
+        let _ = VERIFIED_CA_LINKS.try_with(|links| {
+            let mut links = links.borrow_mut();
+            if links.len() == VERIFIED_CA_LINKS_KEPT {
+                links.pop_front();
+            }
+            links.push_back((subject.der.clone(), issuer.der.clone()));
+        });
+    }
+    signed
 }
 
 /// A parsed CRL with the raw TBSCertList its signature covers.
@@ -81,7 +121,7 @@ impl Crl {
 /// above the leaf, nearest first, ending with the anchor; `None` when there is no path.
 pub fn build_path<'a>(
     leaf: &'a Cert,
-    pool: &'a [Cert],
+    pool: &[&'a Cert],
     anchors: &'a [Cert],
     at: SystemTime,
     budget: &Cell<usize>,
@@ -125,7 +165,7 @@ fn acceptable_ca(
 
 fn extend<'a>(
     current: &'a Cert,
-    pool: &'a [Cert],
+    pool: &[&'a Cert],
     anchors: &'a [Cert],
     at: SystemTime,
     path: &mut Vec<&'a Cert>,
@@ -147,7 +187,7 @@ fn extend<'a>(
     if path.len() >= MAX_PATH {
         return false;
     }
-    for ca in pool {
+    for &ca in pool {
         if ca.der == current.der || path.iter().any(|p| p.der == ca.der) {
             continue;
         }
@@ -167,7 +207,7 @@ fn extend<'a>(
 pub fn check_revocation(
     leaf: &Cert,
     issuer: &Cert,
-    crls: &[Crl],
+    crls: &[&Crl],
     at: SystemTime,
 ) -> Option<Problem> {
     let issuer_name = leaf.cert.tbs_certificate().issuer();
@@ -194,4 +234,38 @@ pub fn check_revocation(
         }
     }
     (bad_signature && !good).then_some(Problem::CrlSignatureInvalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn a_remembered_ca_signature_vouches_only_for_the_same_bytes_and_spends_the_budget() {
+        let root = Cert::parse(&fixture("root.der")).expect("root");
+        let inter_der = fixture("inter.der");
+        let inter = Cert::parse(&inter_der).expect("intermediate");
+        let budget = Cell::new(3);
+        assert!(signed_within_budget(&inter, &root, &budget));
+        assert!(signed_within_budget(&inter, &root, &budget), "remembered");
+        assert_eq!(budget.get(), 1, "a remembered check spends the budget too");
+        // The same certificate with one bit of its signature changed.
+        let mut forged_der = inter_der.clone();
+        let last = forged_der.len() - 1;
+        forged_der[last] ^= 0x01;
+        let forged = Cert::parse(&forged_der).expect("still parses");
+        assert!(!signed_within_budget(&forged, &root, &budget));
+        assert_eq!(budget.get(), 0);
+        assert!(
+            !signed_within_budget(&inter, &root, &budget),
+            "no budget left"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 //! every signed structure is available as its original bytes. The typed views come from the
 //! `cms` and `x509-cert` crates (SignerInfo, certificates, CRLs).
 
+use crate::algorithm::ContentDigests;
 use crate::ber::{self, Reader};
 use crate::certificate::Cert;
 use crate::chain::{self, Crl};
@@ -12,7 +13,9 @@ use crate::problem::Problem;
 use crate::report::{Format, Report, SignerReport};
 use crate::signer::{self, Context, Signed};
 use crate::{NotASignature, VerifyOptions, wrapping};
-use std::cell::Cell;
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// More layers than this is treated as hostile.
 pub const MAX_LAYERS: usize = 8;
@@ -38,6 +41,10 @@ pub struct SignedData<'a> {
     /// SignerInfo TLVs, in file order.
     pub signer_infos: Vec<&'a [u8]>,
 }
+
+/// Base64 characters decoded to recognise a SignedData (24 bytes, more than its tag, longest
+/// length and content-type OID).
+const BASE64_PREFIX_CHARS: usize = 32;
 
 /// Does `bytes` start like a ContentInfo of type signedData? Only the first few octets are
 /// looked at, so a truncated envelope still counts as one.
@@ -121,46 +128,99 @@ fn children<'a>(tlv: &ber::Tlv<'a>) -> Result<Vec<ber::Tlv<'a>>, ber::BerError> 
 /// The binary envelope inside `bytes`: itself when it starts like one, else its PEM or
 /// base64 decoding when that does. The flag says that text follows the PEM block (text after
 /// it, or another block), which no signature covers.
-pub fn unwrap_envelope(bytes: &[u8]) -> Option<(Vec<u8>, bool)> {
+pub fn unwrap_envelope(bytes: &[u8]) -> Option<(Cow<'_, [u8]>, bool)> {
     if looks_like_signed_data(bytes) {
-        return Some((bytes.to_vec(), false));
+        return Some((Cow::Borrowed(bytes), false));
     }
     if bytes.first() == Some(&ber::SEQUENCE) {
         return None;
     }
+    // Bare base64 is decoded only when its first characters encode the start of a
+    // SignedData: most contents (PDF, XML, text) are not base64, and a large base64 content
+    // that is not an envelope need not be decoded either.
+    if !wrapping::is_pem(bytes)
+        && !wrapping::decode_base64_prefix(bytes, BASE64_PREFIX_CHARS)
+            .is_some_and(|start| looks_like_signed_data(&start))
+    {
+        return None;
+    }
     let der = wrapping::unwrap_text(bytes).filter(|d| looks_like_signed_data(d))?;
     let text_after = wrapping::is_pem(bytes) && wrapping::text_after_first_pem_block(bytes);
-    Some((der, text_after))
+    Some((Cow::Owned(der), text_after))
 }
 
-/// Parsed trust material shared by every layer.
+/// The caller's trust material, parsed.
 #[derive(Debug)]
-pub struct Trust {
+pub struct TrustMaterial {
     /// Trust anchors.
     pub anchors: Vec<Cert>,
     /// Caller's intermediates.
     pub intermediates: Vec<Cert>,
     /// Caller's CRLs.
     pub crls: Vec<Crl>,
+}
+
+/// The options' DER entries and what they parsed to, kept from the previous verification on
+/// this thread.
+type CachedTrust = (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>, Rc<TrustMaterial>);
+
+thread_local! {
+    /// A service verifies every file against the same anchors (a whole trusted list, possibly
+    /// hundreds of certificates): parsing them, and reading their keys, is done once and
+    /// reused while the options' bytes are the same. Comparing the bytes costs far less than
+    /// parsing them.
+    static LAST_TRUST: RefCell<Option<CachedTrust>> = const { RefCell::new(None) };
+}
+
+/// Parsed trust material shared by every layer, and this verification's path budget.
+#[derive(Debug)]
+pub struct Trust {
+    /// Anchors, intermediates and CRLs.
+    pub material: Rc<TrustMaterial>,
     /// Signature checks left for path building in this verification.
     pub budget: Cell<usize>,
 }
 
 impl Trust {
-    /// Parses the options; unreadable entries are skipped.
+    /// Parses the options (or reuses this thread's previous parse of the same bytes);
+    /// unreadable entries are skipped.
     pub fn from_options(opts: &VerifyOptions) -> Self {
+        let parse = || {
+            Rc::new(TrustMaterial {
+                anchors: opts
+                    .trust_anchors
+                    .iter()
+                    .filter_map(|d| Cert::parse(d))
+                    .collect(),
+                intermediates: opts
+                    .intermediates
+                    .iter()
+                    .filter_map(|d| Cert::parse(d))
+                    .collect(),
+                crls: opts.crls.iter().filter_map(|d| Crl::parse(d)).collect(),
+            })
+        };
+        // `try_with`: during the thread's teardown there is no cache, only parsing.
+        let cached = LAST_TRUST.try_with(|cell| {
+            let mut cached = cell.borrow_mut();
+            if let Some((anchors, intermediates, crls, material)) = cached.as_ref()
+                && *anchors == opts.trust_anchors
+                && *intermediates == opts.intermediates
+                && *crls == opts.crls
+            {
+                return Rc::clone(material);
+            }
+            let material = parse();
+            *cached = Some((
+                opts.trust_anchors.clone(),
+                opts.intermediates.clone(),
+                opts.crls.clone(),
+                Rc::clone(&material),
+            ));
+            material
+        });
         Self {
-            anchors: opts
-                .trust_anchors
-                .iter()
-                .filter_map(|d| Cert::parse(d))
-                .collect(),
-            intermediates: opts
-                .intermediates
-                .iter()
-                .filter_map(|d| Cert::parse(d))
-                .collect(),
-            crls: opts.crls.iter().filter_map(|d| Crl::parse(d)).collect(),
+            material: cached.unwrap_or_else(|_| parse()),
             budget: Cell::new(chain::SIGNATURE_CHECK_BUDGET),
         }
     }
@@ -169,29 +229,35 @@ impl Trust {
 /// Verifies every signer of a SignedData over `content` (given when the envelope is detached,
 /// as in PAdES) and returns their reports in file order, plus [`Problem::TooManySigners`]
 /// when some were left unchecked.
+/// `digests` keeps the digests of that content for the caller.
 pub fn verify_signers(
     sd: &SignedData<'_>,
     content: Option<&[u8]>,
+    digests: &ContentDigests,
     trust: &Trust,
     opts: &VerifyOptions,
 ) -> (Vec<SignerReport>, Option<Problem>) {
-    let mut pool: Vec<Cert> = sd
+    let material = &*trust.material;
+    let envelope_certs: Vec<Cert> = sd
         .certificates
         .iter()
         .take(MAX_ENVELOPE_ITEMS)
         .filter_map(|d| Cert::parse(d))
         .collect();
-    pool.extend(trust.intermediates.iter().cloned());
-    let mut crls = trust.crls.clone();
-    crls.extend(
-        sd.crls
-            .iter()
-            .take(MAX_ENVELOPE_ITEMS)
-            .filter_map(|d| Crl::parse(d)),
-    );
+    let pool: Vec<&Cert> = envelope_certs
+        .iter()
+        .chain(&material.intermediates)
+        .collect();
+    let envelope_crls: Vec<Crl> = sd
+        .crls
+        .iter()
+        .take(MAX_ENVELOPE_ITEMS)
+        .filter_map(|d| Crl::parse(d))
+        .collect();
+    let crls: Vec<&Crl> = material.crls.iter().chain(&envelope_crls).collect();
     let ctx = Context {
         pool: &pool,
-        anchors: &trust.anchors,
+        anchors: &material.anchors,
         crls: &crls,
         at: opts.at,
         budget: &trust.budget,
@@ -199,6 +265,7 @@ pub fn verify_signers(
     let signed = Signed {
         content: content.or(sd.content),
         content_type: Some(&sd.content_type),
+        digests,
     };
     let mut out = Vec::new();
     let mut truncated = false;
@@ -219,6 +286,7 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
     let mut signers = Vec::new();
     let mut problems = Vec::new();
     let mut layers = 0;
+    let mut content_sha256 = None;
     let content = loop {
         if layers == MAX_LAYERS {
             problems.push(Problem::NestingTooDeep);
@@ -234,7 +302,7 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
         if (trailing || text_after) && !problems.contains(&Problem::TrailingData) {
             problems.push(Problem::TrailingData);
         }
-        let Ok(der) = ber::normalise(&current) else {
+        let Ok(der) = ber::normalise_borrowed(&current) else {
             problems.push(Problem::MalformedEnvelope);
             break Vec::new();
         };
@@ -245,27 +313,32 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
         if sd.signer_infos.is_empty() {
             problems.push(Problem::NoSigners);
         }
-        let (layer_signers, too_many) = verify_signers(&sd, None, &trust, opts);
+        let digests = ContentDigests::default();
+        let (layer_signers, too_many) = verify_signers(&sd, None, &digests, &trust, opts);
         signers.extend(layer_signers);
         problems.extend(too_many);
-        match sd.content {
+        let inner = match sd.content {
             None => {
                 problems.push(Problem::DetachedContent);
                 break Vec::new();
             }
             Some(c) => match unwrap_envelope(c) {
-                Some((inner, inner_text_after)) => {
-                    current = inner;
-                    text_after = inner_text_after;
+                // Nested envelopes are rare: the inner one is copied out of this layer.
+                Some((inner, inner_text_after)) => (inner.into_owned(), inner_text_after),
+                None => {
+                    content_sha256 = digests.sha256();
+                    break c.to_vec();
                 }
-                None => break c.to_vec(),
             },
-        }
+        };
+        current = Cow::Owned(inner.0);
+        text_after = inner.1;
     };
     Ok(crate::finish_report(
         Format::Cades,
         layers,
         content,
+        content_sha256,
         signers,
         problems,
     ))

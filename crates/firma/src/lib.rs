@@ -35,9 +35,21 @@
 //! - Signers are matched by `sid` (issuerAndSerialNumber or subjectKeyIdentifier).
 //! - keyUsage is checked here (generic path validators do not).
 //! - Path building is our own: `rustls-webpki` is made for TLS (it insists on an extended key
-//!   usage for the leaf and has no document-signing purpose) and would bring `ring` or
-//!   `aws-lc-rs` next to the RustCrypto stack used for CMS. Signer paths are short (leaf, one or
-//!   two CAs, anchor), so a bounded depth-first search over the certificates at hand is enough.
+//!   usage for the leaf and has no document-signing purpose). Signer paths are short (leaf, one
+//!   or two CAs, anchor), so a bounded depth-first search over the certificates at hand is
+//!   enough.
+//!
+//! # Speed
+//! Public-key operations go to `ring` (assembly-optimised) for every parameter set it offers;
+//! the rest (RSA-PSS with a salt
+//! other than the digest length or with SHA-1, PKCS#1 v1.5 SHA-384 under 2048 bits, ECDSA with
+//! SHA-1 or SHA-512, compressed points) stays on the pure-Rust RustCrypto crates, and tests
+//! check both paths on OpenSSL's signatures. The content is hashed once (the report's SHA-256
+//! reuses the messageDigest check's), a DER envelope is read in place, each certificate is parsed
+//! once per call with its key read once, and per thread the parsed trust material of the
+//! previous call and the CA-certificate signatures already verified (exact bytes) are kept:
+//! memory is one set of trust material and at most 64 certificate pairs per thread that
+//! verifies. `BENCHMARKS.md` has the figures.
 //!
 //! # Limits
 //! Never panics on any input (fuzzed). Nesting is limited to 8 envelope layers, TLV depth to
@@ -108,7 +120,14 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
         } else {
             Format::Cades
         };
-        return Ok(finish_report(format, 0, Vec::new(), Vec::new(), problems));
+        return Ok(finish_report(
+            format,
+            0,
+            Vec::new(),
+            None,
+            Vec::new(),
+            problems,
+        ));
     }
     if pades::is_pdf(input) {
         return pades::verify(input, opts);
@@ -116,11 +135,13 @@ pub fn verify(input: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignatur
     envelope::verify(input, opts)
 }
 
-/// Builds the report and its overall verdict.
+/// Builds the report and its overall verdict. `content_sha256` is the content's SHA-256 when
+/// the caller has it already (computed for a signer's messageDigest).
 pub(crate) fn finish_report(
     format: Format,
     layers: usize,
     content: Vec<u8>,
+    content_sha256: Option<Vec<u8>>,
     signers: Vec<SignerReport>,
     problems: Vec<Problem>,
 ) -> Report {
@@ -129,7 +150,9 @@ pub(crate) fn finish_report(
         valid,
         format,
         layers,
-        content_sha256: certificate::hex(&algorithm::Digest::Sha256.hash(&content)),
+        content_sha256: certificate::hex(
+            &content_sha256.unwrap_or_else(|| algorithm::Digest::Sha256.hash(&content)),
+        ),
         content,
         signers,
         problems,

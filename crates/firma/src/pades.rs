@@ -10,6 +10,7 @@
 //! Document timestamps (`/Type /DocTimeStamp`) are skipped: they carry no signer.
 //! Changes made in incremental updates between two signatures are not analysed (no DocMDP).
 
+use crate::algorithm::ContentDigests;
 use crate::envelope::{self, Trust};
 use crate::problem::Problem;
 use crate::report::{Format, Report};
@@ -414,7 +415,9 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
             continue;
         };
         let covered = covered.as_deref().unwrap_or(&[]);
-        let (mut reports, too_many) = envelope::verify_signers(&sd, Some(covered), &trust, opts);
+        let digests = ContentDigests::default();
+        let (mut reports, too_many) =
+            envelope::verify_signers(&sd, Some(covered), &digests, &trust, opts);
         problems.extend(too_many);
         for r in &mut reports {
             if r.signing_time.is_none() {
@@ -430,6 +433,7 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
         Format::Pades,
         1,
         content,
+        None,
         signers,
         problems,
     ))

@@ -5,7 +5,7 @@
 //! re-encoding the typed attributes (re-encoding would sort or normalise them and break
 //! signatures made over slightly different but valid encodings).
 
-use crate::algorithm::{self, Digest, SigError};
+use crate::algorithm::{self, ContentDigests, Digest, SigError};
 use crate::ber::{self, Reader};
 use crate::certificate::Cert;
 use crate::chain::{self, Crl};
@@ -35,11 +35,11 @@ pub const MAX_SIGNERS: usize = 32;
 #[derive(Debug)]
 pub struct Context<'a> {
     /// Certificates of the envelope followed by the caller's intermediates.
-    pub pool: &'a [Cert],
+    pub pool: &'a [&'a Cert],
     /// Trust anchors.
     pub anchors: &'a [Cert],
     /// CRLs (the caller's and the envelope's).
-    pub crls: &'a [Crl],
+    pub crls: &'a [&'a Crl],
     /// Verification time.
     pub at: SystemTime,
     /// Signature checks left for path building (see [`chain::SIGNATURE_CHECK_BUDGET`]).
@@ -53,6 +53,8 @@ pub struct Signed<'a> {
     pub content: Option<&'a [u8]>,
     /// eContentType OID (dotted); `None` for countersignatures, which carry no contentType.
     pub content_type: Option<&'a str>,
+    /// The content's digests, computed once for all the signers of this content.
+    pub digests: &'a ContentDigests,
 }
 
 /// Verifies the SignerInfo TLV `raw` and appends its report (and its countersigners') to `out`.
@@ -74,9 +76,11 @@ pub fn verify(
         return;
     }
     for (counter, signature_value) in countersignatures {
+        let digests = ContentDigests::default();
         let counter_signed = Signed {
             content: Some(&signature_value),
             content_type: None,
+            digests: &digests,
         };
         let before = out.len();
         verify(&counter, counter_signed, ctx, out, depth + 1);
@@ -149,7 +153,9 @@ fn verify_one(
         }
         match (attr(MESSAGE_DIGEST), signed.content, digest) {
             (None, _, _) => p.push(Problem::MissingMessageDigest),
-            (Some(md), Some(content), Some(d)) if md.value() != d.hash(content).as_slice() => {
+            (Some(md), Some(content), Some(d))
+                if md.value() != signed.digests.of(d, content).as_slice() =>
+            {
                 p.push(Problem::DigestMismatch);
             }
             _ => {}
@@ -261,16 +267,17 @@ fn raw_signed_attributes(raw: &[u8]) -> Option<RawAttributes<'_>> {
     })
 }
 
-fn find_certificate<'a>(sid: &SignerIdentifier, pool: &'a [Cert]) -> Option<&'a Cert> {
+fn find_certificate<'a>(sid: &SignerIdentifier, pool: &[&'a Cert]) -> Option<&'a Cert> {
+    let mut pool = pool.iter().copied();
     match sid {
-        SignerIdentifier::IssuerAndSerialNumber(isn) => pool.iter().find(|c| {
+        SignerIdentifier::IssuerAndSerialNumber(isn) => pool.find(|c| {
             c.cert.tbs_certificate().issuer() == &isn.issuer
                 && crate::certificate::serial_hex(c.serial_bytes())
                     == crate::certificate::serial_hex(isn.serial_number.as_bytes())
         }),
-        SignerIdentifier::SubjectKeyIdentifier(ski) => pool
-            .iter()
-            .find(|c| c.subject_key_id().as_deref() == Some(ski.0.as_bytes())),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            pool.find(|c| c.subject_key_id() == Some(ski.0.as_bytes()))
+        }
     }
 }
 

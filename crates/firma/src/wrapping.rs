@@ -27,6 +27,33 @@ pub fn decode_base64(input: &[u8]) -> Option<Vec<u8>> {
     LENIENT.decode(&text).ok()
 }
 
+/// The bytes encoded by the first `chars` base64 characters of `input` (whitespace skipped;
+/// all of it when shorter). `None` when a character among them is not base64, or padding
+/// comes before the end of the prefix. The first `chars / 4 * 3` bytes of
+/// [`decode_base64`]'s result are these bytes, so a caller can look at how a long text would
+/// start without decoding (or copying) all of it.
+pub fn decode_base64_prefix(input: &[u8], chars: usize) -> Option<Vec<u8>> {
+    let mut prefix = Vec::with_capacity(chars);
+    let mut rest = input.iter().copied().filter(|b| !b.is_ascii_whitespace());
+    for b in rest.by_ref() {
+        prefix.push(b);
+        if prefix.len() == chars {
+            break;
+        }
+    }
+    if !prefix.iter().all(|b| is_base64_byte(*b)) {
+        return None;
+    }
+    if prefix.len() < chars {
+        return decode_base64(&prefix);
+    }
+    if prefix.contains(&b'=') {
+        return None;
+    }
+    prefix.truncate(chars / 4 * 4);
+    LENIENT.decode(&prefix).ok()
+}
+
 /// One PEM block: its label and decoded bytes.
 #[derive(Debug)]
 pub struct PemBlock {
@@ -103,6 +130,28 @@ mod tests {
             Some(&b"hello"[..])
         );
         assert_eq!(decode_base64(b"aGVsbG8=\n").as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[test]
+    fn a_base64_prefix_is_the_start_of_the_whole_decoding() {
+        let data: Vec<u8> = (0u8..=200).collect();
+        let text = LENIENT.encode(&data);
+        let wrapped: String = text
+            .as_bytes()
+            .chunks(64)
+            .map(|l| format!("{}\r\n", String::from_utf8_lossy(l)))
+            .collect();
+        let prefix = decode_base64_prefix(wrapped.as_bytes(), 32).expect("base64");
+        assert_eq!(prefix, &data[..24]);
+        assert_eq!(
+            decode_base64_prefix(b"aGVsbG8=", 32).as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert_eq!(decode_base64_prefix(b"Riga 00001: fattura", 32), None);
+        assert_eq!(
+            decode_base64_prefix(b"aGVsbG8=aGVsbG8=aGVsbG8=aGVsbG8=aGVs", 32),
+            None
+        );
     }
 
     #[test]

@@ -371,3 +371,23 @@ fn countersignature_over_other_bytes_is_a_digest_mismatch() {
     assert!(!r.valid);
     assert_eq!(signer_codes(&r), [NO_PROBLEMS, vec!["digest_mismatch"]]);
 }
+
+/// Parsed anchors are reused from one call to the next on a thread: different anchors must be
+/// seen as different, in both directions.
+#[test]
+fn changing_the_trust_anchors_between_calls_is_noticed() {
+    let other = VerifyOptions {
+        trust_anchors: vec![fixture("other_root.der")],
+        ..options()
+    };
+    assert!(verify("valid_rsa.p7m").valid);
+    let report = verify_with("valid_rsa.p7m", &other);
+    assert!(!report.valid);
+    assert_eq!(signer_codes(&report), vec![vec!["untrusted_chain"]]);
+    assert!(verify("valid_rsa.p7m").valid);
+    let none = VerifyOptions {
+        trust_anchors: Vec::new(),
+        ..options()
+    };
+    assert!(!verify_with("valid_rsa.p7m", &none).valid);
+}

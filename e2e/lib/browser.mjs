@@ -36,13 +36,16 @@ export async function launch() {
 
 /**
  * A fresh context (its own cookies and storage, like a new visitor) with one page, as an
- * Italian user on a laptop-sized screen would have it.
+ * Italian user on a laptop-sized screen would have it. `options` go to playwright's
+ * `browser.newContext` (`bypassCSP` lets a test inject a checker such as axe-core into pages
+ * whose Content-Security-Policy refuses inline scripts).
  */
-export async function newContext(browser) {
+export async function newContext(browser, options = {}) {
   const context = await browser.newContext({
     locale: 'it-IT',
     timezoneId: 'Europe/Rome',
     viewport: { width: 1280, height: 900 },
+    ...options,
   });
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);

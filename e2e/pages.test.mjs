@@ -139,6 +139,35 @@ async function problemsOf(page, width) {
   return problems;
 }
 
+describe('the checks', () => {
+  it('catch what they look for, on a page made to fail each of them', async () => {
+    const { context, page } = await newContext(browser);
+    try {
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.setContent(`<!DOCTYPE html><html lang="it"><head><title>Prova</title></head><body>
+        <header><nav aria-label="Menu"><ul id="nav-main"><li><a class="nav-link" href="/x">Voce</a></li></ul></nav></header>
+        <main><h1>Prova</h1>
+          <p>Un paragrafo introduttivo.</p>
+          <label for="a" style="display:block;margin-top:-1.5em">Etichetta sopra</label>
+          <input id="a" style="border:none">
+          <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+          <p>CN=Mario Rossi, 2026-12-06, user_login</p>
+          <div style="width:900px">Una riga troppo larga</div>
+        </main></body></html>`);
+      const axe = await axeViolations(page);
+      assert.ok(axe.some((v) => v.includes('image-alt')), `axe finds the image without text: ${axe}`);
+      assert.deepEqual(await controlsWithoutBorder(page), ['input#a (type text) has no border or underline']);
+      assert.ok((await labelOverlaps(page)).some((o) => o.includes('Un paragrafo')), 'the label covers the paragraph');
+      assert.ok((await sidewaysScroll(page)) > 0, 'the page scrolls sideways');
+      assert.deepEqual(await menuToggleProblems(page), ['the menu has no visible toggle']);
+      const words = technicalWords(await visibleWords(page, 'main')).map((w) => w.split(' "')[0]);
+      assert.deepEqual(words, ['a certificate subject', 'an ISO date', 'a snake_case code']);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('every page of every role', () => {
   for (const role of ['anonymous', ...ROLES]) {
     it(`${role}: accessible, readable and usable at 1366 and 390 px`, async (t) => {
@@ -152,8 +181,9 @@ describe('every page of every role', () => {
         const seen = new Set();
         let queue = ['/', ...(role === 'anonymous' ? KNOWN.anonymous : KNOWN.signedIn)];
         // Depth 0: home and the known pages; 1: what their menu and body link to; 2: the
-        // pages those lead to (details of a list's first item, forms of a section).
-        for (let depth = 0; depth < 3 && queue.length > 0; depth += 1) {
+        // pages those lead to (details of a list's first item, forms of a section); 3: the
+        // pages of a detail (the confirmation page of an action on a practice, say).
+        for (let depth = 0; depth < 4 && queue.length > 0; depth += 1) {
           const next = [];
           for (const href of queue) {
             const kind = shape(href);

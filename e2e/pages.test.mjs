@@ -23,7 +23,9 @@ import {
   technicalWords,
   visibleWords,
 } from './lib/checks.mjs';
-import { attach, completeProfile, fillCertificate, login, smallPdf, startModel, uploadSigned } from './lib/flows.mjs';
+import {
+  attach, completeProfile, fillCertificate, linkFromMail, login, smallPdf, startModel, uploadSigned,
+} from './lib/flows.mjs';
 
 let app;
 let browser;
@@ -32,6 +34,7 @@ before(async () => {
   app = await startApp();
   ({ browser } = await launch());
   await practiceInCharge();
+  await issuanceOpened();
 });
 
 /**
@@ -70,10 +73,53 @@ after(async () => {
   await app?.stop();
 });
 
+/**
+ * The demo has no appointment either: a person books one at the Genova desk and confirms it
+ * from the e-mail, and the RAO opens its issuance, so the day's list, the session page and
+ * the pages the applicant reaches from the e-mail are opened too.
+ */
+async function issuanceOpened() {
+  const applicant = await newContext(browser);
+  const operator = await newContext(browser);
+  try {
+    const a = applicant.page;
+    await a.goto(`${app.baseUrl}/book/GE-GENOVA`);
+    await a.locator('[data-testid="slot"]').first().click();
+    await a.fill('#given_name', 'Giulia');
+    await a.fill('#surname', 'Bianchi');
+    await a.fill('#tax_code', 'BNCGLI80A41D969H');
+    await a.fill('#birth_date', '1980-01-01');
+    await a.fill('#birth_place', 'Genova');
+    await a.fill('#email', 'giulia.bianchi@example.it');
+    await a.fill('#phone', '3331234567');
+    await a.click('[data-testid="book"]');
+    await a.locator('[data-testid="booked"]').waitFor();
+    const confirm = await linkFromMail(app.dataDir, '/book/confirm/');
+    await a.goto(`${app.baseUrl}${confirm}`);
+    await a.click('[data-testid="confirm"]');
+    await a.locator('[data-testid="confirmed"]').waitFor();
+    KNOWN.anonymous.push(confirm);
+    const cancel = await linkFromMail(app.dataDir, '/book/cancel/').catch(() => null);
+    if (cancel) KNOWN.anonymous.push(cancel);
+
+    await a.goto(`${app.baseUrl}${confirm}`);
+    const [d, m, y] = (await a.locator('dd').first().innerText()).trim().split(' ')[0].split('/');
+    const o = operator.page;
+    await login(o, app, 'rao');
+    await o.goto(`${app.baseUrl}/appointments?desk=GE-GENOVA&date=${y}-${m}-${d}`);
+    await o.locator('[data-testid="start-issuance"]').first().click();
+    await o.waitForURL(/\/issuance\/[0-9a-f-]+$/);
+  } finally {
+    await applicant.context.close();
+    await operator.context.close();
+  }
+}
+
 // Pages a role reaches other than by its menu or home: the account page behind the user's
-// name, and the public pages an anonymous visitor is told about by e-mail or on paper.
+// name, and the public pages an anonymous visitor is told about by e-mail, on paper or at the
+// desk (the customer-facing screen); the setup adds the links of the booking's e-mails.
 const KNOWN = {
-  anonymous: ['/login', '/verify', '/book', '/password/forgot'],
+  anonymous: ['/login', '/verify', '/book', '/password/forgot', '/screen'],
   signedIn: ['/account'],
 };
 

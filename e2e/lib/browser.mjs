@@ -7,9 +7,12 @@ import { outputDir } from './paths.mjs';
 
 const CHROMIUM = process.env.SPORTELLO_CHROMIUM ?? '/usr/bin/chromium';
 
-// Chromium as root in a container needs --no-sandbox; the rest keeps it from reaching out
-// to Google's services, which this closed network refuses (and which would slow every start).
+// Chromium as root in a container needs --no-sandbox; --lang makes its own widgets (a date
+// field's gg/mm/aaaa, a file field's button) speak Italian as an Italian user's browser does;
+// the rest keeps it from reaching out to Google's services, which this closed network
+// refuses (and which would slow every start).
 const ARGS = [
+  '--lang=it-IT',
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',

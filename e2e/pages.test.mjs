@@ -127,12 +127,13 @@ const KNOWN = {
 // the run within a few minutes on a small machine.
 const MAX_PAGES = 40;
 
-/** A path's kind: ids and numbers replaced, so one page of each kind is opened. */
+/** A path's kind: ids, tokens, numbers and codes replaced, so one page of each kind is opened. */
 function shape(href) {
   return href
     .split('#')[0]
     .split('?')[0]
     .replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/g, ':id')
+    .replace(/\/[A-Za-z0-9_-]{20,}(?=\/|$)/g, '/:token')
     .replace(/\/[A-Z0-9-]*\d[A-Z0-9-]*(?=\/|$)/g, '/:n')
     .replace(/\/[A-Z][A-Z0-9-]+(?=\/|$)/g, '/:code');
 }

@@ -7,12 +7,9 @@ import { outputDir } from './paths.mjs';
 
 const CHROMIUM = process.env.SPORTELLO_CHROMIUM ?? '/usr/bin/chromium';
 
-// Chromium as root in a container needs --no-sandbox; --lang makes its own widgets (a date
-// field's gg/mm/aaaa, a file field's button) speak Italian as an Italian user's browser does;
-// the rest keeps it from reaching out to Google's services, which this closed network
-// refuses (and which would slow every start).
+// Chromium as root in a container needs --no-sandbox; the rest keeps it from reaching out
+// to Google's services, which this closed network refuses (and which would slow every start).
 const ARGS = [
-  '--lang=it-IT',
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -32,7 +29,11 @@ export async function launch() {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test does)`);
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  // Chromium's own widgets (a date field's 06/12/2026, a file field's "Scegli file") speak
+  // the language of its environment, as an Italian user's browser does (Debian's
+  // chromium-l10n brings the Italian texts).
+  const env = { ...process.env, LANGUAGE: 'it', LANG: 'it_IT.UTF-8' };
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, env });
   const { context, page } = await newContext(browser);
   return { browser, context, page };
 }

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths } from './lib/browser.mjs';
+import { labelOverlaps, technicalWords, visibleWords } from './lib/checks.mjs';
 import { login } from './lib/flows.mjs';
 
 let app;
@@ -41,49 +42,6 @@ const PAGES = {
   manager: ['/dashboard', '/devices/stats'],
   auditor: ['/audit'],
 };
-
-/**
- * The overlaps on the page: each visible label whose box meets the box of a visible piece of
- * text in <main> that is not its own. Text boxes are the boxes of the text itself (a Range
- * around each text node), not of the block holding it.
- */
-async function labelOverlaps(page) {
-  return page.evaluate(() => {
-    const main = document.querySelector('main') ?? document.body;
-    const visible = (el) => {
-      if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) return false;
-      const r = el.getBoundingClientRect();
-      return r.width > 1 && r.height > 1;
-    };
-    const texts = [];
-    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (!node.textContent.trim()) continue;
-      const parent = node.parentElement;
-      if (!parent || parent.closest('script, style, select, option, textarea, .visually-hidden')) continue;
-      if (!visible(parent)) continue;
-      const range = document.createRange();
-      range.selectNodeContents(node);
-      for (const r of range.getClientRects()) {
-        if (r.width > 1 && r.height > 1) texts.push({ node, r, text: node.textContent.trim().slice(0, 40) });
-      }
-    }
-    const found = [];
-    for (const label of main.querySelectorAll('label')) {
-      if (!visible(label) || label.closest('.visually-hidden')) continue;
-      const l = label.getBoundingClientRect();
-      for (const { node, r, text } of texts) {
-        if (label.contains(node)) continue;
-        const w = Math.min(l.right, r.right) - Math.max(l.left, r.left);
-        const h = Math.min(l.bottom, r.bottom) - Math.max(l.top, r.top);
-        if (w > 2 && h > 2) {
-          found.push(`label "${label.textContent.trim().slice(0, 40)}" over "${text}"`);
-        }
-      }
-    }
-    return found;
-  });
-}
 
 async function hasLabels(page) {
   return (await page.locator('main label').count()) > 0;
@@ -240,33 +198,7 @@ describe('an upload over the size limit', () => {
 
 // Human words: no page shows a certificate subject (`CN=…`), an ISO date or a snake_case
 // code as text. The walk opens, as each role, every page of its menu and home and the pages
-// with forms above. Text inside inputs, <code> (what the user must type or copy as it is) and
-// e-mail addresses (a mailbox may hold `_`) is not read as words.
-const TECHNICAL = [
-  ['a certificate subject', /CN=/],
-  ['an ISO date', /\b\d{4}-\d{2}-\d{2}\b/],
-  ['a snake_case code', /\b[a-z]+_[a-z_]+\b/],
-];
-
-/** The visible text of the page, without e-mail addresses and <code>. */
-async function visibleWords(page) {
-  return page.evaluate(() => {
-    const hidden = new Set();
-    for (const el of document.body.querySelectorAll('*')) {
-      if (!el.checkVisibility({ checkVisibilityCSS: true })) hidden.add(el);
-    }
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    const out = [];
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const parent = node.parentElement;
-      if (!parent || hidden.has(parent)) continue;
-      if (parent.closest('code, script, style, .visually-hidden, option, textarea')) continue;
-      out.push(node.textContent);
-    }
-    return out.join(' ').replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, ' ');
-  });
-}
-
+// with forms above. Text inside inputs, <code> and e-mail addresses is not read as words.
 /** The links of the page to other pages of the site. */
 async function linksOf(page) {
   const hrefs = await page.evaluate(() =>
@@ -323,11 +255,7 @@ describe('visible text is human words', () => {
         if (role !== 'anonymous') await login(page, app, role);
         await walk(page, role, async (p) => {
           checked += 1;
-          const text = await visibleWords(page);
-          for (const [what, re] of TECHNICAL) {
-            const m = text.match(re);
-            if (m) problems.push(`${p}: ${what} "${text.slice(Math.max(0, m.index - 30), m.index + 30).trim()}"`);
-          }
+          for (const found of technicalWords(await visibleWords(page))) problems.push(`${p}: ${found}`);
         });
       } finally {
         await context.close();

@@ -29,20 +29,27 @@ export async function launch() {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test does)`);
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  // Chromium's own widgets (a date field's 06/12/2026, a file field's "Scegli file") speak
+  // the language of its environment, as an Italian user's browser does (Debian's
+  // chromium-l10n brings the Italian texts).
+  const env = { ...process.env, LANGUAGE: 'it', LANG: 'it_IT.UTF-8' };
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, env });
   const { context, page } = await newContext(browser);
   return { browser, context, page };
 }
 
 /**
  * A fresh context (its own cookies and storage, like a new visitor) with one page, as an
- * Italian user on a laptop-sized screen would have it.
+ * Italian user on a laptop-sized screen would have it. `options` go to playwright's
+ * `browser.newContext` (`bypassCSP` lets a test inject a checker such as axe-core into pages
+ * whose Content-Security-Policy refuses inline scripts).
  */
-export async function newContext(browser) {
+export async function newContext(browser, options = {}) {
   const context = await browser.newContext({
     locale: 'it-IT',
     timezoneId: 'Europe/Rome',
     viewport: { width: 1280, height: 900 },
+    ...options,
   });
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);

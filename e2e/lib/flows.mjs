@@ -1,7 +1,7 @@
 // Steps several browser tests share: logging in, signing as the company's software would,
 // and a company sending a certificate of origin from an empty draft.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './paths.mjs';
@@ -99,4 +99,29 @@ export async function fillCertificate(page) {
   await page.fill('#invoices-0-amount', '15.400,00');
   await page.click('[data-testid="save-model"]');
   await page.locator('[data-testid="download-xml"]').waitFor();
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/**
+ * The first link starting with `prefix` (a path such as `/book/confirm/`) in an e-mail the
+ * demo wrote to `<dataDir>/mail` (to `to`, when given); waits up to 30 s for it to arrive.
+ */
+export async function linkFromMail(dataDir, prefix, to = '') {
+  for (let i = 0; i < 60; i += 1) {
+    for (const f of filesUnder(path.join(dataDir, 'mail'))) {
+      const text = readFileSync(f, 'utf8').replace(/=\r?\n/g, '');
+      const at = text.indexOf(prefix);
+      if (at >= 0 && text.includes(to)) return /^[A-Za-z0-9/_-]+/.exec(text.slice(at))[0];
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no e-mail with ${prefix} arrived`);
 }

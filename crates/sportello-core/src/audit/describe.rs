@@ -288,8 +288,12 @@ fn field_value(lang: Lang, value: &serde_json::Value) -> String {
         Value::String(s) => {
             let key = format!("audit-value-{}", s.replace('_', "-"));
             let word = lang.t(&key);
-            if s.chars().all(|c| c.is_ascii_lowercase() || c == '_') && word != key {
+            let code = !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if code && word != key {
                 word
+            } else if code {
+                // A stored code without its word yet: at least no `snake_case` on screen.
+                s.replace('_', " ")
             } else if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                 crate::display::date(d)
             } else if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
@@ -443,5 +447,21 @@ mod tests {
         );
         assert!(got.contains(&("Lines".into(), "Copie: 2".into())), "{text}");
         assert!(fields(Lang::It, Some("not json")).is_empty());
+    }
+
+    #[test]
+    fn a_recorded_code_reads_as_words_even_without_its_message() {
+        let got = fields(
+            Lang::It,
+            Some(r#"{"device":"smart_card","channel":"front_desk"}"#),
+        );
+        assert!(
+            got.contains(&("Dispositivo".into(), "smart card".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Channel".into(), "front desk".into())),
+            "{got:?}"
+        );
     }
 }

@@ -46,7 +46,7 @@ describe('company side', () => {
 
       // A base model from the Registry: the acting company's sites are offered.
       await page.goto(`${app.baseUrl}/models/new`);
-      await page.selectOption('#practice_type', 'certificate_of_origin');
+      await page.click('[data-testid="type-certificate_of_origin"]');
       await screenshot(page, '02-start');
       await page.click('[data-testid="start-model"]');
       await page.waitForURL(/\/models\/[0-9a-f-]+$/);

@@ -53,10 +53,12 @@ export async function completeProfile(page, app) {
   await page.getByText('Configurazione salvata').waitFor();
 }
 
-/** Starts a base model of `type` for the acting company; lands on its form. */
+/**
+ * Starts a base model of `type` for the acting company, as "Nuova pratica" does once the type
+ * is chosen (the profile must be complete); lands on its form.
+ */
 export async function startModel(page, app, type) {
-  await page.goto(`${app.baseUrl}/models/new`);
-  await page.selectOption('#practice_type', type);
+  await page.goto(`${app.baseUrl}/models/new?practice_type=${type}`);
   await page.click('[data-testid="start-model"]');
   await page.waitForURL(/\/models\/[0-9a-f-]+$/);
 }

@@ -263,6 +263,16 @@ fn pages() -> Pages {
             trade::models::copy,
         )
         .get(
+            "/models/{id}/delete",
+            can(&[ComposePractice]),
+            trade::drafts::confirm_model,
+        )
+        .post(
+            "/models/{id}/delete",
+            can(&[ComposePractice]),
+            trade::drafts::delete_model,
+        )
+        .get(
             "/practices",
             can(&[ViewOwnPractices]),
             trade::practices::index,
@@ -286,6 +296,16 @@ fn pages() -> Pages {
             "/practices/{id}/details",
             can(&[ComposePractice]),
             trade::practices::details,
+        )
+        .get(
+            "/practices/{id}/delete",
+            can(&[ComposePractice]),
+            trade::drafts::confirm_practice,
+        )
+        .post(
+            "/practices/{id}/delete",
+            can(&[ComposePractice]),
+            trade::drafts::delete_practice,
         )
         .post(
             "/practices/{id}/attachments",

@@ -52,12 +52,25 @@ trade-status-approved = Closed positively
 trade-status-rejected = Rejected
 trade-status-withdrawn = Withdrawn
 
+trade-next-sign-and-send = To sign and send
+trade-next-complete-and-send = To complete and send
+trade-next-rectify-by = To rectify by { $deadline }
+trade-next-rectify = To rectify
+trade-next-rectify-expired = Rectification deadline passed: the practice will be rejected
+trade-next-at-the-office = Being processed by the office
+trade-next-download-certificate = Issued: download the certificate
+trade-next-download-documents = Concluded: download the issued documents
+trade-next-read-rejection = Rejected: read the reason in the practice
+trade-next-nothing = Withdrawn: nothing to do
+
 trade-list-to-send = To send
 trade-list-to-rectify = To rectify
 trade-list-sent = Sent
 trade-list-archive = Archive
 
 tariff-copy = Copy
+tariff-copy-mandatory = Copy (mandatory for printing on blank paper)
+tariff-copy-extra = Extra copies
 tariff-visa = Visa
 tariff-legalisation = Legalisation
 

@@ -52,12 +52,25 @@ trade-status-approved = Chiusa positivamente
 trade-status-rejected = Respinta
 trade-status-withdrawn = Ritirata
 
+trade-next-sign-and-send = Da firmare e inviare
+trade-next-complete-and-send = Da completare e inviare
+trade-next-rectify-by = Da rettificare entro { $deadline }
+trade-next-rectify = Da rettificare
+trade-next-rectify-expired = Termine per la rettifica scaduto: la pratica sarà respinta
+trade-next-at-the-office = In lavorazione presso l'ufficio
+trade-next-download-certificate = Rilasciato: scarica il certificato
+trade-next-download-documents = Concluso: scarica i documenti rilasciati
+trade-next-read-rejection = Respinta: leggi la motivazione nella pratica
+trade-next-nothing = Ritirata: nessuna azione
+
 trade-list-to-send = Da inviare
 trade-list-to-rectify = Da rettificare
 trade-list-sent = Inviate
 trade-list-archive = Storico
 
 tariff-copy = Copia
+tariff-copy-mandatory = Copia (obbligatoria per la stampa su foglio bianco)
+tariff-copy-extra = Copie in più
 tariff-visa = Visto
 tariff-legalisation = Legalizzazione
 

@@ -15,6 +15,22 @@ pub struct FeeLine {
     pub total: Money,
 }
 
+impl FeeLine {
+    /// The line's name as the details form says it. With blank-paper printing one copy is
+    /// mandatory and charged ([`compute`]): when the company asked for fewer copies than are
+    /// charged, the line names the mandatory copy; the copies of a certificate of origin are
+    /// the "copies in more" of the form.
+    pub fn label_key(&self, practice_type: PracticeType, copies_asked: i64) -> &'static str {
+        match self.item {
+            TariffItem::Copy if self.quantity > copies_asked.max(0) => "tariff-copy-mandatory",
+            TariffItem::Copy if practice_type == PracticeType::CertificateOfOrigin => {
+                "tariff-copy-extra"
+            }
+            item => item.label_key(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fee {
     pub lines: Vec<FeeLine>,
@@ -161,6 +177,38 @@ mod tests {
                 .unwrap()
                 .total,
             Money::from_cents(1500)
+        );
+    }
+
+    #[test]
+    fn the_mandatory_blank_paper_copy_is_named_as_such_in_the_fee() {
+        let fee = compute(
+            &TariffTable::published_defaults(),
+            input(PracticeType::CertificateOfOrigin),
+        )
+        .unwrap();
+        let keys: Vec<_> = fee
+            .lines
+            .iter()
+            .map(|l| l.label_key(PracticeType::CertificateOfOrigin, 0))
+            .collect();
+        assert_eq!(
+            keys,
+            ["trade-type-certificate-of-origin", "tariff-copy-mandatory"]
+        );
+        let mut two = input(PracticeType::CertificateOfOrigin);
+        two.copies = 2;
+        let fee = compute(&TariffTable::published_defaults(), two).unwrap();
+        assert_eq!(
+            fee.lines[1].label_key(PracticeType::CertificateOfOrigin, 2),
+            "tariff-copy-extra"
+        );
+        let mut copies = input(PracticeType::CertificateCopy);
+        copies.copies = 3;
+        let fee = compute(&TariffTable::published_defaults(), copies).unwrap();
+        assert_eq!(
+            fee.lines[1].label_key(PracticeType::CertificateCopy, 3),
+            "tariff-copy"
         );
     }
 

@@ -332,3 +332,65 @@ pub async fn version_by_hash(db: &Db, sha256: &str) -> Result<Option<Version>, s
     .fetch_optional(db.pool())
     .await
 }
+
+/// The ids of the company's models that a practice was made from (sent or not).
+pub async fn used_by_practices(db: &Db, company_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT model_id FROM practices WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_all(db.pool())
+        .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelDeletionError {
+    /// A practice was made from the model: the practice keeps the signed version it refers
+    /// to, so the model stays (delete a practice not yet sent first).
+    #[error("a practice was made from this model")]
+    UsedByPractice { sent: bool },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Deletes a draft base model no practice was made from (Cert'O guide, slide 27: what is not
+/// yet sent is the company's own), with its frozen versions; the audit trail keeps the
+/// deletion with the model's type and consignee. The caller checks that the model is one of
+/// its companies'.
+pub async fn delete(
+    db: &Db,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    model: &Model,
+) -> Result<(), ModelDeletionError> {
+    let mut tx = db.begin().await?;
+    let statuses: Vec<String> =
+        sqlx::query_scalar("SELECT status FROM practices WHERE model_id = $1")
+            .bind(&model.id)
+            .fetch_all(&mut *tx)
+            .await?;
+    if !statuses.is_empty() {
+        return Err(ModelDeletionError::UsedByPractice {
+            sent: statuses.iter().any(|s| s != "draft"),
+        });
+    }
+    sqlx::query("DELETE FROM base_model_versions WHERE model_id = $1")
+        .bind(&model.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM base_models WHERE id = $1")
+        .bind(&model.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change::new("base_model.delete", "base_model", Some(&model.id)).before(json!({
+            "type": model.practice_type.as_str(),
+            "version": model.version,
+            "consignee": consignee_name(&model.input),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -97,7 +97,7 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::ManageUsers => Some("/admin/users"),
         Action::ManageDesks => Some("/admin/desks"),
         Action::SearchAudit => Some("/audit"),
-        Action::ComposePractice => Some("/models"),
+        Action::ComposePractice => Some("/models/new"),
         Action::WorkInbox => Some("/desk"),
         Action::ViewDashboard => Some("/dashboard"),
         Action::ViewOwnPractices => Some("/practices"),

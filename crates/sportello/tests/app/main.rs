@@ -14,6 +14,7 @@ mod fees;
 mod forms;
 mod helpers;
 mod human_words;
+mod journey;
 mod lists;
 mod memory;
 mod password_recovery;

@@ -1,13 +1,15 @@
 //! Practices (pratiche): a signed base model sent to a chamber's desk with its attachments,
 //! details and fee. One file per use case: `create` (upload of the signed model),
 //! `attachments`, `details`, `send`, `lists`, `signed_model` (its history, and its replacement
-//! during a `rectification`).
+//! during a `rectification`), `draft_deletion`; `next_step` says what the company does next.
 
 pub mod attachments;
 pub mod create;
 pub mod destination;
 pub mod details;
+pub mod draft_deletion;
 pub mod lists;
+pub mod next_step;
 pub mod rectification;
 pub mod send;
 pub mod signed_model;

@@ -61,7 +61,7 @@ pub async fn act(
         .as_deref()
         .ok_or_else(AppError::unauthorized)?;
     session::set_acting_company(&state.db, token, Some(&form.company_id)).await?;
-    Ok(Redirect::to("/models").into_response())
+    Ok(Redirect::to("/models/new").into_response())
 }
 
 #[derive(Template)]
@@ -72,6 +72,34 @@ struct ProfilePage {
     input: ProfileInput,
     errors: Vec<(String, String)>,
     saved: bool,
+    /// Where the user was going when the profile was asked for (a path on this site): the
+    /// form goes on there once saved.
+    back: Option<String>,
+    /// No profile yet: the page says why it is asked for now.
+    first_time: bool,
+}
+
+/// The page to go back to after the profile: `next` when it is a path on this site
+/// ([`crate::pages::local_path`]), else none.
+fn back_to(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    let local = crate::pages::local_path(Some(next));
+    (local == next && next != "/").then(|| next.to_string())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ProfileQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The profile form as posted: the profile and where to go back to.
+#[derive(serde::Deserialize)]
+pub struct ProfileForm {
+    #[serde(flatten)]
+    input: ProfileInput,
+    #[serde(default)]
+    next: Option<String>,
 }
 
 struct ProfileField {
@@ -86,6 +114,17 @@ struct ProfileField {
 }
 
 impl ProfilePage {
+    /// Where "Torna indietro" leads: the page the user came from. A type of practice chosen
+    /// on "Nuova pratica" asks for the profile itself, so going back leads to the choice.
+    fn way_back(&self) -> Option<String> {
+        let back = self.back.as_deref()?;
+        Some(if back.starts_with("/models/new?") {
+            "/models/new".to_string()
+        } else {
+            back.to_string()
+        })
+    }
+
     fn fields(&self) -> Vec<ProfileField> {
         let i = &self.input;
         [
@@ -145,13 +184,19 @@ impl ProfilePage {
     }
 }
 
-pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+pub async fn profile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ProfileQuery>,
+) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
     let company = match acting_company(&state, p).await? {
         Ok(c) => c,
         Err(go) => return Ok(go),
     };
-    let input = match profile::get(&state.db, &p.user.id, &company.id).await? {
+    let existing = profile::get(&state.db, &p.user.id, &company.id).await?;
+    let first_time = existing.is_none();
+    let input = match existing {
         Some(pr) => ProfileInput {
             tax_code: company.tax_code.as_str().into(),
             delivery_address: pr.delivery_address,
@@ -172,15 +217,21 @@ pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         input,
         errors: Vec::new(),
         saved: false,
+        back: back_to(q.next.as_deref()),
+        first_time,
     })?
     .into_response())
 }
 
+/// Saves the profile; with a `next` path on this site, goes back there (the page the user
+/// was on when the profile was asked for), else shows the saved profile.
 pub async fn save_profile(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(input): Form<ProfileInput>,
+    Form(form): Form<ProfileForm>,
 ) -> Result<Response, AppError> {
+    let ProfileForm { input, next } = form;
+    let back = back_to(next.as_deref());
     let p = company_user(&viewer)?;
     let company = match acting_company(&state, p).await? {
         Ok(c) => c,
@@ -197,23 +248,33 @@ pub async fn save_profile(
                 &pr,
             )
             .await?;
+            if let Some(back) = back {
+                return Ok(Redirect::to(&back).into_response());
+            }
             Ok(render(&ProfilePage {
                 layout: Layout::new(&viewer, "trade-profile-title"),
                 company,
                 input,
                 errors: Vec::new(),
                 saved: true,
+                back: None,
+                first_time: false,
             })?
             .into_response())
         }
         Err(problems) => {
             let errors = messages(&problems, &viewer);
+            let first_time = profile::get(&state.db, &p.user.id, &company.id)
+                .await?
+                .is_none();
             let page = render(&ProfilePage {
                 layout: Layout::new(&viewer, "trade-profile-title"),
                 company,
                 input,
                 errors,
                 saved: false,
+                first_time,
+                back,
             })?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod company;
 pub mod dashboard;
 pub mod desk;
+pub mod drafts;
 pub mod form_view;
 pub mod forms;
 pub mod models;

@@ -15,34 +15,66 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::registry::{self, Company, Rea, Site, TaxCode};
 use sportello_core::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};
 use sportello_core::trade::model::{self, Model, ModelError};
+use sportello_core::trade::practice::next_step::NextStep;
 use sportello_core::trade::practice_type::PracticeType;
+use sportello_core::trade::profile;
 
 #[derive(Template)]
 #[template(path = "trade/models.html")]
 struct IndexPage {
     layout: Layout,
     company: Company,
-    models: Vec<(Model, String)>,
+    /// Each model with its type's name and whether a practice was made from it.
+    models: Vec<(Model, String, bool)>,
+    notice: Option<String>,
 }
 
-pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+impl IndexPage {
+    fn delete(&self, m: &Model) -> crate::web::confirm::Confirmation {
+        crate::pages::trade::drafts::model_confirmation(self.layout.lang, m)
+    }
+
+    fn next_step(&self, used: &bool) -> String {
+        if *used {
+            self.layout.t("trade-models-used")
+        } else {
+            NextStep::SignAndSend.for_people(self.layout.lang)
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct IndexQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<IndexQuery>,
+) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
     let company = match acting_company(&state, p).await? {
         Ok(c) => c,
         Err(go) => return Ok(go),
     };
+    let used = model::used_by_practices(&state.db, &company.id).await?;
     let models = model::list(&state.db, &company.id, 50)
         .await?
         .into_iter()
         .map(|m| {
             let label = viewer.lang.t(m.practice_type.label_key());
-            (m, label)
+            let in_use = used.contains(&m.id);
+            (m, label, in_use)
         })
         .collect();
     Ok(render(&IndexPage {
         layout: Layout::new(&viewer, "trade-models-title"),
         company,
         models,
+        // Only known notices are shown: the query string never carries text.
+        notice: (q.notice == "deleted").then(|| viewer.lang.t("trade-model-deleted")),
     })?
     .into_response())
 }
@@ -57,7 +89,29 @@ struct StartPage {
     company: Option<Company>,
     sites: Vec<Site>,
     types: Vec<(String, String)>,
+    /// The type chosen in the first step (`?practice_type=`), if any.
+    chosen: Option<PracticeType>,
+    /// The first step: no type chosen and no company looked up yet.
+    choose_type: bool,
+    /// The company's saved models of the chosen type that no practice was made from yet.
+    saved: Vec<Model>,
     error: Option<String>,
+}
+
+impl StartPage {
+    fn is_chosen(&self, value: &str) -> bool {
+        self.chosen.is_some_and(|t| t.as_str() == value)
+    }
+
+    fn chosen_label(&self) -> String {
+        self.chosen
+            .map(|t| self.layout.t(t.label_key()))
+            .unwrap_or_default()
+    }
+
+    fn next_step(&self) -> String {
+        NextStep::SignAndSend.for_people(self.layout.lang)
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -68,10 +122,15 @@ pub struct StartQuery {
     province: String,
     #[serde(default)]
     rea: String,
+    #[serde(default)]
+    practice_type: String,
 }
 
-/// Cert'O guide, slides 28–30: the company's data come from the Registry; by tax code the user
-/// then picks the head office or local unit, by province + REA that unit directly.
+/// "Nuova pratica": first the type of practice, then the model of that type — a new one from
+/// the Registry or one saved before. Cert'O guide, slides 21–22: the company profile comes
+/// before the first practice, so a user without one is asked for it first and brought back.
+/// Slides 28–30: the company's data come from the Registry; by tax code the user then picks
+/// the head office or local unit, by province + REA that unit directly.
 pub async fn start(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -79,6 +138,8 @@ pub async fn start(
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
     let lang = viewer.lang;
+    let chosen = PracticeType::parse(q.practice_type.trim());
+    let looked_up = !q.tax_code.trim().is_empty() || !q.rea.trim().is_empty();
     let mut page = StartPage {
         layout: Layout::new(&viewer, "trade-start-title"),
         tax_code: q.tax_code.trim().to_string(),
@@ -90,13 +151,39 @@ pub async fn start(
             .iter()
             .map(|t| (t.as_str().to_string(), lang.t(t.label_key())))
             .collect(),
+        chosen,
+        choose_type: chosen.is_none() && !looked_up,
+        saved: Vec::new(),
         error: None,
     };
-    if page.tax_code.is_empty() && page.rea.is_empty() {
-        // Start from the acting company.
-        if let Ok(Ok(c)) = acting_company(&state, p).await {
-            page.tax_code = c.tax_code.as_str().to_string();
+    if page.choose_type {
+        return Ok(render(&page)?.into_response());
+    }
+    if !looked_up {
+        // Start from the acting company, once its profile is complete.
+        let company = match acting_company(&state, p).await? {
+            Ok(c) => c,
+            Err(go) => return Ok(go),
+        };
+        if profile::get(&state.db, &p.user.id, &company.id)
+            .await?
+            .is_none()
+        {
+            let here = format!("/models/new?practice_type={}", q.practice_type.trim());
+            let next =
+                percent_encoding::utf8_percent_encode(&here, percent_encoding::NON_ALPHANUMERIC);
+            return Ok(Redirect::to(&format!("/company/profile?next={next}")).into_response());
         }
+        if let Some(t) = chosen {
+            let used = model::used_by_practices(&state.db, &company.id).await?;
+            page.saved = model::list(&state.db, &company.id, 50)
+                .await?
+                .into_iter()
+                .filter(|m| m.practice_type == t && !used.contains(&m.id))
+                .take(10)
+                .collect();
+        }
+        page.tax_code = company.tax_code.as_str().to_string();
     }
     let found: Option<(Company, Vec<Site>)> = if !page.rea.is_empty() {
         match Rea::parse(&format!("{}-{}", page.province, page.rea)) {

@@ -24,6 +24,7 @@ use sportello_core::trade::practice::create::{self, CreateError};
 use sportello_core::trade::practice::destination;
 use sportello_core::trade::practice::details::{self, Details};
 use sportello_core::trade::practice::lists::{self, ListKind, Search};
+use sportello_core::trade::practice::next_step::NextStep;
 use sportello_core::trade::practice::rectification;
 use sportello_core::trade::practice::send::{self, SendError};
 use sportello_core::trade::practice::signed_model::{self, ReplaceError, SignedModel};
@@ -41,7 +42,31 @@ struct ListPage {
     tabs: Vec<(String, String, bool)>,
     search: Search,
     pager: Pager,
-    rows: Vec<(Practice, String, String)>,
+    /// Each practice with its type, its status and its next step, in words.
+    rows: Vec<(Practice, String, String, String)>,
+    notice: Option<String>,
+}
+
+impl ListPage {
+    fn delete(&self, p: &Practice) -> crate::web::confirm::Confirmation {
+        crate::pages::trade::drafts::practice_confirmation(
+            self.layout.lang,
+            p,
+            "/practices?list=to_send",
+        )
+    }
+
+    fn deletable(&self, p: &Practice) -> bool {
+        p.status == PracticeStatus::Draft
+    }
+
+    /// An unsent practice has no protocol number yet: it is named by when it was uploaded.
+    fn unsent(&self, p: &Practice) -> String {
+        self.layout.lang.t_args(
+            "trade-practice-unsent",
+            &[("date", sportello_core::display::stored(&p.created_at))],
+        )
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -52,6 +77,8 @@ pub struct ListQuery {
     page: PageParam,
     #[serde(flatten)]
     search: Search,
+    #[serde(default)]
+    notice: String,
 }
 
 const PRACTICES_PER_PAGE: u32 = 20;
@@ -87,6 +114,7 @@ pub async fn index(
         ],
     );
     let lang = viewer.lang;
+    let now = state.clock.now();
     let rows = page
         .items
         .iter()
@@ -95,6 +123,7 @@ pub async fn index(
                 pr.clone(),
                 lang.t(pr.practice_type.label_key()),
                 lang.t(pr.status.label_key()),
+                NextStep::of_practice(pr, now).for_people(lang),
             )
         })
         .collect();
@@ -108,6 +137,8 @@ pub async fn index(
         search: q.search,
         pager,
         rows,
+        // Only known notices are shown: the query string never carries text.
+        notice: (q.notice == "deleted").then(|| lang.t("trade-practice-deleted")),
     })?
     .into_response())
 }
@@ -130,8 +161,26 @@ struct NewPage {
 }
 
 impl NewPage {
+    /// The help of the copies field (the desk, and so the chamber, is chosen in the same form).
+    fn copies_help(&self) -> String {
+        copies_help(self.layout.lang, self.blank_paper_offered)
+    }
     fn proforma_is(&self, v: bool) -> bool {
         self.details.proforma == Some(v)
+    }
+}
+
+/// The help of the copies field, naming the copy charged with blank-paper printing (the fees
+/// chambers publish, `fee::compute`) so the form says what the fee will say.
+fn copies_help(lang: sportello_core::i18n::Lang, mandatory_copy: bool) -> String {
+    if mandatory_copy {
+        format!(
+            "{} {}",
+            lang.t("trade-dh-copies"),
+            lang.t("trade-dh-copies-mandatory")
+        )
+    } else {
+        lang.t("trade-dh-copies")
     }
 }
 
@@ -341,6 +390,10 @@ struct PracticePage {
     /// Whether the details offer blank paper: the company is authorised by the practice's
     /// chamber, or the practice was already sent on blank paper.
     blank_paper_offered: bool,
+    /// What the company does next, in words.
+    next_step: String,
+    /// Whether the chamber charges one copy with every blank-paper certificate of origin.
+    mandatory_copy: bool,
 }
 
 async fn own_practice(state: &AppState, p: &Principal, id: &str) -> Result<Practice, AppError> {
@@ -375,7 +428,7 @@ async fn practice_page(
                 .iter()
                 .map(|l| {
                     (
-                        lang.t(l.item.label_key()),
+                        lang.t(l.label_key(pr.practice_type, pr.copies)),
                         l.quantity,
                         l.unit.to_italian(),
                         l.total.to_italian(),
@@ -434,8 +487,18 @@ async fn practice_page(
     let changes = signed_model::changes_since_sent(&state.db, &pr)
         .await?
         .map(|c| form_view::changes_view(&c, lang));
+    let mandatory_copy = pr.practice_type
+        == sportello_core::trade::practice_type::PracticeType::CertificateOfOrigin
+        && sportello_core::chambers::settings::get_bool(
+            &state.db,
+            &pr.chamber_id,
+            sportello_core::chambers::settings::Setting::BlankPaperMandatoryCopy,
+        )
+        .await?;
     Ok(PracticePage {
         layout: Layout::new(viewer, "trade-practice-title"),
+        next_step: NextStep::of_practice(&pr, state.clock.now()).for_people(lang),
+        mandatory_copy,
         can_resign: rectifying && !expired,
         rectification,
         flagged: flagged_fields.iter().map(|f| f.name.to_string()).collect(),
@@ -491,6 +554,20 @@ impl PracticeStatusLabel {
 }
 
 impl PracticePage {
+    /// The help of the copies field; it names the mandatory copy where the fee charges one.
+    fn copies_help(&self) -> String {
+        copies_help(
+            self.layout.lang,
+            self.blank_paper_offered && self.mandatory_copy,
+        )
+    }
+    fn delete(&self) -> crate::web::confirm::Confirmation {
+        let back = format!("/practices/{}", self.practice.id);
+        crate::pages::trade::drafts::practice_confirmation(self.layout.lang, &self.practice, &back)
+    }
+    fn deletable(&self) -> bool {
+        self.practice.status == PracticeStatus::Draft
+    }
     fn is_flagged(&self, name: &str) -> bool {
         self.flagged.iter().any(|f| f == name)
     }

@@ -195,7 +195,7 @@ async fn a_certificate_of_origin_may_carry_visas_on_its_invoices(engine: Engine)
         format!("{protocol}-V2"),
         sportello_core::blobs::sha256_hex(&invoice),
         sportello_core::blobs::sha256_hex(&packing),
-        "Legalizzazione di firma / Legalisation of signature".into(),
+        "Legalizzazione di firma".into(),
     ] {
         assert!(
             text.contains(&needle),

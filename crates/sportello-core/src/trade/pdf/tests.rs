@@ -425,7 +425,7 @@ fn a_certificate_lists_the_documents_stamped_with_it() {
             "1. Fattura 2026/118",
             "GE/2026/0000007-V1",
             "Visto poteri di firma sulla fattura",
-            "Legalizzazione di firma / Legalisation of signature",
+            "Legalizzazione di firma",
             "2. Packing list 118",
             "GE/2026/0000007-V2",
             &"cd".repeat(32),

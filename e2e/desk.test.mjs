@@ -1,11 +1,14 @@
-// The chamber side in real Chromium: a certificate of origin goes send → rectification →
+// The chamber side in real Chromium: a certificate of origin goes send → rectification (a
+// packing list and a visa and a legalisation on the invoice, charged as the difference) →
 // resend → take → approval (confirmed) → sealed PDF download → public verification; then the company asks to
 // cancel it (loss) and the verification page says "annullato".
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
-import { launch, newContext, screenshot, watchRequests } from './lib/browser.mjs';
+import {
+  launch, newContext, screenshot, screenshotWidths, watchRequests,
+} from './lib/browser.mjs';
 import {
   attach, completeProfile, fillCertificate, login, pdfText, smallPdf, startModel, uploadSigned, work,
 } from './lib/flows.mjs';
@@ -65,11 +68,24 @@ describe('chamber side', () => {
       await c.goto(practiceUrl);
       assert.equal((await c.textContent('[data-testid="status"]')).trim(), 'Da rettificare');
       await attach(c, smallPdf('packing-list.pdf'), 'Packing list', 'packing_list');
-      await screenshot(c, '03-rectified');
+      // A visa and a legalisation on the invoice (the first row's form): the fee shows them.
+      const invoiceStamps = c.locator('form[data-testid^="stamps-"]').first();
+      await invoiceStamps.locator('input[name="visas"]').fill('1');
+      await invoiceStamps.locator('input[name="legalisations"]').fill('1');
+      await Promise.all([
+        c.waitForNavigation(),
+        invoiceStamps.locator('[data-testid="save-stamps"]').click(),
+      ]);
+      assert.match(await c.textContent('[data-testid="fee-total"]'), /16,00 €/);
+      await screenshotWidths(c, '03-rectified-stamps');
       await c.click('[data-testid="send"]');
       await c.locator('[data-testid="notice"]').waitFor();
       await c.goto(`${app.baseUrl}/wallet`);
-      assert.match(await c.textContent('[data-testid="balance-GE"]'), /40,00 €/, 'charged once');
+      assert.match(
+        await c.textContent('[data-testid="balance-GE"]'),
+        /34,00 €/,
+        'the first fee once, then only what the visa and the legalisation added',
+      );
 
       // The officer takes it in charge, then approves after the confirmation: the
       // certificate is numbered and sealed.
@@ -82,6 +98,8 @@ describe('chamber side', () => {
       const number = (await o.textContent('[data-testid="certificate-number"]')).trim();
       assert.match(number, /^C\d{2}GE\d{7}$/);
       await screenshot(o, '04-approved');
+      assert.match(await o.textContent('body'), /Fattura 2026\/118[^]*Visto/, 'the stamped invoice is named');
+      await screenshotWidths(o, '04-approved-stamped');
 
       // The company downloads the sealed PDF.
       await c.goto(practiceUrl);
@@ -99,6 +117,8 @@ describe('chamber side', () => {
       await download.saveAs(pdf);
       const text = pdfText(pdf);
       assert.ok(text.includes(number), 'the number is printed');
+      assert.ok(text.includes('DOCUMENTI VISTATI / STAMPED DOCUMENTS'), 'the stamped invoice is listed');
+      assert.ok(text.includes('1. Fattura 2026/118'), 'by its description');
       const code = text.split(/\s+/).find((w) => /^[A-Z0-9]{10}$/.test(w) && w !== number);
       assert.ok(code, 'a security code is printed');
 

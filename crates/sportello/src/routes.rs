@@ -322,6 +322,11 @@ fn pages() -> Pages {
             can(&[ComposePractice]),
             trade::practices::detach,
         )
+        .post(
+            "/practices/{id}/attachments/{aid}/stamps",
+            can(&[ComposePractice]),
+            trade::practices::stamps,
+        )
         .get(
             "/practices/{id}/signed",
             can(&[ViewOwnPractices, WorkInbox]),
@@ -758,6 +763,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(guarded(
             can(&[ComposePractice]),
             routes!(trade::add_attachment),
+        ))
+        .routes(guarded(
+            can(&[ComposePractice]),
+            routes!(trade::set_attachment_stamps),
         ))
         .routes(guarded(
             can(&[ComposePractice]),

@@ -59,6 +59,7 @@ audit-action-practice-attach = { $actor } attached a document to the practice
 audit-action-practice-create = { $actor } created the practice
 audit-action-practice-delete-draft = { $actor } deleted an unsent practice
 audit-action-practice-detach = { $actor } removed an attachment from the practice
+audit-action-practice-stamps = { $actor } changed the visas and legalisations asked on an attachment of the practice
 audit-action-practice-details = { $actor } filled in the details of the practice
 audit-action-practice-reject = { $actor } rejected the practice
 audit-action-practice-request-rectification = { $actor } asked to rectify the practice

@@ -78,7 +78,27 @@ trade-attachment-empty = The file is empty.
 trade-attachment-too-large = The file is larger than 10 MB.
 trade-attachment-type = Format not accepted: PDF, digitally signed document (.p7m), XML, JPEG, PNG or TIFF.
 trade-attachment-code = Document code: choose a code from this practice type's list.
-trade-attachment-stamps = Visas and legalisations: 0 to 20, for visa practices only.
+trade-attachment-stamps = Visas and legalisations: 0 to 20 per document.
+trade-attachment-stamps-type = “{ $document }”: a { $type ->
+        [cancellation] cancellation, destruction, loss or theft
+        [certificate_copy] certificate copy
+        [invoice_visa] invoice visa
+        [visas_attestations] visas, authorisations and attestations
+       *[other] certificate of origin
+    } practice has no visas or legalisations.
+trade-attachment-stamps-document = “{ $document }”: { $code ->
+        [request_form] the request form
+        [blank_form_scan] the scan of the pre-printed form
+        [police_report] the police report
+        [certificate_scan] the certificate whose copies are asked
+       *[other] this document
+    } gets no visas or legalisations in a { $type ->
+        [cancellation] cancellation
+        [certificate_copy] certificate copy
+        [invoice_visa] invoice visa
+        [visas_attestations] visas, authorisations and attestations
+       *[other] certificate of origin
+    } practice. Invoices, packing lists, proofs of origin and other documents are stamped.
 trade-attachment-too-many = Too many attachments for one practice.
 
 trade-send-attachment-required = Attachments: this practice type needs at least one attachment.

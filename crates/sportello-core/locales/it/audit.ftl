@@ -59,6 +59,7 @@ audit-action-practice-attach = { $actor } ha allegato un documento alla pratica
 audit-action-practice-create = { $actor } ha creato la pratica
 audit-action-practice-delete-draft = { $actor } ha eliminato una pratica non inviata
 audit-action-practice-detach = { $actor } ha tolto un allegato dalla pratica
+audit-action-practice-stamps = { $actor } ha cambiato i visti e le legalizzazioni chiesti su un allegato della pratica
 audit-action-practice-details = { $actor } ha compilato i dati della pratica
 audit-action-practice-reject = { $actor } ha respinto la pratica
 audit-action-practice-request-rectification = { $actor } ha chiesto di rettificare la pratica

@@ -78,7 +78,27 @@ trade-attachment-empty = Il file è vuoto.
 trade-attachment-too-large = Il file supera i 10 MB.
 trade-attachment-type = Formato non accettato: PDF, PDF o documento firmato digitalmente (.p7m), XML, JPEG, PNG o TIFF.
 trade-attachment-code = Codice documento: scegli un codice dall'elenco di questo tipo di pratica.
-trade-attachment-stamps = Visti e legalizzazioni: da 0 a 20, solo per le pratiche di visto.
+trade-attachment-stamps = Visti e legalizzazioni: da 0 a 20 per documento.
+trade-attachment-stamps-type = «{ $document }»: una pratica di { $type ->
+        [cancellation] annullamento, distruzione, smarrimento o furto di certificato
+        [certificate_copy] copia di certificato
+        [invoice_visa] visto su fattura
+        [visas_attestations] visti, autorizzazioni e attestazioni
+       *[other] certificato d'origine
+    } non prevede visti né legalizzazioni.
+trade-attachment-stamps-document = «{ $document }»: { $code ->
+        [request_form] il modulo di domanda
+        [blank_form_scan] la scansione del formulario
+        [police_report] la denuncia alle autorità
+        [certificate_scan] il certificato di cui si chiedono le copie
+       *[other] questo documento
+    } non riceve visti né legalizzazioni in una pratica di { $type ->
+        [cancellation] annullamento
+        [certificate_copy] copia di certificato
+        [invoice_visa] visto su fattura
+        [visas_attestations] visti, autorizzazioni e attestazioni
+       *[other] certificato d'origine
+    }. Si vistano fatture, packing list, prove dell'origine e altri documenti.
 trade-attachment-too-many = Troppi allegati per una pratica.
 
 trade-send-attachment-required = Allegati: questo tipo di pratica richiede almeno un allegato.

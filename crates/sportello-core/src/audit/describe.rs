@@ -76,6 +76,7 @@ pub const ACTIONS: &[&str] = &[
     "practice.resend",
     "practice.send",
     "practice.signed_model.replace",
+    "practice.stamps",
     "practice.take",
     "ra.convention.renew",
     "ra.convention.set",

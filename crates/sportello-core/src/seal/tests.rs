@@ -44,6 +44,7 @@ fn certificate_pdf() -> Vec<u8> {
         print_mode: crate::trade::PrintMode::BlankPaper,
         form_serial: None,
         model_xml: crate::trade::xml::model_xml(&doc),
+        stamped: Vec::new(),
     };
     crate::trade::pdf::certificate(&doc, &issue, crate::i18n::Lang::It).unwrap()
 }

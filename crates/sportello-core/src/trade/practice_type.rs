@@ -117,12 +117,28 @@ impl PracticeType {
         out
     }
 
-    /// Whether visas and legalisations are chosen per attached document.
+    /// Whether visas and legalisations may be asked on the practice's documents, chosen per
+    /// attached document. The extras each type allows, as the Cert'O guide lists them:
+    ///
+    /// | type | copies | visas and legalisations |
+    /// |---|---|---|
+    /// | certificate of origin | yes | yes, on its invoices and other documents |
+    /// | invoice visa | no | yes |
+    /// | visas, authorisations, attestations | no | yes |
+    /// | certificate copy | yes | yes, on its other documents |
+    /// | cancellation | no | no |
+    ///
+    /// - slide 44, the certificate of origin's practice: "effettuare la selezione di eventuali
+    ///   copie, visti, autentiche" — copies, visas and legalisations (autentiche);
+    /// - slide 55, the practice "richiesta visti – autorizzazioni – copie certificato" (one
+    ///   practice in the guide, three types here): "inserire visti e legalizzazioni per i
+    ///   documenti presenti nella pratica" — so a copy practice may carry them too;
+    /// - slide 56: "nel caso di copia certificato, indicare il numero copie necessarie";
+    /// - slide 46: a cancellation issues nothing, so it has no extras.
+    ///
+    /// Which documents of a practice can be stamped is [`DocumentCode::stampable`].
     pub fn has_visas(self) -> bool {
-        matches!(
-            self,
-            PracticeType::InvoiceVisa | PracticeType::VisasAttestations
-        )
+        !matches!(self, PracticeType::Cancellation)
     }
 
     /// Whether the practice asks for copies of a certificate.
@@ -185,6 +201,23 @@ impl DocumentCode {
         DocumentCode::ALL
             .into_iter()
             .find(|c| c.as_str() == s.trim())
+    }
+
+    /// Whether the chamber puts visas or legalisations on a document of this kind (Cert'O
+    /// guide, slides 44 and 55: visas and legalisations "per i documenti presenti nella
+    /// pratica", such as the sales invoices of a free-sale attestation). The documents the
+    /// company addresses to the chamber itself are not stamped: the signed request form (the
+    /// application), the scan of the pre-printed form (printed on, not stamped), the police
+    /// report (kept on file), and the certificate whose copies are asked (the copies are what
+    /// is issued for it).
+    pub fn stampable(self) -> bool {
+        matches!(
+            self,
+            DocumentCode::Invoice
+                | DocumentCode::PackingList
+                | DocumentCode::OriginProof
+                | DocumentCode::Other
+        )
     }
 
     pub fn label_key(self) -> &'static str {
@@ -305,6 +338,37 @@ mod tests {
                     assert!(t.document_codes().contains(&r.code), "{t:?} {:?}", r.code);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_certificate_of_origin_may_carry_copies_visas_and_legalisations() {
+        let t = PracticeType::CertificateOfOrigin;
+        assert!(t.has_copies() && t.has_visas());
+        assert!(t.document_codes().iter().any(|c| c.stampable()));
+    }
+
+    #[test]
+    fn every_type_but_cancellation_allows_visas_and_legalisations() {
+        for t in PracticeType::ALL {
+            assert_eq!(t.has_visas(), t != PracticeType::Cancellation, "{t:?}");
+        }
+        assert!(
+            PracticeType::CertificateCopy
+                .document_codes()
+                .iter()
+                .any(|c| c.stampable())
+        );
+    }
+
+    #[test]
+    fn the_documents_addressed_to_the_chamber_are_never_stamped() {
+        use DocumentCode::*;
+        for c in [RequestForm, BlankFormScan, PoliceReport, CertificateScan] {
+            assert!(!c.stampable(), "{c:?}");
+        }
+        for c in [Invoice, PackingList, OriginProof, Other] {
+            assert!(c.stampable(), "{c:?}");
         }
     }
 

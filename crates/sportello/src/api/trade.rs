@@ -313,7 +313,47 @@ pub struct AttachmentOut {
     pub size_bytes: i64,
     pub description: String,
     pub code: String,
+    /// Visas asked on this document (0 where the practice type or the document allows none).
     pub visas: i64,
+    /// Legalisations of signature asked on this document.
+    pub legalisations: i64,
+    /// Whether the chamber stamps this document (visas or legalisations above 0).
+    pub stamped: bool,
+    /// The number of the sealed visa issued for this document once the practice is approved
+    /// (`GE/2026/0000007-V1`; its PDF is in the practice's `documents`), `null` before.
+    pub visa_number: Option<String>,
+}
+
+impl AttachmentOut {
+    fn new(
+        a: attachments::Attachment,
+        issued: &[sportello_core::trade::desk::documents::IssuedDocument],
+    ) -> Self {
+        let visa_number = issued
+            .iter()
+            .find(|d| d.kind == "visa" && d.attachment_id.as_deref() == Some(a.id.as_str()))
+            .map(|d| d.number.clone());
+        AttachmentOut {
+            stamped: a.visas + a.legalisations > 0,
+            visa_number,
+            id: a.id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            description: a.description,
+            code: a.code,
+            visas: a.visas,
+            legalisations: a.legalisations,
+        }
+    }
+}
+
+/// The visas and legalisations asked on one attached document.
+#[derive(Deserialize, ToSchema)]
+pub struct StampsBody {
+    #[serde(default)]
+    pub visas: i64,
+    #[serde(default)]
     pub legalisations: i64,
 }
 
@@ -425,20 +465,15 @@ async fn practice_out(
             .iter()
             .map(|s| s.subject.clone())
             .collect(),
-        attachments: attachments::list(&state.db, &p.id)
-            .await?
-            .into_iter()
-            .map(|a| AttachmentOut {
-                id: a.id,
-                file_name: a.file_name,
-                content_type: a.content_type,
-                size_bytes: a.size_bytes,
-                description: a.description,
-                code: a.code,
-                visas: a.visas,
-                legalisations: a.legalisations,
-            })
-            .collect(),
+        attachments: {
+            let issued =
+                sportello_core::trade::desk::documents::of_practice(&state.db, &p.id).await?;
+            attachments::list(&state.db, &p.id)
+                .await?
+                .into_iter()
+                .map(|a| AttachmentOut::new(a, &issued))
+                .collect()
+        },
         history: practice::events(&state.db, &p.id)
             .await?
             .into_iter()
@@ -528,19 +563,38 @@ pub async fn add_attachment(
     let a = attachments::add(&state, p, &practice, new)
         .await
         .map_err(attachment_error)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(AttachmentOut {
-            id: a.id,
-            file_name: a.file_name,
-            content_type: a.content_type,
-            size_bytes: a.size_bytes,
-            description: a.description,
-            code: a.code,
-            visas: a.visas,
-            legalisations: a.legalisations,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(AttachmentOut::new(a, &[]))))
+}
+
+/// Changes the visas and legalisations asked on one attached document, while the practice is
+/// a draft or in rectification. Allowed on every practice type but cancellation, on
+/// invoices, packing lists, proofs of origin and other documents (not on the request form,
+/// the form scan, the police report or the certificate to copy); a refusal names the
+/// document and the type. The fee follows: the next send charges or refunds the difference.
+#[utoipa::path(put, path = "/api/v1/practices/{id}/attachments/{attachment_id}/stamps", tag = "practices",
+    security(("bearer" = [])), request_body = StampsBody, responses((status = 200, body = AttachmentOut),
+        (status = 404, description = "no such practice or attachment"),
+        (status = 409, description = "`not_editable`"),
+        (status = 422, description = "`validation_failed`: the counts, or stamps the type or the document does not allow")))]
+pub async fn set_attachment_stamps(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, attachment_id)): Path<(String, String)>,
+    Json(body): Json<StampsBody>,
+) -> Result<Json<AttachmentOut>, AppError> {
+    let p = caller.require(Action::ComposePractice)?;
+    let practice = own_practice(&state, p, &id).await?;
+    let a = attachments::set_stamps(
+        &state,
+        p,
+        &practice,
+        &attachment_id,
+        body.visas,
+        body.legalisations,
+    )
+    .await
+    .map_err(attachment_error)?;
+    Ok(Json(AttachmentOut::new(a, &[])))
 }
 
 /// Replaces the practice's signed model during a rectification (multipart: `signed_model`,

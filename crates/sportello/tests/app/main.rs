@@ -10,6 +10,7 @@ mod cli;
 mod contracts;
 mod desk;
 mod devices;
+mod extras;
 mod fees;
 mod forms;
 mod helpers;

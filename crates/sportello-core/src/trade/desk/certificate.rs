@@ -110,6 +110,7 @@ pub struct Prepared {
     duplicate_of: Option<(CertificateNumber, NaiveDate)>,
     replaces: Option<CertificateNumber>,
     seal: crate::seal::SealKey,
+    stamped: Vec<pdf::StampedDocument>,
 }
 
 /// The document a practice's signed model describes, exactly as signed, and the signed XML.
@@ -210,7 +211,26 @@ pub async fn prepare(state: &Ctx, p: &Practice) -> Result<Prepared, IssueError> 
             }
         }
     }
+    // The documents stamped with the certificate, numbered as approval numbers their sealed
+    // visas (`documents::prepare`); blobs are keyed by their SHA-256.
+    let protocol = p.protocol_number.clone().unwrap_or_default();
+    let stamped = practice::attachments::stamped(
+        &protocol,
+        practice::attachments::list(&state.db, &p.id).await?,
+    )
+    .into_iter()
+    .map(|(visa_number, a)| pdf::StampedDocument {
+        visa_number,
+        invoice: a.code == crate::trade::practice_type::DocumentCode::Invoice.as_str(),
+        description: a.description,
+        file_name: a.file_name,
+        sha256: a.blob,
+        visas: a.visas,
+        legalisations: a.legalisations,
+    })
+    .collect();
     Ok(Prepared {
+        stamped,
         doc,
         model_xml: xml,
         place: desk.name.clone(),
@@ -249,6 +269,7 @@ pub async fn issue(
         print_mode: p.print_mode,
         form_serial: p.form_serial.as_deref().and_then(FormSerial::parse),
         model_xml: prep.model_xml.clone(),
+        stamped: prep.stamped.clone(),
     };
     let unsealed = pdf::certificate_copies(&prep.doc, &issue, Lang::It, prep.copies)
         .map_err(|e| IssueError::Pdf(e.to_string()))?;

@@ -1,6 +1,15 @@
-//! What approval issues for practices other than a certificate of origin (Cert'O guide, slides
-//! 48–56): a sealed visa for each attached document on which visas or legalisations were
-//! asked, and, for a certificate-copy practice, the requested copies of an issued certificate.
+//! What approval issues beside the certificate of origin (Cert'O guide, slides 44 and 48–56):
+//! a sealed visa for each attached document on which visas or legalisations were asked, on
+//! every practice type that allows them, and, for a certificate-copy practice, the requested
+//! copies of an issued certificate.
+//!
+//! Why one sealed visa per stamped document, also beside a certificate of origin: on paper
+//! the chamber stamps the invoice itself, and the customs officer checks the stamp on the
+//! invoice that travels with the goods. The digital equivalent is a sealed PDF that carries
+//! the invoice (embedded, bound by its SHA-256) and states the visas and legalisations put on
+//! it, so the invoice can be presented and checked on its own; the certificate of origin
+//! lists the same visas by number and fingerprint (see `pdf::StampedDocument`), so the
+//! officer reading the certificate knows which documents the chamber stamped with it.
 
 use crate::Ctx;
 use crate::audit::{self, Actor, Change};
@@ -13,7 +22,7 @@ use crate::trade::desk::certificate::{self, IssueError};
 use crate::trade::form::{CertificateNumber, FormSerial};
 use crate::trade::pdf::{self, CertificateIssue, VisaIssue};
 use crate::trade::practice::{self, Practice, attachments};
-use crate::trade::practice_type::{PracticeType, PrintMode};
+use crate::trade::practice_type::{DocumentCode, PracticeType, PrintMode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -54,10 +63,7 @@ pub struct Ready {
 /// Renders and seals what approving `p` issues, before the transaction (slow work outside
 /// the lock). Empty for practice types that issue nothing here.
 pub async fn prepare(state: &Ctx, p: &Practice) -> Result<Vec<Ready>, IssueError> {
-    if !matches!(
-        p.practice_type,
-        PracticeType::InvoiceVisa | PracticeType::VisasAttestations | PracticeType::CertificateCopy
-    ) {
+    if !p.practice_type.has_visas() {
         return Ok(Vec::new());
     }
     let chamber = chambers::get_chamber(&state.db, &p.chamber_id)
@@ -70,114 +76,122 @@ pub async fn prepare(state: &Ctx, p: &Practice) -> Result<Vec<Ready>, IssueError
     let today = italian_day(now);
     let protocol = p.protocol_number.clone().unwrap_or_default();
     let mut out = Vec::new();
-    match p.practice_type {
-        PracticeType::CertificateCopy => {
-            let input = practice::signed_form(&state.db, p).await?;
-            // A copy of a certificate issued here is printed again; one issued elsewhere (or on
-            // paper, before this platform) is handled by the office outside it.
-            let Some(cert) = certificate::by_number(&state.db, &input.certificate_number).await?
-            else {
-                return Ok(Vec::new());
-            };
-            let original = practice::get(&state.db, &cert.practice_id)
-                .await?
-                .ok_or(IssueError::UnknownCertificate)?;
-            if original.company_id != p.company_id || cert.chamber_id != p.chamber_id {
-                return Err(IssueError::UnknownCertificate);
-            }
-            let code = crate::trade::desk::security_code::reveal(state, &cert.id).await?;
-            let (Some(code), Some(number)) = (code, CertificateNumber::parse(&cert.number)) else {
-                return Ok(Vec::new());
-            };
-            let (doc, xml) = certificate::signed_document(state, &original).await?;
-            let issue = CertificateIssue {
-                verify_url: pdf::verification_url(&state.config.public_url, &number, &code),
-                number: number.clone(),
-                security_code: code,
-                issued_on: db::parse_date(&cert.issued_on)?,
-                chamber_name: chamber.name.clone(),
-                place: desk.name.clone(),
-                duplicate_of: None,
-                replaces: cert.replaces.as_deref().and_then(CertificateNumber::parse),
-                print_mode: PrintMode::parse(&cert.print_mode).unwrap_or(PrintMode::BlankPaper),
-                form_serial: cert.form_serial.as_deref().and_then(FormSerial::parse),
-                model_xml: xml,
-            };
-            let copies = u32::try_from(p.copies.max(1)).unwrap_or(1);
-            let unsealed = pdf::certificate_copies_only(&doc, &issue, Lang::It, copies)
-                .map_err(|e| IssueError::Pdf(e.to_string()))?;
-            let pdf = seal(
-                state,
-                &chamber.id,
-                &unsealed,
-                now,
-                &format!("Copie del certificato {number}"),
-                &desk.name,
-            )
-            .await?;
-            out.push(Ready {
-                kind: "copy",
-                number: format!("{protocol}-C"),
-                attachment_id: None,
-                certificate_number: Some(cert.number),
-                pdf,
-            });
-        }
-        _ => {
-            let input = practice::signed_form(&state.db, p).await?;
-            let destination = crate::trade::Country::parse(&input.destination_country)
-                .ok()
-                .map(|c| c.name_it().to_string());
-            let company = crate::registry::get_company(&state.db, &p.company_id)
-                .await?
-                .ok_or(IssueError::InvalidModel)?;
-            let stamped = attachments::list(&state.db, &p.id)
-                .await?
-                .into_iter()
-                .filter(|a| a.visas + a.legalisations > 0);
-            for (i, a) in stamped.enumerate() {
-                let document = state.blobs.get(&a.blob).await?;
-                let number = format!("{protocol}-V{}", i + 1);
-                let issue = VisaIssue {
-                    number: number.clone(),
-                    protocol_number: protocol.clone(),
-                    issued_on: today,
-                    chamber_name: chamber.name.clone(),
-                    place: desk.name.clone(),
-                    company_name: company.name.clone(),
-                    company_tax_code: company.tax_code.as_str().into(),
-                    invoice_visa: p.practice_type == PracticeType::InvoiceVisa,
-                    destination: destination.clone(),
-                    document_description: a.description.clone(),
-                    document_file_name: a.file_name.clone(),
-                    document_content_type: a.content_type.clone(),
-                    document_sha256: sha256_hex(&document),
-                    document,
-                    visas: a.visas,
-                    legalisations: a.legalisations,
-                };
-                let unsealed =
-                    pdf::visa(&issue, Lang::It).map_err(|e| IssueError::Pdf(e.to_string()))?;
-                let pdf = seal(
-                    state,
-                    &chamber.id,
-                    &unsealed,
-                    now,
-                    &format!("Visto {number}"),
-                    &desk.name,
-                )
-                .await?;
-                out.push(Ready {
-                    kind: "visa",
-                    number,
-                    attachment_id: Some(a.id),
-                    certificate_number: None,
-                    pdf,
-                });
-            }
-        }
+    if p.practice_type == PracticeType::CertificateCopy {
+        out.extend(copies(state, p, &chamber, &desk, &protocol, now).await?);
+    }
+    let stamped = attachments::stamped(&protocol, attachments::list(&state.db, &p.id).await?);
+    if stamped.is_empty() {
+        return Ok(out);
+    }
+    let input = practice::signed_form(&state.db, p).await?;
+    let destination = crate::trade::Country::parse(&input.destination_country)
+        .or_else(|_| crate::trade::Country::parse(&input.consignee.country))
+        .ok()
+        .map(|c| c.name_it().to_string());
+    let company = crate::registry::get_company(&state.db, &p.company_id)
+        .await?
+        .ok_or(IssueError::InvalidModel)?;
+    for (number, a) in stamped {
+        let document = state.blobs.get(&a.blob).await?;
+        let issue = VisaIssue {
+            number: number.clone(),
+            protocol_number: protocol.clone(),
+            issued_on: today,
+            chamber_name: chamber.name.clone(),
+            place: desk.name.clone(),
+            company_name: company.name.clone(),
+            company_tax_code: company.tax_code.as_str().into(),
+            invoice_visa: p.practice_type == PracticeType::InvoiceVisa
+                || a.code == DocumentCode::Invoice.as_str(),
+            destination: destination.clone(),
+            document_description: a.description.clone(),
+            document_file_name: a.file_name.clone(),
+            document_content_type: a.content_type.clone(),
+            document_sha256: sha256_hex(&document),
+            document,
+            visas: a.visas,
+            legalisations: a.legalisations,
+        };
+        let unsealed = pdf::visa(&issue, Lang::It).map_err(|e| IssueError::Pdf(e.to_string()))?;
+        let pdf = seal(
+            state,
+            &chamber.id,
+            &unsealed,
+            now,
+            &format!("Visto {number}"),
+            &desk.name,
+        )
+        .await?;
+        out.push(Ready {
+            kind: "visa",
+            number,
+            attachment_id: Some(a.id),
+            certificate_number: None,
+            pdf,
+        });
     }
     Ok(out)
+}
+
+/// The copies a certificate-copy practice asks for, when the certificate was issued here.
+async fn copies(
+    state: &Ctx,
+    p: &Practice,
+    chamber: &chambers::Chamber,
+    desk: &chambers::Desk,
+    protocol: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Ready>, IssueError> {
+    let input = practice::signed_form(&state.db, p).await?;
+    // A copy of a certificate issued here is printed again; one issued elsewhere (or on
+    // paper, before this platform) is handled by the office outside it.
+    let Some(cert) = certificate::by_number(&state.db, &input.certificate_number).await? else {
+        return Ok(None);
+    };
+    let original = practice::get(&state.db, &cert.practice_id)
+        .await?
+        .ok_or(IssueError::UnknownCertificate)?;
+    if original.company_id != p.company_id || cert.chamber_id != p.chamber_id {
+        return Err(IssueError::UnknownCertificate);
+    }
+    let code = crate::trade::desk::security_code::reveal(state, &cert.id).await?;
+    let (Some(code), Some(number)) = (code, CertificateNumber::parse(&cert.number)) else {
+        return Ok(None);
+    };
+    let (doc, xml) = certificate::signed_document(state, &original).await?;
+    let issue = CertificateIssue {
+        verify_url: pdf::verification_url(&state.config.public_url, &number, &code),
+        number: number.clone(),
+        security_code: code,
+        issued_on: db::parse_date(&cert.issued_on)?,
+        chamber_name: chamber.name.clone(),
+        place: desk.name.clone(),
+        duplicate_of: None,
+        replaces: cert.replaces.as_deref().and_then(CertificateNumber::parse),
+        print_mode: PrintMode::parse(&cert.print_mode).unwrap_or(PrintMode::BlankPaper),
+        form_serial: cert.form_serial.as_deref().and_then(FormSerial::parse),
+        model_xml: xml,
+        stamped: Vec::new(),
+    };
+    let copies = u32::try_from(p.copies.max(1)).unwrap_or(1);
+    let unsealed = pdf::certificate_copies_only(&doc, &issue, Lang::It, copies)
+        .map_err(|e| IssueError::Pdf(e.to_string()))?;
+    let pdf = seal(
+        state,
+        &chamber.id,
+        &unsealed,
+        now,
+        &format!("Copie del certificato {number}"),
+        &desk.name,
+    )
+    .await?;
+    Ok(Some(Ready {
+        kind: "copy",
+        number: format!("{protocol}-C"),
+        attachment_id: None,
+        certificate_number: Some(cert.number),
+        pdf,
+    }))
 }
 
 async fn seal(

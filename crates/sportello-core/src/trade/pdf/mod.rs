@@ -17,6 +17,7 @@ mod box8;
 mod canvas;
 mod certificate;
 mod layout;
+mod stamped;
 mod summary;
 mod text;
 mod visa;
@@ -81,6 +82,24 @@ pub struct CertificateIssue {
     /// The signed base model's XML (the content of the `.p7m`), embedded in the PDF as an
     /// attachment named by [`model_file_name`].
     pub model_xml: Vec<u8>,
+    /// The documents of the practice on which the chamber put visas or legalisations, listed
+    /// on a last page after the original and its copies (see `stamped`). Empty: no such page.
+    pub stamped: Vec<StampedDocument>,
+}
+
+/// A document stamped with a certificate of origin, as the certificate lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StampedDocument {
+    /// The number of the sealed visa issued for it (`GE/2026/0000007-V1`).
+    pub visa_number: String,
+    pub description: String,
+    pub file_name: String,
+    /// The SHA-256 of the document, hex.
+    pub sha256: String,
+    /// An invoice: its visa is the visa of signing powers on the invoice.
+    pub invoice: bool,
+    pub visas: i64,
+    pub legalisations: i64,
 }
 
 /// Characters a query value keeps as they are (RFC 3986 unreserved).
@@ -142,8 +161,8 @@ pub fn certificate(
 }
 
 /// The issued certificate of origin: the original, then `copies` copies marked
-/// "COPIA / COPY" with the same boxes (certificate-of-origin special cases), in one PDF, with the signed
-/// base model embedded. A document that is not a certificate of origin gets its request
+/// "COPIA / COPY" with the same boxes (certificate-of-origin special cases), then the list of
+/// the documents stamped with it (if any), in one PDF, with the signed base model embedded. A document that is not a certificate of origin gets its request
 /// summary instead (nothing else is issued as a certificate).
 pub fn certificate_copies(
     doc: &ModelDocument,
@@ -165,6 +184,12 @@ pub fn certificate_copies(
         }
         _ => sheets.extend(summary::sheets(&fonts, doc, lang)),
     }
+    sheets.extend(stamped::sheets(
+        &fonts,
+        issue.number.as_str(),
+        &issue.chamber_name,
+        &issue.stamped,
+    ));
     let title = format!(
         "Certificato di origine / Certificate of origin {}",
         issue.number

@@ -25,6 +25,7 @@ fn issue(doc: &ModelDocument) -> CertificateIssue {
         print_mode: PrintMode::BlankPaper,
         form_serial: None,
         model_xml: crate::trade::xml::model_xml(doc),
+        stamped: Vec::new(),
     }
 }
 
@@ -385,4 +386,55 @@ fn the_largest_form_renders_every_item() {
         assert!(raw.contains(&format!("{n}. ")), "item {n}");
     }
     assert!(raw.contains(&format!("Pagina {pages} di {pages}")));
+}
+
+#[test]
+fn a_certificate_lists_the_documents_stamped_with_it() {
+    let out = out();
+    let doc = samples::co_basic();
+    let mut issue = issue(&doc);
+    issue.stamped = vec![
+        StampedDocument {
+            visa_number: "GE/2026/0000007-V1".into(),
+            description: "Fattura 2026/118".into(),
+            file_name: "fattura-118.pdf".into(),
+            sha256: "ab".repeat(32),
+            invoice: true,
+            visas: 1,
+            legalisations: 1,
+        },
+        StampedDocument {
+            visa_number: "GE/2026/0000007-V2".into(),
+            description: "Packing list 118".into(),
+            file_name: "packing-118.pdf".into(),
+            sha256: "cd".repeat(32),
+            invoice: false,
+            visas: 2,
+            legalisations: 0,
+        },
+    ];
+    let pdf = certificate_copies(&doc, &issue, Lang::It, 1).unwrap();
+    let path = save(&out, "certificate_stamped", &pdf);
+    assert_eq!(pages_of(&path), 3);
+    let text = text_of(&path);
+    assert_contains(
+        &text,
+        &[
+            "DOCUMENTI VISTATI / STAMPED DOCUMENTS",
+            "Annex to certificate N. C26GE0000123",
+            "1. Fattura 2026/118",
+            "GE/2026/0000007-V1",
+            "Visto poteri di firma sulla fattura",
+            "Legalizzazione di firma",
+            "2. Packing list 118",
+            "GE/2026/0000007-V2",
+            &"cd".repeat(32),
+        ],
+    );
+    // Without stamped documents, no such page.
+    issue.stamped.clear();
+    let pdf = certificate_copies(&doc, &issue, Lang::It, 1).unwrap();
+    let path = save(&out, "certificate_not_stamped", &pdf);
+    assert_eq!(pages_of(&path), 2);
+    assert!(!text_of(&path).contains("STAMPED DOCUMENTS"));
 }

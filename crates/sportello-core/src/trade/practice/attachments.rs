@@ -1,6 +1,7 @@
 //! Attachments of a practice (Cert'O guide, slide 42): a file, a description and a document code
-//! from the practice type's list; for visa practices, the visas and legalisations asked for
-//! that document (slide 55). The file's type is read from its content, never from its name
+//! from the practice type's list; the visas and legalisations asked for that document where
+//! the practice type and the document allow them (slides 44 and 55; see [`stamps_problems`]).
+//! They can be changed while the company may change the practice, and the fee follows. The file's type is read from its content, never from its name
 //! or the browser's word; stored content-addressed.
 
 use crate::Ctx;
@@ -9,7 +10,8 @@ use crate::audit::{self, Change};
 use crate::db::{self, Db, Tx};
 use crate::trade::form::FieldProblem;
 use crate::trade::practice::{Practice, PracticeStatus};
-use crate::trade::practice_type::DocumentCode;
+use crate::trade::practice_type::{DocumentCode, PracticeType};
+use crate::validation::FieldError;
 use serde::Serialize;
 
 /// Largest attachment.
@@ -48,7 +50,7 @@ pub struct NewAttachment {
 #[derive(Debug, thiserror::Error)]
 pub enum AttachmentError {
     #[error("some fields are not valid")]
-    Invalid(Vec<FieldProblem>),
+    Invalid(Vec<FieldError>),
     #[error("the practice can no longer be changed")]
     NotEditable(PracticeStatus),
     #[error("too many attachments")]
@@ -164,14 +166,15 @@ pub async fn add(
             key: "trade-attachment-code",
         });
     }
-    let stamps_allowed = practice.practice_type.has_visas();
-    for (field, n) in [("visas", new.visas), ("legalisations", new.legalisations)] {
-        if !(0..=MAX_STAMPS).contains(&n) || (!stamps_allowed && n != 0) {
-            problems.push(FieldProblem {
-                field: field.into(),
-                key: "trade-attachment-stamps",
-            });
-        }
+    let mut problems: Vec<FieldError> = problems.into_iter().map(FieldError::from).collect();
+    if let Some(code) = code {
+        problems.extend(stamps_problems(
+            practice.practice_type,
+            code,
+            description,
+            new.visas,
+            new.legalisations,
+        ));
     }
     let (Some(content_type), Some(code)) = (content_type, code) else {
         return Err(AttachmentError::Invalid(problems));
@@ -228,6 +231,124 @@ pub async fn add(
     all.into_iter()
         .find(|a| a.id == id)
         .ok_or(AttachmentError::NotFound)
+}
+
+/// The rule of visas and legalisations on one attached document (Cert'O guide, slides 44 and
+/// 55): each count from 0 to [`MAX_STAMPS`]; more than 0 only where the practice type allows
+/// them ([`PracticeType::has_visas`]) and on a document the chamber stamps
+/// ([`DocumentCode::stampable`]). A refusal names the document and the practice type.
+pub fn stamps_problems(
+    practice_type: PracticeType,
+    code: DocumentCode,
+    description: &str,
+    visas: i64,
+    legalisations: i64,
+) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for (field, n) in [("visas", visas), ("legalisations", legalisations)] {
+        if !(0..=MAX_STAMPS).contains(&n) {
+            out.push(FieldError::new(field, "trade-attachment-stamps"));
+        }
+    }
+    if visas > 0 || legalisations > 0 {
+        let key = if !practice_type.has_visas() {
+            Some("trade-attachment-stamps-type")
+        } else if !code.stampable() {
+            Some("trade-attachment-stamps-document")
+        } else {
+            None
+        };
+        if let Some(key) = key {
+            let field = if visas > 0 { "visas" } else { "legalisations" };
+            out.push(
+                FieldError::new(field, key)
+                    .arg("document", description.trim())
+                    .arg("code", code.as_str())
+                    .arg("type", practice_type.as_str()),
+            );
+        }
+    }
+    out
+}
+
+/// Changes the visas and legalisations asked for one attached document while the company may
+/// still change the practice (a draft, or during a rectification): the fee follows at the
+/// next send, which charges or refunds the difference.
+pub async fn set_stamps(
+    state: &Ctx,
+    principal: &Principal,
+    practice: &Practice,
+    attachment_id: &str,
+    visas: i64,
+    legalisations: i64,
+) -> Result<Attachment, AttachmentError> {
+    if !practice.status.editable_by_company() {
+        return Err(AttachmentError::NotEditable(practice.status));
+    }
+    let current = list(&state.db, &practice.id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .ok_or(AttachmentError::NotFound)?;
+    let code = DocumentCode::parse(&current.code).unwrap_or(DocumentCode::Other);
+    let problems = stamps_problems(
+        practice.practice_type,
+        code,
+        &current.description,
+        visas,
+        legalisations,
+    );
+    if !problems.is_empty() {
+        return Err(AttachmentError::Invalid(problems));
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    guard_editable(&mut tx, state, practice, now).await?;
+    let written = sqlx::query(
+        "UPDATE practice_attachments SET visas = $3, legalisations = $4 WHERE id = $1 AND practice_id = $2",
+    )
+    .bind(attachment_id)
+    .bind(&practice.id)
+    .bind(visas)
+    .bind(legalisations)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if written == 0 {
+        tx.rollback().await?;
+        return Err(AttachmentError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        now,
+        &principal.actor().in_chamber(Some(&practice.chamber_id)),
+        Change::new("practice.stamps", "practice", Some(&practice.id))
+            .before(serde_json::json!({
+                "attachment": attachment_id, "visas": current.visas, "legalisations": current.legalisations,
+            }))
+            .after(serde_json::json!({
+                "attachment": attachment_id, "visas": visas, "legalisations": legalisations,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Attachment {
+        visas,
+        legalisations,
+        ..current
+    })
+}
+
+/// The attachments that carry visas or legalisations, each with the number of the visa its
+/// practice issues for it: the protocol number and `-V1`, `-V2`… in the order of the list.
+/// Approval numbers the sealed visas and the certificate's list of stamped documents with it,
+/// so both name the same numbers.
+pub fn stamped(protocol_number: &str, all: Vec<Attachment>) -> Vec<(String, Attachment)> {
+    all.into_iter()
+        .filter(|a| a.visas + a.legalisations > 0)
+        .enumerate()
+        .map(|(i, a)| (format!("{protocol_number}-V{}", i + 1), a))
+        .collect()
 }
 
 /// Removes an attachment while the company may still change the practice.

@@ -595,6 +595,13 @@ pub async fn certificate_pdf(
 }
 
 impl PracticePage {
+    /// The number of the sealed visa issued for an attachment, once approved.
+    fn visa_of(&self, attachment_id: &str) -> Option<&str> {
+        self.documents
+            .iter()
+            .find(|d| d.kind == "visa" && d.attachment_id.as_deref() == Some(attachment_id))
+            .map(|d| d.number.as_str())
+    }
     /// The fields a rectification may name, by label: the practice type's list.
     fn form_fields(&self) -> Vec<(String, String)> {
         rectification::fields_of(self.practice.practice_type)

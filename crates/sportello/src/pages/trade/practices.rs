@@ -587,6 +587,21 @@ impl PracticePage {
             .map(|(_, l)| l.clone())
             .unwrap_or_else(|| code.to_string())
     }
+    /// Whether visas and legalisations may be asked on a document with this code here.
+    fn stampable(&self, code: &str) -> bool {
+        self.has_visas
+            && sportello_core::trade::practice_type::DocumentCode::parse(code)
+                .is_some_and(|c| c.stampable())
+    }
+    /// The sealed visa issued for an attachment, once approved.
+    fn visa_of(
+        &self,
+        attachment_id: &str,
+    ) -> Option<&sportello_core::trade::desk::documents::IssuedDocument> {
+        self.documents
+            .iter()
+            .find(|d| d.kind == "visa" && d.attachment_id.as_deref() == Some(attachment_id))
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -652,7 +667,7 @@ pub async fn attach(
     match attachments::add(&state, p, &pr, new).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}")).into_response()),
         Err(attachments::AttachmentError::Invalid(problems)) => {
-            let errs = form_errors(viewer.lang, ATTACHMENT_FIELDS, &problems);
+            let errs = FormErrors::from_fields(viewer.lang, ATTACHMENT_FIELDS, &problems);
             let page = render(&practice_page(&state, &viewer, p, pr, None, None, errs).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -671,6 +686,39 @@ pub async fn detach(
         .await
         .map_err(errors::attachment_error)?;
     Ok(Redirect::to(&format!("/practices/{id}")).into_response())
+}
+
+/// The visas and legalisations asked on one attached document, as the row's form sends them.
+#[derive(serde::Deserialize)]
+pub struct StampsForm {
+    #[serde(default)]
+    visas: String,
+    #[serde(default)]
+    legalisations: String,
+}
+
+/// Changes the visas and legalisations of one attachment; a refusal is shown at the top of
+/// the page, naming the document.
+pub async fn stamps(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, aid)): Path<(String, String)>,
+    axum::Form(form): axum::Form<StampsForm>,
+) -> Result<Response, AppError> {
+    let p = company_user(&viewer)?;
+    let pr = own_practice(&state, p, &id).await?;
+    // A count that is not a whole number is out of range, so it gets the range's message.
+    let count = |s: &str| s.trim().parse::<i64>().unwrap_or(-1);
+    let (visas, legalisations) = (count(&form.visas), count(&form.legalisations));
+    match attachments::set_stamps(&state, p, &pr, &aid, visas, legalisations).await {
+        Ok(_) => Ok(Redirect::to(&format!("/practices/{id}")).into_response()),
+        Err(attachments::AttachmentError::Invalid(problems)) => {
+            let errs = FormErrors::from_fields(viewer.lang, &[], &problems);
+            let page = render(&practice_page(&state, &viewer, p, pr, None, None, errs).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(errors::attachment_error(e)),
+    }
 }
 
 /// Who may read a practice's files: its company's users, and the officers of its desk.

@@ -154,7 +154,7 @@ pub fn details_error(e: DetailsError) -> AppError {
 
 pub fn attachment_error(e: AttachmentError) -> AppError {
     match e {
-        AttachmentError::Invalid(p) => invalid(p),
+        AttachmentError::Invalid(p) => AppError::invalid(p),
         AttachmentError::NotEditable(_) => AppError::conflict("not_editable", "trade-not-editable"),
         AttachmentError::TooMany => {
             unprocessable("too_many_attachments", "trade-attachment-too-many")

@@ -12,6 +12,7 @@ mod desk;
 mod devices;
 mod fees;
 mod forms;
+mod free_cards;
 mod helpers;
 mod human_words;
 mod lists;

@@ -430,7 +430,7 @@ pub async fn free_allowance(db: &Db, operator_id: &str) -> Result<FreeAllowance,
     .fetch_one(db.pool())
     .await?;
     let pending: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(free_smart_cards), 0) FROM dev_withdrawals WHERE operator_id = $1          AND destination = 'odr' AND status = 'pending'",
+        "SELECT CAST(COALESCE(SUM(free_smart_cards), 0) AS BIGINT) FROM dev_withdrawals WHERE operator_id = $1          AND destination = 'odr' AND status = 'pending'",
     )
     .bind(operator_id)
     .fetch_one(db.pool())

@@ -392,7 +392,7 @@ mod tests {
         let mut n = new(b"%PDF-1.7");
         n.kind = None;
         assert!(matches!(validate(&n), Err(PublicationError::Kind)));
-        let big = [b'%'; MAX_BYTES + 1];
+        let big = vec![b'%'; MAX_BYTES + 1];
         assert!(matches!(
             validate(&new(&big)),
             Err(PublicationError::TooLarge)

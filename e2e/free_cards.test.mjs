@@ -32,8 +32,7 @@ after(async () => {
 
 describe('free smart cards', () => {
   it('explains the annual-fee years due and paid for new and old companies', async () => {
-    const context = await newContext(browser);
-    const page = await context.newPage();
+    const { context, page } = await newContext(browser);
     await login(page, app, 'rao');
     const cases = [
       ['VRDNNA92E45D969L', 'this-year', true],
@@ -59,8 +58,7 @@ describe('free smart cards', () => {
 
 describe('Operating Manual and Certificate Policy', () => {
   it('are public, linked from booking, and published by the Master RAO', async () => {
-    const visitor = await newContext(browser);
-    const page = await visitor.newPage();
+    const { context: visitor, page } = await newContext(browser);
     await page.goto(`${app.baseUrl}/book`);
     await page.click('[data-testid=ra-doc-link] a');
     await page.waitForURL(`${app.baseUrl}/ra/documents`);
@@ -73,8 +71,7 @@ describe('Operating Manual and Certificate Policy', () => {
     await screenshotWidths(page, 'ra-documents-public');
     await visitor.close();
 
-    const context = await newContext(browser);
-    const master = await context.newPage();
+    const { context, page: master } = await newContext(browser);
     await login(master, app, 'master-rao');
     await master.goto(`${app.baseUrl}/ra/documents`);
     await master.selectOption('#kind', 'certificate_policy');

@@ -103,6 +103,7 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
     }
     let company_ids = seed_companies(state).await?;
     crate::ra::demo::seed(state, &chamber).await?;
+    crate::ra::publications::seed_demo(state, &chamber.id).await?;
     seed_trade(state, &chamber, &company_ids).await?;
     seed_seal(state, &chamber).await?;
 

@@ -435,6 +435,14 @@ fn pages() -> Pages {
             ra::chamber::extend,
         )
         .get("/ra/tree", can(&[ViewOfficeTree]), ra::chamber::tree)
+        // The CA's Operating Manual and Certificate Policy: public; the Master RAO publishes.
+        .get("/ra/documents", Public, ra::documents::page)
+        .post(
+            "/ra/documents",
+            can(&[ManageOperators]),
+            ra::documents::publish,
+        )
+        .get("/ra/documents/{id}", Public, ra::documents::open)
         .post(
             "/ra/offices",
             can(&[ManageOperators]),

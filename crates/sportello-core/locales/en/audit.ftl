@@ -1,6 +1,7 @@
 # Audit log: one sentence per recorded operation (audit::ACTIONS).
 
 audit-action-advance-consume = { $actor } used the advance for a device
+audit-action-advance-free-allowance = { $actor } set the free smart cards of a full-service ODR
 audit-action-advance-full-service = { $actor } recorded a full service on the advance
 audit-action-advance-hold = { $actor } held part of the advance
 audit-action-advance-refund = { $actor } refunded the advance
@@ -83,6 +84,7 @@ audit-action-ra-operator-revoke = { $actor } revoked the mandate of the operator
 audit-action-ra-operator-send-mandate = { $actor } sent the mandate to the operator
 audit-action-ra-operator-send-to-ca = { $actor } sent to the certification authority the file of the operator
 audit-action-ra-operator-suspend = { $actor } suspended the operator
+audit-action-ra-publication-publish = { $actor } published a version of the Operating Manual or the Certificate Policy
 audit-action-ra-revocation = { $actor } recorded the revocation of an RA mandate
 audit-action-ra-self-check-draw = { $actor } drew the files to check
 audit-action-ra-self-check-outcome = { $actor } recorded the outcome of a check

@@ -246,3 +246,27 @@ ra-linked-user = Linked user
 ra-link-user = Link a user
 ra-link-user-choose = Chamber user
 ra-link-user-help = The user, with a role matching the kind of operator, will see the operator's branch of the chain of trust.
+
+## The CA's Operating Manual and Certificate Policy
+ra-doc-title = Operating Manual and Certificate Policy
+ra-doc-intro = The Certification Authority's Operating Manual and Certificate Policy describe how CNS and digital-signature certificates are issued and managed. They can be read at the chamber's desks and here.
+ra-doc-operating-manual = Operating Manual
+ra-doc-certificate-policy = Certificate Policy
+ra-doc-none = No document published.
+ra-doc-version = Version
+ra-doc-version-help = As printed on the document, for example 3.2.
+ra-doc-effective = in force from
+ra-doc-uploaded = Published on
+ra-doc-in-force = in force
+ra-doc-all-versions = All versions
+ra-doc-kind = Document
+ra-doc-file = PDF file
+ra-doc-publish = Publish a new version
+ra-doc-published = New version published.
+ra-doc-link = The CA's Operating Manual and Certificate Policy
+ra-doc-error-kind = Choose the Operating Manual or the Certificate Policy.
+ra-doc-error-version = Enter the version (at most 40 characters).
+ra-doc-error-version-exists = Version { $version } of this document is already published.
+ra-doc-error-not-pdf = The file is not a PDF.
+ra-doc-error-file = Attach the document's PDF.
+ra-doc-error-date = Enter the date it comes into force.

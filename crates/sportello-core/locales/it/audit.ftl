@@ -1,6 +1,7 @@
 # Registro delle operazioni: una frase per ogni operazione registrata (audit::ACTIONS).
 
 audit-action-advance-consume = { $actor } ha usato l'anticipo per un dispositivo
+audit-action-advance-free-allowance = { $actor } ha fissato le smart card gratuite dell'ODR con servizio completo
 audit-action-advance-full-service = { $actor } ha registrato un servizio completo sull'anticipo
 audit-action-advance-hold = { $actor } ha accantonato una parte dell'anticipo
 audit-action-advance-refund = { $actor } ha rimborsato l'anticipo
@@ -83,6 +84,7 @@ audit-action-ra-operator-revoke = { $actor } ha revocato il mandato dell'operato
 audit-action-ra-operator-send-mandate = { $actor } ha inviato il mandato all'operatore
 audit-action-ra-operator-send-to-ca = { $actor } ha inviato al certificatore la pratica dell'operatore
 audit-action-ra-operator-suspend = { $actor } ha sospeso l'operatore
+audit-action-ra-publication-publish = { $actor } ha pubblicato una versione del Manuale Operativo o della Certificate Policy
 audit-action-ra-revocation = { $actor } ha registrato la revoca di un mandato RA
 audit-action-ra-self-check-draw = { $actor } ha estratto le pratiche da controllare
 audit-action-ra-self-check-outcome = { $actor } ha registrato l'esito di un controllo

@@ -246,3 +246,27 @@ ra-linked-user = Utente collegato
 ra-link-user = Collega un utente
 ra-link-user-choose = Utente della Camera
 ra-link-user-help = L'utente, con un ruolo corrispondente al tipo di operatore, vedrà il ramo dell'operatore nella catena della fiducia.
+
+## Manuale Operativo e Certificate Policy del certificatore
+ra-doc-title = Manuale Operativo e Certificate Policy
+ra-doc-intro = Il Manuale Operativo e la Certificate Policy del certificatore descrivono come si rilasciano e si gestiscono i certificati della CNS e della firma digitale. Sono consultabili agli sportelli camerali e qui.
+ra-doc-operating-manual = Manuale Operativo
+ra-doc-certificate-policy = Certificate Policy
+ra-doc-none = Nessun documento pubblicato.
+ra-doc-version = Versione
+ra-doc-version-help = Come riportata sul documento, ad esempio 3.2.
+ra-doc-effective = in vigore dal
+ra-doc-uploaded = Pubblicata il
+ra-doc-in-force = in vigore
+ra-doc-all-versions = Tutte le versioni
+ra-doc-kind = Documento
+ra-doc-file = File PDF
+ra-doc-publish = Pubblica una nuova versione
+ra-doc-published = Nuova versione pubblicata.
+ra-doc-link = Manuale Operativo e Certificate Policy del certificatore
+ra-doc-error-kind = Scegliere il Manuale Operativo o la Certificate Policy.
+ra-doc-error-version = Indicare la versione (al massimo 40 caratteri).
+ra-doc-error-version-exists = La versione { $version } di questo documento è già pubblicata.
+ra-doc-error-not-pdf = Il file non è un PDF.
+ra-doc-error-file = Allegare il PDF del documento.
+ra-doc-error-date = Indicare la data di entrata in vigore.

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 /// other and that no sentence is missing.
 pub const ACTIONS: &[&str] = &[
     "advance.consume",
+    "advance.free_allowance",
     "advance.full_service",
     "advance.hold",
     "advance.refund",
@@ -94,6 +95,7 @@ pub const ACTIONS: &[&str] = &[
     "ra.operator.send_mandate",
     "ra.operator.send_to_ca",
     "ra.operator.suspend",
+    "ra.publication.publish",
     "ra.revocation",
     "ra.self_check.draw",
     "ra.self_check.outcome",

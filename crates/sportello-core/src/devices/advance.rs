@@ -390,6 +390,87 @@ pub async fn is_full_service(db: &Db, operator_id: &str) -> Result<bool, sqlx::E
     Ok(v.unwrap_or(0) != 0)
 }
 
+/// RA procedure, part 2: a full-service ODR receives, besides the devices in advance account,
+/// "un numero n di smart card senza corrispettivo". The chamber sets `n` per ODR: the free
+/// smart cards it may hold at once, unissued (consigned free and still with the ODR, plus those
+/// asked for and not yet decided). An ODR that is not full-service has none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FreeAllowance {
+    /// `n`, as the chamber set it.
+    pub allowance: i64,
+    /// Free smart cards consigned to the ODR and not issued yet.
+    pub held: i64,
+    /// Free smart cards in consignments asked for and not yet decided.
+    pub pending: i64,
+}
+
+impl FreeAllowance {
+    /// How many more free smart cards may be asked for now.
+    pub fn remaining(&self) -> i64 {
+        (self.allowance - self.held - self.pending).max(0)
+    }
+}
+
+/// The ODR's allowance of free smart cards and how much of it is in use.
+pub async fn free_allowance(db: &Db, operator_id: &str) -> Result<FreeAllowance, sqlx::Error> {
+    let set: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT full_service, free_smart_cards FROM dev_odr_profiles WHERE operator_id = $1",
+    )
+    .bind(operator_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let allowance = match set {
+        Some((full, n)) if full != 0 => n,
+        _ => 0,
+    };
+    let held: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dev_devices WHERE holder_operator_id = $1          AND state = 'consigned_to_odr' AND free_allowance = 1",
+    )
+    .bind(operator_id)
+    .fetch_one(db.pool())
+    .await?;
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(free_smart_cards), 0) AS BIGINT) FROM dev_withdrawals WHERE operator_id = $1          AND destination = 'odr' AND status = 'pending'",
+    )
+    .bind(operator_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(FreeAllowance {
+        allowance,
+        held,
+        pending,
+    })
+}
+
+/// The chamber sets `n`, the free smart cards the full-service ODR may hold at once.
+pub async fn set_free_allowance(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    chamber_id: &str,
+    operator_id: &str,
+    n: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO dev_odr_profiles (operator_id, chamber_id, full_service, free_smart_cards,          updated_at) VALUES ($1, $2, 0, $3, $4) ON CONFLICT (operator_id) DO UPDATE SET          free_smart_cards = excluded.free_smart_cards, updated_at = excluded.updated_at",
+    )
+    .bind(operator_id)
+    .bind(chamber_id)
+    .bind(n)
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await?;
+    audit::record(
+        tx,
+        now,
+        &actor.clone().in_chamber(Some(chamber_id)),
+        Change::new("advance.free_allowance", "ra_operator", Some(operator_id))
+            .after(json!({"free_smart_cards": n})),
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn set_full_service(
     tx: &mut Tx,
     now: DateTime<Utc>,

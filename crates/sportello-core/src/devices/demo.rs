@@ -103,6 +103,8 @@ pub async fn seed(state: &Ctx, chamber: &Chamber) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     advance::set_full_service(&mut tx, now, &demo, &chamber.id, &odr.id, true).await?;
+    // RA procedure, part 2: the chamber sets the full-service ODR's "n" free smart cards.
+    advance::set_free_allowance(&mut tx, now, &demo, &chamber.id, &odr.id, 5).await?;
     advance::top_up(
         &mut tx,
         now,

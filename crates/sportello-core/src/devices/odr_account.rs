@@ -117,16 +117,44 @@ pub async fn top_up(
     Ok(account)
 }
 
+/// The most free smart cards the chamber may set for one ODR: a guard against a slip of the
+/// keyboard, far above what a desk hands out.
+pub const MAX_FREE_ALLOWANCE: i64 = 1000;
+
 /// Records whether the ODR serves companies end to end, which lets it receive free smart
-/// cards (RA procedure, RA procedure, part 2).
+/// cards (RA procedure, part 2), and, when given, `n`: how many free smart cards it may hold
+/// at once (`free_smart_cards` as typed; empty leaves `n` as it is).
 pub async fn set_full_service(
     ctx: &Ctx,
     p: &Principal,
     operator_id: &str,
     full: bool,
+    free_smart_cards: Option<&str>,
 ) -> Result<(), OdrAccountError> {
     let op = managed_odr(ctx, p, operator_id).await?;
+    let n = match free_smart_cards.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (0..=MAX_FREE_ALLOWANCE).contains(&n) => Some(n),
+            _ => {
+                let mut f = FieldError::new("free_smart_cards", "dev-error-free-allowance-value");
+                f.args.push(("max", MAX_FREE_ALLOWANCE.to_string()));
+                return Err(OdrAccountError::Invalid(vec![f]));
+            }
+        },
+    };
     let mut tx = ctx.db.begin().await?;
+    if let Some(n) = n {
+        advance::set_free_allowance(
+            &mut tx,
+            ctx.clock.now(),
+            &p.actor(),
+            &op.chamber_id,
+            &op.id,
+            n,
+        )
+        .await?;
+    }
     advance::set_full_service(
         &mut tx,
         ctx.clock.now(),

@@ -7,8 +7,10 @@
 use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
 use crate::authz::{AccessError, chamber_of};
+use crate::chambers::settings::{self, Setting};
 use crate::db::{self, Db};
-use crate::devices::kind::DeviceSerial;
+use crate::devices::free;
+use crate::devices::kind::{DeviceKind, DeviceSerial};
 use crate::registry::TaxCode;
 use crate::spreadsheet::{self, Limits, SheetError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -295,7 +297,8 @@ pub async fn lines(db: &Db, report_id: &str) -> Result<Vec<Line>, sqlx::Error> {
 pub struct Mismatch {
     pub serial: String,
     /// `unknown_serial`, `not_consigned_to_odr`, `not_issued_in_inventory`, `not_reported`,
-    /// `ca_no_certificate`, `ca_holder_differs`, `free_not_allowance`, `free_without_grant`.
+    /// `ca_no_certificate`, `ca_holder_differs`, `free_not_allowance`, `free_without_grant`,
+    /// and `free_rule_<rule>` for a free device that breaks a rule of [`free::eligibility`].
     pub code: &'static str,
 }
 
@@ -328,21 +331,22 @@ pub async fn reconcile(
     let issued: BTreeSet<String> = issued.into_iter().map(|(s,)| s).collect();
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut free_companies = BTreeSet::new();
     for l in &reported {
         seen.insert(l.serial.clone());
         let mm = |code| Mismatch {
             serial: l.serial.clone(),
             code,
         };
-        let device: Option<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, state, COALESCE(holder_operator_id, ''), free_allowance FROM dev_devices \
-             WHERE chamber_id = $1 AND serial = $2",
+        let device: Option<(String, String, String, i64, String)> = sqlx::query_as(
+            "SELECT id, state, COALESCE(holder_operator_id, ''), free_allowance, kind \
+             FROM dev_devices WHERE chamber_id = $1 AND serial = $2",
         )
         .bind(chamber_id)
         .bind(&l.serial)
         .fetch_optional(db.pool())
         .await?;
-        let Some((device_id, state, holder, free_allowance)) = device else {
+        let Some((device_id, state, holder, free_allowance, kind)) = device else {
             out.push(mm("unknown_serial"));
             continue;
         };
@@ -384,6 +388,11 @@ pub async fn reconcile(
             if grant.as_deref() != Some(device_id.as_str()) {
                 out.push(mm("free_without_grant"));
             }
+            let company = l.company_tax_code.clone().unwrap_or_default();
+            let twice = !free_companies.insert(company.clone());
+            for rule in free_rules_broken(db, chamber_id, l, &device_id, &kind, twice).await? {
+                out.push(mm(rule));
+            }
         }
     }
     for s in issued.difference(&seen) {
@@ -393,6 +402,66 @@ pub async fn reconcile(
         });
     }
     Ok(out)
+}
+
+/// RA procedure, part 2: the free devices on the ODR's list are checked "per la verifica … della
+/// corretta emissione" against the same rules as at the desk, as of the day each was issued:
+/// the company registered and active, its annual fee paid for the years due, no other free
+/// device to it (before, at any desk, or on another line of the list), a smart card. Returns
+/// the mismatch code of every broken rule.
+async fn free_rules_broken(
+    db: &Db,
+    chamber_id: &str,
+    l: &Line,
+    device_id: &str,
+    kind: &str,
+    listed_twice: bool,
+) -> Result<Vec<&'static str>, sqlx::Error> {
+    let Some(tax_code) = l
+        .company_tax_code
+        .as_deref()
+        .and_then(|c| TaxCode::parse(c).ok())
+    else {
+        return Ok(vec!["free_rule_registered"]);
+    };
+    let issued_on = db::parse_date(&l.issued_on)?;
+    let company = crate::registry::find_company_by_tax_code(db, &tax_code).await?;
+    let other_grant: Option<String> = sqlx::query_scalar(
+        "SELECT granted_on FROM dev_free_grants WHERE company_tax_code = $1 AND device_id <> $2",
+    )
+    .bind(tax_code.as_str())
+    .bind(device_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let previous_free = match other_grant {
+        Some(d) => Some(db::parse_date(&d)?),
+        None if listed_twice => Some(issued_on),
+        None => None,
+    };
+    let deadline = settings::get(db, chamber_id, Setting::AnnualFeeDeadline).await?;
+    let facts = free::Facts {
+        company: company.map(|c| free::CompanyFacts {
+            status: c.status,
+            paid_years: c.annual_fee_years,
+            registered_on: c.registered_on,
+        }),
+        previous_free,
+        device: DeviceKind::parse(kind).unwrap_or(DeviceKind::SmartCard),
+        today: issued_on,
+        fee_deadline: free::parse_deadline(&deadline),
+    };
+    Ok(free::eligibility(&facts)
+        .reasons
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| match r.rule {
+            free::Rule::Registered => "free_rule_registered",
+            free::Rule::Active => "free_rule_active",
+            free::Rule::AnnualFee => "free_rule_annual_fee",
+            free::Rule::FirstFreeDevice => "free_rule_first_free_device",
+            free::Rule::SmartCardOnly => "free_rule_smart_card_only",
+        })
+        .collect())
 }
 
 /// The chamber marks a report as checked, recording how many mismatches it had.

@@ -90,6 +90,13 @@ pub enum WithdrawalError {
     /// RA procedure, part 2: free smart cards only to an ODR doing the full service.
     #[error("free smart cards go only to an ODR doing the full service")]
     FreeNotAllowed,
+    /// RA procedure, part 2: no more than the "n" free smart cards the chamber set for the ODR.
+    #[error("the ODR may hold {allowance} free smart cards, {in_use} are in use, {asked} asked")]
+    FreeAllowanceExceeded {
+        allowance: i64,
+        in_use: i64,
+        asked: i64,
+    },
     #[error("the cabinet has {available} {kind} devices, {needed} asked")]
     NotEnoughInCabinet {
         kind: DeviceKind,
@@ -221,6 +228,16 @@ pub async fn request(
         && (destination != Destination::Odr || !advance::is_full_service(db, &op.id).await?)
     {
         return Err(WithdrawalError::FreeNotAllowed);
+    }
+    if free > 0 {
+        let a = advance::free_allowance(db, &op.id).await?;
+        if free > a.remaining() {
+            return Err(WithdrawalError::FreeAllowanceExceeded {
+                allowance: a.allowance,
+                in_use: a.held + a.pending,
+                asked: free,
+            });
+        }
     }
     for (kind, needed) in [(DeviceKind::SmartCard, sc + free), (DeviceKind::Token, tk)] {
         let available = in_cabinet(db, chamber_id, kind).await?;
@@ -378,6 +395,18 @@ pub async fn approve(
     }
     let destination = Destination::parse(&w.destination).ok_or(WithdrawalError::NotFound)?;
     receiver(db, chamber_id, destination, &w.operator_id, today).await?;
+    if w.free_smart_cards > 0 {
+        // The allowance may have been lowered since the request: what the ODR holds plus this
+        // consignment must still fit in it.
+        let a = advance::free_allowance(db, &w.operator_id).await?;
+        if a.held + w.free_smart_cards > a.allowance {
+            return Err(WithdrawalError::FreeAllowanceExceeded {
+                allowance: a.allowance,
+                in_use: a.held,
+                asked: w.free_smart_cards,
+            });
+        }
+    }
     let mut tx = db.begin().await?;
     let claimed = sqlx::query(
         "UPDATE dev_withdrawals SET status = 'approved', decided_by = $3, decided_by_label = $4, \

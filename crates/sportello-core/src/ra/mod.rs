@@ -16,6 +16,7 @@ pub mod hooks;
 pub mod mandate;
 pub mod office;
 pub mod operator;
+pub mod publications;
 pub mod revocation;
 
 pub use eligibility::{CanActError, Eligibility, Reason, can_act};

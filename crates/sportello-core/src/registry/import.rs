@@ -5,6 +5,8 @@
 //! then one row per site: the company's fields repeated on each of its rows. The optional
 //! column `rappresentanti` lists the tax codes of the company's legal representatives,
 //! separated by spaces; a bad code is skipped and reported with its line, the row imported.
+//! The optional column `data_iscrizione` gives the company's registration date (empty when
+//! unknown); a file without it leaves the stored dates as they are.
 //!
 //! A national extract has about 6 million rows, so the import streams:
 //! - a blocking thread reads and parses the file and hands over chunks of `batch_size` lines

@@ -7,7 +7,7 @@ use crate::db::{self, Db, Tx};
 use crate::registry::{
     CompanyStatus, Postcode, Province, Rea, SiteKind, TaxCode, VatNumber, site_key,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 /// A company of the registry, identified by its tax code.
@@ -20,6 +20,8 @@ pub struct Company {
     pub status: CompanyStatus,
     /// Years whose annual fee (diritto annuale) is paid, ascending.
     pub annual_fee_years: Vec<i32>,
+    /// The registration date (`data_iscrizione`), when the Registry extract carried it.
+    pub registered_on: Option<NaiveDate>,
 }
 
 /// A head office or local unit of a company.
@@ -246,7 +248,8 @@ pub async fn find_company_by_tax_code(
     tax_code: &TaxCode,
 ) -> Result<Option<Company>, sqlx::Error> {
     let row: Option<CompanyRow> = sqlx::query_as(
-        "SELECT id, tax_code, vat_number, name, status FROM companies WHERE tax_code = $1",
+        "SELECT id, tax_code, vat_number, name, status, registered_on FROM companies \
+         WHERE tax_code = $1",
     )
     .bind(tax_code.as_str())
     .fetch_optional(db.pool())
@@ -260,7 +263,7 @@ pub async fn find_company_by_tax_code(
 /// The company with this id.
 pub async fn get_company(db: &Db, company_id: &str) -> Result<Option<Company>, sqlx::Error> {
     let row: Option<CompanyRow> = sqlx::query_as(
-        "SELECT id, tax_code, vat_number, name, status FROM companies WHERE id = $1",
+        "SELECT id, tax_code, vat_number, name, status, registered_on FROM companies WHERE id = $1",
     )
     .bind(company_id)
     .fetch_optional(db.pool())
@@ -357,6 +360,7 @@ struct CompanyRow {
     vat_number: Option<String>,
     name: String,
     status: String,
+    registered_on: Option<String>,
 }
 
 impl CompanyRow {
@@ -372,6 +376,11 @@ impl CompanyRow {
                 .map_err(|e| decode_error("companies.vat_number", e))?,
             status: CompanyStatus::parse(&self.status)
                 .map_err(|e| decode_error("companies.status", e))?,
+            registered_on: self
+                .registered_on
+                .as_deref()
+                .map(db::parse_date)
+                .transpose()?,
             id: self.id,
             name: self.name,
             annual_fee_years,

@@ -35,10 +35,39 @@ pub struct ReasonOut {
     pub detail: String,
 }
 
+/// One year of the annual-fee check.
+#[derive(Serialize, ToSchema)]
+pub struct FeeYearOut {
+    pub year: i32,
+    /// When the fee of this year fell or falls due (`YYYY-MM-DD`); absent when the company was
+    /// not registered yet, so nothing was due.
+    pub due_on: Option<String>,
+    /// Whether the year is one of the (at most two) years the rule counts.
+    pub counted: bool,
+    pub paid: bool,
+}
+
+/// RA procedure, part 2: which years of annual fee were due and which were paid. Only years in
+/// which the company was registered and the fee had fallen due count, the last two of them.
+#[derive(Serialize, ToSchema)]
+pub struct AnnualFeeOut {
+    /// The registration date from the Registry (`YYYY-MM-DD`), when known.
+    pub registered_on: Option<String>,
+    /// The years the rule counts, ascending (none for a company registered less than 30 days ago).
+    pub years_due: Vec<i32>,
+    pub years_paid: Vec<i32>,
+    pub years_missing: Vec<i32>,
+    /// When no year is due yet: the day the first fee falls due.
+    pub first_due_on: Option<String>,
+    /// The current year and the two before, oldest first.
+    pub years: Vec<FeeYearOut>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct EligibilityOut {
     pub eligible: bool,
     pub reasons: Vec<ReasonOut>,
+    pub annual_fee: AnnualFeeOut,
 }
 
 /// RA procedure, part 2: whether the company may receive a free device, with every rule's verdict.
@@ -86,7 +115,29 @@ pub async fn free_eligibility(
                 detail: viewer.lang.t_args(r.key, &r.args),
             })
             .collect(),
+        annual_fee: fee_out(&e.annual_fee),
     }))
+}
+
+fn fee_out(f: &free::FeeStanding) -> AnnualFeeOut {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    AnnualFeeOut {
+        registered_on: date(f.registered_on),
+        years_due: f.years_due.clone(),
+        years_paid: f.years_paid.clone(),
+        years_missing: f.years_missing.clone(),
+        first_due_on: date(f.first_due_on),
+        years: f
+            .years
+            .iter()
+            .map(|y| FeeYearOut {
+                year: y.year,
+                due_on: date(y.due_on),
+                counted: y.counted,
+                paid: y.paid,
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize, ToSchema)]

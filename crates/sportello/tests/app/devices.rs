@@ -410,7 +410,7 @@ async fn free_device_eligibility_gives_every_rule_through_the_api(engine: Engine
         v["reasons"][2]["detail"]
             .as_str()
             .unwrap()
-            .contains("2025 2026"),
+            .contains("2025, 2026"),
         "{v}"
     );
     let (_, v) = eligibility(&app, &rao, "01879020517", "token").await;

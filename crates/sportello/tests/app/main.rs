@@ -13,6 +13,7 @@ mod devices;
 mod extras;
 mod fees;
 mod forms;
+mod free_cards;
 mod helpers;
 mod human_words;
 mod journey;

@@ -48,6 +48,8 @@ struct CompanyFields {
     vat: Option<String>,
     name: String,
     status: String,
+    /// `YYYY-MM-DD`, `None` when unknown.
+    registered_on: Option<String>,
 }
 
 struct CompanyState {
@@ -101,6 +103,7 @@ fn company_fields(row: &Row) -> CompanyFields {
             .map(|v| v.as_str().to_string()),
         name: row.company.name.clone(),
         status: row.company.status.as_str().to_string(),
+        registered_on: row.registered_on.flatten().map(db::date),
     }
 }
 
@@ -149,17 +152,30 @@ impl State {
         codes.dedup();
         for chunk in codes.chunks(MAX_IN) {
             let sql = format!(
-                "SELECT id, tax_code, vat_number, name, status FROM companies WHERE tax_code IN ({})",
+                "SELECT id, tax_code, vat_number, name, status, registered_on FROM companies \
+                 WHERE tax_code IN ({})",
                 in_list(self.engine, 1, padded(chunk.len()))
             );
             let mut query = sqlx::query_as(AssertSqlSafe(sql));
             for value in padded_values(chunk) {
                 query = query.bind(value);
             }
-            let found: Vec<(String, String, Option<String>, String, String)> =
-                query.fetch_all(&mut *tx).await?;
-            for (id, tax_code, vat, name, status) in found {
-                let fields = CompanyFields { vat, name, status };
+            type CompanyRow = (
+                String,
+                String,
+                Option<String>,
+                String,
+                String,
+                Option<String>,
+            );
+            let found: Vec<CompanyRow> = query.fetch_all(&mut *tx).await?;
+            for (id, tax_code, vat, name, status, registered_on) in found {
+                let fields = CompanyFields {
+                    vat,
+                    name,
+                    status,
+                    registered_on,
+                };
                 self.by_tax_code
                     .insert(tax_code.clone(), self.companies.len());
                 self.companies.push(CompanyState {
@@ -337,7 +353,7 @@ impl State {
         };
         for row in rows {
             let mut changed = false;
-            let fields = company_fields(row);
+            let mut fields = company_fields(row);
             let company = match self.by_tax_code.get(row.company.tax_code.as_str()) {
                 Some(i) => *i,
                 None => {
@@ -358,6 +374,10 @@ impl State {
                 }
             };
             let state = &mut self.companies[company];
+            if row.registered_on.is_none() {
+                // A file without the column leaves the stored date as it is.
+                fields.registered_on.clone_from(&state.fields.registered_on);
+            }
             if state.fields != fields {
                 state.fields = fields;
                 changed = true;
@@ -423,6 +443,7 @@ impl State {
                         Value::MaybeText(c.fields.vat.as_deref()),
                         Value::Text(&c.fields.name),
                         Value::Text(&c.fields.status),
+                        Value::MaybeText(c.fields.registered_on.as_deref()),
                         Value::Text(&now),
                         Value::Text(&now),
                     ]);
@@ -433,13 +454,14 @@ impl State {
             if c.stored.is_some() && (fields_changed || fees_changed) {
                 counts.companies_updated += 1;
                 sqlx::query(
-                    "UPDATE companies SET vat_number = $1, name = $2, status = $3, updated_at = $4 \
-                     WHERE id = $5",
+                    "UPDATE companies SET vat_number = $1, name = $2, status = $3, updated_at = $4, \
+                     registered_on = $5 WHERE id = $6",
                 )
                 .bind(c.fields.vat.as_deref())
                 .bind(&c.fields.name)
                 .bind(&c.fields.status)
                 .bind(&now)
+                .bind(c.fields.registered_on.as_deref())
                 .bind(&c.id)
                 .execute(&mut *tx)
                 .await?;
@@ -456,8 +478,9 @@ impl State {
         insert_many(
             tx,
             self.engine,
-            "INSERT INTO companies (id, tax_code, vat_number, name, status, created_at, updated_at)",
-            7,
+            "INSERT INTO companies (id, tax_code, vat_number, name, status, registered_on, \
+             created_at, updated_at)",
+            8,
             &new_companies,
         )
         .await?;

@@ -7,6 +7,7 @@ use crate::registry::{
     VatNumber,
 };
 use crate::spreadsheet::csv::{Overflow, Record, Records};
+use chrono::{Datelike, NaiveDate};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 use std::path::Path;
@@ -30,6 +31,15 @@ pub(super) const COLUMNS: [&str; 11] = [
 /// spaces. A bad code is skipped and reported ([`Row::skipped`]); the row is still imported.
 /// Without the column in the header, the representatives already stored are left as they are.
 pub(super) const REPRESENTATIVES: &str = "rappresentanti";
+
+/// An optional column: the company's registration date in the Registry (`2026-03-15`,
+/// `15/03/2026` or `20260315`), possibly empty when unknown. Without the column in the header
+/// (older extracts), the dates already stored are left as they are. The free-card rule reads it
+/// (RA procedure, part 2: only years in which the company was registered count).
+pub(super) const REGISTERED_ON: &str = "data_iscrizione";
+
+/// The earliest registration date taken as plausible.
+const MIN_REGISTRATION_YEAR: i32 = 1800;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -57,6 +67,9 @@ pub(super) struct Row {
     pub representatives: Option<Vec<String>>,
     /// The representatives' codes of this row that were not valid, skipped.
     pub skipped: Vec<Rejection>,
+    /// The registration date: `None` when the file has no `data_iscrizione` column,
+    /// `Some(None)` when the row leaves it empty.
+    pub registered_on: Option<Option<NaiveDate>>,
 }
 
 /// Up to a batch of lines: the valid rows and the rejections, each in file order.
@@ -79,6 +92,8 @@ pub(super) struct Source {
     positions: [usize; 11],
     /// Index of the optional `rappresentanti` column.
     representatives: Option<usize>,
+    /// Index of the optional `data_iscrizione` column.
+    registered_on: Option<usize>,
     width: usize,
     bom: u64,
 }
@@ -132,27 +147,34 @@ pub(super) fn open(path: &Path) -> Result<(Source, u64), ImportError> {
         _ => return Err(ImportError::NoHeader),
     };
     reader.set_budget(MAX_ROW_BYTES, MAX_FIELDS);
-    let (positions, representatives, width) = header_positions(&names)?;
+    let (positions, representatives, registered_on, width) = header_positions(&names)?;
     let source = Source {
         reader,
         positions,
         representatives,
+        registered_on,
         width,
         bom: if bom { UTF8_BOM.len() as u64 } else { 0 },
     };
     Ok((source, size))
 }
 
-/// Where each column is: the required ones, the optional `rappresentanti`, and the width.
-type Positions = ([usize; 11], Option<usize>, usize);
+/// Where each column is: the required ones, the optional `rappresentanti` and
+/// `data_iscrizione`, and the width.
+type Positions = ([usize; 11], Option<usize>, Option<usize>, usize);
 
 fn header_positions(names: &[String]) -> Result<Positions, ImportError> {
     let mut positions = [usize::MAX; 11];
     let mut representatives = None;
+    let mut registered_on = None;
     for (index, name) in names.iter().enumerate() {
         let name = name.trim().to_ascii_lowercase();
         if name == REPRESENTATIVES {
             if representatives.replace(index).is_some() {
+                return Err(ImportError::DuplicateColumn(name));
+            }
+        } else if name == REGISTERED_ON {
+            if registered_on.replace(index).is_some() {
                 return Err(ImportError::DuplicateColumn(name));
             }
         } else if let Some(column) = COLUMNS.iter().position(|c| *c == name) {
@@ -171,7 +193,7 @@ fn header_positions(names: &[String]) -> Result<Positions, ImportError> {
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns(missing));
     }
-    Ok((positions, representatives, names.len()))
+    Ok((positions, representatives, registered_on, names.len()))
 }
 
 impl Source {
@@ -194,7 +216,12 @@ impl Source {
                     return;
                 }
             };
-            let layout = (self.positions, self.representatives, self.width);
+            let layout = (
+                self.positions,
+                self.representatives,
+                self.registered_on,
+                self.width,
+            );
             match Self::parse(layout, &record, current_year) {
                 Ok(mut row) => {
                     chunk.skipped.append(&mut row.skipped);
@@ -214,7 +241,7 @@ impl Source {
     }
 
     fn parse(
-        (positions, representatives_at, width): Positions,
+        (positions, representatives_at, registered_at, width): Positions,
         record: &Record<'_>,
         year: i32,
     ) -> Result<Row, Rejection> {
@@ -257,6 +284,17 @@ impl Source {
         let municipality = required(field(8)?).ok_or_else(|| reject(8, &"is empty"))?;
         let status = CompanyStatus::parse_extract(field(9)?).map_err(|e| reject(9, &e))?;
         let fee_years = fee_years(field(10)?, year).map_err(|e| reject(10, &e))?;
+        let registered_on = match registered_at {
+            None => None,
+            Some(index) => {
+                let bytes = record.get(index).unwrap_or_default();
+                let value = std::str::from_utf8(bytes)
+                    .map_err(|_| Rejection::new(line, REGISTERED_ON, "not valid UTF-8"))?;
+                let date = registration_date(value.trim(), year)
+                    .map_err(|e| Rejection::new(line, REGISTERED_ON, e))?;
+                Some(date)
+            }
+        };
         let mut skipped = Vec::new();
         let representatives = match representatives_at {
             None => None,
@@ -289,8 +327,33 @@ impl Source {
             },
             representatives,
             skipped,
+            registered_on,
         })
     }
+}
+
+/// `data_iscrizione`: a date as `YYYY-MM-DD`, `DD/MM/YYYY` or `YYYYMMDD`, or empty (unknown).
+/// A year before [`MIN_REGISTRATION_YEAR`] or after the current year is refused.
+fn registration_date(value: &str, current_year: i32) -> Result<Option<NaiveDate>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
+        .ok()
+        .or_else(|| {
+            (value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| NaiveDate::parse_from_str(value, "%Y%m%d").ok())
+                .flatten()
+        })
+        .ok_or_else(|| format!("\"{value}\" is not a date"))?;
+    if !(MIN_REGISTRATION_YEAR..=current_year).contains(&date.year()) {
+        return Err(format!(
+            "year {} is not between {MIN_REGISTRATION_YEAR} and {current_year}",
+            date.year()
+        ));
+    }
+    Ok(Some(date))
 }
 
 /// `rappresentanti`: tax codes separated by spaces, possibly none. Returns the valid ones
@@ -357,6 +420,18 @@ mod tests {
         assert!(fee_years("2027", 2026).is_err());
         assert!(fee_years("1899", 2026).is_err());
         assert!(fee_years("2024,2025", 2026).is_err());
+    }
+
+    #[test]
+    fn registration_dates_are_read_in_three_forms_or_left_empty() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 15);
+        assert_eq!(registration_date("2026-03-15", 2026), Ok(d));
+        assert_eq!(registration_date("15/03/2026", 2026), Ok(d));
+        assert_eq!(registration_date("20260315", 2026), Ok(d));
+        assert_eq!(registration_date("", 2026), Ok(None));
+        assert!(registration_date("2027-01-01", 2026).is_err());
+        assert!(registration_date("31/02/2026", 2026).is_err());
+        assert!(registration_date("ieri", 2026).is_err());
     }
 
     #[test]

@@ -23,6 +23,7 @@ fn company() -> Company {
         name: "Rossi Valvole Industriali S.p.A.".into(),
         status: CompanyStatus::Active,
         annual_fee_years: vec![2025, 2026],
+        registered_on: None,
     }
 }
 

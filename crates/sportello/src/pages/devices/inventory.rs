@@ -599,6 +599,15 @@ pub async fn refund(
 /// The overall answer and each rule's (ok, rule, detail).
 type Verdicts = (bool, Vec<(bool, String, String)>);
 
+/// One row of the annual-fee table: the year, when it fell due (empty: not registered yet),
+/// whether the rule counted it, whether it was paid.
+struct FeeRow {
+    year: i32,
+    due_on: String,
+    counted: bool,
+    paid: bool,
+}
+
 #[derive(Template)]
 #[template(path = "devices/free.html")]
 struct FreePage {
@@ -606,6 +615,8 @@ struct FreePage {
     company_tax_code: String,
     device: String,
     result: Option<Verdicts>,
+    /// The registration date, and the years the annual-fee rule looked at.
+    fee: Option<(String, Vec<FeeRow>)>,
     problem: Option<Problem>,
 }
 
@@ -635,6 +646,7 @@ pub async fn free_check(
             q.device.clone()
         },
         result: None,
+        fee: None,
         problem: None,
     };
     if q.company_tax_code.trim().is_empty() {
@@ -650,6 +662,24 @@ pub async fn free_check(
     };
     let kind = DeviceKind::parse(&page.device).unwrap_or(DeviceKind::SmartCard);
     let e = free::check(&state.db, chamber_id, state.clock.today(), &tax_code, kind).await?;
+    let f = &e.annual_fee;
+    page.fee = Some((
+        f.registered_on
+            .map(sportello_core::display::date)
+            .unwrap_or_default(),
+        f.years
+            .iter()
+            .map(|y| FeeRow {
+                year: y.year,
+                due_on: y
+                    .due_on
+                    .map(sportello_core::display::date)
+                    .unwrap_or_default(),
+                counted: y.counted,
+                paid: y.paid,
+            })
+            .collect(),
+    ));
     page.result = Some((
         e.eligible,
         e.reasons

@@ -152,6 +152,9 @@ struct AccountPage {
     account: Account,
     entries: Vec<Entry>,
     full_service: bool,
+    /// RA procedure, part 2: the "n" free smart cards and how many are in use.
+    free: advance::FreeAllowance,
+    free_use: String,
     can_manage: bool,
     problem: Option<Problem>,
 }
@@ -172,11 +175,23 @@ async fn account_page(
 ) -> Result<AccountPage, AppError> {
     let p = viewer.require()?;
     let op = odr_account::visible_odr(&state.db, p, id).await?;
+    let free = advance::free_allowance(&state.db, &op.id).await?;
+    let free_use = viewer.lang.t_args(
+        "dev-free-allowance-use",
+        &[
+            ("allowance", free.allowance.to_string()),
+            ("held", free.held.to_string()),
+            ("pending", free.pending.to_string()),
+            ("remaining", free.remaining().to_string()),
+        ],
+    );
     Ok(AccountPage {
         layout: Layout::new(viewer, "dev-account-title"),
         account: advance::account(&state.db, &op.id).await?,
         entries: advance::entries(&state.db, &op.id, 100).await?,
         full_service: advance::is_full_service(&state.db, &op.id).await?,
+        free,
+        free_use,
         can_manage: authz::allows(p.role(), Action::ConsignDevices),
         op,
         problem: None,
@@ -220,6 +235,8 @@ pub async fn top_up(
 pub struct FullServiceForm {
     #[serde(default)]
     full_service: String,
+    #[serde(default)]
+    free_smart_cards: Option<String>,
 }
 
 pub async fn full_service(
@@ -229,8 +246,16 @@ pub async fn full_service(
     axum::Form(f): axum::Form<FullServiceForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ConsignDevices)?;
-    odr_account::set_full_service(&state, p, &id, f.full_service == "yes").await?;
-    Ok(Redirect::to(&format!("/devices/odr/{id}")).into_response())
+    let full = f.full_service == "yes";
+    match odr_account::set_full_service(&state, p, &id, full, f.free_smart_cards.as_deref()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/devices/odr/{id}")).into_response()),
+        Err(e) => {
+            let e = user_error(e.into())?;
+            let mut page = account_page(&state, &viewer, &id).await?;
+            page.problem = Some(Problem::of(&e, viewer.lang));
+            Ok((e.status, render(&page)?).into_response())
+        }
+    }
 }
 
 #[derive(Template)]

@@ -68,6 +68,17 @@ impl From<WithdrawalError> for AppError {
                 "free_smart_cards",
                 "dev-error-free-not-allowed",
             )]),
+            FreeAllowanceExceeded {
+                allowance,
+                in_use,
+                asked,
+            } => {
+                let mut f = FieldError::new("free_smart_cards", "dev-error-free-allowance");
+                f.args.push(("allowance", allowance.to_string()));
+                f.args.push(("in_use", in_use.to_string()));
+                f.args.push(("asked", asked.to_string()));
+                AppError::invalid(vec![f])
+            }
             NotEnoughInCabinet {
                 kind,
                 available,

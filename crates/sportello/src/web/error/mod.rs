@@ -19,6 +19,7 @@ use sportello_core::i18n::Lang;
 pub mod appointments;
 pub mod devices;
 pub mod issuance;
+pub mod publications;
 pub mod ra;
 pub mod trade;
 pub mod webhooks;

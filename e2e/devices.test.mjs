@@ -27,6 +27,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths, watchRequests } from './lib/browser.mjs';
 import { login, pdfText, smallPdf, work } from './lib/flows.mjs';
+import { outputDir } from './lib/paths.mjs';
 
 let app;
 let browser;
@@ -75,6 +76,29 @@ async function linkFromMail(dataDir, prefix) {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`no e-mail with ${prefix} arrived`);
+}
+
+/**
+ * Counts what a person does by hand on a page: clicks (a button, a link, a choice) and
+ * reloads. Typing is not counted: the same fields are filled whatever the page does.
+ */
+function counted(page) {
+  const count = { clicks: 0, reloads: 0 };
+  return {
+    count,
+    click: async (selector) => {
+      count.clicks += 1;
+      await page.click(selector);
+    },
+    clickOn: async (locator) => {
+      count.clicks += 1;
+      await locator.click();
+    },
+    reload: async () => {
+      count.reloads += 1;
+      await page.reload();
+    },
+  };
 }
 
 /** Screenshots of a page at desktop (1366 px) and phone (390 px) widths. */
@@ -144,11 +168,13 @@ describe('desk issuance', () => {
       const when = (await page.locator('dd').first().innerText()).trim();
       const [d, m, y] = when.split(' ')[0].split('/');
       await op.goto(`${app.baseUrl}/appointments?desk=GE-GENOVA&date=${y}-${m}-${d}`);
-      await op.locator('[data-testid="start-issuance"]').first().click();
+      // From here on, every click and reload of the operator and of the applicant is counted.
+      const opHand = counted(op);
+      await opHand.clickOn(op.locator('[data-testid="start-issuance"]').first());
       await op.waitForURL(/\/issuance\/[0-9a-f-]+$/);
       await screenshot(op, '04-session-opened');
       await op.fill('#birth_place', 'GENOVA');
-      await op.click('[data-testid="verify"]');
+      await opHand.click('[data-testid="verify"]');
       await op.locator('[data-testid="scan-form"]').waitFor();
 
       const blobsBefore = new Set(files(path.join(app.dataDir, 'blobs')));
@@ -156,13 +182,13 @@ describe('desk issuance', () => {
       await op.fill('#doc_number', 'CA98765ZZ');
       await op.fill('#doc_expires_on', '2031-05-31');
       await op.setInputFiles('#file', smallPdf('documento-identita.pdf'));
-      await op.click('[data-testid="scan"]');
+      await opHand.click('[data-testid="scan"]');
       await op.locator('[data-testid="device-form"]').waitFor();
       const scanBlobs = files(path.join(app.dataDir, 'blobs')).filter((f) => !blobsBefore.has(f));
       assert.equal(scanBlobs.length, 1, 'the encrypted scan is in the blob store');
       assert.ok(!readFileSync(scanBlobs[0]).includes('Catalog'), 'stored encrypted');
       const serial = (await op.locator('#device_id option').first().innerText()).trim();
-      await op.click('[data-testid="assign"]');
+      await opHand.click('[data-testid="assign"]');
       await op.locator('[data-testid="pairing-code"]').waitFor();
       const code = (await op.locator('[data-testid="pairing-code"]').innerText()).trim();
       await screenshot(op, '05-operator-waits-for-clauses');
@@ -173,33 +199,34 @@ describe('desk issuance', () => {
       await sc.fill('#code', code === '000000' ? '111111' : '000000');
       await sc.click('[data-testid="pair"]');
       await sc.locator('[data-testid="problem"]').waitFor();
+      const scHand = counted(sc);
       await sc.fill('#code', code);
-      await sc.click('[data-testid="pair"]');
+      await scHand.click('[data-testid="pair"]');
       await sc.waitForURL(`${app.baseUrl}/screen/session`);
       await sc.locator('[data-testid="screen-data"]').waitFor();
       assert.match(await sc.locator('[data-testid="screen-data"]').innerText(), /BNCGLI80A41D969H/);
       assert.match(await sc.locator('[data-testid="screen-data"]').innerText(), /GENOVA/, 'the corrected data');
       await screenshot(sc, '06-second-screen-clauses');
       for (let n = 0; n < 4; n += 1) {
-        await sc.click(`[data-testid="accept-${n}"]`);
+        await scHand.click(`[data-testid="accept-${n}"]`);
         await sc.locator(`[data-testid="accepted-${n}"]`).waitFor();
       }
       await screenshot(sc, '07-second-screen-clauses-accepted');
 
       const mailsBefore = new Set(files(path.join(app.dataDir, 'mail')));
-      await op.reload();
-      await op.click('[data-testid="send-otp"]');
+      await opHand.reload();
+      await opHand.click('[data-testid="send-otp"]');
       await op.locator('[data-testid="iss-state"]', { hasText: 'OTP inviato' }).waitFor();
       const otp = await otpFromMail(app.dataDir, mailsBefore);
       await sc.locator('#otp-code').waitFor();
       await sc.fill('#otp-code', otp);
-      await sc.click('[data-testid="otp-submit"]');
+      await scHand.click('[data-testid="otp-submit"]');
       await sc.locator('[data-testid="otp-ok"]').waitFor();
       await screenshot(sc, '08-second-screen-otp-confirmed');
 
       // 4. Personalised by the CA, the holder printed, the card handed over.
-      await op.reload();
-      await op.click('[data-testid="personalise"]');
+      await opHand.reload();
+      await opHand.click('[data-testid="personalise"]');
       await op.locator('[data-testid="holder"]').waitFor();
       await screenshot(op, '09-personalised');
       const holder = await op.context().request.get(`${app.baseUrl}${await op.locator('[data-testid="holder"]').getAttribute('href')}`);
@@ -210,9 +237,16 @@ describe('desk issuance', () => {
       assert.match(text, /Scadenza dei certificati/);
       assert.match(text, new RegExp(serial));
       assert.match(text, /Assistenza/);
-      await op.click('[data-testid="hand-over"]');
+      await opHand.click('[data-testid="hand-over"]');
       await op.locator('[data-testid="done"]').waitFor();
       await screenshot(op, '10-handed-over');
+      const clicks = {
+        operator: opHand.count,
+        applicant: scHand.count,
+        total: opHand.count.clicks + opHand.count.reloads + scHand.count.clicks + scHand.count.reloads,
+      };
+      console.log(`desk issuance by hand: ${JSON.stringify(clicks)}`);
+      writeFileSync(path.join(outputDir(), 'clicks.json'), `${JSON.stringify(clicks, null, 2)}\n`);
       assert.ok(!existsSync(scanBlobs[0]), 'the scan is gone from the blob store');
       await sc.locator('[data-testid="screen-ended"]').waitFor();
       await screenshot(sc, '11-second-screen-ended');

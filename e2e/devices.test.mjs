@@ -257,6 +257,17 @@ describe('desk issuance', () => {
       await opHand.click('[data-testid="send-otp"]');
       await op.locator('[data-testid="iss-state"]', { hasText: 'OTP inviato' }).waitFor();
       await screenshotAsShown(op, '13-operator-5-waits-for-otp');
+      // Without JavaScript the same page works, with a refresh link instead of the polling.
+      const noJs = await browser.newContext({ javaScriptEnabled: false, locale: 'it-IT' });
+      try {
+        const n = await noJs.newPage();
+        await login(n, app, 'rao');
+        await n.goto(op.url());
+        await n.getByRole('link', { name: 'Aggiorna la pagina' }).waitFor();
+        await stageIs(n, 5);
+      } finally {
+        await noJs.close();
+      }
       const otp = await otpFromMail(app.dataDir, mailsBefore);
       // The OTP field appears on the screen by itself; a wrong code is said, nothing lost.
       await sc.locator('#otp-code').waitFor();

@@ -205,25 +205,33 @@ pub(crate) struct StepperRow {
     pub label: String,
     pub done: bool,
     pub current: bool,
+    /// The last stage of a finished session: done, and the one a narrow screen shows.
+    pub last_done: bool,
 }
 
 impl StepperRow {
-    /// The Bootstrap Italia class: `confirmed` done, `active` current, none ahead.
+    /// The Bootstrap Italia classes: `confirmed` done, `active` current (and, on a narrow
+    /// screen, the only one shown), none ahead.
     pub fn class(&self) -> &'static str {
-        if self.done {
-            "confirmed"
-        } else if self.current {
-            "active"
-        } else {
-            ""
+        match (self.done, self.current || self.last_done) {
+            (true, true) => "confirmed active",
+            (true, false) => "confirmed",
+            (false, true) => "active",
+            (false, false) => "",
         }
     }
 }
 
-/// The rows of the issuance stepper, one per stage of the session.
+/// The rows of the issuance stepper, one per stage of the session; none for an aborted
+/// session, which has no stage behind or ahead of it.
 pub(crate) fn stepper(lang: sportello_core::i18n::Lang, state: SessionState) -> Vec<StepperRow> {
-    state
-        .stages()
+    if state == SessionState::Aborted {
+        return Vec::new();
+    }
+    let stages = state.stages();
+    let all_done = stages.iter().all(|(_, st)| *st == StageStatus::Done);
+    let last = stages.len();
+    stages
         .into_iter()
         .enumerate()
         .map(|(i, (stage, status))| StepperRow {
@@ -231,6 +239,7 @@ pub(crate) fn stepper(lang: sportello_core::i18n::Lang, state: SessionState) -> 
             label: lang.t(stage.label_key()),
             done: status == StageStatus::Done,
             current: status == StageStatus::Current,
+            last_done: all_done && i + 1 == last,
         })
         .collect()
 }

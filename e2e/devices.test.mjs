@@ -1,7 +1,8 @@
 // Registration authority, part 2: an applicant books an appointment on the public page with
 // pre-registration; the RAO opens the issuance from the day view, verifies the data, scans the
 // identity document and picks a card from the box; the applicant follows on a second browser
-// page (the customer-facing screen), accepts the clauses and types the OTP received by e-mail;
+// page (the customer-facing screen, paired at the start), accepts the clauses and types the OTP
+// received by e-mail, while each page follows what the other does without being reloaded;
 // the card is personalised by the local test CA, the holder is printed and the card handed
 // over; the encrypted scan is then gone from the blob store. Screenshots in e2e/output/devices/.
 //
@@ -11,11 +12,16 @@
 //   /book/confirm/{token}     the link of the e-mail: [data-testid=confirm] while pending, then
 //                             [data-testid=confirmed|already-confirmed|expired]
 //   /appointments             [data-testid=start-issuance] per booked appointment
-//   /issuance/{id}            [data-testid=iss-state], [data-testid=pairing-code], forms with
+//   /issuance/{id}            [data-testid=stepper] with [data-testid=stage-N] (the current one
+//                             aria-current="step"), [data-testid=iss-state], [data-testid=pairing-code]
+//                             then [data-testid=screen-paired], forms with
 //                             [data-testid=verify|scan|assign|send-otp|personalise|hand-over],
-//                             [data-testid=holder] link, [data-testid=done]
-//   /screen                   #code + [data-testid=pair]; /screen/session polls its panel:
-//                             [data-testid=accept-N], #otp-code + [data-testid=otp-submit], [data-testid=otp-ok]
+//                             [data-testid=clauses-count], [data-testid=holder] link,
+//                             [data-testid=done]; it follows the session by itself (htmx polling)
+//   /screen                   #code + [data-testid=pair]; /screen/session (no site header:
+//                             [data-testid=chamber], the stepper, [data-testid=screen-todo]) polls its
+//                             panel: [data-testid=accept-N], #otp-code + [data-testid=otp-submit],
+//                             [data-testid=otp-ok], [data-testid=screen-ended]
 //   /devices/d/{id}           [data-testid=write-off-form] (radio name=move, #wo-reason),
 //                             [data-testid=notice], [data-testid=device-state], [data-testid=write-offs]
 //   /devices                  [data-testid=write-offs] rows [data-testid=write-off-<status>] with
@@ -27,6 +33,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths, watchRequests } from './lib/browser.mjs';
 import { login, pdfText, smallPdf, work } from './lib/flows.mjs';
+import { outputDir } from './lib/paths.mjs';
 
 let app;
 let browser;
@@ -75,6 +82,35 @@ async function linkFromMail(dataDir, prefix) {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`no e-mail with ${prefix} arrived`);
+}
+
+/**
+ * Counts what a person does by hand on a page: clicks (a button, a link, a choice) and
+ * reloads. Typing is not counted: the same fields are filled whatever the page does.
+ */
+function counted(page) {
+  const count = { clicks: 0, reloads: 0 };
+  return {
+    count,
+    click: async (selector) => {
+      count.clicks += 1;
+      await page.click(selector);
+    },
+    clickOn: async (locator) => {
+      count.clicks += 1;
+      await locator.click();
+    },
+    reload: async () => {
+      count.reloads += 1;
+      await page.reload();
+    },
+  };
+}
+
+/** Waits until the page's stepper marks stage `n` (from 1) as the current step. */
+async function stageIs(page, n) {
+  await page.locator(`[data-testid="stepper"] [data-testid="stage-${n}"][aria-current="step"]`).waitFor();
+  assert.equal(await page.locator('[data-testid="stepper"] [aria-current="step"]').count(), 1);
 }
 
 /** Screenshots of a page at desktop (1366 px) and phone (390 px) widths. */
@@ -144,64 +180,119 @@ describe('desk issuance', () => {
       const when = (await page.locator('dd').first().innerText()).trim();
       const [d, m, y] = when.split(' ')[0].split('/');
       await op.goto(`${app.baseUrl}/appointments?desk=GE-GENOVA&date=${y}-${m}-${d}`);
-      await op.locator('[data-testid="start-issuance"]').first().click();
+      // From here on, every click and reload of the operator and of the applicant is counted.
+      // Neither page is ever reloaded by hand: each follows what the other does by itself.
+      const opHand = counted(op);
+      await opHand.clickOn(op.locator('[data-testid="start-issuance"]').first());
       await op.waitForURL(/\/issuance\/[0-9a-f-]+$/);
-      await screenshot(op, '04-session-opened');
+      await stageIs(op, 1);
+      await screenshotAsShown(op, '04-operator-1-data');
+
+      // 3. The second screen is paired first, by the code on the operator's page; it shows
+      // the stage, what to do and the data, and nothing of the site around it.
+      const code = (await op.locator('[data-testid="pairing-code"]').innerText()).trim();
+      const sc = screen.page;
+      await sc.goto(`${app.baseUrl}/screen`);
+      assert.equal(await sc.locator('nav, .it-header-wrapper, [data-testid="logout"]').count(), 0, 'no site header');
+      await screenshotAsShown(sc, '05-screen-pair');
+      await sc.fill('#code', code === '000000' ? '111111' : '000000');
+      await sc.click('[data-testid="pair"]');
+      await sc.locator('[data-testid="problem"]').waitFor();
+      await screenshotAsShown(sc, '05a-screen-pair-wrong-code');
+      const scHand = counted(sc);
+      await sc.fill('#code', code);
+      await scHand.click('[data-testid="pair"]');
+      await sc.waitForURL(`${app.baseUrl}/screen/session`);
+      assert.match(await sc.locator('[data-testid="chamber"]').innerText(), /Camera di Commercio di Genova/);
+      await stageIs(sc, 1);
+      assert.match(await sc.locator('[data-testid="screen-data"]').innerText(), /BNCGLI80A41D969H/);
+      await screenshotAsShown(sc, '06-screen-1-check-data');
+      // The operator's page learns that the screen is paired.
+      await op.locator('[data-testid="screen-paired"]').waitFor();
+
       await op.fill('#birth_place', 'GENOVA');
-      await op.click('[data-testid="verify"]');
+      await opHand.click('[data-testid="verify"]');
       await op.locator('[data-testid="scan-form"]').waitFor();
+      await stageIs(op, 2);
+      await screenshotAsShown(op, '07-operator-2-document');
+      // The screen shows the corrected data by itself.
+      await sc.locator('[data-testid="screen-data"]', { hasText: 'GENOVA' }).waitFor();
 
       const blobsBefore = new Set(files(path.join(app.dataDir, 'blobs')));
       await op.selectOption('#doc_type', 'carta_identita');
       await op.fill('#doc_number', 'CA98765ZZ');
       await op.fill('#doc_expires_on', '2031-05-31');
       await op.setInputFiles('#file', smallPdf('documento-identita.pdf'));
-      await op.click('[data-testid="scan"]');
+      await opHand.click('[data-testid="scan"]');
       await op.locator('[data-testid="device-form"]').waitFor();
+      await stageIs(op, 3);
+      await screenshotAsShown(op, '08-operator-3-device');
       const scanBlobs = files(path.join(app.dataDir, 'blobs')).filter((f) => !blobsBefore.has(f));
       assert.equal(scanBlobs.length, 1, 'the encrypted scan is in the blob store');
       assert.ok(!readFileSync(scanBlobs[0]).includes('Catalog'), 'stored encrypted');
       const serial = (await op.locator('#device_id option').first().innerText()).trim();
-      await op.click('[data-testid="assign"]');
-      await op.locator('[data-testid="pairing-code"]').waitFor();
-      const code = (await op.locator('[data-testid="pairing-code"]').innerText()).trim();
-      await screenshot(op, '05-operator-waits-for-clauses');
+      await opHand.click('[data-testid="assign"]');
+      await stageIs(op, 4);
+      await screenshotAsShown(op, '09-operator-4-waits-for-clauses');
 
-      // 3. The second screen: paired by the code, clauses one by one, then the OTP.
-      const sc = screen.page;
-      await sc.goto(`${app.baseUrl}/screen`);
-      await sc.fill('#code', code === '000000' ? '111111' : '000000');
-      await sc.click('[data-testid="pair"]');
-      await sc.locator('[data-testid="problem"]').waitFor();
-      await sc.fill('#code', code);
-      await sc.click('[data-testid="pair"]');
-      await sc.waitForURL(`${app.baseUrl}/screen/session`);
-      await sc.locator('[data-testid="screen-data"]').waitFor();
-      assert.match(await sc.locator('[data-testid="screen-data"]').innerText(), /BNCGLI80A41D969H/);
-      assert.match(await sc.locator('[data-testid="screen-data"]').innerText(), /GENOVA/, 'the corrected data');
-      await screenshot(sc, '06-second-screen-clauses');
+      // The clauses appear on the screen by themselves; the operator sees each one accepted.
+      await sc.locator('[data-testid="accept-0"]').waitFor();
+      await stageIs(sc, 4);
+      await screenshotAsShown(sc, '10-screen-4-clauses');
       for (let n = 0; n < 4; n += 1) {
-        await sc.click(`[data-testid="accept-${n}"]`);
-        await sc.locator(`[data-testid="accepted-${n}"]`).waitFor();
+        await scHand.click(`[data-testid="accept-${n}"]`);
+        if (n < 3) {
+          await sc.locator(`[data-testid="accepted-${n}"]`).waitFor();
+          await op.locator('[data-testid="clauses-count"]', { hasText: `${n + 1}/4` }).waitFor();
+        }
       }
-      await screenshot(sc, '07-second-screen-clauses-accepted');
+      await stageIs(sc, 5);
+      await screenshotAsShown(sc, '11-screen-5-waits-for-otp');
 
+      // "Invia l'OTP" appears on the operator's page without reloading it.
       const mailsBefore = new Set(files(path.join(app.dataDir, 'mail')));
-      await op.reload();
-      await op.click('[data-testid="send-otp"]');
+      await op.locator('[data-testid="send-otp"]').waitFor();
+      await stageIs(op, 5);
+      await screenshotAsShown(op, '12-operator-5-send-otp');
+      await opHand.click('[data-testid="send-otp"]');
       await op.locator('[data-testid="iss-state"]', { hasText: 'OTP inviato' }).waitFor();
+      await screenshotAsShown(op, '13-operator-5-waits-for-otp');
+      // Without JavaScript the same page works, with a refresh link instead of the polling.
+      const noJs = await browser.newContext({ javaScriptEnabled: false, locale: 'it-IT' });
+      try {
+        const n = await noJs.newPage();
+        await login(n, app, 'rao');
+        await n.goto(op.url());
+        await n.getByRole('link', { name: 'Aggiorna la pagina' }).waitFor();
+        await stageIs(n, 5);
+      } finally {
+        await noJs.close();
+      }
       const otp = await otpFromMail(app.dataDir, mailsBefore);
+      // The OTP field appears on the screen by itself; a wrong code is said, nothing lost.
       await sc.locator('#otp-code').waitFor();
-      await sc.fill('#otp-code', otp);
+      await screenshotAsShown(sc, '14-screen-5-otp');
+      await sc.fill('#otp-code', otp === '000000' ? '111111' : '000000');
       await sc.click('[data-testid="otp-submit"]');
+      await sc.locator('[data-testid="problem"]').waitFor();
+      assert.equal(await sc.locator('#otp-code').getAttribute('aria-invalid'), 'true');
+      await screenshotAsShown(sc, '14a-screen-5-otp-wrong');
+      await sc.fill('#otp-code', otp);
+      await scHand.click('[data-testid="otp-submit"]');
       await sc.locator('[data-testid="otp-ok"]').waitFor();
-      await screenshot(sc, '08-second-screen-otp-confirmed');
+      await stageIs(sc, 6);
+      await screenshotAsShown(sc, '15-screen-6-otp-confirmed');
 
-      // 4. Personalised by the CA, the holder printed, the card handed over.
-      await op.reload();
-      await op.click('[data-testid="personalise"]');
+      // 4. "Personalizza" appears by itself; the holder printed, the card handed over.
+      await op.locator('[data-testid="personalise"]').waitFor();
+      await stageIs(op, 6);
+      await screenshotAsShown(op, '16-operator-6-personalise');
+      await opHand.click('[data-testid="personalise"]');
       await op.locator('[data-testid="holder"]').waitFor();
-      await screenshot(op, '09-personalised');
+      await stageIs(op, 7);
+      await screenshotAsShown(op, '17-operator-7-hand-over');
+      await stageIs(sc, 7);
+      await screenshotAsShown(sc, '18-screen-7-hand-over');
       const holder = await op.context().request.get(`${app.baseUrl}${await op.locator('[data-testid="holder"]').getAttribute('href')}`);
       assert.equal(holder.status(), 200);
       const holderFile = path.join(work, 'portatessera.pdf');
@@ -210,12 +301,23 @@ describe('desk issuance', () => {
       assert.match(text, /Scadenza dei certificati/);
       assert.match(text, new RegExp(serial));
       assert.match(text, /Assistenza/);
-      await op.click('[data-testid="hand-over"]');
+      await opHand.click('[data-testid="hand-over"]');
       await op.locator('[data-testid="done"]').waitFor();
-      await screenshot(op, '10-handed-over');
+      assert.equal(await op.locator('[data-testid="stepper"] li.confirmed').count(), 7, 'every stage done');
+      await screenshotAsShown(op, '19-operator-handed-over');
+      const clicks = {
+        operator: opHand.count,
+        applicant: scHand.count,
+        total: opHand.count.clicks + opHand.count.reloads + scHand.count.clicks + scHand.count.reloads,
+      };
+      console.log(`desk issuance by hand: ${JSON.stringify(clicks)}`);
+      writeFileSync(path.join(outputDir(), 'clicks.json'), `${JSON.stringify(clicks, null, 2)}\n`);
+      // Before the pages followed the session, the operator reloaded twice (15 gestures).
+      assert.equal(opHand.count.reloads + scHand.count.reloads, 0, 'nobody reloads by hand');
+      assert.ok(clicks.total <= 13, `at most 13 gestures, not ${clicks.total}`);
       assert.ok(!existsSync(scanBlobs[0]), 'the scan is gone from the blob store');
       await sc.locator('[data-testid="screen-ended"]').waitFor();
-      await screenshot(sc, '11-second-screen-ended');
+      await screenshotAsShown(sc, '20-screen-ended');
       assert.deepEqual(requests.external, [], 'no request leaves the product');
       assert.deepEqual(requests.brokenAssets, []);
     } finally {

@@ -9,3 +9,13 @@ document.addEventListener('htmx:configRequest', (event) => {
     event.detail.headers['X-CSRF-Token'] = token;
   }
 });
+
+// A part of a page that updates by itself (the issuance steps, the applicant's screen) says
+// what changed in `data-announce`; the page's polite live region reads it out, once per change.
+document.addEventListener('htmx:afterSettle', () => {
+  const text = document.querySelector('[data-announce]')?.getAttribute('data-announce');
+  const announcer = document.querySelector('[data-announcer]');
+  if (text && announcer && announcer.textContent !== text) {
+    announcer.textContent = text;
+  }
+});

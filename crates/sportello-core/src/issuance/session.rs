@@ -79,6 +79,36 @@ impl Session {
     pub fn accepted(&self) -> Vec<usize> {
         serde_json::from_str(&self.clauses_accepted).unwrap_or_default()
     }
+
+    /// A short fingerprint of how far the session has gone: it changes with every step and
+    /// every clause accepted, so a page that polls knows whether it is out of date without
+    /// being sent the page again. It says nothing the applicant's screen may not know.
+    pub fn progress_revision(&self) -> String {
+        fingerprint(&[&self.state, &self.clauses_accepted])
+    }
+
+    /// The same for the pairing of the second screen: a new code, or the screen paired. Only
+    /// the operator's page uses it.
+    pub fn pairing_revision(&self) -> String {
+        fingerprint(&[
+            self.pairing_code.as_deref().unwrap_or_default(),
+            if self.screen_token_hash.is_some() {
+                "paired"
+            } else {
+                ""
+            },
+        ])
+    }
+}
+
+fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
 }
 
 macro_rules! select_sessions {

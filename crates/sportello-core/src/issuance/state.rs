@@ -143,6 +143,97 @@ impl Step {
     ];
 }
 
+/// The stages of a desk issuance as the operator and the applicant see them, in order: the
+/// steps of the RA procedure (part 2) grouped the way the desk works them. Sending the OTP and
+/// typing it are one stage; a finished session has every stage behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// The operator checks the pre-registered data against the identity document.
+    Data,
+    /// The identity document is scanned.
+    Document,
+    /// The operator picks the device.
+    Device,
+    /// The applicant accepts the contract clauses on the second screen.
+    Clauses,
+    /// The CA sends the OTP; the applicant types it on the second screen.
+    Otp,
+    /// The CA issues the certificates onto the device.
+    Personalisation,
+    /// The device goes to the applicant with its holder.
+    HandOver,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] = [
+        Stage::Data,
+        Stage::Document,
+        Stage::Device,
+        Stage::Clauses,
+        Stage::Otp,
+        Stage::Personalisation,
+        Stage::HandOver,
+    ];
+
+    /// The key of the stage's name in the locale files.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Stage::Data => "iss-stage-data",
+            Stage::Document => "iss-stage-document",
+            Stage::Device => "iss-stage-device",
+            Stage::Clauses => "iss-stage-clauses",
+            Stage::Otp => "iss-stage-otp",
+            Stage::Personalisation => "iss-stage-personalisation",
+            Stage::HandOver => "iss-stage-hand-over",
+        }
+    }
+}
+
+/// Where a stage stands in a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageStatus {
+    Done,
+    Current,
+    Ahead,
+}
+
+impl SessionState {
+    /// The stage the session is at: `None` once it ended (handed over or aborted).
+    pub fn stage(self) -> Option<Stage> {
+        match self {
+            Opened => Some(Stage::Data),
+            Verified => Some(Stage::Document),
+            DocumentScanned => Some(Stage::Device),
+            DeviceAssigned => Some(Stage::Clauses),
+            ClausesAccepted | OtpSent => Some(Stage::Otp),
+            OtpConfirmed => Some(Stage::Personalisation),
+            Personalised => Some(Stage::HandOver),
+            HandedOver | Aborted => None,
+        }
+    }
+
+    /// Every stage with where it stands: a handed-over session has them all done; an aborted
+    /// one has none done (nothing was issued).
+    pub fn stages(self) -> Vec<(Stage, StageStatus)> {
+        let current = self
+            .stage()
+            .map(|c| Stage::ALL.iter().position(|s| *s == c));
+        Stage::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let status = match (self, current) {
+                    (HandedOver, _) => StageStatus::Done,
+                    (_, Some(Some(c))) if i < c => StageStatus::Done,
+                    (_, Some(Some(c))) if i == c => StageStatus::Current,
+                    _ => StageStatus::Ahead,
+                };
+                (*s, status)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +277,57 @@ mod tests {
             assert!(Step::ALL.iter().all(|st| !s.allows(*st)));
             assert!(s.is_final());
         }
+    }
+
+    #[test]
+    fn the_issuance_stages_follow_the_session_states_in_order() {
+        // Every live state is at a stage, and a later state never sits at an earlier stage.
+        let live: Vec<_> = SessionState::ALL
+            .into_iter()
+            .filter(|s| !s.is_final())
+            .collect();
+        let positions: Vec<usize> = live
+            .iter()
+            .map(|s| {
+                let stage = s.stage().expect("a live state is at a stage");
+                Stage::ALL.iter().position(|x| *x == stage).unwrap()
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] <= w[1]), "{positions:?}");
+        assert_eq!(positions.first(), Some(&0));
+        assert_eq!(positions.last(), Some(&(Stage::ALL.len() - 1)));
+        // Sending the OTP and typing it are the same stage.
+        assert_eq!(ClausesAccepted.stage(), OtpSent.stage());
+        // One current stage while live; all done once handed over; none done once aborted.
+        for s in live {
+            let st = s.stages();
+            assert_eq!(
+                st.iter()
+                    .filter(|(_, x)| *x == StageStatus::Current)
+                    .count(),
+                1
+            );
+        }
+        assert!(
+            HandedOver
+                .stages()
+                .iter()
+                .all(|(_, x)| *x == StageStatus::Done)
+        );
+        assert!(
+            Aborted
+                .stages()
+                .iter()
+                .all(|(_, x)| *x == StageStatus::Ahead)
+        );
+        assert_eq!(
+            DeviceAssigned.stages()[..4],
+            [
+                (Stage::Data, StageStatus::Done),
+                (Stage::Document, StageStatus::Done),
+                (Stage::Device, StageStatus::Done),
+                (Stage::Clauses, StageStatus::Current),
+            ]
+        );
     }
 }

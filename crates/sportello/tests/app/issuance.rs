@@ -99,6 +99,7 @@ engine_tests!(
     an_aborted_issuance_deletes_the_scan_too,
     a_device_an_odr_issues_consumes_its_fee_is_reported_and_refunded_case_by_case,
     wrong_pairing_codes_are_limited_per_address,
+    both_issuance_screens_follow_the_session_and_show_it_only_to_its_people,
 );
 
 async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(engine: Engine) {
@@ -190,8 +191,12 @@ async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(
         "{live}"
     );
     for n in 0..4 {
-        let (s, _, _) = screen.post_form(&format!("/screen/clauses/{n}"), &[]).await;
-        assert_eq!(s, StatusCode::OK);
+        // Without JavaScript the form posts and comes back to the screen.
+        let (s, loc, _) = screen.post_form(&format!("/screen/clauses/{n}"), &[]).await;
+        assert_eq!(
+            (s, loc.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/screen/session"))
+        );
     }
     assert_eq!(state(&app, &sid).await, "clauses_accepted");
     // The OTP goes by e-mail through the outbox; the applicant types it on the screen.
@@ -218,9 +223,12 @@ async fn an_issuance_goes_from_appointment_to_hand_over_and_the_scan_is_deleted(
         .take(6)
         .collect();
     assert_eq!(otp.len(), 6, "{}", mail.data);
-    let (_, _, body) = screen.post_form("/screen/otp", &[("code", "12345x")]).await;
+    let (s, _, body) = screen.post_form("/screen/otp", &[("code", "12345x")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Codice errato"), "{body}");
-    let (_, _, body) = screen.post_form("/screen/otp", &[("code", &otp)]).await;
+    let (s, _, _) = screen.post_form("/screen/otp", &[("code", &otp)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, body) = screen.get("/screen/session").await;
     assert!(body.contains("otp-ok"), "{body}");
     b.get(&format!("/issuance/{sid}")).await;
     let (s, _, body) = b
@@ -445,8 +453,9 @@ async fn finish_with_screen(app: &TestApp, b: &Browser, sid: &str) {
         .chars()
         .take(6)
         .collect();
-    let (_, _, body) = screen.post_form("/screen/otp", &[("code", &otp)]).await;
-    assert!(body.contains("otp-ok"), "{body}");
+    let (s, _, _) = screen.post_form("/screen/otp", &[("code", &otp)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(state(app, sid).await, "otp_confirmed");
     b.get(&format!("/issuance/{sid}")).await;
     let (s, _, body) = b
         .post_form(&format!("/issuance/{sid}/personalise"), &[])
@@ -639,4 +648,170 @@ async fn wrong_pairing_codes_are_limited_per_address(engine: Engine) {
     // Without a paired cookie the screen shows nothing.
     let (_, live) = Browser::new(&app).get("/screen/session/live").await;
     assert!(live.contains("screen-ended"));
+}
+
+/// GETs `path` as htmx does (the `HX-Request` header); status and body.
+async fn htmx_get(b: &Browser, path: &str) -> (StatusCode, String) {
+    let r = b
+        .client
+        .get(format!("{}{}", b.base, path))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .expect("GET");
+    (r.status(), r.text().await.unwrap_or_default())
+}
+
+/// POSTs as htmx does: the CSRF token in its header, `HX-Request`; status and body.
+async fn htmx_post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let r = b
+        .client
+        .post(format!("{}{}", b.base, path))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", b.csrf())
+        .form(fields)
+        .send()
+        .await
+        .expect("POST");
+    (r.status(), r.text().await.unwrap_or_default())
+}
+
+/// The value of `data-rev="…"` in a page part.
+fn rev_of(html: &str) -> String {
+    let at = html.find("data-rev=\"").expect("a revision") + "data-rev=\"".len();
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+/// The operator's page and the applicant's screen poll the session: an unchanged session
+/// answers 204, a moved one the new part (stepper with the current stage, next action). The
+/// live parts show a session only to who may see its page, and the screen's only to the
+/// screen paired with it.
+async fn both_issuance_screens_follow_the_session_and_show_it_only_to_its_people(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let public = public_browser(&app).await;
+    let appt = book(&app, &public, "RSSMRA80A01H501U", true).await;
+    let b = rao(&app).await;
+    let (_, loc, _) = b
+        .post_form(&format!("/issuance/from-appointment/{appt}"), &[])
+        .await;
+    let sid = session_of(loc);
+    let (_, page) = b.get(&format!("/issuance/{sid}")).await;
+    assert!(
+        page.contains("aria-current=\"step\""),
+        "the stepper: {page}"
+    );
+    let rev = rev_of(&page);
+    let steps = format!("/issuance/{sid}/live?part=steps&rev={rev}");
+    assert_eq!(htmx_get(&b, &steps).await.0, StatusCode::NO_CONTENT);
+
+    // Nobody else reads the live parts: another operator's role, a company, a visitor.
+    let (email, password) = TestApp::demo_login(Role::Ir);
+    let ir = Browser::login(&app, email, password).await;
+    let (email, password) = TestApp::demo_login(Role::Company);
+    let company = Browser::login(&app, email, password).await;
+    let anonymous = Browser::new(&app);
+    for (who, expected) in [
+        (&ir, StatusCode::NOT_FOUND),
+        (&company, StatusCode::FORBIDDEN),
+    ] {
+        for part in ["steps", "pairing"] {
+            let (s, body) = htmx_get(who, &format!("/issuance/{sid}/live?part={part}")).await;
+            assert_eq!(s, expected, "{body}");
+            assert!(!body.contains("RSSMRA80A01H501U"));
+        }
+    }
+    let (s, body) = htmx_get(&anonymous, &format!("/issuance/{sid}/live")).await;
+    assert!(
+        s != StatusCode::OK && !body.contains("RSSMRA80A01H501U"),
+        "{s}"
+    );
+
+    // The operator moves the session to the clauses: the old revision now gets the new part.
+    verify_and_scan(&app, &b, &sid).await;
+    let sara = operator_id(&app, "rao@demo.sportello.test").await;
+    let device_id: String = sqlx::query_scalar("SELECT id FROM dev_devices WHERE holder_operator_id = $1 AND kind = 'smart_card' ORDER BY serial LIMIT 1")
+        .bind(&sara).fetch_one(app.state.db.pool()).await.unwrap();
+    b.get(&format!("/issuance/{sid}")).await;
+    let (s, _, _) = b
+        .post_form(
+            &format!("/issuance/{sid}/device"),
+            &[("device_id", &device_id)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, part) = htmx_get(&b, &steps).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(part.contains("data-testid=\"waiting\""), "{part}");
+    assert!(
+        part.contains("class=\"active\" aria-current=\"step\" data-testid=\"stage-4\""),
+        "the clauses are the current stage: {part}"
+    );
+    assert!(!part.contains("<header"), "a part, not a page");
+    let steps = format!("/issuance/{sid}/live?part=steps&rev={}", rev_of(&part));
+
+    // The second screen: nothing without its cookie; once paired, its own session only.
+    let (_, body) = htmx_get(&Browser::new(&app), "/screen/session/live").await;
+    assert!(body.contains("screen-ended") && !body.contains("RSSMRA80A01H501U"));
+    let (_, pairing) = htmx_get(&b, &format!("/issuance/{sid}/live?part=pairing")).await;
+    let code: String = sqlx::query_scalar("SELECT pairing_code FROM iss_sessions WHERE id = $1")
+        .bind(&sid)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert!(pairing.contains(&code));
+    let pairing_rev = rev_of(&pairing);
+    let screen = Browser::new(&app);
+    screen.get("/screen").await;
+    let (s, _, _) = screen.post_form("/screen", &[("code", &code)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = screen.get("/screen/session").await;
+    assert!(
+        !page.contains("it-header-wrapper"),
+        "no site header on the screen"
+    );
+    assert!(!page.contains("logout"), "no account links on the screen");
+    assert!(
+        page.contains("Camera di Commercio"),
+        "the chamber by name: {page}"
+    );
+    assert!(page.contains("aria-current=\"step\""));
+    // The operator's pairing card moves by itself too.
+    let (s, pairing) = htmx_get(
+        &b,
+        &format!("/issuance/{sid}/live?part=pairing&rev={pairing_rev}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(pairing.contains("screen-paired") && !pairing.contains(&code));
+    let screen_rev = rev_of(&page);
+    let live = format!("/screen/session/live?rev={screen_rev}");
+    assert_eq!(htmx_get(&screen, &live).await.0, StatusCode::NO_CONTENT);
+
+    // Clauses accepted through htmx come back as the panel; the operator sees them counted.
+    for n in 0..3 {
+        let (s, panel) = htmx_post(&screen, &format!("/screen/clauses/{n}"), &[]).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(panel.contains(&format!("accepted-{n}")), "{panel}");
+        assert!(!panel.contains("<header"));
+    }
+    let (s, part) = htmx_get(&b, &steps).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(part.contains("3/4"), "{part}");
+    let steps = format!("/issuance/{sid}/live?part=steps&rev={}", rev_of(&part));
+    let (_, panel) = htmx_post(&screen, "/screen/clauses/3", &[]).await;
+    assert!(panel.contains("data-testid=\"screen-todo\""));
+    // The operator's next action appears without reloading the page.
+    let (_, part) = htmx_get(&b, &steps).await;
+    assert!(part.contains("data-testid=\"send-otp\""), "{part}");
+    // And the screen, polling with what it showed, gets the new stage.
+    let (s, panel) = htmx_get(&screen, &live).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(panel.contains("Clausole accettate"), "{panel}");
+    // A wrong OTP through htmx: the panel with the message, nothing else moves.
+    b.post_form(&format!("/issuance/{sid}/otp"), &[]).await;
+    let (s, panel) = htmx_post(&screen, "/screen/otp", &[("code", "000000x")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(panel.contains("data-testid=\"problem\""), "{panel}");
+    assert_eq!(state(&app, &sid).await, "otp_sent");
 }

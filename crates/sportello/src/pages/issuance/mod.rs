@@ -10,7 +10,7 @@ use crate::web::download::Download;
 use crate::web::form::{FormFields, MultipartForm};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::Principal;
@@ -23,7 +23,7 @@ use sportello_core::issuance::scan::MAX_BYTES;
 use sportello_core::issuance::session::{
     self, CLAUSES, IdentityScan, Session, SessionError, Source,
 };
-use sportello_core::issuance::state::SessionState;
+use sportello_core::issuance::state::{SessionState, Stage, StageStatus};
 
 pub mod screen;
 
@@ -132,47 +132,122 @@ struct SessionPage {
     free_verdicts: Vec<(bool, String)>,
 }
 
-impl SessionPage {
-    fn at(&self, st: &str) -> bool {
-        self.s.state == st
-    }
-    fn state_label(&self) -> String {
-        self.layout.t(&self.s.state().label_key())
-    }
-    fn clauses(&self) -> Vec<(String, bool)> {
-        let acc = self.s.accepted();
-        CLAUSES
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (self.layout.t(k), acc.contains(&i)))
-            .collect()
-    }
-    fn form(&self) -> ApplicantForm {
-        ApplicantForm {
-            given_name: self.s.given_name.clone(),
-            surname: self.s.surname.clone(),
-            tax_code: self.s.tax_code.clone(),
-            birth_date: self.s.birth_date.clone(),
-            birth_place: self.s.birth_place.clone(),
-            email: self.s.email.clone(),
-            phone: self.s.phone.clone(),
-            company_tax_code: self.s.company_tax_code.clone().unwrap_or_default(),
-            device: self.s.device_kind.clone(),
-            wants_free: String::new(),
+/// What the operator's page and its live parts ask of the session.
+macro_rules! session_view {
+    ($t:ty) => {
+        impl $t {
+            fn at(&self, st: &str) -> bool {
+                self.s.state == st
+            }
+            fn state_label(&self) -> String {
+                self.layout.t(&self.s.state().label_key())
+            }
+            fn clauses(&self) -> Vec<(String, bool)> {
+                let acc = self.s.accepted();
+                CLAUSES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (self.layout.t(k), acc.contains(&i)))
+                    .collect()
+            }
+            fn accepted_count(&self) -> usize {
+                self.s.accepted().len()
+            }
+            fn form(&self) -> ApplicantForm {
+                ApplicantForm {
+                    given_name: self.s.given_name.clone(),
+                    surname: self.s.surname.clone(),
+                    tax_code: self.s.tax_code.clone(),
+                    birth_date: self.s.birth_date.clone(),
+                    birth_place: self.s.birth_place.clone(),
+                    email: self.s.email.clone(),
+                    phone: self.s.phone.clone(),
+                    company_tax_code: self.s.company_tax_code.clone().unwrap_or_default(),
+                    device: self.s.device_kind.clone(),
+                    wants_free: String::new(),
+                }
+            }
+            fn ended(&self) -> bool {
+                self.s.state().is_final()
+            }
+            fn personalised(&self) -> bool {
+                matches!(
+                    self.s.state(),
+                    SessionState::Personalised | SessionState::HandedOver
+                )
+            }
+            fn stages(&self) -> Vec<StepperRow> {
+                stepper(self.layout.lang, self.s.state())
+            }
+            fn current_stage(&self) -> Option<usize> {
+                current_stage(self.s.state())
+            }
+            fn refresh_href(&self) -> String {
+                format!("/issuance/{}", self.s.id)
+            }
         }
-    }
-    fn ended(&self) -> bool {
-        self.s.state().is_final()
-    }
+    };
+}
+
+session_view!(SessionPage);
+session_view!(SessionLive);
+
+impl SessionPage {
     fn abort(&self) -> Confirmation {
         abort_confirmation(self.layout.lang, &self.s)
     }
-    fn personalised(&self) -> bool {
-        matches!(
-            self.s.state(),
-            SessionState::Personalised | SessionState::HandedOver
-        )
+}
+
+/// One row of the issuance stepper.
+pub(crate) struct StepperRow {
+    /// From 1.
+    pub n: usize,
+    pub label: String,
+    pub done: bool,
+    pub current: bool,
+    /// The last stage of a finished session: done, and the one a narrow screen shows.
+    pub last_done: bool,
+}
+
+impl StepperRow {
+    /// The Bootstrap Italia classes: `confirmed` done, `active` current (and, on a narrow
+    /// screen, the only one shown), none ahead.
+    pub fn class(&self) -> &'static str {
+        match (self.done, self.current || self.last_done) {
+            (true, true) => "confirmed active",
+            (true, false) => "confirmed",
+            (false, true) => "active",
+            (false, false) => "",
+        }
     }
+}
+
+/// The rows of the issuance stepper, one per stage of the session; none for an aborted
+/// session, which has no stage behind or ahead of it.
+pub(crate) fn stepper(lang: sportello_core::i18n::Lang, state: SessionState) -> Vec<StepperRow> {
+    if state == SessionState::Aborted {
+        return Vec::new();
+    }
+    let stages = state.stages();
+    let all_done = stages.iter().all(|(_, st)| *st == StageStatus::Done);
+    let last = stages.len();
+    stages
+        .into_iter()
+        .enumerate()
+        .map(|(i, (stage, status))| StepperRow {
+            n: i + 1,
+            label: lang.t(stage.label_key()),
+            done: status == StageStatus::Done,
+            current: status == StageStatus::Current,
+            last_done: all_done && i + 1 == last,
+        })
+        .collect()
+}
+
+/// The number (from 1) of the stage the session is at, while it is live.
+pub(crate) fn current_stage(state: SessionState) -> Option<usize> {
+    let stage = state.stage()?;
+    Stage::ALL.iter().position(|s| *s == stage).map(|i| i + 1)
 }
 
 async fn session_page(
@@ -217,31 +292,63 @@ pub async fn show(
     Ok(render(&session_page(&state, &viewer, &id).await?)?.into_response())
 }
 
+/// One live part of the operator's page, as htmx polls it.
 #[derive(Template)]
-#[template(path = "issuance/live.html")]
-struct LivePage {
+#[template(path = "issuance/session_live.html")]
+struct SessionLive {
     layout: Layout,
     s: Session,
-    accepted: usize,
-    total: usize,
+    devices: Vec<Device>,
+    problem: Option<Problem>,
+    free_verdicts: Vec<(bool, String)>,
+    /// The pairing card rather than the steps.
+    pairing: bool,
 }
 
-/// The operator's live status panel (htmx polls it).
+#[derive(serde::Deserialize)]
+pub struct LiveQuery {
+    #[serde(default)]
+    part: String,
+    /// The revision the page shows; the same one answers 204 No Content (htmx swaps nothing).
+    #[serde(default)]
+    rev: String,
+}
+
+/// A live part of the operator's page: the steps (`part=steps`: stepper, state, next action)
+/// or the pairing card (`part=pairing`). Only for who may see the session itself; when the
+/// session has not moved since `rev`, 204 and nothing else.
 pub async fn live(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<LiveQuery>,
 ) -> Result<Response, AppError> {
-    let p = viewer.require_action(Action::RunIssuance)?;
-    let s = visible(&state, p, &id).await?;
-    let accepted = s.accepted().len();
-    Ok(render(&LivePage {
-        layout: Layout::new(&viewer, "iss-session-title"),
-        s,
-        accepted,
-        total: CLAUSES.len(),
-    })?
-    .into_response())
+    let pairing = q.part == "pairing";
+    let page = session_page(&state, &viewer, &id).await?;
+    let rev = if pairing {
+        page.s.pairing_revision()
+    } else {
+        page.s.progress_revision()
+    };
+    if rev == q.rev {
+        return Ok(no_store(StatusCode::NO_CONTENT.into_response()));
+    }
+    let part = SessionLive {
+        layout: page.layout,
+        s: page.s,
+        devices: page.devices,
+        problem: None,
+        free_verdicts: Vec::new(),
+        pairing,
+    };
+    Ok(no_store(render(&part)?.into_response()))
+}
+
+/// A live answer is never kept by a cache: the next poll must reach the server.
+pub(crate) fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
 /// Runs a step; on a user error the session page comes back with the message.

@@ -448,7 +448,20 @@ iss-cert-authentication = Authentication certificate (CNS)
 iss-cert-signature = Signature certificate
 iss-support-1 = CA support: see the CA's site
 iss-support-2 = Operating Manual and Certificate Policy at the desk
-iss-error-step = Step not allowed in this state ({ $state }).
+iss-error-step =
+    Step not allowed: the session is now at «{ $state ->
+        [opened] { iss-state-opened }
+        [verified] { iss-state-verified }
+        [document_scanned] { iss-state-document-scanned }
+        [device_assigned] { iss-state-device-assigned }
+        [clauses_accepted] { iss-state-clauses-accepted }
+        [otp_sent] { iss-state-otp-sent }
+        [otp_confirmed] { iss-state-otp-confirmed }
+        [personalised] { iss-state-personalised }
+        [handed_over] { iss-state-handed-over }
+        [aborted] { iss-state-aborted }
+       *[other] another step
+    }».
 iss-error-changed = The issuance moved on meanwhile: reload the page.
 iss-error-scan-type = The scan must be a PDF, JPEG or PNG of at most 10 MB.
 iss-error-device = The device is not available to this operator.

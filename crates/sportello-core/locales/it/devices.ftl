@@ -448,7 +448,20 @@ iss-cert-authentication = Certificato di autenticazione (CNS)
 iss-cert-signature = Certificato di firma
 iss-support-1 = Assistenza del Certificatore: vedi il sito del Certificatore
 iss-support-2 = Manuale Operativo e Certificate Policy allo sportello
-iss-error-step = Passaggio non consentito in questo stato ({ $state }).
+iss-error-step =
+    Passaggio non consentito: la sessione è ora nella fase «{ $state ->
+        [opened] { iss-state-opened }
+        [verified] { iss-state-verified }
+        [document_scanned] { iss-state-document-scanned }
+        [device_assigned] { iss-state-device-assigned }
+        [clauses_accepted] { iss-state-clauses-accepted }
+        [otp_sent] { iss-state-otp-sent }
+        [otp_confirmed] { iss-state-otp-confirmed }
+        [personalised] { iss-state-personalised }
+        [handed_over] { iss-state-handed-over }
+        [aborted] { iss-state-aborted }
+       *[other] un altro stato
+    }».
 iss-error-changed = Il rilascio è andato avanti nel frattempo: ricarica la pagina.
 iss-error-scan-type = La scansione deve essere un PDF, JPEG o PNG di al massimo 10 MB.
 iss-error-device = Il dispositivo non è disponibile per questo operatore.

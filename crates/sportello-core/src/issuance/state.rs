@@ -238,6 +238,18 @@ impl SessionState {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_refused_step_names_the_session_state_in_words() {
+        for lang in [crate::i18n::Lang::It, crate::i18n::Lang::En] {
+            for state in SessionState::ALL {
+                let text = lang.t_args("iss-error-step", &[("state", state.as_str().to_string())]);
+                let label = lang.t(&state.label_key());
+                assert!(text.contains(&label), "{text} should name {label}");
+                assert!(!text.contains('_'), "{text} shows a code");
+            }
+        }
+    }
+
     /// Rows: states in `SessionState::ALL` order; columns: steps in `Step::ALL` order
     /// (verify, scan, assign, clauses, send otp, confirm otp, personalise, hand over, abort).
     /// A number is the index of the state reached; `.` refused.

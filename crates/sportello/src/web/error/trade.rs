@@ -77,14 +77,14 @@ pub fn create_error(e: CreateError) -> AppError {
         }
         CreateError::SignerRevoked { holder, at } => {
             unprocessable("signer_revoked", "trade-upload-signer-revoked")
-                .arg("holder", holder)
+                .arg("holder", sportello_core::display::usual_case(&holder))
                 .arg("date", revocation_date(&at))
         }
         CreateError::RevocationUnavailable { holder } => unprocessable(
             "revocation_unavailable",
             "trade-upload-revocation-unavailable",
         )
-        .arg("holder", holder),
+        .arg("holder", sportello_core::display::usual_case(&holder)),
         CreateError::SignerNotCompanyPerson {
             holder,
             tax_code: Some(tax_code),
@@ -92,7 +92,7 @@ pub fn create_error(e: CreateError) -> AppError {
             "signer_not_company_person",
             "trade-upload-signer-not-company-person",
         )
-        .arg("holder", holder)
+        .arg("holder", sportello_core::display::usual_case(&holder))
         .arg("tax_code", tax_code),
         CreateError::SignerNotCompanyPerson {
             holder,
@@ -101,7 +101,7 @@ pub fn create_error(e: CreateError) -> AppError {
             "signer_not_company_person",
             "trade-upload-signer-without-tax-code",
         )
-        .arg("holder", holder),
+        .arg("holder", sportello_core::display::usual_case(&holder)),
         CreateError::Details(e) => details_error(e),
         CreateError::Blob(e) => AppError::internal(e),
         CreateError::Db(e) => e.into(),

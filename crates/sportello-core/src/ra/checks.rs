@@ -136,7 +136,9 @@ impl RegistryFlag {
     }
 }
 
-/// What the Registry import says now of the operator with `tax_code`.
+/// What the Registry import says now of the operator with `tax_code`. A sole trader listed
+/// among the representatives of their own trade is the trade itself, not a company they
+/// represent.
 async fn registry_picture(tx: &mut Tx, tax_code: &str) -> Result<RegistryPicture, sqlx::Error> {
     let own: Option<(String, String, String)> =
         sqlx::query_as("SELECT id, name, status FROM companies WHERE tax_code = $1")
@@ -161,7 +163,8 @@ async fn registry_picture(tx: &mut Tx, tax_code: &str) -> Result<RegistryPicture
     let represents: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT c.tax_code, c.name, c.status FROM company_representatives r \
          JOIN companies c ON c.id = r.company_id \
-         WHERE r.tax_code = $1 AND c.status = 'active' ORDER BY c.tax_code",
+         WHERE r.tax_code = $1 AND c.tax_code <> $1 AND c.status = 'active' \
+         ORDER BY c.tax_code",
     )
     .bind(tax_code)
     .fetch_all(&mut **tx)

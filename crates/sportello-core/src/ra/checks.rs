@@ -1,7 +1,8 @@
 //! Alerts and periodic checks (RA procedure, part 1, "Verifiche periodiche"): the daily alert
 //! to the Master RAO about mandates, courses and the convention ending within 60/30/7 days
-//! (each alert once); changes of ODR organisations in the registry; the yearly check of the
-//! self-declarations on a reproducible random sample.
+//! (each alert once); the registry monitoring of operators, organisations and natural persons
+//! ([`registry_monitoring`]); the yearly check of the self-declarations on a reproducible
+//! random sample.
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -13,6 +14,7 @@ use crate::notify::{self, OutgoingEmail};
 use crate::ra::accreditation::State;
 use crate::ra::convention;
 use crate::ra::operator::{self, Operator};
+use crate::ra::registry_monitoring::{self, RegistryCompany, RegistryPicture};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -102,7 +104,7 @@ pub fn endings(
     out
 }
 
-/// A change of an ODR organisation seen in the registry.
+/// A change of an operator seen in the registry (see [`registry_monitoring`] for the kinds).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RegistryFlag {
     pub id: String,
@@ -112,8 +114,80 @@ pub struct RegistryFlag {
     pub detected_at: String,
 }
 
-/// RA procedure, part 1: compares the organisations with the registry (companies.status and name)
-/// and records each new change once; returns the new flags.
+impl RegistryFlag {
+    /// The sentence of the Master RAO's e-mail (Italian, as the alerts are).
+    pub fn line(&self, operator_name: &str) -> String {
+        let d = &self.detail;
+        match self.kind.as_str() {
+            "ceased" => format!("- {operator_name}: CESSATA nel Registro Imprese ({d})"),
+            "renamed" => format!("- {operator_name}: nel Registro Imprese ora si chiama {d}"),
+            "representative" => format!(
+                "- {operator_name}: il legale rappresentante è cambiato; il Registro Imprese \
+                 ora indica {d}"
+            ),
+            "no_longer_representative" => format!(
+                "- {operator_name}: non è più legale rappresentante di {d} nel Registro Imprese"
+            ),
+            _ => format!(
+                "- {operator_name}: non risulta più nel Registro Imprese (cancellazione o \
+                 decesso da verificare); prima risultava in {d}"
+            ),
+        }
+    }
+}
+
+/// What the Registry import says now of the operator with `tax_code`. A sole trader listed
+/// among the representatives of their own trade is the trade itself, not a company they
+/// represent.
+async fn registry_picture(tx: &mut Tx, tax_code: &str) -> Result<RegistryPicture, sqlx::Error> {
+    let own: Option<(String, String, String)> =
+        sqlx::query_as("SELECT id, name, status FROM companies WHERE tax_code = $1")
+            .bind(tax_code)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let own = match own {
+        Some((id, name, status)) => Some(RegistryCompany {
+            tax_code: tax_code.to_string(),
+            name,
+            status,
+            representatives: sqlx::query_scalar(
+                "SELECT tax_code FROM company_representatives WHERE company_id = $1 \
+                 ORDER BY tax_code",
+            )
+            .bind(&id)
+            .fetch_all(&mut **tx)
+            .await?,
+        }),
+        None => None,
+    };
+    let represents: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.tax_code, c.name, c.status FROM company_representatives r \
+         JOIN companies c ON c.id = r.company_id \
+         WHERE r.tax_code = $1 AND c.tax_code <> $1 AND c.status = 'active' \
+         ORDER BY c.tax_code",
+    )
+    .bind(tax_code)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(RegistryPicture {
+        own,
+        represents: represents
+            .into_iter()
+            .map(|(tax_code, name, status)| RegistryCompany {
+                tax_code,
+                name,
+                status,
+                representatives: Vec::new(),
+            })
+            .collect(),
+    })
+}
+
+/// RA procedure, part 1 ("monitoraggio periodico ... in relazione alle modifiche societarie e
+/// l'eventuale cancellazione del soggetto incaricato"): compares every operator not revoked,
+/// organisations and natural persons, with the registry (the rules are in
+/// [`registry_monitoring`]), records each new finding once and the picture seen for the next
+/// comparison; returns the new flags.
 pub async fn flag_registry_changes(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -121,31 +195,21 @@ pub async fn flag_registry_changes(
     ops: &[Operator],
 ) -> Result<Vec<RegistryFlag>, sqlx::Error> {
     let mut new = Vec::new();
-    for op in ops
-        .iter()
-        .filter(|o| o.is_organisation() && o.state != State::Revoked)
-    {
-        let company: Option<(String, String)> =
-            sqlx::query_as("SELECT name, status FROM companies WHERE tax_code = $1")
-                .bind(op.tax_code.as_str())
+    for op in ops.iter().filter(|o| o.state != State::Revoked) {
+        let picture = registry_picture(tx, op.tax_code.as_str()).await?;
+        let prev: Option<String> =
+            sqlx::query_scalar("SELECT picture FROM ra_registry_pictures WHERE operator_id = $1")
+                .bind(&op.id)
                 .fetch_optional(&mut **tx)
                 .await?;
-        let Some((name, status)) = company else {
-            continue;
-        };
-        let mut found = Vec::new();
-        if status == "ceased" {
-            found.push(("ceased", name.clone()));
-        }
-        if op.registry_name.as_deref().is_some_and(|n| n != name) {
-            found.push(("renamed", name.clone()));
-        }
-        for (kind, detail) in found {
+        // A picture that cannot be read (written by another version) is no baseline.
+        let prev: Option<RegistryPicture> = prev.and_then(|p| serde_json::from_str(&p).ok());
+        for f in registry_monitoring::findings(op, prev.as_ref(), &picture) {
             let flag = RegistryFlag {
                 id: db::new_id(),
                 operator_id: op.id.clone(),
-                kind: kind.to_string(),
-                detail,
+                kind: f.kind.to_string(),
+                detail: f.detail,
                 detected_at: db::instant(now),
             };
             let inserted = sqlx::query(
@@ -164,6 +228,16 @@ pub async fn flag_registry_changes(
                 new.push(flag);
             }
         }
+        sqlx::query(
+            "INSERT INTO ra_registry_pictures (operator_id, picture, seen_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (operator_id) DO UPDATE SET picture = excluded.picture, \
+             seen_at = excluded.seen_at",
+        )
+        .bind(&op.id)
+        .bind(json!(picture).to_string())
+        .bind(db::instant(now))
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(new)
 }
@@ -179,7 +253,7 @@ pub async fn registry_flags(db: &Db, chamber_id: &str) -> Result<Vec<RegistryFla
 }
 
 /// The daily job: alerts by e-mail to the chamber's Master RAO (each alert once) and the
-/// registry comparison of the ODR organisations.
+/// registry comparison of the operators.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DailyChecks {}
 
@@ -231,13 +305,7 @@ pub async fn run_for_chamber(state: &Ctx, chamber_id: &str) -> anyhow::Result<us
             .find(|o| o.id == f.operator_id)
             .map(|o| o.name.clone())
             .unwrap_or_default();
-        lines.push(match f.kind.as_str() {
-            "ceased" => format!("- Organizzazione ODR {name}: CESSATA nel Registro Imprese"),
-            _ => format!(
-                "- Organizzazione ODR {name}: nel Registro Imprese ora si chiama {}",
-                f.detail
-            ),
-        });
+        lines.push(f.line(&name));
     }
     if !lines.is_empty() {
         let body = format!(

@@ -17,6 +17,7 @@ pub mod mandate;
 pub mod office;
 pub mod operator;
 pub mod publications;
+pub mod registry_monitoring;
 pub mod revocation;
 
 pub use eligibility::{CanActError, Eligibility, Reason, can_act};

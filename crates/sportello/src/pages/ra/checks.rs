@@ -14,9 +14,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use sportello_core::authz::{self, Action};
+use sportello_core::i18n::Lang;
 use sportello_core::ra::access::chamber_of;
 use sportello_core::ra::checks::{self, Ending, RegistryFlag, SelfCheck};
 use sportello_core::ra::course_sheet::{self, ImportReport, Unmatched};
+use sportello_core::ra::hooks::{DeliveryAnomaly, DeliveryAnomalyKind};
 use sportello_core::ra::{convention, hooks, operator};
 use std::collections::HashMap;
 
@@ -31,9 +33,11 @@ struct CheckView {
 struct ChecksPage {
     layout: Layout,
     endings: Vec<Ending>,
-    flags: Vec<(String, RegistryFlag)>,
+    /// (operator's name, sentence)
+    flags: Vec<(String, String)>,
     checks: Vec<CheckView>,
-    deliveries: Vec<(String, i64)>,
+    /// (operator's name, sentence)
+    deliveries: Vec<(String, String)>,
     can_manage: bool,
     year: i32,
     notice: Option<String>,
@@ -97,18 +101,46 @@ async fn checks_page(
         flags: checks::registry_flags(&state.db, chamber_id)
             .await?
             .into_iter()
-            .map(|f| (name(&f.operator_id), f))
+            .map(|f| (name(&f.operator_id), flag_sentence(lang, &f)))
             .collect(),
         checks: checks_out,
-        deliveries: hooks::incomplete_deliveries(&state.db, chamber_id)
+        deliveries: hooks::delivery_anomalies(&state.db, chamber_id)
             .await?
-            .into_iter()
-            .map(|d| (name(&d.operator_id), d.missing))
+            .iter()
+            .map(|d| (name(&d.operator_id), delivery_sentence(lang, d)))
             .collect(),
         can_manage: authz::allows(p.role(), Action::ManageOperators),
         year: state.clock.today().year(),
         notice,
     })
+}
+
+/// A registry flag in the reader's words.
+fn flag_sentence(lang: Lang, f: &RegistryFlag) -> String {
+    let key = match f.kind.as_str() {
+        "ceased" => "ra-flag-ceased",
+        "renamed" => "ra-flag-renamed",
+        "representative" => "ra-flag-representative",
+        "no_longer_representative" => "ra-flag-no-longer-representative",
+        _ => "ra-flag-missing",
+    };
+    lang.t_args(key, &[("detail", f.detail.clone())])
+}
+
+/// A device-delivery anomaly in the reader's words.
+fn delivery_sentence(lang: Lang, d: &DeliveryAnomaly) -> String {
+    let key = match d.kind {
+        DeliveryAnomalyKind::NotRecorded => "ra-delivery-not-recorded",
+        DeliveryAnomalyKind::NoRecipient => "ra-delivery-no-recipient",
+        DeliveryAnomalyKind::RecordedByOther => "ra-delivery-recorded-by-other",
+    };
+    lang.t_args(
+        key,
+        &[
+            ("serial", d.serial.clone()),
+            ("by", d.recorded_by.clone().unwrap_or_default()),
+        ],
+    )
 }
 
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {

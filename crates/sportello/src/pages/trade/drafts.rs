@@ -5,6 +5,7 @@
 
 use crate::app::AppState;
 use crate::pages::trade::company_user;
+use crate::pages::trade::models::own_model;
 use crate::web::confirm::{self, Confirmation};
 use crate::web::{AppError, Viewer};
 use axum::extract::{Path, State};
@@ -85,14 +86,6 @@ pub(crate) fn practice_confirmation(lang: Lang, p: &Practice, back: &str) -> Con
         fields: Vec::new(),
         multipart: false,
     }
-}
-
-async fn own_model(state: &AppState, viewer: &Viewer, id: &str) -> Result<Model, AppError> {
-    let p = company_user(viewer)?;
-    model::get(&state.db, id)
-        .await?
-        .filter(|m| p.acts_for_company(&m.company_id))
-        .ok_or_else(AppError::not_found)
 }
 
 /// The confirmation page before deleting a model, for a browser without JavaScript.

@@ -315,7 +315,12 @@ impl FormPage {
     }
 }
 
-async fn own_model(state: &AppState, viewer: &Viewer, id: &str) -> Result<Model, AppError> {
+/// The base model `id` if the viewer acts for its company, else not found.
+pub(crate) async fn own_model(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<Model, AppError> {
     let p = company_user(viewer)?;
     model::get(&state.db, id)
         .await?

@@ -81,7 +81,7 @@ async fn an_e_invoice_prefills_the_certificate_and_a_mismatch_is_shown_before_se
     );
     assert!(page.contains("value=\"2026/118\""), "invoice number");
     assert!(
-        page.contains("2026/118 · 20/11/2026 · 15.400,00 €"),
+        page.contains("Fattura 2026/118 del 20/11/2026: 15.400,00 €"),
         "the file's invoice listed"
     );
     assert!(

@@ -20,7 +20,7 @@ use sportello_core::trade::practice::Practice;
 pub struct EInvoiceRow {
     pub id: String,
     pub file_name: String,
-    /// Each invoice of the file: `2026/118 · 20/11/2026 · 15.400,00 €`.
+    /// Each invoice of the file: `Fattura 2026/118 del 20/11/2026: 15.400,00 €`.
     pub invoices: Vec<String>,
     pub buyer: String,
     /// `firmata, firma valida` and the signer, when signed.
@@ -47,10 +47,13 @@ impl EInvoiceRow {
                     } else {
                         format!(" ({})", lang.t("einvoice-total-summed"))
                     };
-                    format!(
-                        "{} · {} · {total}{summed}",
-                        i.number,
-                        sportello_core::display::date(i.date)
+                    lang.t_args(
+                        "einvoice-invoice",
+                        &[
+                            ("number", i.number.clone()),
+                            ("date", sportello_core::display::date(i.date)),
+                            ("total", format!("{total}{summed}")),
+                        ],
                     )
                 })
                 .collect(),
@@ -131,16 +134,10 @@ fn summary(done: &Prefilled, lang: Lang) -> String {
         parts.push(lang.t("einvoice-prefilled-consignee"));
     }
     if done.items > 0 {
-        parts.push(lang.t_args(
-            "einvoice-prefilled-items",
-            &[("count", done.items.to_string())],
-        ));
+        parts.push(lang.t_count("einvoice-prefilled-items", done.items as u64));
     }
     if done.invoices > 0 {
-        parts.push(lang.t_args(
-            "einvoice-prefilled-invoices",
-            &[("count", done.invoices.to_string())],
-        ));
+        parts.push(lang.t_count("einvoice-prefilled-invoices", done.invoices as u64));
     }
     for n in &done.foreign_currency {
         parts.push(lang.t_args("einvoice-prefilled-currency", &[("number", n.clone())]));

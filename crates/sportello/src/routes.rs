@@ -246,6 +246,21 @@ fn pages() -> Pages {
         .post("/models", can(&[ComposePractice]), trade::models::create)
         .get("/models/new", can(&[ComposePractice]), trade::models::start)
         .get("/models/{id}", can(&[ComposePractice]), trade::models::edit)
+        .post(
+            "/models/{id}/einvoices",
+            can(&[ComposePractice]),
+            trade::einvoices::upload,
+        )
+        .get(
+            "/models/{id}/einvoices/{eid}",
+            can(&[ComposePractice]),
+            trade::einvoices::file,
+        )
+        .post(
+            "/models/{id}/einvoices/{eid}/delete",
+            can(&[ComposePractice]),
+            trade::einvoices::remove,
+        )
         .post("/models/{id}", can(&[ComposePractice]), trade::models::save)
         .get(
             "/models/{id}/xml",

@@ -29,6 +29,8 @@ pub const ACTIONS: &[&str] = &[
     "appointment.served",
     "base_model.create",
     "base_model.delete",
+    "base_model.einvoice_add",
+    "base_model.einvoice_remove",
     "base_model.update",
     "blank_forms.assign",
     "blank_forms.return",

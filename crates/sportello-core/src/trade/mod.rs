@@ -6,6 +6,7 @@ pub mod country;
 pub mod dashboard;
 pub mod desk;
 pub mod document;
+pub mod einvoice;
 pub mod fee;
 pub mod form;
 pub mod model;

@@ -372,6 +372,7 @@ pub async fn delete(
             sent: statuses.iter().any(|s| s != "draft"),
         });
     }
+    crate::trade::einvoice::delete_for_model(&mut tx, &model.id).await?;
     sqlx::query("DELETE FROM base_model_versions WHERE model_id = $1")
         .bind(&model.id)
         .execute(&mut *tx)

@@ -11,6 +11,7 @@ mod contracts;
 mod desk;
 mod devices;
 mod extras;
+mod fatturapa;
 mod fees;
 mod forms;
 mod free_cards;

@@ -148,6 +148,8 @@ struct PracticePage {
     reject: Confirmation,
     notice: Option<String>,
     error: Option<String>,
+    /// The signed invoice table against the company's e-invoices.
+    einvoice_check: Option<crate::pages::trade::einvoices::CheckView>,
 }
 
 async fn page(
@@ -189,7 +191,9 @@ async fn page(
     let about = About::new(state, viewer, &pr, &company.name, company.tax_code.as_str()).await?;
     // Approval only of a practice this officer took in charge (`decide::approve` says why).
     let can_approve = pr.status == PracticeStatus::InReview && mine;
+    let einvoice_check = crate::pages::trade::einvoices::check_view(state, &pr, lang).await?;
     Ok(PracticePage {
+        einvoice_check,
         approve: can_approve.then(|| about.approve()),
         reject: about.reject(),
         layout: Layout::new(viewer, "desk-practice-title"),

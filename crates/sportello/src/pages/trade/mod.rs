@@ -6,6 +6,7 @@ pub mod company;
 pub mod dashboard;
 pub mod desk;
 pub mod drafts;
+pub mod einvoices;
 pub mod form_view;
 pub mod forms;
 pub mod models;

@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::pages::trade::company::messages;
+use crate::pages::trade::einvoices::EInvoiceRow;
 use crate::pages::trade::form_view::{self, FormView, RowAction};
 use crate::pages::trade::{acting_company, company_user};
 use crate::web::download::Download;
@@ -13,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::registry::{self, Company, Rea, Site, TaxCode};
+use sportello_core::trade::einvoice;
 use sportello_core::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};
 use sportello_core::trade::model::{self, Model, ModelError};
 use sportello_core::trade::practice::next_step::NextStep;
@@ -279,7 +281,7 @@ pub async fn create(
 
 #[derive(Template)]
 #[template(path = "trade/model_form.html")]
-struct FormPage {
+pub(crate) struct FormPage {
     layout: Layout,
     model: Model,
     type_label: String,
@@ -290,6 +292,13 @@ struct FormPage {
     complete: bool,
     saved: bool,
     errors: Vec<(String, String)>,
+    /// The e-invoice section's help, for the types that take e-invoices (else no section).
+    einvoice_help: Option<String>,
+    einvoices: Vec<EInvoiceRow>,
+    /// What an upload prefilled, or that a file was removed.
+    pub(crate) einvoice_notice: Option<String>,
+    /// Why an upload was refused.
+    pub(crate) einvoice_error: Option<String>,
 }
 
 impl FormPage {
@@ -328,7 +337,7 @@ pub(crate) async fn own_model(
         .ok_or_else(AppError::not_found)
 }
 
-async fn form_page(
+pub(crate) async fn form_page(
     state: &AppState,
     viewer: &Viewer,
     m: Model,
@@ -353,7 +362,26 @@ async fn form_page(
         Vec::new()
     };
     let shown: &[FieldProblem] = if show_problems { &problems } else { &[] };
+    let (einvoice_help, einvoices) = if einvoice::accepts(m.practice_type) {
+        let help = if m.practice_type == PracticeType::InvoiceVisa {
+            "einvoice-help-visa"
+        } else {
+            "einvoice-help"
+        };
+        let rows = einvoice::for_model(&state.db, &m.id)
+            .await?
+            .iter()
+            .map(|e| EInvoiceRow::of(e, viewer.lang))
+            .collect();
+        (Some(viewer.lang.t(help)), rows)
+    } else {
+        (None, Vec::new())
+    };
     Ok(FormPage {
+        einvoice_help,
+        einvoices,
+        einvoice_notice: None,
+        einvoice_error: None,
         layout: Layout::new(viewer, "trade-form-title"),
         type_label: viewer.lang.t(m.practice_type.label_key()),
         form: form_view::form_view(m.practice_type, input, shown, viewer.lang),

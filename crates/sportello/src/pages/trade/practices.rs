@@ -394,6 +394,8 @@ struct PracticePage {
     next_step: String,
     /// Whether the chamber charges one copy with every blank-paper certificate of origin.
     mandatory_copy: bool,
+    /// The invoice table against the model's e-invoices, shown before sending.
+    einvoice_check: Option<crate::pages::trade::einvoices::CheckView>,
 }
 
 async fn own_practice(state: &AppState, p: &Principal, id: &str) -> Result<Practice, AppError> {
@@ -495,7 +497,9 @@ async fn practice_page(
             sportello_core::chambers::settings::Setting::BlankPaperMandatoryCopy,
         )
         .await?;
+    let einvoice_check = crate::pages::trade::einvoices::check_view(state, &pr, lang).await?;
     Ok(PracticePage {
+        einvoice_check,
         layout: Layout::new(viewer, "trade-practice-title"),
         next_step: NextStep::of_practice(&pr, state.clock.now()).for_people(lang),
         mandatory_copy,

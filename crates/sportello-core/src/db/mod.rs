@@ -13,7 +13,8 @@ pub mod schema;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{Any, AnyPool, Connection, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -49,10 +50,20 @@ impl Engine {
 }
 
 /// The application's database handle: a pool and the engine behind it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     engine: Engine,
+    /// On PostgreSQL, how to open a native connection: the `Any` driver has no `COPY`, which
+    /// the registry import needs (see [`Db::connect_postgres`]).
+    postgres: Option<PgConnectOptions>,
+}
+
+impl std::fmt::Debug for Db {
+    /// The engine only: the connect options hold the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("engine", &self.engine).finish()
+    }
 }
 
 impl Db {
@@ -79,6 +90,10 @@ impl Db {
             }
         }
         let options = AnyConnectOptions::from_str(&url)?;
+        let postgres = match engine {
+            Engine::Postgres => Some(PgConnectOptions::from_str(&url)?),
+            Engine::Sqlite => None,
+        };
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30));
@@ -101,7 +116,11 @@ impl Db {
                 .execute(&pool)
                 .await?;
         }
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            postgres,
+        })
     }
 
     /// Applies the migrations that are not applied yet. On PostgreSQL it first adopts the
@@ -127,6 +146,14 @@ impl Db {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// A native PostgreSQL connection of its own, outside the pool, with the pool's options
+    /// (schema, application name): for bulk work that needs what the `Any` driver lacks, such
+    /// as `COPY FROM STDIN`. `None` on SQLite. The caller closes it.
+    pub async fn connect_postgres(&self) -> Option<Result<PgConnection, sqlx::Error>> {
+        let options = self.postgres.as_ref()?;
+        Some(PgConnection::connect_with(options).await)
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock at once

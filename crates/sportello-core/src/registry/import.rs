@@ -14,8 +14,10 @@
 //!   read, two queued, and per writer lane one queued and one being written);
 //! - the valid rows go to writer lanes by tax code ([`writer`]: one on SQLite, two on
 //!   PostgreSQL), each with its own connection tuned for the load ([`session`]); a lane writes
-//!   each batch in one transaction: the companies and sites it names are loaded, compared, and
-//!   only the differences written, with multi-row statements ([`batch`]);
+//!   each batch in one transaction, and only the differences with what is stored: on SQLite the
+//!   companies and sites the batch names are loaded, compared, and written with multi-row
+//!   statements ([`batch`]); on PostgreSQL the rows are copied (`COPY … FROM STDIN`) into a
+//!   staging table and compared and written by set-based upserts ([`copy`]);
 //! - rejections beyond the first 10 000 are spilled to a temporary file ([`report`]).
 //!
 //! Re-importing the same file changes nothing: no row is written unless a value differs, so
@@ -28,6 +30,7 @@
 //! committed; running it again completes it, as unchanged rows cost no writes.
 
 mod batch;
+mod copy;
 mod report;
 mod rows;
 mod session;

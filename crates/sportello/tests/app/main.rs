@@ -26,6 +26,7 @@ mod ra;
 mod ra_scope;
 mod rectify;
 mod registry;
+mod registry_copy;
 mod revocation;
 mod seal;
 mod security_auth;

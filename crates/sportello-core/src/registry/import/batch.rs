@@ -1,3 +1,4 @@
+//! The SQLite path of a batch (PostgreSQL takes [`super::copy`]; this one stays portable).
 //! One transaction per chunk of rows: load the companies, fee years and sites the rows name,
 //! apply the rows to that state in file order, then write only what differs from what was
 //! loaded. Reads and inserts are multi-row statements; updates, rare after the first import,
@@ -11,6 +12,7 @@ use crate::db::{self, Engine};
 use crate::registry::import::rows::Row;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection};
 use std::collections::HashMap;
 
@@ -150,44 +152,40 @@ impl State {
         let mut codes: Vec<&str> = rows.iter().map(|r| r.company.tax_code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        for chunk in codes.chunks(MAX_IN) {
-            let sql = format!(
-                "SELECT id, tax_code, vat_number, name, status, registered_on FROM companies \
-                 WHERE tax_code IN ({})",
-                in_list(self.engine, 1, padded(chunk.len()))
-            );
-            let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            for value in padded_values(chunk) {
-                query = query.bind(value);
-            }
-            type CompanyRow = (
-                String,
-                String,
-                Option<String>,
-                String,
-                String,
-                Option<String>,
-            );
-            let found: Vec<CompanyRow> = query.fetch_all(&mut *tx).await?;
-            for (id, tax_code, vat, name, status, registered_on) in found {
-                let fields = CompanyFields {
-                    vat,
-                    name,
-                    status,
-                    registered_on,
-                };
-                self.by_tax_code
-                    .insert(tax_code.clone(), self.companies.len());
-                self.companies.push(CompanyState {
-                    id,
-                    tax_code,
-                    stored: Some((fields.clone(), Vec::new())),
-                    fields,
-                    fees: Vec::new(),
-                    stored_representatives: Vec::new(),
-                    representatives: Vec::new(),
-                });
-            }
+        type CompanyRow = (
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+        );
+        let found: Vec<CompanyRow> = fetch_in(
+            tx,
+            self.engine,
+            "SELECT id, tax_code, vat_number, name, status, registered_on FROM companies \
+             WHERE tax_code IN",
+            &codes,
+        )
+        .await?;
+        for (id, tax_code, vat, name, status, registered_on) in found {
+            let fields = CompanyFields {
+                vat,
+                name,
+                status,
+                registered_on,
+            };
+            self.by_tax_code
+                .insert(tax_code.clone(), self.companies.len());
+            self.companies.push(CompanyState {
+                id,
+                tax_code,
+                stored: Some((fields.clone(), Vec::new())),
+                fields,
+                fees: Vec::new(),
+                stored_representatives: Vec::new(),
+                representatives: Vec::new(),
+            });
         }
         if self.companies.is_empty() {
             return Ok(());
@@ -200,24 +198,20 @@ impl State {
             .collect();
         let ids: Vec<String> = self.companies.iter().map(|c| c.id.clone()).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        for chunk in ids.chunks(MAX_IN) {
-            let sql = format!(
-                "SELECT company_id, year FROM company_annual_fees WHERE company_id IN ({})",
-                in_list(self.engine, 1, padded(chunk.len()))
-            );
-            let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            for value in padded_values(chunk) {
-                query = query.bind(value);
-            }
-            let found: Vec<(String, i64)> = query.fetch_all(&mut *tx).await?;
-            for (company_id, year) in found {
-                let year = i32::try_from(year).map_err(|e| {
-                    sqlx::Error::Decode(format!("company_annual_fees.year: {e}").into())
-                })?;
-                let company = by_id.get(&company_id).map(|i| &mut self.companies[*i]);
-                if let Some((_, fees)) = company.and_then(|c| c.stored.as_mut()) {
-                    fees.push(year);
-                }
+        let found: Vec<(String, i64)> = fetch_in(
+            tx,
+            self.engine,
+            "SELECT company_id, year FROM company_annual_fees WHERE company_id IN",
+            &ids,
+        )
+        .await?;
+        for (company_id, year) in found {
+            let year = i32::try_from(year).map_err(|e| {
+                sqlx::Error::Decode(format!("company_annual_fees.year: {e}").into())
+            })?;
+            let company = by_id.get(&company_id).map(|i| &mut self.companies[*i]);
+            if let Some((_, fees)) = company.and_then(|c| c.stored.as_mut()) {
+                fees.push(year);
             }
         }
         for company in &mut self.companies {
@@ -239,20 +233,16 @@ impl State {
         ids: &[&str],
         by_id: &HashMap<String, usize>,
     ) -> Result<(), sqlx::Error> {
-        for chunk in ids.chunks(MAX_IN) {
-            let sql = format!(
-                "SELECT company_id, tax_code FROM company_representatives WHERE company_id IN ({})",
-                in_list(self.engine, 1, padded(chunk.len()))
-            );
-            let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            for value in padded_values(chunk) {
-                query = query.bind(value);
-            }
-            let found: Vec<(String, String)> = query.fetch_all(&mut *tx).await?;
-            for (company_id, tax_code) in found {
-                if let Some(i) = by_id.get(&company_id) {
-                    self.companies[*i].stored_representatives.push(tax_code);
-                }
+        let found: Vec<(String, String)> = fetch_in(
+            tx,
+            self.engine,
+            "SELECT company_id, tax_code FROM company_representatives WHERE company_id IN",
+            ids,
+        )
+        .await?;
+        for (company_id, tax_code) in found {
+            if let Some(i) = by_id.get(&company_id) {
+                self.companies[*i].stored_representatives.push(tax_code);
             }
         }
         for company in &mut self.companies {
@@ -484,17 +474,13 @@ impl State {
             &new_companies,
         )
         .await?;
-        for chunk in stale_fees.chunks(MAX_IN) {
-            let sql = format!(
-                "DELETE FROM company_annual_fees WHERE company_id IN ({})",
-                in_list(self.engine, 1, padded(chunk.len()))
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for value in padded_values(chunk) {
-                query = query.bind(value);
-            }
-            query.execute(&mut *tx).await?;
-        }
+        execute_in(
+            tx,
+            self.engine,
+            "DELETE FROM company_annual_fees WHERE company_id IN",
+            &stale_fees,
+        )
+        .await?;
         insert_many(
             tx,
             self.engine,
@@ -518,17 +504,13 @@ impl State {
                 representative_rows.extend([Value::Text(&c.id), Value::Text(tax_code)]);
             }
         }
-        for chunk in stale_representatives.chunks(MAX_IN) {
-            let sql = format!(
-                "DELETE FROM company_representatives WHERE company_id IN ({})",
-                in_list(self.engine, 1, padded(chunk.len()))
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for value in padded_values(chunk) {
-                query = query.bind(value);
-            }
-            query.execute(&mut *tx).await?;
-        }
+        execute_in(
+            tx,
+            self.engine,
+            "DELETE FROM company_representatives WHERE company_id IN",
+            &stale_representatives,
+        )
+        .await?;
         insert_many(
             tx,
             self.engine,
@@ -628,6 +610,50 @@ async fn insert_many(
         rest = later;
     }
     Ok(())
+}
+
+/// Runs `head` followed by an `IN` list of `values`, once per [`MAX_IN`] of them, and returns
+/// all the rows found.
+async fn fetch_in<T>(
+    tx: &mut AnyConnection,
+    engine: Engine,
+    head: &str,
+    values: &[&str],
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let mut found = Vec::new();
+    for chunk in values.chunks(MAX_IN) {
+        let mut query = sqlx::query_as(AssertSqlSafe(with_in_list(engine, head, chunk.len())));
+        for value in padded_values(chunk) {
+            query = query.bind(value);
+        }
+        found.extend(query.fetch_all(&mut *tx).await?);
+    }
+    Ok(found)
+}
+
+/// Runs `head` followed by an `IN` list of `values`, once per [`MAX_IN`] of them.
+async fn execute_in(
+    tx: &mut AnyConnection,
+    engine: Engine,
+    head: &str,
+    values: &[&str],
+) -> Result<(), sqlx::Error> {
+    for chunk in values.chunks(MAX_IN) {
+        let mut query = sqlx::query(AssertSqlSafe(with_in_list(engine, head, chunk.len())));
+        for value in padded_values(chunk) {
+            query = query.bind(value);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// `head (…)` with the padded `IN` list for `len` values.
+fn with_in_list(engine: Engine, head: &str, len: usize) -> String {
+    format!("{head} ({})", in_list(engine, 1, padded(len)))
 }
 
 /// `count` placeholders numbered from `first`.

@@ -1,8 +1,20 @@
-//! What each engine needs to take a bulk load well, set on the run's own connection and undone
-//! before the connection goes back to the pool. Measured in BENCHMARKS.md, "Registry import".
+//! What each engine needs to take a bulk load well, on the run's own connections: on SQLite
+//! settings undone before the connection goes back to the pool; on PostgreSQL planner settings
+//! and the staging table, on connections closed at the end. Measured in BENCHMARKS.md,
+//! "Registry import".
 
-use crate::db::Engine;
-use sqlx::AnyConnection;
+use crate::registry::import::copy;
+use sqlx::any::Any;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgConnection;
+use sqlx::{AnyConnection, Connection};
+
+/// The connection a writer lane owns for the run: one of the pool's on SQLite; on PostgreSQL a
+/// native one of its own, since `COPY` is not in the `Any` driver.
+pub(super) enum LaneConnection {
+    Sqlite(PoolConnection<Any>),
+    Postgres(PgConnection),
+}
 
 /// SQLite page cache for the run, in KiB (the default is 2 MiB): the indexes of a national
 /// extract are far larger, and each batch would read their pages back from the OS.
@@ -14,27 +26,15 @@ const SQLITE_CHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// The tuning of one run.
 pub(super) struct Session {
-    engine: Engine,
-    /// Whether this connection refreshes PostgreSQL's statistics.
-    analyze: bool,
     /// SQLite's `cache_size` and `wal_autocheckpoint` before the run.
     previous: Option<(i64, i64)>,
-    batches: u64,
 }
 
 impl Session {
-    pub(super) async fn start(
-        conn: &mut AnyConnection,
-        engine: Engine,
-        analyze: bool,
-    ) -> Result<Self, sqlx::Error> {
-        let mut session = Self {
-            engine,
-            analyze,
-            previous: None,
-            batches: 0,
-        };
-        if engine == Engine::Sqlite {
+    pub(super) async fn start(conn: &mut LaneConnection) -> Result<Self, sqlx::Error> {
+        let mut session = Self { previous: None };
+        if let LaneConnection::Sqlite(pooled) = conn {
+            let conn: &mut AnyConnection = pooled;
             let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
                 .fetch_one(&mut *conn)
                 .await?;
@@ -44,33 +44,28 @@ impl Session {
             session.previous = Some((cache, checkpoint));
             set_pragmas(conn, -SQLITE_CACHE_KIB, SQLITE_CHECKPOINT_PAGES).await?;
         }
+        if let LaneConnection::Postgres(conn) = conn {
+            copy::prepare(conn).await?;
+        }
         Ok(session)
     }
 
-    /// After each committed batch. PostgreSQL plans the batch lookups from table statistics,
-    /// which a bulk load leaves behind: with none, 512 ids in an `IN` list look like most of
-    /// the table and get a sequential scan. So the tables are analysed after batches 1, 2, 4,
-    /// 8…, that is whenever they have about doubled.
-    pub(super) async fn after_batch(
-        &mut self,
-        conn: &mut AnyConnection,
-    ) -> Result<(), sqlx::Error> {
-        self.batches += 1;
-        if self.analyze && self.engine == Engine::Postgres && self.batches.is_power_of_two() {
-            sqlx::query("ANALYZE companies, company_annual_fees, sites")
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Puts the connection's settings back.
-    pub(super) async fn finish(self, conn: &mut AnyConnection) {
-        let Some((cache, checkpoint)) = self.previous else {
-            return;
-        };
-        if let Err(error) = set_pragmas(conn, cache, checkpoint).await {
-            tracing::warn!(%error, "could not restore the SQLite connection settings");
+    /// Puts the connection's settings back, or closes the run's own connection.
+    pub(super) async fn finish(self, conn: LaneConnection) {
+        match conn {
+            LaneConnection::Sqlite(mut conn) => {
+                let Some((cache, checkpoint)) = self.previous else {
+                    return;
+                };
+                if let Err(error) = set_pragmas(&mut conn, cache, checkpoint).await {
+                    tracing::warn!(%error, "could not restore the SQLite connection settings");
+                }
+            }
+            LaneConnection::Postgres(conn) => {
+                if let Err(error) = conn.close().await {
+                    tracing::warn!(%error, "could not close the import connection");
+                }
+            }
         }
     }
 }

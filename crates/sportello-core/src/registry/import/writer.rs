@@ -1,19 +1,22 @@
 //! Writer lanes: each owns a connection and writes the batches handed to it, one transaction
 //! each. Rows go to a lane by their tax code, so all the rows of a company meet the same lane,
 //! in file order, and lanes never touch the same company or site. SQLite has one writer at a
-//! time, so one lane; PostgreSQL takes transactions side by side, one per connection.
+//! time, so one lane, on a connection of the pool, writing with [`batch`]; PostgreSQL takes
+//! transactions side by side, one per connection: two lanes, each on a native connection of
+//! its own, writing with [`copy`].
 
 use crate::db::{Db, Engine};
 use crate::registry::import::batch::{self, Counts};
+use crate::registry::import::copy;
 use crate::registry::import::rows::Row;
-use crate::registry::import::session::Session;
+use crate::registry::import::session::{LaneConnection, Session};
 use chrono::{DateTime, Utc};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Lanes on PostgreSQL. More would help a server with more cores, but each lane is also a
-/// connection taken from the application's pool for the whole run.
+/// connection to the server for the whole run.
 const POSTGRES_LANES: usize = 2;
 
 /// The lanes of a run.
@@ -32,16 +35,17 @@ impl Lanes {
             senders: Vec::with_capacity(count),
             tasks: Vec::with_capacity(count),
         };
-        for lane in 0..count {
-            let mut conn = db.pool().acquire().await?;
-            // One lane keeps the statistics fresh for all.
-            let session = Session::start(&mut conn, db.engine(), lane == 0).await?;
+        for _ in 0..count {
+            let mut conn = match db.connect_postgres().await {
+                Some(conn) => LaneConnection::Postgres(conn?),
+                None => LaneConnection::Sqlite(db.pool().acquire().await?),
+            };
+            let session = Session::start(&mut conn).await?;
             let (sender, receiver) = mpsc::channel(1);
-            let engine = db.engine();
             lanes.senders.push(sender);
             lanes.tasks.push(tokio::spawn(async move {
                 let mut counts = Counts::default();
-                let error = run(&mut conn, engine, now, receiver, session, &mut counts).await;
+                let error = run(conn, now, receiver, session, &mut counts).await;
                 (counts, error.err())
             }));
         }
@@ -95,21 +99,19 @@ impl Lanes {
 }
 
 async fn run(
-    conn: &mut sqlx::AnyConnection,
-    engine: Engine,
+    mut conn: LaneConnection,
     now: DateTime<Utc>,
     mut receiver: mpsc::Receiver<Vec<Row>>,
-    mut session: Session,
+    session: Session,
     counts: &mut Counts,
 ) -> Result<(), sqlx::Error> {
     let mut result = Ok(());
     while let Some(rows) = receiver.recv().await {
-        result = batch::apply(conn, engine, now, rows)
-            .await
-            .map(|c| counts.add(&c));
-        if result.is_ok() {
-            result = session.after_batch(conn).await;
-        }
+        let written = match &mut conn {
+            LaneConnection::Sqlite(conn) => batch::apply(conn, Engine::Sqlite, now, rows).await,
+            LaneConnection::Postgres(conn) => copy::apply(conn, now, rows).await,
+        };
+        result = written.map(|c| counts.add(&c));
         if result.is_err() {
             break;
         }

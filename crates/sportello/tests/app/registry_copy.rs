@@ -1,0 +1,206 @@
+//! The registry import on PostgreSQL (rows sent with `COPY`, then set-based upserts) stores
+//! exactly what the SQLite import stores, hostile values included, and counts alike.
+
+use crate::helpers::{TestDb, start_time};
+use chrono::{DateTime, Duration, Utc};
+use sportello_core::db::{Db, Engine};
+use sportello_core::registry::{self, ImportOptions, ImportOutcome, TaxCode};
+use std::path::Path;
+
+const HEADER: &str = "codice_fiscale;partita_iva;denominazione;provincia;numero_rea;tipo_sede;\
+                      indirizzo;cap;comune;stato;diritto_annuale_pagato;rappresentanti;\
+                      data_iscrizione";
+
+/// Values that `COPY` text would misread unless escaped: a tab and a newline inside quoted
+/// fields, backslashes, a lone `\N` (NULL) and `\.` (end of data), quotes, a carriage return,
+/// non-ASCII letters and an emoji. Ligure's rows are far apart and disagree on its name.
+const HOSTILE: &str = "\
+01879020517;;\"LIGURE\tEXPORT \"\"S.R.L.\"\"\";GE;123456;SEDE;\"Via XX Settembre 12\nscala B\";16121;Genova;ATTIVA;2024 2025;RSSMRA80A01H501U;2001-03-15
+RSSMRA80A01H501U;12345670017;\\N;GE;456789;SEDE;C:\\dati\\nuovi \\t;16126;FORLÌ;ATTIVA;2025;;
+00743110157;IT00743110157;\\.;SP;98765;SEDE;\"Viale \\\\ San Bartolomeo\r\n300\";19126;La Spezia;CESSATA;;BNCGLI85M41D969D RSSMRA80A01H501U;
+BAAAAA08E28F205M;;Società \"Àncora\" l'ultima 🚢;PG;1;SEDE;VIA EUROPA 8;06121;PERUGIA;ATTIVA;2019 2020;;15/03/2020
+01879020517;01879020517;LIGURE\tEXPORT \"S.R.L.\";GE;123456;UL;\\N;16043;Chiavari;ATTIVA;2025 2024;;2001-03-15
+BAAAAA08E28F205M;;Società \"Àncora\" l'ultima 🚢;PG;1;UL;\"NULL\";06121;\\;ATTIVA;2019 2020;;15/03/2020
+";
+
+/// The same companies again: a site and names changed, fees and representatives replaced, a
+/// company's rows disagreeing within the file (its last row wins, each row counts as a change).
+const CHANGED: &str = "\
+01879020517;;\"LIGURE\tEXPORT \"\"S.R.L.\"\"\";GE;123456;SEDE;\"Via XX Settembre 12\nscala B\";16122;Genova;ATTIVA;2024 2025 2026;;2001-03-15
+RSSMRA80A01H501U;12345670017;\\N\\N;GE;456789;SEDE;C:\\dati\\nuovi \\t;16126;FORLÌ;ATTIVA;2025;;
+00743110157;IT00743110157;\\.;SP;98765;SEDE;\"Viale \\\\ San Bartolomeo\r\n300\";19126;La Spezia;CESSATA;;RSSMRA80A01H501U;
+BAAAAA08E28F205M;;Società \"Àncora\" l'ultima 🚢;PG;1;SEDE;VIA EUROPA 8;06121;PERUGIA;ATTIVA;2019 2020;;15/03/2020
+01879020517;;LIGURE EXPORT;GE;123456;UL;\\N;16043;Chiavari;ATTIVA;2024 2025 2026;;2001-03-15
+BAAAAA08E28F205M;;Società \"Àncora\" l'ultima 🚢;PG;1;UL;\"NULL\";06121;\\;ATTIVA;2019 2020;;15/03/2020
+01879020517;;\"LIGURE\tEXPORT \"\"S.R.L.\"\"\";GE;123456;SEDE;\"Via XX Settembre 12\nscala B\";16122;Genova;ATTIVA;2024 2025 2026;;2001-03-15
+";
+
+async fn import(db: &Db, now: DateTime<Utc>, path: &Path, batch_size: usize) -> ImportOutcome {
+    let options = ImportOptions {
+        progress: false,
+        batch_size,
+    };
+    registry::import_csv(db, now, path, options)
+        .await
+        .expect("the file is readable")
+}
+
+/// What an outcome counted, as one comparable value.
+fn counts(o: &ImportOutcome) -> [u64; 9] {
+    [
+        o.imported,
+        o.unchanged,
+        o.companies_created,
+        o.companies_updated,
+        o.sites_created,
+        o.sites_updated,
+        o.representatives_updated,
+        o.rejected_total,
+        o.skipped_total,
+    ]
+}
+
+/// Every stored value of the registry tables, ids replaced by the natural keys (tax code,
+/// site key), sorted in Rust so that both engines' collations give the same order.
+async fn stored(db: &Db) -> Vec<String> {
+    type CompanyRow = (
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+    );
+    let companies: Vec<CompanyRow> = sqlx::query_as(
+        "SELECT tax_code, vat_number, name, status, registered_on, created_at, updated_at \
+         FROM companies",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("companies");
+    let fees: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT c.tax_code, f.year FROM company_annual_fees f \
+         JOIN companies c ON c.id = f.company_id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("fees");
+    let representatives: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.tax_code, r.tax_code FROM company_representatives r \
+         JOIN companies c ON c.id = r.company_id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("representatives");
+    let sites: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT c.tax_code, s.site_key, s.kind, s.province || '-' || s.rea_number, \
+         s.address || '|' || s.postcode || '|' || s.municipality, \
+         s.created_at || '|' || s.updated_at FROM sites s JOIN companies c ON c.id = s.company_id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("sites");
+    let mut rows: Vec<String> = companies.iter().map(|r| format!("company {r:?}")).collect();
+    rows.extend(fees.iter().map(|r| format!("fee {r:?}")));
+    rows.extend(
+        representatives
+            .iter()
+            .map(|r| format!("representative {r:?}")),
+    );
+    rows.extend(sites.iter().map(|r| format!("site {r:?}")));
+    rows.sort();
+    rows
+}
+
+async fn name_of(db: &Db, tax_code: &str) -> String {
+    let code = TaxCode::parse(tax_code).expect("a valid tax code");
+    registry::find_company_by_tax_code(db, &code)
+        .await
+        .expect("query")
+        .expect("imported")
+        .name
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(sportello_test_postgres),
+    ignore = "SPORTELLO_TEST_POSTGRES is not set"
+)]
+async fn copy_stores_hostile_values_exactly_as_the_sqlite_import_does() {
+    let sqlite = TestDb::new(Engine::Sqlite).await;
+    let postgres = TestDb::new(Engine::Postgres).await;
+    let hostile = sqlite.dir.path().join("hostile.csv");
+    std::fs::write(&hostile, format!("{HEADER}\n{HOSTILE}")).expect("write");
+    let changed = sqlite.dir.path().join("changed.csv");
+    std::fs::write(&changed, format!("{HEADER}\n{CHANGED}")).expect("write");
+
+    // One batch, then batches of two rows (a company's rows in different transactions).
+    for batch_size in [1000, 2] {
+        let first = start_time();
+        let later = first + Duration::hours(1);
+        let (s, p) = (
+            import(&sqlite.db, first, &hostile, batch_size).await,
+            import(&postgres.db, first, &hostile, batch_size).await,
+        );
+        assert_eq!(
+            counts(&p),
+            counts(&s),
+            "first import, batch of {batch_size}"
+        );
+        assert_eq!(stored(&postgres.db).await, stored(&sqlite.db).await);
+
+        let (s, p) = (
+            import(&sqlite.db, later, &hostile, batch_size).await,
+            import(&postgres.db, later, &hostile, batch_size).await,
+        );
+        assert_eq!(counts(&p), counts(&s), "repeat, batch of {batch_size}");
+        // Ligure's two rows disagree (VAT number, representatives): both count as changes.
+        assert_eq!(s.unchanged, 4);
+
+        let (s, p) = (
+            import(&sqlite.db, later, &changed, batch_size).await,
+            import(&postgres.db, later, &changed, batch_size).await,
+        );
+        assert_eq!(counts(&p), counts(&s), "changes, batch of {batch_size}");
+        assert_eq!(stored(&postgres.db).await, stored(&sqlite.db).await);
+
+        // Back to the first file for the next round.
+        let (s, p) = (
+            import(&sqlite.db, later, &hostile, batch_size).await,
+            import(&postgres.db, later, &hostile, batch_size).await,
+        );
+        assert_eq!(counts(&p), counts(&s), "back, batch of {batch_size}");
+        assert_eq!(stored(&postgres.db).await, stored(&sqlite.db).await);
+    }
+
+    // And the values are the file's, byte for byte.
+    for db in [&sqlite.db, &postgres.db] {
+        assert_eq!(
+            name_of(db, "01879020517").await,
+            "LIGURE\tEXPORT \"S.R.L.\""
+        );
+        assert_eq!(name_of(db, "RSSMRA80A01H501U").await, "\\N");
+        assert_eq!(name_of(db, "00743110157").await, "\\.");
+        assert_eq!(
+            name_of(db, "BAAAAA08E28F205M").await,
+            "Società \"Àncora\" l'ultima 🚢"
+        );
+    }
+    let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM sites")
+        .fetch_all(postgres.db.pool())
+        .await
+        .expect("addresses");
+    for expected in [
+        "Via XX Settembre 12\nscala B",
+        "C:\\dati\\nuovi \\t",
+        "Viale \\\\ San Bartolomeo\r\n300",
+        "\\N",
+        "NULL",
+    ] {
+        assert!(
+            addresses.iter().any(|a| a == expected),
+            "{expected:?} not in {addresses:?}"
+        );
+    }
+}

@@ -225,13 +225,13 @@ struct DemoOrganisation {
     protocol: &'static str,
     term_years: u32,
     remote: bool,
-    staff: &'static [(&'static str, &'static str, &'static str)],
+    staff: Staff,
     /// Sheet date and people of a later version that adds them.
-    later: Option<(
-        &'static str,
-        &'static [(&'static str, &'static str, &'static str)],
-    )>,
+    later: Option<(&'static str, Staff)>,
 }
+
+/// People of a demo staff sheet: name, tax code, e-mail.
+type Staff = &'static [(&'static str, &'static str, &'static str)];
 
 /// RA procedure: "incarico di RAO a Infocamere Scpa con scadenza 5 anni ... svolto da remoto",
 /// "a ICO IC Outsourcing scrl con scadenza 3 anni". The demo's acts are dated under the renewed

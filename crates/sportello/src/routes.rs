@@ -435,6 +435,16 @@ fn pages() -> Pages {
             ra::operators::link_user,
         )
         .get(
+            "/ra/operators/{id}/staff-sheets/new",
+            can(&[ManageOperators]),
+            ra::staff_sheets::new,
+        )
+        .post(
+            "/ra/operators/{id}/staff-sheets",
+            can(&[ManageOperators]),
+            ra::staff_sheets::create,
+        )
+        .get(
             "/ra/convention",
             can(&[ManageConvention]),
             ra::chamber::convention,

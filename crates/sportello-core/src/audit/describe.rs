@@ -101,6 +101,7 @@ pub const ACTIONS: &[&str] = &[
     "ra.revocation",
     "ra.self_check.draw",
     "ra.self_check.outcome",
+    "ra.staff_sheet.record",
     "registry.import",
     "revocation_list.add",
     "tariff.set",

@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Change};
 use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
 use crate::ra::accreditation::State;
-use crate::ra::mandate::{MandateBasis, mandate_dates};
+use crate::ra::mandate::{MandateBasis, mandate_dates_with_term};
 use crate::ra::operator::{self, Operator};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -99,12 +99,15 @@ pub fn extension(op: &Operator, convention_end: NaiveDate) -> Option<NaiveDate> 
         return None;
     }
     let m = op.mandate?;
-    let would = mandate_dates(
+    // An organisation RAO's mandate keeps the term of its act.
+    let would = mandate_dates_with_term(
         op.kind,
+        op.is_organisation(),
         op.first_phase,
         MandateBasis::Appointment {
             protocol_date: m.start,
         },
+        op.act_term,
         convention_end,
     )
     .ok()?;

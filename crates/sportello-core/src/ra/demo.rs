@@ -1,7 +1,9 @@
 //! Demo records of the registration authority, so its pages show something: the seed's
 //! convention (ending 28/07/2026) and its renewal, a few operators in different states, the
 //! office tree, and the test CA of `tests/fixtures/ra` trusted by the demo chamber so signed
-//! mandate documents can be tried. Idempotent: nothing is added when the chamber already has
+//! mandate documents can be tried; the seed's two organisation RAOs, Infocamere Scpa (5 years,
+//! remote issuance) and ICO IC Outsourcing scrl (3 years), each with its staff sheet (Infocamere's
+//! in two versions, the second adding a collaborator). Idempotent: nothing is added when the chamber already has
 //! operators. Demo only — states are written directly, with a history line each.
 
 use crate::Ctx;
@@ -10,8 +12,10 @@ use crate::chambers::Chamber;
 use crate::db;
 use crate::ra::accreditation::State;
 use crate::ra::convention;
+use crate::ra::mandate::{ActTerm, MandateAct, MandateBasis, mandate_dates_with_term};
 use crate::ra::office::{self, OfficeKind, chamber_city, office_name_for};
 use crate::ra::operator::{self, NewOperator};
+use crate::ra::staff_sheet::{self, StaffMember};
 use chrono::NaiveDate;
 
 /// The CA that signed the RA test fixtures (made by `scripts/ra-fixtures.sh`).
@@ -204,6 +208,219 @@ pub async fn seed(state: &Ctx, chamber: &Chamber) -> anyhow::Result<()> {
         pec,
     )
     .await?;
+    for org in &ORGANISATION_RAOS {
+        seed_organisation_rao(&mut tx, now, &actor, chamber, &city, org).await?;
+    }
     tx.commit().await?;
+    Ok(())
+}
+
+/// An organisation RAO of the RA procedure, as the demo shows it: its act (term, remote
+/// service), and its staff sheets (the last list joins later, by a second version).
+struct DemoOrganisation {
+    name: &'static str,
+    tax_code: &'static str,
+    legal_rep: &'static str,
+    email: &'static str,
+    protocol: &'static str,
+    term_years: u32,
+    remote: bool,
+    staff: Staff,
+    /// Sheet date and people of a later version that adds them.
+    later: Option<(&'static str, Staff)>,
+}
+
+/// People of a demo staff sheet: name, tax code, e-mail.
+type Staff = &'static [(&'static str, &'static str, &'static str)];
+
+/// RA procedure: "incarico di RAO a Infocamere Scpa con scadenza 5 anni ... svolto da remoto",
+/// "a ICO IC Outsourcing scrl con scadenza 3 anni". The demo's acts are dated under the renewed
+/// convention so they are in force; the tax codes are made up.
+const ORGANISATION_RAOS: [DemoOrganisation; 2] = [
+    DemoOrganisation {
+        name: "Infocamere Scpa",
+        tax_code: "05550000482",
+        legal_rep: "LNGMRC70D10H501W",
+        email: "rao@infocamere.demo.test",
+        protocol: "2026-08-03",
+        term_years: 5,
+        remote: true,
+        staff: &[
+            (
+                "Luca Bianchi",
+                "BNCLCU80A01H501Q",
+                "luca.bianchi@infocamere.demo.test",
+            ),
+            (
+                "Anna Verdi",
+                "VRDANN85M41D612H",
+                "anna.verdi@infocamere.demo.test",
+            ),
+        ],
+        later: Some((
+            "2026-11-16",
+            &[(
+                "Paola Gallo",
+                "GLLPLA79C12G702K",
+                "paola.gallo@infocamere.demo.test",
+            )],
+        )),
+    },
+    DemoOrganisation {
+        name: "ICO IC Outsourcing scrl",
+        tax_code: "06660000487",
+        legal_rep: "PLMSLV72R52F205F",
+        email: "rao@icoutsourcing.demo.test",
+        protocol: "2026-09-01",
+        term_years: 3,
+        remote: false,
+        staff: &[
+            (
+                "Francesca Rossi",
+                "RSSFNC82T50H501W",
+                "francesca.rossi@icoutsourcing.demo.test",
+            ),
+            (
+                "Giuseppe Moretti",
+                "MRTGPP75B03E715H",
+                "giuseppe.moretti@icoutsourcing.demo.test",
+            ),
+        ],
+        later: None,
+    },
+];
+
+fn members(list: &[(&str, &str, &str)]) -> Vec<StaffMember> {
+    list.iter()
+        .map(|(name, tax_code, email)| StaffMember {
+            name: (*name).into(),
+            tax_code: (*tax_code).into(),
+            email: (*email).into(),
+        })
+        .collect()
+}
+
+/// The organisation and its first sheet through the use cases, then (demo only) its
+/// accreditation written as done, the staff with their course; then the later sheet.
+async fn seed_organisation_rao(
+    tx: &mut crate::db::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &Actor,
+    chamber: &Chamber,
+    city: &str,
+    d: &DemoOrganisation,
+) -> anyhow::Result<()> {
+    let org = operator::create(
+        tx,
+        now,
+        actor,
+        &chamber.id,
+        NewOperator {
+            kind: "rao".into(),
+            name: d.name.into(),
+            tax_code: d.tax_code.into(),
+            email: d.email.into(),
+            legal_representative_tax_code: Some(d.legal_rep.into()),
+            ..NewOperator::default()
+        },
+    )
+    .await?;
+    let protocol = date(d.protocol)?;
+    let sent_by = "Legale rappresentante (PEC)";
+    staff_sheet::record_tx(
+        tx,
+        now,
+        actor,
+        &org,
+        protocol,
+        sent_by,
+        &members(d.staff),
+        None,
+    )
+    .await?;
+    let act = MandateAct {
+        term: Some(ActTerm::Years(d.term_years)),
+        remote_issuance: d.remote,
+    };
+    let m = mandate_dates_with_term(
+        org.kind,
+        true,
+        false,
+        MandateBasis::Appointment {
+            protocol_date: protocol,
+        },
+        act.term,
+        date("2032-07-28")?,
+    )?;
+    let (kind, name) = office_name_for(&org, city);
+    let office = office::ensure(tx, now, actor, &chamber.id, kind, &name, Some(&org.id)).await?;
+    let passed = protocol
+        .checked_add_days(chrono::Days::new(20))
+        .unwrap_or(protocol);
+    let mut ids = vec![(org.id.clone(), false)];
+    for c in operator::collaborators_tx(tx, &org.id).await? {
+        ids.push((c.id, true));
+    }
+    for (id, takes_course) in ids {
+        let course = takes_course.then(|| {
+            (
+                96_i64,
+                db::date(passed),
+                db::date(crate::ra::course::course_valid_until(passed)),
+            )
+        });
+        sqlx::query(
+            "UPDATE ra_operators SET state = 'active', protocol_date = $2, \
+             mandate_basis = 'appointment', mandate_start = $2, mandate_end = $3, \
+             course_score = $4, course_passed_on = $5, course_valid_until = $6, office_id = $7 \
+             WHERE id = $1",
+        )
+        .bind(&id)
+        .bind(db::date(m.start))
+        .bind(db::date(m.end))
+        .bind(course.as_ref().map(|c| c.0))
+        .bind(course.as_ref().map(|c| c.1.clone()))
+        .bind(course.as_ref().map(|c| c.2.clone()))
+        .bind(&office.id)
+        .execute(&mut **tx)
+        .await?;
+        demo_history(tx, now, &id, "active", "Dati dimostrativi").await?;
+    }
+    sqlx::query("UPDATE ra_operators SET act_term_years = $2, remote_issuance = $3 WHERE id = $1")
+        .bind(&org.id)
+        .bind(i64::from(d.term_years))
+        .bind(i64::from(d.remote))
+        .execute(&mut **tx)
+        .await?;
+    if let Some((on, added)) = d.later {
+        let org = operator::get_tx(tx, &org.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo organisation vanished"))?;
+        let mut all = members(d.staff);
+        all.extend(members(added));
+        staff_sheet::record_tx(tx, now, actor, &org, date(on)?, sent_by, &all, None).await?;
+    }
+    Ok(())
+}
+
+async fn demo_history(
+    tx: &mut crate::db::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    operator_id: &str,
+    state: &str,
+    note: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO ra_steps (id, operator_id, action, from_state, to_state, on_date, at, \
+         actor_id, actor, note) VALUES ($1, $2, 'activate', 'new', $3, $4, $5, NULL, 'demo', $6)",
+    )
+    .bind(db::new_id())
+    .bind(operator_id)
+    .bind(state)
+    .bind(db::date(crate::clock::italian_day(now)))
+    .bind(db::instant(now))
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

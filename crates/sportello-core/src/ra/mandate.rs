@@ -60,6 +60,125 @@ pub enum MandateError {
         start: NaiveDate,
         convention_end: NaiveDate,
     },
+    #[error("the term of an organisation RAO's mandate is written in its act: enter it")]
+    TermRequired,
+    #[error("the act's term must be at least one year")]
+    TermYears,
+    #[error("the act's end date {end} is not after the start {start}")]
+    TermEndBeforeStart { start: NaiveDate, end: NaiveDate },
+    #[error("give the act's term either in years or as an end date, not both")]
+    TermTwice,
+    #[error("only an organisation RAO's mandate is for the remote issuance service")]
+    RemoteOnlyForRaoOrganisation,
+}
+
+/// What the act of appointment says besides its protocol date: its term, when written in it,
+/// and whether the service is remote issuance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MandateAct {
+    pub term: Option<ActTerm>,
+    pub remote_issuance: bool,
+}
+
+impl MandateAct {
+    /// RA procedure, part 1: only the act of an organisation RAO names a remote service
+    /// (Infocamere Scpa: "per il servizio di rilascio della CNS ... svolto da remoto").
+    pub fn check(&self, kind: OperatorKind, is_organisation: bool) -> Result<(), MandateError> {
+        if self.remote_issuance && !act_term_required(kind, is_organisation) {
+            return Err(MandateError::RemoteOnlyForRaoOrganisation);
+        }
+        Ok(())
+    }
+}
+
+/// The term written in the act of appointment, as the office enters it.
+///
+/// RA procedure, part 1: "conferisce l'incarico di RAO a Infocamere Scpa con scadenza 5 anni",
+/// "a ICO IC Outsourcing scrl con scadenza 3 anni" — the act of an organisation RAO states
+/// its own term.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActTerm {
+    /// "con scadenza N anni": N years from the start.
+    Years(u32),
+    /// An end date written in the act.
+    Until(NaiveDate),
+}
+
+impl ActTerm {
+    /// The term from the two optional fields of a form: years, or an end date, or nothing.
+    pub fn from_fields(
+        years: Option<u32>,
+        until: Option<NaiveDate>,
+    ) -> Result<Option<ActTerm>, MandateError> {
+        match (years, until) {
+            (Some(_), Some(_)) => Err(MandateError::TermTwice),
+            (Some(0), None) => Err(MandateError::TermYears),
+            (Some(y), None) => Ok(Some(ActTerm::Years(y))),
+            (None, Some(d)) => Ok(Some(ActTerm::Until(d))),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// RA procedure, part 1: the mandate term of an organisation RAO is the one written in its act
+/// (Infocamere Scpa 5 years, ICO IC Outsourcing scrl 3 years); the procedure's default of
+/// 5 years is for RAO who are chamber staff ("personale interno"), so for an organisation RAO
+/// there is no default. ODR and IR organisations keep the procedure's default of 3 years.
+pub fn act_term_required(kind: OperatorKind, is_organisation: bool) -> bool {
+    kind == OperatorKind::Rao && is_organisation
+}
+
+/// RA procedure, part 1: the mandate dates from the act's term, when one was entered, else
+/// from the procedure's default term ([`mandate_dates`]); never after the convention end
+/// ("qualora la data sia ricompresa nella data di fine convenzione, altrimenti coincide con
+/// essa").
+pub fn mandate_dates_with_term(
+    kind: OperatorKind,
+    is_organisation: bool,
+    first_phase: bool,
+    basis: MandateBasis,
+    term: Option<ActTerm>,
+    convention_end: NaiveDate,
+) -> Result<MandateDates, MandateError> {
+    let start = basis.start();
+    let full = match term {
+        None if act_term_required(kind, is_organisation) => {
+            return Err(MandateError::TermRequired);
+        }
+        None => return mandate_dates(kind, first_phase, basis, convention_end),
+        Some(ActTerm::Years(0)) => return Err(MandateError::TermYears),
+        Some(ActTerm::Years(y)) => start
+            .checked_add_months(Months::new(12_u32.saturating_mul(y)))
+            .unwrap_or(NaiveDate::MAX),
+        Some(ActTerm::Until(end)) if end <= start => {
+            return Err(MandateError::TermEndBeforeStart { start, end });
+        }
+        Some(ActTerm::Until(end)) => end,
+    };
+    if start > convention_end {
+        return Err(MandateError::AfterConventionEnd {
+            start,
+            convention_end,
+        });
+    }
+    Ok(capped(start, full, convention_end))
+}
+
+fn capped(start: NaiveDate, full: NaiveDate, convention_end: NaiveDate) -> MandateDates {
+    if full > convention_end {
+        MandateDates {
+            start,
+            end: convention_end,
+            capped_by_convention: true,
+        }
+    } else {
+        MandateDates {
+            start,
+            end: full,
+            capped_by_convention: false,
+        }
+    }
 }
 
 /// RA procedure, part 1: RAO mandates last 5 years from their start.
@@ -96,19 +215,7 @@ pub fn mandate_dates(
     let full = start
         .checked_add_months(Months::new(12 * term_years(kind, first_phase)))
         .unwrap_or(NaiveDate::MAX);
-    Ok(if full > convention_end {
-        MandateDates {
-            start,
-            end: convention_end,
-            capped_by_convention: true,
-        }
-    } else {
-        MandateDates {
-            start,
-            end: full,
-            capped_by_convention: false,
-        }
-    })
+    Ok(capped(start, full, convention_end))
 }
 
 #[cfg(test)]
@@ -254,6 +361,147 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, MandateError::AfterConventionEnd { .. }));
+    }
+
+    #[test]
+    fn an_organisation_rao_mandate_lasts_the_term_of_its_act() {
+        // RA procedure: Infocamere Scpa, prot. 66983 of 02/11/2020, "con scadenza 5 anni".
+        let infocamere = mandate_dates_with_term(
+            OperatorKind::Rao,
+            true,
+            false,
+            MandateBasis::Appointment {
+                protocol_date: d("2020-11-02"),
+            },
+            Some(ActTerm::Years(5)),
+            d(FAR),
+        )
+        .unwrap();
+        assert_eq!(
+            (infocamere.start, infocamere.end),
+            (d("2020-11-02"), d("2025-11-02"))
+        );
+        // RA procedure: ICO IC Outsourcing scrl, prot. 84508 of 01/12/2022, "con scadenza 3 anni".
+        let ico = mandate_dates_with_term(
+            OperatorKind::Rao,
+            true,
+            false,
+            MandateBasis::Appointment {
+                protocol_date: d("2022-12-01"),
+            },
+            Some(ActTerm::Years(3)),
+            d(FAR),
+        )
+        .unwrap();
+        assert_eq!(ico.end, d("2025-12-01"));
+        // An end date written in the act.
+        let until = mandate_dates_with_term(
+            OperatorKind::Rao,
+            true,
+            false,
+            MandateBasis::Appointment {
+                protocol_date: d("2022-12-01"),
+            },
+            Some(ActTerm::Until(d("2024-06-30"))),
+            d(FAR),
+        )
+        .unwrap();
+        assert_eq!(until.end, d("2024-06-30"));
+    }
+
+    #[test]
+    fn an_organisation_rao_term_has_no_default() {
+        let basis = MandateBasis::Appointment {
+            protocol_date: d("2020-11-02"),
+        };
+        assert_eq!(
+            mandate_dates_with_term(OperatorKind::Rao, true, false, basis, None, d(FAR)),
+            Err(MandateError::TermRequired)
+        );
+        // Chamber staff keep the procedure's 5 years, ODR organisations their 3.
+        let staff =
+            mandate_dates_with_term(OperatorKind::Rao, false, false, basis, None, d(FAR)).unwrap();
+        assert_eq!(staff.end, d("2025-11-02"));
+        let odr =
+            mandate_dates_with_term(OperatorKind::Odr, true, false, basis, None, d(FAR)).unwrap();
+        assert_eq!(odr.end, d("2023-11-02"));
+    }
+
+    #[test]
+    fn an_act_term_never_ends_after_the_convention_end() {
+        // The seed's convention ends on 28/07/2026: ICO's 3 years from 01/12/2023 are cut.
+        let m = mandate_dates_with_term(
+            OperatorKind::Rao,
+            true,
+            false,
+            MandateBasis::Appointment {
+                protocol_date: d("2023-12-01"),
+            },
+            Some(ActTerm::Years(3)),
+            d("2026-07-28"),
+        )
+        .unwrap();
+        assert_eq!(m.end, d("2026-07-28"));
+        assert!(m.capped_by_convention);
+        let m = mandate_dates_with_term(
+            OperatorKind::Rao,
+            true,
+            false,
+            MandateBasis::Appointment {
+                protocol_date: d("2023-12-01"),
+            },
+            Some(ActTerm::Until(d("2030-01-01"))),
+            d("2026-07-28"),
+        )
+        .unwrap();
+        assert_eq!(m.end, d("2026-07-28"));
+        assert!(m.capped_by_convention);
+    }
+
+    #[test]
+    fn an_act_term_is_refused_when_it_makes_no_sense() {
+        let basis = MandateBasis::Appointment {
+            protocol_date: d("2022-12-01"),
+        };
+        assert_eq!(
+            ActTerm::from_fields(Some(3), Some(d("2025-12-01"))),
+            Err(MandateError::TermTwice)
+        );
+        assert_eq!(
+            ActTerm::from_fields(Some(0), None),
+            Err(MandateError::TermYears)
+        );
+        assert_eq!(ActTerm::from_fields(None, None), Ok(None));
+        assert!(matches!(
+            mandate_dates_with_term(
+                OperatorKind::Rao,
+                true,
+                false,
+                basis,
+                Some(ActTerm::Until(d("2022-12-01"))),
+                d(FAR)
+            ),
+            Err(MandateError::TermEndBeforeStart { .. })
+        ));
+    }
+
+    #[test]
+    fn only_an_organisation_rao_mandate_is_for_remote_issuance() {
+        let remote = MandateAct {
+            term: Some(ActTerm::Years(5)),
+            remote_issuance: true,
+        };
+        assert_eq!(remote.check(OperatorKind::Rao, true), Ok(()));
+        for (kind, org) in [
+            (OperatorKind::Rao, false),
+            (OperatorKind::Odr, true),
+            (OperatorKind::Ir, false),
+        ] {
+            assert_eq!(
+                remote.check(kind, org),
+                Err(MandateError::RemoteOnlyForRaoOrganisation)
+            );
+        }
     }
 
     #[test]

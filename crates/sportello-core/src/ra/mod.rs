@@ -19,6 +19,7 @@ pub mod operator;
 pub mod publications;
 pub mod registry_monitoring;
 pub mod revocation;
+pub mod staff_sheet;
 
 pub use eligibility::{CanActError, Eligibility, Reason, can_act};
 

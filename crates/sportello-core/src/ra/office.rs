@@ -83,6 +83,11 @@ pub fn chamber_city(chamber_name: &str) -> String {
 /// RA procedure: the name of the office an operator enters when activated.
 pub fn office_name_for(op: &Operator, city: &str) -> (OfficeKind, String) {
     match op.kind {
+        // RA procedure: the outsourcing companies with a RAO mandate (IC Outsourcing, the
+        // InfoCamere remote RAO) have their own office, their staff under it.
+        OperatorKind::Rao if op.is_organisation() => {
+            (OfficeKind::Outsourcing, op.name.to_uppercase())
+        }
         OperatorKind::Rao => (OfficeKind::RemoteRao, format!("{city} REMOTIZZATI")),
         OperatorKind::Odr if op.is_organisation() => {
             (OfficeKind::OdrOrganisation, op.name.to_uppercase())
@@ -350,6 +355,19 @@ mod tests {
         assert_eq!(
             office_name_for(&op, "FIRENZE"),
             (OfficeKind::OdrOrganisation, "ESEMPIO S.R.L.".into())
+        );
+    }
+
+    #[test]
+    fn an_organisation_rao_has_its_own_outsourcing_office() {
+        // RA procedure: the office tree lists the outsourcing companies (IC Outsourcing, the
+        // InfoCamere remote RAO) beside "FIRENZE REMOTIZZATI".
+        let mut op = Operator::sample(OperatorKind::Rao);
+        op.tax_code = TaxCode::parse("05550000482").unwrap();
+        op.name = "Infocamere Scpa".into();
+        assert_eq!(
+            office_name_for(&op, "FIRENZE"),
+            (OfficeKind::Outsourcing, "INFOCAMERE SCPA".into())
         );
     }
 

@@ -1,6 +1,7 @@
-//! Operators of the registration authority (RA procedure, part 1): RAO (internal staff), ODR
-//! (a natural person, or an organisation whose collaborators are listed in a staff sheet)
-//! and IR. An operator may be linked to a user account, who then sees their subtree.
+//! Operators of the registration authority (RA procedure, part 1): RAO (internal staff, or an
+//! organisation such as Infocamere Scpa or ICO IC Outsourcing scrl whose staff are listed in a
+//! staff sheet), ODR (a natural person, or an organisation whose collaborators are listed in a
+//! staff sheet) and IR. An operator may be linked to a user account, who then sees their subtree.
 
 use crate::Ctx;
 use crate::accounts::{self, Principal, Role};
@@ -9,6 +10,7 @@ use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
 use crate::ra::accreditation::State;
 use crate::ra::course::CourseResult;
+use crate::ra::mandate::ActTerm;
 use crate::registry::TaxCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,7 +19,8 @@ use serde_json::json;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OperatorKind {
-    /// RA procedure, part 1: internal chamber staff (Operatore della Registrazione).
+    /// RA procedure, part 1: internal chamber staff (Operatore della Registrazione), or an
+    /// organisation with a RAO mandate and the staff listed in its staff sheet.
     Rao,
     /// RA procedure, part 1: external registration operator.
     Odr,
@@ -90,6 +93,11 @@ pub struct Operator {
     pub ca_window_start: Option<DateTime<Utc>>,
     pub revoked_effective: Option<NaiveDate>,
     pub revocation_reason: Option<String>,
+    /// The term written in the act, when the office entered one (organisation RAOs).
+    pub act_term: Option<ActTerm>,
+    /// RA procedure, part 1: the mandate is for a CNS issuance service "svolto da remoto"
+    /// (Infocamere Scpa).
+    pub remote_issuance: bool,
 }
 
 impl Operator {
@@ -120,6 +128,8 @@ impl Operator {
             ca_window_start: None,
             revoked_effective: None,
             revocation_reason: None,
+            act_term: None,
+            remote_issuance: false,
         }
     }
 }
@@ -148,6 +158,9 @@ struct Row {
     ca_window_start: Option<String>,
     revoked_effective: Option<String>,
     revocation_reason: Option<String>,
+    act_term_years: Option<i64>,
+    act_term_end: Option<String>,
+    remote_issuance: i64,
 }
 
 fn bad(what: &str, value: &str) -> sqlx::Error {
@@ -177,7 +190,16 @@ impl TryFrom<Row> for Operator {
             }),
             _ => None,
         };
+        let act_term = match (r.act_term_years, opt_date(r.act_term_end)?) {
+            (Some(y), _) => Some(ActTerm::Years(
+                u32::try_from(y).map_err(|_| bad("term", &y.to_string()))?,
+            )),
+            (None, Some(end)) => Some(ActTerm::Until(end)),
+            (None, None) => None,
+        };
         Ok(Operator {
+            act_term,
+            remote_issuance: r.remote_issuance != 0,
             kind: OperatorKind::parse(&r.kind).ok_or_else(|| bad("kind", &r.kind))?,
             tax_code: TaxCode::parse(&r.tax_code).map_err(|_| bad("tax code", &r.tax_code))?,
             legal_rep_tax_code: r
@@ -215,7 +237,8 @@ macro_rules! select_operators {
             "SELECT id, chamber_id, kind, name, tax_code, email, organisation_id, ",
             "legal_rep_tax_code, registry_name, first_phase, user_id, office_id, state, ",
             "protocol_date, mandate_start, mandate_end, course_score, course_passed_on, ",
-            "course_valid_until, ca_window_start, revoked_effective, revocation_reason ",
+            "course_valid_until, ca_window_start, revoked_effective, revocation_reason, ",
+            "act_term_years, act_term_end, remote_issuance ",
             "FROM ra_operators ",
             $rest
         )
@@ -327,8 +350,8 @@ pub enum CreateOperatorError {
     TaxCode,
     #[error("not a valid e-mail address")]
     Email,
-    #[error("a RAO is a person: a 16-character tax code, no organisation")]
-    RaoIsAPerson,
+    #[error("a RAO organisation's staff are RAO, and RAO are staff only of a RAO organisation")]
+    CollaboratorKind,
     #[error("no ODR/IR organisation with tax code {0} in this chamber")]
     UnknownOrganisation(String),
     #[error("a collaborator is a person with a 16-character tax code")]
@@ -389,9 +412,6 @@ pub async fn create(
     if legal_rep.as_ref().is_some_and(|t| !t.is_personal()) {
         return Err(CreateOperatorError::LegalRep);
     }
-    if kind == OperatorKind::Rao && (!tax_code.is_personal() || organisation_tax_code.is_some()) {
-        return Err(CreateOperatorError::RaoIsAPerson);
-    }
     let organisation = match organisation_tax_code {
         Some(org) => {
             let org_code = TaxCode::parse(org)
@@ -405,6 +425,9 @@ pub async fn create(
             }
             if org_op.state == State::Revoked {
                 return Err(CreateOperatorError::OrganisationRevoked);
+            }
+            if !collaborator_kind_fits(org_op.kind, kind) {
+                return Err(CreateOperatorError::CollaboratorKind);
             }
             Some(org_op)
         }
@@ -457,6 +480,13 @@ pub async fn create(
     get_tx(tx, &id)
         .await?
         .ok_or_else(|| CreateOperatorError::Db(sqlx::Error::RowNotFound))
+}
+
+/// RA procedure, part 1: an organisation RAO (Infocamere, ICO) lists RAO in its staff sheet;
+/// an ODR or IR organisation designates ODR and IR ("collega gli IR e ODR che il responsabile
+/// dell'impresa ha individuato nella Scheda addetti").
+pub fn collaborator_kind_fits(organisation: OperatorKind, collaborator: OperatorKind) -> bool {
+    (organisation == OperatorKind::Rao) == (collaborator == OperatorKind::Rao)
 }
 
 /// A user of the chamber with this e-mail and a role matching the operator kind.
@@ -540,4 +570,26 @@ pub async fn link_user(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_organisation_rao_lists_rao_and_an_odr_organisation_odr_and_ir() {
+        // RA procedure, part 1: Infocamere's staff sheet lists RAO; an ODR organisation's
+        // sheet lists its ODR and IR.
+        assert!(collaborator_kind_fits(OperatorKind::Rao, OperatorKind::Rao));
+        assert!(!collaborator_kind_fits(
+            OperatorKind::Rao,
+            OperatorKind::Odr
+        ));
+        assert!(collaborator_kind_fits(OperatorKind::Odr, OperatorKind::Ir));
+        assert!(collaborator_kind_fits(OperatorKind::Ir, OperatorKind::Odr));
+        assert!(!collaborator_kind_fits(
+            OperatorKind::Odr,
+            OperatorKind::Rao
+        ));
+    }
 }

@@ -13,7 +13,7 @@ use sportello_core::ra::access::visible_operator;
 use sportello_core::ra::accreditation::steps as accreditation;
 use sportello_core::ra::convention;
 use sportello_core::ra::eligibility::eligibility;
-use sportello_core::ra::mandate::MandateBasis;
+use sportello_core::ra::mandate::{ActTerm, MandateAct, MandateBasis};
 use sportello_core::ra::operator::{self, NewOperator, Operator};
 use sportello_core::ra::revocation::{self, RevocationRequest};
 use utoipa::ToSchema;
@@ -104,7 +104,8 @@ pub struct OperatorIn {
     /// `rao`, `odr` or `ir`.
     pub kind: String,
     pub name: String,
-    /// A person's 16-character tax code, or an organisation's 11 digits (ODR/IR organisations).
+    /// A person's 16-character tax code, or an organisation's 11 digits (RAO, ODR and IR
+    /// organisations).
     pub tax_code: String,
     pub email: String,
     /// For a collaborator: the tax code of its organisation (already registered).
@@ -178,6 +179,8 @@ pub struct OperatorOut {
     pub state: String,
     pub organisation_id: Option<String>,
     pub mandate: Option<MandateOut>,
+    /// The mandate is for the remote issuance service (an organisation RAO such as Infocamere).
+    pub remote_issuance: bool,
     pub course: Option<CourseOut>,
     /// Whether the operator may issue devices and book appointments on the day asked (today
     /// by default).
@@ -196,6 +199,7 @@ pub fn operator_out(op: &Operator, on: NaiveDate) -> OperatorOut {
         tax_code: op.tax_code.to_string(),
         state: op.state.as_str().to_string(),
         organisation_id: op.organisation_id.clone(),
+        remote_issuance: op.remote_issuance,
         mandate: op.mandate.map(|m| MandateOut {
             start: m.start,
             end: m.end,
@@ -241,6 +245,15 @@ pub struct MandateIn {
     /// True for a collaborator added later: the date is the new staff sheet's.
     #[serde(default)]
     pub staff_sheet: bool,
+    /// The term written in the act, in years (required, or `term_end`, for an organisation
+    /// RAO; otherwise the procedure's term applies). Never past the convention's end.
+    pub term_years: Option<u32>,
+    /// The end date written in the act, instead of `term_years`.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub term_end: Option<NaiveDate>,
+    /// The appointment is for the remote issuance service (organisation RAO only).
+    #[serde(default)]
+    pub remote_issuance: bool,
 }
 
 /// Sends the mandate: fixes its dates from the protocol date (recording the expression of
@@ -249,7 +262,7 @@ pub struct MandateIn {
     params(("id" = String, Path)), request_body = MandateIn,
     responses((status = 200, body = MandateOut),
         (status = 409, description = "`step_not_allowed`, `no_convention`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`after_convention_end`", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`after_convention_end`, `act_term_required`, `act_term_twice`, `remote_only_for_rao_organisation`", body = Problem, content_type = "application/problem+json")))]
 pub async fn send_mandate(
     AxState(state): AxState<AppState>,
     caller: Caller,
@@ -267,7 +280,11 @@ pub async fn send_mandate(
             protocol_date: body.protocol_date,
         }
     };
-    let d = accreditation::send_mandate_with_interest(&state, &p.actor(), &op, basis).await?;
+    let act = MandateAct {
+        term: ActTerm::from_fields(body.term_years, body.term_end)?,
+        remote_issuance: body.remote_issuance,
+    };
+    let d = accreditation::send_mandate_with_interest(&state, &p.actor(), &op, basis, act).await?;
     Ok(Json(MandateOut {
         start: d.start,
         end: d.end,

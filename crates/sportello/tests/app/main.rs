@@ -23,6 +23,7 @@ mod memory;
 mod password_recovery;
 
 mod ra;
+mod ra_org;
 mod ra_scope;
 mod rectify;
 mod registry;

@@ -87,7 +87,14 @@ pub async fn call(
 pub async fn setup(app: &TestApp) -> String {
     app.seed_demo().await;
     // Start from no RA records: the demo's own operators and conventions would blur the rules.
-    for table in ["ra_steps", "ra_operators", "ra_offices", "ra_conventions"] {
+    for table in [
+        "ra_staff_sheet_members",
+        "ra_staff_sheets",
+        "ra_steps",
+        "ra_operators",
+        "ra_offices",
+        "ra_conventions",
+    ] {
         let sql = format!("DELETE FROM {table}");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(app.state.db.pool())

@@ -11,7 +11,9 @@ use crate::ra::accreditation::{Context, State, Step, TransitionError, apply};
 use crate::ra::archive::{self, DocumentKind, SignatureError, Upload};
 use crate::ra::convention;
 use crate::ra::course::{CourseError, course_result};
-use crate::ra::mandate::{MandateBasis, MandateDates, MandateError, mandate_dates};
+use crate::ra::mandate::{
+    MandateAct, MandateBasis, MandateDates, MandateError, mandate_dates, mandate_dates_with_term,
+};
 use crate::ra::office::{self, OfficeKind};
 use crate::ra::operator::{self, Operator, OperatorKind};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -162,15 +164,18 @@ pub async fn simple_step(
 }
 
 /// RA procedure, part 1: the mandate letter goes out; the mandate dates are fixed by the
-/// protocol date (or the new staff sheet's date for a collaborator added later).
+/// protocol date (or the new staff sheet's date for a collaborator added later) and the term
+/// written in the act, when there is one (an organisation RAO's: Infocamere 5 years, ICO 3).
 pub async fn send_mandate(
     state: &Ctx,
     actor: &Actor,
     op: &Operator,
     basis: MandateBasis,
+    act: MandateAct,
     uploads: Vec<Upload>,
 ) -> Result<MandateDates, StepError> {
     let (now, today) = (state.clock.now(), state.clock.today());
+    act.check(op.kind, op.is_organisation())?;
     let opts = verify_options(state, &op.chamber_id).await?;
     for u in uploads
         .iter()
@@ -201,15 +206,27 @@ pub async fn send_mandate(
     let conv = convention::current_tx(&mut tx, &op.chamber_id)
         .await?
         .ok_or(StepError::NoConvention)?;
-    let dates = mandate_dates(op.kind, op.first_phase, basis, conv.end)?;
+    let dates = mandate_dates_with_term(
+        op.kind,
+        op.is_organisation(),
+        op.first_phase,
+        basis,
+        act.term,
+        conv.end,
+    )?;
     let (_, step_id) = transition(&mut tx, now, today, actor, op, Step::SendMandate, None).await?;
     set_mandate(&mut tx, op, basis, &dates).await?;
+    set_act(&mut tx, &op.id, &act).await?;
     for (u, blob) in uploads.iter().zip(&blobs) {
         archive::store(&mut tx, now, &op.id, Some(&step_id), u, blob, None).await?;
     }
     for c in followers(&mut tx, op).await? {
         let first_phase = op.first_phase || c.first_phase;
-        let cd = mandate_dates(c.kind, first_phase, basis, conv.end)?;
+        // The staff of an organisation whose act states its term work under that act.
+        let cd = match act.term {
+            Some(_) => dates,
+            None => mandate_dates(c.kind, first_phase, basis, conv.end)?,
+        };
         transition(&mut tx, now, today, actor, &c, Step::SendMandate, None).await?;
         set_mandate(&mut tx, &c, basis, &cd).await?;
     }
@@ -226,15 +243,38 @@ pub async fn send_mandate_with_interest(
     actor: &Actor,
     op: &Operator,
     basis: MandateBasis,
+    act: MandateAct,
 ) -> Result<MandateDates, StepError> {
     let mut op = op.clone();
+    // The act is checked before the first step, so a refusal changes nothing.
+    act.check(op.kind, op.is_organisation())?;
     if op.state == State::New && op.kind != OperatorKind::Rao {
         op.state = simple_step(state, actor, &op, Step::RecordInterest, None).await?;
     }
-    send_mandate(state, actor, &op, basis, Vec::new()).await
+    send_mandate(state, actor, &op, basis, act, Vec::new()).await
 }
 
-async fn set_mandate(
+/// Keeps what the act says: its term as entered and the remote-issuance service.
+async fn set_act(tx: &mut Tx, operator_id: &str, act: &MandateAct) -> Result<(), sqlx::Error> {
+    let (years, until) = match act.term {
+        Some(crate::ra::mandate::ActTerm::Years(y)) => (Some(i64::from(y)), None),
+        Some(crate::ra::mandate::ActTerm::Until(d)) => (None, Some(db::date(d))),
+        None => (None, None),
+    };
+    sqlx::query(
+        "UPDATE ra_operators SET act_term_years = $2, act_term_end = $3, remote_issuance = $4 \
+         WHERE id = $1",
+    )
+    .bind(operator_id)
+    .bind(years)
+    .bind(until)
+    .bind(i64::from(act.remote_issuance))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn set_mandate(
     tx: &mut Tx,
     op: &Operator,
     basis: MandateBasis,

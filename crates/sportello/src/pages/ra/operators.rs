@@ -20,7 +20,7 @@ use sportello_core::ra::accreditation::steps::{self as steps, IdentityDocument};
 use sportello_core::ra::accreditation::{Step, next_steps};
 use sportello_core::ra::archive::{self, DocumentKind, Upload};
 use sportello_core::ra::eligibility::eligibility;
-use sportello_core::ra::mandate::MandateBasis;
+use sportello_core::ra::mandate::{ActTerm, MandateAct, MandateBasis};
 use sportello_core::ra::office::{self, OfficeKind};
 use sportello_core::ra::operator::{self, NewOperator, Operator, OperatorKind};
 use sportello_core::ra::revocation::{self, RevocationOutcome, RevocationRequest};
@@ -218,6 +218,11 @@ struct OperatorPage {
     error_step: String,
     done: Option<String>,
     revocation: Option<RevocationOutcome>,
+    /// The term written in the act, in words.
+    act_term: Option<String>,
+    /// The mandate (or the organisation's) is for the remote issuance service.
+    remote_issuance: bool,
+    staff: Option<crate::pages::ra::staff_sheets::Section>,
 }
 
 impl OperatorPage {
@@ -265,10 +270,17 @@ async fn operator_page(
             lang.t_args(&key, &args)
         })
         .collect();
-    let organisation = match &op.organisation_id {
-        Some(org) => operator::get(&state.db, org).await?.map(|o| (o.id, o.name)),
+    let org = match &op.organisation_id {
+        Some(org) => operator::get(&state.db, org).await?,
         None => None,
     };
+    let remote_issuance = op.remote_issuance || org.as_ref().is_some_and(|o| o.remote_issuance);
+    let organisation = org.map(|o| (o.id, o.name));
+    let act_term = op.act_term.map(|t| match t {
+        ActTerm::Years(y) => lang.t_args("ra-act-term-years-value", &[("years", y.to_string())]),
+        ActTerm::Until(d) => lang.t_args("ra-act-term-end-value", &[("date", it_date(d))]),
+    });
+    let staff = crate::pages::ra::staff_sheets::section(state, p.role(), &op).await?;
     let collaborators = operator::collaborators(&state.db, &op.id)
         .await?
         .iter()
@@ -384,6 +396,9 @@ async fn operator_page(
         error_step: String::new(),
         done: None,
         revocation: None,
+        act_term,
+        remote_issuance,
+        staff,
         op,
     })
 }
@@ -463,6 +478,8 @@ pub async fn confirm_step(
 #[derive(serde::Deserialize)]
 pub struct ShowQuery {
     done: Option<String>,
+    /// The staff-sheet version just recorded.
+    sheet: Option<i64>,
 }
 
 pub async fn show(
@@ -477,6 +494,13 @@ pub async fn show(
             .lang
             .t_args("ra-step-done", &[("step", viewer.lang.t(&s.label_key()))])
     });
+    if let Some(v) = q.sheet {
+        page.done = Some(
+            viewer
+                .lang
+                .t_args("ra-staff-sheet-saved", &[("version", v.to_string())]),
+        );
+    }
     Ok(render(&page)?.into_response())
 }
 
@@ -491,6 +515,23 @@ fn uploads(form: &mut MultipartForm, kinds: &[DocumentKind]) -> Vec<Upload> {
             })
         })
         .collect()
+}
+
+/// The term and service written in the act, from the mandate step's form.
+fn mandate_act(form: &MultipartForm) -> Result<MandateAct, AppError> {
+    let years = form
+        .filled("term_years")
+        .map(|y| {
+            y.parse::<u32>().map_err(|_| {
+                AppError::invalid(vec![FieldError::new("term_years", "ra-error-term-years")])
+            })
+        })
+        .transpose()?;
+    let until = form.date("term_end", "ra-error-date")?;
+    Ok(MandateAct {
+        term: ActTerm::from_fields(years, until)?,
+        remote_issuance: form.filled("remote_issuance").is_some(),
+    })
 }
 
 fn required_date(form: &MultipartForm, name: &str) -> Result<chrono::NaiveDate, AppError> {
@@ -569,7 +610,7 @@ async fn run_step(
                     DocumentKind::StaffSheet,
                 ],
             );
-            steps::send_mandate(state, actor, op, basis, files).await?;
+            steps::send_mandate(state, actor, op, basis, mandate_act(&form)?, files).await?;
         }
         Step::ReceiveDocuments => {
             let files = uploads(

@@ -14,6 +14,7 @@ use sportello_core::ra::mandate::MandateError;
 use sportello_core::ra::office::OfficeError;
 use sportello_core::ra::operator::{CreateOperatorError, LinkUserError};
 use sportello_core::ra::revocation::RevocationError;
+use sportello_core::ra::staff_sheet::{MemberProblem, StaffSheetError};
 
 fn unprocessable(code: &'static str, key: &'static str) -> AppError {
     AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, key)
@@ -70,6 +71,20 @@ impl From<MandateError> for AppError {
                 unprocessable("after_convention_end", "ra-error-after-convention-end")
                     .arg("date", date(convention_end))
             }
+            MandateError::TermRequired => {
+                unprocessable("act_term_required", "ra-error-term-required")
+            }
+            MandateError::TermYears => unprocessable("bad_act_term", "ra-error-term-years"),
+            MandateError::TermEndBeforeStart { start, end } => {
+                unprocessable("act_term_end_before_start", "ra-error-term-end")
+                    .arg("start", date(start))
+                    .arg("end", date(end))
+            }
+            MandateError::TermTwice => unprocessable("act_term_twice", "ra-error-term-twice"),
+            MandateError::RemoteOnlyForRaoOrganisation => unprocessable(
+                "remote_only_for_rao_organisation",
+                "ra-error-remote-only-rao-organisation",
+            ),
         }
     }
 }
@@ -133,7 +148,9 @@ impl From<CreateOperatorError> for AppError {
             CreateOperatorError::Name => ("bad_name", "ra-error-name"),
             CreateOperatorError::TaxCode => ("bad_tax_code", "ra-error-tax-code"),
             CreateOperatorError::Email => ("bad_email", "ra-error-email"),
-            CreateOperatorError::RaoIsAPerson => ("rao_is_a_person", "ra-error-rao-person"),
+            CreateOperatorError::CollaboratorKind => {
+                ("collaborator_kind", "ra-error-collaborator-kind")
+            }
             CreateOperatorError::UnknownOrganisation(_) => {
                 ("unknown_organisation", "ra-error-unknown-organisation")
             }
@@ -249,6 +266,63 @@ impl From<sportello_core::ra::course_sheet::CourseRequestError> for AppError {
             CourseRequestError::Step(e) => e.into(),
             CourseRequestError::Db(e) => AppError::internal(e),
             CourseRequestError::Workbook(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<StaffSheetError> for AppError {
+    fn from(e: StaffSheetError) -> Self {
+        match e {
+            StaffSheetError::NotAnOrganisation => {
+                unprocessable("not_an_organisation", "ra-error-staff-not-organisation")
+            }
+            StaffSheetError::OrganisationRevoked => {
+                AppError::conflict("organisation_revoked", "ra-error-organisation-revoked")
+            }
+            StaffSheetError::DateRequired => {
+                unprocessable("sheet_date_required", "ra-error-staff-date-required")
+            }
+            StaffSheetError::DateInFuture(d) => {
+                unprocessable("date_in_future", "ra-error-staff-date-future").arg("date", date(d))
+            }
+            StaffSheetError::BeforePrevious(d) => {
+                unprocessable("sheet_before_previous", "ra-error-staff-before-previous")
+                    .arg("date", date(d))
+            }
+            StaffSheetError::OutsideMandate { start, end } => {
+                unprocessable("sheet_outside_mandate", "ra-error-staff-outside-mandate")
+                    .arg("start", date(start))
+                    .arg("end", date(end))
+            }
+            StaffSheetError::SentByRequired => {
+                unprocessable("sent_by_required", "ra-error-staff-sent-by")
+            }
+            StaffSheetError::NoMembers => unprocessable("no_staff", "ra-error-staff-no-members"),
+            StaffSheetError::Member { line, problem } => {
+                let (code, key) = match problem {
+                    MemberProblem::Name => ("bad_name", "ra-error-staff-member-name"),
+                    MemberProblem::TaxCode => ("bad_tax_code", "ra-error-staff-member-tax-code"),
+                    MemberProblem::NotAPerson => (
+                        "collaborator_is_a_person",
+                        "ra-error-staff-member-not-a-person",
+                    ),
+                    MemberProblem::Email => ("bad_email", "ra-error-staff-member-email"),
+                    MemberProblem::Twice => ("listed_twice", "ra-error-staff-member-twice"),
+                    MemberProblem::TaxCodeTaken => {
+                        ("tax_code_taken", "ra-error-staff-member-taken")
+                    }
+                    MemberProblem::NoLongerOnStaff => {
+                        ("no_longer_on_staff", "ra-error-staff-member-no-longer")
+                    }
+                };
+                unprocessable(code, key).arg("line", line)
+            }
+            StaffSheetError::Mandate(e) => e.into(),
+            StaffSheetError::Step(e) => e.into(),
+            StaffSheetError::Create(e) => e.into(),
+            StaffSheetError::Access(e) => e.into(),
+            StaffSheetError::Blob(e) => AppError::internal(e),
+            StaffSheetError::Db(e) => AppError::internal(e),
         }
     }
 }

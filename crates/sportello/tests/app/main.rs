@@ -23,6 +23,7 @@ mod password_recovery;
 
 mod ra;
 mod ra_scope;
+mod recall;
 mod rectify;
 mod registry;
 mod revocation;

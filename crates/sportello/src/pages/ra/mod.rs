@@ -5,5 +5,6 @@ pub mod chamber;
 pub mod checks;
 pub mod documents;
 pub mod operators;
+pub mod recall;
 
 pub(crate) use sportello_core::display::date as it_date;

@@ -25,6 +25,8 @@ use sportello_core::ra::office::{self, OfficeKind};
 use sportello_core::ra::operator::{self, NewOperator, Operator, OperatorKind};
 use sportello_core::ra::revocation::{self, RevocationOutcome, RevocationRequest};
 
+use crate::pages::ra::recall::{MailRow, RecallSection};
+
 /// One line of a list of operators.
 pub struct OperatorRow {
     pub id: String,
@@ -218,6 +220,11 @@ struct OperatorPage {
     error_step: String,
     done: Option<String>,
     revocation: Option<RevocationOutcome>,
+    mails: Vec<MailRow>,
+    recall: Option<RecallSection>,
+    /// What the last recall action did, or why it was refused.
+    recall_done: Option<String>,
+    recall_error: Option<String>,
 }
 
 impl OperatorPage {
@@ -235,6 +242,11 @@ impl OperatorPage {
     }
     fn revoke(&self) -> Confirmation {
         revoke_confirmation(self.layout.lang, &self.op, &self.kind, &self.today)
+    }
+    fn operator_informed(&self, to: &str) -> String {
+        self.layout
+            .lang
+            .t_args("ra-revocation-operator-informed", &[("to", to.to_string())])
     }
     fn is_collaborator(&self) -> bool {
         self.op.organisation_id.is_some()
@@ -384,6 +396,10 @@ async fn operator_page(
         error_step: String::new(),
         done: None,
         revocation: None,
+        mails: crate::pages::ra::recall::mails(state, lang, &op).await?,
+        recall: crate::pages::ra::recall::section(state, p, lang, &op).await?,
+        recall_done: None,
+        recall_error: None,
         op,
     })
 }
@@ -463,6 +479,8 @@ pub async fn confirm_step(
 #[derive(serde::Deserialize)]
 pub struct ShowQuery {
     done: Option<String>,
+    /// `reported` or `confirmed`: a recall action just done.
+    recall: Option<String>,
 }
 
 pub async fn show(
@@ -477,6 +495,7 @@ pub async fn show(
             .lang
             .t_args("ra-step-done", &[("step", viewer.lang.t(&s.label_key()))])
     });
+    page.recall_done = crate::pages::ra::recall::done_message(viewer.lang, q.recall.as_deref());
     Ok(render(&page)?.into_response())
 }
 

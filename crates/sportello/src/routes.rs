@@ -434,6 +434,22 @@ fn pages() -> Pages {
             can(&[ManageOperators]),
             ra::operators::link_user,
         )
+        // RA procedure, part 1: a revoked ODR's devices come back, two people per return.
+        .get(
+            "/ra/recalls/{id}",
+            can(&[ManageInventory]),
+            ra::recall::show,
+        )
+        .post(
+            "/ra/recalls/{id}/devices/{device_id}/return",
+            can(&[ManageInventory]),
+            ra::recall::report_return,
+        )
+        .post(
+            "/ra/recalls/{id}/devices/{device_id}/confirm",
+            can(&[ManageInventory]),
+            ra::recall::confirm_return,
+        )
         .get(
             "/ra/operators/{id}/staff-sheets/new",
             can(&[ManageOperators]),

@@ -31,6 +31,15 @@ pub fn schedules() -> Vec<Schedule> {
             enqueue: schedule::enqueue_default::<sportello_core::ra::checks::DailyChecks>,
         },
         Schedule {
+            // RA procedure, part 1: a revoked ODR is reminded until its devices are back; the
+            // job sends only the reminders due (every 7 days, the platform's choice).
+            name: "recall_reminders",
+            cron: "30 8 * * *",
+            enqueue: schedule::enqueue_default::<
+                sportello_core::devices::recall::SendRecallReminders,
+            >,
+        },
+        Schedule {
             name: "appointment_reminders",
             cron: "0 8 * * *",
             enqueue: schedule::enqueue_default::<sportello_core::appointments::SendReminders>,
@@ -74,6 +83,9 @@ async fn dispatch(state: &Ctx, job: &Claimed) -> anyhow::Result<()> {
         }
         sportello_core::ra::PurgeIdentityDocument::KIND => {
             run::<sportello_core::ra::PurgeIdentityDocument>(state, &job.payload).await
+        }
+        sportello_core::devices::recall::SendRecallReminders::KIND => {
+            run::<sportello_core::devices::recall::SendRecallReminders>(state, &job.payload).await
         }
         sportello_core::appointments::SendReminders::KIND => {
             run::<sportello_core::appointments::SendReminders>(state, &job.payload).await

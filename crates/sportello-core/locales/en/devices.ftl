@@ -111,6 +111,7 @@ dev-error-reference = Give the payment's reference.
 dev-error-move = A device in state { $state } cannot be moved like this ({ $move }).
 dev-error-move-unknown = Choose a move.
 dev-error-move-needs-approval = Lost, damaged or destroyed are not recorded alone: make a report with the reason, for another person to approve.
+dev-error-under-recall = This device is recalled from a revoked ODR: its return is recorded from the operator's page, by two people.
 dev-error-changed = Someone else moved the device meanwhile: reload the page.
 dev-error-holder = Name the operator receiving the device.
 dev-error-quantity = Ask for at least one device, with no negative quantities.

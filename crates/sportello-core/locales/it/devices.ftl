@@ -111,6 +111,7 @@ dev-error-reference = Indica il riferimento del pagamento.
 dev-error-move = Un dispositivo in stato { $state } non può essere spostato così ({ $move }).
 dev-error-move-unknown = Scegli uno spostamento.
 dev-error-move-needs-approval = Smarrito, guasto o distrutto non si registrano da soli: fai una segnalazione con il motivo, che un'altra persona approverà.
+dev-error-under-recall = Questo dispositivo è richiamato a un ODR revocato: la restituzione si registra dalla pagina dell'operatore, in due persone.
 dev-error-changed = Il dispositivo è stato spostato nel frattempo da qualcun altro: ricarica la pagina.
 dev-error-holder = Indica l'operatore che riceve il dispositivo.
 dev-error-quantity = Chiedi almeno un dispositivo, senza quantità negative.

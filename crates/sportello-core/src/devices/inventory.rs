@@ -258,6 +258,10 @@ pub enum ManualMoveError {
     /// Lost, damaged and destroyed take a second person ([`crate::devices::write_off`]).
     #[error("a write-off needs another person's approval")]
     NeedsApproval,
+    /// A device recalled from a revoked ODR comes back through its recall, by two people
+    /// ([`crate::devices::recall`]).
+    #[error("a recalled device is returned through its recall")]
+    UnderRecall,
     #[error(transparent)]
     Move(#[from] MoveError),
     #[error(transparent)]
@@ -291,6 +295,11 @@ pub async fn move_by_hand(
     }
     if !mv.is_manual() {
         return Err(ManualMoveError::NotManual);
+    }
+    if mv == Move::ReturnToCabinet
+        && crate::devices::recall::is_outstanding(&ctx.db, &device.id).await?
+    {
+        return Err(ManualMoveError::UnderRecall);
     }
     let note = Some(note.trim()).filter(|n| !n.is_empty());
     let (now, actor) = (ctx.clock.now(), p.actor());
@@ -387,6 +396,9 @@ pub async fn apply_move(
             })),
     )
     .await?;
+    if device.state == DeviceState::ConsignedToOdr && to != DeviceState::ConsignedToOdr {
+        crate::devices::recall::record_outcome(tx, now, actor, device, to).await?;
+    }
     Ok(Device {
         state: to,
         holder_operator_id: holder,

@@ -15,10 +15,12 @@ pub mod inventory;
 pub mod kind;
 pub mod odr_account;
 pub mod odr_report;
+pub mod recall;
 pub mod refund;
 pub mod state;
 pub mod stats;
 pub mod stock;
+pub mod two_person;
 pub mod withdrawal;
 pub mod write_off;
 

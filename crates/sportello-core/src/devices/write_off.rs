@@ -14,6 +14,7 @@ use crate::db::{self, Db};
 use crate::devices::advance::AdvanceError;
 use crate::devices::inventory::{self, MoveError, MoveSpec};
 use crate::devices::state::{Move, TransitionError};
+use crate::devices::two_person::{self, person};
 use serde::Serialize;
 use serde_json::json;
 
@@ -140,11 +141,6 @@ pub async fn of_device(
     .await
 }
 
-/// Who decides: the same identity a report records.
-fn person(p: &Principal) -> String {
-    p.user.id.clone()
-}
-
 /// The first person reports the device of their chamber as lost, damaged or destroyed (`mv` as
 /// the form sends it), with the reason. Nothing moves yet.
 pub async fn request(
@@ -216,9 +212,8 @@ async fn decidable(ctx: &Ctx, p: &Principal, id: &str) -> Result<WriteOff, Write
     let w = get(&ctx.db, chamber_id, id)
         .await?
         .ok_or(WriteOffError::NotFound)?;
-    if w.requested_by == person(p) {
-        return Err(WriteOffError::SamePerson);
-    }
+    two_person::second_person(&w.requested_by, &person(p))
+        .map_err(|_| WriteOffError::SamePerson)?;
     if !w.is_pending() {
         return Err(WriteOffError::NotPending);
     }

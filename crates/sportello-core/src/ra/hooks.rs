@@ -10,6 +10,30 @@ pub async fn devices_held(db: &Db, operator_ids: &[String]) -> Result<i64, sqlx:
     crate::devices::inventory::held_by(db, operator_ids).await
 }
 
+/// Opens the recall of the devices consigned to a revoked ODR and its collaborators
+/// (`holders`) inside the revocation's transaction; returns the devices listed.
+pub async fn open_recall(
+    tx: &mut Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    today: NaiveDate,
+    actor: &crate::audit::Actor,
+    op: &crate::ra::operator::Operator,
+    holders: &[String],
+    effective: NaiveDate,
+) -> Result<Vec<crate::devices::recall::Recalled>, sqlx::Error> {
+    crate::devices::recall::open(
+        tx,
+        now,
+        today,
+        actor,
+        &op.chamber_id,
+        &op.id,
+        holders,
+        effective,
+    )
+    .await
+}
+
 /// Cancels the appointments booked with the given operators from `from` on, inside the
 /// revocation's transaction, tells each applicant by e-mail and takes the operators off the
 /// desks' rosters; returns how many were cancelled.

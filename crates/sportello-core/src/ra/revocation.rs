@@ -2,7 +2,9 @@
 //! were lost, possibly in the past — every action the operator took since then is listed for
 //! the CA. ODR and IR: effective when the signed revocation notice is received. Revoking an
 //! organisation suspends its collaborators, recalls its devices and cancels its future
-//! appointments. The CA is informed by PEC with the revocation attached.
+//! appointments. The CA is informed by PEC with the revocation attached; an ODR or IR gets the
+//! same notice at the contacts of its acceptance form, and the devices consigned to a revoked
+//! ODR are recalled ([`crate::devices::recall`]).
 
 use crate::Ctx;
 use crate::audit::{self, Actor, Change};
@@ -70,10 +72,111 @@ pub struct RevocationOutcome {
     pub effective: NaiveDate,
     pub suspended: Vec<String>,
     pub devices_to_recall: i64,
+    /// The serial numbers on the recall opened for the consigned devices.
+    pub recalled: Vec<String>,
     pub appointments_cancelled: i64,
     pub actions_since: Vec<ActionSince>,
     /// False when the convention names no PEC address of the CA (the page warns).
     pub ca_informed: bool,
+    /// Where the notice went to the operator, when it goes to the operator.
+    pub operator_informed: Option<String>,
+}
+
+/// Why a revocation sent an e-mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailPurpose {
+    /// The signed notice to the revoked operator.
+    NoticeOperator,
+    /// The same notice forwarded to the CA.
+    NoticeCa,
+    /// A reminder of the devices still to return.
+    RecallReminder,
+}
+
+impl MailPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailPurpose::NoticeOperator => "notice_operator",
+            MailPurpose::NoticeCa => "notice_ca",
+            MailPurpose::RecallReminder => "recall_reminder",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            MailPurpose::NoticeOperator,
+            MailPurpose::NoticeCa,
+            MailPurpose::RecallReminder,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+
+    pub fn label_key(self) -> String {
+        format!("ra-mail-{}", self.as_str().replace('_', "-"))
+    }
+}
+
+/// RA procedure, part 1: the Manager sends the signed revocation "ai recapiti di contatto
+/// indicati nel Modulo di Accettazione" of an ODR or IR; a RAO's revocation goes to the CA only.
+pub fn notice_goes_to_the_operator(kind: OperatorKind) -> bool {
+    matches!(kind, OperatorKind::Odr | OperatorKind::Ir)
+}
+
+/// Keeps which outbox message a revocation (or its recall) sent, inside `tx`.
+pub async fn record_mail(
+    tx: &mut crate::db::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    operator_id: &str,
+    outbox_id: &str,
+    purpose: MailPurpose,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ra_revocation_mails (id, operator_id, outbox_id, purpose, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(db::new_id())
+    .bind(operator_id)
+    .bind(outbox_id)
+    .bind(purpose.as_str())
+    .bind(db::instant(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One e-mail a revocation sent: to whom, why, queued when, sent when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SentMail {
+    pub purpose: MailPurpose,
+    pub to: String,
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// The e-mails of the revocation of `operator_id`, oldest first.
+pub async fn mails(db: &crate::db::Db, operator_id: &str) -> Result<Vec<SentMail>, sqlx::Error> {
+    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT m.purpose, o.to_addr, o.created_at, o.sent_at FROM ra_revocation_mails m \
+         JOIN outbox_emails o ON o.id = m.outbox_id WHERE m.operator_id = $1 \
+         ORDER BY m.created_at, m.id",
+    )
+    .bind(operator_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter()
+        .map(|(purpose, to, queued_at, sent_at)| {
+            Ok(SentMail {
+                purpose: MailPurpose::parse(&purpose).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("mail purpose '{purpose}'").into())
+                })?,
+                to,
+                queued_at,
+                sent_at,
+            })
+        })
+        .collect()
 }
 
 /// RA procedure, part 1: when a revocation takes effect — RAO from the loss of requirements,
@@ -175,6 +278,7 @@ pub async fn revoke(
     let mut affected = suspended.clone();
     affected.push(op.id.clone());
     let devices_to_recall = hooks::devices_held(&state.db, &affected).await?;
+    let recalled = hooks::open_recall(&mut tx, now, today, actor, op, &affected, effective).await?;
     let appointments_cancelled =
         hooks::cancel_future_appointments(&mut tx, &affected, today).await?;
     let actions_since: Vec<ActionSince> = match (&op.user_id, op.kind) {
@@ -192,6 +296,18 @@ pub async fn revoke(
     };
     let conv = convention::current_tx(&mut tx, &op.chamber_id).await?;
     let ca_pec = conv.and_then(|c| c.ca_pec);
+    let attachment = match (&req.notice, notice_blob) {
+        (Some(n), Some(blob)) => EmailAttachment {
+            filename: archive::safe_filename(&n.filename),
+            content_type: archive::content_type_of(&n.bytes).into(),
+            blob,
+        },
+        _ => EmailAttachment {
+            filename: format!("revoca-{}.txt", op.tax_code),
+            content_type: "text/plain".into(),
+            blob: generated_blob,
+        },
+    };
     if let Some(to) = &ca_pec {
         let mut body = summary.clone();
         if !actions_since.is_empty() {
@@ -209,19 +325,7 @@ pub async fn revoke(
                 ));
             }
         }
-        let attachment = match (&req.notice, notice_blob) {
-            (Some(n), Some(blob)) => EmailAttachment {
-                filename: archive::safe_filename(&n.filename),
-                content_type: archive::content_type_of(&n.bytes).into(),
-                blob,
-            },
-            _ => EmailAttachment {
-                filename: format!("revoca-{}.txt", op.tax_code),
-                content_type: "text/plain".into(),
-                blob: generated_blob,
-            },
-        };
-        notify::queue(
+        let outbox_id = notify::queue(
             &mut tx,
             now,
             OutgoingEmail {
@@ -229,19 +333,68 @@ pub async fn revoke(
                 subject: format!("Revoca mandato RA: {} ({})", op.name, op.tax_code),
                 body_text: body,
                 chamber_id: Some(op.chamber_id.clone()),
+                attachments: vec![attachment.clone()],
+            },
+        )
+        .await?;
+        record_mail(&mut tx, now, &op.id, &outbox_id, MailPurpose::NoticeCa).await?;
+    }
+    let operator_informed = if notice_goes_to_the_operator(op.kind) {
+        let mut body = format!(
+            "Gentile {},\nla Camera di Commercio le comunica la revoca del mandato di {} con \
+             effetto dal {}.\nMotivo: {}\nIn allegato la comunicazione di revoca.\n",
+            op.name,
+            op.kind.as_str().to_uppercase(),
+            crate::display::date(effective),
+            reason
+        );
+        if !recalled.is_empty() {
+            body.push_str(
+                "\nCome previsto in caso di revoca, restituisca alla Camera di Commercio il \
+                 materiale ricevuto, cioè questi dispositivi:\n",
+            );
+            for d in &recalled {
+                body.push_str(&format!(
+                    "- {} ({})\n",
+                    d.serial,
+                    crate::devices::recall::kind_word(d.kind)
+                ));
+            }
+        }
+        let outbox_id = notify::queue(
+            &mut tx,
+            now,
+            OutgoingEmail {
+                to: op.email.clone(),
+                subject: format!("Comunicazione di revoca del mandato: {}", op.name),
+                body_text: body,
+                chamber_id: Some(op.chamber_id.clone()),
                 attachments: vec![attachment],
             },
         )
         .await?;
-    }
+        record_mail(
+            &mut tx,
+            now,
+            &op.id,
+            &outbox_id,
+            MailPurpose::NoticeOperator,
+        )
+        .await?;
+        Some(op.email.clone())
+    } else {
+        None
+    };
     audit::record(
         &mut tx,
         now,
         &actor.clone().in_chamber(Some(&op.chamber_id)),
         Change::new("ra.revocation", "ra_operator", Some(&op.id)).after(json!({
             "effective": effective, "reason": reason, "suspended": suspended,
-            "devices_to_recall": devices_to_recall, "appointments_cancelled": appointments_cancelled,
+            "devices_to_recall": devices_to_recall, "recalled": recalled.len(),
+            "appointments_cancelled": appointments_cancelled,
             "actions_since": actions_since.len(), "ca_informed": ca_pec.is_some(),
+            "operator_informed": operator_informed,
         })),
     )
     .await?;
@@ -250,9 +403,11 @@ pub async fn revoke(
         effective,
         suspended,
         devices_to_recall,
+        recalled: recalled.into_iter().map(|d| d.serial).collect(),
         appointments_cancelled,
         actions_since,
         ca_informed: ca_pec.is_some(),
+        operator_informed,
     })
 }
 
@@ -302,5 +457,12 @@ mod tests {
             ),
             Err(RevocationError::InTheFuture(_))
         ));
+    }
+
+    #[test]
+    fn the_signed_notice_goes_to_a_revoked_odr_or_ir_and_a_rao_s_only_to_the_ca() {
+        assert!(notice_goes_to_the_operator(OperatorKind::Odr));
+        assert!(notice_goes_to_the_operator(OperatorKind::Ir));
+        assert!(!notice_goes_to_the_operator(OperatorKind::Rao));
     }
 }

@@ -25,6 +25,7 @@ mod password_recovery;
 mod ra;
 mod ra_org;
 mod ra_scope;
+mod recall;
 mod rectify;
 mod registry;
 mod registry_copy;

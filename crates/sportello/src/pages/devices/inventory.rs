@@ -42,6 +42,8 @@ struct Page {
     withdrawals: Vec<(Withdrawal, String, bool)>,
     /// Lost, damaged and destroyed reports, pending first, and whether the viewer may decide.
     write_offs: Vec<(WriteOff, bool)>,
+    /// Open recalls of revoked ODRs' devices.
+    recalls: Vec<sportello_core::devices::recall::OpenRecall>,
     raos: Vec<Operator>,
     devices: Vec<Device>,
     pager: Pager,
@@ -177,6 +179,7 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
         lines,
         withdrawals,
         write_offs: decidable(write_off::recent(&state.db, chamber_id).await?, &me),
+        recalls: sportello_core::devices::recall::open_in_chamber(&state.db, chamber_id).await?,
         raos: all_ops
             .into_iter()
             .filter(|o| {

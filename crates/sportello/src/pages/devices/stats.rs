@@ -31,6 +31,7 @@ struct Page {
     bars: Vec<Bar>,
     stock: Vec<StockLine>,
     from: String,
+    recalls: sportello_core::devices::recall::Counts,
 }
 
 impl Page {
@@ -90,6 +91,8 @@ pub async fn page(
     Query(q): Query<Period>,
 ) -> Result<Response, AppError> {
     let (s, stock) = data(&state, &viewer, &q).await?;
+    let recalls =
+        sportello_core::devices::recall::counts(&state.db, chamber_of(allowed(&viewer)?)?).await?;
     let max = s
         .by_month
         .values()
@@ -119,6 +122,7 @@ pub async fn page(
         stats: s,
         bars,
         stock,
+        recalls,
     })?
     .into_response())
 }

@@ -6,5 +6,6 @@ pub mod checks;
 pub mod documents;
 pub mod operators;
 pub mod staff_sheets;
+pub mod recall;
 
 pub(crate) use sportello_core::display::date as it_date;

@@ -25,6 +25,8 @@ use sportello_core::ra::office::{self, OfficeKind};
 use sportello_core::ra::operator::{self, NewOperator, Operator, OperatorKind};
 use sportello_core::ra::revocation::{self, RevocationOutcome, RevocationRequest};
 
+use crate::pages::ra::recall::{MailRow, RecallSection};
+
 /// One line of a list of operators.
 pub struct OperatorRow {
     pub id: String,
@@ -223,6 +225,11 @@ struct OperatorPage {
     /// The mandate (or the organisation's) is for the remote issuance service.
     remote_issuance: bool,
     staff: Option<crate::pages::ra::staff_sheets::Section>,
+    mails: Vec<MailRow>,
+    recall: Option<RecallSection>,
+    /// What the last recall action did, or why it was refused.
+    recall_done: Option<String>,
+    recall_error: Option<String>,
 }
 
 impl OperatorPage {
@@ -240,6 +247,11 @@ impl OperatorPage {
     }
     fn revoke(&self) -> Confirmation {
         revoke_confirmation(self.layout.lang, &self.op, &self.kind, &self.today)
+    }
+    fn operator_informed(&self, to: &str) -> String {
+        self.layout
+            .lang
+            .t_args("ra-revocation-operator-informed", &[("to", to.to_string())])
     }
     fn is_collaborator(&self) -> bool {
         self.op.organisation_id.is_some()
@@ -399,6 +411,10 @@ async fn operator_page(
         act_term,
         remote_issuance,
         staff,
+        mails: crate::pages::ra::recall::mails(state, lang, &op).await?,
+        recall: crate::pages::ra::recall::section(state, p, lang, &op).await?,
+        recall_done: None,
+        recall_error: None,
         op,
     })
 }
@@ -480,6 +496,8 @@ pub struct ShowQuery {
     done: Option<String>,
     /// The staff-sheet version just recorded.
     sheet: Option<i64>,
+    /// `reported` or `confirmed`: a recall action just done.
+    recall: Option<String>,
 }
 
 pub async fn show(
@@ -501,6 +519,7 @@ pub async fn show(
                 .t_args("ra-staff-sheet-saved", &[("version", v.to_string())]),
         );
     }
+    page.recall_done = crate::pages::ra::recall::done_message(viewer.lang, q.recall.as_deref());
     Ok(render(&page)?.into_response())
 }
 

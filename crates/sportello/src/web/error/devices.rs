@@ -9,6 +9,7 @@ use sportello_core::devices::free::GrantError;
 use sportello_core::devices::inventory::{ManualMoveError, MoveError};
 use sportello_core::devices::odr_account::OdrAccountError;
 use sportello_core::devices::odr_report::ReportError;
+use sportello_core::devices::recall::RecallError;
 use sportello_core::devices::refund::RefundError;
 use sportello_core::devices::withdrawal::WithdrawalError;
 use sportello_core::devices::write_off::WriteOffError;
@@ -143,6 +144,9 @@ impl From<ManualMoveError> for AppError {
                 "needs_second_person",
                 "dev-error-move-needs-approval",
             ),
+            ManualMoveError::UnderRecall => {
+                AppError::conflict("device_under_recall", "dev-error-under-recall")
+            }
             ManualMoveError::Move(e) => e.into(),
             ManualMoveError::Advance(e) => e.into(),
             ManualMoveError::Access(e) => e.into(),
@@ -248,6 +252,36 @@ impl From<WriteOffError> for AppError {
             WriteOffError::Advance(e) => e.into(),
             WriteOffError::Access(e) => e.into(),
             WriteOffError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<RecallError> for AppError {
+    fn from(e: RecallError) -> Self {
+        match e {
+            RecallError::NotFound => AppError::not_found(),
+            RecallError::Closed => AppError::conflict("recall_closed", "recall-error-closed"),
+            RecallError::NotOutstanding => {
+                AppError::conflict("device_not_outstanding", "recall-error-not-outstanding")
+            }
+            RecallError::AlreadyReported => {
+                AppError::conflict("return_already_reported", "recall-error-already-reported")
+            }
+            RecallError::NotReported => {
+                AppError::conflict("return_not_reported", "recall-error-not-reported")
+            }
+            RecallError::SamePerson => AppError::new(
+                StatusCode::FORBIDDEN,
+                "same_person",
+                "recall-error-same-person",
+            ),
+            RecallError::NoteTooLong => {
+                AppError::invalid(vec![FieldError::new("note", "recall-error-note-too-long")])
+            }
+            RecallError::Move(e) => e.into(),
+            RecallError::Advance(e) => e.into(),
+            RecallError::Access(e) => e.into(),
+            RecallError::Db(e) => e.into(),
         }
     }
 }

@@ -1,11 +1,18 @@
 //! The black-box tests' PostgreSQL variants are compiled to run only when
 //! `SPORTELLO_TEST_POSTGRES` is set at build time; otherwise they are marked ignored, so a
 //! run without PostgreSQL reports them as ignored instead of counting them as passed.
+//! Likewise the S3-compatible blob-store tests with `SPORTELLO_TEST_S3` (the test server's
+//! endpoint URL; `scripts/test` starts one).
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(sportello_test_postgres)");
     println!("cargo::rerun-if-env-changed=SPORTELLO_TEST_POSTGRES");
     if std::env::var("SPORTELLO_TEST_POSTGRES").is_ok_and(|v| !v.trim().is_empty()) {
         println!("cargo::rustc-cfg=sportello_test_postgres");
+    }
+    println!("cargo::rustc-check-cfg=cfg(sportello_test_s3)");
+    println!("cargo::rerun-if-env-changed=SPORTELLO_TEST_S3");
+    if std::env::var("SPORTELLO_TEST_S3").is_ok_and(|v| !v.trim().is_empty()) {
+        println!("cargo::rustc-cfg=sportello_test_s3");
     }
 }

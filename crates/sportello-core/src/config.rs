@@ -90,6 +90,11 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// `SPORTELLO_WEBHOOKS_*`: where webhooks may point and how long a delivery may take.
     pub webhooks: WebhookSettings,
+    /// `SPORTELLO_BLOBS` (and the S3 variables): a folder, default `<data>/blobs`, or a bucket.
+    pub blobs: crate::blobs::Location,
+    /// `SPORTELLO_BLOBS_GRACE_HOURS`: how old a blob no row refers to must be before the
+    /// reaper removes it (default 24).
+    pub blobs_grace_hours: i64,
 }
 
 /// What webhook URLs may be and how deliveries are bounded (see `webhooks`).
@@ -361,6 +366,15 @@ impl Config {
             timeout: std::time::Duration::from_millis(webhook_timeout_ms),
         };
 
+        let blobs = crate::blobs::Location::from_lookup(&get, data_dir.join("blobs"))?;
+        let blobs_grace_hours = parse_number(&get, "SPORTELLO_BLOBS_GRACE_HOURS", 24i64)?;
+        if !(1..=24 * 365).contains(&blobs_grace_hours) {
+            return Err(ConfigError {
+                variable: "SPORTELLO_BLOBS_GRACE_HOURS",
+                problem: "must be between 1 and 8760".into(),
+            });
+        }
+
         Ok(Self {
             listen,
             public_url,
@@ -375,12 +389,18 @@ impl Config {
             seal_key,
             trusted_proxies,
             webhooks,
+            blobs,
+            blobs_grace_hours,
         })
     }
 
-    /// Where attachments and other blobs live.
+    /// The folder of a folder blob store (`SPORTELLO_BLOBS=file://…`, default `<data>/blobs`);
+    /// with an S3 store, the folder a local store would use.
     pub fn blobs_dir(&self) -> PathBuf {
-        self.data_dir.join("blobs")
+        match &self.blobs {
+            crate::blobs::Location::Folder(dir) => dir.clone(),
+            crate::blobs::Location::S3(_) => self.data_dir.join("blobs"),
+        }
     }
 
     /// Whether cookies must carry the `Secure` flag.

@@ -93,6 +93,12 @@ impl Ctx {
         }
     }
 
+    /// The same context, keeping blobs in `blobs` (the shell's S3 store).
+    pub fn with_blob_store(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = blobs;
+        self
+    }
+
     /// The same context, delivering webhooks through `transport`.
     pub fn with_webhook_transport(mut self, transport: Arc<dyn webhooks::Transport>) -> Self {
         self.webhook_transport = transport;

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod blob_store;
 pub mod cli;
 pub mod fetch;
 pub mod pages;

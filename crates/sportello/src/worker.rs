@@ -51,6 +51,12 @@ pub fn schedules() -> Vec<Schedule> {
             enqueue: schedule::enqueue_default::<sportello_core::appointments::ExpireHolds>,
         },
         Schedule {
+            // Blobs no row refers to (deleted drafts, rolled-back uploads), past their grace.
+            name: "reap_orphan_blobs",
+            cron: "41 2 * * *",
+            enqueue: schedule::enqueue_default::<sportello_core::blobs::reaper::ReapOrphanBlobs>,
+        },
+        Schedule {
             name: "issuance_expiry",
             cron: "*/15 * * * *",
             enqueue: schedule::enqueue_default::<sportello_core::issuance::AbortStaleSessions>,
@@ -98,6 +104,9 @@ async fn dispatch(state: &Ctx, job: &Claimed) -> anyhow::Result<()> {
         }
         sportello_core::webhooks::DeliverWebhook::KIND => {
             run::<sportello_core::webhooks::DeliverWebhook>(state, &job.payload).await
+        }
+        sportello_core::blobs::reaper::ReapOrphanBlobs::KIND => {
+            run::<sportello_core::blobs::reaper::ReapOrphanBlobs>(state, &job.payload).await
         }
         other => anyhow::bail!("unknown job kind '{other}'"),
     }

@@ -35,6 +35,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The blob store: migrate it to another, reap orphans.
+    Blobs {
+        #[command(subcommand)]
+        command: crate::cli::blobs::BlobsCommand,
+    },
     /// Background jobs.
     Jobs {
         #[command(subcommand)]
@@ -226,6 +231,7 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::Trust { command } => trust(state, command).await,
         AdminCommand::Operators { command } => crate::cli::ra::run(state, command).await,
         AdminCommand::Devices { command } => crate::cli::devices::run(state, command).await,
+        AdminCommand::Blobs { command } => crate::cli::blobs::run(state, command).await,
         AdminCommand::Wallet {
             command:
                 WalletCommand::Credit {

@@ -1,6 +1,7 @@
 //! The `sportello` command line: one binary, several roles.
 
 mod admin;
+mod blobs;
 mod devices;
 mod ra;
 mod seal;
@@ -80,9 +81,13 @@ fn init_tracing(config: &Config) {
 }
 
 async fn open(config: Config) -> Result<AppState, ExitCode> {
+    let blobs = crate::blob_store::open(&config.blobs).map_err(|e| {
+        eprintln!("SPORTELLO_BLOBS: cannot use the blob store: {e}");
+        ExitCode::FAILURE
+    })?;
     sportello_core::Ctx::open(config, Clock::system())
         .await
-        .map(AppState::new)
+        .map(|ctx| AppState::new(ctx.with_blob_store(blobs)))
         .map_err(|e| {
             eprintln!("cannot start: {e}");
             ExitCode::FAILURE

@@ -4,6 +4,8 @@
 mod attachment_rules;
 mod authz_matrix;
 mod blank_paper;
+mod blob_reaper;
+mod blob_store;
 mod booking_abuse;
 mod chamber_wallet;
 mod cli;

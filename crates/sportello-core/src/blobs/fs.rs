@@ -1,58 +1,25 @@
-//! Attachment storage, content-addressed by SHA-256. Files are never stored or served
-//! under a user-chosen name or path: the key is the hash, checked to be 64 hex digits.
-//! The embedded default is a folder (`<data>/blobs/ab/cdef…`); an S3-compatible store can
-//! implement the same trait.
+//! Blobs in a local folder (`<data>/blobs/ab/cdef…`), the embedded default.
 //!
 //! # Durability
-//! A blob's key is written into the database in the transaction that follows `put`, so `put`
-//! returns only once the blob would survive a crash or a power cut: the bytes go to a
+//! `put` returns only once the blob would survive a crash or a power cut: the bytes go to a
 //! temporary file in the blob's folder (a name that is never a key), the file is fsynced,
 //! renamed over the final name, and the folder is fsynced (its parent too when the folder was
 //! just made). A crash at any point leaves either no file under the key or the whole blob,
-//! never a torn one. A file already under the key is trusted only if its content hashes to
-//! the key: one left torn by an earlier crash (on a store written before these rules) is
-//! replaced. Writers of the same content at the same time each write their own temporary file
-//! and rename it over the same name with the same bytes, so any order is fine.
+//! never a torn one (a crashed write's temporary file is removed by the reaper). A file
+//! already under the key is trusted only if its content hashes to the key: one left torn by an
+//! earlier crash (on a store written before these rules) is replaced; a whole one gets a fresh
+//! modification time, so the reaper sees it young. Writers of the same content at the same time
+//! each write their own temporary file and rename it over the same name with the same bytes,
+//! so any order is fine.
 
+use super::{BlobError, BlobStore, StoredBlob, check_key, sha256_hex};
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-#[derive(Debug, thiserror::Error)]
-pub enum BlobError {
-    #[error("not a blob key: {0}")]
-    BadKey(String),
-    #[error("blob {0} not found")]
-    NotFound(String),
-    #[error("blob storage: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-#[async_trait]
-pub trait BlobStore: Send + Sync {
-    /// Stores `bytes`; returns their SHA-256 (hex), which is the key.
-    async fn put(&self, bytes: &[u8]) -> Result<String, BlobError>;
-    async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError>;
-    async fn delete(&self, key: &str) -> Result<(), BlobError>;
-    async fn exists(&self, key: &str) -> Result<bool, BlobError>;
-}
-
-/// The SHA-256 of `bytes` as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn check_key(key: &str) -> Result<(), BlobError> {
-    if key.len() == 64
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        Ok(())
-    } else {
-        Err(BlobError::BadKey(key.chars().take(80).collect()))
-    }
-}
+/// The prefix of a write's temporary file: never a key, and skipped by listings.
+const TEMPORARY: &str = ".tmp-";
 
 /// Blobs in a local folder.
 pub struct FsBlobStore {
@@ -96,7 +63,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Whether the file at `path` holds exactly the blob `key` (fsynced when it does, in case a
-/// concurrent writer renamed it and has not synced it yet).
+/// concurrent writer renamed it and has not synced it yet, and made young again).
 fn holds(path: &Path, key: &str) -> std::io::Result<bool> {
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -108,6 +75,7 @@ fn holds(path: &Path, key: &str) -> std::io::Result<bool> {
     if sha256_hex(&content) != key {
         return Ok(false);
     }
+    file.set_modified(SystemTime::now())?;
     file.sync_all()?;
     Ok(true)
 }
@@ -127,7 +95,7 @@ fn write_durably(path: &Path, key: &str, bytes: &[u8]) -> Result<(), BlobError> 
             sync_dir(root)?;
         }
     }
-    let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    let tmp = dir.join(format!("{TEMPORARY}{}", uuid::Uuid::new_v4().simple()));
     let written = (|| {
         use std::io::Write;
         let mut file = std::fs::OpenOptions::new()
@@ -183,6 +151,118 @@ impl BlobStore for FsBlobStore {
     async fn exists(&self, key: &str) -> Result<bool, BlobError> {
         Ok(tokio::fs::try_exists(self.path_of(key)?).await?)
     }
+
+    async fn list_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredBlob>, BlobError> {
+        let root = self.root.clone();
+        let after = after.map(str::to_string);
+        tokio::task::spawn_blocking(move || list_folder(&root, after.as_deref(), limit))
+            .await
+            .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+    }
+
+    async fn modified(&self, key: &str) -> Result<Option<DateTime<Utc>>, BlobError> {
+        match tokio::fs::metadata(self.path_of(key)?).await {
+            Ok(m) => Ok(Some(m.modified()?.into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn remove_leftovers(&self, before: DateTime<Utc>) -> Result<u64, BlobError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || remove_temporaries(&root, before))
+            .await
+            .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+    }
+
+    fn describe(&self) -> String {
+        format!("folder {}", self.root.display())
+    }
+}
+
+/// The names in `dir`, sorted; none when it does not exist.
+fn sorted_names(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                names.push(entry?.file_name().to_string_lossy().into_owned());
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The blobs of the folder in key order (two-digit folders, then names, both sorted, is key
+/// order), after `after`, at most `limit`.
+fn list_folder(
+    root: &Path,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<StoredBlob>, BlobError> {
+    let mut out = Vec::new();
+    for dir in sorted_names(root)? {
+        if dir.len() != 2 || after.is_some_and(|a| dir.as_str() < &a[..2.min(a.len())]) {
+            continue;
+        }
+        for name in sorted_names(&root.join(&dir))? {
+            let Some(key) = super::key_of_name(&format!("{dir}/{name}")) else {
+                continue;
+            };
+            if after.is_some_and(|a| key.as_str() <= a) {
+                continue;
+            }
+            let meta = match std::fs::metadata(root.join(&dir).join(&name)) {
+                Ok(m) => m,
+                // Deleted since the folder was read.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            out.push(StoredBlob {
+                key,
+                modified: meta.modified()?.into(),
+                size: meta.len(),
+            });
+            if out.len() >= limit {
+                return Ok(out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Removes the temporary files of writes that never finished, older than `before`.
+fn remove_temporaries(root: &Path, before: DateTime<Utc>) -> Result<u64, BlobError> {
+    let mut removed = 0;
+    for dir in sorted_names(root)? {
+        if dir.len() != 2 {
+            continue;
+        }
+        for name in sorted_names(&root.join(&dir))? {
+            let path = root.join(&dir).join(&name);
+            if !name.starts_with(TEMPORARY) {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if DateTime::<Utc>::from(meta.modified()?) < before {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -270,6 +350,39 @@ mod tests {
         std::fs::write(store.path_of(&key).unwrap(), &bytes[..3]).unwrap();
         assert_eq!(store.put(&bytes).await.unwrap(), key);
         assert_eq!(store.get(&key).await.unwrap(), bytes);
+    }
+
+    #[tokio::test]
+    async fn storing_content_already_there_makes_it_young_and_listings_skip_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::new(dir.path());
+        let key = store.put(b"allegato").await.unwrap();
+        let path = store.path_of(&key).unwrap();
+        let long_ago = SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let old = store.modified(&key).await.unwrap().unwrap();
+        assert_eq!(store.put(b"allegato").await.unwrap(), key);
+        let young = store.modified(&key).await.unwrap().unwrap();
+        assert!(
+            young - old > chrono::Duration::days(2),
+            "{old} then {young}"
+        );
+
+        let leftover = path.with_file_name(".tmp-crashed");
+        std::fs::write(&leftover, b"alleg").unwrap();
+        let listed = store.list_after(None, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].key.as_str(), listed[0].size), (key.as_str(), 8));
+        // A temporary file is removed only once older than the cutoff.
+        assert_eq!(store.remove_leftovers(old).await.unwrap(), 0);
+        let later = Utc::now() + chrono::Duration::minutes(1);
+        assert_eq!(store.remove_leftovers(later).await.unwrap(), 1);
+        assert!(!leftover.exists() && path.exists());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -18,3 +18,6 @@ CREATE TABLE model_einvoices (
 );
 
 CREATE INDEX model_einvoices_model ON model_einvoices (model_id, uploaded_at);
+
+-- The blob reaper looks keys up here too (blobs::reaper::REFERENCES).
+CREATE INDEX model_einvoices_blob ON model_einvoices (blob);

@@ -31,6 +31,7 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("ra_documents", "blob"),
     ("ra_publications", "blob"),
     ("iss_sessions", "scan_blob"),
+    ("model_einvoices", "blob"),
 ];
 
 /// How many objects are looked at per page of the listing.

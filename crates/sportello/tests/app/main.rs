@@ -22,6 +22,7 @@ mod memory;
 mod password_recovery;
 
 mod ra;
+mod ra_manager;
 mod ra_scope;
 mod rectify;
 mod registry;

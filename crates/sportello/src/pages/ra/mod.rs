@@ -4,6 +4,7 @@
 pub mod chamber;
 pub mod checks;
 pub mod documents;
+pub mod manager;
 pub mod operators;
 
 pub(crate) use sportello_core::display::date as it_date;

@@ -99,9 +99,24 @@ describe('registration authority', () => {
       assert.equal(await page.locator('[data-testid="ra-collaborators"] tbody tr').count(), 2, 'two collaborators');
       await takeStep(page, 'record_interest');
       assert.equal(await state(page), 'Manifestazione di interesse');
-      await takeStep(page, 'send_mandate', async (f) => {
-        await f.locator('input[name="mandate_letter"]').setInputFiles(fixture('mandate_letter.pdf'));
-      });
+      // The letter goes through the Manager's queue: the office prepares it, the Manager signs.
+      const prepare = page.locator('[data-testid="prepare-mandate_letter"]');
+      await prepare.locator('input[name="document"]').setInputFiles(fixture('unsigned.pdf'));
+      await prepare.locator('button[type="submit"]').click();
+      await page.waitForLoadState('load');
+      const manager = await newContext(browser);
+      try {
+        await logIn(manager.page, 'manager');
+        await manager.page.goto(`${app.baseUrl}/ra/manager`);
+        const item = manager.page.locator('[data-testid="ra-manager-request"]');
+        await item.locator('input[name="signed"]').setInputFiles(fixture('mandate_letter.pdf'));
+        await item.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
+        await manager.page.locator('[data-testid="ra-manager-done"]').waitFor();
+      } finally {
+        await manager.context.close();
+      }
+      await page.goto(`${app.baseUrl}${orgPath}`);
+      await takeStep(page, 'send_mandate');
       assert.equal(await state(page), 'Mandato inviato');
       assert.match(await page.locator('[data-testid="ra-mandate"]').innerText(), /\d{2}\/\d{2}\/\d{4} – \d{2}\/\d{2}\/\d{4}/);
       await screenshot(page, '02-mandate-sent');
@@ -109,6 +124,10 @@ describe('registration authority', () => {
       // A document altered after signing is refused, with the reason next to the form.
       await takeStep(page, 'receive_documents', async (f) => {
         await f.locator('input[name="acceptance_form"]').setInputFiles(fixture('acceptance_org_tampered.pdf'));
+        await f.locator('input[name="data_processing_authorisation"]').setInputFiles(fixture('data_processing_org.pdf'));
+        await f.locator('input[name="privacy_notice"]').setInputFiles(fixture('acceptance_org.pdf'));
+        await f.locator('input[name="form_e"]').setInputFiles(fixture('acceptance_org.pdf'));
+        await f.locator('input[name="form_f"]').setInputFiles(fixture('data_processing_org.pdf'));
       });
       const error = page.locator('[data-testid="ra-error"]');
       await error.waitFor();
@@ -118,6 +137,10 @@ describe('registration authority', () => {
       await takeStep(page, 'receive_documents', async (f) => {
         await f.locator('input[name="acceptance_form"]').setInputFiles(fixture('acceptance_org.pdf'));
         await f.locator('input[name="data_processing_authorisation"]').setInputFiles(fixture('data_processing_org.pdf'));
+        // The fixtures have two documents signed by the representative; the rest reuse them.
+        await f.locator('input[name="privacy_notice"]').setInputFiles(fixture('acceptance_org.pdf'));
+        await f.locator('input[name="form_e"]').setInputFiles(fixture('acceptance_org.pdf'));
+        await f.locator('input[name="form_f"]').setInputFiles(fixture('data_processing_org.pdf'));
       });
       assert.equal(await state(page), 'Documenti firmati ricevuti');
       await takeStep(page, 'send_to_ca', async (f) => {

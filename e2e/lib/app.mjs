@@ -16,6 +16,7 @@ export const ROLES = [
   'officer',
   'chamber-admin',
   'master-rao',
+  'master-rao-ordinary',
   'rao',
   'odr',
   'ir',

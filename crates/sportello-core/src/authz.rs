@@ -5,6 +5,13 @@
 //! by the use case against the [`Principal`](crate::accounts::Principal), which is loaded
 //! from the database, never from the client. Both checks are needed: a company user may
 //! send practices, but only for their own companies.
+//!
+//! The registration authority has two levels of Master RAO (RA procedure, staff: "Master RAO
+//! con massima operatività" and "Master RAO"): [`Role::MasterRao`], who alone prepares mandates
+//! and revocations ([`Action::ManageOperators`]), keeps the convention and the restricted
+//! folder and consigns devices to ODRs; and [`Role::MasterRaoOrdinary`], who sees the whole
+//! office tree and works the desks and the cabinet. Only the Manager signs
+//! ([`Action::SignMandate`]).
 
 use crate::accounts::Role;
 use serde::Serialize;
@@ -130,7 +137,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         SearchAudit => matches!(role, Auditor | ChamberAdmin),
         LookupRegistry => matches!(
             role,
-            Company | Officer | ChamberAdmin | MasterRao | Rao | Odr | Ir
+            Company | Officer | ChamberAdmin | MasterRao | MasterRaoOrdinary | Rao | Odr | Ir
         ),
         ComposePractice | ViewOwnPractices | ViewWallet | ManageWebhooks => role == Company,
         WorkInbox => role == Officer,
@@ -138,16 +145,25 @@ pub fn allows(role: Role, action: Action) -> bool {
         // RA procedure: the chamber signs the convention with the CA; its administrator keeps it,
         // and a Master RAO, who administers the RA for the chamber, may too.
         ManageConvention => matches!(role, ChamberAdmin | MasterRao),
-        // RA procedure, part 1: the Master RAO prepares mandates and administers operators.
+        // RA procedure, part 1: "Il Master Rao, colui che ha la massima operatività nel programma
+        // CMS, svolge tutte le funzioni di preparazione dei mandati": only that level prepares
+        // mandates and revocations and administers operators; the ordinary Master RAO does not.
         ManageOperators => role == MasterRao,
         // RA procedure, part 1: mandates and revocations are signed by the Manager (Dirigente).
         SignMandate => role == Manager,
-        ViewOfficeTree => matches!(role, MasterRao | Rao | Odr | Ir | Manager | Auditor),
-        // RA procedure, part 1: mandate documents are kept in a restricted folder.
+        ViewOfficeTree => matches!(
+            role,
+            MasterRao | MasterRaoOrdinary | Rao | Odr | Ir | Manager | Auditor
+        ),
+        // RA procedure, part 1: mandate documents are kept in a restricted folder, for who
+        // prepares mandates (the Master RAO "con massima operatività"), the Manager, the auditor.
         ViewRestrictedArchive => matches!(role, MasterRao | Manager | Auditor),
-        ManageAppointments | RunIssuance => matches!(role, MasterRao | Rao | Odr | Ir),
+        // RA procedure, staff: every Master RAO is also an operator at the desk.
+        ManageAppointments | RunIssuance => {
+            matches!(role, MasterRao | MasterRaoOrdinary | Rao | Odr | Ir)
+        }
         // RA procedure, part 2: blank devices in the cabinet are handed to internal operators.
-        ManageInventory => matches!(role, MasterRao | Rao),
+        ManageInventory => matches!(role, MasterRao | MasterRaoOrdinary | Rao),
         ConsignDevices => role == MasterRao,
         ReportIssuedDevices => role == Odr,
         // RA procedure, part 2: no refund after issuance, save case-by-case decisions.
@@ -173,36 +189,36 @@ mod tests {
     use super::*;
 
     /// The whole matrix, written out: one row per action, one column per role in
-    /// `Role::ALL` order (company, officer, chamber-admin, master-rao, rao, odr, ir,
-    /// manager, auditor). Changing who may do what means changing this table.
+    /// `Role::ALL` order (company, officer, chamber-admin, master-rao, master-rao-ordinary,
+    /// rao, odr, ir, manager, auditor). Changing who may do what means changing this table.
     const MATRIX: &[(Action, &str)] = &[
-        (Action::ViewHome, "XXXXXXXXX"),
-        (Action::ManageDesks, "..X......"),
-        (Action::ManageUsers, "..X......"),
-        (Action::ManageTariffs, "..X......"),
-        (Action::ManageTrustAnchors, "..X......"),
-        (Action::CreditWallet, "..X......"),
-        (Action::SearchAudit, "..X.....X"),
-        (Action::LookupRegistry, "XXXXXXX.."),
-        (Action::ComposePractice, "X........"),
-        (Action::ViewOwnPractices, "X........"),
-        (Action::ViewWallet, "X........"),
-        (Action::WorkInbox, ".X......."),
-        (Action::ViewDashboard, ".XX....X."),
-        (Action::ManageConvention, "..XX....."),
-        (Action::ManageOperators, "...X....."),
-        (Action::SignMandate, ".......X."),
-        (Action::ViewOfficeTree, "...XXXXXX"),
-        (Action::ViewRestrictedArchive, "...X...XX"),
-        (Action::ManageAppointments, "...XXXX.."),
-        (Action::RunIssuance, "...XXXX.."),
-        (Action::ManageInventory, "...XX...."),
-        (Action::ConsignDevices, "...X....."),
-        (Action::ReportIssuedDevices, ".....X..."),
-        (Action::DecideDeviceRefund, ".......X."),
-        (Action::ViewJobs, "..X......"),
-        (Action::AuthoriseBlankPaper, "..X......"),
-        (Action::ManageWebhooks, "X........"),
+        (Action::ViewHome, "XXXXXXXXXX"),
+        (Action::ManageDesks, "..X......."),
+        (Action::ManageUsers, "..X......."),
+        (Action::ManageTariffs, "..X......."),
+        (Action::ManageTrustAnchors, "..X......."),
+        (Action::CreditWallet, "..X......."),
+        (Action::SearchAudit, "..X......X"),
+        (Action::LookupRegistry, "XXXXXXXX.."),
+        (Action::ComposePractice, "X........."),
+        (Action::ViewOwnPractices, "X........."),
+        (Action::ViewWallet, "X........."),
+        (Action::WorkInbox, ".X........"),
+        (Action::ViewDashboard, ".XX.....X."),
+        (Action::ManageConvention, "..XX......"),
+        (Action::ManageOperators, "...X......"),
+        (Action::SignMandate, "........X."),
+        (Action::ViewOfficeTree, "...XXXXXXX"),
+        (Action::ViewRestrictedArchive, "...X....XX"),
+        (Action::ManageAppointments, "...XXXXX.."),
+        (Action::RunIssuance, "...XXXXX.."),
+        (Action::ManageInventory, "...XXX...."),
+        (Action::ConsignDevices, "...X......"),
+        (Action::ReportIssuedDevices, "......X..."),
+        (Action::DecideDeviceRefund, "........X."),
+        (Action::ViewJobs, "..X......."),
+        (Action::AuthoriseBlankPaper, "..X......."),
+        (Action::ManageWebhooks, "X........."),
     ];
 
     #[test]
@@ -218,6 +234,44 @@ mod tests {
                     if cell == 'X' { "allowed" } else { "denied" }
                 );
             }
+        }
+    }
+
+    /// RA procedure, staff: "n. 2 operatori Master RAO con massima operatività, n. 3 operatori
+    /// Master RAO" — only the first prepare mandates and revocations (and keep the convention
+    /// and the restricted folder); both work the desks, the cabinet and the office tree.
+    #[test]
+    fn only_the_master_rao_with_full_operativity_prepares_mandates() {
+        for action in [
+            Action::ManageOperators,
+            Action::ManageConvention,
+            Action::ViewRestrictedArchive,
+            Action::ConsignDevices,
+        ] {
+            assert!(allows(Role::MasterRao, action), "{action:?}");
+            assert!(!allows(Role::MasterRaoOrdinary, action), "{action:?}");
+        }
+        for action in [
+            Action::ViewOfficeTree,
+            Action::ManageAppointments,
+            Action::RunIssuance,
+            Action::ManageInventory,
+        ] {
+            assert!(allows(Role::MasterRao, action), "{action:?}");
+            assert!(allows(Role::MasterRaoOrdinary, action), "{action:?}");
+        }
+    }
+
+    /// RA procedure, part 1: the mandate letter and the revocation notice are "firmata
+    /// digitalmente dal Dirigente": no Master RAO, of either level, signs them.
+    #[test]
+    fn only_the_manager_signs_mandates_and_revocations() {
+        for role in Role::ALL {
+            assert_eq!(
+                allows(role, Action::SignMandate),
+                role == Role::Manager,
+                "{role}"
+            );
         }
     }
 

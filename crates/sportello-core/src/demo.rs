@@ -10,7 +10,7 @@ use crate::registry::{self, ImportOptions, TaxCode};
 
 /// The demo logins: role, e-mail, name, password. Demo only; a real chamber creates its
 /// users with `sportello admin user add`.
-pub const DEMO_USERS: [(Role, &str, &str, &str); 9] = [
+pub const DEMO_USERS: [(Role, &str, &str, &str); 10] = [
     (
         Role::Company,
         "impresa@demo.sportello.test",
@@ -34,6 +34,12 @@ pub const DEMO_USERS: [(Role, &str, &str, &str); 9] = [
         "masterrao@demo.sportello.test",
         "Luca Galli",
         "demo-masterrao-2026",
+    ),
+    (
+        Role::MasterRaoOrdinary,
+        "masterrao2@demo.sportello.test",
+        "Davide Serra",
+        "demo-masterrao2-2026",
     ),
     (
         Role::Rao,
@@ -71,6 +77,11 @@ pub const DEMO_USERS: [(Role, &str, &str, &str); 9] = [
 /// signs with (`tests/fixtures/pki/giulia.pem`); the demo registry lists her as the legal
 /// representative of Ligure Export.
 pub const DEMO_COMPANY_USER_TAX_CODE: &str = "BNCGLI85M41D969D";
+
+/// The demo Manager's own tax code: Roberto Conti's, as in the test certificate that signs the
+/// demo's mandate letters and revocation notices (`tests/fixtures/ra/mandate_letter.pdf`), so
+/// the Manager's queue accepts what he signs.
+pub const DEMO_MANAGER_TAX_CODE: &str = "CNTRRT70A01D969P";
 
 /// Tax codes of the demo companies the company user acts for.
 pub const DEMO_COMPANY_TAX_CODES: [&str; 1] = ["01879020517"];
@@ -129,10 +140,10 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
                     } else {
                         Vec::new()
                     },
-                    tax_code: if role == Role::Company {
-                        Some(TaxCode::parse(DEMO_COMPANY_USER_TAX_CODE)?)
-                    } else {
-                        None
+                    tax_code: match role {
+                        Role::Company => Some(TaxCode::parse(DEMO_COMPANY_USER_TAX_CODE)?),
+                        Role::Manager => Some(TaxCode::parse(DEMO_MANAGER_TAX_CODE)?),
+                        _ => None,
                     },
                 },
             )

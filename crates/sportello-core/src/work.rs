@@ -101,7 +101,7 @@ pub async fn waiting(ctx: &Ctx, p: &Principal) -> Result<Waiting, AccessError> {
                 sent: summary(ListKind::Sent).await?,
             })
         }
-        Role::MasterRao | Role::Rao | Role::Odr | Role::Ir => {
+        Role::MasterRao | Role::MasterRaoOrdinary | Role::Rao | Role::Odr | Role::Ir => {
             let today = ctx.clock.today();
             let now = ctx.clock.now();
             let mut appointments_today = Vec::new();

@@ -460,6 +460,23 @@ fn pages() -> Pages {
             can(&[ManageOperators]),
             ra::staff_sheets::create,
         )
+        // RA procedure, part 1: the Manager's queue; the office prepares, the Manager signs.
+        .post(
+            "/ra/operators/{id}/signature-requests",
+            can(&[ManageOperators]),
+            ra::manager::prepare,
+        )
+        .get("/ra/manager", can(&[SignMandate]), ra::manager::page)
+        .get(
+            "/ra/manager/{id}/unsigned",
+            can(&[SignMandate]),
+            ra::manager::unsigned,
+        )
+        .post(
+            "/ra/manager/{id}/sign",
+            can(&[SignMandate]),
+            ra::manager::sign,
+        )
         .get(
             "/ra/convention",
             can(&[ManageConvention]),
@@ -874,6 +891,22 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(guarded(can(&[ManageOperators]), routes!(ra::send_mandate)))
         .routes(guarded(can(&[ManageOperators]), routes!(ra::record_course)))
         .routes(guarded(can(&[ManageOperators]), routes!(ra::revoke)))
+        .routes(guarded(
+            can(&[ManageOperators]),
+            routes!(ra::prepare_signature_request),
+        ))
+        .routes(guarded(
+            can(&[SignMandate]),
+            routes!(ra::list_signature_requests),
+        ))
+        .routes(guarded(
+            can(&[SignMandate]),
+            routes!(ra::signature_request_document),
+        ))
+        .routes(guarded(
+            can(&[SignMandate]),
+            routes!(ra::sign_signature_request),
+        ))
         // Devices.
         .routes(guarded(
             can(&[RunIssuance]),

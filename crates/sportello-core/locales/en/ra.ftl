@@ -170,7 +170,15 @@ ra-error-date-in-future = The date { $date } is in the future.
 ra-error-no-convention = There is no convention with the CA: record it first.
 ra-error-no-ca-pec = The convention names no PEC address of the CA.
 ra-error-organisation-course = An organisation takes no course: its collaborators do.
-ra-error-missing-document = The signed acceptance form is missing.
+ra-error-missing-document = Missing: { $kind ->
+    [mandate_letter] the mandate letter signed by the Manager (prepare it for the Manager's queue and wait for the signature)
+    [acceptance_form] the signed acceptance form
+    [data_processing_authorisation] the signed data-processing authorisation
+    [privacy_notice] the signed privacy notice
+    [form_e] the signed form E (designation of the collaborators)
+    [form_f] the signed privacy notice F
+   *[other] a required document
+}. Nothing was recorded.
 ra-error-no-legal-rep = Give the tax code of the organisation's legal representative.
 ra-error-identity = Identity document incomplete or expired ({ $what }).
 ra-error-organisation-not-active = The organisation is not active in the chain of trust yet.
@@ -392,3 +400,47 @@ recall-open-help = The devices consigned to a revoked ODR go back into the cabin
 recall-odr = Revoked ODR
 recall-to-confirm = Returns to confirm
 recall-operator-link = Go to the operator's page
+
+ra-manager-title = Documents to sign
+ra-manager-intro = Mandate letters and revocation notices prepared by the office, waiting for your digital signature. Download the document, sign it with your device and upload the signed PDF (PAdES) or the .p7m file: it is accepted only when the signature is valid, is yours (the certificate's tax code is your profile's) and the certificate is not revoked.
+ra-manager-empty = Nothing waits for your signature.
+ra-manager-prepared = Prepared on
+ra-manager-prepared-by = by
+ra-manager-document = Document
+ra-manager-download = Download the document to sign
+ra-manager-signed-file = Signed file (PDF or .p7m)
+ra-manager-sign = Upload the signed document
+ra-manager-done-letter = Mandate letter signed: the mandate can be sent.
+ra-manager-done-revocation = Revocation notice signed: the revocation was recorded, effective today.
+ra-manager-no-tax-code = Your profile has no tax code: the chamber's administrator must add it for your signature to be recognised.
+ra-manager-kind-mandate_letter = Mandate letter
+ra-manager-kind-revocation_notice = Revocation notice
+ra-manager-reason = Reason for the revocation
+ra-manager-waiting = Waiting for the Manager's signature
+ra-manager-signed-on = Signed by the Manager on { $date }
+ra-prepare-letter = Prepare the mandate letter for the Manager
+ra-prepare-letter-help = Upload the mandate letter as an unsigned PDF: it goes to the Manager's queue to be digitally signed. The mandate is sent once the letter is signed.
+ra-prepare-revocation = Prepare the revocation for the Manager
+ra-prepare-revocation-help = Upload the revocation notice as an unsigned PDF with the reason: it goes to the Manager's queue. When the Manager signs it, the revocation takes effect that day.
+ra-prepare-file = Document to sign (PDF)
+ra-prepare-done = Document sent to the Manager's queue.
+ra-required-title = Documents the mandate requires
+ra-required-document = Document
+ra-required-signed-by = Signed by
+ra-required-state = State
+ra-required-signed-by-manager = the Manager
+ra-required-signed-by-operator = the operator
+ra-required-missing = Missing
+ra-required-awaiting-manager = Waiting for the Manager's signature
+ra-required-signature-to-check = Present, signature to check
+ra-required-present = Present and signed
+ra-error-manager-not-pdf = Attach the document as a PDF.
+ra-error-manager-reason = Give the reason for the revocation.
+ra-error-manager-no-letter = This mandate needs no letter from the Manager now (it was already sent, or the operator is a collaborator of an organisation).
+ra-error-manager-not-revocable = Only an ODR or IR not yet revoked is revoked with the Manager's notice.
+ra-error-manager-already-waiting = A document of this kind already waits in the Manager's queue.
+ra-error-manager-not-waiting = This document was already signed or withdrawn: nothing changed.
+ra-error-manager-no-tax-code = Your profile has no tax code: without it the signature cannot be recognised as yours. Nothing was recorded.
+ra-error-manager-revoked = The signing certificate of { $holder } is revoked (since { $at }): the signature is not accepted. Nothing was recorded.
+ra-error-manager-revocation-unavailable = The revocation of { $holder }'s certificate could not be checked: the signature is not accepted. Try again later; nothing was recorded.
+ra-error-manager-kind = Give the kind of document: mandate letter or revocation notice.

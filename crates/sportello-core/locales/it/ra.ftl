@@ -170,7 +170,15 @@ ra-error-date-in-future = La data { $date } è nel futuro.
 ra-error-no-convention = Manca la convenzione con il Certificatore: registrala prima.
 ra-error-no-ca-pec = La convenzione non indica la PEC del Certificatore.
 ra-error-organisation-course = Un'organizzazione non svolge il corso: lo svolgono i suoi collaboratori.
-ra-error-missing-document = Manca il modulo di accettazione firmato.
+ra-error-missing-document = Manca { $kind ->
+    [mandate_letter] la lettera di incarico firmata dal Dirigente: preparala per la coda del Dirigente e attendi la sua firma
+    [acceptance_form] il modulo di accettazione firmato
+    [data_processing_authorisation] l'autorizzazione al trattamento dei dati firmata
+    [privacy_notice] l'informativa privacy firmata
+    [form_e] il modulo E (designazione dei collaboratori) firmato
+    [form_f] l'informativa privacy F firmata
+   *[other] un documento richiesto
+}. Nulla è stato registrato.
 ra-error-no-legal-rep = Indica il codice fiscale del legale rappresentante dell'organizzazione.
 ra-error-identity = Documento d'identità incompleto o scaduto ({ $what }).
 ra-error-organisation-not-active = L'organizzazione non è ancora attiva nella catena della fiducia.
@@ -392,3 +400,47 @@ recall-open-help = I dispositivi consegnati a un ODR revocato tornano nell'armad
 recall-odr = ODR revocato
 recall-to-confirm = Restituzioni da confermare
 recall-operator-link = Vai alla pagina dell'operatore
+
+ra-manager-title = Documenti da firmare
+ra-manager-intro = Lettere di incarico e comunicazioni di revoca preparate dall'ufficio, in attesa della tua firma digitale. Scarica il documento, firmalo con il tuo dispositivo e carica il PDF firmato (PAdES) o il file .p7m: è accettato solo se la firma è valida, è tua (il codice fiscale del certificato è quello del tuo profilo) e il certificato non è revocato.
+ra-manager-empty = Nessun documento in attesa della tua firma.
+ra-manager-prepared = Preparato il
+ra-manager-prepared-by = da
+ra-manager-document = Documento
+ra-manager-download = Scarica il documento da firmare
+ra-manager-signed-file = File firmato (PDF o .p7m)
+ra-manager-sign = Carica il documento firmato
+ra-manager-done-letter = Lettera di incarico firmata: il mandato può essere inviato.
+ra-manager-done-revocation = Comunicazione di revoca firmata: la revoca è stata registrata con effetto da oggi.
+ra-manager-no-tax-code = Il tuo profilo non riporta il codice fiscale: l'amministratore della Camera deve indicarlo perché la tua firma sia riconosciuta.
+ra-manager-kind-mandate_letter = Lettera di incarico
+ra-manager-kind-revocation_notice = Comunicazione di revoca
+ra-manager-reason = Motivo della revoca
+ra-manager-waiting = In attesa della firma del Dirigente
+ra-manager-signed-on = Firmata dal Dirigente il { $date }
+ra-prepare-letter = Prepara la lettera di incarico per il Dirigente
+ra-prepare-letter-help = Carica la lettera di incarico in PDF, non firmata: va nella coda del Dirigente, che la firma digitalmente. Il mandato si invia quando la lettera è firmata.
+ra-prepare-revocation = Prepara la revoca per il Dirigente
+ra-prepare-revocation-help = Carica la comunicazione di revoca in PDF, non firmata, e indica il motivo: va nella coda del Dirigente. Quando il Dirigente la firma, la revoca ha effetto da quel giorno.
+ra-prepare-file = Documento da firmare (PDF)
+ra-prepare-done = Documento inviato alla coda del Dirigente.
+ra-required-title = Documenti richiesti per il mandato
+ra-required-document = Documento
+ra-required-signed-by = Firma richiesta
+ra-required-state = Stato
+ra-required-signed-by-manager = del Dirigente
+ra-required-signed-by-operator = dell'operatore
+ra-required-missing = Mancante
+ra-required-awaiting-manager = In attesa della firma del Dirigente
+ra-required-signature-to-check = Presente, firma da verificare
+ra-required-present = Presente e firmato
+ra-error-manager-not-pdf = Allegare il documento in PDF.
+ra-error-manager-reason = Indica il motivo della revoca.
+ra-error-manager-no-letter = Questo mandato non richiede ora una lettera del Dirigente (è già stata inviata, o l'operatore è un collaboratore di un'organizzazione).
+ra-error-manager-not-revocable = Si revoca con la comunicazione del Dirigente solo un ODR o un IR non ancora revocato.
+ra-error-manager-already-waiting = Un documento di questo tipo è già nella coda del Dirigente.
+ra-error-manager-not-waiting = Questo documento è già stato firmato o ritirato: nulla è stato modificato.
+ra-error-manager-no-tax-code = Il tuo profilo non riporta il codice fiscale: senza, la firma non può essere riconosciuta come tua. Nulla è stato registrato.
+ra-error-manager-revoked = Il certificato di firma di { $holder } risulta revocato (dal { $at }): la firma non è accettata. Nulla è stato registrato.
+ra-error-manager-revocation-unavailable = Non è stato possibile verificare la revoca del certificato di { $holder }: la firma non è accettata. Riprova più tardi; nulla è stato registrato.
+ra-error-manager-kind = Indica il tipo di documento: lettera di incarico o comunicazione di revoca.

@@ -13,8 +13,12 @@ pub enum Role {
     Officer,
     /// Desks, tariffs, users, trust anchors, convention of one chamber.
     ChamberAdmin,
-    /// Administers the registration authority (operators, mandates, devices).
+    /// RA procedure, staff: the Master RAO "con massima operatività", who administers the
+    /// registration authority and alone prepares mandates and revocations.
     MasterRao,
+    /// RA procedure, staff: a Master RAO without "massima operatività": works the desks, the
+    /// cabinet and the office tree like a Master RAO, but prepares no mandate or revocation.
+    MasterRaoOrdinary,
     /// Internal registration operator.
     Rao,
     /// External registration operator (person or organisation).
@@ -28,11 +32,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Company,
         Role::Officer,
         Role::ChamberAdmin,
         Role::MasterRao,
+        Role::MasterRaoOrdinary,
         Role::Rao,
         Role::Odr,
         Role::Ir,
@@ -46,6 +51,7 @@ impl Role {
             Role::Officer => "officer",
             Role::ChamberAdmin => "chamber-admin",
             Role::MasterRao => "master-rao",
+            Role::MasterRaoOrdinary => "master-rao-ordinary",
             Role::Rao => "rao",
             Role::Odr => "odr",
             Role::Ir => "ir",
@@ -67,6 +73,12 @@ impl Role {
             .collect()
     }
 
+    /// RA procedure, staff: either level of Master RAO, who sees the whole chamber's registration
+    /// authority (offices, operators, desks), with or without "massima operatività".
+    pub fn is_master_rao(self) -> bool {
+        matches!(self, Role::MasterRao | Role::MasterRaoOrdinary)
+    }
+
     /// Whether users with this role belong to one chamber.
     pub fn needs_chamber(self) -> bool {
         !matches!(self, Role::Company)
@@ -79,6 +91,7 @@ impl Role {
             Role::Officer => "role-officer",
             Role::ChamberAdmin => "role-chamber-admin",
             Role::MasterRao => "role-master-rao",
+            Role::MasterRaoOrdinary => "role-master-rao-ordinary",
             Role::Rao => "role-rao",
             Role::Odr => "role-odr",
             Role::Ir => "role-ir",

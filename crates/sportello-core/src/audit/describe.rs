@@ -89,6 +89,8 @@ pub const ACTIONS: &[&str] = &[
     "ra.convention.renew",
     "ra.convention.set",
     "ra.course.record",
+    "ra.manager.prepare",
+    "ra.manager.sign",
     "ra.mandate.extend",
     "ra.office.create",
     "ra.operator.activate",

@@ -2,7 +2,7 @@
 //! identity document (encrypted, see `scan`), assign the device. Every step is one
 //! conditional update (`… WHERE state = $from`), an event line and an audit entry.
 
-use crate::accounts::{Principal, Role};
+use crate::accounts::Principal;
 use crate::appointments::booking::{self, Applicant, ApplicantForm, Appointment};
 use crate::audit::{self, Actor, Change};
 use crate::authz::{AccessError, chamber_of};
@@ -171,7 +171,7 @@ pub async fn visible(db: &Db, p: &Principal, id: &str) -> Result<Session, Access
     let s = get(db, chamber_id, id)
         .await?
         .ok_or(AccessError::NotFound)?;
-    if s.user_id == p.user.id || p.role() == Role::MasterRao {
+    if s.user_id == p.user.id || p.role().is_master_rao() {
         Ok(s)
     } else {
         Err(AccessError::NotFound)

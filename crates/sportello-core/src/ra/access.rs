@@ -2,7 +2,7 @@
 //! it must belong to the caller's chamber and, for an operator, to their own subtree. The same
 //! subtree decides which desks' appointments an operator sees and takes ([`desk_scope`]).
 
-use crate::accounts::{Principal, Role};
+use crate::accounts::Principal;
 use crate::appointments::booking::{self, Appointment};
 use crate::authz::AccessError;
 pub use crate::authz::chamber_of;
@@ -76,7 +76,7 @@ impl DeskScope {
 /// chamber are never in scope.
 pub async fn desk_scope(db: &Db, p: &Principal) -> Result<DeskScope, AccessError> {
     let chamber_id = chamber_of(p)?;
-    if p.role() == Role::MasterRao {
+    if p.role().is_master_rao() {
         return Ok(DeskScope::Chamber);
     }
     let office::Scope::Operators(ids) = office::scope_of(db, p).await? else {

@@ -13,11 +13,13 @@ pub mod course_sheet;
 pub mod demo;
 pub mod eligibility;
 pub mod hooks;
+pub mod manager;
 pub mod mandate;
 pub mod office;
 pub mod operator;
 pub mod publications;
 pub mod registry_monitoring;
+pub mod required_documents;
 pub mod revocation;
 pub mod staff_sheet;
 

@@ -275,7 +275,7 @@ impl Scope {
 
 /// RA procedure: each operator answers for their own office subtree, so sees only it; chamber-wide roles see everything.
 pub async fn scope_of(db: &Db, p: &Principal) -> Result<Scope, sqlx::Error> {
-    if matches!(p.role(), Role::MasterRao | Role::Manager | Role::Auditor) {
+    if p.role().is_master_rao() || matches!(p.role(), Role::Manager | Role::Auditor) {
         return Ok(Scope::Chamber);
     }
     let mut ids = BTreeSet::new();

@@ -54,7 +54,7 @@ impl OperatorKind {
     /// The user roles that may be linked to an operator of this kind.
     pub fn matches_role(self, role: Role) -> bool {
         match self {
-            OperatorKind::Rao => matches!(role, Role::Rao | Role::MasterRao),
+            OperatorKind::Rao => role == Role::Rao || role.is_master_rao(),
             OperatorKind::Odr => role == Role::Odr,
             OperatorKind::Ir => role == Role::Ir,
         }

@@ -4,8 +4,14 @@
 use crate::api::{Caller, Problem};
 use crate::app::AppState;
 use crate::web::AppError;
+use crate::web::FieldError;
+use crate::web::download::Download;
+use crate::web::form::{FormFields, MultipartForm};
 use axum::Json;
+use axum::extract::Multipart;
 use axum::extract::{Path, Query, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sportello_core::authz::Action;
@@ -13,6 +19,7 @@ use sportello_core::ra::access::visible_operator;
 use sportello_core::ra::accreditation::steps as accreditation;
 use sportello_core::ra::convention;
 use sportello_core::ra::eligibility::eligibility;
+use sportello_core::ra::manager::{self, RequestKind, SignatureRequest};
 use sportello_core::ra::mandate::{ActTerm, MandateAct, MandateBasis};
 use sportello_core::ra::operator::{self, NewOperator, Operator};
 use sportello_core::ra::revocation::{self, RevocationRequest};
@@ -262,7 +269,7 @@ pub struct MandateIn {
     params(("id" = String, Path)), request_body = MandateIn,
     responses((status = 200, body = MandateOut),
         (status = 409, description = "`step_not_allowed`, `no_convention`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`after_convention_end`, `act_term_required`, `act_term_twice`, `remote_only_for_rao_organisation`", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`after_convention_end`, `act_term_required`, `act_term_twice`, `remote_only_for_rao_organisation`, `missing_document` (the letter signed by the Manager through the queue)", body = Problem, content_type = "application/problem+json")))]
 pub async fn send_mandate(
     AxState(state): AxState<AppState>,
     caller: Caller,
@@ -383,4 +390,120 @@ pub async fn revoke(
             .collect(),
         ca_informed: out.ca_informed,
     }))
+}
+
+/// A document in the Manager's queue (RA procedure, part 1: "firmata digitalmente dal
+/// Dirigente").
+#[derive(Serialize, ToSchema)]
+pub struct SignatureRequestOut {
+    pub id: String,
+    /// `mandate_letter` or `revocation_notice`.
+    pub kind: String,
+    /// `waiting`, `signed` or `withdrawn`.
+    pub state: String,
+    pub operator_id: String,
+    pub operator_name: String,
+    pub filename: String,
+    pub reason: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub prepared_at: chrono::DateTime<chrono::Utc>,
+    pub signer_tax_code: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub signed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn request_out(r: SignatureRequest) -> SignatureRequestOut {
+    SignatureRequestOut {
+        id: r.id,
+        kind: r.kind.as_str().to_string(),
+        state: r.state.as_str().to_string(),
+        operator_id: r.operator_id,
+        operator_name: r.operator_name,
+        filename: r.filename,
+        reason: r.reason,
+        prepared_at: r.prepared_at,
+        signer_tax_code: r.signer_tax_code,
+        signed_at: r.signed_at,
+    }
+}
+
+/// Puts a document in the Manager's queue (multipart: `kind` — `mandate_letter` or
+/// `revocation_notice` —, `reason` for a revocation, `document`: the unsigned PDF).
+#[utoipa::path(post, path = "/api/v1/ra/operators/{id}/signature-requests", tag = "ra", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 201, body = SignatureRequestOut),
+        (status = 409, description = "`no_letter_needed`, `not_revocable`, `already_waiting`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`not_pdf`, `reason_required`", body = Problem, content_type = "application/problem+json")))]
+pub async fn prepare_signature_request(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Result<(StatusCode, Json<SignatureRequestOut>), AppError> {
+    let p = caller.require(Action::ManageOperators)?;
+    let mut form = MultipartForm::read(mp).await?;
+    let kind = RequestKind::parse(&form.text("kind"))
+        .ok_or_else(|| AppError::invalid(vec![FieldError::new("kind", "ra-error-manager-kind")]))?;
+    let reason = form.filled("reason").map(str::to_string);
+    let file = form.take_file("document").unwrap_or_default();
+    let r = manager::prepare(
+        &state,
+        p,
+        &id,
+        kind,
+        reason.as_deref(),
+        &file.file_name,
+        &file.bytes,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(request_out(r))))
+}
+
+/// The Manager's queue: what waits for the caller's signature in their chamber.
+#[utoipa::path(get, path = "/api/v1/ra/signature-requests", tag = "ra", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SignatureRequestOut>)))]
+pub async fn list_signature_requests(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<SignatureRequestOut>>, AppError> {
+    let p = caller.require(Action::SignMandate)?;
+    let queue = manager::queue(&state.db, p).await?;
+    Ok(Json(queue.into_iter().map(request_out).collect()))
+}
+
+/// The unsigned PDF of a request, to sign.
+#[utoipa::path(get, path = "/api/v1/ra/signature-requests/{id}/document", tag = "ra", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", description = "the unsigned document")))]
+pub async fn signature_request_document(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = caller.require(Action::SignMandate)?;
+    let (r, bytes) = manager::unsigned(&state, p, &id).await?;
+    Ok(Download::new("application/pdf", &r.filename, bytes)
+        .no_store()
+        .into_response())
+}
+
+/// The Manager sends back the signed document (multipart: `signed`, a PAdES PDF or a `.p7m`).
+/// Accepted only when the signature verifies, the signer's tax code is the Manager's own and
+/// the certificate is not revoked; a signed revocation notice revokes the operator today.
+#[utoipa::path(post, path = "/api/v1/ra/signature-requests/{id}/signed", tag = "ra", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = SignatureRequestOut),
+        (status = 409, description = "`not_waiting`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`not_signed`, `invalid_signature`, `wrong_signer`, `signer_revoked`, `revocation_unavailable`, `manager_without_tax_code`", body = Problem, content_type = "application/problem+json")))]
+pub async fn sign_signature_request(
+    AxState(state): AxState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Result<Json<SignatureRequestOut>, AppError> {
+    let p = caller.require(Action::SignMandate)?;
+    let mut form = MultipartForm::read(mp).await?;
+    let file = form.take_file("signed").unwrap_or_default();
+    let signed = manager::sign(&state, p, &id, &file.file_name, file.bytes).await?;
+    Ok(Json(request_out(signed.request)))
 }

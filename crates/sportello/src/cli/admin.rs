@@ -168,7 +168,7 @@ pub enum UserCommand {
         email: String,
         #[arg(long)]
         name: String,
-        /// company, officer, chamber-admin, master-rao, rao, odr, ir, manager, auditor
+        /// company, officer, chamber-admin, master-rao, master-rao-ordinary, rao, odr, ir, manager, auditor
         #[arg(long)]
         role: String,
         /// Chamber code (every role but company).

@@ -108,6 +108,7 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::ManageConvention => Some("/ra/convention"),
         Action::ViewOfficeTree => Some("/ra/tree"),
         Action::ViewRestrictedArchive => Some("/ra/archive"),
+        Action::SignMandate => Some("/ra/manager"),
         Action::ManageInventory => Some("/devices"),
         Action::ConsignDevices => Some("/devices/odr"),
         Action::ReportIssuedDevices => Some("/devices/reports"),

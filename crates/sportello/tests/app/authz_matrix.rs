@@ -89,7 +89,10 @@ async fn every_page_route_answers_each_caller_as_the_role_matrix_says() {
             // not, and are refused by the use case.
             let refused_by_the_rule = route.path == "/issuance"
                 && route.method == "POST"
-                && matches!(role, Some(Role::MasterRao | Role::Odr));
+                && matches!(
+                    role,
+                    Some(Role::MasterRao | Role::MasterRaoOrdinary | Role::Odr)
+                );
             let ok = match (role, admitted) {
                 (_, true) if refused_by_the_rule => status == StatusCode::FORBIDDEN,
                 (_, true) => {

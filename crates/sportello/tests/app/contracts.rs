@@ -455,6 +455,7 @@ async fn ra_documents() {
     let created = Doc::of(r).await;
     assert_json_snapshot!("ra_operator_created", created.redacted());
     let odr = created.id();
+    crate::ra::sign_letter(&app, &odr).await;
     let r = call(
         reqwest::Method::POST,
         &format!("/api/v1/ra/operators/{odr}/mandate"),

@@ -456,7 +456,10 @@ async fn free_device_eligibility_gives_every_rule_through_the_api(engine: Engine
     );
     for role in sportello_core::accounts::Role::ALL {
         let (s, _) = eligibility(&app, &token(&app, role).await, "01879020517", "smart_card").await;
-        let allowed = matches!(role, Role::MasterRao | Role::Rao | Role::Odr | Role::Ir);
+        let allowed = matches!(
+            role,
+            Role::MasterRao | Role::MasterRaoOrdinary | Role::Rao | Role::Odr | Role::Ir
+        );
         assert_eq!(s == StatusCode::OK, allowed, "{role}: {s}");
     }
     let spec: Value = reqwest::get(app.url("/api/v1/openapi.json"))

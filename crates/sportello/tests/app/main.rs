@@ -26,6 +26,7 @@ mod password_recovery;
 
 mod ra;
 mod ra_org;
+mod ra_manager;
 mod ra_scope;
 mod recall;
 mod rectify;

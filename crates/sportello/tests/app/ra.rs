@@ -105,12 +105,23 @@ pub async fn setup(app: &TestApp) -> String {
         .await
         .unwrap()
         .unwrap();
-    sportello_core::trust::add_file(
+    for root in [fixture("root.pem"), manager_fixture("root.pem")] {
+        sportello_core::trust::add_file(
+            &app.state.db,
+            app.state.clock.now(),
+            &Actor::cli(),
+            &root,
+            Some(&chamber.id),
+        )
+        .await
+        .unwrap();
+    }
+    // The Manager's CA lists the Manager's old, revoked certificate.
+    sportello_core::revocation::add_crl_file(
         &app.state.db,
         app.state.clock.now(),
         &Actor::cli(),
-        &fixture("root.pem"),
-        Some(&chamber.id),
+        &manager_fixture("root.crl.pem"),
     )
     .await
     .unwrap();
@@ -127,9 +138,86 @@ pub async fn create(app: &TestApp, token: &str, body: Value) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
-/// Sends the mandate of operator `id`, protocolled on `protocol_date` (YYYY-MM-DD).
-/// Returns the mandate's computed dates (`{"start","end"}`).
+/// A fixture of the Manager's queue (made by `scripts/ra-manager-fixtures.sh`).
+pub fn manager_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sportello-core/tests/fixtures/ra-manager")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Posts a multipart form to the API with `token`.
+pub async fn call_multipart(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    form: reqwest::multipart::Form,
+) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+pub fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes).file_name(name.to_string())
+}
+
+/// The office puts a document of `kind` for operator `id` in the Manager's queue (the
+/// unsigned letter of the fixtures). Returns the request's id.
+pub async fn prepare_for_manager(app: &TestApp, id: &str, kind: &str, reason: &str) -> String {
+    let master = token(app, Role::MasterRao).await;
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_string())
+        .text("reason", reason.to_string())
+        .part(
+            "document",
+            file_part("lettera.pdf", manager_fixture("letter.pdf")),
+        );
+    let (s, v) = call_multipart(
+        app,
+        &format!("/api/v1/ra/operators/{id}/signature-requests"),
+        &master,
+        form,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// The Manager (the demo's, whose profile carries the fixtures' Manager tax code) sends back
+/// request `request` signed with `file` of the Manager's fixtures.
+pub async fn manager_signs(app: &TestApp, request: &str, file: &str) -> (StatusCode, Value) {
+    let manager = token(app, Role::Manager).await;
+    let form =
+        reqwest::multipart::Form::new().part("signed", file_part(file, manager_fixture(file)));
+    call_multipart(
+        app,
+        &format!("/api/v1/ra/signature-requests/{request}/signed"),
+        &manager,
+        form,
+    )
+    .await
+}
+
+/// RA procedure, part 1: the mandate letter of operator `id`, prepared by the office and
+/// signed by the Manager through the queue.
+pub async fn sign_letter(app: &TestApp, id: &str) {
+    let request = prepare_for_manager(app, id, "mandate_letter", "").await;
+    let (s, v) = manager_signs(app, &request, "letter_signed.pdf").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+/// Sends the mandate of operator `id`, protocolled on `protocol_date` (YYYY-MM-DD), once the
+/// Manager signed its letter. Returns the mandate's computed dates (`{"start","end"}`).
 pub async fn send_mandate(app: &TestApp, token: &str, id: &str, protocol_date: &str) -> Value {
+    sign_letter(app, id).await;
     let (s, v) = call(
         app,
         "POST",
@@ -158,6 +246,31 @@ pub fn identity() -> IdentityDocument {
         filename: "identity_scan.txt".into(),
         bytes: fixture("identity_scan.txt"),
     }
+}
+
+/// The documents an ODR organisation returns signed by its legal representative (RA
+/// procedure, part 1: acceptance form, data-processing authorisation, privacy notice, forms E
+/// and F). The fixtures have two signed PDFs; the rest reuse them.
+pub fn organisation_documents() -> Vec<Upload> {
+    vec![
+        upload(DocumentKind::AcceptanceForm, "acceptance_org.pdf"),
+        upload(
+            DocumentKind::DataProcessingAuthorisation,
+            "data_processing_org.pdf",
+        ),
+        upload(DocumentKind::PrivacyNotice, "acceptance_org.pdf"),
+        upload(DocumentKind::FormE, "acceptance_org.pdf"),
+        upload(DocumentKind::FormF, "data_processing_org.pdf"),
+    ]
+}
+
+/// The documents a person returns, each signed by them (`signed`: a fixture signed by them).
+pub fn person_documents(signed: &str) -> Vec<Upload> {
+    vec![
+        upload(DocumentKind::AcceptanceForm, signed),
+        upload(DocumentKind::DataProcessingAuthorisation, signed),
+        upload(DocumentKind::PrivacyNotice, signed),
+    ]
 }
 
 /// Registers an ODR organisation with its two collaborators (Rossi and Verdi) and walks them
@@ -191,13 +304,7 @@ pub async fn organisation_to_course(app: &TestApp, master: &str) -> (String, Str
         &app.state,
         &a,
         &op(app, &org).await,
-        vec![
-            upload(DocumentKind::AcceptanceForm, "acceptance_org.pdf"),
-            upload(
-                DocumentKind::DataProcessingAuthorisation,
-                "data_processing_org.pdf",
-            ),
-        ],
+        organisation_documents(),
     )
     .await
     .unwrap();
@@ -273,7 +380,9 @@ async fn every_ra_api_route_checks_the_role_on_the_server(engine: Engine) {
         assert_eq!(s, expected, "{role} POST operators");
         let (s, body) = call(&app, "GET", &format!("/api/v1/ra/operators/{id}"), &t, None).await;
         let expected = match role {
-            Role::MasterRao | Role::Manager | Role::Auditor => StatusCode::OK,
+            Role::MasterRao | Role::MasterRaoOrdinary | Role::Manager | Role::Auditor => {
+                StatusCode::OK
+            }
             // Operators see only their own subtree: another operator does not exist for them.
             Role::Rao | Role::Odr | Role::Ir => StatusCode::NOT_FOUND,
             _ => StatusCode::FORBIDDEN,
@@ -549,7 +658,7 @@ pub async fn active_rao_as(
         &app.state,
         &a,
         &op(app, &id).await,
-        vec![upload(DocumentKind::AcceptanceForm, accepted)],
+        person_documents(accepted),
     )
     .await
     .unwrap();
@@ -795,14 +904,11 @@ async fn a_wrong_signature_is_refused_and_nothing_is_kept(engine: Engine) {
         ("identity_scan.txt", "not_signed"),
     ];
     for (file, expected) in cases {
-        let e = steps::receive_documents(
-            &app.state,
-            &a,
-            &op(&app, &id).await,
-            vec![upload(DocumentKind::AcceptanceForm, file)],
-        )
-        .await
-        .unwrap_err();
+        let mut docs = person_documents("acceptance_rossi.pdf");
+        docs[0] = upload(DocumentKind::AcceptanceForm, file);
+        let e = steps::receive_documents(&app.state, &a, &op(&app, &id).await, docs)
+            .await
+            .unwrap_err();
         let got = match e {
             StepError::Signature(SignatureError::WrongSigner { .. }) => "wrong_signer",
             StepError::Signature(SignatureError::Invalid { .. }) => "invalid",
@@ -811,7 +917,8 @@ async fn a_wrong_signature_is_refused_and_nothing_is_kept(engine: Engine) {
         };
         assert_eq!(got, expected, "{file}");
     }
-    // Only the acceptance form is mandatory; without it nothing moves.
+    // RA procedure, part 1: every required document must come back; without the acceptance
+    // form nothing moves.
     let e = steps::receive_documents(
         &app.state,
         &a,
@@ -825,17 +932,19 @@ async fn a_wrong_signature_is_refused_and_nothing_is_kept(engine: Engine) {
         StepError::MissingDocument(DocumentKind::AcceptanceForm)
     ));
     assert_eq!(op(&app, &id).await.state, State::MandateSent);
-    let docs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ra_documents")
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
+    // Only the Manager's letter, signed in the queue before the mandate, is kept.
+    let docs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ra_documents WHERE kind <> 'mandate_letter'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
     assert_eq!(docs, 0);
     // The right one goes through, as CAdES as well as PAdES.
     steps::receive_documents(
         &app.state,
         &a,
         &op(&app, &id).await,
-        vec![upload(DocumentKind::AcceptanceForm, "acceptance_rossi.pdf")],
+        person_documents("acceptance_rossi.pdf"),
     )
     .await
     .unwrap();
@@ -858,7 +967,7 @@ async fn the_identity_document_is_not_kept_after_the_pec_to_the_ca(engine: Engin
         &app.state,
         &a,
         &op(&app, &id).await,
-        vec![upload(DocumentKind::AcceptanceForm, "acceptance_verdi.p7m")],
+        person_documents("acceptance_verdi.p7m"),
     )
     .await
     .unwrap();

@@ -1,6 +1,6 @@
 //! Alerts and periodic checks, the course spreadsheets and the export command.
 
-use super::{ROSSI, VERDI, call, create, fixture, master_actor, op, setup, steps, today, upload};
+use super::{ROSSI, VERDI, call, create, fixture, master_actor, op, setup, steps, today};
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp, csrf_of};
 use calamine::Reader;
@@ -10,7 +10,6 @@ use serde_json::json;
 use sportello_core::accounts::Role;
 use sportello_core::db::Engine;
 use sportello_core::ra::accreditation::{State, Step};
-use sportello_core::ra::archive::DocumentKind;
 
 engine_tests!(
     the_master_rao_is_alerted_once_per_threshold,
@@ -69,12 +68,11 @@ async fn rao_sent_to_ca(app: &TestApp, master: &str) -> String {
         "email": "m.rossi@camera.test", "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
-    call(
+    super::send_mandate(
         app,
-        "POST",
-        &format!("/api/v1/ra/operators/{id}/mandate"),
         master,
-        Some(json!({"protocol_date": (today(app) - Duration::days(10)).to_string()})),
+        &id,
+        &(today(app) - Duration::days(10)).to_string(),
     )
     .await;
     let a = master_actor();
@@ -82,7 +80,7 @@ async fn rao_sent_to_ca(app: &TestApp, master: &str) -> String {
         &app.state,
         &a,
         &op(app, &id).await,
-        vec![upload(DocumentKind::AcceptanceForm, "acceptance_rossi.pdf")],
+        super::person_documents("acceptance_rossi.pdf"),
     )
     .await
     .unwrap();

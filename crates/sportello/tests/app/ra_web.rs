@@ -68,7 +68,13 @@ async fn every_ra_page_checks_the_role_on_the_server(engine: Engine) {
         let b = login(&app, role).await;
         let tree_roles = matches!(
             role,
-            Role::MasterRao | Role::Rao | Role::Odr | Role::Ir | Role::Manager | Role::Auditor
+            Role::MasterRao
+                | Role::MasterRaoOrdinary
+                | Role::Rao
+                | Role::Odr
+                | Role::Ir
+                | Role::Manager
+                | Role::Auditor
         );
         let expect = |ok: bool| {
             if ok {
@@ -94,7 +100,9 @@ async fn every_ra_page_checks_the_role_on_the_server(engine: Engine) {
         }
         let (s, _) = b.get(&format!("/ra/operators/{id}")).await;
         let expected = match role {
-            Role::MasterRao | Role::Manager | Role::Auditor => StatusCode::OK,
+            Role::MasterRao | Role::MasterRaoOrdinary | Role::Manager | Role::Auditor => {
+                StatusCode::OK
+            }
             Role::Rao | Role::Odr | Role::Ir => StatusCode::NOT_FOUND,
             _ => StatusCode::FORBIDDEN,
         };
@@ -166,7 +174,7 @@ async fn each_operator_sees_only_their_subtree(engine: Engine) {
         let (s, page) = b.get("/ra/tree").await;
         let sees = |text: &str| page.contains(text);
         match role {
-            Role::MasterRao | Role::Manager | Role::Auditor => {
+            Role::MasterRao | Role::MasterRaoOrdinary | Role::Manager | Role::Auditor => {
                 assert_eq!(s, StatusCode::OK);
                 assert!(
                     sees("GENOVA REMOTIZZATI")
@@ -214,7 +222,11 @@ async fn each_operator_sees_only_their_subtree(engine: Engine) {
         )
         .await;
         let expected = match role {
-            Role::MasterRao | Role::Manager | Role::Auditor | Role::Odr => StatusCode::OK,
+            Role::MasterRao
+            | Role::MasterRaoOrdinary
+            | Role::Manager
+            | Role::Auditor
+            | Role::Odr => StatusCode::OK,
             Role::Rao | Role::Ir => StatusCode::NOT_FOUND,
             _ => StatusCode::FORBIDDEN,
         };
@@ -235,6 +247,7 @@ async fn a_wrong_signature_is_shown_next_to_the_form_and_a_double_click_changes_
         "email": "m.rossi@camera.test", "organisation_tax_code": null, "first_phase": false}),
     )
     .await;
+    super::sign_letter(&app, &id).await;
     let b = login(&app, Role::MasterRao).await;
     let form = || reqwest::multipart::Form::new().text("protocol_date", "2026-11-20");
     let (s, _) = post_step(&app, &b, &id, "send_mandate", form()).await;
@@ -255,10 +268,16 @@ async fn a_wrong_signature_is_shown_next_to_the_form_and_a_double_click_changes_
         &b,
         &id,
         "receive_documents",
-        reqwest::multipart::Form::new().part(
-            "acceptance_form",
-            file("acceptance_rossi_signed_by_verdi.pdf"),
-        ),
+        reqwest::multipart::Form::new()
+            .part(
+                "acceptance_form",
+                file("acceptance_rossi_signed_by_verdi.pdf"),
+            )
+            .part(
+                "data_processing_authorisation",
+                file("acceptance_rossi.pdf"),
+            )
+            .part("privacy_notice", file("acceptance_rossi.pdf")),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -291,7 +310,13 @@ async fn a_wrong_signature_is_shown_next_to_the_form_and_a_double_click_changes_
         &b,
         &id,
         "receive_documents",
-        reqwest::multipart::Form::new().part("acceptance_form", file("acceptance_rossi.pdf")),
+        reqwest::multipart::Form::new()
+            .part("acceptance_form", file("acceptance_rossi.pdf"))
+            .part(
+                "data_processing_authorisation",
+                file("acceptance_rossi.pdf"),
+            )
+            .part("privacy_notice", file("acceptance_rossi.pdf")),
     )
     .await;
     assert!(s.is_redirection());

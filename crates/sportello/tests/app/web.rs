@@ -470,5 +470,5 @@ async fn demo_seed_is_idempotent(engine: Engine) {
         count("desks").await,
     );
     assert_eq!(before, after);
-    assert_eq!(before.0, 9);
+    assert_eq!(before.0, 10);
 }

@@ -16,6 +16,7 @@ use crate::ra::mandate::{
 };
 use crate::ra::office::{self, OfficeKind};
 use crate::ra::operator::{self, Operator, OperatorKind};
+use crate::ra::required_documents;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -36,7 +37,7 @@ pub enum StepError {
     Course(#[from] CourseError),
     #[error("an organisation takes no course: its collaborators do")]
     OrganisationTakesNoCourse,
-    #[error("the {0:?} is missing")]
+    #[error("the {0:?} is missing or not signed as required")]
     MissingDocument(DocumentKind),
     #[error(transparent)]
     Signature(#[from] SignatureError),
@@ -176,6 +177,15 @@ pub async fn send_mandate(
 ) -> Result<MandateDates, StepError> {
     let (now, today) = (state.clock.now(), state.clock.today());
     act.check(op.kind, op.is_organisation())?;
+    // RA procedure, part 1: the letter goes out "firmata digitalmente dal Dirigente", signed
+    // through the Manager's queue (`ra::manager`).
+    let held = required_documents::held(&state.db, op).await?;
+    if let Some(kind) = required_documents::missing_for_step(op, Step::SendMandate, &held)
+        .into_iter()
+        .next()
+    {
+        return Err(StepError::MissingDocument(kind));
+    }
     let opts = verify_options(state, &op.chamber_id).await?;
     for u in uploads
         .iter()
@@ -330,7 +340,8 @@ async fn allowed_signers(state: &Ctx, op: &Operator) -> Result<Vec<String>, Step
 }
 
 /// RA procedure, part 1: the signed documents come back (PAdES, or CAdES); each is verified and
-/// must be signed by the operator or the legal representative. The acceptance form is required.
+/// must be signed by the operator or the legal representative. Every document the mandate
+/// requires at this step ([`required_documents`]) must be among them or already kept signed.
 pub async fn receive_documents(
     state: &Ctx,
     actor: &Actor,
@@ -338,11 +349,12 @@ pub async fn receive_documents(
     uploads: Vec<Upload>,
 ) -> Result<usize, StepError> {
     let (now, today) = (state.clock.now(), state.clock.today());
-    if !uploads
-        .iter()
-        .any(|u| u.kind == DocumentKind::AcceptanceForm)
+    let held = required_documents::held(&state.db, op).await?;
+    if let Some(kind) = required_documents::missing_for_step(op, Step::ReceiveDocuments, &held)
+        .into_iter()
+        .find(|k| !uploads.iter().any(|u| u.kind == *k))
     {
-        return Err(StepError::MissingDocument(DocumentKind::AcceptanceForm));
+        return Err(StepError::MissingDocument(kind));
     }
     let signers = allowed_signers(state, op).await?;
     let signer_refs: Vec<&str> = signers.iter().map(String::as_str).collect();

@@ -4,6 +4,7 @@
 pub mod chamber;
 pub mod checks;
 pub mod documents;
+pub mod manager;
 pub mod operators;
 pub mod staff_sheets;
 pub mod recall;

@@ -17,12 +17,14 @@ use sportello_core::i18n::Lang;
 use sportello_core::paging::Page;
 use sportello_core::ra::access::{visible_operator, visible_operators};
 use sportello_core::ra::accreditation::steps::{self as steps, IdentityDocument};
-use sportello_core::ra::accreditation::{Step, next_steps};
+use sportello_core::ra::accreditation::{State as OpState, Step, next_steps};
 use sportello_core::ra::archive::{self, DocumentKind, Upload};
 use sportello_core::ra::eligibility::eligibility;
+use sportello_core::ra::manager::{self, RequestKind, RequestState};
 use sportello_core::ra::mandate::{ActTerm, MandateAct, MandateBasis};
 use sportello_core::ra::office::{self, OfficeKind};
 use sportello_core::ra::operator::{self, NewOperator, Operator, OperatorKind};
+use sportello_core::ra::required_documents::{self, DocumentState, SignedBy};
 use sportello_core::ra::revocation::{self, RevocationOutcome, RevocationRequest};
 
 use crate::pages::ra::recall::{MailRow, RecallSection};
@@ -194,6 +196,15 @@ struct DocRow {
     signer: String,
 }
 
+/// One required document of the mandate with where it stands (RA procedure, part 1).
+struct RequiredRow {
+    kind: String,
+    code: &'static str,
+    signed_by: String,
+    state: String,
+    present: bool,
+}
+
 #[derive(Template)]
 #[template(path = "ra/operator.html")]
 struct OperatorPage {
@@ -230,6 +241,11 @@ struct OperatorPage {
     /// What the last recall action did, or why it was refused.
     recall_done: Option<String>,
     recall_error: Option<String>,
+    required: Vec<RequiredRow>,
+    /// The Manager's letter or notice waiting or signed, in words.
+    requests: Vec<String>,
+    can_prepare_letter: bool,
+    can_prepare_revocation: bool,
 }
 
 impl OperatorPage {
@@ -243,7 +259,7 @@ impl OperatorPage {
         self.op.is_organisation()
     }
     fn awaiting_course(&self) -> bool {
-        self.op.state == sportello_core::ra::accreditation::State::CourseRequested
+        self.op.state == OpState::CourseRequested
     }
     fn revoke(&self) -> Confirmation {
         revoke_confirmation(self.layout.lang, &self.op, &self.kind, &self.today)
@@ -255,6 +271,9 @@ impl OperatorPage {
     }
     fn is_collaborator(&self) -> bool {
         self.op.organisation_id.is_some()
+    }
+    fn requires(&self, code: &str) -> bool {
+        self.required.iter().any(|r| r.code == code)
     }
 }
 
@@ -334,6 +353,55 @@ async fn operator_page(
         })
         .collect();
     let can_manage = authz::allows(p.role(), Action::ManageOperators);
+    let held = required_documents::held(&state.db, &op).await?;
+    let required: Vec<RequiredRow> = required_documents::statuses(&op, &held)
+        .into_iter()
+        .map(|s| RequiredRow {
+            kind: lang.t(&s.required.kind.label_key()),
+            code: s.required.kind.as_str(),
+            signed_by: lang.t(match s.required.signed_by {
+                SignedBy::Manager => "ra-required-signed-by-manager",
+                SignedBy::Operator => "ra-required-signed-by-operator",
+            }),
+            state: lang.t(s.state.label_key()),
+            present: s.state == DocumentState::Present,
+        })
+        .collect();
+    let all_requests = manager::of_operator(&state.db, &op.id).await?;
+    let requests = all_requests
+        .iter()
+        .filter_map(|r| {
+            let kind = lang.t(&format!("ra-manager-kind-{}", r.kind.as_str()));
+            match (r.state, r.signed_at) {
+                (RequestState::Waiting, _) => {
+                    Some(format!("{kind}: {}", lang.t("ra-manager-waiting")))
+                }
+                (RequestState::Signed, Some(at)) => Some(format!(
+                    "{kind}: {}",
+                    lang.t_args(
+                        "ra-manager-signed-on",
+                        &[("date", sportello_core::display::date_time(at))]
+                    )
+                )),
+                _ => None,
+            }
+        })
+        .collect();
+    let pending = |k: RequestKind| {
+        all_requests
+            .iter()
+            .any(|r| r.kind == k && r.state == RequestState::Waiting)
+    };
+    let can_prepare_letter = can_manage
+        && matches!(op.state, OpState::New | OpState::Interest)
+        && required
+            .iter()
+            .any(|r| r.code == DocumentKind::MandateLetter.as_str() && !r.present)
+        && !pending(RequestKind::MandateLetter);
+    let can_prepare_revocation = can_manage
+        && op.kind != OperatorKind::Rao
+        && op.state != OpState::Revoked
+        && !pending(RequestKind::RevocationNotice);
     let offices = office::list(&state.db, &op.chamber_id)
         .await?
         .into_iter()
@@ -415,8 +483,32 @@ async fn operator_page(
         recall: crate::pages::ra::recall::section(state, p, lang, &op).await?,
         recall_done: None,
         recall_error: None,
+        required,
+        requests,
+        can_prepare_letter,
+        can_prepare_revocation,
         op,
     })
+}
+
+/// The operator's page with a refusal next to the form it came from (`step`: a step, or the
+/// kind of document prepared for the Manager); nothing changed.
+pub(crate) async fn page_with_error(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    e: &AppError,
+    step: &str,
+) -> Result<Response, AppError> {
+    let mut page = operator_page(state, viewer, id).await?;
+    let mut message = e.message(viewer.lang);
+    for f in &e.fields {
+        message.push(' ');
+        message.push_str(&viewer.lang.t_args(f.key, &f.args));
+    }
+    page.error = Some(message);
+    page.error_step = step.to_string();
+    Ok((e.status, render(&page)?).into_response())
 }
 
 /// What revoking the mandate means, said before it is done, with the fields the revocation
@@ -498,6 +590,7 @@ pub struct ShowQuery {
     sheet: Option<i64>,
     /// `reported` or `confirmed`: a recall action just done.
     recall: Option<String>,
+    prepared: Option<String>,
 }
 
 pub async fn show(
@@ -520,6 +613,9 @@ pub async fn show(
         );
     }
     page.recall_done = crate::pages::ra::recall::done_message(viewer.lang, q.recall.as_deref());
+    if q.prepared.is_some() {
+        page.done = Some(viewer.lang.t("ra-prepare-done"));
+    }
     Ok(render(&page)?.into_response())
 }
 
@@ -583,17 +679,7 @@ pub async fn step(
             Ok(render(&page)?.into_response())
         }
         Err(e) if e.status.is_server_error() => Err(e),
-        Err(e) => {
-            let mut page = operator_page(&state, &viewer, &id).await?;
-            let mut message = e.message(viewer.lang);
-            for f in &e.fields {
-                message.push(' ');
-                message.push_str(&viewer.lang.t_args(f.key, &f.args));
-            }
-            page.error = Some(message);
-            page.error_step = step.as_str().to_string();
-            Ok((e.status, render(&page)?).into_response())
-        }
+        Err(e) => page_with_error(&state, &viewer, &id, &e, step.as_str()).await,
     }
 }
 
@@ -623,7 +709,6 @@ async fn run_step(
             let files = uploads(
                 &mut form,
                 &[
-                    DocumentKind::MandateLetter,
                     DocumentKind::FormE,
                     DocumentKind::FormF,
                     DocumentKind::StaffSheet,

@@ -326,3 +326,45 @@ impl From<StaffSheetError> for AppError {
         }
     }
 }
+
+/// The Manager's queue: each refusal of a signed document names what is wrong (not signed,
+/// altered, someone else's signature — naming who signed —, a revoked certificate).
+impl From<sportello_core::ra::manager::ManagerError> for AppError {
+    fn from(e: sportello_core::ra::manager::ManagerError) -> Self {
+        use sportello_core::ra::manager::ManagerError;
+        match e {
+            ManagerError::NotPdf => unprocessable("not_pdf", "ra-error-manager-not-pdf"),
+            ManagerError::Reason => unprocessable("reason_required", "ra-error-manager-reason"),
+            ManagerError::NoLetterNeeded => {
+                AppError::conflict("no_letter_needed", "ra-error-manager-no-letter")
+            }
+            ManagerError::NotRevocable => {
+                AppError::conflict("not_revocable", "ra-error-manager-not-revocable")
+            }
+            ManagerError::AlreadyWaiting => {
+                AppError::conflict("already_waiting", "ra-error-manager-already-waiting")
+            }
+            ManagerError::NotWaiting => {
+                AppError::conflict("not_waiting", "ra-error-manager-not-waiting")
+            }
+            ManagerError::NoManagerTaxCode => {
+                unprocessable("manager_without_tax_code", "ra-error-manager-no-tax-code")
+            }
+            ManagerError::Signature(e) => e.into(),
+            ManagerError::Revoked { holder, at } => {
+                unprocessable("signer_revoked", "ra-error-manager-revoked")
+                    .arg("holder", sportello_core::display::usual_case(&holder))
+                    .arg("at", super::trade::revocation_date(&at))
+            }
+            ManagerError::RevocationUnavailable { holder } => unprocessable(
+                "revocation_unavailable",
+                "ra-error-manager-revocation-unavailable",
+            )
+            .arg("holder", sportello_core::display::usual_case(&holder)),
+            ManagerError::Revocation(e) => (*e).into(),
+            ManagerError::Access(e) => e.into(),
+            ManagerError::Blob(e) => AppError::internal(e),
+            ManagerError::Db(e) => AppError::internal(e),
+        }
+    }
+}

@@ -109,7 +109,7 @@ pub fn create_error(e: CreateError) -> AppError {
 }
 
 /// A revocation instant (RFC 3339) as people read it: `06/12/2026`.
-fn revocation_date(at: &str) -> String {
+pub(crate) fn revocation_date(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
         .map(|t| {
             sportello_core::display::date(sportello_core::clock::italian_day(

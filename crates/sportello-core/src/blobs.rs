@@ -32,6 +32,12 @@ pub enum BlobError {
 pub trait BlobStore: Send + Sync {
     /// Stores `bytes`; returns their SHA-256 (hex), which is the key.
     async fn put(&self, bytes: &[u8]) -> Result<String, BlobError>;
+    /// [`BlobStore::put`] of bytes the caller owns, given back with the key: a store that
+    /// writes on another thread takes them there instead of copying them.
+    async fn put_owned(&self, bytes: Vec<u8>) -> Result<(String, Vec<u8>), BlobError> {
+        let key = self.put(&bytes).await?;
+        Ok((key, bytes))
+    }
     async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError>;
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
     async fn exists(&self, key: &str) -> Result<bool, BlobError>;
@@ -150,14 +156,19 @@ fn write_durably(path: &Path, key: &str, bytes: &[u8]) -> Result<(), BlobError> 
 #[async_trait]
 impl BlobStore for FsBlobStore {
     async fn put(&self, bytes: &[u8]) -> Result<String, BlobError> {
-        let key = sha256_hex(bytes);
+        Ok(self.put_owned(bytes.to_vec()).await?.0)
+    }
+
+    async fn put_owned(&self, bytes: Vec<u8>) -> Result<(String, Vec<u8>), BlobError> {
+        let key = sha256_hex(&bytes);
         let path = self.path_of(&key)?;
-        let bytes = bytes.to_vec();
         let for_write = key.clone();
-        tokio::task::spawn_blocking(move || write_durably(&path, &for_write, &bytes))
-            .await
-            .map_err(|e| BlobError::Io(std::io::Error::other(e)))??;
-        Ok(key)
+        let bytes = tokio::task::spawn_blocking(move || {
+            write_durably(&path, &for_write, &bytes).map(|()| bytes)
+        })
+        .await
+        .map_err(|e| BlobError::Io(std::io::Error::other(e)))??;
+        Ok((key, bytes))
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {

@@ -58,7 +58,9 @@ pub async fn resolve(
         return Ok(None);
     }
     let hash = token_hash(token);
-    let row: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    // user_id, expires_at, revoked_at, last_used_at
+    type Row = (String, Option<String>, Option<String>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
     )
     .bind(&hash)

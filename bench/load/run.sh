@@ -1,31 +1,56 @@
 #!/usr/bin/env bash
 # Runs the practice-submission load test against a fresh `sportello demo` (release build).
 #
-#   bench/load/run.sh sqlite   [CLIENTS] [PRACTICES]
-#   bench/load/run.sh postgres [CLIENTS] [PRACTICES]   (needs PostgreSQL on 127.0.0.1:5432)
+#   bench/load/run.sh [ENGINE] [--clients N] [--practices N] [--approve N] [--verify N]
+#
+# ENGINE is `sqlite` (the default), `postgres` (PostgreSQL on 127.0.0.1:5432, user postgres)
+# or a `postgres://user@host:port` URL of a server where a fresh database may be created.
+# --approve N: afterwards the officer approves N of the practices (PDF rendered and sealed);
+# --verify N: then N requests to the public verification page of one of those certificates.
+# The old positional form `run.sh ENGINE CLIENTS PRACTICES` still works.
+# SPORTELLO_BIN=path runs that server binary instead of building one (to compare builds).
 set -euo pipefail
 
 engine="${1:-sqlite}"
-clients="${2:-8}"
-practices="${3:-400}"
+shift || true
+clients=50
+practices=600
+after=()
+positional=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --clients) clients="$2"; shift 2 ;;
+    --practices) practices="$2"; shift 2 ;;
+    --approve|--verify) after+=("$1" "$2"); shift 2 ;;
+    *) if [[ $positional == 0 ]]; then clients="$1"; else practices="$1"; fi
+       positional=$((positional + 1)); shift ;;
+  esac
+done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
 cargo build --release -p sportello --example load --bin sportello
 target="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-bin="$target/release/sportello"
+bin="${SPORTELLO_BIN:-$target/release/sportello}"
 
 data="$(mktemp -d)"
 export SPORTELLO_DATA_DIR="$data" SPORTELLO_LISTEN=127.0.0.1:18080 SPORTELLO_LOG_LEVEL=warn
 unset DATABASE_URL
+pg_server=""
+case "$engine" in
+  sqlite) ;;
+  postgres) pg_server="postgres://postgres@127.0.0.1:5432" ;;
+  postgres://*|postgresql://*) pg_server="${engine%/}"; engine=postgres ;;
+  *) echo "unknown engine $engine (sqlite, postgres or a postgres:// URL)" >&2; exit 2 ;;
+esac
 if [[ "$engine" == postgres ]]; then
   db="sportello_load_$$"
-  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
-  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
+  psql "$pg_server/postgres" -qc "CREATE DATABASE $db"
+  export DATABASE_URL="$pg_server/$db"
 fi
 cleanup() {
   [[ -n "${server:-}" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  [[ "$engine" == postgres ]] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" || true
+  [[ "$engine" == postgres ]] && psql "$pg_server/postgres" -qc "DROP DATABASE IF EXISTS $db" || true
   rm -rf "$data"
 }
 trap cleanup EXIT
@@ -34,4 +59,9 @@ trap cleanup EXIT
 server=$!
 for _ in $(seq 100); do grep -q "listening on" "$data/demo.log" 2>/dev/null && break; sleep 0.2; done
 "$bin" admin wallet credit --company 01879020517 --amount 100000 --reference load-test > /dev/null
-"$target/release/examples/load" --base-url http://127.0.0.1:18080 --clients "$clients" --practices "$practices"
+extra=()
+[[ "$engine" == postgres ]] && extra=(--postgres-url "$DATABASE_URL")
+echo "engine: $engine; server: $bin (pid $server); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$target/release/examples/load" --base-url http://127.0.0.1:18080 --clients "$clients" \
+  --practices "$practices" --server-pid "$server" "${extra[@]}" "${after[@]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -74,17 +74,19 @@ pub async fn load_principal(
     if !user.active {
         return Ok(None);
     }
-    let desk_ids: Vec<String> =
-        sqlx::query_scalar("SELECT desk_id FROM user_desks WHERE user_id = $1 ORDER BY desk_id")
-            .bind(user_id)
-            .fetch_all(db.pool())
-            .await?;
-    let company_ids: Vec<String> = sqlx::query_scalar(
-        "SELECT company_id FROM user_companies WHERE user_id = $1 ORDER BY company_id",
+    // Desks and companies in one round trip: this runs on every request.
+    let ties: Vec<(String, String)> = sqlx::query_as(
+        "SELECT 'desk' AS kind, desk_id AS id FROM user_desks WHERE user_id = $1 \
+         UNION ALL SELECT 'company' AS kind, company_id AS id FROM user_companies \
+         WHERE user_id = $1 ORDER BY kind, id",
     )
     .bind(user_id)
     .fetch_all(db.pool())
     .await?;
+    let (desks, companies): (Vec<_>, Vec<_>) =
+        ties.into_iter().partition(|(kind, _)| kind == "desk");
+    let desk_ids: Vec<String> = desks.into_iter().map(|(_, id)| id).collect();
+    let company_ids: Vec<String> = companies.into_iter().map(|(_, id)| id).collect();
     // The acting company must be one of the user's companies; with only one, it is that one.
     let acting_company_id = match acting_company_id {
         Some(c) if company_ids.contains(&c) => Some(c),

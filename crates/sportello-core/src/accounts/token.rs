@@ -43,6 +43,11 @@ pub async fn issue(
     Ok(token)
 }
 
+/// How stale a token's `last_used_at` may get before a request writes it again: the tokens
+/// page shows it to the minute, and a write per API call would queue every request behind
+/// the database's write lock (SQLite has one writer).
+const LAST_USED_PRECISION: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
 /// The user a live token belongs to.
 pub async fn resolve(
     db: &Db,
@@ -53,13 +58,15 @@ pub async fn resolve(
         return Ok(None);
     }
     let hash = token_hash(token);
-    let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT user_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+    // user_id, expires_at, revoked_at, last_used_at
+    type Row = (String, Option<String>, Option<String>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(db.pool())
     .await?;
-    let Some((user_id, expires_at, revoked_at)) = row else {
+    let Some((user_id, expires_at, revoked_at, last_used_at)) = row else {
         return Ok(None);
     };
     if revoked_at.is_some() {
@@ -70,11 +77,18 @@ pub async fn resolve(
     {
         return Ok(None);
     }
-    sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
-        .bind(&hash)
-        .bind(db::instant(now))
-        .execute(db.pool())
-        .await?;
+    let recent = last_used_at
+        .as_deref()
+        .map(db::parse_instant)
+        .transpose()?
+        .is_some_and(|at| at <= now && now - at < LAST_USED_PRECISION);
+    if !recent {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
+            .bind(&hash)
+            .bind(db::instant(now))
+            .execute(db.pool())
+            .await?;
+    }
     Ok(Some(user_id))
 }
 

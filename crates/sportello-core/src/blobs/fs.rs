@@ -118,14 +118,19 @@ fn write_durably(path: &Path, key: &str, bytes: &[u8]) -> Result<(), BlobError> 
 #[async_trait]
 impl BlobStore for FsBlobStore {
     async fn put(&self, bytes: &[u8]) -> Result<String, BlobError> {
-        let key = sha256_hex(bytes);
+        Ok(self.put_owned(bytes.to_vec()).await?.0)
+    }
+
+    async fn put_owned(&self, bytes: Vec<u8>) -> Result<(String, Vec<u8>), BlobError> {
+        let key = sha256_hex(&bytes);
         let path = self.path_of(&key)?;
-        let bytes = bytes.to_vec();
         let for_write = key.clone();
-        tokio::task::spawn_blocking(move || write_durably(&path, &for_write, &bytes))
-            .await
-            .map_err(|e| BlobError::Io(std::io::Error::other(e)))??;
-        Ok(key)
+        let bytes = tokio::task::spawn_blocking(move || {
+            write_durably(&path, &for_write, &bytes).map(|()| bytes)
+        })
+        .await
+        .map_err(|e| BlobError::Io(std::io::Error::other(e)))??;
+        Ok((key, bytes))
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {

@@ -56,6 +56,12 @@ pub trait BlobStore: Send + Sync {
     /// Stores `bytes` durably; returns their SHA-256 (hex), which is the key. Storing content
     /// already there succeeds and makes the object young again (see the module docs).
     async fn put(&self, bytes: &[u8]) -> Result<String, BlobError>;
+    /// [`BlobStore::put`] of bytes the caller owns, given back with the key: a store that
+    /// writes on another thread takes them there instead of copying them.
+    async fn put_owned(&self, bytes: Vec<u8>) -> Result<(String, Vec<u8>), BlobError> {
+        let key = self.put(&bytes).await?;
+        Ok((key, bytes))
+    }
     async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError>;
     /// Removes the blob; a missing one is not an error.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;

@@ -21,6 +21,9 @@ use std::time::Duration;
 /// What a query can fail with, for callers outside the core that only pass it on.
 pub use sqlx::Error;
 
+/// How long a pooled connection may sit idle and still be lent without a ping first.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(30);
+
 /// A transaction on either engine.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
@@ -94,9 +97,22 @@ impl Db {
             Engine::Postgres => Some(PgConnectOptions::from_str(&url)?),
             Engine::Sqlite => None,
         };
+        // sqlx pings every idle connection before lending it (`test_before_acquire`): one
+        // more round trip per query run on the pool — a hop to the connection's thread on
+        // SQLite, a network round trip on PostgreSQL. A connection that was idle only
+        // briefly is lent as it is; one idle longer than `PING_IDLE_AFTER` is still checked.
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_IDLE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            });
         let pool_options = match engine {
             Engine::Sqlite => pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {

@@ -435,11 +435,13 @@ async fn practice_out(
     let desk = sportello_core::chambers::get_desk(&state.db, &p.desk_id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    // Read once: listed below and, while the practice is editable, counted by the fee.
+    let atts = attachments::list(&state.db, &p.id).await?;
     // While the company may still change it, the fee is what sending now would settle to;
     // afterwards, what was charged.
     let fee = match p.fee_cents {
         Some(f) if !p.status.editable_by_company() => Some(f),
-        charged => send::fee_of(state, p)
+        charged => send::fee_with(state, p, &atts)
             .await
             .ok()
             .map(|f| f.total.cents())
@@ -468,9 +470,7 @@ async fn practice_out(
         attachments: {
             let issued =
                 sportello_core::trade::desk::documents::of_practice(&state.db, &p.id).await?;
-            attachments::list(&state.db, &p.id)
-                .await?
-                .into_iter()
+            atts.into_iter()
                 .map(|a| AttachmentOut::new(a, &issued))
                 .collect()
         },

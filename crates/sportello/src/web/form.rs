@@ -42,7 +42,9 @@ impl MultipartForm {
             match file_name {
                 Some(file_name) => {
                     if !file_name.is_empty() && !bytes.is_empty() {
-                        let bytes = bytes.to_vec();
+                        // Takes over the buffer the body was read into (no copy when it
+                        // is not shared).
+                        let bytes = Vec::from(bytes);
                         form.files.insert(name, Upload { file_name, bytes });
                     }
                 }

@@ -182,7 +182,8 @@ pub async fn add(
     if !problems.is_empty() {
         return Err(AttachmentError::Invalid(problems));
     }
-    let blob = state.blobs.put(&new.bytes).await?;
+    let size = new.bytes.len() as i64;
+    let (blob, _) = state.blobs.put_owned(new.bytes).await?;
     let now = state.clock.now();
     let id = db::new_id();
     let file_name = clean_name(&new.file_name, content_type);
@@ -207,7 +208,7 @@ pub async fn add(
     .bind(&blob)
     .bind(&file_name)
     .bind(content_type)
-    .bind(new.bytes.len() as i64)
+    .bind(size)
     .bind(description)
     .bind(code.as_str())
     .bind(new.visas)

@@ -100,6 +100,15 @@ impl From<WalletError> for SendError {
 /// attachments, so a resend settles the difference against what was charged before.
 pub async fn fee_of(state: &Ctx, practice: &Practice) -> Result<Fee, SendError> {
     let atts = attachments::list(&state.db, &practice.id).await?;
+    fee_with(state, practice, &atts).await
+}
+
+/// [`fee_of`] for the practice's attachments already read (all of them).
+pub async fn fee_with(
+    state: &Ctx,
+    practice: &Practice,
+    atts: &[attachments::Attachment],
+) -> Result<Fee, SendError> {
     let tariff_day = match practice.sent_at.as_deref() {
         Some(at) => italian_day(db::parse_instant(at)?),
         None => state.clock.today(),
@@ -130,6 +139,18 @@ pub async fn problems(
     principal: &Principal,
     practice: &Practice,
 ) -> Result<Vec<FieldProblem>, SendError> {
+    let atts = attachments::list(&state.db, &practice.id).await?;
+    Ok(checks(state, principal, practice, &atts).await?.0)
+}
+
+/// [`problems`] for attachments already read, with the principal's profile for the
+/// practice's company when there is one (the send writes to its notification address).
+async fn checks(
+    state: &Ctx,
+    principal: &Principal,
+    practice: &Practice,
+    atts: &[attachments::Attachment],
+) -> Result<(Vec<FieldProblem>, Option<profile::Profile>), SendError> {
     let mut problems = problems_before_sending(practice);
     // A draft on blank paper needs the authorisation in force now (it may have been withdrawn
     // since the details were saved); a practice already sent keeps its print mode.
@@ -142,7 +163,6 @@ pub async fn problems(
             blank_paper::sent_on_blank_paper(practice),
         ));
     }
-    let atts = attachments::list(&state.db, &practice.id).await?;
     if practice.practice_type.requires_attachment() && atts.is_empty() {
         problems.push(FieldProblem {
             field: "attachments".into(),
@@ -186,16 +206,14 @@ pub async fn problems(
             key: "trade-send-form-not-assigned",
         });
     }
-    if profile::get(&state.db, &principal.user.id, &practice.company_id)
-        .await?
-        .is_none()
-    {
+    let profile = profile::get(&state.db, &principal.user.id, &practice.company_id).await?;
+    if profile.is_none() {
         problems.push(FieldProblem {
             field: "profile".into(),
             key: "trade-send-profile-required",
         });
     }
-    Ok(problems)
+    Ok((problems, profile))
 }
 
 /// How many times a send starts again when the practice keeps changing under it.
@@ -277,13 +295,13 @@ async fn send_once(
         }
         other => return Err(SendError::NotSendable(other)),
     };
-    let problems = problems(state, principal, &practice).await?;
+    // The attachments are read once, for the checks and for the fee.
+    let atts = attachments::list(&state.db, &practice.id).await?;
+    let (problems, profile) = checks(state, principal, &practice, &atts).await?;
     if !problems.is_empty() {
         return Err(SendError::Incomplete(problems));
     }
-    let profile = profile::get(&state.db, &principal.user.id, &practice.company_id)
-        .await?
-        .ok_or(SendError::ProfileIncomplete)?;
+    let profile = profile.ok_or(SendError::ProfileIncomplete)?;
     let chamber = chambers::get_chamber(&state.db, &practice.chamber_id)
         .await?
         .ok_or(SendError::NotFound)?;
@@ -295,7 +313,7 @@ async fn send_once(
             chamber: chamber.name,
         });
     }
-    let fee = fee_of(state, &practice).await?;
+    let fee = fee_with(state, &practice, &atts).await?;
     let now = state.clock.now();
     let action = if resend {
         PracticeAction::Resend
@@ -346,6 +364,11 @@ async fn send_once(
             &mut tx, now, &actor, &practice, &protocol, before, fee.total,
         )
         .await?;
+        sqlx::query("UPDATE practices SET fee_cents = $2 WHERE id = $1")
+            .bind(&practice.id)
+            .bind(fee.total.cents())
+            .execute(&mut *tx)
+            .await?;
         (protocol, settled)
     } else {
         let year = italian_day(now).year();
@@ -362,21 +385,18 @@ async fn send_once(
         )
         .await?;
         sqlx::query(
-            "UPDATE practices SET protocol_number = $2, protocol_year = $3, sent_at = $4 WHERE id = $1",
+            "UPDATE practices SET protocol_number = $2, protocol_year = $3, sent_at = $4, \
+             fee_cents = $5 WHERE id = $1",
         )
         .bind(&practice.id)
         .bind(&protocol)
         .bind(i64::from(year))
         .bind(db::instant(now))
+        .bind(fee.total.cents())
         .execute(&mut *tx)
         .await?;
         (protocol, settled)
     };
-    sqlx::query("UPDATE practices SET fee_cents = $2 WHERE id = $1")
-        .bind(&practice.id)
-        .bind(fee.total.cents())
-        .execute(&mut *tx)
-        .await?;
     // The signed model that went (a rectification may have replaced it): what the officer
     // compares the next one with.
     crate::trade::practice::signed_model::mark_sent(&mut tx, &practice, now).await?;

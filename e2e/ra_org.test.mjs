@@ -12,13 +12,17 @@
 //   /ra/operators/{id}/staff-sheets/new  form [data-testid=ra-staff-sheet-form]: sheet_date,
 //                                        sent_by, file, name_N / tax_code_N / email_N per line
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths, watchRequests } from './lib/browser.mjs';
 import {
   controlsWithoutBorder, labelOverlaps, sidewaysScroll, technicalWords, visibleWords,
 } from './lib/checks.mjs';
+import { repoRoot } from './lib/paths.mjs';
 
+const fixture = (name) => path.join(repoRoot, 'crates/sportello-core/tests/fixtures/ra', name);
 const ORG = { name: 'SERVIZI CAMERALI REMOTI S.C.P.A.', taxCode: '00743110157', rep: 'MRTNTN23M02D969P' };
 const STAFF = [
   ['MARIO ROSSI', 'RSSMRA80A01H501U', 'mario.rossi@remoti.test'],
@@ -112,6 +116,29 @@ describe('organisation RAO', () => {
       assert.match(await page.locator('.alert-success[role="status"]').innerText(), /Versione 1 della scheda registrata/);
       assert.equal(await page.locator('[data-testid="ra-staff-sheet-current"] tbody tr').count(), 2);
       assert.equal(await page.locator('[data-testid="ra-collaborators"] tbody tr').count(), 2, 'each person is an operator');
+
+      // The letter goes through the Manager's queue: the office prepares it, the Manager signs.
+      const prepare = page.locator('[data-testid="prepare-mandate_letter"]');
+      await prepare.locator('input[name="document"]').setInputFiles(fixture('unsigned.pdf'));
+      await prepare.locator('button[type="submit"]').click();
+      await page.waitForLoadState('load');
+      const manager = await newContext(browser);
+      try {
+        await logIn(manager.page, 'manager');
+        await manager.page.goto(`${app.baseUrl}/ra/manager`);
+        const item = manager.page.locator('[data-testid="ra-manager-request"]');
+        await item.locator('input[name="signed"]').setInputFiles({
+          // A file name as a Manager saves it (the fixture's own has an underscore).
+          name: 'lettera-incarico-firmata.pdf',
+          mimeType: 'application/pdf',
+          buffer: fs.readFileSync(fixture('mandate_letter.pdf')),
+        });
+        await item.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
+        await manager.page.locator('[data-testid="ra-manager-done"]').waitFor();
+      } finally {
+        await manager.context.close();
+      }
+      await page.goto(`${app.baseUrl}${orgPath}`);
 
       // The mandate: the act's term (5 years) and the remote issuance service.
       await screenshotWidths(page, '02-mandate-form');

@@ -27,3 +27,6 @@ CREATE INDEX ra_signature_requests_queue ON ra_signature_requests (chamber_id, s
 CREATE INDEX ra_signature_requests_operator ON ra_signature_requests (operator_id, kind, state);
 CREATE UNIQUE INDEX ra_signature_requests_one_waiting ON ra_signature_requests (operator_id, kind)
     WHERE state = 'waiting';
+
+-- The blob reaper looks keys up here too (blobs::reaper::REFERENCES).
+CREATE INDEX ra_signature_requests_blob ON ra_signature_requests (blob);

@@ -32,6 +32,7 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("ra_publications", "blob"),
     ("iss_sessions", "scan_blob"),
     ("model_einvoices", "blob"),
+    ("ra_signature_requests", "blob"),
 ];
 
 /// How many objects are looked at per page of the listing.

@@ -25,8 +25,8 @@ mod memory;
 mod password_recovery;
 
 mod ra;
-mod ra_org;
 mod ra_manager;
+mod ra_org;
 mod ra_scope;
 mod recall;
 mod rectify;

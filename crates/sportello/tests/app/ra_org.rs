@@ -5,9 +5,7 @@
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
-use crate::ra::{
-    ORG, REP, ROSSI, VERDI, call, create, identity, master_actor, op, setup, today, upload,
-};
+use crate::ra::{ORG, REP, ROSSI, VERDI, call, create, identity, master_actor, op, setup, today};
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -28,14 +26,18 @@ engine_tests!(
 
 const BIANCHI: &str = "BNCLCU80A01H501Q";
 
+/// An organisation RAO whose mandate letter the Manager has signed (RA procedure, part 1: the
+/// letter goes out "firmata digitalmente dal Dirigente").
 async fn organisation_rao(app: &TestApp, master: &str, name: &str, tax_code: &str) -> String {
-    create(
+    let id = create(
         app,
         master,
         json!({"kind": "rao", "name": name, "tax_code": tax_code,
             "email": format!("rao@{}.test", tax_code), "legal_representative_tax_code": REP}),
     )
-    .await
+    .await;
+    crate::ra::sign_letter(app, &id).await;
+    id
 }
 
 async fn mandate(app: &TestApp, master: &str, id: &str, body: Value) -> (StatusCode, Value) {
@@ -170,6 +172,7 @@ async fn only_an_organisation_rao_mandate_is_for_remote_issuance(engine: Engine)
         json!({"kind": "rao", "name": "LAURA VERDI", "tax_code": VERDI, "email": "l.verdi@camera.test"}),
     )
     .await;
+    crate::ra::sign_letter(&app, &rao).await;
     let (s, m) = mandate(&app, &master, &rao, json!({"protocol_date": "2024-01-15"})).await;
     assert_eq!(s, StatusCode::OK, "{m}");
     assert_eq!(m["end"], "2029-01-15");
@@ -255,7 +258,11 @@ async fn a_staff_sheet_adds_collaborators_who_must_pass_the_course_and_suspends_
         &app.state,
         &a,
         &op(&app, &org).await,
-        vec![upload(DocumentKind::AcceptanceForm, "acceptance_org.pdf")],
+        // RA procedure, part 1: forms E and F are asked of ODR and IR organisations only.
+        crate::ra::organisation_documents()
+            .into_iter()
+            .filter(|u| !matches!(u.kind, DocumentKind::FormE | DocumentKind::FormF))
+            .collect(),
     )
     .await
     .unwrap();

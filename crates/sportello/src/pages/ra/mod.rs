@@ -6,7 +6,7 @@ pub mod checks;
 pub mod documents;
 pub mod manager;
 pub mod operators;
-pub mod staff_sheets;
 pub mod recall;
+pub mod staff_sheets;
 
 pub(crate) use sportello_core::display::date as it_date;

@@ -7,7 +7,8 @@
 //! sees `n`. An attempt that succeeds is given back ([`give_back`]) or the subject forgotten
 //! ([`clear`]), so only failures stay counted. Windows are fixed: the first attempt after a
 //! window ends starts a new one. Password recovery requests are counted the same way and
-//! never given back: each one sends an e-mail.
+//! never given back: each one sends an e-mail. Second-screen pairing codes are counted per
+//! client address like logins.
 
 use crate::db::{self, Db};
 use chrono::{DateTime, Duration, Utc};
@@ -28,6 +29,9 @@ pub enum Scope {
     ResetAccount,
     /// Password recovery requests from one client address.
     ResetAddress,
+    /// Second-screen pairing codes from one client address (a six-digit code is guessable
+    /// only by many tries).
+    PairAddress,
 }
 
 /// At most `attempts` counted attempts per `window`.
@@ -46,6 +50,7 @@ impl Scope {
             Scope::VerifyAddress => "verify_address",
             Scope::ResetAccount => "reset_account",
             Scope::ResetAddress => "reset_address",
+            Scope::PairAddress => "pair_address",
         }
     }
 
@@ -77,6 +82,10 @@ impl Scope {
             },
             Scope::ResetAddress => Limit {
                 attempts: 20,
+                window: quarter,
+            },
+            Scope::PairAddress => Limit {
+                attempts: crate::issuance::finish::PAIRING_FAILURES,
                 window: quarter,
             },
         }

@@ -12,6 +12,7 @@ use crate::issuance::ca::{self, CertificationAuthority, IssueRequest};
 use crate::issuance::session::{self, CLAUSES, Session, SessionError, select_sessions, step};
 use crate::issuance::state::{SessionState, Step};
 use crate::registry::TaxCode;
+use crate::throttle;
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 /// How long an OTP is valid, and how many wrong tries it allows.
 pub const OTP_MINUTES: i64 = 10;
 pub const OTP_TRIES: i64 = 5;
-/// Failed pairing codes allowed per address in 15 minutes.
+/// Failed pairing codes allowed per address in 15 minutes (`throttle::Scope::PairAddress`).
 pub const PAIRING_FAILURES: i64 = 10;
 
 fn otp_hash(session_id: &str, code: &str) -> String {
@@ -361,45 +362,32 @@ pub enum PairError {
 
 /// Pairs the customer-facing screen with the live session holding `code`: the code is used up
 /// (one screen, one session) and the screen gets a random token for a cookie. Wrong codes are
-/// counted per address and refused after [`PAIRING_FAILURES`] in 15 minutes.
+/// counted per address in the database (`throttle`, shared by every instance) before the code
+/// is looked at, and refused after [`PAIRING_FAILURES`] in 15 minutes.
 pub async fn pair(db: &Db, now: DateTime<Utc>, ip: &str, code: &str) -> Result<String, PairError> {
-    let since = db::instant(now - chrono::Duration::minutes(15));
-    let failures: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM iss_pairing_failures WHERE ip = $1 AND at > $2")
-            .bind(ip)
-            .bind(&since)
-            .fetch_one(db.pool())
-            .await?;
-    if failures >= PAIRING_FAILURES {
+    if !throttle::take(db, now, throttle::Scope::PairAddress, ip).await? {
         return Err(PairError::RateLimited);
     }
     let code = code.trim();
-    let token = crate::accounts::session::random_token();
-    let mut tx = db.begin().await?;
-    let n = if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        sqlx::query(
-            "UPDATE iss_sessions SET screen_token_hash = $2, pairing_code = NULL, updated_at = $3 \
-             WHERE pairing_code = $1 AND pairing_expires_at > $3 AND state NOT IN ('handed_over', 'aborted')",
-        )
-        .bind(code)
-        .bind(token_hash(&token))
-        .bind(db::instant(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-    } else {
-        0
-    };
-    if n != 1 {
-        drop(tx);
-        sqlx::query("INSERT INTO iss_pairing_failures (ip, at) VALUES ($1, $2)")
-            .bind(ip)
-            .bind(db::instant(now))
-            .execute(db.pool())
-            .await?;
+    if !(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())) {
         return Err(PairError::WrongCode);
     }
-    tx.commit().await?;
+    let token = crate::accounts::session::random_token();
+    let paired = sqlx::query(
+        "UPDATE iss_sessions SET screen_token_hash = $2, pairing_code = NULL, updated_at = $3 \
+         WHERE pairing_code = $1 AND pairing_expires_at > $3 AND state NOT IN ('handed_over', 'aborted')",
+    )
+    .bind(code)
+    .bind(token_hash(&token))
+    .bind(db::instant(now))
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    if paired != 1 {
+        return Err(PairError::WrongCode);
+    }
+    // Only wrong codes stay counted.
+    throttle::give_back(db, throttle::Scope::PairAddress, ip).await?;
     Ok(token)
 }
 

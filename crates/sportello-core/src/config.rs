@@ -79,8 +79,12 @@ pub struct Config {
     pub mail_from: String,
     /// `SPORTELLO_LOG`: `text` or `json`.
     pub log_format: LogFormat,
-    /// `SPORTELLO_WORKER`: run the background worker inside `serve`.
+    /// `SPORTELLO_WORKER`: run the background worker inside `serve` (default true; false
+    /// beside a dedicated `sportello worker`).
     pub run_worker: bool,
+    /// `SPORTELLO_INSTANCE`: this instance's name behind a load balancer, sent back in the
+    /// `Sportello-Instance` response header (unset: no header).
+    pub instance: Option<String>,
     /// `SPORTELLO_SESSION_HOURS`: idle lifetime of a login session.
     pub session_hours: i64,
     /// `SPORTELLO_SEAL_KEY`: 32 bytes (hex or base64) that encrypt the chambers' seal keys at
@@ -327,6 +331,20 @@ impl Config {
             }
         };
         let run_worker = parse_bool(&get, "SPORTELLO_WORKER", true)?;
+        let instance = get("SPORTELLO_INSTANCE").map(|v| v.trim().to_string());
+        if let Some(name) = &instance
+            && !(name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+        {
+            return Err(ConfigError {
+                variable: "SPORTELLO_INSTANCE",
+                problem: format!(
+                    "'{name}' must be at most 64 letters, digits, dots, dashes or underscores"
+                ),
+            });
+        }
         let session_hours = parse_number(&get, "SPORTELLO_SESSION_HOURS", 8i64)?;
         if !(1..=24 * 30).contains(&session_hours) {
             return Err(ConfigError {
@@ -385,6 +403,7 @@ impl Config {
             mail_from,
             log_format,
             run_worker,
+            instance,
             session_hours,
             seal_key,
             trusted_proxies,
@@ -460,6 +479,18 @@ mod tests {
         assert_eq!(c.mail, MailTransport::Files(PathBuf::from("data/mail")));
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert!(!c.secure_cookies());
+        assert!(c.run_worker);
+        assert_eq!(c.instance, None);
+    }
+
+    #[test]
+    fn an_instance_name_is_a_short_plain_word() {
+        let c = config(&[("SPORTELLO_INSTANCE", "web-2"), ("SPORTELLO_WORKER", "false")])
+            .expect("valid");
+        assert_eq!(c.instance.as_deref(), Some("web-2"));
+        assert!(!c.run_worker);
+        let err = config(&[("SPORTELLO_INSTANCE", "web 2\r\nX: y")]).unwrap_err();
+        assert_eq!(err.variable, "SPORTELLO_INSTANCE");
     }
 
     #[test]

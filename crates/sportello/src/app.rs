@@ -67,6 +67,22 @@ pub async fn serve(state: AppState, listener: TcpListener) -> std::io::Result<()
     result
 }
 
+/// Runs only the worker (`sportello worker`) until Ctrl-C or SIGTERM, then lets the job in
+/// hand finish.
+pub async fn work(state: AppState) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    if let MailTransport::Files(dir) = &state.config.mail {
+        tracing::info!(
+            dir = %dir.display(),
+            "no SMTP relay configured (SPORTELLO_SMTP_HOST): e-mails are written as .eml files here"
+        );
+    }
+    let worker = tokio::spawn(crate::worker::run(state.ctx.clone(), stop_rx));
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+}
+
 /// Ctrl-C, or SIGTERM (what service managers and container runtimes send).
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -44,8 +44,9 @@
 //! a random secret is made on first use in the data directory (`seal-secret.key`, mode 0600).
 //! That suits the demo and a single-machine install, but the secret then lies next to the
 //! database (a copy of the data directory holds both) and several instances behind a
-//! PostgreSQL database would each make their own: set the variable in production, from a
-//! secret store, and keep a copy of it, because the stored seals cannot be opened without it.
+//! PostgreSQL database would each make their own (`shared::claim` refuses to serve then): set
+//! the variable in production, from a secret store, and keep a copy of it, because the stored
+//! seals cannot be opened without it.
 //!
 //! The key never reaches a log: [`SealKey`]'s `Debug` shows the certificate only, and the
 //! decrypted PKCS#8 bytes are zeroized when dropped (*ring*'s own copy of the key is not:
@@ -56,6 +57,7 @@ mod cades;
 mod key;
 mod pdf;
 mod pkcs12;
+pub mod shared;
 
 pub use at_rest::{
     SealSecret, StoredSeal, decrypt_value, encrypt_value, load, load_with, store, store_with,

@@ -26,8 +26,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the web interface and API, and run the background worker.
+    /// Serve the web interface and API, and run the background worker (unless
+    /// `SPORTELLO_WORKER=false`).
     Serve,
+    /// Run only the background worker, no web server: the dedicated worker beside `serve`
+    /// instances started with `SPORTELLO_WORKER=false`. Stops on Ctrl-C or SIGTERM.
+    Worker,
     /// Seed a demo chamber (GE, desks Genova and Chiavari), companies and one user per
     /// role, print the logins, and serve. Safe to run again.
     Demo,
@@ -94,6 +98,25 @@ async fn open(config: Config) -> Result<AppState, ExitCode> {
         })
 }
 
+/// [`open`] for the roles that run beside other instances (`serve`, `worker`): refuses a
+/// secret other than the one the database was served with (`seal::shared`).
+async fn open_shared(config: Config) -> Result<AppState, ExitCode> {
+    let state = open(config).await?;
+    let claimed = match sportello_core::seal::SealSecret::from_config(&state.config) {
+        Ok(secret) => {
+            sportello_core::seal::shared::claim(&state.db, &secret, state.clock.now()).await
+        }
+        Err(e) => Err(e),
+    };
+    match claimed {
+        Ok(()) => Ok(state),
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
 async fn run(command: Command, config: Config) -> ExitCode {
     match command {
         Command::Verify(args) => {
@@ -111,8 +134,15 @@ async fn run(command: Command, config: Config) -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Serve => match open(config).await {
+        Command::Serve => match open_shared(config).await {
             Ok(state) => serve(state).await,
+            Err(code) => code,
+        },
+        Command::Worker => match open_shared(config).await {
+            Ok(state) => {
+                app::work(state).await;
+                ExitCode::SUCCESS
+            }
             Err(code) => code,
         },
         Command::Demo => match open(config).await {

@@ -32,7 +32,7 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Builds the whole application router.
 pub fn router(state: AppState) -> Router {
-    crate::routes::all()
+    let router = crate::routes::all()
         .layer(middleware::from_fn(csrf::check_csrf))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -63,8 +63,22 @@ pub fn router(state: AppState) -> Router {
                  frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
             ),
         ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    // Behind a load balancer, which instance answered (checked by the multi-instance test,
+    // useful when one instance misbehaves). The name was checked to be a plain word.
+    let router = match state
+        .config
+        .instance
+        .as_deref()
+        .and_then(|name| HeaderValue::from_str(name).ok())
+    {
+        Some(name) => router.layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("sportello-instance"),
+            name,
+        )),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 async fn count_responses(

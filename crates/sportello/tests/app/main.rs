@@ -37,6 +37,7 @@ mod seal;
 mod security_auth;
 mod security_integrity;
 mod security_offboarding;
+mod shared_state;
 mod signer_people;
 mod spreadsheets;
 mod storage;

@@ -2,7 +2,8 @@
 //! `SPORTELLO_TEST_POSTGRES` is set at build time; otherwise they are marked ignored, so a
 //! run without PostgreSQL reports them as ignored instead of counting them as passed.
 //! Likewise the S3-compatible blob-store tests with `SPORTELLO_TEST_S3` (the test server's
-//! endpoint URL; `scripts/test` starts one).
+//! endpoint URL; `scripts/test` starts one), and the multi-instance test with
+//! `SPORTELLO_TEST_NGINX` (the nginx binary's path; `scripts/test` installs nginx and sets it).
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(sportello_test_postgres)");
@@ -14,5 +15,10 @@ fn main() {
     println!("cargo::rerun-if-env-changed=SPORTELLO_TEST_S3");
     if std::env::var("SPORTELLO_TEST_S3").is_ok_and(|v| !v.trim().is_empty()) {
         println!("cargo::rustc-cfg=sportello_test_s3");
+    }
+    println!("cargo::rustc-check-cfg=cfg(sportello_test_nginx)");
+    println!("cargo::rerun-if-env-changed=SPORTELLO_TEST_NGINX");
+    if std::env::var("SPORTELLO_TEST_NGINX").is_ok_and(|v| !v.trim().is_empty()) {
+        println!("cargo::rustc-cfg=sportello_test_nginx");
     }
 }

@@ -485,8 +485,11 @@ mod tests {
 
     #[test]
     fn an_instance_name_is_a_short_plain_word() {
-        let c = config(&[("SPORTELLO_INSTANCE", "web-2"), ("SPORTELLO_WORKER", "false")])
-            .expect("valid");
+        let c = config(&[
+            ("SPORTELLO_INSTANCE", "web-2"),
+            ("SPORTELLO_WORKER", "false"),
+        ])
+        .expect("valid");
         assert_eq!(c.instance.as_deref(), Some("web-2"));
         assert!(!c.run_worker);
         let err = config(&[("SPORTELLO_INSTANCE", "web 2\r\nX: y")]).unwrap_err();

@@ -139,7 +139,10 @@ fn render_site(listen: u16, instances: [u16; 2]) -> String {
     .expect("deploy/nginx/sportello.conf");
     let mut site = committed.clone();
     for (from, to) in [
-        ("    listen 80;\n".to_string(), format!("    listen 127.0.0.1:{listen};\n")),
+        (
+            "    listen 80;\n".to_string(),
+            format!("    listen 127.0.0.1:{listen};\n"),
+        ),
         (
             "server 127.0.0.1:8081 ".to_string(),
             format!("server 127.0.0.1:{} ", instances[0]),
@@ -169,7 +172,11 @@ fn start_nginx(dir: &Path, listen: u16, instances: [u16; 2]) -> Process {
         .unwrap_or_else(|| "/usr/sbin/nginx".into());
     let prefix = dir.join("nginx");
     std::fs::create_dir_all(prefix.join("logs")).unwrap();
-    std::fs::write(prefix.join("sportello.conf"), render_site(listen, instances)).unwrap();
+    std::fs::write(
+        prefix.join("sportello.conf"),
+        render_site(listen, instances),
+    )
+    .unwrap();
     let p = prefix.display();
     std::fs::write(
         prefix.join("nginx.conf"),
@@ -234,7 +241,11 @@ async fn wait_ready(url: &str, process: &mut Process) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{} did not answer at {url}:\n{}", process.name, process.log());
+    panic!(
+        "{} did not answer at {url}:\n{}",
+        process.name,
+        process.log()
+    );
 }
 
 /// A signed-in visitor with cookies, who notes which instance answered each request.
@@ -267,12 +278,7 @@ impl Visitor {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("none")
             .to_string();
-        *self
-            .served_by
-            .lock()
-            .unwrap()
-            .entry(instance)
-            .or_default() += 1;
+        *self.served_by.lock().unwrap().entry(instance).or_default() += 1;
         let location = r
             .headers()
             .get("location")
@@ -397,7 +403,9 @@ async fn two_instances_and_a_worker_behind_nginx_serve_one_user_as_one() {
     let mailer = sportello_core::notify::mailer_from_config(&config).expect("mailer");
     let seeder = sportello_core::Ctx::from_parts(config, Clock::system(), db.db.clone(), mailer)
         .with_blob_store(blobs);
-    sportello_core::demo::seed(&seeder).await.expect("demo seed");
+    sportello_core::demo::seed(&seeder)
+        .await
+        .expect("demo seed");
 
     // Two web instances without a worker and without an SMTP relay (what they would send
     // lands in their own folders, never at the SMTP server), and the one worker that has it.
@@ -445,7 +453,10 @@ async fn two_instances_and_a_worker_behind_nginx_serve_one_user_as_one() {
     let (status, location) = company
         .post_form("/login", &[("email", email), ("password", password)])
         .await;
-    assert!(status.is_redirection(), "login through the balancer: {status}");
+    assert!(
+        status.is_redirection(),
+        "login through the balancer: {status}"
+    );
     assert_eq!(location.as_deref(), Some("/"));
     for _ in 0..4 {
         let (status, home) = company.get("/").await;
@@ -515,7 +526,12 @@ async fn two_instances_and_a_worker_behind_nginx_serve_one_user_as_one() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{step}: {}", r.text().await.unwrap());
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "{step}: {}",
+            r.text().await.unwrap()
+        );
     }
     // …and both instances serve it: the PDF from the shared store, the security code
     // decrypted with the shared secret.
@@ -535,18 +551,33 @@ async fn two_instances_and_a_worker_behind_nginx_serve_one_user_as_one() {
     let mut code = String::new();
     let mut number = String::new();
     for _ in 0..2 {
-        let r = erp.get(&format!("/api/v1/practices/{id}")).send().await.unwrap();
+        let r = erp
+            .get(&format!("/api/v1/practices/{id}"))
+            .send()
+            .await
+            .unwrap();
         code_from.insert(instance_of(&r));
         let practice: Value = r.json().await.unwrap();
         assert_eq!(practice["status"], "approved");
-        number = practice["certificate"]["number"].as_str().unwrap().to_string();
+        number = practice["certificate"]["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
         code = practice["certificate"]["security_code"]
             .as_str()
             .expect("the company sees its code")
             .to_string();
     }
-    assert_eq!(code_from.len(), 2, "the code from both instances: {code_from:?}");
-    assert_eq!(pdf_from.len(), 2, "the certificate from both instances: {pdf_from:?}");
+    assert_eq!(
+        code_from.len(),
+        2,
+        "the code from both instances: {code_from:?}"
+    );
+    assert_eq!(
+        pdf_from.len(),
+        2,
+        "the certificate from both instances: {pdf_from:?}"
+    );
 
     // Anyone abroad verifies it, whichever instance answers.
     let public_client = reqwest::Client::new();

@@ -98,7 +98,10 @@ async fn a_locked_account_is_locked_on_every_instance(engine: Engine) {
     for i in 0..sportello_core::accounts::MAX_FAILED_LOGINS {
         towards(&mut b, if i % 2 == 0 { &app.base } else { &other });
         let (s, _, _) = b
-            .post_form("/login", &[("email", email), ("password", "not the password")])
+            .post_form(
+                "/login",
+                &[("email", email), ("password", "not the password")],
+            )
             .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
@@ -123,7 +126,9 @@ async fn verification_guesses_count_together_on_every_instance(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (_, other) = second_instance(&app).await;
     let client = reqwest::Client::new();
-    let limit = sportello_core::throttle::Scope::VerifyNumber.limit().attempts;
+    let limit = sportello_core::throttle::Scope::VerifyNumber
+        .limit()
+        .attempts;
     let guess = |base: &str| {
         client
             .get(format!("{base}/api/v1/verify/C26GE0000042?code=WRONGCODE2"))
@@ -136,7 +141,11 @@ async fn verification_guesses_count_together_on_every_instance(engine: Engine) {
     }
     for base in [&app.base, &other] {
         let r = guess(base).await.unwrap();
-        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "refused on {base}");
+        assert_eq!(
+            r.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "refused on {base}"
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod attachment_rules;
 mod authz_matrix;
+mod backup;
 mod blank_paper;
 mod blob_reaper;
 mod blob_store;

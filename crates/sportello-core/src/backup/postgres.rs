@@ -77,13 +77,18 @@ pub(crate) async fn dump(
         .fetch_one(&mut *tx)
         .await?;
     let file = staging.join(PG_DUMP_FILE);
-    let args = vec![
+    let mut args = vec![
         "--format=custom".to_string(),
         format!("--snapshot={snapshot}"),
-        format!("--schema={schema}"),
         "--file".to_string(),
         file.display().to_string(),
     ];
+    // A schema of its own (`search_path`) is dumped alone, with its CREATE SCHEMA; the usual
+    // `public` is dumped as the whole database, without one, since every new database has it
+    // already and `pg_restore` would stop on creating it again.
+    if schema != "public" {
+        args.push(format!("--schema={schema}"));
+    }
     // The snapshot lives as long as the transaction: pg_dump runs while it is open.
     match run_tool("pg_dump", &ctx.config.database_url, &args).await {
         Ok(Some((true, _))) => {}

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sportello_core::accounts::Role;
 use sportello_core::backup::{self, BackupOptions, RestoreError, RestoreTarget};
 use sportello_core::db::{Db, Engine};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -39,22 +39,31 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `sportello ARGS` on the SQLite data folder `data`.
-fn command(data: &Path, args: &[&str]) -> Command {
+/// Where an instance keeps its data: a data folder and, on PostgreSQL, a database.
+struct Instance {
+    data: PathBuf,
+    database: Option<String>,
+}
+
+/// `sportello ARGS` on `instance`.
+fn command(instance: &Instance, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
     cmd.args(args)
         .env_remove("DATABASE_URL")
         .env_remove("SPORTELLO_BLOBS")
         .env_remove("SPORTELLO_SEAL_KEY")
-        .env("SPORTELLO_DATA_DIR", data)
+        .env("SPORTELLO_DATA_DIR", &instance.data)
         .env("SPORTELLO_LOG_LEVEL", "warn");
+    if let Some(url) = &instance.database {
+        cmd.env("DATABASE_URL", url);
+    }
     cmd
 }
 
-/// Starts `sportello demo` or `serve` on `data` and waits until it answers.
-async fn start(data: &Path, role: &str) -> Server {
+/// Starts `sportello demo` or `serve` on `instance` and waits until it answers.
+async fn start(instance: &Instance, role: &str) -> Server {
     let port = free_port();
-    let child = command(data, &[role])
+    let child = command(instance, &[role])
         .env("SPORTELLO_LISTEN", format!("127.0.0.1:{port}"))
         .env("SPORTELLO_WORKER", "false")
         .stdout(Stdio::null())
@@ -178,13 +187,30 @@ async fn listed(erp: &Erp, list: &str) -> Vec<Value> {
     all
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_backup_taken_under_load_restores_into_a_server_that_serves_every_committed_practice() {
+engine_tests!(
+    a_backup_taken_under_load_restores_into_a_server_that_serves_every_committed_practice
+);
+
+async fn a_backup_taken_under_load_restores_into_a_server_that_serves_every_committed_practice(
+    engine: Engine,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let demo = start(&data, "demo").await;
+    // On PostgreSQL, a database for the demo and an empty one to restore into, both with
+    // tables in `public`, as a deployment has them.
+    let (live_db, restored_db) = match engine {
+        Engine::Sqlite => (None, None),
+        Engine::Postgres => (
+            Some(TargetDatabase::new("public").await),
+            Some(TargetDatabase::new("public").await),
+        ),
+    };
+    let live = Instance {
+        data: dir.path().join("data"),
+        database: live_db.as_ref().map(|d| d.url.clone()),
+    };
+    let demo = start(&live, "demo").await;
     let credit = command(
-        &data,
+        &live,
         &[
             "admin",
             "wallet",
@@ -238,7 +264,7 @@ async fn a_backup_taken_under_load_restores_into_a_server_that_serves_every_comm
     let backup_dir = dir.path().join("backup");
     let started = Instant::now();
     let backed_up = tokio::process::Command::from(command(
-        &data,
+        &live,
         &["admin", "backup", "--to", backup_dir.to_str().unwrap()],
     ))
     .output()
@@ -279,16 +305,22 @@ async fn a_backup_taken_under_load_restores_into_a_server_that_serves_every_comm
     drop(demo);
 
     // Restored into a fresh folder, then served.
-    let restored = dir.path().join("restored");
+    let restored = Instance {
+        data: dir.path().join("restored"),
+        database: restored_db.as_ref().map(|d| d.url.clone()),
+    };
     let out = command(
-        &dir.path().join("unused"),
+        &Instance {
+            data: dir.path().join("unused"),
+            database: restored.database.clone(),
+        },
         &[
             "admin",
             "restore",
             "--from",
             backup_dir.to_str().unwrap(),
             "--data-dir",
-            restored.to_str().unwrap(),
+            restored.data.to_str().unwrap(),
         ],
     )
     .output()

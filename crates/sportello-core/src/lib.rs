@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod appointments;
 pub mod audit;
 pub mod authz;
+pub mod backup;
 pub mod blobs;
 pub mod chambers;
 pub mod clock;

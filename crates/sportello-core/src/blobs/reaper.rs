@@ -67,7 +67,7 @@ pub async fn reap(ctx: &Ctx, now: DateTime<Utc>, grace: Duration) -> Result<Reap
     let cutoff = now - grace;
     let mut done = Reaped::default();
     // E-mails waiting to go carry their attachments by key, in a JSON list: few, read once.
-    let outbox = outbox_references(&ctx.db).await?;
+    let outbox = outbox_references(&mut *ctx.db.pool().acquire().await?).await?;
     let mut after: Option<String> = None;
     loop {
         let page = ctx.blobs.list_after(after.as_deref(), PAGE).await?;
@@ -122,11 +122,13 @@ async fn referenced_among(db: &Db, keys: &[&str]) -> Result<HashSet<String>, sql
 }
 
 /// The blob keys attached to e-mails not sent yet.
-async fn outbox_references(db: &Db) -> Result<HashSet<String>, sqlx::Error> {
+pub(crate) async fn outbox_references(
+    conn: &mut sqlx::AnyConnection,
+) -> Result<HashSet<String>, sqlx::Error> {
     let lists: Vec<String> = sqlx::query_scalar(
         "SELECT attachments FROM outbox_emails WHERE status <> 'sent' AND attachments <> '[]'",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let mut keys = HashSet::new();
     for list in lists {

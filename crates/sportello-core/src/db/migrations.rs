@@ -57,6 +57,18 @@ pub fn migrator(engine: Engine) -> &'static Migrator {
     }
 }
 
+/// The version of the last migration this build knows: the schema version it runs on.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// The version of the last migration applied to the database of `conn`; `None` when none is.
+pub async fn applied_version(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&mut *conn)
+        .await
+}
+
 /// Checksums (SHA-384) that PostgreSQL databases recorded for two migrations when each engine
 /// had its own folder: their first comment line then said "(PostgreSQL)". Nothing else
 /// differed from today's derived text (a unit test below shows it).

@@ -40,6 +40,30 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: crate::cli::blobs::BlobsCommand,
     },
+    /// Back up the database and the blobs it refers to into a new folder, while the server
+    /// runs (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump`, which must be on PATH); exit 0
+    /// when the backup was written whole, 1 when nothing was written.
+    Backup {
+        /// The folder to write: it must not exist or be empty.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// With an S3 blob store, copy its objects into the backup too (by default they are
+        /// left to the store's own replication). A folder store's blobs are always copied.
+        #[arg(long)]
+        with_blobs: bool,
+    },
+    /// Restore a backup into a new, empty data folder (and, for a PostgreSQL backup, the
+    /// empty database of DATABASE_URL), checking the manifest, every SHA-256 and the audit
+    /// chain before it says done; exit 0 restored, 1 refused or failed (nothing restored).
+    Restore {
+        /// The backup folder (`admin backup --to`).
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// The data folder to restore into (default SPORTELLO_DATA_DIR); it must not exist or
+        /// be empty.
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
+    },
     /// Background jobs.
     Jobs {
         #[command(subcommand)]
@@ -232,6 +256,13 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
         AdminCommand::Operators { command } => crate::cli::ra::run(state, command).await,
         AdminCommand::Devices { command } => crate::cli::devices::run(state, command).await,
         AdminCommand::Blobs { command } => crate::cli::blobs::run(state, command).await,
+        AdminCommand::Backup { to, with_blobs } => {
+            crate::cli::backup::backup(state, &to, with_blobs).await
+        }
+        // Handled before the database is opened (see `cli::run`): opening it would create one.
+        AdminCommand::Restore { from, data_dir } => {
+            crate::cli::backup::restore(&state.config, &from, data_dir).await
+        }
         AdminCommand::Wallet {
             command:
                 WalletCommand::Credit {

@@ -1,6 +1,7 @@
 //! The `sportello` command line: one binary, several roles.
 
 mod admin;
+mod backup;
 mod blobs;
 mod devices;
 mod ra;
@@ -155,6 +156,11 @@ async fn run(command: Command, config: Config) -> ExitCode {
             }
             Err(code) => code,
         },
+        // A restore goes into a new data folder: opening the configured one first would create
+        // and migrate a database there.
+        Command::Admin {
+            command: admin::AdminCommand::Restore { from, data_dir },
+        } => backup::restore(&config, &from, data_dir).await,
         Command::Admin { command } => match open(config).await {
             Ok(state) => admin::run(&state, command).await,
             Err(code) => code,

@@ -3,6 +3,8 @@
 
 mod attachment_rules;
 mod authz_matrix;
+mod backup;
+mod backup_load;
 mod blank_paper;
 mod blob_reaper;
 mod blob_store;

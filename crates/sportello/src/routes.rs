@@ -383,7 +383,11 @@ fn pages() -> Pages {
             trade::desk::document_pdf,
         )
         .get("/wallet", can(&[ViewWallet]), trade::company::wallet)
-        .post("/wallet/top-ups", can(&[ViewWallet]), trade::pagopa::request)
+        .post(
+            "/wallet/top-ups",
+            can(&[ViewWallet]),
+            trade::pagopa::request,
+        )
         .get(
             "/wallet/top-ups/{id}/notice.pdf",
             can(&[ViewWallet]),

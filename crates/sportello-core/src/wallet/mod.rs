@@ -226,9 +226,11 @@ pub async fn credit(
     chamber_id: &str,
     payment: &VerifiedPayment,
 ) -> Result<Money, WalletError> {
-    Ok(credit_entry(tx, now, actor, company_id, chamber_id, payment)
-        .await?
-        .0)
+    Ok(
+        credit_entry(tx, now, actor, company_id, chamber_id, payment)
+            .await?
+            .0,
+    )
 }
 
 /// [`credit`], answering the balance afterwards and the new entry's id.

@@ -72,7 +72,10 @@ pub async fn receipt(
     Ok(row.map(|r| Receipt {
         // Entries written before receipts were numbered: numbered from their id.
         number: r.receipt_number.unwrap_or_else(|| {
-            format!("RIC-{}", r.id.get(..13).unwrap_or(&r.id).to_ascii_uppercase())
+            format!(
+                "RIC-{}",
+                r.id.get(..13).unwrap_or(&r.id).to_ascii_uppercase()
+            )
         }),
         date: day_of(&r.created_at),
         kind: kind_label(&r.kind).to_string(),
@@ -172,7 +175,11 @@ pub fn statement_xlsx(st: &Statement) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
     let day = Format::new().set_num_format("dd/mm/yyyy");
     let ws = wb.add_worksheet().set_name("Estratto conto")?;
     ws.write_string_with_format(0, 0, "Impresa", &bold)?;
-    ws.write_string(0, 1, format!("{} ({})", st.company_name, st.company_tax_code))?;
+    ws.write_string(
+        0,
+        1,
+        format!("{} ({})", st.company_name, st.company_tax_code),
+    )?;
     ws.write_string_with_format(1, 0, "Camera di commercio", &bold)?;
     ws.write_string(1, 1, &st.chamber_name)?;
     ws.write_string_with_format(2, 0, "Periodo", &bold)?;
@@ -196,7 +203,11 @@ pub fn statement_xlsx(st: &Statement) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
     }
     let mut r = head + 1;
     for l in &st.lines {
-        let date = ExcelDateTime::from_ymd(l.date.year() as u16, l.date.month() as u8, l.date.day() as u8)?;
+        let date = ExcelDateTime::from_ymd(
+            l.date.year() as u16,
+            l.date.month() as u8,
+            l.date.day() as u8,
+        )?;
         ws.write_datetime_with_format(r, 0, &date, &day)?;
         ws.write_string(r, 1, &l.kind)?;
         ws.write_string(r, 2, &l.reference)?;

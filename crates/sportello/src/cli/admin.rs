@@ -385,10 +385,7 @@ async fn import_payments(state: &AppState, file: &std::path::Path) -> ExitCode {
     };
     match reconcile::import(state, &Actor::cli(), &bytes, None).await {
         Ok(r) => {
-            println!(
-                "{}",
-                crate::pages::trade::pagopa::report_text(Lang::En, &r)
-            );
+            println!("{}", crate::pages::trade::pagopa::report_text(Lang::En, &r));
             for (iuv, result) in &r.anomalies {
                 println!("anomaly\t{iuv}\t{result}");
             }

@@ -140,12 +140,11 @@ async fn a_top_up_request_makes_a_pending_position_with_a_checked_notice_code(en
         assert_eq!(p.creditor_tax_code, DEMO_CHAMBER_TAX_CODE);
         assert_eq!(p.amount_cents, cents);
         assert_eq!(p.state, "pending");
-        assert_eq!(
-            p.expires_on,
-            (today(&app) + Duration::days(30)).to_string()
-        );
+        assert_eq!(p.expires_on, (today(&app) + Duration::days(30)).to_string());
     }
-    let (status, html) = b.get(&format!("/wallet?chamber=GE&notice={}", first.id)).await;
+    let (status, html) = b
+        .get(&format!("/wallet?chamber=GE&notice={}", first.id))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&first.notice_code_grouped()), "{html}");
     assert!(html.contains("50,00 €") && html.contains("Da pagare"));
@@ -181,7 +180,10 @@ async fn a_top_up_request_makes_a_pending_position_with_a_checked_notice_code(en
         .post_form("/wallet/top-ups", &[("chamber", "GE"), ("amount", "10")])
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("non riceve ancora pagamenti pagoPA"), "{body}");
+    assert!(
+        body.contains("non riceve ancora pagamenti pagoPA"),
+        "{body}"
+    );
 }
 
 async fn the_notice_pdf_carries_the_pagopa_qr_code(engine: Engine) {
@@ -211,10 +213,7 @@ async fn the_notice_pdf_carries_the_pagopa_qr_code(engine: Engine) {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout).trim(),
-        format!(
-            "PAGOPA|002|{}|{DEMO_CHAMBER_TAX_CODE}|5000",
-            p.notice_code
-        )
+        format!("PAGOPA|002|{}|{DEMO_CHAMBER_TAX_CODE}|5000", p.notice_code)
     );
     let words = pdf_text(&pdf);
     for expected in [
@@ -238,7 +237,11 @@ async fn a_reconciliation_flow_credits_each_payment_once(engine: Engine) {
     let p = ask(&app, &b, "50,00").await;
     let before = balance(&app).await;
     let day = today(&app);
-    let bytes = flow("2026-11-25BPPIITRRXXX-0001", day, &[(&p.iuv, "IUR-0001", 5000)]);
+    let bytes = flow(
+        "2026-11-25BPPIITRRXXX-0001",
+        day,
+        &[(&p.iuv, "IUR-0001", 5000)],
+    );
     let r = import(&app, &bytes).await;
     assert_eq!((r.credited, r.anomalies.len()), (1, 0), "{r:?}");
     assert_eq!(balance(&app).await, before + 5000);
@@ -247,7 +250,11 @@ async fn a_reconciliation_flow_credits_each_payment_once(engine: Engine) {
     assert!(again.already_imported);
     assert_eq!(balance(&app).await, before + 5000);
     // Another flow reporting the same payment: skipped.
-    let other = flow("2026-11-26BPPIITRRXXX-0002", day, &[(&p.iuv, "IUR-0001", 5000)]);
+    let other = flow(
+        "2026-11-26BPPIITRRXXX-0002",
+        day,
+        &[(&p.iuv, "IUR-0001", 5000)],
+    );
     let r = import(&app, &other).await;
     assert_eq!((r.credited, r.duplicates), (0, 1), "{r:?}");
     assert_eq!(balance(&app).await, before + 5000);
@@ -257,9 +264,7 @@ async fn a_reconciliation_flow_credits_each_payment_once(engine: Engine) {
     assert!(html.contains(&format!("pagoPA IUV {}", p.iuv)));
 }
 
-async fn unknown_mismatched_paid_and_expired_payments_are_anomalies_for_the_office(
-    engine: Engine,
-) {
+async fn unknown_mismatched_paid_and_expired_payments_are_anomalies_for_the_office(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
     let b = company(&app).await;
@@ -269,8 +274,8 @@ async fn unknown_mismatched_paid_and_expired_payments_are_anomalies_for_the_offi
     let before = balance(&app).await;
     let day = today(&app);
     import(&app, &flow("F-1", day, &[(&paid.iuv, "IUR-1", 1000)])).await;
-    let unknown = pagopa::NoticeCode::new(pagopa::SegregationCode::parse("01").unwrap(), 999)
-        .unwrap();
+    let unknown =
+        pagopa::NoticeCode::new(pagopa::SegregationCode::parse("01").unwrap(), 999).unwrap();
     let r = import(
         &app,
         &flow(
@@ -289,7 +294,11 @@ async fn unknown_mismatched_paid_and_expired_payments_are_anomalies_for_the_offi
     // Paid after its expiry: not credited, and the position expires.
     let r = import(
         &app,
-        &flow("F-3", day + Duration::days(31), &[(&late.iuv, "IUR-5", 3000)]),
+        &flow(
+            "F-3",
+            day + Duration::days(31),
+            &[(&late.iuv, "IUR-5", 3000)],
+        ),
     )
     .await;
     assert_eq!(r.anomalies, [(late.iuv.clone(), "expired".to_string())]);
@@ -337,7 +346,10 @@ async fn hostile_reconciliation_files_are_refused_clearly(engine: Engine) {
         .post_multipart("/admin/payments/import", upload(not_a_flow))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("non è un flusso di rendicontazione"), "{html}");
+    assert!(
+        html.contains("non è un flusso di rendicontazione"),
+        "{html}"
+    );
     // A flow for another creditor is refused too.
     let other = pagopa::flow::sample_xml(
         "F-X",
@@ -363,13 +375,12 @@ async fn a_company_sees_only_its_own_positions_and_receipts(engine: Engine) {
     let b = company(&app).await;
     let p = ask(&app, &b, "50,00").await;
     import(&app, &flow("F-1", today(&app), &[(&p.iuv, "IUR-1", 5000)])).await;
-    let entry: String = sqlx::query_scalar(
-        "SELECT wallet_entry_id FROM payment_positions WHERE id = $1",
-    )
-    .bind(&p.id)
-    .fetch_one(app.state.db.pool())
-    .await
-    .unwrap();
+    let entry: String =
+        sqlx::query_scalar("SELECT wallet_entry_id FROM payment_positions WHERE id = $1")
+            .bind(&p.id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
     let tigullio = company_id(&app, TIGULLIO).await;
     sportello_core::accounts::create_user(
         &app.state,
@@ -468,7 +479,10 @@ async fn receipts_and_statements_carry_the_entries(engine: Engine) {
     let (status, pdf) = b.bytes(&format!("{period}&format=pdf")).await;
     assert_eq!(status, StatusCode::OK);
     let words = pdf_text(&pdf);
-    assert!(words.contains("ESTRATTO CONTO") && words.contains(&p.iuv), "{words}");
+    assert!(
+        words.contains("ESTRATTO CONTO") && words.contains(&p.iuv),
+        "{words}"
+    );
     let (status, xlsx) = b.bytes(&format!("{period}&format=xlsx")).await;
     assert_eq!(status, StatusCode::OK);
     let limits = sportello_core::spreadsheet::Limits {
@@ -497,7 +511,11 @@ async fn the_command_line_imports_a_reconciliation_flow(engine: Engine) {
     let file = dir.path().join("flusso.xml");
     std::fs::write(
         &file,
-        flow("F-CLI", today(&app), &[(&p.iuv, "IUR-1", 5000), ("01999", "IUR-2", 100)]),
+        flow(
+            "F-CLI",
+            today(&app),
+            &[(&p.iuv, "IUR-1", 5000), ("01999", "IUR-2", 100)],
+        ),
     )
     .unwrap();
     let file = file.to_str().unwrap();
@@ -534,7 +552,8 @@ fn the_reconciliation_flow_template_is_valid_against_its_schema() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("flusso.xml");
     std::fs::write(&file, xml).unwrap();
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/flusso-riversamento.xsd");
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/flusso-riversamento.xsd");
     let out = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")

@@ -257,7 +257,11 @@ pub fn receipt(r: &Receipt, lang: Lang) -> Result<Vec<u8>, PdfError> {
     w.heading("Camera di commercio / Chamber of commerce");
     w.field("Borsellino presso / Wallet at", &r.chamber_name);
     let mut sheets = w.flow.sheets;
-    layout::number_pages(&mut sheets, &fonts, &format!("Ricevuta / Receipt {}", r.number));
+    layout::number_pages(
+        &mut sheets,
+        &fonts,
+        &format!("Ricevuta / Receipt {}", r.number),
+    );
     let at = r.date.and_hms_opt(0, 0, 0).unwrap_or_default();
     finish(
         &fonts,
@@ -296,10 +300,7 @@ pub struct Statement {
 /// The statement of a wallet for a period, oldest entry first.
 pub fn statement(st: &Statement, lang: Lang) -> Result<Vec<u8>, PdfError> {
     let fonts = Fonts::load().ok_or(PdfError::Font)?;
-    let flow = header(
-        "ESTRATTO CONTO / STATEMENT",
-        st.chamber_name.clone(),
-    );
+    let flow = header("ESTRATTO CONTO / STATEMENT", st.chamber_name.clone());
     let mut w = Writer {
         fonts: &fonts,
         flow,
@@ -319,11 +320,31 @@ pub fn statement(st: &Statement, lang: Lang) -> Result<Vec<u8>, PdfError> {
     let header_y = w.flow.y + 9.0;
     {
         let sheet = w.flow.sheet();
-        for (x, t) in cols.iter().zip(["Data / Date", "Operazione / Operation", "Riferimento / Reference"]) {
+        for (x, t) in cols.iter().zip([
+            "Data / Date",
+            "Operazione / Operation",
+            "Riferimento / Reference",
+        ]) {
             sheet.coloured(*x, header_y, 7.5, Weight::Bold, GREY, t);
         }
-        sheet.right(&fonts, amount_right, header_y, 7.5, Weight::Bold, GREY, "Importo / Amount");
-        sheet.right(&fonts, RIGHT - 4.0, header_y, 7.5, Weight::Bold, GREY, "Saldo / Balance");
+        sheet.right(
+            &fonts,
+            amount_right,
+            header_y,
+            7.5,
+            Weight::Bold,
+            GREY,
+            "Importo / Amount",
+        );
+        sheet.right(
+            &fonts,
+            RIGHT - 4.0,
+            header_y,
+            7.5,
+            Weight::Bold,
+            GREY,
+            "Saldo / Balance",
+        );
     }
     w.flow.y += 14.0;
     if st.lines.is_empty() {
@@ -334,7 +355,12 @@ pub fn statement(st: &Statement, lang: Lang) -> Result<Vec<u8>, PdfError> {
         );
     }
     for l in &st.lines {
-        let refs = fonts.wrap(&l.reference, Weight::Regular, 8.5, amount_right - cols[2] - 60.0);
+        let refs = fonts.wrap(
+            &l.reference,
+            Weight::Regular,
+            8.5,
+            amount_right - cols[2] - 60.0,
+        );
         let height = 11.0 * refs.len().max(1) as f32 + 2.0;
         w.flow.need(height);
         let y = w.flow.y + 9.0;
@@ -344,8 +370,24 @@ pub fn statement(st: &Statement, lang: Lang) -> Result<Vec<u8>, PdfError> {
         for (i, r) in refs.iter().enumerate() {
             sheet.text(cols[2], y + 11.0 * i as f32, 8.5, Weight::Regular, r);
         }
-        sheet.right(&fonts, amount_right, y, 8.5, Weight::Regular, super::canvas::BLACK, &l.amount.to_italian());
-        sheet.right(&fonts, RIGHT - 4.0, y, 8.5, Weight::Regular, super::canvas::BLACK, &l.balance_after.to_italian());
+        sheet.right(
+            &fonts,
+            amount_right,
+            y,
+            8.5,
+            Weight::Regular,
+            super::canvas::BLACK,
+            &l.amount.to_italian(),
+        );
+        sheet.right(
+            &fonts,
+            RIGHT - 4.0,
+            y,
+            8.5,
+            Weight::Regular,
+            super::canvas::BLACK,
+            &l.balance_after.to_italian(),
+        );
         w.flow.y += height;
     }
     w.flow.y += 6.0;
@@ -360,7 +402,11 @@ pub fn statement(st: &Statement, lang: Lang) -> Result<Vec<u8>, PdfError> {
     finish(
         &fonts,
         &sheets,
-        format!("Estratto conto / Statement {} – {}", date(st.from), date(st.to)),
+        format!(
+            "Estratto conto / Statement {} – {}",
+            date(st.from),
+            date(st.to)
+        ),
         format!("estratto-{}-{}", st.from, st.to),
         pdf_instant(at),
         lang,

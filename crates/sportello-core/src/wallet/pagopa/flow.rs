@@ -226,9 +226,11 @@ fn close(d: &mut Draft, stack: &[String], text: &str) -> Result<(), FlowError> {
             "identificativoUnivocoMittente",
             "codiceIdentificativoUnivoco",
         ] => d.sender_code = value,
-        ["FlussoRiversamento", "istitutoMittente", "denominazioneMittente"] => {
-            d.sender_name = value
-        }
+        [
+            "FlussoRiversamento",
+            "istitutoMittente",
+            "denominazioneMittente",
+        ] => d.sender_name = value,
         [
             "FlussoRiversamento",
             "istitutoRicevente",
@@ -327,7 +329,10 @@ fn finish(d: Draft) -> Result<Flow, FlowError> {
     let settlement_id = required(d.settlement_id, "identificativoUnivocoRegolamento")?;
     let settlement_date = date(d.settlement_date, "dataRegolamento")?;
     let sender_code = required(d.sender_code, "istitutoMittente")?;
-    let sender = d.sender_name.filter(|s| !s.is_empty()).unwrap_or(sender_code);
+    let sender = d
+        .sender_name
+        .filter(|s| !s.is_empty())
+        .unwrap_or(sender_code);
     let receiver_tax_code = required(d.receiver, "istitutoRicevente")?;
     let payment_count: i64 = required(d.count, "numeroTotalePagamenti")?
         .parse()
@@ -371,7 +376,9 @@ pub fn sample_xml(
     out.push_str(&format!(
         "  <identificativoFlusso>{flow_id}</identificativoFlusso>\n"
     ));
-    out.push_str(&format!("  <dataOraFlusso>{date}T10:00:00</dataOraFlusso>\n"));
+    out.push_str(&format!(
+        "  <dataOraFlusso>{date}T10:00:00</dataOraFlusso>\n"
+    ));
     out.push_str(&format!(
         "  <identificativoUnivocoRegolamento>SEPA-{flow_id}</identificativoUnivocoRegolamento>\n"
     ));

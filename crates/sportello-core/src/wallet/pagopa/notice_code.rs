@@ -86,9 +86,7 @@ impl NoticeCode {
             return Err(NoticeCodeError::Format);
         }
         let segregation = SegregationCode::parse(&digits[1..3])?;
-        let base: i64 = digits[3..16]
-            .parse()
-            .map_err(|_| NoticeCodeError::Format)?;
+        let base: i64 = digits[3..16].parse().map_err(|_| NoticeCodeError::Format)?;
         let code = NoticeCode::new(segregation, base)?;
         if code.0 != digits {
             return Err(NoticeCodeError::CheckDigits);
@@ -167,10 +165,7 @@ mod tests {
         let mut wrong = code.as_str().to_string();
         let last = if wrong.ends_with('9') { "0" } else { "9" };
         wrong.replace_range(17..18, last);
-        assert_eq!(
-            NoticeCode::parse(&wrong),
-            Err(NoticeCodeError::CheckDigits)
-        );
+        assert_eq!(NoticeCode::parse(&wrong), Err(NoticeCodeError::CheckDigits));
         assert_eq!(NoticeCode::parse("1234"), Err(NoticeCodeError::Format));
         assert!(SegregationCode::parse("1").is_err());
         assert!(NoticeCode::new(SegregationCode::parse("01").unwrap(), MAX_IUV_BASE + 1).is_err());

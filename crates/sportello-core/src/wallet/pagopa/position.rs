@@ -146,8 +146,17 @@ pub async fn request(
     let expires_on = today + Duration::days(NOTICE_VALIDITY_DAYS);
     let mut tx = ctx.db.begin().await?;
     let base = counters::next(&mut tx, &format!("pagopa-iuv:{chamber_id}")).await?;
-    let notice = NoticeCode::new(creditor.segregation, base).map_err(|_| RequestError::Exhausted)?;
-    let doc = notice_document(&creditor, &company.name, company.tax_code.as_str(), money, expires_on, &notice, today);
+    let notice =
+        NoticeCode::new(creditor.segregation, base).map_err(|_| RequestError::Exhausted)?;
+    let doc = notice_document(
+        &creditor,
+        &company.name,
+        company.tax_code.as_str(),
+        money,
+        expires_on,
+        &notice,
+        today,
+    );
     let bytes = pdf::payment_notice(&doc, Lang::It)?;
     let blob = ctx.blobs.put(&bytes).await?;
     let id = db::new_id();
@@ -285,11 +294,11 @@ pub async fn position_of_company(
     today: NaiveDate,
 ) -> Result<Option<Position>, sqlx::Error> {
     sqlx::query_as(select_positions!("WHERE id = $2 AND company_id = $3"))
-    .bind(today.to_string())
-    .bind(id)
-    .bind(company_id)
-    .fetch_optional(db.pool())
-    .await
+        .bind(today.to_string())
+        .bind(id)
+        .bind(company_id)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// The company cancels a pending position it no longer means to pay; `false` when it is not

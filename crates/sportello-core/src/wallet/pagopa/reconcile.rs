@@ -201,9 +201,7 @@ pub async fn import(
             None => "unknown_iuv",
             Some(_) if !p.executed() => "not_executed",
             Some(t) if t.state == "paid" => "already_paid",
-            Some(t)
-                if t.state != "pending" || t.expires_on < p.outcome_date.to_string() =>
-            {
+            Some(t) if t.state != "pending" || t.expires_on < p.outcome_date.to_string() => {
                 "expired"
             }
             Some(t) => {
@@ -231,7 +229,16 @@ pub async fn import(
             .execute(&mut *tx)
             .await?;
         }
-        record(&mut tx, &flow_row, &chamber_id, p, target.as_ref().map(|t| t.id.as_str()), result, now).await?;
+        record(
+            &mut tx,
+            &flow_row,
+            &chamber_id,
+            p,
+            target.as_ref().map(|t| t.id.as_str()),
+            result,
+            now,
+        )
+        .await?;
         if result == "credited" {
             report.credited += 1;
         } else {
@@ -243,7 +250,12 @@ pub async fn import(
         &mut tx,
         now,
         &actor.clone().in_chamber(Some(&chamber_id)),
-        Change::new("wallet.pagopa_import", "reconciliation_flow", Some(&flow_row)).after(json!({
+        Change::new(
+            "wallet.pagopa_import",
+            "reconciliation_flow",
+            Some(&flow_row),
+        )
+        .after(json!({
             "flow": flow.flow_id, "payments": flow.payments.len(), "credited": report.credited,
             "credited_total": report.credited_total.to_decimal_string(),
             "anomalies": report.anomalies.len(), "duplicates": report.duplicates,
@@ -352,7 +364,11 @@ pub struct ImportedFlow {
 }
 
 /// The chamber's flows, newest first.
-pub async fn flows(db: &Db, chamber_id: &str, limit: i64) -> Result<Vec<ImportedFlow>, sqlx::Error> {
+pub async fn flows(
+    db: &Db,
+    chamber_id: &str,
+    limit: i64,
+) -> Result<Vec<ImportedFlow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT flow_id, settlement_date, sender, payments, total_cents, imported_at \
          FROM reconciliation_flows WHERE chamber_id = $1 ORDER BY imported_at DESC, id DESC LIMIT $2",

@@ -424,8 +424,14 @@ pub async fn wallet_page(
     let (pagopa_on, positions) = match &chosen {
         Some(chamber) => (
             pagopa::creditor(&state.db, &chamber.id).await?.is_some(),
-            pagopa::position::positions(&state.db, &company.id, &chamber.id, today, POSITIONS_SHOWN)
-                .await?,
+            pagopa::position::positions(
+                &state.db,
+                &company.id,
+                &chamber.id,
+                today,
+                POSITIONS_SHOWN,
+            )
+            .await?,
         ),
         None => (false, Vec::new()),
     };
@@ -459,8 +465,8 @@ pub async fn wallet_page(
         Some((e, a)) => (Some(e), a),
         None => (None, String::new()),
     };
-    let year_start = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1)
-        .unwrap_or(today);
+    let year_start =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
     let html = render(&WalletPage {
         layout: Layout::new(viewer, "trade-wallet-title"),
         company,

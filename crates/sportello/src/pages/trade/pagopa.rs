@@ -181,15 +181,28 @@ pub async fn statement(
     let from = match day(&q.from) {
         None => NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
         Some(Ok(d)) => d,
-        Some(Err(_)) => return Err(AppError::bad_request("bad_date", "pagopa-statement-bad-date")),
+        Some(Err(_)) => {
+            return Err(AppError::bad_request(
+                "bad_date",
+                "pagopa-statement-bad-date",
+            ));
+        }
     };
     let to = match day(&q.to) {
         None => today,
         Some(Ok(d)) => d,
-        Some(Err(_)) => return Err(AppError::bad_request("bad_date", "pagopa-statement-bad-date")),
+        Some(Err(_)) => {
+            return Err(AppError::bad_request(
+                "bad_date",
+                "pagopa-statement-bad-date",
+            ));
+        }
     };
     if from > to {
-        return Err(AppError::bad_request("bad_period", "pagopa-statement-bad-period"));
+        return Err(AppError::bad_request(
+            "bad_period",
+            "pagopa-statement-bad-period",
+        ));
     }
     let st = receipts::statement(&state.db, &company.id, &chamber.id, from, to)
         .await?
@@ -200,9 +213,11 @@ pub async fn statement(
         return Ok(Download::new(XLSX, &format!("{name}.xlsx"), bytes).into_response());
     }
     let bytes = pdf::statement(&st, viewer.lang).map_err(AppError::internal)?;
-    Ok(Download::new("application/pdf", &format!("{name}.pdf"), bytes)
-        .inline()
-        .into_response())
+    Ok(
+        Download::new("application/pdf", &format!("{name}.pdf"), bytes)
+            .inline()
+            .into_response(),
+    )
 }
 
 #[derive(Template)]

@@ -378,7 +378,7 @@ pub async fn wallet(
     viewer: Viewer,
     Query(params): Query<WalletParams>,
 ) -> Result<Response, AppError> {
-    Ok(wallet_page(&state, &viewer, params, None).await?)
+    wallet_page(&state, &viewer, params, None).await
 }
 
 /// The wallet page; `top_up`: a refused top-up request (the reason, the amount typed).

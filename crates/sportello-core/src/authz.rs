@@ -30,7 +30,8 @@ pub enum Action {
     ManageTariffs,
     /// Trust anchors for signature verification.
     ManageTrustAnchors,
-    /// Record a payment received into a company's wallet.
+    /// Record a payment received into a company's wallet: by hand, or by importing pagoPA's
+    /// reconciliation flow (and reading its anomalies).
     CreditWallet,
     /// Search the audit trail.
     SearchAudit,
@@ -40,7 +41,8 @@ pub enum Action {
     ComposePractice,
     /// A company's own practices and lists.
     ViewOwnPractices,
-    /// A company's wallet balance and ledger.
+    /// A company's wallet balance and ledger, its pagoPA top-up notices, receipts and
+    /// statements.
     ViewWallet,
     /// The desk inbox and the officer's decisions.
     WorkInbox,

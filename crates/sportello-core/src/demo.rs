@@ -117,6 +117,7 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
     crate::ra::publications::seed_demo(state, &chamber.id).await?;
     seed_trade(state, &chamber, &company_ids).await?;
     seed_seal(state, &chamber).await?;
+    seed_pagopa(state, &chamber).await?;
 
     println!("Demo chamber GE (Genova) with desks Genova and Chiavari. Logins:");
     for (role, email, name, password) in DEMO_USERS {
@@ -267,3 +268,26 @@ async fn seed_seal(state: &Ctx, chamber: &chambers::Chamber) -> anyhow::Result<(
     crate::seal::store(state, state.clock.now(), &actor, &chamber.id, &key).await?;
     Ok(())
 }
+
+/// The demo chamber as a pagoPA creditor (a plausible tax code, segregation code 01, a CBILL
+/// code), unless it is configured already.
+async fn seed_pagopa(state: &Ctx, chamber: &chambers::Chamber) -> anyhow::Result<()> {
+    if crate::wallet::pagopa::creditor(&state.db, &chamber.id)
+        .await?
+        .is_none()
+    {
+        crate::wallet::pagopa::configure(
+            state,
+            &Actor::system("demo"),
+            chamber.code.as_str(),
+            DEMO_CHAMBER_TAX_CODE,
+            "01",
+            Some("AGE01"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The demo chamber's tax code (a valid check digit; not a real chamber's).
+pub const DEMO_CHAMBER_TAX_CODE: &str = "80043770108";

@@ -215,6 +215,16 @@ fn pages() -> Pages {
         .get("/admin/wallet", can(&[CreditWallet]), trade::admin::wallet)
         .post("/admin/wallet", can(&[CreditWallet]), trade::admin::credit)
         .get(
+            "/admin/payments",
+            can(&[CreditWallet]),
+            trade::pagopa::payments,
+        )
+        .post(
+            "/admin/payments/import",
+            can(&[CreditWallet]),
+            trade::pagopa::import,
+        )
+        .get(
             "/admin/blank-paper",
             can(&[AuthoriseBlankPaper]),
             trade::admin::blank_paper,
@@ -373,6 +383,31 @@ fn pages() -> Pages {
             trade::desk::document_pdf,
         )
         .get("/wallet", can(&[ViewWallet]), trade::company::wallet)
+        .post(
+            "/wallet/top-ups",
+            can(&[ViewWallet]),
+            trade::pagopa::request,
+        )
+        .get(
+            "/wallet/top-ups/{id}/notice.pdf",
+            can(&[ViewWallet]),
+            trade::pagopa::notice_pdf,
+        )
+        .post(
+            "/wallet/top-ups/{id}/cancel",
+            can(&[ViewWallet]),
+            trade::pagopa::cancel,
+        )
+        .get(
+            "/wallet/receipts/{id}",
+            can(&[ViewWallet]),
+            trade::pagopa::receipt_pdf,
+        )
+        .get(
+            "/wallet/statement",
+            can(&[ViewWallet]),
+            trade::pagopa::statement,
+        )
         // Foreign trade, the chamber's office.
         .get("/desk", can(&[WorkInbox]), trade::desk::inbox)
         .get("/desk/forms", can(&[WorkInbox]), trade::forms::show)

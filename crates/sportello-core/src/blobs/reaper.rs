@@ -33,6 +33,8 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("iss_sessions", "scan_blob"),
     ("model_einvoices", "blob"),
     ("ra_signature_requests", "blob"),
+    ("payment_positions", "notice_blob"),
+    ("reconciliation_flows", "blob"),
 ];
 
 /// How many objects are looked at per page of the listing.

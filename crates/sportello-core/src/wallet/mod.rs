@@ -9,7 +9,9 @@
 //! concurrent sends on both engines (the row lock on PostgreSQL, the single writer on
 //! SQLite); a test checks that the row always equals the sum of the entries.
 
+pub mod pagopa;
 mod payments;
+pub mod receipts;
 mod top_up;
 
 pub use payments::{ManualPayments, PaymentClaim, PaymentError, PaymentProvider, VerifiedPayment};
@@ -156,10 +158,11 @@ async fn append(
     e: NewEntry<'_>,
 ) -> Result<String, sqlx::Error> {
     let id = db::new_id();
+    let receipt = receipts::next_number(tx, e.chamber_id, now).await?;
     sqlx::query(
         "INSERT INTO wallet_entries (id, company_id, chamber_id, kind, amount_cents, \
-         balance_after_cents, practice_id, reference, provider, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         balance_after_cents, practice_id, reference, provider, created_by, created_at, \
+         receipt_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&id)
     .bind(e.company_id)
@@ -172,6 +175,7 @@ async fn append(
     .bind(e.provider)
     .bind(&actor.label)
     .bind(db::instant(now))
+    .bind(&receipt)
     .execute(&mut **tx)
     .await?;
     let action = match e.kind {
@@ -222,6 +226,22 @@ pub async fn credit(
     chamber_id: &str,
     payment: &VerifiedPayment,
 ) -> Result<Money, WalletError> {
+    Ok(
+        credit_entry(tx, now, actor, company_id, chamber_id, payment)
+            .await?
+            .0,
+    )
+}
+
+/// [`credit`], answering the balance afterwards and the new entry's id.
+pub async fn credit_entry(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    company_id: &str,
+    chamber_id: &str,
+    payment: &VerifiedPayment,
+) -> Result<(Money, String), WalletError> {
     if payment.amount.cents() <= 0 {
         return Err(WalletError::NotPositive);
     }
@@ -236,8 +256,8 @@ pub async fn credit(
         reference: &payment.reference,
         provider: Some(payment.provider),
     };
-    append(tx, now, actor, entry).await?;
-    Ok(Money::from_cents(after))
+    let id = append(tx, now, actor, entry).await?;
+    Ok((Money::from_cents(after), id))
 }
 
 /// The fee of one practice, charged or refunded.

@@ -74,6 +74,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: WalletCommand,
     },
+    /// pagoPA payments: reconciliation flows.
+    Payments {
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
     /// Trust anchors for signature verification.
     Trust {
         #[command(subcommand)]
@@ -118,6 +123,14 @@ pub enum WalletCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum PaymentsCommand {
+    /// Import a pagoPA reconciliation flow (flusso di rendicontazione, XML): each payment of a
+    /// pending notice tops up the company's wallet, once; the rest are listed as anomalies.
+    /// Exit 0 when the flow was read (anomalies included), 2 when it was refused.
+    Import { file: std::path::PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum TrustCommand {
     /// Trust the CA certificate(s) of a PEM or DER file.
     Add {
@@ -158,6 +171,21 @@ pub enum ChamberCommand {
     },
     /// List chambers.
     List,
+    /// Configure the chamber as a pagoPA creditor:
+    /// `admin chamber pagopa --chamber GE --tax-code 80043770106 --segregation-code 01`.
+    Pagopa {
+        #[arg(long)]
+        chamber: String,
+        /// The chamber's own tax code (11 digits), the creditor's on every notice.
+        #[arg(long)]
+        tax_code: String,
+        /// The segregation code PagoPA S.p.A. gave the chamber (two digits).
+        #[arg(long)]
+        segregation_code: String,
+        /// The chamber's CBILL code (five characters), printed on the notice if given.
+        #[arg(long)]
+        cbill: Option<String>,
+    },
     /// Import the chamber's seal for issued PDFs from a PKCS#12 file:
     /// `admin chamber seal --chamber GE --pkcs12 seal.p12 --password-stdin`.
     Seal {
@@ -293,6 +321,9 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
             }
         }
         AdminCommand::ImportRegistry { file, json } => import_registry(state, &file, json).await,
+        AdminCommand::Payments {
+            command: PaymentsCommand::Import { file },
+        } => import_payments(state, &file).await,
         AdminCommand::Audit {
             command: AuditCommand::Verify,
         } => match audit::verify_chain(&state.db).await {
@@ -347,7 +378,70 @@ async fn chamber(state: &AppState, command: ChamberCommand) -> ExitCode {
             pkcs12,
             password_stdin,
         } => crate::cli::seal::import(state, &chamber, &pkcs12, password_stdin).await,
+        ChamberCommand::Pagopa {
+            chamber,
+            tax_code,
+            segregation_code,
+            cbill,
+        } => match wallet::pagopa::configure(
+            state,
+            &Actor::cli(),
+            &chamber,
+            &tax_code,
+            &segregation_code,
+            cbill.as_deref(),
+        )
+        .await
+        {
+            Ok(c) => {
+                println!(
+                    "chamber {} is a pagoPA creditor: tax code {}, segregation code {}",
+                    c.chamber.code, c.tax_code, c.segregation
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
     }
+}
+
+async fn import_payments(state: &AppState, file: &std::path::Path) -> ExitCode {
+    use wallet::pagopa::reconcile::{self, ImportError};
+    let bytes = match read_bounded(file, wallet::pagopa::flow::MAX_FILE_BYTES) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    match reconcile::import(state, &Actor::cli(), &bytes, None).await {
+        Ok(r) => {
+            println!("{}", crate::pages::trade::pagopa::report_text(Lang::En, &r));
+            for (iuv, result) in &r.anomalies {
+                println!("anomaly\t{iuv}\t{result}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e @ (ImportError::Flow(_) | ImportError::UnknownCreditor(_))) => {
+            eprintln!("error: {}: {e}", file.display());
+            ExitCode::from(2)
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// The file, or an error when it is larger than `limit` (read no further than that).
+fn read_bounded(file: &std::path::Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    let f = std::fs::File::open(file)?;
+    let mut bytes = Vec::new();
+    f.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MB: not a reconciliation flow",
+            limit / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
 }
 
 async fn desk(state: &AppState, command: DeskCommand) -> ExitCode {

@@ -25,6 +25,7 @@ mod journey;
 mod lists;
 mod memory;
 mod multi_instance;
+mod pagopa;
 mod password_recovery;
 
 mod ra;

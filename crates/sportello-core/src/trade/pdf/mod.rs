@@ -21,8 +21,12 @@ mod stamped;
 mod summary;
 mod text;
 mod visa;
+mod wallet;
 
 pub use visa::{VisaIssue, visa};
+pub use wallet::{
+    PaymentNotice, Receipt, Statement, StatementLine, payment_notice, receipt, statement,
+};
 
 #[cfg(test)]
 pub(crate) mod samples;

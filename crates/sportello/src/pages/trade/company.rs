@@ -299,17 +299,63 @@ struct WalletPage {
     chamber: Option<(String, String)>,
     entries: Vec<wallet::Entry>,
     pager: Pager,
+    /// Whether the chamber takes pagoPA payments (it is configured as a creditor).
+    pagopa: bool,
+    /// The company's payment notices at the chamber, newest first.
+    positions: Vec<PositionRow>,
+    /// The notice to show with its QR code: the one just asked for, else the latest pending.
+    shown: Option<ShownNotice>,
+    top_up_amount: String,
+    top_up_error: Option<String>,
+    /// The statement's default period: 1 January to today (`YYYY-MM-DD`).
+    period: (String, String),
 }
 
-#[derive(serde::Deserialize)]
+struct PositionRow {
+    id: String,
+    notice_code: String,
+    amount: String,
+    expires_on: String,
+    state: String,
+    state_label: String,
+    requested: String,
+}
+
+struct ShownNotice {
+    id: String,
+    notice_code: String,
+    creditor_tax_code: String,
+    amount: String,
+    expires_on: String,
+    /// The QR code's modules, row by row (drawn as SVG squares).
+    qr: Vec<Vec<bool>>,
+    qr_text: String,
+}
+
+#[derive(serde::Deserialize, Default)]
 pub struct WalletParams {
     #[serde(default)]
     page: Option<String>,
     #[serde(default)]
     chamber: Option<String>,
+    /// The position just asked for, shown first.
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+impl WalletParams {
+    pub fn of_chamber(code: &str) -> WalletParams {
+        WalletParams {
+            chamber: Some(code.to_string()),
+            ..WalletParams::default()
+        }
+    }
 }
 
 const WALLET_ENTRIES_PER_PAGE: u32 = 50;
+
+/// Payment notices listed on the wallet page.
+const POSITIONS_SHOWN: i64 = 10;
 
 impl WalletPage {
     fn money(&self, cents: &i64) -> String {
@@ -332,8 +378,19 @@ pub async fn wallet(
     viewer: Viewer,
     Query(params): Query<WalletParams>,
 ) -> Result<Response, AppError> {
+    wallet_page(&state, &viewer, params, None).await
+}
+
+/// The wallet page; `top_up`: a refused top-up request (the reason, the amount typed).
+pub async fn wallet_page(
+    state: &AppState,
+    viewer: &Viewer,
+    params: WalletParams,
+    top_up: Option<(String, String)>,
+) -> Result<Response, AppError> {
+    use sportello_core::wallet::pagopa;
     let p = viewer.require_action(Action::ViewWallet)?;
-    let company = match acting_company(&state, p).await? {
+    let company = match acting_company(state, p).await? {
         Ok(c) => c,
         Err(go) => return Ok(go),
     };
@@ -345,6 +402,7 @@ pub async fn wallet(
         .or(all.first())
         .map(|b| b.chamber.clone());
     let page = PageParam { page: params.page }.request(WALLET_ENTRIES_PER_PAGE);
+    let today = sportello_core::clock::italian_day(state.clock.now());
     let (entries, pager) = match &chosen {
         Some(chamber) => {
             let entries = wallet::entries_page(&state.db, &company.id, &chamber.id, page).await?;
@@ -363,8 +421,54 @@ pub async fn wallet(
             (Vec::new(), pager)
         }
     };
-    Ok(render(&WalletPage {
-        layout: Layout::new(&viewer, "trade-wallet-title"),
+    let (pagopa_on, positions) = match &chosen {
+        Some(chamber) => (
+            pagopa::creditor(&state.db, &chamber.id).await?.is_some(),
+            pagopa::position::positions(
+                &state.db,
+                &company.id,
+                &chamber.id,
+                today,
+                POSITIONS_SHOWN,
+            )
+            .await?,
+        ),
+        None => (false, Vec::new()),
+    };
+    let shown = positions
+        .iter()
+        .find(|x| params.notice.as_deref() == Some(x.id.as_str()) && x.state == "pending")
+        .or_else(|| positions.iter().find(|x| x.state == "pending"))
+        .map(|x| ShownNotice {
+            id: x.id.clone(),
+            notice_code: x.notice_code_grouped(),
+            creditor_tax_code: x.creditor_tax_code.clone(),
+            amount: x.amount().to_italian(),
+            expires_on: sportello_core::display::stored(&x.expires_on),
+            qr: pagopa::notice_code::qr_modules(&x.qr_text()).unwrap_or_default(),
+            qr_text: x.qr_text(),
+        });
+    let positions = positions
+        .into_iter()
+        .map(|x| PositionRow {
+            notice_code: x.notice_code_grouped(),
+            amount: x.amount().to_italian(),
+            expires_on: sportello_core::display::stored(&x.expires_on),
+            state_label: viewer.lang.t(&format!("pagopa-state-{}", x.state)),
+            requested: sportello_core::display::stored(&x.created_at),
+            state: x.state,
+            id: x.id,
+        })
+        .collect();
+    let failed = top_up.is_some();
+    let (top_up_error, top_up_amount) = match top_up {
+        Some((e, a)) => (Some(e), a),
+        None => (None, String::new()),
+    };
+    let year_start =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+    let html = render(&WalletPage {
+        layout: Layout::new(viewer, "trade-wallet-title"),
         company,
         balances: all
             .into_iter()
@@ -382,6 +486,16 @@ pub async fn wallet(
         chamber: chosen.map(|c| (c.code.to_string(), c.name)),
         entries,
         pager,
-    })?
-    .into_response())
+        pagopa: pagopa_on,
+        positions,
+        shown,
+        top_up_amount,
+        top_up_error,
+        period: (year_start.to_string(), today.to_string()),
+    })?;
+    Ok(if failed {
+        (StatusCode::UNPROCESSABLE_ENTITY, html).into_response()
+    } else {
+        html.into_response()
+    })
 }

@@ -10,6 +10,7 @@ pub mod einvoices;
 pub mod form_view;
 pub mod forms;
 pub mod models;
+pub mod pagopa;
 pub mod practices;
 pub mod verify;
 

@@ -10,7 +10,7 @@ use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use sportello_core::accounts::{self, LoginError, session};
 
 #[derive(Template)]
@@ -20,6 +20,25 @@ struct LoginPage {
     email: String,
     next: String,
     errors: FormErrors,
+    /// A digital-identity provider is configured: the "Entra con SPID / CIE" button.
+    oidc: bool,
+}
+
+/// The login page with what was typed and the problems found.
+pub fn page(
+    viewer: &Viewer,
+    state: &AppState,
+    email: String,
+    next: String,
+    errors: FormErrors,
+) -> Result<Html<String>, AppError> {
+    render(&LoginPage {
+        layout: Layout::new(viewer, "login-title"),
+        email,
+        next,
+        errors,
+        oidc: state.oidc.is_some(),
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -27,17 +46,16 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn form(viewer: Viewer, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
     if viewer.principal.is_some() {
         return Ok(Redirect::to(local_path(q.next.as_deref())).into_response());
     }
-    Ok(render(&LoginPage {
-        layout: Layout::new(&viewer, "login-title"),
-        email: String::new(),
-        next: local_path(q.next.as_deref()).to_string(),
-        errors: FormErrors::new(),
-    })?
-    .into_response())
+    let next = local_path(q.next.as_deref()).to_string();
+    Ok(page(&viewer, &state, String::new(), next, FormErrors::new())?.into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -73,12 +91,13 @@ pub async fn submit(
         );
     }
     if !missing.is_empty() {
-        let page = render(&LoginPage {
-            layout: Layout::new(&viewer, "login-title"),
-            email: form.email.trim().to_string(),
+        let page = page(
+            &viewer,
+            &state,
+            form.email.trim().to_string(),
             next,
-            errors: missing,
-        })?;
+            missing,
+        )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     match accounts::authenticate(&state, &client.key(), &form.email, &form.password).await {
@@ -118,12 +137,7 @@ pub async fn submit(
             // the whole form.
             let mut errors = FormErrors::new();
             errors.form(message);
-            let page = render(&LoginPage {
-                layout: Layout::new(&viewer, "login-title"),
-                email: form.email.trim().to_string(),
-                next,
-                errors,
-            })?;
+            let page = page(&viewer, &state, form.email.trim().to_string(), next, errors)?;
             Ok((status, page).into_response())
         }
     }

@@ -140,6 +140,7 @@ describe('login with a digital identity', () => {
       assert.match(alert, /non ha comunicato il tuo codice fiscale/);
       assert.match(alert, /Nessun account è stato creato/);
       await humanWords(page);
+      await page.setViewportSize({ width: 1366, height: 900 });
       await screenshot(page, '05-refused-no-tax-code-1366');
       await page.setViewportSize({ width: 390, height: 900 });
       await screenshot(page, '05-refused-no-tax-code-390');

@@ -114,6 +114,27 @@ impl OidcLogin {
         })
     }
 
+    /// The origins the login form may lead to: the issuer's and, once discovered, the
+    /// authorisation endpoint's (`form-action` of the login page).
+    pub fn form_action_origins(&self) -> Vec<String> {
+        let mut origins = Vec::new();
+        let mut add = |url: &str| {
+            if let Ok(url) = url::Url::parse(url) {
+                let origin = url.origin().ascii_serialization();
+                if origin != "null" && !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+            }
+        };
+        add(&self.settings.issuer);
+        if let Ok(cached) = self.metadata.try_lock()
+            && let Some((m, _)) = cached.as_ref()
+        {
+            add(m.authorization_endpoint().as_str());
+        }
+        origins
+    }
+
     async fn client(&self) -> Result<Client, OidcFailure> {
         let metadata = {
             let mut cached = self.metadata.lock().await;

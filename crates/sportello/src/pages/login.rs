@@ -22,23 +22,54 @@ struct LoginPage {
     errors: FormErrors,
     /// A digital-identity provider is configured: the "Entra con SPID / CIE" button.
     oidc: bool,
+    /// Why the last login with the digital identity failed.
+    oidc_error: Option<String>,
 }
 
-/// The login page with what was typed and the problems found.
+/// The login page with what was typed and the problems found. With a digital-identity
+/// provider, its Content-Security-Policy also lets the "Entra con SPID / CIE" form lead to
+/// the provider (browsers check `form-action` on the redirect a form's answer makes).
 pub fn page(
     viewer: &Viewer,
     state: &AppState,
     email: String,
     next: String,
     errors: FormErrors,
-) -> Result<Html<String>, AppError> {
-    render(&LoginPage {
+) -> Result<Response, AppError> {
+    page_with(viewer, state, email, next, errors, None)
+}
+
+/// [`page`], saying why a login with the digital identity failed.
+pub fn page_with(
+    viewer: &Viewer,
+    state: &AppState,
+    email: String,
+    next: String,
+    errors: FormErrors,
+    oidc_error: Option<String>,
+) -> Result<Response, AppError> {
+    let html: Html<String> = render(&LoginPage {
         layout: Layout::new(viewer, "login-title"),
         email,
         next,
         errors,
         oidc: state.oidc.is_some(),
-    })
+        oidc_error,
+    })?;
+    let mut response = html.into_response();
+    if let Some(oidc) = &state.oidc {
+        let policy = format!(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self' {}; base-uri 'self'",
+            oidc.form_action_origins().join(" ")
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
 }
 
 #[derive(serde::Deserialize)]
@@ -55,7 +86,7 @@ pub async fn form(
         return Ok(Redirect::to(local_path(q.next.as_deref())).into_response());
     }
     let next = local_path(q.next.as_deref()).to_string();
-    Ok(page(&viewer, &state, String::new(), next, FormErrors::new())?.into_response())
+    page(&viewer, &state, String::new(), next, FormErrors::new())
 }
 
 #[derive(serde::Deserialize)]

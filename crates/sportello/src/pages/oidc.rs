@@ -209,9 +209,14 @@ fn failed(
     next: &str,
 ) -> Result<Response, AppError> {
     state.metrics.login(false);
-    let mut errors = FormErrors::new();
-    errors.form(message);
-    let page = crate::pages::login::page(viewer, state, String::new(), next.to_string(), errors)?;
+    let page = crate::pages::login::page_with(
+        viewer,
+        state,
+        String::new(),
+        next.to_string(),
+        FormErrors::new(),
+        Some(message),
+    )?;
     let mut response = (status, page).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,

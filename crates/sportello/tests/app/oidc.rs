@@ -370,7 +370,7 @@ async fn a_wrong_state_or_another_browser_is_refused_and_creates_nothing(engine:
     let b = Browser::new(&app);
     b.get("/login").await;
     let callback = login_at_provider(&b, &provider, "mario").await;
-    let (query_start, state) = callback.split_once("state=").unwrap();
+    let (_, state) = callback.split_once("state=").unwrap();
     let state = state.split('&').next().unwrap();
     let forged = callback.replace(state, "not-the-state-we-sent");
     let (status, _, body) = come_back(&b, &forged).await;
@@ -380,7 +380,6 @@ async fn a_wrong_state_or_another_browser_is_refused_and_creates_nothing(engine:
         "{body}"
     );
     assert_eq!(users(&app.db.db).await, 0);
-    let _ = query_start;
 
     // The right state from another browser (a link an attacker sends: login CSRF) is refused,
     // and the login is spent.

@@ -37,11 +37,13 @@ function binaryPath() {
 }
 
 /**
- * Starts the demo app and waits until it listens.
+ * Starts the demo app and waits until it listens. `options.env` adds or overrides variables
+ * (a fixed SPORTELLO_LISTEN, the SPORTELLO_OIDC_* of a local provider).
+ * @param {{env?: Record<string, string>}} [options]
  * @returns {Promise<{baseUrl: string, logins: Map<string, {email: string, password: string}>,
  *   dataDir: string, stop: () => Promise<void>}>}
  */
-export async function startApp() {
+export async function startApp(options = {}) {
   const binary = binaryPath();
   if (!existsSync(binary)) {
     throw new Error(
@@ -56,6 +58,7 @@ export async function startApp() {
   if (process.env.SPORTELLO_E2E_DATABASE_URL) {
     env.DATABASE_URL = process.env.SPORTELLO_E2E_DATABASE_URL;
   }
+  Object.assign(env, options.env ?? {});
 
   const logPath = path.join(outputDir(), 'app.log');
   const log = createWriteStream(logPath, { flags: 'a' });

@@ -99,6 +99,71 @@ pub struct Config {
     /// `SPORTELLO_BLOBS_GRACE_HOURS`: how old a blob no row refers to must be before the
     /// reaper removes it (default 24).
     pub blobs_grace_hours: i64,
+    /// `SPORTELLO_OIDC_*`: the identity provider (a chamber's SPID/CIE broker) people log in
+    /// with; unset, only passwords.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The OpenID Connect provider of this deployment (`SPORTELLO_OIDC_ISSUER`,
+/// `SPORTELLO_OIDC_CLIENT_ID`, `SPORTELLO_OIDC_CLIENT_SECRET`, `SPORTELLO_OIDC_SCOPES`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// The issuer; its discovery document is `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    /// Unset for a public client (PKCE alone).
+    pub client_secret: Option<Secret>,
+    /// The scopes asked, `openid` first (default `openid profile email`).
+    pub scopes: Vec<String>,
+}
+
+impl OidcSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let (issuer, client_id) = match (
+            get("SPORTELLO_OIDC_ISSUER"),
+            get("SPORTELLO_OIDC_CLIENT_ID"),
+        ) {
+            (None, None) => return Ok(None),
+            (Some(i), Some(c)) => (
+                i.trim().trim_end_matches('/').to_string(),
+                c.trim().to_string(),
+            ),
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    variable: "SPORTELLO_OIDC_ISSUER",
+                    problem: "must be set with SPORTELLO_OIDC_CLIENT_ID".into(),
+                });
+            }
+            (Some(_), None) => {
+                return Err(ConfigError {
+                    variable: "SPORTELLO_OIDC_CLIENT_ID",
+                    problem: "must be set with SPORTELLO_OIDC_ISSUER".into(),
+                });
+            }
+        };
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| issuer.starts_with(p));
+        if !(issuer.starts_with("https://") || loopback) {
+            return Err(ConfigError {
+                variable: "SPORTELLO_OIDC_ISSUER",
+                problem: "must be an https:// address (http:// only on this machine)".into(),
+            });
+        }
+        let mut scopes = vec!["openid".to_string()];
+        let asked = get("SPORTELLO_OIDC_SCOPES").unwrap_or_else(|| "openid profile email".into());
+        for scope in asked.split([' ', ',']).filter(|s| !s.is_empty()) {
+            if !scopes.iter().any(|s| s == scope) {
+                scopes.push(scope.to_string());
+            }
+        }
+        Ok(Some(Self {
+            issuer,
+            client_id,
+            client_secret: get("SPORTELLO_OIDC_CLIENT_SECRET").map(Secret::new),
+            scopes,
+        }))
+    }
 }
 
 /// What webhook URLs may be and how deliveries are bounded (see `webhooks`).
@@ -393,6 +458,8 @@ impl Config {
             });
         }
 
+        let oidc = OidcSettings::from_lookup(&get)?;
+
         Ok(Self {
             listen,
             public_url,
@@ -410,6 +477,7 @@ impl Config {
             webhooks,
             blobs,
             blobs_grace_hours,
+            oidc,
         })
     }
 

@@ -14,6 +14,8 @@ use tokio::sync::watch;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub ctx: Ctx,
+    /// The identity provider of the login with a digital identity, when configured.
+    pub oidc: Option<Arc<crate::oidc::OidcLogin>>,
 }
 
 impl AppState {
@@ -27,8 +29,18 @@ impl AppState {
         let transport = Arc::new(crate::webhooks::HttpTransport::new(
             ctx.config.webhooks.clone(),
         ));
+        let oidc = ctx.config.oidc.clone().and_then(|settings| {
+            match crate::oidc::OidcLogin::new(settings, &ctx.config.public_url) {
+                Ok(login) => Some(Arc::new(login)),
+                Err(e) => {
+                    tracing::error!(error = %e, "no login with a digital identity");
+                    None
+                }
+            }
+        });
         Self {
             ctx: ctx.with_webhook_transport(transport),
+            oidc,
         }
     }
 }

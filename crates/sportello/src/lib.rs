@@ -7,6 +7,7 @@ pub mod app;
 pub mod blob_store;
 pub mod cli;
 pub mod fetch;
+pub mod oidc;
 pub mod pages;
 pub mod routes;
 pub mod web;

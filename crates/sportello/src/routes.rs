@@ -10,7 +10,8 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, devices, home, issuance, lang, login, password, ra, trade,
+    account, admin, appointments, audit, devices, home, issuance, lang, login, oidc, password, ra,
+    trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -166,6 +167,9 @@ fn pages() -> Pages {
         .get("/login", Public, login::form)
         .post("/login", Public, login::submit)
         .post("/logout", Public, login::logout)
+        .post("/login/oidc", Public, oidc::start)
+        .get(crate::oidc::CALLBACK_PATH, Public, oidc::callback)
+        .get("/welcome", SignedIn, oidc::welcome)
         .get("/password/forgot", Public, password::forgot_form)
         .post("/password/forgot", Public, password::forgot)
         .get("/password/reset/{token}", Public, password::reset_form)

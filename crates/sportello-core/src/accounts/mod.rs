@@ -3,6 +3,7 @@
 
 mod change_password;
 pub mod offboarding;
+pub mod oidc;
 pub mod password;
 pub mod recovery;
 mod role;
@@ -116,6 +117,8 @@ impl Job for PurgeExpiredSessions {
         tracing::info!(removed = n, "old throttle windows purged");
         let n = recovery::purge(&state.db, state.clock.now()).await?;
         tracing::info!(removed = n, "expired password recovery links purged");
+        let n = oidc::pending::purge(&state.db, state.clock.now()).await?;
+        tracing::info!(removed = n, "unfinished digital-identity logins purged");
         Ok(())
     }
 }

@@ -86,14 +86,22 @@ pub async fn request_reset(ctx: &Ctx, client: &str, email: &str) -> Result<(), R
         return Ok(());
     };
     let actor = Actor::user(&user.id, &user.email, user.chamber_id.as_deref());
+    // An account made by a digital identity has no password to recover: it signs in
+    // with that identity only, whoever reads its (maybe unverified) e-mail.
+    let has_password = super::oidc::has_password(&ctx.db, &user.id).await?;
     let mut tx = ctx.db.begin().await?;
-    if !user.active {
+    if !user.active || !has_password {
+        let reason = if user.active {
+            "digital_identity"
+        } else {
+            "disabled"
+        };
         audit::record(
             &mut tx,
             now,
             &actor,
             Change::new("user.password_reset_request", "user", Some(&user.id))
-                .after(json!({"sent": false, "reason": "disabled"})),
+                .after(json!({"sent": false, "reason": reason})),
         )
         .await?;
         tx.commit().await?;

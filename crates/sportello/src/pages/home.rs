@@ -22,6 +22,9 @@ struct HomePage {
     chamber: Option<String>,
     work: Vec<WorkItem>,
     links: Vec<NavLink>,
+    /// A company user linked to no company yet (signed up with a digital identity): how to
+    /// be linked.
+    no_company: bool,
 }
 
 /// One kind of work waiting: how many, what, where the list is.
@@ -167,6 +170,8 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         chamber,
         work: work_items(waiting, viewer.lang),
         links: nav_links(principal.role(), viewer.lang),
+        no_company: principal.role() == sportello_core::accounts::Role::Company
+            && principal.company_ids.is_empty(),
     })?
     .into_response())
 }

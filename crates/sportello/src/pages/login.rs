@@ -10,7 +10,7 @@ use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use sportello_core::accounts::{self, LoginError, session};
 
 #[derive(Template)]
@@ -20,6 +20,56 @@ struct LoginPage {
     email: String,
     next: String,
     errors: FormErrors,
+    /// A digital-identity provider is configured: the "Entra con SPID / CIE" button.
+    oidc: bool,
+    /// Why the last login with the digital identity failed.
+    oidc_error: Option<String>,
+}
+
+/// The login page with what was typed and the problems found. With a digital-identity
+/// provider, its Content-Security-Policy also lets the "Entra con SPID / CIE" form lead to
+/// the provider (browsers check `form-action` on the redirect a form's answer makes).
+pub fn page(
+    viewer: &Viewer,
+    state: &AppState,
+    email: String,
+    next: String,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
+    page_with(viewer, state, email, next, errors, None)
+}
+
+/// [`page`], saying why a login with the digital identity failed.
+pub fn page_with(
+    viewer: &Viewer,
+    state: &AppState,
+    email: String,
+    next: String,
+    errors: FormErrors,
+    oidc_error: Option<String>,
+) -> Result<Response, AppError> {
+    let html: Html<String> = render(&LoginPage {
+        layout: Layout::new(viewer, "login-title"),
+        email,
+        next,
+        errors,
+        oidc: state.oidc.is_some(),
+        oidc_error,
+    })?;
+    let mut response = html.into_response();
+    if let Some(oidc) = &state.oidc {
+        let policy = format!(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self' {}; base-uri 'self'",
+            oidc.form_action_origins().join(" ")
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
 }
 
 #[derive(serde::Deserialize)]
@@ -27,17 +77,16 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn form(viewer: Viewer, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
     if viewer.principal.is_some() {
         return Ok(Redirect::to(local_path(q.next.as_deref())).into_response());
     }
-    Ok(render(&LoginPage {
-        layout: Layout::new(&viewer, "login-title"),
-        email: String::new(),
-        next: local_path(q.next.as_deref()).to_string(),
-        errors: FormErrors::new(),
-    })?
-    .into_response())
+    let next = local_path(q.next.as_deref()).to_string();
+    page(&viewer, &state, String::new(), next, FormErrors::new())
 }
 
 #[derive(serde::Deserialize)]
@@ -73,12 +122,13 @@ pub async fn submit(
         );
     }
     if !missing.is_empty() {
-        let page = render(&LoginPage {
-            layout: Layout::new(&viewer, "login-title"),
-            email: form.email.trim().to_string(),
+        let page = page(
+            &viewer,
+            &state,
+            form.email.trim().to_string(),
             next,
-            errors: missing,
-        })?;
+            missing,
+        )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     match accounts::authenticate(&state, &client.key(), &form.email, &form.password).await {
@@ -118,12 +168,7 @@ pub async fn submit(
             // the whole form.
             let mut errors = FormErrors::new();
             errors.form(message);
-            let page = render(&LoginPage {
-                layout: Layout::new(&viewer, "login-title"),
-                email: form.email.trim().to_string(),
-                next,
-                errors,
-            })?;
+            let page = page(&viewer, &state, form.email.trim().to_string(), next, errors)?;
             Ok((status, page).into_response())
         }
     }

@@ -9,6 +9,7 @@ pub mod home;
 pub mod issuance;
 pub mod lang;
 pub mod login;
+pub mod oidc;
 pub mod password;
 pub mod ra;
 pub mod trade;

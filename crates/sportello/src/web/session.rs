@@ -86,7 +86,9 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A `Set-Cookie` value with the attributes every cookie of ours carries.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let same_site = if name == SESSION_COOKIE {
+    // The session and the digital-identity login cookie come back with the identity
+    // provider's redirect, a top-level navigation from another site: `Lax`, not `Strict`.
+    let same_site = if name == SESSION_COOKIE || name == crate::pages::oidc::OIDC_COOKIE {
         "Lax"
     } else {
         "Strict"

@@ -278,7 +278,10 @@ impl TestApp {
             db.db.clone(),
             mailer,
         ));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        // `SPORTELLO_LISTEN` from `env` when a test needs a known port (a redirect URL
+        // registered at the test OpenID provider); else a free one.
+        let listen = vars["SPORTELLO_LISTEN"].clone();
+        let listener = tokio::net::TcpListener::bind(listen.as_str())
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");

@@ -25,6 +25,7 @@ mod journey;
 mod lists;
 mod memory;
 mod multi_instance;
+mod oidc;
 mod pagopa;
 mod password_recovery;
 

@@ -95,6 +95,10 @@ pub struct Config {
     /// `SPORTELLO_BLOBS_GRACE_HOURS`: how old a blob no row refers to must be before the
     /// reaper removes it (default 24).
     pub blobs_grace_hours: i64,
+    /// `SPORTELLO_JOB_LEASE_SECONDS`: how long a worker holds a job it claimed before another
+    /// worker may take it over, its own having presumably died (default 300). Longer than the
+    /// slowest job; shorter brings a job killed mid-run back sooner.
+    pub job_lease_seconds: i64,
 }
 
 /// What webhook URLs may be and how deliveries are bounded (see `webhooks`).
@@ -375,6 +379,14 @@ impl Config {
             });
         }
 
+        let job_lease_seconds = parse_number(&get, "SPORTELLO_JOB_LEASE_SECONDS", 300i64)?;
+        if !(5..=24 * 3600).contains(&job_lease_seconds) {
+            return Err(ConfigError {
+                variable: "SPORTELLO_JOB_LEASE_SECONDS",
+                problem: "must be between 5 and 86400".into(),
+            });
+        }
+
         Ok(Self {
             listen,
             public_url,
@@ -391,6 +403,7 @@ impl Config {
             webhooks,
             blobs,
             blobs_grace_hours,
+            job_lease_seconds,
         })
     }
 

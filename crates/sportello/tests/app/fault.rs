@@ -197,26 +197,21 @@ impl Client {
         let mut retried = false;
         loop {
             let base = &self.bases[rng.random_range(0..self.bases.len())];
-            match build(&self.http, base)
+            // Refused or reset (the instance is down), or killed while answering: try again.
+            if let Ok(r) = build(&self.http, base)
                 .timeout(Duration::from_secs(60))
                 .send()
                 .await
             {
-                Ok(r) => {
-                    let status = r.status();
-                    match r.bytes().await {
-                        Ok(bytes) => {
-                            let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                            return Answer {
-                                status,
-                                body,
-                                retried,
-                            };
-                        }
-                        Err(_) => {} // killed while answering: try again
-                    }
+                let status = r.status();
+                if let Ok(bytes) = r.bytes().await {
+                    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    return Answer {
+                        status,
+                        body,
+                        retried,
+                    };
                 }
-                Err(_) => {} // refused or reset: the instance is down
             }
             retried = true;
             self.ledger.retried_requests.fetch_add(1, Ordering::Relaxed);
@@ -606,6 +601,18 @@ async fn run(engine: Engine, seed: u64, kills: usize, count: usize) -> String {
     )
 }
 
+/// A practice as the checks read it: id, status, fee, protocol number, send date, the sum of
+/// its wallet entries and the number of its charges.
+type PracticeRow = (
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+);
+
 /// The invariants, read straight from the database, the blob folder and the SMTP inbox.
 async fn check(
     db: &TestDb,
@@ -635,7 +642,7 @@ async fn check(
 
     // Each practice's entries: minus its fee while it stands, nothing once rejected (refunded);
     // one first charge at most; charged means sent (a protocol number and a send date).
-    let practices: Vec<(String, String, Option<i64>, Option<String>, Option<String>, i64, i64)> =
+    let practices: Vec<PracticeRow> =
         sqlx::query_as(
             "SELECT p.id, p.status, p.fee_cents, p.protocol_number, p.sent_at, \
              CAST(COALESCE((SELECT SUM(e.amount_cents) FROM wallet_entries e \
@@ -786,16 +793,17 @@ async fn check(
     // A message the relay took is recorded as sent in the transaction committed right after
     // (`notify::SendEmail`); only a sender killed between the relay's answer and that commit
     // leaves it queued, to be sent again. So every second copy must follow a kill that came
-    // after the first copy, each kill explaining one copy at most (a worker sends one message
-    // at a time and one instance is killed at a time), and no message comes three times.
+    // after the copy before it, each kill explaining one copy at most (a worker sends one
+    // message at a time and one instance is killed at a time).
     let mut twice: Vec<(Instant, Instant, &str)> = Vec::new();
     for (id, _) in &outbox {
         let copies = received_at.get(id).map_or(0, Vec::len);
         assert!(copies > 0, "outbox message {id} never received");
-        assert!(copies <= 2, "outbox message {id} received {copies} times");
-        if copies == 2 {
+        if copies > 1 {
             let at = &received_at[id];
-            twice.push((at[0], at[1], id.as_str()));
+            for pair in at.windows(2) {
+                twice.push((pair[0], pair[1], id.as_str()));
+            }
         }
     }
     // Matched by the earliest second copy first, each to the earliest kill still free.
@@ -807,7 +815,7 @@ async fn check(
         match kill {
             Some(k) => used[k] = true,
             None => panic!(
-                "outbox message {id} was received twice with no kill of its sender in between"
+                "outbox message {id} was received again with no kill of its sender in between"
             ),
         }
     }
@@ -837,7 +845,7 @@ async fn check(
         .unwrap_or_else(|b| panic!("the audit chain is broken: {b:?}"));
 
     format!(
-        "{charged} charged, {} certificates, {} e-mails ({} received twice, each sent again after a \
+        "{charged} charged, {} certificates, {} e-mails ({} copies more, each sent again after a \
          kill between the relay's answer and the commit), {entries} audit entries verified",
         certificates.len(),
         outbox.len(),

@@ -45,7 +45,10 @@ pub trait Mailer: Send + Sync {
 /// (an SMTP relay discards a message whose content never came).
 #[async_trait]
 pub trait Prepared: Send {
-    /// Hands the message over; returns where it went (for the outbox row).
+    /// Where the message goes (for the outbox row, written before [`Prepared::finish`]).
+    fn destination(&self) -> String;
+
+    /// Hands the message over; returns where it went.
     async fn finish(self: Box<Self>) -> Result<String, MailError>;
 }
 
@@ -182,13 +185,17 @@ struct PreparedSmtp {
 
 #[async_trait]
 impl Prepared for PreparedSmtp {
+    fn destination(&self) -> String {
+        self.host.clone()
+    }
+
     async fn finish(mut self: Box<Self>) -> Result<String, MailError> {
         self.conn
             .message(&self.content)
             .await
             .map_err(|e| MailError::Smtp(e.to_string()))?;
-        // The relay has the message: how the session ends changes nothing.
-        self.conn.abort().await;
+        // The relay has the message: the connection is closed without waiting for the answer
+        // to a QUIT, so that the sender records the delivery at once.
         Ok(self.host.clone())
     }
 }
@@ -212,8 +219,11 @@ impl FileMailer {
 impl Mailer for FileMailer {
     async fn prepare(&self, message: &Message) -> Result<Box<dyn Prepared>, MailError> {
         tokio::fs::create_dir_all(&self.dir).await?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
         Ok(Box::new(PreparedFile {
-            dir: self.dir.clone(),
+            path: self
+                .dir
+                .join(format!("{stamp}-{}.eml", uuid::Uuid::new_v4().simple())),
             content: message.formatted(),
         }))
     }
@@ -221,19 +231,19 @@ impl Mailer for FileMailer {
 
 /// A message for the folder, written by [`Prepared::finish`].
 struct PreparedFile {
-    dir: PathBuf,
+    path: PathBuf,
     content: Vec<u8>,
 }
 
 #[async_trait]
 impl Prepared for PreparedFile {
+    fn destination(&self) -> String {
+        self.path.display().to_string()
+    }
+
     async fn finish(self: Box<Self>) -> Result<String, MailError> {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
-        let path = self
-            .dir
-            .join(format!("{stamp}-{}.eml", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&path, &self.content).await?;
-        tracing::info!(path = %path.display(), "e-mail written to file");
-        Ok(path.display().to_string())
+        tokio::fs::write(&self.path, &self.content).await?;
+        tracing::info!(path = %self.path.display(), "e-mail written to file");
+        Ok(self.path.display().to_string())
     }
 }

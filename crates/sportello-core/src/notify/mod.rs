@@ -123,12 +123,14 @@ impl Job for SendEmail {
             Err(e) => return failed(state, &self.outbox_id, e).await,
         };
         let mut tx = state.db.begin().await?;
+        // Everything written before the content goes: after the relay's answer only the commit.
         let taken = sqlx::query(
-            "UPDATE outbox_emails SET status = 'sent', sent_at = $2, attempts = attempts + 1, \
-             last_error = NULL WHERE id = $1 AND status <> 'sent'",
+            "UPDATE outbox_emails SET status = 'sent', sent_at = $2, delivered_to = $3, \
+             attempts = attempts + 1, last_error = NULL WHERE id = $1 AND status <> 'sent'",
         )
         .bind(&self.outbox_id)
         .bind(db::instant(state.clock.now()))
+        .bind(prepared.destination())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -137,12 +139,7 @@ impl Job for SendEmail {
             return Ok(());
         }
         match prepared.finish().await {
-            Ok(where_to) => {
-                sqlx::query("UPDATE outbox_emails SET delivered_to = $2 WHERE id = $1")
-                    .bind(&self.outbox_id)
-                    .bind(where_to)
-                    .execute(&mut *tx)
-                    .await?;
+            Ok(_) => {
                 tx.commit().await?;
                 Ok(())
             }

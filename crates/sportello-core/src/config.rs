@@ -102,6 +102,10 @@ pub struct Config {
     /// `SPORTELLO_OIDC_*`: the identity provider (a chamber's SPID/CIE broker) people log in
     /// with; unset, only passwords.
     pub oidc: Option<OidcSettings>,
+    /// `SPORTELLO_JOB_LEASE_SECONDS`: how long a worker holds a job it claimed before another
+    /// worker may take it over, its own having presumably died (default 300). Longer than the
+    /// slowest job; shorter brings a job killed mid-run back sooner.
+    pub job_lease_seconds: i64,
 }
 
 /// The OpenID Connect provider of this deployment (`SPORTELLO_OIDC_ISSUER`,
@@ -459,6 +463,13 @@ impl Config {
         }
 
         let oidc = OidcSettings::from_lookup(&get)?;
+        let job_lease_seconds = parse_number(&get, "SPORTELLO_JOB_LEASE_SECONDS", 300i64)?;
+        if !(5..=24 * 3600).contains(&job_lease_seconds) {
+            return Err(ConfigError {
+                variable: "SPORTELLO_JOB_LEASE_SECONDS",
+                problem: "must be between 5 and 86400".into(),
+            });
+        }
 
         Ok(Self {
             listen,
@@ -478,6 +489,7 @@ impl Config {
             blobs,
             blobs_grace_hours,
             oidc,
+            job_lease_seconds,
         })
     }
 

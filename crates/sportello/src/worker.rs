@@ -6,9 +6,6 @@ use sportello_core::jobs::{Claimed, Job, QueueError, claim, complete, fail};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long a claimed job is leased before another worker may take it over.
-const LEASE_SECONDS: i64 = 300;
-
 /// Every recurring job of the application.
 pub fn schedules() -> Vec<Schedule> {
     vec![
@@ -129,7 +126,7 @@ async fn run_registered(state: &Ctx, worker_id: &str) -> Result<usize, QueueErro
         &state.db,
         state.clock.now(),
         worker_id,
-        chrono::Duration::seconds(LEASE_SECONDS),
+        chrono::Duration::seconds(state.config.job_lease_seconds),
     )
     .await?
     {

@@ -3,9 +3,12 @@
 use crate::config::{Config, MailTransport, SmtpSettings, SmtpTls};
 use crate::notify::EmailAttachment;
 use async_trait::async_trait;
+use lettre::Message;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,10 +24,32 @@ pub enum MailError {
     File(#[from] std::io::Error),
 }
 
-/// Something that delivers a built message; returns where it went (for the outbox row).
+/// Something that delivers a built message in two steps, so that the sender can record the
+/// delivery in the very moment it happens: [`Mailer::prepare`] does everything that may be
+/// slow or fail (connecting, greeting, naming sender and recipients: the relay has nothing
+/// yet), then [`Prepared::finish`] hands the content over, the one step after which the
+/// message is out. `notify::SendEmail` takes the outbox row in a transaction between the two
+/// and commits right after `finish`, so a process killed in between leaves either a message
+/// not sent and still queued, or one sent and recorded — not one sent and queued again.
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn deliver(&self, message: &Message) -> Result<String, MailError>;
+    async fn prepare(&self, message: &Message) -> Result<Box<dyn Prepared>, MailError>;
+
+    /// Both steps at once; returns where the message went.
+    async fn deliver(&self, message: &Message) -> Result<String, MailError> {
+        self.prepare(message).await?.finish().await
+    }
+}
+
+/// A delivery ready for its last step. Dropped without [`Prepared::finish`], nothing is sent
+/// (an SMTP relay discards a message whose content never came).
+#[async_trait]
+pub trait Prepared: Send {
+    /// Where the message goes (for the outbox row, written before [`Prepared::finish`]).
+    fn destination(&self) -> String;
+
+    /// Hands the message over; returns where it went.
+    async fn finish(self: Box<Self>) -> Result<String, MailError>;
 }
 
 /// The mailer the configuration asks for.
@@ -72,37 +97,19 @@ pub(super) fn build_message(
     message.map_err(|e| MailError::Build(e.to_string()))
 }
 
-/// Delivers through an SMTP relay.
+/// How long each step of an SMTP session may take.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Delivers through an SMTP relay, one session per message.
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    settings: SmtpSettings,
     host: String,
 }
 
 impl SmtpMailer {
     pub fn new(settings: &SmtpSettings) -> Result<Self, MailError> {
-        let smtp = |e: lettre::transport::smtp::Error| MailError::Smtp(e.to_string());
-        let mut builder = match settings.tls {
-            SmtpTls::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
-            }
-            SmtpTls::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
-                    .map_err(smtp)?
-            }
-            SmtpTls::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(smtp)?
-            }
-        }
-        .port(settings.port)
-        .timeout(Some(std::time::Duration::from_secs(30)));
-        if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                password.expose().to_string(),
-            ));
-        }
         Ok(Self {
-            transport: builder.build(),
+            settings: settings.clone(),
             host: format!("smtp://{}:{}", settings.host, settings.port),
         })
     }
@@ -110,11 +117,85 @@ impl SmtpMailer {
 
 #[async_trait]
 impl Mailer for SmtpMailer {
-    async fn deliver(&self, message: &Message) -> Result<String, MailError> {
-        self.transport
-            .send(message.clone())
+    async fn prepare(&self, message: &Message) -> Result<Box<dyn Prepared>, MailError> {
+        let smtp = |e: lettre::transport::smtp::Error| MailError::Smtp(e.to_string());
+        let envelope = message.envelope();
+        let content = message.formatted();
+        let hello = ClientId::default();
+        let tls = match self.settings.tls {
+            SmtpTls::None => None,
+            SmtpTls::Tls | SmtpTls::StartTls => {
+                Some(TlsParameters::new(self.settings.host.clone()).map_err(smtp)?)
+            }
+        };
+        let wrapper = match self.settings.tls {
+            SmtpTls::Tls => tls.clone(),
+            SmtpTls::None | SmtpTls::StartTls => None,
+        };
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (self.settings.host.as_str(), self.settings.port),
+            Some(SMTP_TIMEOUT),
+            &hello,
+            wrapper,
+            None,
+        )
+        .await
+        .map_err(smtp)?;
+        if let (SmtpTls::StartTls, Some(tls)) = (self.settings.tls, tls) {
+            conn.starttls(tls, &hello).await.map_err(smtp)?;
+        }
+        if let (Some(user), Some(password)) = (&self.settings.username, &self.settings.password) {
+            let credentials = Credentials::new(user.clone(), password.expose().to_string());
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+                .await
+                .map_err(smtp)?;
+        }
+        let mut options = Vec::new();
+        if !content.is_ascii() {
+            if !conn.server_info().supports_feature(Extension::EightBitMime) {
+                return Err(MailError::Smtp(
+                    "the message is not ASCII and the relay does not take 8BITMIME".into(),
+                ));
+            }
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        conn.command(Mail::new(envelope.from().cloned(), options))
+            .await
+            .map_err(smtp)?;
+        for to in envelope.to() {
+            conn.command(Rcpt::new(to.clone(), Vec::new()))
+                .await
+                .map_err(smtp)?;
+        }
+        conn.command(Data).await.map_err(smtp)?;
+        Ok(Box::new(PreparedSmtp {
+            conn,
+            content,
+            host: self.host.clone(),
+        }))
+    }
+}
+
+/// An SMTP session after `DATA`: the relay waits for the content.
+struct PreparedSmtp {
+    conn: AsyncSmtpConnection,
+    content: Vec<u8>,
+    host: String,
+}
+
+#[async_trait]
+impl Prepared for PreparedSmtp {
+    fn destination(&self) -> String {
+        self.host.clone()
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<String, MailError> {
+        self.conn
+            .message(&self.content)
             .await
             .map_err(|e| MailError::Smtp(e.to_string()))?;
+        // The relay has the message: the connection is closed without waiting for the answer
+        // to a QUIT, so that the sender records the delivery at once.
         Ok(self.host.clone())
     }
 }
@@ -136,14 +217,33 @@ impl FileMailer {
 
 #[async_trait]
 impl Mailer for FileMailer {
-    async fn deliver(&self, message: &Message) -> Result<String, MailError> {
+    async fn prepare(&self, message: &Message) -> Result<Box<dyn Prepared>, MailError> {
         tokio::fs::create_dir_all(&self.dir).await?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
-        let path = self
-            .dir
-            .join(format!("{stamp}-{}.eml", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&path, message.formatted()).await?;
-        tracing::info!(path = %path.display(), "e-mail written to file");
-        Ok(path.display().to_string())
+        Ok(Box::new(PreparedFile {
+            path: self
+                .dir
+                .join(format!("{stamp}-{}.eml", uuid::Uuid::new_v4().simple())),
+            content: message.formatted(),
+        }))
+    }
+}
+
+/// A message for the folder, written by [`Prepared::finish`].
+struct PreparedFile {
+    path: PathBuf,
+    content: Vec<u8>,
+}
+
+#[async_trait]
+impl Prepared for PreparedFile {
+    fn destination(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    async fn finish(self: Box<Self>) -> Result<String, MailError> {
+        tokio::fs::write(&self.path, &self.content).await?;
+        tracing::info!(path = %self.path.display(), "e-mail written to file");
+        Ok(self.path.display().to_string())
     }
 }

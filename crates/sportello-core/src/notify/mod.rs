@@ -4,7 +4,7 @@
 
 mod mailer;
 
-pub use mailer::{FileMailer, MailError, Mailer, SmtpMailer, mailer_from_config};
+pub use mailer::{FileMailer, MailError, Mailer, Prepared, SmtpMailer, mailer_from_config};
 
 use crate::Ctx;
 use crate::db::{self, Tx};
@@ -110,34 +110,55 @@ impl Job for SendEmail {
             &files,
             &self.outbox_id,
         )?;
-        let result = state.mailer.deliver(&message).await;
-        let now = db::instant(state.clock.now());
-        match result {
-            Ok(where_to) => {
-                sqlx::query(
-                    "UPDATE outbox_emails SET status = 'sent', sent_at = $2, delivered_to = $3, \
-                     attempts = attempts + 1, last_error = NULL WHERE id = $1",
-                )
-                .bind(&self.outbox_id)
-                .bind(now)
-                .bind(where_to)
-                .execute(state.db.pool())
-                .await?;
+        // Connect and name the envelope first (slow, may fail, sends nothing); then take the
+        // row (on PostgreSQL a row lock, so another worker holding an expired lease waits and
+        // finds it sent; on SQLite the write lock, held only for the last step) and commit
+        // right after the relay took the content. A kill before the commit leaves the row
+        // queued and the relay without the message (it never got its end), a kill after it
+        // a message sent and recorded; only a kill between the relay's answer and the commit
+        // sends it twice (the fault test measures this; `Message-ID` is the outbox id, so a
+        // receiver can recognise the copy).
+        let prepared = match state.mailer.prepare(&message).await {
+            Ok(p) => p,
+            Err(e) => return failed(state, &self.outbox_id, e).await,
+        };
+        let mut tx = state.db.begin().await?;
+        // Everything written before the content goes: after the relay's answer only the commit.
+        let taken = sqlx::query(
+            "UPDATE outbox_emails SET status = 'sent', sent_at = $2, delivered_to = $3, \
+             attempts = attempts + 1, last_error = NULL WHERE id = $1 AND status <> 'sent'",
+        )
+        .bind(&self.outbox_id)
+        .bind(db::instant(state.clock.now()))
+        .bind(prepared.destination())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if taken == 0 {
+            // Sent meanwhile by a worker that held this job before: nothing to do.
+            return Ok(());
+        }
+        match prepared.finish().await {
+            Ok(_) => {
+                tx.commit().await?;
                 Ok(())
             }
             Err(e) => {
-                sqlx::query(
-                    "UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2 \
-                     WHERE id = $1",
-                )
-                .bind(&self.outbox_id)
-                .bind(e.to_string())
-                .execute(state.db.pool())
-                .await?;
-                Err(e.into())
+                tx.rollback().await?;
+                failed(state, &self.outbox_id, e).await
             }
         }
     }
+}
+
+/// Records a failed delivery on the outbox row; the job is retried.
+async fn failed(state: &Ctx, outbox_id: &str, e: MailError) -> anyhow::Result<()> {
+    sqlx::query("UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1")
+        .bind(outbox_id)
+        .bind(e.to_string())
+        .execute(state.db.pool())
+        .await?;
+    Err(e.into())
 }
 
 /// Number of messages waiting, for `/metrics`.

@@ -161,12 +161,16 @@ pub struct ReceivedMail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// When the server accepted it (the end of its content).
+    pub at: std::time::Instant,
 }
 
+/// The server clones the handler for each connection: the inbox is shared, the message being
+/// received is the connection's own.
 #[derive(Clone)]
 struct SmtpHandler {
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
-    current: Arc<Mutex<Option<ReceivedMail>>>,
+    current: Option<ReceivedMail>,
 }
 
 impl mailin_embedded::Handler for SmtpHandler {
@@ -177,23 +181,25 @@ impl mailin_embedded::Handler for SmtpHandler {
         _is8bit: bool,
         to: &[String],
     ) -> mailin_embedded::Response {
-        *self.current.lock().unwrap() = Some(ReceivedMail {
+        self.current = Some(ReceivedMail {
             from: from.to_string(),
             to: to.to_vec(),
             data: String::new(),
+            at: std::time::Instant::now(),
         });
         mailin_embedded::response::OK
     }
 
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        if let Some(m) = self.current.lock().unwrap().as_mut() {
+        if let Some(m) = self.current.as_mut() {
             m.data.push_str(&String::from_utf8_lossy(buf));
         }
         Ok(())
     }
 
     fn data_end(&mut self) -> mailin_embedded::Response {
-        if let Some(m) = self.current.lock().unwrap().take() {
+        if let Some(mut m) = self.current.take() {
+            m.at = std::time::Instant::now();
             self.inbox.lock().unwrap().push(m);
         }
         mailin_embedded::response::OK
@@ -213,7 +219,7 @@ impl SmtpServer {
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let handler = SmtpHandler {
             inbox: inbox.clone(),
-            current: Arc::new(Mutex::new(None)),
+            current: None,
         };
         let mut server = mailin_embedded::Server::new(handler);
         server

@@ -16,6 +16,7 @@ mod desk;
 mod devices;
 mod extras;
 mod fatturapa;
+mod fault;
 mod fees;
 mod forms;
 mod free_cards;

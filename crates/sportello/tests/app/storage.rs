@@ -136,6 +136,7 @@ engine_tests!(
     counters_are_gapless_and_a_rollback_returns_the_number,
     concurrent_counters_never_repeat_or_skip,
     a_job_is_claimed_by_one_worker_only,
+    a_job_whose_worker_died_is_retried_up_to_its_limit_then_parked,
     a_queued_email_reaches_the_smtp_server_once,
     an_email_is_not_sent_when_its_transaction_rolls_back,
     audit_chain_verifies_and_detects_a_tampered_entry,
@@ -260,6 +261,52 @@ async fn a_job_is_claimed_by_one_worker_only(engine: Engine) {
             .unwrap()
             .is_some()
     );
+}
+
+/// A worker killed mid-job never reports: the job's lease runs out, another worker claims it
+/// again (each claim uses an attempt), and after the last attempt's lease it is parked `dead`
+/// with the reason, never claimed again.
+async fn a_job_whose_worker_died_is_retried_up_to_its_limit_then_parked(engine: Engine) {
+    let t = TestDb::new(engine).await;
+    let mut now = start_time();
+    let lease = chrono::Duration::seconds(10);
+    let mut tx = t.db.begin().await.unwrap();
+    jobs::enqueue(&mut tx, &Noop { n: 1 }, now, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let max = <Noop as jobs::Job>::MAX_ATTEMPTS;
+    for attempt in 1..=max {
+        let job = jobs::claim(&t.db, now, &format!("worker-{attempt}"), lease)
+            .await
+            .unwrap()
+            .expect("claimed again once the lease ran out");
+        assert_eq!(job.attempts, attempt);
+        // While the lease holds, nobody else takes it.
+        assert!(
+            jobs::claim(&t.db, now + lease / 2, "other", lease)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The worker dies: no complete, no fail.
+        now += lease + chrono::Duration::seconds(1);
+    }
+    assert!(
+        jobs::claim(&t.db, now, "late", lease)
+            .await
+            .unwrap()
+            .is_none(),
+        "no attempt left"
+    );
+    let (status, attempts, error): (String, i64, Option<String>) =
+        sqlx::query_as("SELECT status, attempts, last_error FROM jobs")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("dead", max));
+    assert!(error.unwrap().contains("lease expired"));
+    assert_eq!(jobs::dead(&t.db, 10).await.unwrap().len(), 1);
 }
 
 async fn a_queued_email_reaches_the_smtp_server_once(engine: Engine) {

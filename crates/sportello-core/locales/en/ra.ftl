@@ -443,4 +443,7 @@ ra-error-manager-not-waiting = This document was already signed or withdrawn: no
 ra-error-manager-no-tax-code = Your profile has no tax code: without it the signature cannot be recognised as yours. Nothing was recorded.
 ra-error-manager-revoked = The signing certificate of { $holder } is revoked (since { $at }): the signature is not accepted. Nothing was recorded.
 ra-error-manager-revocation-unavailable = The revocation of { $holder }'s certificate could not be checked: the signature is not accepted. Try again later; nothing was recorded.
+ra-error-manager-other-document = { $file }: it is signed by the Manager, but it is not the document the office prepared. Download the waiting document, sign that one and upload it again; nothing was recorded.
+ra-error-no-manager = No Manager of the chamber has a tax code in their profile: the notice's signature cannot be recognised. Nothing was recorded.
+ra-error-revocation-through-manager = An ODR or IR is revoked by the notice the Manager signs: prepare it below with the reason and put it in the Manager's queue. The revocation takes effect when the Manager signs it and the notice goes out. Nothing was recorded.
 ra-error-manager-kind = Give the kind of document: mandate letter or revocation notice.

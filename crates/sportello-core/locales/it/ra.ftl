@@ -443,4 +443,7 @@ ra-error-manager-not-waiting = Questo documento è già stato firmato o ritirato
 ra-error-manager-no-tax-code = Il tuo profilo non riporta il codice fiscale: senza, la firma non può essere riconosciuta come tua. Nulla è stato registrato.
 ra-error-manager-revoked = Il certificato di firma di { $holder } risulta revocato (dal { $at }): la firma non è accettata. Nulla è stato registrato.
 ra-error-manager-revocation-unavailable = Non è stato possibile verificare la revoca del certificato di { $holder }: la firma non è accettata. Riprova più tardi; nulla è stato registrato.
+ra-error-manager-other-document = { $file }: è firmato dal Dirigente, ma non è il documento preparato dall'ufficio. Scarica il documento in attesa, firma quello e ricaricalo; nulla è stato registrato.
+ra-error-no-manager = Nessun Dirigente della Camera ha il codice fiscale nel proprio profilo: la firma della comunicazione non può essere riconosciuta. Nulla è stato registrato.
+ra-error-revocation-through-manager = Un ODR o un IR si revoca con la comunicazione firmata dal Dirigente: preparala qui sotto con il motivo e mettila nella coda del Dirigente. La revoca ha effetto quando il Dirigente la firma e parte la comunicazione. Nulla è stato registrato.
 ra-error-manager-kind = Indica il tipo di documento: lettera di incarico o comunicazione di revoca.

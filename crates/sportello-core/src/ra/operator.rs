@@ -106,6 +106,12 @@ impl Operator {
         !self.tax_code.is_personal()
     }
 
+    /// The name as people read it: a person's in usual case ("Mario Rossi"), an
+    /// organisation's as registered.
+    pub fn display_name(&self) -> String {
+        display_name(&self.name, self.tax_code.is_personal())
+    }
+
     #[cfg(test)]
     pub fn sample(kind: OperatorKind) -> Self {
         Operator {
@@ -591,5 +597,15 @@ mod tests {
             OperatorKind::Odr,
             OperatorKind::Rao
         ));
+    }
+}
+
+/// An operator's name as people read it: a person's (`personal`) in usual case, an
+/// organisation's as registered.
+pub fn display_name(name: &str, personal: bool) -> String {
+    if personal {
+        crate::display::usual_case(name)
+    } else {
+        name.to_string()
     }
 }

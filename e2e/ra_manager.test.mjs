@@ -115,8 +115,16 @@ describe("the Manager's queue", () => {
       await manager.page.waitForLoadState('load');
       await refused.waitFor();
       assert.match(await refused.innerText(), /non è il documento preparato dall'ufficio/);
-      await screenshotWidths(manager.page, '03-another-document-refused');
-      await item.locator('input[name="signed"]').setInputFiles(fixture('mandate_letter.pdf'));
+      // A page shown by a POST: resized in place, not reloaded (a reload would post again).
+      await screenshot(manager.page, '03-another-document-refused-1366');
+      await manager.page.setViewportSize({ width: 390, height: 900 });
+      await screenshot(manager.page, '03-another-document-refused-390');
+      await manager.page.setViewportSize({ width: 1366, height: 900 });
+      await item.locator('input[name="signed"]').setInputFiles({
+        name: 'lettera-incarico-firmata.pdf',
+        mimeType: 'application/pdf',
+        buffer: fs.readFileSync(fixture('mandate_letter.pdf')),
+      });
       await item.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
       await manager.page.waitForLoadState('load');
       await manager.page.locator('[data-testid="ra-manager-done"]').waitFor();
@@ -147,7 +155,11 @@ describe("the Manager's queue", () => {
       assert.match(await notice.innerText(), /Comunicazione di revoca/);
       assert.match(await notice.innerText(), /Cessata attività/);
       await screenshotWidths(manager.page, '06-revocation-in-the-queue');
-      await notice.locator('input[name="signed"]').setInputFiles(fixture('revocation_notice.pdf'));
+      await notice.locator('input[name="signed"]').setInputFiles({
+        name: 'comunicazione-revoca-firmata.pdf',
+        mimeType: 'application/pdf',
+        buffer: fs.readFileSync(fixture('revocation_notice.pdf')),
+      });
       await notice.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
       await manager.page.waitForLoadState('load');
       assert.match(await manager.page.locator('[data-testid="ra-manager-done"]').innerText(), /revoca è stata registrata/);

@@ -130,6 +130,20 @@ pub fn notice_goes_to_the_operator(kind: OperatorKind) -> bool {
     matches!(kind, OperatorKind::Odr | OperatorKind::Ir)
 }
 
+/// RA procedure, part 1: the notice goes "ai recapiti di contatto indicati nel Modulo di
+/// Accettazione": the e-mail address and, when the form gives one, the PEC address.
+pub fn notice_recipients(op: &Operator) -> Vec<String> {
+    let mut to = vec![op.email.clone()];
+    if let Some(pec) = op
+        .pec
+        .as_ref()
+        .filter(|p| !p.eq_ignore_ascii_case(&op.email))
+    {
+        to.push(pec.clone());
+    }
+    to
+}
+
 /// RA procedure, part 1: an ODR's or IR's revocation "avrà effetto dal momento della relativa
 /// ricezione" of the notice the Manager signed, so it goes through the Manager's queue, where
 /// the signed notice is checked against the one the office prepared; a RAO's is recorded by
@@ -405,27 +419,30 @@ async fn apply(
                 ));
             }
         }
-        let outbox_id = notify::queue(
-            &mut tx,
-            now,
-            OutgoingEmail {
-                to: op.email.clone(),
-                subject: format!("Comunicazione di revoca del mandato: {}", op.name),
-                body_text: body,
-                chamber_id: Some(op.chamber_id.clone()),
-                attachments: vec![attachment],
-            },
-        )
-        .await?;
-        record_mail(
-            &mut tx,
-            now,
-            &op.id,
-            &outbox_id,
-            MailPurpose::NoticeOperator,
-        )
-        .await?;
-        Some(op.email.clone())
+        let to = notice_recipients(op);
+        for address in &to {
+            let outbox_id = notify::queue(
+                &mut tx,
+                now,
+                OutgoingEmail {
+                    to: address.clone(),
+                    subject: format!("Comunicazione di revoca del mandato: {}", op.name),
+                    body_text: body.clone(),
+                    chamber_id: Some(op.chamber_id.clone()),
+                    attachments: vec![attachment.clone()],
+                },
+            )
+            .await?;
+            record_mail(
+                &mut tx,
+                now,
+                &op.id,
+                &outbox_id,
+                MailPurpose::NoticeOperator,
+            )
+            .await?;
+        }
+        Some(to.join(", "))
     } else {
         None
     };
@@ -501,6 +518,19 @@ mod tests {
             ),
             Err(RevocationError::InTheFuture(_))
         ));
+    }
+
+    #[test]
+    fn the_notice_goes_to_the_acceptance_forms_email_and_pec() {
+        let mut op = Operator::sample(OperatorKind::Odr);
+        assert_eq!(notice_recipients(&op), ["mario@example.it"]);
+        op.pec = Some("mario.rossi@pec.example.it".into());
+        assert_eq!(
+            notice_recipients(&op),
+            ["mario@example.it", "mario.rossi@pec.example.it"]
+        );
+        op.pec = Some("MARIO@example.it".into());
+        assert_eq!(notice_recipients(&op), ["mario@example.it"], "once");
     }
 
     #[test]

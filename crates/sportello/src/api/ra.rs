@@ -115,6 +115,10 @@ pub struct OperatorIn {
     /// organisations).
     pub tax_code: String,
     pub email: String,
+    /// The PEC address of the acceptance form's contacts; the revocation notice goes there
+    /// too.
+    #[serde(default)]
+    pub pec: Option<String>,
     /// For a collaborator: the tax code of its organisation (already registered).
     pub organisation_tax_code: Option<String>,
     /// For an organisation: its legal representative, who signs its documents.
@@ -148,6 +152,7 @@ pub async fn create_operator(
             name: body.name,
             tax_code: body.tax_code,
             email: body.email,
+            pec: body.pec,
             organisation_tax_code: body.organisation_tax_code,
             legal_representative_tax_code: body.legal_representative_tax_code,
             first_phase: body.first_phase,

@@ -23,6 +23,7 @@ engine_tests!(
     the_manager_signs_only_the_document_the_office_prepared,
     an_odr_or_ir_is_revoked_only_through_the_managers_queue,
     a_rao_revocation_notice_must_carry_the_managers_signature,
+    the_revocation_notice_goes_to_the_acceptance_forms_email_and_pec,
     only_the_manager_sees_and_signs_the_queue,
     the_ordinary_master_rao_prepares_no_mandate,
     the_operator_page_lists_each_required_document_with_its_state,
@@ -432,6 +433,64 @@ async fn a_rao_revocation_notice_must_carry_the_managers_signature(engine: Engin
     .await
     .unwrap();
     assert_eq!(signer.as_deref(), Some("CNTRRT70A01D969P"));
+}
+
+/// RA procedure, part 1: the Manager's notice goes to the ODR "ai recapiti di contatto indicati
+/// nel Modulo di Accettazione": its e-mail and its PEC address, each kept with the revocation.
+async fn the_revocation_notice_goes_to_the_acceptance_forms_email_and_pec(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let (s, p) = call(
+        &app,
+        "POST",
+        "/api/v1/ra/operators",
+        &master,
+        Some(
+            json!({"kind": "odr", "name": "LAURA VERDI", "tax_code": VERDI,
+            "email": "l.verdi@studio.test", "pec": "non-una-pec", "organisation_tax_code": null}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["code"], "bad_pec");
+    let odr = create(
+        &app,
+        &master,
+        json!({"kind": "odr", "name": "LAURA VERDI", "tax_code": VERDI,
+        "email": "l.verdi@studio.test", "pec": "laura.verdi@pec.studio.test",
+        "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    assert_eq!(
+        op(&app, &odr).await.pec.as_deref(),
+        Some("laura.verdi@pec.studio.test")
+    );
+    let request = prepare_for_manager(&app, &odr, "revocation_notice", "Cessata attività").await;
+    let (s, v) = manager_signs(&app, &request, "notice_signed.pdf").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    app.run_jobs().await;
+    let mails = app.smtp.messages();
+    for to in ["l.verdi@studio.test", "laura.verdi@pec.studio.test"] {
+        let sent: Vec<_> = mails
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.contains(to)))
+            .collect();
+        assert_eq!(sent.len(), 1, "one notice to {to}");
+        assert!(sent[0].data.contains("Comunicazione di revoca"));
+    }
+    let kept = sportello_core::ra::revocation::mails(&app.state.db, &odr)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.iter()
+            .filter(|m| m.purpose == sportello_core::ra::revocation::MailPurpose::NoticeOperator)
+            .count(),
+        2
+    );
+    let (email, password) = TestApp::demo_login(Role::MasterRao);
+    let b = Browser::login(&app, email, password).await;
+    let (_, page) = b.get(&format!("/ra/operators/{odr}")).await;
+    assert!(page.contains("data-testid=\"ra-pec\""));
 }
 
 async fn only_the_manager_sees_and_signs_the_queue(engine: Engine) {

@@ -76,6 +76,8 @@ pub struct NewOperatorForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
+    pec: String,
+    #[serde(default)]
     organisation_tax_code: String,
     #[serde(default)]
     legal_representative_tax_code: String,
@@ -155,6 +157,7 @@ pub async fn create(
             name: form.name.clone(),
             tax_code: form.tax_code.clone(),
             email: form.email.clone(),
+            pec: Some(form.pec.clone()),
             organisation_tax_code: Some(form.organisation_tax_code.clone()),
             legal_representative_tax_code: Some(form.legal_representative_tax_code.clone()),
             first_phase: form.first_phase.is_some(),

@@ -149,6 +149,7 @@ impl From<CreateOperatorError> for AppError {
             CreateOperatorError::Name => ("bad_name", "ra-error-name"),
             CreateOperatorError::TaxCode => ("bad_tax_code", "ra-error-tax-code"),
             CreateOperatorError::Email => ("bad_email", "ra-error-email"),
+            CreateOperatorError::Pec => ("bad_pec", "ra-error-pec"),
             CreateOperatorError::CollaboratorKind => {
                 ("collaborator_kind", "ra-error-collaborator-kind")
             }

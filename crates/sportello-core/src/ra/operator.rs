@@ -595,6 +595,16 @@ pub async fn link_user(
     Ok(())
 }
 
+/// An operator's name as people read it: a person's (`personal`) in usual case, an
+/// organisation's as registered.
+pub fn display_name(name: &str, personal: bool) -> String {
+    if personal {
+        crate::display::usual_case(name)
+    } else {
+        name.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,15 +624,5 @@ mod tests {
             OperatorKind::Odr,
             OperatorKind::Rao
         ));
-    }
-}
-
-/// An operator's name as people read it: a person's (`personal`) in usual case, an
-/// organisation's as registered.
-pub fn display_name(name: &str, personal: bool) -> String {
-    if personal {
-        crate::display::usual_case(name)
-    } else {
-        name.to_string()
     }
 }

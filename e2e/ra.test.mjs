@@ -11,6 +11,7 @@
 //                       [data-testid=ra-collaborators], [data-testid=ra-revocation] after a revocation
 //   /ra/tree            [data-testid=ra-tree] with the offices and operators the viewer may see
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
@@ -101,7 +102,7 @@ describe('registration authority', () => {
       assert.equal(await state(page), 'Manifestazione di interesse');
       // The letter goes through the Manager's queue: the office prepares it, the Manager signs.
       const prepare = page.locator('[data-testid="prepare-mandate_letter"]');
-      await prepare.locator('input[name="document"]').setInputFiles(fixture('unsigned.pdf'));
+      await prepare.locator('input[name="document"]').setInputFiles(fixture('lettera-incarico.pdf'));
       await prepare.locator('button[type="submit"]').click();
       await page.waitForLoadState('load');
       const manager = await newContext(browser);
@@ -191,17 +192,30 @@ describe('registration authority', () => {
       }
 
       await page.goto(`${app.baseUrl}${orgPath}`);
-      // Revocation is asked in a dialog, with the signed notice and the reason.
-      await page.locator('[data-testid="step-revoke"] [data-testid="revoke"]').click();
-      const dialog = page.locator('[data-testid="confirm-revoke"].show');
-      await dialog.waitFor();
-      await dialog.locator('input[name="notice"]').setInputFiles(fixture('revocation_notice.pdf'));
-      await dialog.locator('input[name="reason"]').fill('Perdita dei requisiti');
-      await dialog.locator('[data-testid="confirm-revoke-submit"]').click();
+      // An ODR is revoked by the notice the Manager signs: the office prepares it with the
+      // reason, the Manager signs it in his queue, and the revocation takes effect.
+      assert.equal(await page.locator('[data-testid="step-revoke"]').count(), 0, 'no direct revocation of an ODR');
+      const notice = page.locator('[data-testid="prepare-revocation_notice"]');
+      await notice.locator('input[name="reason"]').fill('Perdita dei requisiti');
+      await notice.locator('input[name="document"]').setInputFiles(fixture('comunicazione-revoca.pdf'));
+      await notice.locator('button[type="submit"]').click();
       await page.waitForLoadState('load');
-      const panel = page.locator('[data-testid="ra-revocation"]');
-      await panel.waitFor();
-      assert.equal((await page.locator('[data-testid="ra-devices-to-recall"]').innerText()).trim(), '0');
+      const signer = await newContext(browser);
+      try {
+        await logIn(signer.page, 'manager');
+        await signer.page.goto(`${app.baseUrl}/ra/manager`);
+        const item = signer.page.locator('[data-testid="ra-manager-request"]');
+        await item.locator('input[name="signed"]').setInputFiles({
+          name: 'comunicazione-revoca-firmata.pdf',
+          mimeType: 'application/pdf',
+          buffer: fs.readFileSync(fixture('revocation_notice.pdf')),
+        });
+        await item.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
+        await signer.page.locator('[data-testid="ra-manager-done"]').waitFor();
+      } finally {
+        await signer.context.close();
+      }
+      await page.goto(`${app.baseUrl}${orgPath}`);
       assert.equal(await state(page), 'Revocato');
       assert.match(await page.locator('[data-testid="ra-collaborators"]').innerText(), /Sospeso/);
       await screenshot(page, '09-organisation-revoked');

@@ -1,8 +1,8 @@
 // The Manager's queue (RA procedure, part 1: the mandate letter and the revocation notice are
 // "firmata digitalmente dal Dirigente"). The Master RAO registers a RAO, sees the documents the
 // mandate requires and prepares the letter; the Manager finds it in the queue, uploads a file
-// someone else signed (refused, naming the signer), then the letter he signed (accepted); the
-// mandate then goes out. Then the office prepares the revocation of the demo ODR, and the
+// someone else signed (refused, naming the signer), a file he signed that is another document
+// (refused), then the letter he signed (accepted); the mandate then goes out. Then the office prepares the revocation of the demo ODR, and the
 // Manager's signed notice revokes it. Signed files are made by OpenSSL
 // (crates/sportello-core/tests/fixtures/ra). Screenshots at 1366 and 390 px land in
 // e2e/output/ra_manager/.
@@ -16,6 +16,7 @@
 //                       (input[name=signed]); [data-testid=ra-manager-error] next to a refused one,
 //                       [data-testid=ra-manager-done] after a signature, [data-testid=ra-manager-empty]
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
@@ -76,7 +77,7 @@ describe("the Manager's queue", () => {
       assert.equal(await state(page), 'Registrato');
 
       const prepare = page.locator('[data-testid="prepare-mandate_letter"]');
-      await prepare.locator('input[name="document"]').setInputFiles(fixture('unsigned.pdf'));
+      await prepare.locator('input[name="document"]').setInputFiles(fixture('lettera-incarico.pdf'));
       await prepare.locator('button[type="submit"]').click();
       await page.waitForLoadState('load');
       assert.equal(await requiredState(page, 'mandate_letter'), 'In attesa della firma del Dirigente');
@@ -86,7 +87,12 @@ describe("the Manager's queue", () => {
       await manager.page.goto(`${app.baseUrl}/ra/manager`);
       const item = manager.page.locator('[data-testid="ra-manager-request"]');
       assert.equal(await item.count(), 1);
-      assert.match(await item.innerText(), /MARIO ROSSI/);
+      // People by name, in usual case; the date as 06/12/2026.
+      const text = await item.innerText();
+      assert.match(text, /Mario Rossi/);
+      assert.match(text, /Luca Galli/, 'the Master RAO who prepared it, by name');
+      assert.doesNotMatch(text, /@demo\.sportello\.test/, 'no e-mail for a name');
+      assert.match(text, /\d{2}\/\d{2}\/\d{4}/);
       await screenshotWidths(manager.page, '02-managers-queue');
       // A file signed by someone else is refused, naming who signed; nothing is lost.
       await item.locator('input[name="signed"]').setInputFiles(fixture('acceptance_rossi.pdf'));
@@ -99,7 +105,26 @@ describe("the Manager's queue", () => {
       await manager.page.setViewportSize({ width: 390, height: 900 });
       await screenshot(manager.page, '03-someone-elses-signature-refused-390');
       await manager.page.setViewportSize({ width: 1366, height: 900 });
-      await item.locator('input[name="signed"]').setInputFiles(fixture('mandate_letter.pdf'));
+      // A file the Manager signed, but another document than the letter prepared: refused.
+      await item.locator('input[name="signed"]').setInputFiles({
+        name: 'comunicazione-revoca-firmata.pdf',
+        mimeType: 'application/pdf',
+        buffer: fs.readFileSync(fixture('revocation_notice.pdf')),
+      });
+      await item.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
+      await manager.page.waitForLoadState('load');
+      await refused.waitFor();
+      assert.match(await refused.innerText(), /non è il documento preparato dall'ufficio/);
+      // A page shown by a POST: resized in place, not reloaded (a reload would post again).
+      await screenshot(manager.page, '03-another-document-refused-1366');
+      await manager.page.setViewportSize({ width: 390, height: 900 });
+      await screenshot(manager.page, '03-another-document-refused-390');
+      await manager.page.setViewportSize({ width: 1366, height: 900 });
+      await item.locator('input[name="signed"]').setInputFiles({
+        name: 'lettera-incarico-firmata.pdf',
+        mimeType: 'application/pdf',
+        buffer: fs.readFileSync(fixture('mandate_letter.pdf')),
+      });
       await item.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
       await manager.page.waitForLoadState('load');
       await manager.page.locator('[data-testid="ra-manager-done"]').waitFor();
@@ -119,7 +144,7 @@ describe("the Manager's queue", () => {
       await page.waitForLoadState('load');
       const revoke = page.locator('[data-testid="prepare-revocation_notice"]');
       await revoke.locator('input[name="reason"]').fill('Cessata attività');
-      await revoke.locator('input[name="document"]').setInputFiles(fixture('unsigned.pdf'));
+      await revoke.locator('input[name="document"]').setInputFiles(fixture('comunicazione-revoca.pdf'));
       await revoke.locator('button[type="submit"]').click();
       await page.waitForLoadState('load');
       const odrPath = new URL(page.url()).pathname;
@@ -130,7 +155,11 @@ describe("the Manager's queue", () => {
       assert.match(await notice.innerText(), /Comunicazione di revoca/);
       assert.match(await notice.innerText(), /Cessata attività/);
       await screenshotWidths(manager.page, '06-revocation-in-the-queue');
-      await notice.locator('input[name="signed"]').setInputFiles(fixture('revocation_notice.pdf'));
+      await notice.locator('input[name="signed"]').setInputFiles({
+        name: 'comunicazione-revoca-firmata.pdf',
+        mimeType: 'application/pdf',
+        buffer: fs.readFileSync(fixture('revocation_notice.pdf')),
+      });
       await notice.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
       await manager.page.waitForLoadState('load');
       assert.match(await manager.page.locator('[data-testid="ra-manager-done"]').innerText(), /revoca è stata registrata/);

@@ -119,7 +119,7 @@ describe('organisation RAO', () => {
 
       // The letter goes through the Manager's queue: the office prepares it, the Manager signs.
       const prepare = page.locator('[data-testid="prepare-mandate_letter"]');
-      await prepare.locator('input[name="document"]').setInputFiles(fixture('unsigned.pdf'));
+      await prepare.locator('input[name="document"]').setInputFiles(fixture('lettera-incarico.pdf'));
       await prepare.locator('button[type="submit"]').click();
       await page.waitForLoadState('load');
       const manager = await newContext(browser);

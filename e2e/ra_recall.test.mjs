@@ -1,19 +1,22 @@
 // Revocations that reach people and devices (RA procedure, part 1, "Procedura di revoca ODR"):
-// the Master RAO revokes the demo ODR, which holds consigned devices, with the signed notice;
-// the notice goes out by e-mail to the ODR's contact and the operator page lists what was sent
-// and the recall of every consigned device. Each device comes back by two people (the Master
+// the office prepares the revocation notice of the demo ODR, which holds consigned devices, and
+// the Manager signs it in his queue, which revokes the ODR; the notice goes out by e-mail to the
+// ODR's contact and the operator page lists what was sent and the recall of every consigned
+// device. Each device comes back by two people (the Master
 // RAO records it, the RAO confirms it into the cabinet); the last one is lost and written off
 // with the usual two-person write-off; the recall closes and the statistics count it.
 // Screenshots at 1366 and 390 px land in e2e/output/ra_recall/.
 //
 // Page contract:
-//   /ra/operators/{id}  [data-testid=ra-revocation] after the revocation, with
-//                       [data-testid=ra-operator-informed]; [data-testid=ra-mails] (the e-mails);
+//   /ra/operators/{id}  form [data-testid=prepare-revocation_notice] (input[name=reason],
+//                       input[name=document]); [data-testid=ra-state]; [data-testid=ra-mails] (the e-mails);
 //                       [data-testid=recall] with [data-testid=recall-status],
 //                       [data-testid=recall-devices] rows tr[data-serial] holding
 //                       [data-testid=recall-report] (with input[name=note]) or
 //                       [data-testid=recall-confirm], and a link to the device's write-off;
 //                       [data-testid=recall-settlement]
+//   /ra/manager         [data-testid=ra-manager-request] with form [data-testid=ra-manager-sign]
+//                       (input[name=signed]); [data-testid=ra-manager-done]
 //   /devices/stats      [data-testid=stats-recalls] with [data-testid=recalls-returned|recalls-missing]
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -24,7 +27,9 @@ import { launch, newContext, screenshot, screenshotWidths, watchRequests } from 
 import { login } from './lib/flows.mjs';
 import { repoRoot } from './lib/paths.mjs';
 
-const NOTICE = path.join(repoRoot, 'crates/sportello-core/tests/fixtures/ra/revocation_notice.pdf');
+const FIXTURES = path.join(repoRoot, 'crates/sportello-core/tests/fixtures/ra');
+const UNSIGNED = path.join(FIXTURES, 'comunicazione-revoca.pdf');
+const NOTICE = path.join(FIXTURES, 'revocation_notice.pdf');
 const ODR = { name: 'STUDIO RIVA & ASSOCIATI S.R.L.', email: 'odr@demo.sportello.test' };
 
 let app;
@@ -78,23 +83,37 @@ describe('device recall of a revoked ODR', () => {
       await page.waitForLoadState('load');
       const odrUrl = page.url().split('?')[0];
 
-      // The revocation, with the signed notice, asked in the dialog.
-      await page.locator('[data-testid="step-revoke"] [data-testid="revoke"]').click();
-      const dialog = page.locator('[data-testid="confirm-revoke"].show');
-      await dialog.waitFor();
-      await dialog.locator('input[name="notice"]').setInputFiles(NOTICE);
-      await dialog.locator('input[name="reason"]').fill('Perdita dei requisiti');
-      await dialog.locator('[data-testid="confirm-revoke-submit"]').click();
+      // The office prepares the revocation notice with the reason; the Manager signs it.
+      const notice = page.locator('[data-testid="prepare-revocation_notice"]');
+      await notice.locator('input[name="reason"]').fill('Perdita dei requisiti');
+      await notice.locator('input[name="document"]').setInputFiles(UNSIGNED);
+      await notice.locator('button[type="submit"]').click();
       await page.waitForLoadState('load');
-      await page.locator('[data-testid="ra-revocation"]').waitFor();
-      assert.match(await page.locator('[data-testid="ra-operator-informed"]').innerText(), /odr@demo\.sportello\.test/);
-      const recalled = Number((await page.locator('[data-testid="ra-devices-to-recall"]').innerText()).trim());
+      const { context: dirigente, page: signer } = await newContext(browser);
+      try {
+        await login(signer, app, 'manager');
+        await open(signer, `${app.baseUrl}/ra/manager`);
+        const item = signer.locator('[data-testid="ra-manager-request"]');
+        await item.locator('input[name="signed"]').setInputFiles({
+          name: 'comunicazione-revoca-firmata.pdf',
+          mimeType: 'application/pdf',
+          buffer: readFileSync(NOTICE),
+        });
+        await item.locator('[data-testid="ra-manager-sign"] button[type="submit"]').click();
+        await signer.locator('[data-testid="ra-manager-done"]').waitFor();
+      } finally {
+        await dirigente.close();
+      }
+      await open(page, odrUrl);
+      assert.match(await page.locator('[data-testid="ra-state"]').innerText(), /Revocato/);
+      assert.match(await page.locator('[data-testid="ra-mails"]').innerText(), /odr@demo\.sportello\.test/);
+      const recalled = await page.locator('[data-testid="recall-devices"] tbody tr').count();
       assert.ok(recalled >= 2, `the demo ODR holds devices (${recalled})`);
       await screenshot(page, '01-odr-revoked');
 
       // The signed notice reaches the ODR's contact, with the devices to return.
       const mail = await mailTo(ODR.email, 'Comunicazione di revoca');
-      assert.match(mail, /revocation_notice\.pdf/, 'the signed notice is attached');
+      assert.match(mail, /comunicazione-revoca-firmata\.pdf/, 'the signed notice is attached');
 
       await open(page, odrUrl);
       const rows = page.locator('[data-testid="recall-devices"] tbody tr');

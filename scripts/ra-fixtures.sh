@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes the signed mandate documents of the registration-authority tests with the openssl
 # command (OpenSSL 3, the oracle: our code never signs) and Python 3 (standard library, for the
-# hand-written PDFs). A throwaway CA is made on every run; its root goes with the fixtures so
-# the tests can trust it. Output: crates/sportello-core/tests/fixtures/ra/.
+# hand-written PDFs), and the unsigned letter and notice the Manager signs. A throwaway CA is
+# made on every run; its root goes with the fixtures so the tests can trust it.
+# Output: crates/sportello-core/tests/fixtures/ra/.
 #
 #   scripts/ra-fixtures.sh
 set -euo pipefail
@@ -124,12 +125,14 @@ if __name__ == "__main__":
 PY
 
 F=fixtures; mkdir -p $F
-# pades TITLE SIGNER OUT: a PDF signed (PAdES, CAdES-detached over the /ByteRange) by SIGNER.
+# pades TITLE SIGNER OUT [UNSIGNED]: a PDF signed (PAdES, CAdES-detached over the /ByteRange)
+# by SIGNER; UNSIGNED, when given, keeps the document as prepared, before the signature.
 pades() {
   python3 pdf.py prepare "$1" u.pdf covered.bin
   openssl cms -sign -binary -cades -md sha256 -in covered.bin -signer "$2.pem" -inkey "$2.key" \
     -outform DER -out sig.cms
   python3 pdf.py fill u.pdf sig.cms "$3"
+  if [ -n "${4:-}" ]; then cp u.pdf "$4"; fi
 }
 # cades TEXT SIGNER OUT: an attached CAdES-BES envelope (.p7m) by SIGNER.
 cades() {
@@ -142,8 +145,9 @@ pades "Modulo di accettazione - CANTIERI DEL LEVANTE S.R.L." martini $F/acceptan
 pades "Autorizzazione al trattamento dei dati - CANTIERI DEL LEVANTE" martini $F/data_processing_org.pdf
 pades "Modulo di accettazione - MARIO ROSSI" rossi $F/acceptance_rossi.pdf
 cades "Modulo di accettazione - LAURA VERDI" verdi $F/acceptance_verdi.p7m
-pades "Lettera di incarico ODR - il Dirigente" conti $F/mandate_letter.pdf
-pades "Comunicazione di revoca del mandato - il Dirigente" conti $F/revocation_notice.pdf
+# The Manager's documents, with the unsigned PDFs the office prepares for his queue.
+pades "Lettera di incarico ODR - il Dirigente" conti $F/mandate_letter.pdf $F/lettera-incarico.pdf
+pades "Comunicazione di revoca del mandato - il Dirigente" conti $F/revocation_notice.pdf $F/comunicazione-revoca.pdf
 # Wrong on purpose: signed by someone else, by an untrusted CA, altered after signing, unsigned.
 pades "Modulo di accettazione - MARIO ROSSI" verdi $F/acceptance_rossi_signed_by_verdi.pdf
 cades "Modulo di accettazione - MARIO ROSSI" stranger $F/acceptance_untrusted.p7m

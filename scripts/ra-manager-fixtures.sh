@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Makes the documents of the Manager's signing-queue tests with the openssl command (OpenSSL 3,
 # the oracle: our code never signs) and Python 3 (standard library, for the hand-written PDFs):
-# a mandate letter and a revocation notice signed by the Manager (Roberto Conti, tax code in
-# serialNumber TINIT-…), the same letter signed by someone else, by the Manager's revoked
-# certificate (listed in the CA's CRL, kept with the fixtures), altered after signing, and
-# not signed at all. A throwaway CA is made on every run; its root goes with the fixtures.
-# Output: crates/sportello-core/tests/fixtures/ra-manager/.
+# a mandate letter and a revocation notice as the office prepares them and as signed by the
+# Manager (Roberto Conti, tax code in serialNumber TINIT-…), the same letter signed by someone
+# else, by the Manager's revoked certificate (listed in the CA's CRL, kept with the fixtures),
+# altered after signing, and not signed at all. A throwaway CA is made on every run; its root
+# goes with the fixtures. Output: crates/sportello-core/tests/fixtures/ra-manager/.
 #
 #   scripts/ra-manager-fixtures.sh
 set -euo pipefail
@@ -137,12 +137,14 @@ if __name__ == "__main__":
 PY
 
 F=fixtures; mkdir -p $F
-# pades TITLE SIGNER OUT: a PDF signed (PAdES, CAdES-detached over the /ByteRange) by SIGNER.
+# pades TITLE SIGNER OUT [UNSIGNED]: a PDF signed (PAdES, CAdES-detached over the /ByteRange)
+# by SIGNER; UNSIGNED, when given, keeps the document as prepared, before the signature.
 pades() {
   python3 pdf.py prepare "$1" u.pdf covered.bin
   openssl cms -sign -binary -cades -md sha256 -in covered.bin -signer "$2.pem" -inkey "$2.key" \
     -outform DER -out sig.cms
   python3 pdf.py fill u.pdf sig.cms "$3"
+  if [ -n "${4:-}" ]; then cp u.pdf "$4"; fi
 }
 # cades FILE SIGNER OUT: FILE in an attached CAdES-BES envelope (.p7m) by SIGNER.
 cades() {
@@ -154,7 +156,7 @@ LETTER="Lettera di incarico - firmata digitalmente dal Dirigente"
 python3 pdf.py prepare "$LETTER" $F/letter.pdf covered.bin
 pades "$LETTER" conti $F/letter_signed.pdf
 cades $F/letter.pdf conti $F/letter.pdf.p7m
-pades "Comunicazione di revoca del mandato - il Dirigente" conti $F/notice_signed.pdf
+pades "Comunicazione di revoca del mandato - il Dirigente" conti $F/notice_signed.pdf $F/notice.pdf
 # Wrong on purpose: signed by someone else, by the revoked certificate, altered, unsigned.
 pades "$LETTER" galli $F/letter_signed_by_galli.pdf
 pades "$LETTER" conti_old $F/letter_signed_revoked.pdf

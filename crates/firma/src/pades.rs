@@ -419,7 +419,16 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
         let (mut reports, too_many) =
             envelope::verify_signers(&sd, Some(covered), &digests, &trust, opts);
         problems.extend(too_many);
+        let byte_range = match sig.byte_range[..] {
+            [a0, l0, a1, l1] => [a0, l0, a1, l1]
+                .map(|n| usize::try_from(n).ok())
+                .into_iter()
+                .collect::<Option<Vec<usize>>>()
+                .and_then(|v| <[usize; 4]>::try_from(v).ok()),
+            _ => None,
+        };
         for r in &mut reports {
+            r.byte_range = byte_range;
             if r.signing_time.is_none() {
                 r.signing_time.clone_from(&sig.signing_time);
             }
@@ -437,6 +446,26 @@ pub fn verify(pdf: &[u8], opts: &VerifyOptions) -> Result<Report, NotASignature>
         signers,
         problems,
     ))
+}
+
+/// Does the signature whose `/ByteRange` is `range` in `signed` sign `prepared`? Yes when
+/// the range starts at 0 and `prepared` lies whole in its first part, as the start of the
+/// signed file (the signature was appended as an incremental update), or when `prepared` has
+/// the signed file's length and equals it outside the signature value (the value was written
+/// into a placeholder of `prepared`). The caller has already verified the signature over the
+/// range.
+pub(crate) fn covers_prepared(signed: &[u8], range: [usize; 4], prepared: &[u8]) -> bool {
+    let [a0, l0, a1, l1] = range;
+    if a0 != 0 || prepared.is_empty() || l0 > signed.len() {
+        return false;
+    }
+    let appended = prepared.len() <= l0 && signed.starts_with(prepared);
+    let filled = prepared.len() == signed.len()
+        && a1 >= l0
+        && a1.checked_add(l1) == Some(signed.len())
+        && signed[..l0] == prepared[..l0]
+        && signed[a1..] == prepared[a1..];
+    appended || filled
 }
 
 fn revision_end(sig: &SignatureDict, len: usize) -> usize {
@@ -488,6 +517,37 @@ mod tests {
         assert_eq!(sigs[0].byte_range, vec![0, 10, 20, 5]);
         assert_eq!(sigs[0].sub_filter.as_deref(), Some("ETSI.CAdES.detached"));
         assert_eq!(&pdf[sigs[0].contents.0..sigs[0].contents.1], b"<3000>");
+    }
+
+    #[test]
+    fn a_signature_covers_the_prepared_document_appended_to_or_filled_in() {
+        let prepared = b"%PDF-1.7\nthe letter\n%%EOF\n".to_vec();
+        // Appended: the prepared file, then an update whose signature value is left out.
+        let mut appended = prepared.clone();
+        appended.extend_from_slice(b"<< /ByteRange [...] /Contents <00ff> >>\n%%EOF\n");
+        let hole = |pdf: &[u8], value: &[u8]| {
+            let at = pdf.windows(value.len()).position(|w| w == value).unwrap();
+            [0, at, at + value.len(), pdf.len() - at - value.len()]
+        };
+        let range = hole(&appended, b"<00ff>");
+        assert!(covers_prepared(&appended, range, &prepared));
+        // Another document signed the same way is not the prepared one.
+        let other = b"%PDF-1.7\nthe lettER\n%%EOF\n".to_vec();
+        assert!(!covers_prepared(&appended, range, &other));
+        // Filled in: the same bytes except the signature value in the placeholder.
+        let placeholder = b"%PDF-1.7\n<< /Contents <0000> >> the letter\n".to_vec();
+        let filled = b"%PDF-1.7\n<< /Contents <abcd> >> the letter\n".to_vec();
+        let filled_range = hole(&filled, b"<abcd>");
+        assert!(covers_prepared(&filled, filled_range, &placeholder));
+        let altered = b"%PDF-1.7\n<< /Contents <0000> >> the lettER\n".to_vec();
+        assert!(!covers_prepared(&filled, filled_range, &altered));
+        // A prepared document reaching into the signature value is not covered.
+        assert!(!covers_prepared(
+            &appended,
+            [0, 5, 10, appended.len() - 10],
+            &prepared
+        ));
+        assert!(!covers_prepared(&appended, range, b""));
     }
 
     #[test]

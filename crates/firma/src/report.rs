@@ -80,6 +80,9 @@ pub struct SignerReport {
     pub path: Vec<Vec<u8>>,
     /// Index in `Report::signers` of the signer this one countersigns.
     pub countersignature_of: Option<usize>,
+    /// PAdES: the signature's `/ByteRange` (offset, length, offset, length), when all four are
+    /// offsets inside the file; `None` for CAdES. [`Report::signs_document`] reads it.
+    pub byte_range: Option<[usize; 4]>,
     /// True when `problems` is empty.
     pub valid: bool,
     /// Every reason why this signature is not valid.
@@ -111,6 +114,31 @@ fn messages(problems: &[Problem], lang: Lang) -> Vec<String> {
 }
 
 impl Report {
+    /// Whether `signer`'s signature in `signed_file` (the file this report is about) signs
+    /// exactly `prepared`, a document made before signing. CAdES: the signed content is
+    /// `prepared` (same SHA-256). PAdES: `prepared` is what the signature covers before its
+    /// own signature value — either the signed file starts with `prepared` and the signature
+    /// was appended after it (an incremental update), or the signature value was written into
+    /// a placeholder `prepared` already had and every other byte is the same. Changes made by
+    /// the signing tool in its own incremental update are not analysed (see the module
+    /// documentation of PAdES: no DocMDP).
+    pub fn signs_document(
+        &self,
+        signer: &SignerReport,
+        signed_file: &[u8],
+        prepared: &[u8],
+    ) -> bool {
+        match self.format {
+            Format::Cades => {
+                crate::certificate::hex(&crate::algorithm::Digest::Sha256.hash(prepared))
+                    == self.content_sha256
+            }
+            Format::Pades => signer
+                .byte_range
+                .is_some_and(|range| crate::pades::covers_prepared(signed_file, range, prepared)),
+        }
+    }
+
     /// The contract JSON with problem sentences in `lang`.
     pub fn to_contract_json(&self, lang: Lang) -> Value {
         json!({

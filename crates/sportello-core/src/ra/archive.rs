@@ -105,6 +105,16 @@ pub fn check_signature(
     let report = firma::verify(&upload.bytes, opts).map_err(|_| SignatureError::NotSigned {
         filename: upload.filename.clone(),
     })?;
+    check_report(&report, &upload.filename, signers).map(|(signature, _)| signature)
+}
+
+/// [`check_signature`] on a file already verified: the report must be valid and one of its
+/// signers one of `signers`. Also answers which signer of the report it is.
+pub fn check_report<'r>(
+    report: &'r firma::Report,
+    filename: &str,
+    signers: &[&str],
+) -> Result<(Signature, &'r firma::SignerReport), SignatureError> {
     if !report.valid {
         let problems: Vec<String> = report
             .problems
@@ -113,7 +123,7 @@ pub fn check_signature(
             .map(|p| p.message(firma::Lang::It))
             .collect();
         return Err(SignatureError::Invalid {
-            filename: upload.filename.clone(),
+            filename: filename.to_string(),
             problems: problems.join("; "),
         });
     }
@@ -122,13 +132,16 @@ pub fn check_signature(
         .iter()
         .find(|s| s.tax_code.as_deref().is_some_and(|t| signers.contains(&t)));
     match signer {
-        Some(s) => Ok(Signature {
-            format: report.format.as_str().to_string(),
-            signer_tax_code: s.tax_code.clone().unwrap_or_default(),
-            signer_subject: s.subject.clone(),
-        }),
+        Some(s) => Ok((
+            Signature {
+                format: report.format.as_str().to_string(),
+                signer_tax_code: s.tax_code.clone().unwrap_or_default(),
+                signer_subject: s.subject.clone(),
+            },
+            s,
+        )),
         None => Err(SignatureError::WrongSigner {
-            filename: upload.filename.clone(),
+            filename: filename.to_string(),
             found: report
                 .signers
                 .iter()

@@ -3,9 +3,10 @@
 //! (the Master RAO with full operativity) prepares the unsigned PDF; the Manager downloads it,
 //! signs it with their own device and sends it back as a signed PDF (PAdES) or `.p7m`. It is
 //! accepted only when `firma` verifies it, the signer's tax code is the Manager's own (from
-//! their profile) and the signer's certificate is not revoked. A signed letter is kept in the
-//! restricted archive and lets the mandate go out; a signed notice goes through the ordinary
-//! revocation ([`crate::ra::revocation::revoke`]), effective the day it is accepted.
+//! their profile), the document signed is the one prepared and the signer's certificate is not
+//! revoked ([`manager_signature::check`]). A signed letter is kept in the restricted archive
+//! and lets the mandate go out; a signed notice revokes the ODR or IR, effective the day it is
+//! accepted — the only way they are revoked.
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -15,12 +16,11 @@ use crate::blobs::BlobError;
 use crate::db::{self, Db};
 use crate::ra::access::visible_operator;
 use crate::ra::accreditation::State;
-use crate::ra::accreditation::steps::verify_options;
-use crate::ra::archive::{self, DocumentKind, SignatureError, Upload};
+use crate::ra::archive::{self, DocumentKind, Upload};
+use crate::ra::manager_signature::{self, ManagerSignatureError};
 use crate::ra::operator::{Operator, OperatorKind};
 use crate::ra::required_documents::{self, SignedBy};
 use crate::ra::revocation::{self, RevocationError, RevocationRequest};
-use crate::trade::practice::signer_checks::{SignerRefusal, check_revocation};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -55,6 +55,15 @@ impl RequestKind {
             RequestKind::MandateLetter => DocumentKind::MandateLetter,
             RequestKind::RevocationNotice => DocumentKind::RevocationNotice,
         }
+    }
+}
+
+impl SignatureRequest {
+    /// The operator's name as people read it ([`crate::ra::operator::display_name`]).
+    pub fn operator_display_name(&self) -> String {
+        let personal =
+            crate::registry::TaxCode::parse(&self.operator_tax_code).is_ok_and(|t| t.is_personal());
+        crate::ra::operator::display_name(&self.operator_name, personal)
     }
 }
 
@@ -101,6 +110,8 @@ pub struct SignatureRequest {
     pub size_bytes: i64,
     /// For a revocation: the reason written by the office.
     pub reason: Option<String>,
+    /// Who prepared it: their name from the user's profile (their e-mail when the account is
+    /// gone).
     pub prepared_by: String,
     pub prepared_at: DateTime<Utc>,
     pub signed_by: Option<String>,
@@ -164,9 +175,10 @@ macro_rules! select_requests {
         concat!(
             "SELECT r.id, r.operator_id, o.name AS operator_name, o.kind AS operator_kind, ",
             "o.tax_code AS operator_tax_code, r.kind, r.state, r.filename, r.size_bytes, ",
-            "r.reason, r.prepared_by, r.prepared_at, r.signed_by, r.signer_tax_code, ",
-            "r.signed_at, r.blob FROM ra_signature_requests r ",
+            "r.reason, COALESCE(u.name, r.prepared_by) AS prepared_by, r.prepared_at, ",
+            "r.signed_by, r.signer_tax_code, r.signed_at, r.blob FROM ra_signature_requests r ",
             "JOIN ra_operators o ON o.id = r.operator_id ",
+            "LEFT JOIN users u ON u.id = r.prepared_by_id ",
             $rest
         )
     };
@@ -248,11 +260,7 @@ pub enum ManagerError {
     #[error("the Manager's profile has no tax code")]
     NoManagerTaxCode,
     #[error(transparent)]
-    Signature(#[from] SignatureError),
-    #[error("the signer's certificate is revoked ({holder}, {at})")]
-    Revoked { holder: String, at: String },
-    #[error("the revocation of the signer's certificate could not be checked ({holder})")]
-    RevocationUnavailable { holder: String },
+    Signature(#[from] ManagerSignatureError),
     #[error(transparent)]
     Revocation(#[from] Box<RevocationError>),
     #[error(transparent)]
@@ -361,8 +369,8 @@ pub struct Signed {
 
 /// RA procedure, part 1: the Manager sends back the signed document. Refused, with nothing
 /// kept, when it is not signed, when the signature does not verify (altered, untrusted), when
-/// the signer is not the Manager (by tax code, from the Manager's profile) or when the signer's
-/// certificate is revoked.
+/// the signer is not the Manager (by tax code, from the Manager's profile), when what he signed
+/// is not the document the office prepared, or when the signer's certificate is revoked.
 pub async fn sign(
     ctx: &Ctx,
     p: &Principal,
@@ -386,22 +394,9 @@ pub async fn sign(
         filename: archive::safe_filename(filename),
         bytes,
     };
-    let opts = verify_options(ctx, &chamber_id).await?;
-    let signature = archive::check_signature(&upload, &opts, &[own.as_str()])?;
-    // The file verified above: its report names the signers whose certificates are checked.
-    let report = firma::verify(&upload.bytes, &opts).map_err(|_| SignatureError::NotSigned {
-        filename: upload.filename.clone(),
-    })?;
-    match check_revocation(ctx, &chamber_id, &report, ctx.clock.now()).await? {
-        Ok(_) => {}
-        Err(SignerRefusal::Revoked { holder, at }) => {
-            return Err(ManagerError::Revoked { holder, at });
-        }
-        Err(SignerRefusal::RevocationUnavailable { holder }) => {
-            return Err(ManagerError::RevocationUnavailable { holder });
-        }
-        Err(SignerRefusal::NotCompanyPerson { .. }) => {}
-    }
+    let prepared = ctx.blobs.get(&request.blob).await?;
+    let signature =
+        manager_signature::check(ctx, &chamber_id, &upload, &[own], Some(&prepared)).await?;
     let actor = p.actor().in_chamber(Some(&chamber_id));
     let now = ctx.clock.now();
     let mut outcome = None;
@@ -446,7 +441,7 @@ pub async fn sign(
                 .ok_or(AccessError::NotFound)?;
             // RA procedure, part 1: an ODR's or IR's revocation takes effect when the signed
             // notice reaches them: it leaves today.
-            let done = revocation::revoke(
+            let done = revocation::revoke_by_signed_notice(
                 ctx,
                 &actor,
                 &op,
@@ -456,6 +451,7 @@ pub async fn sign(
                     reason: request.reason.clone().unwrap_or_default(),
                     notice: Some(upload),
                 },
+                &signature,
             )
             .await
             .map_err(Box::new)?;

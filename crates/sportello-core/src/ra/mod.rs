@@ -14,6 +14,7 @@ pub mod demo;
 pub mod eligibility;
 pub mod hooks;
 pub mod manager;
+pub mod manager_signature;
 pub mod mandate;
 pub mod office;
 pub mod operator;

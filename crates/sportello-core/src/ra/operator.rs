@@ -78,6 +78,9 @@ pub struct Operator {
     pub name: String,
     pub tax_code: TaxCode,
     pub email: String,
+    /// RA procedure, part 1: the certified e-mail (PEC) of the acceptance form's contacts,
+    /// where the revocation notice goes too.
+    pub pec: Option<String>,
     /// For a collaborator: the organisation (an operator with an entity tax code).
     pub organisation_id: Option<String>,
     pub legal_rep_tax_code: Option<TaxCode>,
@@ -106,6 +109,12 @@ impl Operator {
         !self.tax_code.is_personal()
     }
 
+    /// The name as people read it: a person's in usual case ("Mario Rossi"), an
+    /// organisation's as registered.
+    pub fn display_name(&self) -> String {
+        display_name(&self.name, self.tax_code.is_personal())
+    }
+
     #[cfg(test)]
     pub fn sample(kind: OperatorKind) -> Self {
         Operator {
@@ -115,6 +124,7 @@ impl Operator {
             name: "MARIO ROSSI".into(),
             tax_code: TaxCode::parse("RSSMRA80A01H501U").unwrap(),
             email: "mario@example.it".into(),
+            pec: None,
             organisation_id: None,
             legal_rep_tax_code: None,
             registry_name: None,
@@ -142,6 +152,7 @@ struct Row {
     name: String,
     tax_code: String,
     email: String,
+    pec: Option<String>,
     organisation_id: Option<String>,
     legal_rep_tax_code: Option<String>,
     registry_name: Option<String>,
@@ -221,6 +232,7 @@ impl TryFrom<Row> for Operator {
             chamber_id: r.chamber_id,
             name: r.name,
             email: r.email,
+            pec: r.pec,
             organisation_id: r.organisation_id,
             registry_name: r.registry_name,
             first_phase: r.first_phase != 0,
@@ -234,7 +246,7 @@ impl TryFrom<Row> for Operator {
 macro_rules! select_operators {
     ($rest:literal) => {
         concat!(
-            "SELECT id, chamber_id, kind, name, tax_code, email, organisation_id, ",
+            "SELECT id, chamber_id, kind, name, tax_code, email, pec, organisation_id, ",
             "legal_rep_tax_code, registry_name, first_phase, user_id, office_id, state, ",
             "protocol_date, mandate_start, mandate_end, course_score, course_passed_on, ",
             "course_valid_until, ca_window_start, revoked_effective, revocation_reason, ",
@@ -335,6 +347,9 @@ pub struct NewOperator {
     pub name: String,
     pub tax_code: String,
     pub email: String,
+    /// The PEC address of the acceptance form's contacts, when given.
+    #[serde(default)]
+    pub pec: Option<String>,
     pub organisation_tax_code: Option<String>,
     pub legal_representative_tax_code: Option<String>,
     pub first_phase: bool,
@@ -350,6 +365,8 @@ pub enum CreateOperatorError {
     TaxCode,
     #[error("not a valid e-mail address")]
     Email,
+    #[error("not a valid PEC address")]
+    Pec,
     #[error("a RAO organisation's staff are RAO, and RAO are staff only of a RAO organisation")]
     CollaboratorKind,
     #[error("no ODR/IR organisation with tax code {0} in this chamber")]
@@ -397,6 +414,10 @@ pub async fn create(
     }
     let tax_code = TaxCode::parse(&new.tax_code).map_err(|_| CreateOperatorError::TaxCode)?;
     let email = accounts::normalise_email(&new.email).ok_or(CreateOperatorError::Email)?;
+    let pec = match new.pec.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(accounts::normalise_email(p).ok_or(CreateOperatorError::Pec)?),
+        None => None,
+    };
     let organisation_tax_code = new
         .organisation_tax_code
         .as_deref()
@@ -445,8 +466,8 @@ pub async fn create(
     let id = db::new_id();
     sqlx::query(
         "INSERT INTO ra_operators (id, chamber_id, kind, name, tax_code, email, organisation_id, \
-         legal_rep_tax_code, registry_name, first_phase, user_id, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $12)",
+         legal_rep_tax_code, registry_name, first_phase, user_id, state, created_at, updated_at, \
+         pec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $12, $13)",
     )
     .bind(&id)
     .bind(chamber_id)
@@ -460,6 +481,7 @@ pub async fn create(
     .bind(i64::from(new.first_phase))
     .bind(&user_id)
     .bind(db::instant(now))
+    .bind(&pec)
     .execute(&mut **tx)
     .await
     .map_err(|e| match db::unique_violation(&e) {
@@ -472,6 +494,7 @@ pub async fn create(
         &actor.clone().in_chamber(Some(chamber_id)),
         Change::new("ra.operator.create", "ra_operator", Some(&id)).after(json!({
             "kind": kind.as_str(), "name": name, "tax_code": tax_code.as_str(), "email": email,
+            "pec": pec,
             "organisation_id": organisation.as_ref().map(|o| &o.id),
             "first_phase": new.first_phase, "user_id": user_id,
         })),
@@ -570,6 +593,16 @@ pub async fn link_user(
     )
     .await?;
     Ok(())
+}
+
+/// An operator's name as people read it: a person's (`personal`) in usual case, an
+/// organisation's as registered.
+pub fn display_name(name: &str, personal: bool) -> String {
+    if personal {
+        crate::display::usual_case(name)
+    } else {
+        name.to_string()
+    }
 }
 
 #[cfg(test)]

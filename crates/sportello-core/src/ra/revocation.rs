@@ -1,6 +1,9 @@
 //! Revocation of a mandate (RA procedure, part 1). RAO: effective from the day the requirements
 //! were lost, possibly in the past — every action the operator took since then is listed for
-//! the CA. ODR and IR: effective when the signed revocation notice is received. Revoking an
+//! the CA; the office records it ([`revoke`]), with the notice the Manager signed when it has
+//! one. ODR and IR: effective when the revocation notice signed by the Manager is received, so
+//! only the Manager's queue revokes them ([`crate::ra::manager::sign`]), with the notice the
+//! office prepared and the Manager signed. Revoking an
 //! organisation suspends its collaborators, recalls its devices and cancels its future
 //! appointments. The CA is informed by PEC with the revocation attached; an ODR or IR gets the
 //! same notice at the contacts of its acceptance form, and the devices consigned to a revoked
@@ -11,10 +14,11 @@ use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::notify::{self, EmailAttachment, OutgoingEmail};
 use crate::ra::accreditation::Step;
-use crate::ra::accreditation::steps::{StepError, start_of_day, transition, verify_options};
-use crate::ra::archive::{self, DocumentKind, SignatureError, Upload};
+use crate::ra::accreditation::steps::{StepError, start_of_day, transition};
+use crate::ra::archive::{self, DocumentKind, Signature, Upload};
 use crate::ra::convention;
 use crate::ra::hooks;
+use crate::ra::manager_signature::{self, ManagerSignatureError};
 use crate::ra::operator::{self, Operator, OperatorKind};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -41,8 +45,10 @@ pub enum RevocationError {
     InTheFuture(NaiveDate),
     #[error("the reason must not be empty")]
     Reason,
+    #[error("an ODR or IR is revoked by the notice the Manager signs in the Manager's queue")]
+    ThroughTheManager,
     #[error(transparent)]
-    Signature(#[from] SignatureError),
+    ManagerSignature(#[from] ManagerSignatureError),
     #[error(transparent)]
     Step(#[from] StepError),
     #[error(transparent)]
@@ -124,6 +130,28 @@ pub fn notice_goes_to_the_operator(kind: OperatorKind) -> bool {
     matches!(kind, OperatorKind::Odr | OperatorKind::Ir)
 }
 
+/// RA procedure, part 1: the notice goes "ai recapiti di contatto indicati nel Modulo di
+/// Accettazione": the e-mail address and, when the form gives one, the PEC address.
+pub fn notice_recipients(op: &Operator) -> Vec<String> {
+    let mut to = vec![op.email.clone()];
+    if let Some(pec) = op
+        .pec
+        .as_ref()
+        .filter(|p| !p.eq_ignore_ascii_case(&op.email))
+    {
+        to.push(pec.clone());
+    }
+    to
+}
+
+/// RA procedure, part 1: an ODR's or IR's revocation "avrà effetto dal momento della relativa
+/// ricezione" of the notice the Manager signed, so it goes through the Manager's queue, where
+/// the signed notice is checked against the one the office prepared; a RAO's is recorded by
+/// the office from the day the requirements were lost.
+pub fn revoked_through_the_managers_queue(kind: OperatorKind) -> bool {
+    matches!(kind, OperatorKind::Odr | OperatorKind::Ir)
+}
+
 /// Keeps which outbox message a revocation (or its recall) sent, inside `tx`.
 pub async fn record_mail(
     tx: &mut crate::db::Tx,
@@ -199,36 +227,57 @@ pub fn effective_date(
     Ok(d)
 }
 
-/// Revokes `op` (see the module documentation).
+/// The office revokes a RAO (see the module documentation). An ODR or IR is refused
+/// ([`RevocationError::ThroughTheManager`]). A notice, when given, must carry the signature of
+/// one of the chamber's Managers ([`manager_signature::check`]); otherwise nothing is kept.
 pub async fn revoke(
     state: &Ctx,
     actor: &Actor,
     op: &Operator,
     req: RevocationRequest,
 ) -> Result<RevocationOutcome, RevocationError> {
+    if revoked_through_the_managers_queue(op.kind) {
+        return Err(RevocationError::ThroughTheManager);
+    }
+    let today = state.clock.today();
+    effective_date(op.kind, req.effective, req.notice_received_on, today)?;
+    if req.reason.trim().is_empty() {
+        return Err(RevocationError::Reason);
+    }
+    let signature = match &req.notice {
+        Some(n) => {
+            let managers = manager_signature::chamber_managers(&state.db, &op.chamber_id).await?;
+            Some(manager_signature::check(state, &op.chamber_id, n, &managers, None).await?)
+        }
+        None => None,
+    };
+    apply(state, actor, op, req, signature.as_ref()).await
+}
+
+/// The revocation of an ODR or IR by the notice the Manager signed in the queue; the caller
+/// ([`crate::ra::manager::sign`]) has checked the signature and the document.
+pub(crate) async fn revoke_by_signed_notice(
+    state: &Ctx,
+    actor: &Actor,
+    op: &Operator,
+    req: RevocationRequest,
+    signature: &Signature,
+) -> Result<RevocationOutcome, RevocationError> {
+    apply(state, actor, op, req, Some(signature)).await
+}
+
+async fn apply(
+    state: &Ctx,
+    actor: &Actor,
+    op: &Operator,
+    req: RevocationRequest,
+    signature: Option<&Signature>,
+) -> Result<RevocationOutcome, RevocationError> {
     let (now, today) = (state.clock.now(), state.clock.today());
     let effective = effective_date(op.kind, req.effective, req.notice_received_on, today)?;
     let reason = req.reason.trim().to_string();
     if reason.is_empty() {
         return Err(RevocationError::Reason);
-    }
-    if let Some(n) = &req.notice {
-        let opts = verify_options(state, &op.chamber_id).await?;
-        let report = firma::verify(&n.bytes, &opts).map_err(|_| SignatureError::NotSigned {
-            filename: n.filename.clone(),
-        })?;
-        if !report.valid {
-            return Err(SignatureError::Invalid {
-                filename: n.filename.clone(),
-                problems: report
-                    .problems
-                    .iter()
-                    .map(|p| p.message_it())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }
-            .into());
-        }
     }
     let notice_blob = match &req.notice {
         Some(n) => Some(state.blobs.put(&n.bytes).await?),
@@ -262,7 +311,16 @@ pub async fn revoke(
             filename: n.filename.clone(),
             bytes: n.bytes.clone(),
         };
-        archive::store(&mut tx, now, &op.id, Some(&step_id), &upload, blob, None).await?;
+        archive::store(
+            &mut tx,
+            now,
+            &op.id,
+            Some(&step_id),
+            &upload,
+            blob,
+            signature,
+        )
+        .await?;
     }
     let mut suspended = Vec::new();
     if op.is_organisation() {
@@ -361,27 +419,30 @@ pub async fn revoke(
                 ));
             }
         }
-        let outbox_id = notify::queue(
-            &mut tx,
-            now,
-            OutgoingEmail {
-                to: op.email.clone(),
-                subject: format!("Comunicazione di revoca del mandato: {}", op.name),
-                body_text: body,
-                chamber_id: Some(op.chamber_id.clone()),
-                attachments: vec![attachment],
-            },
-        )
-        .await?;
-        record_mail(
-            &mut tx,
-            now,
-            &op.id,
-            &outbox_id,
-            MailPurpose::NoticeOperator,
-        )
-        .await?;
-        Some(op.email.clone())
+        let to = notice_recipients(op);
+        for address in &to {
+            let outbox_id = notify::queue(
+                &mut tx,
+                now,
+                OutgoingEmail {
+                    to: address.clone(),
+                    subject: format!("Comunicazione di revoca del mandato: {}", op.name),
+                    body_text: body.clone(),
+                    chamber_id: Some(op.chamber_id.clone()),
+                    attachments: vec![attachment.clone()],
+                },
+            )
+            .await?;
+            record_mail(
+                &mut tx,
+                now,
+                &op.id,
+                &outbox_id,
+                MailPurpose::NoticeOperator,
+            )
+            .await?;
+        }
+        Some(to.join(", "))
     } else {
         None
     };
@@ -457,6 +518,26 @@ mod tests {
             ),
             Err(RevocationError::InTheFuture(_))
         ));
+    }
+
+    #[test]
+    fn the_notice_goes_to_the_acceptance_forms_email_and_pec() {
+        let mut op = Operator::sample(OperatorKind::Odr);
+        assert_eq!(notice_recipients(&op), ["mario@example.it"]);
+        op.pec = Some("mario.rossi@pec.example.it".into());
+        assert_eq!(
+            notice_recipients(&op),
+            ["mario@example.it", "mario.rossi@pec.example.it"]
+        );
+        op.pec = Some("MARIO@example.it".into());
+        assert_eq!(notice_recipients(&op), ["mario@example.it"], "once");
+    }
+
+    #[test]
+    fn an_odr_or_ir_is_revoked_only_through_the_managers_queue() {
+        assert!(revoked_through_the_managers_queue(OperatorKind::Odr));
+        assert!(revoked_through_the_managers_queue(OperatorKind::Ir));
+        assert!(!revoked_through_the_managers_queue(OperatorKind::Rao));
     }
 
     #[test]

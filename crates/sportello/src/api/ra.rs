@@ -115,6 +115,10 @@ pub struct OperatorIn {
     /// organisations).
     pub tax_code: String,
     pub email: String,
+    /// The PEC address of the acceptance form's contacts; the revocation notice goes there
+    /// too.
+    #[serde(default)]
+    pub pec: Option<String>,
     /// For a collaborator: the tax code of its organisation (already registered).
     pub organisation_tax_code: Option<String>,
     /// For an organisation: its legal representative, who signs its documents.
@@ -148,6 +152,7 @@ pub async fn create_operator(
             name: body.name,
             tax_code: body.tax_code,
             email: body.email,
+            pec: body.pec,
             organisation_tax_code: body.organisation_tax_code,
             legal_representative_tax_code: body.legal_representative_tax_code,
             first_phase: body.first_phase,
@@ -333,7 +338,8 @@ pub struct RevokeIn {
     /// RAO: the day the requirements were lost (may be in the past).
     #[schema(value_type = Option<String>, format = Date)]
     pub effective: Option<NaiveDate>,
-    /// ODR/IR: the day the signed revocation notice was received.
+    /// Not used: an ODR or IR is revoked by the notice the Manager signs in the queue
+    /// (`/api/v1/ra/operators/{id}/signature-requests`), effective the day it is signed.
     #[schema(value_type = Option<String>, format = Date)]
     pub notice_received_on: Option<NaiveDate>,
     pub reason: String,
@@ -352,12 +358,13 @@ pub struct RevokeOut {
     pub ca_informed: bool,
 }
 
-/// Revokes a mandate and informs the CA by PEC.
+/// Revokes a RAO's mandate from the day the requirements were lost and informs the CA by PEC.
+/// An ODR or IR is revoked by the notice the Manager signs in the queue instead.
 #[utoipa::path(post, path = "/api/v1/ra/operators/{id}/revoke", tag = "ra", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = RevokeIn,
     responses((status = 200, body = RevokeOut),
-        (status = 422, description = "`effective_required`, `notice_date_required`, `date_in_future`, `reason_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`step_not_allowed` (already revoked)", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`effective_required`, `date_in_future`, `reason_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`step_not_allowed` (already revoked), `revocation_through_manager` (an ODR or IR: prepare the notice for the Manager's queue)", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke(
     AxState(state): AxState<AppState>,
     caller: Caller,
@@ -488,13 +495,15 @@ pub async fn signature_request_document(
 }
 
 /// The Manager sends back the signed document (multipart: `signed`, a PAdES PDF or a `.p7m`).
-/// Accepted only when the signature verifies, the signer's tax code is the Manager's own and
-/// the certificate is not revoked; a signed revocation notice revokes the operator today.
+/// Accepted only when the signature verifies, the signer's tax code is the Manager's own, the
+/// document signed is the one prepared (the content of a `.p7m`; the unsigned revision of a
+/// PDF) and the certificate is not revoked; a signed revocation notice revokes the operator
+/// today.
 #[utoipa::path(post, path = "/api/v1/ra/signature-requests/{id}/signed", tag = "ra", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = SignatureRequestOut),
         (status = 409, description = "`not_waiting`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`not_signed`, `invalid_signature`, `wrong_signer`, `signer_revoked`, `revocation_unavailable`, `manager_without_tax_code`", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`not_signed`, `invalid_signature`, `wrong_signer`, `not_the_prepared_document`, `signer_revoked`, `revocation_unavailable`, `manager_without_tax_code`", body = Problem, content_type = "application/problem+json")))]
 pub async fn sign_signature_request(
     AxState(state): AxState<AppState>,
     caller: Caller,

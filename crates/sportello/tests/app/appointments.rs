@@ -313,20 +313,29 @@ async fn revoking_an_operator_cancels_their_appointments_and_recalls_devices(eng
     book(&app, &b, "RSSMRA80A01H501U", false).await;
     book(&app, &b, "VRDLRA85M41D969U", false).await;
     app.run_jobs().await;
-    let master = crate::ra::token(&app, Role::MasterRao).await;
-    let today = app.state.clock.today().to_string();
     // The ODR organisation holds its consigned devices: 6 smart cards and 1 token to recall.
     let odr = super::odr_id(&app).await;
-    let (s, r) = crate::ra::call(&app, "POST", &format!("/api/v1/ra/operators/{odr}/revoke"), &master,
-        Some(serde_json::json!({"effective": null, "notice_received_on": today, "reason": "cessata"}))).await;
+    let (s, r) = crate::ra::revoke_through_the_manager(&app, &odr, "cessata").await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    assert_eq!(r["devices_to_recall"], 7);
+    let recalled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dev_recall_devices l JOIN dev_recalls r ON r.id = l.recall_id \
+         WHERE r.operator_id = $1",
+    )
+    .bind(&odr)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(recalled, 7);
     // The IR serving at Genova: her appointment is cancelled and the applicant told.
     let elena = super::operator_id(&app, "ir@demo.sportello.test").await;
-    let (s, r) = crate::ra::call(&app, "POST", &format!("/api/v1/ra/operators/{elena}/revoke"), &master,
-        Some(serde_json::json!({"effective": null, "notice_received_on": today, "reason": "rinuncia"}))).await;
+    let before = booked(&app).await;
+    let (s, r) = crate::ra::revoke_through_the_manager(&app, &elena, "rinuncia").await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    assert_eq!(r["appointments_cancelled"], 1);
+    assert_eq!(
+        before - booked(&app).await,
+        1,
+        "her appointment is cancelled"
+    );
     assert_eq!(booked(&app).await, 1);
     let reason: String =
         sqlx::query_scalar("SELECT cancel_reason FROM appointments WHERE operator_id = $1")

@@ -170,16 +170,29 @@ pub fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
 }
 
 /// The office puts a document of `kind` for operator `id` in the Manager's queue (the
-/// unsigned letter of the fixtures). Returns the request's id.
+/// unsigned letter or notice of the fixtures, which the Manager's signed fixtures sign).
+/// Returns the request's id.
 pub async fn prepare_for_manager(app: &TestApp, id: &str, kind: &str, reason: &str) -> String {
+    let unsigned = match kind {
+        "revocation_notice" => "notice.pdf",
+        _ => "letter.pdf",
+    };
+    prepare_document(app, id, kind, reason, manager_fixture(unsigned)).await
+}
+
+/// The office puts `document` (an unsigned PDF) in the Manager's queue for operator `id`.
+pub async fn prepare_document(
+    app: &TestApp,
+    id: &str,
+    kind: &str,
+    reason: &str,
+    document: Vec<u8>,
+) -> String {
     let master = token(app, Role::MasterRao).await;
     let form = reqwest::multipart::Form::new()
         .text("kind", kind.to_string())
         .text("reason", reason.to_string())
-        .part(
-            "document",
-            file_part("lettera.pdf", manager_fixture("letter.pdf")),
-        );
+        .part("document", file_part("lettera.pdf", document));
     let (s, v) = call_multipart(
         app,
         &format!("/api/v1/ra/operators/{id}/signature-requests"),
@@ -197,6 +210,39 @@ pub async fn manager_signs(app: &TestApp, request: &str, file: &str) -> (StatusC
     let manager = token(app, Role::Manager).await;
     let form =
         reqwest::multipart::Form::new().part("signed", file_part(file, manager_fixture(file)));
+    call_multipart(
+        app,
+        &format!("/api/v1/ra/signature-requests/{request}/signed"),
+        &manager,
+        form,
+    )
+    .await
+}
+
+/// RA procedure, part 1: an ODR or IR is revoked by the notice the Manager signs. The office
+/// prepares the notice of the demo's fixtures (`comunicazione-revoca.pdf`) with `reason`, the
+/// demo Manager sends it back signed; returns the answer to the signature.
+pub async fn revoke_through_the_manager(
+    app: &TestApp,
+    id: &str,
+    reason: &str,
+) -> (StatusCode, Value) {
+    let request = prepare_document(
+        app,
+        id,
+        "revocation_notice",
+        reason,
+        fixture("comunicazione-revoca.pdf"),
+    )
+    .await;
+    let manager = token(app, Role::Manager).await;
+    let form = reqwest::multipart::Form::new().part(
+        "signed",
+        file_part(
+            "comunicazione-revoca-firmata.pdf",
+            fixture("revocation_notice.pdf"),
+        ),
+    );
     call_multipart(
         app,
         &format!("/api/v1/ra/signature-requests/{request}/signed"),
@@ -778,36 +824,32 @@ async fn revoking_an_odr_organisation_suspends_collaborators_and_informs_the_ca(
         .unwrap();
     app.run_jobs().await;
     let before = app.smtp.messages().len();
-    // Notice received in the future: refused, nothing changes.
-    let (s, p) = call(&app, "POST", &format!("/api/v1/ra/operators/{org}/revoke"), &master,
-        Some(json!({"effective": null, "notice_received_on": (today(&app) + Duration::days(2)).to_string(), "reason": "cessata"}))).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(p["code"], "date_in_future");
+    // RA procedure, part 1: an ODR is revoked by the Manager's signed notice, not directly.
+    let received = today(&app).to_string();
     let (s, p) = call(
         &app,
         "POST",
         &format!("/api/v1/ra/operators/{org}/revoke"),
         &master,
-        Some(json!({"effective": null, "notice_received_on": null, "reason": "cessata"})),
+        Some(json!({"effective": null, "notice_received_on": received, "reason": "cessata"})),
     )
     .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(p["code"], "notice_date_required");
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    assert_eq!(p["code"], "revocation_through_manager");
     assert_eq!(op(&app, &org).await.state, State::Active);
-    let received = today(&app).to_string();
-    let (s, r) = call(&app, "POST", &format!("/api/v1/ra/operators/{org}/revoke"), &master,
-        Some(json!({"effective": null, "notice_received_on": received, "reason": "Perdita dei requisiti"}))).await;
+    let (s, r) = revoke_through_the_manager(&app, &org, "Perdita dei requisiti").await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    assert_eq!(r["effective"], received);
-    assert_eq!(r["devices_to_recall"], 0);
-    assert_eq!(r["appointments_cancelled"], 0);
-    assert_eq!(r["ca_informed"], true);
-    let mut suspended: Vec<String> = r["suspended"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    assert_eq!(r["state"], "signed");
+    let o = op(&app, &org).await;
+    assert_eq!(o.revoked_effective, Some(today(&app)));
+    let suspended_rows: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM ra_operators WHERE organisation_id = $1 AND state = 'suspended'",
+    )
+    .bind(&org)
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    let mut suspended = suspended_rows;
     suspended.sort();
     let mut expected = vec![rossi.clone(), verdi.clone()];
     expected.sort();
@@ -828,17 +870,23 @@ async fn revoking_an_odr_organisation_suspends_collaborators_and_informs_the_ca(
     let o = op(&app, &org).await;
     assert_eq!(o.state, State::Revoked);
     assert_eq!(o.mandate.unwrap().end, today(&app));
-    // Revoking twice (a double click) is refused and changes nothing.
-    let (s, p) = call(
+    // A second notice is refused: the organisation is revoked already.
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "revocation_notice")
+        .text("reason", "di nuovo")
+        .part(
+            "document",
+            file_part("revoca.pdf", fixture("comunicazione-revoca.pdf")),
+        );
+    let (s, p) = call_multipart(
         &app,
-        "POST",
-        &format!("/api/v1/ra/operators/{org}/revoke"),
+        &format!("/api/v1/ra/operators/{org}/signature-requests"),
         &master,
-        Some(json!({"effective": null, "notice_received_on": received, "reason": "di nuovo"})),
+        form,
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert_eq!(p["code"], "step_not_allowed");
+    assert_eq!(p["code"], "not_revocable");
     app.run_jobs().await;
     let mails = app.smtp.messages();
     let ca: Vec<_> = mails[before..]
@@ -848,8 +896,8 @@ async fn revoking_an_odr_organisation_suspends_collaborators_and_informs_the_ca(
     assert_eq!(ca.len(), 1, "one PEC to the CA");
     assert!(ca[0].data.contains("Revoca mandato RA"));
     assert!(
-        ca[0].data.contains("revoca-00743110157.txt"),
-        "the revocation is attached"
+        ca[0].data.contains("comunicazione-revoca-firmata.pdf"),
+        "the signed notice is attached"
     );
 }
 

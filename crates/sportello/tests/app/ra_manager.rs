@@ -7,8 +7,8 @@
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use crate::ra::{
-    ROSSI, VERDI, call, call_multipart, create, file_part, manager_fixture, manager_signs, op,
-    person_documents, prepare_for_manager, setup, sign_letter, today, token,
+    ROSSI, VERDI, call, call_multipart, create, file_part, fixture, manager_fixture, manager_signs,
+    op, person_documents, prepare_for_manager, setup, sign_letter, today, token,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -20,6 +20,10 @@ engine_tests!(
     the_mandate_goes_out_only_with_the_letter_the_manager_signed,
     the_manager_refuses_what_he_did_not_sign_and_nothing_is_lost,
     a_revocation_notice_signed_by_the_manager_revokes_the_odr_that_day,
+    the_manager_signs_only_the_document_the_office_prepared,
+    an_odr_or_ir_is_revoked_only_through_the_managers_queue,
+    a_rao_revocation_notice_must_carry_the_managers_signature,
+    the_revocation_notice_goes_to_the_acceptance_forms_email_and_pec,
     only_the_manager_sees_and_signs_the_queue,
     the_ordinary_master_rao_prepares_no_mandate,
     the_operator_page_lists_each_required_document_with_its_state,
@@ -230,6 +234,263 @@ async fn a_revocation_notice_signed_by_the_manager_revokes_the_odr_that_day(engi
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
     assert_eq!(p["code"], "not_revocable");
+}
+
+async fn odr(app: &TestApp, master: &str) -> String {
+    create(
+        app,
+        master,
+        json!({"kind": "odr", "name": "LAURA VERDI", "tax_code": VERDI,
+        "email": "l.verdi@studio.test", "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await
+}
+
+async fn revocation_notices(app: &TestApp, operator: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ra_documents WHERE operator_id = $1 AND kind = 'revocation_notice'",
+    )
+    .bind(operator)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap()
+}
+
+/// RA procedure, part 1: the Manager signs the document the office prepared ("firmata
+/// digitalmente dal Dirigente"), not any other document he signed: a PDF he signed that is
+/// another document, or a `.p7m` whose content is not the prepared PDF, is refused and nothing
+/// is kept; the prepared one, signed, is accepted.
+async fn the_manager_signs_only_the_document_the_office_prepared(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let id = rao(&app, &master).await;
+    let letter = prepare_for_manager(&app, &id, "mandate_letter", "").await;
+    let odr = odr(&app, &master).await;
+    let notice = prepare_for_manager(&app, &odr, "revocation_notice", "Cessata attività").await;
+    let before = documents(&app).await;
+    // Signed by the Manager, valid, but another document: PAdES and CAdES alike.
+    for (request, file) in [
+        (&letter, "notice_signed.pdf"),
+        (&notice, "letter.pdf.p7m"),
+        (&notice, "letter_signed.pdf"),
+    ] {
+        let (s, p) = manager_signs(&app, request, file).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{file}: {p}");
+        assert_eq!(p["code"], "not_the_prepared_document", "{file}: {p}");
+    }
+    assert_eq!(documents(&app).await, before, "nothing kept");
+    assert_eq!(op(&app, &odr).await.state, State::New, "not revoked");
+    let manager = token(&app, Role::Manager).await;
+    let (_, queue) = call(&app, "GET", "/api/v1/ra/signature-requests", &manager, None).await;
+    assert_eq!(
+        queue.as_array().unwrap().len(),
+        2,
+        "both still waiting: {queue}"
+    );
+    // The page says it in Italian, next to the document.
+    let (email, password) = TestApp::demo_login(Role::Manager);
+    let b = Browser::login(&app, email, password).await;
+    let form = reqwest::multipart::Form::new().part(
+        "signed",
+        file_part("revoca-firmata.pdf", manager_fixture("notice_signed.pdf")),
+    );
+    let (s, _, page) = b
+        .post_multipart(&format!("/ra/manager/{letter}/sign"), form)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("non è il documento preparato dall&#39;ufficio")
+            || page.contains("non è il documento preparato dall'ufficio"),
+        "{page}"
+    );
+    // The prepared documents, signed, are accepted.
+    let (s, v) = manager_signs(&app, &letter, "letter_signed.pdf").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = manager_signs(&app, &notice, "notice_signed.pdf").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(op(&app, &odr).await.state, State::Revoked);
+}
+
+/// RA procedure, part 1: an ODR's or IR's revocation "avrà effetto dal momento della relativa
+/// ricezione" of the notice the Manager signed, so it goes only through the Manager's queue:
+/// the direct revocation (API and page) is refused with nothing kept, even with a notice the
+/// Manager signed; the page offers the notice for the queue instead.
+async fn an_odr_or_ir_is_revoked_only_through_the_managers_queue(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let odr = odr(&app, &master).await;
+    let (s, p) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/ra/operators/{odr}/revoke"),
+        &master,
+        Some(
+            json!({"effective": null, "notice_received_on": today(&app).to_string(),
+            "reason": "Cessata attività"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    assert_eq!(p["code"], "revocation_through_manager");
+    let (email, password) = TestApp::demo_login(Role::MasterRao);
+    let b = Browser::login(&app, email, password).await;
+    let (_, page) = b.get(&format!("/ra/operators/{odr}")).await;
+    assert!(
+        !page.contains("data-testid=\"step-revoke\""),
+        "no direct revocation"
+    );
+    assert!(page.contains("data-testid=\"prepare-revocation_notice\""));
+    // Without JavaScript, the confirmation page of the direct revocation leads back.
+    let (s, _) = b.get(&format!("/ra/operators/{odr}/steps/revoke")).await;
+    assert!(s.is_redirection(), "{s}");
+    b.get(&format!("/ra/operators/{odr}")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("notice_received_on", today(&app).to_string())
+        .text("reason", "Cessata attività")
+        .part(
+            "notice",
+            file_part("revoca-firmata.pdf", manager_fixture("notice_signed.pdf")),
+        );
+    let (s, _, page) = b
+        .post_multipart(&format!("/ra/operators/{odr}/steps/revoke"), form)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        page.contains("si revoca con la comunicazione firmata dal Dirigente"),
+        "{page}"
+    );
+    let o = op(&app, &odr).await;
+    assert_eq!(o.state, State::New);
+    assert_eq!(o.revoked_effective, None);
+    assert_eq!(revocation_notices(&app, &odr).await, 0, "nothing kept");
+}
+
+/// RA procedure, part 1: a RAO's revocation is recorded by the office from the day the
+/// requirements were lost, and its notice is "firmata digitalmente" by the Manager: a notice
+/// signed by someone else, or with the Manager's revoked certificate, is refused with nothing
+/// kept; the Manager's is archived with his tax code.
+async fn a_rao_revocation_notice_must_carry_the_managers_signature(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let id = rao(&app, &master).await;
+    let (email, password) = TestApp::demo_login(Role::MasterRao);
+    let b = Browser::login(&app, email, password).await;
+    let lost = today(&app).to_string();
+    let revoke = |name: &'static str, bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("effective", lost.clone())
+            .text("reason", "Trasferito ad altro ufficio")
+            .part("notice", file_part(name, bytes))
+    };
+    let cases = [
+        (
+            "revoca-rossi.pdf",
+            fixture("acceptance_rossi.pdf"),
+            "è firmato da mario rossi",
+        ),
+        (
+            "revoca-vecchia.pdf",
+            manager_fixture("letter_signed_revoked.pdf"),
+            "risulta revocato",
+        ),
+        (
+            "revoca-alterata.pdf",
+            manager_fixture("letter_tampered.pdf"),
+            "la firma non è valida",
+        ),
+    ];
+    for (name, bytes, says) in cases {
+        let (s, _, page) = b
+            .post_multipart(
+                &format!("/ra/operators/{id}/steps/revoke"),
+                revoke(name, bytes),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(page.to_lowercase().contains(says), "{name}: {page}");
+        assert_eq!(op(&app, &id).await.state, State::New, "{name}");
+        assert_eq!(
+            revocation_notices(&app, &id).await,
+            0,
+            "{name}: nothing kept"
+        );
+    }
+    let (s, _, page) = b
+        .post_multipart(
+            &format!("/ra/operators/{id}/steps/revoke"),
+            revoke("revoca-firmata.pdf", manager_fixture("notice_signed.pdf")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("data-testid=\"ra-revocation\""));
+    assert_eq!(op(&app, &id).await.state, State::Revoked);
+    let signer: Option<String> = sqlx::query_scalar(
+        "SELECT signer_tax_code FROM ra_documents WHERE operator_id = $1 \
+         AND kind = 'revocation_notice'",
+    )
+    .bind(&id)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(signer.as_deref(), Some("CNTRRT70A01D969P"));
+}
+
+/// RA procedure, part 1: the Manager's notice goes to the ODR "ai recapiti di contatto indicati
+/// nel Modulo di Accettazione": its e-mail and its PEC address, each kept with the revocation.
+async fn the_revocation_notice_goes_to_the_acceptance_forms_email_and_pec(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let (s, p) = call(
+        &app,
+        "POST",
+        "/api/v1/ra/operators",
+        &master,
+        Some(
+            json!({"kind": "odr", "name": "LAURA VERDI", "tax_code": VERDI,
+            "email": "l.verdi@studio.test", "pec": "non-una-pec", "organisation_tax_code": null}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["code"], "bad_pec");
+    let odr = create(
+        &app,
+        &master,
+        json!({"kind": "odr", "name": "LAURA VERDI", "tax_code": VERDI,
+        "email": "l.verdi@studio.test", "pec": "laura.verdi@pec.studio.test",
+        "organisation_tax_code": null, "first_phase": false}),
+    )
+    .await;
+    assert_eq!(
+        op(&app, &odr).await.pec.as_deref(),
+        Some("laura.verdi@pec.studio.test")
+    );
+    let request = prepare_for_manager(&app, &odr, "revocation_notice", "Cessata attività").await;
+    let (s, v) = manager_signs(&app, &request, "notice_signed.pdf").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    app.run_jobs().await;
+    let mails = app.smtp.messages();
+    for to in ["l.verdi@studio.test", "laura.verdi@pec.studio.test"] {
+        let sent: Vec<_> = mails
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.contains(to)))
+            .collect();
+        assert_eq!(sent.len(), 1, "one notice to {to}");
+        assert!(sent[0].data.contains("Comunicazione di revoca"));
+    }
+    let kept = sportello_core::ra::revocation::mails(&app.state.db, &odr)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.iter()
+            .filter(|m| m.purpose == sportello_core::ra::revocation::MailPurpose::NoticeOperator)
+            .count(),
+        2
+    );
+    let (email, password) = TestApp::demo_login(Role::MasterRao);
+    let b = Browser::login(&app, email, password).await;
+    let (_, page) = b.get(&format!("/ra/operators/{odr}")).await;
+    assert!(page.contains("data-testid=\"ra-pec\""));
 }
 
 async fn only_the_manager_sees_and_signs_the_queue(engine: Engine) {

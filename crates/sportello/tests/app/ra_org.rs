@@ -21,6 +21,7 @@ engine_tests!(
     only_an_organisation_rao_mandate_is_for_remote_issuance,
     a_staff_sheet_adds_collaborators_who_must_pass_the_course_and_suspends_those_left_out,
     a_wrong_staff_sheet_line_is_shown_with_the_form_as_typed_and_nothing_is_recorded,
+    more_staff_sheet_lines_keep_what_was_typed_and_record_nothing,
     only_the_master_rao_records_a_staff_sheet,
 );
 
@@ -357,6 +358,51 @@ async fn a_staff_sheet_adds_collaborators_who_must_pass_the_course_and_suspends_
     .await
     .unwrap();
     assert_eq!(n, 2);
+}
+
+/// RA procedure, part 1: the organisation "accetta allegando la scheda degli addetti"; asking
+/// for more lines while typing it brings the form back as typed, three lines longer, and
+/// records nothing.
+async fn more_staff_sheet_lines_keep_what_was_typed_and_record_nothing(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let master = setup(&app).await;
+    let org = organisation_rao(&app, &master, "Infocamere Scpa", ORG).await;
+    let b = login(&app, Role::MasterRao).await;
+    let (_, page) = b
+        .get(&format!("/ra/operators/{org}/staff-sheets/new"))
+        .await;
+    assert!(
+        page.contains("data-testid=\"ra-staff-sheet-more-rows\""),
+        "{page}"
+    );
+    let (s, _, body) = b
+        .post_multipart(
+            &format!("/ra/operators/{org}/staff-sheets"),
+            sheet_form(
+                "2026-11-02",
+                &[("MARIO ROSSI", ROSSI, "mario.rossi@infocamere.test")],
+            )
+            .text("add_rows", "1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("value=\"MARIO ROSSI\"") && body.contains(ROSSI),
+        "{body}"
+    );
+    assert!(body.contains("value=\"mario.rossi@infocamere.test\""));
+    assert!(body.contains("value=\"2026-11-02\""), "the date as typed");
+    assert!(
+        body.contains("Legale rappresentante, via PEC"),
+        "who sent it, as typed"
+    );
+    assert_eq!(body.matches("data-testid=\"ra-staff-line\"").count(), 4);
+    assert!(body.contains("name=\"rows\" value=\"4\""));
+    let sheets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ra_staff_sheets")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sheets, 0, "nothing recorded");
 }
 
 async fn a_wrong_staff_sheet_line_is_shown_with_the_form_as_typed_and_nothing_is_recorded(

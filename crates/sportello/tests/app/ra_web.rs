@@ -432,5 +432,8 @@ async fn a_linked_user_sees_the_operator_and_a_second_registration_is_refused(en
     assert!(s.is_redirection(), "{s}");
     let (s, page) = ir.get(&format!("/ra/operators/{id}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("LAURA VERDI"));
+    assert!(
+        page.contains("Laura Verdi"),
+        "a person's name in usual case"
+    );
 }

@@ -36,22 +36,13 @@ async fn chamber(app: &TestApp) -> String {
         .unwrap()
 }
 
-/// Seeds the demo and revokes its ODR (which holds consigned devices) through the API.
+/// Seeds the demo and revokes its ODR (which holds consigned devices) through the Manager's
+/// queue: the office prepares the notice, the Manager signs it.
 async fn revoke_demo_odr(app: &TestApp) -> String {
     app.seed_demo().await;
     app.run_jobs().await;
     let odr = odr_id(app).await;
-    let master = token(app, Role::MasterRao).await;
-    let (s, v) = call(
-        app,
-        "POST",
-        &format!("/api/v1/ra/operators/{odr}/revoke"),
-        &master,
-        Some(json!({"effective": null,
-            "notice_received_on": app.state.clock.today().to_string(),
-            "reason": "Perdita dei requisiti"})),
-    )
-    .await;
+    let (s, v) = crate::ra::revoke_through_the_manager(app, &odr, "Perdita dei requisiti").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     odr
 }
@@ -122,8 +113,8 @@ async fn a_revoked_odr_gets_the_signed_notice_once_and_its_devices_are_recalled(
         notice[0].data
     );
     assert!(
-        notice[0].data.contains("revoca-02654321013.txt"),
-        "the revocation is attached"
+        notice[0].data.contains("comunicazione-revoca-firmata.pdf"),
+        "the notice the Manager signed is attached"
     );
     for (_, serial, _) in &lines {
         assert!(notice[0].data.contains(serial.as_str()), "{serial} listed");
@@ -154,7 +145,7 @@ async fn a_revoked_odr_gets_the_signed_notice_once_and_its_devices_are_recalled(
     tx.commit().await.unwrap();
     assert!(app.run_jobs().await >= 1);
     assert_eq!(to_odr(&app), 1, "still one message after a retry");
-    // Revoking again (a double click) is refused and sends nothing.
+    // Revoking again is refused and sends nothing.
     let master = token(&app, Role::MasterRao).await;
     let (s, _) = call(
         &app,

@@ -554,9 +554,11 @@ pub async fn history(
     db: &crate::db::Db,
     operator_id: &str,
 ) -> Result<Vec<StepRecord>, sqlx::Error> {
+    // Who took each step by name, from the user's profile; a system actor by its label.
     sqlx::query_as(
-        "SELECT id, action, from_state, to_state, on_date, at, actor, note FROM ra_steps \
-         WHERE operator_id = $1 ORDER BY at, id",
+        "SELECT s.id, s.action, s.from_state, s.to_state, s.on_date, s.at, \
+         COALESCE(u.name, s.actor) AS actor, s.note FROM ra_steps s \
+         LEFT JOIN users u ON u.id = s.actor_id WHERE s.operator_id = $1 ORDER BY s.at, s.id",
     )
     .bind(operator_id)
     .fetch_all(db.pool())

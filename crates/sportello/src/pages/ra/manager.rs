@@ -33,7 +33,7 @@ fn row(r: &SignatureRequest, viewer: &Viewer) -> QueueRow {
         id: r.id.clone(),
         kind: lang.t(&format!("ra-manager-kind-{}", r.kind.as_str())),
         operator_id: r.operator_id.clone(),
-        operator: r.operator_name.clone(),
+        operator: r.operator_display_name(),
         operator_kind: lang.t(r.operator_kind.label_key()),
         filename: r.filename.clone(),
         reason: r.reason.clone().unwrap_or_default(),

@@ -43,7 +43,7 @@ pub struct OperatorRow {
 fn row(op: &Operator, lang: Lang, today: chrono::NaiveDate) -> OperatorRow {
     OperatorRow {
         id: op.id.clone(),
-        name: op.name.clone(),
+        name: op.display_name(),
         kind: lang.t(op.kind.label_key()),
         tax_code: op.tax_code.to_string(),
         state: lang.t(&op.state.label_key()),
@@ -75,6 +75,8 @@ pub struct NewOperatorForm {
     tax_code: String,
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    pec: String,
     #[serde(default)]
     organisation_tax_code: String,
     #[serde(default)]
@@ -155,6 +157,7 @@ pub async fn create(
             name: form.name.clone(),
             tax_code: form.tax_code.clone(),
             email: form.email.clone(),
+            pec: Some(form.pec.clone()),
             organisation_tax_code: Some(form.organisation_tax_code.clone()),
             legal_representative_tax_code: Some(form.legal_representative_tax_code.clone()),
             first_phase: form.first_phase.is_some(),
@@ -577,7 +580,8 @@ pub async fn confirm_step(
     if step != Step::Revoke.as_str() {
         return Err(AppError::not_found());
     }
-    if !page.has(Step::Revoke.as_str()) {
+    // An ODR or IR is revoked through the Manager's queue: the operator's page prepares it.
+    if !page.has(Step::Revoke.as_str()) || !page.is_rao() {
         return Ok(Redirect::to(&format!("/ra/operators/{id}")).into_response());
     }
     confirm::page(&viewer, page.revoke())
@@ -679,7 +683,17 @@ pub async fn step(
             Ok(render(&page)?.into_response())
         }
         Err(e) if e.status.is_server_error() => Err(e),
-        Err(e) => page_with_error(&state, &viewer, &id, &e, step.as_str()).await,
+        Err(e) => {
+            // An ODR's or IR's refusal shows next to the form that prepares its notice.
+            let at = if step == Step::Revoke
+                && revocation::revoked_through_the_managers_queue(op.kind)
+            {
+                "revocation_notice"
+            } else {
+                step.as_str()
+            };
+            page_with_error(&state, &viewer, &id, &e, at).await
+        }
     }
 }
 

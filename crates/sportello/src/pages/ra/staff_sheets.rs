@@ -92,7 +92,6 @@ struct NewPage {
     sheet_date: String,
     sent_by: String,
     lines: Vec<Line>,
-    more_rows: usize,
     error: Option<String>,
 }
 
@@ -160,7 +159,6 @@ pub async fn new(
         layout: Layout::new(&viewer, "ra-staff-sheet-new-title"),
         sheet_date: state.clock.today().format("%Y-%m-%d").to_string(),
         sent_by: String::new(),
-        more_rows: (total + BLANK_LINES).min(MAX_LINES),
         lines,
         error: None,
         op,
@@ -185,6 +183,9 @@ fn lines_of(form: &MultipartForm) -> Vec<Line> {
 }
 
 /// Records the new version; on a mistake the form comes back as typed, with the reason.
+/// "Aggiungi righe" posts the same form (`add_rows`): it comes back as typed, with more blank
+/// lines, and nothing is recorded (a chosen file must be chosen again: browsers do not refill
+/// a file field).
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -194,7 +195,20 @@ pub async fn create(
     let op = organisation(&state, &viewer, &id).await?;
     let p = viewer.require_action(Action::ManageOperators)?;
     let mut form = MultipartForm::read(multipart).await?;
-    let lines = lines_of(&form);
+    let mut lines = lines_of(&form);
+    if form.filled("add_rows").is_some() {
+        let total = (lines.len() + BLANK_LINES).min(MAX_LINES);
+        lines.resize_with(total.max(lines.len()), blank);
+        let page = NewPage {
+            layout: Layout::new(&viewer, "ra-staff-sheet-new-title"),
+            sheet_date: form.text("sheet_date"),
+            sent_by: form.text("sent_by"),
+            lines,
+            error: None,
+            op,
+        };
+        return Ok(render(&page)?.into_response());
+    }
     let file = form.take_file("file").map(|f| (f.file_name, f.bytes));
     let result = match form.date("sheet_date", "ra-error-date") {
         Ok(sheet_date) => staff_sheet::record(
@@ -228,12 +242,10 @@ pub async fn create(
         Err(e) if e.status.is_server_error() => Err(e),
         Err(e) => {
             let message = error_message(viewer.lang, &e);
-            let total = lines.len();
             let page = NewPage {
                 layout: Layout::new(&viewer, "ra-staff-sheet-new-title"),
                 sheet_date: form.text("sheet_date"),
                 sent_by: form.text("sent_by"),
-                more_rows: (total + BLANK_LINES).min(MAX_LINES),
                 lines,
                 error: Some(message),
                 op,

@@ -10,6 +10,7 @@ use sportello_core::ra::archive::SignatureError;
 use sportello_core::ra::checks::SelfCheckError;
 use sportello_core::ra::convention::ConventionError;
 use sportello_core::ra::course::CourseError;
+use sportello_core::ra::manager_signature::ManagerSignatureError;
 use sportello_core::ra::mandate::MandateError;
 use sportello_core::ra::office::OfficeError;
 use sportello_core::ra::operator::{CreateOperatorError, LinkUserError};
@@ -148,6 +149,7 @@ impl From<CreateOperatorError> for AppError {
             CreateOperatorError::Name => ("bad_name", "ra-error-name"),
             CreateOperatorError::TaxCode => ("bad_tax_code", "ra-error-tax-code"),
             CreateOperatorError::Email => ("bad_email", "ra-error-email"),
+            CreateOperatorError::Pec => ("bad_pec", "ra-error-pec"),
             CreateOperatorError::CollaboratorKind => {
                 ("collaborator_kind", "ra-error-collaborator-kind")
             }
@@ -240,7 +242,11 @@ impl From<RevocationError> for AppError {
                 unprocessable("date_in_future", "ra-error-date-in-future").arg("date", date(d))
             }
             RevocationError::Reason => unprocessable("reason_required", "ra-error-reason"),
-            RevocationError::Signature(e) => e.into(),
+            RevocationError::ThroughTheManager => AppError::conflict(
+                "revocation_through_manager",
+                "ra-error-revocation-through-manager",
+            ),
+            RevocationError::ManagerSignature(e) => e.into(),
             RevocationError::Step(e) => e.into(),
             RevocationError::Blob(e) => AppError::internal(e),
             RevocationError::Db(e) => AppError::internal(e),
@@ -327,6 +333,36 @@ impl From<StaffSheetError> for AppError {
     }
 }
 
+/// The Manager's signature, in the queue or on a RAO's revocation notice: each refusal names
+/// what is wrong (not signed, altered, someone else's signature — naming who signed —, another
+/// document than the one prepared, a revoked certificate).
+impl From<ManagerSignatureError> for AppError {
+    fn from(e: ManagerSignatureError) -> Self {
+        match e {
+            ManagerSignatureError::Signature(e) => e.into(),
+            ManagerSignatureError::NotThePreparedDocument { filename } => unprocessable(
+                "not_the_prepared_document",
+                "ra-error-manager-other-document",
+            )
+            .arg("file", filename),
+            ManagerSignatureError::Revoked { holder, at } => {
+                unprocessable("signer_revoked", "ra-error-manager-revoked")
+                    .arg("holder", sportello_core::display::usual_case(&holder))
+                    .arg("at", super::trade::revocation_date(&at))
+            }
+            ManagerSignatureError::RevocationUnavailable { holder } => unprocessable(
+                "revocation_unavailable",
+                "ra-error-manager-revocation-unavailable",
+            )
+            .arg("holder", sportello_core::display::usual_case(&holder)),
+            ManagerSignatureError::NoManager => {
+                unprocessable("no_manager_tax_code", "ra-error-no-manager")
+            }
+            ManagerSignatureError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
 /// The Manager's queue: each refusal of a signed document names what is wrong (not signed,
 /// altered, someone else's signature — naming who signed —, a revoked certificate).
 impl From<sportello_core::ra::manager::ManagerError> for AppError {
@@ -351,16 +387,6 @@ impl From<sportello_core::ra::manager::ManagerError> for AppError {
                 unprocessable("manager_without_tax_code", "ra-error-manager-no-tax-code")
             }
             ManagerError::Signature(e) => e.into(),
-            ManagerError::Revoked { holder, at } => {
-                unprocessable("signer_revoked", "ra-error-manager-revoked")
-                    .arg("holder", sportello_core::display::usual_case(&holder))
-                    .arg("at", super::trade::revocation_date(&at))
-            }
-            ManagerError::RevocationUnavailable { holder } => unprocessable(
-                "revocation_unavailable",
-                "ra-error-manager-revocation-unavailable",
-            )
-            .arg("holder", sportello_core::display::usual_case(&holder)),
             ManagerError::Revocation(e) => (*e).into(),
             ManagerError::Access(e) => e.into(),
             ManagerError::Blob(e) => AppError::internal(e),

@@ -95,6 +95,12 @@ pub struct Config {
     /// `SPORTELLO_BLOBS_GRACE_HOURS`: how old a blob no row refers to must be before the
     /// reaper removes it (default 24).
     pub blobs_grace_hours: i64,
+    /// `SPORTELLO_METRICS_TOKEN`: the bearer token a scraper shows to read `/metrics`; unset,
+    /// only a request from this machine that no proxy forwarded may read it.
+    pub metrics_token: Option<Secret>,
+    /// `SPORTELLO_INSTANCE_ID`: this instance's name in every log line and in
+    /// `sportello_build_info` (default: the host name and the listening port).
+    pub instance_id: String,
 }
 
 /// What webhook URLs may be and how deliveries are bounded (see `webhooks`).
@@ -375,6 +381,27 @@ impl Config {
             });
         }
 
+        let metrics_token = get("SPORTELLO_METRICS_TOKEN").map(|v| Secret::new(v.trim()));
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err(ConfigError {
+                variable: "SPORTELLO_METRICS_TOKEN",
+                problem: "must be at least 16 characters".into(),
+            });
+        }
+        let instance_id = match get("SPORTELLO_INSTANCE_ID") {
+            Some(id) if crate::request_id::well_formed(id.trim()) => id.trim().to_string(),
+            Some(id) => {
+                return Err(ConfigError {
+                    variable: "SPORTELLO_INSTANCE_ID",
+                    problem: format!("'{id}' must be 1 to 64 letters, digits, '-', '_' or '.'"),
+                });
+            }
+            None => format!("{}-{}", host_name(), listen.port()),
+        };
+
         Ok(Self {
             listen,
             public_url,
@@ -391,6 +418,8 @@ impl Config {
             webhooks,
             blobs,
             blobs_grace_hours,
+            metrics_token,
+            instance_id,
         })
     }
 
@@ -406,6 +435,23 @@ impl Config {
     /// Whether cookies must carry the `Secure` flag.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+/// This machine's name as the kernel knows it, reduced to the characters an instance id may
+/// hold; `sportello` when it cannot be read.
+fn host_name() -> String {
+    let name: String = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(48)
+        .collect();
+    if name.is_empty() {
+        "sportello".into()
+    } else {
+        name
     }
 }
 

@@ -22,6 +22,7 @@ mod human_words;
 mod journey;
 mod lists;
 mod memory;
+mod ops;
 mod password_recovery;
 
 mod ra;

@@ -58,7 +58,7 @@ pub struct Claimed {
     pub request_id: Option<String>,
 }
 
-/// The statuses of a job, in the order the admin page and `/metrics` list them.
+/// The statuses of a job, in the order the admin page lists them.
 pub const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
 
 /// Written as the last error of a job whose last lease expired: its worker stopped while
@@ -244,8 +244,8 @@ pub async fn overview(state: &Ctx, p: &Principal) -> Result<Overview, AccessErro
     })
 }
 
-/// Counts of jobs per status, every status of [`STATUSES`] listed (0 when none), for
-/// `/metrics` and the admin page.
+/// Counts of jobs per status, every status of [`STATUSES`] listed (0 when none), for the
+/// admin page (`/metrics` reads [`depth`], which leaves out the done ones).
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")

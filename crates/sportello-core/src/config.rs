@@ -98,7 +98,7 @@ pub struct Config {
     /// `SPORTELLO_METRICS_TOKEN`: the bearer token a scraper shows to read `/metrics`; unset,
     /// only a request from this machine that no proxy forwarded may read it.
     pub metrics_token: Option<Secret>,
-    /// `SPORTELLO_INSTANCE_ID`: this instance's name in every log line and in
+    /// `SPORTELLO_INSTANCE`: this instance's name in every log line and in
     /// `sportello_build_info` (default: the host name and the listening port).
     pub instance_id: String,
 }
@@ -391,11 +391,11 @@ impl Config {
                 problem: "must be at least 16 characters".into(),
             });
         }
-        let instance_id = match get("SPORTELLO_INSTANCE_ID") {
+        let instance_id = match get("SPORTELLO_INSTANCE") {
             Some(id) if crate::request_id::well_formed(id.trim()) => id.trim().to_string(),
             Some(id) => {
                 return Err(ConfigError {
-                    variable: "SPORTELLO_INSTANCE_ID",
+                    variable: "SPORTELLO_INSTANCE",
                     problem: format!("'{id}' must be 1 to 64 letters, digits, '-', '_' or '.'"),
                 });
             }

@@ -212,7 +212,7 @@ impl Metrics {
 }
 
 /// What `sportello_build_info` says: the version, this instance's id
-/// (`SPORTELLO_INSTANCE_ID`) and the database engine.
+/// (`SPORTELLO_INSTANCE`) and the database engine.
 #[derive(Clone, Debug)]
 pub struct BuildInfo {
     pub version: String,

@@ -1,6 +1,6 @@
 //! Log lines. `SPORTELLO_LOG=json` writes one JSON object per line with the fields flat, so a
 //! log shipper indexes them without knowing our spans: `timestamp` (RFC 3339, UTC), `level`,
-//! `target`, `message`, `instance_id` (`SPORTELLO_INSTANCE_ID`), then the fields of every
+//! `target`, `message`, `instance_id` (`SPORTELLO_INSTANCE`), then the fields of every
 //! span the line was written in, outermost first — a request's `request_id`, `method` and
 //! `route`; a job's `job_id`, `kind`, `attempt` and the `request_id` that enqueued it — then
 //! the event's own (`status`, `latency_ms` on a request's closing line, `error`…). A field of

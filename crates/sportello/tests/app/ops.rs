@@ -380,7 +380,7 @@ async fn a_request_id_follows_its_e_mail_from_the_server_to_the_worker(engine: E
     cmd.arg("demo")
         .env("SPORTELLO_LISTEN", "127.0.0.1:0")
         .env("SPORTELLO_WORKER", "false")
-        .env("SPORTELLO_INSTANCE_ID", "web-1")
+        .env("SPORTELLO_INSTANCE", "web-1")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&server_log).unwrap());
     let mut server = cmd.spawn().expect("run sportello demo");
@@ -431,7 +431,7 @@ async fn a_request_id_follows_its_e_mail_from_the_server_to_the_worker(engine: E
     common(&mut cmd);
     let worker = cmd
         .args(["admin", "jobs", "run"])
-        .env("SPORTELLO_INSTANCE_ID", "worker-1")
+        .env("SPORTELLO_INSTANCE", "worker-1")
         .output()
         .expect("run sportello admin jobs run");
     assert!(worker.status.success(), "{}", text(&worker.stderr));

@@ -106,6 +106,12 @@ pub struct Config {
     /// worker may take it over, its own having presumably died (default 300). Longer than the
     /// slowest job; shorter brings a job killed mid-run back sooner.
     pub job_lease_seconds: i64,
+    /// `SPORTELLO_METRICS_TOKEN`: the bearer token a scraper shows to read `/metrics`; unset,
+    /// only a request from this machine that no proxy forwarded may read it.
+    pub metrics_token: Option<Secret>,
+    /// This instance's name in every log line and in `sportello_build_info`:
+    /// `SPORTELLO_INSTANCE` when set (see `instance`), else the host name and the listening port.
+    pub instance_id: String,
 }
 
 /// The OpenID Connect provider of this deployment (`SPORTELLO_OIDC_ISSUER`,
@@ -470,6 +476,20 @@ impl Config {
                 problem: "must be between 5 and 86400".into(),
             });
         }
+        let metrics_token = get("SPORTELLO_METRICS_TOKEN").map(|v| Secret::new(v.trim()));
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err(ConfigError {
+                variable: "SPORTELLO_METRICS_TOKEN",
+                problem: "must be at least 16 characters".into(),
+            });
+        }
+        // The name checked above, or one made up for the logs only (no response header).
+        let instance_id = instance
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", host_name(), listen.port()));
 
         Ok(Self {
             listen,
@@ -490,6 +510,8 @@ impl Config {
             blobs_grace_hours,
             oidc,
             job_lease_seconds,
+            metrics_token,
+            instance_id,
         })
     }
 
@@ -505,6 +527,23 @@ impl Config {
     /// Whether cookies must carry the `Secure` flag.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+/// This machine's name as the kernel knows it, reduced to the characters an instance id may
+/// hold; `sportello` when it cannot be read.
+fn host_name() -> String {
+    let name: String = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(48)
+        .collect();
+    if name.is_empty() {
+        "sportello".into()
+    } else {
+        name
     }
 }
 

@@ -30,6 +30,7 @@ pub mod notify;
 pub mod paging;
 pub mod ra;
 pub mod registry;
+pub mod request_id;
 pub mod revocation;
 pub mod seal;
 pub mod spreadsheet;

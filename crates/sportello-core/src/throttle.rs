@@ -42,7 +42,18 @@ pub struct Limit {
 }
 
 impl Scope {
-    fn as_str(self) -> &'static str {
+    /// Every scope, in the order `/metrics` lists them.
+    pub const ALL: [Scope; 6] = [
+        Scope::LoginAccount,
+        Scope::LoginAddress,
+        Scope::VerifyNumber,
+        Scope::VerifyAddress,
+        Scope::ResetAccount,
+        Scope::ResetAddress,
+    ];
+
+    /// The scope's stored name (also its `/metrics` label).
+    pub fn as_str(self) -> &'static str {
         match self {
             Scope::LoginAccount => "login_account",
             Scope::LoginAddress => "login_address",
@@ -117,6 +128,20 @@ pub async fn take(
     .fetch_one(db.pool())
     .await?;
     Ok(attempts <= limit.attempts)
+}
+
+/// How many subjects of `scope` are over its limit now (their window still running), for
+/// `/metrics`: a range of the `throttles_scope_window` index.
+pub async fn tripped(db: &Db, now: DateTime<Utc>, scope: Scope) -> Result<i64, sqlx::Error> {
+    let limit = scope.limit();
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM throttles WHERE scope = $1 AND window_start > $2 AND attempts > $3",
+    )
+    .bind(scope.as_str())
+    .bind(db::instant(now - limit.window))
+    .bind(limit.attempts)
+    .fetch_one(db.pool())
+    .await
 }
 
 /// Gives back an attempt that succeeded.

@@ -3,8 +3,10 @@
 use sportello_core::Ctx;
 use sportello_core::jobs::schedule::{self, Schedule};
 use sportello_core::jobs::{Claimed, Job, QueueError, claim, complete, fail};
+use sportello_core::request_id;
 use std::time::Duration;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 /// Every recurring job of the application.
 pub fn schedules() -> Vec<Schedule> {
@@ -131,30 +133,55 @@ async fn run_registered(state: &Ctx, worker_id: &str) -> Result<usize, QueueErro
     .await?
     {
         ran += 1;
-        let reported = match dispatch(state, &job).await {
-            Ok(()) => {
-                let applied = complete(&state.db, &job, state.clock.now()).await?;
-                if applied {
-                    state.metrics.job_done();
-                }
-                applied
-            }
-            Err(e) => {
-                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
-                let applied = fail(&state.db, &job, state.clock.now(), &e.to_string()).await?;
-                if applied {
-                    state.metrics.job_failed();
-                }
-                applied
-            }
-        };
-        if !reported {
-            // The lease ran out while the job ran and another worker took it over: its
-            // report is the one that counts.
-            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, "job outcome ignored: the lease is no longer ours");
+        // The job's log lines carry the request that enqueued it, and what it enqueues in
+        // turn keeps that request's id.
+        let span = tracing::info_span!(
+            "job",
+            job_id = %job.id,
+            kind = %job.kind,
+            attempt = job.attempts,
+            request_id = tracing::field::Empty,
+        );
+        if let Some(id) = &job.request_id {
+            span.record("request_id", id.as_str());
         }
+        request_id::maybe_scope(
+            job.request_id.clone(),
+            run_one(state, &job).instrument(span),
+        )
+        .await?;
     }
     Ok(ran)
+}
+
+/// Runs a claimed job and reports its outcome.
+async fn run_one(state: &Ctx, job: &Claimed) -> Result<(), QueueError> {
+    let started = std::time::Instant::now();
+    let reported = match dispatch(state, job).await {
+        Ok(()) => {
+            let applied = complete(&state.db, job, state.clock.now()).await?;
+            if applied {
+                state.metrics.job_done();
+                let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+                tracing::info!(latency_ms, "job done");
+            }
+            applied
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "job failed");
+            let applied = fail(&state.db, job, state.clock.now(), &e.to_string()).await?;
+            if applied {
+                state.metrics.job_failed();
+            }
+            applied
+        }
+    };
+    if !reported {
+        // The lease ran out while the job ran and another worker took it over: its
+        // report is the one that counts.
+        tracing::warn!("job outcome ignored: the lease is no longer ours");
+    }
+    Ok(())
 }
 
 /// The worker loop: polls once a second until `shutdown` turns true.

@@ -54,9 +54,11 @@ pub struct Claimed {
     pub attempts: i64,
     pub max_attempts: i64,
     pub locked_by: String,
+    /// The request that enqueued it, if a request did.
+    pub request_id: Option<String>,
 }
 
-/// The statuses of a job, in the order the admin page and `/metrics` list them.
+/// The statuses of a job, in the order the admin page lists them.
 pub const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
 
 /// Written as the last error of a job whose last lease expired: its worker stopped while
@@ -65,7 +67,8 @@ const LEASE_EXPIRED: &str =
     "the lease expired with no attempt left: the worker stopped while running it";
 
 /// Enqueues `job` inside `tx`, runnable from `run_at`. With a `dedupe_key`, a second
-/// enqueue with the same key is ignored (returns `false`).
+/// enqueue with the same key is ignored (returns `false`). The job keeps the id of the request
+/// being served ([`crate::request_id::current`]), which the worker logs it under.
 pub async fn enqueue<J: Job>(
     tx: &mut Tx,
     job: &J,
@@ -77,7 +80,8 @@ pub async fn enqueue<J: Job>(
     let now = db::instant(Utc::now());
     let result = sqlx::query(
         "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, \
-         dedupe_key, created_at) VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $7) \
+         dedupe_key, created_at, request_id) \
+         VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $7, $8) \
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(db::new_id())
@@ -87,6 +91,7 @@ pub async fn enqueue<J: Job>(
     .bind(J::MAX_ATTEMPTS)
     .bind(dedupe_key)
     .bind(now)
+    .bind(crate::request_id::current())
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -107,14 +112,14 @@ pub async fn claim(
             "locked_by = $3 WHERE id = (SELECT id FROM jobs WHERE status IN ('queued', 'running') ",
             "AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) ",
             "AND attempts < max_attempts ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) ",
-            "RETURNING id, kind, payload, attempts, max_attempts, locked_by"
+            "RETURNING id, kind, payload, attempts, max_attempts, locked_by, request_id"
         ),
         Engine::Sqlite => concat!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, ",
             "locked_by = $3 WHERE id = (SELECT id FROM jobs WHERE status IN ('queued', 'running') ",
             "AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) ",
             "AND attempts < max_attempts ORDER BY run_at LIMIT 1) ",
-            "RETURNING id, kind, payload, attempts, max_attempts, locked_by"
+            "RETURNING id, kind, payload, attempts, max_attempts, locked_by, request_id"
         ),
     };
     let mut tx = db.begin().await?;
@@ -239,8 +244,8 @@ pub async fn overview(state: &Ctx, p: &Principal) -> Result<Overview, AccessErro
     })
 }
 
-/// Counts of jobs per status, every status of [`STATUSES`] listed (0 when none), for
-/// `/metrics` and the admin page.
+/// Counts of jobs per status, every status of [`STATUSES`] listed (0 when none), for the
+/// admin page (`/metrics` reads [`depth`], which leaves out the done ones).
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
@@ -253,4 +258,23 @@ pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
             (s.to_string(), n)
         })
         .collect())
+}
+
+/// Jobs not done, by kind and status (`queued`, `running`, `dead`), for `/metrics`: a range of
+/// the `jobs_status_kind` index, bounded by the queue, not by the history of done jobs.
+pub async fn depth(db: &Db) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, status, COUNT(*) FROM jobs WHERE status IN ('queued', 'running', 'dead') \
+         GROUP BY kind, status ORDER BY kind, status",
+    )
+    .fetch_all(db.pool())
+    .await
+}
+
+/// When the longest-waiting due job became due (`jobs_due` index), for `/metrics`.
+pub async fn oldest_due(db: &Db, now: DateTime<Utc>) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued' AND run_at <= $1")
+        .bind(db::instant(now))
+        .fetch_one(db.pool())
+        .await
 }

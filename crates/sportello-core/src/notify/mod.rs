@@ -30,7 +30,8 @@ pub struct EmailAttachment {
     pub blob: String,
 }
 
-/// Puts `email` in the outbox and enqueues its delivery, inside `tx`.
+/// Puts `email` in the outbox and enqueues its delivery, inside `tx`, both under the id of the
+/// request being served.
 pub async fn queue(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -41,7 +42,7 @@ pub async fn queue(
         .map_err(|e| sqlx::Error::Encode(e.to_string().into()))?;
     sqlx::query(
         "INSERT INTO outbox_emails (id, chamber_id, to_addr, subject, body_text, attachments, \
-         status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7)",
+         status, created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8)",
     )
     .bind(&id)
     .bind(&email.chamber_id)
@@ -50,6 +51,7 @@ pub async fn queue(
     .bind(&email.body_text)
     .bind(attachments)
     .bind(db::instant(now))
+    .bind(crate::request_id::current())
     .execute(&mut **tx)
     .await?;
     jobs::enqueue(
@@ -161,9 +163,10 @@ async fn failed(state: &Ctx, outbox_id: &str, e: MailError) -> anyhow::Result<()
     Err(e.into())
 }
 
-/// Number of messages waiting, for `/metrics`.
-pub async fn pending_count(db: &db::Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM outbox_emails WHERE status = 'queued'")
+/// How far the outbox lags: the messages waiting and when the oldest of them was queued (a
+/// range of the `outbox_status_created` index), for `/metrics`.
+pub async fn lag(db: &db::Db) -> Result<(i64, Option<String>), sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox_emails WHERE status = 'queued'")
         .fetch_one(db.pool())
         .await
 }

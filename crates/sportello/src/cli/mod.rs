@@ -4,6 +4,7 @@ mod admin;
 mod backup;
 mod blobs;
 mod devices;
+mod log;
 mod ra;
 mod seal;
 mod verify;
@@ -75,12 +76,17 @@ pub fn main() -> ExitCode {
 fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("SPORTELLO_LOG_LEVEL")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     let _ = match config.log_format {
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Json => builder
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(log::JsonLines {
+                instance_id: config.instance_id.clone(),
+            })
+            .try_init(),
         LogFormat::Text => builder.try_init(),
     };
 }

@@ -9,6 +9,7 @@ pub mod download;
 pub mod error;
 pub mod form;
 pub mod form_errors;
+pub mod observe;
 pub mod ops;
 pub mod pager;
 pub mod session;
@@ -16,16 +17,15 @@ pub mod session;
 use crate::app::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::middleware::{self, Next};
-use axum::response::{Html, Response};
+use axum::middleware;
+use axum::response::Html;
 pub use error::{AppError, FieldError};
 pub use session::Viewer;
 use sportello_core::authz::{self, Action};
 use sportello_core::i18n::Lang;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (attachments included).
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -39,10 +39,6 @@ pub fn router(state: AppState) -> Router {
             session::resolve_viewer,
         ))
         .layer(middleware::from_fn(error::render_errors))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            count_responses,
-        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -63,7 +59,10 @@ pub fn router(state: AppState) -> Router {
                  frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
             ),
         ))
-        .layer(TraceLayer::new_for_http());
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ));
     // Behind a load balancer, which instance answered (checked by the multi-instance test,
     // useful when one instance misbehaves). The name was checked to be a plain word.
     let router = match state
@@ -79,16 +78,6 @@ pub fn router(state: AppState) -> Router {
         None => router,
     };
     router.with_state(state)
-}
-
-async fn count_responses(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
-    state.metrics.http_response(response.status().as_u16());
-    response
 }
 
 /// Renders a template into a page.

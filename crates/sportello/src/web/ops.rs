@@ -1,10 +1,11 @@
 //! Operations endpoints: liveness, readiness, Prometheus metrics.
 
 use crate::app::AppState;
+use crate::web::AppError;
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
 /// The process is up.
@@ -60,15 +61,54 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let outbox = sportello_core::notify::pending_count(&state.db)
-        .await
-        .unwrap_or(-1);
-    let jobs = sportello_core::jobs::counts(&state.db)
-        .await
-        .unwrap_or_default();
+/// Who may read `/metrics`. With `SPORTELLO_METRICS_TOKEN` set: whoever shows it as a
+/// bearer token. Without: only a request from this machine (a loopback peer) that no proxy
+/// forwarded, since a load balancer on the same machine would otherwise pass the public's
+/// requests in from the loopback address too.
+pub fn may_read_metrics(
+    token: Option<&sportello_core::config::Secret>,
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+) -> bool {
+    match token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            // Compared as digests, so the time taken says nothing about the token.
+            .is_some_and(|given| {
+                sportello_core::blobs::sha256_hex(given.trim().as_bytes())
+                    == sportello_core::blobs::sha256_hex(token.expose().as_bytes())
+            }),
+        None => {
+            peer.is_some_and(|p| p.is_loopback())
+                && ["x-forwarded-for", "forwarded", "x-real-ip"]
+                    .iter()
+                    .all(|h| !headers.contains_key(*h))
+        }
+    }
+}
+
+/// The Prometheus text format: this process's counters and histograms, and gauges read from
+/// the database. Anyone else than [`may_read_metrics`] allows gets "not found".
+pub async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+    let peer = crate::web::observe::peer_of(&request);
+    if !may_read_metrics(state.config.metrics_token.as_ref(), peer, request.headers()) {
+        tracing::warn!("metrics: refused a reader without the token or from elsewhere");
+        return AppError::not_found().into_response();
+    }
+    let gauges = sportello_core::metrics::gauges_for_scrape(&state.db, state.clock.now()).await;
+    let build = sportello_core::metrics::BuildInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        instance_id: state.config.instance_id.clone(),
+        engine: state.db.engine().name().to_string(),
+    };
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(outbox, &jobs),
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&build, gauges.as_ref()),
     )
+        .into_response()
 }

@@ -27,6 +27,7 @@ mod lists;
 mod memory;
 mod multi_instance;
 mod oidc;
+mod ops;
 mod pagopa;
 mod password_recovery;
 

@@ -223,3 +223,28 @@ impl Filter {
             .bind(&self.company_id)
     }
 }
+
+/// Open practices (`PracticeStatus::OPEN`) by state and chamber code, for `/metrics`: a range
+/// of the `practices_status_chamber` index, bounded by the work in flight, whatever the size
+/// of the archive. Rows are (status, chamber code, count), chambers with none left out.
+pub async fn open_by_chamber(db: &Db) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.status, c.code, p.n FROM (SELECT status, chamber_id, COUNT(*) AS n \
+         FROM practices WHERE status IN ('draft', 'sent', 'in_review', 'to_rectify') \
+         GROUP BY status, chamber_id) p JOIN chambers c ON c.id = p.chamber_id \
+         ORDER BY p.status, c.code",
+    )
+    .fetch_all(db.pool())
+    .await
+}
+
+#[cfg(test)]
+mod open_tests {
+    use crate::trade::practice::status::PracticeStatus;
+
+    #[test]
+    fn the_metrics_query_counts_exactly_the_open_states() {
+        let open: Vec<&str> = PracticeStatus::OPEN.iter().map(|s| s.as_str()).collect();
+        assert_eq!(open, ["draft", "sent", "in_review", "to_rectify"]);
+    }
+}

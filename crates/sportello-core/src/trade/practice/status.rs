@@ -60,6 +60,15 @@ impl PracticeStatus {
         PracticeStatus::Withdrawn,
     ];
 
+    /// The states a practice leaves again: the work in flight, which `/metrics` counts at
+    /// every scrape. The others only grow.
+    pub const OPEN: [PracticeStatus; 4] = [
+        PracticeStatus::Draft,
+        PracticeStatus::Sent,
+        PracticeStatus::InReview,
+        PracticeStatus::ToRectify,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PracticeStatus::Draft => "draft",

@@ -135,7 +135,8 @@ async fn dead_jobs_are_shown_to_chamber_administrators_and_counted_in_metrics(en
         .await
         .unwrap();
     assert!(
-        metrics.contains("sportello_jobs{status=\"dead\"} 1"),
+        metrics.contains("sportello_jobs{kind=\"test_crashes\",status=\"dead\"} 1")
+            && metrics.contains("sportello_jobs_dead 1"),
         "{metrics}"
     );
     let (email, password) = TestApp::demo_login(Role::ChamberAdmin);

@@ -103,7 +103,7 @@ describe('pagoPA', () => {
       await office.page.locator('[data-testid="import-report"]').waitFor();
       assert.match(
         await office.page.textContent('[data-testid="import-report"]'),
-        /1 pagamenti accreditati per 75,00 €, 0 anomalie/,
+        /1 pagamento accreditato per 75,00 €, 0 anomalie/,
       );
       assert.deepEqual(await axeViolations(office.page), []);
       // The report is the answer to the upload: saved as it is (a reload would post again).

@@ -41,7 +41,19 @@ pagopa-cbill = CBILL code
 pagopa-admin-flow = Reconciliation flow (XML)
 pagopa-admin-flow-help = The FlussoRiversamento file received from pagoPA. A flow already imported credits nothing.
 pagopa-admin-import = Import the flow
-pagopa-import-done = Flow { $flow } imported: { $credited } payments credited for { $total }, { $anomalies } anomalies, { $duplicates } payments already recorded.
+pagopa-import-done = Flow { $flow } imported: { $credited } for { $total }, { $anomalies }, { $duplicates }.
+pagopa-import-credited = { $count ->
+    [one] 1 payment credited
+   *[other] { $count } payments credited
+}
+pagopa-import-anomalies = { $count ->
+    [one] 1 anomaly
+   *[other] { $count } anomalies
+}
+pagopa-import-duplicates = { $count ->
+    [one] 1 payment already recorded
+   *[other] { $count } payments already recorded
+}
 pagopa-import-already = Flow { $flow } had already been imported: nothing credited.
 pagopa-import-unknown-creditor = The flow is addressed to a creditor that is no Chamber of this platform.
 pagopa-import-other-chamber = The flow is addressed to another Chamber of Commerce.

@@ -41,7 +41,19 @@ pagopa-cbill = Codice CBILL
 pagopa-admin-flow = Flusso di rendicontazione (XML)
 pagopa-admin-flow-help = Il file FlussoRiversamento ricevuto da pagoPA. Un flusso già importato non ricarica nulla.
 pagopa-admin-import = Importa il flusso
-pagopa-import-done = Flusso { $flow } importato: { $credited } pagamenti accreditati per { $total }, { $anomalies } anomalie, { $duplicates } pagamenti già registrati.
+pagopa-import-done = Flusso { $flow } importato: { $credited } per { $total }, { $anomalies }, { $duplicates }.
+pagopa-import-credited = { $count ->
+    [one] 1 pagamento accreditato
+   *[other] { $count } pagamenti accreditati
+}
+pagopa-import-anomalies = { $count ->
+    [one] 1 anomalia
+   *[other] { $count } anomalie
+}
+pagopa-import-duplicates = { $count ->
+    [one] 1 pagamento già registrato
+   *[other] { $count } pagamenti già registrati
+}
 pagopa-import-already = Il flusso { $flow } era già stato importato: nessun accredito.
 pagopa-import-unknown-creditor = Il flusso è indirizzato a un ente creditore che non è una Camera di questa piattaforma.
 pagopa-import-other-chamber = Il flusso è indirizzato a un'altra Camera di Commercio.

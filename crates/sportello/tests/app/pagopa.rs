@@ -522,7 +522,7 @@ async fn the_command_line_imports_a_reconciliation_flow(engine: Engine) {
     let out = sportello(Some(&app.db), &["admin", "payments", "import", file], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
-    assert!(said.contains("1 payments credited for 50,00 €"), "{said}");
+    assert!(said.contains("1 payment credited for 50,00 €"), "{said}");
     assert!(said.contains("anomaly\t01999\tunknown_iuv"), "{said}");
     let out = sportello(Some(&app.db), &["admin", "payments", "import", file], "");
     assert!(text(&out.stdout).contains("already been imported"));

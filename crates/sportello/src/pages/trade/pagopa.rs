@@ -348,10 +348,19 @@ pub fn report_text(lang: Lang, r: &pagopa::reconcile::ImportReport) -> String {
         "pagopa-import-done",
         &[
             ("flow", r.flow_id.clone()),
-            ("credited", r.credited.to_string()),
+            (
+                "credited",
+                lang.t_count("pagopa-import-credited", r.credited as u64),
+            ),
             ("total", r.credited_total.to_italian()),
-            ("anomalies", r.anomalies.len().to_string()),
-            ("duplicates", r.duplicates.to_string()),
+            (
+                "anomalies",
+                lang.t_count("pagopa-import-anomalies", r.anomalies.len() as u64),
+            ),
+            (
+                "duplicates",
+                lang.t_count("pagopa-import-duplicates", r.duplicates as u64),
+            ),
         ],
     )
 }

@@ -17,6 +17,7 @@ use crate::accounts::identity::{self, Identity, Method, SignInError, SignedIn};
 use crate::audit::{self, Actor, Change};
 use crate::registry::TaxCode;
 use crate::revocation::{self, Sources, State};
+use crate::throttle::{self, Scope};
 use firma::authentication::{self as card, Holder};
 use serde_json::json;
 
@@ -75,6 +76,10 @@ pub enum CnsError {
     /// The card is good; the account cannot sign in or be made.
     #[error(transparent)]
     SignIn(SignInError),
+    /// Too many refused logins from the client's address: refused before the card is read
+    /// (and not audited, so nobody can flood the audit trail).
+    #[error("too many attempts from this address")]
+    TooManyAttempts,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -87,6 +92,10 @@ pub async fn sign_in(
     presented: Option<&[u8]>,
     client: &str,
 ) -> Result<SignedIn, CnsError> {
+    // The login limit of the address, shared with password logins; a login given back.
+    if !throttle::take(&ctx.db, ctx.clock.now(), Scope::LoginAddress, client).await? {
+        return Err(CnsError::TooManyAttempts);
+    }
     let mut holder = None;
     let outcome = match judge(ctx, anchors, presented, &mut holder).await {
         Ok(person) => identity::sign_in(ctx, &person)
@@ -98,7 +107,11 @@ pub async fn sign_in(
         Err(refusal) => Err(CnsError::Card(refusal)),
     };
     let reason = match &outcome {
-        Ok(_) | Err(CnsError::Db(_)) => None,
+        Ok(_) => {
+            throttle::give_back(&ctx.db, Scope::LoginAddress, client).await?;
+            None
+        }
+        Err(CnsError::Db(_) | CnsError::TooManyAttempts) => None,
         Err(CnsError::Card(refusal)) => Some(refusal.code()),
         Err(CnsError::SignIn(SignInError::EmailMissing)) => Some("email_missing"),
         Err(CnsError::SignIn(SignInError::NameMissing)) => Some("name_missing"),

@@ -86,6 +86,7 @@ pub async fn start(
                 CnsError::Card(CardRefusal::NoCertificate) => StatusCode::UNAUTHORIZED,
                 CnsError::SignIn(SignInError::Disabled) => StatusCode::UNAUTHORIZED,
                 CnsError::Card(CardRefusal::RevocationUnknown) => StatusCode::SERVICE_UNAVAILABLE,
+                CnsError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::FORBIDDEN,
             };
             return failed(&state, &viewer, status, refusal_message(lang, &e), &next);
@@ -147,6 +148,7 @@ fn refusal_message(lang: Lang, e: &CnsError) -> String {
             SignInError::Disabled => lang.t("login-error-disabled"),
             SignInError::Db(_) => lang.t("cns-error-revocation-unknown"),
         },
+        CnsError::TooManyAttempts => lang.t("login-error-too-many"),
         CnsError::Db(_) => lang.t("cns-error-revocation-unknown"),
     }
 }

@@ -118,7 +118,7 @@ async fn press_cns(b: &Browser, header: Option<&str>) -> (StatusCode, Option<Str
     (status, to, r.text().await.unwrap_or_default())
 }
 
-async fn count(db: &Db, sql: &str) -> i64 {
+async fn count(db: &Db, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db.pool()).await.unwrap()
 }
 

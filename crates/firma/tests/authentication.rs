@@ -23,7 +23,11 @@ fn a_card_authentication_certificate_chains_and_names_its_holder_by_tax_code() {
     assert_eq!(holder.tax_code.as_deref(), Some("RSSMRA80A01H501U"));
     assert_eq!(holder.email, None);
     assert_eq!(holder.path, vec![fixture("inter.der")]);
-    assert!(holder.issuer.contains("Sportello Test Qualified CA"), "{}", holder.issuer);
+    assert!(
+        holder.issuer.contains("Sportello Test Qualified CA"),
+        "{}",
+        holder.issuer
+    );
 }
 
 #[test]

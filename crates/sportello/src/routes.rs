@@ -10,8 +10,8 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, cns, devices, home, issuance, lang, login, oidc, password, ra,
-    trade,
+    account, admin, appointments, audit, cns, devices, home, issuance, lang, login, oidc, password,
+    ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};

@@ -98,12 +98,10 @@ pub async fn sign_in(
     }
     let mut holder = None;
     let outcome = match judge(ctx, anchors, presented, &mut holder).await {
-        Ok(person) => identity::sign_in(ctx, &person)
-            .await
-            .map_err(|e| match e {
-                SignInError::Db(e) => CnsError::Db(e),
-                e => CnsError::SignIn(e),
-            }),
+        Ok(person) => identity::sign_in(ctx, &person).await.map_err(|e| match e {
+            SignInError::Db(e) => CnsError::Db(e),
+            e => CnsError::SignIn(e),
+        }),
         Err(refusal) => Err(CnsError::Card(refusal)),
     };
     let reason = match &outcome {
@@ -288,7 +286,11 @@ mod tests {
             Some("Anna Maria De Luca")
         );
         assert_eq!(
-            person_name(&holder(None, None, "RSSMRA80A01H501U/7420000012345678.abcd")),
+            person_name(&holder(
+                None,
+                None,
+                "RSSMRA80A01H501U/7420000012345678.abcd"
+            )),
             None
         );
     }

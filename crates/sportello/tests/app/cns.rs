@@ -59,8 +59,7 @@ impl Cards {
     /// The certificate as nginx forwards it (`$ssl_client_escaped_cert`).
     pub fn escaped(&self, name: &str) -> String {
         let pem = std::fs::read_to_string(self.path(&format!("{name}.pem"))).unwrap();
-        percent_encoding::utf8_percent_encode(&pem, percent_encoding::NON_ALPHANUMERIC)
-            .to_string()
+        percent_encoding::utf8_percent_encode(&pem, percent_encoding::NON_ALPHANUMERIC).to_string()
     }
 }
 
@@ -220,7 +219,10 @@ async fn an_existing_account_logs_in_with_the_card_and_an_older_card_is_read_by_
             .fetch_one(db.pool())
             .await
             .unwrap();
-    assert_eq!((name.as_str(), tax_code.as_str()), ("Paolo Verdi", "VRDPLA70A01D969S"));
+    assert_eq!(
+        (name.as_str(), tax_code.as_str()),
+        ("Paolo Verdi", "VRDPLA70A01D969S")
+    );
 }
 
 async fn each_refused_card_is_told_its_reason_audited_and_creates_nothing(engine: Engine) {
@@ -318,7 +320,11 @@ async fn the_card_header_from_an_untrusted_peer_is_ignored(engine: Engine) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 0);
     assert_eq!(count(db, "SELECT COUNT(*) FROM sessions").await, 0);
     assert_eq!(
-        count(db, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'user.%'").await,
+        count(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'user.%'"
+        )
+        .await,
         0
     );
     // A forwarded-for chain does not make the client a proxy either.
@@ -345,8 +351,5 @@ async fn without_card_authorities_there_is_no_card_login(engine: Engine) {
     assert!(!login.contains("Entra con CNS"), "{login}");
     let (status, _, body) = press_cns(&b, Some(&cards.escaped("mario"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    assert_eq!(
-        count(&app.db.db, "SELECT COUNT(*) FROM users").await,
-        0
-    );
+    assert_eq!(count(&app.db.db, "SELECT COUNT(*) FROM users").await, 0);
 }

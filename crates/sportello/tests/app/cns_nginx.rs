@@ -93,7 +93,11 @@ fn start_nginx(dir: &Path, cards: &Cards, listen: u16, app_port: u16) -> Nginx {
     for file in ["server.pem", "server.key"] {
         std::fs::copy(cards.path(file), prefix.join(file)).unwrap();
     }
-    std::fs::write(prefix.join("sportello-cns.conf"), render_site(listen, &prefix)).unwrap();
+    std::fs::write(
+        prefix.join("sportello-cns.conf"),
+        render_site(listen, &prefix),
+    )
+    .unwrap();
     let p = prefix.display();
     std::fs::write(
         prefix.join("nginx.conf"),
@@ -121,7 +125,14 @@ fn start_nginx(dir: &Path, cards: &Cards, listen: u16, app_port: u16) -> Nginx {
         use std::os::unix::fs::PermissionsExt;
         use std::os::unix::process::CommandExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711)).unwrap();
-        for entry in ["", "logs", "nginx.conf", "sportello-cns.conf", "server.pem", "server.key"] {
+        for entry in [
+            "",
+            "logs",
+            "nginx.conf",
+            "sportello-cns.conf",
+            "server.pem",
+            "server.key",
+        ] {
             let path = if entry.is_empty() {
                 prefix.clone()
             } else {

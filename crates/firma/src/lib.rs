@@ -56,11 +56,13 @@
 //! 48, signers to 32 per envelope (more is `too_many_signers`), path building to a budget of
 //! signature checks, inputs to [`MAX_INPUT`] bytes.
 //!
-//! `tax_code` (codice fiscale checks and extraction), `tsl` (EU trusted lists) and
+//! `authentication` (a smart card's TLS client certificate judged for a login), `tax_code`
+//! (codice fiscale checks and extraction), `tsl` (EU trusted lists) and
 //! `revocation` (OCSP requests and responses, CRLs: built and judged here, fetched by the caller)
 //! are public because the application needs them too.
 
 mod algorithm;
+pub mod authentication;
 mod ber;
 mod certificate;
 mod chain;

@@ -102,6 +102,9 @@ pub struct Config {
     /// `SPORTELLO_OIDC_*`: the identity provider (a chamber's SPID/CIE broker) people log in
     /// with; unset, only passwords.
     pub oidc: Option<OidcSettings>,
+    /// `SPORTELLO_CNS_TRUST_ANCHORS`: the authorities of the smart cards (CNS) people log in
+    /// with through the TLS proxy; unset, no login with a card.
+    pub cns: Option<CnsSettings>,
     /// `SPORTELLO_JOB_LEASE_SECONDS`: how long a worker holds a job it claimed before another
     /// worker may take it over, its own having presumably died (default 300). Longer than the
     /// slowest job; shorter brings a job killed mid-run back sooner.
@@ -176,6 +179,72 @@ impl OidcSettings {
     }
 }
 
+/// The login with a smart card (CNS) through the TLS proxy (issue 15, item 1). Enabled by
+/// `SPORTELLO_CNS_TRUST_ANCHORS`, PEM files (commas between them) holding the certificates
+/// of the authorities that issue the cards; the proxy's address must be in
+/// `SPORTELLO_TRUSTED_PROXIES`, since the certificate arrives in a header only that proxy may
+/// set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CnsSettings {
+    /// The files the anchors were read from (for the logs).
+    pub files: Vec<PathBuf>,
+    /// The anchors, DER.
+    pub anchors: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for CnsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CnsSettings")
+            .field("files", &self.files)
+            .field("anchors", &self.anchors.len())
+            .finish()
+    }
+}
+
+impl CnsSettings {
+    fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        proxies: &TrustedProxies,
+    ) -> Result<Option<Self>, ConfigError> {
+        const VARIABLE: &str = "SPORTELLO_CNS_TRUST_ANCHORS";
+        let Some(list) = get(VARIABLE) else {
+            return Ok(None);
+        };
+        if proxies.is_empty() {
+            return Err(ConfigError {
+                variable: VARIABLE,
+                problem: "the login with a card needs the TLS proxy's address in \
+                          SPORTELLO_TRUSTED_PROXIES"
+                    .into(),
+            });
+        }
+        let mut settings = Self {
+            files: Vec::new(),
+            anchors: Vec::new(),
+        };
+        for file in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            let path = PathBuf::from(file);
+            let bytes = std::fs::read(&path).map_err(|e| ConfigError {
+                variable: VARIABLE,
+                problem: format!("cannot read {file}: {e}"),
+            })?;
+            let certs = firma::parse_certificates(&bytes).map_err(|e| ConfigError {
+                variable: VARIABLE,
+                problem: format!("{file}: {e}"),
+            })?;
+            settings.anchors.extend(certs);
+            settings.files.push(path);
+        }
+        if settings.anchors.is_empty() {
+            return Err(ConfigError {
+                variable: VARIABLE,
+                problem: "names no file".into(),
+            });
+        }
+        Ok(Some(settings))
+    }
+}
+
 /// What webhook URLs may be and how deliveries are bounded (see `webhooks`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookSettings {
@@ -231,6 +300,11 @@ impl TrustedProxies {
             out.push((addr, bits));
         }
         Ok(Self(out))
+    }
+
+    /// Whether no proxy is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Whether `ip` is one of the trusted proxies.
@@ -469,6 +543,7 @@ impl Config {
         }
 
         let oidc = OidcSettings::from_lookup(&get)?;
+        let cns = CnsSettings::from_lookup(&get, &trusted_proxies)?;
         let job_lease_seconds = parse_number(&get, "SPORTELLO_JOB_LEASE_SECONDS", 300i64)?;
         if !(5..=24 * 3600).contains(&job_lease_seconds) {
             return Err(ConfigError {
@@ -509,6 +584,7 @@ impl Config {
             blobs,
             blobs_grace_hours,
             oidc,
+            cns,
             job_lease_seconds,
             metrics_token,
             instance_id,

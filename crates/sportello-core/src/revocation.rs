@@ -154,19 +154,51 @@ pub async fn check(sources: &Sources<'_>, report: &firma::Report, at: DateTime<U
         if signer.certificate_der.is_empty() || signer.path.is_empty() {
             continue;
         }
-        let chain: Vec<&[u8]> = std::iter::once(signer.certificate_der.as_slice())
-            .chain(signer.path.iter().map(Vec::as_slice))
-            .collect();
-        for (position, pair) in chain.windows(2).enumerate() {
-            let check = check_one(sources, pair[0], pair[1], at).await;
-            outcome.checks.push(CertCheck {
-                signer_index,
-                position,
-                ..check
-            });
-        }
+        check_into(
+            &mut outcome,
+            sources,
+            signer_index,
+            &signer.certificate_der,
+            &signer.path,
+            at,
+        )
+        .await;
     }
     outcome
+}
+
+/// Checks one certificate and each CA above it on `path` (nearest first, ending with the
+/// anchor, which is trusted as configured) at `at`: a login certificate's path, say.
+pub async fn check_path(
+    sources: &Sources<'_>,
+    certificate: &[u8],
+    path: &[Vec<u8>],
+    at: DateTime<Utc>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    check_into(&mut outcome, sources, 0, certificate, path, at).await;
+    outcome
+}
+
+async fn check_into(
+    outcome: &mut Outcome,
+    sources: &Sources<'_>,
+    signer_index: usize,
+    certificate: &[u8],
+    path: &[Vec<u8>],
+    at: DateTime<Utc>,
+) {
+    let chain: Vec<&[u8]> = std::iter::once(certificate)
+        .chain(path.iter().map(Vec::as_slice))
+        .collect();
+    for (position, pair) in chain.windows(2).enumerate() {
+        let check = check_one(sources, pair[0], pair[1], at).await;
+        outcome.checks.push(CertCheck {
+            signer_index,
+            position,
+            ..check
+        });
+    }
 }
 
 async fn check_one(

@@ -10,8 +10,8 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, devices, home, issuance, lang, login, oidc, password, ra,
-    trade,
+    account, admin, appointments, audit, cns, devices, home, issuance, lang, login, oidc, password,
+    ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -168,6 +168,7 @@ fn pages() -> Pages {
         .post("/login", Public, login::submit)
         .post("/logout", Public, login::logout)
         .post("/login/oidc", Public, oidc::start)
+        .post("/login/cns", Public, cns::start)
         .get(crate::oidc::CALLBACK_PATH, Public, oidc::callback)
         .get("/welcome", SignedIn, oidc::welcome)
         .get("/password/forgot", Public, password::forgot_form)

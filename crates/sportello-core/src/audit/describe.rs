@@ -122,6 +122,7 @@ pub const ACTIONS: &[&str] = &[
     "user.locked",
     "user.login",
     "user.login_failed",
+    "user.login_refused",
     "user.password_change",
     "user.password_reset",
     "user.password_reset_request",

@@ -22,8 +22,19 @@ struct LoginPage {
     errors: FormErrors,
     /// A digital-identity provider is configured: the "Entra con SPID / CIE" button.
     oidc: bool,
-    /// Why the last login with the digital identity failed.
-    oidc_error: Option<String>,
+    /// The login with a smart card is configured: the "Entra con CNS" button.
+    cns: bool,
+    /// Why the last login with a digital identity or a card failed.
+    failure: Option<Failure>,
+}
+
+/// Why a login with a digital identity (SPID / CIE) or a card (CNS) failed, said at the top
+/// of the login page.
+pub struct Failure {
+    pub title: String,
+    pub message: String,
+    /// The `data-testid` of the alert.
+    pub testid: &'static str,
 }
 
 /// The login page with what was typed and the problems found. With a digital-identity
@@ -39,14 +50,14 @@ pub fn page(
     page_with(viewer, state, email, next, errors, None)
 }
 
-/// [`page`], saying why a login with the digital identity failed.
+/// [`page`], saying why a login with a digital identity or a card failed.
 pub fn page_with(
     viewer: &Viewer,
     state: &AppState,
     email: String,
     next: String,
     errors: FormErrors,
-    oidc_error: Option<String>,
+    failure: Option<Failure>,
 ) -> Result<Response, AppError> {
     let html: Html<String> = render(&LoginPage {
         layout: Layout::new(viewer, "login-title"),
@@ -54,7 +65,8 @@ pub fn page_with(
         next,
         errors,
         oidc: state.oidc.is_some(),
-        oidc_error,
+        cns: state.config.cns.is_some(),
+        failure,
     })?;
     let mut response = html.into_response();
     if let Some(oidc) = &state.oidc {

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod appointments;
 pub mod audit;
+pub mod cns;
 pub mod devices;
 pub mod home;
 pub mod issuance;

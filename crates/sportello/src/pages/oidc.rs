@@ -215,7 +215,11 @@ fn failed(
         String::new(),
         next.to_string(),
         FormErrors::new(),
-        Some(message),
+        Some(crate::pages::login::Failure {
+            title: viewer.lang.t("oidc-error-title"),
+            message,
+            testid: "oidc-error",
+        }),
     )?;
     let mut response = (status, page).into_response();
     response.headers_mut().append(

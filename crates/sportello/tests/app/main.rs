@@ -11,6 +11,8 @@ mod blob_store;
 mod booking_abuse;
 mod chamber_wallet;
 mod cli;
+mod cns;
+mod cns_nginx;
 mod contracts;
 mod desk;
 mod devices;

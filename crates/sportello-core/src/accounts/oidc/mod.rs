@@ -12,16 +12,10 @@ pub mod pending;
 pub use fiscal_number::{FiscalNumberError, person_tax_code};
 
 use crate::Ctx;
-use crate::accounts::{Role, User, get, normalise_email};
-use crate::audit::{self, Actor, Change};
-use crate::db::{self, Db, Tx};
-use crate::registry::TaxCode;
-use chrono::{DateTime, Utc};
-use serde_json::json;
+use crate::accounts::identity;
+use crate::db::Db;
 
-/// What `users.password_hash` holds for an account made by a digital identity: not a PHC
-/// string, so no password ever matches it, and password recovery skips the account.
-pub const NO_PASSWORD: &str = "!digital-identity";
+pub use super::identity::{NO_PASSWORD, SignedIn};
 
 /// What the shell read from an ID token (and the UserInfo endpoint) it verified.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,6 +69,18 @@ pub enum SignInError {
     Db(#[from] sqlx::Error),
 }
 
+impl From<identity::SignInError> for SignInError {
+    fn from(e: identity::SignInError) -> Self {
+        match e {
+            identity::SignInError::EmailMissing => Self::EmailMissing,
+            identity::SignInError::NameMissing => Self::NameMissing,
+            identity::SignInError::EmailTaken(email) => Self::EmailTaken(email),
+            identity::SignInError::Disabled => Self::Disabled,
+            identity::SignInError::Db(e) => Self::Db(e),
+        }
+    }
+}
+
 /// Why a user acts for a company.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkReason {
@@ -118,189 +124,20 @@ impl CompanyLink {
     }
 }
 
-/// The outcome of a login with a digital identity.
-#[derive(Clone, Debug)]
-pub struct SignedIn {
-    pub user: User,
-    /// The account was made by this login.
-    pub created: bool,
-    /// Companies linked by this login (the Registry lists the person as representative).
-    pub newly_linked: Vec<String>,
-}
-
-/// Signs in the person of verified claims: the account with their tax code, or a new
-/// company-user account (name and e-mail from the claims, the e-mail flagged unverified
-/// unless the provider says otherwise). Either way the companies whose legal representative
-/// the Registry lists them as are linked, so they act for them at once.
+/// Signs in the person of verified claims by their tax code (`fiscal_number`), through the
+/// sign-in every digital identity shares ([`identity::sign_in`]).
 pub async fn sign_in(ctx: &Ctx, claims: &VerifiedClaims) -> Result<SignedIn, SignInError> {
-    let code = person_tax_code(claims.fiscal_number.as_deref())?;
-    let now = ctx.clock.now();
-    let mut tx = ctx.db.begin().await?;
-    let existing: Option<(String, i64, String)> = sqlx::query_as(
-        "SELECT id, active, role FROM users WHERE tax_code = $1 OR tax_code = $2 \
-         ORDER BY created_at LIMIT 1",
-    )
-    .bind(code.as_str())
-    .bind(code.normalised_omocodia().as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (user_id, created, role) = match existing {
-        Some((_, 0, _)) => return Err(SignInError::Disabled),
-        Some((id, _, role)) => {
-            sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
-                .bind(&id)
-                .bind(db::instant(now))
-                .execute(&mut *tx)
-                .await?;
-            (id, false, Role::parse(&role))
-        }
-        None => (
-            sign_up(&mut tx, now, &code, claims).await?,
-            true,
-            Some(Role::Company),
-        ),
+    let tax_code = person_tax_code(claims.fiscal_number.as_deref())?;
+    let person = identity::Identity {
+        tax_code,
+        name: claims.person_name(),
+        email: claims.email.clone(),
+        email_verified: claims.email_verified == Some(true),
+        method: identity::Method::Oidc {
+            issuer: claims.issuer.clone(),
+        },
     };
-    let user = UserRef::load(&mut tx, &user_id).await?;
-    let newly_linked = if role == Some(Role::Company) {
-        link_as_representative(&mut tx, now, &user, &code).await?
-    } else {
-        Vec::new()
-    };
-    audit::record(
-        &mut tx,
-        now,
-        &user.actor(),
-        Change::new("user.login", "user", Some(&user_id))
-            .after(json!({"method": "oidc", "issuer": claims.issuer})),
-    )
-    .await?;
-    tx.commit().await?;
-    let user = get(&ctx.db, &user_id).await?.ok_or(SignInError::Disabled)?;
-    Ok(SignedIn {
-        user,
-        created,
-        newly_linked,
-    })
-}
-
-/// The few columns the audit entries of a sign-in need.
-struct UserRef {
-    id: String,
-    email: String,
-    chamber_id: Option<String>,
-}
-
-impl UserRef {
-    async fn load(tx: &mut Tx, id: &str) -> Result<Self, sqlx::Error> {
-        let (email, chamber_id): (String, Option<String>) =
-            sqlx::query_as("SELECT email, chamber_id FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut **tx)
-                .await?;
-        Ok(Self {
-            id: id.to_string(),
-            email,
-            chamber_id,
-        })
-    }
-
-    fn actor(&self) -> Actor {
-        Actor::user(&self.id, &self.email, self.chamber_id.as_deref())
-    }
-}
-
-/// Creates the account of a person seen for the first time; returns its id.
-async fn sign_up(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    code: &TaxCode,
-    claims: &VerifiedClaims,
-) -> Result<String, SignInError> {
-    let email = claims
-        .email
-        .as_deref()
-        .and_then(normalise_email)
-        .ok_or(SignInError::EmailMissing)?;
-    let name = claims.person_name().ok_or(SignInError::NameMissing)?;
-    let verified = claims.email_verified == Some(true);
-    let id = db::new_id();
-    sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, role, chamber_id, active, \
-         failed_logins, created_at, last_login_at, tax_code, email_verified) \
-         VALUES ($1, $2, $3, $4, $5, NULL, 1, 0, $6, $6, $7, $8)",
-    )
-    .bind(&id)
-    .bind(&email)
-    .bind(&name)
-    .bind(NO_PASSWORD)
-    .bind(Role::Company.as_str())
-    .bind(db::instant(now))
-    .bind(code.as_str())
-    .bind(i64::from(verified))
-    .execute(&mut **tx)
-    .await
-    .map_err(|e| match db::unique_violation(&e) {
-        Some(_) => SignInError::EmailTaken(email.clone()),
-        None => e.into(),
-    })?;
-    audit::record(
-        tx,
-        now,
-        &Actor::user(&id, &email, None),
-        Change::new("user.sign_up", "user", Some(&id)).after(json!({
-            "email": email, "name": name, "role": Role::Company.as_str(),
-            "tax_code": code.as_str(), "email_verified": verified,
-            "issuer": claims.issuer,
-        })),
-    )
-    .await?;
-    Ok(id)
-}
-
-/// Links the user to every active company whose legal representative the Registry lists
-/// them as (`company_representatives`, from the import's `rappresentanti`), with that reason;
-/// returns the companies linked now. Links already there stay as they are.
-async fn link_as_representative(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    user: &UserRef,
-    code: &TaxCode,
-) -> Result<Vec<String>, sqlx::Error> {
-    let companies: Vec<(String, String)> = sqlx::query_as(
-        "SELECT DISTINCT c.id, c.tax_code FROM company_representatives r \
-         JOIN companies c ON c.id = r.company_id \
-         WHERE (r.tax_code = $1 OR r.tax_code = $2) AND c.status = 'active' \
-         AND NOT EXISTS (SELECT 1 FROM user_companies uc \
-                         WHERE uc.user_id = $3 AND uc.company_id = c.id) \
-         ORDER BY c.id",
-    )
-    .bind(code.as_str())
-    .bind(code.normalised_omocodia().as_str())
-    .bind(&user.id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for (company_id, company_tax_code) in &companies {
-        sqlx::query(
-            "INSERT INTO user_companies (user_id, company_id, reason, linked_at) \
-             VALUES ($1, $2, 'representative', $3)",
-        )
-        .bind(&user.id)
-        .bind(company_id)
-        .bind(db::instant(now))
-        .execute(&mut **tx)
-        .await?;
-        audit::record(
-            tx,
-            now,
-            &user.actor(),
-            Change::new("user.company_link", "user", Some(&user.id)).after(json!({
-                "company_id": company_id, "company_tax_code": company_tax_code,
-                "reason": "representative",
-            })),
-        )
-        .await?;
-    }
-    Ok(companies.into_iter().map(|(id, _)| id).collect())
+    Ok(identity::sign_in(ctx, &person).await?)
 }
 
 /// The companies a user acts for, with why, by name.

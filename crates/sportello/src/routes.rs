@@ -81,6 +81,17 @@ impl Access {
             (Access::AnyOf(actions), Some(role)) => actions.iter().any(|a| authz::allows(role, *a)),
         }
     }
+
+    /// Whether this caller passes: their role, and for a company user the scope at the
+    /// company they act for ([`authz::permits`]).
+    pub fn admits_principal(self, principal: Option<&sportello_core::accounts::Principal>) -> bool {
+        match (self, principal) {
+            (Public, _) => true,
+            (_, None) => false,
+            (SignedIn, Some(_)) => true,
+            (Access::AnyOf(actions), Some(p)) => actions.iter().any(|a| authz::permits(p, *a)),
+        }
+    }
 }
 
 /// One page route: method, path, who may call it.
@@ -143,14 +154,13 @@ async fn gate(
     request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let role = request
+    let principal = request
         .extensions()
         .get::<Viewer>()
-        .and_then(|v| v.principal.as_ref())
-        .map(|p| p.role());
-    match role {
+        .and_then(|v| v.principal.as_ref());
+    match principal {
         None if access != Public => Err(AppError::unauthorized()),
-        _ if !access.admits(role) => Err(AppError::forbidden()),
+        _ if !access.admits_principal(principal) => Err(AppError::forbidden()),
         _ => Ok(next.run(request).await),
     }
 }
@@ -244,8 +254,8 @@ fn pages() -> Pages {
             trade::admin::withdraw_blank_paper,
         )
         // Foreign trade, company side.
-        .get("/company", can(&[ComposePractice]), trade::company::choose)
-        .post("/company", can(&[ComposePractice]), trade::company::act)
+        .get("/company", can(&[ViewOwnPractices]), trade::company::choose)
+        .post("/company", can(&[ViewOwnPractices]), trade::company::act)
         .get(
             "/company/profile",
             can(&[ComposePractice]),
@@ -373,7 +383,7 @@ fn pages() -> Pages {
         )
         .post(
             "/practices/{id}/send",
-            can(&[ComposePractice]),
+            can(&[SendPractice]),
             trade::practices::send,
         )
         .get(
@@ -389,7 +399,7 @@ fn pages() -> Pages {
         .get("/wallet", can(&[ViewWallet]), trade::company::wallet)
         .post(
             "/wallet/top-ups",
-            can(&[ViewWallet]),
+            can(&[SendPractice]),
             trade::pagopa::request,
         )
         .get(
@@ -399,7 +409,7 @@ fn pages() -> Pages {
         )
         .post(
             "/wallet/top-ups/{id}/cancel",
-            can(&[ViewWallet]),
+            can(&[SendPractice]),
             trade::pagopa::cancel,
         )
         .get(
@@ -874,7 +884,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             routes!(trade::set_attachment_stamps),
         ))
         .routes(guarded(
-            can(&[ComposePractice]),
+            can(&[SendPractice]),
             routes!(trade::send_practice),
         ))
         .routes(guarded(

@@ -93,7 +93,7 @@ pub struct Caller(pub Principal);
 impl Caller {
     /// The caller if their role may perform `action`; 403 otherwise.
     pub fn require(&self, action: Action) -> Result<&Principal, AppError> {
-        if authz::allows(self.0.role(), action) {
+        if authz::permits(&self.0, action) {
             Ok(&self.0)
         } else {
             Err(AppError::forbidden())

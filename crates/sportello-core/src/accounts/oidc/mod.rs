@@ -9,6 +9,7 @@
 mod fiscal_number;
 pub mod pending;
 
+pub use crate::accounts::company_users::LinkReason;
 pub use fiscal_number::{FiscalNumberError, person_tax_code};
 
 use crate::Ctx;
@@ -75,33 +76,6 @@ pub enum SignInError {
     Db(#[from] sqlx::Error),
 }
 
-/// Why a user acts for a company.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkReason {
-    /// Linked by an administrator.
-    Administrator,
-    /// Cert'O guide, prerequisites: an account linked to its company; the Registry lists the
-    /// person as the company's legal representative (`rappresentanti`).
-    Representative,
-}
-
-impl LinkReason {
-    fn parse(stored: Option<&str>) -> Self {
-        match stored {
-            Some("representative") => Self::Representative,
-            _ => Self::Administrator,
-        }
-    }
-
-    /// Message key of the reason.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Self::Administrator => "link-reason-administrator",
-            Self::Representative => "link-reason-representative",
-        }
-    }
-}
-
 /// A company a user acts for, and why.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct CompanyLink {
@@ -162,7 +136,18 @@ pub async fn sign_in(ctx: &Ctx, claims: &VerifiedClaims) -> Result<SignedIn, Sig
     };
     let user = UserRef::load(&mut tx, &user_id).await?;
     let newly_linked = if role == Some(Role::Company) {
-        link_as_representative(&mut tx, now, &user, &code).await?
+        let mut linked = link_as_representative(&mut tx, now, &user, &code).await?;
+        linked.extend(
+            crate::accounts::company_users::take_up_invitations(
+                &mut tx,
+                now,
+                &user.actor(),
+                &user.id,
+                &code,
+            )
+            .await?,
+        );
+        linked
     } else {
         Vec::new()
     };

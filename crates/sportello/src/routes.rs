@@ -10,8 +10,8 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, devices, home, issuance, lang, login, oidc, password, ra,
-    trade,
+    account, admin, appointments, audit, company_users, delegations, devices, home, issuance,
+    lang, login, oidc, password, ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -191,6 +191,65 @@ fn pages() -> Pages {
             "/account/tokens/{id}/revoke",
             SignedIn,
             account::revoke_token,
+        )
+        // Delegations signed by a legal representative, and the company's users as its
+        // representative manages them (issue 15, item 2).
+        .get("/delegations", can(&[RequestDelegation]), delegations::mine)
+        .post("/delegations", can(&[RequestDelegation]), delegations::submit)
+        .get(
+            "/admin/delegations",
+            can(&[DecideDelegations]),
+            delegations::queue,
+        )
+        .get(
+            "/admin/delegations/{id}",
+            can(&[DecideDelegations]),
+            delegations::show,
+        )
+        .get(
+            "/admin/delegations/{id}/file",
+            can(&[DecideDelegations]),
+            delegations::file,
+        )
+        .post(
+            "/admin/delegations/{id}/approve",
+            can(&[DecideDelegations]),
+            delegations::approve,
+        )
+        .post(
+            "/admin/delegations/{id}/reject",
+            can(&[DecideDelegations]),
+            delegations::reject,
+        )
+        .get(
+            "/company/users",
+            can(&[ManageCompanyUsers]),
+            company_users::index,
+        )
+        .get(
+            "/companies/{id}/users",
+            can(&[ManageCompanyUsers]),
+            company_users::show,
+        )
+        .post(
+            "/companies/{id}/users/invite",
+            can(&[ManageCompanyUsers]),
+            company_users::invite,
+        )
+        .post(
+            "/companies/{id}/users/{user}/remove",
+            can(&[ManageCompanyUsers]),
+            company_users::remove,
+        )
+        .post(
+            "/companies/{id}/users/{user}/scope",
+            can(&[ManageCompanyUsers]),
+            company_users::set_scope,
+        )
+        .post(
+            "/companies/{id}/invitations/{invitation}/cancel",
+            can(&[ManageCompanyUsers]),
+            company_users::cancel_invitation,
         )
         // The chamber's administration and audit.
         .get("/audit", can(&[SearchAudit]), audit::search)
@@ -845,7 +904,7 @@ fn guarded(access: Access, routes: UtoipaMethodRouter<AppState>) -> UtoipaMethod
 /// The JSON API under `/api/v1`, each handler group with who may call it. Handlers of one
 /// path with several methods go in one `routes!` (and share its access).
 fn api_routes() -> OpenApiRouter<AppState> {
-    use api::{auth, desk, devices, ra, trade, webhooks};
+    use api::{auth, delegations, desk, devices, ra, trade, webhooks};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(guarded(Public, routes!(auth::issue_token)))
         .routes(guarded(SignedIn, routes!(auth::me)))
@@ -892,6 +951,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
             routes!(trade::replace_signed_model),
         ))
         .routes(guarded(can(&[ViewWallet]), routes!(trade::get_wallet)))
+        // Delegations signed by a legal representative (issue 15, item 2).
+        .routes(guarded(
+            can(&[RequestDelegation]),
+            routes!(delegations::list_delegations, delegations::create_delegation),
+        ))
+        .routes(guarded(
+            can(&[RequestDelegation]),
+            routes!(delegations::get_delegation),
+        ))
         // Webhooks to the company's ERP.
         .routes(guarded(
             can(&[ManageWebhooks]),

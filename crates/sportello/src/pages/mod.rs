@@ -4,6 +4,8 @@ pub mod account;
 pub mod admin;
 pub mod appointments;
 pub mod audit;
+pub mod company_users;
+pub mod delegations;
 pub mod devices;
 pub mod home;
 pub mod issuance;

@@ -2,10 +2,12 @@
 # Makes the delegations of the delegation tests (issue 15, item 2) with the openssl command
 # (OpenSSL 3, the oracle: our code never signs) and Python 3 (standard library, for the
 # hand-written PDF), the way scripts/ra-manager-fixtures.sh makes the Manager's documents: a
-# throwaway CA whose root and CRL go with the fixtures, and a delegation for the demo company
-# Ligure Export signed by its legal representative Giulia Bianchi (as .p7m and as PAdES), by
-# Paolo Verdi (no representative of it), by Giulia's revoked certificate and by her expired
-# one; the PAdES delegation altered after signing; a signed text that is no PDF.
+# delegation for the demo company Ligure Export signed with the test PKI of scripts/test-pki.sh
+# (trusted by the tests and the demo) by its legal representative Giulia Bianchi (as .p7m and as
+# PAdES) and by Paolo Verdi (no representative of it); the PAdES delegation altered after
+# signing; a signed text that is no PDF; and, from a throwaway CA whose root and CRL go with
+# the fixtures (the test PKI's CA key is not kept), the delegation signed by a revoked and by
+# an expired certificate of Giulia's.
 # Output: crates/sportello/tests/fixtures/delegation/.
 #
 #   scripts/delegation-fixtures.sh
@@ -70,8 +72,6 @@ issue() { # NAME ISSUER SUBJECT EXT SERIAL [START END]
 
 person() { echo "/C=IT/SN=$2/GN=$1/serialNumber=TINIT-$3/CN=$1 $2"; }
 issue root self "/C=IT/O=Sportello Delegation Test/CN=Sportello Delegation Test Root CA" root_ext 01
-issue giulia root "$(person GIULIA BIANCHI BNCGLI85M41D969D)" signer_ext 3001
-issue paolo root "$(person PAOLO VERDI VRDPLA70A01D969S)" signer_ext 3002
 issue giulia_old root "$(person GIULIA BIANCHI BNCGLI85M41D969D)" signer_ext 3003
 issue giulia_expired root "$(person GIULIA BIANCHI BNCGLI85M41D969D)" signer_ext 3004 \
   20200101000000Z 20210101000000Z
@@ -91,7 +91,7 @@ BR = b"[0 0000000000 0000000000 0000000000]"
 LINES = [
     "Delega ad agire per l'impresa LIGURE EXPORT S.R.L. (01879020517)",
     "La sottoscritta Giulia Bianchi, legale rappresentante, delega",
-    "Anna Neri (NRENNA90A41D969X) a operare per l'impresa su Sportello.",
+    "Anna Neri (NRENNA90A41D969A) a operare per l'impresa su Sportello.",
 ]
 
 def build(signed):
@@ -153,16 +153,21 @@ if __name__ == "__main__":
 PY
 
 F=fixtures; mkdir -p $F
+PKI="$ROOT/crates/sportello-core/tests/fixtures/pki"
+for who in giulia paolo; do cp "$PKI/$who.pem" "$PKI/$who.key" .; done
+cp "$PKI/inter.pem" test_inter.pem
+# The test PKI's intermediate goes in the envelope, so the path to its root can be built.
+chain() { case $1 in giulia|paolo) echo test_inter.pem ;; *) echo root.pem ;; esac; }
 # cades FILE SIGNER OUT: FILE in an attached CAdES-BES envelope (.p7m) by SIGNER.
 cades() {
   openssl cms -sign -cades -nodetach -binary -md sha256 -in "$1" -signer "$2.pem" -inkey "$2.key" \
-    -outform DER -out "$3"
+    -certfile "$(chain "$2")" -outform DER -out "$3"
 }
 # pades SIGNER OUT: the delegation signed (PAdES, CAdES-detached over the /ByteRange) by SIGNER.
 pades() {
   python3 pdf.py prepare u.pdf covered.bin
   openssl cms -sign -binary -cades -md sha256 -in covered.bin -signer "$1.pem" -inkey "$1.key" \
-    -outform DER -out sig.cms
+    -certfile "$(chain "$1")" -outform DER -out sig.cms
   python3 pdf.py fill u.pdf sig.cms "$2"
 }
 
@@ -178,9 +183,8 @@ printf 'Delega in un file di testo: non un PDF.\n' > note.txt
 cades note.txt giulia $F/nota_giulia.txt.p7m
 cp root.pem root.crl.pem $F/
 
-# The oracle agrees: the envelope verifies, and the CRL lists the old certificate only.
-openssl cms -verify -binary -inform DER -in $F/delega_giulia.pdf.p7m -CAfile root.pem -purpose any -out /dev/null 2>/dev/null
-openssl verify -crl_check -CAfile root.pem -CRLfile root.crl.pem giulia.pem >/dev/null
+# The oracle agrees: the envelope verifies, and the CRL lists the revoked certificate.
+openssl cms -verify -binary -inform DER -in $F/delega_giulia.pdf.p7m -CAfile "$PKI/root.pem" -purpose any -out /dev/null 2>/dev/null
 ! openssl verify -crl_check -CAfile root.pem -CRLfile root.crl.pem giulia_old.pem >/dev/null 2>&1
 
 rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"; cp -r $F "$OUT"

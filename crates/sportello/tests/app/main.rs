@@ -11,6 +11,7 @@ mod blob_store;
 mod booking_abuse;
 mod chamber_wallet;
 mod cli;
+mod delegation;
 mod contracts;
 mod desk;
 mod devices;

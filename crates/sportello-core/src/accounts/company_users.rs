@@ -273,7 +273,7 @@ pub async fn invitations(
     .fetch_all(db.pool())
     .await?;
     rows.into_iter()
-        .map(|(id, tax_code, email, scope, created_at)| {
+        .map(|(id, tax_code, email, scope, created_at)| -> Result<Invitation, sqlx::Error> {
             Ok(Invitation {
                 id,
                 tax_code,

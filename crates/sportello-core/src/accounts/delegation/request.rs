@@ -144,17 +144,29 @@ impl TryFrom<Row> for DelegationRequest {
     }
 }
 
-const SELECT: &str = "SELECT d.id, d.user_id, u.name AS user_name, u.email AS user_email, \
-     u.tax_code AS user_tax_code, d.company_id, c.name AS company_name, \
-     c.tax_code AS company_tax_code, d.chamber_id, d.state, d.signed_blob, d.file_name, \
-     d.file_sha256, d.format, d.signer_tax_code, d.signer_name, d.signed_at, d.checked_at, \
-     d.revocation_unverified, d.created_at, d.decided_at, dec.name AS decided_by, \
-     d.rejection_reason FROM delegation_requests d JOIN users u ON u.id = d.user_id \
-     JOIN companies c ON c.id = d.company_id LEFT JOIN users dec ON dec.id = d.decided_by";
+/// The columns of a request with its person, company and decider, then `$filter`.
+macro_rules! select {
+    ($filter:literal) => {
+        concat!(
+            "SELECT d.id, d.user_id, u.name AS user_name, u.email AS user_email, \
+             u.tax_code AS user_tax_code, d.company_id, c.name AS company_name, \
+             c.tax_code AS company_tax_code, d.chamber_id, d.state, d.signed_blob, d.file_name, \
+             d.file_sha256, d.format, d.signer_tax_code, d.signer_name, d.signed_at, \
+             d.checked_at, d.revocation_unverified, d.created_at, d.decided_at, \
+             decider.name AS decided_by, d.rejection_reason FROM delegation_requests d \
+             JOIN users u ON u.id = d.user_id JOIN companies c ON c.id = d.company_id \
+             LEFT JOIN users decider ON decider.id = d.decided_by ",
+            $filter
+        )
+    };
+}
 
-async fn fetch(db: &Db, filter: &str, binds: &[&str]) -> Result<Vec<DelegationRequest>, sqlx::Error> {
-    let sql = format!("{SELECT} {filter}");
-    let mut q = sqlx::query_as::<_, Row>(&sql);
+async fn fetch(
+    db: &Db,
+    sql: &'static str,
+    binds: &[&str],
+) -> Result<Vec<DelegationRequest>, sqlx::Error> {
+    let mut q = sqlx::query_as::<_, Row>(sql);
     for b in binds {
         q = q.bind(*b);
     }
@@ -166,14 +178,14 @@ async fn fetch(db: &Db, filter: &str, binds: &[&str]) -> Result<Vec<DelegationRe
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<DelegationRequest>, sqlx::Error> {
-    Ok(fetch(db, "WHERE d.id = $1", &[id]).await?.into_iter().next())
+    Ok(fetch(db, select!("WHERE d.id = $1"), &[id]).await?.into_iter().next())
 }
 
 /// The person's own requests, newest first.
 pub async fn mine(db: &Db, principal: &Principal) -> Result<Vec<DelegationRequest>, sqlx::Error> {
     fetch(
         db,
-        "WHERE d.user_id = $1 ORDER BY d.created_at DESC, d.id DESC",
+        select!("WHERE d.user_id = $1 ORDER BY d.created_at DESC, d.id DESC"),
         &[&principal.user.id],
     )
     .await
@@ -197,10 +209,12 @@ pub async fn queue(
     let chamber = office_chamber(principal)?;
     Ok(fetch(
         db,
-        "WHERE (d.chamber_id = $1 OR d.chamber_id IS NULL) ORDER BY \
-         CASE WHEN d.state = 'pending' THEN 0 ELSE 1 END, \
-         CASE WHEN d.state = 'pending' THEN d.created_at ELSE '' END, \
-         d.decided_at DESC, d.created_at DESC, d.id",
+        select!(
+            "WHERE (d.chamber_id = $1 OR d.chamber_id IS NULL) ORDER BY \
+             CASE WHEN d.state = 'pending' THEN 0 ELSE 1 END, \
+             CASE WHEN d.state = 'pending' THEN d.created_at ELSE '' END, \
+             d.decided_at DESC, d.created_at DESC, d.id"
+        ),
         &[chamber],
     )
     .await?)
@@ -399,7 +413,7 @@ async fn pending_of(
 ) -> Result<Option<DelegationRequest>, sqlx::Error> {
     Ok(fetch(
         db,
-        "WHERE d.user_id = $1 AND d.company_id = $2 AND d.state = 'pending'",
+        select!("WHERE d.user_id = $1 AND d.company_id = $2 AND d.state = 'pending'"),
         &[&principal.user.id, company_id],
     )
     .await?

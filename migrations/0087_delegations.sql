@@ -35,18 +35,19 @@ CREATE UNIQUE INDEX delegation_requests_one_pending ON delegation_requests (user
 ALTER TABLE user_companies ADD COLUMN scope TEXT NOT NULL DEFAULT 'send';
 
 -- A person a company's representative invited by tax code: linked at their first login with
--- a digital identity, or at once when they already have an account (then `accepted_at`).
+-- a digital identity, or at once when they already have an account. `open` until taken up
+-- (`accepted`, with the user and when) or withdrawn (`cancelled`).
 CREATE TABLE company_invitations (
     id TEXT NOT NULL PRIMARY KEY,
     company_id TEXT NOT NULL REFERENCES companies (id),
     tax_code TEXT NOT NULL,
     email TEXT NOT NULL,
     scope TEXT NOT NULL CHECK (scope IN ('read', 'prepare', 'send')),
+    state TEXT NOT NULL CHECK (state IN ('open', 'accepted', 'cancelled')),
     invited_by TEXT NOT NULL REFERENCES users (id),
     created_at TEXT NOT NULL,
-    accepted_at TEXT,
-    user_id TEXT REFERENCES users (id),
-    cancelled_at TEXT
+    closed_at TEXT,
+    user_id TEXT REFERENCES users (id)
 );
-CREATE INDEX company_invitations_tax_code ON company_invitations (tax_code);
-CREATE UNIQUE INDEX company_invitations_open ON company_invitations (company_id, tax_code) WHERE accepted_at IS NULL AND cancelled_at IS NULL;
+CREATE INDEX company_invitations_tax_code ON company_invitations (tax_code, state);
+CREATE UNIQUE INDEX company_invitations_open ON company_invitations (company_id, tax_code) WHERE state = 'open';

@@ -266,8 +266,7 @@ pub async fn invitations(
     require_representative(db, principal, company_id).await?;
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
         "SELECT id, tax_code, email, scope, created_at FROM company_invitations \
-         WHERE company_id = $1 AND accepted_at IS NULL AND cancelled_at IS NULL \
-         ORDER BY created_at DESC, id",
+         WHERE company_id = $1 AND state = 'open' ORDER BY created_at DESC, id",
     )
     .bind(company_id)
     .fetch_all(db.pool())
@@ -380,8 +379,8 @@ pub async fn invite(
         None => {
             let id = db::new_id();
             sqlx::query(
-                "INSERT INTO company_invitations (id, company_id, tax_code, email, scope, \
-                 invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO company_invitations (id, company_id, tax_code, email, scope, state, \
+                 invited_by, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7)",
             )
             .bind(&id)
             .bind(company_id)
@@ -466,8 +465,8 @@ pub async fn cancel_invitation(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let done = sqlx::query(
-        "UPDATE company_invitations SET cancelled_at = $3 WHERE id = $1 AND company_id = $2 \
-         AND accepted_at IS NULL AND cancelled_at IS NULL",
+        "UPDATE company_invitations SET state = 'cancelled', closed_at = $3 \
+         WHERE id = $1 AND company_id = $2 AND state = 'open'",
     )
     .bind(invitation_id)
     .bind(company_id)
@@ -610,8 +609,7 @@ pub(crate) async fn take_up_invitations(
 ) -> Result<Vec<String>, sqlx::Error> {
     let open: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT id, company_id, scope FROM company_invitations \
-         WHERE (tax_code = $1 OR tax_code = $2) AND accepted_at IS NULL AND cancelled_at IS NULL \
-         ORDER BY created_at, id",
+         WHERE (tax_code = $1 OR tax_code = $2) AND state = 'open' ORDER BY created_at, id",
     )
     .bind(code.as_str())
     .bind(code.normalised_omocodia().as_str())
@@ -619,7 +617,8 @@ pub(crate) async fn take_up_invitations(
     .await?;
     let mut linked = Vec::new();
     for (id, company_id, scope) in open {
-        sqlx::query("UPDATE company_invitations SET accepted_at = $2, user_id = $3 WHERE id = $1")
+        sqlx::query("UPDATE company_invitations SET state = 'accepted', closed_at = $2, user_id = $3 \
+             WHERE id = $1")
             .bind(&id)
             .bind(db::instant(now))
             .bind(user_id)

@@ -54,10 +54,19 @@ async fn setup(engine: Engine) -> TestApp {
             role: Role::Company,
             chamber_id: None,
             desk_ids: Vec::new(),
-            company_ids: Vec::new(),
+            company_ids: vec![company_id(&app).await],
             tax_code: Some(TaxCode::parse(ANNA).unwrap()),
         },
     )
+    .await
+    .unwrap();
+    // An administrator's account needs a company: Anna is made as one, then unlinked, as if
+    // she had signed up with her digital identity.
+    sqlx::query(
+        "DELETE FROM user_companies WHERE user_id IN (SELECT id FROM users WHERE tax_code = $1)",
+    )
+    .bind(ANNA)
+    .execute(app.state.db.pool())
     .await
     .unwrap();
     sportello_core::trust::add_file(
@@ -447,7 +456,7 @@ async fn the_representative_invites_removes_and_limits_the_company_users(engine:
     let (status, html) = giulia.get(&users).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("data-testid=\"user-BNCGLI85M41D969D\""), "{html}");
-    assert!(html.contains("legale rappresentante secondo il Registro Imprese"), "{html}");
+    assert!(html.contains("rappresentante legale secondo il Registro Imprese"), "{html}");
 
     // Anna has an account: linked at once, told by e-mail.
     let (status, location, body) = giulia
@@ -464,7 +473,7 @@ async fn the_representative_invites_removes_and_limits_the_company_users(engine:
     );
     assert_eq!(mails_to(&app, ANNA_EMAIL).await.len(), 1);
     // A person without an account: linked at their first login with a digital identity.
-    let luca = "GLLLCU75C10D969K";
+    let luca = "GLLLCU75C10D969Q";
     let (status, location, body) = giulia
         .post_form(
             &format!("{users}/invite"),

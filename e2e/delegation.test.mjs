@@ -21,7 +21,6 @@ import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths } from './lib/browser.mjs';
 import { technicalWords, visibleWords } from './lib/checks.mjs';
-import { login } from './lib/flows.mjs';
 import { freePort, startProvider } from './lib/oidc.mjs';
 import { repoRoot } from './lib/paths.mjs';
 
@@ -64,6 +63,16 @@ after(async () => {
   await app?.stop();
   await provider?.stop();
 });
+
+/** The password login of a demo role (the login page also has the SPID / CIE button). */
+async function login(page, role) {
+  const { email, password } = app.logins.get(role);
+  await page.goto(`${app.baseUrl}/login`);
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await page.click('form[action="/login"] button[type="submit"]');
+  await page.waitForURL(`${app.baseUrl}/`);
+}
 
 async function humanWords(page) {
   assert.deepEqual(technicalWords(await visibleWords(page, 'main')), []);
@@ -127,7 +136,7 @@ describe('a delegation signed by the legal representative', () => {
   it('is approved by the chamber office from its queue', async () => {
     const { context, page } = await newContext(browser);
     try {
-      await login(page, app, 'chamber-admin');
+      await login(page, 'chamber-admin');
       await page.goto(`${app.baseUrl}/admin/delegations`);
       assert.match(await page.locator('[data-testid="waiting"]').innerText(), /1 richiesta in attesa/);
       await humanWords(page);
@@ -174,7 +183,7 @@ describe('a delegation signed by the legal representative', () => {
   it('shows the person to the representative, who makes them read only', async () => {
     const { context, page } = await newContext(browser);
     try {
-      await login(page, app, 'company');
+      await login(page, 'company');
       await page.goto(`${app.baseUrl}/company/users`);
       const row = page.locator(`[data-testid="user-${ANNA}"]`);
       assert.match(await row.innerText(), /delega approvata dalla Camera di commercio/);

@@ -25,7 +25,7 @@ import { freePort, startProvider } from './lib/oidc.mjs';
 import { repoRoot } from './lib/paths.mjs';
 
 const FIXTURES = path.join(repoRoot, 'crates/sportello/tests/fixtures/delegation');
-const ANNA = 'NRENNA90A41D969A';
+const MARTA = 'NREMRT90A41D969G';
 
 let app;
 let provider;
@@ -36,12 +36,12 @@ before(async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   provider = await startProvider(`${base}/login/oidc/callback`, {
-    anna: {
-      given_name: 'Anna',
+    marta: {
+      given_name: 'Marta',
       family_name: 'Neri',
-      email: 'anna.neri@example.it',
+      email: 'marta.neri@example.it',
       email_verified: true,
-      fiscal_number: `TINIT-${ANNA}`,
+      fiscal_number: `TINIT-${MARTA}`,
     },
   });
   app = await startApp({
@@ -100,7 +100,7 @@ describe('a delegation signed by the legal representative', () => {
       await page.goto(`${app.baseUrl}/login`);
       await page.locator('[data-testid="oidc-button"]').click();
       await page.waitForURL((url) => url.href.startsWith(provider.issuer));
-      await page.locator('input[name="login"]').fill('anna');
+      await page.locator('input[name="login"]').fill('marta');
       await page.locator('input[name="password"]').fill('qualsiasi');
       await page.locator('button[type="submit"]').click();
       await page.waitForURL(`${app.baseUrl}/welcome`);
@@ -144,7 +144,7 @@ describe('a delegation signed by the legal representative', () => {
       await page.locator('[data-testid="queue-pending"] a').click();
       await page.waitForLoadState('load');
       assert.match(await page.locator('[data-testid="signer"]').innerText(), /Giulia Bianchi/);
-      assert.match(await page.locator('[data-testid="person"]').innerText(), /Anna Neri/);
+      assert.match(await page.locator('[data-testid="person"]').innerText(), /Marta Neri/);
       await humanWords(page);
       await screenshotWidths(page, '05-office-request');
       await page.click('[data-testid="approve"]');
@@ -185,12 +185,12 @@ describe('a delegation signed by the legal representative', () => {
     try {
       await login(page, 'company');
       await page.goto(`${app.baseUrl}/company/users`);
-      const row = page.locator(`[data-testid="user-${ANNA}"]`);
+      const row = page.locator(`[data-testid="user-${MARTA}"]`);
       assert.match(await row.innerText(), /delega approvata dalla Camera di commercio/);
       await humanWords(page);
       await screenshotWidths(page, '08-company-users');
-      await page.selectOption(`[data-testid="scope-${ANNA}"]`, 'read');
-      await page.click(`[data-testid="save-scope-${ANNA}"]`);
+      await page.selectOption(`[data-testid="scope-${MARTA}"]`, 'read');
+      await page.click(`[data-testid="save-scope-${MARTA}"]`);
       await page.waitForLoadState('load');
       assert.match(await page.locator('[data-testid="notice"]').innerText(), /Salvato/);
       await screenshotWidths(page, '09-company-users-read-only');
@@ -201,8 +201,8 @@ describe('a delegation signed by the legal representative', () => {
       await context.close();
     }
     // Read only: the person reads the practices and prepares none.
-    const { page: anna } = person;
-    assert.equal((await anna.goto(`${app.baseUrl}/practices`)).status(), 200);
-    assert.equal((await anna.goto(`${app.baseUrl}/models/new`)).status(), 403);
+    const { page: marta } = person;
+    assert.equal((await marta.goto(`${app.baseUrl}/practices`)).status(), 200);
+    assert.equal((await marta.goto(`${app.baseUrl}/models/new`)).status(), 403);
   });
 });

@@ -91,7 +91,7 @@ BR = b"[0 0000000000 0000000000 0000000000]"
 LINES = [
     "Delega ad agire per l'impresa LIGURE EXPORT S.R.L. (01879020517)",
     "La sottoscritta Giulia Bianchi, legale rappresentante, delega",
-    "Anna Neri (NRENNA90A41D969A) a operare per l'impresa su Sportello.",
+    "Marta Neri (NREMRT90A41D969G) a operare per l'impresa su Sportello.",
 ]
 
 def build(signed):
@@ -146,7 +146,7 @@ def fill(pdf_path, sig_path, out_path):
 
 def tamper(in_path, out_path):
     pdf = open(in_path, "rb").read()
-    open(out_path, "wb").write(pdf.replace(b"Anna Neri", b"Anna Nera", 1))
+    open(out_path, "wb").write(pdf.replace(b"Marta Neri", b"Marta Nera", 1))
 
 if __name__ == "__main__":
     {"plain": plain, "prepare": prepare, "fill": fill, "tamper": tamper}[sys.argv[1]](*sys.argv[2:])

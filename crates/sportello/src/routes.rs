@@ -10,8 +10,8 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, company_users, delegations, devices, home, issuance,
-    lang, login, oidc, password, ra, trade,
+    account, admin, appointments, audit, company_users, delegations, devices, home, issuance, lang,
+    login, oidc, password, ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -195,7 +195,11 @@ fn pages() -> Pages {
         // Delegations signed by a legal representative, and the company's users as its
         // representative manages them (issue 15, item 2).
         .get("/delegations", can(&[RequestDelegation]), delegations::mine)
-        .post("/delegations", can(&[RequestDelegation]), delegations::submit)
+        .post(
+            "/delegations",
+            can(&[RequestDelegation]),
+            delegations::submit,
+        )
         .get(
             "/admin/delegations",
             can(&[DecideDelegations]),
@@ -942,10 +946,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             can(&[ComposePractice]),
             routes!(trade::set_attachment_stamps),
         ))
-        .routes(guarded(
-            can(&[SendPractice]),
-            routes!(trade::send_practice),
-        ))
+        .routes(guarded(can(&[SendPractice]), routes!(trade::send_practice)))
         .routes(guarded(
             can(&[ComposePractice]),
             routes!(trade::replace_signed_model),
@@ -954,7 +955,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         // Delegations signed by a legal representative (issue 15, item 2).
         .routes(guarded(
             can(&[RequestDelegation]),
-            routes!(delegations::list_delegations, delegations::create_delegation),
+            routes!(
+                delegations::list_delegations,
+                delegations::create_delegation
+            ),
         ))
         .routes(guarded(
             can(&[RequestDelegation]),

@@ -272,15 +272,17 @@ pub async fn invitations(
     .fetch_all(db.pool())
     .await?;
     rows.into_iter()
-        .map(|(id, tax_code, email, scope, created_at)| -> Result<Invitation, sqlx::Error> {
-            Ok(Invitation {
-                id,
-                tax_code,
-                email,
-                scope: CompanyScope::from_stored(&scope),
-                created_at: db::parse_instant(&created_at)?,
-            })
-        })
+        .map(
+            |(id, tax_code, email, scope, created_at)| -> Result<Invitation, sqlx::Error> {
+                Ok(Invitation {
+                    id,
+                    tax_code,
+                    email,
+                    scope: CompanyScope::from_stored(&scope),
+                    created_at: db::parse_instant(&created_at)?,
+                })
+            },
+        )
         .collect::<Result<_, sqlx::Error>>()
         .map_err(ManageError::from)
 }
@@ -478,8 +480,12 @@ pub async fn cancel_invitation(
             &mut tx,
             now,
             &principal.actor(),
-            Change::new("company_user.invitation_cancel", "company", Some(company_id))
-                .after(json!({ "invitation_id": invitation_id })),
+            Change::new(
+                "company_user.invitation_cancel",
+                "company",
+                Some(company_id),
+            )
+            .after(json!({ "invitation_id": invitation_id })),
         )
         .await?;
     }
@@ -500,7 +506,12 @@ async fn link_of(
     .bind(company_id)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.map(|(r, s)| (LinkReason::parse(r.as_deref()), CompanyScope::from_stored(&s))))
+    Ok(row.map(|(r, s)| {
+        (
+            LinkReason::parse(r.as_deref()),
+            CompanyScope::from_stored(&s),
+        )
+    }))
 }
 
 /// Removes a user from the company. A legal representative's link follows the Registry and
@@ -536,11 +547,10 @@ pub async fn remove(
                 &mut tx,
                 now,
                 &principal.actor(),
-                Change::new("company_user.remove", "company", Some(company_id))
-                    .before(json!({
-                        "user_id": user_id, "reason": reason_value(reason),
-                        "scope": scope.as_str(),
-                    })),
+                Change::new("company_user.remove", "company", Some(company_id)).before(json!({
+                    "user_id": user_id, "reason": reason_value(reason),
+                    "scope": scope.as_str(),
+                })),
             )
             .await?;
         }
@@ -617,13 +627,15 @@ pub(crate) async fn take_up_invitations(
     .await?;
     let mut linked = Vec::new();
     for (id, company_id, scope) in open {
-        sqlx::query("UPDATE company_invitations SET state = 'accepted', closed_at = $2, user_id = $3 \
-             WHERE id = $1")
-            .bind(&id)
-            .bind(db::instant(now))
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE company_invitations SET state = 'accepted', closed_at = $2, user_id = $3 \
+             WHERE id = $1",
+        )
+        .bind(&id)
+        .bind(db::instant(now))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
         let scope = CompanyScope::from_stored(&scope);
         if link(tx, now, user_id, &company_id, "invitation", scope).await? {
             audit::record(

@@ -2,9 +2,9 @@
 
 use crate::api::Caller;
 use crate::app::AppState;
+use crate::web::AppError;
 use crate::web::error::delegation::submit_error;
 use crate::web::form::{FormFields, MultipartForm};
-use crate::web::AppError;
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -89,9 +89,15 @@ pub async fn create_delegation(
     let p = caller.require(Action::RequestDelegation)?;
     let mut form = MultipartForm::read(mp).await?;
     let file = form.take_file("file").unwrap_or_default();
-    let request = delegation::submit(&state, p, &form.text("company"), &file.bytes, &file.file_name)
-        .await
-        .map_err(submit_error)?;
+    let request = delegation::submit(
+        &state,
+        p,
+        &form.text("company"),
+        &file.bytes,
+        &file.file_name,
+    )
+    .await
+    .map_err(submit_error)?;
     Ok((StatusCode::CREATED, Json(request.into())))
 }
 

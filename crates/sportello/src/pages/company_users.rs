@@ -7,7 +7,9 @@ use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_core::accounts::company_users::{self, CompanyScope, Invited, LinkReason, ManageError};
+use sportello_core::accounts::company_users::{
+    self, CompanyScope, Invited, LinkReason, ManageError,
+};
 use sportello_core::authz::Action;
 use sportello_core::display;
 use sportello_core::registry;
@@ -103,7 +105,8 @@ async fn users_page(
         users: users
             .into_iter()
             .map(|u| UserRow {
-                remove_label: lang.t_args("company-users-remove-label", &[("name", u.name.clone())]),
+                remove_label: lang
+                    .t_args("company-users-remove-label", &[("name", u.name.clone())]),
                 id: u.user_id,
                 name: u.name,
                 email: u.email,
@@ -155,7 +158,10 @@ pub async fn show(
         "cancelled" => Some(viewer.lang.t("company-users-invitation-cancelled")),
         _ => None,
     });
-    Ok(render(&users_page(&state, &viewer, &company_id, notice, None, None).await?)?.into_response())
+    Ok(
+        render(&users_page(&state, &viewer, &company_id, notice, None, None).await?)?
+            .into_response(),
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -198,13 +204,19 @@ pub async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ManageCompanyUsers)?;
-    let outcome =
-        company_users::invite(&state, p, &company_id, &form.tax_code, &form.email, &form.scope)
-            .await
-            .map(|i| match i {
-                Invited::Linked { .. } => "linked",
-                Invited::Pending { .. } => "invited",
-            });
+    let outcome = company_users::invite(
+        &state,
+        p,
+        &company_id,
+        &form.tax_code,
+        &form.email,
+        &form.scope,
+    )
+    .await
+    .map(|i| match i {
+        Invited::Linked { .. } => "linked",
+        Invited::Pending { .. } => "invited",
+    });
     after(&state, &viewer, &company_id, outcome, Some(&form)).await
 }
 

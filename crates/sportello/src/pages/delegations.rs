@@ -156,8 +156,7 @@ pub async fn submit(
     let mut form = MultipartForm::read(mp).await?;
     let company = form.text("company");
     let file = form.take_file("file").unwrap_or_default();
-    let outcome =
-        delegation::submit(&state, p, &company, &file.bytes, &file.file_name).await;
+    let outcome = delegation::submit(&state, p, &company, &file.bytes, &file.file_name).await;
     match outcome {
         Ok(_) => Ok(Redirect::to("/delegations?notice=sent").into_response()),
         Err(e @ (SubmitError::Db(_) | SubmitError::Blob(_))) => Err(submit_error(e)),
@@ -218,9 +217,10 @@ async fn request_page(
 ) -> Result<RequestPage, AppError> {
     let p = viewer.require_action(Action::DecideDelegations)?;
     let r = delegation::request::get_for_office(&state.db, p, id).await?;
-    let title = viewer
-        .lang
-        .t_args("delegation-request-title", &[("company", r.company_name.clone())]);
+    let title = viewer.lang.t_args(
+        "delegation-request-title",
+        &[("company", r.company_name.clone())],
+    );
     let mut layout = Layout::new(viewer, "delegation-queue-title");
     layout.title = title;
     Ok(RequestPage {

@@ -178,7 +178,10 @@ async fn fetch(
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<DelegationRequest>, sqlx::Error> {
-    Ok(fetch(db, select!("WHERE d.id = $1"), &[id]).await?.into_iter().next())
+    Ok(fetch(db, select!("WHERE d.id = $1"), &[id])
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The person's own requests, newest first.
@@ -197,15 +200,14 @@ pub async fn get_mine(
     principal: &Principal,
     id: &str,
 ) -> Result<Option<DelegationRequest>, sqlx::Error> {
-    Ok(get(db, id).await?.filter(|r| r.user_id == principal.user.id))
+    Ok(get(db, id)
+        .await?
+        .filter(|r| r.user_id == principal.user.id))
 }
 
 /// The office's queue: the requests for the companies of its chamber (and those no chamber
 /// serves), waiting ones first, then the decided, newest first.
-pub async fn queue(
-    db: &Db,
-    principal: &Principal,
-) -> Result<Vec<DelegationRequest>, AccessError> {
+pub async fn queue(db: &Db, principal: &Principal) -> Result<Vec<DelegationRequest>, AccessError> {
     let chamber = office_chamber(principal)?;
     Ok(fetch(
         db,
@@ -613,7 +615,9 @@ async fn decide(
     )
     .await?;
     tx.commit().await?;
-    let request = get(&ctx.db, id).await?.ok_or(DecideError::Db(sqlx::Error::RowNotFound))?;
+    let request = get(&ctx.db, id)
+        .await?
+        .ok_or(DecideError::Db(sqlx::Error::RowNotFound))?;
     Ok(Decided {
         request,
         changed: true,
@@ -626,7 +630,10 @@ mod tests {
 
     #[test]
     fn uploaded_names_are_labels_not_paths() {
-        assert_eq!(file_label("../../etc/delega firmata.pdf.p7m"), "delegafirmata.pdf.p7m");
+        assert_eq!(
+            file_label("../../etc/delega firmata.pdf.p7m"),
+            "delegafirmata.pdf.p7m"
+        );
         assert_eq!(file_label(".."), "delega");
     }
 }

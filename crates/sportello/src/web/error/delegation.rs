@@ -52,9 +52,11 @@ pub fn decide_error(e: DecideError) -> AppError {
     match e {
         DecideError::Access(e) => e.into(),
         DecideError::Db(e) => e.into(),
-        DecideError::ReasonMissing => AppError::invalid(vec![
-            sportello_core::validation::FieldError::new("reason", key),
-        ]),
+        DecideError::ReasonMissing => {
+            AppError::invalid(vec![sportello_core::validation::FieldError::new(
+                "reason", key,
+            )])
+        }
         DecideError::AlreadyDecided(_) => AppError::conflict("already_decided", key),
         DecideError::AccountUnusable => AppError::conflict("account_unusable", key),
     }
@@ -65,15 +67,17 @@ pub fn manage_error(e: ManageError) -> AppError {
     match e {
         ManageError::NotFound => AppError::not_found(),
         ManageError::Db(e) => e.into(),
-        ManageError::TaxCode => AppError::invalid(vec![
-            sportello_core::validation::FieldError::new("tax_code", key),
-        ]),
-        ManageError::Email => AppError::invalid(vec![
-            sportello_core::validation::FieldError::new("email", key),
-        ]),
-        ManageError::Scope => AppError::invalid(vec![
-            sportello_core::validation::FieldError::new("scope", key),
-        ]),
+        ManageError::TaxCode => {
+            AppError::invalid(vec![sportello_core::validation::FieldError::new(
+                "tax_code", key,
+            )])
+        }
+        ManageError::Email => AppError::invalid(vec![sportello_core::validation::FieldError::new(
+            "email", key,
+        )]),
+        ManageError::Scope => AppError::invalid(vec![sportello_core::validation::FieldError::new(
+            "scope", key,
+        )]),
         ManageError::AlreadyLinked | ManageError::AlreadyInvited => {
             AppError::conflict("already_linked", key)
         }

@@ -379,12 +379,22 @@ async fn a_rejected_delegation_tells_the_person_why(engine: Engine) {
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
 }
 
+/// (company, file name, file, status, code, words of the message) of a refused delegation.
+type Refusal = (
+    &'static str,
+    &'static str,
+    Vec<u8>,
+    StatusCode,
+    &'static str,
+    &'static str,
+);
+
 async fn a_delegation_not_signed_by_a_valid_representative_is_refused_and_nothing_is_kept(
     engine: Engine,
 ) {
     let app = setup(engine).await;
     let token = marta_token(&app).await;
-    let cases: [(&str, &str, Vec<u8>, StatusCode, &str, &str); 9] = [
+    let cases: [Refusal; 9] = [
         (
             LIGURE,
             "delega.pdf.p7m",
@@ -639,7 +649,7 @@ async fn the_representative_invites_removes_and_limits_the_company_users(engine:
     .await
     .unwrap();
     assert!(signed.created);
-    assert_eq!(signed.newly_linked, [company.clone()]);
+    assert_eq!(signed.newly_linked, std::slice::from_ref(&company));
     assert_eq!(
         link_of(&app, luca).await,
         Some((Some("invitation".into()), "read".into()))

@@ -76,10 +76,21 @@ pub enum Action {
     AuthoriseBlankPaper,
     /// A company's webhooks: register, list, read the delivery log, delete.
     ManageWebhooks,
+    /// Send a practice (which charges the wallet) and ask for wallet top-ups: the company
+    /// side's acts that spend money.
+    SendPractice,
+    /// Ask to act for a company on a delegation signed by its legal representative, and read
+    /// one's own requests.
+    RequestDelegation,
+    /// The chamber office's queue of delegations: approve or reject.
+    DecideDelegations,
+    /// A legal representative manages the company's users (invite, remove, scopes); the link
+    /// as representative is checked on the company.
+    ManageCompanyUsers,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 31] = [
         Action::ViewHome,
         Action::ManageDesks,
         Action::ManageUsers,
@@ -107,6 +118,10 @@ impl Action {
         Action::ViewJobs,
         Action::AuthoriseBlankPaper,
         Action::ManageWebhooks,
+        Action::SendPractice,
+        Action::RequestDelegation,
+        Action::DecideDelegations,
+        Action::ManageCompanyUsers,
     ];
 }
 
@@ -141,7 +156,15 @@ pub fn allows(role: Role, action: Action) -> bool {
             role,
             Company | Officer | ChamberAdmin | MasterRao | MasterRaoOrdinary | Rao | Odr | Ir
         ),
-        ComposePractice | ViewOwnPractices | ViewWallet | ManageWebhooks => role == Company,
+        ComposePractice | ViewOwnPractices | ViewWallet | ManageWebhooks | SendPractice => {
+            role == Company
+        }
+        // Issue 15, item 2: a person signed up with a digital identity uploads a delegation,
+        // which the chamber's office (its administrator, who keeps the chamber's users and
+        // the companies' wallets) approves or rejects; a company's representative manages its
+        // users.
+        RequestDelegation | ManageCompanyUsers => role == Company,
+        DecideDelegations => role == ChamberAdmin,
         WorkInbox => role == Officer,
         ViewDashboard => matches!(role, Officer | ChamberAdmin | Manager),
         // RA procedure: the chamber signs the convention with the CA; its administrator keeps it,
@@ -176,6 +199,14 @@ pub fn allows(role: Role, action: Action) -> bool {
         // Cert'O guide: blank-paper printing is "per imprese autorizzate", by the chamber.
         AuthoriseBlankPaper => role == ChamberAdmin,
     }
+}
+
+/// Whether `principal` may perform `action`: their role may ([`allows`]), and a company user's
+/// scope at the company they act for admits it (issue 15, item 2: read only, prepare, send;
+/// see [`CompanyScope::admits`](crate::accounts::CompanyScope::admits)). Every route asks this.
+pub fn permits(principal: &crate::accounts::Principal, action: Action) -> bool {
+    allows(principal.role(), action)
+        && (principal.role() != Role::Company || principal.company_scope().admits(action))
 }
 
 /// The actions a role may perform, in [`Action::ALL`] order (the home page lists them).
@@ -221,6 +252,10 @@ mod tests {
         (Action::ViewJobs, "..X......."),
         (Action::AuthoriseBlankPaper, "..X......."),
         (Action::ManageWebhooks, "X........."),
+        (Action::SendPractice, "X........."),
+        (Action::RequestDelegation, "X........."),
+        (Action::DecideDelegations, "..X......."),
+        (Action::ManageCompanyUsers, "X........."),
     ];
 
     #[test]

@@ -152,6 +152,17 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
         }
         println!("LOGIN {role} {email} {password}");
     }
+    // The demo registry lists the company user as Ligure Export's legal representative (issue
+    // 15, item 2): her link says so, and she manages the company's users.
+    sqlx::query(
+        "UPDATE user_companies SET reason = 'representative', linked_at = $2 \
+         WHERE reason IS NULL AND user_id IN (SELECT id FROM users WHERE tax_code = $1) \
+         AND company_id IN (SELECT company_id FROM company_representatives WHERE tax_code = $1)",
+    )
+    .bind(DEMO_COMPANY_USER_TAX_CODE)
+    .bind(crate::db::instant(state.clock.now()))
+    .execute(state.db.pool())
+    .await?;
     crate::devices::demo::seed(state, &chamber).await?;
     Ok(())
 }

@@ -10,8 +10,8 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, cns, devices, home, issuance, lang, login, oidc, password,
-    ra, trade,
+    account, admin, appointments, audit, cns, company_users, delegations, devices, home, issuance,
+    lang, login, oidc, password, ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -81,6 +81,17 @@ impl Access {
             (Access::AnyOf(actions), Some(role)) => actions.iter().any(|a| authz::allows(role, *a)),
         }
     }
+
+    /// Whether this caller passes: their role, and for a company user the scope at the
+    /// company they act for ([`authz::permits`]).
+    pub fn admits_principal(self, principal: Option<&sportello_core::accounts::Principal>) -> bool {
+        match (self, principal) {
+            (Public, _) => true,
+            (_, None) => false,
+            (SignedIn, Some(_)) => true,
+            (Access::AnyOf(actions), Some(p)) => actions.iter().any(|a| authz::permits(p, *a)),
+        }
+    }
 }
 
 /// One page route: method, path, who may call it.
@@ -143,14 +154,13 @@ async fn gate(
     request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let role = request
+    let principal = request
         .extensions()
         .get::<Viewer>()
-        .and_then(|v| v.principal.as_ref())
-        .map(|p| p.role());
-    match role {
+        .and_then(|v| v.principal.as_ref());
+    match principal {
         None if access != Public => Err(AppError::unauthorized()),
-        _ if !access.admits(role) => Err(AppError::forbidden()),
+        _ if !access.admits_principal(principal) => Err(AppError::forbidden()),
         _ => Ok(next.run(request).await),
     }
 }
@@ -182,6 +192,69 @@ fn pages() -> Pages {
             "/account/tokens/{id}/revoke",
             SignedIn,
             account::revoke_token,
+        )
+        // Delegations signed by a legal representative, and the company's users as its
+        // representative manages them (issue 15, item 2).
+        .get("/delegations", can(&[RequestDelegation]), delegations::mine)
+        .post(
+            "/delegations",
+            can(&[RequestDelegation]),
+            delegations::submit,
+        )
+        .get(
+            "/admin/delegations",
+            can(&[DecideDelegations]),
+            delegations::queue,
+        )
+        .get(
+            "/admin/delegations/{id}",
+            can(&[DecideDelegations]),
+            delegations::show,
+        )
+        .get(
+            "/admin/delegations/{id}/file",
+            can(&[DecideDelegations]),
+            delegations::file,
+        )
+        .post(
+            "/admin/delegations/{id}/approve",
+            can(&[DecideDelegations]),
+            delegations::approve,
+        )
+        .post(
+            "/admin/delegations/{id}/reject",
+            can(&[DecideDelegations]),
+            delegations::reject,
+        )
+        .get(
+            "/company/users",
+            can(&[ManageCompanyUsers]),
+            company_users::index,
+        )
+        .get(
+            "/companies/{id}/users",
+            can(&[ManageCompanyUsers]),
+            company_users::show,
+        )
+        .post(
+            "/companies/{id}/users/invite",
+            can(&[ManageCompanyUsers]),
+            company_users::invite,
+        )
+        .post(
+            "/companies/{id}/users/{user}/remove",
+            can(&[ManageCompanyUsers]),
+            company_users::remove,
+        )
+        .post(
+            "/companies/{id}/users/{user}/scope",
+            can(&[ManageCompanyUsers]),
+            company_users::set_scope,
+        )
+        .post(
+            "/companies/{id}/invitations/{invitation}/cancel",
+            can(&[ManageCompanyUsers]),
+            company_users::cancel_invitation,
         )
         // The chamber's administration and audit.
         .get("/audit", can(&[SearchAudit]), audit::search)
@@ -245,8 +318,8 @@ fn pages() -> Pages {
             trade::admin::withdraw_blank_paper,
         )
         // Foreign trade, company side.
-        .get("/company", can(&[ComposePractice]), trade::company::choose)
-        .post("/company", can(&[ComposePractice]), trade::company::act)
+        .get("/company", can(&[ViewOwnPractices]), trade::company::choose)
+        .post("/company", can(&[ViewOwnPractices]), trade::company::act)
         .get(
             "/company/profile",
             can(&[ComposePractice]),
@@ -374,7 +447,7 @@ fn pages() -> Pages {
         )
         .post(
             "/practices/{id}/send",
-            can(&[ComposePractice]),
+            can(&[SendPractice]),
             trade::practices::send,
         )
         .get(
@@ -390,7 +463,7 @@ fn pages() -> Pages {
         .get("/wallet", can(&[ViewWallet]), trade::company::wallet)
         .post(
             "/wallet/top-ups",
-            can(&[ViewWallet]),
+            can(&[SendPractice]),
             trade::pagopa::request,
         )
         .get(
@@ -400,7 +473,7 @@ fn pages() -> Pages {
         )
         .post(
             "/wallet/top-ups/{id}/cancel",
-            can(&[ViewWallet]),
+            can(&[SendPractice]),
             trade::pagopa::cancel,
         )
         .get(
@@ -836,7 +909,7 @@ fn guarded(access: Access, routes: UtoipaMethodRouter<AppState>) -> UtoipaMethod
 /// The JSON API under `/api/v1`, each handler group with who may call it. Handlers of one
 /// path with several methods go in one `routes!` (and share its access).
 fn api_routes() -> OpenApiRouter<AppState> {
-    use api::{auth, desk, devices, ra, trade, webhooks};
+    use api::{auth, delegations, desk, devices, ra, trade, webhooks};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(guarded(Public, routes!(auth::issue_token)))
         .routes(guarded(SignedIn, routes!(auth::me)))
@@ -874,15 +947,24 @@ fn api_routes() -> OpenApiRouter<AppState> {
             can(&[ComposePractice]),
             routes!(trade::set_attachment_stamps),
         ))
-        .routes(guarded(
-            can(&[ComposePractice]),
-            routes!(trade::send_practice),
-        ))
+        .routes(guarded(can(&[SendPractice]), routes!(trade::send_practice)))
         .routes(guarded(
             can(&[ComposePractice]),
             routes!(trade::replace_signed_model),
         ))
         .routes(guarded(can(&[ViewWallet]), routes!(trade::get_wallet)))
+        // Delegations signed by a legal representative (issue 15, item 2).
+        .routes(guarded(
+            can(&[RequestDelegation]),
+            routes!(
+                delegations::list_delegations,
+                delegations::create_delegation
+            ),
+        ))
+        .routes(guarded(
+            can(&[RequestDelegation]),
+            routes!(delegations::get_delegation),
+        ))
         // Webhooks to the company's ERP.
         .routes(guarded(
             can(&[ManageWebhooks]),

@@ -117,7 +117,18 @@ pub async fn sign_in(ctx: &Ctx, identity: &Identity) -> Result<SignedIn, SignInE
     };
     let user = UserRef::load(&mut tx, &user_id).await?;
     let newly_linked = if role == Some(Role::Company) {
-        link_as_representative(&mut tx, now, &user, code).await?
+        let mut linked = link_as_representative(&mut tx, now, &user, code).await?;
+        linked.extend(
+            crate::accounts::company_users::take_up_invitations(
+                &mut tx,
+                now,
+                &user.actor(),
+                &user.id,
+                code,
+            )
+            .await?,
+        );
+        linked
     } else {
         Vec::new()
     };

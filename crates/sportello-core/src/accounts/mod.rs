@@ -3,6 +3,8 @@
 
 mod change_password;
 pub mod cns;
+pub mod company_users;
+pub mod delegation;
 pub mod identity;
 pub mod offboarding;
 pub mod oidc;
@@ -14,6 +16,7 @@ pub mod token;
 mod user;
 
 pub use change_password::{ChangePasswordError, change_password};
+pub use company_users::CompanyScope;
 pub use role::Role;
 pub use user::{
     CreateUserError, LOCK_MINUTES, LoginError, MAX_FAILED_LOGINS, NewStaff, NewUser, User,
@@ -35,6 +38,9 @@ pub struct Principal {
     pub company_ids: Vec<String>,
     /// For a company user linked to several companies: the one chosen for this session.
     pub acting_company_id: Option<String>,
+    /// What the user may do for each of `company_ids` (issue 15, item 2: scopes set by the
+    /// company's representative).
+    pub company_scopes: Vec<(String, CompanyScope)>,
 }
 
 impl Principal {
@@ -62,6 +68,30 @@ impl Principal {
     pub fn acts_for_company(&self, company_id: &str) -> bool {
         self.company_ids.iter().any(|c| c == company_id)
     }
+
+    /// What the user may do for `company_id`; `None` when they do not act for it.
+    pub fn scope_at(&self, company_id: &str) -> Option<CompanyScope> {
+        self.company_scopes
+            .iter()
+            .find(|(c, _)| c == company_id)
+            .map(|(_, s)| *s)
+    }
+
+    /// The scope the session works with: the acting company's; with none chosen, the
+    /// narrowest of the user's companies (so no company's limits are stepped over before one
+    /// is chosen); everything for a user linked to no company, who acts for none anyway.
+    pub fn company_scope(&self) -> CompanyScope {
+        if let Some(acting) = &self.acting_company_id
+            && let Some(scope) = self.scope_at(acting)
+        {
+            return scope;
+        }
+        self.company_scopes
+            .iter()
+            .map(|(_, s)| *s)
+            .min()
+            .unwrap_or(CompanyScope::Send)
+    }
 }
 
 /// Loads the principal for a user id (from a session or an API token); `None` when the
@@ -78,18 +108,23 @@ pub async fn load_principal(
         return Ok(None);
     }
     // Desks and companies in one round trip: this runs on every request.
-    let ties: Vec<(String, String)> = sqlx::query_as(
-        "SELECT 'desk' AS kind, desk_id AS id FROM user_desks WHERE user_id = $1 \
-         UNION ALL SELECT 'company' AS kind, company_id AS id FROM user_companies \
+    let ties: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT 'desk' AS kind, desk_id AS id, 'send' AS scope FROM user_desks \
+         WHERE user_id = $1 \
+         UNION ALL SELECT 'company' AS kind, company_id AS id, scope FROM user_companies \
          WHERE user_id = $1 ORDER BY kind, id",
     )
     .bind(user_id)
     .fetch_all(db.pool())
     .await?;
     let (desks, companies): (Vec<_>, Vec<_>) =
-        ties.into_iter().partition(|(kind, _)| kind == "desk");
-    let desk_ids: Vec<String> = desks.into_iter().map(|(_, id)| id).collect();
-    let company_ids: Vec<String> = companies.into_iter().map(|(_, id)| id).collect();
+        ties.into_iter().partition(|(kind, _, _)| kind == "desk");
+    let desk_ids: Vec<String> = desks.into_iter().map(|(_, id, _)| id).collect();
+    let company_scopes: Vec<(String, CompanyScope)> = companies
+        .into_iter()
+        .map(|(_, id, scope)| (id, CompanyScope::from_stored(&scope)))
+        .collect();
+    let company_ids: Vec<String> = company_scopes.iter().map(|(id, _)| id.clone()).collect();
     // The acting company must be one of the user's companies; with only one, it is that one.
     let acting_company_id = match acting_company_id {
         Some(c) if company_ids.contains(&c) => Some(c),
@@ -101,6 +136,7 @@ pub async fn load_principal(
         desk_ids,
         company_ids,
         acting_company_id,
+        company_scopes,
     }))
 }
 

@@ -43,6 +43,13 @@ pub const ACTIONS: &[&str] = &[
     "chamber.pagopa",
     "chamber_seal.set",
     "company_profile.save",
+    "company_user.invitation_cancel",
+    "company_user.invite",
+    "company_user.remove",
+    "company_user.scope",
+    "delegation.approve",
+    "delegation.reject",
+    "delegation.request",
     "desk.create",
     "device.consign",
     "device.delivery",
@@ -233,6 +240,11 @@ impl Names {
             "practice" => "SELECT protocol_number FROM practices WHERE id = $1",
             "device" => "SELECT serial FROM dev_devices WHERE id = $1",
             "ra_operator" => "SELECT name FROM ra_operators WHERE id = $1",
+            "company" => "SELECT name FROM companies WHERE id = $1",
+            "delegation_request" => {
+                "SELECT c.name FROM delegation_requests d JOIN companies c ON c.id = d.company_id \
+                 WHERE d.id = $1"
+            }
             _ => return Ok(None),
         };
         let cache_key = (entity_type.to_string(), id.to_string());

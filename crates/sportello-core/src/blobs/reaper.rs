@@ -35,6 +35,7 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("ra_signature_requests", "blob"),
     ("payment_positions", "notice_blob"),
     ("reconciliation_flows", "blob"),
+    ("delegation_requests", "signed_blob"),
 ];
 
 /// How many objects are looked at per page of the listing.

@@ -3,6 +3,7 @@
 //! only; errors are `application/problem+json` with a stable `code`.
 
 pub mod auth;
+pub mod delegations;
 pub mod desk;
 pub mod devices;
 pub mod ra;
@@ -39,6 +40,7 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "ra", description = "Registration authority: convention, operators, mandates, courses, revocations"),
         (name = "devices", description = "Device inventory, consignments to ODRs, free devices"),
+        (name = "delegations", description = "A person's requests to act for a company on a delegation signed by one of its legal representatives"),
         (name = "webhooks", description = "Events pushed to the company's ERP when its practices change state: each delivery is a \
             `POST` of an `EventBody` (JSON) with `Sportello-Event: <event>` and `Sportello-Signature: t=<unix seconds>,v1=<hex>`, \
             where `v1` is the HMAC-SHA256, keyed with the webhook's secret, of `t`, a full stop and the raw body. Answer 2xx; \
@@ -93,7 +95,7 @@ pub struct Caller(pub Principal);
 impl Caller {
     /// The caller if their role may perform `action`; 403 otherwise.
     pub fn require(&self, action: Action) -> Result<&Principal, AppError> {
-        if authz::allows(self.0.role(), action) {
+        if authz::permits(&self.0, action) {
             Ok(&self.0)
         } else {
             Err(AppError::forbidden())

@@ -5,6 +5,8 @@ pub mod admin;
 pub mod appointments;
 pub mod audit;
 pub mod cns;
+pub mod company_users;
+pub mod delegations;
 pub mod devices;
 pub mod home;
 pub mod issuance;

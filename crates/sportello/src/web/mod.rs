@@ -119,6 +119,9 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::RunIssuance => Some("/issuance"),
         Action::ViewJobs => Some("/admin/jobs"),
         Action::AuthoriseBlankPaper => Some("/admin/blank-paper"),
+        Action::RequestDelegation => Some("/delegations"),
+        Action::DecideDelegations => Some("/admin/delegations"),
+        Action::ManageCompanyUsers => Some("/company/users"),
         _ => None,
     }
 }

@@ -48,10 +48,11 @@ impl Viewer {
         self.principal.as_ref().ok_or_else(AppError::unauthorized)
     }
 
-    /// The principal if their role may perform `action`; 401 or 403 otherwise.
+    /// The principal if they may perform `action` (their role, and a company user's scope at
+    /// the company they act for); 401 or 403 otherwise.
     pub fn require_action(&self, action: Action) -> Result<&Principal, AppError> {
         let p = self.require()?;
-        if authz::allows(p.role(), action) {
+        if authz::permits(p, action) {
             Ok(p)
         } else {
             Err(AppError::forbidden())

@@ -14,6 +14,7 @@ mod cli;
 mod cns;
 mod cns_nginx;
 mod contracts;
+mod delegation;
 mod desk;
 mod devices;
 mod extras;

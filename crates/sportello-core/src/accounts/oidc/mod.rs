@@ -9,6 +9,7 @@
 mod fiscal_number;
 pub mod pending;
 
+pub use crate::accounts::company_users::LinkReason;
 pub use fiscal_number::{FiscalNumberError, person_tax_code};
 
 use crate::Ctx;
@@ -77,33 +78,6 @@ impl From<identity::SignInError> for SignInError {
             identity::SignInError::EmailTaken(email) => Self::EmailTaken(email),
             identity::SignInError::Disabled => Self::Disabled,
             identity::SignInError::Db(e) => Self::Db(e),
-        }
-    }
-}
-
-/// Why a user acts for a company.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkReason {
-    /// Linked by an administrator.
-    Administrator,
-    /// Cert'O guide, prerequisites: an account linked to its company; the Registry lists the
-    /// person as the company's legal representative (`rappresentanti`).
-    Representative,
-}
-
-impl LinkReason {
-    fn parse(stored: Option<&str>) -> Self {
-        match stored {
-            Some("representative") => Self::Representative,
-            _ => Self::Administrator,
-        }
-    }
-
-    /// Message key of the reason.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Self::Administrator => "link-reason-administrator",
-            Self::Representative => "link-reason-representative",
         }
     }
 }

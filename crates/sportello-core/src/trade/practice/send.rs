@@ -77,6 +77,10 @@ pub enum SendError {
     Fee(#[from] FeeError),
     #[error("this idempotency key was used for another practice")]
     KeyReused,
+    /// Issue 15, item 2: the user's scope at the practice's company does not include sending
+    /// (read only, or prepare only).
+    #[error("the user may not send the company's practices")]
+    OutOfScope,
     /// A ledger refusal other than a missing balance (a programming error).
     #[error(transparent)]
     Wallet(WalletError),
@@ -278,6 +282,13 @@ async fn send_once(
     let practice = crate::trade::practice::get_for_company_user(&state.db, principal, practice_id)
         .await?
         .ok_or(SendError::NotFound)?;
+    // Whatever company the session acts for, the practice's own decides.
+    if !principal
+        .scope_at(&practice.company_id)
+        .is_some_and(|s| s.admits(crate::authz::Action::SendPractice))
+    {
+        return Err(SendError::OutOfScope);
+    }
     let resend = match practice.status {
         PracticeStatus::Draft => false,
         PracticeStatus::ToRectify => true,

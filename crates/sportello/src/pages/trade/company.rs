@@ -25,7 +25,7 @@ struct ChoosePage {
 
 /// The user's companies: which one they act for, and whether its profile is complete.
 pub async fn choose(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    let p = company_user(&viewer)?;
+    let p = viewer.require_action(Action::ViewOwnPractices)?;
     let mut companies = Vec::new();
     for id in &p.company_ids {
         if let Some(c) = registry::get_company(&state.db, id).await? {
@@ -51,7 +51,7 @@ pub async fn act(
     viewer: Viewer,
     Form(form): Form<ActForm>,
 ) -> Result<Response, AppError> {
-    let p = company_user(&viewer)?;
+    let p = viewer.require_action(Action::ViewOwnPractices)?;
     // The id comes from the client: accept only one of the user's own companies.
     if !p.acts_for_company(&form.company_id) {
         return Err(AppError::forbidden());

@@ -779,6 +779,7 @@ pub async fn send(
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}?notice=sent")).into_response()),
         Err(SendError::Db(e)) => Err(e.into()),
         Err(SendError::NotFound) => Err(AppError::not_found()),
+        Err(SendError::OutOfScope) => Err(AppError::forbidden()),
         Err(e) => {
             let message = errors::send_error(e).message(viewer.lang);
             let pr = own_practice(&state, p, &id).await?;

@@ -17,6 +17,7 @@ use serde_json::json;
 use sportello_core::i18n::Lang;
 
 pub mod appointments;
+pub mod delegation;
 pub mod devices;
 pub mod issuance;
 pub mod publications;

@@ -210,6 +210,7 @@ pub fn send_error(e: SendError) -> AppError {
         .arg("missing", missing.to_italian()),
         SendError::Fee(_) => AppError::conflict("tariff_missing", "trade-send-tariff-missing"),
         SendError::KeyReused => unprocessable("idempotency_key_reused", "trade-send-key-reused"),
+        SendError::OutOfScope => AppError::forbidden(),
         SendError::Wallet(e) => AppError::internal(e),
         SendError::Db(e) => e.into(),
     }

@@ -33,6 +33,12 @@ pub struct Principal {
     pub company_ids: Vec<String>,
     /// For a company user linked to several companies: the one chosen for this session.
     pub acting_company_id: Option<String>,
+    /// For a user who works for an intermediary (customs broker): the intermediary. Its
+    /// clients are in `company_ids`, and what it may do for each is in `mandates`.
+    pub intermediary: Option<crate::intermediary::IntermediaryTie>,
+    /// The intermediary's mandates, in every state (what each covers is decided by
+    /// `intermediary::mandate::covers`).
+    pub mandates: Vec<crate::intermediary::mandate::Mandate>,
 }
 
 impl Principal {
@@ -46,6 +52,12 @@ impl Principal {
             &self.user.email,
             self.user.chamber_id.as_deref(),
         )
+        .through(self.intermediary.as_ref().map(|i| i.id.as_str()))
+    }
+
+    /// The intermediary the principal works for, by id.
+    pub fn intermediary_id(&self) -> Option<&str> {
+        self.intermediary.as_ref().map(|i| i.id.as_str())
     }
 
     /// Whether the principal belongs to this chamber.
@@ -87,7 +99,19 @@ pub async fn load_principal(
     let (desks, companies): (Vec<_>, Vec<_>) =
         ties.into_iter().partition(|(kind, _)| kind == "desk");
     let desk_ids: Vec<String> = desks.into_iter().map(|(_, id)| id).collect();
-    let company_ids: Vec<String> = companies.into_iter().map(|(_, id)| id).collect();
+    let mut company_ids: Vec<String> = companies.into_iter().map(|(_, id)| id).collect();
+    // An intermediary's user acts for the clients that granted it a mandate; what it may do
+    // for each is checked against the mandate by every write.
+    let intermediary = crate::intermediary::of_user(db, user_id).await?;
+    let mandates = match &intermediary {
+        Some(i) => crate::intermediary::mandate::of_intermediary(db, &i.id).await?,
+        None => Vec::new(),
+    };
+    for m in &mandates {
+        if !company_ids.contains(&m.company_id) {
+            company_ids.push(m.company_id.clone());
+        }
+    }
     // The acting company must be one of the user's companies; with only one, it is that one.
     let acting_company_id = match acting_company_id {
         Some(c) if company_ids.contains(&c) => Some(c),
@@ -99,6 +123,8 @@ pub async fn load_principal(
         desk_ids,
         company_ids,
         acting_company_id,
+        intermediary,
+        mandates,
     }))
 }
 

@@ -77,6 +77,8 @@ pub async fn issue_token(
         desk_ids: Vec::new(),
         company_ids: Vec::new(),
         acting_company_id: None,
+        intermediary: None,
+        mandates: Vec::new(),
     }
     .actor();
     let token = token::issue(&state.db, now, &actor, &user.id, "api").await?;

@@ -236,7 +236,7 @@ pub async fn attach(
     tx.commit().await?;
     let mut input = model.input.clone();
     let done = check::prefill(&mut input, model.practice_type, &content);
-    model::update(&ctx.db, now, &principal.actor(), model, &input).await?;
+    model::update(&ctx.db, now, principal, model, &input).await?;
     let stored = get(&ctx.db, &model.id, &id)
         .await?
         .ok_or(EInvoiceError::NotFound)?;

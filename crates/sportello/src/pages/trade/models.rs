@@ -265,8 +265,7 @@ pub async fn create(
     let m = model::create(
         &state.db,
         state.clock.now(),
-        &p.actor(),
-        &p.user.id,
+        p,
         model::Draft {
             company_id: &site.company_id,
             site_id: &site.id,
@@ -446,7 +445,7 @@ pub async fn save(
         _ => {}
     }
     // Rows just added are kept on screen but not stored empty.
-    let m = model::update(&state.db, state.clock.now(), &p.actor(), &m, &input)
+    let m = model::update(&state.db, state.clock.now(), p, &m, &input)
         .await
         .map_err(crate::web::error::trade::model_error)?;
     let mut shown = input.clone();
@@ -523,8 +522,7 @@ pub async fn copy(
     let copy = model::create(
         &state.db,
         state.clock.now(),
-        &p.actor(),
-        &p.user.id,
+        p,
         model::Draft {
             company_id: &m.company_id,
             site_id: &m.site_id,

@@ -364,6 +364,8 @@ struct PracticePage {
     status_label: String,
     desk: Desk,
     company_name: String,
+    /// Who presented it for whom, when an intermediary did.
+    acted_for: Option<String>,
     attachments: Vec<Attachment>,
     codes: Vec<(String, String)>,
     has_visas: bool,
@@ -421,6 +423,14 @@ async fn practice_page(
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
+    let acted_for = crate::pages::trade::mandates::acted_for(
+        state,
+        lang,
+        "practice-presented-by",
+        pr.intermediary_id.as_deref(),
+        &company_name,
+    )
+    .await?;
     let attachments = attachments::list(&state.db, &pr.id).await?;
     let fee = send::fee_of(state, &pr).await.ok();
     let fee_lines = fee
@@ -523,6 +533,7 @@ async fn practice_page(
             || blank_paper::authorised(&state.db, &pr.chamber_id, &pr.company_id).await?,
         desk,
         company_name,
+        acted_for,
         attachments,
         fee_lines,
         fee_total,

@@ -68,6 +68,7 @@ pub fn create_error(e: CreateError) -> AppError {
         CreateError::ModelOfAnotherCompany => {
             unprocessable("model_other_company", "trade-upload-model-other-company")
         }
+        CreateError::Mandate(r) => r.into(),
         CreateError::UnknownDesk => {
             AppError::invalid(vec![FieldError::new("desk", "trade-field-desk")])
         }
@@ -174,6 +175,7 @@ pub fn model_error(e: ModelError) -> AppError {
         ModelError::UnknownCompanyOrSite => {
             AppError::invalid(vec![FieldError::new("site_id", "trade-field-site")])
         }
+        ModelError::Mandate(r) => r.into(),
         ModelError::Db(e) => e.into(),
     }
 }
@@ -209,6 +211,7 @@ pub fn send_error(e: SendError) -> AppError {
         .arg("balance", balance.to_italian())
         .arg("missing", missing.to_italian()),
         SendError::Fee(_) => AppError::conflict("tariff_missing", "trade-send-tariff-missing"),
+        SendError::Mandate(r) => r.into(),
         SendError::KeyReused => unprocessable("idempotency_key_reused", "trade-send-key-reused"),
         SendError::Wallet(e) => AppError::internal(e),
         SendError::Db(e) => e.into(),

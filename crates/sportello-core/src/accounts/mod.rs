@@ -2,6 +2,7 @@
 //! [`Principal`] — who is asking, with the chamber, desks and companies they are tied to.
 
 mod change_password;
+pub mod delegation;
 pub mod offboarding;
 pub mod oidc;
 pub mod password;

@@ -18,7 +18,8 @@ CREATE INDEX users_intermediary ON users (intermediary_id);
 -- A mandate a company grants an intermediary: the practice types and chambers it covers (each a
 -- comma-separated list of names and ids), its first and last day (Italian dates, inclusive), who
 -- granted it and how (`representative`: the legal representative logged in; `delegation`: a
--- delegation file signed by the representative), and its revocation by either side.
+-- delegation file signed by the representative, uploaded by the intermediary and kept as a
+-- blob with its signer's tax code), and its revocation by either side.
 CREATE TABLE intermediary_mandates (
     id TEXT NOT NULL PRIMARY KEY,
     intermediary_id TEXT NOT NULL REFERENCES intermediaries (id),
@@ -32,11 +33,15 @@ CREATE TABLE intermediary_mandates (
     created_at TEXT NOT NULL,
     revoked_at TEXT,
     revoked_by TEXT REFERENCES users (id),
-    revoked_side TEXT CHECK (revoked_side IN ('company', 'intermediary'))
+    revoked_side TEXT CHECK (revoked_side IN ('company', 'intermediary')),
+    delegation_blob TEXT,
+    delegation_file_name TEXT,
+    delegation_signer TEXT
 );
 
 CREATE INDEX intermediary_mandates_intermediary ON intermediary_mandates (intermediary_id, company_id);
 CREATE INDEX intermediary_mandates_company ON intermediary_mandates (company_id);
+CREATE INDEX intermediary_mandates_delegation_blob ON intermediary_mandates (delegation_blob);
 
 -- Who acted for whom: the intermediary through which a model was written, a practice presented
 -- and a wallet entry made; NULL when the company acted itself.

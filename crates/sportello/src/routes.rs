@@ -270,6 +270,11 @@ fn pages() -> Pages {
         )
         .get("/clients", can(&[ComposePractice]), trade::mandates::clients)
         .post(
+            "/clients/delegation",
+            can(&[ComposePractice]),
+            trade::mandates::delegation,
+        )
+        .post(
             "/mandates/{id}/revoke",
             can(&[ComposePractice]),
             trade::mandates::revoke,

@@ -362,6 +362,15 @@ pub enum MandateError {
     NotFound,
     #[error("the mandate was already revoked")]
     AlreadyRevoked,
+    #[error("only an intermediary's user uploads a delegation")]
+    NotIntermediary,
+    #[error("no company in the Registry has this tax code")]
+    UnknownCompany,
+    /// The delegation file is not signed by a legal representative of the company.
+    #[error(transparent)]
+    Delegation(#[from] crate::accounts::delegation::DelegationRefusal),
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -388,11 +397,70 @@ pub async fn grant_by_representative(
     insert(ctx, principal, grant, VIA_REPRESENTATIVE).await
 }
 
+/// The intermediary uploads a delegation signed by the company's legal representative (issue
+/// 15, item 3: "granted by the company (signed delegation)"): the company is found by the tax
+/// code typed, the intermediary is the uploader's own, and the file must pass
+/// `accounts::delegation::check_representative_signature`. The file is kept with the mandate.
+pub async fn grant_by_delegation(
+    ctx: &Ctx,
+    principal: &Principal,
+    company_tax_code: &str,
+    mut grant: Grant,
+    file: &[u8],
+    file_name: &str,
+) -> Result<Mandate, MandateError> {
+    let Some(inter) = &principal.intermediary else {
+        return Err(MandateError::NotIntermediary);
+    };
+    let tax_code = crate::registry::TaxCode::parse(company_tax_code)
+        .map_err(|_| MandateError::UnknownCompany)?;
+    let company = crate::registry::find_company_by_tax_code(&ctx.db, &tax_code)
+        .await?
+        .ok_or(MandateError::UnknownCompany)?;
+    let signed =
+        crate::accounts::delegation::check_representative_signature(ctx, &company.id, file, file_name)
+            .await?;
+    let blob = ctx.blobs.put(file).await?;
+    grant.intermediary_id = inter.id.clone();
+    grant.company_id = company.id;
+    let safe_name: String = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .take(120)
+        .collect();
+    let evidence = Evidence {
+        blob,
+        file_name: safe_name,
+        signer: signed.signer_tax_code,
+    };
+    insert_with(ctx, principal, grant, VIA_DELEGATION, Some(evidence)).await
+}
+
+/// The delegation file kept with a mandate granted through one.
+struct Evidence {
+    blob: String,
+    file_name: String,
+    signer: String,
+}
+
 async fn insert(
     ctx: &Ctx,
     principal: &Principal,
     grant: Grant,
     via: &str,
+) -> Result<Mandate, MandateError> {
+    insert_with(ctx, principal, grant, via, None).await
+}
+
+async fn insert_with(
+    ctx: &Ctx,
+    principal: &Principal,
+    grant: Grant,
+    via: &str,
+    evidence: Option<Evidence>,
 ) -> Result<Mandate, MandateError> {
     let inter = super::get(&ctx.db, &grant.intermediary_id)
         .await?
@@ -439,8 +507,9 @@ async fn insert(
     let mut tx = ctx.db.begin().await?;
     sqlx::query(
         "INSERT INTO intermediary_mandates (id, intermediary_id, company_id, practice_types, \
-         chamber_ids, valid_from, valid_to, granted_via, granted_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         chamber_ids, valid_from, valid_to, granted_via, granted_by, created_at, delegation_blob, \
+         delegation_file_name, delegation_signer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&id)
     .bind(&inter.id)
@@ -452,6 +521,9 @@ async fn insert(
     .bind(via)
     .bind(&principal.user.id)
     .bind(db::instant(now))
+    .bind(evidence.as_ref().map(|e| e.blob.clone()))
+    .bind(evidence.as_ref().map(|e| e.file_name.clone()))
+    .bind(evidence.as_ref().map(|e| e.signer.clone()))
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -463,6 +535,8 @@ async fn insert(
                 "intermediary_id": inter.id, "company_id": grant.company_id,
                 "practice_types": types_text, "chamber_ids": chambers_text,
                 "valid_from": db::date(from), "valid_to": db::date(to), "via": via,
+                "delegation_blob": evidence.as_ref().map(|e| e.blob.clone()),
+                "delegation_signer": evidence.as_ref().map(|e| e.signer.clone()),
             }),
         ),
     )

@@ -249,26 +249,136 @@ struct ClientsPage {
     intermediary: String,
     rows: Vec<MandateRow>,
     notice: Option<String>,
+    error: Option<String>,
+    chambers: Vec<Chamber>,
+    types: Vec<(String, String)>,
+    /// The delegation form as typed: tax code, first day, last day, ticked names.
+    tax_code: String,
+    valid_from: String,
+    valid_to: String,
+    ticked: Vec<String>,
 }
 
-/// The intermediary's clients: every mandate with its scope and state.
+impl ClientsPage {
+    fn is_ticked(&self, prefix: &str, value: &str) -> bool {
+        self.ticked
+            .iter()
+            .any(|t| t.strip_prefix(prefix) == Some(value))
+    }
+}
+
+async fn clients_page(
+    state: &AppState,
+    viewer: &Viewer,
+    notice: Option<String>,
+    error: Option<String>,
+    typed: Option<(String, String, String, Vec<String>)>,
+) -> Result<ClientsPage, AppError> {
+    let p = company_user(viewer)?;
+    let Some(inter) = &p.intermediary else {
+        return Err(AppError::forbidden());
+    };
+    let today = state.clock.today();
+    let (tax_code, valid_from, valid_to, ticked) = typed.unwrap_or_else(|| {
+        (
+            String::new(),
+            today.to_string(),
+            today
+                .checked_add_months(chrono::Months::new(12))
+                .unwrap_or(today)
+                .to_string(),
+            Vec::new(),
+        )
+    });
+    Ok(ClientsPage {
+        layout: Layout::new(viewer, "mandate-clients-title"),
+        intermediary: inter.name.clone(),
+        rows: rows(state, viewer, &p.mandates, false, true).await?,
+        notice,
+        error,
+        chambers: chambers::list_chambers(&state.db).await?,
+        types: PracticeType::ALL
+            .iter()
+            .map(|t| (t.as_str().to_string(), viewer.lang.t(t.label_key())))
+            .collect(),
+        tax_code,
+        valid_from,
+        valid_to,
+        ticked,
+    })
+}
+
+/// The intermediary's clients: every mandate with its scope and state, and the upload of a
+/// delegation signed by a client's legal representative.
 pub async fn clients(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let p = company_user(&viewer)?;
-    let Some(inter) = &p.intermediary else {
-        return Err(AppError::forbidden());
+    let notice = match q.notice.as_str() {
+        "revoked" => Some(viewer.lang.t("mandate-revoked")),
+        "granted" => Some(viewer.lang.t("mandate-delegation-accepted")),
+        _ => None,
     };
-    let notice = (q.notice == "revoked").then(|| viewer.lang.t("mandate-revoked"));
-    Ok(render(&ClientsPage {
-        layout: Layout::new(&viewer, "mandate-clients-title"),
-        intermediary: inter.name.clone(),
-        rows: rows(&state, &viewer, &p.mandates, false, true).await?,
-        notice,
-    })?
-    .into_response())
+    Ok(render(&clients_page(&state, &viewer, notice, None, None).await?)?.into_response())
+}
+
+/// The intermediary uploads a delegation signed by the client's legal representative.
+pub async fn delegation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    use crate::web::form::{FormFields, MultipartForm};
+    let p = company_user(&viewer)?;
+    if p.intermediary.is_none() {
+        return Err(AppError::forbidden());
+    }
+    let mut form = MultipartForm::read(mp).await?;
+    let file = form.take_file("delegation").unwrap_or(crate::web::form::Upload {
+        file_name: String::new(),
+        bytes: Vec::new(),
+    });
+    let all_chambers = chambers::list_chambers(&state.db).await?;
+    let practice_types: Vec<String> = PracticeType::ALL
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .filter(|t| form.flag(&format!("type_{t}")) == Some(true))
+        .collect();
+    let chamber_ids: Vec<String> = all_chambers
+        .iter()
+        .map(|c| c.id.clone())
+        .filter(|c| form.flag(&format!("chamber_{c}")) == Some(true))
+        .collect();
+    let tax_code = form.text("company_tax_code");
+    let grant = Grant {
+        intermediary_id: String::new(),
+        company_id: String::new(),
+        practice_types: practice_types.clone(),
+        chamber_ids: chamber_ids.clone(),
+        valid_from: form.text("valid_from"),
+        valid_to: form.text("valid_to"),
+    };
+    match mandate::grant_by_delegation(&state, p, &tax_code, grant, &file.bytes, &file.file_name)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/clients?notice=granted").into_response()),
+        Err(mandate::MandateError::Db(e)) => Err(e.into()),
+        Err(mandate::MandateError::Blob(e)) => Err(e.into()),
+        Err(e) => {
+            let err = AppError::from(e);
+            let message = err
+                .fields
+                .first()
+                .map(|f| viewer.lang.t_args(f.key, &f.args))
+                .unwrap_or_else(|| err.message(viewer.lang));
+            let mut ticked: Vec<String> = practice_types.iter().map(|t| format!("type_{t}")).collect();
+            ticked.extend(chamber_ids.iter().map(|c| format!("chamber_{c}")));
+            let typed = (tax_code, form.text("valid_from"), form.text("valid_to"), ticked);
+            let page = clients_page(&state, &viewer, None, Some(message), Some(typed)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
 }
 
 /// Either side revokes a mandate; the core decides which side the user is on.

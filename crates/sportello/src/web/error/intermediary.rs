@@ -3,6 +3,7 @@
 
 use crate::web::{AppError, FieldError};
 use axum::http::StatusCode;
+use sportello_core::accounts::delegation::DelegationRefusal;
 use sportello_core::display;
 use sportello_core::intermediary::IntermediaryError;
 use sportello_core::intermediary::mandate::{MandateError, MandateRefusal};
@@ -61,6 +62,32 @@ impl From<MandateError> for AppError {
             MandateError::AlreadyRevoked => {
                 AppError::conflict("mandate_already_revoked", "mandate-already-revoked")
             }
+            MandateError::NotIntermediary => AppError::forbidden(),
+            MandateError::UnknownCompany => {
+                field("company_tax_code", "mandate-field-company")
+            }
+            MandateError::Delegation(r) => {
+                let mut f = FieldError::new("delegation", r.key());
+                f.args = match &r {
+                    DelegationRefusal::SignatureInvalid { problems } => {
+                        vec![("problems", problems.clone())]
+                    }
+                    DelegationRefusal::Revoked { holder, at } => vec![
+                        ("holder", display::usual_case(holder)),
+                        ("date", display::stored(at)),
+                    ],
+                    DelegationRefusal::RevocationUnavailable { holder } => {
+                        vec![("holder", display::usual_case(holder))]
+                    }
+                    DelegationRefusal::NotRepresentative { holder, tax_code } => vec![
+                        ("holder", display::usual_case(holder)),
+                        ("tax_code", tax_code.clone().unwrap_or_default()),
+                    ],
+                    _ => Vec::new(),
+                };
+                AppError::invalid(vec![f])
+            }
+            MandateError::Blob(e) => e.into(),
             MandateError::Db(e) => e.into(),
         }
     }

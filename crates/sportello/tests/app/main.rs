@@ -10,6 +10,7 @@ mod blob_reaper;
 mod blob_store;
 mod booking_abuse;
 mod chamber_wallet;
+mod brokers;
 mod cli;
 mod contracts;
 mod desk;

@@ -182,6 +182,7 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
 async fn seed_intermediary(state: &Ctx, actor: &Actor) -> anyhow::Result<()> {
     let (name, tax_code, office, email, person, password) = DEMO_INTERMEDIARY;
     if accounts::find_by_email(&state.db, email).await?.is_some() {
+        println!("LOGIN intermediary {email} {password}");
         return Ok(());
     }
     let inter = crate::intermediary::create(

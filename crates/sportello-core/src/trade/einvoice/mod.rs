@@ -186,6 +186,15 @@ pub async fn attach(
     if !principal.acts_for_company(&model.company_id) {
         return Err(EInvoiceError::NotFound);
     }
+    // Issue 15, item 3: an intermediary's user edits a client's model only within its mandate.
+    model::within_mandate(
+        &ctx.db,
+        principal,
+        &model.company_id,
+        model.practice_type,
+        ctx.clock.now(),
+    )
+    .await?;
     if !accepts(model.practice_type) {
         return Err(EInvoiceError::NotForThisType);
     }

@@ -269,6 +269,25 @@ pub async fn get_readable(
         .ok_or(AccessError::NotFound)
 }
 
+/// Issue 15, item 3: an intermediary's user changes a client's practice only within a mandate
+/// covering its type and chamber, on a day it is active.
+pub async fn within_mandate(
+    db: &Db,
+    principal: &Principal,
+    practice: &Practice,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), crate::intermediary::mandate::MandateRefusalOrDb> {
+    crate::intermediary::mandate::require(
+        db,
+        principal,
+        &practice.company_id,
+        Some(practice.practice_type),
+        Some(&practice.chamber_id),
+        now,
+    )
+    .await
+}
+
 /// The practice, if the company user may see it; `None` both when it does not exist and
 /// when it belongs to another company, so ids of others reveal nothing.
 pub async fn get_for_company_user(

@@ -149,6 +149,7 @@ pub fn details_error(e: DetailsError) -> AppError {
         DetailsError::Invalid(p) => invalid(p),
         DetailsError::NotEditable(_) => AppError::conflict("not_editable", "trade-not-editable"),
         DetailsError::NotFound => AppError::not_found(),
+        DetailsError::Mandate(r) => r.into(),
         DetailsError::Db(e) => e.into(),
     }
 }
@@ -161,6 +162,7 @@ pub fn attachment_error(e: AttachmentError) -> AppError {
             unprocessable("too_many_attachments", "trade-attachment-too-many")
         }
         AttachmentError::NotFound => AppError::not_found(),
+        AttachmentError::Mandate(r) => r.into(),
         AttachmentError::Blob(e) => AppError::internal(e),
         AttachmentError::Db(e) => e.into(),
     }

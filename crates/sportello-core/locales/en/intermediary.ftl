@@ -59,3 +59,5 @@ mandate-delegation-upload = Upload the delegation
 mandate-delegation-accepted = Delegation checked: the mandate is active and the company is among your clients.
 trade-list-client = Client
 trade-list-all-clients = All clients
+mandate-clients-help = The companies you act for, with each one's mandate; the upload of a signed delegation.
+mandate-company-help = The intermediaries (customs brokers, consultancies) the company gives a mandate to.

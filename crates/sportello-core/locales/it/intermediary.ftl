@@ -59,3 +59,5 @@ mandate-delegation-upload = Carica la delega
 mandate-delegation-accepted = Delega verificata: il mandato è attivo e l'impresa è tra i vostri clienti.
 trade-list-client = Cliente
 trade-list-all-clients = Tutti i clienti
+mandate-clients-help = Le imprese per cui operate, con il mandato di ciascuna; il caricamento di una delega firmata.
+mandate-company-help = Gli intermediari (spedizionieri doganali, consulenti) a cui l'impresa conferisce un mandato.

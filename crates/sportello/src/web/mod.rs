@@ -148,10 +148,10 @@ impl Layout {
         if let Some(p) = &viewer.principal
             && authz::allows(p.role(), Action::ComposePractice)
         {
-            let (href, key) = if p.intermediary.is_some() {
-                ("/clients", "mandate-clients-title")
+            let (href, key, help) = if p.intermediary.is_some() {
+                ("/clients", "mandate-clients-title", "mandate-clients-help")
             } else {
-                ("/company/mandates", "mandate-company-title")
+                ("/company/mandates", "mandate-company-title", "mandate-company-help")
             };
             let at = nav.len().saturating_sub(1);
             nav.insert(
@@ -159,7 +159,7 @@ impl Layout {
                 NavLink {
                     href,
                     label: lang.t(key),
-                    description: lang.t(key),
+                    description: lang.t(help),
                 },
             );
         }

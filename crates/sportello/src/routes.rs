@@ -268,7 +268,11 @@ fn pages() -> Pages {
             can(&[ComposePractice]),
             trade::mandates::grant,
         )
-        .get("/clients", can(&[ComposePractice]), trade::mandates::clients)
+        .get(
+            "/clients",
+            can(&[ComposePractice]),
+            trade::mandates::clients,
+        )
         .post(
             "/clients/delegation",
             can(&[ComposePractice]),

@@ -106,8 +106,8 @@ pub enum MandateRefusal {
 /// Issue 15, item 3: an intermediary's user acts for a client only within an active mandate's
 /// scope — the practice type (when the action concerns one), the chamber (when it concerns
 /// one), between its first and last day, not revoked. `Ok` with the mandate that covers the
-/// action; otherwise the most telling reason: a scope missing from an active mandate first,
-/// then a mandate still to start, then the latest revoked or expired.
+/// action; otherwise the most telling reason: a mandate whose scope covers the action says
+/// when it starts, or when it was revoked or expired; else the type or chamber missing.
 pub fn covers<'a>(
     mandates: &'a [Mandate],
     company_id: &str,
@@ -130,48 +130,48 @@ pub fn covers<'a>(
     of_company.sort_by(|a, b| b.created_at.cmp(&a.created_at));
     for m in of_company {
         let company = m.company_name.clone();
+        if let Some(t) = practice_type
+            && !m.practice_types.contains(&t)
+        {
+            consider(
+                2,
+                MandateRefusal::TypeNotCovered {
+                    company,
+                    practice_type: t,
+                },
+            );
+            continue;
+        }
+        if let Some(c) = chamber_id
+            && !m.chamber_ids.iter().any(|x| x == c)
+        {
+            consider(
+                2,
+                MandateRefusal::ChamberNotCovered {
+                    company,
+                    chamber: c.to_string(),
+                },
+            );
+            continue;
+        }
         match m.state(today) {
-            MandateState::Active => {
-                if let Some(t) = practice_type
-                    && !m.practice_types.contains(&t)
-                {
-                    consider(
-                        0,
-                        MandateRefusal::TypeNotCovered {
-                            company,
-                            practice_type: t,
-                        },
-                    );
-                } else if let Some(c) = chamber_id
-                    && !m.chamber_ids.iter().any(|x| x == c)
-                {
-                    consider(
-                        0,
-                        MandateRefusal::ChamberNotCovered {
-                            company,
-                            chamber: c.to_string(),
-                        },
-                    );
-                } else {
-                    return Ok(m);
-                }
-            }
+            MandateState::Active => return Ok(m),
             MandateState::NotStarted => consider(
-                1,
+                0,
                 MandateRefusal::NotStarted {
                     company,
                     from: m.valid_from,
                 },
             ),
             MandateState::Revoked => consider(
-                2,
+                1,
                 MandateRefusal::Revoked {
                     company,
                     on: m.revoked_on.unwrap_or(m.valid_to),
                 },
             ),
             MandateState::Expired => consider(
-                2,
+                1,
                 MandateRefusal::Expired {
                     company,
                     to: m.valid_to,
@@ -417,9 +417,13 @@ pub async fn grant_by_delegation(
     let company = crate::registry::find_company_by_tax_code(&ctx.db, &tax_code)
         .await?
         .ok_or(MandateError::UnknownCompany)?;
-    let signed =
-        crate::accounts::delegation::check_representative_signature(ctx, &company.id, file, file_name)
-            .await?;
+    let signed = crate::accounts::delegation::check_representative_signature(
+        ctx,
+        &company.id,
+        file,
+        file_name,
+    )
+    .await?;
     let blob = ctx.blobs.put(file).await?;
     grant.intermediary_id = inter.id.clone();
     grant.company_id = company.id;
@@ -530,15 +534,18 @@ async fn insert_with(
         &mut tx,
         now,
         &principal.actor(),
-        Change::new("intermediary_mandate.grant", "intermediary_mandate", Some(&id)).after(
-            json!({
-                "intermediary_id": inter.id, "company_id": grant.company_id,
-                "practice_types": types_text, "chamber_ids": chambers_text,
-                "valid_from": db::date(from), "valid_to": db::date(to), "via": via,
-                "delegation_blob": evidence.as_ref().map(|e| e.blob.clone()),
-                "delegation_signer": evidence.as_ref().map(|e| e.signer.clone()),
-            }),
-        ),
+        Change::new(
+            "intermediary_mandate.grant",
+            "intermediary_mandate",
+            Some(&id),
+        )
+        .after(json!({
+            "intermediary_id": inter.id, "company_id": grant.company_id,
+            "practice_types": types_text, "chamber_ids": chambers_text,
+            "valid_from": db::date(from), "valid_to": db::date(to), "via": via,
+            "delegation_blob": evidence.as_ref().map(|e| e.blob.clone()),
+            "delegation_signer": evidence.as_ref().map(|e| e.signer.clone()),
+        })),
     )
     .await?;
     let company = crate::registry::get_company(&ctx.db, &grant.company_id)
@@ -615,11 +622,14 @@ pub async fn revoke(
         &mut tx,
         now,
         &principal.actor(),
-        Change::new("intermediary_mandate.revoke", "intermediary_mandate", Some(&m.id)).after(
-            json!({
-                "intermediary_id": m.intermediary_id, "company_id": m.company_id, "side": side,
-            }),
-        ),
+        Change::new(
+            "intermediary_mandate.revoke",
+            "intermediary_mandate",
+            Some(&m.id),
+        )
+        .after(json!({
+            "intermediary_id": m.intermediary_id, "company_id": m.company_id, "side": side,
+        })),
     )
     .await?;
     tell_other_side(&mut tx, now, &m, side).await?;
@@ -727,8 +737,18 @@ mod tests {
         let ms = [mandate()];
         let today = day("2026-12-07");
         assert!(matches!(
-            covers(&ms, "c1", "ACME", Some(PracticeType::InvoiceVisa), Some("ge"), today),
-            Err(MandateRefusal::TypeNotCovered { practice_type: PracticeType::InvoiceVisa, .. })
+            covers(
+                &ms,
+                "c1",
+                "ACME",
+                Some(PracticeType::InvoiceVisa),
+                Some("ge"),
+                today
+            ),
+            Err(MandateRefusal::TypeNotCovered {
+                practice_type: PracticeType::InvoiceVisa,
+                ..
+            })
         ));
         assert!(matches!(
             covers(&ms, "c1", "ACME", CO, Some("mi"), today),
@@ -767,6 +787,20 @@ mod tests {
                 on: day("2026-12-05")
             })
         );
+    }
+
+    #[test]
+    fn a_mandate_covering_the_scope_says_when_it_starts_before_another_says_what_it_lacks() {
+        let mut elsewhere = mandate();
+        elsewhere.id = "m0".into();
+        elsewhere.chamber_ids = vec!["mi".into()];
+        let mut later = mandate();
+        later.valid_from = day("2026-12-10");
+        let ms = [elsewhere, later];
+        assert!(matches!(
+            covers(&ms, "c1", "ACME", CO, Some("ge"), day("2026-12-07")),
+            Err(MandateRefusal::NotStarted { .. })
+        ));
     }
 
     #[test]

@@ -175,12 +175,10 @@ pub async fn add_user(
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Intermediary>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name, tax_code, email, created_at FROM intermediaries WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await
+    sqlx::query_as("SELECT id, name, tax_code, email, created_at FROM intermediaries WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// Every intermediary, by name (the company's mandate form offers them).

@@ -9,9 +9,9 @@
 
 use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
-use crate::intermediary::mandate::{self, MandateRefusal, MandateRefusalOrDb};
 use crate::blobs::sha256_hex;
 use crate::db::{self, Db};
+use crate::intermediary::mandate::{self, MandateRefusal, MandateRefusalOrDb};
 use crate::registry;
 use crate::trade::document::ModelDocument;
 use crate::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};

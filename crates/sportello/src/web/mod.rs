@@ -151,7 +151,11 @@ impl Layout {
             let (href, key, help) = if p.intermediary.is_some() {
                 ("/clients", "mandate-clients-title", "mandate-clients-help")
             } else {
-                ("/company/mandates", "mandate-company-title", "mandate-company-help")
+                (
+                    "/company/mandates",
+                    "mandate-company-title",
+                    "mandate-company-help",
+                )
             };
             let at = nav.len().saturating_sub(1);
             nav.insert(

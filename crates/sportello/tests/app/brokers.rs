@@ -288,11 +288,12 @@ async fn mandate_refuses_another_chamber_and_days_outside_it_and_says_why(engine
         detail,
         "Il mandato di LIGURE EXPORT S.R.L. è scaduto il 10/12/2026."
     );
-    let charged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wallet_entries WHERE practice_id = $1")
-        .bind(id)
-        .fetch_one(s.app.state.db.pool())
-        .await
-        .unwrap();
+    let charged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM wallet_entries WHERE practice_id = $1")
+            .bind(id)
+            .fetch_one(s.app.state.db.pool())
+            .await
+            .unwrap();
     assert_eq!(charged, 0);
     let (code, _) = refused(s.model_request("certificate_of_origin").await).await;
     assert_eq!(code, "mandate_expired");
@@ -301,7 +302,12 @@ async fn mandate_refuses_another_chamber_and_days_outside_it_and_says_why(engine
 async fn mandate_revoked_by_either_side_refuses_and_tells_the_other(engine: Engine) {
     let s = setup(engine).await;
     let first = s
-        .grant_ok(&["certificate_of_origin"], &[&s.ge], "2026-11-25", "2026-12-20")
+        .grant_ok(
+            &["certificate_of_origin"],
+            &[&s.ge],
+            "2026-11-25",
+            "2026-12-20",
+        )
         .await;
     assert_eq!(
         s.model_request("certificate_of_origin").await.status(),
@@ -310,10 +316,10 @@ async fn mandate_revoked_by_either_side_refuses_and_tells_the_other(engine: Engi
     s.app.run_jobs().await;
     let granted = s.app.smtp.messages();
     assert!(
-        granted
-            .iter()
-            .any(|m| m.to == vec!["ufficio@rossi-spedizioni.test".to_string()]
-                && m.data.contains("Mandato ricevuto")),
+        granted.iter().any(
+            |m| m.to == vec!["ufficio@rossi-spedizioni.test".to_string()]
+                && m.data.contains("Mandato ricevuto")
+        ),
         "the broker is told of the mandate"
     );
     // The company revokes: the broker is refused and told.
@@ -335,9 +341,10 @@ async fn mandate_revoked_by_either_side_refuses_and_tells_the_other(engine: Engi
     s.app.run_jobs().await;
     let mail = s.app.smtp.messages();
     assert!(
-        mail.iter()
-            .any(|m| m.to == vec!["ufficio@rossi-spedizioni.test".to_string()]
-                && m.data.contains("revocato")),
+        mail.iter().any(
+            |m| m.to == vec!["ufficio@rossi-spedizioni.test".to_string()]
+                && m.data.contains("revocato")
+        ),
         "the broker is told of the revocation"
     );
     // Revoking twice says so.
@@ -348,7 +355,12 @@ async fn mandate_revoked_by_either_side_refuses_and_tells_the_other(engine: Engi
     assert_eq!(status, StatusCode::CONFLICT);
     // A new mandate, then the broker gives it up: refused, and the representative is told.
     let second = s
-        .grant_ok(&["certificate_of_origin"], &[&s.ge], "2026-11-25", "2026-12-20")
+        .grant_ok(
+            &["certificate_of_origin"],
+            &[&s.ge],
+            "2026-11-25",
+            "2026-12-20",
+        )
         .await;
     assert_eq!(
         s.model_request("certificate_of_origin").await.status(),
@@ -385,14 +397,23 @@ async fn mandate_revoked_by_either_side_refuses_and_tells_the_other(engine: Engi
     assert!(sides[1].contains("\"side\":\"intermediary\""));
     // The clients page shows both, revoked, with who revoked.
     let (_, page) = s.broker_web.get("/clients").await;
-    assert!(page.contains("Revocato dall&#39;impresa il 25/11/2026") || page.contains("Revocato dall'impresa il 25/11/2026"), "{page}");
+    assert!(
+        page.contains("Revocato dall&#39;impresa il 25/11/2026")
+            || page.contains("Revocato dall'impresa il 25/11/2026"),
+        "{page}"
+    );
     assert!(page.contains("intermediario il 25/11/2026"), "{page}");
 }
 
 async fn only_the_representative_grants_and_only_the_parties_revoke(engine: Engine) {
     let s = setup(engine).await;
     let mandate = s
-        .grant_ok(&["certificate_of_origin"], &[&s.ge], "2026-11-25", "2026-12-20")
+        .grant_ok(
+            &["certificate_of_origin"],
+            &[&s.ge],
+            "2026-11-25",
+            "2026-12-20",
+        )
         .await;
     // A company user who is not the representative sees the mandates, grants nothing and
     // revokes nothing.
@@ -401,9 +422,17 @@ async fn only_the_representative_grants_and_only_the_parties_revoke(engine: Engi
         .await
         .unwrap();
     let (_, page) = s.rep.get("/company/mandates").await;
-    assert!(page.contains("data-testid=\"not-representative\""), "{page}");
+    assert!(
+        page.contains("data-testid=\"not-representative\""),
+        "{page}"
+    );
     let (status, _, _) = s
-        .grant(&["certificate_of_origin"], &[&s.ge], "2026-11-25", "2026-12-20")
+        .grant(
+            &["certificate_of_origin"],
+            &[&s.ge],
+            "2026-11-25",
+            "2026-12-20",
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = s
@@ -448,7 +477,12 @@ async fn only_the_representative_grants_and_only_the_parties_revoke(engine: Engi
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Scegli almeno un tipo di pratica"), "{body}");
     let (status, _, body) = s
-        .grant(&["certificate_of_origin"], &[&s.ge], "2026-12-20", "2026-12-01")
+        .grant(
+            &["certificate_of_origin"],
+            &[&s.ge],
+            "2026-12-20",
+            "2026-12-01",
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("viene prima di quella di inizio"), "{body}");
@@ -461,8 +495,13 @@ async fn only_the_representative_grants_and_only_the_parties_revoke(engine: Engi
 
 async fn who_acted_for_whom_is_recorded_and_shown_to_everyone_concerned(engine: Engine) {
     let s = setup(engine).await;
-    s.grant_ok(&["certificate_of_origin"], &[&s.ge], "2026-11-25", "2026-12-20")
-        .await;
+    s.grant_ok(
+        &["certificate_of_origin"],
+        &[&s.ge],
+        "2026-11-25",
+        "2026-12-20",
+    )
+    .await;
     let r = s.model_request("certificate_of_origin").await;
     let model: Value = r.json().await.unwrap();
     let model_id = model["id"].as_str().unwrap();
@@ -515,7 +554,12 @@ async fn who_acted_for_whom_is_recorded_and_shown_to_everyone_concerned(engine: 
         Some(s.intermediary_id.as_str())
     );
     // So do the audit entries of what the broker did.
-    for action in ["base_model.create", "practice.create", "practice.send", "wallet.charge"] {
+    for action in [
+        "base_model.create",
+        "practice.create",
+        "practice.send",
+        "wallet.charge",
+    ] {
         let after: Vec<String> = sqlx::query_scalar(
             "SELECT after_json FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 1",
         )
@@ -524,9 +568,10 @@ async fn who_acted_for_whom_is_recorded_and_shown_to_everyone_concerned(engine: 
         .await
         .unwrap();
         assert!(
-            after
-                .first()
-                .is_some_and(|a| a.contains(&format!("\"acting_intermediary_id\":\"{}\"", s.intermediary_id))),
+            after.first().is_some_and(|a| a.contains(&format!(
+                "\"acting_intermediary_id\":\"{}\"",
+                s.intermediary_id
+            ))),
             "{action}: {after:?}"
         );
     }
@@ -545,8 +590,13 @@ async fn who_acted_for_whom_is_recorded_and_shown_to_everyone_concerned(engine: 
 
 async fn broker_lists_span_its_clients_with_a_filter(engine: Engine) {
     let s = setup(engine).await;
-    s.grant_ok(&["certificate_of_origin"], &[&s.ge], "2026-11-25", "2026-12-20")
-        .await;
+    s.grant_ok(
+        &["certificate_of_origin"],
+        &[&s.ge],
+        "2026-11-25",
+        "2026-12-20",
+    )
+    .await;
     // Tigullio Meccanica's representative grants a mandate too.
     let _ = crate::trade::other_company_user(&s.app).await;
     sqlx::query("UPDATE user_companies SET reason = 'representative'")

@@ -196,15 +196,14 @@ pub async fn check_representative_signature(
     // The chamber's rules (a signer not among the company's people, an unreachable
     // responder) are read from the company's chamber; the defaults when none serves it.
     let chamber = chamber.unwrap_or_default();
-    let people = match signer_checks::check_company_people(ctx, &chamber, company_id, &report)
-        .await?
-    {
-        Ok(people) => people,
-        Err(SignerRefusal::NotCompanyPerson { holder, tax_code }) => {
-            return Err(DelegationRefusal::NotRepresentative { holder, tax_code });
-        }
-        Err(other) => return Err(refusal(other)),
-    };
+    let people =
+        match signer_checks::check_company_people(ctx, &chamber, company_id, &report).await? {
+            Ok(people) => people,
+            Err(SignerRefusal::NotCompanyPerson { holder, tax_code }) => {
+                return Err(DelegationRefusal::NotRepresentative { holder, tax_code });
+            }
+            Err(other) => return Err(refusal(other)),
+        };
     let Some(person) = people
         .iter()
         .find(|p| p.relation == Relation::Representative)

@@ -201,10 +201,10 @@ pub async fn company(
         "revoked" => Some(viewer.lang.t("mandate-revoked")),
         _ => None,
     };
-    Ok(render(
-        &company_page(&state, &viewer, company, GrantForm::default(), None, notice).await?,
-    )?
-    .into_response())
+    Ok(
+        render(&company_page(&state, &viewer, company, GrantForm::default(), None, notice).await?)?
+            .into_response(),
+    )
 }
 
 pub async fn grant(
@@ -335,10 +335,12 @@ pub async fn delegation(
         return Err(AppError::forbidden());
     }
     let mut form = MultipartForm::read(mp).await?;
-    let file = form.take_file("delegation").unwrap_or(crate::web::form::Upload {
-        file_name: String::new(),
-        bytes: Vec::new(),
-    });
+    let file = form
+        .take_file("delegation")
+        .unwrap_or(crate::web::form::Upload {
+            file_name: String::new(),
+            bytes: Vec::new(),
+        });
     let all_chambers = chambers::list_chambers(&state.db).await?;
     let practice_types: Vec<String> = PracticeType::ALL
         .iter()
@@ -372,9 +374,15 @@ pub async fn delegation(
                 .first()
                 .map(|f| viewer.lang.t_args(f.key, &f.args))
                 .unwrap_or_else(|| err.message(viewer.lang));
-            let mut ticked: Vec<String> = practice_types.iter().map(|t| format!("type_{t}")).collect();
+            let mut ticked: Vec<String> =
+                practice_types.iter().map(|t| format!("type_{t}")).collect();
             ticked.extend(chamber_ids.iter().map(|c| format!("chamber_{c}")));
-            let typed = (tax_code, form.text("valid_from"), form.text("valid_to"), ticked);
+            let typed = (
+                tax_code,
+                form.text("valid_from"),
+                form.text("valid_to"),
+                ticked,
+            );
             let page = clients_page(&state, &viewer, None, Some(message), Some(typed)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -414,6 +422,9 @@ pub async fn acted_for(
     };
     Ok(Some(lang.t_args(
         key,
-        &[("intermediary", name), ("company", company_name.to_string())],
+        &[
+            ("intermediary", name),
+            ("company", company_name.to_string()),
+        ],
     )))
 }

@@ -83,7 +83,11 @@ pub async fn index(
             let companies = if filter.is_empty() {
                 clients.clone()
             } else {
-                clients.iter().filter(|(id, _)| *id == filter).cloned().collect()
+                clients
+                    .iter()
+                    .filter(|(id, _)| *id == filter)
+                    .cloned()
+                    .collect()
             };
             (inter.name.clone(), companies, clients, filter)
         }

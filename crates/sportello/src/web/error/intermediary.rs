@@ -50,7 +50,9 @@ impl From<MandateError> for AppError {
         let field = |f, key| AppError::invalid(vec![FieldError::new(f, key)]);
         match e {
             MandateError::NotRepresentative => AppError::forbidden(),
-            MandateError::UnknownIntermediary => field("intermediary_id", "mandate-field-intermediary"),
+            MandateError::UnknownIntermediary => {
+                field("intermediary_id", "mandate-field-intermediary")
+            }
             MandateError::NoPracticeTypes => field("practice_types", "mandate-field-types"),
             MandateError::NoChambers | MandateError::UnknownChamber => {
                 field("chamber_ids", "mandate-field-chambers")
@@ -63,9 +65,7 @@ impl From<MandateError> for AppError {
                 AppError::conflict("mandate_already_revoked", "mandate-already-revoked")
             }
             MandateError::NotIntermediary => AppError::forbidden(),
-            MandateError::UnknownCompany => {
-                field("company_tax_code", "mandate-field-company")
-            }
+            MandateError::UnknownCompany => field("company_tax_code", "mandate-field-company"),
             MandateError::Delegation(r) => {
                 let mut f = FieldError::new("delegation", r.key());
                 f.args = match &r {

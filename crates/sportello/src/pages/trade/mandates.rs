@@ -276,7 +276,7 @@ async fn clients_page(
 ) -> Result<ClientsPage, AppError> {
     let p = company_user(viewer)?;
     let Some(inter) = &p.intermediary else {
-        return Err(AppError::forbidden());
+        return Err(AppError::not_found());
     };
     let today = state.clock.today();
     let (tax_code, valid_from, valid_to, ticked) = typed.unwrap_or_else(|| {
@@ -315,6 +315,10 @@ pub async fn clients(
     viewer: Viewer,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
+    // A company's own user has no clients: their page is the company's mandates.
+    if company_user(&viewer)?.intermediary.is_none() {
+        return Ok(Redirect::to("/company/mandates").into_response());
+    }
     let notice = match q.notice.as_str() {
         "revoked" => Some(viewer.lang.t("mandate-revoked")),
         "granted" => Some(viewer.lang.t("mandate-delegation-accepted")),
@@ -332,7 +336,7 @@ pub async fn delegation(
     use crate::web::form::{FormFields, MultipartForm};
     let p = company_user(&viewer)?;
     if p.intermediary.is_none() {
-        return Err(AppError::forbidden());
+        return Err(AppError::not_found());
     }
     let mut form = MultipartForm::read(mp).await?;
     let file = form

@@ -43,8 +43,8 @@ describe('customs brokers', () => {
       assert.equal(await rep.page.locator('[data-testid=mandates-empty]').count(), 1);
       await screenshotWidths(rep.page, 'company-mandates-empty');
       await rep.page.selectOption('#intermediary_id', { label: 'Rossi Spedizioni S.r.l. (02345670992)' });
-      await rep.page.check('#type-certificate_of_origin');
-      await rep.page.locator('input[name=chamber_ids]').first().check();
+      await rep.page.click('label[for="type-certificate_of_origin"]');
+      await rep.page.locator('[data-testid=grant-form] fieldset').nth(1).locator('label').first().click();
       await rep.page.click('[data-testid=grant]');
       await rep.page.waitForSelector('[data-testid=notice]');
       assert.match(await rep.page.locator('main').innerText(), /Rossi Spedizioni S\.r\.l\./);

@@ -83,6 +83,17 @@ pub const DEMO_COMPANY_USER_TAX_CODE: &str = "BNCGLI85M41D969D";
 /// the Manager's queue accepts what he signs.
 pub const DEMO_MANAGER_TAX_CODE: &str = "CNTRRT70A01D969P";
 
+/// The demo intermediary (a customs broker) and the login of the person who works for it:
+/// name, tax code, e-mail of the office, user e-mail, user name, password.
+pub const DEMO_INTERMEDIARY: (&str, &str, &str, &str, &str, &str) = (
+    "Rossi Spedizioni S.r.l.",
+    "02345670992",
+    "ufficio@rossi-spedizioni.test",
+    "spedizioniere@demo.sportello.test",
+    "Paolo Rossi",
+    "demo-spedizioniere-2026",
+);
+
 /// Tax codes of the demo companies the company user acts for.
 pub const DEMO_COMPANY_TAX_CODES: [&str; 1] = ["01879020517"];
 
@@ -163,7 +174,41 @@ pub async fn seed(state: &Ctx) -> anyhow::Result<()> {
     .bind(crate::db::instant(state.clock.now()))
     .execute(state.db.pool())
     .await?;
+    seed_intermediary(state, &actor).await?;
     crate::devices::demo::seed(state, &chamber).await?;
+    Ok(())
+}
+
+/// The demo customs broker and its user (issue 15, item 3), with no mandate yet: the company
+/// grants one from its page.
+async fn seed_intermediary(state: &Ctx, actor: &Actor) -> anyhow::Result<()> {
+    let (name, tax_code, office, email, person, password) = DEMO_INTERMEDIARY;
+    if accounts::find_by_email(&state.db, email).await?.is_some() {
+        println!("LOGIN intermediary {email} {password}");
+        return Ok(());
+    }
+    let inter = crate::intermediary::create(
+        state,
+        actor,
+        crate::intermediary::NewIntermediary {
+            name: name.into(),
+            tax_code: tax_code.into(),
+            email: office.into(),
+        },
+    )
+    .await?;
+    crate::intermediary::add_user(
+        state,
+        actor,
+        &inter.id,
+        crate::intermediary::NewIntermediaryUser {
+            email: email.into(),
+            name: person.into(),
+            password: password.into(),
+        },
+    )
+    .await?;
+    println!("LOGIN intermediary {email} {password}");
     Ok(())
 }
 

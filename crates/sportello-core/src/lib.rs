@@ -22,6 +22,7 @@ pub mod demo;
 pub mod devices;
 pub mod display;
 pub mod i18n;
+pub mod intermediary;
 pub mod issuance;
 pub mod jobs;
 pub mod metrics;

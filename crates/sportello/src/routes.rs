@@ -330,6 +330,33 @@ fn pages() -> Pages {
             can(&[ComposePractice]),
             trade::company::save_profile,
         )
+        // Mandates to intermediaries: the company's page, the intermediary's clients, and the
+        // revocation by either side (the core decides which side the user is on).
+        .get(
+            "/company/mandates",
+            can(&[ComposePractice]),
+            trade::mandates::company,
+        )
+        .post(
+            "/company/mandates",
+            can(&[ComposePractice]),
+            trade::mandates::grant,
+        )
+        .get(
+            "/clients",
+            can(&[ComposePractice]),
+            trade::mandates::clients,
+        )
+        .post(
+            "/clients/delegation",
+            can(&[ComposePractice]),
+            trade::mandates::delegation,
+        )
+        .post(
+            "/mandates/{id}/revoke",
+            can(&[ComposePractice]),
+            trade::mandates::revoke,
+        )
         .get("/models", can(&[ComposePractice]), trade::models::index)
         .post("/models", can(&[ComposePractice]), trade::models::create)
         .get("/models/new", can(&[ComposePractice]), trade::models::start)

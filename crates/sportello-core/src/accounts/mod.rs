@@ -41,6 +41,12 @@ pub struct Principal {
     /// What the user may do for each of `company_ids` (issue 15, item 2: scopes set by the
     /// company's representative).
     pub company_scopes: Vec<(String, CompanyScope)>,
+    /// For a user who works for an intermediary (customs broker): the intermediary. Its
+    /// clients are in `company_ids`, and what it may do for each is in `mandates`.
+    pub intermediary: Option<crate::intermediary::IntermediaryTie>,
+    /// The intermediary's mandates, in every state (what each covers is decided by
+    /// `intermediary::mandate::covers`).
+    pub mandates: Vec<crate::intermediary::mandate::Mandate>,
 }
 
 impl Principal {
@@ -54,6 +60,12 @@ impl Principal {
             &self.user.email,
             self.user.chamber_id.as_deref(),
         )
+        .through(self.intermediary.as_ref().map(|i| i.id.as_str()))
+    }
+
+    /// The intermediary the principal works for, by id.
+    pub fn intermediary_id(&self) -> Option<&str> {
+        self.intermediary.as_ref().map(|i| i.id.as_str())
     }
 
     /// Whether the principal belongs to this chamber.
@@ -124,6 +136,20 @@ pub async fn load_principal(
         .into_iter()
         .map(|(_, id, scope)| (id, CompanyScope::from_stored(&scope)))
         .collect();
+    let mut company_scopes = company_scopes;
+    // An intermediary's user acts for the clients that granted it a mandate (issue 15, item
+    // 3): as far as the company's own scopes go it may send, and every write is narrowed by
+    // the mandate (`intermediary::mandate::require`).
+    let intermediary = crate::intermediary::of_user(db, user_id).await?;
+    let mandates = match &intermediary {
+        Some(i) => crate::intermediary::mandate::of_intermediary(db, &i.id).await?,
+        None => Vec::new(),
+    };
+    for m in &mandates {
+        if !company_scopes.iter().any(|(c, _)| c == &m.company_id) {
+            company_scopes.push((m.company_id.clone(), CompanyScope::Send));
+        }
+    }
     let company_ids: Vec<String> = company_scopes.iter().map(|(id, _)| id.clone()).collect();
     // The acting company must be one of the user's companies; with only one, it is that one.
     let acting_company_id = match acting_company_id {
@@ -137,6 +163,8 @@ pub async fn load_principal(
         company_ids,
         acting_company_id,
         company_scopes,
+        intermediary,
+        mandates,
     }))
 }
 

@@ -59,12 +59,12 @@ pub const ACTIONS: &[&str] = &[
     "device.mark_destroyed",
     "device.mark_lost",
     "device.odr_report.reconcile",
+    "device.odr_report.submit",
     "device.recall.close",
     "device.recall.open",
     "device.recall.remind",
     "device.recall.return_confirm",
     "device.recall.return_report",
-    "device.odr_report.submit",
     "device.refund_decision",
     "device.return_to_ca",
     "device.return_to_cabinet",
@@ -77,6 +77,10 @@ pub const ACTIONS: &[&str] = &[
     "device.write_off.reject",
     "device.write_off.request",
     "document.issue",
+    "intermediary.add_user",
+    "intermediary.create",
+    "intermediary_mandate.grant",
+    "intermediary_mandate.revoke",
     "issuance.clause_accepted",
     "issuance.id_scan.delete",
     "issuance.open",
@@ -245,6 +249,7 @@ impl Names {
                 "SELECT c.name FROM delegation_requests d JOIN companies c ON c.id = d.company_id \
                  WHERE d.id = $1"
             }
+            "intermediary" => "SELECT name FROM intermediaries WHERE id = $1",
             _ => return Ok(None),
         };
         let cache_key = (entity_type.to_string(), id.to_string());

@@ -33,6 +33,9 @@ pub struct Actor {
     pub label: String,
     /// The chamber the action belongs to, when there is one.
     pub chamber_id: Option<String>,
+    /// The intermediary through which the user acted for a company (issue 15, item 3: "who
+    /// acted for whom"); recorded with the entry's data.
+    pub intermediary_id: Option<String>,
 }
 
 impl Actor {
@@ -41,6 +44,7 @@ impl Actor {
             user_id: Some(user_id.to_string()),
             label: email.to_string(),
             chamber_id: chamber_id.map(str::to_string),
+            intermediary_id: None,
         }
     }
 
@@ -55,11 +59,18 @@ impl Actor {
             user_id: None,
             label: label.to_string(),
             chamber_id: None,
+            intermediary_id: None,
         }
     }
 
     pub fn in_chamber(mut self, chamber_id: Option<&str>) -> Self {
         self.chamber_id = chamber_id.map(str::to_string);
+        self
+    }
+
+    /// The same actor, acting through an intermediary.
+    pub fn through(mut self, intermediary_id: Option<&str>) -> Self {
+        self.intermediary_id = intermediary_id.map(str::to_string);
         self
     }
 }
@@ -152,6 +163,17 @@ pub async fn record(
         .bind(seq - 1)
         .fetch_optional(&mut **tx)
         .await?;
+    // Who acted for whom: an intermediary's user's entries name the intermediary in their data.
+    let after = match (change.after, &actor.intermediary_id) {
+        (after, None) => after,
+        (Some(serde_json::Value::Object(mut m)), Some(i)) => {
+            m.entry("acting_intermediary_id")
+                .or_insert_with(|| serde_json::Value::String(i.clone()));
+            Some(serde_json::Value::Object(m))
+        }
+        (None, Some(i)) => Some(serde_json::json!({ "acting_intermediary_id": i })),
+        (Some(other), Some(_)) => Some(other),
+    };
     let mut entry = Entry {
         seq,
         at: db::instant(now),
@@ -162,7 +184,7 @@ pub async fn record(
         entity_type: change.entity_type.to_string(),
         entity_id: change.entity_id,
         before_json: change.before.map(|v| v.to_string()),
-        after_json: change.after.map(|v| v.to_string()),
+        after_json: after.map(|v| v.to_string()),
         prev_hash: prev_hash.unwrap_or_else(|| GENESIS.to_string()),
         hash: String::new(),
     };

@@ -32,6 +32,7 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("ra_publications", "blob"),
     ("iss_sessions", "scan_blob"),
     ("model_einvoices", "blob"),
+    ("intermediary_mandates", "delegation_blob"),
     ("ra_signature_requests", "blob"),
     ("payment_positions", "notice_blob"),
     ("reconciliation_flows", "blob"),

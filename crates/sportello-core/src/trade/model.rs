@@ -7,9 +7,11 @@
 //! by the hash of its signed content whatever the file is called. Editing the model later
 //! makes a new version; an older signed version stays recognisable.
 
+use crate::accounts::Principal;
 use crate::audit::{self, Actor, Change};
 use crate::blobs::sha256_hex;
 use crate::db::{self, Db};
+use crate::intermediary::mandate::{self, MandateRefusal, MandateRefusalOrDb};
 use crate::registry;
 use crate::trade::document::ModelDocument;
 use crate::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};
@@ -33,6 +35,8 @@ pub struct Model {
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The intermediary through which the model was written, if any (issue 15, item 3).
+    pub intermediary_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -46,6 +50,7 @@ struct ModelRow {
     created_by: String,
     created_at: String,
     updated_at: String,
+    intermediary_id: Option<String>,
 }
 
 impl TryFrom<ModelRow> for Model {
@@ -64,6 +69,7 @@ impl TryFrom<ModelRow> for Model {
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            intermediary_id: r.intermediary_id,
         })
     }
 }
@@ -87,12 +93,15 @@ pub enum ModelError {
     UnknownCompanyOrSite,
     #[error("the form is not complete")]
     Invalid(Vec<FieldProblem>),
+    /// An intermediary's user outside the client's mandate.
+    #[error(transparent)]
+    Mandate(#[from] MandateRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
 const SELECT: &str = "SELECT id, company_id, site_id, practice_type, input_json, version, created_by, \
-                      created_at, updated_at FROM base_models";
+                      created_at, updated_at, intermediary_id FROM base_models";
 
 fn consignee_name(input: &FormInput) -> Option<String> {
     let n = input.consignee.name.trim();
@@ -112,8 +121,7 @@ pub struct Draft<'a> {
 pub async fn create(
     db: &Db,
     now: DateTime<Utc>,
-    actor: &Actor,
-    user_id: &str,
+    principal: &Principal,
     draft: Draft<'_>,
 ) -> Result<Model, ModelError> {
     let Draft {
@@ -122,6 +130,9 @@ pub async fn create(
         practice_type,
         input,
     } = draft;
+    within_mandate(db, principal, company_id, practice_type, now).await?;
+    let actor = &principal.actor();
+    let user_id = principal.user.id.as_str();
     let site = registry::get_site(db, site_id)
         .await?
         .ok_or(ModelError::UnknownCompanyOrSite)?;
@@ -133,7 +144,8 @@ pub async fn create(
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO base_models (id, company_id, site_id, practice_type, input_json, version, \
-         consignee_name, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8)",
+         consignee_name, created_by, created_at, updated_at, intermediary_id) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8, $9)",
     )
     .bind(&id)
     .bind(company_id)
@@ -143,6 +155,7 @@ pub async fn create(
     .bind(consignee_name(input))
     .bind(user_id)
     .bind(db::instant(now))
+    .bind(principal.intermediary_id())
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -162,23 +175,26 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     now: DateTime<Utc>,
-    actor: &Actor,
+    principal: &Principal,
     model: &Model,
     input: &FormInput,
 ) -> Result<Model, ModelError> {
+    within_mandate(db, principal, &model.company_id, model.practice_type, now).await?;
     if &model.input == input {
         return Ok(model.clone());
     }
+    let actor = &principal.actor();
     let input_json = serde_json::to_string(input).map_err(|e| sqlx::Error::Encode(e.into()))?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE base_models SET input_json = $2, version = version + 1, consignee_name = $3, \
-         updated_at = $4 WHERE id = $1",
+         updated_at = $4, intermediary_id = COALESCE($5, intermediary_id) WHERE id = $1",
     )
     .bind(&model.id)
     .bind(&input_json)
     .bind(consignee_name(input))
     .bind(db::instant(now))
+    .bind(principal.intermediary_id())
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -193,6 +209,23 @@ pub async fn update(
     get(db, &model.id)
         .await?
         .ok_or(ModelError::UnknownCompanyOrSite)
+}
+
+/// Issue 15, item 3: an intermediary's user creates and edits a client's models only within
+/// a mandate covering the model's practice type, on a day it is active.
+pub async fn within_mandate(
+    db: &Db,
+    principal: &Principal,
+    company_id: &str,
+    practice_type: PracticeType,
+    now: DateTime<Utc>,
+) -> Result<(), ModelError> {
+    mandate::require(db, principal, company_id, Some(practice_type), None, now)
+        .await
+        .map_err(|e| match e {
+            MandateRefusalOrDb::Refused(r) => ModelError::Mandate(r),
+            MandateRefusalOrDb::Db(e) => ModelError::Db(e),
+        })
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Model>, sqlx::Error> {

@@ -162,7 +162,7 @@ async fn append(
     sqlx::query(
         "INSERT INTO wallet_entries (id, company_id, chamber_id, kind, amount_cents, \
          balance_after_cents, practice_id, reference, provider, created_by, created_at, \
-         receipt_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         receipt_number, intermediary_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&id)
     .bind(e.company_id)
@@ -176,6 +176,7 @@ async fn append(
     .bind(&actor.label)
     .bind(db::instant(now))
     .bind(&receipt)
+    .bind(&actor.intermediary_id)
     .execute(&mut **tx)
     .await?;
     let action = match e.kind {

@@ -78,6 +78,8 @@ pub async fn issue_token(
         company_ids: Vec::new(),
         acting_company_id: None,
         company_scopes: Vec::new(),
+        intermediary: None,
+        mandates: Vec::new(),
     }
     .actor();
     let token = token::issue(&state.db, now, &actor, &user.id, "api").await?;

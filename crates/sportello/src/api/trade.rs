@@ -220,8 +220,7 @@ pub async fn create_model(
     let m = model::create(
         &state.db,
         state.clock.now(),
-        &p.actor(),
-        &p.user.id,
+        p,
         model::Draft {
             company_id: &company.id,
             site_id: &body.site_id,
@@ -245,7 +244,7 @@ pub async fn update_model(
 ) -> Result<Json<ModelOut>, AppError> {
     let p = caller.require(Action::ComposePractice)?;
     let m = own_model(&state, p, &id).await?;
-    let m = model::update(&state.db, state.clock.now(), &p.actor(), &m, &body.form)
+    let m = model::update(&state.db, state.clock.now(), p, &m, &body.form)
         .await
         .map_err(model_error)?;
     Ok(Json(model_out(&state, &m).await?))

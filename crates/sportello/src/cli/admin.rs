@@ -69,6 +69,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Intermediaries (customs brokers, consultancies) acting for companies under mandates.
+    Intermediary {
+        #[command(subcommand)]
+        command: IntermediaryCommand,
+    },
     /// Company wallets.
     Wallet {
         #[command(subcommand)]
@@ -102,6 +107,34 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IntermediaryCommand {
+    /// Register an intermediary:
+    /// `admin intermediary add --name "Rossi Spedizioni S.r.l." --tax-code 01234560993 --email uffici@rossi.example`.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Its tax code or VAT number.
+        #[arg(long)]
+        tax_code: String,
+        /// Where its mandate notices go.
+        #[arg(long)]
+        email: String,
+    },
+    /// Add a person who works for it; the password is read from standard input.
+    AddUser {
+        /// The intermediary's id (printed by `add`).
+        #[arg(long)]
+        intermediary: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List intermediaries.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -270,6 +303,61 @@ pub enum JobsCommand {
     Run,
 }
 
+async fn intermediary(state: &AppState, command: IntermediaryCommand) -> ExitCode {
+    use sportello_core::intermediary::{self, NewIntermediary, NewIntermediaryUser};
+    match command {
+        IntermediaryCommand::Add {
+            name,
+            tax_code,
+            email,
+        } => {
+            let new = NewIntermediary {
+                name,
+                tax_code,
+                email,
+            };
+            match intermediary::create(state, &Actor::cli(), new).await {
+                Ok(i) => {
+                    println!("{}", i.id);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        IntermediaryCommand::AddUser {
+            intermediary: id,
+            email,
+            name,
+        } => {
+            let mut password = String::new();
+            if std::io::stdin().read_line(&mut password).is_err() || password.trim().is_empty() {
+                return fail("give the password on standard input");
+            }
+            let new = NewIntermediaryUser {
+                email,
+                name,
+                password: password.trim_end_matches(['\r', '\n']).to_string(),
+            };
+            match intermediary::add_user(state, &Actor::cli(), &id, new).await {
+                Ok(u) => {
+                    println!("{}", u.id);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        IntermediaryCommand::List => match intermediary::list(&state.db).await {
+            Ok(all) => {
+                for i in all {
+                    println!("{}\t{}\t{}\t{}", i.id, i.tax_code, i.name, i.email);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+    }
+}
+
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
@@ -279,6 +367,7 @@ pub async fn run(state: &AppState, command: AdminCommand) -> ExitCode {
     match command {
         AdminCommand::Chamber { command } => chamber(state, command).await,
         AdminCommand::Desk { command } => desk(state, command).await,
+        AdminCommand::Intermediary { command } => intermediary(state, command).await,
         AdminCommand::User { command } => user(state, command).await,
         AdminCommand::Trust { command } => trust(state, command).await,
         AdminCommand::Operators { command } => crate::cli::ra::run(state, command).await,

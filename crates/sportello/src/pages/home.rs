@@ -4,7 +4,7 @@
 use crate::app::AppState;
 use crate::web::error::AppError;
 use crate::web::session::Viewer;
-use crate::web::{Layout, NavLink, nav_links, render};
+use crate::web::{Layout, NavLink, render};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -163,15 +163,20 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         Err(AccessError::Forbidden | AccessError::NotFound) => Waiting::Nothing,
         other => other?,
     };
+    let layout = Layout::new(&viewer, "home-title");
+    // The layout's links: the role's pages, and a company's mandates or a broker's clients.
+    let links = layout.nav.clone();
     Ok(render(&HomePage {
-        layout: Layout::new(&viewer, "home-title"),
+        layout,
         name: principal.user.name.clone(),
         role: viewer.lang.t(principal.role().label_key()),
         chamber,
         work: work_items(waiting, viewer.lang),
-        links: nav_links(principal.role(), viewer.lang),
+        links,
+        // An intermediary's user without clients yet is not a company user without a company.
         no_company: principal.role() == sportello_core::accounts::Role::Company
-            && principal.company_ids.is_empty(),
+            && principal.company_ids.is_empty()
+            && principal.intermediary.is_none(),
     })?
     .into_response())
 }

@@ -141,11 +141,35 @@ pub struct Layout {
 impl Layout {
     pub fn new(viewer: &Viewer, title_key: &str) -> Self {
         let lang = viewer.lang;
-        let nav = viewer
+        let mut nav = viewer
             .principal
             .as_ref()
             .map(|p| nav_links(p.role(), lang))
             .unwrap_or_default();
+        // Issue 15, item 3: an intermediary's people see their clients; a company's users,
+        // the mandates it granted.
+        if let Some(p) = &viewer.principal
+            && authz::allows(p.role(), Action::ComposePractice)
+        {
+            let (href, key, help) = if p.intermediary.is_some() {
+                ("/clients", "mandate-clients-title", "mandate-clients-help")
+            } else {
+                (
+                    "/company/mandates",
+                    "mandate-company-title",
+                    "mandate-company-help",
+                )
+            };
+            let at = nav.len().saturating_sub(1);
+            nav.insert(
+                at,
+                NavLink {
+                    href,
+                    label: lang.t(key),
+                    description: lang.t(help),
+                },
+            );
+        }
         Self {
             lang,
             title: lang.t(title_key),

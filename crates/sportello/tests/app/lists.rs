@@ -192,6 +192,7 @@ async fn the_audit_list_is_paged_within_the_chamber_and_keeps_its_filters(engine
             user_id: None,
             label: "paging@test".into(),
             chamber_id,
+            intermediary_id: None,
         };
         let id = format!("thing-{n}");
         audit::record(

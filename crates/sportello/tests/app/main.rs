@@ -9,6 +9,7 @@ mod blank_paper;
 mod blob_reaper;
 mod blob_store;
 mod booking_abuse;
+mod brokers;
 mod chamber_wallet;
 mod cli;
 mod cns;

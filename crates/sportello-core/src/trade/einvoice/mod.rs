@@ -186,6 +186,15 @@ pub async fn attach(
     if !principal.acts_for_company(&model.company_id) {
         return Err(EInvoiceError::NotFound);
     }
+    // Issue 15, item 3: an intermediary's user edits a client's model only within its mandate.
+    model::within_mandate(
+        &ctx.db,
+        principal,
+        &model.company_id,
+        model.practice_type,
+        ctx.clock.now(),
+    )
+    .await?;
     if !accepts(model.practice_type) {
         return Err(EInvoiceError::NotForThisType);
     }
@@ -236,7 +245,7 @@ pub async fn attach(
     tx.commit().await?;
     let mut input = model.input.clone();
     let done = check::prefill(&mut input, model.practice_type, &content);
-    model::update(&ctx.db, now, &principal.actor(), model, &input).await?;
+    model::update(&ctx.db, now, principal, model, &input).await?;
     let stored = get(&ctx.db, &model.id, &id)
         .await?
         .ok_or(EInvoiceError::NotFound)?;

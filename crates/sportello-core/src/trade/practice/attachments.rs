@@ -55,6 +55,9 @@ pub enum AttachmentError {
     NotEditable(PracticeStatus),
     #[error("too many attachments")]
     TooMany,
+    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    #[error(transparent)]
+    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
     #[error("no such attachment")]
     NotFound,
     #[error(transparent)]
@@ -123,6 +126,12 @@ pub async fn add(
     if !practice.status.editable_by_company() {
         return Err(AttachmentError::NotEditable(practice.status));
     }
+    crate::trade::practice::within_mandate(&state.db, principal, practice, state.clock.now())
+        .await
+        .map_err(|e| match e {
+            crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => r.into(),
+            crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => AttachmentError::Db(e),
+        })?;
     let mut problems = Vec::new();
     let content_type = if new.bytes.is_empty() {
         problems.push(FieldProblem {

@@ -43,6 +43,9 @@ pub enum CreateError {
     ModelOfAnotherCompany,
     #[error("unknown desk")]
     UnknownDesk,
+    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    #[error(transparent)]
+    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
     /// The destination desk rule: the company has no site in the chamber's provinces.
     #[error("{chamber} does not accept practices from this company")]
     DeskOfAnotherChamber { chamber: String },
@@ -122,8 +125,8 @@ pub async fn create(
         "INSERT INTO practices (id, chamber_id, desk_id, company_id, site_id, model_id, model_version, \
          model_sha256, practice_type, status, consignee_name, annotations, proforma, goods_location, \
          print_mode, form_serial, copies, signed_blob, signed_file_name, signature_json, signer_tax_code, \
-         created_by, created_at, updated_at, replaces_number, duplicate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25)",
+         created_by, created_at, updated_at, replaces_number, duplicate, intermediary_id) VALUES ($1, $2, $3, $4, \
+         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25, $26)",
     )
     .bind(&id)
     .bind(&desk.chamber_id)
@@ -150,6 +153,7 @@ pub async fn create(
     .bind(db::instant(now))
     .bind(&details.replaces)
     .bind(i64::from(details.duplicate))
+    .bind(principal.intermediary_id())
     .execute(&mut *tx)
     .await?;
     super::signed_model::write_invoices(&mut tx, &id, &form).await?;
@@ -243,6 +247,21 @@ pub(super) async fn verify_signed_model(
     if !principal.acts_for_company(&base.company_id) {
         return Err(CreateError::ModelOfAnotherCompany);
     }
+    // Issue 15, item 3: an intermediary's user presents a practice only within the client's
+    // mandate: its type, the destination chamber, an active day.
+    crate::intermediary::mandate::require(
+        &state.db,
+        principal,
+        &base.company_id,
+        Some(base.practice_type),
+        Some(chamber_id),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => CreateError::Mandate(r),
+        crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => CreateError::Db(e),
+    })?;
     Ok(VerifiedModel {
         report,
         version,

@@ -53,6 +53,9 @@ pub enum DetailsError {
     NotEditable(PracticeStatus),
     #[error("no such practice")]
     NotFound,
+    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    #[error(transparent)]
+    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -196,6 +199,12 @@ pub async fn update(
     if !practice.status.editable_by_company() {
         return Err(DetailsError::NotEditable(practice.status));
     }
+    crate::trade::practice::within_mandate(&state.db, principal, practice, state.clock.now())
+        .await
+        .map_err(|e| match e {
+            crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => r.into(),
+            crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => DetailsError::Db(e),
+        })?;
     let mut c = validate(d)?;
     check_print_mode(
         &state.db,

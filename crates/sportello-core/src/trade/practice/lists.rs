@@ -140,7 +140,11 @@ pub async fn summary(
 // $1 user, $2-$6 statuses (repeated to fill), $7 archive?, $8 cutoff, $9 invoice,
 // $10 consignee, $11 protocol, $12 from, $13 to, $14 company.
 // $7: 1 = archive only, 0 = current only, 2 = drafts and rectifications (never archived).
-const WHERE: &str = " FROM practices p WHERE p.company_id IN (SELECT company_id FROM user_companies WHERE user_id = $1) \
+// An intermediary's user sees every client that granted the intermediary a mandate (issue 15,
+// item 3: "the broker's lists span its clients with a filter").
+const WHERE: &str = " FROM practices p WHERE p.company_id IN (SELECT company_id FROM user_companies WHERE user_id = $1 \
+    UNION SELECT m.company_id FROM intermediary_mandates m JOIN users u ON u.intermediary_id = m.intermediary_id \
+    WHERE u.id = $1) \
     AND p.status IN ($2, $3, $4, $5, $6) \
     AND ($7 <> 1 OR (p.closed_at IS NOT NULL AND p.closed_at < $8)) \
     AND ($7 <> 0 OR p.closed_at IS NULL OR p.closed_at >= $8) \

@@ -124,6 +124,8 @@ pub struct Practice {
     pub replaces_number: Option<String>,
     /// A duplicate of a lost or stolen certificate (`replaces_number` names it).
     pub duplicate: bool,
+    /// The intermediary that presented it for the company (issue 15, item 3), if any.
+    pub intermediary_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -161,6 +163,7 @@ pub(crate) struct PracticeRow {
     decision_reason: Option<String>,
     replaces_number: Option<String>,
     duplicate: i64,
+    intermediary_id: Option<String>,
 }
 
 fn decode<T>(what: &str, v: Option<T>) -> Result<T, sqlx::Error> {
@@ -205,6 +208,7 @@ impl TryFrom<PracticeRow> for Practice {
             decision_reason: r.decision_reason,
             replaces_number: r.replaces_number,
             duplicate: r.duplicate != 0,
+            intermediary_id: r.intermediary_id,
         })
     }
 }
@@ -216,7 +220,7 @@ macro_rules! practice_columns {
          consignee_name, annotations, proforma, goods_location, print_mode, form_serial, copies, \
          signed_blob, signed_file_name, signature_json, fee_cents, protocol_number, sent_at, closed_at, \
          created_by, created_at, updated_at, assigned_to, rectify_deadline, rectify_reason, \
-         rectify_fields, decision_reason, replaces_number, duplicate"
+         rectify_fields, decision_reason, replaces_number, duplicate, intermediary_id"
     };
 }
 pub(crate) use practice_columns;
@@ -263,6 +267,25 @@ pub async fn get_readable(
         .await?
         .filter(|p| readable_by(principal, p))
         .ok_or(AccessError::NotFound)
+}
+
+/// Issue 15, item 3: an intermediary's user changes a client's practice only within a mandate
+/// covering its type and chamber, on a day it is active.
+pub async fn within_mandate(
+    db: &Db,
+    principal: &Principal,
+    practice: &Practice,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), crate::intermediary::mandate::MandateRefusalOrDb> {
+    crate::intermediary::mandate::require(
+        db,
+        principal,
+        &practice.company_id,
+        Some(practice.practice_type),
+        Some(&practice.chamber_id),
+        now,
+    )
+    .await
 }
 
 /// The practice, if the company user may see it; `None` both when it does not exist and

@@ -60,6 +60,9 @@ pub enum SendError {
     Incomplete(Vec<FieldProblem>),
     #[error("the company profile is not complete")]
     ProfileIncomplete,
+    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    #[error(transparent)]
+    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
     /// The destination desk rule (`destination`): the chamber does not take this company's
     /// practices.
     #[error("{chamber} does not accept practices from this company")]
@@ -289,6 +292,21 @@ async fn send_once(
     {
         return Err(SendError::OutOfScope);
     }
+    // Issue 15, item 3: an intermediary's user sends (and so spends the client's wallet) only
+    // within the client's mandate: the practice's type and chamber, an active day.
+    crate::intermediary::mandate::require(
+        &state.db,
+        principal,
+        &practice.company_id,
+        Some(practice.practice_type),
+        Some(&practice.chamber_id),
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => SendError::Mandate(r),
+        crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => SendError::Db(e),
+    })?;
     let resend = match practice.status {
         PracticeStatus::Draft => false,
         PracticeStatus::ToRectify => true,
@@ -397,13 +415,15 @@ async fn send_once(
         .await?;
         sqlx::query(
             "UPDATE practices SET protocol_number = $2, protocol_year = $3, sent_at = $4, \
-             fee_cents = $5 WHERE id = $1",
+             fee_cents = $5, intermediary_id = $6 WHERE id = $1",
         )
         .bind(&practice.id)
         .bind(&protocol)
         .bind(i64::from(year))
         .bind(db::instant(now))
         .bind(fee.total.cents())
+        // Who presented it: the sender's intermediary, or none when the company sent it.
+        .bind(principal.intermediary_id())
         .execute(&mut *tx)
         .await?;
         (protocol, settled)

@@ -123,6 +123,8 @@ struct PracticePage {
     status_label: String,
     company_name: String,
     company_tax_code: String,
+    /// Who presented it for whom, when an intermediary did.
+    acted_for: Option<String>,
     desk: Desk,
     form: FormView,
     attachments: Vec<Attachment>,
@@ -218,6 +220,14 @@ async fn page(
         assigned_name,
         can_take: pr.status == PracticeStatus::Sent,
         can_decide: open && (pr.status == PracticeStatus::Sent || mine),
+        acted_for: crate::pages::trade::mandates::acted_for(
+            state,
+            lang,
+            "practice-presented-by",
+            pr.intermediary_id.as_deref(),
+            &company.name,
+        )
+        .await?,
         company_name: company.name,
         company_tax_code: company.tax_code.to_string(),
         desk,

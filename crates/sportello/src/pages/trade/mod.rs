@@ -9,6 +9,7 @@ pub mod drafts;
 pub mod einvoices;
 pub mod form_view;
 pub mod forms;
+pub mod mandates;
 pub mod models;
 pub mod pagopa;
 pub mod practices;

@@ -25,10 +25,14 @@ use sportello_core::trade::profile;
 #[template(path = "trade/models.html")]
 struct IndexPage {
     layout: Layout,
-    company: Company,
-    /// Each model with its type's name and whether a practice was made from it.
-    models: Vec<(Model, String, bool)>,
+    /// The acting company's name, or the intermediary's.
+    heading: String,
+    /// Each model with its type's name, whether a practice was made from it, and its client.
+    models: Vec<(Model, String, bool, String)>,
     notice: Option<String>,
+    /// For an intermediary's user: its clients (id, name), to filter by (issue 15, item 3).
+    clients: Vec<(String, String)>,
+    client_filter: String,
 }
 
 impl IndexPage {
@@ -49,6 +53,9 @@ impl IndexPage {
 pub struct IndexQuery {
     #[serde(default)]
     notice: String,
+    /// An intermediary's client to show the models of; empty for all of them.
+    #[serde(default)]
+    company_id: String,
 }
 
 pub async fn index(
@@ -57,26 +64,61 @@ pub async fn index(
     Query(q): Query<IndexQuery>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let company = match acting_company(&state, p).await? {
-        Ok(c) => c,
-        Err(go) => return Ok(go),
+    // Issue 15, item 3: an intermediary's user sees the models of every client, with a filter;
+    // a company's user, those of the company they act for.
+    let (heading, companies, clients, client_filter) = match &p.intermediary {
+        Some(inter) => {
+            let clients: Vec<(String, String)> =
+                registry::companies_by_id(&state.db, &p.company_ids)
+                    .await?
+                    .into_iter()
+                    .map(|c| (c.id, c.name))
+                    .collect();
+            // The filter comes from the client: only one of the intermediary's own clients.
+            let filter = if p.acts_for_company(&q.company_id) {
+                q.company_id.clone()
+            } else {
+                String::new()
+            };
+            let companies = if filter.is_empty() {
+                clients.clone()
+            } else {
+                clients
+                    .iter()
+                    .filter(|(id, _)| *id == filter)
+                    .cloned()
+                    .collect()
+            };
+            (inter.name.clone(), companies, clients, filter)
+        }
+        None => {
+            let company = match acting_company(&state, p).await? {
+                Ok(c) => c,
+                Err(go) => return Ok(go),
+            };
+            let one = vec![(company.id.clone(), company.name.clone())];
+            (company.name, one, Vec::new(), String::new())
+        }
     };
-    let used = model::used_by_practices(&state.db, &company.id).await?;
-    let models = model::list(&state.db, &company.id, 50)
-        .await?
-        .into_iter()
-        .map(|m| {
+    let mut models = Vec::new();
+    for (company_id, company_name) in &companies {
+        let used = model::used_by_practices(&state.db, company_id).await?;
+        for m in model::list(&state.db, company_id, 50).await? {
             let label = viewer.lang.t(m.practice_type.label_key());
             let in_use = used.contains(&m.id);
-            (m, label, in_use)
-        })
-        .collect();
+            models.push((m, label, in_use, company_name.clone()));
+        }
+    }
+    models.sort_by(|a, b| b.0.updated_at.cmp(&a.0.updated_at));
+    models.truncate(50);
     Ok(render(&IndexPage {
         layout: Layout::new(&viewer, "trade-models-title"),
-        company,
+        heading,
         models,
         // Only known notices are shown: the query string never carries text.
         notice: (q.notice == "deleted").then(|| viewer.lang.t("trade-model-deleted")),
+        clients,
+        client_filter,
     })?
     .into_response())
 }
@@ -265,8 +307,7 @@ pub async fn create(
     let m = model::create(
         &state.db,
         state.clock.now(),
-        &p.actor(),
-        &p.user.id,
+        p,
         model::Draft {
             company_id: &site.company_id,
             site_id: &site.id,
@@ -446,7 +487,7 @@ pub async fn save(
         _ => {}
     }
     // Rows just added are kept on screen but not stored empty.
-    let m = model::update(&state.db, state.clock.now(), &p.actor(), &m, &input)
+    let m = model::update(&state.db, state.clock.now(), p, &m, &input)
         .await
         .map_err(crate::web::error::trade::model_error)?;
     let mut shown = input.clone();
@@ -523,8 +564,7 @@ pub async fn copy(
     let copy = model::create(
         &state.db,
         state.clock.now(),
-        &p.actor(),
-        &p.user.id,
+        p,
         model::Draft {
             company_id: &m.company_id,
             site_id: &m.site_id,

@@ -45,9 +45,22 @@ struct ListPage {
     /// Each practice with its type, its status and its next step, in words.
     rows: Vec<(Practice, String, String, String)>,
     notice: Option<String>,
+    /// The companies the user acts for, by name, when there are several or the user works
+    /// for an intermediary (issue 15, item 3: "the broker's lists span its clients with a
+    /// filter"); empty otherwise.
+    clients: Vec<(String, String)>,
 }
 
 impl ListPage {
+    /// The client a practice belongs to, by name.
+    fn client(&self, p: &Practice) -> String {
+        self.clients
+            .iter()
+            .find(|(id, _)| *id == p.company_id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    }
+
     fn delete(&self, p: &Practice) -> crate::web::confirm::Confirmation {
         crate::pages::trade::drafts::practice_confirmation(
             self.layout.lang,
@@ -111,9 +124,19 @@ pub async fn index(
             ("protocol", &q.search.protocol),
             ("from", &q.search.from),
             ("to", &q.search.to),
+            ("company_id", &q.search.company_id),
         ],
     );
     let lang = viewer.lang;
+    let clients = if p.company_ids.len() > 1 || p.intermediary.is_some() {
+        sportello_core::registry::companies_by_id(&state.db, &p.company_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let now = state.clock.now();
     let rows = page
         .items
@@ -139,6 +162,7 @@ pub async fn index(
         rows,
         // Only known notices are shown: the query string never carries text.
         notice: (q.notice == "deleted").then(|| lang.t("trade-practice-deleted")),
+        clients,
     })?
     .into_response())
 }
@@ -364,6 +388,8 @@ struct PracticePage {
     status_label: String,
     desk: Desk,
     company_name: String,
+    /// Who presented it for whom, when an intermediary did.
+    acted_for: Option<String>,
     attachments: Vec<Attachment>,
     codes: Vec<(String, String)>,
     has_visas: bool,
@@ -421,6 +447,14 @@ async fn practice_page(
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
+    let acted_for = crate::pages::trade::mandates::acted_for(
+        state,
+        lang,
+        "practice-presented-by",
+        pr.intermediary_id.as_deref(),
+        &company_name,
+    )
+    .await?;
     let attachments = attachments::list(&state.db, &pr.id).await?;
     let fee = send::fee_of(state, &pr).await.ok();
     let fee_lines = fee
@@ -523,6 +557,7 @@ async fn practice_page(
             || blank_paper::authorised(&state.db, &pr.chamber_id, &pr.company_id).await?,
         desk,
         company_name,
+        acted_for,
         attachments,
         fee_lines,
         fee_total,

@@ -19,6 +19,7 @@ use sportello_core::i18n::Lang;
 pub mod appointments;
 pub mod delegation;
 pub mod devices;
+pub mod intermediary;
 pub mod issuance;
 pub mod publications;
 pub mod ra;

@@ -1,0 +1,63 @@
+# Intermediaries (customs brokers, consultancies) and the companies' mandates.
+mandate-company-title = Mandates to intermediaries
+mandate-company-intro = The intermediaries (customs brokers, consultancies) the company has given a mandate to prepare and send practices on its behalf, for the practice types, chambers of commerce and period shown.
+mandate-company-empty = The company has given no mandates.
+mandate-clients-title = Clients
+mandate-clients-intro = The companies that gave you a mandate, with the practice types, chambers of commerce and period it covers. To act for a client, choose it on the Company page.
+mandate-clients-empty = No company has given you a mandate yet.
+mandate-clients-act = Choose the client to act for
+mandate-intermediary = Intermediary
+mandate-client = Client
+mandate-types = Practice types
+mandate-chambers = Chambers of commerce
+mandate-period-label = Period
+mandate-period = from { $from } to { $to }
+mandate-state = State
+mandate-state-not-started = Not started yet
+mandate-state-active = Active
+mandate-state-expired = Expired
+mandate-state-revoked = Revoked
+mandate-revoked-by-company = Revoked by the company on { $date }
+mandate-revoked-by-intermediary = Revoked by the intermediary on { $date }
+mandate-new = Give a mandate
+mandate-choose-intermediary = Choose the intermediary
+mandate-from = From
+mandate-to = To
+mandate-grant = Give the mandate
+mandate-revoke = Revoke
+mandate-renounce = Give up the mandate
+mandate-granted = Mandate given: the intermediary was told by e-mail.
+mandate-revoked = Mandate revoked: the other side was told by e-mail.
+mandate-already-revoked = The mandate had already been revoked.
+mandate-only-representative = Only the company's legal representative can give or revoke mandates.
+mandate-field-intermediary = Choose the intermediary to give the mandate to.
+mandate-field-types = Choose at least one practice type.
+mandate-field-chambers = Choose at least one chamber of commerce.
+mandate-field-dates = Give the first and last day of the mandate (for example 07/12/2026).
+mandate-field-end-before-start = The mandate's last day comes before its first.
+mandate-field-end-past = The mandate's last day has already passed.
+mandate-refused-none = { $company } has given you no mandate.
+mandate-refused-type = The mandate of { $company } does not cover { $type ->
+    [certificate_of_origin] certificates of origin
+    [invoice_visa] invoice visas
+    [visas_attestations] visas and attestations
+    [certificate_copy] certificate copies
+   *[other] certificate cancellations
+}.
+mandate-refused-chamber = The mandate of { $company } does not cover the { $chamber }.
+mandate-refused-not-started = The mandate of { $company } starts on { $date }.
+mandate-refused-expired = The mandate of { $company } expired on { $date }.
+mandate-refused-revoked = The mandate of { $company } was revoked on { $date }.
+practice-presented-by = Presented by { $intermediary } on behalf of { $company }
+model-written-by = Prepared by { $intermediary } on behalf of { $company }
+mandate-field-company = No company in the Registry has this tax code.
+mandate-company-tax-code = Tax code of the client company
+mandate-delegation-title = Upload a signed delegation
+mandate-delegation-intro = If the company's legal representative does not use Sportello, upload the delegation they signed digitally (a PAdES-signed PDF or a .p7m file): the mandate covers the practice types, chambers of commerce and period given below.
+mandate-delegation-file = Delegation signed by the legal representative (PDF or .p7m)
+mandate-delegation-upload = Upload the delegation
+mandate-delegation-accepted = Delegation checked: the mandate is active and the company is among your clients.
+trade-list-client = Client
+trade-list-all-clients = All clients
+mandate-clients-help = The companies you act for, with each one's mandate; the upload of a signed delegation.
+mandate-company-help = The intermediaries (customs brokers, consultancies) the company gives a mandate to.

@@ -1,0 +1,105 @@
+//! How the intermediary use cases' errors become HTTP answers: a mandate refusal names the
+//! company and why (issue 15, item 3), the same for pages and the API.
+
+use crate::web::{AppError, FieldError};
+use axum::http::StatusCode;
+use sportello_core::accounts::delegation::DelegationRefusal;
+use sportello_core::display;
+use sportello_core::intermediary::IntermediaryError;
+use sportello_core::intermediary::mandate::{MandateError, MandateRefusal};
+
+impl From<MandateRefusal> for AppError {
+    fn from(r: MandateRefusal) -> Self {
+        let refused = |code, key| AppError::new(StatusCode::FORBIDDEN, code, key);
+        match r {
+            MandateRefusal::NoMandate { company } => {
+                refused("mandate_missing", "mandate-refused-none").arg("company", company)
+            }
+            MandateRefusal::TypeNotCovered {
+                company,
+                practice_type,
+            } => refused("mandate_type_not_covered", "mandate-refused-type")
+                .arg("company", company)
+                .arg("type", practice_type.as_str()),
+            MandateRefusal::ChamberNotCovered { company, chamber } => {
+                refused("mandate_chamber_not_covered", "mandate-refused-chamber")
+                    .arg("company", company)
+                    .arg("chamber", chamber)
+            }
+            MandateRefusal::NotStarted { company, from } => {
+                refused("mandate_not_started", "mandate-refused-not-started")
+                    .arg("company", company)
+                    .arg("date", display::date(from))
+            }
+            MandateRefusal::Expired { company, to } => {
+                refused("mandate_expired", "mandate-refused-expired")
+                    .arg("company", company)
+                    .arg("date", display::date(to))
+            }
+            MandateRefusal::Revoked { company, on } => {
+                refused("mandate_revoked", "mandate-refused-revoked")
+                    .arg("company", company)
+                    .arg("date", display::date(on))
+            }
+        }
+    }
+}
+
+impl From<MandateError> for AppError {
+    fn from(e: MandateError) -> Self {
+        let field = |f, key| AppError::invalid(vec![FieldError::new(f, key)]);
+        match e {
+            MandateError::NotRepresentative => AppError::forbidden(),
+            MandateError::UnknownIntermediary => {
+                field("intermediary_id", "mandate-field-intermediary")
+            }
+            MandateError::NoPracticeTypes => field("practice_types", "mandate-field-types"),
+            MandateError::NoChambers | MandateError::UnknownChamber => {
+                field("chamber_ids", "mandate-field-chambers")
+            }
+            MandateError::BadDates => field("valid_from", "mandate-field-dates"),
+            MandateError::EndBeforeStart => field("valid_to", "mandate-field-end-before-start"),
+            MandateError::EndInThePast => field("valid_to", "mandate-field-end-past"),
+            MandateError::NotFound => AppError::not_found(),
+            MandateError::AlreadyRevoked => {
+                AppError::conflict("mandate_already_revoked", "mandate-already-revoked")
+            }
+            MandateError::NotIntermediary => AppError::forbidden(),
+            MandateError::UnknownCompany => field("company_tax_code", "mandate-field-company"),
+            MandateError::Delegation(r) => {
+                let mut f = FieldError::new("delegation", r.key());
+                f.args = match &r {
+                    DelegationRefusal::SignatureInvalid { problems } => {
+                        vec![("problems", problems.clone())]
+                    }
+                    DelegationRefusal::Revoked { holder, at } => vec![
+                        ("holder", display::usual_case(holder)),
+                        ("date", display::stored(at)),
+                    ],
+                    DelegationRefusal::RevocationUnavailable { holder } => {
+                        vec![("holder", display::usual_case(holder))]
+                    }
+                    DelegationRefusal::NotRepresentative { holder, tax_code } => vec![
+                        ("holder", display::usual_case(holder)),
+                        ("tax_code", tax_code.clone().unwrap_or_default()),
+                    ],
+                    _ => Vec::new(),
+                };
+                AppError::invalid(vec![f])
+            }
+            MandateError::Blob(e) => e.into(),
+            MandateError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<IntermediaryError> for AppError {
+    fn from(e: IntermediaryError) -> Self {
+        match e {
+            IntermediaryError::Db(e) => e.into(),
+            IntermediaryError::Password(e) => AppError::internal(e),
+            IntermediaryError::Unknown => AppError::not_found(),
+            other => AppError::internal(anyhow::anyhow!(other.to_string())),
+        }
+    }
+}

@@ -16,3 +16,10 @@ CREATE INDEX audit_chamber_seq ON audit_log (chamber_id, seq);
 
 -- The devices list filtered by state, by serial number.
 CREATE INDEX dev_devices_state_serial ON dev_devices (chamber_id, state, serial);
+
+-- A company's ledger at one chamber, newest entry first.
+CREATE INDEX wallet_entries_ledger ON wallet_entries (company_id, chamber_id, created_at, id);
+DROP INDEX wallet_entries_company_chamber;
+
+-- The chamber's dashboard over a period of sending.
+CREATE INDEX practices_chamber_sent ON practices (chamber_id, sent_at);

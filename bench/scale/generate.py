@@ -45,7 +45,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 PROVINCES = (
     "AG AL AN AO AP AQ AR AT AV BA BG BI BL BN BO BR BS BT BZ CA CB CE CH CL CN CO CR CS CT "
@@ -73,8 +73,13 @@ BLOB_CONTENTS = 1000
 DAYS = 5 * 365
 
 
+EPOCH = datetime(1970, 1, 1)
+MS = timedelta(milliseconds=1)
+
+
 def instant(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """As Sportello stores instants: RFC 3339, UTC, microseconds (times here are naive UTC)."""
+    return t.isoformat(timespec="microseconds") + "Z"
 
 
 class Ids:
@@ -85,7 +90,7 @@ class Ids:
 
     def at(self, t):
         self.n += 1
-        ms = int(t.timestamp() * 1000)
+        ms = (t - EPOCH) // MS
         h = f"{ms:012x}"
         c = f"{self.n:020x}"
         return f"{h[:8]}-{h[8:]}-7{c[-19:-16]}-8{c[-16:-13]}-{c[-12:]}"
@@ -202,7 +207,7 @@ def main():
     rng = random.Random(a.seed)
     ids = Ids()
     n = a.practices
-    end = datetime.fromisoformat(a.end).replace(tzinfo=timezone.utc)
+    end = datetime.fromisoformat(a.end)
     start = end - timedelta(days=DAYS)
     sink = Sink(a.sqlite, a.postgres, a.batch)
     T = sink.table

@@ -278,13 +278,13 @@ pub enum Order {
 /// in the direction `ascending`, at most `limit` of them. A query turns it into SQL with
 /// [`Range::sql`].
 #[derive(Clone, Debug)]
-pub struct Range<'a> {
-    pub from: Option<&'a Key>,
+pub struct Range {
+    pub from: Option<Key>,
     pub ascending: bool,
     pub limit: i64,
 }
 
-impl Range<'_> {
+impl Range {
     /// The condition and the order of the range over `sort` (a column) and `id`, its
     /// parameters numbered from `$first` (the key's sort value and id, when there is a key,
     /// then the limit), bound in that order by [`Range::bind`]. The condition is written as a
@@ -318,7 +318,7 @@ impl Range<'_> {
         &self,
         q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
-        let q = match self.from {
+        let q = match &self.from {
             Some(k) => q.bind(k.sort.clone()).bind(k.id.clone()),
             None => q,
         };
@@ -370,7 +370,7 @@ pub async fn keyset<R, F, Fut>(
 ) -> Result<Slice<R>, sqlx::Error>
 where
     R: Keyed,
-    F: Fn(usize, Range<'_>) -> Fut,
+    F: Fn(usize, Range) -> Fut,
     Fut: Future<Output = Result<Vec<R>, sqlx::Error>>,
 {
     let size = request.size as usize;
@@ -383,7 +383,7 @@ where
     let mut rows: Vec<(Key, R)> = Vec::new();
     for part in 0..parts {
         let range = Range {
-            from,
+            from: from.cloned(),
             ascending,
             limit: i64::from(request.size) + 1,
         };
@@ -551,8 +551,8 @@ mod tests {
     }
 
     /// Two "index ranges": even and odd numbers 1..=25, read as SQL would.
-    async fn read(part: usize, range: Range<'_>) -> Result<Vec<Row>, sqlx::Error> {
-        let from = range.from.map(|k| k.sort.parse::<i64>().unwrap_or(0));
+    async fn read(part: usize, range: Range) -> Result<Vec<Row>, sqlx::Error> {
+        let from = range.from.as_ref().map(|k| k.sort.parse::<i64>().unwrap_or(0));
         let mut rows: Vec<i64> = (1..=25)
             .filter(|n| (*n as usize) % 2 == part)
             .filter(|n| match from {

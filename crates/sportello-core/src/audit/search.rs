@@ -43,7 +43,7 @@ pub async fn search_plan(
 ) -> Result<Vec<String>, sqlx::Error> {
     let filters = Filters::new(q);
     let range = paging::Range {
-        from,
+        from: from.cloned(),
         ascending: false,
         limit: 51,
     };
@@ -88,7 +88,7 @@ impl Filters {
 
     /// `prefix` (nothing, or the engine's `EXPLAIN`), the columns, one `$n` per filter given,
     /// then the sequence number the page starts from (when there is one) and the limit.
-    fn sql(&self, prefix: &str, range: &paging::Range<'_>) -> String {
+    fn sql(&self, prefix: &str, range: &paging::Range) -> String {
         let mut sql = format!(
             "{prefix}SELECT seq, at, actor_id, actor, chamber_id, action, entity_type, entity_id, \
              before_json, after_json, prev_hash, hash FROM audit_log WHERE 1 = 1"
@@ -110,12 +110,12 @@ impl Filters {
     fn bind<'q, O>(
         &'q self,
         mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
-        range: &paging::Range<'_>,
+        range: &paging::Range,
     ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
         for (_, value) in &self.given {
             q = q.bind(value.as_str());
         }
-        if let Some(k) = range.from {
+        if let Some(k) = &range.from {
             // A key that is not a number starts before every entry: an empty page.
             q = q.bind(k.sort.parse::<i64>().unwrap_or(0));
         }

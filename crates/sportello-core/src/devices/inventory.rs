@@ -167,7 +167,7 @@ pub async fn page_plan(
     from: Option<&Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
     let range = paging::Range {
-        from,
+        from: from.cloned(),
         ascending: true,
         limit: 101,
     };
@@ -191,7 +191,7 @@ impl Keyed for Row {
     }
 }
 
-fn page_sql(prefix: &str, state: Option<DeviceState>, range: &paging::Range<'_>) -> String {
+fn page_sql(prefix: &str, state: Option<DeviceState>, range: &paging::Range) -> String {
     let mut sql = format!(
         "{prefix}SELECT id, chamber_id, serial, kind, batch, state, holder_operator_id, \
          free_allowance, held_fee_cents, delivered_on, updated_at FROM dev_devices \
@@ -219,13 +219,13 @@ fn bind_page<'q, O>(
     q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
     chamber_id: &'q str,
     state: Option<DeviceState>,
-    range: &paging::Range<'_>,
+    range: &paging::Range,
 ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
     let mut q = q.bind(chamber_id);
     if let Some(s) = state {
         q = q.bind(s.as_str());
     }
-    if let Some(k) = range.from {
+    if let Some(k) = &range.from {
         q = q.bind(k.sort.clone());
     }
     q.bind(range.limit)

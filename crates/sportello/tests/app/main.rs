@@ -37,6 +37,7 @@ mod ra_org;
 mod ra_scope;
 mod recall;
 mod rectify;
+mod scale;
 mod registry;
 mod registry_copy;
 mod revocation;

@@ -133,7 +133,7 @@ pub async fn inbox_plans(
     let mut plans = Vec::new();
     for (desk, status) in q.ranges(db).await? {
         let range = paging::Range {
-            from,
+            from: from.cloned(),
             ascending: true,
             limit: 21,
         };

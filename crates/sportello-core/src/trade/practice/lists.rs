@@ -128,7 +128,7 @@ pub async fn plans(
     let mut plans = Vec::new();
     for (company, status) in ranges(db, &filter).await? {
         let range = paging::Range {
-            from,
+            from: from.cloned(),
             ascending: false,
             limit: 21,
         };
@@ -165,7 +165,7 @@ async fn ranges(db: &Db, filter: &Filter) -> Result<Vec<(String, &'static str)>,
 /// `$2` status, `$3`-`$9` the filter (see [`Filter::bind_range`]), then the range. A bound
 /// the search gives (the dates, the archive's cutoff) is written as a plain condition on the
 /// sort column, so it narrows the index range instead of filtering its rows.
-fn company_range_sql(filter: &Filter, status: &str, range: &paging::Range<'_>) -> String {
+fn company_range_sql(filter: &Filter, status: &str, range: &paging::Range) -> String {
     // Drafts were never sent: they stand by their creation; every other state by its sending.
     let sort = if status == "draft" {
         "p.created_at"

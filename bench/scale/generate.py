@@ -96,6 +96,20 @@ class Ids:
         return f"{h[:8]}-{h[8:]}-7{c[-19:-16]}-8{c[-16:-13]}-{c[-12:]}"
 
 
+def company_tax_code(i):
+    """An 11-digit company tax code with its check digit (the partita IVA algorithm)."""
+    base = f"{1000000000 + i * 7919 % 8999999999:010d}"
+    total = 0
+    for pos, ch in enumerate(base):
+        d = int(ch)
+        if pos % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return base + str((10 - total % 10) % 10)
+
+
 def zipf_weights(n, s):
     return [1.0 / (k ** s) for k in range(1, n + 1)]
 
@@ -301,7 +315,7 @@ def main():
             i = len(company_rows)
             cid = ids.at(start - timedelta(days=20))
             name = f"{rng.choice(SURNAMES).replace('_', ' ')} {rng.choice(SECTORS)} {rng.choice(FORMS)}"
-            tax = f"{10000000000 + i * 7919 % 89999999999:011d}"
+            tax = company_tax_code(i)
             sink.add("companies", (cid, tax, tax, name, "active", epoch, epoch, "2010-01-01"))
             site = ids.at(start - timedelta(days=20))
             sink.add("sites", (site, cid, "SEDE", "head_office", ch["code"], f"{100000 + i}",

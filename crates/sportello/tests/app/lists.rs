@@ -65,7 +65,15 @@ fn count_line(html: &str) -> String {
 
 /// How many practices a list page shows: rows whose first cell links to `prefix`.
 fn listed(html: &str, prefix: &str) -> i64 {
-    html.matches(&format!("<td><a href=\"{prefix}")).count() as i64
+    let marker = format!("<td><a href=\"{prefix}");
+    let mut ids: Vec<&str> = html
+        .split(marker.as_str())
+        .skip(1)
+        .filter_map(|rest| rest.split(['/', '"']).next())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len() as i64
 }
 
 /// The body of the table marked `data-testid="{test_id}"`, to compare two pages' rows.

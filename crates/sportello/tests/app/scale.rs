@@ -155,7 +155,7 @@ async fn the_devices_list_is_read_by_index_a_page_at_a_time(engine: Engine) {
     let key = Key::new("7420000001000300", "7420000001000300");
     // The whole chamber by serial: its UNIQUE (chamber_id, serial) index, named by the engine.
     let unique = match engine {
-        Engine::Sqlite => "sqlite_autoindex_dev_devices_1",
+        Engine::Sqlite => "sqlite_autoindex_dev_devices_2",
         Engine::Postgres => "dev_devices_chamber_id_serial_key",
     };
     for (state, index) in [
@@ -209,7 +209,7 @@ async fn a_certificate_is_verified_by_one_probe_of_the_number_index(engine: Engi
         .await
         .expect("plan");
     let index = match engine {
-        Engine::Sqlite => "sqlite_autoindex_certificates_2",
+        Engine::Sqlite => "sqlite_autoindex_certificates_3",
         Engine::Postgres => "certificates_number_key",
     };
     if let Err(problem) = reads_by_index(&plan, "certificates", index) {

@@ -23,3 +23,6 @@ DROP INDEX wallet_entries_company_chamber;
 
 -- The chamber's dashboard over a period of sending.
 CREATE INDEX practices_chamber_sent ON practices (chamber_id, sent_at);
+
+-- Whether a base model was used by a practice (the models page, the model's deletion).
+CREATE INDEX practices_model ON practices (model_id);

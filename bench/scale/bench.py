@@ -88,7 +88,7 @@ def rss(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
+            if line.startswith(("VmRSS:", "VmHWM:", "RssAnon:", "RssFile:")):
                 k, v = line.split(":", 1)
                 out[k] = int(v.split()[0]) // 1024
     return out
@@ -134,6 +134,10 @@ def main():
                    "p50_ms": round(percentile(t, 50), 2), "p99_ms": round(percentile(t, 99), 2)}
             results.append(row)
             print(f"{name:<28} {which:<12} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}")
+    before_verification = rss(a.pid) if a.pid else None
+    if before_verification:
+        print(f"server RSS after the list pages: {before_verification.get('VmRSS')} MiB "
+              f"({before_verification.get('RssAnon')} MiB anonymous)")
     client = Client(a.base, None)
     certs = plan["certificates"]
     paths = [f"/verify/{n}?code={c}" for n, c in certs]
@@ -147,8 +151,10 @@ def main():
     out = {"results": results}
     if a.pid:
         out["rss_mib"] = rss(a.pid)
-        print(f"server RSS: {out['rss_mib'].get('VmRSS')} MiB now, "
-              f"{out['rss_mib'].get('VmHWM')} MiB peak")
+        out["rss_mib_after_lists"] = before_verification
+        r = out["rss_mib"]
+        print(f"server RSS: {r.get('VmRSS')} MiB now ({r.get('RssAnon')} MiB anonymous, "
+              f"{r.get('RssFile')} MiB file pages), {r.get('VmHWM')} MiB peak")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)

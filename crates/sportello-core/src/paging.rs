@@ -552,7 +552,10 @@ mod tests {
 
     /// Two "index ranges": even and odd numbers 1..=25, read as SQL would.
     async fn read(part: usize, range: Range) -> Result<Vec<Row>, sqlx::Error> {
-        let from = range.from.as_ref().map(|k| k.sort.parse::<i64>().unwrap_or(0));
+        let from = range
+            .from
+            .as_ref()
+            .map(|k| k.sort.parse::<i64>().unwrap_or(0));
         let mut rows: Vec<i64> = (1..=25)
             .filter(|n| (*n as usize) % 2 == part)
             .filter(|n| match from {
@@ -647,7 +650,11 @@ mod tests {
             Cursor::Before(key)
         );
         for bad in ["", "not base64!", "bm8gbmV3bGluZQ"] {
-            assert_eq!(Keyset::parse(Some(bad), None, 20).cursor, Cursor::First, "{bad}");
+            assert_eq!(
+                Keyset::parse(Some(bad), None, 20).cursor,
+                Cursor::First,
+                "{bad}"
+            );
         }
     }
 }

@@ -21,7 +21,11 @@ pub struct AuditQuery {
 /// number (issue 14: a trail of tens of millions of entries). Only the filters given enter
 /// the statement, so a chamber's search is a range of `audit_chamber_seq` (chamber, seq)
 /// read backwards from the cursor; the other filters narrow its rows.
-pub async fn search(db: &Db, q: &AuditQuery, request: &Keyset) -> Result<Slice<Entry>, sqlx::Error> {
+pub async fn search(
+    db: &Db,
+    q: &AuditQuery,
+    request: &Keyset,
+) -> Result<Slice<Entry>, sqlx::Error> {
     let filters = Filters::new(q);
     let filters = &filters;
     paging::keyset(request, Order::Descending, 1, |_, range| async move {
@@ -50,7 +54,10 @@ pub async fn search_plan(
     let sql = filters.sql(paging::explain(db), &range);
     paging::plan(
         db,
-        filters.bind(sqlx::query_as::<_, PlanLine>(sqlx::AssertSqlSafe(sql)), &range),
+        filters.bind(
+            sqlx::query_as::<_, PlanLine>(sqlx::AssertSqlSafe(sql)),
+            &range,
+        ),
     )
     .await
 }

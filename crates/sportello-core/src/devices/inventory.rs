@@ -151,9 +151,14 @@ pub async fn page(
 ) -> Result<Slice<Device>, sqlx::Error> {
     paging::keyset(request, Order::Ascending, 1, |_, range| async move {
         let sql = page_sql("", state, &range);
-        bind_page(sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)), chamber_id, state, &range)
-            .fetch_all(db.pool())
-            .await
+        bind_page(
+            sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)),
+            chamber_id,
+            state,
+            &range,
+        )
+        .fetch_all(db.pool())
+        .await
     })
     .await?
     .try_map(Device::try_from)

@@ -49,11 +49,11 @@ pub async fn build(
     let start = format!("{}T00:00:00", db::date(from));
     let end = format!("{}T00:00:00", db::date(to.succ_opt().unwrap_or(to)));
     let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(PERIOD)
-    .bind(chamber_id)
-    .bind(&start)
-    .bind(&end)
-    .fetch_all(db.pool())
-    .await?;
+        .bind(chamber_id)
+        .bind(&start)
+        .bind(&end)
+        .fetch_all(db.pool())
+        .await?;
     let mut desks: BTreeMap<String, (DeskRow, Vec<f64>)> = BTreeMap::new();
     for (desk, status, sent, closed) in rows {
         let entry = desks.entry(desk.clone()).or_insert_with(|| {

@@ -236,10 +236,17 @@ async fn the_audit_list_is_paged_within_the_chamber_and_keeps_its_filters(engine
     let second = page(&auditor, &link(&first, "next").expect("page 2")).await;
     assert_eq!(rows(&second, "audit-results"), 50);
     let last = page(&auditor, &link(&second, "next").expect("page 3")).await;
-    assert_eq!(rows(&last, "audit-results"), 25, "the other chamber's 7 are not here");
+    assert_eq!(
+        rows(&last, "audit-results"),
+        25,
+        "the other chamber's 7 are not here"
+    );
     assert!(link(&last, "next").is_none());
     let back = page(&auditor, &link(&last, "prev").expect("back")).await;
-    assert_eq!(tbody(&back, "audit-results"), tbody(&second, "audit-results"));
+    assert_eq!(
+        tbody(&back, "audit-results"),
+        tbody(&second, "audit-results")
+    );
     let text = page(&auditor, "/audit?action=test.paged&after=tre").await;
     assert_eq!(
         tbody(&text, "audit-results"),
@@ -290,10 +297,17 @@ async fn the_practice_list_is_paged_and_its_links_keep_the_tab_and_the_search(en
     assert_eq!(rows(&first, "practice-list"), 20);
     assert!(first.contains(r#"href="/practices?list=to_send&amp;after="#));
     let second = page(&company, &link(&first, "next").expect("page 2")).await;
-    assert_eq!(rows(&second, "practice-list"), 5, "copies made at one instant page by id");
+    assert_eq!(
+        rows(&second, "practice-list"),
+        5,
+        "copies made at one instant page by id"
+    );
     assert!(link(&second, "next").is_none());
     let beyond = page(&company, "/practices?list=to_send&after=-3").await;
-    assert_eq!(tbody(&beyond, "practice-list"), tbody(&first, "practice-list"));
+    assert_eq!(
+        tbody(&beyond, "practice-list"),
+        tbody(&first, "practice-list")
+    );
     // The search is kept in the links: a consignee every copy shares.
     let searched = page(&company, "/practices?list=to_send&consignee=acme").await;
     assert_eq!(rows(&searched, "practice-list"), 20);
@@ -445,7 +459,10 @@ async fn an_officer_home_counts_only_the_practices_of_their_desks(engine: Engine
     let home = page(&chiavari, "/").await;
     assert_eq!(home_count(&home, "home-officer-to-review"), 0);
     assert_eq!(home_count(&home, "home-officer-taken-count"), 0);
-    assert_eq!(listed(&page(&chiavari, "/desk").await, "/desk/practices/"), 0);
+    assert_eq!(
+        listed(&page(&chiavari, "/desk").await, "/desk/practices/"),
+        0
+    );
     let second = Browser::login(&app, "secondo@ge.camcom.test", "funzionario-pass").await;
     let home = page(&second, "/").await;
     assert_eq!(home_count(&home, "home-officer-to-review"), 2);

@@ -40,7 +40,10 @@ async fn user_id(app: &TestApp, role: Role) -> String {
 }
 
 fn deep_key() -> Key {
-    Key::new("2026-06-01T10:00:00.000000Z", "0190ffff-ffff-7fff-8fff-ffffffffffff")
+    Key::new(
+        "2026-06-01T10:00:00.000000Z",
+        "0190ffff-ffff-7fff-8fff-ffffffffffff",
+    )
 }
 
 fn assert_each(plans: &[Vec<String>], index: &str, what: &str) {
@@ -242,7 +245,11 @@ fn link(html: &str, rel: &str) -> Option<String> {
     let before = &html[..at];
     let start = before.rfind("href=\"")? + 6;
     let end = start + before[start..].find('"')?;
-    Some(before[start..end].replace("&amp;", "&").replace("&#38;", "&"))
+    Some(
+        before[start..end]
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
 }
 
 /// The rows of the first table body on the page.
@@ -295,7 +302,12 @@ async fn the_scale_generator_fills_a_database_whose_pages_turn(engine: Engine) {
     assert!(link(&first, "prev").is_none());
     let second = get(&app, officer, &next).await;
     assert_ne!(body_rows(&first), body_rows(&second));
-    let back = get(&app, officer, &link(&second, "prev").expect("a previous page")).await;
+    let back = get(
+        &app,
+        officer,
+        &link(&second, "prev").expect("a previous page"),
+    )
+    .await;
     assert_eq!(body_rows(&back), body_rows(&first));
 
     let company = plan.sessions.get("company").map(String::as_str);
@@ -307,7 +319,12 @@ async fn the_scale_generator_fills_a_database_whose_pages_turn(engine: Engine) {
     let auditor = plan.sessions.get("auditor").map(String::as_str);
     let audit = get(&app, auditor, "/audit").await;
     get(&app, auditor, &link(&audit, "next").expect("older entries")).await;
-    get(&app, plan.sessions.get("master-rao").map(String::as_str), "/devices").await;
+    get(
+        &app,
+        plan.sessions.get("master-rao").map(String::as_str),
+        "/devices",
+    )
+    .await;
 
     let (number, code) = plan.certificates.first().expect("a certificate");
     let verified = get(&app, None, &format!("/verify/{number}?code={code}")).await;
@@ -316,7 +333,15 @@ async fn the_scale_generator_fills_a_database_whose_pages_turn(engine: Engine) {
     // The bench itself, a couple of requests a page.
     let out = Command::new("python3")
         .arg(root.join("bench/scale/bench.py"))
-        .args(["--base", &app.base, "--requests", "2", "--depth", "2", "--plan"])
+        .args([
+            "--base",
+            &app.base,
+            "--requests",
+            "2",
+            "--depth",
+            "2",
+            "--plan",
+        ])
         .arg(&plan_file)
         .output()
         .await

@@ -62,21 +62,26 @@ pub async fn inbox(
     let q = InboxQuery::new(&principal.user.id, f);
     let parts = q.ranges(db).await?;
     let (q, parts) = (&q, &parts);
-    let slice = paging::keyset(request, Order::Ascending, parts.len(), |i, range| async move {
-        let Some((desk, status)) = parts.get(i) else {
-            return Ok(Vec::new());
-        };
-        let (condition, order) = range.sql("p.sent_at", "p.id", 9);
-        let sql = format!("SELECT {}{}{condition}{order}", q.columns(), q.where_sql());
-        range
-            .bind(q.bind(
-                sqlx::query_as::<_, PracticeRow>(sqlx::AssertSqlSafe(sql)),
-                desk,
-                status,
-            ))
-            .fetch_all(db.pool())
-            .await
-    })
+    let slice = paging::keyset(
+        request,
+        Order::Ascending,
+        parts.len(),
+        |i, range| async move {
+            let Some((desk, status)) = parts.get(i) else {
+                return Ok(Vec::new());
+            };
+            let (condition, order) = range.sql("p.sent_at", "p.id", 9);
+            let sql = format!("SELECT {}{}{condition}{order}", q.columns(), q.where_sql());
+            range
+                .bind(q.bind(
+                    sqlx::query_as::<_, PracticeRow>(sqlx::AssertSqlSafe(sql)),
+                    desk,
+                    status,
+                ))
+                .fetch_all(db.pool())
+                .await
+        },
+    )
     .await?;
     let (previous, next) = (slice.previous, slice.next);
     let mut items = Vec::with_capacity(slice.items.len());

@@ -99,17 +99,22 @@ pub async fn list(
     let filter = Filter::new(user_id, kind, search, now);
     let parts = ranges(db, &filter).await?;
     let (filter, parts) = (&filter, &parts);
-    paging::keyset(request, Order::Descending, parts.len(), |i, range| async move {
-        let Some((company, status)) = parts.get(i) else {
-            return Ok(Vec::new());
-        };
-        let sql = company_range_sql(filter, status, &range);
-        let q = sqlx::query_as::<_, PracticeRow>(sqlx::AssertSqlSafe(sql));
-        range
-            .bind(filter.bind_range(q, company, status))
-            .fetch_all(db.pool())
-            .await
-    })
+    paging::keyset(
+        request,
+        Order::Descending,
+        parts.len(),
+        |i, range| async move {
+            let Some((company, status)) = parts.get(i) else {
+                return Ok(Vec::new());
+            };
+            let sql = company_range_sql(filter, status, &range);
+            let q = sqlx::query_as::<_, PracticeRow>(sqlx::AssertSqlSafe(sql));
+            range
+                .bind(filter.bind_range(q, company, status))
+                .fetch_all(db.pool())
+                .await
+        },
+    )
     .await?
     .try_map(Practice::try_from)
 }
@@ -208,7 +213,9 @@ impl Keyed for PracticeRow {
     /// range they were read from).
     fn key(&self) -> Key {
         Key::new(
-            self.sent_at.clone().unwrap_or_else(|| self.created_at.clone()),
+            self.sent_at
+                .clone()
+                .unwrap_or_else(|| self.created_at.clone()),
             self.id.clone(),
         )
     }

@@ -411,8 +411,7 @@ pub async fn wallet_page(
     let today = sportello_core::clock::italian_day(state.clock.now());
     let (entries, pager) = match &chosen {
         Some(chamber) => {
-            let entries =
-                wallet::entries_page(&state.db, &company.id, &chamber.id, &page).await?;
+            let entries = wallet::entries_page(&state.db, &company.id, &chamber.id, &page).await?;
             let pager = Pager::keyset(
                 viewer.lang,
                 &entries,

@@ -61,9 +61,10 @@ pub async fn index(
         Ok(c) => c,
         Err(go) => return Ok(go),
     };
-    let used = model::used_by_practices(&state.db, &company.id).await?;
-    let models = model::list(&state.db, &company.id, 50)
-        .await?
+    let listed = model::list(&state.db, &company.id, 50).await?;
+    let ids: Vec<String> = listed.iter().map(|m| m.id.clone()).collect();
+    let used = model::used_by_practices(&state.db, &ids).await?;
+    let models = listed
         .into_iter()
         .map(|m| {
             let label = viewer.lang.t(m.practice_type.label_key());
@@ -177,9 +178,10 @@ pub async fn start(
             return Ok(Redirect::to(&format!("/company/profile?next={next}")).into_response());
         }
         if let Some(t) = chosen {
-            let used = model::used_by_practices(&state.db, &company.id).await?;
-            page.saved = model::list(&state.db, &company.id, 50)
-                .await?
+            let listed = model::list(&state.db, &company.id, 50).await?;
+            let ids: Vec<String> = listed.iter().map(|m| m.id.clone()).collect();
+            let used = model::used_by_practices(&state.db, &ids).await?;
+            page.saved = listed
                 .into_iter()
                 .filter(|m| m.practice_type == t && !used.contains(&m.id))
                 .take(10)

@@ -13,7 +13,6 @@ use crate::appointments::booking::{self, Standing};
 use crate::authz::{self, AccessError, Action};
 use crate::chambers::Desk;
 use crate::devices::{withdrawal, write_off};
-use crate::paging::PageRequest;
 use crate::ra::access;
 use crate::trade::desk::{self, InboxFilter};
 use crate::trade::practice::lists::{self, ListKind, Summary};
@@ -81,11 +80,7 @@ pub async fn waiting(ctx: &Ctx, p: &Principal) -> Result<Waiting, AccessError> {
                 taken: taken.into(),
                 ..InboxFilter::default()
             };
-            let total = |f: InboxFilter| async move {
-                desk::inbox(db, p, &f, PageRequest::first(1))
-                    .await
-                    .map(|page| page.total)
-            };
+            let total = |f: InboxFilter| async move { desk::inbox_count(db, p, &f).await };
             Waiting::Officer(OfficerWork {
                 to_review: total(count("sent", "")).await?,
                 taken_by_me: total(count("in_review", "me")).await?,

@@ -13,7 +13,7 @@ mod search;
 mod verify;
 
 pub use describe::{ACTIONS, Described, describe};
-pub use search::{AuditQuery, entry, search};
+pub use search::{AuditQuery, entry, search, search_plan};
 pub use verify::{ChainBreak, verify_chain};
 
 use crate::db::{self, Tx};

@@ -11,7 +11,7 @@ use crate::db::{self, Db, Tx};
 use crate::devices::advance::{self, AdvanceError, FeeOutcome};
 use crate::devices::kind::{DeviceKind, DeviceSerial};
 use crate::devices::state::{DeviceState, Move, TransitionError};
-use crate::paging::{self, Counted, Page, PageRequest};
+use crate::paging::{self, Key, Keyed, Keyset, Order, Slice};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -140,30 +140,100 @@ pub async fn list(
     .collect()
 }
 
-/// One page of the chamber's devices by serial number, optionally only those in `state`.
+/// One page of the chamber's devices by serial number, optionally only those in `state`,
+/// read by keyset on the serial (issue 14): a range of the chamber's `UNIQUE (chamber_id,
+/// serial)` index, or of `dev_devices_state_serial` (chamber, state, serial) for one state.
 pub async fn page(
     db: &Db,
     chamber_id: &str,
     state: Option<DeviceState>,
-    request: PageRequest,
-) -> Result<Page<Device>, sqlx::Error> {
-    let state = state.map(DeviceState::as_str).unwrap_or_default();
-    paging::fetch(request, |limit, offset| async move {
-        sqlx::query_as::<_, Counted<Row>>(
-            "SELECT id, chamber_id, serial, kind, batch, state, holder_operator_id, \
-             free_allowance, held_fee_cents, delivered_on, updated_at, COUNT(*) OVER () AS page_total \
-             FROM dev_devices WHERE chamber_id = $1 AND ($2 = '' OR state = $2) \
-             ORDER BY serial LIMIT $3 OFFSET $4",
+    request: &Keyset,
+) -> Result<Slice<Device>, sqlx::Error> {
+    paging::keyset(request, Order::Ascending, 1, |_, range| async move {
+        let sql = page_sql("", state, &range);
+        bind_page(
+            sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)),
+            chamber_id,
+            state,
+            &range,
         )
-        .bind(chamber_id)
-        .bind(state)
-        .bind(limit)
-        .bind(offset)
         .fetch_all(db.pool())
         .await
     })
     .await?
     .try_map(Device::try_from)
+}
+
+/// The engine's plan of the statement [`page`] runs for the page after `from`.
+pub async fn page_plan(
+    db: &Db,
+    chamber_id: &str,
+    state: Option<DeviceState>,
+    from: Option<&Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = paging::Range {
+        from: from.cloned(),
+        ascending: true,
+        limit: 101,
+    };
+    let sql = page_sql(paging::explain(db), state, &range);
+    paging::plan(
+        db,
+        bind_page(
+            sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)),
+            chamber_id,
+            state,
+            &range,
+        ),
+    )
+    .await
+}
+
+impl Keyed for Row {
+    /// The serial, unique in the chamber, is the whole key.
+    fn key(&self) -> Key {
+        Key::new(self.serial.clone(), self.serial.clone())
+    }
+}
+
+fn page_sql(prefix: &str, state: Option<DeviceState>, range: &paging::Range) -> String {
+    let mut sql = format!(
+        "{prefix}SELECT id, chamber_id, serial, kind, batch, state, holder_operator_id, \
+         free_allowance, held_fee_cents, delivered_on, updated_at FROM dev_devices \
+         WHERE chamber_id = $1"
+    );
+    let mut next = 2;
+    if state.is_some() {
+        sql.push_str(" AND state = $2");
+        next = 3;
+    }
+    let (cmp, dir) = if range.ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    if range.from.is_some() {
+        sql.push_str(&format!(" AND serial {cmp} ${next}"));
+        next += 1;
+    }
+    sql.push_str(&format!(" ORDER BY serial {dir} LIMIT ${next}"));
+    sql
+}
+
+fn bind_page<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+    chamber_id: &'q str,
+    state: Option<DeviceState>,
+    range: &paging::Range,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
+    let mut q = q.bind(chamber_id);
+    if let Some(s) = state {
+        q = q.bind(s.as_str());
+    }
+    if let Some(k) = &range.from {
+        q = q.bind(k.sort.clone());
+    }
+    q.bind(range.limit)
 }
 
 /// The first `n` devices of `kind` in `state` (held by `holder` when given), oldest delivery

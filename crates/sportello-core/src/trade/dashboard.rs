@@ -48,15 +48,12 @@ pub async fn build(
 ) -> Result<Dashboard, sqlx::Error> {
     let start = format!("{}T00:00:00", db::date(from));
     let end = format!("{}T00:00:00", db::date(to.succ_opt().unwrap_or(to)));
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT d.name, p.status, p.sent_at, p.closed_at FROM practices p JOIN desks d ON d.id = p.desk_id \
-         WHERE p.chamber_id = $1 AND p.sent_at IS NOT NULL AND p.sent_at >= $2 AND p.sent_at < $3",
-    )
-    .bind(chamber_id)
-    .bind(&start)
-    .bind(&end)
-    .fetch_all(db.pool())
-    .await?;
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(PERIOD)
+        .bind(chamber_id)
+        .bind(&start)
+        .bind(&end)
+        .fetch_all(db.pool())
+        .await?;
     let mut desks: BTreeMap<String, (DeskRow, Vec<f64>)> = BTreeMap::new();
     for (desk, status, sent, closed) in rows {
         let entry = desks.entry(desk.clone()).or_insert_with(|| {
@@ -112,6 +109,30 @@ pub async fn build(
         rectification_reasons: reasons("rectify_reason").await?,
         rejection_reasons: reasons("decision_reason").await?,
     })
+}
+
+/// The practices of the period, a range of `practices_chamber_sent` (chamber, sending
+/// instant): the dashboard reads its period, never the chamber's whole history (issue 14).
+const PERIOD: &str = "SELECT d.name, p.status, p.sent_at, p.closed_at FROM practices p \
+    JOIN desks d ON d.id = p.desk_id \
+    WHERE p.chamber_id = $1 AND p.sent_at IS NOT NULL AND p.sent_at >= $2 AND p.sent_at < $3";
+
+/// The engine's plan of the dashboard's read of its period.
+pub async fn period_plan(
+    db: &Db,
+    chamber_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!("{}{PERIOD}", crate::paging::explain(db));
+    crate::paging::plan(
+        db,
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(chamber_id)
+            .bind(format!("{}T00:00:00", db::date(from)))
+            .bind(format!("{}T00:00:00", db::date(to))),
+    )
+    .await
 }
 
 fn hours(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {

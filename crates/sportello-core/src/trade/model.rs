@@ -366,12 +366,19 @@ pub async fn version_by_hash(db: &Db, sha256: &str) -> Result<Option<Version>, s
     .await
 }
 
-/// The ids of the company's models that a practice was made from (sent or not).
-pub async fn used_by_practices(db: &Db, company_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT model_id FROM practices WHERE company_id = $1")
-        .bind(company_id)
-        .fetch_all(db.pool())
-        .await
+/// Which of `model_ids` a practice was made from (sent or not): one probe of
+/// `practices_model` per model, never a read of the company's practices (issue 14).
+pub async fn used_by_practices(db: &Db, model_ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
+    let mut used = Vec::new();
+    for id in model_ids {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT model_id FROM practices WHERE model_id = $1 LIMIT 1")
+                .bind(id)
+                .fetch_optional(db.pool())
+                .await?;
+        used.extend(found);
+    }
+    Ok(used)
 }
 
 #[derive(Debug, thiserror::Error)]

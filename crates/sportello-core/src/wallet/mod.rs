@@ -21,7 +21,7 @@ use crate::audit::{self, Actor, Change};
 use crate::chambers::{self, Chamber};
 use crate::db::{self, Db, Tx};
 use crate::money::Money;
-use crate::paging::{self, Counted, Page, PageRequest};
+use crate::paging::{self, Key, Keyed, Keyset, Order, Slice};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -115,28 +115,62 @@ pub async fn entries(
     .await
 }
 
-/// One page of the company's ledger at `chamber_id`, newest first.
+/// One page of the company's ledger at `chamber_id`, newest first, read by keyset (issue
+/// 14: a company charged for a hundred thousand practices): a range of
+/// `wallet_entries_ledger` (company, chamber, instant, id) read backwards from the cursor.
 pub async fn entries_page(
     db: &Db,
     company_id: &str,
     chamber_id: &str,
-    request: PageRequest,
-) -> Result<Page<Entry>, sqlx::Error> {
-    paging::fetch(request, |limit, offset| async move {
-        sqlx::query_as::<_, Counted<Entry>>(
-            "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, created_at, \
-             COUNT(*) OVER () AS page_total FROM wallet_entries \
-             WHERE company_id = $1 AND chamber_id = $2 \
-             ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
-        )
-        .bind(company_id)
-        .bind(chamber_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(db.pool())
-        .await
+    request: &Keyset,
+) -> Result<Slice<Entry>, sqlx::Error> {
+    paging::keyset(request, Order::Descending, 1, |_, range| async move {
+        let (condition, order) = range.sql("created_at", "id", 3);
+        let sql = format!("{LEDGER}{condition}{order}");
+        range
+            .bind(
+                sqlx::query_as::<_, Entry>(sqlx::AssertSqlSafe(sql))
+                    .bind(company_id)
+                    .bind(chamber_id),
+            )
+            .fetch_all(db.pool())
+            .await
     })
     .await
+}
+
+/// The engine's plan of [`entries_page`]'s statement for the page after `from`.
+pub async fn entries_plan(
+    db: &Db,
+    company_id: &str,
+    chamber_id: &str,
+    from: Option<&Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = paging::Range {
+        from: from.cloned(),
+        ascending: false,
+        limit: 21,
+    };
+    let (condition, order) = range.sql("created_at", "id", 3);
+    let sql = format!("{}{LEDGER}{condition}{order}", paging::explain(db));
+    paging::plan(
+        db,
+        range.bind(
+            sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql))
+                .bind(company_id)
+                .bind(chamber_id),
+        ),
+    )
+    .await
+}
+
+const LEDGER: &str = "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, \
+    created_at FROM wallet_entries WHERE company_id = $1 AND chamber_id = $2";
+
+impl Keyed for Entry {
+    fn key(&self) -> Key {
+        Key::new(self.created_at.clone(), self.id.clone())
+    }
 }
 
 /// One ledger entry to write.

@@ -698,7 +698,7 @@ pub async fn list_practices(
     };
     let asked = q.page.unwrap_or(1).max(1);
     let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
-    let page = lists::list(
+    let page = lists::numbered_page(
         &state.db,
         &p.user.id,
         kind,

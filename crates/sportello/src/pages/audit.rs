@@ -2,7 +2,7 @@
 
 use crate::app::AppState;
 use crate::web::error::AppError;
-use crate::web::pager::{PageParam, Pager};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
@@ -38,7 +38,7 @@ pub struct SearchQuery {
     #[serde(flatten)]
     filters: AuditQuery,
     #[serde(flatten)]
-    page: PageParam,
+    page: CursorParam,
 }
 
 pub async fn search(
@@ -55,7 +55,7 @@ pub async fn search(
     if p.role() != Role::Auditor && p.role() != Role::ChamberAdmin {
         return Err(AppError::forbidden());
     }
-    let entries = audit::search(&state.db, &query, page.request(PAGE_SIZE)).await?;
+    let entries = audit::search(&state.db, &query, &page.request(PAGE_SIZE)).await?;
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
     let filters = [
         ("actor", text(&query.actor)),
@@ -66,7 +66,7 @@ pub async fn search(
         ("to", text(&query.to)),
     ];
     let filters: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let pager = Pager::new(viewer.lang, &entries, "count-audit", "/audit", &filters);
+    let pager = Pager::keyset(viewer.lang, &entries, "/audit", &filters);
     Ok(render(&AuditPage {
         layout: Layout::new(&viewer, "audit-title"),
         query,

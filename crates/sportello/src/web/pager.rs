@@ -3,7 +3,7 @@
 //! list's filters in the query string, so a link or a reload shows the same page.
 
 use sportello_core::i18n::Lang;
-use sportello_core::paging::{Page, PageRequest};
+use sportello_core::paging::{Keyset, Page, PageRequest, Slice};
 
 /// How many page numbers to show either side of the current one.
 const AROUND: u64 = 1;
@@ -19,6 +19,22 @@ pub struct PageParam {
 impl PageParam {
     pub fn request(&self, size: u32) -> PageRequest {
         PageRequest::parse(self.page.as_deref(), size)
+    }
+}
+
+/// The page of a keyset list a URL asks for (`?after=…` or `?before=…`, the tokens the
+/// previous and next links carry), read leniently: anything else is the first page.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct CursorParam {
+    #[serde(default)]
+    pub after: Option<String>,
+    #[serde(default)]
+    pub before: Option<String>,
+}
+
+impl CursorParam {
+    pub fn request(&self, size: u32) -> Keyset {
+        Keyset::parse(self.after.as_deref(), self.before.as_deref(), size)
     }
 }
 
@@ -89,6 +105,41 @@ impl Pager {
             previous: (number > 1).then(|| href(number - 1)),
             next: (number < pages).then(|| href(number + 1)),
             items,
+            pages,
+        }
+    }
+
+    /// The pager of a list read by keyset (issue 14): no count and no page numbers, which
+    /// would cost a read of the whole list, only the previous and next pages, each a link
+    /// that keeps the filters and names the row it starts from.
+    pub fn keyset<T>(lang: Lang, slice: &Slice<T>, path: &str, filters: &[(&str, &str)]) -> Pager {
+        let link = |name: &str, token: String| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (filter, value) in filters {
+                if !value.trim().is_empty() {
+                    query.append_pair(filter, value);
+                }
+            }
+            query.append_pair(name, &token);
+            format!("{path}?{}", query.finish())
+        };
+        let previous = slice.previous.as_ref().map(|k| link("before", k.token()));
+        let next = slice.next.as_ref().map(|k| link("after", k.token()));
+        let pages = if previous.is_some() || next.is_some() {
+            2
+        } else {
+            1
+        };
+        Pager {
+            count: String::new(),
+            position: String::new(),
+            nav_label: lang.t("pager-nav"),
+            previous_label: lang.t("pager-previous"),
+            next_label: lang.t("pager-next"),
+            current_label: lang.t("pager-current"),
+            previous,
+            next,
+            items: Vec::new(),
             pages,
         }
     }

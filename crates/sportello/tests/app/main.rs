@@ -44,6 +44,7 @@ mod rectify;
 mod registry;
 mod registry_copy;
 mod revocation;
+mod scale;
 mod seal;
 mod security_auth;
 mod security_integrity;

@@ -91,6 +91,20 @@ pub async fn by_number(db: &Db, number: &str) -> Result<Option<Certificate>, sql
     .await
 }
 
+/// The engine's plan of [`by_number`]'s statement: one probe of the unique index on the
+/// number, whatever the number of certificates (issue 14).
+pub async fn by_number_plan(db: &Db, number: &str) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!(
+        "{}SELECT {COLUMNS} FROM certificates WHERE number = $1",
+        crate::paging::explain(db)
+    );
+    crate::paging::plan(
+        db,
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(number.trim().to_ascii_uppercase()),
+    )
+    .await
+}
+
 pub async fn of_practice(db: &Db, practice_id: &str) -> Result<Option<Certificate>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM certificates WHERE practice_id = $1"

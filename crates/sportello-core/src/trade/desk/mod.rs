@@ -14,7 +14,7 @@ pub mod verify;
 use crate::accounts::Principal;
 use crate::db::{self, Db, Tx};
 use crate::notify::{self, OutgoingEmail};
-use crate::paging::{self, Counted, Page, PageRequest};
+use crate::paging::{self, Key, Keyset, Order, Slice};
 use crate::trade::practice::{Practice, PracticeRow, practice_columns};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,80 +48,44 @@ pub struct InboxItem {
 }
 
 /// One page of the inbox of the officer's desks: oldest first (the practice that waited
-/// longest on top).
+/// longest on top), read by keyset (issue 14: a chamber with a million closed practices).
+///
+/// The inbox is read as one range of `practices_desk_inbox` (desk, status, sending instant,
+/// id) per desk and status, each at most a page and a row long, merged by
+/// [`paging::keyset`]. The dates bound the range; the other filters narrow its rows.
 pub async fn inbox(
     db: &Db,
     principal: &Principal,
     f: &InboxFilter,
-    request: PageRequest,
-) -> Result<Page<InboxItem>, sqlx::Error> {
-    let text = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
-    let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    let from = day(&f.from).map(|d| format!("{}T00:00:00", db::date(d)));
-    let to = day(&f.to)
-        .and_then(|d| d.succ_opt())
-        .map(|d| format!("{}T00:00:00", db::date(d)));
-    let company = text(&f.company).map(|c| format!("%{}%", c.to_lowercase()));
-    let (s1, s2, s3) = match f.status.as_str() {
-        "sent" => ("sent", "sent", "sent"),
-        "in_review" => ("in_review", "in_review", "in_review"),
-        "to_rectify" => ("to_rectify", "to_rectify", "to_rectify"),
-        "closed" => ("approved", "rejected", "rejected"),
-        _ => ("sent", "in_review", "to_rectify"),
-    };
-    // $1 user (desks), $2-$4 statuses, $5 type, $6 company, $7 from, $8 to, $9 desk,
-    // $10 the officer who took it.
-    const WHERE: &str = " FROM practices p JOIN companies c ON c.id = p.company_id \
-        WHERE p.desk_id IN (SELECT desk_id FROM user_desks WHERE user_id = $1) \
-        AND p.status IN ($2, $3, $4) \
-        AND ($5 IS NULL OR p.practice_type = $5) \
-        AND ($6 IS NULL OR LOWER(c.name) LIKE $6 OR LOWER(c.tax_code) LIKE $6) \
-        AND ($7 IS NULL OR p.sent_at >= $7) \
-        AND ($8 IS NULL OR p.sent_at < $8) \
-        AND ($9 IS NULL OR p.desk_id = $9) \
-        AND ($10 IS NULL OR p.assigned_to = $10)";
-    let cols = practice_columns!()
-        .split(", ")
-        .map(|c| format!("p.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let practice_type = text(&f.practice_type);
-    let desk_id = text(&f.desk_id);
-    let taken = (f.taken == "me").then(|| principal.user.id.clone());
-    let (sql, practice_type, company, from, to, desk_id, taken) = (
-        format!(
-            "SELECT {cols}, COUNT(*) OVER () AS page_total{WHERE} \
-             ORDER BY p.sent_at, p.id LIMIT $11 OFFSET $12"
-        ),
-        &practice_type,
-        &company,
-        &from,
-        &to,
-        &desk_id,
-        &taken,
-    );
-    let sql = &sql;
-    let page = paging::fetch(request, |limit, offset| async move {
-        sqlx::query_as::<_, Counted<PracticeRow>>(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(&principal.user.id)
-            .bind(s1)
-            .bind(s2)
-            .bind(s3)
-            .bind(practice_type)
-            .bind(company)
-            .bind(from)
-            .bind(to)
-            .bind(desk_id)
-            .bind(taken)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(db.pool())
-            .await
-    })
+    request: &Keyset,
+) -> Result<Slice<InboxItem>, sqlx::Error> {
+    let q = InboxQuery::new(&principal.user.id, f);
+    let parts = q.ranges(db).await?;
+    let (q, parts) = (&q, &parts);
+    let slice = paging::keyset(
+        request,
+        Order::Ascending,
+        parts.len(),
+        |i, range| async move {
+            let Some((desk, status)) = parts.get(i) else {
+                return Ok(Vec::new());
+            };
+            let (condition, order) = range.sql("p.sent_at", "p.id", 9);
+            let sql = format!("SELECT {}{}{condition}{order}", q.columns(), q.where_sql());
+            range
+                .bind(q.bind(
+                    sqlx::query_as::<_, PracticeRow>(sqlx::AssertSqlSafe(sql)),
+                    desk,
+                    status,
+                ))
+                .fetch_all(db.pool())
+                .await
+        },
+    )
     .await?;
-    let (total, number, size) = (page.total, page.number, page.size);
-    let mut items = Vec::with_capacity(page.items.len());
-    for r in page.items {
+    let (previous, next) = (slice.previous, slice.next);
+    let mut items = Vec::with_capacity(slice.items.len());
+    for r in slice.items {
         let practice = Practice::try_from(r)?;
         let (name, tax_code): (String, String) =
             sqlx::query_as("SELECT name, tax_code FROM companies WHERE id = $1")
@@ -134,22 +98,174 @@ pub async fn inbox(
             company_tax_code: tax_code,
         });
     }
-    Ok(Page {
+    Ok(Slice {
         items,
-        total,
-        number,
-        size,
+        previous,
+        next,
     })
 }
 
-/// Practices per status over the officer's desks, whatever the inbox's filter.
+/// How many practices the inbox holds with filter `f`: the same ranges and conditions as
+/// [`inbox`], counted (for the officer's home page; the open states it counts are bounded by
+/// the work in flight).
+pub async fn inbox_count(
+    db: &Db,
+    principal: &Principal,
+    f: &InboxFilter,
+) -> Result<u64, sqlx::Error> {
+    let q = InboxQuery::new(&principal.user.id, f);
+    let mut total = 0u64;
+    for (desk, status) in q.ranges(db).await? {
+        let sql = format!("SELECT COUNT(*){}", q.where_sql());
+        let (n,): (i64,) = q
+            .bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &desk, status)
+            .fetch_one(db.pool())
+            .await?;
+        total += u64::try_from(n).unwrap_or(0);
+    }
+    Ok(total)
+}
+
+/// The engine's plan of every statement [`inbox`] runs for a page after `from` (the first
+/// page without), one per range.
+pub async fn inbox_plans(
+    db: &Db,
+    user_id: &str,
+    f: &InboxFilter,
+    from: Option<&Key>,
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let q = InboxQuery::new(user_id, f);
+    let mut plans = Vec::new();
+    for (desk, status) in q.ranges(db).await? {
+        let range = paging::Range {
+            from: from.cloned(),
+            ascending: true,
+            limit: 21,
+        };
+        let (condition, order) = range.sql("p.sent_at", "p.id", 9);
+        let sql = format!(
+            "{}SELECT {}{}{condition}{order}",
+            paging::explain(db),
+            q.columns(),
+            q.where_sql()
+        );
+        let stmt = sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql));
+        plans.push(paging::plan(db, range.bind(q.bind(stmt, &desk, status))).await?);
+    }
+    Ok(plans)
+}
+
+/// The inbox's filter, read once: what [`inbox`], [`inbox_count`] and [`inbox_plans`] share.
+struct InboxQuery {
+    user_id: String,
+    statuses: Vec<&'static str>,
+    practice_type: Option<String>,
+    company: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    desk_id: Option<String>,
+    taken: Option<String>,
+}
+
+impl InboxQuery {
+    fn new(user_id: &str, f: &InboxFilter) -> InboxQuery {
+        let text = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        let statuses: &[&'static str] = match f.status.as_str() {
+            "sent" => &["sent"],
+            "in_review" => &["in_review"],
+            "to_rectify" => &["to_rectify"],
+            "closed" => &["approved", "rejected"],
+            _ => &["sent", "in_review", "to_rectify"],
+        };
+        InboxQuery {
+            user_id: user_id.to_string(),
+            statuses: statuses.to_vec(),
+            practice_type: text(&f.practice_type),
+            company: text(&f.company).map(|c| format!("%{}%", c.to_lowercase())),
+            from: day(&f.from).map(|d| format!("{}T00:00:00", db::date(d))),
+            to: day(&f.to)
+                .and_then(|d| d.succ_opt())
+                .map(|d| format!("{}T00:00:00", db::date(d))),
+            desk_id: text(&f.desk_id),
+            taken: (f.taken == "me").then(|| user_id.to_string()),
+        }
+    }
+
+    /// The (desk, status) pairs: the officer's desks (or the one asked for, if theirs) times
+    /// the statuses of the filter.
+    async fn ranges(&self, db: &Db) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
+        let desks: Vec<String> = sqlx::query_scalar(
+            "SELECT desk_id FROM user_desks WHERE user_id = $1 ORDER BY desk_id",
+        )
+        .bind(&self.user_id)
+        .fetch_all(db.pool())
+        .await?;
+        Ok(desks
+            .into_iter()
+            .filter(|d| self.desk_id.as_ref().is_none_or(|only| only == d))
+            .flat_map(|d| self.statuses.iter().map(move |s| (d.clone(), *s)))
+            .collect())
+    }
+
+    fn columns(&self) -> String {
+        practice_columns!()
+            .split(", ")
+            .map(|c| format!("p.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `$1` desk, `$2` status, `$3` type, `$4` company, `$5` from, `$6` to, `$7` taken by,
+    /// `$8` the officer (unused but bound, so every statement numbers alike); the dates
+    /// bound the index range when given.
+    fn where_sql(&self) -> String {
+        let from = if self.from.is_some() {
+            " AND p.sent_at >= $5"
+        } else {
+            " AND $5 IS NULL"
+        };
+        let to = if self.to.is_some() {
+            " AND p.sent_at < $6"
+        } else {
+            " AND $6 IS NULL"
+        };
+        format!(
+            " FROM practices p WHERE p.desk_id = $1 AND p.status = $2{from}{to} \
+             AND ($3 IS NULL OR p.practice_type = $3) \
+             AND ($4 IS NULL OR EXISTS (SELECT 1 FROM companies c WHERE c.id = p.company_id \
+                  AND (LOWER(c.name) LIKE $4 OR LOWER(c.tax_code) LIKE $4))) \
+             AND ($7 IS NULL OR p.assigned_to = $7) AND $8 IS NOT NULL"
+        )
+    }
+
+    fn bind<'q, O>(
+        &'q self,
+        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+        desk: &'q str,
+        status: &'q str,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
+        q.bind(desk)
+            .bind(status)
+            .bind(&self.practice_type)
+            .bind(&self.company)
+            .bind(&self.from)
+            .bind(&self.to)
+            .bind(&self.taken)
+            .bind(&self.user_id)
+    }
+}
+
+/// Open practices per status over the officer's desks, whatever the inbox's filter: sent,
+/// in review and to rectify, ranges of `practices_desk_inbox` bounded by the work in flight.
+/// Closed practices are not counted: a chamber's history runs to millions (issue 14).
 pub async fn inbox_counts(
     db: &Db,
     principal: &Principal,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT status, COUNT(*) FROM practices WHERE desk_id IN (SELECT desk_id FROM user_desks WHERE user_id = $1) \
-         AND status <> 'draft' GROUP BY status ORDER BY status",
+         AND status IN ('sent', 'in_review', 'to_rectify') GROUP BY status ORDER BY status",
     )
     .bind(&principal.user.id)
     .fetch_all(db.pool())

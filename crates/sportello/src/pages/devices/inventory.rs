@@ -5,7 +5,7 @@
 use crate::app::AppState;
 use crate::pages::devices::{Problem, euro, form_key, user_error};
 use crate::web::form::MultipartForm;
-use crate::web::pager::{PageParam, Pager};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -125,7 +125,7 @@ pub struct PageQuery {
     #[serde(default)]
     ok: String,
     #[serde(flatten)]
-    page: PageParam,
+    page: CursorParam,
 }
 
 /// Devices on one page of the inventory: 640 devices of the demo are seven pages.
@@ -158,14 +158,17 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
                 .collect(),
             Err(_) => Vec::new(),
         };
-        paging::Page::of_all(found, request)
+        paging::Slice {
+            items: found,
+            previous: None,
+            next: None,
+        }
     } else {
-        inventory::page(&state.db, chamber_id, filter, request).await?
+        inventory::page(&state.db, chamber_id, filter, &request).await?
     };
-    let pager = Pager::new(
+    let pager = Pager::keyset(
         lang,
         &devices,
-        "count-devices",
         "/devices",
         &[("serial", q.serial.trim()), ("state", &q.state)],
     );

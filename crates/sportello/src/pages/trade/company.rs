@@ -3,7 +3,7 @@
 
 use crate::app::AppState;
 use crate::pages::trade::{acting_company, company_user};
-use crate::web::pager::{PageParam, Pager};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -335,7 +335,9 @@ struct ShownNotice {
 #[derive(serde::Deserialize, Default)]
 pub struct WalletParams {
     #[serde(default)]
-    page: Option<String>,
+    after: Option<String>,
+    #[serde(default)]
+    before: Option<String>,
     #[serde(default)]
     chamber: Option<String>,
     /// The position just asked for, shown first.
@@ -401,23 +403,30 @@ pub async fn wallet_page(
         .find(|b| Some(b.chamber.code.as_str()) == wanted.as_deref())
         .or(all.first())
         .map(|b| b.chamber.clone());
-    let page = PageParam { page: params.page }.request(WALLET_ENTRIES_PER_PAGE);
+    let page = CursorParam {
+        after: params.after.clone(),
+        before: params.before.clone(),
+    }
+    .request(WALLET_ENTRIES_PER_PAGE);
     let today = sportello_core::clock::italian_day(state.clock.now());
     let (entries, pager) = match &chosen {
         Some(chamber) => {
-            let entries = wallet::entries_page(&state.db, &company.id, &chamber.id, page).await?;
-            let pager = Pager::new(
+            let entries = wallet::entries_page(&state.db, &company.id, &chamber.id, &page).await?;
+            let pager = Pager::keyset(
                 viewer.lang,
                 &entries,
-                "count-wallet",
                 "/wallet",
                 &[("chamber", chamber.code.as_str())],
             );
             (entries.items, pager)
         }
         None => {
-            let empty = sportello_core::paging::Page::<wallet::Entry>::of_all(Vec::new(), page);
-            let pager = Pager::new(viewer.lang, &empty, "count-wallet", "/wallet", &[]);
+            let empty = sportello_core::paging::Slice::<wallet::Entry> {
+                items: Vec::new(),
+                previous: None,
+                next: None,
+            };
+            let pager = Pager::keyset(viewer.lang, &empty, "/wallet", &[]);
             (Vec::new(), pager)
         }
     };

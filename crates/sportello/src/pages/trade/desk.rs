@@ -5,7 +5,7 @@ use crate::app::AppState;
 use crate::pages::trade::form_view::{self, ChangesView, FormView};
 use crate::web::confirm::{self, ConfirmField, Confirmation};
 use crate::web::download::Download;
-use crate::web::pager::{PageParam, Pager};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -46,7 +46,7 @@ pub struct InboxQuery {
     #[serde(flatten)]
     filter: InboxFilter,
     #[serde(flatten)]
-    page: PageParam,
+    page: CursorParam,
 }
 
 const INBOX_PER_PAGE: u32 = 50;
@@ -58,12 +58,11 @@ pub async fn inbox(
 ) -> Result<Response, AppError> {
     let p = officer(&viewer)?;
     let lang = viewer.lang;
-    let items = deskmod::inbox(&state.db, p, &filter, page.request(INBOX_PER_PAGE)).await?;
+    let items = deskmod::inbox(&state.db, p, &filter, &page.request(INBOX_PER_PAGE)).await?;
     let counts = deskmod::inbox_counts(&state.db, p).await?;
-    let pager = Pager::new(
+    let pager = Pager::keyset(
         lang,
         &items,
-        "count-practices",
         "/desk",
         &[
             ("practice_type", &filter.practice_type),

@@ -102,8 +102,10 @@ pub async fn index(
     };
     let mut models = Vec::new();
     for (company_id, company_name) in &companies {
-        let used = model::used_by_practices(&state.db, company_id).await?;
-        for m in model::list(&state.db, company_id, 50).await? {
+        let listed = model::list(&state.db, company_id, 50).await?;
+        let ids: Vec<String> = listed.iter().map(|m| m.id.clone()).collect();
+        let used = model::used_by_practices(&state.db, &ids).await?;
+        for m in listed {
             let label = viewer.lang.t(m.practice_type.label_key());
             let in_use = used.contains(&m.id);
             models.push((m, label, in_use, company_name.clone()));
@@ -219,9 +221,10 @@ pub async fn start(
             return Ok(Redirect::to(&format!("/company/profile?next={next}")).into_response());
         }
         if let Some(t) = chosen {
-            let used = model::used_by_practices(&state.db, &company.id).await?;
-            page.saved = model::list(&state.db, &company.id, 50)
-                .await?
+            let listed = model::list(&state.db, &company.id, 50).await?;
+            let ids: Vec<String> = listed.iter().map(|m| m.id.clone()).collect();
+            let used = model::used_by_practices(&state.db, &ids).await?;
+            page.saved = listed
                 .into_iter()
                 .filter(|m| m.practice_type == t && !used.contains(&m.id))
                 .take(10)

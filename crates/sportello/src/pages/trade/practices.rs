@@ -8,7 +8,7 @@ use crate::web::download::Download;
 use crate::web::error::trade as errors;
 use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
 use crate::web::form_errors::{FieldLabel, FormErrors, size_limit};
-use crate::web::pager::{PageParam, Pager};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -87,7 +87,7 @@ pub struct ListQuery {
     #[serde(default)]
     list: String,
     #[serde(flatten)]
-    page: PageParam,
+    page: CursorParam,
     #[serde(flatten)]
     search: Search,
     #[serde(default)]
@@ -109,13 +109,12 @@ pub async fn index(
         kind,
         &q.search,
         state.clock.now(),
-        q.page.request(PRACTICES_PER_PAGE),
+        &q.page.request(PRACTICES_PER_PAGE),
     )
     .await?;
-    let pager = Pager::new(
+    let pager = Pager::keyset(
         viewer.lang,
         &page,
-        "count-practices",
         "/practices",
         &[
             ("list", kind.as_str()),

@@ -151,8 +151,13 @@ pub async fn plans(
 /// The (company, status) pairs a list reads: every company the user acts for (or the one
 /// searched, if theirs), times the statuses of the list.
 async fn ranges(db: &Db, filter: &Filter) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
+    // An intermediary's user reads every client that granted the intermediary a mandate
+    // (issue 15, item 3: "the broker's lists span its clients with a filter").
     let companies: Vec<String> = sqlx::query_scalar(
-        "SELECT company_id FROM user_companies WHERE user_id = $1 ORDER BY company_id",
+        "SELECT company_id FROM user_companies WHERE user_id = $1 \
+         UNION SELECT m.company_id FROM intermediary_mandates m \
+         JOIN users u ON u.intermediary_id = m.intermediary_id WHERE u.id = $1 \
+         ORDER BY company_id",
     )
     .bind(&filter.user_id)
     .fetch_all(db.pool())

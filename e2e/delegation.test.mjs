@@ -205,4 +205,36 @@ describe('a delegation signed by the legal representative', () => {
     assert.equal((await marta.goto(`${app.baseUrl}/practices`)).status(), 200);
     assert.equal((await marta.goto(`${app.baseUrl}/models/new`)).status(), 403);
   });
+
+  it('offers the read-only person only what they may do', async () => {
+    const { page } = person;
+    try {
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.goto(`${app.baseUrl}/`);
+      // Neither the menu nor the home page offers "Nuova pratica", models or mandates.
+      const menu = page.locator('#nav-main a.nav-link');
+      const hrefs = await menu.evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+      assert.ok(hrefs.includes('/practices'), hrefs.join(' '));
+      assert.ok(hrefs.includes('/wallet'), hrefs.join(' '));
+      for (const refused of ['/models/new', '/company/mandates']) {
+        assert.ok(!hrefs.includes(refused), `${refused} in the menu`);
+        assert.equal(await page.locator(`main a[href="${refused}"]`).count(), 0, `${refused} on the home page`);
+      }
+      assert.doesNotMatch(await page.locator('#nav-main').innerText(), /Nuova pratica/);
+      await humanWords(page);
+      await screenshot(page, '10-read-only-home-1366');
+      // On a phone, the menu opened by its toggle.
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.reload({ waitUntil: 'load' });
+      await page.click('[data-testid="nav-toggle"]');
+      await page.locator('#nav-main a.nav-link').first().waitFor({ state: 'visible' });
+      await page.waitForTimeout(400);
+      assert.doesNotMatch(await page.locator('#nav-main').innerText(), /Nuova pratica/);
+      await screenshot(page, '10-read-only-menu-390');
+      await page.setViewportSize({ width: 1366, height: 900 });
+    } catch (error) {
+      await screenshot(page, 'failed-read-only-menu').catch(() => {});
+      throw error;
+    }
+  });
 });

@@ -18,7 +18,7 @@ pub mod verify;
 use crate::app::AppState;
 use crate::web::{AppError, Viewer};
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_core::accounts::company_access::{self, Target};
+use sportello_core::accounts::company_access::{self, CompanyRefusal, Target};
 use sportello_core::accounts::{CompanyScope, Principal};
 use sportello_core::authz::Action;
 use sportello_core::registry::{self, Company};
@@ -66,15 +66,18 @@ pub(crate) async fn refuse_company(
     p: &Principal,
     company_id: &str,
 ) -> Result<(), AppError> {
-    company_access::require(
+    match company_access::require(
         &state.db,
         p,
         CompanyScope::Read,
         Target::company(company_id),
         state.clock.now(),
     )
-    .await?;
-    Err(AppError::forbidden())
+    .await
+    {
+        Err(CompanyRefusal::NotFound) | Ok(()) => Err(AppError::forbidden()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A practice for a company-side write needing `needed`, checked at its own company

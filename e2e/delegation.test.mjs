@@ -21,6 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths } from './lib/browser.mjs';
 import { technicalWords, visibleWords } from './lib/checks.mjs';
+import { completeProfile, fillCertificate, startModel, uploadSigned } from './lib/flows.mjs';
 import { freePort, startProvider } from './lib/oidc.mjs';
 import { repoRoot } from './lib/paths.mjs';
 
@@ -234,6 +235,38 @@ describe('a delegation signed by the legal representative', () => {
       await page.setViewportSize({ width: 1366, height: 900 });
     } catch (error) {
       await screenshot(page, 'failed-read-only-menu').catch(() => {});
+      throw error;
+    }
+  });
+
+  it('shows the read-only person a draft without the actions that change it', async () => {
+    // The representative prepares a draft practice of Ligure Export.
+    const rep = await newContext(browser);
+    let draftUrl;
+    try {
+      await login(rep.page, 'company');
+      await completeProfile(rep.page, app);
+      await startModel(rep.page, app, 'certificate_of_origin');
+      await fillCertificate(rep.page);
+      await uploadSigned(rep.page, 'read-only-draft');
+      draftUrl = rep.page.url();
+      assert.equal(await rep.page.locator('[data-testid="send"]').count(), 1);
+    } catch (error) {
+      await screenshot(rep.page, 'failed-read-only-draft').catch(() => {});
+      throw error;
+    } finally {
+      await rep.context.close();
+    }
+    const { page } = person;
+    try {
+      assert.equal((await page.goto(draftUrl)).status(), 200);
+      assert.equal(await page.locator('[data-testid="send"]').count(), 0);
+      assert.equal(await page.locator('form[action$="/attachments"]').count(), 0);
+      assert.equal(await page.locator('form[action$="/delete"]').count(), 0);
+      await humanWords(page);
+      await screenshotWidths(page, '11-read-only-practice');
+    } catch (error) {
+      await screenshot(page, 'failed-read-only-practice').catch(() => {});
       throw error;
     }
   });

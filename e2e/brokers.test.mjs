@@ -105,10 +105,13 @@ describe('customs brokers', () => {
       await rep.page.click('[data-testid=revoke]');
       await rep.page.waitForSelector('[data-testid=notice]');
       assert.match(await rep.page.locator('main').innerText(), /Revocato/);
-      await broker.page.goto(`${app.baseUrl}/models/new?practice_type=certificate_of_origin`);
-      await broker.page.click('[data-testid="start-model"]');
-      await broker.page.waitForLoadState('load');
+      // The former client is no longer the broker's: a new model is refused, saying why, and
+      // the practice it presented is not found.
+      const refused = await broker.page.goto(`${app.baseUrl}/models/new?practice_type=certificate_of_origin`);
+      assert.equal(refused.status(), 403);
       assert.match(await broker.page.locator('main').innerText(), /è stato revocato il/);
+      await screenshotWidths(broker.page, 'broker-new-model-revoked');
+      assert.equal((await broker.page.goto(practiceUrl)).status(), 404);
       await broker.page.goto(`${app.baseUrl}/clients`);
       await screenshotWidths(broker.page, 'broker-clients-revoked');
     } catch (error) {

@@ -21,6 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths } from './lib/browser.mjs';
 import { technicalWords, visibleWords } from './lib/checks.mjs';
+import { completeProfile, fillCertificate, startModel, uploadSigned } from './lib/flows.mjs';
 import { freePort, startProvider } from './lib/oidc.mjs';
 import { repoRoot } from './lib/paths.mjs';
 
@@ -204,5 +205,69 @@ describe('a delegation signed by the legal representative', () => {
     const { page: marta } = person;
     assert.equal((await marta.goto(`${app.baseUrl}/practices`)).status(), 200);
     assert.equal((await marta.goto(`${app.baseUrl}/models/new`)).status(), 403);
+  });
+
+  it('offers the read-only person only what they may do', async () => {
+    const { page } = person;
+    try {
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.goto(`${app.baseUrl}/`);
+      // Neither the menu nor the home page offers "Nuova pratica", models or mandates.
+      const menu = page.locator('#nav-main a.nav-link');
+      const hrefs = await menu.evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+      assert.ok(hrefs.includes('/practices'), hrefs.join(' '));
+      assert.ok(hrefs.includes('/wallet'), hrefs.join(' '));
+      for (const refused of ['/models/new', '/company/mandates']) {
+        assert.ok(!hrefs.includes(refused), `${refused} in the menu`);
+        assert.equal(await page.locator(`main a[href="${refused}"]`).count(), 0, `${refused} on the home page`);
+      }
+      assert.doesNotMatch(await page.locator('#nav-main').innerText(), /Nuova pratica/);
+      await humanWords(page);
+      await screenshot(page, '10-read-only-home-1366');
+      // On a phone, the menu opened by its toggle.
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.reload({ waitUntil: 'load' });
+      await page.click('[data-testid="nav-toggle"]');
+      await page.locator('#nav-main a.nav-link').first().waitFor({ state: 'visible' });
+      await page.waitForTimeout(400);
+      assert.doesNotMatch(await page.locator('#nav-main').innerText(), /Nuova pratica/);
+      await screenshot(page, '10-read-only-menu-390');
+      await page.setViewportSize({ width: 1366, height: 900 });
+    } catch (error) {
+      await screenshot(page, 'failed-read-only-menu').catch(() => {});
+      throw error;
+    }
+  });
+
+  it('shows the read-only person a draft without the actions that change it', async () => {
+    // The representative prepares a draft practice of Ligure Export.
+    const rep = await newContext(browser);
+    let draftUrl;
+    try {
+      await login(rep.page, 'company');
+      await completeProfile(rep.page, app);
+      await startModel(rep.page, app, 'certificate_of_origin');
+      await fillCertificate(rep.page);
+      await uploadSigned(rep.page, 'read-only-draft');
+      draftUrl = rep.page.url();
+      assert.equal(await rep.page.locator('[data-testid="send"]').count(), 1);
+    } catch (error) {
+      await screenshot(rep.page, 'failed-read-only-draft').catch(() => {});
+      throw error;
+    } finally {
+      await rep.context.close();
+    }
+    const { page } = person;
+    try {
+      assert.equal((await page.goto(draftUrl)).status(), 200);
+      assert.equal(await page.locator('[data-testid="send"]').count(), 0);
+      assert.equal(await page.locator('form[action$="/attachments"]').count(), 0);
+      assert.equal(await page.locator('form[action$="/delete"]').count(), 0);
+      await humanWords(page);
+      await screenshotWidths(page, '11-read-only-practice');
+    } catch (error) {
+      await screenshot(page, 'failed-read-only-practice').catch(() => {});
+      throw error;
+    }
   });
 });

@@ -89,7 +89,7 @@ pub async fn waiting(ctx: &Ctx, p: &Principal) -> Result<Waiting, AccessError> {
         }
         Role::Company => {
             let now = ctx.clock.now();
-            let summary = |kind| lists::summary(db, &p.user.id, kind, now);
+            let summary = |kind| lists::summary(db, &p.company_ids, kind, now);
             Waiting::Company(CompanyWork {
                 drafts: summary(ListKind::ToSend).await?,
                 to_rectify: summary(ListKind::ToRectify).await?,

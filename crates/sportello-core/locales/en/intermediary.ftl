@@ -61,3 +61,7 @@ trade-list-client = Client
 trade-list-all-clients = All clients
 mandate-clients-help = The companies you act for, with each one's mandate; the upload of a signed delegation.
 mandate-company-help = The intermediaries (customs brokers, consultancies) the company gives a mandate to.
+
+# Issue 15: what the user's scope at a company does not reach.
+company-scope-refused-prepare = For { $company } you may only read the practices: preparing or changing them is not allowed. Ask the legal representative to widen your profile.
+company-scope-refused-send = For { $company } you may not send practices or top up the wallet. Ask the legal representative to widen your profile.

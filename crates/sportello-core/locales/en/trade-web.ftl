@@ -411,3 +411,4 @@ trade-profile-first = The company profile is still missing: it is filled in once
 trade-profile-save-continue = Save and continue
 trade-profile-back = Go back
 trade-dh-copies-mandatory = With printing on blank paper one copy is mandatory: it is charged even if you enter 0 here.
+trade-model-read-only = You may read this model; changing it needs a profile that prepares the company's practices.

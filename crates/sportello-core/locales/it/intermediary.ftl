@@ -61,3 +61,7 @@ trade-list-client = Cliente
 trade-list-all-clients = Tutti i clienti
 mandate-clients-help = Le imprese per cui operate, con il mandato di ciascuna; il caricamento di una delega firmata.
 mandate-company-help = Gli intermediari (spedizionieri doganali, consulenti) a cui l'impresa conferisce un mandato.
+
+# Issue 15: what the user's scope at a company does not reach.
+company-scope-refused-prepare = Per { $company } potete solo consultare le pratiche: prepararle o modificarle non vi è consentito. Chiedete al legale rappresentante di ampliare il vostro profilo.
+company-scope-refused-send = Per { $company } non potete inviare pratiche né ricaricare il borsellino. Chiedete al legale rappresentante di ampliare il vostro profilo.

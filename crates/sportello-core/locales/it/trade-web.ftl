@@ -411,3 +411,4 @@ trade-profile-first = Manca ancora la configurazione dell'impresa: si compila un
 trade-profile-save-continue = Salva e continua
 trade-profile-back = Torna indietro
 trade-dh-copies-mandatory = Con la stampa su foglio bianco una copia è obbligatoria: è addebitata anche se qui indichi 0.
+trade-model-read-only = Potete consultare questo modello; per modificarlo serve un profilo che prepari le pratiche dell'impresa.

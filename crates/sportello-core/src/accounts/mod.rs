@@ -3,6 +3,7 @@
 
 mod change_password;
 pub mod cns;
+pub mod company_access;
 pub mod company_users;
 pub mod delegation;
 pub mod identity;
@@ -16,6 +17,7 @@ pub mod token;
 mod user;
 
 pub use change_password::{ChangePasswordError, change_password};
+pub use company_access::CompanyAccess;
 pub use company_users::CompanyScope;
 pub use role::Role;
 pub use user::{
@@ -38,14 +40,16 @@ pub struct Principal {
     pub company_ids: Vec<String>,
     /// For a company user linked to several companies: the one chosen for this session.
     pub acting_company_id: Option<String>,
-    /// What the user may do for each of `company_ids` (issue 15, item 2: scopes set by the
-    /// company's representative).
-    pub company_scopes: Vec<(String, CompanyScope)>,
+    /// What the user may do for each of `company_ids`: company links with their scopes (issue
+    /// 15, item 2) and the clients whose mandate is in force today (item 3), computed once by
+    /// [`company_access::in_force`].
+    pub companies: Vec<CompanyAccess>,
     /// For a user who works for an intermediary (customs broker): the intermediary. Its
-    /// clients are in `company_ids`, and what it may do for each is in `mandates`.
+    /// clients with a mandate in force are in `companies`.
     pub intermediary: Option<crate::intermediary::IntermediaryTie>,
-    /// The intermediary's mandates, in every state (what each covers is decided by
-    /// `intermediary::mandate::covers`).
+    /// The intermediary's mandates, in every state: what each covers is decided by
+    /// `intermediary::mandate::covers`, and a write for a former client names why it is
+    /// refused.
     pub mandates: Vec<crate::intermediary::mandate::Mandate>,
 }
 
@@ -81,12 +85,14 @@ impl Principal {
         self.company_ids.iter().any(|c| c == company_id)
     }
 
+    /// How the user acts for `company_id`; `None` when they do not (or no longer) act for it.
+    pub fn access_at(&self, company_id: &str) -> Option<&CompanyAccess> {
+        self.companies.iter().find(|a| a.company_id == company_id)
+    }
+
     /// What the user may do for `company_id`; `None` when they do not act for it.
     pub fn scope_at(&self, company_id: &str) -> Option<CompanyScope> {
-        self.company_scopes
-            .iter()
-            .find(|(c, _)| c == company_id)
-            .map(|(_, s)| *s)
+        self.access_at(company_id).map(|a| a.scope)
     }
 
     /// The scope the session works with: the acting company's; with none chosen, the
@@ -98,59 +104,35 @@ impl Principal {
         {
             return scope;
         }
-        self.company_scopes
+        self.companies
             .iter()
-            .map(|(_, s)| *s)
+            .map(|a| a.scope)
             .min()
             .unwrap_or(CompanyScope::Send)
     }
 }
 
 /// Loads the principal for a user id (from a session or an API token); `None` when the
-/// user does not exist or is disabled.
+/// user does not exist or is disabled. Two round trips, since this runs on every request: the
+/// user with the intermediary they work for, then their desks, company links and the
+/// intermediary's mandates together; the companies they act for today follow from these and
+/// the clock's day ([`company_access::in_force`]).
 pub async fn load_principal(
-    db: &Db,
+    ctx: &Ctx,
     user_id: &str,
     acting_company_id: Option<String>,
 ) -> Result<Option<Principal>, sqlx::Error> {
-    let Some(user) = get(db, user_id).await? else {
+    let db = &ctx.db;
+    let Some((user, intermediary)) = user::get_with_intermediary(db, user_id).await? else {
         return Ok(None);
     };
     if !user.active {
         return Ok(None);
     }
-    // Desks and companies in one round trip: this runs on every request.
-    let ties: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT 'desk' AS kind, desk_id AS id, 'send' AS scope FROM user_desks \
-         WHERE user_id = $1 \
-         UNION ALL SELECT 'company' AS kind, company_id AS id, scope FROM user_companies \
-         WHERE user_id = $1 ORDER BY kind, id",
-    )
-    .bind(user_id)
-    .fetch_all(db.pool())
-    .await?;
-    let (desks, companies): (Vec<_>, Vec<_>) =
-        ties.into_iter().partition(|(kind, _, _)| kind == "desk");
-    let desk_ids: Vec<String> = desks.into_iter().map(|(_, id, _)| id).collect();
-    let company_scopes: Vec<(String, CompanyScope)> = companies
-        .into_iter()
-        .map(|(_, id, scope)| (id, CompanyScope::from_stored(&scope)))
-        .collect();
-    let mut company_scopes = company_scopes;
-    // An intermediary's user acts for the clients that granted it a mandate (issue 15, item
-    // 3): as far as the company's own scopes go it may send, and every write is narrowed by
-    // the mandate (`intermediary::mandate::require`).
-    let intermediary = crate::intermediary::of_user(db, user_id).await?;
-    let mandates = match &intermediary {
-        Some(i) => crate::intermediary::mandate::of_intermediary(db, &i.id).await?,
-        None => Vec::new(),
-    };
-    for m in &mandates {
-        if !company_scopes.iter().any(|(c, _)| c == &m.company_id) {
-            company_scopes.push((m.company_id.clone(), CompanyScope::Send));
-        }
-    }
-    let company_ids: Vec<String> = company_scopes.iter().map(|(id, _)| id.clone()).collect();
+    let ties = Ties::load(db, user_id).await?;
+    let today = crate::clock::italian_day(ctx.clock.now());
+    let companies = company_access::in_force(ties.links, &ties.mandates, today);
+    let company_ids: Vec<String> = companies.iter().map(|a| a.company_id.clone()).collect();
     // The acting company must be one of the user's companies; with only one, it is that one.
     let acting_company_id = match acting_company_id {
         Some(c) if company_ids.contains(&c) => Some(c),
@@ -159,13 +141,69 @@ pub async fn load_principal(
     };
     Ok(Some(Principal {
         user,
-        desk_ids,
+        desk_ids: ties.desk_ids,
         company_ids,
         acting_company_id,
-        company_scopes,
+        companies,
         intermediary,
-        mandates,
+        mandates: ties.mandates,
     }))
+}
+
+/// A user's desks, company links and (for an intermediary's user) the intermediary's mandates,
+/// read in one statement.
+struct Ties {
+    desk_ids: Vec<String>,
+    links: Vec<(String, CompanyScope)>,
+    mandates: Vec<crate::intermediary::mandate::Mandate>,
+}
+
+impl Ties {
+    async fn load(db: &Db, user_id: &str) -> Result<Ties, sqlx::Error> {
+        let rows: Vec<TieRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT 'desk' AS kind, desk_id AS id, NULL AS scope, {none} FROM user_desks \
+             WHERE user_id = $1 \
+             UNION ALL SELECT 'company' AS kind, company_id AS id, scope, {none} \
+             FROM user_companies WHERE user_id = $1 \
+             UNION ALL SELECT 'mandate' AS kind, m.id AS id, NULL AS scope, {mandate} \
+             WHERE m.intermediary_id = (SELECT intermediary_id FROM users WHERE id = $1) \
+             ORDER BY kind, id",
+            none = crate::intermediary::mandate::TIE_NONE,
+            mandate = crate::intermediary::mandate::TIE_COLUMNS,
+        )))
+        .bind(user_id)
+        .fetch_all(db.pool())
+        .await?;
+        let mut ties = Ties {
+            desk_ids: Vec::new(),
+            links: Vec::new(),
+            mandates: Vec::new(),
+        };
+        for r in rows {
+            match r.kind.as_str() {
+                "desk" => ties.desk_ids.push(r.id),
+                "company" => ties.links.push((
+                    r.id,
+                    CompanyScope::from_stored(r.scope.as_deref().unwrap_or_default()),
+                )),
+                _ => ties.mandates.push(r.mandate.into_mandate(r.id)?),
+            }
+        }
+        // As the intermediary's pages list them: by client, newest first.
+        ties.mandates.sort_by(|a, b| {
+            (&a.company_name, &b.created_at, &a.id).cmp(&(&b.company_name, &a.created_at, &b.id))
+        });
+        Ok(ties)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TieRow {
+    kind: String,
+    id: String,
+    scope: Option<String>,
+    #[sqlx(flatten)]
+    mandate: crate::intermediary::mandate::TieMandateRow,
 }
 
 /// Daily job: removes expired login sessions, throttle windows that ended long ago and

@@ -6,7 +6,9 @@
 //! with `user_companies.reason = 'representative'`), names the practice types and chambers it
 //! covers and its first and last day (Italian days, both included). Either side revokes it;
 //! the other is told by e-mail. [`covers`] is the one rule every write of an intermediary's user
-//! goes through: models, practices, sending (and so spending the client's wallet).
+//! goes through (models, practices, sending, and so spending the client's wallet), asked by
+//! `accounts::company_access`, which also keeps a client's objects out of reach while no
+//! mandate is in force.
 
 use crate::Ctx;
 use crate::accounts::Principal;
@@ -184,53 +186,6 @@ pub fn covers<'a>(
     }))
 }
 
-/// Whether the principal may act for `company_id` on this practice type and chamber today: a
-/// company's own user always (their link is checked where the object is read), an
-/// intermediary's user only within a mandate ([`covers`]). A chamber in a refusal is named.
-pub async fn require(
-    db: &Db,
-    principal: &Principal,
-    company_id: &str,
-    practice_type: Option<PracticeType>,
-    chamber_id: Option<&str>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), MandateRefusalOrDb> {
-    if principal.intermediary.is_none() {
-        return Ok(());
-    }
-    let company_name = crate::registry::get_company(db, company_id)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    match covers(
-        &principal.mandates,
-        company_id,
-        &company_name,
-        practice_type,
-        chamber_id,
-        italian_day(now),
-    ) {
-        Ok(_) => Ok(()),
-        Err(MandateRefusal::ChamberNotCovered { company, chamber }) => {
-            let chamber = chambers::get_chamber(db, &chamber)
-                .await?
-                .map(|c| c.name)
-                .unwrap_or(chamber);
-            Err(MandateRefusal::ChamberNotCovered { company, chamber }.into())
-        }
-        Err(r) => Err(r.into()),
-    }
-}
-
-/// A refusal, or the database failing while checking.
-#[derive(Debug, thiserror::Error)]
-pub enum MandateRefusalOrDb {
-    #[error(transparent)]
-    Refused(#[from] MandateRefusal),
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
 #[derive(sqlx::FromRow)]
 struct MandateRow {
     id: String,
@@ -277,6 +232,65 @@ impl TryFrom<MandateRow> for Mandate {
 
 fn split(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim).filter(|x| !x.is_empty())
+}
+
+/// A mandate's columns (but its id) as the principal's one statement of ties reads them
+/// (`accounts::load_principal`), with the tables they come from; [`TIE_NONE`] pads the other
+/// kinds of tie.
+pub(crate) const TIE_COLUMNS: &str = "m.intermediary_id AS m_intermediary_id, \
+     i.name AS m_intermediary_name, m.company_id AS m_company_id, c.name AS m_company_name, \
+     m.practice_types AS m_practice_types, m.chamber_ids AS m_chamber_ids, \
+     m.valid_from AS m_valid_from, m.valid_to AS m_valid_to, m.granted_via AS m_granted_via, \
+     m.created_at AS m_created_at, m.revoked_at AS m_revoked_at, \
+     m.revoked_side AS m_revoked_side \
+     FROM intermediary_mandates m JOIN intermediaries i ON i.id = m.intermediary_id \
+     JOIN companies c ON c.id = m.company_id";
+
+/// [`TIE_COLUMNS`] empty, for the ties that are not mandates.
+pub(crate) const TIE_NONE: &str = "NULL AS m_intermediary_id, NULL AS m_intermediary_name, \
+     NULL AS m_company_id, NULL AS m_company_name, NULL AS m_practice_types, \
+     NULL AS m_chamber_ids, NULL AS m_valid_from, NULL AS m_valid_to, NULL AS m_granted_via, \
+     NULL AS m_created_at, NULL AS m_revoked_at, NULL AS m_revoked_side";
+
+/// A mandate read among the principal's ties ([`TIE_COLUMNS`]); its id is the tie's.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TieMandateRow {
+    m_intermediary_id: Option<String>,
+    m_intermediary_name: Option<String>,
+    m_company_id: Option<String>,
+    m_company_name: Option<String>,
+    m_practice_types: Option<String>,
+    m_chamber_ids: Option<String>,
+    m_valid_from: Option<String>,
+    m_valid_to: Option<String>,
+    m_granted_via: Option<String>,
+    m_created_at: Option<String>,
+    m_revoked_at: Option<String>,
+    m_revoked_side: Option<String>,
+}
+
+impl TieMandateRow {
+    /// The mandate `id`, from a row of the mandate kind.
+    pub(crate) fn into_mandate(self, id: String) -> Result<Mandate, sqlx::Error> {
+        let need = |v: Option<String>| {
+            v.ok_or_else(|| sqlx::Error::Decode("a mandate tie without its columns".into()))
+        };
+        Mandate::try_from(MandateRow {
+            id,
+            intermediary_id: need(self.m_intermediary_id)?,
+            intermediary_name: need(self.m_intermediary_name)?,
+            company_id: need(self.m_company_id)?,
+            company_name: need(self.m_company_name)?,
+            practice_types: need(self.m_practice_types)?,
+            chamber_ids: need(self.m_chamber_ids)?,
+            valid_from: need(self.m_valid_from)?,
+            valid_to: need(self.m_valid_to)?,
+            granted_via: need(self.m_granted_via)?,
+            created_at: need(self.m_created_at)?,
+            revoked_at: self.m_revoked_at,
+            revoked_side: self.m_revoked_side,
+        })
+    }
 }
 
 const SELECT: &str = "SELECT m.id, m.intermediary_id, i.name AS intermediary_name, m.company_id, \

@@ -7,11 +7,12 @@
 //! by the hash of its signed content whatever the file is called. Editing the model later
 //! makes a new version; an older signed version stays recognisable.
 
+use crate::accounts::CompanyScope;
 use crate::accounts::Principal;
-use crate::audit::{self, Actor, Change};
+use crate::accounts::company_access::{self, CompanyRefusal, Target};
+use crate::audit::{self, Change};
 use crate::blobs::sha256_hex;
 use crate::db::{self, Db};
-use crate::intermediary::mandate::{self, MandateRefusal, MandateRefusalOrDb};
 use crate::registry;
 use crate::trade::document::ModelDocument;
 use crate::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};
@@ -93,9 +94,10 @@ pub enum ModelError {
     UnknownCompanyOrSite,
     #[error("the form is not complete")]
     Invalid(Vec<FieldProblem>),
-    /// An intermediary's user outside the client's mandate.
+    /// The user's scope at the model's company, or an intermediary's mandate, does not allow
+    /// it (issue 15, items 2 and 3).
     #[error(transparent)]
-    Mandate(#[from] MandateRefusal),
+    Refused(#[from] CompanyRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -211,8 +213,9 @@ pub async fn update(
         .ok_or(ModelError::UnknownCompanyOrSite)
 }
 
-/// Issue 15, item 3: an intermediary's user creates and edits a client's models only within
-/// a mandate covering the model's practice type, on a day it is active.
+/// Issue 15, items 2 and 3: a model of `company_id` is created, edited or deleted by a user
+/// whose scope at that company reaches preparing, and an intermediary's user only within a
+/// mandate in force covering the model's practice type ([`company_access::require`]).
 pub async fn within_mandate(
     db: &Db,
     principal: &Principal,
@@ -220,12 +223,28 @@ pub async fn within_mandate(
     practice_type: PracticeType,
     now: DateTime<Utc>,
 ) -> Result<(), ModelError> {
-    mandate::require(db, principal, company_id, Some(practice_type), None, now)
-        .await
-        .map_err(|e| match e {
-            MandateRefusalOrDb::Refused(r) => ModelError::Mandate(r),
-            MandateRefusalOrDb::Db(e) => ModelError::Db(e),
-        })
+    let target = Target {
+        company_id,
+        practice_type: Some(practice_type),
+        chamber_id: None,
+    };
+    company_access::require(db, principal, CompanyScope::Prepare, target, now).await?;
+    Ok(())
+}
+
+/// The model `id` for a company-side write ([`within_mandate`]): `NotFound` when it does not
+/// exist or belongs to a company the principal has nothing to do with.
+pub async fn get_for_write(
+    db: &Db,
+    principal: &Principal,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Model, ModelError> {
+    let model = get(db, id)
+        .await?
+        .ok_or(ModelError::Refused(CompanyRefusal::NotFound))?;
+    within_mandate(db, principal, &model.company_id, model.practice_type, now).await?;
+    Ok(model)
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Model>, sqlx::Error> {
@@ -387,20 +406,31 @@ pub enum ModelDeletionError {
     /// to, so the model stays (delete a practice not yet sent first).
     #[error("a practice was made from this model")]
     UsedByPractice { sent: bool },
+    /// The user's scope at the model's company, or an intermediary's mandate, does not allow
+    /// it (issue 15, items 2 and 3).
+    #[error(transparent)]
+    Refused(#[from] CompanyRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
 /// Deletes a draft base model no practice was made from (Cert'O guide, slide 27: what is not
 /// yet sent is the company's own), with its frozen versions; the audit trail keeps the
-/// deletion with the model's type and consignee. The caller checks that the model is one of
-/// its companies'.
+/// deletion with the model's type and consignee. Preparing at the model's company is needed,
+/// as for editing it ([`within_mandate`]).
 pub async fn delete(
     db: &Db,
     now: DateTime<Utc>,
-    actor: &Actor,
+    principal: &Principal,
     model: &Model,
 ) -> Result<(), ModelDeletionError> {
+    match within_mandate(db, principal, &model.company_id, model.practice_type, now).await {
+        Ok(()) => {}
+        Err(ModelError::Refused(r)) => return Err(r.into()),
+        Err(ModelError::Db(e)) => return Err(e.into()),
+        Err(_) => return Err(CompanyRefusal::NotFound.into()),
+    }
+    let actor = &principal.actor();
     let mut tx = db.begin().await?;
     let statuses: Vec<String> =
         sqlx::query_scalar("SELECT status FROM practices WHERE model_id = $1")

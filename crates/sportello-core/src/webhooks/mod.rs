@@ -215,8 +215,15 @@ pub async fn create(
     company_id: &str,
     new: &NewWebhook,
 ) -> Result<Created, WebhookError> {
+    // Issue 15, items 2 and 3: the scope at that company reaches sending, within a mandate in
+    // force for an intermediary's user.
     if !authz::allows(principal.role(), Action::ManageWebhooks)
-        || !principal.acts_for_company(company_id)
+        || !crate::accounts::company_access::may(
+            principal,
+            crate::accounts::CompanyScope::Send,
+            crate::accounts::company_access::Target::company(company_id),
+            state.clock.now(),
+        )
     {
         return Err(WebhookError::Forbidden);
     }
@@ -371,6 +378,15 @@ pub async fn get(
 /// waiting to be delivered is dropped. The row and its log stay, for the audit.
 pub async fn delete(state: &Ctx, principal: &Principal, id: &str) -> Result<(), WebhookError> {
     let row = own(state, principal, id).await?;
+    // Issue 15, items 2 and 3: as for registering one, at the webhook's own company.
+    if !crate::accounts::company_access::may(
+        principal,
+        crate::accounts::CompanyScope::Send,
+        crate::accounts::company_access::Target::company(&row.company_id),
+        state.clock.now(),
+    ) {
+        return Err(WebhookError::Forbidden);
+    }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let n = sqlx::query("UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")

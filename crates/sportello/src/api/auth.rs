@@ -77,7 +77,7 @@ pub async fn issue_token(
         desk_ids: Vec::new(),
         company_ids: Vec::new(),
         acting_company_id: None,
-        company_scopes: Vec::new(),
+        companies: Vec::new(),
         intermediary: None,
         mandates: Vec::new(),
     }

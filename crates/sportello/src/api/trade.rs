@@ -215,8 +215,11 @@ pub async fn create_model(
     })?;
     let company = registry::find_company_by_tax_code(&state.db, &tax_code)
         .await?
-        .filter(|c| p.acts_for_company(&c.id))
         .ok_or_else(AppError::forbidden)?;
+    // Issue 15: a former client of an intermediary says why; anyone else's company is refused.
+    if !p.acts_for_company(&company.id) {
+        crate::pages::trade::refuse_company(&state, p, &company.id).await?;
+    }
     let m = model::create(
         &state.db,
         state.clock.now(),
@@ -243,7 +246,7 @@ pub async fn update_model(
     Json(body): Json<ModelUpdate>,
 ) -> Result<Json<ModelOut>, AppError> {
     let p = caller.require(Action::ComposePractice)?;
-    let m = own_model(&state, p, &id).await?;
+    let m = crate::pages::trade::writable_model(&state, p, &id).await?;
     let m = model::update(&state.db, state.clock.now(), p, &m, &body.form)
         .await
         .map_err(model_error)?;
@@ -557,7 +560,13 @@ pub async fn add_attachment(
     mp: Multipart,
 ) -> Result<(StatusCode, Json<AttachmentOut>), AppError> {
     let p = caller.require(Action::ComposePractice)?;
-    let practice = own_practice(&state, p, &id).await?;
+    let practice = crate::pages::trade::writable_practice(
+        &state,
+        p,
+        &id,
+        sportello_core::accounts::CompanyScope::Prepare,
+    )
+    .await?;
     let new = new_attachment(MultipartForm::read(mp).await?);
     let a = attachments::add(&state, p, &practice, new)
         .await
@@ -582,7 +591,13 @@ pub async fn set_attachment_stamps(
     Json(body): Json<StampsBody>,
 ) -> Result<Json<AttachmentOut>, AppError> {
     let p = caller.require(Action::ComposePractice)?;
-    let practice = own_practice(&state, p, &id).await?;
+    let practice = crate::pages::trade::writable_practice(
+        &state,
+        p,
+        &id,
+        sportello_core::accounts::CompanyScope::Prepare,
+    )
+    .await?;
     let a = attachments::set_stamps(
         &state,
         p,
@@ -700,7 +715,7 @@ pub async fn list_practices(
     let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
     let page = lists::numbered_page(
         &state.db,
-        &p.user.id,
+        &p.company_ids,
         kind,
         &search,
         state.clock.now(),

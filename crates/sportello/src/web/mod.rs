@@ -144,12 +144,12 @@ impl Layout {
         let mut nav = viewer
             .principal
             .as_ref()
-            .map(|p| nav_links(p.role(), lang))
+            .map(|p| nav_links(p, lang))
             .unwrap_or_default();
         // Issue 15, item 3: an intermediary's people see their clients; a company's users,
         // the mandates it granted.
         if let Some(p) = &viewer.principal
-            && authz::allows(p.role(), Action::ComposePractice)
+            && authz::permits(p, Action::ComposePractice)
         {
             let (href, key, help) = if p.intermediary.is_some() {
                 ("/clients", "mandate-clients-title", "mandate-clients-help")
@@ -223,10 +223,13 @@ impl Layout {
     }
 }
 
-/// The pages a role can open, with their labels.
-pub fn nav_links(role: sportello_core::accounts::Role, lang: Lang) -> Vec<NavLink> {
-    let mut links: Vec<NavLink> = authz::actions_of(role)
+/// The pages the principal can open, with their labels: their role's, less what their scope
+/// at the company they act for does not admit (issue 15, item 2: a read-only user is not
+/// offered "Nuova pratica"), by the rule the route table's gate applies (`authz::permits`).
+pub fn nav_links(principal: &sportello_core::accounts::Principal, lang: Lang) -> Vec<NavLink> {
+    let mut links: Vec<NavLink> = authz::actions_of(principal.role())
         .into_iter()
+        .filter(|a| authz::permits(principal, *a))
         .filter_map(|a| page_of(a).map(|href| (a, href)))
         .map(|(a, href)| NavLink {
             href,

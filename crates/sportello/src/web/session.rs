@@ -146,7 +146,7 @@ pub async fn resolve_viewer(
         if let Some(token) = bearer(headers)
             && let Some(user_id) = accounts::token::resolve(&state.db, now, token).await?
         {
-            viewer.principal = accounts::load_principal(&state.db, &user_id, None).await?;
+            viewer.principal = accounts::load_principal(&state, &user_id, None).await?;
         }
     } else {
         let session = match cookie(headers, SESSION_COOKIE) {
@@ -158,7 +158,7 @@ pub async fn resolve_viewer(
         match session {
             Some((token, s)) => {
                 viewer.principal =
-                    accounts::load_principal(&state.db, &s.user_id, s.acting_company_id).await?;
+                    accounts::load_principal(&state, &s.user_id, s.acting_company_id).await?;
                 viewer.csrf = s.csrf_token;
                 viewer.session_token = Some(token);
             }

@@ -14,6 +14,7 @@ mod chamber_wallet;
 mod cli;
 mod cns;
 mod cns_nginx;
+mod company_access;
 mod contracts;
 mod delegation;
 mod desk;

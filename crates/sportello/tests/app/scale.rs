@@ -58,7 +58,16 @@ fn assert_each(plans: &[Vec<String>], index: &str, what: &str) {
 async fn the_company_lists_are_read_by_index_a_page_at_a_time(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let company = user_id(&app, Role::Company).await;
+    // The lists read the principal's companies, computed once (issue 15).
+    let company = sportello_core::accounts::load_principal(
+        &app.state,
+        &user_id(&app, Role::Company).await,
+        None,
+    )
+    .await
+    .expect("principal")
+    .expect("demo company user")
+    .company_ids;
     let now = app.state.clock.now();
     let key = deep_key();
     let searched = Search {

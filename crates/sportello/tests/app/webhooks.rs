@@ -664,7 +664,7 @@ async fn the_practice_json_carries_the_certificate_and_its_code_for_the_company_
             .await
             .unwrap();
     let officer_principal =
-        sportello_core::accounts::load_principal(&app.state.db, &officer_user, None)
+        sportello_core::accounts::load_principal(&app.state, &officer_user, None)
             .await
             .unwrap()
             .unwrap();

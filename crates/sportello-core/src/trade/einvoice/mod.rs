@@ -183,10 +183,8 @@ pub async fn attach(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<(StoredEInvoice, Prefilled), EInvoiceError> {
-    if !principal.acts_for_company(&model.company_id) {
-        return Err(EInvoiceError::NotFound);
-    }
-    // Issue 15, item 3: an intermediary's user edits a client's model only within its mandate.
+    // Issue 15, items 2 and 3: preparing at the model's own company, and an intermediary's
+    // user only within a mandate in force.
     model::within_mandate(
         &ctx.db,
         principal,
@@ -289,9 +287,15 @@ pub async fn remove(
     model: &Model,
     id: &str,
 ) -> Result<(), EInvoiceError> {
-    if !principal.acts_for_company(&model.company_id) {
-        return Err(EInvoiceError::NotFound);
-    }
+    // Issue 15, items 2 and 3: as for adding one.
+    model::within_mandate(
+        &ctx.db,
+        principal,
+        &model.company_id,
+        model.practice_type,
+        ctx.clock.now(),
+    )
+    .await?;
     let e = get(&ctx.db, &model.id, id)
         .await?
         .ok_or(EInvoiceError::NotFound)?;

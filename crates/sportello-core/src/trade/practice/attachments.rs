@@ -55,9 +55,10 @@ pub enum AttachmentError {
     NotEditable(PracticeStatus),
     #[error("too many attachments")]
     TooMany,
-    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    /// The user's scope at the practice's company, or an intermediary's mandate, does not
+    /// allow it (issue 15, items 2 and 3).
     #[error(transparent)]
-    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
+    Refused(#[from] crate::accounts::company_access::CompanyRefusal),
     #[error("no such attachment")]
     NotFound,
     #[error(transparent)]
@@ -126,12 +127,14 @@ pub async fn add(
     if !practice.status.editable_by_company() {
         return Err(AttachmentError::NotEditable(practice.status));
     }
-    crate::trade::practice::within_mandate(&state.db, principal, practice, state.clock.now())
-        .await
-        .map_err(|e| match e {
-            crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => r.into(),
-            crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => AttachmentError::Db(e),
-        })?;
+    crate::trade::practice::require_write(
+        &state.db,
+        principal,
+        practice,
+        crate::accounts::CompanyScope::Prepare,
+        state.clock.now(),
+    )
+    .await?;
     let mut problems = Vec::new();
     let content_type = if new.bytes.is_empty() {
         problems.push(FieldProblem {
@@ -295,6 +298,14 @@ pub async fn set_stamps(
     if !practice.status.editable_by_company() {
         return Err(AttachmentError::NotEditable(practice.status));
     }
+    crate::trade::practice::require_write(
+        &state.db,
+        principal,
+        practice,
+        crate::accounts::CompanyScope::Prepare,
+        state.clock.now(),
+    )
+    .await?;
     let current = list(&state.db, &practice.id)
         .await?
         .into_iter()
@@ -361,7 +372,9 @@ pub fn stamped(protocol_number: &str, all: Vec<Attachment>) -> Vec<(String, Atta
         .collect()
 }
 
-/// Removes an attachment while the company may still change the practice.
+/// Removes an attachment while the company may still change the practice, for a user who
+/// may prepare at the practice's company (within a mandate in force, for an intermediary's
+/// user).
 pub async fn remove(
     state: &Ctx,
     principal: &Principal,
@@ -371,6 +384,14 @@ pub async fn remove(
     if !practice.status.editable_by_company() {
         return Err(AttachmentError::NotEditable(practice.status));
     }
+    crate::trade::practice::require_write(
+        &state.db,
+        principal,
+        practice,
+        crate::accounts::CompanyScope::Prepare,
+        state.clock.now(),
+    )
+    .await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     guard_editable(&mut tx, state, practice, now).await?;

@@ -43,9 +43,10 @@ pub enum CreateError {
     ModelOfAnotherCompany,
     #[error("unknown desk")]
     UnknownDesk,
-    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    /// The user's scope at the practice's company, or an intermediary's mandate, does not
+    /// allow it (issue 15, items 2 and 3).
     #[error(transparent)]
-    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
+    Refused(#[from] crate::accounts::company_access::CompanyRefusal),
     /// The destination desk rule: the company has no site in the chamber's provinces.
     #[error("{chamber} does not accept practices from this company")]
     DeskOfAnotherChamber { chamber: String },
@@ -244,24 +245,29 @@ pub(super) async fn verify_signed_model(
     let base = model::get(&state.db, &version.model_id)
         .await?
         .ok_or(CreateError::ModelMismatch)?;
-    if !principal.acts_for_company(&base.company_id) {
-        return Err(CreateError::ModelOfAnotherCompany);
-    }
-    // Issue 15, item 3: an intermediary's user presents a practice only within the client's
-    // mandate: its type, the destination chamber, an active day.
-    crate::intermediary::mandate::require(
+    // Issue 15, items 2 and 3: presenting a practice needs preparing at the model's own
+    // company and, for an intermediary's user, a mandate in force covering its type and the
+    // destination chamber. A model of a company the user has nothing to do with is named so.
+    let target = crate::accounts::company_access::Target {
+        company_id: &base.company_id,
+        practice_type: Some(base.practice_type),
+        chamber_id: Some(chamber_id),
+    };
+    match crate::accounts::company_access::require(
         &state.db,
         principal,
-        &base.company_id,
-        Some(base.practice_type),
-        Some(chamber_id),
+        crate::accounts::CompanyScope::Prepare,
+        target,
         now,
     )
     .await
-    .map_err(|e| match e {
-        crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => CreateError::Mandate(r),
-        crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => CreateError::Db(e),
-    })?;
+    {
+        Ok(()) => {}
+        Err(crate::accounts::company_access::CompanyRefusal::NotFound) => {
+            return Err(CreateError::ModelOfAnotherCompany);
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(VerifiedModel {
         report,
         version,

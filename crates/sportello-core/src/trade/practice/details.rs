@@ -53,9 +53,10 @@ pub enum DetailsError {
     NotEditable(PracticeStatus),
     #[error("no such practice")]
     NotFound,
-    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    /// The user's scope at the practice's company, or an intermediary's mandate, does not
+    /// allow it (issue 15, items 2 and 3).
     #[error(transparent)]
-    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
+    Refused(#[from] crate::accounts::company_access::CompanyRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -199,12 +200,14 @@ pub async fn update(
     if !practice.status.editable_by_company() {
         return Err(DetailsError::NotEditable(practice.status));
     }
-    crate::trade::practice::within_mandate(&state.db, principal, practice, state.clock.now())
-        .await
-        .map_err(|e| match e {
-            crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => r.into(),
-            crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => DetailsError::Db(e),
-        })?;
+    crate::trade::practice::require_write(
+        &state.db,
+        principal,
+        practice,
+        crate::accounts::CompanyScope::Prepare,
+        state.clock.now(),
+    )
+    .await?;
     let mut c = validate(d)?;
     check_print_mode(
         &state.db,

@@ -8,7 +8,8 @@
 //! Files are content-addressed and may be shared, so the blob store is left as it is.
 
 use crate::Ctx;
-use crate::accounts::Principal;
+use crate::accounts::company_access::CompanyRefusal;
+use crate::accounts::{CompanyScope, Principal};
 use crate::audit::{self, Change};
 use crate::db;
 use crate::trade::practice::{self, Practice, PracticeStatus};
@@ -22,6 +23,10 @@ pub enum DraftDeletionError {
     /// Sent already (or sent meanwhile): it is the chamber's record now.
     #[error("the practice is {0:?}, not a draft")]
     NotADraft(PracticeStatus),
+    /// The user's scope at the practice's company, or an intermediary's mandate, does not
+    /// allow it (issue 15, items 2 and 3).
+    #[error(transparent)]
+    Refused(CompanyRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -37,15 +42,26 @@ const OWN_ROWS: &[&str] = &[
     "idempotency_keys",
 ];
 
-/// Deletes the draft practice `id` of one of the principal's companies.
+/// Deletes the draft practice `id` of one of the principal's companies, for a user who may
+/// prepare there (within a mandate in force, for an intermediary's user).
 pub async fn delete_draft(
     state: &Ctx,
     principal: &Principal,
     id: &str,
 ) -> Result<Practice, DraftDeletionError> {
-    let pr = practice::get_for_company_user(&state.db, principal, id)
-        .await?
-        .ok_or(DraftDeletionError::NotFound)?;
+    let pr = practice::get_for_write(
+        &state.db,
+        principal,
+        id,
+        CompanyScope::Prepare,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        CompanyRefusal::NotFound => DraftDeletionError::NotFound,
+        CompanyRefusal::Db(e) => DraftDeletionError::Db(e),
+        other => DraftDeletionError::Refused(other),
+    })?;
     if pr.status != PracticeStatus::Draft {
         return Err(DraftDeletionError::NotADraft(pr.status));
     }

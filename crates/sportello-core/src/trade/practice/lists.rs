@@ -79,7 +79,8 @@ fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
-/// One page of a list, over the companies `user_id` acts for, newest first, read by keyset
+/// One page of a list, over `companies` (the principal's companies, `Principal::company_ids`:
+/// its links and the clients whose mandate is in force, issue 15), newest first, read by keyset
 /// (issue 14: a company with a hundred thousand practices pages as fast as one with ten).
 ///
 /// The list is read as one index range per company and status (`practices_company_list`:
@@ -90,14 +91,14 @@ fn day(s: &str) -> Option<NaiveDate> {
 /// narrow the range itself.
 pub async fn list(
     db: &Db,
-    user_id: &str,
+    companies: &[String],
     kind: ListKind,
     search: &Search,
     now: DateTime<Utc>,
     request: &Keyset,
 ) -> Result<Slice<Practice>, sqlx::Error> {
-    let filter = Filter::new(user_id, kind, search, now);
-    let parts = ranges(db, &filter).await?;
+    let filter = Filter::new(companies, kind, search, now);
+    let parts = ranges(&filter);
     let (filter, parts) = (&filter, &parts);
     paging::keyset(
         request,
@@ -123,15 +124,15 @@ pub async fn list(
 /// page without), one plan per index range.
 pub async fn plans(
     db: &Db,
-    user_id: &str,
+    companies: &[String],
     kind: ListKind,
     search: &Search,
     now: DateTime<Utc>,
     from: Option<&Key>,
 ) -> Result<Vec<Vec<String>>, sqlx::Error> {
-    let filter = Filter::new(user_id, kind, search, now);
+    let filter = Filter::new(companies, kind, search, now);
     let mut plans = Vec::new();
-    for (company, status) in ranges(db, &filter).await? {
+    for (company, status) in ranges(&filter) {
         let range = paging::Range {
             from: from.cloned(),
             ascending: false,
@@ -148,27 +149,19 @@ pub async fn plans(
     Ok(plans)
 }
 
-/// The (company, status) pairs a list reads: every company the user acts for (or the one
-/// searched, if theirs), times the statuses of the list.
-async fn ranges(db: &Db, filter: &Filter) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
-    // An intermediary's user reads every client that granted the intermediary a mandate
-    // (issue 15, item 3: "the broker's lists span its clients with a filter").
-    let companies: Vec<String> = sqlx::query_scalar(
-        "SELECT company_id FROM user_companies WHERE user_id = $1 \
-         UNION SELECT m.company_id FROM intermediary_mandates m \
-         JOIN users u ON u.intermediary_id = m.intermediary_id WHERE u.id = $1 \
-         ORDER BY company_id",
-    )
-    .bind(&filter.user_id)
-    .fetch_all(db.pool())
-    .await?;
+/// The (company, status) pairs a list reads: every company of the list (or the one searched,
+/// if among them), times the statuses of the list. An intermediary's user reads the clients
+/// whose mandate is in force (issue 15, item 3: "the broker's lists span its clients with a
+/// filter"), as the principal holds them: a former client's practices are not listed.
+fn ranges(filter: &Filter) -> Vec<(String, &'static str)> {
     let mut statuses: Vec<&'static str> = filter.statuses.to_vec();
     statuses.dedup();
-    Ok(companies
-        .into_iter()
-        .filter(|c| filter.company_id.as_ref().is_none_or(|only| only == c))
+    filter
+        .companies
+        .iter()
+        .filter(|c| filter.company_id.as_ref().is_none_or(|only| only == *c))
         .flat_map(|c| statuses.iter().map(move |s| (c.clone(), *s)))
-        .collect())
+        .collect()
 }
 
 /// The statement reading one company's practices in one status for [`list`]: `$1` company,
@@ -230,27 +223,27 @@ impl Keyed for PracticeRow {
 /// kept for its clients.
 pub async fn numbered_page(
     db: &Db,
-    user_id: &str,
+    companies: &[String],
     kind: ListKind,
     search: &Search,
     now: DateTime<Utc>,
     request: PageRequest,
 ) -> Result<Page<Practice>, sqlx::Error> {
-    let filter = Filter::new(user_id, kind, search, now);
+    let filter = Filter::new(companies, kind, search, now);
     let filter = &filter;
     paging::fetch(request, |limit, offset| async move {
-        filter
+        let q = filter
             .bind(sqlx::query_as::<_, Counted<PracticeRow>>(
                 sqlx::AssertSqlSafe(format!(
-                    "SELECT {}, COUNT(*) OVER () AS page_total{WHERE} \
+                    "SELECT {}, COUNT(*) OVER () AS page_total{} \
                  ORDER BY COALESCE(p.sent_at, p.created_at) DESC, p.id DESC LIMIT $15 OFFSET $16",
-                    practice_columns!()
+                    practice_columns!(),
+                    filter.where_sql(17),
                 )),
             ))
             .bind(limit)
-            .bind(offset)
-            .fetch_all(db.pool())
-            .await
+            .bind(offset);
+        filter.bind_more_companies(q).fetch_all(db.pool()).await
     })
     .await?
     .try_map(Practice::try_from)
@@ -268,31 +261,28 @@ pub struct Summary {
 
 pub async fn summary(
     db: &Db,
-    user_id: &str,
+    companies: &[String],
     kind: ListKind,
     now: DateTime<Utc>,
 ) -> Result<Summary, sqlx::Error> {
-    let filter = Filter::new(user_id, kind, &Search::default(), now);
-    let (total, nearest_deadline): (i64, Option<String>) = filter
-        .bind(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*), MIN(p.rectify_deadline){WHERE}"
-        ))))
-        .fetch_one(db.pool())
-        .await?;
+    let filter = Filter::new(companies, kind, &Search::default(), now);
+    let q = filter.bind(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*), MIN(p.rectify_deadline){}",
+        filter.where_sql(15)
+    ))));
+    let (total, nearest_deadline): (i64, Option<String>) =
+        filter.bind_more_companies(q).fetch_one(db.pool()).await?;
     Ok(Summary {
         total: u64::try_from(total).unwrap_or(0),
         nearest_deadline,
     })
 }
 
-// $1 user, $2-$6 statuses (repeated to fill), $7 archive?, $8 cutoff, $9 invoice,
+// $1 the first company (the others follow the statement's own parameters, see
+// `Filter::where_sql`), $2-$6 statuses (repeated to fill), $7 archive?, $8 cutoff, $9 invoice,
 // $10 consignee, $11 protocol, $12 from, $13 to, $14 company.
 // $7: 1 = archive only, 0 = current only, 2 = drafts and rectifications (never archived).
-// An intermediary's user sees every client that granted the intermediary a mandate (issue 15,
-// item 3: "the broker's lists span its clients with a filter").
-const WHERE: &str = " FROM practices p WHERE p.company_id IN (SELECT company_id FROM user_companies WHERE user_id = $1 \
-    UNION SELECT m.company_id FROM intermediary_mandates m JOIN users u ON u.intermediary_id = m.intermediary_id \
-    WHERE u.id = $1) \
+const WHERE: &str = " \
     AND p.status IN ($2, $3, $4, $5, $6) \
     AND ($7 <> 1 OR (p.closed_at IS NOT NULL AND p.closed_at < $8)) \
     AND ($7 <> 0 OR p.closed_at IS NULL OR p.closed_at >= $8) \
@@ -305,7 +295,8 @@ const WHERE: &str = " FROM practices p WHERE p.company_id IN (SELECT company_id 
 
 /// The bound values of [`WHERE`].
 struct Filter {
-    user_id: String,
+    /// The companies of the list: the principal's, computed once (issue 15).
+    companies: Vec<String>,
     statuses: [&'static str; 5],
     archive_mode: i64,
     cutoff: String,
@@ -318,7 +309,7 @@ struct Filter {
 }
 
 impl Filter {
-    fn new(user_id: &str, kind: ListKind, search: &Search, now: DateTime<Utc>) -> Filter {
+    fn new(companies: &[String], kind: ListKind, search: &Search, now: DateTime<Utc>) -> Filter {
         let statuses: &[&'static str] = match kind {
             ListKind::ToSend => &["draft"],
             ListKind::ToRectify => &["to_rectify"],
@@ -335,7 +326,7 @@ impl Filter {
         };
         let text = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
         Filter {
-            user_id: user_id.to_string(),
+            companies: companies.to_vec(),
             statuses: [0, 1, 2, 3, 4].map(status_at),
             archive_mode: match kind {
                 ListKind::Archive => 1,
@@ -372,12 +363,33 @@ impl Filter {
             .bind(&self.to)
     }
 
+    /// The `FROM … WHERE` of the numbered page and the summary: the companies are `$1` and,
+    /// past the first, `$first_more` on (after the statement's own parameters); with none,
+    /// `$1` is an id no company has.
+    fn where_sql(&self, first_more: usize) -> String {
+        let more: String = (0..self.companies.len().saturating_sub(1))
+            .map(|i| format!(", ${}", first_more + i))
+            .collect();
+        format!(" FROM practices p WHERE p.company_id IN ($1{more}){WHERE}")
+    }
+
+    /// Binds the companies past the first ([`Filter::where_sql`]).
+    fn bind_more_companies<'q, O>(
+        &'q self,
+        mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
+        for c in self.companies.iter().skip(1) {
+            q = q.bind(c);
+        }
+        q
+    }
+
     fn bind<'q, O>(
         &'q self,
         q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
         let [s1, s2, s3, s4, s5] = self.statuses;
-        q.bind(&self.user_id)
+        q.bind(self.companies.first().map_or("", String::as_str))
             .bind(s1)
             .bind(s2)
             .bind(s3)

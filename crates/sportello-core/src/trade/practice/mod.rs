@@ -18,7 +18,8 @@ pub mod status;
 
 pub use status::{PracticeAction, PracticeStatus, TransitionError};
 
-use crate::accounts::Principal;
+use crate::accounts::company_access::{self, CompanyRefusal, Target};
+use crate::accounts::{CompanyScope, Principal};
 use crate::audit::Actor;
 use crate::authz::{self, AccessError, Action};
 use crate::db::{self, Db, Tx};
@@ -269,23 +270,41 @@ pub async fn get_readable(
         .ok_or(AccessError::NotFound)
 }
 
-/// Issue 15, item 3: an intermediary's user changes a client's practice only within a mandate
-/// covering its type and chamber, on a day it is active.
-pub async fn within_mandate(
+/// What a company-side write on the practice touches: its own company, type and chamber.
+pub fn target(practice: &Practice) -> Target<'_> {
+    Target {
+        company_id: &practice.company_id,
+        practice_type: Some(practice.practice_type),
+        chamber_id: Some(&practice.chamber_id),
+    }
+}
+
+/// Issue 15, items 2 and 3: a company-side write on a practice is checked at the practice's
+/// own company — the user's scope there reaches `needed`, and an intermediary's user is within
+/// a mandate in force covering its type and chamber ([`company_access::require`]).
+pub async fn require_write(
     db: &Db,
     principal: &Principal,
     practice: &Practice,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), crate::intermediary::mandate::MandateRefusalOrDb> {
-    crate::intermediary::mandate::require(
-        db,
-        principal,
-        &practice.company_id,
-        Some(practice.practice_type),
-        Some(&practice.chamber_id),
-        now,
-    )
-    .await
+    needed: CompanyScope,
+    now: DateTime<Utc>,
+) -> Result<(), CompanyRefusal> {
+    company_access::require(db, principal, needed, target(practice), now).await
+}
+
+/// The practice `id` for a company-side write needing `needed` ([`require_write`]):
+/// `NotFound` when it does not exist or belongs to a company the principal has nothing to do
+/// with; a former client's practice says why the mandate no longer allows it.
+pub async fn get_for_write(
+    db: &Db,
+    principal: &Principal,
+    id: &str,
+    needed: CompanyScope,
+    now: DateTime<Utc>,
+) -> Result<Practice, CompanyRefusal> {
+    let practice = get(db, id).await?.ok_or(CompanyRefusal::NotFound)?;
+    require_write(db, principal, &practice, needed, now).await?;
+    Ok(practice)
 }
 
 /// The practice, if the company user may see it; `None` both when it does not exist and

@@ -60,9 +60,10 @@ pub enum SendError {
     Incomplete(Vec<FieldProblem>),
     #[error("the company profile is not complete")]
     ProfileIncomplete,
-    /// An intermediary's user outside the client's mandate (issue 15, item 3).
+    /// The user's scope at the practice's company, or an intermediary's mandate, does not
+    /// allow it (issue 15, items 2 and 3).
     #[error(transparent)]
-    Mandate(#[from] crate::intermediary::mandate::MandateRefusal),
+    Refused(#[from] crate::accounts::company_access::CompanyRefusal),
     /// The destination desk rule (`destination`): the chamber does not take this company's
     /// practices.
     #[error("{chamber} does not accept practices from this company")]
@@ -80,10 +81,6 @@ pub enum SendError {
     Fee(#[from] FeeError),
     #[error("this idempotency key was used for another practice")]
     KeyReused,
-    /// Issue 15, item 2: the user's scope at the practice's company does not include sending
-    /// (read only, or prepare only).
-    #[error("the user may not send the company's practices")]
-    OutOfScope,
     /// A ledger refusal other than a missing balance (a programming error).
     #[error(transparent)]
     Wallet(WalletError),
@@ -282,31 +279,25 @@ async fn send_once(
         .fetch_optional(state.db.pool())
         .await?
         .ok_or(SendError::NotFound)?;
-    let practice = crate::trade::practice::get_for_company_user(&state.db, principal, practice_id)
-        .await?
-        .ok_or(SendError::NotFound)?;
-    // Whatever company the session acts for, the practice's own decides.
-    if !principal
-        .scope_at(&practice.company_id)
-        .is_some_and(|s| s.admits(crate::authz::Action::SendPractice))
-    {
-        return Err(SendError::OutOfScope);
-    }
-    // Issue 15, item 3: an intermediary's user sends (and so spends the client's wallet) only
-    // within the client's mandate: the practice's type and chamber, an active day.
-    crate::intermediary::mandate::require(
+    // Issue 15, items 2 and 3: whatever company the session acts for, the practice's own
+    // decides — the user's scope there reaches sending, and an intermediary's user sends (and
+    // so spends the client's wallet) only within a mandate in force covering its type and
+    // chamber.
+    let practice = match crate::trade::practice::get_for_write(
         &state.db,
         principal,
-        &practice.company_id,
-        Some(practice.practice_type),
-        Some(&practice.chamber_id),
+        practice_id,
+        crate::accounts::CompanyScope::Send,
         state.clock.now(),
     )
     .await
-    .map_err(|e| match e {
-        crate::intermediary::mandate::MandateRefusalOrDb::Refused(r) => SendError::Mandate(r),
-        crate::intermediary::mandate::MandateRefusalOrDb::Db(e) => SendError::Db(e),
-    })?;
+    {
+        Ok(p) => p,
+        Err(crate::accounts::company_access::CompanyRefusal::NotFound) => {
+            return Err(SendError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let resend = match practice.status {
         PracticeStatus::Draft => false,
         PracticeStatus::ToRectify => true,

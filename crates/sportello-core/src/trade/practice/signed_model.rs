@@ -238,9 +238,23 @@ pub async fn replace(
     file_name: &str,
     signed: &[u8],
 ) -> Result<Practice, ReplaceError> {
-    let p = crate::trade::practice::get_for_company_user(&state.db, principal, practice_id)
-        .await?
-        .ok_or(ReplaceError::NotFound)?;
+    // Issue 15, items 2 and 3: preparing at the practice's own company, within a mandate in
+    // force for an intermediary's user.
+    let p = match crate::trade::practice::get_for_write(
+        &state.db,
+        principal,
+        practice_id,
+        crate::accounts::CompanyScope::Prepare,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(crate::accounts::company_access::CompanyRefusal::NotFound) => {
+            return Err(ReplaceError::NotFound);
+        }
+        Err(e) => return Err(CreateError::from(e).into()),
+    };
     if p.status != PracticeStatus::ToRectify {
         return Err(ReplaceError::NotInRectification(p.status));
     }

@@ -104,8 +104,8 @@ pub async fn delete_model(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let m = own_model(&state, &viewer, &id).await?;
-    match model::delete(&state.db, state.clock.now(), &p.actor(), &m).await {
+    let m = crate::pages::trade::writable_model(&state, p, &id).await?;
+    match model::delete(&state.db, state.clock.now(), p, &m).await {
         Ok(()) => Ok(Redirect::to("/models?notice=deleted").into_response()),
         Err(ModelDeletionError::UsedByPractice { sent }) => Err(AppError::conflict(
             "model_in_use",
@@ -115,6 +115,7 @@ pub async fn delete_model(
                 "trade-model-delete-in-draft"
             },
         )),
+        Err(ModelDeletionError::Refused(r)) => Err(r.into()),
         Err(ModelDeletionError::Db(e)) => Err(e.into()),
     }
 }
@@ -150,6 +151,7 @@ pub async fn delete_practice(
         Ok(_) => Ok(Redirect::to("/practices?list=to_send&notice=deleted").into_response()),
         Err(DraftDeletionError::NotFound) => Err(AppError::not_found()),
         Err(DraftDeletionError::NotADraft(_)) => Err(not_a_draft()),
+        Err(DraftDeletionError::Refused(r)) => Err(r.into()),
         Err(DraftDeletionError::Db(e)) => Err(e.into()),
     }
 }

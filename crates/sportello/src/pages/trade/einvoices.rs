@@ -158,7 +158,7 @@ pub async fn upload(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let p = crate::pages::trade::company_user(&viewer)?;
-    let m = own_model(&state, &viewer, &id).await?;
+    let m = crate::pages::trade::writable_model(&state, p, &id).await?;
     let mut form = MultipartForm::read(mp).await?;
     let file = form.take_file("einvoice").unwrap_or_default();
     match einvoice::attach(&state, p, &m, &file.file_name, &file.bytes).await {
@@ -204,7 +204,7 @@ pub async fn remove(
     Path((id, eid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let p = crate::pages::trade::company_user(&viewer)?;
-    let m = own_model(&state, &viewer, &id).await?;
+    let m = crate::pages::trade::writable_model(&state, p, &id).await?;
     einvoice::remove(&state, p, &m, &eid)
         .await
         .map_err(internal)?;

@@ -13,6 +13,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::accounts::CompanyScope;
+use sportello_core::accounts::company_access::{self, Target};
 use sportello_core::registry::{self, Company, Rea, Site, TaxCode};
 use sportello_core::trade::einvoice;
 use sportello_core::trade::form::{BaseModelForm, ConsigneeInput, FieldProblem, FormInput};
@@ -293,8 +295,10 @@ pub async fn create(
     let site = registry::get_site(&state.db, &form.site_id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    // Issue 15: a company the user has nothing to do with is refused; a former client of an
+    // intermediary says why; the scope and the mandate are checked by `model::create`.
     if !p.acts_for_company(&site.company_id) {
-        return Err(AppError::forbidden());
+        crate::pages::trade::refuse_company(&state, p, &site.company_id).await?;
     }
     let practice_type = PracticeType::parse(&form.practice_type)
         .ok_or_else(|| AppError::bad_request("bad_request", "trade-field-type"))?;
@@ -343,6 +347,9 @@ pub(crate) struct FormPage {
     pub(crate) einvoice_notice: Option<String>,
     /// Why an upload was refused.
     pub(crate) einvoice_error: Option<String>,
+    /// Whether the user may change the model (issue 15: preparing at its company, within a
+    /// mandate in force covering its type); else the page only shows it.
+    can_prepare: bool,
 }
 
 impl FormPage {
@@ -421,7 +428,20 @@ pub(crate) async fn form_page(
     } else {
         (None, Vec::new())
     };
+    let can_prepare = viewer.principal.as_ref().is_some_and(|p| {
+        company_access::may(
+            p,
+            CompanyScope::Prepare,
+            Target {
+                company_id: &m.company_id,
+                practice_type: Some(m.practice_type),
+                chamber_id: None,
+            },
+            state.clock.now(),
+        )
+    });
     Ok(FormPage {
+        can_prepare,
         einvoice_help,
         einvoices,
         einvoice_notice: None,
@@ -463,7 +483,7 @@ pub async fn save(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let m = own_model(&state, &viewer, &id).await?;
+    let m = crate::pages::trade::writable_model(&state, p, &id).await?;
     let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
         .map_err(|_| AppError::bad_request("bad_request", "error-bad-request"))?;
     let (mut input, action) = form_view::input_from_pairs(&pairs);
@@ -563,7 +583,7 @@ pub async fn copy(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let m = own_model(&state, &viewer, &id).await?;
+    let m = crate::pages::trade::writable_model(&state, p, &id).await?;
     let copy = model::create(
         &state.db,
         state.clock.now(),

@@ -16,6 +16,8 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
+use sportello_core::accounts::CompanyScope;
+use sportello_core::accounts::company_access::{self, Target};
 use sportello_core::authz::{self, Action};
 use sportello_core::clock::italian_day;
 use sportello_core::display;
@@ -48,6 +50,20 @@ pub async fn request(
         .map(|b| b.chamber)
         .find(|c| c.code.as_str() == code)
         .ok_or_else(AppError::not_found)?;
+    // Issue 15: a top-up spends like a send: the scope at the company reaches sending, and an
+    // intermediary's user needs a mandate in force for that chamber.
+    company_access::require(
+        &state.db,
+        p,
+        CompanyScope::Send,
+        Target {
+            company_id: &company.id,
+            practice_type: None,
+            chamber_id: Some(&chamber.id),
+        },
+        state.clock.now(),
+    )
+    .await?;
     let actor = p.actor();
     let who = pagopa::position::Requester {
         actor: &actor,
@@ -113,6 +129,18 @@ pub async fn cancel(
     let position = pagopa::position::position_of_company(&state.db, &id, &company.id, today)
         .await?
         .ok_or_else(AppError::not_found)?;
+    company_access::require(
+        &state.db,
+        p,
+        CompanyScope::Send,
+        Target {
+            company_id: &company.id,
+            practice_type: None,
+            chamber_id: Some(&position.chamber_id),
+        },
+        state.clock.now(),
+    )
+    .await?;
     pagopa::position::cancel(&state, &p.actor(), &position.id, &company.id).await?;
     let code = sportello_core::chambers::get_chamber(&state.db, &position.chamber_id)
         .await?

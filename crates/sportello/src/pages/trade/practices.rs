@@ -4,6 +4,7 @@
 use crate::app::AppState;
 use crate::pages::trade::company_user;
 use crate::pages::trade::form_view::{self, ChangesView, FormView};
+use crate::pages::trade::writable_practice;
 use crate::web::download::Download;
 use crate::web::error::trade as errors;
 use crate::web::form::{FormFields, MultipartForm, new_attachment, practice_details};
@@ -15,6 +16,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::accounts::Principal;
+use sportello_core::accounts::{CompanyScope, company_access};
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, Desk};
 use sportello_core::trade::blank_paper;
@@ -49,6 +51,8 @@ struct ListPage {
     /// for an intermediary (issue 15, item 3: "the broker's lists span its clients with a
     /// filter"); empty otherwise.
     clients: Vec<(String, String)>,
+    /// The drafts listed that the user may delete (issue 15: preparing at their company).
+    deletable: Vec<String>,
 }
 
 impl ListPage {
@@ -70,7 +74,7 @@ impl ListPage {
     }
 
     fn deletable(&self, p: &Practice) -> bool {
-        p.status == PracticeStatus::Draft
+        p.status == PracticeStatus::Draft && self.deletable.contains(&p.id)
     }
 
     /// An unsent practice has no protocol number yet: it is named by when it was uploaded.
@@ -105,7 +109,7 @@ pub async fn index(
     let kind = ListKind::parse(&q.list).unwrap_or_default();
     let page = lists::list(
         &state.db,
-        &p.user.id,
+        &p.company_ids,
         kind,
         &q.search,
         state.clock.now(),
@@ -162,6 +166,12 @@ pub async fn index(
         // Only known notices are shown: the query string never carries text.
         notice: (q.notice == "deleted").then(|| lang.t("trade-practice-deleted")),
         clients,
+        deletable: page
+            .items
+            .iter()
+            .filter(|pr| company_access::may(p, CompanyScope::Prepare, practice::target(pr), now))
+            .map(|pr| pr.id.clone())
+            .collect(),
     })?
     .into_response())
 }
@@ -412,6 +422,9 @@ struct PracticePage {
     changes: Option<ChangesView>,
     /// Whether the company may upload a corrected signed model now.
     can_resign: bool,
+    /// Whether the user may send it (their scope at its company, a mandate in force covering
+    /// it): the button is not offered otherwise.
+    can_send: bool,
     /// Whether the details offer blank paper: the company is authorised by the practice's
     /// chamber, or the practice was already sent on blank paper.
     blank_paper_offered: bool,
@@ -531,12 +544,18 @@ async fn practice_page(
         )
         .await?;
     let einvoice_check = crate::pages::trade::einvoices::check_view(state, &pr, lang).await?;
+    // Issue 15: what the user may not do at the practice's company is not offered (the same
+    // rule as the writes, `company_access`).
+    let now = state.clock.now();
+    let may = |needed| company_access::may(p, needed, practice::target(&pr), now);
+    let (may_prepare, may_send) = (may(CompanyScope::Prepare), may(CompanyScope::Send));
     Ok(PracticePage {
         einvoice_check,
         layout: Layout::new(viewer, "trade-practice-title"),
         next_step: NextStep::of_practice(&pr, state.clock.now()).for_people(lang),
         mandatory_copy,
-        can_resign: rectifying && !expired,
+        can_resign: rectifying && !expired && may_prepare,
+        can_send: may_send,
         rectification,
         flagged: flagged_fields.iter().map(|f| f.name.to_string()).collect(),
         model_form: form_view::form_view(pr.practice_type, &input, &[], lang),
@@ -551,7 +570,7 @@ async fn practice_page(
             .map(|c| (c.as_str().to_string(), lang.t(c.label_key())))
             .collect(),
         has_visas: pr.practice_type.has_visas(),
-        editable: pr.status.editable_by_company(),
+        editable: pr.status.editable_by_company() && may_prepare,
         blank_paper_offered: blank_paper::sent_on_blank_paper(&pr)
             || blank_paper::authorised(&state.db, &pr.chamber_id, &pr.company_id).await?,
         desk,
@@ -604,7 +623,7 @@ impl PracticePage {
         crate::pages::trade::drafts::practice_confirmation(self.layout.lang, &self.practice, &back)
     }
     fn deletable(&self) -> bool {
-        self.practice.status == PracticeStatus::Draft
+        self.editable && self.practice.status == PracticeStatus::Draft
     }
     fn is_flagged(&self, name: &str) -> bool {
         self.flagged.iter().any(|f| f == name)
@@ -680,7 +699,7 @@ pub async fn details(
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let pr = own_practice(&state, p, &id).await?;
+    let pr = writable_practice(&state, p, &id, CompanyScope::Prepare).await?;
     let d = practice_details(&form);
     match details::update(&state, p, &pr, &d).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}?notice=saved")).into_response()),
@@ -700,7 +719,7 @@ pub async fn attach(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let pr = own_practice(&state, p, &id).await?;
+    let pr = writable_practice(&state, p, &id, CompanyScope::Prepare).await?;
     let new = new_attachment(MultipartForm::read(mp).await?);
     match attachments::add(&state, p, &pr, new).await {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}")).into_response()),
@@ -719,7 +738,7 @@ pub async fn detach(
     Path((id, aid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let pr = own_practice(&state, p, &id).await?;
+    let pr = writable_practice(&state, p, &id, CompanyScope::Prepare).await?;
     attachments::remove(&state, p, &pr, &aid)
         .await
         .map_err(errors::attachment_error)?;
@@ -744,7 +763,7 @@ pub async fn stamps(
     axum::Form(form): axum::Form<StampsForm>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let pr = own_practice(&state, p, &id).await?;
+    let pr = writable_practice(&state, p, &id, CompanyScope::Prepare).await?;
     // A count that is not a whole number is out of range, so it gets the range's message.
     let count = |s: &str| s.trim().parse::<i64>().unwrap_or(-1);
     let (visas, legalisations) = (count(&form.visas), count(&form.legalisations));
@@ -805,15 +824,16 @@ pub async fn send(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = company_user(&viewer)?;
-    let pr = own_practice(&state, p, &id).await?;
-    match send::send(&state, p, &pr.id, None).await {
+    match send::send(&state, p, &id, None).await {
         Ok(s) if s.already_sent => {
             Ok(Redirect::to(&format!("/practices/{id}?notice=already_sent")).into_response())
         }
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}?notice=sent")).into_response()),
         Err(SendError::Db(e)) => Err(e.into()),
         Err(SendError::NotFound) => Err(AppError::not_found()),
-        Err(SendError::OutOfScope) => Err(AppError::forbidden()),
+        // Refused at the practice's company: said on its own page, which the user may no
+        // longer be able to read (a mandate that ended).
+        Err(SendError::Refused(r)) => Err(r.into()),
         Err(e) => {
             let message = errors::send_error(e).message(viewer.lang);
             let pr = own_practice(&state, p, &id).await?;
@@ -851,6 +871,7 @@ pub async fn replace_signed_model(
         Err(ReplaceError::NotFound) => Err(AppError::not_found()),
         Err(ReplaceError::Db(e)) => Err(e.into()),
         Err(ReplaceError::Blob(e)) => Err(e.into()),
+        Err(ReplaceError::Upload(CreateError::Refused(r))) => Err(r.into()),
         Err(e) => {
             let field = match e {
                 ReplaceError::Upload(CreateError::TooLarge) => {

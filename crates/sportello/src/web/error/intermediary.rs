@@ -3,10 +3,32 @@
 
 use crate::web::{AppError, FieldError};
 use axum::http::StatusCode;
+use sportello_core::accounts::company_access::CompanyRefusal;
 use sportello_core::accounts::delegation::DelegationRefusal;
 use sportello_core::display;
 use sportello_core::intermediary::IntermediaryError;
 use sportello_core::intermediary::mandate::{MandateError, MandateRefusal};
+
+/// A company-side act refused at the object's company (issue 15, items 2 and 3): not found
+/// outside the principal's companies, the scope named, or the mandate's reason.
+impl From<CompanyRefusal> for AppError {
+    fn from(r: CompanyRefusal) -> Self {
+        match r {
+            CompanyRefusal::NotFound => AppError::not_found(),
+            CompanyRefusal::Scope { company, needed } => AppError::new(
+                StatusCode::FORBIDDEN,
+                "company_scope",
+                match needed {
+                    sportello_core::accounts::CompanyScope::Send => "company-scope-refused-send",
+                    _ => "company-scope-refused-prepare",
+                },
+            )
+            .arg("company", company),
+            CompanyRefusal::Mandate(r) => r.into(),
+            CompanyRefusal::Db(e) => e.into(),
+        }
+    }
+}
 
 impl From<MandateRefusal> for AppError {
     fn from(r: MandateRefusal) -> Self {

@@ -68,7 +68,7 @@ pub fn create_error(e: CreateError) -> AppError {
         CreateError::ModelOfAnotherCompany => {
             unprocessable("model_other_company", "trade-upload-model-other-company")
         }
-        CreateError::Mandate(r) => r.into(),
+        CreateError::Refused(r) => r.into(),
         CreateError::UnknownDesk => {
             AppError::invalid(vec![FieldError::new("desk", "trade-field-desk")])
         }
@@ -149,7 +149,7 @@ pub fn details_error(e: DetailsError) -> AppError {
         DetailsError::Invalid(p) => invalid(p),
         DetailsError::NotEditable(_) => AppError::conflict("not_editable", "trade-not-editable"),
         DetailsError::NotFound => AppError::not_found(),
-        DetailsError::Mandate(r) => r.into(),
+        DetailsError::Refused(r) => r.into(),
         DetailsError::Db(e) => e.into(),
     }
 }
@@ -162,7 +162,7 @@ pub fn attachment_error(e: AttachmentError) -> AppError {
             unprocessable("too_many_attachments", "trade-attachment-too-many")
         }
         AttachmentError::NotFound => AppError::not_found(),
-        AttachmentError::Mandate(r) => r.into(),
+        AttachmentError::Refused(r) => r.into(),
         AttachmentError::Blob(e) => AppError::internal(e),
         AttachmentError::Db(e) => e.into(),
     }
@@ -177,7 +177,7 @@ pub fn model_error(e: ModelError) -> AppError {
         ModelError::UnknownCompanyOrSite => {
             AppError::invalid(vec![FieldError::new("site_id", "trade-field-site")])
         }
-        ModelError::Mandate(r) => r.into(),
+        ModelError::Refused(r) => r.into(),
         ModelError::Db(e) => e.into(),
     }
 }
@@ -213,9 +213,8 @@ pub fn send_error(e: SendError) -> AppError {
         .arg("balance", balance.to_italian())
         .arg("missing", missing.to_italian()),
         SendError::Fee(_) => AppError::conflict("tariff_missing", "trade-send-tariff-missing"),
-        SendError::Mandate(r) => r.into(),
+        SendError::Refused(r) => r.into(),
         SendError::KeyReused => unprocessable("idempotency_key_reused", "trade-send-key-reused"),
-        SendError::OutOfScope => AppError::forbidden(),
         SendError::Wallet(e) => AppError::internal(e),
         SendError::Db(e) => e.into(),
     }

@@ -18,7 +18,7 @@ async fn company_principal(app: &TestApp) -> sportello_core::accounts::Principal
         .await
         .unwrap()
         .unwrap();
-    sportello_core::accounts::load_principal(&app.state.db, &user.id, None)
+    sportello_core::accounts::load_principal(&app.state, &user.id, None)
         .await
         .unwrap()
         .unwrap()

@@ -343,6 +343,8 @@ pub(crate) struct FormPage {
     pub(crate) einvoice_notice: Option<String>,
     /// Why an upload was refused.
     pub(crate) einvoice_error: Option<String>,
+    /// Why the e-invoices can no longer change: a practice made from the model was sent.
+    einvoice_locked: Option<String>,
 }
 
 impl FormPage {
@@ -421,7 +423,19 @@ pub(crate) async fn form_page(
     } else {
         (None, Vec::new())
     };
+    let einvoice_locked = if einvoice_help.is_some() {
+        einvoice::sent_practice(&state.db, &m.id)
+            .await?
+            .map(|protocol| {
+                viewer
+                    .lang
+                    .t_args("einvoice-error-sent", &[("protocol", protocol)])
+            })
+    } else {
+        None
+    };
     Ok(FormPage {
+        einvoice_locked,
         einvoice_help,
         einvoices,
         einvoice_notice: None,

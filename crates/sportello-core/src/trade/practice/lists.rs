@@ -157,6 +157,7 @@ async fn ranges(db: &Db, filter: &Filter) -> Result<Vec<(String, &'static str)>,
         "SELECT company_id FROM user_companies WHERE user_id = $1 \
          UNION SELECT m.company_id FROM intermediary_mandates m \
          JOIN users u ON u.intermediary_id = m.intermediary_id WHERE u.id = $1 \
+         AND m.intermediary_id NOT IN (SELECT id FROM intermediaries WHERE suspended_at IS NOT NULL) \
          ORDER BY company_id",
     )
     .bind(&filter.user_id)
@@ -292,7 +293,7 @@ pub async fn summary(
 // item 3: "the broker's lists span its clients with a filter").
 const WHERE: &str = " FROM practices p WHERE p.company_id IN (SELECT company_id FROM user_companies WHERE user_id = $1 \
     UNION SELECT m.company_id FROM intermediary_mandates m JOIN users u ON u.intermediary_id = m.intermediary_id \
-    WHERE u.id = $1) \
+    WHERE u.id = $1 AND m.intermediary_id NOT IN (SELECT id FROM intermediaries WHERE suspended_at IS NOT NULL)) \
     AND p.status IN ($2, $3, $4, $5, $6) \
     AND ($7 <> 1 OR (p.closed_at IS NOT NULL AND p.closed_at < $8)) \
     AND ($7 <> 0 OR p.closed_at IS NULL OR p.closed_at >= $8) \

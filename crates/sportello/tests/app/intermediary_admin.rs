@@ -28,6 +28,7 @@ engine_tests!(
     the_audit_names_the_intermediary_not_its_id,
     an_e_invoice_cannot_change_once_the_practice_is_sent,
     a_goods_line_problem_is_shown_with_its_field_label,
+    the_command_line_keeps_the_register_with_the_same_rules,
 );
 
 const ROSSI: &str = "Rossi Spedizioni S.r.l.";
@@ -700,5 +701,64 @@ async fn a_goods_line_problem_is_shown_with_its_field_label(engine: Engine) {
     assert!(
         page.contains("<a href=\"#items-1-description\">Descrizione delle merci</a>"),
         "{page}"
+    );
+}
+
+async fn the_command_line_keeps_the_register_with_the_same_rules(engine: Engine) {
+    use crate::cli::{sportello, text};
+    let db = crate::helpers::TestDb::new(engine).await;
+    let run = |args: &[&str]| sportello(Some(&db), args, "");
+    let add = [
+        "admin",
+        "intermediary",
+        "add",
+        "--name",
+        "Bianchi Consulenze S.r.l.",
+        "--tax-code",
+        NEW_VAT,
+        "--email",
+        "uffici@bianchi.test",
+        "--kind",
+        "trade-association",
+    ];
+    let first = run(&add);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    // The same registration again prints the same id.
+    let again = run(&add);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(text(&first.stdout), text(&again.stdout));
+    let id = text(&first.stdout).trim().to_string();
+    // A wrong check digit is refused, as on the page.
+    let mut bad = add;
+    bad[6] = BAD_VAT;
+    let out = run(&bad);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("check digit"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&[
+        "admin",
+        "intermediary",
+        "invite",
+        "--intermediary",
+        &id,
+        "--tax-code",
+        "RSSMRA80A01H501U",
+        "--email",
+        "mario@example.test",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("invited "));
+    let out = run(&["admin", "intermediary", "suspend", "--intermediary", &id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&["admin", "intermediary", "list"]);
+    let list = text(&out.stdout);
+    assert!(
+        list.contains(
+            "Bianchi Consulenze S.r.l.\tuffici@bianchi.test\ttrade_association\tsuspended"
+        ),
+        "{list}"
     );
 }

@@ -113,6 +113,15 @@ describe('FatturaPA', () => {
       await page.click('[data-testid="send"]');
       await page.locator('[data-testid="notice"]').waitFor();
       assert.equal((await page.textContent('[data-testid="status"]')).trim(), 'Inviata');
+
+      // Sent: the model's e-invoices are what the office examines; the page says so and
+      // offers neither upload nor removal.
+      await page.goto(modelUrl);
+      await page.locator('[data-testid="einvoice-locked"]').waitFor();
+      assert.match(await page.textContent('[data-testid="einvoice-locked"]'), /è già stata inviata/);
+      assert.equal(await page.locator('[data-testid="upload-einvoice"]').count(), 0);
+      await page.locator('[data-testid="einvoices"]').scrollIntoViewIfNeeded();
+      await screenshotWidths(page, 'fatturapa-06-locked-after-send');
     } catch (error) {
       await screenshot(page, 'fatturapa-failed').catch(() => {});
       throw error;

@@ -87,10 +87,13 @@ pub enum Action {
     /// A legal representative manages the company's users (invite, remove, scopes); the link
     /// as representative is checked on the company.
     ManageCompanyUsers,
+    /// The register of intermediaries (customs brokers and the like): register one, add and
+    /// remove its people, suspend and reactivate it.
+    ManageIntermediaries,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::ViewHome,
         Action::ManageDesks,
         Action::ManageUsers,
@@ -122,6 +125,7 @@ impl Action {
         Action::RequestDelegation,
         Action::DecideDelegations,
         Action::ManageCompanyUsers,
+        Action::ManageIntermediaries,
     ];
 }
 
@@ -198,6 +202,10 @@ pub fn allows(role: Role, action: Action) -> bool {
         ViewJobs => role == ChamberAdmin,
         // Cert'O guide: blank-paper printing is "per imprese autorizzate", by the chamber.
         AuthoriseBlankPaper => role == ChamberAdmin,
+        // Issue 15, item 3: intermediaries belong to no chamber (the command line registers
+        // them without one, and a mandate names any chambers), so, like the jobs, every
+        // chamber's administrator keeps the one register; no other role administers.
+        ManageIntermediaries => role == ChamberAdmin,
     }
 }
 
@@ -256,6 +264,7 @@ mod tests {
         (Action::RequestDelegation, "X........."),
         (Action::DecideDelegations, "..X......."),
         (Action::ManageCompanyUsers, "X........."),
+        (Action::ManageIntermediaries, "..X......."),
     ];
 
     #[test]

@@ -194,6 +194,7 @@ async fn seed_intermediary(state: &Ctx, actor: &Actor) -> anyhow::Result<()> {
             name: name.into(),
             tax_code: tax_code.into(),
             email: office.into(),
+            kind: "customs_broker".into(),
         },
     )
     .await?;

@@ -10,8 +10,8 @@
 use crate::api::{self, ApiDoc};
 use crate::app::AppState;
 use crate::pages::{
-    account, admin, appointments, audit, cns, company_users, delegations, devices, home, issuance,
-    lang, login, oidc, password, ra, trade,
+    account, admin, admin_intermediaries, appointments, audit, cns, company_users, delegations,
+    devices, home, issuance, lang, login, oidc, password, ra, trade,
 };
 use crate::web::{AppError, Viewer, assets, ops};
 use Access::{Public, SignedIn};
@@ -301,6 +301,46 @@ fn pages() -> Pages {
             "/admin/payments/import",
             can(&[CreditWallet]),
             trade::pagopa::import,
+        )
+        .get(
+            "/admin/intermediaries",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::index,
+        )
+        .post(
+            "/admin/intermediaries",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::create,
+        )
+        .get(
+            "/admin/intermediaries/{id}",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::show,
+        )
+        .post(
+            "/admin/intermediaries/{id}/users",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::add_member,
+        )
+        .post(
+            "/admin/intermediaries/{id}/users/{user_id}/remove",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::remove_member,
+        )
+        .post(
+            "/admin/intermediaries/{id}/invitations/{invitation_id}/cancel",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::cancel_invitation,
+        )
+        .post(
+            "/admin/intermediaries/{id}/suspend",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::suspend,
+        )
+        .post(
+            "/admin/intermediaries/{id}/reactivate",
+            can(&[ManageIntermediaries]),
+            admin_intermediaries::reactivate,
         )
         .get(
             "/admin/blank-paper",
@@ -936,7 +976,7 @@ fn guarded(access: Access, routes: UtoipaMethodRouter<AppState>) -> UtoipaMethod
 /// The JSON API under `/api/v1`, each handler group with who may call it. Handlers of one
 /// path with several methods go in one `routes!` (and share its access).
 fn api_routes() -> OpenApiRouter<AppState> {
-    use api::{auth, delegations, desk, devices, ra, trade, webhooks};
+    use api::{auth, delegations, desk, devices, intermediaries, ra, trade, webhooks};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(guarded(Public, routes!(auth::issue_token)))
         .routes(guarded(SignedIn, routes!(auth::me)))
@@ -991,6 +1031,34 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(guarded(
             can(&[RequestDelegation]),
             routes!(delegations::get_delegation),
+        ))
+        // The register of intermediaries, kept by the chamber's office (issue 15, item 3).
+        .routes(guarded(
+            can(&[ManageIntermediaries]),
+            routes!(
+                intermediaries::list_intermediaries,
+                intermediaries::create_intermediary
+            ),
+        ))
+        .routes(guarded(
+            can(&[ManageIntermediaries]),
+            routes!(intermediaries::get_intermediary),
+        ))
+        .routes(guarded(
+            can(&[ManageIntermediaries]),
+            routes!(intermediaries::add_member),
+        ))
+        .routes(guarded(
+            can(&[ManageIntermediaries]),
+            routes!(intermediaries::remove_member),
+        ))
+        .routes(guarded(
+            can(&[ManageIntermediaries]),
+            routes!(intermediaries::suspend_intermediary),
+        ))
+        .routes(guarded(
+            can(&[ManageIntermediaries]),
+            routes!(intermediaries::reactivate_intermediary),
         ))
         // Webhooks to the company's ERP.
         .routes(guarded(

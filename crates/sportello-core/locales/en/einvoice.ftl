@@ -46,3 +46,4 @@ einvoice-check-title = E-invoice check
 einvoice-check-ok = The model's invoices match the uploaded e-invoices (number, date, amount).
 einvoice-check-warning = The model's invoices do not match the uploaded e-invoices. You may send anyway; the office will see these differences.
 einvoice-check-officer = Differences between the invoices of the signed model and the company's e-invoices:
+einvoice-error-sent = Practice { $protocol }, made from this model, was already sent: its e-invoices stay those the office examines, and nothing was changed. For a new practice with other invoices, create a new base model.

@@ -46,3 +46,4 @@ einvoice-check-title = Controllo delle fatture elettroniche
 einvoice-check-ok = Le fatture del modello corrispondono alle fatture elettroniche caricate (numero, data, importo).
 einvoice-check-warning = Le fatture del modello non corrispondono alle fatture elettroniche caricate. Puoi inviare comunque; l'ufficio vedrà queste differenze.
 einvoice-check-officer = Differenze tra le fatture del modello firmato e le fatture elettroniche dell'impresa:
+einvoice-error-sent = La pratica { $protocol } fatta da questo modello è già stata inviata: le fatture elettroniche restano quelle che l'ufficio esamina e non è stato cambiato nulla. Per una nuova pratica con altre fatture create un nuovo modello base.

@@ -128,6 +128,15 @@ pub async fn sign_in(ctx: &Ctx, identity: &Identity) -> Result<SignedIn, SignInE
             )
             .await?,
         );
+        // Issue 15, item 3: a person the office added to an intermediary by tax code.
+        crate::intermediary::register::take_up_invitations(
+            &mut tx,
+            now,
+            &user.actor(),
+            &user.id,
+            code,
+        )
+        .await?;
         linked
     } else {
         Vec::new()

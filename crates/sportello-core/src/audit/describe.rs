@@ -79,6 +79,12 @@ pub const ACTIONS: &[&str] = &[
     "document.issue",
     "intermediary.add_user",
     "intermediary.create",
+    "intermediary.invitation_accept",
+    "intermediary.invitation_cancel",
+    "intermediary.invite_user",
+    "intermediary.reactivate",
+    "intermediary.remove_user",
+    "intermediary.suspend",
     "intermediary_mandate.grant",
     "intermediary_mandate.revoke",
     "issuance.clause_accepted",
@@ -186,10 +192,42 @@ pub async fn describe(
             Some(id) => names.entity(db, &e.entity_type, id).await?,
             None => None,
         };
+        let mut sentence = sentence(lang, &e.action, &actor, subject.as_deref());
+        let before = names.named(db, e.before_json.as_deref()).await?;
+        let after_value = e
+            .after_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok());
+        // Issue 15, item 3: who acted for whom, by name ("per conto di ACME S.p.A. tramite
+        // Rossi Spedizioni S.r.l."), never the intermediary's id.
+        let through = match after_value
+            .as_ref()
+            .and_then(|v| v.get("acting_intermediary_id"))
+            .and_then(|v| v.as_str())
+        {
+            Some(id) => names.entity(db, "intermediary", id).await?,
+            None => None,
+        };
+        if let Some(intermediary) = through {
+            let company = match &e.entity_id {
+                Some(id) => names.company_of(db, &e.entity_type, id).await?,
+                None => None,
+            };
+            let words = match company {
+                Some(company) => lang.t_args(
+                    "audit-on-behalf",
+                    &[("company", company), ("intermediary", intermediary)],
+                ),
+                None => lang.t_args("audit-through", &[("intermediary", intermediary)]),
+            };
+            sentence.push_str(", ");
+            sentence.push_str(&words);
+        }
+        let after = names.named(db, e.after_json.as_deref()).await?;
         out.push(Described {
-            sentence: sentence(lang, &e.action, &actor, subject.as_deref()),
-            before: fields(lang, e.before_json.as_deref()),
-            after: fields(lang, e.after_json.as_deref()),
+            sentence,
+            before: fields(lang, before.as_deref()),
+            after: fields(lang, after.as_deref()),
             seq: e.seq,
             at: e.at,
             actor,
@@ -228,7 +266,50 @@ fn actor_label(lang: Lang, label: &str) -> String {
 #[derive(Default)]
 struct Names(HashMap<(String, String), Option<String>>);
 
+/// Recorded fields holding the id of something with a name, and what it is: the audit shows
+/// the name (issue 15, item 3: the intermediary by name, not by id).
+const NAMED_IDS: &[(&str, &str)] = &[
+    ("acting_intermediary_id", "intermediary"),
+    ("intermediary_id", "intermediary"),
+    ("user_id", "user"),
+];
+
 impl Names {
+    /// The recorded JSON with the ids of [`NAMED_IDS`] replaced by their names (an id whose
+    /// object is gone stays as it was).
+    async fn named(&mut self, db: &Db, json: Option<&str>) -> Result<Option<String>, sqlx::Error> {
+        let Some(mut value) = json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        else {
+            return Ok(json.map(str::to_string));
+        };
+        if let Some(map) = value.as_object_mut() {
+            for (field, entity_type) in NAMED_IDS {
+                let Some(id) = map.get(*field).and_then(|v| v.as_str()).map(str::to_string) else {
+                    continue;
+                };
+                if let Some(name) = self.entity(db, entity_type, &id).await? {
+                    map.insert((*field).to_string(), serde_json::Value::String(name));
+                }
+            }
+        }
+        Ok(Some(value.to_string()))
+    }
+
+    /// The company a practice or base model belongs to, for "per conto di …".
+    async fn company_of(
+        &mut self,
+        db: &Db,
+        entity_type: &str,
+        id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        match entity_type {
+            "practice" => self.entity(db, "practice_company", id).await,
+            "base_model" => self.entity(db, "model_company", id).await,
+            "company" => self.entity(db, "company", id).await,
+            _ => Ok(None),
+        }
+    }
+
     async fn user(&mut self, db: &Db, id: &str) -> Result<Option<String>, sqlx::Error> {
         self.entity(db, "user", id).await
     }
@@ -250,6 +331,14 @@ impl Names {
                  WHERE d.id = $1"
             }
             "intermediary" => "SELECT name FROM intermediaries WHERE id = $1",
+            "practice_company" => {
+                "SELECT c.name FROM practices p JOIN companies c ON c.id = p.company_id \
+                 WHERE p.id = $1"
+            }
+            "model_company" => {
+                "SELECT c.name FROM base_models m JOIN companies c ON c.id = m.company_id \
+                 WHERE m.id = $1"
+            }
             _ => return Ok(None),
         };
         let cache_key = (entity_type.to_string(), id.to_string());

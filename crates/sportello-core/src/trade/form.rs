@@ -3,7 +3,7 @@
 //! Forms arrive as loose input (a draft may be incomplete and is saved as it is) and become
 //! a validated [`BaseModelForm`] only when every rule holds; the XML, the print preview and
 //! the practice are made from validated forms only. Each problem names its field
-//! (`items[0].description`) and a message key, so pages show it next to the field and the
+//! (`items.0.description`, the names the forms post) and a message key, so pages show it next to the field and the
 //! API lists it in the problem document.
 
 use crate::money::Money;
@@ -410,31 +410,31 @@ impl Validator {
         }
         let mut out = Vec::new();
         for (i, inv) in invoices.iter().enumerate() {
-            let number = self.required(&format!("invoices[{i}].number"), &inv.number, 60);
+            let number = self.required(&format!("invoices.{i}.number"), &inv.number, 60);
             let date = if inv.date.trim().is_empty() {
-                self.problem(format!("invoices[{i}].date"), "trade-field-required");
+                self.problem(format!("invoices.{i}.date"), "trade-field-required");
                 None
             } else {
                 match NaiveDate::parse_from_str(inv.date.trim(), "%Y-%m-%d") {
                     Ok(d) if d > today => {
-                        self.problem(format!("invoices[{i}].date"), "trade-field-date-future");
+                        self.problem(format!("invoices.{i}.date"), "trade-field-date-future");
                         None
                     }
                     Ok(d) => Some(d),
                     Err(_) => {
-                        self.problem(format!("invoices[{i}].date"), "trade-field-date");
+                        self.problem(format!("invoices.{i}.date"), "trade-field-date");
                         None
                     }
                 }
             };
             let amount = if inv.amount.trim().is_empty() {
-                self.problem(format!("invoices[{i}].amount"), "trade-field-required");
+                self.problem(format!("invoices.{i}.amount"), "trade-field-required");
                 None
             } else {
                 match Money::parse(&inv.amount) {
                     Ok(m) if m.cents() > 0 => Some(m),
                     _ => {
-                        self.problem(format!("invoices[{i}].amount"), "trade-field-amount");
+                        self.problem(format!("invoices.{i}.amount"), "trade-field-amount");
                         None
                     }
                 }
@@ -474,16 +474,16 @@ impl Validator {
         } else {
             let mut out = Vec::new();
             for (i, item) in f.items.iter().enumerate() {
-                let marks = self.optional(&format!("items[{i}].marks"), &item.marks, MAX_TEXT);
+                let marks = self.optional(&format!("items.{i}.marks"), &item.marks, MAX_TEXT);
                 let packages =
-                    self.required(&format!("items[{i}].packages"), &item.packages, MAX_TEXT);
+                    self.required(&format!("items.{i}.packages"), &item.packages, MAX_TEXT);
                 let description = self.required(
-                    &format!("items[{i}].description"),
+                    &format!("items.{i}.description"),
                     &item.description,
                     MAX_LONG_TEXT,
                 );
                 let quantity =
-                    self.required(&format!("items[{i}].quantity"), &item.quantity, MAX_TEXT);
+                    self.required(&format!("items.{i}.quantity"), &item.quantity, MAX_TEXT);
                 if let (Some(packages), Some(description), Some(quantity)) =
                     (packages, description, quantity)
                 {
@@ -654,6 +654,23 @@ mod tests {
         assert_eq!(co.consignee.country.code(), "US");
     }
 
+    /// A goods line's problem is named as the form posts the field (`items.1.description`),
+    /// so the page finds the field and its label.
+    #[test]
+    fn a_goods_line_problem_names_its_line_and_field() {
+        let mut input = valid_co_input();
+        input.items.push(input.items[0].clone());
+        input.items[1].description = String::new();
+        assert_eq!(
+            fields(BaseModelForm::validate(
+                PracticeType::CertificateOfOrigin,
+                &input,
+                today()
+            )),
+            vec![("items.1.description".to_string(), "trade-field-required")]
+        );
+    }
+
     #[test]
     fn the_invoice_amount_is_mandatory() {
         let mut input = valid_co_input();
@@ -664,7 +681,7 @@ mod tests {
                 &input,
                 today()
             )),
-            vec![("invoices[0].amount".to_string(), "trade-field-required")]
+            vec![("invoices.0.amount".to_string(), "trade-field-required")]
         );
         input.invoices.clear();
         assert_eq!(
@@ -724,7 +741,7 @@ mod tests {
                 &input,
                 today()
             ))
-            .contains(&("invoices[0].date".to_string(), "trade-field-date-future"))
+            .contains(&("invoices.0.date".to_string(), "trade-field-date-future"))
         );
     }
 

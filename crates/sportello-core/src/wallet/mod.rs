@@ -35,6 +35,8 @@ pub struct Entry {
     pub practice_id: Option<String>,
     pub reference: String,
     pub created_at: String,
+    /// The intermediary whose user made the entry for the company (issue 15, item 3), if any.
+    pub intermediary_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,8 +106,8 @@ pub async fn entries(
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, created_at \
-         FROM wallet_entries WHERE company_id = $1 AND chamber_id = $2 \
+        "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, created_at, \
+         intermediary_id FROM wallet_entries WHERE company_id = $1 AND chamber_id = $2 \
          ORDER BY created_at DESC, id DESC LIMIT $3",
     )
     .bind(company_id)
@@ -165,7 +167,7 @@ pub async fn entries_plan(
 }
 
 const LEDGER: &str = "SELECT id, kind, amount_cents, balance_after_cents, practice_id, reference, \
-    created_at FROM wallet_entries WHERE company_id = $1 AND chamber_id = $2";
+    created_at, intermediary_id FROM wallet_entries WHERE company_id = $1 AND chamber_id = $2";
 
 impl Keyed for Entry {
     fn key(&self) -> Key {

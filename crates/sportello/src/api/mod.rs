@@ -6,6 +6,7 @@ pub mod auth;
 pub mod delegations;
 pub mod desk;
 pub mod devices;
+pub mod intermediaries;
 pub mod ra;
 pub mod trade;
 pub mod webhooks;
@@ -40,6 +41,7 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "ra", description = "Registration authority: convention, operators, mandates, courses, revocations"),
         (name = "devices", description = "Device inventory, consignments to ODRs, free devices"),
+        (name = "intermediaries", description = "The register of customs brokers and other intermediaries, kept by the chambers' administrators: registration, people, suspension"),
         (name = "delegations", description = "A person's requests to act for a company on a delegation signed by one of its legal representatives"),
         (name = "webhooks", description = "Events pushed to the company's ERP when its practices change state: each delivery is a \
             `POST` of an `EventBody` (JSON) with `Sportello-Event: <event>` and `Sportello-Signature: t=<unix seconds>,v1=<hex>`, \

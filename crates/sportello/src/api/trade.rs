@@ -144,12 +144,39 @@ pub struct ModelOut {
     pub company_tax_code: String,
     pub site_id: String,
     pub version: i64,
+    /// The intermediary whose user wrote the model for the company; `null` when the company
+    /// wrote it itself.
+    pub acting_intermediary: Option<ActingIntermediaryOut>,
     /// Whether the form is complete (the XML can be downloaded).
     pub complete: bool,
     /// What is missing or wrong, field by field.
     pub problems: Vec<ProblemOut>,
     #[schema(value_type = Object)]
     pub form: FormInput,
+}
+
+/// Who acted for the company (issue 15, item 3: "who acted for whom").
+#[derive(Serialize, ToSchema)]
+pub struct ActingIntermediaryOut {
+    pub id: String,
+    pub name: String,
+}
+
+/// The intermediary of a model, practice or ledger entry, by id and name.
+pub(crate) async fn acting_intermediary(
+    state: &AppState,
+    id: Option<&str>,
+) -> Result<Option<ActingIntermediaryOut>, AppError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let name = sportello_core::intermediary::name_of(&state.db, id)
+        .await?
+        .unwrap_or_default();
+    Ok(Some(ActingIntermediaryOut {
+        id: id.to_string(),
+        name,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -182,6 +209,7 @@ async fn model_out(state: &AppState, m: &Model) -> Result<ModelOut, AppError> {
         company_tax_code: company.tax_code.as_str().into(),
         site_id: m.site_id.clone(),
         version: m.version,
+        acting_intermediary: acting_intermediary(state, m.intermediary_id.as_deref()).await?,
         complete: problems.is_empty(),
         problems,
         form: m.input.clone(),
@@ -386,6 +414,9 @@ pub struct PracticeOut {
     pub annotations: String,
     pub consignee: Option<String>,
     pub sent_at: Option<String>,
+    /// The intermediary that presented the practice for the company ("Presentata da … per
+    /// conto di …"); `null` when the company acted itself.
+    pub acting_intermediary: Option<ActingIntermediaryOut>,
     pub signers: Vec<String>,
     pub attachments: Vec<AttachmentOut>,
     pub history: Vec<EventOut>,
@@ -463,6 +494,7 @@ async fn practice_out(
         annotations: p.annotations.clone(),
         consignee: p.consignee_name.clone(),
         sent_at: p.sent_at.clone(),
+        acting_intermediary: acting_intermediary(state, p.intermediary_id.as_deref()).await?,
         signers: p
             .signature
             .signers
@@ -761,6 +793,8 @@ pub struct WalletEntryOut {
     pub practice_id: Option<String>,
     pub reference: String,
     pub at: String,
+    /// The intermediary whose user made the entry (sending, so charging); `null` otherwise.
+    pub acting_intermediary: Option<ActingIntermediaryOut>,
 }
 
 /// The company's wallet at one chamber: each chamber keeps its own.
@@ -830,17 +864,22 @@ pub async fn get_wallet(
         company_tax_code: company.tax_code.as_str().into(),
         chamber: chamber.code.to_string(),
         balance_cents: balance.cents(),
-        entries: entries
-            .into_iter()
-            .map(|e| WalletEntryOut {
-                kind: e.kind,
-                amount_cents: e.amount_cents,
-                balance_after_cents: e.balance_after_cents,
-                practice_id: e.practice_id,
-                reference: e.reference,
-                at: e.created_at,
-            })
-            .collect(),
+        entries: {
+            let mut out = Vec::with_capacity(entries.len());
+            for e in entries {
+                out.push(WalletEntryOut {
+                    acting_intermediary: acting_intermediary(&state, e.intermediary_id.as_deref())
+                        .await?,
+                    kind: e.kind,
+                    amount_cents: e.amount_cents,
+                    balance_after_cents: e.balance_after_cents,
+                    practice_id: e.practice_id,
+                    reference: e.reference,
+                    at: e.created_at,
+                });
+            }
+            out
+        },
     }))
 }
 

@@ -122,6 +122,9 @@ pub enum IntermediaryCommand {
         /// Where its mandate notices go.
         #[arg(long)]
         email: String,
+        /// `customs-broker` (default), `freight-forwarder`, `trade-association`, `consultancy`.
+        #[arg(long, default_value = "customs-broker")]
+        kind: String,
     },
     /// Add a person who works for it; the password is read from standard input.
     AddUser {
@@ -133,7 +136,35 @@ pub enum IntermediaryCommand {
         #[arg(long)]
         name: String,
     },
-    /// List intermediaries.
+    /// Add a person by their own tax code and e-mail, as the office's page does: an account
+    /// with that tax code works for the intermediary at once, anyone else from their first
+    /// login with SPID, CIE or CNS.
+    Invite {
+        #[arg(long)]
+        intermediary: String,
+        #[arg(long)]
+        tax_code: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove a person (by user id) from the intermediary.
+    RemoveUser {
+        #[arg(long)]
+        intermediary: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Suspend the intermediary: its people act for no client; its mandates stay.
+    Suspend {
+        #[arg(long)]
+        intermediary: String,
+    },
+    /// Lift the suspension.
+    Reactivate {
+        #[arg(long)]
+        intermediary: String,
+    },
+    /// List intermediaries (suspended ones too).
     List,
 }
 
@@ -310,11 +341,13 @@ async fn intermediary(state: &AppState, command: IntermediaryCommand) -> ExitCod
             name,
             tax_code,
             email,
+            kind,
         } => {
             let new = NewIntermediary {
                 name,
                 tax_code,
                 email,
+                kind,
             };
             match intermediary::create(state, &Actor::cli(), new).await {
                 Ok(i) => {
@@ -346,10 +379,56 @@ async fn intermediary(state: &AppState, command: IntermediaryCommand) -> ExitCod
                 Err(e) => fail(e),
             }
         }
-        IntermediaryCommand::List => match intermediary::list(&state.db).await {
+        IntermediaryCommand::Invite {
+            intermediary: id,
+            tax_code,
+            email,
+        } => {
+            use sportello_core::intermediary::register::{self, Added};
+            match register::add_member(state, &Actor::cli(), &id, &tax_code, &email).await {
+                Ok(Added::Linked { user_id }) => {
+                    println!("linked {user_id}");
+                    ExitCode::SUCCESS
+                }
+                Ok(Added::Invited { invitation_id }) => {
+                    println!("invited {invitation_id}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        IntermediaryCommand::RemoveUser {
+            intermediary: id,
+            user,
+        } => match intermediary::register::remove_member(state, &Actor::cli(), &id, &user).await {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => fail(e),
+        },
+        IntermediaryCommand::Suspend { intermediary: id } => {
+            match intermediary::register::suspend(state, &Actor::cli(), &id).await {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
+        IntermediaryCommand::Reactivate { intermediary: id } => {
+            match intermediary::register::reactivate(state, &Actor::cli(), &id).await {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
+        IntermediaryCommand::List => match intermediary::list_all(&state.db).await {
             Ok(all) => {
                 for i in all {
-                    println!("{}\t{}\t{}\t{}", i.id, i.tax_code, i.name, i.email);
+                    let state = if i.suspended() { "suspended" } else { "active" };
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        i.id,
+                        i.tax_code,
+                        i.name,
+                        i.email,
+                        i.kind.as_str(),
+                        state
+                    );
                 }
                 ExitCode::SUCCESS
             }

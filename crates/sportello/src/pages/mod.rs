@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_intermediaries;
 pub mod appointments;
 pub mod audit;
 pub mod cns;

@@ -122,6 +122,7 @@ pub fn page_of(action: Action) -> Option<&'static str> {
         Action::RequestDelegation => Some("/delegations"),
         Action::DecideDelegations => Some("/admin/delegations"),
         Action::ManageCompanyUsers => Some("/company/users"),
+        Action::ManageIntermediaries => Some("/admin/intermediaries"),
         _ => None,
     }
 }

@@ -313,3 +313,49 @@ fn a_route_admits_exactly_the_roles_of_its_actions() {
         }
     }
 }
+
+/// Issue 15, item 3: the register of intermediaries belongs to no chamber; every chamber's
+/// administrator keeps it, on the pages and in the API, and no other role reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_chamber_administrators_keep_the_register_of_intermediaries() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    app.seed_demo().await;
+    let id = sportello_core::intermediary::list_all(&app.state.db)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    for role in Role::ALL {
+        let (email, password) = TestApp::demo_login(role);
+        let b = Browser::login(&app, email, password).await;
+        let expected = if role == Role::ChamberAdmin {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        for path in [
+            "/admin/intermediaries".to_string(),
+            format!("/admin/intermediaries/{id}"),
+        ] {
+            let (status, _) = b.get(&path).await;
+            assert_eq!(status, expected, "{role} GET {path}");
+        }
+        let (status, _, _) = b
+            .post_form(&format!("/admin/intermediaries/{id}/suspend"), &[])
+            .await;
+        let expected_post = if role == Role::ChamberAdmin {
+            StatusCode::SEE_OTHER
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, expected_post, "{role} suspend");
+        let t = token(&app, role).await;
+        let r = reqwest::Client::new()
+            .get(app.url("/api/v1/intermediaries"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), expected, "{role} API");
+    }
+}

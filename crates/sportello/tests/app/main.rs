@@ -27,6 +27,7 @@ mod forms;
 mod free_cards;
 mod helpers;
 mod human_words;
+mod intermediary_admin;
 mod journey;
 mod lists;
 mod memory;

@@ -78,6 +78,9 @@ pub enum EInvoiceError {
     NotForThisType,
     #[error("not one of the company's models")]
     NotFound,
+    /// A practice made from the model was sent: its e-invoices are what the office checks.
+    #[error("practice {protocol_number} made from this model was sent")]
+    Sent { protocol_number: String },
     /// The `.p7m` envelope cannot be read.
     #[error("the signed file cannot be read")]
     UnreadableSignature,
@@ -196,6 +199,7 @@ pub async fn attach(
     if !accepts(model.practice_type) {
         return Err(EInvoiceError::NotForThisType);
     }
+    refuse_when_sent(&ctx.db, &model.id).await?;
     if bytes.is_empty() {
         return Err(EInvoiceError::NoFile);
     }
@@ -250,6 +254,29 @@ pub async fn attach(
     Ok((stored, done))
 }
 
+/// Issue 15, item 5: the office checks the practice's invoice table against the e-invoices
+/// kept with its model, so once a practice made from the model is sent (and until the office
+/// sends it back for rectification) they are what the officer must see: none is added or
+/// removed. The first such practice is named.
+pub async fn sent_practice(db: &Db, model_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let found: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT id, protocol_number FROM practices WHERE model_id = $1 \
+         AND status IN ('sent', 'in_review', 'approved', 'rejected') \
+         ORDER BY sent_at, id LIMIT 1",
+    )
+    .bind(model_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.map(|(id, number)| number.unwrap_or(id)))
+}
+
+async fn refuse_when_sent(db: &Db, model_id: &str) -> Result<(), EInvoiceError> {
+    match sent_practice(db, model_id).await? {
+        Some(protocol_number) => Err(EInvoiceError::Sent { protocol_number }),
+        None => Ok(()),
+    }
+}
+
 const SELECT: &str = "SELECT id, model_id, company_id, blob, file_name, signed, signature_valid, signer, \
                       content_json, uploaded_at FROM model_einvoices";
 
@@ -299,6 +326,7 @@ pub async fn remove(
     let e = get(&ctx.db, &model.id, id)
         .await?
         .ok_or(EInvoiceError::NotFound)?;
+    refuse_when_sent(&ctx.db, &model.id).await?;
     let mut tx = ctx.db.begin().await?;
     sqlx::query("DELETE FROM model_einvoices WHERE id = $1 AND model_id = $2")
         .bind(&e.id)

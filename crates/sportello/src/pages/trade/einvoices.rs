@@ -103,6 +103,10 @@ fn refusal(e: &EInvoiceError, lang: Lang) -> Option<String> {
         EInvoiceError::NoFile => lang.t("einvoice-error-no-file"),
         EInvoiceError::NotForThisType => lang.t("einvoice-error-type"),
         EInvoiceError::UnreadableSignature => lang.t("einvoice-error-unreadable-signature"),
+        EInvoiceError::Sent { protocol_number } => lang.t_args(
+            "einvoice-error-sent",
+            &[("protocol", protocol_number.clone())],
+        ),
         EInvoiceError::Parse(p) => match p {
             ParseError::TooLarge => lang.t("einvoice-error-too-large"),
             ParseError::NotText => lang.t("einvoice-error-not-text"),
@@ -175,16 +179,29 @@ pub async fn upload(
             ));
             Ok(render(&page)?.into_response())
         }
-        Err(e) => match refusal(&e, viewer.lang) {
-            Some(message) => {
-                let input = m.input.clone();
-                let mut page = form_page(&state, &viewer, m, &input, false, false).await?;
-                page.einvoice_error = Some(message);
-                Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-            }
-            None => Err(internal(e)),
-        },
+        Err(e) => refused(&state, &viewer, m, e).await,
     }
+}
+
+/// The model's page unchanged, with why the e-invoice was refused: 409 when a practice made
+/// from the model was sent, 422 for the file itself.
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    m: sportello_core::trade::model::Model,
+    e: EInvoiceError,
+) -> Result<Response, AppError> {
+    let Some(message) = refusal(&e, viewer.lang) else {
+        return Err(internal(e));
+    };
+    let status = match e {
+        EInvoiceError::Sent { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let input = m.input.clone();
+    let mut page = form_page(state, viewer, m, &input, false, false).await?;
+    page.einvoice_error = Some(message);
+    Ok((status, render(&page)?).into_response())
 }
 
 fn internal(e: EInvoiceError) -> AppError {
@@ -205,9 +222,9 @@ pub async fn remove(
 ) -> Result<Response, AppError> {
     let p = crate::pages::trade::company_user(&viewer)?;
     let m = crate::pages::trade::writable_model(&state, p, &id).await?;
-    einvoice::remove(&state, p, &m, &eid)
-        .await
-        .map_err(internal)?;
+    if let Err(e) = einvoice::remove(&state, p, &m, &eid).await {
+        return refused(&state, &viewer, m, e).await;
+    }
     let m = own_model(&state, &viewer, &id).await?;
     let input = m.input.clone();
     let mut page = form_page(&state, &viewer, m, &input, false, false).await?;

@@ -350,6 +350,8 @@ pub(crate) struct FormPage {
     /// Whether the user may change the model (issue 15: preparing at its company, within a
     /// mandate in force covering its type); else the page only shows it.
     can_prepare: bool,
+    /// Why the e-invoices can no longer change: a practice made from the model was sent.
+    einvoice_locked: Option<String>,
 }
 
 impl FormPage {
@@ -440,8 +442,20 @@ pub(crate) async fn form_page(
             state.clock.now(),
         )
     });
+    let einvoice_locked = if einvoice_help.is_some() {
+        einvoice::sent_practice(&state.db, &m.id)
+            .await?
+            .map(|protocol| {
+                viewer
+                    .lang
+                    .t_args("einvoice-error-sent", &[("protocol", protocol)])
+            })
+    } else {
+        None
+    };
     Ok(FormPage {
         can_prepare,
+        einvoice_locked,
         einvoice_help,
         einvoices,
         einvoice_notice: None,

@@ -115,12 +115,25 @@ impl From<MandateError> for AppError {
     }
 }
 
+/// A registration or a person refused for what was typed is 422 with the field (a tax code
+/// another intermediary holds, or a person working for another one, 409); an intermediary,
+/// user or invitation that is not there is 404.
 impl From<IntermediaryError> for AppError {
     fn from(e: IntermediaryError) -> Self {
+        if let Some(field) = e.field_error() {
+            let mut err = AppError::invalid(vec![field]);
+            if matches!(
+                e,
+                IntermediaryError::DuplicateTaxCode(_) | IntermediaryError::OtherIntermediary(_)
+            ) {
+                err.status = StatusCode::CONFLICT;
+            }
+            return err;
+        }
         match e {
             IntermediaryError::Db(e) => e.into(),
             IntermediaryError::Password(e) => AppError::internal(e),
-            IntermediaryError::Unknown => AppError::not_found(),
+            IntermediaryError::Unknown | IntermediaryError::NotFound => AppError::not_found(),
             other => AppError::internal(anyhow::anyhow!(other.to_string())),
         }
     }

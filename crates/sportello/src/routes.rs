@@ -307,6 +307,21 @@ fn pages() -> Pages {
             trade::pagopa::import,
         )
         .get(
+            "/admin/payments/settings",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::settings,
+        )
+        .post(
+            "/admin/payments/settings",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::save_settings,
+        )
+        .post(
+            "/admin/payments/anomalies/{id}/resolve",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::resolve_anomaly,
+        )
+        .get(
             "/admin/blank-paper",
             can(&[AuthoriseBlankPaper]),
             trade::admin::blank_paper,

@@ -8,6 +8,7 @@
 use crate::app::AppState;
 use crate::pages::trade::acting_company;
 use crate::pages::trade::company::{WalletParams, wallet_page};
+use crate::pages::trade::pagopa_admin::FailedResolution;
 use crate::web::download::{Download, XLSX};
 use crate::web::form::MultipartForm;
 use crate::web::{AppError, Layout, Viewer, render};
@@ -222,13 +223,15 @@ pub async fn statement(
 
 #[derive(Template)]
 #[template(path = "trade/admin_payments.html")]
-struct PaymentsPage {
+pub(crate) struct PaymentsPage {
     layout: Layout,
     configured: Option<(String, String, Option<String>)>,
     flows: Vec<FlowRow>,
     anomalies: Vec<AnomalyRow>,
     notice: Option<String>,
     error: Option<String>,
+    /// The resolution the office must correct (its anomaly's forms open, filled).
+    pub(crate) failed_anomaly: Option<FailedResolution>,
 }
 
 struct FlowRow {
@@ -241,16 +244,31 @@ struct FlowRow {
 }
 
 struct AnomalyRow {
+    id: String,
     when: String,
     flow_id: String,
     iuv: String,
     company: String,
+    company_tax_code: String,
     paid: String,
     due: String,
     reason: String,
+    /// A revoked payment moved no money: it can be noted, not credited.
+    creditable: bool,
+    /// "Risolta da … il …: …", once resolved.
+    resolved: Option<String>,
+    company_help: String,
+    credit_label: String,
 }
 
-async fn payments_page(
+impl PaymentsPage {
+    /// What was typed for anomaly `id` in a resolution that failed, else nothing.
+    fn typed(&self, id: &str) -> Option<&FailedResolution> {
+        self.failed_anomaly.as_ref().filter(|f| f.id == id)
+    }
+}
+
+pub(crate) async fn payments_page(
     state: &AppState,
     viewer: &Viewer,
     notice: Option<String>,
@@ -278,9 +296,21 @@ async fn payments_page(
         .await?
         .into_iter()
         .map(|a| AnomalyRow {
+            company_help: lang.t_args(
+                "pagopa-resolve-company-help",
+                &[("amount", Money::from_cents(a.amount_cents).to_italian())],
+            ),
+            credit_label: lang.t_args(
+                "pagopa-resolve-credit-submit",
+                &[("amount", Money::from_cents(a.amount_cents).to_italian())],
+            ),
+            resolved: resolution_text(lang, &a),
+            creditable: a.result != "not_executed",
+            id: a.id,
             when: display::stored(&a.created_at),
             flow_id: a.flow_id,
             iuv: a.iuv,
+            company_tax_code: a.company_tax_code.unwrap_or_default(),
             company: a.company_name.unwrap_or_else(|| "—".into()),
             paid: Money::from_cents(a.amount_cents).to_italian(),
             due: a
@@ -297,13 +327,58 @@ async fn payments_page(
         anomalies,
         notice,
         error,
+        failed_anomaly: None,
     })
 }
 
+/// How an anomaly was resolved, by whom and when, in a sentence.
+fn resolution_text(lang: Lang, a: &pagopa::reconcile::Anomaly) -> Option<String> {
+    let kind = a.resolution.as_deref()?;
+    let args = [
+        ("who", a.resolved_by.clone().unwrap_or_default()),
+        (
+            "when",
+            a.resolved_at
+                .as_deref()
+                .map(display::stored)
+                .unwrap_or_default(),
+        ),
+        ("note", a.resolution_note.clone().unwrap_or_default()),
+        (
+            "company",
+            a.resolved_company_name.clone().unwrap_or_default(),
+        ),
+    ];
+    Some(if kind == "credited" {
+        lang.t_args("pagopa-resolved-credited", &args)
+    } else {
+        lang.t_args("pagopa-resolved-note", &args)
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct PaymentsParams {
+    #[serde(default)]
+    configured: Option<String>,
+    #[serde(default)]
+    resolved: Option<String>,
+}
+
 /// The office's page: the chamber's pagoPA configuration, the upload of a reconciliation
-/// flow, the flows imported and the anomalies.
-pub async fn payments(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    Ok(render(&payments_page(&state, &viewer, None, None).await?)?.into_response())
+/// flow, the flows imported and the anomalies, unresolved first, each with its resolution.
+pub async fn payments(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<PaymentsParams>,
+) -> Result<Response, AppError> {
+    let notice = if q.configured.is_some() {
+        Some(viewer.lang.t("pagopa-settings-saved"))
+    } else if q.resolved.is_some() {
+        Some(viewer.lang.t("pagopa-resolve-done"))
+    } else {
+        None
+    };
+    Ok(render(&payments_page(&state, &viewer, notice, None).await?)?.into_response())
 }
 
 /// Imports a reconciliation flow uploaded by the office (its own chamber's flows only).

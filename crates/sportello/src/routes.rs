@@ -955,7 +955,7 @@ fn guarded(access: Access, routes: UtoipaMethodRouter<AppState>) -> UtoipaMethod
 /// The JSON API under `/api/v1`, each handler group with who may call it. Handlers of one
 /// path with several methods go in one `routes!` (and share its access).
 fn api_routes() -> OpenApiRouter<AppState> {
-    use api::{auth, delegations, desk, devices, ra, trade, webhooks};
+    use api::{auth, delegations, desk, devices, pagopa, ra, trade, webhooks};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(guarded(Public, routes!(auth::issue_token)))
         .routes(guarded(SignedIn, routes!(auth::me)))
@@ -999,6 +999,17 @@ fn api_routes() -> OpenApiRouter<AppState> {
             routes!(trade::replace_signed_model),
         ))
         .routes(guarded(can(&[ViewWallet]), routes!(trade::get_wallet)))
+        // pagoPA top-ups and the wallet's receipts (issue 15, item 4).
+        .routes(guarded(
+            can(&[ViewWallet]),
+            routes!(pagopa::list_positions, pagopa::create_position),
+        ))
+        .routes(guarded(
+            can(&[ViewWallet]),
+            routes!(pagopa::position_notice),
+        ))
+        .routes(guarded(can(&[ViewWallet]), routes!(pagopa::list_receipts)))
+        .routes(guarded(can(&[ViewWallet]), routes!(pagopa::receipt_pdf)))
         // Delegations signed by a legal representative (issue 15, item 2).
         .routes(guarded(
             can(&[RequestDelegation]),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod delegations;
 pub mod desk;
 pub mod devices;
+pub mod pagopa;
 pub mod ra;
 pub mod trade;
 pub mod webhooks;

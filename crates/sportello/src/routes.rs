@@ -316,6 +316,11 @@ fn pages() -> Pages {
             can(&[CreditWallet]),
             trade::pagopa_admin::save_settings,
         )
+        .get(
+            "/admin/payments/anomalies/{id}",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::anomaly,
+        )
         .post(
             "/admin/payments/anomalies/{id}/resolve",
             can(&[CreditWallet]),

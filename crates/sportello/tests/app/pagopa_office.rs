@@ -108,7 +108,9 @@ async fn the_office_resolves_an_anomaly_with_a_note_once_shown_with_who_and_when
     let id = anomaly_id(&app, unknown.iuv()).await;
     let o = office(&app).await;
     let (_, html) = o.get("/admin/payments").await;
-    assert!(html.contains("data-testid=\"anomaly-resolve\""));
+    assert!(html.contains(&format!("href=\"/admin/payments/anomalies/{id}\"")));
+    let (status, _) = o.get(&format!("/admin/payments/anomalies/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
     let path = format!("/admin/payments/anomalies/{id}/resolve");
     // The note is mandatory: refused with a message, nothing resolved.
     let (status, _, body) = o
@@ -127,16 +129,19 @@ async fn the_office_resolves_an_anomaly_with_a_note_once_shown_with_who_and_when
             .post_form(&path, &[("action", "note"), ("note", note)])
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        assert!(location.unwrap().starts_with("/admin/payments?resolved="));
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/admin/payments/anomalies/{id}?resolved=1").as_str())
+        );
     }
     assert_eq!(audited(&app, "wallet.pagopa_anomaly_resolved").await, 1);
-    let (_, html) = o.get(&format!("/admin/payments?resolved={id}")).await;
-    assert!(html.contains("Anomalia risolta."));
     let (email, _) = TestApp::demo_login(Role::ChamberAdmin);
-    assert!(
-        html.contains(&format!("Risolta da {email} il 25/11/2026 10:00: {note}")),
-        "{html}"
-    );
+    let shown = format!("Risolta da {email} il 25/11/2026 10:00: {note}");
+    let (_, page) = o.get(&format!("/admin/payments/anomalies/{id}")).await;
+    assert!(page.contains(&shown), "{page}");
+    assert!(!page.contains("data-testid=\"resolve-note-form\""));
+    let (_, html) = o.get("/admin/payments").await;
+    assert!(html.contains(&shown), "{html}");
     assert!(!html.contains("data-testid=\"anomaly-resolve\""));
     // Another chamber's administrator does not find it.
     let sv = chambers::create_chamber(
@@ -164,7 +169,8 @@ async fn the_office_resolves_an_anomaly_with_a_note_once_shown_with_who_and_when
     .await
     .unwrap();
     let savona = Browser::login(&app, "admin@sv.test", "savona-password-1").await;
-    savona.get("/admin/payments").await;
+    let (status, _) = savona.get(&format!("/admin/payments/anomalies/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = savona
         .post_form(&path, &[("action", "note"), ("note", "x")])
         .await;
@@ -190,7 +196,9 @@ async fn the_office_credits_an_anomaly_to_the_right_company_once(engine: Engine)
     let id = anomaly_id(&app, &mismatched.iuv).await;
     let before = balance(&app).await;
     let o = office(&app).await;
-    o.get("/admin/payments").await;
+    let (_, page) = o.get(&format!("/admin/payments/anomalies/{id}")).await;
+    // The company of the notice is offered; the office checks and may change it.
+    assert!(page.contains(&format!("value=\"{LIGURE}\"")), "{page}");
     let path = format!("/admin/payments/anomalies/{id}/resolve");
     for (code, words) in [
         (
@@ -226,7 +234,7 @@ async fn the_office_credits_an_anomaly_to_the_right_company_once(engine: Engine)
     }
     assert_eq!(balance(&app).await, before + 1999, "credited once");
     assert_eq!(audited(&app, "wallet.pagopa_anomaly_resolved").await, 1);
-    let (_, html) = o.get("/admin/payments").await;
+    let (_, html) = o.get(&format!("/admin/payments/anomalies/{id}")).await;
     assert!(
         html.contains("Accreditata sul borsellino di"),
         "the page says it was credited"

@@ -343,9 +343,9 @@ pub struct Anomaly {
     pub resolved_company_name: Option<String>,
 }
 
-/// The chamber's anomalies, the unresolved first, each group newest first.
-pub async fn anomalies(db: &Db, chamber_id: &str, limit: i64) -> Result<Vec<Anomaly>, sqlx::Error> {
-    sqlx::query_as(
+/// The columns of an [`Anomaly`], before its `WHERE`.
+macro_rules! select_anomalies {
+    () => {
         "SELECT rp.id, rp.created_at, rf.flow_id, rp.iuv, rp.iur, rp.amount_cents, rp.result, \
          pp.amount_cents AS due_cents, companies.name AS company_name, \
          companies.tax_code AS company_tax_code, rp.resolution, rp.resolution_note, \
@@ -354,14 +354,33 @@ pub async fn anomalies(db: &Db, chamber_id: &str, limit: i64) -> Result<Vec<Anom
          JOIN reconciliation_flows rf ON rf.id = rp.flow_id \
          LEFT JOIN payment_positions pp ON pp.id = rp.position_id \
          LEFT JOIN companies ON companies.id = pp.company_id \
-         LEFT JOIN companies rc ON rc.id = rp.resolved_company_id \
-         WHERE rp.chamber_id = $1 AND rp.result <> 'credited' \
+         LEFT JOIN companies rc ON rc.id = rp.resolved_company_id "
+    };
+}
+
+/// The chamber's anomalies, the unresolved first, each group newest first.
+pub async fn anomalies(db: &Db, chamber_id: &str, limit: i64) -> Result<Vec<Anomaly>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        select_anomalies!(),
+        "WHERE rp.chamber_id = $1 AND rp.result <> 'credited' \
          ORDER BY CASE WHEN rp.resolution IS NULL THEN 0 ELSE 1 END, \
          rp.created_at DESC, rp.id DESC LIMIT $2",
-    )
+    ))
     .bind(chamber_id)
     .bind(limit)
     .fetch_all(db.pool())
+    .await
+}
+
+/// The anomaly `id` of `chamber_id`; `None` for another chamber's or a credited payment.
+pub async fn anomaly(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Anomaly>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        select_anomalies!(),
+        "WHERE rp.chamber_id = $1 AND rp.id = $2 AND rp.result <> 'credited'",
+    ))
+    .bind(chamber_id)
+    .bind(id)
+    .fetch_optional(db.pool())
     .await
 }
 

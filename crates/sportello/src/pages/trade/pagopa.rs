@@ -8,7 +8,6 @@
 use crate::app::AppState;
 use crate::pages::trade::acting_company;
 use crate::pages::trade::company::{WalletParams, wallet_page};
-use crate::pages::trade::pagopa_admin::FailedResolution;
 use crate::web::download::{Download, XLSX};
 use crate::web::form::MultipartForm;
 use crate::web::{AppError, Layout, Viewer, render};
@@ -223,15 +222,13 @@ pub async fn statement(
 
 #[derive(Template)]
 #[template(path = "trade/admin_payments.html")]
-pub(crate) struct PaymentsPage {
+struct PaymentsPage {
     layout: Layout,
     configured: Option<(String, String, Option<String>)>,
     flows: Vec<FlowRow>,
     anomalies: Vec<AnomalyRow>,
     notice: Option<String>,
     error: Option<String>,
-    /// The resolution the office must correct (its anomaly's forms open, filled).
-    pub(crate) failed_anomaly: Option<FailedResolution>,
 }
 
 struct FlowRow {
@@ -249,26 +246,14 @@ struct AnomalyRow {
     flow_id: String,
     iuv: String,
     company: String,
-    company_tax_code: String,
     paid: String,
     due: String,
     reason: String,
-    /// A revoked payment moved no money: it can be noted, not credited.
-    creditable: bool,
     /// "Risolta da … il …: …", once resolved.
     resolved: Option<String>,
-    company_help: String,
-    credit_label: String,
 }
 
-impl PaymentsPage {
-    /// What was typed for anomaly `id` in a resolution that failed, else nothing.
-    fn typed(&self, id: &str) -> Option<&FailedResolution> {
-        self.failed_anomaly.as_ref().filter(|f| f.id == id)
-    }
-}
-
-pub(crate) async fn payments_page(
+async fn payments_page(
     state: &AppState,
     viewer: &Viewer,
     notice: Option<String>,
@@ -296,21 +281,11 @@ pub(crate) async fn payments_page(
         .await?
         .into_iter()
         .map(|a| AnomalyRow {
-            company_help: lang.t_args(
-                "pagopa-resolve-company-help",
-                &[("amount", Money::from_cents(a.amount_cents).to_italian())],
-            ),
-            credit_label: lang.t_args(
-                "pagopa-resolve-credit-submit",
-                &[("amount", Money::from_cents(a.amount_cents).to_italian())],
-            ),
             resolved: resolution_text(lang, &a),
-            creditable: a.result != "not_executed",
             id: a.id,
             when: display::stored(&a.created_at),
             flow_id: a.flow_id,
             iuv: a.iuv,
-            company_tax_code: a.company_tax_code.unwrap_or_default(),
             company: a.company_name.unwrap_or_else(|| "—".into()),
             paid: Money::from_cents(a.amount_cents).to_italian(),
             due: a
@@ -327,12 +302,11 @@ pub(crate) async fn payments_page(
         anomalies,
         notice,
         error,
-        failed_anomaly: None,
     })
 }
 
 /// How an anomaly was resolved, by whom and when, in a sentence.
-fn resolution_text(lang: Lang, a: &pagopa::reconcile::Anomaly) -> Option<String> {
+pub(crate) fn resolution_text(lang: Lang, a: &pagopa::reconcile::Anomaly) -> Option<String> {
     let kind = a.resolution.as_deref()?;
     let args = [
         ("who", a.resolved_by.clone().unwrap_or_default()),
@@ -360,8 +334,6 @@ fn resolution_text(lang: Lang, a: &pagopa::reconcile::Anomaly) -> Option<String>
 pub struct PaymentsParams {
     #[serde(default)]
     configured: Option<String>,
-    #[serde(default)]
-    resolved: Option<String>,
 }
 
 /// The office's page: the chamber's pagoPA configuration, the upload of a reconciliation
@@ -371,13 +343,10 @@ pub async fn payments(
     viewer: Viewer,
     Query(q): Query<PaymentsParams>,
 ) -> Result<Response, AppError> {
-    let notice = if q.configured.is_some() {
-        Some(viewer.lang.t("pagopa-settings-saved"))
-    } else if q.resolved.is_some() {
-        Some(viewer.lang.t("pagopa-resolve-done"))
-    } else {
-        None
-    };
+    let notice = q
+        .configured
+        .is_some()
+        .then(|| viewer.lang.t("pagopa-settings-saved"));
     Ok(render(&payments_page(&state, &viewer, notice, None).await?)?.into_response())
 }
 

@@ -6,7 +6,7 @@
 //! from the form, and an anomaly of another chamber is not found (404).
 
 use crate::app::AppState;
-use crate::pages::trade::pagopa::payments_page;
+use crate::pages::trade::pagopa::resolution_text;
 use crate::web::form_errors::FormErrors;
 use crate::web::{AppError, Layout, Viewer, render};
 use askama::Template;
@@ -14,6 +14,8 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::authz::{self, Action};
+use sportello_core::display;
+use sportello_core::money::Money;
 use sportello_core::wallet::pagopa::{self, ConfigureError, resolve};
 
 #[derive(Template)]
@@ -121,6 +123,93 @@ pub async fn save_settings(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
+#[derive(Template)]
+#[template(path = "trade/admin_payment_anomaly.html")]
+struct AnomalyPage {
+    layout: Layout,
+    id: String,
+    iuv: String,
+    iur: String,
+    flow_id: String,
+    when: String,
+    company: String,
+    paid: String,
+    due: String,
+    reason: String,
+    /// A revoked payment moved no money: it can be noted, not credited.
+    creditable: bool,
+    /// "Risolta da … il …", once resolved.
+    resolved: Option<String>,
+    credit_label: String,
+    company_help: String,
+    /// What was typed in the form that failed (`note` or `credit`), kept.
+    action: String,
+    note: String,
+    company_tax_code: String,
+    errors: FormErrors,
+}
+
+async fn anomaly_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    typed: Option<(&ResolveForm, FormErrors)>,
+) -> Result<AnomalyPage, AppError> {
+    let p = viewer.require_action(Action::CreditWallet)?;
+    let chamber_id = authz::chamber_of(p).map_err(|_| AppError::forbidden())?;
+    let a = pagopa::reconcile::anomaly(&state.db, chamber_id, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let lang = viewer.lang;
+    let paid = Money::from_cents(a.amount_cents).to_italian();
+    let (action, note, company_tax_code, errors) = match typed {
+        Some((form, errors)) => (
+            form.action.clone(),
+            form.note.clone(),
+            form.company_tax_code.trim().to_string(),
+            errors,
+        ),
+        None => (
+            String::new(),
+            String::new(),
+            a.company_tax_code.clone().unwrap_or_default(),
+            FormErrors::new(),
+        ),
+    };
+    Ok(AnomalyPage {
+        layout: Layout::new(viewer, "pagopa-anomaly-title"),
+        resolved: resolution_text(lang, &a),
+        creditable: a.result != "not_executed",
+        credit_label: lang.t_args("pagopa-resolve-credit-submit", &[("amount", paid.clone())]),
+        company_help: lang.t_args("pagopa-resolve-company-help", &[("amount", paid.clone())]),
+        id: a.id,
+        iuv: a.iuv,
+        iur: a.iur,
+        flow_id: a.flow_id,
+        when: display::stored(&a.created_at),
+        company: a.company_name.unwrap_or_else(|| "—".into()),
+        due: a
+            .due_cents
+            .map(|c| Money::from_cents(c).to_italian())
+            .unwrap_or_else(|| "—".into()),
+        reason: lang.t(&format!("pagopa-anomaly-{}", a.result.replace('_', "-"))),
+        paid,
+        action,
+        note,
+        company_tax_code,
+        errors,
+    })
+}
+
+/// One anomaly of the office's chamber, with the two ways to resolve it.
+pub async fn anomaly(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    Ok(render(&anomaly_page(&state, &viewer, &id, None).await?)?.into_response())
+}
+
 #[derive(serde::Deserialize)]
 pub struct ResolveForm {
     /// `note` or `credit`.
@@ -133,7 +222,8 @@ pub struct ResolveForm {
 }
 
 /// The office resolves one of its chamber's anomalies. A second click finds it resolved and
-/// shows the page as the first left it.
+/// lands on the anomaly's page as the first left it; a refusal shows the page again with the
+/// error next to its field and the typing kept.
 pub async fn resolve_anomaly(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -153,29 +243,34 @@ pub async fn resolve_anomaly(
     };
     match resolve::resolve(&state, &p.actor(), &chamber_id, &id, &resolution).await {
         Ok(()) | Err(resolve::ResolveError::AlreadyResolved) => {
-            Ok(Redirect::to(&format!("/admin/payments?resolved={id}#anomalies")).into_response())
+            Ok(Redirect::to(&format!("/admin/payments/anomalies/{id}?resolved=1")).into_response())
         }
         Err(resolve::ResolveError::NotFound) => Err(AppError::not_found()),
         Err(resolve::ResolveError::Db(e)) => Err(e.into()),
         Err(e @ resolve::ResolveError::Wallet(_)) => Err(AppError::internal(e)),
         Err(e) => {
-            let message = viewer.lang.t(e.key());
-            let mut page = payments_page(&state, &viewer, None, Some(message)).await?;
-            page.failed_anomaly = Some(FailedResolution {
-                id,
-                action: form.action,
-                note: form.note,
-                company_tax_code: form.company_tax_code,
-            });
+            let lang = viewer.lang;
+            let mut errors = FormErrors::new();
+            match e {
+                resolve::ResolveError::TaxCode(_) | resolve::ResolveError::UnknownCompany(_) => {
+                    errors.field(
+                        "company_tax_code",
+                        lang.t("pagopa-resolve-company"),
+                        lang.t(e.key()),
+                    )
+                }
+                resolve::ResolveError::NoteRequired | resolve::ResolveError::NoteTooLong => {
+                    let (field, label) = if form.action == "credit" {
+                        ("credit_note", "pagopa-resolve-credit-note")
+                    } else {
+                        ("note", "pagopa-resolve-note")
+                    };
+                    errors.field(field, lang.t(label), lang.t(e.key()))
+                }
+                _ => errors.form(lang.t(e.key())),
+            }
+            let page = anomaly_page(&state, &viewer, &id, Some((&form, errors))).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
-}
-
-/// What was typed in a resolution the office must correct, shown again in its form.
-pub struct FailedResolution {
-    pub id: String,
-    pub action: String,
-    pub note: String,
-    pub company_tax_code: String,
 }

@@ -128,10 +128,13 @@ pub async fn sign_in(
         Err(refusal) => Err(CnsError::Card(refusal)),
     };
     let reason = match &outcome {
-        Ok(_) => {
+        Ok(CardLogin::SignedIn(_)) => {
             throttle::give_back(&ctx.db, Scope::LoginAddress, client).await?;
             None
         }
+        // A sign-up step mails an address the person typed: it keeps its place in the
+        // address's login limit, so one client cannot send links without end.
+        Ok(CardLogin::AddressNeeded { .. }) => None,
         Err(CnsError::Db(_) | CnsError::TooManyAttempts) => None,
         Err(CnsError::Card(refusal)) => Some(refusal.code()),
         Err(CnsError::SignIn(SignInError::EmailMissing)) => Some("email_missing"),

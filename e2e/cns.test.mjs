@@ -5,11 +5,17 @@
 // `X-SSL-Client-Cert` of `POST /login/cns` (the real nginx is in the Rust test
 // `cns_nginx`). Mario Rossi's card signs him up, linked to ROSSI MARIO as the demo Registry
 // lists him; an expired card is refused in words. Screenshots at 1366 and 390 px of the login
-// page with the button, the welcome page and the refusal.
+// page with the button, the welcome page and the refusal. A card without an e-mail address
+// (Elena Neri's) signs up in two steps: the address typed, then the link mailed to it;
+// screenshots of each step.
 //
 // Page contract:
 //   /login  [data-testid=cns-button], a submit button in a form posting to /login/cns;
 //           after a refused card, [data-testid=cns-error] with the reason
+//   /login/cns/email  [data-testid=cns-sign-up-form] with #email; then
+//           [data-testid=cns-sign-up-sent]
+//   /login/cns/confirm/{token}  [data-testid=cns-confirm-submit]; then
+//           [data-testid=cns-sign-up-done]
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +25,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths } from './lib/browser.mjs';
 import { technicalWords, visibleWords } from './lib/checks.mjs';
+import { linkFromMail } from './lib/flows.mjs';
 import { repoRoot } from './lib/paths.mjs';
 
 let app;
@@ -121,6 +128,50 @@ describe('login with the CNS card', () => {
       await screenshot(page, '03-refused-expired-card-1366');
       await page.setViewportSize({ width: 390, height: 900 });
       await screenshot(page, '03-refused-expired-card-390');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('signs up a card without an e-mail address once the address typed is confirmed', async () => {
+    const { context, page } = await newContext(browser);
+    try {
+      await logInWithCard(page, 'nomail');
+      assert.equal(new URL(page.url()).pathname, '/login/cns/email');
+      assert.match(await page.locator('[data-testid="cns-sign-up-card"]').innerText(), /Elena Neri/);
+      await humanWords(page);
+      await screenshotWidths(page, '04-cns-sign-up-address');
+      // A malformed address is said next to the field, the typing kept.
+      await page.fill('#email', 'elena');
+      await page.locator('[data-testid="cns-sign-up-submit"]').click();
+      await page.locator('[data-testid="error-summary"]').waitFor();
+      assert.equal(await page.inputValue('#email'), 'elena');
+      await screenshotWidths(page, '05-cns-sign-up-address-error');
+      await page.fill('#email', 'elena.neri@example.it');
+      await page.locator('[data-testid="cns-sign-up-submit"]').click();
+      const sent = await page.locator('[data-testid="cns-sign-up-sent"]').innerText();
+      assert.match(sent, /elena\.neri@example\.it/);
+      await humanWords(page);
+      await screenshotWidths(page, '06-cns-sign-up-link-sent');
+      // The link in the mail: confirm, and the account is made.
+      const link = await linkFromMail(app.dataDir, '/login/cns/confirm/', 'elena.neri@example.it');
+      await page.goto(`${app.baseUrl}${link}`);
+      assert.match(await page.locator('[data-testid="cns-sign-up-confirm"]').innerText(), /elena\.neri@example\.it/);
+      await screenshotWidths(page, '07-cns-sign-up-confirm');
+      await page.locator('[data-testid="cns-confirm-submit"]').click();
+      assert.match(
+        await page.locator('[data-testid="cns-sign-up-done"]').innerText(),
+        /Account creato/,
+      );
+      await humanWords(page);
+      await screenshotWidths(page, '08-cns-sign-up-done');
+      // The link again: already used.
+      await page.goto(`${app.baseUrl}${link}`);
+      assert.match(await page.locator('[data-testid="cns-sign-up-invalid"]').innerText(), /già stato usato/);
+      await screenshotWidths(page, '09-cns-sign-up-link-used');
+    } catch (error) {
+      await screenshot(page, 'failed-cns-no-email-sign-up').catch(() => {});
+      throw error;
     } finally {
       await context.close();
     }

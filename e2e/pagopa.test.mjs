@@ -1,6 +1,8 @@
 // pagoPA top-ups: the company asks for a notice and sees it with its QR code, the office
 // imports the reconciliation flow that reports the payment, and the wallet shows the credit
 // and its receipt. Screenshots at 1366 and 390 px of the wallet and of the office's page.
+// The office then resolves an anomaly (a payment of an unknown notice) with a note, and
+// edits the chamber's pagoPA settings.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,13 +29,13 @@ after(async () => {
 const login = (page, role) => loginAs(page, app, role);
 
 /** A reconciliation flow (FlussoRiversamento) reporting one executed payment. */
-function flow(iuv, cents) {
+function flow(iuv, cents, id = '0001', iur = 'IUR-E2E-1') {
   const amount = (cents / 100).toFixed(2);
   const day = new Date().toISOString().slice(0, 10);
   return `<?xml version="1.0" encoding="UTF-8"?>
 <FlussoRiversamento xmlns="http://www.digitpa.gov.it/schemas/2011/Pagamenti/">
   <versioneOggetto>1.0</versioneOggetto>
-  <identificativoFlusso>${day}BPPIITRRXXX-0001</identificativoFlusso>
+  <identificativoFlusso>${day}BPPIITRRXXX-${id}</identificativoFlusso>
   <dataOraFlusso>${day}T10:00:00</dataOraFlusso>
   <identificativoUnivocoRegolamento>SEPA-0001</identificativoUnivocoRegolamento>
   <dataRegolamento>${day}</dataRegolamento>
@@ -54,7 +56,7 @@ function flow(iuv, cents) {
   <importoTotalePagamenti>${amount}</importoTotalePagamenti>
   <datiSingoliPagamenti>
     <identificativoUnivocoVersamento>${iuv}</identificativoUnivocoVersamento>
-    <identificativoUnivocoRiscossione>IUR-E2E-1</identificativoUnivocoRiscossione>
+    <identificativoUnivocoRiscossione>${iur}</identificativoUnivocoRiscossione>
     <indiceDatiSingoloPagamento>1</indiceDatiSingoloPagamento>
     <singoloImportoPagato>${amount}</singoloImportoPagato>
     <codiceEsitoSingoloPagamento>0</codiceEsitoSingoloPagamento>
@@ -130,6 +132,68 @@ describe('pagoPA', () => {
       throw error;
     } finally {
       await company.context.close();
+      await office.context.close();
+    }
+  });
+
+  it('resolves an anomaly with a note and edits the pagoPA settings', async () => {
+    const office = await newContext(browser, { bypassCSP: true });
+    try {
+      await login(office.page, 'chamber-admin');
+      await office.page.goto(`${app.baseUrl}/admin/payments`);
+      // A payment of a notice nobody asked for: an anomaly.
+      await office.page.setInputFiles('#flow', {
+        name: 'flusso-anomalia.xml',
+        mimeType: 'application/xml',
+        buffer: Buffer.from(flow('01000000000099919', 1234, '0002', 'IUR-E2E-2')),
+      });
+      await office.page.click('form[action="/admin/payments/import"] button[type="submit"]');
+      await office.page.locator('[data-testid="import-report"]').waitFor();
+      await office.page.goto(`${app.baseUrl}/admin/payments`);
+      const row = office.page.locator('[data-testid="anomaly"]', { hasText: '01000000000099919' });
+      await row.locator('[data-testid="anomaly-resolve"]').click();
+      await office.page.locator('[data-testid="resolve-note-form"]').waitFor();
+      assert.deepEqual(await axeViolations(office.page), []);
+      await screenshotWidths(office.page, 'pagopa-05-anomaly');
+      // Without a note: refused, said next to the field.
+      await office.page.click('[data-testid="resolve-note-submit"]');
+      await office.page.locator('[data-testid="error-summary"]').waitFor();
+      assert.match(await office.page.textContent('[data-testid="error-summary"]'), /Scrivi nella nota/);
+      await screenshotWidths(office.page, 'pagopa-06-anomaly-note-missing');
+      await office.page.fill('#note', 'rimborsato con bonifico del 03/12/2026');
+      // A double click resolves once.
+      await office.page.dblclick('[data-testid="resolve-note-submit"]');
+      await office.page.waitForURL(/resolved=1/);
+      assert.match(
+        await office.page.textContent('[data-testid="anomaly-resolved"]'),
+        /Risolta da .* il \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}: rimborsato con bonifico del 03\/12\/2026/,
+      );
+      await screenshotWidths(office.page, 'pagopa-07-anomaly-resolved');
+      await office.page.goto(`${app.baseUrl}/admin/payments`);
+      const resolved = office.page.locator('[data-testid="anomaly"]', { hasText: '01000000000099919' });
+      assert.match(await resolved.locator('[data-testid="anomaly-resolved"]').innerText(), /rimborsato con bonifico/);
+      assert.deepEqual(await axeViolations(office.page), []);
+      await screenshotWidths(office.page, 'pagopa-08-office-resolved');
+
+      // The settings: a wrong segregation code is said next to the field, then saved.
+      await office.page.click('[data-testid="pagopa-settings-link"]');
+      await office.page.locator('[data-testid="pagopa-settings-form"]').waitFor();
+      assert.equal(await office.page.inputValue('#tax_code'), '80043770108');
+      assert.deepEqual(await axeViolations(office.page), []);
+      await screenshotWidths(office.page, 'pagopa-09-settings');
+      await office.page.fill('#segregation_code', '1');
+      await office.page.click('[data-testid="pagopa-settings-submit"]');
+      await office.page.locator('[data-testid="error-summary"]').waitFor();
+      assert.equal(await office.page.inputValue('#segregation_code'), '1');
+      await screenshotWidths(office.page, 'pagopa-10-settings-error');
+      await office.page.fill('#segregation_code', '01');
+      await office.page.click('[data-testid="pagopa-settings-submit"]');
+      await office.page.waitForURL(/configured=1/);
+      assert.match(await office.page.textContent('[data-testid="import-report"]'), /Configurazione pagoPA salvata/);
+    } catch (error) {
+      await screenshot(office.page, 'pagopa-failed-anomaly').catch(() => {});
+      throw error;
+    } finally {
       await office.context.close();
     }
   });

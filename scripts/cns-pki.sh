@@ -20,6 +20,7 @@
 #   signature.pem      MARIO ROSSI's signature certificate: nonRepudiation only
 #   stranger.pem       MARIO ROSSI by "Unknown Card CA" (stranger-ca.pem), not trusted
 #   server.pem         localhost / 127.0.0.1, serverAuth, for the TLS proxy
+#   nomail.pem         ELENA NERI, TINIT-NRELNE90C41D969G, clientAuth, no e-mail address
 #   mario.p12          mario.pem and its key, no password (for browsers)
 set -euo pipefail
 
@@ -125,6 +126,8 @@ CARD_EMAIL=anna@example.it; make notaxcode ca card_db "/C=IT/SN=NONIMA/GN=ANNA/C
 make signature ca card_db "$(card MARIO ROSSI RSSMRA80A01H501U)" signature 1006 $from $to
 CARD_EMAIL=mario.rossi@example.it; make stranger stranger-ca stranger_db "$(card MARIO ROSSI RSSMRA80A01H501U)" card 1007 $from $to
 make server ca card_db "/C=IT/O=Sportello CNS Test/CN=localhost" server 1008 $from $to
+# A card that states no e-mail address: its first login asks for one.
+make nomail ca card_db "$(card ELENA NERI NRELNE90C41D969G)" card_no_mail 1009 $from $to
 
 openssl ca -config ca.cnf -name card_db -keyfile ca.key -cert ca.pem -revoke revoked.pem \
   -crl_reason keyCompromise -crl_compromise 20250301000000Z 2>/dev/null

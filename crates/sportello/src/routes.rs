@@ -179,6 +179,10 @@ fn pages() -> Pages {
         .post("/logout", Public, login::logout)
         .post("/login/oidc", Public, oidc::start)
         .post("/login/cns", Public, cns::start)
+        .get("/login/cns/email", Public, cns::address_form)
+        .post("/login/cns/email", Public, cns::address)
+        .get("/login/cns/confirm/{token}", Public, cns::confirm_form)
+        .post("/login/cns/confirm/{token}", Public, cns::confirm)
         .get(crate::oidc::CALLBACK_PATH, Public, oidc::callback)
         .get("/welcome", SignedIn, oidc::welcome)
         .get("/password/forgot", Public, password::forgot_form)
@@ -341,6 +345,26 @@ fn pages() -> Pages {
             "/admin/intermediaries/{id}/reactivate",
             can(&[ManageIntermediaries]),
             admin_intermediaries::reactivate,
+        )
+        .get(
+            "/admin/payments/settings",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::settings,
+        )
+        .post(
+            "/admin/payments/settings",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::save_settings,
+        )
+        .get(
+            "/admin/payments/anomalies/{id}",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::anomaly,
+        )
+        .post(
+            "/admin/payments/anomalies/{id}/resolve",
+            can(&[CreditWallet]),
+            trade::pagopa_admin::resolve_anomaly,
         )
         .get(
             "/admin/blank-paper",
@@ -976,7 +1000,7 @@ fn guarded(access: Access, routes: UtoipaMethodRouter<AppState>) -> UtoipaMethod
 /// The JSON API under `/api/v1`, each handler group with who may call it. Handlers of one
 /// path with several methods go in one `routes!` (and share its access).
 fn api_routes() -> OpenApiRouter<AppState> {
-    use api::{auth, delegations, desk, devices, intermediaries, ra, trade, webhooks};
+    use api::{auth, delegations, desk, devices, intermediaries, pagopa, ra, trade, webhooks};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(guarded(Public, routes!(auth::issue_token)))
         .routes(guarded(SignedIn, routes!(auth::me)))
@@ -1020,6 +1044,17 @@ fn api_routes() -> OpenApiRouter<AppState> {
             routes!(trade::replace_signed_model),
         ))
         .routes(guarded(can(&[ViewWallet]), routes!(trade::get_wallet)))
+        // pagoPA top-ups and the wallet's receipts (issue 15, item 4).
+        .routes(guarded(
+            can(&[ViewWallet]),
+            routes!(pagopa::list_positions, pagopa::create_position),
+        ))
+        .routes(guarded(
+            can(&[ViewWallet]),
+            routes!(pagopa::position_notice),
+        ))
+        .routes(guarded(can(&[ViewWallet]), routes!(pagopa::list_receipts)))
+        .routes(guarded(can(&[ViewWallet]), routes!(pagopa::receipt_pdf)))
         // Delegations signed by a legal representative (issue 15, item 2).
         .routes(guarded(
             can(&[RequestDelegation]),

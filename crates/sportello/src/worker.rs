@@ -56,6 +56,14 @@ pub fn schedules() -> Vec<Schedule> {
             enqueue: schedule::enqueue_default::<sportello_core::blobs::reaper::ReapOrphanBlobs>,
         },
         Schedule {
+            // pagoPA SACI: a notice past its expiry is no longer payable; mark it expired.
+            name: "expire_pagopa_notices",
+            cron: "10 0 * * *",
+            enqueue: schedule::enqueue_default::<
+                sportello_core::wallet::pagopa::expiry::ExpireNotices,
+            >,
+        },
+        Schedule {
             name: "issuance_expiry",
             cron: "*/15 * * * *",
             enqueue: schedule::enqueue_default::<sportello_core::issuance::AbortStaleSessions>,
@@ -106,6 +114,9 @@ async fn dispatch(state: &Ctx, job: &Claimed) -> anyhow::Result<()> {
         }
         sportello_core::blobs::reaper::ReapOrphanBlobs::KIND => {
             run::<sportello_core::blobs::reaper::ReapOrphanBlobs>(state, &job.payload).await
+        }
+        sportello_core::wallet::pagopa::expiry::ExpireNotices::KIND => {
+            run::<sportello_core::wallet::pagopa::expiry::ExpireNotices>(state, &job.payload).await
         }
         other => anyhow::bail!("unknown job kind '{other}'"),
     }

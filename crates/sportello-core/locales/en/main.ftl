@@ -279,11 +279,35 @@ cns-error-unknown-issuer = The card's certificate was not issued by an authority
 cns-error-not-yet-valid = The card's certificate is not valid yet. Try again from the first day of its validity.
 cns-error-expired = The card's certificate has expired: renew the CNS at the Chamber of Commerce.
 cns-error-revoked = The card's certificate was revoked or suspended ({ $date }) and cannot be used to log in.
-cns-error-revocation-unknown = It could not be checked that the card's certificate is not revoked. Try again in a few minutes.
+cns-error-revocation-unknown = Access refused: the card's issuing authority (OCSP or revocation list) could not be asked whether the certificate is revoked, and without that check the CNS login is not allowed, for safety. Try again in a few minutes, or log in with SPID / CIE.
 cns-error-not-authentication = The certificate chosen is not an authentication certificate (it is the signature one, for example). Try again choosing the CNS's authentication certificate.
 cns-error-no-tax-code = The card's certificate does not state a person's tax code: without it we cannot recognise you. No account was created.
-cns-error-email-missing = The card's certificate does not state an e-mail address, which is needed to create the account on the first login. Log in the first time with SPID / CIE, or ask the Chamber of Commerce to create your account.
+cns-error-email-missing = The card's certificate states neither an e-mail address nor your name, which are needed to create the account on the first login. Log in the first time with SPID / CIE, or ask the Chamber of Commerce to create your account.
 cns-error-name-missing = The card's certificate does not state your name. No account was created.
+cns-sign-up-title = Create the account with the CNS
+cns-sign-up-intro = Your card does not state an e-mail address, which the account needs: type one and we will send a link to confirm it. The account is created when you open the link.
+cns-sign-up-name = Name and surname
+cns-sign-up-tax-code = Tax code
+cns-sign-up-email-help = The confirmation link, and later the notices about your practices, will be sent here.
+cns-sign-up-submit = Send the confirmation link
+cns-sign-up-sent-before = We sent the confirmation link to
+cns-sign-up-sent-after = Open it by
+cns-sign-up-sent-hint = The account is created when you open the link; then log in again with the CNS. If the message does not arrive, check the spam folder.
+cns-sign-up-expired = The time to complete this step is over, or it was started from another browser. Go back to the login page and press "Log in with CNS" again.
+cns-sign-up-error-email = Type a valid e-mail address, for example name.surname@example.it.
+cns-sign-up-error-taken = The address { $email } is already used by another account: type another one, or ask the Chamber of Commerce to link the card to your account.
+cns-sign-up-confirm-intro = Confirm to create the account with these details. Then you can log in with the CNS.
+cns-sign-up-confirm-submit = Confirm and create the account
+cns-sign-up-done = Account created: the address { $email } is confirmed. Now log in with the CNS.
+cns-sign-up-done-existing = Your account exists already: log in with the CNS.
+cns-sign-up-link-unknown = This confirmation link is not valid. Check that you copied all of it, or start again by pressing "Log in with CNS".
+cns-sign-up-link-used = This confirmation link was already used: the account was created. Log in with the CNS.
+cns-sign-up-link-expired = This confirmation link has expired. Start again by pressing "Log in with CNS" and type the address again.
+cns-sign-up-mail-subject = Confirm the e-mail address of your Sportello account
+cns-sign-up-mail-body = Dear { $name },
+    to create your Sportello account with the CNS, confirm this address by opening the link:
+    { $link }
+    The link is valid until { $until } and can be used once. If you did not ask to create the account, ignore this message: nothing is created without the confirmation.
 welcome-title = Welcome to Sportello
 welcome-created = { $name }, your account was created with your digital identity (tax code { $tax_code }).
 welcome-email = Notifications will go to { $email }.

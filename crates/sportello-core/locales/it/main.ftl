@@ -279,11 +279,35 @@ cns-error-unknown-issuer = Il certificato della carta non è stato emesso da un'
 cns-error-not-yet-valid = Il certificato della carta non è ancora valido. Riprova dal giorno di inizio validità.
 cns-error-expired = Il certificato della carta è scaduto: rinnova la CNS presso la Camera di commercio.
 cns-error-revoked = Il certificato della carta è stato revocato o sospeso ({ $date }) e non può essere usato per accedere.
-cns-error-revocation-unknown = Non è stato possibile verificare che il certificato della carta non sia revocato. Riprova tra qualche minuto.
+cns-error-revocation-unknown = Accesso negato: non è stato possibile verificare presso l'autorità che ha emesso la carta (OCSP o lista di revoca) che il certificato non sia revocato, e per sicurezza senza questa verifica l'accesso con la CNS non è consentito. Riprova tra qualche minuto, oppure accedi con SPID / CIE.
 cns-error-not-authentication = Il certificato scelto non è un certificato di autenticazione (ad esempio è quello di firma). Riprova scegliendo il certificato di autenticazione della CNS.
 cns-error-no-tax-code = Il certificato della carta non riporta il codice fiscale di una persona: senza non possiamo riconoscerti. Nessun account è stato creato.
-cns-error-email-missing = Il certificato della carta non riporta un indirizzo e-mail, che serve per creare l'account al primo accesso. Accedi la prima volta con SPID / CIE, oppure chiedi alla Camera di commercio di creare il tuo account.
+cns-error-email-missing = Il certificato della carta non riporta né un indirizzo e-mail né nome e cognome, che servono per creare l'account al primo accesso. Accedi la prima volta con SPID / CIE, oppure chiedi alla Camera di commercio di creare il tuo account.
 cns-error-name-missing = Il certificato della carta non riporta nome e cognome. Nessun account è stato creato.
+cns-sign-up-title = Crea l'account con la CNS
+cns-sign-up-intro = La tua carta non riporta un indirizzo e-mail, che serve per l'account: scrivine uno e ti invieremo un link per confermarlo. L'account sarà creato quando apri il link.
+cns-sign-up-name = Nome e cognome
+cns-sign-up-tax-code = Codice fiscale
+cns-sign-up-email-help = Riceverai qui il link di conferma e, in seguito, gli avvisi sulle pratiche.
+cns-sign-up-submit = Invia il link di conferma
+cns-sign-up-sent-before = Ti abbiamo inviato il link di conferma all'indirizzo
+cns-sign-up-sent-after = Aprilo entro il
+cns-sign-up-sent-hint = L'account sarà creato quando apri il link; poi accedi di nuovo con la CNS. Se il messaggio non arriva, controlla la posta indesiderata.
+cns-sign-up-expired = Il tempo per completare questo passaggio è scaduto, oppure è stato avviato da un altro browser. Torna alla pagina di accesso e premi di nuovo «Entra con CNS».
+cns-sign-up-error-email = Scrivi un indirizzo e-mail valido, ad esempio nome.cognome@esempio.it.
+cns-sign-up-error-taken = L'indirizzo { $email } è già usato da un altro account: scrivine un altro, oppure chiedi alla Camera di commercio di collegare la carta al tuo account.
+cns-sign-up-confirm-intro = Conferma per creare l'account con questi dati. Dopo potrai accedere con la CNS.
+cns-sign-up-confirm-submit = Conferma e crea l'account
+cns-sign-up-done = Account creato: l'indirizzo { $email } è confermato. Ora accedi con la CNS.
+cns-sign-up-done-existing = Il tuo account esiste già: accedi con la CNS.
+cns-sign-up-link-unknown = Questo link di conferma non è valido. Controlla di averlo copiato per intero, oppure ricomincia premendo «Entra con CNS».
+cns-sign-up-link-used = Questo link di conferma è già stato usato: l'account è stato creato. Accedi con la CNS.
+cns-sign-up-link-expired = Questo link di conferma è scaduto. Ricomincia premendo «Entra con CNS» e scrivi di nuovo l'indirizzo.
+cns-sign-up-mail-subject = Conferma l'indirizzo e-mail per l'account Sportello
+cns-sign-up-mail-body = Gentile { $name },
+    per creare il tuo account Sportello con la CNS conferma questo indirizzo aprendo il link:
+    { $link }
+    Il link vale fino al { $until } e si può usare una volta sola. Se non hai chiesto tu di creare l'account, ignora questo messaggio: senza conferma non viene creato nulla.
 welcome-title = Benvenuto in Sportello
 welcome-created = { $name }, il tuo account è stato creato con la tua identità digitale (codice fiscale { $tax_code }).
 welcome-email = Le notifiche arriveranno a { $email }.

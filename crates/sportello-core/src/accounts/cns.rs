@@ -10,7 +10,10 @@
 //! authentication certificate, is not revoked (OCSP or CRL, as for signers: [`revocation`]),
 //! and names a person's tax code. Then the sign-in every digital identity shares
 //! ([`identity::sign_in`]), audited with the method "CNS". Every refusal is audited too, with
-//! its reason, and creates nothing.
+//! its reason, and creates nothing. A card without an e-mail address signs up in two steps
+//! ([`sign_up`]).
+
+pub mod sign_up;
 
 use crate::Ctx;
 use crate::accounts::identity::{self, Identity, Method, SignInError, SignedIn};
@@ -43,7 +46,8 @@ pub enum CardRefusal {
     /// Revoked (or suspended) at this instant (RFC 3339 UTC).
     #[error("revoked at {0}")]
     Revoked(String),
-    /// Neither OCSP nor a CRL gave an answer: a card that may be revoked does not log in.
+    /// Neither OCSP nor a CRL gave an answer: a card that may be revoked does not log in
+    /// (fail closed).
     #[error("revocation status unknown")]
     RevocationUnknown,
     /// The subject names no person's tax code.
@@ -84,6 +88,16 @@ pub enum CnsError {
     Db(#[from] sqlx::Error),
 }
 
+/// What a good card leads to.
+#[derive(Clone, Debug)]
+pub enum CardLogin {
+    /// The person is signed in (their account, or a new one made with the card's address).
+    SignedIn(SignedIn),
+    /// A first login with a card that gives no e-mail address: the identity is kept for the
+    /// next step ([`sign_up`]), tied to the browser holding this cookie token.
+    AddressNeeded { browser_token: String },
+}
+
 /// Logs in with the certificate the trusted proxy read from the card (PEM or DER; `None`
 /// when it read none). `client` is the client's address, for the audit entry of a refusal.
 pub async fn sign_in(
@@ -91,24 +105,36 @@ pub async fn sign_in(
     anchors: &[Vec<u8>],
     presented: Option<&[u8]>,
     client: &str,
-) -> Result<SignedIn, CnsError> {
+) -> Result<CardLogin, CnsError> {
     // The login limit of the address, shared with password logins; a login given back.
     if !throttle::take(&ctx.db, ctx.clock.now(), Scope::LoginAddress, client).await? {
         return Err(CnsError::TooManyAttempts);
     }
     let mut holder = None;
     let outcome = match judge(ctx, anchors, presented, &mut holder).await {
-        Ok(person) => identity::sign_in(ctx, &person).await.map_err(|e| match e {
-            SignInError::Db(e) => CnsError::Db(e),
-            e => CnsError::SignIn(e),
-        }),
+        Ok(person) => match identity::sign_in(ctx, &person).await {
+            Ok(signed) => Ok(CardLogin::SignedIn(signed)),
+            Err(SignInError::EmailMissing)
+                if person.name.as_deref().is_some_and(|n| !n.trim().is_empty()) =>
+            {
+                sign_up::begin(&ctx.db, ctx.clock.now(), &person)
+                    .await
+                    .map(|browser_token| CardLogin::AddressNeeded { browser_token })
+                    .map_err(CnsError::Db)
+            }
+            Err(SignInError::Db(e)) => Err(CnsError::Db(e)),
+            Err(e) => Err(CnsError::SignIn(e)),
+        },
         Err(refusal) => Err(CnsError::Card(refusal)),
     };
     let reason = match &outcome {
-        Ok(_) => {
+        Ok(CardLogin::SignedIn(_)) => {
             throttle::give_back(&ctx.db, Scope::LoginAddress, client).await?;
             None
         }
+        // A sign-up step mails an address the person typed: it keeps its place in the
+        // address's login limit, so one client cannot send links without end.
+        Ok(CardLogin::AddressNeeded { .. }) => None,
         Err(CnsError::Db(_) | CnsError::TooManyAttempts) => None,
         Err(CnsError::Card(refusal)) => Some(refusal.code()),
         Err(CnsError::SignIn(SignInError::EmailMissing)) => Some("email_missing"),

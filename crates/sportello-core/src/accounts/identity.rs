@@ -88,39 +88,65 @@ pub struct SignedIn {
 /// unless the identity vouches for it). Either way the companies whose legal representative
 /// the Registry lists them as are linked. The login is audited with its method.
 pub async fn sign_in(ctx: &Ctx, identity: &Identity) -> Result<SignedIn, SignInError> {
-    let code = &identity.tax_code;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
+    let (user_id, created, newly_linked) = enter(&mut tx, now, identity, true).await?;
+    tx.commit().await?;
+    let user = get(&ctx.db, &user_id).await?.ok_or(SignInError::Disabled)?;
+    Ok(SignedIn {
+        user,
+        created,
+        newly_linked,
+    })
+}
+
+/// [`sign_in`] inside the caller's transaction, without the login: the account is found or
+/// made and its companies linked, but no login is recorded (the CNS sign-up confirmed by an
+/// e-mail link makes the account; the person then logs in with the card). Returns the user's
+/// id, whether it was made now, and the companies linked now.
+pub async fn enrol_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    identity: &Identity,
+) -> Result<(String, bool, Vec<String>), SignInError> {
+    enter(tx, now, identity, false).await
+}
+
+async fn enter(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    identity: &Identity,
+    login: bool,
+) -> Result<(String, bool, Vec<String>), SignInError> {
+    let code = &identity.tax_code;
     let existing: Option<(String, i64, String)> = sqlx::query_as(
         "SELECT id, active, role FROM users WHERE tax_code = $1 OR tax_code = $2 \
          ORDER BY created_at LIMIT 1",
     )
     .bind(code.as_str())
     .bind(code.normalised_omocodia().as_str())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let (user_id, created, role) = match existing {
         Some((_, 0, _)) => return Err(SignInError::Disabled),
         Some((id, _, role)) => {
-            sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
-                .bind(&id)
-                .bind(db::instant(now))
-                .execute(&mut *tx)
-                .await?;
+            if login {
+                sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+                    .bind(&id)
+                    .bind(db::instant(now))
+                    .execute(&mut **tx)
+                    .await?;
+            }
             (id, false, Role::parse(&role))
         }
-        None => (
-            sign_up(&mut tx, now, identity).await?,
-            true,
-            Some(Role::Company),
-        ),
+        None => (sign_up(tx, now, identity).await?, true, Some(Role::Company)),
     };
-    let user = UserRef::load(&mut tx, &user_id).await?;
+    let user = UserRef::load(tx, &user_id).await?;
     let newly_linked = if role == Some(Role::Company) {
-        let mut linked = link_as_representative(&mut tx, now, &user, code).await?;
+        let mut linked = link_as_representative(tx, now, &user, code).await?;
         linked.extend(
             crate::accounts::company_users::take_up_invitations(
-                &mut tx,
+                tx,
                 now,
                 &user.actor(),
                 &user.id,
@@ -141,21 +167,17 @@ pub async fn sign_in(ctx: &Ctx, identity: &Identity) -> Result<SignedIn, SignInE
     } else {
         Vec::new()
     };
-    audit::record(
-        &mut tx,
-        now,
-        &user.actor(),
-        Change::new("user.login", "user", Some(&user_id))
-            .after(Value::Object(identity.method.audit_fields())),
-    )
-    .await?;
-    tx.commit().await?;
-    let user = get(&ctx.db, &user_id).await?.ok_or(SignInError::Disabled)?;
-    Ok(SignedIn {
-        user,
-        created,
-        newly_linked,
-    })
+    if login {
+        audit::record(
+            tx,
+            now,
+            &user.actor(),
+            Change::new("user.login", "user", Some(&user_id))
+                .after(Value::Object(identity.method.audit_fields())),
+        )
+        .await?;
+    }
+    Ok((user_id, created, newly_linked))
 }
 
 /// The few columns the audit entries of a sign-in need.

@@ -71,12 +71,7 @@ pub async fn receipt(
     .await?;
     Ok(row.map(|r| Receipt {
         // Entries written before receipts were numbered: numbered from their id.
-        number: r.receipt_number.unwrap_or_else(|| {
-            format!(
-                "RIC-{}",
-                r.id.get(..13).unwrap_or(&r.id).to_ascii_uppercase()
-            )
-        }),
+        number: r.receipt_number.unwrap_or_else(|| number_from_id(&r.id)),
         date: day_of(&r.created_at),
         kind: kind_label(&r.kind).to_string(),
         amount: Money::from_cents(r.amount_cents),
@@ -86,6 +81,66 @@ pub async fn receipt(
         chamber_name: r.chamber_name,
         reference: r.reference,
     }))
+}
+
+/// A receipt in a list: the entry, its number and what it is.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReceiptSummary {
+    pub id: String,
+    pub number: String,
+    /// `top_up`, `charge` or `refund`.
+    pub kind: String,
+    pub amount_cents: i64,
+    pub balance_after_cents: i64,
+    pub reference: String,
+    pub created_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    kind: String,
+    amount_cents: i64,
+    balance_after_cents: i64,
+    reference: String,
+    created_at: String,
+    receipt_number: Option<String>,
+}
+
+/// The receipts of the company's wallet at `chamber_id`, newest first (at most `limit`).
+pub async fn list(
+    db: &Db,
+    company_id: &str,
+    chamber_id: &str,
+    limit: i64,
+) -> Result<Vec<ReceiptSummary>, sqlx::Error> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "SELECT id, kind, amount_cents, balance_after_cents, reference, created_at, \
+         receipt_number FROM wallet_entries WHERE company_id = $1 AND chamber_id = $2 \
+         ORDER BY created_at DESC, id DESC LIMIT $3",
+    )
+    .bind(company_id)
+    .bind(chamber_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReceiptSummary {
+            number: r.receipt_number.unwrap_or_else(|| number_from_id(&r.id)),
+            id: r.id,
+            kind: r.kind,
+            amount_cents: r.amount_cents,
+            balance_after_cents: r.balance_after_cents,
+            reference: r.reference,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+/// The number of an entry written before receipts were numbered: from its id.
+fn number_from_id(id: &str) -> String {
+    format!("RIC-{}", id.get(..13).unwrap_or(id).to_ascii_uppercase())
 }
 
 #[derive(sqlx::FromRow)]

@@ -7,6 +7,7 @@ pub mod delegations;
 pub mod desk;
 pub mod devices;
 pub mod intermediaries;
+pub mod pagopa;
 pub mod ra;
 pub mod trade;
 pub mod webhooks;

@@ -8,6 +8,11 @@
 //! believed, and the page says the login with a card is not available. The certificate is
 //! judged and the person signed in by `accounts::cns::sign_in`; any refusal shows the login
 //! page with its reason and creates nothing.
+//!
+//! A first login with a card that carries no e-mail address goes on at `/login/cns/email`
+//! (the browser holding the step's cookie types an address) and ends at the confirmation link
+//! mailed to it, `/login/cns/confirm/{token}`, which makes the account
+//! (`accounts::cns::sign_up`).
 
 use crate::app::AppState;
 use crate::pages::local_path;
@@ -15,11 +20,14 @@ use crate::pages::login::Failure;
 use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
 use crate::web::form_errors::FormErrors;
-use crate::web::session::{SESSION_COOKIE, Viewer, set_cookie};
-use axum::extract::{ConnectInfo, Form, State};
+use crate::web::session::{SESSION_COOKIE, Viewer, cookie, set_cookie};
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_core::accounts::cns::{self, CardRefusal, CnsError};
+use sportello_core::accounts::cns::sign_up::{self, AddressError, BROWSER_COOKIE, LinkError};
+use sportello_core::accounts::cns::{self, CardLogin, CardRefusal, CnsError};
 use sportello_core::accounts::identity::SignInError;
 use sportello_core::accounts::session;
 use sportello_core::i18n::Lang;
@@ -78,7 +86,20 @@ pub async fn start(
     )
     .await
     {
-        Ok(signed) => signed,
+        Ok(CardLogin::SignedIn(signed)) => signed,
+        Ok(CardLogin::AddressNeeded { browser_token }) => {
+            let mut response = Redirect::to("/login/cns/email").into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    BROWSER_COOKIE,
+                    &browser_token,
+                    sign_up::STEP_MINUTES * 60,
+                    state.config.secure_cookies(),
+                ),
+            );
+            return Ok(response);
+        }
         Err(CnsError::Db(e)) => return Err(e.into()),
         Err(e) => {
             tracing::info!(error = %e, "card login refused");
@@ -115,6 +136,233 @@ pub async fn start(
         ),
     );
     Ok(response)
+}
+
+/// The steps of a sign-up with a card that gives no e-mail address, as one page.
+enum SignUpState {
+    /// Type an address (the card's name and tax code shown).
+    Address {
+        name: String,
+        tax_code: String,
+        email: String,
+    },
+    /// The link went to `email`.
+    Sent { email: String, until: String },
+    /// The step is over (expired, or another browser): present the card again.
+    Expired,
+    /// The link's page: confirm to make the account.
+    Confirm {
+        token: String,
+        name: String,
+        tax_code: String,
+        email: String,
+    },
+    /// The account exists.
+    Done { message: String },
+    /// The link does not work, and why.
+    Invalid { message: String },
+}
+
+#[derive(Template)]
+#[template(path = "cns_sign_up.html")]
+struct SignUpPage {
+    layout: Layout,
+    state: SignUpState,
+    errors: FormErrors,
+}
+
+fn sign_up_page(
+    viewer: &Viewer,
+    status: StatusCode,
+    state: SignUpState,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
+    let body = render(&SignUpPage {
+        layout: Layout::new(viewer, "cns-sign-up-title"),
+        state,
+        errors,
+    })?;
+    Ok((status, body).into_response())
+}
+
+/// Step 2 of a sign-up with a card that gives no e-mail address: the form for one.
+pub async fn address_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let browser = cookie(&headers, BROWSER_COOKIE);
+    let now = state.clock.now();
+    let step = sign_up::step(&state.db, now, browser.as_deref()).await?;
+    let (status, page) = match step {
+        None => (StatusCode::GONE, SignUpState::Expired),
+        Some(step) => match step.email {
+            Some(email) => (
+                StatusCode::OK,
+                SignUpState::Sent {
+                    email,
+                    until: sportello_core::display::date_time(step.expires_at),
+                },
+            ),
+            None => (
+                StatusCode::OK,
+                SignUpState::Address {
+                    name: step.name,
+                    tax_code: step.tax_code,
+                    email: String::new(),
+                },
+            ),
+        },
+    };
+    sign_up_page(&viewer, status, page, FormErrors::new())
+}
+
+#[derive(serde::Deserialize)]
+pub struct AddressForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Sends the confirmation link to the address typed; a bad or taken address is said next to
+/// the field, what was typed kept.
+pub async fn address(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<AddressForm>,
+) -> Result<Response, AppError> {
+    let lang = viewer.lang;
+    let browser = cookie(&headers, BROWSER_COOKIE);
+    let field_error = |message: String| {
+        let mut errors = FormErrors::new();
+        errors.field("email", lang.t("login-email"), message);
+        errors
+    };
+    let error = match sign_up::send_link(&state, browser.as_deref(), &form.email).await {
+        Ok(sent) => {
+            return sign_up_page(
+                &viewer,
+                StatusCode::OK,
+                SignUpState::Sent {
+                    email: sent.email,
+                    until: sportello_core::display::date_time(sent.expires_at),
+                },
+                FormErrors::new(),
+            );
+        }
+        Err(AddressError::Expired) => {
+            return sign_up_page(
+                &viewer,
+                StatusCode::GONE,
+                SignUpState::Expired,
+                FormErrors::new(),
+            );
+        }
+        Err(AddressError::Db(e)) => return Err(e.into()),
+        Err(AddressError::Invalid) => field_error(lang.t("cns-sign-up-error-email")),
+        Err(AddressError::Taken(email)) => {
+            field_error(lang.t_args("cns-sign-up-error-taken", &[("email", email)]))
+        }
+    };
+    let step = sign_up::step(&state.db, state.clock.now(), browser.as_deref())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    sign_up_page(
+        &viewer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        SignUpState::Address {
+            name: step.name,
+            tax_code: step.tax_code,
+            email: form.email.trim().to_string(),
+        },
+        error,
+    )
+}
+
+fn link_problem(viewer: &Viewer, e: &LinkError) -> Option<String> {
+    let key = match e {
+        LinkError::Unknown => "cns-sign-up-link-unknown",
+        LinkError::Used => "cns-sign-up-link-used",
+        LinkError::Expired => "cns-sign-up-link-expired",
+        LinkError::SignIn(SignInError::EmailTaken(email)) => {
+            return Some(
+                viewer
+                    .lang
+                    .t_args("cns-sign-up-error-taken", &[("email", email.clone())]),
+            );
+        }
+        LinkError::SignIn(SignInError::Disabled) => "login-error-disabled",
+        LinkError::SignIn(_) => "cns-sign-up-link-unknown",
+        LinkError::Db(_) => return None,
+    };
+    Some(viewer.lang.t(key))
+}
+
+/// The confirmation link's page: who the account will be, and the button that makes it
+/// (a mail scanner that follows the link makes nothing).
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match sign_up::check_link(&state, &token).await {
+        Ok(pending) => sign_up_page(
+            &viewer,
+            StatusCode::OK,
+            SignUpState::Confirm {
+                token,
+                name: pending.name,
+                tax_code: pending.tax_code,
+                email: pending.email,
+            },
+            FormErrors::new(),
+        ),
+        Err(LinkError::Db(e)) => Err(e.into()),
+        Err(e) => match link_problem(&viewer, &e) {
+            Some(message) => sign_up_page(
+                &viewer,
+                StatusCode::GONE,
+                SignUpState::Invalid { message },
+                FormErrors::new(),
+            ),
+            None => Err(AppError::internal(e)),
+        },
+    }
+}
+
+/// Makes the account of a confirmed link; the person then logs in with the card.
+pub async fn confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match sign_up::confirm(&state, &token).await {
+        Ok(done) => {
+            let message = if done.existed {
+                viewer.lang.t("cns-sign-up-done-existing")
+            } else {
+                viewer
+                    .lang
+                    .t_args("cns-sign-up-done", &[("email", done.email.clone())])
+            };
+            sign_up_page(
+                &viewer,
+                StatusCode::OK,
+                SignUpState::Done { message },
+                FormErrors::new(),
+            )
+        }
+        Err(LinkError::Db(e)) => Err(e.into()),
+        Err(e) => match link_problem(&viewer, &e) {
+            Some(message) => sign_up_page(
+                &viewer,
+                StatusCode::GONE,
+                SignUpState::Invalid { message },
+                FormErrors::new(),
+            ),
+            None => Err(AppError::internal(e)),
+        },
+    }
 }
 
 /// nginx's `$ssl_client_escaped_cert`: the PEM with `%XX` escapes (a `+` stays a `+`).

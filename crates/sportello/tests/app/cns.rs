@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sportello_core::audit::Actor;
 use sportello_core::db::{Db, Engine};
-use sportello_core::registry::{self, ImportOptions};
+use sportello_core::registry::{self, ImportOptions, TaxCode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,6 +22,10 @@ engine_tests!(
     each_refused_card_is_told_its_reason_audited_and_creates_nothing,
     the_card_header_from_an_untrusted_peer_is_ignored,
     without_card_authorities_there_is_no_card_login,
+    a_card_without_an_email_signs_up_once_the_address_is_confirmed_by_link,
+    the_address_step_is_tied_to_the_browser_refuses_a_taken_address_and_expires,
+    an_expired_confirmation_link_makes_no_account,
+    a_card_whose_revocation_cannot_be_checked_is_refused_saying_so,
 );
 
 const MARIO: &str = "RSSMRA80A01H501U";
@@ -352,4 +356,243 @@ async fn without_card_authorities_there_is_no_card_login(engine: Engine) {
     let (status, _, body) = press_cns(&b, Some(&cards.escaped("mario"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(count(&app.db.db, "SELECT COUNT(*) FROM users").await, 0);
+}
+
+const ELENA: &str = "NRELNE90C41D969G";
+
+/// The confirmation links mailed to `to` so far, oldest first.
+async fn sign_up_links(app: &TestApp, to: &str) -> Vec<String> {
+    app.run_jobs().await;
+    app.smtp
+        .messages()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == to) && m.data.contains("/login/cns/confirm/"))
+        .map(|m| crate::devices::appointments::link_in(&m.data, "/login/cns/confirm/"))
+        .collect()
+}
+
+/// Elena Neri's card (no e-mail address) pressed, then `email` typed on the next step.
+async fn card_then_address(
+    app: &TestApp,
+    cards: &Cards,
+    b: &Browser,
+    email: &str,
+) -> (StatusCode, String) {
+    let (status, to, body) = press_cns(b, Some(&cards.escaped("nomail"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(to.as_deref(), Some("/login/cns/email"));
+    let (status, form) = b.get("/login/cns/email").await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(
+        form.contains("Elena Neri") && form.contains(ELENA),
+        "{form}"
+    );
+    let _ = app;
+    let (status, _, body) = b.post_form("/login/cns/email", &[("email", email)]).await;
+    (status, body)
+}
+
+async fn a_card_without_an_email_signs_up_once_the_address_is_confirmed_by_link(engine: Engine) {
+    let cards = Cards::make();
+    let app = app_with_cards(engine, &cards, "127.0.0.1").await;
+    let db = &app.db.db;
+    // The Registry lists Elena Neri as the representative of NERI ELENA.
+    let path = app.db.dir.path().join("registry-elena.csv");
+    std::fs::write(
+        &path,
+        "codice_fiscale;partita_iva;denominazione;provincia;numero_rea;tipo_sede;indirizzo;cap;\
+         comune;stato;diritto_annuale_pagato;rappresentanti\n\
+         NRELNE90C41D969G;23456780016;NERI ELENA;GE;456790;SEDE;Via Balbi 5;16126;Genova;\
+         ATTIVA;2025;NRELNE90C41D969G\n",
+    )
+    .unwrap();
+    registry::import_csv(
+        db,
+        start_time(),
+        &path,
+        ImportOptions {
+            progress: false,
+            batch_size: 100,
+        },
+    )
+    .await
+    .unwrap();
+    let b = Browser::new(&app);
+    let (status, body) = card_then_address(&app, &cards, &b, "Elena.Neri@Example.it").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("data-testid=\"cns-sign-up-sent\""), "{body}");
+    assert!(body.contains("elena.neri@example.it"), "{body}");
+    // Nothing exists before the link is opened, and no session was opened.
+    assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM sessions").await, 0);
+    // A second click of the same form sends no second link.
+    let (status, _, again) = b
+        .post_form("/login/cns/email", &[("email", "elena.neri@example.it")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    let links = sign_up_links(&app, "elena.neri@example.it").await;
+    assert_eq!(links.len(), 1, "{links:?}");
+    let link = &links[0];
+
+    // The link's page says whose account it makes; a visit alone makes nothing.
+    let mailbox = Browser::new(&app);
+    let (status, page) = mailbox.get(link).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Elena Neri") && page.contains("elena.neri@example.it"));
+    assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 0);
+    let (status, _, done) = mailbox.post_form(link, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert!(done.contains("data-testid=\"cns-sign-up-done\""), "{done}");
+    let (email, tax_code, verified, role): (String, String, i64, String) =
+        sqlx::query_as("SELECT email, tax_code, email_verified, role FROM users")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (email.as_str(), tax_code.as_str(), verified, role.as_str()),
+        ("elena.neri@example.it", ELENA, 1, "company")
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM user_companies WHERE reason = 'representative'"
+        )
+        .await,
+        1
+    );
+    // The link opens no session: the card does.
+    assert_eq!(count(db, "SELECT COUNT(*) FROM sessions").await, 0);
+
+    // Used once: opening it again says so and makes nothing more.
+    let (status, used) = mailbox.get(link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        used.replace("&#39;", "'")
+            .contains("già stato usato: l'account è stato creato"),
+        "{used}"
+    );
+    let (status, _, _) = mailbox.post_form(link, &[]).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 1);
+
+    // Now the same card logs in.
+    let (status, to, _) = press_cns(&Browser::new(&app), Some(&cards.escaped("nomail"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_ne!(to.as_deref(), Some("/login/cns/email"));
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action IN ('user.sign_up_link', 'user.sign_up', \
+         'user.login') ORDER BY seq",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited, ["user.sign_up_link", "user.sign_up", "user.login"]);
+}
+
+async fn the_address_step_is_tied_to_the_browser_refuses_a_taken_address_and_expires(
+    engine: Engine,
+) {
+    let cards = Cards::make();
+    let app = app_with_cards(engine, &cards, "127.0.0.1").await;
+    let db = &app.db.db;
+    let rossi = registry::find_company_by_tax_code(db, &TaxCode::parse(MARIO).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    sportello_core::accounts::create_user(
+        &app.state,
+        &Actor::cli(),
+        sportello_core::accounts::NewUser {
+            email: "taken@example.it".into(),
+            name: "Someone Else".into(),
+            password: "a long enough password 1".into(),
+            role: sportello_core::accounts::Role::Company,
+            chamber_id: None,
+            desk_ids: vec![],
+            company_ids: vec![rossi],
+            tax_code: None,
+        },
+    )
+    .await
+    .unwrap();
+    let b = Browser::new(&app);
+    // An address another account has is refused next to the field, the typing kept.
+    let (status, body) = card_then_address(&app, &cards, &b, "Taken@example.it").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("taken@example.it è già usato da un altro account"),
+        "{body}"
+    );
+    assert!(body.contains("value=\"Taken@example.it\""), "{body}");
+    // Not an address.
+    let (status, _, body) = b.post_form("/login/cns/email", &[("email", "elena")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Scrivi un indirizzo e-mail valido"), "{body}");
+    // Another browser has no step to go on with.
+    let other = Browser::new(&app);
+    let (status, page) = other.get("/login/cns/email").await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        page.contains("data-testid=\"cns-sign-up-expired\""),
+        "{page}"
+    );
+    // The step lasts minutes, not more.
+    app.clock.advance(chrono::Duration::minutes(16));
+    let (status, _, page) = b
+        .post_form("/login/cns/email", &[("email", "elena@example.it")])
+        .await;
+    assert_eq!(status, StatusCode::GONE, "{page}");
+    assert!(page.contains("Il tempo per completare questo passaggio è scaduto"));
+    assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 1);
+    assert!(sign_up_links(&app, "elena@example.it").await.is_empty());
+}
+
+async fn an_expired_confirmation_link_makes_no_account(engine: Engine) {
+    let cards = Cards::make();
+    let app = app_with_cards(engine, &cards, "127.0.0.1").await;
+    let b = Browser::new(&app);
+    let (status, _) = card_then_address(&app, &cards, &b, "elena@example.it").await;
+    assert_eq!(status, StatusCode::OK);
+    let link = sign_up_links(&app, "elena@example.it").await.remove(0);
+    app.clock.advance(chrono::Duration::hours(25));
+    let (status, page) = b.get(&link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("Questo link di conferma è scaduto"), "{page}");
+    let (status, _, _) = b.post_form(&link, &[]).await;
+    assert_eq!(status, StatusCode::GONE);
+    let (status, unknown) = b.get("/login/cns/confirm/not-a-token").await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(unknown.contains("non è valido"), "{unknown}");
+    assert_eq!(count(&app.db.db, "SELECT COUNT(*) FROM users").await, 0);
+}
+
+/// Fail closed: with no CRL stored and the distribution point silent, the card is refused,
+/// and the page says the login is refused because revocation could not be checked.
+async fn a_card_whose_revocation_cannot_be_checked_is_refused_saying_so(engine: Engine) {
+    let cards = Cards::make();
+    let anchors = cards.path("ca.pem").display().to_string();
+    let app = TestApp::spawn_with_env(
+        engine,
+        &[
+            ("SPORTELLO_TRUSTED_PROXIES", "127.0.0.1"),
+            ("SPORTELLO_CNS_TRUST_ANCHORS", anchors.as_str()),
+        ],
+    )
+    .await;
+    let (status, to, body) = press_cns(&Browser::new(&app), Some(&cards.escaped("mario"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(to, None);
+    let shown = body.replace("&#39;", "'");
+    assert!(shown.contains("Accesso negato"), "{body}");
+    assert!(shown.contains("(OCSP o lista di revoca)"), "{body}");
+    assert!(
+        shown.contains("senza questa verifica l'accesso con la CNS non è consentito"),
+        "{body}"
+    );
+    assert_eq!(count(&app.db.db, "SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(
+        refusals(&app.db.db).await[0]["reason"],
+        "revocation_unknown"
+    );
 }

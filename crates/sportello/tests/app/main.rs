@@ -35,6 +35,7 @@ mod multi_instance;
 mod oidc;
 mod ops;
 mod pagopa;
+mod pagopa_office;
 mod password_recovery;
 
 mod ra;

@@ -31,7 +31,7 @@ engine_tests!(
     the_command_line_imports_a_reconciliation_flow,
 );
 
-async fn company_id(app: &TestApp, tax_code: &str) -> String {
+pub(crate) async fn company_id(app: &TestApp, tax_code: &str) -> String {
     registry::find_company_by_tax_code(&app.state.db, &TaxCode::parse(tax_code).unwrap())
         .await
         .unwrap()
@@ -39,7 +39,7 @@ async fn company_id(app: &TestApp, tax_code: &str) -> String {
         .id
 }
 
-async fn genova(app: &TestApp) -> String {
+pub(crate) async fn genova(app: &TestApp) -> String {
     sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
         .await
         .unwrap()
@@ -47,18 +47,18 @@ async fn genova(app: &TestApp) -> String {
         .id
 }
 
-async fn company(app: &TestApp) -> Browser {
+pub(crate) async fn company(app: &TestApp) -> Browser {
     let (email, password) = TestApp::demo_login(Role::Company);
     Browser::login(app, email, password).await
 }
 
-async fn office(app: &TestApp) -> Browser {
+pub(crate) async fn office(app: &TestApp) -> Browser {
     let (email, password) = TestApp::demo_login(Role::ChamberAdmin);
     Browser::login(app, email, password).await
 }
 
 /// Asks for a top-up of `amount` on the wallet page; the position made.
-async fn ask(app: &TestApp, b: &Browser, amount: &str) -> pagopa::position::Position {
+pub(crate) async fn ask(app: &TestApp, b: &Browser, amount: &str) -> pagopa::position::Position {
     b.get("/wallet").await;
     let (status, location, body) = b
         .post_form("/wallet/top-ups", &[("chamber", "GE"), ("amount", amount)])
@@ -80,12 +80,12 @@ async fn ask(app: &TestApp, b: &Browser, amount: &str) -> pagopa::position::Posi
         .expect("the company's position")
 }
 
-fn today(app: &TestApp) -> NaiveDate {
+pub(crate) fn today(app: &TestApp) -> NaiveDate {
     sportello_core::clock::italian_day(app.state.clock.now())
 }
 
 /// A reconciliation flow to the demo chamber, written from the template.
-fn flow(id: &str, date: NaiveDate, payments: &[(&str, &str, i64)]) -> Vec<u8> {
+pub(crate) fn flow(id: &str, date: NaiveDate, payments: &[(&str, &str, i64)]) -> Vec<u8> {
     let p: Vec<(&str, &str, Money)> = payments
         .iter()
         .map(|(iuv, iur, c)| (*iuv, *iur, Money::from_cents(*c)))
@@ -93,13 +93,13 @@ fn flow(id: &str, date: NaiveDate, payments: &[(&str, &str, i64)]) -> Vec<u8> {
     pagopa::flow::sample_xml(id, DEMO_CHAMBER_TAX_CODE, date, &p).into_bytes()
 }
 
-async fn import(app: &TestApp, bytes: &[u8]) -> pagopa::reconcile::ImportReport {
+pub(crate) async fn import(app: &TestApp, bytes: &[u8]) -> pagopa::reconcile::ImportReport {
     pagopa::reconcile::import(&app.state, &Actor::cli(), bytes, None)
         .await
         .expect("import")
 }
 
-async fn balance(app: &TestApp) -> i64 {
+pub(crate) async fn balance(app: &TestApp) -> i64 {
     let c = company_id(app, LIGURE).await;
     let ge = genova(app).await;
     let b = wallet::balance(&app.state.db, &c, &ge).await.unwrap();
@@ -111,7 +111,7 @@ async fn balance(app: &TestApp) -> i64 {
     b.cents()
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.pdf");
     std::fs::write(&path, pdf).unwrap();

@@ -9,14 +9,18 @@
 //! - [`flow`]: the reconciliation flow (*flusso di rendicontazione*) read defensively.
 //! - [`reconcile`]: the import, a [`super::PaymentProvider`] that confirms a position's payment
 //!   from the flow; idempotent per payment; anomalies listed for the office.
+//! - [`resolve`]: the office resolves an anomaly, with a note or by crediting a wallet, once.
+//! - [`expiry`]: the daily job that marks notices past their expiry as expired.
 //!
 //! Each chamber is configured as a creditor ([`configure`]): its tax code, its segregation code
 //! and, optionally, its CBILL code. A chamber that is not configured makes no notices.
 
+pub mod expiry;
 pub mod flow;
 pub mod notice_code;
 pub mod position;
 pub mod reconcile;
+pub mod resolve;
 
 pub use notice_code::{NoticeCode, NoticeCodeError, SegregationCode};
 

@@ -322,6 +322,7 @@ async fn record(
 /// A payment the import did not credit, for the office.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Anomaly {
+    pub id: String,
     pub created_at: String,
     pub flow_id: String,
     pub iuv: String,
@@ -332,23 +333,54 @@ pub struct Anomaly {
     /// What the position asked, when there is one.
     pub due_cents: Option<i64>,
     pub company_name: Option<String>,
+    pub company_tax_code: Option<String>,
+    /// `note` or `credited` once the office resolved it ([`super::resolve`]).
+    pub resolution: Option<String>,
+    pub resolution_note: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<String>,
+    /// The company whose wallet was credited.
+    pub resolved_company_name: Option<String>,
 }
 
-/// The chamber's anomalies, newest first.
-pub async fn anomalies(db: &Db, chamber_id: &str, limit: i64) -> Result<Vec<Anomaly>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT rp.created_at, rf.flow_id, rp.iuv, rp.iur, rp.amount_cents, rp.result, \
-         pp.amount_cents AS due_cents, companies.name AS company_name \
+/// The columns of an [`Anomaly`], before its `WHERE`.
+macro_rules! select_anomalies {
+    () => {
+        "SELECT rp.id, rp.created_at, rf.flow_id, rp.iuv, rp.iur, rp.amount_cents, rp.result, \
+         pp.amount_cents AS due_cents, companies.name AS company_name, \
+         companies.tax_code AS company_tax_code, rp.resolution, rp.resolution_note, \
+         rp.resolved_by, rp.resolved_at, rc.name AS resolved_company_name \
          FROM reconciliation_payments rp \
          JOIN reconciliation_flows rf ON rf.id = rp.flow_id \
          LEFT JOIN payment_positions pp ON pp.id = rp.position_id \
          LEFT JOIN companies ON companies.id = pp.company_id \
-         WHERE rp.chamber_id = $1 AND rp.result <> 'credited' \
-         ORDER BY rp.created_at DESC, rp.id DESC LIMIT $2",
-    )
+         LEFT JOIN companies rc ON rc.id = rp.resolved_company_id "
+    };
+}
+
+/// The chamber's anomalies, the unresolved first, each group newest first.
+pub async fn anomalies(db: &Db, chamber_id: &str, limit: i64) -> Result<Vec<Anomaly>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        select_anomalies!(),
+        "WHERE rp.chamber_id = $1 AND rp.result <> 'credited' \
+         ORDER BY CASE WHEN rp.resolution IS NULL THEN 0 ELSE 1 END, \
+         rp.created_at DESC, rp.id DESC LIMIT $2",
+    ))
     .bind(chamber_id)
     .bind(limit)
     .fetch_all(db.pool())
+    .await
+}
+
+/// The anomaly `id` of `chamber_id`; `None` for another chamber's or a credited payment.
+pub async fn anomaly(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Anomaly>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        select_anomalies!(),
+        "WHERE rp.chamber_id = $1 AND rp.id = $2 AND rp.result <> 'credited'",
+    ))
+    .bind(chamber_id)
+    .bind(id)
+    .fetch_optional(db.pool())
     .await
 }
 

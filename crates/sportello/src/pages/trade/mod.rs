@@ -12,6 +12,7 @@ pub mod forms;
 pub mod mandates;
 pub mod models;
 pub mod pagopa;
+pub mod pagopa_admin;
 pub mod practices;
 pub mod verify;
 

@@ -269,6 +269,7 @@ struct FlowRow {
 }
 
 struct AnomalyRow {
+    id: String,
     when: String,
     flow_id: String,
     iuv: String,
@@ -276,6 +277,8 @@ struct AnomalyRow {
     paid: String,
     due: String,
     reason: String,
+    /// "Risolta da … il …: …", once resolved.
+    resolved: Option<String>,
 }
 
 async fn payments_page(
@@ -306,6 +309,8 @@ async fn payments_page(
         .await?
         .into_iter()
         .map(|a| AnomalyRow {
+            resolved: resolution_text(lang, &a),
+            id: a.id,
             when: display::stored(&a.created_at),
             flow_id: a.flow_id,
             iuv: a.iuv,
@@ -328,10 +333,49 @@ async fn payments_page(
     })
 }
 
+/// How an anomaly was resolved, by whom and when, in a sentence.
+pub(crate) fn resolution_text(lang: Lang, a: &pagopa::reconcile::Anomaly) -> Option<String> {
+    let kind = a.resolution.as_deref()?;
+    let args = [
+        ("who", a.resolved_by.clone().unwrap_or_default()),
+        (
+            "when",
+            a.resolved_at
+                .as_deref()
+                .map(display::stored)
+                .unwrap_or_default(),
+        ),
+        ("note", a.resolution_note.clone().unwrap_or_default()),
+        (
+            "company",
+            a.resolved_company_name.clone().unwrap_or_default(),
+        ),
+    ];
+    Some(if kind == "credited" {
+        lang.t_args("pagopa-resolved-credited", &args)
+    } else {
+        lang.t_args("pagopa-resolved-note", &args)
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct PaymentsParams {
+    #[serde(default)]
+    configured: Option<String>,
+}
+
 /// The office's page: the chamber's pagoPA configuration, the upload of a reconciliation
-/// flow, the flows imported and the anomalies.
-pub async fn payments(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    Ok(render(&payments_page(&state, &viewer, None, None).await?)?.into_response())
+/// flow, the flows imported and the anomalies, unresolved first, each with its resolution.
+pub async fn payments(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<PaymentsParams>,
+) -> Result<Response, AppError> {
+    let notice = q
+        .configured
+        .is_some()
+        .then(|| viewer.lang.t("pagopa-settings-saved"));
+    Ok(render(&payments_page(&state, &viewer, notice, None).await?)?.into_response())
 }
 
 /// Imports a reconciliation flow uploaded by the office (its own chamber's flows only).

@@ -2,9 +2,10 @@
 // (1366 px) and a phone (390 px) width in e2e/output/lists/.
 //
 // Page contract:
-//   lists read by keyset (devices, audit, practices, desk inbox): below the table
-//                      nav[data-testid=pager] with the previous and next page links
-//                      (rel="prev", rel="next", ?after=… / ?before=…), keeping the filters
+//   lists read by keyset (devices, audit, practices, desk inbox, RA operators, the users
+//                      of /admin/users): below the table nav[data-testid=pager] with the
+//                      previous and next page links (rel="prev", rel="next", ?after=… /
+//                      ?before=…), keeping the filters
 //   other paged lists  [data-testid=list-count] ("12 operatori · Pagina 1 di 1") as well
 //   /                  signed in: section [data-testid=work-waiting] with one card per kind of
 //                      work, each a link to its list with the number in [data-count]
@@ -96,7 +97,7 @@ describe('lists and home pages', () => {
   });
 
   it('shows each role the work waiting, with counts that match the lists', async () => {
-    for (const role of ['master-rao', 'officer', 'company']) {
+    for (const role of ['master-rao', 'officer', 'company', 'chamber-admin']) {
       const { context, page } = await newContext(browser);
       try {
         await login(page, app, role);
@@ -116,14 +117,45 @@ describe('lists and home pages', () => {
             const line = await counted.innerText();
             assert.ok(line.startsWith(`${count} `), `${role}: ${href} says ${line}, the home ${count}`);
           } else {
-            // A keyset list has no count: its rows, each linking to a practice, are the count.
-            const shown = await page.locator('table tbody tr td:first-child a[href*="/practices/"]').count();
+            // A keyset list has no count: its rows, each linking to a practice, an operator or
+            // a user, are the count.
+            const shown = await page
+              .locator(
+                'table tbody tr td:first-child a[href*="/practices/"], table tbody tr td a[href^="/ra/operators/"], table tbody tr td a[href^="/admin/users/"]',
+              )
+              .count();
             assert.equal(String(shown), count, `${role}: ${href} shows ${shown}, the home ${count}`);
           }
         }
       } finally {
         await context.close();
       }
+    }
+  });
+
+  it('shows the operators and the managed users a page at a time', async () => {
+    const master = await newContext(browser);
+    try {
+      await login(master.page, app, 'master-rao');
+      await master.page.goto(`${app.baseUrl}/ra/operators`);
+      const names = await master.page
+        .locator('[data-testid="ra-operators"] tbody td a[href^="/ra/operators/"]')
+        .allInnerTexts();
+      assert.ok(names.length > 0, 'the demo chamber has operators');
+      await shootBothWidths(master.page, '04-ra-operators');
+    } finally {
+      await master.context.close();
+    }
+    const admin = await newContext(browser);
+    try {
+      await login(admin.page, app, 'chamber-admin');
+      await admin.page.goto(`${app.baseUrl}/admin/users`);
+      assert.ok((await admin.page.locator('[data-testid="admin-users"] tbody tr').count()) > 0);
+      await admin.page.goto(`${app.baseUrl}/admin/users?after=nonsense`);
+      assert.ok((await admin.page.locator('[data-testid="admin-users"] tbody tr').count()) > 0, 'a bad cursor is the first page');
+      await shootBothWidths(admin.page, '05-admin-users');
+    } finally {
+      await admin.context.close();
     }
   });
 });

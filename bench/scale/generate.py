@@ -25,8 +25,9 @@ What it makes, all from one seed (`--seed`, default 14), so two runs give the sa
   approved certificates of origin, each with a security code kept as the legacy SHA-256 of
   `NUMBER:CODE` (so the bench knows valid codes; Sportello upgrades each to Argon2id at its
   first check);
-- audit entries (the send and the decision of each practice; the hash chain is filled with
-  stand-in values, so `admin audit verify` does not pass on a generated database);
+- audit entries (the send and the decision of each practice), hash-chained as Sportello
+  chains them (`audit::Entry::compute_hash`), so `admin audit verify` passes on a generated
+  database;
 - devices (about one per 25 practices) with their deliveries;
 - attachments, signed models and certificate PDFs as small blobs: 1 000 distinct contents,
   each written once under its SHA-256 into `--blobs DIR` when given (content-addressed, so
@@ -94,6 +95,40 @@ class Ids:
         h = f"{ms:012x}"
         c = f"{self.n:020x}"
         return f"{h[:8]}-{h[8:]}-7{c[-19:-16]}-8{c[-16:-13]}-{c[-12:]}"
+
+
+GENESIS = "0" * 64
+
+
+def audit_hash(prev_hash, seq, at, actor_id, actor, chamber_id, action, entity_type,
+               entity_id, before_json, after_json):
+    """The hash of an audit entry chained to `prev_hash`, as `audit::Entry::compute_hash`:
+    SHA-256 over each field's UTF-8 length (8 bytes, big-endian) and bytes, an absent value
+    written as one NUL."""
+    h = hashlib.sha256()
+    for field in (prev_hash, str(seq), at, actor_id, actor, chamber_id, action, entity_type,
+                  entity_id, before_json, after_json):
+        data = ("\0" if field is None else field).encode()
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class AuditChain:
+    """Audit entries in sequence order, each linked to the one before."""
+
+    def __init__(self, sink):
+        self.sink = sink
+        self.seq = 0
+        self.prev = GENESIS
+
+    def add(self, at, actor_id, actor, chamber_id, action, entity_type, entity_id):
+        self.seq += 1
+        digest = audit_hash(self.prev, self.seq, at, actor_id, actor, chamber_id, action,
+                            entity_type, entity_id, None, None)
+        self.sink.add("audit_log", (self.seq, at, actor_id, actor, chamber_id, action,
+                                    entity_type, entity_id, None, None, self.prev, digest))
+        self.prev = digest
 
 
 def company_tax_code(i):
@@ -336,7 +371,7 @@ def main():
         "subject": "CN=Mario Rossi", "tax_code": "RSSMRA80A01H501U", "issuer": "Prova CA",
         "serial": "01", "signing_time": None, "not_after": "2030-01-01", "valid": True}],
         "verified_at": epoch})
-    audit_seq = 0
+    audit = AuditChain(sink)
     protocol = {}
     cert_seq = {}
     plan_certs = []
@@ -408,18 +443,12 @@ def main():
                     f"fattura-{made}-{j + 1}.pdf", "application/pdf", 96,
                     "Fattura commerciale", "invoice", company["user"], instant(created)))
             if sent:
-                audit_seq += 1
-                sink.add("audit_log", (audit_seq, instant(sent), company["user"],
-                                       f"company-{made}@scale.test", ch["id"], "practice.send",
-                                       "practice", pid, None, None, "0" * 64,
-                                       f"{audit_seq:064x}"))
+                audit.add(instant(sent), company["user"], f"company-{made}@scale.test",
+                          ch["id"], "practice.send", "practice", pid)
             if closed and status != "withdrawn":
-                audit_seq += 1
                 action = "practice.approve" if status == "approved" else "practice.reject"
-                sink.add("audit_log", (audit_seq, instant(closed), officer,
-                                       f"officer-{ch['code'].lower()}@scale.test", ch["id"],
-                                       action, "practice", pid, None, None, "0" * 64,
-                                       f"{audit_seq:064x}"))
+                audit.add(instant(closed), officer, f"officer-{ch['code'].lower()}@scale.test",
+                          ch["id"], action, "practice", pid)
             if status == "approved" and ptype == "certificate_of_origin":
                 key = (ch["id"], closed.year)
                 cert_seq[key] = cert_seq.get(key, 0) + 1
@@ -462,7 +491,7 @@ def main():
         sink.add("counters", (f"protocol:{chamber_id}:{year}", v))
     for (chamber_id, year), v in cert_seq.items():
         sink.add("counters", (f"certificate:{chamber_id}:{year}", v))
-    sink.add("counters", ("audit", audit_seq))
+    sink.add("counters", ("audit", audit.seq))
 
     # The people the bench logs in as: the largest chamber's first officer, auditor and master
     # RAO, and its largest company's user; each gets a session with a known cookie token.
@@ -481,7 +510,7 @@ def main():
     sink.close()
     with open(a.plan, "w") as f:
         json.dump(plan, f, indent=1)
-    print(f"{made} practices, {audit_seq} audit entries, {sum(cert_seq.values())} certificates, "
+    print(f"{made} practices, {audit.seq} audit entries, {sum(cert_seq.values())} certificates, "
           f"{len(company_rows)} companies in {time.time() - started:.0f} s", file=sys.stderr)
 
 

@@ -186,6 +186,17 @@ where
     Ok(fetch(PageRequest::first(1), query).await?.total)
 }
 
+/// The largest count a home page says exactly (issue 14). A count is read from at most one
+/// row more than this, whatever the size of the list: a count above it means "more than
+/// [`COUNT_CAP`]" ("più di 999"), never a read of a whole company's history.
+pub const COUNT_CAP: u64 = 999;
+
+/// `inner` (a statement ending in `LIMIT $n`, the rows a count may read) wrapped so that it
+/// answers how many rows it read, and `extra` aggregates over them (`, MIN(capped.x)`).
+pub fn capped_count_sql(inner: &str, extra: &str) -> String {
+    format!("SELECT COUNT(*){extra} FROM ({inner}) capped")
+}
+
 /// Where a row stands in a list read by keyset: its sort key (an instant, a serial, a
 /// sequence number as text) and its id, which breaks ties. A list read this way never
 /// counts or skips the rows before the page: the next page starts strictly after the last

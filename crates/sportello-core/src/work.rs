@@ -120,8 +120,7 @@ pub async fn waiting(ctx: &Ctx, p: &Principal) -> Result<Waiting, AccessError> {
                 appointments_today,
                 withdrawals_pending,
                 write_offs_pending,
-                mandates_expiring: access::visible_operators(db, p, Some(today)).await?.len()
-                    as u64,
+                mandates_expiring: access::visible_operators_count(db, p, Some(today)).await?,
             })
         }
         Role::ChamberAdmin => {
@@ -132,7 +131,7 @@ pub async fn waiting(ctx: &Ctx, p: &Principal) -> Result<Waiting, AccessError> {
                 .find(|(status, _)| status == "dead")
                 .map_or(0, |(_, n)| u64::try_from(n).unwrap_or(0));
             Waiting::ChamberAdmin(AdminWork {
-                users: offboarding::managed_users(db, p).await?.len() as u64,
+                users: offboarding::managed_users_count(db, p).await?,
                 dead_jobs,
             })
         }

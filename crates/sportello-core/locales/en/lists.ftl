@@ -20,14 +20,7 @@ count-wallet = { $count ->
     [one] 1 transaction
    *[other] { $count } transactions
 }
-count-operators = { $count ->
-    [one] 1 operator
-   *[other] { $count } operators
-}
-count-users = { $count ->
-    [one] 1 user
-   *[other] { $count } users
-}
+home-count-more = more than { $count }
 home-work-waiting = Work waiting
 home-officer-to-review = { $count ->
     [one] practice to review

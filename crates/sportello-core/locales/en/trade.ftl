@@ -38,6 +38,7 @@ trade-field-desk = Invalid destination desk.
 trade-field-site = Invalid head office or local unit for this company.
 trade-field-type = Invalid practice type.
 trade-field-list = Invalid list: to_send, to_rectify, sent or archive.
+trade-field-cursor = Invalid page cursor: use the address the previous page gave in "next".
 
 trade-profile-vat-not-tax-code = You entered the VAT number: the company's tax code is needed.
 trade-profile-tax-code-mismatch = The tax code is not that of the company you act for.

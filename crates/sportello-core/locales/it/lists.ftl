@@ -20,14 +20,7 @@ count-wallet = { $count ->
     [one] 1 movimento
    *[other] { $count } movimenti
 }
-count-operators = { $count ->
-    [one] 1 operatore
-   *[other] { $count } operatori
-}
-count-users = { $count ->
-    [one] 1 utente
-   *[other] { $count } utenti
-}
+home-count-more = più di { $count }
 home-work-waiting = Il lavoro in attesa
 home-officer-to-review = { $count ->
     [one] pratica da esaminare

@@ -38,6 +38,7 @@ trade-field-desk = Sportello di destinazione non valido.
 trade-field-site = Sede o unità locale non valida per questa impresa.
 trade-field-type = Tipo di pratica non valido.
 trade-field-list = Elenco non valido: to_send, to_rectify, sent o archive.
+trade-field-cursor = Il cursore di pagina non è valido: usa l'indirizzo dato in «next» dalla pagina precedente.
 
 trade-profile-vat-not-tax-code = Hai inserito la partita IVA: serve il codice fiscale dell'impresa.
 trade-profile-tax-code-mismatch = Il codice fiscale non è quello dell'impresa per cui operi.

@@ -49,33 +49,126 @@ pub async fn manages(db: &Db, admin: &Principal, user: &User) -> Result<bool, sq
     Ok(filed > 0)
 }
 
-/// The users an administrator manages: their chamber's staff, then the company users of
-/// the companies that file with it.
-pub async fn managed_users(db: &Db, admin: &Principal) -> Result<Vec<User>, sqlx::Error> {
+impl crate::paging::Keyed for super::user::UserRow {
+    fn key(&self) -> crate::paging::Key {
+        crate::paging::Key::new(self.email.clone(), self.id.clone())
+    }
+}
+
+/// The statement of one part of [`managed_users_page`], `$1` the chamber, then the range:
+/// part 0 the chamber's staff, a range of `users_chamber_email` (chamber, e-mail, id); part 1
+/// the company users of companies that filed a practice with the chamber (the rule of
+/// [`manages`]), read in e-mail order through `users_role_email` (role, e-mail, id), each
+/// checked by a probe of the company's practices.
+fn managed_sql(part: usize, prefix: &str, range: &crate::paging::Range) -> String {
+    let scope = if part == 0 {
+        "WHERE chamber_id = $1 AND role <> 'company'"
+    } else {
+        "WHERE role = 'company' AND EXISTS (SELECT 1 FROM user_companies uc \
+         WHERE uc.user_id = users.id AND EXISTS (SELECT 1 FROM practices p \
+         WHERE p.company_id = uc.company_id AND p.chamber_id = $1))"
+    };
+    let (condition, order) = range.sql("email", "id", 2);
+    format!(
+        "{prefix}SELECT id, email, name, role, chamber_id, active FROM users {scope}{condition}{order}"
+    )
+}
+
+/// One page of the users an administrator manages: their chamber's staff and the company
+/// users of the companies that file with it ([`manages`]), by e-mail, read by keyset in SQL
+/// (issue 14): never every user of the chamber in memory.
+pub async fn managed_users_page(
+    db: &Db,
+    admin: &Principal,
+    request: &crate::paging::Keyset,
+) -> Result<crate::paging::Slice<User>, sqlx::Error> {
+    let empty = crate::paging::Slice {
+        items: Vec::new(),
+        previous: None,
+        next: None,
+    };
     let Some(chamber_id) = admin.user.chamber_id.as_deref() else {
-        return Ok(Vec::new());
+        return Ok(empty);
     };
     if !authz::allows(admin.role(), Action::ManageUsers) {
-        return Ok(Vec::new());
+        return Ok(empty);
     }
-    let mut users = super::list_in_chamber(db, chamber_id).await?;
-    let company_user_ids: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT u.id FROM users u JOIN user_companies uc ON uc.user_id = u.id \
-         JOIN practices p ON p.company_id = uc.company_id \
-         WHERE p.chamber_id = $1 AND u.role = 'company' ORDER BY u.id",
+    crate::paging::keyset(
+        request,
+        crate::paging::Order::Ascending,
+        2,
+        |part, range| async move {
+            let sql = managed_sql(part, "", &range);
+            range
+                .bind(
+                    sqlx::query_as::<_, super::user::UserRow>(sqlx::AssertSqlSafe(sql))
+                        .bind(chamber_id),
+                )
+                .fetch_all(db.pool())
+                .await
+        },
     )
-    .bind(chamber_id)
-    .fetch_all(db.pool())
-    .await?;
-    let mut companies = Vec::new();
-    for id in company_user_ids {
-        if let Some(u) = get(db, &id).await? {
-            companies.push(u);
-        }
+    .await?
+    .try_map(User::try_from)
+}
+
+/// How many users [`managed_users_page`] lists, read from at most
+/// [`crate::paging::COUNT_CAP`] + 1 rows (the administrator's home page).
+pub async fn managed_users_count(db: &Db, admin: &Principal) -> Result<u64, sqlx::Error> {
+    let Some(chamber_id) = admin.user.chamber_id.as_deref() else {
+        return Ok(0);
+    };
+    if !authz::allows(admin.role(), Action::ManageUsers) {
+        return Ok(0);
     }
-    companies.sort_by(|a, b| a.email.cmp(&b.email));
-    users.extend(companies);
-    Ok(users)
+    let mut total = 0u64;
+    for part in 0..2 {
+        let left = (crate::paging::COUNT_CAP + 1).saturating_sub(total);
+        if left == 0 {
+            break;
+        }
+        let range = crate::paging::Range {
+            from: None,
+            ascending: true,
+            limit: i64::try_from(left).unwrap_or(i64::MAX),
+        };
+        let sql = crate::paging::capped_count_sql(&managed_sql(part, "", &range), "");
+        let (n,): (i64,) = range
+            .bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
+            .fetch_one(db.pool())
+            .await?;
+        total += u64::try_from(n).unwrap_or(0);
+    }
+    Ok(total)
+}
+
+/// The engine's plan of each statement [`managed_users_page`] runs after `from` (the first
+/// page without): the staff's range, then the company users'.
+pub async fn managed_users_plans(
+    db: &Db,
+    chamber_id: &str,
+    from: Option<&crate::paging::Key>,
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let mut plans = Vec::new();
+    for part in 0..2 {
+        let range = crate::paging::Range {
+            from: from.cloned(),
+            ascending: true,
+            limit: 51,
+        };
+        let sql = managed_sql(part, crate::paging::explain(db), &range);
+        plans.push(
+            crate::paging::plan(
+                db,
+                range.bind(
+                    sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql))
+                        .bind(chamber_id),
+                ),
+            )
+            .await?,
+        );
+    }
+    Ok(plans)
 }
 
 /// A user the administrator manages, or [`OffboardingError::NotFound`].

@@ -79,15 +79,32 @@ struct OutboxRow {
     body_text: String,
     attachments: String,
     status: String,
+    attempting_at: Option<String>,
 }
 
 impl Job for SendEmail {
     const KIND: &'static str = "send_email";
 
+    /// One message, in three steps that leave a kill nothing worse than one copy:
+    ///
+    /// 1. **Attempting.** `attempting_at` is committed on its own before anything goes to
+    ///    the relay. Finding it already set means an earlier attempt was interrupted (a kill,
+    ///    a lost connection) after this point, so the relay may hold the message already: the
+    ///    retry says so in the log and sends it under the same `Message-ID` (the outbox id),
+    ///    which lets receivers that de-duplicate by it drop the copy.
+    /// 2. **Envelope.** Connect, greet, `MAIL`, `RCPT`, `DATA` (`Mailer::prepare`): slow, may
+    ///    fail, delivers nothing. A failure here clears `attempting_at` (nothing went out).
+    /// 3. **Content and record.** The row is marked sent inside a transaction opened before
+    ///    the content goes (PostgreSQL: a row lock, so a worker whose lease ran out waits and
+    ///    then finds it sent; SQLite: the write lock), the content is handed over
+    ///    (`Prepared::finish`), and the commit follows the relay's `250` with nothing in
+    ///    between. What is left is the one window SMTP cannot close: from the last byte of
+    ///    the content written to the socket to that commit (see ARCHITECTURE.md, "Crash
+    ///    safety").
     async fn run(self, state: &Ctx) -> anyhow::Result<()> {
         let row: Option<OutboxRow> = sqlx::query_as(
-            "SELECT to_addr, subject, body_text, attachments, status FROM outbox_emails \
-             WHERE id = $1",
+            "SELECT to_addr, subject, body_text, attachments, status, attempting_at \
+             FROM outbox_emails WHERE id = $1",
         )
         .bind(&self.outbox_id)
         .fetch_optional(state.db.pool())
@@ -112,23 +129,36 @@ impl Job for SendEmail {
             &files,
             &self.outbox_id,
         )?;
-        // Connect and name the envelope first (slow, may fail, sends nothing); then take the
-        // row (on PostgreSQL a row lock, so another worker holding an expired lease waits and
-        // finds it sent; on SQLite the write lock, held only for the last step) and commit
-        // right after the relay took the content. A kill before the commit leaves the row
-        // queued and the relay without the message (it never got its end), a kill after it
-        // a message sent and recorded; only a kill between the relay's answer and the commit
-        // sends it twice (the fault test measures this; `Message-ID` is the outbox id, so a
-        // receiver can recognise the copy).
+        if let Some(at) = &row.attempting_at {
+            tracing::warn!(
+                outbox_id = %self.outbox_id,
+                interrupted_attempt = %at,
+                "an earlier attempt to send this e-mail was interrupted and may have delivered \
+                 it: sending it again with the same Message-ID"
+            );
+        }
+        let marked = sqlx::query(
+            "UPDATE outbox_emails SET attempting_at = $2, attempts = attempts + 1 \
+             WHERE id = $1 AND status <> 'sent'",
+        )
+        .bind(&self.outbox_id)
+        .bind(db::instant(state.clock.now()))
+        .execute(state.db.pool())
+        .await?
+        .rows_affected();
+        if marked == 0 {
+            // Sent meanwhile by a worker that held this job before.
+            return Ok(());
+        }
         let prepared = match state.mailer.prepare(&message).await {
             Ok(p) => p,
-            Err(e) => return failed(state, &self.outbox_id, e).await,
+            Err(e) => return failed(state, &self.outbox_id, e, true).await,
         };
         let mut tx = state.db.begin().await?;
         // Everything written before the content goes: after the relay's answer only the commit.
         let taken = sqlx::query(
             "UPDATE outbox_emails SET status = 'sent', sent_at = $2, delivered_to = $3, \
-             attempts = attempts + 1, last_error = NULL WHERE id = $1 AND status <> 'sent'",
+             last_error = NULL WHERE id = $1 AND status <> 'sent'",
         )
         .bind(&self.outbox_id)
         .bind(db::instant(state.clock.now()))
@@ -147,15 +177,27 @@ impl Job for SendEmail {
             }
             Err(e) => {
                 tx.rollback().await?;
-                failed(state, &self.outbox_id, e).await
+                // The content may have reached the relay before the error: keep the mark.
+                failed(state, &self.outbox_id, e, false).await
             }
         }
     }
 }
 
-/// Records a failed delivery on the outbox row; the job is retried.
-async fn failed(state: &Ctx, outbox_id: &str, e: MailError) -> anyhow::Result<()> {
-    sqlx::query("UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1")
+/// Records a failed delivery on the outbox row; the job is retried. `nothing_sent`: the
+/// failure came before the content, so the attempt's mark is cleared.
+async fn failed(
+    state: &Ctx,
+    outbox_id: &str,
+    e: MailError,
+    nothing_sent: bool,
+) -> anyhow::Result<()> {
+    let sql = if nothing_sent {
+        "UPDATE outbox_emails SET last_error = $2, attempting_at = NULL WHERE id = $1"
+    } else {
+        "UPDATE outbox_emails SET last_error = $2 WHERE id = $1"
+    };
+    sqlx::query(sql)
         .bind(outbox_id)
         .bind(e.to_string())
         .execute(state.db.pool())

@@ -8,6 +8,7 @@ use crate::authz::AccessError;
 pub use crate::authz::chamber_of;
 use crate::chambers::{self, Desk};
 use crate::db::Db;
+use crate::paging::{Keyset, Slice};
 use crate::ra::operator::{self, Operator};
 use crate::ra::{mandate, office};
 use chrono::NaiveDate;
@@ -48,6 +49,52 @@ pub async fn visible_operators(
             Some(today) => o.mandate.is_some_and(|m| mandate::expiring(m.end, today)),
         })
         .collect())
+}
+
+/// The list filter of the operators a caller sees: their subtree ([`office::scope_of`]) and,
+/// with `expiring_on`, mandates in force that day ending within
+/// [`mandate::EXPIRY_NOTICE_DAYS`], the rule [`visible_operators`] applies in memory.
+async fn visible_filter(
+    db: &Db,
+    p: &Principal,
+    expiring_on: Option<NaiveDate>,
+) -> Result<operator::ListFilter, AccessError> {
+    let only = match office::scope_of(db, p).await? {
+        office::Scope::Chamber => None,
+        office::Scope::Operators(ids) => Some(ids.into_iter().collect()),
+    };
+    let expiring = expiring_on.map(|today| {
+        let limit = today
+            .checked_add_days(chrono::Days::new(mandate::EXPIRY_NOTICE_DAYS))
+            .unwrap_or(NaiveDate::MAX);
+        (today, limit)
+    });
+    Ok(operator::ListFilter { only, expiring })
+}
+
+/// One page of the operators the caller sees, by name (the operators list), read by keyset
+/// in SQL (issue 14): the same operators as [`visible_operators`].
+pub async fn visible_operators_page(
+    db: &Db,
+    p: &Principal,
+    expiring_on: Option<NaiveDate>,
+    request: &Keyset,
+) -> Result<Slice<Operator>, AccessError> {
+    let chamber_id = chamber_of(p)?;
+    let filter = visible_filter(db, p, expiring_on).await?;
+    Ok(operator::page_in_chamber(db, chamber_id, &filter, request).await?)
+}
+
+/// How many operators [`visible_operators_page`] lists, at most [`crate::paging::COUNT_CAP`]
+/// + 1 (the home page's count of expiring mandates).
+pub async fn visible_operators_count(
+    db: &Db,
+    p: &Principal,
+    expiring_on: Option<NaiveDate>,
+) -> Result<u64, AccessError> {
+    let chamber_id = chamber_of(p)?;
+    let filter = visible_filter(db, p, expiring_on).await?;
+    Ok(operator::count_in_chamber(db, chamber_id, &filter).await?)
 }
 
 /// The desks whose appointments a caller may see and act on.

@@ -8,6 +8,7 @@ use crate::accounts::{self, Principal, Role};
 use crate::audit::{self, Actor, Change};
 use crate::authz::{AccessError, chamber_of};
 use crate::db::{self, Db, Tx};
+use crate::paging;
 use crate::ra::accreditation::State;
 use crate::ra::course::CourseResult;
 use crate::ra::mandate::ActTerm;
@@ -289,6 +290,151 @@ pub async fn list_in_chamber(db: &Db, chamber_id: &str) -> Result<Vec<Operator>,
         .fetch_all(db.pool())
         .await?,
     )
+}
+
+/// Which operators a page of the list holds: the chamber's, narrowed to a scope's ids (an
+/// operator's own subtree) and to mandates expiring within a window.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    /// Only these operators (the caller's subtree); `None` for the whole chamber.
+    pub only: Option<Vec<String>>,
+    /// Only mandates in force on the first day and ending by the second (inclusive).
+    pub expiring: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl ListFilter {
+    /// The statement of one keyset range: `$1` chamber, `$2`/`$3` the expiry window (or
+    /// NULL), the scope's ids from `$4`, then the range's key and limit.
+    fn sql(&self, prefix: &str, range: &paging::Range) -> String {
+        let only = match &self.only {
+            None => String::new(),
+            // An empty scope sees nothing.
+            Some(ids) if ids.is_empty() => " AND 1 = 0".to_string(),
+            Some(ids) => format!(
+                " AND id IN ({})",
+                (0..ids.len())
+                    .map(|i| format!("${}", i + 4))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let expiring = if self.expiring.is_some() {
+            " AND mandate_start IS NOT NULL AND mandate_end >= $2 AND mandate_end <= $3"
+        } else {
+            " AND $2 IS NULL AND $3 IS NULL"
+        };
+        let first = 4 + self.only.as_ref().map_or(0, Vec::len);
+        let (condition, order) = range.sql("name", "id", first);
+        format!(
+            "{prefix}{}",
+            select_operators!("WHERE chamber_id = $1").to_string()
+                + expiring
+                + &only
+                + &condition
+                + &order
+        )
+    }
+
+    fn bind<'q, O>(
+        &'q self,
+        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+        chamber_id: &'q str,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
+        let (from, to) = match self.expiring {
+            Some((from, to)) => (Some(db::date(from)), Some(db::date(to))),
+            None => (None, None),
+        };
+        let mut q = q.bind(chamber_id).bind(from).bind(to);
+        for id in self.only.iter().flatten() {
+            q = q.bind(id);
+        }
+        q
+    }
+}
+
+impl paging::Keyed for Row {
+    fn key(&self) -> paging::Key {
+        paging::Key::new(self.name.clone(), self.id.clone())
+    }
+}
+
+/// One page of a chamber's operators by name, read by keyset: one range of the
+/// `ra_operators_chamber_name` index (chamber, name, id), never the whole chamber in memory.
+pub async fn page_in_chamber(
+    db: &Db,
+    chamber_id: &str,
+    filter: &ListFilter,
+    request: &paging::Keyset,
+) -> Result<paging::Slice<Operator>, sqlx::Error> {
+    paging::keyset(
+        request,
+        paging::Order::Ascending,
+        1,
+        |_, range| async move {
+            let sql = filter.sql("", &range);
+            range
+                .bind(filter.bind(
+                    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)),
+                    chamber_id,
+                ))
+                .fetch_all(db.pool())
+                .await
+        },
+    )
+    .await?
+    .try_map(Operator::try_from)
+}
+
+/// How many operators [`page_in_chamber`] would list, read from at most
+/// [`paging::COUNT_CAP`] + 1 rows of the same range (a home page's count).
+pub async fn count_in_chamber(
+    db: &Db,
+    chamber_id: &str,
+    filter: &ListFilter,
+) -> Result<u64, sqlx::Error> {
+    let range = count_range();
+    let sql = paging::capped_count_sql(&filter.sql("", &range), "");
+    let n: i64 = range
+        .bind(filter.bind(
+            sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql)),
+            chamber_id,
+        ))
+        .fetch_one(db.pool())
+        .await?
+        .0;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn count_range() -> paging::Range {
+    paging::Range {
+        from: None,
+        ascending: true,
+        limit: i64::try_from(paging::COUNT_CAP + 1).unwrap_or(i64::MAX),
+    }
+}
+
+/// The engine's plan of the statement [`page_in_chamber`] runs after `from` (the first page
+/// without).
+pub async fn page_plan(
+    db: &Db,
+    chamber_id: &str,
+    filter: &ListFilter,
+    from: Option<&paging::Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = paging::Range {
+        from: from.cloned(),
+        ascending: true,
+        limit: 51,
+    };
+    let sql = filter.sql(paging::explain(db), &range);
+    paging::plan(
+        db,
+        range.bind(filter.bind(
+            sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)),
+            chamber_id,
+        )),
+    )
+    .await
 }
 
 pub async fn collaborators_tx(

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sportello_core::accounts::Principal;
 use sportello_core::authz::Action;
-use sportello_core::paging::PageRequest;
+use sportello_core::paging::{Key, Keyset};
 use sportello_core::registry::{self, Rea, TaxCode};
 use sportello_core::trade::desk::issued::{self, CertificateBlock, DocumentBlock};
 use sportello_core::trade::form::FormInput;
@@ -708,22 +708,55 @@ pub struct ListQuery {
     invoice: Option<String>,
     consignee: Option<String>,
     protocol: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
     from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
     to: Option<String>,
-    page: Option<i64>,
+    /// Where the page starts: the cursor in the previous page's `next`. Leave it out for the
+    /// first page; a cursor that is not one is refused (422, field `after`).
+    after: Option<String>,
+    /// Items per page, 1 to 100; 20 when left out.
     per_page: Option<i64>,
 }
 
+/// One practice of a list: what a list shows. The whole practice (attachments, history,
+/// certificate, signed models) is `GET /api/v1/practices/{id}`.
 #[derive(Serialize, ToSchema)]
-pub struct ListOut {
-    pub items: Vec<PracticeOut>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
+pub struct PracticeListItem {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub practice_type: String,
+    /// `draft`, `sent`, `in_review`, `to_rectify`, `approved`, `rejected`, `withdrawn`.
+    pub status: String,
+    /// The desk's code (`GE-GENOVA`).
+    pub desk: String,
+    pub protocol_number: Option<String>,
+    /// The fee charged at sending; `null` for a draft (the practice's own page says what
+    /// sending it now would cost).
+    pub fee_cents: Option<i64>,
+    pub consignee: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    /// While the practice is `to_rectify`: until when the company may resend it.
+    pub rectify_deadline: Option<String>,
 }
 
+/// A page of a practice list, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct ListOut {
+    pub items: Vec<PracticeListItem>,
+    /// The next page's address (`/api/v1/practices?…&after=…`, the same list and filters), to
+    /// be requested as it is; `null` on the last page. Pages are read by cursor, so a page
+    /// deep in a long list costs what the first does, and a practice sent meanwhile is
+    /// neither skipped nor repeated.
+    pub next: Option<String>,
+}
+
+/// The caller's practices in one list (to send, to rectify, sent, archive), a page at a
+/// time; follow `next` for the following page.
 #[utoipa::path(get, path = "/api/v1/practices", tag = "practices", params(ListQuery),
-    security(("bearer" = [])), responses((status = 200, body = ListOut)))]
+    security(("bearer" = [])), responses((status = 200, body = ListOut),
+        (status = 422, description = "`validation_failed`: `list` or `after` is not one")))]
 pub async fn list_practices(
     State(state): State<AppState>,
     caller: Caller,
@@ -735,6 +768,13 @@ pub async fn list_practices(
         Some(k) => lists::ListKind::parse(k)
             .ok_or_else(|| AppError::invalid(vec![FieldError::new("list", "trade-field-list")]))?,
     };
+    let after = q.after.as_deref().filter(|a| !a.trim().is_empty());
+    if after.is_some_and(|a| Key::from_token(a).is_none()) {
+        return Err(AppError::invalid(vec![FieldError::new(
+            "after",
+            "trade-field-cursor",
+        )]));
+    }
     let search = lists::Search {
         invoice: q.invoice.unwrap_or_default(),
         consignee: q.consignee.unwrap_or_default(),
@@ -743,31 +783,65 @@ pub async fn list_practices(
         to: q.to.unwrap_or_default(),
         company_id: String::new(),
     };
-    let asked = q.page.unwrap_or(1).max(1);
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
-    let page = lists::numbered_page(
+    let per_page = u32::try_from(q.per_page.unwrap_or(20).clamp(1, 100)).unwrap_or(20);
+    let slice = lists::list(
         &state.db,
         &p.company_ids,
         kind,
         &search,
         state.clock.now(),
-        PageRequest::new(asked.unsigned_abs(), u32::try_from(per_page).unwrap_or(20)),
+        &Keyset::parse(after, None, per_page),
     )
     .await?;
-    // A client walking the pages stops at an empty one: a page past the end stays empty
-    // here, where the web page shows the last one instead.
-    let mut items = Vec::new();
-    if page.number == asked.unsigned_abs() {
-        for item in &page.items {
-            items.push(practice_out(&state, p, item).await?);
-        }
+    // A page's practices go to a few desks: each desk is read once, not once per practice.
+    let mut desks: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut items = Vec::with_capacity(slice.items.len());
+    for practice in slice.items {
+        let desk = match desks.get(&practice.desk_id) {
+            Some(code) => code.clone(),
+            None => {
+                let code = sportello_core::chambers::get_desk(&state.db, &practice.desk_id)
+                    .await?
+                    .map(|d| d.code.to_string())
+                    .unwrap_or_default();
+                desks.insert(practice.desk_id.clone(), code.clone());
+                code
+            }
+        };
+        items.push(PracticeListItem {
+            practice_type: practice.practice_type.as_str().into(),
+            status: practice.status.as_str().into(),
+            desk,
+            protocol_number: practice.protocol_number,
+            fee_cents: practice.fee_cents.filter(|_| practice.sent_at.is_some()),
+            consignee: practice.consignee_name,
+            created_at: practice.created_at,
+            sent_at: practice.sent_at,
+            rectify_deadline: practice
+                .rectify_deadline
+                .filter(|_| practice.status == PracticeStatus::ToRectify),
+            id: practice.id,
+        });
     }
-    Ok(Json(ListOut {
-        items,
-        total: i64::try_from(page.total).unwrap_or(i64::MAX),
-        page: asked,
-        per_page,
-    }))
+    let next = slice.next.map(|key| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("list", kind.as_str());
+        for (name, value) in [
+            ("invoice", &search.invoice),
+            ("consignee", &search.consignee),
+            ("protocol", &search.protocol),
+            ("from", &search.from),
+            ("to", &search.to),
+        ] {
+            if !value.trim().is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        query.append_pair("per_page", &per_page.to_string());
+        query.append_pair("after", &key.token());
+        format!("/api/v1/practices?{}", query.finish())
+    });
+    Ok(Json(ListOut { items, next }))
 }
 
 #[utoipa::path(get, path = "/api/v1/practices/{id}", tag = "practices",
@@ -804,7 +878,11 @@ pub struct WalletOut {
     /// The code of the chamber keeping this wallet (`GE`).
     pub chamber: String,
     pub balance_cents: i64,
+    /// The entries, newest first, a page at a time.
     pub entries: Vec<WalletEntryOut>,
+    /// The page of older entries (`/api/v1/wallet?…&after=…`), to be requested as it is;
+    /// `null` when these are the oldest.
+    pub next: Option<String>,
 }
 
 /// The company the caller means: the one named, which must be theirs, or their only one.
@@ -845,6 +923,11 @@ pub struct WalletQuery {
     company_tax_code: Option<String>,
     /// The chamber's code (`GE`); needed only when the company deals with several chambers.
     chamber: Option<String>,
+    /// Where the page of entries starts: the cursor in the previous page's `next`. Leave it
+    /// out for the newest entries; a cursor that is not one is refused (422, field `after`).
+    after: Option<String>,
+    /// Entries per page, 1 to 100; 100 when left out.
+    per_page: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/wallet", tag = "wallet", params(WalletQuery),
@@ -859,8 +942,32 @@ pub async fn get_wallet(
     let company = chosen_company(&state, p, q.company_tax_code.as_deref()).await?;
     let chamber = wallet::chamber_of_wallet(&state.db, &company.id, q.chamber.as_deref()).await?;
     let balance = wallet::balance(&state.db, &company.id, &chamber.id).await?;
-    let entries = wallet::entries(&state.db, &company.id, &chamber.id, 100).await?;
+    let after = q.after.as_deref().filter(|a| !a.trim().is_empty());
+    if after.is_some_and(|a| Key::from_token(a).is_none()) {
+        return Err(AppError::invalid(vec![FieldError::new(
+            "after",
+            "trade-field-cursor",
+        )]));
+    }
+    let per_page = u32::try_from(q.per_page.unwrap_or(100).clamp(1, 100)).unwrap_or(100);
+    let slice = wallet::entries_page(
+        &state.db,
+        &company.id,
+        &chamber.id,
+        &Keyset::parse(after, None, per_page),
+    )
+    .await?;
+    let next = slice.next.map(|key| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("company_tax_code", company.tax_code.as_str());
+        query.append_pair("chamber", chamber.code.as_str());
+        query.append_pair("per_page", &per_page.to_string());
+        query.append_pair("after", &key.token());
+        format!("/api/v1/wallet?{}", query.finish())
+    });
+    let entries = slice.items;
     Ok(Json(WalletOut {
+        next,
         company_tax_code: company.tax_code.as_str().into(),
         chamber: chamber.code.to_string(),
         balance_cents: balance.cents(),

@@ -6,7 +6,7 @@ use crate::pages::account::{revoke_error, token_views};
 use crate::web::error::AppError;
 use crate::web::form::RepeatedForm;
 use crate::web::form_errors::{FieldLabel, FormErrors};
-use crate::web::pager::{PageParam, Pager};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{FieldError, Layout, render};
 use askama::Template;
@@ -18,7 +18,6 @@ use sportello_core::accounts::offboarding::{self, OffboardingError};
 use sportello_core::accounts::{self, CreateUserError, NewStaff, Role, User, token};
 use sportello_core::authz::Action;
 use sportello_core::chambers::{self, ChamberError, Desk, DeskCode};
-use sportello_core::paging::Page;
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
@@ -58,7 +57,7 @@ const USERS_PER_PAGE: u32 = 50;
 async fn users_page(
     state: &AppState,
     viewer: &Viewer,
-    page: &PageParam,
+    page: &CursorParam,
     form: NewUserForm,
     errors: FormErrors,
     notice: Option<String>,
@@ -66,11 +65,10 @@ async fn users_page(
     let p = viewer.require_action(Action::ManageUsers)?;
     let chamber_id = p.user.chamber_id.clone().ok_or_else(AppError::forbidden)?;
     let lang = viewer.lang;
-    let users = Page::of_all(
-        offboarding::managed_users(&state.db, p).await?,
-        page.request(USERS_PER_PAGE),
-    );
-    let pager = Pager::new(lang, &users, "count-users", "/admin/users", &[]);
+    // A page by e-mail, read by keyset in SQL (issue 14).
+    let users =
+        offboarding::managed_users_page(&state.db, p, &page.request(USERS_PER_PAGE)).await?;
+    let pager = Pager::keyset(lang, &users, "/admin/users", &[]);
     Ok(UsersPage {
         layout: Layout::new(viewer, "admin-users-title"),
         users: users.items,
@@ -89,7 +87,7 @@ async fn users_page(
 pub async fn users(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(page): Query<PageParam>,
+    Query(page): Query<CursorParam>,
 ) -> Result<Response, AppError> {
     Ok(render(
         &users_page(
@@ -148,7 +146,7 @@ pub async fn create_user(
                 let page = users_page(
                     &state,
                     &viewer,
-                    &PageParam::default(),
+                    &CursorParam::default(),
                     NewUserForm::default(),
                     FormErrors::new(),
                     Some(notice),
@@ -177,7 +175,7 @@ pub async fn create_user(
     let mut form = form;
     form.password.clear();
     let page =
-        render(&users_page(&state, &viewer, &PageParam::default(), form, errors, None).await?)?;
+        render(&users_page(&state, &viewer, &CursorParam::default(), form, errors, None).await?)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use sportello_core::authz::AccessError;
 use sportello_core::chambers;
 use sportello_core::i18n::Lang;
+use sportello_core::paging;
 use sportello_core::work::{self, Waiting};
 
 #[derive(Template)]
@@ -30,6 +31,8 @@ struct HomePage {
 /// One kind of work waiting: how many, what, where the list is.
 struct WorkItem {
     count: u64,
+    /// The count as shown: the number, or "più di 999" past [`paging::COUNT_CAP`].
+    shown: String,
     label: String,
     href: String,
     /// A line under the label (the nearest deadline).
@@ -42,11 +45,25 @@ impl WorkItem {
     fn new(lang: Lang, count: u64, key: &str, href: impl Into<String>) -> WorkItem {
         WorkItem {
             count,
+            shown: shown_count(lang, count),
             label: lang.t_count(key, count),
             href: href.into(),
             note: None,
             test_id: key.to_string(),
         }
+    }
+}
+
+/// A home-page count in words: the counts stop reading at [`paging::COUNT_CAP`] (issue 14),
+/// so one above it is "più di 999".
+fn shown_count(lang: Lang, count: u64) -> String {
+    if count > paging::COUNT_CAP {
+        lang.t_args(
+            "home-count-more",
+            &[("count", paging::COUNT_CAP.to_string())],
+        )
+    } else {
+        count.to_string()
     }
 }
 

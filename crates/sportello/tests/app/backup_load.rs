@@ -168,20 +168,14 @@ async fn submit(erp: &Erp, signed: Vec<u8>) -> (String, String) {
     (id, protocol)
 }
 
-/// Every practice of the demo company in `list`, walking the pages.
+/// Every practice of the demo company in `list`, following the pages' `next` links.
 async fn listed(erp: &Erp, list: &str) -> Vec<Value> {
     let mut all = Vec::new();
-    for page in 1.. {
-        let v = erp
-            .get_json(&format!(
-                "/api/v1/practices?list={list}&per_page=100&page={page}"
-            ))
-            .await;
-        let items = v["items"].as_array().unwrap().clone();
-        if items.is_empty() {
-            break;
-        }
-        all.extend(items);
+    let mut next = Some(format!("/api/v1/practices?list={list}&per_page=100"));
+    while let Some(url) = next {
+        let v = erp.get_json(&url).await;
+        all.extend(v["items"].as_array().unwrap().clone());
+        next = v["next"].as_str().map(str::to_string);
     }
     all
 }
@@ -351,7 +345,9 @@ async fn a_backup_taken_under_load_restores_into_a_server_that_serves_every_comm
             .await
             .unwrap();
         assert_eq!(signed.status(), StatusCode::OK, "signed model of {id}");
-        for a in p["attachments"].as_array().unwrap() {
+        // A list item is a summary: the practice itself names its attachments.
+        let whole = erp.get_json(&format!("/api/v1/practices/{id}")).await;
+        for a in whole["attachments"].as_array().unwrap() {
             let aid = a["id"].as_str().unwrap();
             let r = browser
                 .get(format!("{}/practices/{id}/attachments/{aid}", server.base))

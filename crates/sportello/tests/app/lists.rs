@@ -16,6 +16,7 @@ engine_tests!(
     the_audit_list_is_paged_within_the_chamber_and_keeps_its_filters,
     the_practice_list_is_paged_and_its_links_keep_the_tab_and_the_search,
     a_company_home_counts_only_what_its_lists_show,
+    a_home_count_stops_reading_past_999,
     an_officer_home_counts_only_the_practices_of_their_desks,
     the_registration_authority_home_links_each_count_to_its_list,
 );
@@ -42,25 +43,6 @@ fn rows(html: &str, test_id: &str) -> usize {
     let table = &table[..table.find("</table>").unwrap()];
     let body = &table[table.find("<tbody>").unwrap()..];
     body.matches("<tr").count()
-}
-
-/// The page's count line, as a person reads it.
-fn count_line(html: &str) -> String {
-    let start = html.find("data-testid=\"list-count\"").expect("count line");
-    let rest = &html[start..];
-    let rest = &rest[rest.find('>').unwrap() + 1..];
-    let line = &rest[..rest.find("</p>").unwrap()];
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in line.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// How many practices a list page shows: rows whose first cell links to `prefix`.
@@ -273,16 +255,18 @@ async fn copies_of_draft(app: &TestApp, id: &str, n: usize) {
         .filter(|c| *c != "id")
         .collect::<Vec<_>>()
         .join(", ");
+    let mut tx = app.state.db.begin().await.unwrap();
     for _ in 0..n {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO practices (id, {columns}) SELECT $1, {columns} FROM practices WHERE id = $2"
         )))
         .bind(sportello_core::db::new_id())
         .bind(id)
-        .execute(app.state.db.pool())
+        .execute(&mut *tx)
         .await
         .unwrap();
     }
+    tx.commit().await.unwrap();
 }
 
 async fn the_practice_list_is_paged_and_its_links_keep_the_tab_and_the_search(engine: Engine) {
@@ -317,17 +301,36 @@ async fn the_practice_list_is_paged_and_its_links_keep_the_tab_and_the_search(en
     let sent = page(&company, "/practices?list=sent").await;
     assert!(!sent.contains("data-testid=\"pager\""));
 
-    // The API pages the same list and keeps an empty page past the end.
-    let api = erp
-        .get_json("/api/v1/practices?list=to_send&per_page=10&page=3")
-        .await;
-    assert_eq!(api["total"], 25);
-    assert_eq!(api["items"].as_array().unwrap().len(), 5);
-    let past = erp
-        .get_json("/api/v1/practices?list=to_send&per_page=10&page=9")
-        .await;
-    assert_eq!(past["total"], 25);
-    assert_eq!(past["items"].as_array().unwrap().len(), 0);
+    // The API pages the same list by cursor: follow `next` to the end.
+    let mut seen = Vec::new();
+    let mut next = Some("/api/v1/practices?list=to_send&per_page=10".to_string());
+    let mut pages = 0;
+    while let Some(url) = next {
+        let api = erp.get_json(&url).await;
+        pages += 1;
+        for item in api["items"].as_array().unwrap() {
+            seen.push(item["id"].as_str().unwrap().to_string());
+        }
+        next = api["next"].as_str().map(str::to_string);
+        if let Some(n) = &next {
+            assert!(
+                n.contains("list=to_send") && n.contains("per_page=10"),
+                "{n}"
+            );
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 25);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 25, "no practice twice");
+    // A cursor that is not one is refused, not read as the first page.
+    let r = erp
+        .get("/api/v1/practices?list=to_send&after=-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 /// The number on the home page's card `test_id`.
@@ -385,6 +388,24 @@ async fn a_company_home_counts_only_what_its_lists_show(engine: Engine) {
     assert_eq!(home_count(&home, "home-company-sent"), 0);
     let list = page(&other, "/practices?list=to_send").await;
     assert_eq!(listed(&list, "/practices/"), 0);
+}
+
+/// Issue 14: a home-page count reads at most a thousand rows; past 999 it says so.
+async fn a_home_count_stops_reading_past_999(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let erp = Erp::demo(&app, Role::Company).await;
+    erp.complete_profile(LIGURE).await;
+    let draft = ready_practice(&erp, &[]).await;
+    copies_of_draft(&app, &draft, 998).await;
+    let company = browser(&app, Role::Company).await;
+    let home = page(&company, "/").await;
+    assert_eq!(home_count(&home, "home-company-drafts"), 999);
+    assert!(!home.contains("più di 999"));
+    copies_of_draft(&app, &draft, 5).await;
+    let home = page(&company, "/").await;
+    assert_eq!(home_count(&home, "home-company-drafts"), 1000);
+    assert!(home.contains(">più di 999</span>"), "{home}");
 }
 
 async fn an_officer_home_counts_only_the_practices_of_their_desks(engine: Engine) {
@@ -483,14 +504,12 @@ async fn the_registration_authority_home_links_each_count_to_its_list(engine: En
         "/ra/operators?mandate=expiring"
     );
     let expiring = home_count(&home, "home-ra-mandates");
+    // The list is read by keyset (issue 14): its first page shows as many, with no next page.
     let list = page(&master, "/ra/operators?mandate=expiring").await;
-    assert!(
-        count_line(&list).starts_with(&format!("{expiring} operator")),
-        "{}",
-        count_line(&list)
-    );
+    assert_eq!(listed(&list, "/ra/operators/"), expiring);
+    assert!(link(&list, "next").is_none());
     let all = page(&master, "/ra/operators").await;
-    assert!(count_line(&all).contains("operator"));
+    assert!(listed(&all, "/ra/operators/") >= expiring);
     assert_eq!(
         home_link(&home, "home-ra-withdrawals"),
         "/devices#withdrawals"
@@ -505,7 +524,8 @@ async fn the_registration_authority_home_links_each_count_to_its_list(engine: En
     let home = page(&admin, "/").await;
     let users = home_count(&home, "home-admin-users");
     let list = page(&admin, "/admin/users").await;
-    assert!(count_line(&list).starts_with(&format!("{users} utent")));
+    assert_eq!(listed(&list, "/admin/users/"), users);
+    assert!(link(&list, "next").is_none());
     // The manager's home lists no work.
     let manager = browser(&app, Role::Manager).await;
     assert!(

@@ -152,3 +152,65 @@ async fn parallel_40_mb_posts_without_a_token_leave_the_server_memory_flat() {
         .unwrap();
     assert!(ok.status().is_success());
 }
+
+impl Server {
+    /// The resident set now, in kilobytes (`VmRSS`).
+    fn rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc status of the server");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+}
+
+/// Issue 14: every Argon2 computation (a certificate's security code at verification, a
+/// password at login) runs on a pool of one thread per core, so a burst of them leaves the
+/// memory of that many computations in the allocator, not of one per request in flight
+/// (tokio's blocking pool left 150-332 MiB resident after a verification burst).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_argon2_checks_leaves_the_server_memory_bounded() {
+    let server = Server::start().await;
+    let client = reqwest::Client::new();
+    for _ in 0..5 {
+        let _ = client.get(format!("{}/login", server.base)).send().await;
+    }
+    let baseline = server.rss_kb();
+    // 160 verifications of unknown numbers (each checks the decoy hash: one Argon2id of
+    // 8 MiB, under the per-address throttle of 200), 64 at a time.
+    let mut checks = Vec::new();
+    for i in 0..160 {
+        let client = client.clone();
+        let url = format!("{}/verify/C26GE{i:07}?code=ABCDEFGHJK", server.base);
+        checks.push(tokio::spawn(async move {
+            client.get(url).send().await.map(|r| r.status())
+        }));
+        if checks.len() == 64 {
+            for c in checks.drain(..) {
+                let status = c.await.unwrap().expect("verification answered");
+                assert!(status.is_success() || status.is_client_error(), "{status}");
+            }
+        }
+    }
+    for c in checks {
+        let status = c.await.unwrap().expect("verification answered");
+        assert!(status.is_success() || status.is_client_error(), "{status}");
+    }
+    let after = server.rss_kb();
+    let grown_mb = after.saturating_sub(baseline) / 1024;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    // The pool's threads keep at most one computation's memory each (8 MiB here), with
+    // room for the allocator's rounding and the requests' own buffers.
+    let bound_mb = cores * 16 + 40;
+    assert!(
+        grown_mb < bound_mb,
+        "the server grew by {grown_mb} MB after the burst (from {baseline} kB to {after} kB; \
+         bound {bound_mb} MB)"
+    );
+    assert!(
+        after / 1024 < 150,
+        "the server holds {after} kB after the burst (target: under 150 MB)"
+    );
+}

@@ -138,6 +138,7 @@ engine_tests!(
     a_job_is_claimed_by_one_worker_only,
     a_job_whose_worker_died_is_retried_up_to_its_limit_then_parked,
     a_queued_email_reaches_the_smtp_server_once,
+    an_email_whose_attempt_was_interrupted_is_sent_again_under_its_message_id,
     an_email_is_not_sent_when_its_transaction_rolls_back,
     audit_chain_verifies_and_detects_a_tampered_entry,
 );
@@ -350,6 +351,53 @@ async fn a_queued_email_reaches_the_smtp_server_once(engine: Engine) {
     tx.commit().await.unwrap();
     app.run_jobs().await;
     assert_eq!(app.smtp.messages().len(), 1);
+}
+
+/// Crash safety (issue 14): a sender killed after it began handing a message over leaves
+/// the row queued with `attempting_at` set; the retry sends it under the same `Message-ID`
+/// (so a receiver can drop the copy) and records it sent.
+async fn an_email_whose_attempt_was_interrupted_is_sent_again_under_its_message_id(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    let id = notify::queue(
+        &mut tx,
+        app.state.clock.now(),
+        OutgoingEmail {
+            to: "export@ligure-export.test".into(),
+            subject: "Pratica protocollata".into(),
+            body_text: "La pratica è stata protocollata.".into(),
+            chamber_id: None,
+            attachments: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // What a kill between the relay's answer and the commit leaves behind.
+    sqlx::query(
+        "UPDATE outbox_emails SET attempting_at = '2020-01-01T00:00:00.000000Z', attempts = 1 \
+         WHERE id = $1",
+    )
+    .bind(&id)
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(app.run_jobs().await, 1);
+    let mail = app.smtp.messages();
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].data.contains(&format!("Message-ID: <{id}@")),
+        "{}",
+        mail[0].data
+    );
+    let (status, attempts, attempting): (String, i64, Option<String>) =
+        sqlx::query_as("SELECT status, attempts, attempting_at FROM outbox_emails WHERE id = $1")
+            .bind(&id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("sent", 2));
+    assert!(attempting.is_some_and(|a| a.as_str() > "2020-01-01T00:00:00.000000Z"));
 }
 
 async fn an_email_is_not_sent_when_its_transaction_rolls_back(engine: Engine) {

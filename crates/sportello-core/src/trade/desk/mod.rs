@@ -105,9 +105,10 @@ pub async fn inbox(
     })
 }
 
-/// How many practices the inbox holds with filter `f`: the same ranges and conditions as
-/// [`inbox`], counted (for the officer's home page; the open states it counts are bounded by
-/// the work in flight).
+/// How many practices the inbox holds with filter `f`, for the officer's home page: the same
+/// ranges and conditions as [`inbox`], each read oldest first only as far as the rows still
+/// needed to pass [`paging::COUNT_CAP`] (issue 14), so the answer is at most that plus one,
+/// "more than 999", however large the desks' history.
 pub async fn inbox_count(
     db: &Db,
     principal: &Principal,
@@ -116,14 +117,53 @@ pub async fn inbox_count(
     let q = InboxQuery::new(&principal.user.id, f);
     let mut total = 0u64;
     for (desk, status) in q.ranges(db).await? {
-        let sql = format!("SELECT COUNT(*){}", q.where_sql());
-        let (n,): (i64,) = q
-            .bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &desk, status)
+        let left = (paging::COUNT_CAP + 1).saturating_sub(total);
+        if left == 0 {
+            break;
+        }
+        let range = count_range(left);
+        let sql = count_sql(&q, &range);
+        let (n,): (i64,) = range
+            .bind(q.bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &desk, status))
             .fetch_one(db.pool())
             .await?;
         total += u64::try_from(n).unwrap_or(0);
     }
     Ok(total)
+}
+
+/// The range a capped count reads: the inbox's first rows, at most `rows` of them.
+fn count_range(rows: u64) -> paging::Range {
+    paging::Range {
+        from: None,
+        ascending: true,
+        limit: i64::try_from(rows).unwrap_or(i64::MAX),
+    }
+}
+
+fn count_sql(q: &InboxQuery, range: &paging::Range) -> String {
+    let (condition, order) = range.sql("p.sent_at", "p.id", 9);
+    paging::capped_count_sql(
+        &format!("SELECT p.id{}{condition}{order}", q.where_sql()),
+        "",
+    )
+}
+
+/// The engine's plan of every statement [`inbox_count`] runs, one per range.
+pub async fn inbox_count_plans(
+    db: &Db,
+    user_id: &str,
+    f: &InboxFilter,
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let q = InboxQuery::new(user_id, f);
+    let mut plans = Vec::new();
+    for (desk, status) in q.ranges(db).await? {
+        let range = count_range(paging::COUNT_CAP + 1);
+        let sql = format!("{}{}", paging::explain(db), count_sql(&q, &range));
+        let stmt = sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql));
+        plans.push(paging::plan(db, range.bind(q.bind(stmt, &desk, status))).await?);
+    }
+    Ok(plans)
 }
 
 /// The engine's plan of every statement [`inbox`] runs for a page after `from` (the first

@@ -19,8 +19,8 @@
 use crate::Ctx;
 use crate::db::Db;
 use crate::seal::{SealError, SealSecret, decrypt_value, encrypt_value};
+use argon2::Params;
 use argon2::password_hash::SaltString;
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 
@@ -51,12 +51,8 @@ pub(crate) fn new_code() -> String {
         .collect()
 }
 
-fn hasher() -> Argon2<'static> {
-    Argon2::new(
-        Algorithm::Argon2id,
-        Version::V0x13,
-        Params::new(M_COST, T_COST, P_COST, None).unwrap_or_default(),
-    )
+fn params() -> Params {
+    Params::new(M_COST, T_COST, P_COST, None).unwrap_or_default()
 }
 
 /// What is hashed: number and code, upper case, without spaces around.
@@ -73,10 +69,8 @@ pub fn hash(number: &str, code: &str) -> Result<String, CodeError> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|_| CodeError::Hash)?;
-    hasher()
-        .hash_password(pair(number, code).as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| CodeError::Hash)
+    crate::accounts::password::hash_phc(params(), pair(number, code).as_bytes(), &salt)
+        .ok_or(CodeError::Hash)
 }
 
 /// The unsalted SHA-256 that certificates issued before were checked with.
@@ -99,12 +93,7 @@ pub fn matches(number: &str, code: &str, stored: &str) -> bool {
                 .fold(0u8, |acc, (x, y)| acc | (x ^ y))
                 == 0;
     }
-    match PasswordHash::new(stored) {
-        Ok(parsed) => hasher()
-            .verify_password(pair(number, code).as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
+    crate::accounts::password::verify_phc(pair(number, code).as_bytes(), stored)
 }
 
 /// A hash of a random code, checked against when the number is unknown, so that an unknown
@@ -114,13 +103,15 @@ fn decoy() -> &'static str {
     DECOY.get_or_init(|| hash("C00XX0000000", &new_code()).unwrap_or_default())
 }
 
-/// Runs the slow hashing off the async workers.
+/// Runs the slow hashing on the Argon2 pool shared with passwords: off the async workers,
+/// at most one computation per core, so a burst of verifications leaves bounded memory
+/// (issue 14; see `accounts::password`).
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, CodeError> {
-    tokio::task::spawn_blocking(f)
+    crate::accounts::password::on_pool(f)
         .await
-        .map_err(|_| CodeError::Hash)
+        .ok_or(CodeError::Hash)
 }
 
 fn aad(certificate_id: &str) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! searchable by invoice number, consignee, protocol number and date, and paged.
 
 use crate::db::{self, Db};
-use crate::paging::{self, Counted, Key, Keyed, Keyset, Order, Page, PageRequest, Slice};
+use crate::paging::{self, Key, Keyed, Keyset, Order, Slice};
 use crate::trade::practice::{Practice, PracticeRow, practice_columns};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -219,46 +219,21 @@ impl Keyed for PracticeRow {
     }
 }
 
-/// One numbered page of a list, with the total: the JSON API's `page`/`per_page` paging,
-/// kept for its clients.
-pub async fn numbered_page(
-    db: &Db,
-    companies: &[String],
-    kind: ListKind,
-    search: &Search,
-    now: DateTime<Utc>,
-    request: PageRequest,
-) -> Result<Page<Practice>, sqlx::Error> {
-    let filter = Filter::new(companies, kind, search, now);
-    let filter = &filter;
-    paging::fetch(request, |limit, offset| async move {
-        let q = filter
-            .bind(sqlx::query_as::<_, Counted<PracticeRow>>(
-                sqlx::AssertSqlSafe(format!(
-                    "SELECT {}, COUNT(*) OVER () AS page_total{} \
-                 ORDER BY COALESCE(p.sent_at, p.created_at) DESC, p.id DESC LIMIT $15 OFFSET $16",
-                    practice_columns!(),
-                    filter.where_sql(17),
-                )),
-            ))
-            .bind(limit)
-            .bind(offset);
-        filter.bind_more_companies(q).fetch_all(db.pool()).await
-    })
-    .await?
-    .try_map(Practice::try_from)
-}
-
 /// How many practices a list holds and, for practices to rectify, the nearest deadline: the
-/// same filter and scope as [`list`], so the company's home page never counts what the list
-/// would not show.
+/// same ranges, filter and scope as [`list`], so the company's home page never counts what
+/// the list would not show.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// At most [`paging::COUNT_CAP`] + 1, which reads "more than [`paging::COUNT_CAP`]".
     pub total: u64,
-    /// The earliest `rectify_deadline` among them (stored instant).
+    /// The earliest `rectify_deadline` among the practices counted (stored instant).
     pub nearest_deadline: Option<String>,
 }
 
+/// The [`Summary`] of a list, bounded (issue 14: the "sent" count of the largest company read
+/// every practice it sent in two years): each of the list's index ranges is read newest
+/// first, only as far as the rows still needed to pass [`paging::COUNT_CAP`], so no count
+/// reads more than a thousand rows however long the list.
 pub async fn summary(
     db: &Db,
     companies: &[String],
@@ -266,34 +241,74 @@ pub async fn summary(
     now: DateTime<Utc>,
 ) -> Result<Summary, sqlx::Error> {
     let filter = Filter::new(companies, kind, &Search::default(), now);
-    let q = filter.bind(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*), MIN(p.rectify_deadline){}",
-        filter.where_sql(15)
-    ))));
-    let (total, nearest_deadline): (i64, Option<String>) =
-        filter.bind_more_companies(q).fetch_one(db.pool()).await?;
+    let mut total = 0u64;
+    let mut nearest_deadline: Option<String> = None;
+    for (company, status) in ranges(&filter) {
+        let left = (paging::COUNT_CAP + 1).saturating_sub(total);
+        if left == 0 {
+            break;
+        }
+        let range = count_range(left);
+        let sql = count_sql(&filter, status, &range);
+        let (n, nearest): (i64, Option<String>) = range
+            .bind(filter.bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &company, status))
+            .fetch_one(db.pool())
+            .await?;
+        total += u64::try_from(n).unwrap_or(0);
+        nearest_deadline = match (nearest_deadline, nearest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
     Ok(Summary {
-        total: u64::try_from(total).unwrap_or(0),
+        total,
         nearest_deadline,
     })
 }
 
-// $1 the first company (the others follow the statement's own parameters, see
-// `Filter::where_sql`), $2-$6 statuses (repeated to fill), $7 archive?, $8 cutoff, $9 invoice,
-// $10 consignee, $11 protocol, $12 from, $13 to, $14 company.
-// $7: 1 = archive only, 0 = current only, 2 = drafts and rectifications (never archived).
-const WHERE: &str = " \
-    AND p.status IN ($2, $3, $4, $5, $6) \
-    AND ($7 <> 1 OR (p.closed_at IS NOT NULL AND p.closed_at < $8)) \
-    AND ($7 <> 0 OR p.closed_at IS NULL OR p.closed_at >= $8) \
-    AND ($9 IS NULL OR EXISTS (SELECT 1 FROM practice_invoices i WHERE i.practice_id = p.id AND i.number = $9)) \
-    AND ($10 IS NULL OR LOWER(p.consignee_name) LIKE $10) \
-    AND ($11 IS NULL OR p.protocol_number = $11) \
-    AND ($12 IS NULL OR COALESCE(p.sent_at, p.created_at) >= $12) \
-    AND ($13 IS NULL OR COALESCE(p.sent_at, p.created_at) < $13) \
-    AND ($14 IS NULL OR p.company_id = $14)";
+/// The statement of one capped count: the list's own range statement, reading only the two
+/// columns the count needs instead of the whole practice.
+fn count_sql(filter: &Filter, status: &str, range: &paging::Range) -> String {
+    let list = company_range_sql(filter, status, range);
+    let inner = match list.find(" FROM practices p ") {
+        Some(at) => format!("SELECT p.id, p.rectify_deadline{}", &list[at..]),
+        None => list,
+    };
+    paging::capped_count_sql(&inner, ", MIN(capped.rectify_deadline)")
+}
 
-/// The bound values of [`WHERE`].
+/// The range a capped count reads: the list's first rows, at most `rows` of them.
+fn count_range(rows: u64) -> paging::Range {
+    paging::Range {
+        from: None,
+        ascending: false,
+        limit: i64::try_from(rows).unwrap_or(i64::MAX),
+    }
+}
+
+/// The engine's plan of every statement [`summary`] runs, one per index range.
+pub async fn summary_plans(
+    db: &Db,
+    companies: &[String],
+    kind: ListKind,
+    now: DateTime<Utc>,
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let filter = Filter::new(companies, kind, &Search::default(), now);
+    let mut plans = Vec::new();
+    for (company, status) in ranges(&filter) {
+        let range = count_range(paging::COUNT_CAP + 1);
+        let sql = format!(
+            "{}{}",
+            paging::explain(db),
+            count_sql(&filter, status, &range)
+        );
+        let q = sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql));
+        plans.push(paging::plan(db, range.bind(filter.bind_range(q, &company, status))).await?);
+    }
+    Ok(plans)
+}
+
+/// The bound values of a list's statements (see [`company_range_sql`]).
 struct Filter {
     /// The companies of the list: the principal's, computed once (issue 15).
     companies: Vec<String>,
@@ -361,48 +376,6 @@ impl Filter {
             .bind(&self.protocol)
             .bind(&self.from)
             .bind(&self.to)
-    }
-
-    /// The `FROM … WHERE` of the numbered page and the summary: the companies are `$1` and,
-    /// past the first, `$first_more` on (after the statement's own parameters); with none,
-    /// `$1` is an id no company has.
-    fn where_sql(&self, first_more: usize) -> String {
-        let more: String = (0..self.companies.len().saturating_sub(1))
-            .map(|i| format!(", ${}", first_more + i))
-            .collect();
-        format!(" FROM practices p WHERE p.company_id IN ($1{more}){WHERE}")
-    }
-
-    /// Binds the companies past the first ([`Filter::where_sql`]).
-    fn bind_more_companies<'q, O>(
-        &'q self,
-        mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
-    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
-        for c in self.companies.iter().skip(1) {
-            q = q.bind(c);
-        }
-        q
-    }
-
-    fn bind<'q, O>(
-        &'q self,
-        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
-    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
-        let [s1, s2, s3, s4, s5] = self.statuses;
-        q.bind(self.companies.first().map_or("", String::as_str))
-            .bind(s1)
-            .bind(s2)
-            .bind(s3)
-            .bind(s4)
-            .bind(s5)
-            .bind(self.archive_mode)
-            .bind(&self.cutoff)
-            .bind(&self.invoice)
-            .bind(&self.consignee)
-            .bind(&self.protocol)
-            .bind(&self.from)
-            .bind(&self.to)
-            .bind(&self.company_id)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::pages::ra::it_date;
 use crate::web::confirm::{self, ConfirmField, Confirmation};
 use crate::web::error::AppError;
 use crate::web::form::{FormFields, MultipartForm};
-use crate::web::pager::{PageParam, Pager};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{FieldError, Layout, render};
 use askama::Template;
@@ -14,8 +14,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::authz::{self, Action};
 use sportello_core::i18n::Lang;
-use sportello_core::paging::Page;
-use sportello_core::ra::access::{visible_operator, visible_operators};
+use sportello_core::ra::access::{visible_operator, visible_operators_page};
 use sportello_core::ra::accreditation::steps::{self as steps, IdentityDocument};
 use sportello_core::ra::accreditation::{State as OpState, Step, next_steps};
 use sportello_core::ra::archive::{self, DocumentKind, Upload};
@@ -92,7 +91,7 @@ pub struct ListQuery {
     #[serde(default)]
     mandate: String,
     #[serde(flatten)]
-    page: PageParam,
+    page: CursorParam,
 }
 
 const OPERATORS_PER_PAGE: u32 = 50;
@@ -107,12 +106,17 @@ async fn list_page(
     let p = viewer.require_action(Action::ViewOfficeTree)?;
     let today = state.clock.today();
     let expiring = q.mandate == "expiring";
-    let visible = visible_operators(&state.db, p, expiring.then_some(today)).await?;
-    let page = Page::of_all(visible, q.page.request(OPERATORS_PER_PAGE));
-    let pager = Pager::new(
+    // A page by name, read by keyset in SQL (issue 14): never the whole chamber in memory.
+    let page = visible_operators_page(
+        &state.db,
+        p,
+        expiring.then_some(today),
+        &q.page.request(OPERATORS_PER_PAGE),
+    )
+    .await?;
+    let pager = Pager::keyset(
         viewer.lang,
         &page,
-        "count-operators",
         "/ra/operators",
         &[("mandate", if expiring { "expiring" } else { "" })],
     );

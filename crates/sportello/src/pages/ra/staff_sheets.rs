@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::authz::{self, Action};
+use sportello_core::display::usual_case;
 use sportello_core::i18n::Lang;
 use sportello_core::ra::access::visible_operator;
 use sportello_core::ra::operator::Operator;
@@ -47,10 +48,26 @@ pub async fn section(
         return Ok(None);
     }
     let history = staff_sheet::history(&state.db, &op.id).await?;
+    // People's names as people read them ("Mario Rossi"), whatever case the sheet used; the
+    // stored sheet is unchanged.
     let current = history
         .first()
-        .map(|v| v.members.clone())
+        .map(|v| {
+            v.members
+                .iter()
+                .map(|m| StaffMember {
+                    name: usual_case(&m.name),
+                    ..m.clone()
+                })
+                .collect()
+        })
         .unwrap_or_default();
+    let names = |list: &[String]| {
+        list.iter()
+            .map(|n| usual_case(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let versions = history
         .into_iter()
         .map(|v| VersionRow {
@@ -63,8 +80,8 @@ pub async fn section(
                 v.recorded_by
             ),
             members: v.members.len(),
-            added: v.added.join(", "),
-            dropped: v.dropped.join(", "),
+            added: names(&v.added),
+            dropped: names(&v.dropped),
             document_id: v.document_id,
         })
         .collect();

@@ -155,14 +155,8 @@ async fn enter(
             .await?,
         );
         // Issue 15, item 3: a person the office added to an intermediary by tax code.
-        crate::intermediary::register::take_up_invitations(
-            &mut tx,
-            now,
-            &user.actor(),
-            &user.id,
-            code,
-        )
-        .await?;
+        crate::intermediary::register::take_up_invitations(tx, now, &user.actor(), &user.id, code)
+            .await?;
         linked
     } else {
         Vec::new()

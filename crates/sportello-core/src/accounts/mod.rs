@@ -166,7 +166,9 @@ impl Ties {
              UNION ALL SELECT 'company' AS kind, company_id AS id, scope, {none} \
              FROM user_companies WHERE user_id = $1 \
              UNION ALL SELECT 'mandate' AS kind, m.id AS id, NULL AS scope, {mandate} \
-             WHERE m.intermediary_id = (SELECT intermediary_id FROM users WHERE id = $1) \
+             WHERE m.intermediary_id = (SELECT u.intermediary_id FROM users u \
+             JOIN intermediaries i ON i.id = u.intermediary_id \
+             WHERE u.id = $1 AND i.suspended_at IS NULL) \
              ORDER BY kind, id",
             none = crate::intermediary::mandate::TIE_NONE,
             mandate = crate::intermediary::mandate::TIE_COLUMNS,

@@ -326,7 +326,8 @@ pub(super) async fn get_with_intermediary(
     let Some(row) = sqlx::query_as::<_, Row>(
         "SELECT u.id, u.email, u.name, u.role, u.chamber_id, u.active, \
          i.id AS intermediary_id, i.name AS intermediary_name \
-         FROM users u LEFT JOIN intermediaries i ON i.id = u.intermediary_id WHERE u.id = $1",
+         FROM users u LEFT JOIN intermediaries i ON i.id = u.intermediary_id \
+         AND i.suspended_at IS NULL WHERE u.id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())

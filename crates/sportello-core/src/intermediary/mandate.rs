@@ -480,8 +480,11 @@ async fn insert_with(
     via: &str,
     evidence: Option<Evidence>,
 ) -> Result<Mandate, MandateError> {
+    // A suspended intermediary is not offered to companies, and a form posted with its id
+    // anyway is refused as for an unknown one.
     let inter = super::get(&ctx.db, &grant.intermediary_id)
         .await?
+        .filter(|i| !i.suspended())
         .ok_or(MandateError::UnknownIntermediary)?;
     let mut types: Vec<PracticeType> = Vec::new();
     for t in &grant.practice_types {

@@ -144,7 +144,15 @@ fn without_capped_scan(plans: Vec<Vec<String>>) -> Vec<Vec<String>> {
 async fn the_home_counts_read_a_bounded_range_of_an_index(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let company = user_id(&app, Role::Company).await;
+    let company = sportello_core::accounts::load_principal(
+        &app.state,
+        &user_id(&app, Role::Company).await,
+        None,
+    )
+    .await
+    .expect("principal")
+    .expect("demo company user")
+    .company_ids;
     let now = app.state.clock.now();
     for (kind, index) in [
         (ListKind::ToSend, "practices_company_drafts"),

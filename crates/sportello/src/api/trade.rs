@@ -739,6 +739,9 @@ pub struct PracticeListItem {
     pub sent_at: Option<String>,
     /// While the practice is `to_rectify`: until when the company may resend it.
     pub rectify_deadline: Option<String>,
+    /// For an approved certificate of origin: the certificate, as in the whole practice (an
+    /// ERP reading the sent list gets the numbers it prints without one request per practice).
+    pub certificate: Option<CertificateBlock>,
 }
 
 /// A page of a practice list, newest first.
@@ -808,7 +811,14 @@ pub async fn list_practices(
                 code
             }
         };
+        // Only an approved practice has a certificate: the other items cost no more reads.
+        let certificate = if practice.status == PracticeStatus::Approved {
+            issued::of_practice(&state, p, &practice).await?.certificate
+        } else {
+            None
+        };
         items.push(PracticeListItem {
+            certificate,
             practice_type: practice.practice_type.as_str().into(),
             status: practice.status.as_str().into(),
             desk,

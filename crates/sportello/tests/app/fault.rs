@@ -782,19 +782,22 @@ async fn check(
     let unsent: Vec<&(String, String)> = outbox.iter().filter(|(_, s)| s != "sent").collect();
     assert!(unsent.is_empty(), "outbox messages not sent: {unsent:?}");
     let mut received: HashMap<String, usize> = HashMap::new();
-    let mut received_at: HashMap<String, Vec<Instant>> = HashMap::new();
+    // Each copy by when its content began and when the server accepted it.
+    let mut received_at: HashMap<String, Vec<(Instant, Instant)>> = HashMap::new();
     for m in smtp.messages() {
         let id = message_id(&m.data)
             .unwrap_or_else(|| panic!("a message without a Message-ID: {}", m.data));
         *received.entry(id.clone()).or_default() += 1;
-        received_at.entry(id).or_default().push(m.at);
+        received_at.entry(id).or_default().push((m.began, m.at));
     }
     let ids: HashSet<&str> = outbox.iter().map(|(id, _)| id.as_str()).collect();
     // A message the relay took is recorded as sent in the transaction committed right after
-    // (`notify::SendEmail`); only a sender killed between the relay's answer and that commit
-    // leaves it queued, to be sent again. So every second copy must follow a kill that came
-    // after the copy before it, each kill explaining one copy at most (a worker sends one
-    // message at a time and one instance is killed at a time).
+    // (`notify::SendEmail`); only a sender killed between the end of its content and that
+    // commit leaves it queued, to be sent again. So every second copy must follow a kill that
+    // came after the copy before it began (the sender was alive to start it; the server may
+    // accept the content a moment after the sender died, which is the very window) and before
+    // the second copy began, each kill explaining one copy at most (a worker sends one message
+    // at a time and one instance is killed at a time).
     let mut twice: Vec<(Instant, Instant, &str)> = Vec::new();
     for (id, _) in &outbox {
         let copies = received_at.get(id).map_or(0, Vec::len);
@@ -802,7 +805,7 @@ async fn check(
         if copies > 1 {
             let at = &received_at[id];
             for pair in at.windows(2) {
-                twice.push((pair[0], pair[1], id.as_str()));
+                twice.push((pair[0].0, pair[1].0, id.as_str()));
             }
         }
     }

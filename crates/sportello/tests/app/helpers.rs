@@ -161,6 +161,8 @@ pub struct ReceivedMail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// When its content began (the `DATA` command): the sender was alive then.
+    pub began: std::time::Instant,
     /// When the server accepted it (the end of its content).
     pub at: std::time::Instant,
 }
@@ -185,6 +187,7 @@ impl mailin_embedded::Handler for SmtpHandler {
             from: from.to_string(),
             to: to.to_vec(),
             data: String::new(),
+            began: std::time::Instant::now(),
             at: std::time::Instant::now(),
         });
         mailin_embedded::response::OK

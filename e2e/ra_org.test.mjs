@@ -178,7 +178,7 @@ describe('organisation RAO', () => {
       assert.match(await page.locator('.alert-success[role="status"]').innerText(), /Versione 2 della scheda registrata/);
       const versions = page.locator('[data-testid="ra-staff-sheet-versions"] tbody tr');
       assert.equal(await versions.count(), 2);
-      assert.match(await versions.first().innerText(), /PAOLA NERI/);
+      assert.match(await versions.first().innerText(), /Paola Neri/);
       assert.equal(await page.locator('[data-testid="ra-collaborators"] tbody tr').count(), 3);
       await pageChecks(page, 'the organisation page');
       await screenshotWidths(page, '05-second-version');

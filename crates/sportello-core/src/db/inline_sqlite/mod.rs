@@ -553,25 +553,26 @@ impl Op {
                 args,
                 first_only,
             } => {
+                // A script must not be prepared whole: a statement may use a table an earlier
+                // one creates. It runs statement by statement, on the blocking pool.
+                let is_script = maybe_script(sql.as_str());
+                if is_script && mode == Mode::Inline {
+                    return Err(Fail::MustWait);
+                }
                 let mut logger = QueryLogger::new(sql.clone(), log.clone());
                 let mut out = Vec::new();
-                match fetch(
-                    state,
-                    sql.as_str(),
-                    *persistent,
-                    args,
-                    *first_only,
-                    &mut out,
-                ) {
-                    Ok(()) => {}
-                    Err(e) if matches!(e, rusqlite::Error::MultipleStatement) => {
-                        if mode == Mode::Inline {
-                            return Err(Fail::MustWait);
-                        }
-                        out.clear();
-                        script(state, sql.as_str(), args, &mut out).map_err(|e| fail(e, mode))?;
-                    }
-                    Err(e) => return Err(fail(e, mode)),
+                if is_script {
+                    script(state, sql.as_str(), args, &mut out).map_err(|e| fail(e, mode))?;
+                } else {
+                    fetch(
+                        state,
+                        sql.as_str(),
+                        *persistent,
+                        args,
+                        *first_only,
+                        &mut out,
+                    )
+                    .map_err(|e| fail(e, mode))?;
                 }
                 for item in &out {
                     match item {
@@ -621,6 +622,12 @@ impl Op {
             }
         }
     }
+}
+
+/// Whether `sql` may hold more than one statement: a `;` before its end. A `;` inside a
+/// literal only sends a single statement the slower way.
+fn maybe_script(sql: &str) -> bool {
+    sql.trim_end().trim_end_matches(';').contains(';')
 }
 
 /// A transaction statement (`BEGIN`, `COMMIT`, a savepoint), prepared once per connection.

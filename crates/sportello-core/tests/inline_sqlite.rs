@@ -331,3 +331,30 @@ async fn a_writer_that_gives_up_waiting_leaves_no_lock_behind() {
     }
     assert_eq!(codes(&db).await.len(), 5);
 }
+
+/// The migrations run on the inline driver (scripts of statements, sqlx's bookkeeping), and a
+/// second run finds every one applied with its checksum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_apply_once_with_sqlx_bookkeeping() {
+    let dir = tempfile::tempdir().unwrap();
+    if db::sqlite_driver() != SqliteDriver::Inline {
+        return;
+    }
+    let url = format!("sqlite://{}", dir.path().join("migrated.db").display());
+    let db = Db::connect(&url, 2).await.expect("connect");
+    db.migrate().await.expect("first run");
+    db.migrate().await.expect("second run: nothing to do, checksums match");
+    let mut conn = db.pool().acquire().await.unwrap();
+    let applied = db::migrations::applied_version(&mut conn).await.unwrap();
+    assert_eq!(applied, Some(db::migrations::latest_version()));
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(foreign_keys, 1);
+}

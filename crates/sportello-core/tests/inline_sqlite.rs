@@ -161,7 +161,7 @@ async fn codes(db: &Db) -> Vec<String> {
     sqlx::query_scalar("SELECT code FROM parent ORDER BY id")
         .fetch_all(db.pool())
         .await
-        .unwrap()
+        .expect("the codes")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,7 +343,9 @@ async fn migrations_apply_once_with_sqlx_bookkeeping() {
     let url = format!("sqlite://{}", dir.path().join("migrated.db").display());
     let db = Db::connect(&url, 2).await.expect("connect");
     db.migrate().await.expect("first run");
-    db.migrate().await.expect("second run: nothing to do, checksums match");
+    db.migrate()
+        .await
+        .expect("second run: nothing to do, checksums match");
     let mut conn = db.pool().acquire().await.unwrap();
     let applied = db::migrations::applied_version(&mut conn).await.unwrap();
     assert_eq!(applied, Some(db::migrations::latest_version()));

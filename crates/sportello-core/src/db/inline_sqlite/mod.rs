@@ -895,17 +895,15 @@ impl Connection for InlineConnection {
         std::future::ready(Ok(()))
     }
 
-    fn ping(&mut self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
-        async move {
-            self.run(Op::Fetch {
-                sql: SqlStr::from_static("SELECT 1"),
-                persistent: true,
-                args: Vec::new(),
-                first_only: true,
-            })
-            .await
-            .map(|_| ())
-        }
+    async fn ping(&mut self) -> Result<(), Error> {
+        self.run(Op::Fetch {
+            sql: SqlStr::from_static("SELECT 1"),
+            persistent: true,
+            args: Vec::new(),
+            first_only: true,
+        })
+        .await
+        .map(|_| ())
     }
 
     fn begin(

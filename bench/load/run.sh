@@ -9,6 +9,8 @@
 # --verify N: then N requests to the public verification page of one of those certificates.
 # The old positional form `run.sh ENGINE CLIENTS PRACTICES` still works.
 # SPORTELLO_BIN=path runs that server binary instead of building one (to compare builds).
+# SPORTELLO_PROFILE=debug builds and runs the debug build instead of the release one.
+# SPORTELLO_PERF_STAT=1 counts the server's context switches during the load (`perf stat`).
 set -euo pipefail
 
 engine="${1:-sqlite}"
@@ -29,9 +31,14 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
-cargo build --release -p sportello --example load --bin sportello
+profile="${SPORTELLO_PROFILE:-release}"
+case "$profile" in
+  release) cargo build --release -p sportello --example load --bin sportello ;;
+  debug) cargo build -p sportello --example load --bin sportello ;;
+  *) echo "SPORTELLO_PROFILE must be release or debug" >&2; exit 2 ;;
+esac
 target="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-bin="${SPORTELLO_BIN:-$target/release/sportello}"
+bin="${SPORTELLO_BIN:-$target/$profile/sportello}"
 
 data="$(mktemp -d)"
 export SPORTELLO_DATA_DIR="$data" SPORTELLO_LISTEN=127.0.0.1:18080 SPORTELLO_LOG_LEVEL=warn
@@ -62,6 +69,8 @@ for _ in $(seq 100); do grep -q "listening on" "$data/demo.log" 2>/dev/null && b
 extra=()
 [[ "$engine" == postgres ]] && extra=(--postgres-url "$DATABASE_URL")
 echo "engine: $engine; server: $bin (pid $server); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$target/release/examples/load" --base-url http://127.0.0.1:18080 --clients "$clients" \
+perf=()
+[[ "${SPORTELLO_PERF_STAT:-}" == 1 ]] && perf=(perf stat -e context-switches,task-clock -p "$server" --)
+"${perf[@]}" "$target/$profile/examples/load" --base-url http://127.0.0.1:18080 --clients "$clients" \
   --practices "$practices" --server-pid "$server" "${extra[@]}" "${after[@]}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

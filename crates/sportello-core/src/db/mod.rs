@@ -8,6 +8,7 @@
 
 pub mod counters;
 mod dialect;
+pub mod inline_sqlite;
 pub mod migrations;
 pub mod schema;
 
@@ -16,6 +17,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Any, AnyPool, Connection, Executor};
 use std::str::FromStr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// What a query can fail with, for callers outside the core that only pass it on.
@@ -23,6 +25,47 @@ pub use sqlx::Error;
 
 /// How long a pooled connection may sit idle and still be lent without a ping first.
 const PING_IDLE_AFTER: Duration = Duration::from_secs(30);
+
+/// How long a statement waits for SQLite's write lock before failing.
+const SQLITE_BUSY_TIMEOUT_MS: u64 = 15_000;
+
+/// Which driver serves `sqlite:` URLs in this process (`SPORTELLO_SQLITE_DRIVER`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteDriver {
+    /// [`inline_sqlite`]: statements run on the calling thread (the default).
+    Inline,
+    /// sqlx's own driver: a worker thread per connection, one hand-over per statement. Kept
+    /// for comparison (`SPORTELLO_SQLITE_DRIVER=sqlx`).
+    Sqlx,
+}
+
+/// The drivers `Any` may use, the inline SQLite driver first.
+static INLINE_DRIVERS: [sqlx_core::any::driver::AnyDriver; 2] =
+    [inline_sqlite::DRIVER, sqlx::postgres::any::DRIVER];
+/// sqlx's own drivers.
+static SQLX_DRIVERS: [sqlx_core::any::driver::AnyDriver; 2] =
+    [sqlx::postgres::any::DRIVER, sqlx::sqlite::any::DRIVER];
+
+/// The SQLite driver of this process, chosen (and sqlx's `Any` drivers installed) on first
+/// use: `SPORTELLO_SQLITE_DRIVER=sqlx` selects sqlx's driver, anything else the inline one.
+/// sqlx installs drivers once per process, so the choice cannot change afterwards.
+pub fn sqlite_driver() -> SqliteDriver {
+    static CHOSEN: OnceLock<SqliteDriver> = OnceLock::new();
+    *CHOSEN.get_or_init(|| {
+        let driver = match std::env::var("SPORTELLO_SQLITE_DRIVER").as_deref() {
+            Ok("sqlx") => SqliteDriver::Sqlx,
+            _ => SqliteDriver::Inline,
+        };
+        let drivers: &'static [sqlx_core::any::driver::AnyDriver] = match driver {
+            SqliteDriver::Inline => &INLINE_DRIVERS,
+            SqliteDriver::Sqlx => &SQLX_DRIVERS,
+        };
+        if sqlx::any::install_drivers(drivers).is_err() {
+            tracing::warn!("sqlx's Any drivers were installed elsewhere first");
+        }
+        driver
+    })
+}
 
 /// A transaction on either engine.
 pub type Tx = sqlx::Transaction<'static, Any>;
@@ -73,7 +116,7 @@ impl Db {
     /// Opens a pool. For SQLite the file (and its folder) is created when missing and the
     /// database is switched to WAL.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
-        sqlx::any::install_default_drivers();
+        let sqlite_driver = sqlite_driver();
         let engine = Engine::from_url(url)
             .ok_or_else(|| sqlx::Error::Configuration("unsupported database URL".into()))?;
         let mut url = url.to_string();
@@ -90,6 +133,11 @@ impl Db {
                 } else {
                     "?mode=rwc"
                 });
+            }
+            // The inline driver waits for locks off the async workers, so it owns the busy
+            // timeout (see `inline_sqlite`); sqlx's driver gets it as a PRAGMA below.
+            if sqlite_driver == SqliteDriver::Inline && !url.contains("busy_timeout=") {
+                url.push_str(&format!("&busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"));
             }
         }
         let options = AnyConnectOptions::from_str(&url)?;
@@ -113,18 +161,25 @@ impl Db {
                     Ok(true)
                 })
             });
-        let pool_options = match engine {
-            Engine::Sqlite => pool_options.after_connect(|conn, _meta| {
+        let pool_options = match (engine, sqlite_driver) {
+            (Engine::Sqlite, SqliteDriver::Inline) => pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; \
-                         PRAGMA synchronous = NORMAL;",
-                    )
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+                        .await?;
+                    Ok(())
+                })
+            }),
+            (Engine::Sqlite, SqliteDriver::Sqlx) => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                         PRAGMA synchronous = NORMAL;"
+                    )))
                     .await?;
                     Ok(())
                 })
             }),
-            Engine::Postgres => pool_options,
+            (Engine::Postgres, _) => pool_options,
         };
         let pool = pool_options.connect_with(options).await?;
         if engine == Engine::Sqlite {

@@ -220,6 +220,38 @@ pub async fn get_desk(db: &Db, id: &str) -> Result<Option<Desk>, sqlx::Error> {
         .transpose()
 }
 
+/// A chamber and a desk by id, in one statement; `None` when either does not exist.
+pub async fn get_chamber_and_desk(
+    db: &Db,
+    chamber_id: &str,
+    desk_id: &str,
+) -> Result<Option<(Chamber, Desk)>, sqlx::Error> {
+    type Row = (String, String, String, String, String, String, String);
+    let Some(r) = sqlx::query_as::<_, Row>(
+        "SELECT c.id, c.code, c.name, d.id, d.chamber_id, d.code, d.name \
+         FROM chambers c JOIN desks d ON d.id = $2 WHERE c.id = $1",
+    )
+    .bind(chamber_id)
+    .bind(desk_id)
+    .fetch_optional(db.pool())
+    .await?
+    else {
+        return Ok(None);
+    };
+    let chamber = Chamber::try_from(ChamberRow {
+        id: r.0,
+        code: r.1,
+        name: r.2,
+    })?;
+    let desk = Desk::try_from(DeskRow {
+        id: r.3,
+        chamber_id: r.4,
+        code: r.5,
+        name: r.6,
+    })?;
+    Ok(Some((chamber, desk)))
+}
+
 pub async fn desks_of(db: &Db, chamber_id: &str) -> Result<Vec<Desk>, sqlx::Error> {
     sqlx::query_as::<_, DeskRow>(
         "SELECT id, chamber_id, code, name FROM desks WHERE chamber_id = $1 ORDER BY code",

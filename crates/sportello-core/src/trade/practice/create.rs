@@ -157,7 +157,7 @@ pub async fn create(
     .bind(principal.intermediary_id())
     .execute(&mut *tx)
     .await?;
-    super::signed_model::write_invoices(&mut tx, &id, &form).await?;
+    super::signed_model::insert_invoices(&mut tx, &id, &form).await?;
     super::signed_model::record(
         &mut tx,
         &super::signed_model::NewSignedModel {
@@ -239,10 +239,7 @@ pub(super) async fn verify_signed_model(
     if !report.valid {
         return Err(CreateError::SignatureInvalid(Box::new(report)));
     }
-    let version = model::version_by_hash(&state.db, &report.content_sha256)
-        .await?
-        .ok_or(CreateError::ModelMismatch)?;
-    let base = model::get(&state.db, &version.model_id)
+    let (version, base) = model::version_by_hash_with_model(&state.db, &report.content_sha256)
         .await?
         .ok_or(CreateError::ModelMismatch)?;
     // Issue 15, items 2 and 3: presenting a practice needs preparing at the model's own

@@ -220,24 +220,12 @@ pub async fn get_desk(db: &Db, id: &str) -> Result<Option<Desk>, sqlx::Error> {
         .transpose()
 }
 
-/// A chamber and a desk by id, in one statement; `None` when either does not exist.
-pub async fn get_chamber_and_desk(
-    db: &Db,
-    chamber_id: &str,
-    desk_id: &str,
-) -> Result<Option<(Chamber, Desk)>, sqlx::Error> {
-    type Row = (String, String, String, String, String, String, String);
-    let Some(r) = sqlx::query_as::<_, Row>(
-        "SELECT c.id, c.code, c.name, d.id, d.chamber_id, d.code, d.name \
-         FROM chambers c JOIN desks d ON d.id = $2 WHERE c.id = $1",
-    )
-    .bind(chamber_id)
-    .bind(desk_id)
-    .fetch_optional(db.pool())
-    .await?
-    else {
-        return Ok(None);
-    };
+/// A chamber and a desk from a row of their columns: the chamber's `id, code, name` then the
+/// desk's `id, chamber_id, code, name`, for a statement that reads both with something else
+/// (`trade::practice::destination::chamber_desk_admitting`).
+pub(crate) fn chamber_and_desk(
+    r: (String, String, String, String, String, String, String),
+) -> Result<(Chamber, Desk), sqlx::Error> {
     let chamber = Chamber::try_from(ChamberRow {
         id: r.0,
         code: r.1,
@@ -249,7 +237,7 @@ pub async fn get_chamber_and_desk(
         code: r.5,
         name: r.6,
     })?;
-    Ok(Some((chamber, desk)))
+    Ok((chamber, desk))
 }
 
 pub async fn desks_of(db: &Db, chamber_id: &str) -> Result<Vec<Desk>, sqlx::Error> {

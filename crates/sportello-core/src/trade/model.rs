@@ -320,10 +320,7 @@ pub async fn document(
 ) -> Result<ModelDocument, ModelError> {
     let form = BaseModelForm::validate(model.practice_type, &model.input, today)
         .map_err(ModelError::Invalid)?;
-    let company = registry::get_company(db, &model.company_id)
-        .await?
-        .ok_or(ModelError::UnknownCompanyOrSite)?;
-    let site = registry::get_site(db, &model.site_id)
+    let (company, site) = registry::company_and_site(db, &model.company_id, &model.site_id)
         .await?
         .ok_or(ModelError::UnknownCompanyOrSite)?;
     Ok(ModelDocument {

@@ -17,7 +17,7 @@
 use crate::Ctx;
 use crate::accounts::Principal;
 use crate::audit::{self, Change};
-use crate::chambers::{self, settings::Setting, tariff};
+use crate::chambers::{settings::Setting, tariff};
 use crate::clock::italian_day;
 use crate::db::{self, counters};
 use crate::display;
@@ -117,13 +117,15 @@ pub async fn fee_with(
         Some(at) => italian_day(db::parse_instant(at)?),
         None => state.clock.today(),
     };
-    let table = tariff::table(&state.db, &practice.chamber_id, tariff_day).await?;
-    let mandatory_copy = chambers::settings::get_bool(
+    let (table, mandatory_copy) = tariff::table_and_setting(
         &state.db,
         &practice.chamber_id,
+        tariff_day,
         Setting::BlankPaperMandatoryCopy,
     )
     .await?;
+    // As `settings::get_bool` reads it.
+    let mandatory_copy = mandatory_copy == "true";
     Ok(fee::compute(
         &table,
         FeeInput {
@@ -321,11 +323,15 @@ async fn send_once(
         return Err(SendError::Incomplete(problems));
     }
     let profile = profile.ok_or(SendError::ProfileIncomplete)?;
-    let (chamber, desk) =
-        chambers::get_chamber_and_desk(&state.db, &practice.chamber_id, &practice.desk_id)
-            .await?
-            .ok_or(SendError::NotFound)?;
-    if !destination::chamber_admits(&state.db, &chamber.id, &practice.company_id).await? {
+    let (chamber, desk, admits) = destination::chamber_desk_admitting(
+        &state.db,
+        &practice.chamber_id,
+        &practice.desk_id,
+        &practice.company_id,
+    )
+    .await?
+    .ok_or(SendError::NotFound)?;
+    if !admits {
         return Err(SendError::DeskOfAnotherChamber {
             chamber: chamber.name,
         });

@@ -239,8 +239,11 @@ pub(crate) async fn read_principal(
     .bind(who.value())
     .fetch_all(db.pool())
     .await?;
-    let mut found: Option<(User, Option<crate::intermediary::IntermediaryTie>, KeyColumns)> =
-        None;
+    let mut found: Option<(
+        User,
+        Option<crate::intermediary::IntermediaryTie>,
+        KeyColumns,
+    )> = None;
     let mut ties = Ties {
         desk_ids: Vec::new(),
         links: Vec::new(),

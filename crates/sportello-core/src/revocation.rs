@@ -457,40 +457,62 @@ pub async fn record_evidence(
     outcome: &Outcome,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    for c in &outcome.checks {
-        let status = match c.state {
-            State::Good => "good",
-            State::Unavailable => "unavailable",
-            State::NoSource => "no_source",
-            // A revoked signer is refused before anything is stored.
-            State::Revoked { .. } => continue,
-        };
-        sqlx::query(
-            "INSERT INTO practice_revocation_checks (id, practice_id, signed_blob, signer_index, \
-             position, holder, subject, serial, method, status, source_url, ocsp_response, \
-             crl_number, crl_sha256, this_update, detail, checked_at) VALUES ($1, $2, $3, $4, $5, \
-             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        )
-        .bind(db::new_id())
-        .bind(practice_id)
-        .bind(signed_blob)
-        .bind(i64::try_from(c.signer_index).unwrap_or(i64::MAX))
-        .bind(i64::try_from(c.position).unwrap_or(i64::MAX))
-        .bind(&c.holder)
-        .bind(&c.subject)
-        .bind(&c.serial)
-        .bind(c.method.as_str())
-        .bind(status)
-        .bind(&c.source_url)
-        .bind(&c.ocsp_response)
-        .bind(&c.crl_number)
-        .bind(&c.crl_sha256)
-        .bind(&c.this_update)
-        .bind(&c.detail)
-        .bind(db::instant(now))
-        .execute(&mut **tx)
-        .await?;
+    let rows: Vec<(&CertCheck, &str)> = outcome
+        .checks
+        .iter()
+        .filter_map(|c| {
+            let status = match c.state {
+                State::Good => "good",
+                State::Unavailable => "unavailable",
+                State::NoSource => "no_source",
+                // A revoked signer is refused before anything is stored.
+                State::Revoked { .. } => return None,
+            };
+            Some((c, status))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    // Every check in one statement: one row of 17 values each.
+    const COLUMNS: usize = 17;
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let marks: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", r * COLUMNS + c))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO practice_revocation_checks (id, practice_id, signed_blob, signer_index, \
+         position, holder, subject, serial, method, status, source_url, ocsp_response, \
+         crl_number, crl_sha256, this_update, detail, checked_at) VALUES {}",
+        values.join(", ")
+    );
+    let at = db::instant(now);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (c, status) in rows {
+        query = query
+            .bind(db::new_id())
+            .bind(practice_id)
+            .bind(signed_blob)
+            .bind(i64::try_from(c.signer_index).unwrap_or(i64::MAX))
+            .bind(i64::try_from(c.position).unwrap_or(i64::MAX))
+            .bind(&c.holder)
+            .bind(&c.subject)
+            .bind(&c.serial)
+            .bind(c.method.as_str())
+            .bind(status)
+            .bind(&c.source_url)
+            .bind(&c.ocsp_response)
+            .bind(&c.crl_number)
+            .bind(&c.crl_sha256)
+            .bind(&c.this_update)
+            .bind(&c.detail)
+            .bind(at.clone());
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 

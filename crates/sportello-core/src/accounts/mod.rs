@@ -113,90 +113,199 @@ impl Principal {
 }
 
 /// Loads the principal for a user id (from a session or an API token); `None` when the
-/// user does not exist or is disabled. Two round trips, since this runs on every request: the
-/// user with the intermediary they work for, then their desks, company links and the
-/// intermediary's mandates together; the companies they act for today follow from these and
-/// the clock's day ([`company_access::in_force`]).
+/// user does not exist or is disabled. One round trip, since this runs on every request: the
+/// user with the intermediary they work for, their desks, company links and the
+/// intermediary's mandates together ([`read_principal`]); the companies they act for today
+/// follow from these and the clock's day ([`company_access::in_force`]).
 pub async fn load_principal(
     ctx: &Ctx,
     user_id: &str,
     acting_company_id: Option<String>,
 ) -> Result<Option<Principal>, sqlx::Error> {
-    let db = &ctx.db;
-    let Some((user, intermediary)) = user::get_with_intermediary(db, user_id).await? else {
-        return Ok(None);
-    };
-    if !user.active {
-        return Ok(None);
+    Ok(read_principal(&ctx.db, Who::User(user_id))
+        .await?
+        .and_then(|read| read.into_principal(ctx, acting_company_id)))
+}
+
+/// Whose principal [`read_principal`] reads: a user by id, or the owner of an API token by
+/// the token's hash (then the token's own columns come with the user, so that authenticating
+/// an API call is one statement).
+pub(crate) enum Who<'a> {
+    User(&'a str),
+    TokenHash(&'a str),
+}
+
+impl Who<'_> {
+    /// The statement that names the user (`user_id`) and the credential's columns.
+    fn key_sql(&self) -> &'static str {
+        match self {
+            Who::User(_) => {
+                "SELECT id AS user_id, NULL AS expires_at, NULL AS revoked_at, \
+                 NULL AS last_used_at FROM users WHERE id = $1"
+            }
+            Who::TokenHash(_) => {
+                "SELECT user_id, expires_at, revoked_at, last_used_at FROM api_tokens \
+                 WHERE token_hash = $1"
+            }
+        }
     }
-    let ties = Ties::load(db, user_id).await?;
-    let today = crate::clock::italian_day(ctx.clock.now());
-    let companies = company_access::in_force(ties.links, &ties.mandates, today);
-    let company_ids: Vec<String> = companies.iter().map(|a| a.company_id.clone()).collect();
-    // The acting company must be one of the user's companies; with only one, it is that one.
-    let acting_company_id = match acting_company_id {
-        Some(c) if company_ids.contains(&c) => Some(c),
-        _ if company_ids.len() == 1 => company_ids.first().cloned(),
-        _ => None,
+
+    fn value(&self) -> &str {
+        match self {
+            Who::User(v) | Who::TokenHash(v) => v,
+        }
+    }
+}
+
+/// What [`read_principal`] read: the user, the credential it was found by, and the ties.
+pub(crate) struct PrincipalRead {
+    pub user: User,
+    pub intermediary: Option<crate::intermediary::IntermediaryTie>,
+    /// The API token's `expires_at`, `revoked_at` and `last_used_at` ([`Who::TokenHash`]).
+    pub key: KeyColumns,
+    ties: Ties,
+}
+
+/// The credential's columns read with the user (all empty for [`Who::User`]).
+#[derive(Default, sqlx::FromRow)]
+pub(crate) struct KeyColumns {
+    pub k_expires_at: Option<String>,
+    pub k_revoked_at: Option<String>,
+    pub k_last_used_at: Option<String>,
+}
+
+impl PrincipalRead {
+    /// The principal at the clock's day; `None` for a disabled user.
+    pub(crate) fn into_principal(
+        self,
+        ctx: &Ctx,
+        acting_company_id: Option<String>,
+    ) -> Option<Principal> {
+        if !self.user.active {
+            return None;
+        }
+        let ties = self.ties;
+        let today = crate::clock::italian_day(ctx.clock.now());
+        let companies = company_access::in_force(ties.links, &ties.mandates, today);
+        let company_ids: Vec<String> = companies.iter().map(|a| a.company_id.clone()).collect();
+        // The acting company must be one of the user's companies; with only one, it is that one.
+        let acting_company_id = match acting_company_id {
+            Some(c) if company_ids.contains(&c) => Some(c),
+            _ if company_ids.len() == 1 => company_ids.first().cloned(),
+            _ => None,
+        };
+        Some(Principal {
+            user: self.user,
+            desk_ids: ties.desk_ids,
+            company_ids,
+            acting_company_id,
+            companies,
+            intermediary: self.intermediary,
+            mandates: ties.mandates,
+        })
+    }
+}
+
+/// The user (with the intermediary they work for, unless it is suspended), their desks,
+/// company links and (for an intermediary's user) the intermediary's mandates, read in one
+/// statement; `None` when there is no such user (or token).
+pub(crate) async fn read_principal(
+    db: &Db,
+    who: Who<'_>,
+) -> Result<Option<PrincipalRead>, sqlx::Error> {
+    let rows: Vec<TieRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH k AS ({key}) \
+         SELECT 'user' AS kind, u.id AS id, NULL AS scope, u.email AS u_email, \
+         u.name AS u_name, u.role AS u_role, u.chamber_id AS u_chamber_id, \
+         u.active AS u_active, i.id AS u_intermediary_id, i.name AS u_intermediary_name, \
+         k.expires_at AS k_expires_at, k.revoked_at AS k_revoked_at, \
+         k.last_used_at AS k_last_used_at, {none} \
+         FROM k JOIN users u ON u.id = k.user_id \
+         LEFT JOIN intermediaries i ON i.id = u.intermediary_id AND i.suspended_at IS NULL \
+         UNION ALL SELECT 'desk' AS kind, desk_id AS id, NULL AS scope, {user_none}, {none} \
+         FROM user_desks WHERE user_id = (SELECT user_id FROM k) \
+         UNION ALL SELECT 'company' AS kind, company_id AS id, scope, {user_none}, {none} \
+         FROM user_companies WHERE user_id = (SELECT user_id FROM k) \
+         UNION ALL SELECT 'mandate' AS kind, m.id AS id, NULL AS scope, {user_none}, {mandate} \
+         WHERE m.intermediary_id = (SELECT u.intermediary_id FROM users u \
+         JOIN intermediaries i ON i.id = u.intermediary_id \
+         WHERE u.id = (SELECT user_id FROM k) AND i.suspended_at IS NULL) \
+         ORDER BY kind, id",
+        key = who.key_sql(),
+        user_none = USER_NONE,
+        none = crate::intermediary::mandate::TIE_NONE,
+        mandate = crate::intermediary::mandate::TIE_COLUMNS,
+    )))
+    .bind(who.value())
+    .fetch_all(db.pool())
+    .await?;
+    let mut found: Option<(
+        User,
+        Option<crate::intermediary::IntermediaryTie>,
+        KeyColumns,
+    )> = None;
+    let mut ties = Ties {
+        desk_ids: Vec::new(),
+        links: Vec::new(),
+        mandates: Vec::new(),
     };
-    Ok(Some(Principal {
+    for r in rows {
+        match r.kind.as_str() {
+            "user" => {
+                let u = r.user;
+                let need = |v: Option<String>| {
+                    v.ok_or_else(|| sqlx::Error::Decode("a user row without its columns".into()))
+                };
+                let user = User::try_from(user::UserRow {
+                    id: r.id,
+                    email: need(u.u_email)?,
+                    name: need(u.u_name)?,
+                    role: need(u.u_role)?,
+                    chamber_id: u.u_chamber_id,
+                    active: u.u_active.unwrap_or_default(),
+                })?;
+                let tie = match (u.u_intermediary_id, u.u_intermediary_name) {
+                    (Some(id), Some(name)) => {
+                        Some(crate::intermediary::IntermediaryTie { id, name })
+                    }
+                    _ => None,
+                };
+                found = Some((user, tie, r.key));
+            }
+            "desk" => ties.desk_ids.push(r.id),
+            "company" => ties.links.push((
+                r.id,
+                CompanyScope::from_stored(r.scope.as_deref().unwrap_or_default()),
+            )),
+            _ => ties.mandates.push(r.mandate.into_mandate(r.id)?),
+        }
+    }
+    let Some((user, intermediary, key)) = found else {
+        return Ok(None);
+    };
+    // As the intermediary's pages list them: by client, newest first.
+    ties.mandates.sort_by(|a, b| {
+        (&a.company_name, &b.created_at, &a.id).cmp(&(&b.company_name, &a.created_at, &b.id))
+    });
+    Ok(Some(PrincipalRead {
         user,
-        desk_ids: ties.desk_ids,
-        company_ids,
-        acting_company_id,
-        companies,
         intermediary,
-        mandates: ties.mandates,
+        key,
+        ties,
     }))
 }
 
-/// A user's desks, company links and (for an intermediary's user) the intermediary's mandates,
-/// read in one statement.
+/// The user's and the credential's columns, empty, for the rows that are ties.
+const USER_NONE: &str = "NULL AS u_email, NULL AS u_name, NULL AS u_role, \
+     NULL AS u_chamber_id, NULL AS u_active, NULL AS u_intermediary_id, \
+     NULL AS u_intermediary_name, NULL AS k_expires_at, NULL AS k_revoked_at, \
+     NULL AS k_last_used_at";
+
+/// A user's desks, company links and (for an intermediary's user) the intermediary's mandates.
 struct Ties {
     desk_ids: Vec<String>,
     links: Vec<(String, CompanyScope)>,
     mandates: Vec<crate::intermediary::mandate::Mandate>,
-}
-
-impl Ties {
-    async fn load(db: &Db, user_id: &str) -> Result<Ties, sqlx::Error> {
-        let rows: Vec<TieRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT 'desk' AS kind, desk_id AS id, NULL AS scope, {none} FROM user_desks \
-             WHERE user_id = $1 \
-             UNION ALL SELECT 'company' AS kind, company_id AS id, scope, {none} \
-             FROM user_companies WHERE user_id = $1 \
-             UNION ALL SELECT 'mandate' AS kind, m.id AS id, NULL AS scope, {mandate} \
-             WHERE m.intermediary_id = (SELECT u.intermediary_id FROM users u \
-             JOIN intermediaries i ON i.id = u.intermediary_id \
-             WHERE u.id = $1 AND i.suspended_at IS NULL) \
-             ORDER BY kind, id",
-            none = crate::intermediary::mandate::TIE_NONE,
-            mandate = crate::intermediary::mandate::TIE_COLUMNS,
-        )))
-        .bind(user_id)
-        .fetch_all(db.pool())
-        .await?;
-        let mut ties = Ties {
-            desk_ids: Vec::new(),
-            links: Vec::new(),
-            mandates: Vec::new(),
-        };
-        for r in rows {
-            match r.kind.as_str() {
-                "desk" => ties.desk_ids.push(r.id),
-                "company" => ties.links.push((
-                    r.id,
-                    CompanyScope::from_stored(r.scope.as_deref().unwrap_or_default()),
-                )),
-                _ => ties.mandates.push(r.mandate.into_mandate(r.id)?),
-            }
-        }
-        // As the intermediary's pages list them: by client, newest first.
-        ties.mandates.sort_by(|a, b| {
-            (&a.company_name, &b.created_at, &a.id).cmp(&(&b.company_name, &a.created_at, &b.id))
-        });
-        Ok(ties)
-    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -205,7 +314,23 @@ struct TieRow {
     id: String,
     scope: Option<String>,
     #[sqlx(flatten)]
+    user: UserColumns,
+    #[sqlx(flatten)]
+    key: KeyColumns,
+    #[sqlx(flatten)]
     mandate: crate::intermediary::mandate::TieMandateRow,
+}
+
+/// The user's columns of the principal's statement, set on the `user` row only.
+#[derive(sqlx::FromRow)]
+struct UserColumns {
+    u_email: Option<String>,
+    u_name: Option<String>,
+    u_role: Option<String>,
+    u_chamber_id: Option<String>,
+    u_active: Option<i64>,
+    u_intermediary_id: Option<String>,
+    u_intermediary_name: Option<String>,
 }
 
 /// Daily job: removes expired login sessions, throttle windows that ended long ago and

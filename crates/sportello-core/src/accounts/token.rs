@@ -48,48 +48,70 @@ pub async fn issue(
 /// the database's write lock (SQLite has one writer).
 const LAST_USED_PRECISION: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
-/// The user a live token belongs to.
-pub async fn resolve(
-    db: &Db,
-    now: DateTime<Utc>,
+/// The principal of an API call: the owner of a live token, read with the token in one
+/// statement (`accounts::read_principal`); `None` for an unknown, revoked or expired token,
+/// or a disabled user. It writes the token's `last_used_at` when the stored
+/// value is a minute old or more.
+pub async fn principal(
+    ctx: &crate::Ctx,
     token: &str,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<crate::accounts::Principal>, sqlx::Error> {
     if !token.starts_with("sp_") {
         return Ok(None);
     }
     let hash = token_hash(token);
-    // user_id, expires_at, revoked_at, last_used_at
-    type Row = (String, Option<String>, Option<String>, Option<String>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
-    )
-    .bind(&hash)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some((user_id, expires_at, revoked_at, last_used_at)) = row else {
+    let Some(read) =
+        crate::accounts::read_principal(&ctx.db, crate::accounts::Who::TokenHash(&hash)).await?
+    else {
         return Ok(None);
     };
+    let key = &read.key;
+    let live = check(
+        &ctx.db,
+        ctx.clock.now(),
+        &hash,
+        key.k_expires_at.as_deref(),
+        key.k_revoked_at.as_deref(),
+        key.k_last_used_at.as_deref(),
+    )
+    .await?;
+    Ok(if live {
+        read.into_principal(ctx, None)
+    } else {
+        None
+    })
+}
+
+/// Whether a token with these stored columns is live at `now`; for a live one, writes its
+/// `last_used_at` unless the stored value is recent.
+async fn check(
+    db: &Db,
+    now: DateTime<Utc>,
+    hash: &str,
+    expires_at: Option<&str>,
+    revoked_at: Option<&str>,
+    last_used_at: Option<&str>,
+) -> Result<bool, sqlx::Error> {
     if revoked_at.is_some() {
-        return Ok(None);
+        return Ok(false);
     }
-    if let Some(exp) = expires_at.as_deref().map(db::parse_instant).transpose()?
+    if let Some(exp) = expires_at.map(db::parse_instant).transpose()?
         && exp <= now
     {
-        return Ok(None);
+        return Ok(false);
     }
     let recent = last_used_at
-        .as_deref()
         .map(db::parse_instant)
         .transpose()?
         .is_some_and(|at| at <= now && now - at < LAST_USED_PRECISION);
     if !recent {
         sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
-            .bind(&hash)
+            .bind(hash)
             .bind(db::instant(now))
             .execute(db.pool())
             .await?;
     }
-    Ok(Some(user_id))
+    Ok(true)
 }
 
 /// An API token as its owner and administrators see it: never its value.

@@ -310,38 +310,6 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<User>, sqlx::Error> {
         .transpose()
 }
 
-/// A user with the intermediary they work for, if any, in one round trip (the principal is
-/// loaded on every request).
-pub(super) async fn get_with_intermediary(
-    db: &Db,
-    id: &str,
-) -> Result<Option<(User, Option<crate::intermediary::IntermediaryTie>)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        user: UserRow,
-        intermediary_id: Option<String>,
-        intermediary_name: Option<String>,
-    }
-    let Some(row) = sqlx::query_as::<_, Row>(
-        "SELECT u.id, u.email, u.name, u.role, u.chamber_id, u.active, \
-         i.id AS intermediary_id, i.name AS intermediary_name \
-         FROM users u LEFT JOIN intermediaries i ON i.id = u.intermediary_id \
-         AND i.suspended_at IS NULL WHERE u.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?
-    else {
-        return Ok(None);
-    };
-    let tie = match (row.intermediary_id, row.intermediary_name) {
-        (Some(id), Some(name)) => Some(crate::intermediary::IntermediaryTie { id, name }),
-        _ => None,
-    };
-    Ok(Some((User::try_from(row.user)?, tie)))
-}
-
 /// Users of one chamber (or the company users linked to companies), for the admin page.
 pub async fn list_in_chamber(db: &Db, chamber_id: &str) -> Result<Vec<User>, sqlx::Error> {
     sqlx::query_as::<_, UserRow>(select_users!("WHERE chamber_id = $1 ORDER BY role, email"))

@@ -151,6 +151,38 @@ impl Entry {
     }
 }
 
+/// Takes the next sequence number from the `audit` counter and reads the hash of the entry
+/// before it, in one statement when it can (a subquery in the counter's `RETURNING`).
+///
+/// The counter's row lock is what orders appends. On SQLite the write transaction holds the
+/// database's one write lock from its start, so the previous entry is always visible to the
+/// subquery. On PostgreSQL a transaction that waited for the row lock still reads with the
+/// snapshot its statement began with, which cannot see the entry committed by the
+/// transaction it waited for: the subquery then finds nothing for a number above 1, and a
+/// second statement (a fresh snapshot, taken after the lock) reads it. Without contention
+/// that second statement is never run. An entry that is missing either way chains to
+/// [`GENESIS`], as the first one does.
+async fn next_seq_and_prev_hash(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
+    let (seq, prev_hash): (i64, Option<String>) = sqlx::query_as(
+        "INSERT INTO counters (scope, value) VALUES ('audit', 1) \
+         ON CONFLICT (scope) DO UPDATE SET value = counters.value + 1 \
+         RETURNING value, (SELECT a.hash FROM audit_log a WHERE a.seq = counters.value - 1)",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let prev_hash = match prev_hash {
+        Some(hash) => Some(hash),
+        None if seq > 1 => {
+            sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+                .bind(seq - 1)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+        None => None,
+    };
+    Ok((seq, prev_hash.unwrap_or_else(|| GENESIS.to_string())))
+}
+
 /// Appends an entry inside `tx`; returns its sequence number.
 pub async fn record(
     tx: &mut Tx,
@@ -158,11 +190,7 @@ pub async fn record(
     actor: &Actor,
     change: Change,
 ) -> Result<i64, sqlx::Error> {
-    let seq = db::counters::next(tx, "audit").await?;
-    let prev_hash: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
-        .bind(seq - 1)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let (seq, prev_hash) = next_seq_and_prev_hash(tx).await?;
     // Who acted for whom: an intermediary's user's entries name the intermediary in their data.
     let after = match (change.after, &actor.intermediary_id) {
         (after, None) => after,
@@ -185,7 +213,7 @@ pub async fn record(
         entity_id: change.entity_id,
         before_json: change.before.map(|v| v.to_string()),
         after_json: after.map(|v| v.to_string()),
-        prev_hash: prev_hash.unwrap_or_else(|| GENESIS.to_string()),
+        prev_hash,
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();

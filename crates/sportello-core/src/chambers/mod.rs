@@ -220,6 +220,26 @@ pub async fn get_desk(db: &Db, id: &str) -> Result<Option<Desk>, sqlx::Error> {
         .transpose()
 }
 
+/// A chamber and a desk from a row of their columns: the chamber's `id, code, name` then the
+/// desk's `id, chamber_id, code, name`, for a statement that reads both with something else
+/// (`trade::practice::destination::chamber_desk_admitting`).
+pub(crate) fn chamber_and_desk(
+    r: (String, String, String, String, String, String, String),
+) -> Result<(Chamber, Desk), sqlx::Error> {
+    let chamber = Chamber::try_from(ChamberRow {
+        id: r.0,
+        code: r.1,
+        name: r.2,
+    })?;
+    let desk = Desk::try_from(DeskRow {
+        id: r.3,
+        chamber_id: r.4,
+        code: r.5,
+        name: r.6,
+    })?;
+    Ok((chamber, desk))
+}
+
 pub async fn desks_of(db: &Db, chamber_id: &str) -> Result<Vec<Desk>, sqlx::Error> {
     sqlx::query_as::<_, DeskRow>(
         "SELECT id, chamber_id, code, name FROM desks WHERE chamber_id = $1 ORDER BY code",

@@ -138,6 +138,48 @@ pub async fn table(db: &Db, chamber_id: &str, on: NaiveDate) -> Result<TariffTab
     Ok(t)
 }
 
+/// [`table`] and the chamber's value of `setting` (or its default) in one statement: the fee
+/// of a practice needs both (`trade::practice::send::fee_with`).
+pub async fn table_and_setting(
+    db: &Db,
+    chamber_id: &str,
+    on: NaiveDate,
+    setting: crate::chambers::settings::Setting,
+) -> Result<(TariffTable, String), sqlx::Error> {
+    let on = db::date(on);
+    // (valid_from, item, amount) for a tariff; (NULL, NULL, NULL, value) for the setting.
+    type Row = (Option<String>, Option<String>, Option<i64>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT valid_from, item, amount_cents, NULL AS setting FROM tariffs \
+         WHERE chamber_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2) \
+         UNION ALL SELECT NULL, NULL, NULL, value FROM chamber_settings \
+         WHERE chamber_id = $1 AND name = $3 \
+         ORDER BY 1",
+    )
+    .bind(chamber_id)
+    .bind(on)
+    .bind(setting.name())
+    .fetch_all(db.pool())
+    .await?;
+    let mut t = TariffTable::default();
+    let mut value = None;
+    for row in rows {
+        match row {
+            (Some(_), Some(item), Some(cents), _) => {
+                if let Some(item) = TariffItem::parse(&item) {
+                    t.amounts.insert(item, Money::from_cents(cents));
+                }
+            }
+            (_, _, _, Some(v)) => value = Some(v),
+            _ => {}
+        }
+    }
+    Ok((
+        t,
+        value.unwrap_or_else(|| setting.default_value().to_string()),
+    ))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TariffError {
     #[error("a tariff cannot be negative")]

@@ -26,8 +26,8 @@ pub use site_key::site_key;
 pub use site_kind::{SiteKind, SiteKindError};
 pub use store::{
     Company, CompanyData, Site, SiteData, Upserted, Written, annual_fee_years, companies_by_id,
-    company_sites, find_company_by_tax_code, find_sites_by_rea, get_company, get_site,
-    replace_annual_fee_years, upsert_company, upsert_site,
+    company_and_site, company_sites, find_company_by_tax_code, find_sites_by_rea, get_company,
+    get_site, replace_annual_fee_years, upsert_company, upsert_site,
 };
 pub use tax_code::{Gender, TaxCode, TaxCodeError, TaxCodeKind};
 pub use vat_number::{VatNumber, VatNumberError};

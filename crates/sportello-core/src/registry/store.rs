@@ -247,31 +247,101 @@ pub async fn find_company_by_tax_code(
     db: &Db,
     tax_code: &TaxCode,
 ) -> Result<Option<Company>, sqlx::Error> {
-    let row: Option<CompanyRow> = sqlx::query_as(
-        "SELECT id, tax_code, vat_number, name, status, registered_on FROM companies \
-         WHERE tax_code = $1",
-    )
-    .bind(tax_code.as_str())
-    .fetch_optional(db.pool())
-    .await?;
-    match row {
-        Some(row) => Ok(Some(company_with_fees(db, row).await?)),
-        None => Ok(None),
-    }
+    company_where(db, "c.tax_code = $1", tax_code.as_str()).await
 }
 
 /// The company with this id.
 pub async fn get_company(db: &Db, company_id: &str) -> Result<Option<Company>, sqlx::Error> {
-    let row: Option<CompanyRow> = sqlx::query_as(
-        "SELECT id, tax_code, vat_number, name, status, registered_on FROM companies WHERE id = $1",
-    )
-    .bind(company_id)
-    .fetch_optional(db.pool())
+    company_where(db, "c.id = $1", company_id).await
+}
+
+/// The one company a unique column names, with its annual fees in the same statement: one
+/// row per fee year (one with no year when none was paid).
+async fn company_where(
+    db: &Db,
+    condition: &'static str,
+    value: &str,
+) -> Result<Option<Company>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        company: CompanyRow,
+        fee_year: Option<i64>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.id, c.tax_code, c.vat_number, c.name, c.status, c.registered_on, \
+         f.year AS fee_year FROM companies c \
+         LEFT JOIN company_annual_fees f ON f.company_id = c.id WHERE {condition} \
+         ORDER BY f.year"
+    )))
+    .bind(value)
+    .fetch_all(db.pool())
     .await?;
-    match row {
-        Some(row) => Ok(Some(company_with_fees(db, row).await?)),
+    let years = rows
+        .iter()
+        .filter_map(|r| r.fee_year)
+        .map(|y| i32::try_from(y).map_err(|e| decode_error("company_annual_fees.year", e)))
+        .collect::<Result<Vec<i32>, _>>()?;
+    match rows.into_iter().next() {
+        Some(row) => Ok(Some(row.company.decode(years)?)),
         None => Ok(None),
     }
+}
+
+/// A company (with its annual fees) and a site, by id, in one statement; `None` when either
+/// does not exist.
+pub async fn company_and_site(
+    db: &Db,
+    company_id: &str,
+    site_id: &str,
+) -> Result<Option<(Company, Site)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        company: CompanyRow,
+        fee_year: Option<i64>,
+        s_id: String,
+        s_company_id: String,
+        s_kind: String,
+        s_province: String,
+        s_rea_number: String,
+        s_address: String,
+        s_postcode: String,
+        s_municipality: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.id, c.tax_code, c.vat_number, c.name, c.status, c.registered_on, \
+         f.year AS fee_year, s.id AS s_id, s.company_id AS s_company_id, s.kind AS s_kind, \
+         s.province AS s_province, s.rea_number AS s_rea_number, s.address AS s_address, \
+         s.postcode AS s_postcode, s.municipality AS s_municipality \
+         FROM companies c JOIN sites s ON s.id = $2 \
+         LEFT JOIN company_annual_fees f ON f.company_id = c.id WHERE c.id = $1 \
+         ORDER BY f.year",
+    )
+    .bind(company_id)
+    .bind(site_id)
+    .fetch_all(db.pool())
+    .await?;
+    let years = rows
+        .iter()
+        .filter_map(|r| r.fee_year)
+        .map(|y| i32::try_from(y).map_err(|e| decode_error("company_annual_fees.year", e)))
+        .collect::<Result<Vec<i32>, _>>()?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let site = SiteRow {
+        id: row.s_id,
+        company_id: row.s_company_id,
+        kind: row.s_kind,
+        province: row.s_province,
+        rea_number: row.s_rea_number,
+        address: row.s_address,
+        postcode: row.s_postcode,
+        municipality: row.s_municipality,
+    }
+    .decode()?;
+    Ok(Some((row.company.decode(years)?, site)))
 }
 
 /// The companies with these ids, in the order given (unknown ids are skipped).
@@ -346,11 +416,6 @@ pub async fn annual_fee_years(db: &Db, company_id: &str) -> Result<Vec<i32>, sql
         .into_iter()
         .map(|y| i32::try_from(y).map_err(|e| decode_error("company_annual_fees.year", e)))
         .collect()
-}
-
-async fn company_with_fees(db: &Db, row: CompanyRow) -> Result<Company, sqlx::Error> {
-    let years = annual_fee_years(db, &row.id).await?;
-    row.decode(years)
 }
 
 #[derive(sqlx::FromRow)]

@@ -170,7 +170,20 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    get(db, &id).await?.ok_or(ModelError::UnknownCompanyOrSite)
+    // What was just written, as `get` would read it back (the input through its stored JSON).
+    let now = db::instant(now);
+    Ok(Model {
+        id,
+        company_id: company_id.to_string(),
+        site_id: site_id.to_string(),
+        practice_type,
+        input: serde_json::from_str(&input_json).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        version: 1,
+        created_by: user_id.to_string(),
+        created_at: now.clone(),
+        updated_at: now,
+        intermediary_id: principal.intermediary_id().map(str::to_string),
+    })
 }
 
 /// Saves a new content for the draft; the version increases only when the content changes.
@@ -307,10 +320,7 @@ pub async fn document(
 ) -> Result<ModelDocument, ModelError> {
     let form = BaseModelForm::validate(model.practice_type, &model.input, today)
         .map_err(ModelError::Invalid)?;
-    let company = registry::get_company(db, &model.company_id)
-        .await?
-        .ok_or(ModelError::UnknownCompanyOrSite)?;
-    let site = registry::get_site(db, &model.site_id)
+    let (company, site) = registry::company_and_site(db, &model.company_id, &model.site_id)
         .await?
         .ok_or(ModelError::UnknownCompanyOrSite)?;
     Ok(ModelDocument {
@@ -330,7 +340,61 @@ pub async fn current_version(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<Version, ModelError> {
-    if let Some(v) = version(db, &model.id, model.version).await? {
+    let frozen = version(db, &model.id, model.version).await?;
+    freeze_current_version(db, model, frozen, now, today).await
+}
+
+/// A model with its current version when that version is frozen already, in one statement
+/// (the XML download reads both).
+pub async fn get_with_current_version(
+    db: &Db,
+    id: &str,
+) -> Result<Option<(Model, Option<Version>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        model: ModelRow,
+        v_sha256: Option<String>,
+        v_xml: Option<Vec<u8>>,
+        v_form_json: Option<String>,
+        v_file_name: Option<String>,
+    }
+    let Some(row) = sqlx::query_as::<_, Row>(
+        "SELECT m.id, m.company_id, m.site_id, m.practice_type, m.input_json, m.version, \
+         m.created_by, m.created_at, m.updated_at, m.intermediary_id, v.sha256 AS v_sha256, \
+         v.xml AS v_xml, v.form_json AS v_form_json, v.file_name AS v_file_name \
+         FROM base_models m LEFT JOIN base_model_versions v \
+         ON v.model_id = m.id AND v.version = m.version WHERE m.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    else {
+        return Ok(None);
+    };
+    let frozen = match (row.v_sha256, row.v_xml, row.v_form_json, row.v_file_name) {
+        (Some(sha256), Some(xml), Some(form_json), Some(file_name)) => Some(Version {
+            model_id: row.model.id.clone(),
+            version: row.model.version,
+            sha256,
+            xml,
+            form_json,
+            file_name,
+        }),
+        _ => None,
+    };
+    Ok(Some((Model::try_from(row.model)?, frozen)))
+}
+
+/// [`current_version`] with the frozen version already read (`None` when there is none yet).
+pub async fn freeze_current_version(
+    db: &Db,
+    model: &Model,
+    frozen: Option<Version>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Version, ModelError> {
+    if let Some(v) = frozen {
         return Ok(v);
     }
     let doc = document(db, model, now, today).await?;
@@ -340,7 +404,7 @@ pub async fn current_version(
     let form_json =
         serde_json::to_string(&model.input).map_err(|e| sqlx::Error::Encode(e.into()))?;
     let file_name = xml::model_file_name(&doc);
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO base_model_versions (id, model_id, version, sha256, xml, form_json, file_name, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (model_id, version) DO NOTHING",
     )
@@ -353,7 +417,19 @@ pub async fn current_version(
     .bind(&file_name)
     .bind(db::instant(now))
     .execute(db.pool())
-    .await?;
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Version {
+            model_id: model.id.clone(),
+            version: model.version,
+            sha256,
+            xml,
+            form_json,
+            file_name,
+        });
+    }
+    // Frozen meanwhile by another request: that one is the version.
     version(db, &model.id, model.version)
         .await?
         .ok_or(ModelError::UnknownCompanyOrSite)
@@ -383,6 +459,48 @@ pub async fn version_by_hash(db: &Db, sha256: &str) -> Result<Option<Version>, s
     .bind(sha256)
     .fetch_optional(db.pool())
     .await
+}
+
+/// [`version_by_hash`] with its model, in one statement (every upload of a signed model reads
+/// both).
+pub async fn version_by_hash_with_model(
+    db: &Db,
+    sha256: &str,
+) -> Result<Option<(Version, Model)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        model: ModelRow,
+        v_model_id: String,
+        v_version: i64,
+        v_sha256: String,
+        v_xml: Vec<u8>,
+        v_form_json: String,
+        v_file_name: String,
+    }
+    let Some(row) = sqlx::query_as::<_, Row>(
+        "SELECT m.id, m.company_id, m.site_id, m.practice_type, m.input_json, m.version, \
+         m.created_by, m.created_at, m.updated_at, m.intermediary_id, \
+         v.model_id AS v_model_id, v.version AS v_version, v.sha256 AS v_sha256, \
+         v.xml AS v_xml, v.form_json AS v_form_json, v.file_name AS v_file_name \
+         FROM base_model_versions v JOIN base_models m ON m.id = v.model_id \
+         WHERE v.sha256 = $1",
+    )
+    .bind(sha256)
+    .fetch_optional(db.pool())
+    .await?
+    else {
+        return Ok(None);
+    };
+    let version = Version {
+        model_id: row.v_model_id,
+        version: row.v_version,
+        sha256: row.v_sha256,
+        xml: row.v_xml,
+        form_json: row.v_form_json,
+        file_name: row.v_file_name,
+    };
+    Ok(Some((version, Model::try_from(row.model)?)))
 }
 
 /// Which of `model_ids` a practice was made from (sent or not): one probe of

@@ -466,23 +466,29 @@ pub async fn practice_event(
     practice_id: &str,
     event: Event,
 ) -> Result<usize, sqlx::Error> {
-    let practice: Option<(String, Option<String>, String)> =
-        sqlx::query_as("SELECT company_id, protocol_number, status FROM practices WHERE id = $1")
-            .bind(practice_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let Some((company_id, protocol_number, status)) = practice else {
-        return Ok(0);
-    };
-    let hooks: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, events FROM webhooks WHERE company_id = $1 AND deleted_at IS NULL \
-         ORDER BY created_at, id",
+    // The practice with its company's webhooks, in one statement: one row per webhook (one
+    // with no webhook when the company has none).
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.company_id, p.protocol_number, p.status, w.id, w.events FROM practices p \
+         LEFT JOIN webhooks w ON w.company_id = p.company_id AND w.deleted_at IS NULL \
+         WHERE p.id = $1 ORDER BY w.created_at, w.id",
     )
-    .bind(&company_id)
+    .bind(practice_id)
     .fetch_all(&mut **tx)
     .await?;
-    let subscribed: Vec<String> = hooks
+    let Some((_, protocol_number, status, _, _)) = rows.first().cloned() else {
+        return Ok(0);
+    };
+    let subscribed: Vec<String> = rows
         .into_iter()
+        .filter_map(|(_, _, _, id, events)| Some((id?, events?)))
         .filter(|(_, events)| events.split_whitespace().any(|e| e == event.as_str()))
         .map(|(id, _)| id)
         .collect();

@@ -189,6 +189,15 @@ async fn model_out(state: &AppState, m: &Model) -> Result<ModelOut, AppError> {
     let company = registry::get_company(&state.db, &m.company_id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    model_out_of(state, m, &company).await
+}
+
+/// [`model_out`] for the model's company already read.
+async fn model_out_of(
+    state: &AppState,
+    m: &Model,
+    company: &registry::Company,
+) -> Result<ModelOut, AppError> {
     let problems = match sportello_core::trade::form::BaseModelForm::validate(
         m.practice_type,
         &m.input,
@@ -261,7 +270,10 @@ pub async fn create_model(
     )
     .await
     .map_err(model_error)?;
-    Ok((StatusCode::CREATED, Json(model_out(&state, &m).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(model_out_of(&state, &m, &company).await?),
+    ))
 }
 
 /// Replaces the form of a model (saved even if incomplete).
@@ -302,10 +314,20 @@ pub async fn model_xml(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let p = caller.require(Action::ComposePractice)?;
-    let m = own_model(&state, p, &id).await?;
-    let v = model::current_version(&state.db, &m, state.clock.now(), state.clock.today())
-        .await
-        .map_err(model_error)?;
+    // The model and its frozen version (if any) in one read.
+    let (m, frozen) = model::get_with_current_version(&state.db, &id)
+        .await?
+        .filter(|(m, _)| p.acts_for_company(&m.company_id))
+        .ok_or_else(AppError::not_found)?;
+    let v = model::freeze_current_version(
+        &state.db,
+        &m,
+        frozen,
+        state.clock.now(),
+        state.clock.today(),
+    )
+    .await
+    .map_err(model_error)?;
     Ok(Download::new("application/xml", &v.file_name, v.xml).into_response())
 }
 
@@ -464,7 +486,9 @@ async fn practice_out(
     caller: &Principal,
     p: &Practice,
 ) -> Result<PracticeOut, AppError> {
-    let issued = issued::of_practice(state, caller, p).await?;
+    // The issued documents are read once: for `documents` and for the attachments' stamps.
+    let issued_documents = issued::documents_of(&state.db, p).await?;
+    let issued = issued::of_practice_with_documents(state, caller, p, &issued_documents).await?;
     let desk = sportello_core::chambers::get_desk(&state.db, &p.desk_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -501,13 +525,10 @@ async fn practice_out(
             .iter()
             .map(|s| s.subject.clone())
             .collect(),
-        attachments: {
-            let issued =
-                sportello_core::trade::desk::documents::of_practice(&state.db, &p.id).await?;
-            atts.into_iter()
-                .map(|a| AttachmentOut::new(a, &issued))
-                .collect()
-        },
+        attachments: atts
+            .into_iter()
+            .map(|a| AttachmentOut::new(a, &issued_documents))
+            .collect(),
         history: practice::events(&state.db, &p.id)
             .await?
             .into_iter()

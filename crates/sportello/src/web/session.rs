@@ -143,10 +143,8 @@ pub async fn resolve_viewer(
     let mut viewer = Viewer::anonymous(lang, path);
     let mut new_csrf_cookie = None;
     if is_api {
-        if let Some(token) = bearer(headers)
-            && let Some(user_id) = accounts::token::resolve(&state.db, now, token).await?
-        {
-            viewer.principal = accounts::load_principal(&state, &user_id, None).await?;
+        if let Some(token) = bearer(headers) {
+            viewer.principal = accounts::token::principal(&state, token).await?;
         }
     } else {
         let session = match cookie(headers, SESSION_COOKIE) {

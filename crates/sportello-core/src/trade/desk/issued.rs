@@ -84,8 +84,44 @@ pub async fn of_practice(
     if !practice::readable_by(principal, p) {
         return Err(AccessError::NotFound);
     }
+    let docs = documents_of(&state.db, p).await?;
+    of_practice_with_documents(state, principal, p, &docs).await
+}
+
+/// The documents issued for `p` (`documents::of_practice`), read only for a practice that
+/// reached the office: a draft has issued nothing, since the office issues certificates and
+/// documents only for what was sent to it, and nothing moves a practice back to draft
+/// (`PracticeStatus::apply`).
+pub async fn documents_of(
+    db: &crate::db::Db,
+    p: &Practice,
+) -> Result<Vec<documents::IssuedDocument>, sqlx::Error> {
+    if p.status == practice::PracticeStatus::Draft {
+        return Ok(Vec::new());
+    }
+    documents::of_practice(db, &p.id).await
+}
+
+/// [`of_practice`] with the practice's issued documents already read ([`documents_of`]), for
+/// a caller that shows them elsewhere too (the practice's JSON lists them with the
+/// attachments).
+pub async fn of_practice_with_documents(
+    state: &Ctx,
+    principal: &Principal,
+    p: &Practice,
+    docs: &[documents::IssuedDocument],
+) -> Result<Issued, AccessError> {
+    if !practice::readable_by(principal, p) {
+        return Err(AccessError::NotFound);
+    }
     let public_url = &state.config.public_url;
-    let certificate = match certificate::of_practice(&state.db, &p.id).await? {
+    // A draft has no certificate (see `documents_of`).
+    let certificate = if p.status == practice::PracticeStatus::Draft {
+        None
+    } else {
+        certificate::of_practice(&state.db, &p.id).await?
+    };
+    let certificate = match certificate {
         Some(c) => {
             let security_code = if company_view(principal, p) {
                 match security_code::reveal(state, &c.id).await {
@@ -113,12 +149,12 @@ pub async fn of_practice(
         None => None,
     };
     let mut documents_out = Vec::new();
-    for d in documents::of_practice(&state.db, &p.id).await? {
+    for d in docs {
         documents_out.push(DocumentBlock {
             url: document_url(public_url, &p.id, &d.id),
             issued_on: italian_day(db::parse_instant(&d.issued_at)?),
-            kind: d.kind,
-            number: d.number,
+            kind: d.kind.clone(),
+            number: d.number.clone(),
         });
     }
     Ok(Issued {

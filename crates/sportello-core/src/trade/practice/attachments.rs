@@ -201,19 +201,14 @@ pub async fn add(
     let file_name = clean_name(&new.file_name, content_type);
     let mut tx = state.db.begin().await?;
     guard_editable(&mut tx, state, practice, now).await?;
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM practice_attachments WHERE practice_id = $1")
-            .bind(&practice.id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if count >= MAX_ATTACHMENTS {
-        tx.rollback().await?;
-        return Err(AttachmentError::TooMany);
-    }
-    sqlx::query(
+    // Written only while the practice has fewer than MAX_ATTACHMENTS: the count and the insert
+    // in one statement, inside the transaction that raised the revision.
+    let created_at = db::instant(now);
+    let inserted = sqlx::query(
         "INSERT INTO practice_attachments (id, practice_id, blob, file_name, content_type, size_bytes, \
          description, code, visas, legalisations, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
+         WHERE (SELECT COUNT(*) FROM practice_attachments WHERE practice_id = $2) < $13",
     )
     .bind(&id)
     .bind(&practice.id)
@@ -226,9 +221,15 @@ pub async fn add(
     .bind(new.visas)
     .bind(new.legalisations)
     .bind(&principal.user.id)
-    .bind(db::instant(now))
+    .bind(&created_at)
+    .bind(MAX_ATTACHMENTS)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        tx.rollback().await?;
+        return Err(AttachmentError::TooMany);
+    }
     audit::record(
         &mut tx,
         now,
@@ -240,10 +241,20 @@ pub async fn add(
     )
     .await?;
     tx.commit().await?;
-    let all = list(&state.db, &practice.id).await?;
-    all.into_iter()
-        .find(|a| a.id == id)
-        .ok_or(AttachmentError::NotFound)
+    // What was just written, as `list` would read it back.
+    Ok(Attachment {
+        id,
+        practice_id: practice.id.clone(),
+        blob,
+        file_name,
+        content_type: content_type.to_string(),
+        size_bytes: size,
+        description: description.to_string(),
+        code: code.as_str().to_string(),
+        visas: new.visas,
+        legalisations: new.legalisations,
+        created_at,
+    })
 }
 
 /// The rule of visas and legalisations on one attached document (Cert'O guide, slides 44 and

@@ -19,7 +19,9 @@ use crate::trade::model;
 use crate::trade::practice::destination;
 use crate::trade::practice::details::{self, Details, DetailsError};
 use crate::trade::practice::signer_checks::{self, SignerPerson, SignerRefusal};
-use crate::trade::practice::{Practice, PracticeStatus, SignatureSummary, get, record_event};
+use crate::trade::practice::{
+    Practice, PracticeRow, PracticeStatus, SignatureSummary, practice_columns, record_event,
+};
 use serde_json::json;
 
 /// Largest signed model accepted.
@@ -122,13 +124,16 @@ pub async fn create(
     let id = db::new_id();
     let safe_name = sanitise_file_name(file_name, &version.file_name);
     let mut tx = state.db.begin().await?;
-    sqlx::query(
+    // The row comes back as stored (what `get` would read after the commit).
+    let row: PracticeRow = sqlx::query_as(concat!(
         "INSERT INTO practices (id, chamber_id, desk_id, company_id, site_id, model_id, model_version, \
          model_sha256, practice_type, status, consignee_name, annotations, proforma, goods_location, \
          print_mode, form_serial, copies, signed_blob, signed_file_name, signature_json, signer_tax_code, \
          created_by, created_at, updated_at, replaces_number, duplicate, intermediary_id) VALUES ($1, $2, $3, $4, \
-         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25, $26)",
-    )
+         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25, $26) \
+         RETURNING ",
+        practice_columns!()
+    ))
     .bind(&id)
     .bind(&desk.chamber_id)
     .bind(&desk.id)
@@ -155,9 +160,9 @@ pub async fn create(
     .bind(&details.replaces)
     .bind(i64::from(details.duplicate))
     .bind(principal.intermediary_id())
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    super::signed_model::write_invoices(&mut tx, &id, &form).await?;
+    super::signed_model::insert_invoices(&mut tx, &id, &form).await?;
     super::signed_model::record(
         &mut tx,
         &super::signed_model::NewSignedModel {
@@ -193,7 +198,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    get(&state.db, &id).await?.ok_or(CreateError::ModelMismatch)
+    Ok(Practice::try_from(row)?)
 }
 
 /// A signed model that passed every check of an upload.
@@ -239,10 +244,7 @@ pub(super) async fn verify_signed_model(
     if !report.valid {
         return Err(CreateError::SignatureInvalid(Box::new(report)));
     }
-    let version = model::version_by_hash(&state.db, &report.content_sha256)
-        .await?
-        .ok_or(CreateError::ModelMismatch)?;
-    let base = model::get(&state.db, &version.model_id)
+    let (version, base) = model::version_by_hash_with_model(&state.db, &report.content_sha256)
         .await?
         .ok_or(CreateError::ModelMismatch)?;
     // Issue 15, items 2 and 3: presenting a practice needs preparing at the model's own

@@ -21,6 +21,62 @@ pub async fn chamber_admits(
     settings::get_bool(db, chamber_id, Setting::AcceptOtherCompanies).await
 }
 
+/// The chamber and desk of a practice with [`chamber_admits`] for its company, in one
+/// statement (sending needs the three); `None` when the chamber or the desk does not exist.
+pub async fn chamber_desk_admitting(
+    db: &Db,
+    chamber_id: &str,
+    desk_id: &str,
+    company_id: &str,
+) -> Result<Option<(Chamber, Desk, bool)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        c_id: String,
+        c_code: String,
+        c_name: String,
+        d_id: String,
+        d_chamber_id: String,
+        d_code: String,
+        d_name: String,
+        sites_served: i64,
+        accept_other: Option<String>,
+    }
+    let Some(r) = sqlx::query_as::<_, Row>(
+        "SELECT c.id AS c_id, c.code AS c_code, c.name AS c_name, d.id AS d_id, \
+         d.chamber_id AS d_chamber_id, d.code AS d_code, d.name AS d_name, \
+         (SELECT COUNT(*) FROM sites JOIN chamber_provinces cp ON cp.province = sites.province \
+         WHERE sites.company_id = $3 AND cp.chamber_id = c.id) AS sites_served, \
+         (SELECT value FROM chamber_settings WHERE chamber_id = c.id AND name = $4) \
+         AS accept_other \
+         FROM chambers c JOIN desks d ON d.id = $2 WHERE c.id = $1",
+    )
+    .bind(chamber_id)
+    .bind(desk_id)
+    .bind(company_id)
+    .bind(Setting::AcceptOtherCompanies.name())
+    .fetch_optional(db.pool())
+    .await?
+    else {
+        return Ok(None);
+    };
+    let (chamber, desk) = chambers::chamber_and_desk((
+        r.c_id,
+        r.c_code,
+        r.c_name,
+        r.d_id,
+        r.d_chamber_id,
+        r.d_code,
+        r.d_name,
+    ))?;
+    // As `chamber_admits`: a site in the chamber's provinces, else the chamber's setting.
+    let admits = r.sites_served > 0
+        || r.accept_other
+            .as_deref()
+            .unwrap_or(Setting::AcceptOtherCompanies.default_value())
+            == "true";
+    Ok(Some((chamber, desk, admits)))
+}
+
 async fn serves_a_site(db: &Db, chamber_id: &str, company_id: &str) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM sites JOIN chamber_provinces cp ON cp.province = sites.province \

@@ -307,6 +307,32 @@ pub async fn get_for_write(
     Ok(practice)
 }
 
+/// The practice with its `revision` (raised by every change of its details or attachments),
+/// both from one read of the row, so the revision is exactly the one of the practice read.
+pub(crate) async fn get_with_revision(
+    db: &Db,
+    id: &str,
+) -> Result<Option<(Practice, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        practice: PracticeRow,
+        revision: i64,
+    }
+    let Some(row) = sqlx::query_as::<_, Row>(concat!(
+        "SELECT ",
+        practice_columns!(),
+        ", revision FROM practices WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((Practice::try_from(row.practice)?, row.revision)))
+}
+
 /// The practice, if the company user may see it; `None` both when it does not exist and
 /// when it belongs to another company, so ids of others reveal nothing.
 pub async fn get_for_company_user(

@@ -17,7 +17,7 @@
 use crate::Ctx;
 use crate::accounts::Principal;
 use crate::audit::{self, Change};
-use crate::chambers::{self, settings::Setting, tariff};
+use crate::chambers::{settings::Setting, tariff};
 use crate::clock::italian_day;
 use crate::db::{self, counters};
 use crate::display;
@@ -117,13 +117,15 @@ pub async fn fee_with(
         Some(at) => italian_day(db::parse_instant(at)?),
         None => state.clock.today(),
     };
-    let table = tariff::table(&state.db, &practice.chamber_id, tariff_day).await?;
-    let mandatory_copy = chambers::settings::get_bool(
+    let (table, mandatory_copy) = tariff::table_and_setting(
         &state.db,
         &practice.chamber_id,
+        tariff_day,
         Setting::BlankPaperMandatoryCopy,
     )
     .await?;
+    // As `settings::get_bool` reads it.
+    let mandatory_copy = mandatory_copy == "true";
     Ok(fee::compute(
         &table,
         FeeInput {
@@ -273,31 +275,30 @@ async fn send_once(
     practice_id: &str,
     key: Option<&str>,
 ) -> Result<Option<Sent>, SendError> {
-    // Read before the practice: a change after this point raises it past what is guarded.
-    let revision: i64 = sqlx::query_scalar("SELECT revision FROM practices WHERE id = $1")
-        .bind(practice_id)
-        .fetch_optional(state.db.pool())
+    // The revision is read with the practice, in the same statement: a change after this
+    // point raises it past what is guarded.
+    let (practice, revision) = crate::trade::practice::get_with_revision(&state.db, practice_id)
         .await?
         .ok_or(SendError::NotFound)?;
     // Issue 15, items 2 and 3: whatever company the session acts for, the practice's own
     // decides — the user's scope there reaches sending, and an intermediary's user sends (and
     // so spends the client's wallet) only within a mandate in force covering its type and
     // chamber.
-    let practice = match crate::trade::practice::get_for_write(
+    match crate::trade::practice::require_write(
         &state.db,
         principal,
-        practice_id,
+        &practice,
         crate::accounts::CompanyScope::Send,
         state.clock.now(),
     )
     .await
     {
-        Ok(p) => p,
+        Ok(()) => {}
         Err(crate::accounts::company_access::CompanyRefusal::NotFound) => {
             return Err(SendError::NotFound);
         }
         Err(e) => return Err(e.into()),
-    };
+    }
     let resend = match practice.status {
         PracticeStatus::Draft => false,
         PracticeStatus::ToRectify => true,
@@ -322,13 +323,15 @@ async fn send_once(
         return Err(SendError::Incomplete(problems));
     }
     let profile = profile.ok_or(SendError::ProfileIncomplete)?;
-    let chamber = chambers::get_chamber(&state.db, &practice.chamber_id)
-        .await?
-        .ok_or(SendError::NotFound)?;
-    let desk = chambers::get_desk(&state.db, &practice.desk_id)
-        .await?
-        .ok_or(SendError::NotFound)?;
-    if !destination::chamber_admits(&state.db, &chamber.id, &practice.company_id).await? {
+    let (chamber, desk, admits) = destination::chamber_desk_admitting(
+        &state.db,
+        &practice.chamber_id,
+        &practice.desk_id,
+        &practice.company_id,
+    )
+    .await?
+    .ok_or(SendError::NotFound)?;
+    if !admits {
         return Err(SendError::DeskOfAnotherChamber {
             chamber: chamber.name,
         });

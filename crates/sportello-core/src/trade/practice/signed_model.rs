@@ -129,6 +129,15 @@ pub(super) async fn write_invoices(
         .bind(practice_id)
         .execute(&mut **tx)
         .await?;
+    insert_invoices(tx, practice_id, form).await
+}
+
+/// [`write_invoices`] for a practice that has none yet (a new one).
+pub(super) async fn insert_invoices(
+    tx: &mut Tx,
+    practice_id: &str,
+    form: &FormInput,
+) -> Result<(), sqlx::Error> {
     for invoice in &form.invoices {
         if let (Ok(date), Ok(amount)) = (
             chrono::NaiveDate::parse_from_str(invoice.date.trim(), "%Y-%m-%d"),

@@ -86,20 +86,29 @@ pub async fn check_company_people(
     company_id: &str,
     report: &firma::Report,
 ) -> Result<Result<Vec<SignerPerson>, SignerRefusal>, sqlx::Error> {
-    let representatives: Vec<String> =
-        sqlx::query_scalar("SELECT tax_code FROM company_representatives WHERE company_id = $1")
-            .bind(company_id)
-            .fetch_all(ctx.db.pool())
-            .await?;
-    let users: Vec<String> = sqlx::query_scalar(
-        "SELECT u.tax_code FROM users u JOIN user_companies uc ON uc.user_id = u.id \
+    // Both lists in one statement: (1, code) a representative, (0, code) a user.
+    let people: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT CAST(1 AS BIGINT) AS representative, tax_code FROM company_representatives \
+         WHERE company_id = $1 \
+         UNION ALL SELECT CAST(0 AS BIGINT) AS representative, u.tax_code FROM users u \
+         JOIN user_companies uc ON uc.user_id = u.id \
          WHERE uc.company_id = $1 AND u.active = 1 AND u.tax_code IS NOT NULL",
     )
     .bind(company_id)
     .fetch_all(ctx.db.pool())
     .await?;
-    let representatives: HashSet<String> = representatives.iter().map(|c| person_key(c)).collect();
-    let users: HashSet<String> = users.iter().map(|c| person_key(c)).collect();
+    let (representatives, users): (HashSet<String>, HashSet<String>) = (
+        people
+            .iter()
+            .filter(|(r, _)| *r == 1)
+            .map(|(_, c)| person_key(c))
+            .collect(),
+        people
+            .iter()
+            .filter(|(r, _)| *r == 0)
+            .map(|(_, c)| person_key(c))
+            .collect(),
+    );
     let people: Vec<SignerPerson> = report
         .signers
         .iter()

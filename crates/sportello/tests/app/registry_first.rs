@@ -242,7 +242,7 @@ async fn stored(db: &Db) -> Vec<String> {
     .fetch_all(db.pool())
     .await
     .expect("representatives");
-    let sites: Vec<(
+    type SiteRow = (
         String,
         String,
         String,
@@ -251,7 +251,8 @@ async fn stored(db: &Db) -> Vec<String> {
         String,
         String,
         String,
-    )> = sqlx::query_as(
+    );
+    let sites: Vec<SiteRow> = sqlx::query_as(
         "SELECT c.tax_code, s.site_key, s.kind, s.province || '-' || s.rea_number, \
              s.address, s.postcode, s.municipality, s.created_at || '|' || s.updated_at \
              FROM sites s JOIN companies c ON c.id = s.company_id",

@@ -18,6 +18,9 @@
 //!   companies and sites the batch names are loaded, compared, and written with multi-row
 //!   statements ([`batch`]); on PostgreSQL the rows are copied (`COPY … FROM STDIN`) into a
 //!   staging table and compared and written by set-based upserts ([`copy`]);
+//! - a first import on PostgreSQL (the registry tables empty) is one transaction instead:
+//!   every row is staged with `COPY`, then the tables are filled by plain inserts with their
+//!   foreign keys and secondary indexes set aside and rebuilt ([`first`]);
 //! - rejections beyond the first 10 000 are spilled to a temporary file ([`report`]).
 //!
 //! Re-importing the same file changes nothing: no row is written unless a value differs, so
@@ -27,10 +30,12 @@
 //! wins, but each run then writes that company again.
 //!
 //! A run that fails half-way (a database error, a read error) keeps the batches already
-//! committed; running it again completes it, as unchanged rows cost no writes.
+//! committed; running it again completes it, as unchanged rows cost no writes. A first import
+//! on PostgreSQL keeps nothing of a failed run: the tables and their schema stay as they were.
 
 mod batch;
 mod copy;
+mod first;
 mod report;
 mod rows;
 mod session;
@@ -223,7 +228,7 @@ pub async fn import_csv(
     }
     drop(receiver);
     let _ = reader.await;
-    let (counts, lane_error) = lanes.finish().await;
+    let (counts, lane_error) = lanes.finish(failure.is_none()).await;
     outcome.imported = counts.rows;
     outcome.unchanged = counts.unchanged;
     outcome.companies_created = counts.companies_created;

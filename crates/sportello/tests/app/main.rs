@@ -46,6 +46,7 @@ mod recall;
 mod rectify;
 mod registry;
 mod registry_copy;
+mod registry_first;
 mod revocation;
 mod scale;
 mod seal;

@@ -406,7 +406,7 @@ fn same_site(previous: &Row, row: &Row) -> bool {
 
 /// A value in `COPY` text format: a backslash, tab, newline or carriage return is escaped, so
 /// that no value can end a field or a line, or read as `\N` (NULL) or `\.` (end of data).
-fn copy_text(value: &str, out: &mut Vec<u8>) {
+pub(super) fn copy_text(value: &str, out: &mut Vec<u8>) {
     for byte in value.bytes() {
         match byte {
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -420,7 +420,7 @@ fn copy_text(value: &str, out: &mut Vec<u8>) {
 
 /// An array literal (`{"2024","2025"}`): each element quoted, its quotes and backslashes
 /// escaped, so any text reads back as the same element.
-fn array_literal(elements: impl Iterator<Item = String>) -> String {
+pub(super) fn array_literal(elements: impl Iterator<Item = String>) -> String {
     let mut out = String::from("{");
     for (n, element) in elements.enumerate() {
         if n > 0 {

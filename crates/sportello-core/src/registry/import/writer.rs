@@ -3,11 +3,14 @@
 //! in file order, and lanes never touch the same company or site. SQLite has one writer at a
 //! time, so one lane, on a connection of the pool, writing with [`batch`]; PostgreSQL takes
 //! transactions side by side, one per connection: two lanes, each on a native connection of
-//! its own, writing with [`copy`].
+//! its own, writing with [`copy`]. A first import on PostgreSQL (the registry tables empty)
+//! takes neither: one task stages all the rows and loads them in one transaction
+//! ([`FirstLoad`]).
 
 use crate::db::{Db, Engine};
 use crate::registry::import::batch::{self, Counts};
 use crate::registry::import::copy;
+use crate::registry::import::first::FirstLoad;
 use crate::registry::import::rows::Row;
 use crate::registry::import::session::{LaneConnection, Session};
 use chrono::{DateTime, Utc};
@@ -23,6 +26,8 @@ const POSTGRES_LANES: usize = 2;
 pub(super) struct Lanes {
     senders: Vec<mpsc::Sender<Vec<Row>>>,
     tasks: Vec<JoinHandle<(Counts, Option<sqlx::Error>)>>,
+    /// A first import on PostgreSQL, which takes the rows instead of the lanes.
+    first: Option<FirstLoad>,
 }
 
 impl Lanes {
@@ -34,7 +39,14 @@ impl Lanes {
         let mut lanes = Self {
             senders: Vec::with_capacity(count),
             tasks: Vec::with_capacity(count),
+            first: None,
         };
+        if db.engine() == Engine::Postgres {
+            lanes.first = FirstLoad::try_start(db, now).await;
+            if lanes.first.is_some() {
+                return Ok(lanes);
+            }
+        }
         for _ in 0..count {
             let mut conn = match db.connect_postgres().await {
                 Some(conn) => LaneConnection::Postgres(conn?),
@@ -55,6 +67,9 @@ impl Lanes {
     /// Hands the rows of a chunk to their lanes. False when a lane has stopped (on an error,
     /// which [`Lanes::finish`] returns).
     pub(super) async fn send(&self, rows: Vec<Row>) -> bool {
+        if let Some(first) = &self.first {
+            return first.send(rows).await;
+        }
         let count = self.senders.len();
         let mut groups: Vec<Vec<Row>> = (0..count).map(|_| Vec::new()).collect();
         if count == 1 {
@@ -75,8 +90,12 @@ impl Lanes {
     }
 
     /// Waits for the lanes to write what they were given; the counts of the committed batches
-    /// and the first error, if any.
-    pub(super) async fn finish(self) -> (Counts, Option<sqlx::Error>) {
+    /// and the first error, if any. A first import commits only a `complete` run (the lanes
+    /// have committed their batches already).
+    pub(super) async fn finish(self, complete: bool) -> (Counts, Option<sqlx::Error>) {
+        if let Some(first) = self.first {
+            return first.finish(complete).await;
+        }
         drop(self.senders);
         let mut total = Counts::default();
         let mut first_error = None;

@@ -1,0 +1,527 @@
+//! The first import on PostgreSQL: when the registry tables are empty, the whole run is one
+//! transaction that stages every row with `COPY`, then fills the tables with one plain
+//! `INSERT … SELECT` each, with their foreign keys and the indexes nothing else depends on
+//! dropped for the load and built again after it. What the server then does per row is
+//! little more than appending it: no `ON CONFLICT` arbitration, no foreign-key probe per row,
+//! and indexes built by sorting instead of one insertion per key (BENCHMARKS.md, "Registry
+//! import", shows where the per-row path spent its time).
+//!
+//! Safety: the tables are locked at the start of the transaction, in a mode that lets them be
+//! read but not written (`SHARE ROW EXCLUSIVE`), and found empty under that lock, so they stay
+//! empty until the load commits. The schema changes (dropping and adding constraints and
+//! indexes) are in the same transaction: PostgreSQL's DDL is transactional, so a run that
+//! fails anywhere, or is stopped by a bad file, leaves the schema and the (empty) tables
+//! exactly as they were. The definitions dropped are read from the catalog at the start of the
+//! load and recreated from it, so they follow the migrations, whatever they say. The readers
+//! of the tables wait only for the last statements, which take the exclusive lock that
+//! dropping an index needs.
+//!
+//! Same results as the ordinary path ([`super::copy`]) applied batch by batch: a company or
+//! site takes the values of its last row and the id offered by its first, and the counts are
+//! those that path would have reported with the same batches. A company or site counts as
+//! updated once per later batch whose last row changes it, and a row is unchanged when it
+//! repeats what the previous row of its company and site left; window functions over the
+//! staged rows tell both, in file order.
+//!
+//! `synchronous_commit` is left alone: it only shortens the wait for a commit, and the run
+//! commits once.
+
+use crate::db::{self, Db};
+use crate::registry::import::batch::Counts;
+use crate::registry::import::copy::{array_literal, copy_text};
+use crate::registry::import::rows::Row;
+use chrono::{DateTime, Utc};
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// The tables the import writes, as a literal of the catalog queries.
+macro_rules! tables {
+    () => {
+        "'{companies,company_annual_fees,company_representatives,sites}'::regclass[]"
+    };
+}
+
+/// Settings of the load's own connection. The statements sort and join millions of staged
+/// rows, so they get memory for it (`work_mem` per sort, `maintenance_work_mem` per index
+/// build), and temporary buffers for the staging table; JIT compiling is left off as on the
+/// lanes' connections. The connection is closed at the end of the run.
+const SETTINGS: [&str; 4] = [
+    "SET temp_buffers = '256MB'",
+    "SET work_mem = '256MB'",
+    "SET maintenance_work_mem = '512MB'",
+    "SET jit = off",
+];
+
+/// Keeps the tables empty for the run (writers wait, readers do not) and, with the next
+/// statement, finds them empty.
+const LOCK: &str = "LOCK TABLE companies, company_annual_fees, company_representatives, sites \
+                    IN SHARE ROW EXCLUSIVE MODE";
+
+const EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM companies) \
+                     AND NOT EXISTS (SELECT 1 FROM company_annual_fees) \
+                     AND NOT EXISTS (SELECT 1 FROM company_representatives) \
+                     AND NOT EXISTS (SELECT 1 FROM sites)";
+
+/// Every valid row of the file: its position among them (`line`) and its batch (`chunk`), the
+/// ids offered for its company and site, and its values. Temporary (never written to the
+/// WAL) and dropped with the transaction. The text is compared byte by byte (`COLLATE "C"`):
+/// the staged rows are only sorted to group equal codes, and byte order does that without the
+/// database collation's cost.
+const CREATE_STAGING: &str = "\
+CREATE TEMP TABLE registry_first_rows (
+    line BIGINT NOT NULL,
+    chunk BIGINT NOT NULL,
+    company_id TEXT COLLATE \"C\" NOT NULL,
+    site_id TEXT COLLATE \"C\" NOT NULL,
+    tax_code TEXT COLLATE \"C\" NOT NULL,
+    vat_number TEXT COLLATE \"C\",
+    name TEXT COLLATE \"C\" NOT NULL,
+    status TEXT COLLATE \"C\" NOT NULL,
+    registered_on TEXT COLLATE \"C\",
+    fee_years BIGINT[] NOT NULL,
+    representatives TEXT[] COLLATE \"C\",
+    site_key TEXT COLLATE \"C\" NOT NULL,
+    kind TEXT COLLATE \"C\" NOT NULL,
+    province TEXT COLLATE \"C\" NOT NULL,
+    rea_number TEXT COLLATE \"C\" NOT NULL,
+    address TEXT COLLATE \"C\" NOT NULL,
+    postcode TEXT COLLATE \"C\" NOT NULL,
+    municipality TEXT COLLATE \"C\" NOT NULL
+) ON COMMIT DROP";
+
+const COPY_STAGING: &str = "COPY registry_first_rows (line, chunk, company_id, site_id, tax_code, \
+    vat_number, name, status, registered_on, fee_years, representatives, site_key, kind, \
+    province, rea_number, address, postcode, municipality) FROM STDIN";
+
+/// Rows that change nothing: each repeats the previous row of its company and of its site.
+/// A file's rows all have, or all lack, the representatives and the registration date, so
+/// comparing the missing ones (NULL) finds them equal, as the ordinary path does.
+const COUNT_UNCHANGED: &str = "\
+SELECT count(*) FROM (
+    SELECT lag(line) OVER c IS NOT NULL
+            AND vat_number IS NOT DISTINCT FROM lag(vat_number) OVER c
+            AND name = lag(name) OVER c AND status = lag(status) OVER c
+            AND registered_on IS NOT DISTINCT FROM lag(registered_on) OVER c
+            AND fee_years = lag(fee_years) OVER c
+            AND representatives IS NOT DISTINCT FROM lag(representatives) OVER c
+            AS company_same,
+        lag(line) OVER s IS NOT NULL
+            AND province = lag(province) OVER s AND rea_number = lag(rea_number) OVER s
+            AND address = lag(address) OVER s AND postcode = lag(postcode) OVER s
+            AND municipality = lag(municipality) OVER s
+            AS site_same
+    FROM registry_first_rows
+    WINDOW c AS (PARTITION BY tax_code ORDER BY line),
+        s AS (PARTITION BY tax_code, site_key ORDER BY line)
+) AS r
+WHERE company_same AND site_same";
+
+/// Per company, the batches after its first that leave it different (its fields or paid
+/// years) from the batch before, as an upsert per batch would count them; and the batches
+/// that change its representatives (the first one too, when it lists any).
+const COUNT_COMPANY_UPDATES: &str = "\
+WITH ends AS (
+    SELECT * FROM (
+        SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
+            representatives,
+            chunk IS DISTINCT FROM lead(chunk) OVER (PARTITION BY tax_code ORDER BY line)
+                AS batch_last
+        FROM registry_first_rows
+    ) AS r
+    WHERE batch_last
+), changes AS (
+    SELECT lag(line) OVER c IS NOT NULL AND (
+            vat_number IS DISTINCT FROM lag(vat_number) OVER c
+            OR name <> lag(name) OVER c OR status <> lag(status) OVER c
+            OR registered_on IS DISTINCT FROM lag(registered_on) OVER c
+            OR fee_years <> lag(fee_years) OVER c) AS updated,
+        representatives IS NOT NULL
+            AND representatives <> coalesce(lag(representatives) OVER c, '{}')
+            AS representatives_changed
+    FROM ends
+    WINDOW c AS (PARTITION BY tax_code ORDER BY line)
+)
+SELECT count(*) FILTER (WHERE updated), count(*) FILTER (WHERE representatives_changed)
+FROM changes";
+
+/// Per site, the batches after its first that leave it different from the batch before.
+const COUNT_SITE_UPDATES: &str = "\
+WITH ends AS (
+    SELECT * FROM (
+        SELECT tax_code, site_key, line, province, rea_number, address, postcode, municipality,
+            chunk IS DISTINCT FROM lead(chunk) OVER (PARTITION BY tax_code, site_key
+                ORDER BY line) AS batch_last
+        FROM registry_first_rows
+    ) AS r
+    WHERE batch_last
+)
+SELECT count(*) FROM (
+    SELECT lag(line) OVER s IS NOT NULL
+        AND (province, rea_number, address, postcode, municipality) IS DISTINCT FROM
+            (lag(province) OVER s, lag(rea_number) OVER s, lag(address) OVER s,
+             lag(postcode) OVER s, lag(municipality) OVER s) AS updated
+    FROM ends
+    WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
+) AS changes
+WHERE updated";
+
+/// Each company as its last row says, with the first id offered for it (ids are generated in
+/// file order, so the least is the first).
+const CREATE_COMPANIES: &str = "\
+CREATE TEMP TABLE registry_first_companies ON COMMIT DROP AS
+SELECT DISTINCT ON (tax_code) min(company_id) OVER w AS id, tax_code, vat_number, name, status,
+    registered_on, fee_years, representatives
+FROM registry_first_rows
+WINDOW w AS (PARTITION BY tax_code ORDER BY line DESC
+    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+ORDER BY tax_code, line DESC";
+
+/// In id order, so that the primary key (kept: other tables refer to it) grows at its end.
+const INSERT_COMPANIES: &str = "\
+INSERT INTO companies (id, tax_code, vat_number, name, status, registered_on, created_at,
+    updated_at)
+SELECT id, tax_code, vat_number, name, status, registered_on, $1, $1
+FROM registry_first_companies ORDER BY id";
+
+const INSERT_FEES: &str = "\
+INSERT INTO company_annual_fees (company_id, year)
+SELECT c.id, y.year FROM registry_first_companies c, unnest(c.fee_years) AS y(year)";
+
+const INSERT_REPRESENTATIVES: &str = "\
+INSERT INTO company_representatives (company_id, tax_code)
+SELECT c.id, t.code FROM registry_first_companies c, unnest(c.representatives) AS t(code)";
+
+/// Each site as its last row says, with the first id offered for it.
+const INSERT_SITES: &str = "\
+INSERT INTO sites (id, company_id, site_key, kind, province, rea_number, address, postcode,
+    municipality, created_at, updated_at)
+SELECT s.id, c.id, s.site_key, s.kind, s.province, s.rea_number, s.address, s.postcode,
+    s.municipality, $1, $1
+FROM (
+    SELECT DISTINCT ON (tax_code, site_key) min(site_id) OVER w AS id, tax_code, site_key, kind,
+        province, rea_number, address, postcode, municipality
+    FROM registry_first_rows
+    WINDOW w AS (PARTITION BY tax_code, site_key ORDER BY line DESC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ORDER BY tax_code, site_key, line DESC
+) AS s JOIN registry_first_companies c ON c.tax_code = s.tax_code
+ORDER BY s.id";
+
+/// What is dropped for the load and added back after it, as pairs of statements, read from
+/// the catalog: the foreign keys of the loaded tables; their primary keys and unique
+/// constraints that no other table's foreign key needs; their other indexes.
+const FOREIGN_KEYS: &str = concat!(
+    "\
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+    format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
+        pg_get_constraintdef(oid))
+FROM pg_constraint
+WHERE contype = 'f' AND conrelid = ANY (",
+    tables!(),
+    ")
+ORDER BY conrelid::regclass::text, conname"
+);
+
+const UNIQUE_KEYS: &str = concat!(
+    "\
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname),
+    format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname,
+        pg_get_constraintdef(c.oid))
+FROM pg_constraint c
+WHERE c.contype IN ('p', 'u') AND c.conrelid = ANY (",
+    tables!(),
+    ")
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint f
+                  WHERE f.contype = 'f' AND f.conindid = c.conindid
+                    AND f.conrelid <> ALL (",
+    tables!(),
+    "))
+ORDER BY c.conrelid::regclass::text, c.conname"
+);
+
+const INDEXES: &str = concat!(
+    "\
+SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid = ANY (",
+    tables!(),
+    ")
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+ORDER BY i.indexrelid::regclass::text"
+);
+
+/// COPY data is sent whenever this much is encoded.
+const SEND_BYTES: usize = 256 * 1024;
+
+/// A first import under way: its rows go to one task, which owns the transaction.
+pub(super) struct FirstLoad {
+    sender: mpsc::Sender<Vec<Row>>,
+    complete: oneshot::Sender<bool>,
+    task: JoinHandle<(Counts, Option<sqlx::Error>)>,
+}
+
+impl FirstLoad {
+    /// Starts a first import when the registry tables are empty; `None` otherwise (the
+    /// ordinary path then runs). A failure here is logged and also leads to the ordinary
+    /// path, which meets the same problem and reports it as a failure of the run.
+    pub(super) async fn try_start(db: &Db, now: DateTime<Utc>) -> Option<Self> {
+        let conn = match db.connect_postgres().await? {
+            Ok(conn) => conn,
+            Err(error) => {
+                tracing::warn!(%error, "no connection for a first registry import");
+                return None;
+            }
+        };
+        let (decided, decision) = oneshot::channel();
+        let (sender, receiver) = mpsc::channel(1);
+        let (complete, completion) = oneshot::channel();
+        let task = tokio::spawn(run(conn, now, decided, receiver, completion));
+        match decision.await {
+            Ok(Ok(true)) => Some(Self {
+                sender,
+                complete,
+                task,
+            }),
+            Ok(Ok(false)) => {
+                let _ = task.await;
+                None
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not check whether the registry is empty");
+                let _ = task.await;
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Hands over the rows of a chunk (one batch). False when the load has stopped on an
+    /// error, which [`FirstLoad::finish`] returns.
+    pub(super) async fn send(&self, rows: Vec<Row>) -> bool {
+        rows.is_empty() || self.sender.send(rows).await.is_ok()
+    }
+
+    /// Loads what was staged and commits when the run is `complete`; otherwise rolls back,
+    /// leaving nothing. The counts of what was committed and the error, if any.
+    pub(super) async fn finish(self, complete: bool) -> (Counts, Option<sqlx::Error>) {
+        let _ = self.complete.send(complete);
+        drop(self.sender);
+        match self.task.await {
+            Ok(result) => result,
+            Err(error) => {
+                tracing::error!(%error, "the first registry import panicked");
+                (Counts::default(), Some(sqlx::Error::WorkerCrashed))
+            }
+        }
+    }
+}
+
+async fn run(
+    mut conn: PgConnection,
+    now: DateTime<Utc>,
+    decided: oneshot::Sender<Result<bool, sqlx::Error>>,
+    receiver: mpsc::Receiver<Vec<Row>>,
+    completion: oneshot::Receiver<bool>,
+) -> (Counts, Option<sqlx::Error>) {
+    let result = load(&mut conn, now, decided, receiver, completion).await;
+    if let Err(error) = conn.close().await {
+        tracing::warn!(%error, "could not close the import connection");
+    }
+    match result {
+        Ok(counts) => (counts, None),
+        Err(error) => (Counts::default(), Some(error)),
+    }
+}
+
+async fn load(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    decided: oneshot::Sender<Result<bool, sqlx::Error>>,
+    mut receiver: mpsc::Receiver<Vec<Row>>,
+    completion: oneshot::Receiver<bool>,
+) -> Result<Counts, sqlx::Error> {
+    for sql in SETTINGS {
+        if let Err(error) = sqlx::query(sql).execute(&mut *conn).await {
+            let _ = decided.send(Err(error));
+            return Ok(Counts::default());
+        }
+    }
+    let mut tx = match conn.begin().await {
+        Ok(tx) => tx,
+        Err(error) => {
+            let _ = decided.send(Err(error));
+            return Ok(Counts::default());
+        }
+    };
+    let checked = async {
+        sqlx::query(LOCK).execute(&mut *tx).await?;
+        let empty: bool = sqlx::query_scalar(EMPTY).fetch_one(&mut *tx).await?;
+        if empty {
+            sqlx::query(CREATE_STAGING).execute(&mut *tx).await?;
+        }
+        Ok::<_, sqlx::Error>(empty)
+    }
+    .await;
+    match checked {
+        Ok(true) => {
+            if decided.send(Ok(true)).is_err() {
+                return Ok(Counts::default());
+            }
+        }
+        other => {
+            tx.rollback().await?;
+            let _ = decided.send(other);
+            return Ok(Counts::default());
+        }
+    }
+
+    let mut lines: u64 = 0;
+    let mut chunk: u64 = 0;
+    let mut buffer = Vec::with_capacity(SEND_BYTES + 4096);
+    while let Some(rows) = receiver.recv().await {
+        let mut copy = tx.copy_in_raw(COPY_STAGING).await?;
+        for row in &rows {
+            encode(lines, chunk, row, &mut buffer);
+            lines += 1;
+            if buffer.len() >= SEND_BYTES {
+                copy.send(buffer.as_slice()).await?;
+                buffer.clear();
+            }
+        }
+        if !buffer.is_empty() {
+            copy.send(buffer.as_slice()).await?;
+            buffer.clear();
+        }
+        copy.finish().await?;
+        chunk += 1;
+    }
+    if !completion.await.unwrap_or(false) {
+        tx.rollback().await?;
+        return Ok(Counts::default());
+    }
+    let mut counts = Counts {
+        rows: lines,
+        ..Counts::default()
+    };
+    if lines > 0 {
+        fill(&mut tx, now, &mut counts).await?;
+    }
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// Counts what the staged rows do, then writes them with the tables' keys and indexes set
+/// aside.
+async fn fill(
+    tx: &mut PgConnection,
+    now: DateTime<Utc>,
+    counts: &mut Counts,
+) -> Result<(), sqlx::Error> {
+    let now = db::instant(now);
+    sqlx::query("ANALYZE registry_first_rows")
+        .execute(&mut *tx)
+        .await?;
+    let unchanged: i64 = sqlx::query_scalar(COUNT_UNCHANGED)
+        .fetch_one(&mut *tx)
+        .await?;
+    counts.unchanged = count(unchanged);
+    let (updated, representatives): (i64, i64) = sqlx::query_as(COUNT_COMPANY_UPDATES)
+        .fetch_one(&mut *tx)
+        .await?;
+    counts.companies_updated = count(updated);
+    counts.representatives_updated = count(representatives);
+    let updated: i64 = sqlx::query_scalar(COUNT_SITE_UPDATES)
+        .fetch_one(&mut *tx)
+        .await?;
+    counts.sites_updated = count(updated);
+
+    // Read every definition before dropping any.
+    let mut set_aside: Vec<(String, String)> = Vec::new();
+    for sql in [FOREIGN_KEYS, UNIQUE_KEYS, INDEXES] {
+        let found: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&mut *tx).await?;
+        set_aside.extend(found);
+    }
+    for (drop, _) in &set_aside {
+        sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    sqlx::query(CREATE_COMPANIES).execute(&mut *tx).await?;
+    let created = sqlx::query(INSERT_COMPANIES)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    counts.companies_created = created.rows_affected();
+    sqlx::query(INSERT_FEES).execute(&mut *tx).await?;
+    sqlx::query(INSERT_REPRESENTATIVES)
+        .execute(&mut *tx)
+        .await?;
+    let created = sqlx::query(INSERT_SITES)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    counts.sites_created = created.rows_affected();
+
+    // Unique keys first (the foreign keys need the keys they refer to), foreign keys last:
+    // each is checked by one set-based statement over the whole table.
+    for (_, add) in set_aside.iter().rev() {
+        sqlx::query(sqlx::AssertSqlSafe(add.as_str()))
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+/// Appends `row` to `out` as one line of `COPY` text, in the column order of [`COPY_STAGING`],
+/// with fresh ids offered for its company and site.
+fn encode(line: u64, chunk: u64, row: &Row, out: &mut Vec<u8>) {
+    let line = line.to_string();
+    let chunk = chunk.to_string();
+    let company_id = db::new_id();
+    let site_id = db::new_id();
+    let key = row.site.key();
+    let rea_number = row.site.rea.number().to_string();
+    let registered_on = row.registered_on.flatten().map(db::date);
+    let fee_years = array_literal(row.fee_years.iter().map(i32::to_string));
+    let representatives = row
+        .representatives
+        .as_ref()
+        .map(|codes| array_literal(codes.iter().cloned()));
+    let fields: [Option<&str>; 18] = [
+        Some(&line),
+        Some(&chunk),
+        Some(&company_id),
+        Some(&site_id),
+        Some(row.company.tax_code.as_str()),
+        row.company.vat_number.as_ref().map(|v| v.as_str()),
+        Some(&row.company.name),
+        Some(row.company.status.as_str()),
+        registered_on.as_deref(),
+        Some(&fee_years),
+        representatives.as_deref(),
+        Some(&key),
+        Some(row.site.kind.as_str()),
+        Some(row.site.rea.province().code()),
+        Some(&rea_number),
+        Some(&row.site.address),
+        Some(row.site.postcode.as_str()),
+        Some(&row.site.municipality),
+    ];
+    for (n, value) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(b'\t');
+        }
+        match value {
+            Some(text) => copy_text(text, out),
+            None => out.extend_from_slice(b"\\N"),
+        }
+    }
+    out.push(b'\n');
+}

@@ -48,6 +48,7 @@ mod registry;
 mod registry_copy;
 mod revocation;
 mod scale;
+mod scale_bounds;
 mod seal;
 mod security_auth;
 mod security_integrity;

@@ -352,7 +352,7 @@ def main():
             oid = ids.at(start - timedelta(days=30))
             sink.add("ra_operators", (
                 oid, cid, "rao", f"{rng.choice(SURNAMES).replace('_', ' ').title()} {j + 1}",
-                f"RAO{code}{j:09d}", f"rao-{code.lower()}-{j}@scale.test", "active",
+                company_tax_code(10_000_000 + j), f"rao-{code.lower()}-{j}@scale.test", "active",
                 (end - timedelta(days=365)).date().isoformat(),
                 (end + timedelta(days=3 * 365)).date().isoformat(), 90,
                 (end - timedelta(days=60)).date().isoformat(),

@@ -7,8 +7,8 @@
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use sportello_core::accounts::{Role, offboarding};
-use sportello_core::paging::Key;
 use sportello_core::db::Engine;
+use sportello_core::paging::Key;
 use sportello_core::paging::{COUNT_CAP, reads_by_index};
 use sportello_core::ra::operator::{self, OperatorKind};
 use sportello_core::trade::desk::{self, COUNTED_STATUSES, InboxFilter};
@@ -227,29 +227,35 @@ async fn the_devices_page_reads_its_latest_withdrawals_and_reports_by_index(engi
     use sportello_core::devices::{withdrawal, write_off};
     use sportello_core::paging::{PlanLine, explain, plan};
     let app = TestApp::spawn(engine).await;
+    // (statement, table, its index, and for the pending ones the chamber's range by date,
+    // which PostgreSQL may prefer on an empty table: see below)
     let cases = [
         (
             withdrawal::RECENT_SQL[0],
             "dev_withdrawals",
             "dev_withdrawals_chamber_status_requested",
+            Some("dev_withdrawals_chamber_requested"),
         ),
         (
             withdrawal::RECENT_SQL[1],
             "dev_withdrawals",
             "dev_withdrawals_chamber_requested",
+            None,
         ),
         (
             write_off::RECENT_SQL[0],
             "dev_write_offs",
             "dev_write_offs_status",
+            Some("dev_write_offs_chamber_requested"),
         ),
         (
             write_off::RECENT_SQL[1],
             "dev_write_offs",
             "dev_write_offs_chamber_requested",
+            None,
         ),
     ];
-    for (sql, table, index) in cases {
+    for (sql, table, index, by_date) in cases {
         let sql = format!("{}{sql}", explain(&app.state.db));
         let lines = plan(
             &app.state.db,
@@ -257,6 +263,14 @@ async fn the_devices_page_reads_its_latest_withdrawals_and_reports_by_index(engi
         )
         .await
         .expect("plan");
+        // On an empty table PostgreSQL may read the pending withdrawals from the chamber's
+        // range by date, filtering the status (the same order, no sort); with the statistics
+        // of a real table, where few are pending, it reads the status range.
+        let pending_by_date = engine == Engine::Postgres
+            && by_date.is_some_and(|other| reads_by_index(&lines, table, other).is_ok());
+        if pending_by_date {
+            continue;
+        }
         if let Err(problem) = reads_by_index(&lines, table, index) {
             panic!("{index}: {problem}");
         }
@@ -287,7 +301,8 @@ async fn the_company_users_are_read_from_the_chambers_companies(engine: Engine) 
         let text = companies.join("\n");
         let full_scan = companies.iter().any(|l| {
             let l = l.trim();
-            (l.starts_with("SCAN ") && !l.starts_with("SCAN CONSTANT ROW")) || l.contains("Seq Scan")
+            (l.starts_with("SCAN ") && !l.starts_with("SCAN CONSTANT ROW"))
+                || l.contains("Seq Scan")
         });
         assert!(!full_scan, "{from:?}: a table read whole\n{text}");
         let by_index = |index: &str| {

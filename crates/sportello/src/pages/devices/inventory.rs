@@ -98,8 +98,8 @@ pub(crate) async fn stock_lines(
     let s = stock::of_chamber(&state.db, chamber_id).await?;
     let holders: Vec<String> = s
         .counts
-        .iter()
-        .filter_map(|(loc, _)| loc.operator_id().map(str::to_string))
+        .keys()
+        .filter_map(|loc| loc.operator_id().map(str::to_string))
         .collect();
     let ops = operator::names_of(&state.db, &holders).await?;
     let lines = s

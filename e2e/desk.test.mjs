@@ -56,6 +56,9 @@ describe('chamber side', () => {
       await login(o, app, 'officer');
       await o.goto(`${app.baseUrl}/desk`);
       await screenshot(o, '01-inbox');
+      // The counts per open status (bounded: "più di 999" past the cap) over the filters.
+      assert.match(await o.locator('[data-testid="counts"]').innerText(), /\d+\s+\S/);
+      await screenshotWidths(o, '01-inbox-counts');
       await o.click(`a[href="/desk/practices/${practiceId}"]`);
       await o.fill('#rectify-reason', 'Allegare la packing list');
       await o.click('label[for="fld-attachments"]');

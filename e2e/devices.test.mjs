@@ -335,6 +335,16 @@ describe('desk issuance', () => {
       const total = Number((await page.locator('[data-testid="total"]').innerText()).trim());
       assert.ok(total >= 40, 'the demo delivery is counted');
       await screenshot(page, '12-inventory');
+      // The withdrawal form's RAOs, searched by name: a bounded read, never every operator.
+      const offered = await page.locator('#operator_id option').allInnerTexts();
+      assert.ok(offered.length >= 1, 'a RAO is offered');
+      const start = offered[0].slice(0, 3).toLowerCase();
+      await page.goto(`${app.baseUrl}/devices?rao=${encodeURIComponent(start)}#operator_id`);
+      await page.locator('[data-testid="rao-search"]').waitFor();
+      const found = await page.locator('#operator_id option').allInnerTexts();
+      assert.ok(found.includes(offered[0]), `${offered[0]} is found by "${start}"`);
+      assert.ok(found.every((n) => n.toLowerCase().startsWith(start)), found.join(', '));
+      await screenshotWidths(page, '12a-rao-search');
       await page.goto(`${app.baseUrl}/devices/odr`);
       assert.match(await page.locator('[data-testid="odrs"]').innerText(), /STUDIO RIVA/);
       await screenshot(page, '13-odr-accounts');

@@ -11,6 +11,10 @@ page and that deep page `--requests` times each over one kept-alive connection, 
 p50 and p99 of the wall time per request as the client sees it. Verification asks for the
 plan's certificates in turn. With `--pid` it prints the server's resident memory (now and
 peak) from /proc. `--json FILE` writes the figures too.
+
+The desk inbox's first page carries the desk's capped counts per open status; the devices
+page its withdrawal form's RAO picker (and, with `?rao=`, a search by name); the
+administrator's users page the chamber's staff and the company users it manages.
 """
 
 import argparse
@@ -115,6 +119,8 @@ def main():
         ("company", "company models", "/models"),
         ("auditor", "audit search", "/audit"),
         ("master-rao", "devices", "/devices"),
+        ("master-rao", "devices, RAO search", "/devices?rao=ro"),
+        ("chamber-admin", "admin users", "/admin/users"),
     ]
     results = []
     print(f"{plan['practices']} practices; {a.requests} requests per line; "
@@ -123,7 +129,8 @@ def main():
     for role, name, path in lists:
         client = Client(a.base, s[role])
         targets = [("first", path)]
-        if name not in ("company home", "company models", "desk inbox (open)"):
+        if name not in ("company home", "company models", "desk inbox (open)",
+                        "devices, RAO search"):
             far, walked = deep(client, path, a.depth)
             if walked:
                 targets.append((f"page {walked + 1}", far))

@@ -29,6 +29,10 @@ What it makes, all from one seed (`--seed`, default 14), so two runs give the sa
   chains them (`audit::Entry::compute_hash`), so `admin audit verify` passes on a generated
   database;
 - devices (about one per 25 practices) with their deliveries;
+- the (chamber, company) pairs of `chamber_companies`, as Sportello writes them with a
+  company's first practice for a chamber;
+- active RAOs (about one per 1 000 practices, by the chambers' share), which the devices
+  page's withdrawal form picks from;
 - attachments, signed models and certificate PDFs as small blobs: 1 000 distinct contents,
   each written once under its SHA-256 into `--blobs DIR` when given (content-addressed, so
   every row's key names a real object);
@@ -265,6 +269,9 @@ def main():
     T("users", ["id", "email", "name", "password_hash", "role", "chamber_id", "active",
                 "created_at", "tax_code"])
     T("user_desks", ["user_id", "desk_id"])
+    T("ra_operators", ["id", "chamber_id", "kind", "name", "tax_code", "email", "state",
+                       "mandate_start", "mandate_end", "course_score", "course_passed_on",
+                       "course_valid_until", "created_at", "updated_at"])
     T("companies", ["id", "tax_code", "vat_number", "name", "status", "created_at",
                     "updated_at", "registered_on"])
     T("sites", ["id", "company_id", "site_key", "kind", "province", "rea_number", "address",
@@ -279,6 +286,7 @@ def main():
                     "protocol_number", "protocol_year", "sent_at", "closed_at", "created_by",
                     "created_at", "updated_at", "assigned_to", "assigned_at",
                     "rectify_deadline", "rectify_reason", "decision_reason"])
+    T("chamber_companies", ["chamber_id", "company_id"])
     T("practice_attachments", ["id", "practice_id", "blob", "file_name", "content_type",
                                "size_bytes", "description", "code", "created_by",
                                "created_at"])
@@ -338,6 +346,17 @@ def main():
             sink.add("users", (uid, f"{role}-{code.lower()}@scale.test",
                                f"{role.title()} {city}", "!", role, cid, 1, epoch, None))
             staff[role] = uid
+        # The chamber's RAOs, active, with a mandate and a course in force at the end of the
+        # period: what the devices page's withdrawal form picks from.
+        for j in range(max(3, round(max(105, n // 1000) * share[k]))):
+            oid = ids.at(start - timedelta(days=30))
+            sink.add("ra_operators", (
+                oid, cid, "rao", f"{rng.choice(SURNAMES).replace('_', ' ').title()} {j + 1}",
+                company_tax_code(10_000_000 + j), f"rao-{code.lower()}-{j}@scale.test", "active",
+                (end - timedelta(days=365)).date().isoformat(),
+                (end + timedelta(days=3 * 365)).date().isoformat(), 90,
+                (end - timedelta(days=60)).date().isoformat(),
+                (end + timedelta(days=300)).date().isoformat(), epoch, epoch))
         chambers.append({"id": cid, "code": code, "desks": desks, "staff": staff,
                          "companies": [], "cum": None})
 
@@ -437,6 +456,10 @@ def main():
                 instant(sent + timedelta(hours=24)) if status == "to_rectify" else None,
                 "missing_invoice" if status == "to_rectify" else None,
                 "documenti non conformi" if status == "rejected" else None))
+            if not company.get("dealt"):
+                # The company's first practice for its chamber, as `practice::create` records it.
+                company["dealt"] = True
+                sink.add("chamber_companies", (ch["id"], company["id"]))
             for j in range(1 + (rng.random() < 0.4)):
                 sink.add("practice_attachments", (
                     ids.at(created), pid, blob_keys[rng.randrange(BLOB_CONTENTS)],
@@ -500,7 +523,8 @@ def main():
     plan = {"practices": n, "sessions": {}, "certificates": plan_certs,
             "chamber": big["code"]}
     people = {"officer": big["desks"][0][1], "company": big["companies"][0]["user"],
-              "auditor": big["staff"]["auditor"], "master-rao": big["staff"]["master-rao"]}
+              "auditor": big["staff"]["auditor"], "master-rao": big["staff"]["master-rao"],
+              "chamber-admin": big["staff"]["chamber-admin"]}
     for role, uid in people.items():
         token = f"scale-bench-{role}-{a.seed}"
         sink.add("sessions", (hashlib.sha256(token.encode()).hexdigest(), uid,

@@ -39,8 +39,8 @@ pub async fn manages(db: &Db, admin: &Principal, user: &User) -> Result<bool, sq
         return Ok(user.chamber_id.as_deref() == Some(chamber_id));
     }
     let filed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM user_companies uc JOIN practices p ON p.company_id = uc.company_id \
-         WHERE uc.user_id = $1 AND p.chamber_id = $2",
+        "SELECT COUNT(*) FROM user_companies uc JOIN chamber_companies cc \
+         ON cc.company_id = uc.company_id WHERE uc.user_id = $1 AND cc.chamber_id = $2",
     )
     .bind(&user.id)
     .bind(chamber_id)
@@ -57,20 +57,26 @@ impl crate::paging::Keyed for super::user::UserRow {
 
 /// The statement of one part of [`managed_users_page`], `$1` the chamber, then the range:
 /// part 0 the chamber's staff, a range of `users_chamber_email` (chamber, e-mail, id); part 1
-/// the company users of companies that filed a practice with the chamber (the rule of
-/// [`manages`]), read in e-mail order through `users_role_email` (role, e-mail, id), each
-/// checked by a probe of the company's practices.
+/// the company users of companies that deal with the chamber (the rule of [`manages`]): the
+/// chamber's range of `chamber_companies`, each company's users through
+/// `user_companies_company`, each user by its key, the page cut from them in e-mail order.
+/// What part 1 reads is bounded by the chamber's own companies and their users (issue 14:
+/// it walked every company user of the platform in e-mail order, probing each); `CROSS JOIN`
+/// keeps SQLite to that order, PostgreSQL plans the same joins by its statistics.
 fn managed_sql(part: usize, prefix: &str, range: &crate::paging::Range) -> String {
-    let scope = if part == 0 {
-        "WHERE chamber_id = $1 AND role <> 'company'"
-    } else {
-        "WHERE role = 'company' AND EXISTS (SELECT 1 FROM user_companies uc \
-         WHERE uc.user_id = users.id AND EXISTS (SELECT 1 FROM practices p \
-         WHERE p.company_id = uc.company_id AND p.chamber_id = $1))"
-    };
-    let (condition, order) = range.sql("email", "id", 2);
+    if part == 0 {
+        let (condition, order) = range.sql("email", "id", 2);
+        return format!(
+            "{prefix}SELECT id, email, name, role, chamber_id, active FROM users \
+             WHERE chamber_id = $1 AND role <> 'company'{condition}{order}"
+        );
+    }
+    let (condition, order) = range.sql("u.email", "u.id", 2);
     format!(
-        "{prefix}SELECT id, email, name, role, chamber_id, active FROM users {scope}{condition}{order}"
+        "{prefix}SELECT DISTINCT u.id, u.email, u.name, u.role, u.chamber_id, u.active \
+         FROM chamber_companies cc CROSS JOIN user_companies uc CROSS JOIN users u \
+         WHERE cc.chamber_id = $1 AND uc.company_id = cc.company_id AND u.id = uc.user_id \
+         AND u.role = 'company'{condition}{order}"
     )
 }
 

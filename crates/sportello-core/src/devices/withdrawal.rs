@@ -130,17 +130,44 @@ pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Withdrawa
     .await
 }
 
-/// The latest withdrawals of the chamber, pending first.
+/// How many withdrawals and reports the devices page lists.
+pub const RECENT: usize = 50;
+
+macro_rules! select_withdrawals {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, chamber_id, destination, operator_id, smart_cards, tokens, free_smart_cards, ",
+            "status, requested_by, requested_by_label, requested_at, decided_by_label, decided_at, ",
+            "note FROM dev_withdrawals WHERE chamber_id = $1 ",
+            $rest
+        )
+    };
+}
+
+/// The two statements of [`recent`]: the pending withdrawals, newest first, a range of
+/// `dev_withdrawals_chamber_status_requested`; the chamber's latest, a range of
+/// `dev_withdrawals_chamber_requested`. Each reads at most [`RECENT`] rows.
+pub const RECENT_SQL: [&str; 2] = [
+    select_withdrawals!("AND status = 'pending' ORDER BY requested_at DESC LIMIT 50"),
+    select_withdrawals!("ORDER BY requested_at DESC LIMIT 50"),
+];
+
+/// The latest withdrawals of the chamber, pending first: at most [`RECENT`] pending ones and
+/// the latest [`RECENT`] of the chamber, two bounded index ranges merged here (issue 14: the
+/// page sorted every withdrawal the chamber ever made).
 pub async fn recent(db: &Db, chamber_id: &str) -> Result<Vec<Withdrawal>, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "SELECT id, chamber_id, destination, operator_id, smart_cards, tokens, free_smart_cards, ",
-        "status, requested_by, requested_by_label, requested_at, decided_by_label, decided_at, ",
-        "note FROM dev_withdrawals WHERE chamber_id = $1 ",
-        "ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END, requested_at DESC LIMIT 50"
-    ))
-    .bind(chamber_id)
-    .fetch_all(db.pool())
-    .await
+    let [pending, latest] = RECENT_SQL;
+    let mut rows: Vec<Withdrawal> = sqlx::query_as(pending)
+        .bind(chamber_id)
+        .fetch_all(db.pool())
+        .await?;
+    let latest: Vec<Withdrawal> = sqlx::query_as(latest)
+        .bind(chamber_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.extend(latest.into_iter().filter(|w| w.status != "pending"));
+    rows.truncate(RECENT);
+    Ok(rows)
 }
 
 /// Withdrawals of the chamber waiting for a second person's decision: those [`recent`] puts

@@ -103,15 +103,32 @@ pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<WriteOff>
         .await
 }
 
-/// The latest reports of the chamber, pending first (the approvals list).
+/// The two statements of [`recent`]: the pending reports, newest first, a range of
+/// `dev_write_offs_status`; the chamber's latest, a range of
+/// `dev_write_offs_chamber_requested`. Each reads at most 50 rows.
+pub const RECENT_SQL: [&str; 2] = [
+    select_write_offs!(
+        "WHERE w.chamber_id = $1 AND w.status = 'pending' ORDER BY w.requested_at DESC LIMIT 50"
+    ),
+    select_write_offs!("WHERE w.chamber_id = $1 ORDER BY w.requested_at DESC LIMIT 50"),
+];
+
+/// The latest reports of the chamber, pending first (the approvals list): at most 50 pending
+/// ones and the latest 50 of the chamber, two bounded index ranges merged here (issue 14:
+/// the page sorted every report the chamber ever made).
 pub async fn recent(db: &Db, chamber_id: &str) -> Result<Vec<WriteOff>, sqlx::Error> {
-    sqlx::query_as(select_write_offs!(
-        "WHERE w.chamber_id = $1 \
-         ORDER BY CASE WHEN w.status = 'pending' THEN 0 ELSE 1 END, w.requested_at DESC LIMIT 50"
-    ))
-    .bind(chamber_id)
-    .fetch_all(db.pool())
-    .await
+    let [pending, latest] = RECENT_SQL;
+    let mut rows: Vec<WriteOff> = sqlx::query_as(pending)
+        .bind(chamber_id)
+        .fetch_all(db.pool())
+        .await?;
+    let latest: Vec<WriteOff> = sqlx::query_as(latest)
+        .bind(chamber_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.extend(latest.into_iter().filter(|w| !w.is_pending()));
+    rows.truncate(super::withdrawal::RECENT);
+    Ok(rows)
 }
 
 /// Reports of the chamber waiting for a second person's decision: those [`recent`] puts

@@ -292,6 +292,85 @@ pub async fn list_in_chamber(db: &Db, chamber_id: &str) -> Result<Vec<Operator>,
     )
 }
 
+/// The names of the operators `ids` (the ones a page shows: the holders of its stock lines,
+/// the operators of its withdrawals), each read by the primary key: never the chamber's
+/// whole list (issue 14). An id with no operator is left out.
+pub async fn names_of(
+    db: &Db,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let mut wanted: Vec<&String> = ids.iter().collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut names = std::collections::HashMap::new();
+    for chunk in wanted.chunks(100) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT id, name FROM ra_operators WHERE id IN ({marks})");
+        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.as_str());
+        }
+        names.extend(q.fetch_all(db.pool()).await?);
+    }
+    Ok(names)
+}
+
+/// The statement of [`of_kind_from`]: `$1` chamber, `$2` kind, `$3` the first name, `$4` the
+/// limit; one range of `ra_operators_chamber_kind_name` (chamber, kind, name, id).
+fn of_kind_sql(prefix: &str) -> String {
+    format!(
+        "{prefix}{}",
+        select_operators!(
+            "WHERE chamber_id = $1 AND kind = $2 AND name >= $3 ORDER BY name, id LIMIT $4"
+        )
+    )
+}
+
+/// At most `limit` operators of one kind of the chamber by name, from the first whose name
+/// sorts at or after `starting` (`""`: from the first): a picker's bounded read, whatever the
+/// number of the chamber's operators (issue 14: the devices page's withdrawal form read every
+/// operator of the chamber to offer its RAOs).
+pub async fn of_kind_from(
+    db: &Db,
+    chamber_id: &str,
+    kind: OperatorKind,
+    starting: &str,
+    limit: i64,
+) -> Result<Vec<Operator>, sqlx::Error> {
+    decode(
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(of_kind_sql("")))
+            .bind(chamber_id)
+            .bind(kind.as_str())
+            .bind(starting)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+/// The engine's plan of the statement [`of_kind_from`] runs.
+pub async fn of_kind_plan(
+    db: &Db,
+    chamber_id: &str,
+    kind: OperatorKind,
+    starting: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    paging::plan(
+        db,
+        sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(of_kind_sql(paging::explain(
+            db,
+        ))))
+        .bind(chamber_id)
+        .bind(kind.as_str())
+        .bind(starting)
+        .bind(51_i64),
+    )
+    .await
+}
+
 /// Which operators a page of the list holds: the chamber's, narrowed to a scope's ids (an
 /// operator's own subtree) and to mandates expiring within a window.
 #[derive(Clone, Debug, Default)]

@@ -55,8 +55,8 @@ impl WorkItem {
 }
 
 /// A home-page count in words: the counts stop reading at [`paging::COUNT_CAP`] (issue 14),
-/// so one above it is "più di 999".
-fn shown_count(lang: Lang, count: u64) -> String {
+/// so one above it is "più di 999" (the desk page's counts too).
+pub(crate) fn shown_count(lang: Lang, count: u64) -> String {
     if count > paging::COUNT_CAP {
         lang.t_args(
             "home-count-more",

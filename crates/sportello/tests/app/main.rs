@@ -49,6 +49,7 @@ mod registry_copy;
 mod registry_first;
 mod revocation;
 mod scale;
+mod scale_bounds;
 mod seal;
 mod security_auth;
 mod security_integrity;

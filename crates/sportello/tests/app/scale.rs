@@ -327,14 +327,12 @@ async fn the_managed_users_are_read_by_index_a_page_at_a_time(engine: Engine) {
         let plans = offboarding::managed_users_plans(&app.state.db, &chamber, from)
             .await
             .expect("plans");
-        let [staff, companies] = plans.as_slice() else {
+        // The company users' statement is checked in `scale_bounds.rs`.
+        let [staff, _companies] = plans.as_slice() else {
             panic!("two statements: {plans:?}");
         };
         if let Err(problem) = reads_by_index(staff, "users", "users_chamber_email") {
             panic!("staff {from:?}: {problem}");
-        }
-        if let Err(problem) = reads_by_index(companies, "users", "users_role_email") {
-            panic!("company users {from:?}: {problem}");
         }
     }
 }

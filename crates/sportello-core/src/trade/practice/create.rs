@@ -162,6 +162,16 @@ pub async fn create(
     .bind(principal.intermediary_id())
     .fetch_one(&mut *tx)
     .await?;
+    // The company now deals with this chamber: its administrator manages the company's users
+    // (`accounts::offboarding::manages`), read through this table a page at a time.
+    sqlx::query(
+        "INSERT INTO chamber_companies (chamber_id, company_id) VALUES ($1, $2) \
+         ON CONFLICT (chamber_id, company_id) DO NOTHING",
+    )
+    .bind(&desk.chamber_id)
+    .bind(&base.company_id)
+    .execute(&mut *tx)
+    .await?;
     super::signed_model::insert_invoices(&mut tx, &id, &form).await?;
     super::signed_model::record(
         &mut tx,

@@ -22,7 +22,6 @@ use sportello_core::devices::{
 use sportello_core::paging;
 use sportello_core::ra::operator::{self, Operator, OperatorKind};
 use sportello_core::registry::TaxCode;
-use std::collections::HashMap;
 
 pub(crate) struct StockLine {
     pub label: String,
@@ -44,7 +43,13 @@ struct Page {
     write_offs: Vec<(WriteOff, bool)>,
     /// Open recalls of revoked ODRs' devices.
     recalls: Vec<sportello_core::devices::recall::OpenRecall>,
+    /// The RAOs the withdrawal form offers: at most [`RAO_PICKER`], by name, from the name
+    /// searched for.
     raos: Vec<Operator>,
+    /// Whether more RAOs follow the ones offered (the form says to search by name).
+    more_raos: bool,
+    /// The name searched for in the picker.
+    rao: String,
     devices: Vec<Device>,
     pager: Pager,
     filter: String,
@@ -85,17 +90,18 @@ fn decidable(reports: Vec<WriteOff>, me: &str) -> Vec<(WriteOff, bool)> {
         .collect()
 }
 
-pub(crate) fn names(ops: &[Operator]) -> HashMap<String, String> {
-    ops.iter().map(|o| (o.id.clone(), o.name.clone())).collect()
-}
-
 pub(crate) async fn stock_lines(
     state: &AppState,
     chamber_id: &str,
     lang: sportello_core::i18n::Lang,
 ) -> Result<(Vec<StockLine>, stock::Stock), AppError> {
     let s = stock::of_chamber(&state.db, chamber_id).await?;
-    let ops = names(&operator::list_in_chamber(&state.db, chamber_id).await?);
+    let holders: Vec<String> = s
+        .counts
+        .keys()
+        .filter_map(|loc| loc.operator_id().map(str::to_string))
+        .collect();
+    let ops = operator::names_of(&state.db, &holders).await?;
     let lines = s
         .counts
         .iter()
@@ -124,8 +130,56 @@ pub struct PageQuery {
     serial: String,
     #[serde(default)]
     ok: String,
+    /// The start of a RAO's name, to find one the withdrawal form does not offer at first.
+    #[serde(default)]
+    rao: String,
     #[serde(flatten)]
     page: CursorParam,
+}
+
+/// How many RAOs the withdrawal form offers at once.
+const RAO_PICKER: usize = 50;
+
+/// How many operators the picker reads at most to find [`RAO_PICKER`] who may act (a RAO
+/// whose mandate or course has lapsed is skipped).
+const RAO_PICKER_READ: i64 = 200;
+
+/// The RAOs the withdrawal form offers: those who may act, by name, from the first whose
+/// name starts with `search` (any case), at most [`RAO_PICKER`], and whether more follow.
+/// One bounded range of `ra_operators_chamber_kind_name` (issue 14): the page no longer
+/// reads every operator of the chamber.
+async fn rao_picker(
+    state: &AppState,
+    chamber_id: &str,
+    search: &str,
+    today: chrono::NaiveDate,
+) -> Result<(Vec<Operator>, bool), AppError> {
+    let search = search.trim();
+    // Names are kept in usual case: "rossi" starts at "Rossi".
+    let mut chars = search.chars();
+    let starting = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect::<String>(),
+        None => String::new(),
+    };
+    let wanted = search.to_lowercase();
+    let read = operator::of_kind_from(
+        &state.db,
+        chamber_id,
+        OperatorKind::Rao,
+        &starting,
+        RAO_PICKER_READ,
+    )
+    .await?;
+    let full = read.len() as i64 >= RAO_PICKER_READ;
+    let mut raos: Vec<Operator> = read
+        .into_iter()
+        .filter(|o| o.name.to_lowercase().starts_with(&wanted))
+        .filter(|o| sportello_core::ra::eligibility::eligibility(o, today).can_act)
+        .collect();
+    // A full read may have stopped before the last RAO.
+    let more = raos.len() > RAO_PICKER || full;
+    raos.truncate(RAO_PICKER);
+    Ok((raos, more))
 }
 
 /// Devices on one page of the inventory: 640 devices of the demo are seven pages.
@@ -136,11 +190,17 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
     let chamber_id = chamber_of(p)?;
     let lang = viewer.lang;
     let (lines, s) = stock_lines(state, chamber_id, lang).await?;
-    let all_ops = operator::list_in_chamber(&state.db, chamber_id).await?;
-    let ops = names(&all_ops);
+    let recent = withdrawal::recent(&state.db, chamber_id).await?;
+    let ops = operator::names_of(
+        &state.db,
+        &recent
+            .iter()
+            .map(|w| w.operator_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let me = p.user.id.clone();
-    let withdrawals = withdrawal::recent(&state.db, chamber_id)
-        .await?
+    let withdrawals = recent
         .into_iter()
         .map(|w| {
             let name = ops.get(&w.operator_id).cloned().unwrap_or_default();
@@ -173,6 +233,7 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
         &[("serial", q.serial.trim()), ("state", &q.state)],
     );
     let today = state.clock.today();
+    let (raos, more_raos) = rao_picker(state, chamber_id, &q.rao, today).await?;
     Ok(Page {
         layout: Layout::new(viewer, "dev-inventory-title"),
         total: s.total(),
@@ -183,13 +244,9 @@ async fn build(state: &AppState, viewer: &Viewer, q: &PageQuery) -> Result<Page,
         withdrawals,
         write_offs: decidable(write_off::recent(&state.db, chamber_id).await?, &me),
         recalls: sportello_core::devices::recall::open_in_chamber(&state.db, chamber_id).await?,
-        raos: all_ops
-            .into_iter()
-            .filter(|o| {
-                o.kind == OperatorKind::Rao
-                    && sportello_core::ra::eligibility::eligibility(o, today).can_act
-            })
-            .collect(),
+        raos,
+        more_raos,
+        rao: q.rao.trim().to_string(),
         devices: devices.items,
         pager,
         filter: q.state.clone(),

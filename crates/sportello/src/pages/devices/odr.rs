@@ -2,7 +2,7 @@
 //! the inventory page), the ODRs' periodic reports and their reconciliation.
 
 use crate::app::AppState;
-use crate::pages::devices::inventory::{count, names};
+use crate::pages::devices::inventory::count;
 use crate::pages::devices::{Problem, euro, form_key, user_error};
 use crate::web::form::{FormFields, MultipartForm};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
@@ -284,7 +284,14 @@ async fn reports_page(state: &AppState, viewer: &Viewer) -> Result<ReportsPage, 
     } else {
         return Err(AppError::forbidden());
     };
-    let ops = names(&operator::list_in_chamber(&state.db, chamber_id).await?);
+    let ops = operator::names_of(
+        &state.db,
+        &reports
+            .iter()
+            .map(|r| r.operator_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let today = state.clock.today();
     Ok(ReportsPage {
         layout: Layout::new(viewer, "dev-reports-title"),

@@ -34,7 +34,9 @@ struct InboxPage {
     layout: Layout,
     filter: InboxFilter,
     items: Vec<(InboxItem, String, String)>,
-    counts: Vec<(String, i64)>,
+    /// Open practices per status: the label and the count as shown ("più di 999" past the
+    /// cap, as on the home page).
+    counts: Vec<(String, String)>,
     desks: Vec<Desk>,
     types: Vec<(String, String)>,
     pager: Pager,
@@ -98,7 +100,7 @@ pub async fn inbox(
                     PracticeStatus::parse(&s)
                         .map(|st| lang.t(st.label_key()))
                         .unwrap_or(s),
-                    n,
+                    crate::pages::home::shown_count(lang, n),
                 )
             })
             .collect(),

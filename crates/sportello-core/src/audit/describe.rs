@@ -460,7 +460,7 @@ mod tests {
 
     /// The dotted names the code passes to `Change::new` (directly or through a function
     /// returning one), read from the source of every file that records a change. File names
-    /// in those files (`mandato.pdf`) are not actions.
+    /// in those files (`mandato.pdf`) and columns of a table alias (`u.email`) are not actions.
     fn recorded_actions() -> BTreeSet<String> {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = Vec::new();
@@ -473,7 +473,9 @@ mod tests {
             }
             for literal in text.split('"').skip(1).step_by(2) {
                 let parts: Vec<&str> = literal.split('.').collect();
+                // `u.email` in a query is a table alias's column, not an action.
                 let dotted = parts.len() >= 2
+                    && parts[0].len() > 1
                     && parts.iter().all(|p| {
                         p.starts_with(|c: char| c.is_ascii_lowercase())
                             && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')

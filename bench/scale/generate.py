@@ -30,7 +30,8 @@ What it makes, all from one seed (`--seed`, default 14), so two runs give the sa
   database;
 - devices (about one per 25 practices) with their deliveries;
 - the (chamber, company) pairs of `chamber_companies`, as Sportello writes them with a
-  company's first practice for a chamber;
+  company's first practice for a chamber, and with each the company's user in
+  `chamber_company_users` (the users the chamber's administrator manages);
 - active RAOs (about one per 1 000 practices, by the chambers' share), which the devices
   page's withdrawal form picks from;
 - attachments, signed models and certificate PDFs as small blobs: 1 000 distinct contents,
@@ -287,6 +288,7 @@ def main():
                     "created_at", "updated_at", "assigned_to", "assigned_at",
                     "rectify_deadline", "rectify_reason", "decision_reason"])
     T("chamber_companies", ["chamber_id", "company_id"])
+    T("chamber_company_users", ["chamber_id", "email", "user_id"])
     T("practice_attachments", ["id", "practice_id", "blob", "file_name", "content_type",
                                "size_bytes", "description", "code", "created_by",
                                "created_at"])
@@ -376,10 +378,12 @@ def main():
                                f"Via dell'Industria {j + 1}", "00100", CITY.get(ch["code"], ch["code"]),
                                epoch, epoch))
             user = ids.at(start - timedelta(days=20))
-            sink.add("users", (user, f"company-{i}@scale.test", f"Referente {name}", "!",
-                               "company", None, 1, epoch, None))
+            email = f"company-{i}@scale.test"
+            sink.add("users", (user, email, f"Referente {name}", "!", "company", None, 1, epoch,
+                               None))
             sink.add("user_companies", (user, cid, "registration", epoch))
-            company = {"id": cid, "site": site, "user": user, "name": name, "models": []}
+            company = {"id": cid, "site": site, "user": user, "email": email, "name": name,
+                       "models": []}
             ch["companies"].append(company)
             company_rows.append(company)
         ch["cum"] = cumulative(zipf_weights(len(ch["companies"]), 1.0))
@@ -460,6 +464,8 @@ def main():
                 # The company's first practice for its chamber, as `practice::create` records it.
                 company["dealt"] = True
                 sink.add("chamber_companies", (ch["id"], company["id"]))
+                # Its user is now one the chamber manages (`accounts::managed_users`).
+                sink.add("chamber_company_users", (ch["id"], company["email"], company["user"]))
             for j in range(1 + (rng.random() < 0.4)):
                 sink.add("practice_attachments", (
                     ids.at(created), pid, blob_keys[rng.randrange(BLOB_CONTENTS)],

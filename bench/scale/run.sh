@@ -5,7 +5,8 @@
 #   bench/scale/run.sh ENGINE [N] [--requests R] [--depth D] [--keep DIR]
 #
 # ENGINE is `sqlite` or `postgres` (PostgreSQL at $BENCH_POSTGRES, default
-# postgres://postgres@127.0.0.1:5432, where a database sportello_scale_N is made afresh).
+# postgres://postgres@127.0.0.1:5432, where a database sportello_scale_N, or $BENCH_DB, is
+# made afresh).
 # N is the number of practices (default 5 000 000). The database is made by Sportello's own
 # migrations (`sportello migrate`), filled by generate.py, then served by `sportello serve`
 # (worker off) while bench.py times the pages; the server's memory is read from /proc.
@@ -44,7 +45,7 @@ export SPORTELLO_DATA_DIR="$data" SPORTELLO_LISTEN="127.0.0.1:$port" SPORTELLO_L
   SPORTELLO_WORKER=false
 unset DATABASE_URL
 pg_server="${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
-db="sportello_scale_$n"
+db="${BENCH_DB:-sportello_scale_$n}"
 case "$engine" in
   sqlite) export DATABASE_URL="sqlite://$data/sportello.db" ;;
   postgres) export DATABASE_URL="$pg_server/$db" ;;

@@ -453,7 +453,11 @@ pub(crate) async fn link(
     .bind(scope.as_str())
     .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    let linked = done.rows_affected() > 0;
+    if linked {
+        super::managed_users::refresh_user(tx, user_id, Some(company_id)).await?;
+    }
+    Ok(linked)
 }
 
 /// Withdraws an invitation not yet taken up.
@@ -534,6 +538,7 @@ pub async fn remove(
                 .bind(company_id)
                 .execute(&mut *tx)
                 .await?;
+            super::managed_users::refresh_user(&mut tx, user_id, Some(company_id)).await?;
             // The session acting for the company forgets it.
             sqlx::query(
                 "UPDATE sessions SET acting_company_id = NULL WHERE user_id = $1 \

@@ -292,6 +292,7 @@ async fn link_as_representative(
         .bind(db::instant(now))
         .execute(&mut **tx)
         .await?;
+        super::managed_users::refresh_user(tx, &user.id, Some(company_id)).await?;
         audit::record(
             tx,
             now,

@@ -7,6 +7,7 @@ pub mod company_access;
 pub mod company_users;
 pub mod delegation;
 pub mod identity;
+pub mod managed_users;
 pub mod offboarding;
 pub mod oidc;
 pub mod password;

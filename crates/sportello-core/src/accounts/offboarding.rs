@@ -57,12 +57,11 @@ impl crate::paging::Keyed for super::user::UserRow {
 
 /// The statement of one part of [`managed_users_page`], `$1` the chamber, then the range:
 /// part 0 the chamber's staff, a range of `users_chamber_email` (chamber, e-mail, id); part 1
-/// the company users of companies that deal with the chamber (the rule of [`manages`]): the
-/// chamber's range of `chamber_companies`, each company's users through
-/// `user_companies_company`, each user by its key, the page cut from them in e-mail order.
-/// What part 1 reads is bounded by the chamber's own companies and their users (issue 14:
-/// it walked every company user of the platform in e-mail order, probing each); `CROSS JOIN`
-/// keeps SQLite to that order, PostgreSQL plans the same joins by its statistics.
+/// the company users of companies that deal with the chamber (the rule of [`manages`]), a
+/// range of `chamber_company_users`' key (chamber, e-mail, user), each user then read by its
+/// key. Both read at most a page and a row, whatever the chamber's size (issue 14: part 1
+/// joined every company of the chamber with its users and sorted them; see
+/// [`super::managed_users`] for how the table is kept).
 fn managed_sql(part: usize, prefix: &str, range: &crate::paging::Range) -> String {
     if part == 0 {
         let (condition, order) = range.sql("email", "id", 2);
@@ -71,12 +70,11 @@ fn managed_sql(part: usize, prefix: &str, range: &crate::paging::Range) -> Strin
              WHERE chamber_id = $1 AND role <> 'company'{condition}{order}"
         );
     }
-    let (condition, order) = range.sql("u.email", "u.id", 2);
+    let (condition, order) = range.sql("m.email", "m.user_id", 2);
     format!(
-        "{prefix}SELECT DISTINCT u.id, u.email, u.name, u.role, u.chamber_id, u.active \
-         FROM chamber_companies cc CROSS JOIN user_companies uc CROSS JOIN users u \
-         WHERE cc.chamber_id = $1 AND uc.company_id = cc.company_id AND u.id = uc.user_id \
-         AND u.role = 'company'{condition}{order}"
+        "{prefix}SELECT u.id, u.email, u.name, u.role, u.chamber_id, u.active \
+         FROM chamber_company_users m CROSS JOIN users u \
+         WHERE m.chamber_id = $1 AND u.id = m.user_id{condition}{order}"
     )
 }
 

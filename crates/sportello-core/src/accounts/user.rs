@@ -268,6 +268,9 @@ async fn insert_user(
             .execute(&mut **tx)
             .await?;
     }
+    if !new.company_ids.is_empty() {
+        super::managed_users::refresh_user(tx, &id, None).await?;
+    }
     audit::record(
         tx,
         now,

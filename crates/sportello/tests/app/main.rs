@@ -30,6 +30,7 @@ mod human_words;
 mod intermediary_admin;
 mod journey;
 mod lists;
+mod managed_users;
 mod memory;
 mod multi_instance;
 mod oidc;

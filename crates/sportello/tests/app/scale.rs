@@ -327,7 +327,7 @@ async fn the_managed_users_are_read_by_index_a_page_at_a_time(engine: Engine) {
         let plans = offboarding::managed_users_plans(&app.state.db, &chamber, from)
             .await
             .expect("plans");
-        // The company users' statement is checked in `scale_bounds.rs`.
+        // The company users' statement is checked in `managed_users.rs`.
         let [staff, _companies] = plans.as_slice() else {
             panic!("two statements: {plans:?}");
         };

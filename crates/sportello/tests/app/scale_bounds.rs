@@ -1,14 +1,13 @@
 //! Issue 14, item 5, the last unbounded pages: the desk page's counts per status, the
-//! devices page's RAO picker and operator names, and the company users a chamber
-//! administrator manages. Each statement's plan is asked of the engine (see `scale.rs`) and
-//! must read one bounded range of its index, with no full scan or sort; the pages are then
-//! checked for what a person reads.
+//! devices page's RAO picker and operator names (the company users a chamber administrator
+//! manages: `managed_users.rs`). Each statement's plan is asked of the engine (see
+//! `scale.rs`) and must read one bounded range of its index, with no full scan or sort; the
+//! pages are then checked for what a person reads.
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
-use sportello_core::accounts::{Role, offboarding};
+use sportello_core::accounts::Role;
 use sportello_core::db::Engine;
-use sportello_core::paging::Key;
 use sportello_core::paging::{COUNT_CAP, reads_by_index};
 use sportello_core::ra::operator::{self, OperatorKind};
 use sportello_core::trade::desk::{self, COUNTED_STATUSES, InboxFilter};
@@ -19,7 +18,6 @@ engine_tests!(
     the_withdrawal_picker_reads_a_bounded_range_of_an_index,
     the_withdrawal_picker_offers_the_raos_found_by_name,
     the_devices_page_reads_its_latest_withdrawals_and_reports_by_index,
-    the_company_users_are_read_from_the_chambers_companies,
 );
 
 async fn user_id(app: &TestApp, role: Role) -> String {
@@ -273,61 +271,6 @@ async fn the_devices_page_reads_its_latest_withdrawals_and_reports_by_index(engi
         }
         if let Err(problem) = reads_by_index(&lines, table, index) {
             panic!("{index}: {problem}");
-        }
-    }
-}
-
-/// Issue 14: the company users a chamber administrator manages are read from the chamber's
-/// range of `chamber_companies`, each company's users through `user_companies_company` and
-/// each user by its key: bounded by the chamber's own companies, never a walk of every
-/// company user of the platform. SQLite is held to that order (`CROSS JOIN`); PostgreSQL
-/// picks its join order from its statistics, and must read every table by an index.
-async fn the_company_users_are_read_from_the_chambers_companies(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    app.seed_demo().await;
-    let chamber: String = sqlx::query_scalar("SELECT chamber_id FROM users WHERE email = $1")
-        .bind(TestApp::demo_login(Role::ChamberAdmin).0)
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("chamber");
-    let key = Key::new("m@example.it", "0190ffff-ffff-7fff-8fff-ffffffffffff");
-    for from in [None, Some(&key)] {
-        let plans = offboarding::managed_users_plans(&app.state.db, &chamber, from)
-            .await
-            .expect("plans");
-        let [_, companies] = plans.as_slice() else {
-            panic!("two statements: {plans:?}");
-        };
-        let text = companies.join("\n");
-        let full_scan = companies.iter().any(|l| {
-            let l = l.trim();
-            (l.starts_with("SCAN ") && !l.starts_with("SCAN CONSTANT ROW"))
-                || l.contains("Seq Scan")
-        });
-        assert!(!full_scan, "{from:?}: a table read whole\n{text}");
-        let by_index = |index: &str| {
-            companies.iter().any(|l| {
-                l.contains(&format!("INDEX {index}")) || l.contains(&format!(" using {index} on "))
-            })
-        };
-        match engine {
-            Engine::Sqlite => {
-                let first = companies
-                    .iter()
-                    .position(|l| l.contains("SEARCH cc "))
-                    .unwrap_or_else(|| panic!("{from:?}: chamber_companies not searched\n{text}"));
-                assert!(
-                    companies[first].contains("(chamber_id=?)"),
-                    "{from:?}: the chamber's range first\n{text}"
-                );
-                assert!(by_index("user_companies_company"), "{from:?}\n{text}");
-            }
-            Engine::Postgres => {
-                assert!(
-                    by_index("chamber_companies_pkey") || by_index("users_role_email"),
-                    "{from:?}\n{text}"
-                );
-            }
         }
     }
 }

@@ -163,15 +163,21 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await?;
     // The company now deals with this chamber: its administrator manages the company's users
-    // (`accounts::offboarding::manages`), read through this table a page at a time.
-    sqlx::query(
+    // (`accounts::offboarding::manages`), listed from `chamber_company_users` a page at a time.
+    let first_with_chamber = sqlx::query(
         "INSERT INTO chamber_companies (chamber_id, company_id) VALUES ($1, $2) \
          ON CONFLICT (chamber_id, company_id) DO NOTHING",
     )
     .bind(&desk.chamber_id)
     .bind(&base.company_id)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected()
+        > 0;
+    if first_with_chamber {
+        crate::accounts::managed_users::company_joined(&mut tx, &desk.chamber_id, &base.company_id)
+            .await?;
+    }
     super::signed_model::insert_invoices(&mut tx, &id, &form).await?;
     super::signed_model::record(
         &mut tx,

@@ -128,7 +128,12 @@ async fn practice(erp: &Erp, company: &str, desk: &str) {
     fields.push(("desk", desk));
     fields.push(("print_mode", "form"));
     let r = erp.upload(signed, &fields).await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
 }
 
 /// Every user an administrator's list shows, page after page (pages of 3).

@@ -236,6 +236,22 @@ impl Db {
         }
     }
 
+    /// Begins a transaction for counters whose last moments may be lost in a crash without
+    /// harm (failed-attempt throttles): on PostgreSQL its commit does not wait for the WAL to
+    /// reach the disk (`SET LOCAL synchronous_commit TO OFF`), which is most of the cost of a
+    /// one-row write there (a flush per commit); the commit is still atomic and in order, and a
+    /// crash loses at most the last fraction of a second of such commits. On SQLite it is
+    /// [`Db::begin`] (the write-ahead log is already not flushed per commit).
+    pub async fn begin_relaxed(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// Whether the database answers (the readiness check).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query_scalar::<_, i64>("SELECT 1")

@@ -70,16 +70,21 @@ pub async fn verify(
     let now = state.clock.now();
     // Keyed on the number as the check reads it, so spelling variants share one count.
     let pair = format!("{client} {}", number.trim().to_uppercase());
-    let address_ok = throttle::take(db, now, Scope::VerifyAddress, client).await?;
-    let pair_ok = throttle::take(db, now, Scope::VerifyNumber, &pair).await?;
-    if !(address_ok && pair_ok) {
+    let subjects = [
+        (Scope::VerifyAddress, client),
+        (Scope::VerifyNumber, pair.as_str()),
+    ];
+    if !throttle::take_each(db, now, &subjects)
+        .await?
+        .into_iter()
+        .all(|within| within)
+    {
         return Err(VerifyError::Throttled);
     }
     if security_code::check(state, number, code).await?.is_none() {
         return Ok(None);
     }
-    throttle::give_back(db, Scope::VerifyAddress, client).await?;
-    throttle::give_back(db, Scope::VerifyNumber, &pair).await?;
+    throttle::give_back_each(db, &subjects).await?;
     let Some(c) = certificate::by_number(db, number).await? else {
         return Ok(None);
     };

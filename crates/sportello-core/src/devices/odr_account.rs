@@ -222,10 +222,8 @@ pub async fn summaries(
     if ids.is_empty() {
         return Ok(out);
     }
-    let mut q = sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(accounts_sql(
-        "",
-        ids.len(),
-    )));
+    let mut q =
+        sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(accounts_sql("", ids.len())));
     for id in ids {
         q = q.bind(id.as_str());
     }
@@ -237,10 +235,8 @@ pub async fn summaries(
             };
         }
     }
-    let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(profiles_sql(
-        "",
-        ids.len(),
-    )));
+    let mut q =
+        sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(profiles_sql("", ids.len())));
     for id in ids {
         q = q.bind(id.as_str());
     }

@@ -232,7 +232,7 @@ pub(crate) async fn record_move(
     from: (DeviceState, Option<&str>),
     to: (DeviceState, Option<&str>),
 ) -> Result<(), sqlx::Error> {
-    fn key<'a>((s, h): (DeviceState, Option<&'a str>)) -> (&'static str, &'a str) {
+    fn key((s, h): (DeviceState, Option<&str>)) -> (&'static str, &str) {
         (s.as_str(), h.unwrap_or_default())
     }
     let mut writes = [(from, -1), (to, 1)];
@@ -282,14 +282,16 @@ pub async fn differences(db: &Db) -> Result<Vec<Difference>, sqlx::Error> {
     Ok(both
         .into_iter()
         .filter(|(_, (counted, devices))| counted != devices)
-        .map(|((chamber_id, state, holder_operator_id, kind), (counted, devices))| Difference {
-            chamber_id,
-            state,
-            holder_operator_id,
-            kind,
-            counted,
-            devices,
-        })
+        .map(
+            |((chamber_id, state, holder_operator_id, kind), (counted, devices))| Difference {
+                chamber_id,
+                state,
+                holder_operator_id,
+                kind,
+                counted,
+                devices,
+            },
+        )
         .collect())
 }
 
@@ -305,9 +307,10 @@ pub async fn held_by_each(
     if operator_ids.is_empty() {
         return Ok(held);
     }
-    let rows: Vec<(String, i64)> = held_by_each_query::<(String, i64)>("", chamber_id, operator_ids)
-        .fetch_all(db.pool())
-        .await?;
+    let rows: Vec<(String, i64)> =
+        held_by_each_query::<(String, i64)>("", chamber_id, operator_ids)
+            .fetch_all(db.pool())
+            .await?;
     for (id, n) in rows {
         *held.entry(id).or_default() += n;
     }

@@ -379,9 +379,7 @@ fn odr_accounts_sql(prefix: &str, range: &paging::Range) -> String {
     let (condition, order) = range.sql("name", "id", 2);
     format!(
         "{prefix}{}{condition}{order}",
-        select_operators!(
-            "WHERE chamber_id = $1 AND kind = 'odr' AND organisation_id IS NULL"
-        )
+        select_operators!("WHERE chamber_id = $1 AND kind = 'odr' AND organisation_id IS NULL")
     )
 }
 
@@ -423,9 +421,8 @@ pub async fn odr_accounts_plan(
     let sql = odr_accounts_sql(paging::explain(db), &range);
     paging::plan(
         db,
-        range.bind(
-            sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
-        ),
+        range
+            .bind(sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id)),
     )
     .await
 }

@@ -396,7 +396,11 @@ async fn the_consignments_page_turns_a_page_of_odrs_at_a_time(engine: Engine) {
     assert!(status.is_success(), "{status}");
     let page_two = listed(&second);
     let all: Vec<&String> = page_one.iter().chain(&page_two).collect();
-    assert_eq!(all.len(), 60 + demo_odrs.len(), "the copies and the demo's: {page_two:?}");
+    assert_eq!(
+        all.len(),
+        60 + demo_odrs.len(),
+        "the copies and the demo's: {page_two:?}"
+    );
     assert!(demo_odrs.iter().all(|d| all.contains(&d)), "{all:?}");
     assert!(!all.iter().any(|n| n.contains("COLLABORATORE")), "{all:?}");
     assert!(next_link(&second).is_none());

@@ -421,6 +421,11 @@ async fn the_scale_generator_fills_a_database_whose_pages_turn(engine: Engine) {
         .expect("read the audit trail")
         .unwrap_or_else(|b| panic!("the generated audit chain breaks: {b}"));
     assert!(checked > 2000, "{checked} audit entries");
+    // The generated stock counters say what the generated devices say.
+    let differences = sportello_core::devices::stock::differences(&app.state.db)
+        .await
+        .expect("recount");
+    assert!(differences.is_empty(), "{differences:?}");
 
     // The officer's closed practices: forwards a page, and back to the same first page.
     let officer = plan.sessions.get("officer").map(String::as_str);

@@ -10,10 +10,12 @@ down the list through the "next page" links (the keyset cursors), then requests 
 page and that deep page `--requests` times each over one kept-alive connection, and prints
 p50 and p99 of the wall time per request as the client sees it. Verification asks for the
 plan's certificates in turn. With `--pid` it prints the server's resident memory (now and
-peak) from /proc. `--json FILE` writes the figures too.
+peak) from /proc. `--json FILE` writes the figures too; `--only TEXT` times only the pages
+whose name holds TEXT (`--only devices`), without the verifications.
 
 The desk inbox's first page carries the desk's capped counts per open status; the devices
-page its withdrawal form's RAO picker (and, with `?rao=`, a search by name); the
+page its withdrawal form's RAO picker (and, with `?rao=`, a search by name) and its stock
+read from the counters; the ODR consignments page a page of ODRs; the
 administrator's users page the chamber's staff and the company users it manages.
 """
 
@@ -106,6 +108,7 @@ def main():
     ap.add_argument("--depth", type=int, default=50)
     ap.add_argument("--pid", type=int)
     ap.add_argument("--json")
+    ap.add_argument("--only", help="time only the pages whose name contains this (no verification)")
     a = ap.parse_args()
     with open(a.plan) as f:
         plan = json.load(f)
@@ -120,12 +123,15 @@ def main():
         ("auditor", "audit search", "/audit"),
         ("master-rao", "devices", "/devices"),
         ("master-rao", "devices, RAO search", "/devices?rao=ro"),
+        ("master-rao", "devices, ODR consignments", "/devices/odr"),
         ("chamber-admin", "admin users", "/admin/users"),
     ]
     results = []
     print(f"{plan['practices']} practices; {a.requests} requests per line; "
           f"deep = {a.depth} pages down; load average {open('/proc/loadavg').read().split()[:3]}")
     print(f"{'page':<28} {'which':<12} {'p50 ms':>8} {'p99 ms':>8}")
+    if a.only:
+        lists = [line for line in lists if a.only in line[1]]
     for role, name, path in lists:
         client = Client(a.base, s[role])
         targets = [("first", path)]
@@ -145,6 +151,11 @@ def main():
     if before_verification:
         print(f"server RSS after the list pages: {before_verification.get('VmRSS')} MiB "
               f"({before_verification.get('RssAnon')} MiB anonymous)")
+    if a.only:
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump({"results": results}, f, indent=1)
+        return
     client = Client(a.base, None)
     certs = plan["certificates"]
     paths = [f"/verify/{n}?code={c}" for n, c in certs]

@@ -28,12 +28,14 @@ What it makes, all from one seed (`--seed`, default 14), so two runs give the sa
 - audit entries (the send and the decision of each practice), hash-chained as Sportello
   chains them (`audit::Entry::compute_hash`), so `admin audit verify` passes on a generated
   database;
-- devices (about one per 25 practices) with their deliveries;
+- devices (about one per 25 practices) with their deliveries, and the stock counters
+  (`dev_stock`) Sportello keeps with them;
 - the (chamber, company) pairs of `chamber_companies`, as Sportello writes them with a
   company's first practice for a chamber, and with each the company's user in
   `chamber_company_users` (the users the chamber's administrator manages);
 - active RAOs (about one per 1 000 practices, by the chambers' share), which the devices
-  page's withdrawal form picks from;
+  page's withdrawal form picks from, and ODR organisations (one per 10 000), which the
+  consignments page lists;
 - attachments, signed models and certificate PDFs as small blobs: 1 000 distinct contents,
   each written once under its SHA-256 into `--blobs DIR` when given (content-addressed, so
   every row's key names a real object);
@@ -302,6 +304,7 @@ def main():
                          "created_at"])
     T("dev_devices", ["id", "chamber_id", "serial", "kind", "batch", "delivery_id", "state",
                       "holder_operator_id", "delivered_on", "updated_at"])
+    T("dev_stock", ["chamber_id", "state", "holder_operator_id", "kind", "devices"])
     T("sessions", ["id_hash", "user_id", "csrf_token", "acting_company_id", "created_at",
                    "last_seen_at", "expires_at"])
     T("counters", ["scope", "value"])
@@ -359,6 +362,17 @@ def main():
                 (end + timedelta(days=3 * 365)).date().isoformat(), 90,
                 (end - timedelta(days=60)).date().isoformat(),
                 (end + timedelta(days=300)).date().isoformat(), epoch, epoch))
+        # Its ODR organisations (about one per 10 000 practices), which the consignments page
+        # lists a page at a time; named without the random generator, so the rest of the
+        # data stays as it was.
+        for j in range(max(1, round(max(105, n // 10_000) * share[k]))):
+            oid = ids.at(start - timedelta(days=30))
+            sink.add("ra_operators", (
+                oid, cid, "odr", f"ODR {city.upper()} {j + 1:03d} SRL",
+                company_tax_code(20_000_000 + j), f"odr-{code.lower()}-{j}@scale.test", "active",
+                (end - timedelta(days=365)).date().isoformat(),
+                (end + timedelta(days=3 * 365)).date().isoformat(), None, None, None,
+                epoch, epoch))
         chambers.append({"id": cid, "code": code, "desks": desks, "staff": staff,
                          "companies": [], "cum": None})
 
@@ -503,6 +517,8 @@ def main():
     for k, ch in enumerate(chambers):
         count = max(1, round(n_devices * share[k]))
         delivery = None
+        # The chamber's stock counters, as a delivery and the moves keep them.
+        stock = {}
         for j in range(count):
             if j % 1000 == 0:
                 when = start + timedelta(days=j * DAYS // max(count, 1))
@@ -512,9 +528,13 @@ def main():
                                             min(1000, count - j), ch["staff"]["master-rao"],
                                             instant(when)))
             state = states[pick(rng, state_cum)][0]
+            kind = "smart_card" if j % 5 else "token"
             sink.add("dev_devices", (ids.at(when), ch["id"], f"{ch['code']}{8000000000 + j:010d}",
-                                     "smart_card" if j % 5 else "token", f"L{j // 1000 + 1:04d}",
+                                     kind, f"L{j // 1000 + 1:04d}",
                                      delivery, state, None, when.date().isoformat(), instant(when)))
+            stock[(state, kind)] = stock.get((state, kind), 0) + 1
+        for (state, kind), devices in sorted(stock.items()):
+            sink.add("dev_stock", (ch["id"], state, "", kind, devices))
 
     for (chamber_id, year), v in protocol.items():
         sink.add("counters", (f"protocol:{chamber_id}:{year}", v))

@@ -12,6 +12,7 @@
 # (worker off) while bench.py times the pages; the server's memory is read from /proc.
 # SPORTELLO_BIN=path uses that binary instead of building the release one. --keep DIR keeps
 # (and reuses, when it holds a generated database of the same N) the data folder.
+# BENCH_ONLY=TEXT times only the pages whose name holds TEXT (bench.py --only).
 set -euo pipefail
 
 engine="${1:?ENGINE: sqlite or postgres}"
@@ -93,5 +94,6 @@ for _ in $(seq 300); do
 done
 echo "engine: $engine; server: $bin (pid $server); RSS at start: $(grep VmRSS /proc/$server/status | awk '{print $2 / 1024 " MiB"}')"
 python3 bench/scale/bench.py --base "http://127.0.0.1:$port" --plan "$plan" \
-  --requests "$requests" --depth "$depth" --pid "$server" --json "$data/result-$engine.json"
+  --requests "$requests" --depth "$depth" --pid "$server" --json "$data/result-$engine.json" \
+  ${BENCH_ONLY:+--only "$BENCH_ONLY"}
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

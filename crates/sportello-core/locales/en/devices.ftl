@@ -145,6 +145,7 @@ dev-held = Held for consigned devices
 dev-holds = Devices held
 dev-consign-title = Consign devices to an ODR
 dev-consign-help = A consignment is possible only up to the advance account's balance and happens when a second person approves it.
+dev-consign-this-page = The form offers the ODRs of the page shown above: for another ODR, turn the list's pages.
 dev-consign-request = Ask for the consignment
 dev-free-smart-cards = Free smart cards
 dev-free-smart-cards-help = Only for ODRs doing the full service.

@@ -145,6 +145,7 @@ dev-held = Trattenuto per dispositivi consegnati
 dev-holds = Dispositivi in mano
 dev-consign-title = Consegna di dispositivi a un ODR
 dev-consign-help = La consegna è possibile solo fino al saldo del conto anticipo e avviene quando una seconda persona la approva.
+dev-consign-this-page = Il modulo offre gli ODR della pagina mostrata sopra: per un altro ODR, sfogliare l'elenco.
 dev-consign-request = Chiedi la consegna
 dev-free-smart-cards = Smart card gratuite
 dev-free-smart-cards-help = Solo per ODR con servizio completo.

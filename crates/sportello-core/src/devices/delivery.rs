@@ -302,6 +302,10 @@ pub async fn import(
         .execute(&mut **tx)
         .await?;
     }
+    for kind in DeviceKind::ALL {
+        let n = new_rows.iter().filter(|r| r.kind == kind).count();
+        crate::devices::stock::record_delivery(tx, chamber_id, kind, n as i64).await?;
+    }
     audit::record(
         tx,
         now,

@@ -417,9 +417,12 @@ pub async fn apply_move(
         _ => (device.free_allowance, 0),
     };
     let at = db::instant(now);
+    // The holder read is part of the condition too: the stock counters are moved from the
+    // (state, holder) the device really leaves.
     let changed = sqlx::query(
         "UPDATE dev_devices SET state = $3, holder_operator_id = $4, free_allowance = $5, \
-         held_fee_cents = $6, updated_at = $7 WHERE id = $1 AND state = $2",
+         held_fee_cents = $6, updated_at = $7 WHERE id = $1 AND state = $2 \
+         AND COALESCE(holder_operator_id, '') = $8",
     )
     .bind(&device.id)
     .bind(device.state.as_str())
@@ -428,12 +431,21 @@ pub async fn apply_move(
     .bind(i64::from(free))
     .bind(fee)
     .bind(&at)
+    .bind(device.holder_operator_id.as_deref().unwrap_or_default())
     .execute(&mut **tx)
     .await?
     .rows_affected();
     if changed != 1 {
         return Err(MoveError::Changed);
     }
+    crate::devices::stock::record_move(
+        tx,
+        &device.chamber_id,
+        device.kind,
+        (device.state, device.holder_operator_id.as_deref()),
+        (to, holder.as_deref()),
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO dev_moves (id, device_id, move, from_state, to_state, from_holder, \
          to_holder, actor_id, actor, approved_by, ref_id, note, at) \

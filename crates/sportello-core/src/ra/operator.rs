@@ -371,6 +371,62 @@ pub async fn of_kind_plan(
     .await
 }
 
+/// The statement of [`odr_accounts_page`]: `$1` chamber, then the range's key and limit; one
+/// range of the partial index `ra_operators_chamber_odr_accounts` (chamber, kind, name, id)
+/// of the operators that are no collaborators, for the ODRs that hold an advance account
+/// (`devices::odr_account::holds_account`).
+fn odr_accounts_sql(prefix: &str, range: &paging::Range) -> String {
+    let (condition, order) = range.sql("name", "id", 2);
+    format!(
+        "{prefix}{}{condition}{order}",
+        select_operators!("WHERE chamber_id = $1 AND kind = 'odr' AND organisation_id IS NULL")
+    )
+}
+
+/// One page by name of the chamber's ODRs that hold an advance account, read by keyset
+/// (issue 14: the consignments page read every operator of the chamber).
+pub async fn odr_accounts_page(
+    db: &Db,
+    chamber_id: &str,
+    request: &paging::Keyset,
+) -> Result<paging::Slice<Operator>, sqlx::Error> {
+    paging::keyset(
+        request,
+        paging::Order::Ascending,
+        1,
+        |_, range| async move {
+            let sql = odr_accounts_sql("", &range);
+            range
+                .bind(sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
+                .fetch_all(db.pool())
+                .await
+        },
+    )
+    .await?
+    .try_map(Operator::try_from)
+}
+
+/// The engine's plan of the statement [`odr_accounts_page`] runs after `from` (the first
+/// page without).
+pub async fn odr_accounts_plan(
+    db: &Db,
+    chamber_id: &str,
+    from: Option<&paging::Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = paging::Range {
+        from: from.cloned(),
+        ascending: true,
+        limit: 51,
+    };
+    let sql = odr_accounts_sql(paging::explain(db), &range);
+    paging::plan(
+        db,
+        range
+            .bind(sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id)),
+    )
+    .await
+}
+
 /// Which operators a page of the list holds: the chamber's, narrowed to a scope's ids (an
 /// operator's own subtree) and to mandates expiring within a window.
 #[derive(Clone, Debug, Default)]

@@ -1,4 +1,5 @@
-//! `sportello admin devices …`: the CA's delivery from the command line.
+//! `sportello admin devices …`: the CA's delivery from the command line, and the check of
+//! the stock counters against the devices.
 
 use crate::app::AppState;
 use clap::Subcommand;
@@ -19,14 +20,51 @@ pub enum DevicesCommand {
         #[arg(long)]
         store: bool,
     },
+    /// Recounts every chamber's devices and compares them with the stock counters the
+    /// devices page reads. Exit 0 when they agree, 1 listing each difference.
+    CheckStock,
 }
 
 pub async fn run(state: &AppState, command: DevicesCommand) -> ExitCode {
-    let DevicesCommand::ImportDelivery {
-        chamber,
-        file,
-        store,
-    } = command;
+    match command {
+        DevicesCommand::ImportDelivery {
+            chamber,
+            file,
+            store,
+        } => import_delivery(state, chamber, file, store).await,
+        DevicesCommand::CheckStock => check_stock(state).await,
+    }
+}
+
+async fn check_stock(state: &AppState) -> ExitCode {
+    match sportello_core::devices::stock::differences(&state.db).await {
+        Ok(d) if d.is_empty() => {
+            println!("device stock counters agree with the devices");
+            ExitCode::SUCCESS
+        }
+        Ok(d) => {
+            for x in &d {
+                println!(
+                    "chamber {} {} {} holder '{}': counter {}, devices {}",
+                    x.chamber_id, x.state, x.kind, x.holder_operator_id, x.counted, x.devices
+                );
+            }
+            println!("device stock counters DIFFER: {} counters", d.len());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn import_delivery(
+    state: &AppState,
+    chamber: String,
+    file: std::path::PathBuf,
+    store: bool,
+) -> ExitCode {
     let chamber = match sportello_core::chambers::find_chamber_by_code(&state.db, &chamber).await {
         Ok(Some(c)) => c,
         Ok(None) => {

@@ -18,6 +18,7 @@ mod company_access;
 mod contracts;
 mod delegation;
 mod desk;
+mod device_stock;
 mod devices;
 mod extras;
 mod fatturapa;
@@ -38,6 +39,7 @@ mod ops;
 mod pagopa;
 mod pagopa_office;
 mod password_recovery;
+mod plan_setup;
 
 mod ra;
 mod ra_manager;

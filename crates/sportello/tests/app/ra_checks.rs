@@ -792,6 +792,19 @@ async fn delivery_record_rule_the_check_finds_planted_anomalies(engine: Engine) 
         .execute(pool)
         .await
         .unwrap();
+        // Every writer of a device keeps the chamber's stock counters.
+        sqlx::query(
+            "INSERT INTO dev_stock (chamber_id, state, holder_operator_id, kind, devices) \
+             VALUES ($1, $2, $3, 'smart_card', 1) \
+             ON CONFLICT (chamber_id, state, holder_operator_id, kind) \
+             DO UPDATE SET devices = dev_stock.devices + 1",
+        )
+        .bind(&chamber)
+        .bind(state)
+        .bind(held.unwrap_or_default())
+        .execute(pool)
+        .await
+        .unwrap();
         if let Some(revoked) = cert {
             sqlx::query(
                 "INSERT INTO iss_certificates (id, chamber_id, device_serial, purpose, \

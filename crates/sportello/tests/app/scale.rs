@@ -8,6 +8,7 @@
 
 use crate::engine_tests;
 use crate::helpers::TestApp;
+use crate::plan_setup::{chamber_of, user_id, without_capped_scan};
 use reqwest::StatusCode;
 use sportello_core::accounts::{Role, offboarding};
 use sportello_core::audit::{self, AuditQuery};
@@ -34,14 +35,6 @@ engine_tests!(
     a_certificate_is_verified_by_one_probe_of_the_number_index,
     the_scale_generator_fills_a_database_whose_pages_turn,
 );
-
-async fn user_id(app: &TestApp, role: Role) -> String {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(TestApp::demo_login(role).0)
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("demo user")
-}
 
 fn deep_key() -> Key {
     Key::new(
@@ -128,17 +121,9 @@ async fn the_desk_inbox_is_read_by_index_a_page_at_a_time(engine: Engine) {
     }
 }
 
-/// A capped count's plan, less the line reading its own bounded result (SQLite's
-/// `SCAN capped`, at most a thousand rows): what remains must be the list's index range.
-fn without_capped_scan(plans: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    plans
-        .into_iter()
-        .map(|p| {
-            p.into_iter()
-                .filter(|l| l.trim() != "SCAN capped")
-                .collect()
-        })
-        .collect()
+/// Each capped count's plan without its own bounded scan (see [`without_capped_scan`]).
+fn without_capped_scans(plans: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    plans.into_iter().map(without_capped_scan).collect()
 }
 
 async fn the_home_counts_read_a_bounded_range_of_an_index(engine: Engine) {
@@ -172,7 +157,7 @@ async fn the_home_counts_read_a_bounded_range_of_an_index(engine: Engine) {
             );
         }
         assert_each(
-            &without_capped_scan(plans),
+            &without_capped_scans(plans),
             index,
             &format!("{kind:?} count"),
         );
@@ -188,7 +173,7 @@ async fn the_home_counts_read_a_bounded_range_of_an_index(engine: Engine) {
             .await
             .expect("plans");
         assert_each(
-            &without_capped_scan(plans),
+            &without_capped_scans(plans),
             "practices_desk_inbox",
             &format!("{f:?} count"),
         );
@@ -230,11 +215,7 @@ async fn the_audit_search_is_read_by_index_a_page_at_a_time(engine: Engine) {
 async fn the_devices_list_is_read_by_index_a_page_at_a_time(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let chamber: String = sqlx::query_scalar("SELECT chamber_id FROM users WHERE email = $1")
-        .bind(TestApp::demo_login(Role::MasterRao).0)
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("chamber");
+    let chamber = chamber_of(&app, Role::MasterRao).await;
     let key = Key::new("7420000001000300", "7420000001000300");
     // The whole chamber by serial: its UNIQUE (chamber_id, serial) index, named by the engine.
     let unique = match engine {
@@ -272,11 +253,7 @@ async fn the_wallet_ledger_is_read_by_index_a_page_at_a_time(engine: Engine) {
 async fn the_operators_list_is_read_by_index_a_page_at_a_time(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let chamber: String = sqlx::query_scalar("SELECT chamber_id FROM users WHERE email = $1")
-        .bind(TestApp::demo_login(Role::MasterRao).0)
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("chamber");
+    let chamber = chamber_of(&app, Role::MasterRao).await;
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
     let key = Key::new("MARIO ROSSI", "0190ffff-ffff-7fff-8fff-ffffffffffff");
     let filters = [
@@ -317,11 +294,7 @@ async fn the_operators_list_is_read_by_index_a_page_at_a_time(engine: Engine) {
 async fn the_managed_users_are_read_by_index_a_page_at_a_time(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let chamber: String = sqlx::query_scalar("SELECT chamber_id FROM users WHERE email = $1")
-        .bind(TestApp::demo_login(Role::ChamberAdmin).0)
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("chamber");
+    let chamber = chamber_of(&app, Role::ChamberAdmin).await;
     let key = Key::new("m@example.it", "0190ffff-ffff-7fff-8fff-ffffffffffff");
     for from in [None, Some(&key)] {
         let plans = offboarding::managed_users_plans(&app.state.db, &chamber, from)
@@ -448,6 +421,11 @@ async fn the_scale_generator_fills_a_database_whose_pages_turn(engine: Engine) {
         .expect("read the audit trail")
         .unwrap_or_else(|b| panic!("the generated audit chain breaks: {b}"));
     assert!(checked > 2000, "{checked} audit entries");
+    // The generated stock counters say what the generated devices say.
+    let differences = sportello_core::devices::stock::differences(&app.state.db)
+        .await
+        .expect("recount");
+    assert!(differences.is_empty(), "{differences:?}");
 
     // The officer's closed practices: forwards a page, and back to the same first page.
     let officer = plan.sessions.get("officer").map(String::as_str);

@@ -6,6 +6,7 @@
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
+use crate::plan_setup::{chamber_of, user_id, without_capped_scan};
 use sportello_core::accounts::Role;
 use sportello_core::db::Engine;
 use sportello_core::paging::{COUNT_CAP, reads_by_index};
@@ -19,22 +20,6 @@ engine_tests!(
     the_withdrawal_picker_offers_the_raos_found_by_name,
     the_devices_page_reads_its_latest_withdrawals_and_reports_by_index,
 );
-
-async fn user_id(app: &TestApp, role: Role) -> String {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(TestApp::demo_login(role).0)
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("demo user")
-}
-
-/// A capped count's plan, less the line reading its own bounded result (SQLite's
-/// `SCAN capped`, at most a thousand rows): what remains must be the list's index range.
-fn without_capped_scan(plan: Vec<String>) -> Vec<String> {
-    plan.into_iter()
-        .filter(|l| l.trim() != "SCAN capped")
-        .collect()
-}
 
 /// Issue 14: the desk page's counts per open status read, each, at most
 /// [`COUNT_CAP`] + 1 rows of the inbox's own ranges of `practices_desk_inbox`.
@@ -145,11 +130,7 @@ async fn the_desk_page_says_more_than_the_cap_past_it(engine: Engine) {
 async fn the_withdrawal_picker_reads_a_bounded_range_of_an_index(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let chamber: String = sqlx::query_scalar("SELECT chamber_id FROM users WHERE email = $1")
-        .bind(TestApp::demo_login(Role::MasterRao).0)
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("chamber");
+    let chamber = chamber_of(&app, Role::MasterRao).await;
     for starting in ["", "Rossi"] {
         let plan = operator::of_kind_plan(&app.state.db, &chamber, OperatorKind::Rao, starting)
             .await

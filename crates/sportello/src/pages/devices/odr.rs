@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::pages::devices::inventory::count;
 use crate::pages::devices::{Problem, euro, form_key, user_error};
 use crate::web::form::{FormFields, MultipartForm};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::{AppError, FieldError, Layout, Viewer, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,6 +16,7 @@ use sportello_core::devices::chamber_of;
 use sportello_core::devices::odr_account;
 use sportello_core::devices::odr_report::{self, Line, Mismatch, Report};
 use sportello_core::devices::withdrawal::{self, Destination, NewWithdrawal};
+use sportello_core::paging::{Keyset, Slice};
 use sportello_core::ra::operator::{self, Operator};
 
 pub(crate) struct OdrRow {
@@ -30,6 +32,7 @@ pub(crate) struct OdrRow {
 struct Page {
     layout: Layout,
     rows: Vec<OdrRow>,
+    pager: Pager,
     fees: [i64; 2],
     request_key: String,
     notice: Option<String>,
@@ -42,40 +45,49 @@ impl Page {
     }
 }
 
-/// The ODRs that may receive consignments: an organisation or a natural-person ODR.
-async fn odrs(state: &AppState, chamber_id: &str) -> Result<Vec<OdrRow>, AppError> {
+/// ODRs on one page of the consignments list.
+const ODRS_PER_PAGE: u32 = 50;
+
+/// One page by name of the ODRs that may receive consignments (an organisation or a
+/// natural-person ODR), with their figures: four statements, whatever the number of the
+/// chamber's operators (issue 14).
+async fn odrs(
+    state: &AppState,
+    chamber_id: &str,
+    request: &Keyset,
+) -> Result<Slice<OdrRow>, AppError> {
     let today = state.clock.today();
-    let mut rows = Vec::new();
-    for op in operator::list_in_chamber(&state.db, chamber_id).await? {
-        if !odr_account::holds_account(&op) {
-            continue;
-        }
-        let holds =
-            sportello_core::devices::inventory::held_by(&state.db, std::slice::from_ref(&op.id))
-                .await?;
-        rows.push(OdrRow {
+    let page = operator::odr_accounts_page(&state.db, chamber_id, request).await?;
+    let ids: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
+    let mut figures = odr_account::summaries(&state.db, chamber_id, &ids).await?;
+    Ok(page.map(|op| {
+        let f = figures.remove(&op.id).unwrap_or_default();
+        OdrRow {
             can_act: sportello_core::ra::eligibility::eligibility(&op, today).can_act,
-            full_service: advance::is_full_service(&state.db, &op.id).await?,
-            account: advance::account(&state.db, &op.id).await?,
-            holds,
+            full_service: f.full_service,
+            account: f.account,
+            holds: f.holds,
             op,
-        });
-    }
-    Ok(rows)
+        }
+    }))
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct Ok_ {
     #[serde(default)]
     ok: String,
+    #[serde(flatten)]
+    page: CursorParam,
 }
 
-async fn build(state: &AppState, viewer: &Viewer) -> Result<Page, AppError> {
+async fn build(state: &AppState, viewer: &Viewer, request: &Keyset) -> Result<Page, AppError> {
     let p = viewer.require_action(Action::ConsignDevices)?;
     let chamber_id = chamber_of(p)?;
+    let rows = odrs(state, chamber_id, request).await?;
     Ok(Page {
         layout: Layout::new(viewer, "dev-odr-title"),
-        rows: odrs(state, chamber_id).await?,
+        pager: Pager::keyset(viewer.lang, &rows, "/devices/odr", &[]),
+        rows: rows.items,
         fees: advance::fees(&state.db, chamber_id).await?,
         request_key: form_key(),
         notice: None,
@@ -88,7 +100,7 @@ pub async fn page(
     viewer: Viewer,
     Query(q): Query<Ok_>,
 ) -> Result<Response, AppError> {
-    let mut page = build(&state, &viewer).await?;
+    let mut page = build(&state, &viewer, &q.page.request(ODRS_PER_PAGE)).await?;
     if q.ok == "requested" {
         page.notice = Some(viewer.lang.t("dev-ok-consignment-requested"));
     }
@@ -137,7 +149,7 @@ pub async fn request_consignment(
         Ok(_) => Ok(Redirect::to("/devices/odr?ok=requested").into_response()),
         Err(e) => {
             let e = user_error(e.into())?;
-            let mut page = build(&state, &viewer).await?;
+            let mut page = build(&state, &viewer, &Keyset::first(ODRS_PER_PAGE)).await?;
             page.problem = Some(Problem::of(&e, viewer.lang));
             Ok((e.status, render(&page)?).into_response())
         }

@@ -21,7 +21,7 @@
 //! reported with the same batches. A company or site counts as updated once per later batch
 //! whose last row changes it, and a row is unchanged when it repeats what the previous row of
 //! its company and site left; window functions over the staged rows tell both, in file order,
-//! after one sort of them. The ids are fresh UUIDs v7 numbered in the order of the natural keys
+//! after one sort of them for the companies and one for the sites. The ids are fresh UUIDs v7 numbered in the order of the natural keys
 //! ([`id_prefix`]), so that every key of the loaded tables, kept or rebuilt, receives its rows
 //! already in order.
 //!

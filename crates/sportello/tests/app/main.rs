@@ -50,6 +50,7 @@ mod rectify;
 mod registry;
 mod registry_copy;
 mod registry_first;
+mod registry_support;
 mod revocation;
 mod scale;
 mod scale_bounds;

@@ -2,14 +2,10 @@
 //! exactly what the SQLite import stores, hostile values included, and counts alike.
 
 use crate::helpers::{TestDb, start_time};
-use chrono::{DateTime, Duration, Utc};
+use crate::registry_support::{HEADER, counts, import, stored};
+use chrono::Duration;
 use sportello_core::db::{Db, Engine};
-use sportello_core::registry::{self, ImportOptions, ImportOutcome, TaxCode};
-use std::path::Path;
-
-const HEADER: &str = "codice_fiscale;partita_iva;denominazione;provincia;numero_rea;tipo_sede;\
-                      indirizzo;cap;comune;stato;diritto_annuale_pagato;rappresentanti;\
-                      data_iscrizione";
+use sportello_core::registry::{self, TaxCode};
 
 /// Values that `COPY` text would misread unless escaped: a tab and a newline inside quoted
 /// fields, backslashes, a lone `\N` (NULL) and `\.` (end of data), quotes, a carriage return,
@@ -34,84 +30,6 @@ BAAAAA08E28F205M;;Società \"Àncora\" l'ultima 🚢;PG;1;SEDE;VIA EUROPA 8;0612
 BAAAAA08E28F205M;;Società \"Àncora\" l'ultima 🚢;PG;1;UL;\"NULL\";06121;\\;ATTIVA;2019 2020;;15/03/2020
 01879020517;;\"LIGURE\tEXPORT \"\"S.R.L.\"\"\";GE;123456;SEDE;\"Via XX Settembre 12\nscala B\";16122;Genova;ATTIVA;2024 2025 2026;;2001-03-15
 ";
-
-async fn import(db: &Db, now: DateTime<Utc>, path: &Path, batch_size: usize) -> ImportOutcome {
-    let options = ImportOptions {
-        progress: false,
-        batch_size,
-    };
-    registry::import_csv(db, now, path, options)
-        .await
-        .expect("the file is readable")
-}
-
-/// What an outcome counted, as one comparable value.
-fn counts(o: &ImportOutcome) -> [u64; 9] {
-    [
-        o.imported,
-        o.unchanged,
-        o.companies_created,
-        o.companies_updated,
-        o.sites_created,
-        o.sites_updated,
-        o.representatives_updated,
-        o.rejected_total,
-        o.skipped_total,
-    ]
-}
-
-/// Every stored value of the registry tables, ids replaced by the natural keys (tax code,
-/// site key), sorted in Rust so that both engines' collations give the same order.
-async fn stored(db: &Db) -> Vec<String> {
-    type CompanyRow = (
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-    );
-    let companies: Vec<CompanyRow> = sqlx::query_as(
-        "SELECT tax_code, vat_number, name, status, registered_on, created_at, updated_at \
-         FROM companies",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("companies");
-    let fees: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT c.tax_code, f.year FROM company_annual_fees f \
-         JOIN companies c ON c.id = f.company_id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("fees");
-    let representatives: Vec<(String, String)> = sqlx::query_as(
-        "SELECT c.tax_code, r.tax_code FROM company_representatives r \
-         JOIN companies c ON c.id = r.company_id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("representatives");
-    let sites: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT c.tax_code, s.site_key, s.kind, s.province || '-' || s.rea_number, \
-         s.address || '|' || s.postcode || '|' || s.municipality, \
-         s.created_at || '|' || s.updated_at FROM sites s JOIN companies c ON c.id = s.company_id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("sites");
-    let mut rows: Vec<String> = companies.iter().map(|r| format!("company {r:?}")).collect();
-    rows.extend(fees.iter().map(|r| format!("fee {r:?}")));
-    rows.extend(
-        representatives
-            .iter()
-            .map(|r| format!("representative {r:?}")),
-    );
-    rows.extend(sites.iter().map(|r| format!("site {r:?}")));
-    rows.sort();
-    rows
-}
 
 async fn name_of(db: &Db, tax_code: &str) -> String {
     let code = TaxCode::parse(tax_code).expect("a valid tax code");

@@ -3,22 +3,15 @@
 //! and a first import that fails leaves the tables, their keys and their indexes as they were.
 
 use crate::helpers::{TestDb, start_time};
-use chrono::{DateTime, Duration, Utc};
+use crate::registry_support::{DECOY, HEADER, counts, import, stored};
+use chrono::Duration;
 use sportello_core::db::{Db, Engine};
-use sportello_core::registry::{self, ImportError, ImportOptions, ImportOutcome};
+use sportello_core::registry::{self, ImportError, ImportOptions};
 use std::fmt::Write as _;
-use std::path::Path;
-
-const HEADER: &str = "codice_fiscale;partita_iva;denominazione;provincia;numero_rea;tipo_sede;\
-                      indirizzo;cap;comune;stato;diritto_annuale_pagato;rappresentanti;\
-                      data_iscrizione";
 
 /// The same without the optional columns (representatives, registration date).
 const SHORT_HEADER: &str = "codice_fiscale;partita_iva;denominazione;provincia;numero_rea;\
                             tipo_sede;indirizzo;cap;comune;stato;diritto_annuale_pagato";
-
-/// A company that is not in any extract: its presence makes the ordinary path run.
-const DECOY: &str = "00000000000";
 
 /// An 11-digit company tax code: `n` in ten digits and its Luhn check digit.
 fn company_code(n: u64) -> String {
@@ -183,93 +176,6 @@ fn scattered_extract(companies: u64, full: bool) -> String {
         out.push('\n');
     }
     out
-}
-
-async fn import(db: &Db, now: DateTime<Utc>, path: &Path, batch_size: usize) -> ImportOutcome {
-    let options = ImportOptions {
-        progress: false,
-        batch_size,
-    };
-    registry::import_csv(db, now, path, options)
-        .await
-        .expect("the import succeeds")
-}
-
-fn counts(o: &ImportOutcome) -> [u64; 9] {
-    [
-        o.imported,
-        o.unchanged,
-        o.companies_created,
-        o.companies_updated,
-        o.sites_created,
-        o.sites_updated,
-        o.representatives_updated,
-        o.rejected_total,
-        o.skipped_total,
-    ]
-}
-
-/// Every stored value of the registry tables but the decoy's, row for row, with ids replaced
-/// by the natural keys and sorted in Rust (both engines' collations give the same order).
-async fn stored(db: &Db) -> Vec<String> {
-    type CompanyRow = (
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-    );
-    let companies: Vec<CompanyRow> = sqlx::query_as(
-        "SELECT tax_code, vat_number, name, status, registered_on, created_at, updated_at \
-         FROM companies WHERE tax_code <> '00000000000'",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("companies");
-    let fees: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT c.tax_code, f.year FROM company_annual_fees f \
-         JOIN companies c ON c.id = f.company_id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("fees");
-    let representatives: Vec<(String, String)> = sqlx::query_as(
-        "SELECT c.tax_code, r.tax_code FROM company_representatives r \
-         JOIN companies c ON c.id = r.company_id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("representatives");
-    type SiteRow = (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-    );
-    let sites: Vec<SiteRow> = sqlx::query_as(
-        "SELECT c.tax_code, s.site_key, s.kind, s.province || '-' || s.rea_number, \
-             s.address, s.postcode, s.municipality, s.created_at || '|' || s.updated_at \
-             FROM sites s JOIN companies c ON c.id = s.company_id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("sites");
-    let mut rows: Vec<String> = companies.iter().map(|r| format!("company {r:?}")).collect();
-    rows.extend(fees.iter().map(|r| format!("fee {r:?}")));
-    rows.extend(
-        representatives
-            .iter()
-            .map(|r| format!("representative {r:?}")),
-    );
-    rows.extend(sites.iter().map(|r| format!("site {r:?}")));
-    rows.sort();
-    rows
 }
 
 /// The registry tables' indexes and constraints, by name and definition, and the identity
@@ -437,4 +343,45 @@ async fn a_failed_first_import_leaves_the_tables_keys_and_indexes_as_they_were()
     let after = schema(&test.db).await;
     assert_eq!((&after.0, &after.1), (&before.0, &before.1));
     assert!(rows_in_registry_tables(&test.db).await > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(sportello_test_postgres),
+    ignore = "SPORTELLO_TEST_POSTGRES is not set"
+)]
+async fn a_first_import_numbers_ids_in_the_order_of_the_keys() {
+    let test = TestDb::new(Engine::Postgres).await;
+    let path = test.dir.path().join("extract.csv");
+    std::fs::write(&path, scattered_extract(80, true)).expect("write the extract");
+    import(&test.db, start_time(), &path, 16).await;
+
+    // Read in id order; the natural keys must then be in byte order too.
+    let companies: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, tax_code FROM companies ORDER BY id COLLATE \"C\"")
+            .fetch_all(test.db.pool())
+            .await
+            .expect("companies");
+    let sites: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT s.id, c.tax_code, s.site_key FROM sites s JOIN companies c ON c.id = s.company_id \
+         ORDER BY s.id COLLATE \"C\"",
+    )
+    .fetch_all(test.db.pool())
+    .await
+    .expect("sites");
+    assert_eq!(companies.len(), 80);
+    assert!(sites.len() > companies.len(), "{}", sites.len());
+    for id in companies
+        .iter()
+        .map(|c| &c.0)
+        .chain(sites.iter().map(|s| &s.0))
+    {
+        let uuid = uuid::Uuid::parse_str(id).expect("a UUID");
+        assert_eq!(uuid.get_version_num(), 7, "{id}");
+        assert_eq!(uuid.to_string(), *id, "{id}");
+    }
+    let codes: Vec<&String> = companies.iter().map(|c| &c.1).collect();
+    assert!(codes.is_sorted(), "{codes:?}");
+    let keys: Vec<(&String, &String)> = sites.iter().map(|s| (&s.1, &s.2)).collect();
+    assert!(keys.is_sorted(), "{keys:?}");
 }

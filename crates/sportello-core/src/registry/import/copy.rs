@@ -369,16 +369,7 @@ impl Staged {
             Some(row.site.postcode.as_str()),
             Some(&row.site.municipality),
         ];
-        for (n, value) in fields.iter().chain(rest.iter()).enumerate() {
-            if n > 0 {
-                out.push(b'\t');
-            }
-            match value {
-                Some(text) => copy_text(text, out),
-                None => out.extend_from_slice(b"\\N"),
-            }
-        }
-        out.push(b'\n');
+        copy_fields(fields.iter().chain(rest.iter()).copied(), out);
     }
 }
 
@@ -402,6 +393,24 @@ fn same_site(previous: &Row, row: &Row) -> bool {
         && a.address == b.address
         && a.postcode == b.postcode
         && a.municipality == b.municipality
+}
+
+/// Appends one line of `COPY` text to `out`: the fields separated by tabs, `\\N` for NULL,
+/// each value escaped by [`copy_text`].
+pub(super) fn copy_fields<'a>(
+    fields: impl IntoIterator<Item = Option<&'a str>>,
+    out: &mut Vec<u8>,
+) {
+    for (n, value) in fields.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b'\t');
+        }
+        match value {
+            Some(text) => copy_text(text, out),
+            None => out.extend_from_slice(b"\\N"),
+        }
+    }
+    out.push(b'\n');
 }
 
 /// A value in `COPY` text format: a backslash, tab, newline or carriage return is escaped, so
@@ -456,6 +465,13 @@ mod tests {
         assert_eq!(text("\\N"), "\\\\N");
         assert_eq!(text("\\."), "\\\\.");
         assert_eq!(text("\"FORLÌ\" l'altra"), "\"FORLÌ\" l'altra");
+    }
+
+    #[test]
+    fn copy_fields_separate_with_tabs_and_write_null_as_backslash_n() {
+        let mut out = Vec::new();
+        copy_fields([Some("a\tb"), None, Some(""), Some("\\N")], &mut out);
+        assert_eq!(out, b"a\\tb\t\\N\t\t\\\\N\n");
     }
 
     #[test]

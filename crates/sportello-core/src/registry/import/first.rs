@@ -17,18 +17,24 @@
 //! dropping an index needs.
 //!
 //! Same results as the ordinary path ([`super::copy`]) applied batch by batch: a company or
-//! site takes the values of its last row and the id offered by its first, and the counts are
-//! those that path would have reported with the same batches. A company or site counts as
-//! updated once per later batch whose last row changes it, and a row is unchanged when it
-//! repeats what the previous row of its company and site left; window functions over the
-//! staged rows tell both, in file order.
+//! site takes the values of its last row, and the counts are those that path would have
+//! reported with the same batches. A company or site counts as updated once per later batch
+//! whose last row changes it, and a row is unchanged when it repeats what the previous row of
+//! its company and site left; window functions over the staged rows tell both, in file order,
+//! after one sort of them for the companies and one for the sites. The ids are fresh UUIDs v7 numbered in the order of the natural keys
+//! ([`id_prefix`]), so that every key of the loaded tables, kept or rebuilt, receives its rows
+//! already in order.
+//!
+//! Staging tables are unlogged tables created in the transaction (not temporary ones), so that
+//! the server may read and sort them with parallel workers; no other session sees them before
+//! the commit, and they are dropped before it.
 //!
 //! `synchronous_commit` is left alone: it only shortens the wait for a commit, and the run
 //! commits once.
 
 use crate::db::{self, Db};
 use crate::registry::import::batch::Counts;
-use crate::registry::import::copy::{array_literal, copy_text};
+use crate::registry::import::copy::{array_literal, copy_fields};
 use crate::registry::import::rows::Row;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
@@ -43,14 +49,17 @@ macro_rules! tables {
     };
 }
 
-/// Settings of the load's own connection. The statements sort and join millions of staged
-/// rows, so they get memory for it (`work_mem` per sort, `maintenance_work_mem` per index
-/// build), and temporary buffers for the staging table; JIT compiling is left off as on the
-/// lanes' connections. The connection is closed at the end of the run.
-const SETTINGS: [&str; 4] = [
-    "SET temp_buffers = '256MB'",
+/// Settings of the load's own connection (closed at the end of the run). The statements sort
+/// millions of staged rows and build indexes over them, so they get memory for it (`work_mem`
+/// per sort, `maintenance_work_mem` per index build, shared by its workers) and both cores:
+/// the staging tables are plain (unlogged) tables rather than temporary ones, whose local
+/// buffers no parallel worker can read, so their sorts and scans, like the index builds, may
+/// use a second process. JIT compiling is left off as on the lanes' connections.
+const SETTINGS: [&str; 5] = [
     "SET work_mem = '256MB'",
-    "SET maintenance_work_mem = '512MB'",
+    "SET maintenance_work_mem = '1GB'",
+    "SET max_parallel_workers_per_gather = 2",
+    "SET max_parallel_maintenance_workers = 2",
     "SET jit = off",
 ];
 
@@ -64,17 +73,15 @@ const EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM companies) \
                      AND NOT EXISTS (SELECT 1 FROM company_representatives) \
                      AND NOT EXISTS (SELECT 1 FROM sites)";
 
-/// Every valid row of the file: its position among them (`line`) and its batch (`chunk`), the
-/// ids offered for its company and site, and its values. Temporary (never written to the
-/// WAL) and dropped with the transaction. The text is compared byte by byte (`COLLATE "C"`):
-/// the staged rows are only sorted to group equal codes, and byte order does that without the
-/// database collation's cost.
+/// Every valid row of the file: its position among them (`line`), its batch (`chunk`) and its
+/// values. Unlogged (never written to the WAL), created inside the transaction, so no other
+/// session sees it and a rollback takes it away; dropped before the commit. The text is
+/// compared byte by byte (`COLLATE "C"`): the staged rows are only sorted to group equal
+/// codes, and byte order does that without the database collation's cost.
 const CREATE_STAGING: &str = "\
-CREATE TEMP TABLE registry_first_rows (
+CREATE UNLOGGED TABLE registry_first_rows (
     line BIGINT NOT NULL,
     chunk BIGINT NOT NULL,
-    company_id TEXT COLLATE \"C\" NOT NULL,
-    site_id TEXT COLLATE \"C\" NOT NULL,
     tax_code TEXT COLLATE \"C\" NOT NULL,
     vat_number TEXT COLLATE \"C\",
     name TEXT COLLATE \"C\" NOT NULL,
@@ -89,101 +96,132 @@ CREATE TEMP TABLE registry_first_rows (
     address TEXT COLLATE \"C\" NOT NULL,
     postcode TEXT COLLATE \"C\" NOT NULL,
     municipality TEXT COLLATE \"C\" NOT NULL
-) ON COMMIT DROP";
+)";
 
-const COPY_STAGING: &str = "COPY registry_first_rows (line, chunk, company_id, site_id, tax_code, \
-    vat_number, name, status, registered_on, fee_years, representatives, site_key, kind, \
-    province, rea_number, address, postcode, municipality) FROM STDIN";
+const COPY_STAGING: &str = "COPY registry_first_rows (line, chunk, tax_code, vat_number, name, \
+    status, registered_on, fee_years, representatives, site_key, kind, province, rea_number, \
+    address, postcode, municipality) FROM STDIN";
 
-/// Rows that change nothing: each repeats the previous row of its company and of its site.
-/// A file's rows all have, or all lack, the representatives and the registration date, so
-/// comparing the missing ones (NULL) finds them equal, as the ordinary path does.
-const COUNT_UNCHANGED: &str = "\
-SELECT count(*) FROM (
-    SELECT lag(line) OVER c IS NOT NULL
-            AND vat_number IS NOT DISTINCT FROM lag(vat_number) OVER c
-            AND name = lag(name) OVER c AND status = lag(status) OVER c
-            AND registered_on IS NOT DISTINCT FROM lag(registered_on) OVER c
-            AND fee_years = lag(fee_years) OVER c
-            AND representatives IS NOT DISTINCT FROM lag(representatives) OVER c
-            AS company_same,
-        lag(line) OVER s IS NOT NULL
-            AND province = lag(province) OVER s AND rea_number = lag(rea_number) OVER s
-            AND address = lag(address) OVER s AND postcode = lag(postcode) OVER s
-            AND municipality = lag(municipality) OVER s
-            AS site_same
-    FROM registry_first_rows
-    WINDOW c AS (PARTITION BY tax_code ORDER BY line),
-        s AS (PARTITION BY tax_code, site_key ORDER BY line)
-) AS r
-WHERE company_same AND site_same";
-
-/// Per company, the batches after its first that leave it different (its fields or paid
-/// years) from the batch before, as an upsert per batch would count them; and the batches
-/// that change its representatives (the first one too, when it lists any).
-const COUNT_COMPANY_UPDATES: &str = "\
-WITH ends AS (
-    SELECT * FROM (
-        SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
-            representatives,
-            chunk IS DISTINCT FROM lead(chunk) OVER (PARTITION BY tax_code ORDER BY line)
-                AS batch_last
-        FROM registry_first_rows
-    ) AS r
-    WHERE batch_last
-), changes AS (
-    SELECT lag(line) OVER c IS NOT NULL AND (
-            vat_number IS DISTINCT FROM lag(vat_number) OVER c
-            OR name <> lag(name) OVER c OR status <> lag(status) OVER c
-            OR registered_on IS DISTINCT FROM lag(registered_on) OVER c
-            OR fee_years <> lag(fee_years) OVER c) AS updated,
-        representatives IS NOT NULL
-            AND representatives <> coalesce(lag(representatives) OVER c, '{}')
-            AS representatives_changed
-    FROM ends
-    WINDOW c AS (PARTITION BY tax_code ORDER BY line)
-)
-SELECT count(*) FILTER (WHERE updated), count(*) FILTER (WHERE representatives_changed)
-FROM changes";
-
-/// Per site, the batches after its first that leave it different from the batch before.
-const COUNT_SITE_UPDATES: &str = "\
-WITH ends AS (
-    SELECT * FROM (
-        SELECT tax_code, site_key, line, province, rea_number, address, postcode, municipality,
-            chunk IS DISTINCT FROM lead(chunk) OVER (PARTITION BY tax_code, site_key
-                ORDER BY line) AS batch_last
-        FROM registry_first_rows
-    ) AS r
-    WHERE batch_last
-)
-SELECT count(*) FROM (
-    SELECT lag(line) OVER s IS NOT NULL
-        AND (province, rea_number, address, postcode, municipality) IS DISTINCT FROM
-            (lag(province) OVER s, lag(rea_number) OVER s, lag(address) OVER s,
-             lag(postcode) OVER s, lag(municipality) OVER s) AS updated
-    FROM ends
-    WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
-) AS changes
-WHERE updated";
-
-/// Each company as its last row says, with the first id offered for it (ids are generated in
-/// file order, so the least is the first).
+/// Each company as its last row says, numbered in tax-code order (`$1`: the prefix of its id,
+/// see [`id_prefix`]), with what its rows count for: `unchanged`, the rows that repeat the
+/// previous row of their company and of their site (a file's rows all have, or all lack, the
+/// representatives and the registration date, so the missing ones, NULL, compare equal, as
+/// the ordinary path finds them); `updated`, the batches after its first whose last row leaves
+/// it different (its fields or paid years) from the batch before, as an upsert per batch would
+/// count them; `representatives_changed`, the batches that change its representatives (the
+/// first one too, when it lists any).
+///
+/// One sort of the staged rows by site (tax code, site key, line) serves every window: the
+/// company's windows (tax code, line) only reorder the few rows of each company.
 const CREATE_COMPANIES: &str = "\
-CREATE TEMP TABLE registry_first_companies ON COMMIT DROP AS
-SELECT DISTINCT ON (tax_code) min(company_id) OVER w AS id, tax_code, vat_number, name, status,
-    registered_on, fee_years, representatives
-FROM registry_first_rows
-WINDOW w AS (PARTITION BY tax_code ORDER BY line DESC
-    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-ORDER BY tax_code, line DESC";
+CREATE UNLOGGED TABLE registry_first_companies AS
+SELECT $1 || lpad(to_hex(row_number() OVER (ORDER BY tax_code)), 12, '0') AS id, tax_code,
+    vat_number, name, status, registered_on, fee_years, representatives, unchanged, updated,
+    representatives_changed
+FROM (
+    SELECT tax_code, vat_number, name, status, registered_on, fee_years, representatives,
+        unchanged,
+        count(*) FILTER (WHERE updated) OVER c AS updated,
+        count(*) FILTER (WHERE representatives_changed) OVER c AS representatives_changed,
+        last
+    FROM (
+        SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
+            representatives, unchanged, last,
+            lag(line) OVER c IS NOT NULL AND (
+                vat_number IS DISTINCT FROM lag(vat_number) OVER c
+                OR name <> lag(name) OVER c OR status <> lag(status) OVER c
+                OR registered_on IS DISTINCT FROM lag(registered_on) OVER c
+                OR fee_years <> lag(fee_years) OVER c) AS updated,
+            representatives IS NOT NULL
+                AND representatives <> coalesce(lag(representatives) OVER c, '{}')
+                AS representatives_changed
+        FROM (
+            SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
+                representatives, batch_last, last,
+                count(*) FILTER (WHERE same) OVER c AS unchanged
+            FROM (
+                SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
+                    representatives,
+                    site_same AND lag(line) OVER c IS NOT NULL
+                        AND vat_number IS NOT DISTINCT FROM lag(vat_number) OVER c
+                        AND name = lag(name) OVER c AND status = lag(status) OVER c
+                        AND registered_on IS NOT DISTINCT FROM lag(registered_on) OVER c
+                        AND fee_years = lag(fee_years) OVER c
+                        AND representatives IS NOT DISTINCT FROM lag(representatives) OVER c
+                        AS same,
+                    chunk IS DISTINCT FROM lead(chunk) OVER c AS batch_last,
+                    lead(line) OVER c IS NULL AS last
+                FROM (
+                    SELECT tax_code, line, chunk, vat_number, name, status, registered_on,
+                        fee_years, representatives,
+                        lag(line) OVER s IS NOT NULL
+                            AND province = lag(province) OVER s
+                            AND rea_number = lag(rea_number) OVER s
+                            AND address = lag(address) OVER s AND postcode = lag(postcode) OVER s
+                            AND municipality = lag(municipality) OVER s AS site_same
+                    FROM registry_first_rows
+                    WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
+                ) AS r
+                WINDOW c AS (PARTITION BY tax_code ORDER BY line)
+            ) AS r
+            WINDOW c AS (PARTITION BY tax_code ORDER BY line)
+        ) AS r
+        WHERE batch_last
+        WINDOW c AS (PARTITION BY tax_code ORDER BY line)
+    ) AS r
+    WINDOW c AS (PARTITION BY tax_code ORDER BY line)
+) AS r
+WHERE last";
 
-/// In id order, so that the primary key (kept: other tables refer to it) grows at its end.
+/// Each site as its last row says, numbered in (tax code, site key) order (`$2`), with the id
+/// of its company (`$1`, numbered as in [`CREATE_COMPANIES`]) and `updated`, the batches
+/// after its first whose last row leaves it different from the batch before.
+const CREATE_SITES: &str = "\
+CREATE UNLOGGED TABLE registry_first_sites AS
+SELECT $2 || lpad(to_hex(row_number() OVER (ORDER BY tax_code, site_key)), 12, '0') AS id,
+    $1 || lpad(to_hex(dense_rank() OVER (ORDER BY tax_code)), 12, '0') AS company_id,
+    site_key, kind, province, rea_number, address, postcode, municipality, updated
+FROM (
+    SELECT tax_code, site_key, kind, province, rea_number, address, postcode, municipality,
+        last, count(*) FILTER (WHERE updated) OVER s AS updated
+    FROM (
+        SELECT tax_code, site_key, line, kind, province, rea_number, address, postcode,
+            municipality, last,
+            lag(line) OVER s IS NOT NULL
+                AND (province, rea_number, address, postcode, municipality) IS DISTINCT FROM
+                    (lag(province) OVER s, lag(rea_number) OVER s, lag(address) OVER s,
+                     lag(postcode) OVER s, lag(municipality) OVER s) AS updated
+        FROM (
+            SELECT tax_code, site_key, line, kind, province, rea_number, address, postcode,
+                municipality,
+                chunk IS DISTINCT FROM lead(chunk) OVER s AS batch_last,
+                lead(line) OVER s IS NULL AS last
+            FROM registry_first_rows
+            WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
+        ) AS r
+        WHERE batch_last
+        WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
+    ) AS r
+    WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
+) AS r
+WHERE last";
+
+/// What the two tables above count, in one pass each.
+const COUNT_COMPANIES: &str = "\
+SELECT count(*), coalesce(sum(unchanged), 0)::BIGINT, coalesce(sum(updated), 0)::BIGINT,
+    coalesce(sum(representatives_changed), 0)::BIGINT
+FROM registry_first_companies";
+
+const COUNT_SITES: &str = "SELECT coalesce(sum(updated), 0)::BIGINT FROM registry_first_sites";
+
+/// The tables are filled in the order of their ids, which is also the order of their keys
+/// (tax code; company and year; company and site key): each row lands at the end of the
+/// primary key, and the keys built after the load find their rows already sorted.
 const INSERT_COMPANIES: &str = "\
 INSERT INTO companies (id, tax_code, vat_number, name, status, registered_on, created_at,
     updated_at)
 SELECT id, tax_code, vat_number, name, status, registered_on, $1, $1
-FROM registry_first_companies ORDER BY id";
+FROM registry_first_companies";
 
 const INSERT_FEES: &str = "\
 INSERT INTO company_annual_fees (company_id, year)
@@ -193,21 +231,15 @@ const INSERT_REPRESENTATIVES: &str = "\
 INSERT INTO company_representatives (company_id, tax_code)
 SELECT c.id, t.code FROM registry_first_companies c, unnest(c.representatives) AS t(code)";
 
-/// Each site as its last row says, with the first id offered for it.
 const INSERT_SITES: &str = "\
 INSERT INTO sites (id, company_id, site_key, kind, province, rea_number, address, postcode,
     municipality, created_at, updated_at)
-SELECT s.id, c.id, s.site_key, s.kind, s.province, s.rea_number, s.address, s.postcode,
-    s.municipality, $1, $1
-FROM (
-    SELECT DISTINCT ON (tax_code, site_key) min(site_id) OVER w AS id, tax_code, site_key, kind,
-        province, rea_number, address, postcode, municipality
-    FROM registry_first_rows
-    WINDOW w AS (PARTITION BY tax_code, site_key ORDER BY line DESC
-        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-    ORDER BY tax_code, site_key, line DESC
-) AS s JOIN registry_first_companies c ON c.tax_code = s.tax_code
-ORDER BY s.id";
+SELECT id, company_id, site_key, kind, province, rea_number, address, postcode, municipality,
+    $1, $1
+FROM registry_first_sites";
+
+const DROP_STAGING: &str =
+    "DROP TABLE registry_first_rows, registry_first_companies, registry_first_sites";
 
 /// What is dropped for the load and added back after it, as pairs of statements, read from
 /// the catalog: the foreign keys of the loaded tables; their primary keys and unique
@@ -420,21 +452,26 @@ async fn fill(
     counts: &mut Counts,
 ) -> Result<(), sqlx::Error> {
     let now = db::instant(now);
+    let (company_ids, site_ids) = (id_prefix(), id_prefix());
     sqlx::query("ANALYZE registry_first_rows")
         .execute(&mut *tx)
         .await?;
-    let unchanged: i64 = sqlx::query_scalar(COUNT_UNCHANGED)
-        .fetch_one(&mut *tx)
+    sqlx::query(CREATE_COMPANIES)
+        .bind(&company_ids)
+        .execute(&mut *tx)
         .await?;
+    sqlx::query(CREATE_SITES)
+        .bind(&company_ids)
+        .bind(&site_ids)
+        .execute(&mut *tx)
+        .await?;
+    let (companies, unchanged, updated, representatives): (i64, i64, i64, i64) =
+        sqlx::query_as(COUNT_COMPANIES).fetch_one(&mut *tx).await?;
+    counts.companies_created = count(companies);
     counts.unchanged = count(unchanged);
-    let (updated, representatives): (i64, i64) = sqlx::query_as(COUNT_COMPANY_UPDATES)
-        .fetch_one(&mut *tx)
-        .await?;
     counts.companies_updated = count(updated);
     counts.representatives_updated = count(representatives);
-    let updated: i64 = sqlx::query_scalar(COUNT_SITE_UPDATES)
-        .fetch_one(&mut *tx)
-        .await?;
+    let updated: i64 = sqlx::query_scalar(COUNT_SITES).fetch_one(&mut *tx).await?;
     counts.sites_updated = count(updated);
 
     // Read every definition before dropping any.
@@ -449,12 +486,10 @@ async fn fill(
             .await?;
     }
 
-    sqlx::query(CREATE_COMPANIES).execute(&mut *tx).await?;
-    let created = sqlx::query(INSERT_COMPANIES)
+    sqlx::query(INSERT_COMPANIES)
         .bind(&now)
         .execute(&mut *tx)
         .await?;
-    counts.companies_created = created.rows_affected();
     sqlx::query(INSERT_FEES).execute(&mut *tx).await?;
     sqlx::query(INSERT_REPRESENTATIVES)
         .execute(&mut *tx)
@@ -464,6 +499,7 @@ async fn fill(
         .execute(&mut *tx)
         .await?;
     counts.sites_created = created.rows_affected();
+    sqlx::query(DROP_STAGING).execute(&mut *tx).await?;
 
     // Unique keys first (the foreign keys need the keys they refer to), foreign keys last:
     // each is checked by one set-based statement over the whole table.
@@ -479,13 +515,21 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
 }
 
-/// Appends `row` to `out` as one line of `COPY` text, in the column order of [`COPY_STAGING`],
-/// with fresh ids offered for its company and site.
+/// The first 24 characters of a fresh UUID v7 (`xxxxxxxx-xxxx-7xxx-yxxx-`: its millisecond and
+/// 26 random bits), to which the load appends a number in 12 hex digits (the UUID's last 48
+/// bits) for each company or site: still a UUID v7, unique within the run, and in text order
+/// the order of the numbers, so of the keys they follow. The random bits are drawn apart from
+/// the process's counter of [`db::new_id`], whose next ids differ only in those last 48 bits.
+fn id_prefix() -> String {
+    let mut id = uuid::Uuid::new_v7(uuid::Timestamp::now(uuid::NoContext)).to_string();
+    id.truncate(24);
+    id
+}
+
+/// Appends `row` to `out` as one line of `COPY` text, in the column order of [`COPY_STAGING`].
 fn encode(line: u64, chunk: u64, row: &Row, out: &mut Vec<u8>) {
     let line = line.to_string();
     let chunk = chunk.to_string();
-    let company_id = db::new_id();
-    let site_id = db::new_id();
     let key = row.site.key();
     let rea_number = row.site.rea.number().to_string();
     let registered_on = row.registered_on.flatten().map(db::date);
@@ -494,11 +538,9 @@ fn encode(line: u64, chunk: u64, row: &Row, out: &mut Vec<u8>) {
         .representatives
         .as_ref()
         .map(|codes| array_literal(codes.iter().cloned()));
-    let fields: [Option<&str>; 18] = [
+    let fields: [Option<&str>; 16] = [
         Some(&line),
         Some(&chunk),
-        Some(&company_id),
-        Some(&site_id),
         Some(row.company.tax_code.as_str()),
         row.company.vat_number.as_ref().map(|v| v.as_str()),
         Some(&row.company.name),
@@ -514,14 +556,5 @@ fn encode(line: u64, chunk: u64, row: &Row, out: &mut Vec<u8>) {
         Some(row.site.postcode.as_str()),
         Some(&row.site.municipality),
     ];
-    for (n, value) in fields.iter().enumerate() {
-        if n > 0 {
-            out.push(b'\t');
-        }
-        match value {
-            Some(text) => copy_text(text, out),
-            None => out.extend_from_slice(b"\\N"),
-        }
-    }
-    out.push(b'\n');
+    copy_fields(fields, out);
 }

@@ -11,6 +11,8 @@
 # SPORTELLO_BIN=path runs that server binary instead of building one (to compare builds).
 # SPORTELLO_PROFILE=debug builds and runs the debug build instead of the release one.
 # SPORTELLO_PERF_STAT=1 counts the server's context switches during the load (`perf stat`).
+# SPORTELLO_NO_BUILD=1 runs the binaries already built, as they are (no cargo build first).
+# SPORTELLO_LOAD_PORT=N serves on that port (18080 by default), so two runs may share a machine.
 set -euo pipefail
 
 engine="${1:-sqlite}"
@@ -33,15 +35,21 @@ cd "$root"
 
 profile="${SPORTELLO_PROFILE:-release}"
 case "$profile" in
-  release) cargo build --release -p sportello --example load --bin sportello ;;
-  debug) cargo build -p sportello --example load --bin sportello ;;
+  release|debug) ;;
   *) echo "SPORTELLO_PROFILE must be release or debug" >&2; exit 2 ;;
 esac
+if [[ "${SPORTELLO_NO_BUILD:-}" != 1 ]]; then
+  case "$profile" in
+    release) cargo build --release -p sportello --example load --bin sportello ;;
+    debug) cargo build -p sportello --example load --bin sportello ;;
+  esac
+fi
 target="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bin="${SPORTELLO_BIN:-$target/$profile/sportello}"
 
 data="$(mktemp -d)"
-export SPORTELLO_DATA_DIR="$data" SPORTELLO_LISTEN=127.0.0.1:18080 SPORTELLO_LOG_LEVEL=warn
+port="${SPORTELLO_LOAD_PORT:-18080}"
+export SPORTELLO_DATA_DIR="$data" SPORTELLO_LISTEN="127.0.0.1:$port" SPORTELLO_LOG_LEVEL=warn
 unset DATABASE_URL
 pg_server=""
 case "$engine" in
@@ -71,6 +79,6 @@ extra=()
 echo "engine: $engine; server: $bin (pid $server); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 perf=()
 [[ "${SPORTELLO_PERF_STAT:-}" == 1 ]] && perf=(perf stat -e context-switches,task-clock -p "$server" --)
-"${perf[@]}" "$target/$profile/examples/load" --base-url http://127.0.0.1:18080 --clients "$clients" \
+"${perf[@]}" "$target/$profile/examples/load" --base-url "http://127.0.0.1:$port" --clients "$clients" \
   --practices "$practices" --server-pid "$server" "${extra[@]}" "${after[@]}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

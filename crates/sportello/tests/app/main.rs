@@ -10,6 +10,7 @@ mod blob_reaper;
 mod blob_store;
 mod booking_abuse;
 mod brokers;
+mod chamber_link;
 mod chamber_wallet;
 mod cli;
 mod cns;

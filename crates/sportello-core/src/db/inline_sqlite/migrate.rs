@@ -1,6 +1,8 @@
 //! sqlx's migration bookkeeping (`_sqlx_migrations`) on the inline driver, with the same
-//! table and statements as sqlx's SQLite driver, so a database migrated by either driver is
-//! read alike by the other.
+//! table as sqlx's SQLite driver, so a database migrated by either driver is read alike by the
+//! other. One difference in the statements: sqlx inserts a migration's row with an execution
+//! time of -1 and updates it after the commit; here the row is inserted once, with the time
+//! its statements took (the commit not counted).
 
 use super::{Done, InlineConnection, Op};
 use futures::future::BoxFuture;
@@ -30,16 +32,23 @@ impl InlineConnection {
         })
     }
 
-    async fn record(&mut self, table: &str, migration: &Migration) -> Result<(), Error> {
+    /// The row of an applied migration, with the time its statements took.
+    async fn record(
+        &mut self,
+        table: &str,
+        migration: &Migration,
+        elapsed: Duration,
+    ) -> Result<(), Error> {
         self.rows(
             format!(
                 "INSERT INTO {table} ( version, description, success, checksum, execution_time ) \
-                 VALUES ( ?1, ?2, TRUE, ?3, -1 )"
+                 VALUES ( ?1, ?2, TRUE, ?3, ?4 )"
             ),
             vec![
                 AnyValueKind::BigInt(migration.version),
                 AnyValueKind::Text(Arc::new(migration.description.to_string())),
                 AnyValueKind::Blob(Arc::new(migration.checksum.to_vec())),
+                AnyValueKind::BigInt(i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)),
             ],
         )
         .await
@@ -58,9 +67,11 @@ impl InlineConnection {
             self.run(Op::Begin(None)).await?;
         }
         let result = async {
+            let start = Instant::now();
             self.rows(migration.sql.as_str().to_owned(), Vec::new())
                 .await
                 .map_err(|e| MigrateError::ExecuteMigration(e, migration.version))?;
+            let elapsed = start.elapsed();
             if revert {
                 self.rows(
                     format!("DELETE FROM {table} WHERE version = ?1"),
@@ -68,7 +79,7 @@ impl InlineConnection {
                 )
                 .await?;
             } else {
-                self.record(table, migration).await?;
+                self.record(table, migration, elapsed).await?;
             }
             Ok::<(), MigrateError>(())
         }
@@ -187,16 +198,7 @@ impl Migrate for InlineConnection {
         Box::pin(async move {
             let start = Instant::now();
             self.in_tx(migration, table_name, false).await?;
-            let elapsed = start.elapsed();
-            self.rows(
-                format!("UPDATE {table_name} SET execution_time = ?1 WHERE version = ?2"),
-                vec![
-                    AnyValueKind::BigInt(i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)),
-                    AnyValueKind::BigInt(migration.version),
-                ],
-            )
-            .await?;
-            Ok(elapsed)
+            Ok(start.elapsed())
         })
     }
 

@@ -94,7 +94,8 @@ pub async fn create(
         version,
         base,
     } = verify_signed_model(state, principal, &desk.chamber_id, signed, now).await?;
-    if !destination::chamber_admits(&state.db, &desk.chamber_id, &base.company_id).await? {
+    let admission = destination::admission(&state.db, &desk.chamber_id, &base.company_id).await?;
+    if !admission.admits {
         let chamber = chambers::get_chamber(&state.db, &desk.chamber_id)
             .await?
             .map(|c| c.name)
@@ -163,20 +164,28 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await?;
     // The company now deals with this chamber: its administrator manages the company's users
-    // (`accounts::offboarding::manages`), listed from `chamber_company_users` a page at a time.
-    let first_with_chamber = sqlx::query(
-        "INSERT INTO chamber_companies (chamber_id, company_id) VALUES ($1, $2) \
-         ON CONFLICT (chamber_id, company_id) DO NOTHING",
-    )
-    .bind(&desk.chamber_id)
-    .bind(&base.company_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        > 0;
-    if first_with_chamber {
-        crate::accounts::managed_users::company_joined(&mut tx, &desk.chamber_id, &base.company_id)
+    // (`accounts::offboarding::manages`), listed from `chamber_company_users` a page at a
+    // time. Written with the company's first practice for the chamber only (two first uploads
+    // at once both try; the conflict clause keeps one, and only that one adds the users).
+    if !admission.linked {
+        let first_with_chamber = sqlx::query(
+            "INSERT INTO chamber_companies (chamber_id, company_id) VALUES ($1, $2) \
+             ON CONFLICT (chamber_id, company_id) DO NOTHING",
+        )
+        .bind(&desk.chamber_id)
+        .bind(&base.company_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if first_with_chamber {
+            crate::accounts::managed_users::company_joined(
+                &mut tx,
+                &desk.chamber_id,
+                &base.company_id,
+            )
             .await?;
+        }
     }
     super::signed_model::insert_invoices(&mut tx, &id, &form).await?;
     super::signed_model::record(

@@ -21,6 +21,46 @@ pub async fn chamber_admits(
     settings::get_bool(db, chamber_id, Setting::AcceptOtherCompanies).await
 }
 
+/// What an upload needs to know of a company and a chamber, read in one statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Admission {
+    /// [`chamber_admits`]: the destination desk rule with the chamber's exception.
+    pub admits: bool,
+    /// Whether the company is already among the chamber's companies (`chamber_companies`,
+    /// written with its first practice for the chamber).
+    pub linked: bool,
+}
+
+/// [`chamber_admits`] and whether `company_id` is already linked to `chamber_id`, in one
+/// statement: an upload writes the link only with the company's first practice there.
+pub async fn admission(
+    db: &Db,
+    chamber_id: &str,
+    company_id: &str,
+) -> Result<Admission, sqlx::Error> {
+    let (sites_served, accept_other, linked): (i64, Option<String>, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM sites JOIN chamber_provinces cp ON cp.province = sites.province \
+         WHERE sites.company_id = $1 AND cp.chamber_id = $2) AS sites_served, \
+         (SELECT value FROM chamber_settings WHERE chamber_id = $2 AND name = $3) AS accept_other, \
+         (SELECT COUNT(*) FROM chamber_companies WHERE chamber_id = $2 AND company_id = $1) AS linked",
+    )
+    .bind(company_id)
+    .bind(chamber_id)
+    .bind(Setting::AcceptOtherCompanies.name())
+    .fetch_one(db.pool())
+    .await?;
+    // As `chamber_admits`: a site in the chamber's provinces, else the chamber's setting.
+    let admits = sites_served > 0
+        || accept_other
+            .as_deref()
+            .unwrap_or(Setting::AcceptOtherCompanies.default_value())
+            == "true";
+    Ok(Admission {
+        admits,
+        linked: linked > 0,
+    })
+}
+
 /// The chamber and desk of a practice with [`chamber_admits`] for its company, in one
 /// statement (sending needs the three); `None` when the chamber or the desk does not exist.
 pub async fn chamber_desk_admitting(

@@ -21,12 +21,15 @@
 use crate::db::Tx;
 
 /// Locks `table`'s row `id` until the transaction ends, on PostgreSQL; nothing on SQLite,
-/// whose transactions write one at a time.
+/// whose transactions write one at a time. `FOR NO KEY UPDATE`: two writers of the same
+/// company or user still take turns, but the share lock a foreign key check takes (a new
+/// practice of the company, in a transaction waiting for this one's `chamber_companies`
+/// row) does not block it; `FOR UPDATE` did, and two first practices at once deadlocked.
 async fn lock(tx: &mut Tx, table: &'static str, id: &str) -> Result<(), sqlx::Error> {
     if tx.backend_name() != "PostgreSQL" {
         return Ok(());
     }
-    let sql = format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE");
+    let sql = format!("SELECT id FROM {table} WHERE id = $1 FOR NO KEY UPDATE");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut **tx)

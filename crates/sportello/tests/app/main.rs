@@ -25,6 +25,7 @@ mod extras;
 mod fatturapa;
 mod fault;
 mod fees;
+mod first_practice_race;
 mod forms;
 mod free_cards;
 mod helpers;

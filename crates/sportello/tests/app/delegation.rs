@@ -12,7 +12,7 @@ use crate::trade::{DETAILS, Erp, LIGURE, co_form, sign};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sportello_core::accounts::oidc::{self, VerifiedClaims};
-use sportello_core::accounts::{self, NewUser, Role};
+use sportello_core::accounts::{self, NewUser, Role, managed_users};
 use sportello_core::audit::Actor;
 use sportello_core::db::Engine;
 use sportello_core::registry::TaxCode;
@@ -62,13 +62,18 @@ async fn setup(engine: Engine) -> TestApp {
     .unwrap();
     // An administrator's account needs a company: Marta is made as one, then unlinked, as if
     // she had signed up with her digital identity.
-    sqlx::query(
-        "DELETE FROM user_companies WHERE user_id IN (SELECT id FROM users WHERE tax_code = $1)",
-    )
-    .bind(MARTA)
-    .execute(app.state.db.pool())
-    .await
-    .unwrap();
+    // Through the table and the chambers' managed users both, as the unlink does.
+    let marta = user_id(&app, MARTA).await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    sqlx::query("DELETE FROM user_companies WHERE user_id = $1")
+        .bind(&marta)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    managed_users::refresh_user(&mut tx, &marta, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     sportello_core::trust::add_file(
         &app.state.db,
         app.state.clock.now(),
@@ -719,16 +724,23 @@ async fn the_representative_invites_removes_and_limits_the_company_users(engine:
 
 /// Links Marta to Ligure Export with `scope`, as the representative would.
 async fn link_marta(app: &TestApp, scope: &str) {
+    let (marta, company) = (user_id(app, MARTA).await, company_id(app).await);
+    let mut tx = app.state.db.begin().await.unwrap();
     sqlx::query(
         "INSERT INTO user_companies (user_id, company_id, reason, linked_at, scope) \
          VALUES ($1, $2, 'invitation', '2026-11-25T09:00:00.000000Z', $3)",
     )
-    .bind(user_id(app, MARTA).await)
-    .bind(company_id(app).await)
+    .bind(&marta)
+    .bind(&company)
     .bind(scope)
-    .execute(app.state.db.pool())
+    .execute(&mut *tx)
     .await
     .unwrap();
+    // As `company_users::link` does: the chambers of the company now manage Marta.
+    managed_users::refresh_user(&mut tx, &marta, Some(&company))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn set_marta_scope(app: &TestApp, scope: &str) {

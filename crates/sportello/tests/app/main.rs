@@ -12,6 +12,7 @@ mod booking_abuse;
 mod brokers;
 mod chamber_link;
 mod chamber_wallet;
+mod clear_codes_plan;
 mod cli;
 mod cns;
 mod cns_nginx;

@@ -214,15 +214,23 @@ pub async fn protect_stored_codes(state: &Ctx) -> Result<usize, CodeError> {
     protect_with(&state.db, || SealSecret::from_config(&state.config)).await
 }
 
+/// The codes still kept in clear: one read of the partial index `certificates_clear_codes`
+/// (empty once they are protected), not of every certificate, since it runs at each start.
+const CLEAR_CODES: &str =
+    "SELECT id, number, security_code FROM certificates WHERE security_code IS NOT NULL";
+
+/// The engine's plan of the start-up look for codes in clear (the plan test reads it).
+pub async fn clear_codes_plan(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!("{}{CLEAR_CODES}", crate::paging::explain(db));
+    crate::paging::plan(db, sqlx::query_as(sqlx::AssertSqlSafe(sql))).await
+}
+
 async fn protect_with(
     db: &Db,
     secret: impl FnOnce() -> Result<SealSecret, SealError>,
 ) -> Result<usize, CodeError> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT id, number, security_code FROM certificates WHERE security_code IS NOT NULL",
-    )
-    .fetch_all(db.pool())
-    .await?;
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as(CLEAR_CODES).fetch_all(db.pool()).await?;
     if rows.is_empty() {
         return Ok(0);
     }

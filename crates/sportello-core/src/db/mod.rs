@@ -241,15 +241,17 @@ impl Db {
     /// reach the disk (`SET LOCAL synchronous_commit TO OFF`), which is most of the cost of a
     /// one-row write there (a flush per commit); the commit is still atomic and in order, and a
     /// crash loses at most the last fraction of a second of such commits. On SQLite it is
-    /// [`Db::begin`] (the write-ahead log is already not flushed per commit).
+    /// [`Db::begin`] (the write-ahead log is already not flushed per commit). On PostgreSQL
+    /// the `BEGIN` and the `SET LOCAL` go in one round trip.
     pub async fn begin_relaxed(&self) -> Result<Tx, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        if self.engine == Engine::Postgres {
-            sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                .execute(&mut *tx)
-                .await?;
+        match self.engine {
+            Engine::Sqlite => self.begin().await,
+            Engine::Postgres => {
+                self.pool
+                    .begin_with("BEGIN; SET LOCAL synchronous_commit TO OFF")
+                    .await
+            }
         }
-        Ok(tx)
     }
 
     /// Whether the database answers (the readiness check).

@@ -70,6 +70,22 @@ pub fn sqlite_driver() -> SqliteDriver {
 /// A transaction on either engine.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
+/// The engine behind a connection of the pool, or a [`Tx`] (through its connection): what
+/// [`Db::engine`] says of the pool, for code that holds only a transaction.
+pub trait ConnectionEngine {
+    fn engine(&self) -> Engine;
+}
+
+impl ConnectionEngine for sqlx::AnyConnection {
+    fn engine(&self) -> Engine {
+        // The names sqlx's drivers report (the inline SQLite driver reports sqlx's).
+        match self.backend_name() {
+            "PostgreSQL" => Engine::Postgres,
+            _ => Engine::Sqlite,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,

@@ -11,7 +11,8 @@ page and that deep page `--requests` times each over one kept-alive connection, 
 p50 and p99 of the wall time per request as the client sees it. Verification asks for the
 plan's certificates in turn. With `--pid` it prints the server's resident memory (now and
 peak) from /proc. `--json FILE` writes the figures too; `--only TEXT` times only the pages
-whose name holds TEXT (`--only devices`), without the verifications.
+whose name holds TEXT (`--only devices`), without the verifications unless TEXT is part of
+"verification by number" (`--only verification`: the verifications alone).
 
 The desk inbox's first page carries the desk's capped counts per open status; the devices
 page its withdrawal form's RAO picker (and, with `?rao=`, a search by name) and its stock
@@ -108,7 +109,8 @@ def main():
     ap.add_argument("--depth", type=int, default=50)
     ap.add_argument("--pid", type=int)
     ap.add_argument("--json")
-    ap.add_argument("--only", help="time only the pages whose name contains this (no verification)")
+    ap.add_argument("--only", help="time only the pages whose name contains this "
+                    "(no verification, unless this is part of 'verification by number')")
     a = ap.parse_args()
     with open(a.plan) as f:
         plan = json.load(f)
@@ -151,7 +153,7 @@ def main():
     if before_verification:
         print(f"server RSS after the list pages: {before_verification.get('VmRSS')} MiB "
               f"({before_verification.get('RssAnon')} MiB anonymous)")
-    if a.only:
+    if a.only and a.only not in "verification by number":
         if a.json:
             with open(a.json, "w") as f:
                 json.dump({"results": results}, f, indent=1)

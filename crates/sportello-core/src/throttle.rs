@@ -10,7 +10,7 @@
 //! never given back: each one sends an e-mail. Second-screen pairing codes are counted per
 //! client address like logins.
 
-use crate::db::{self, Db};
+use crate::db::{self, Db, Engine};
 use chrono::{DateTime, Duration, Utc};
 
 /// What is throttled; each scope has its own limit.
@@ -117,39 +117,80 @@ pub async fn take(
         .is_some_and(|within| *within))
 }
 
-/// Counts one attempt of each (scope, subject) in one transaction and says, for each,
-/// whether it is within its scope's limit. The transaction is relaxed
-/// ([`Db::begin_relaxed`]): a counter is not worth a disk flush per request (on PostgreSQL
-/// that flush was most of a public verification's time, issue 14), and a crash forgets at
-/// most the attempts of its last fraction of a second.
+/// Counts one attempt of each (scope, subject) in one statement and says, for each, whether
+/// it is within its scope's limit. The pairs must differ (a statement writes a row once).
+/// The write is relaxed ([`relaxed`]): a counter is not worth a disk flush per request (on
+/// PostgreSQL that flush was most of a public verification's time, issue 14), and a crash
+/// forgets at most the attempts of its last fraction of a second.
 pub async fn take_each(
     db: &Db,
     now: DateTime<Utc>,
     subjects: &[(Scope, &str)],
 ) -> Result<Vec<bool>, sqlx::Error> {
-    let mut tx = db.begin_relaxed().await?;
-    let mut within = Vec::with_capacity(subjects.len());
-    for (scope, subject) in subjects {
-        let limit = scope.limit();
-        let attempts: i64 = sqlx::query_scalar(
-            "INSERT INTO throttles (scope, subject, window_start, attempts) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (scope, subject) DO UPDATE SET \
-               attempts = CASE WHEN throttles.window_start <= $4 THEN 1 \
-                          ELSE throttles.attempts + 1 END, \
-               window_start = CASE WHEN throttles.window_start <= $4 THEN $3 \
-                              ELSE throttles.window_start END \
-             RETURNING attempts",
-        )
-        .bind(scope.as_str())
-        .bind(*subject)
-        .bind(db::instant(now))
-        .bind(db::instant(now - limit.window))
-        .fetch_one(&mut *tx)
-        .await?;
-        within.push(attempts <= limit.attempts);
+    if subjects.is_empty() {
+        return Ok(Vec::new());
     }
-    tx.commit().await?;
-    Ok(within)
+    // `$1` is now; each subject has three marks from `$2`: its scope, its subject, and the
+    // instant at or before which its scope's window has ended (windows differ by scope).
+    let mark = |i: usize, k: usize| format!("${}", 2 + 3 * i + k);
+    let values = (0..subjects.len())
+        .map(|i| format!("({}, {}, $1, 1)", mark(i, 0), mark(i, 1)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ended = format!(
+        "throttles.window_start <= CASE throttles.scope {} END",
+        (0..subjects.len())
+            .map(|i| format!("WHEN {} THEN {}", mark(i, 0), mark(i, 2)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let sql = format!(
+        "INSERT INTO throttles (scope, subject, window_start, attempts) VALUES {values} \
+         ON CONFLICT (scope, subject) DO UPDATE SET \
+           attempts = CASE WHEN {ended} THEN 1 ELSE throttles.attempts + 1 END, \
+           window_start = CASE WHEN {ended} THEN $1 ELSE throttles.window_start END \
+         RETURNING scope, subject, attempts"
+    );
+    let mut q =
+        sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(sql)).bind(db::instant(now));
+    for (scope, subject) in subjects {
+        q = q
+            .bind(scope.as_str())
+            .bind(*subject)
+            .bind(db::instant(now - scope.limit().window));
+    }
+    let counted = relaxed(db, q).await?;
+    Ok(subjects
+        .iter()
+        .map(|(scope, subject)| {
+            counted
+                .iter()
+                .find(|(s, n, _)| s == scope.as_str() && n == subject)
+                .is_some_and(|(_, _, attempts)| *attempts <= scope.limit().attempts)
+        })
+        .collect())
+}
+
+/// Runs one statement that writes counters, relaxed: on PostgreSQL in a transaction whose
+/// commit does not wait for the disk flush ([`Db::begin_relaxed`]); on SQLite on its own,
+/// a statement being its own transaction there (and the write-ahead log not flushed per
+/// commit).
+async fn relaxed<O>(
+    db: &Db,
+    q: sqlx::query::QueryAs<'_, sqlx::Any, O, sqlx::any::AnyArguments>,
+) -> Result<Vec<O>, sqlx::Error>
+where
+    O: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    match db.engine() {
+        Engine::Sqlite => q.fetch_all(db.pool()).await,
+        Engine::Postgres => {
+            let mut tx = db.begin_relaxed().await?;
+            let rows = q.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(rows)
+        }
+    }
 }
 
 /// How many subjects of `scope` are over its limit now (their window still running), for
@@ -171,21 +212,24 @@ pub async fn give_back(db: &Db, scope: Scope, subject: &str) -> Result<(), sqlx:
     give_back_each(db, &[(scope, subject)]).await
 }
 
-/// Gives back one attempt of each (scope, subject), in one relaxed transaction like
+/// Gives back one attempt of each (scope, subject), in one relaxed statement like
 /// [`take_each`].
 pub async fn give_back_each(db: &Db, subjects: &[(Scope, &str)]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_relaxed().await?;
-    for (scope, subject) in subjects {
-        sqlx::query(
-            "UPDATE throttles SET attempts = attempts - 1 \
-             WHERE scope = $1 AND subject = $2 AND attempts > 0",
-        )
-        .bind(scope.as_str())
-        .bind(*subject)
-        .execute(&mut *tx)
-        .await?;
+    if subjects.is_empty() {
+        return Ok(());
     }
-    tx.commit().await
+    let pairs = (0..subjects.len())
+        .map(|i| format!("(scope = ${} AND subject = ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sql =
+        format!("UPDATE throttles SET attempts = attempts - 1 WHERE attempts > 0 AND ({pairs})");
+    let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql));
+    for (scope, subject) in subjects {
+        q = q.bind(scope.as_str()).bind(*subject);
+    }
+    relaxed(db, q).await?;
+    Ok(())
 }
 
 /// Forgets every attempt of `subject` (an account after a successful login).

@@ -18,7 +18,7 @@
 //! user's), so of two transactions touching the same company or user the second reads what
 //! the first committed; SQLite has one writer at a time (`BEGIN IMMEDIATE`).
 
-use crate::db::Tx;
+use crate::db::{ConnectionEngine, Engine, Tx};
 
 /// Locks `table`'s row `id` until the transaction ends, on PostgreSQL; nothing on SQLite,
 /// whose transactions write one at a time. `FOR NO KEY UPDATE`: two writers of the same
@@ -26,7 +26,7 @@ use crate::db::Tx;
 /// practice of the company, in a transaction waiting for this one's `chamber_companies`
 /// row) does not block it; `FOR UPDATE` did, and two first practices at once deadlocked.
 async fn lock(tx: &mut Tx, table: &'static str, id: &str) -> Result<(), sqlx::Error> {
-    if tx.backend_name() != "PostgreSQL" {
+    if tx.engine() != Engine::Postgres {
         return Ok(());
     }
     let sql = format!("SELECT id FROM {table} WHERE id = $1 FOR NO KEY UPDATE");

@@ -70,6 +70,22 @@ pub fn sqlite_driver() -> SqliteDriver {
 /// A transaction on either engine.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
+/// The engine behind a connection of the pool, or a [`Tx`] (through its connection): what
+/// [`Db::engine`] says of the pool, for code that holds only a transaction.
+pub trait ConnectionEngine {
+    fn engine(&self) -> Engine;
+}
+
+impl ConnectionEngine for sqlx::AnyConnection {
+    fn engine(&self) -> Engine {
+        // The names sqlx's drivers report (the inline SQLite driver reports sqlx's).
+        match self.backend_name() {
+            "PostgreSQL" => Engine::Postgres,
+            _ => Engine::Sqlite,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -241,15 +257,17 @@ impl Db {
     /// reach the disk (`SET LOCAL synchronous_commit TO OFF`), which is most of the cost of a
     /// one-row write there (a flush per commit); the commit is still atomic and in order, and a
     /// crash loses at most the last fraction of a second of such commits. On SQLite it is
-    /// [`Db::begin`] (the write-ahead log is already not flushed per commit).
+    /// [`Db::begin`] (the write-ahead log is already not flushed per commit). On PostgreSQL
+    /// the `BEGIN` and the `SET LOCAL` go in one round trip.
     pub async fn begin_relaxed(&self) -> Result<Tx, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        if self.engine == Engine::Postgres {
-            sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                .execute(&mut *tx)
-                .await?;
+        match self.engine {
+            Engine::Sqlite => self.begin().await,
+            Engine::Postgres => {
+                self.pool
+                    .begin_with("BEGIN; SET LOCAL synchronous_commit TO OFF")
+                    .await
+            }
         }
-        Ok(tx)
     }
 
     /// Whether the database answers (the readiness check).

@@ -371,16 +371,26 @@ pub async fn of_kind_plan(
     .await
 }
 
-/// The statement of [`odr_accounts_page`]: `$1` chamber, then the range's key and limit; one
-/// range of the partial index `ra_operators_chamber_odr_accounts` (chamber, kind, name, id)
-/// of the operators that are no collaborators, for the ODRs that hold an advance account
-/// (`devices::odr_account::holds_account`).
-fn odr_accounts_sql(prefix: &str, range: &paging::Range) -> String {
+/// The statement of [`odr_accounts_page`], bound: `$1` chamber, then the range's key and
+/// limit; one range of the partial index `ra_operators_chamber_odr_accounts` (chamber, kind,
+/// name, id) of the operators that are no collaborators, for the ODRs that hold an advance
+/// account (`devices::odr_account::holds_account`). `prefix` is empty to run it, the
+/// engine's `EXPLAIN` to plan it ([`odr_accounts_plan`]): the plan tested is the statement
+/// run.
+fn odr_accounts_query<'q, O>(
+    prefix: &str,
+    range: &paging::Range,
+    chamber_id: &'q str,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
     let (condition, order) = range.sql("name", "id", 2);
-    format!(
+    let sql = format!(
         "{prefix}{}{condition}{order}",
         select_operators!("WHERE chamber_id = $1 AND kind = 'odr' AND organisation_id IS NULL")
-    )
+    );
+    range.bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
 }
 
 /// One page by name of the chamber's ODRs that hold an advance account, read by keyset
@@ -395,9 +405,7 @@ pub async fn odr_accounts_page(
         paging::Order::Ascending,
         1,
         |_, range| async move {
-            let sql = odr_accounts_sql("", &range);
-            range
-                .bind(sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
+            odr_accounts_query::<Row>("", &range, chamber_id)
                 .fetch_all(db.pool())
                 .await
         },
@@ -413,18 +421,21 @@ pub async fn odr_accounts_plan(
     chamber_id: &str,
     from: Option<&paging::Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let range = paging::Range {
+    paging::plan(
+        db,
+        odr_accounts_query(paging::explain(db), &plan_range(from), chamber_id),
+    )
+    .await
+}
+
+/// The range a plan is asked for: after `from` (or the first), ascending, a page of 50 and
+/// the row that says whether there is more, as [`paging::keyset`] reads it.
+fn plan_range(from: Option<&paging::Key>) -> paging::Range {
+    paging::Range {
         from: from.cloned(),
         ascending: true,
         limit: 51,
-    };
-    let sql = odr_accounts_sql(paging::explain(db), &range);
-    paging::plan(
-        db,
-        range
-            .bind(sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id)),
-    )
-    .await
+    }
 }
 
 /// Which operators a page of the list holds: the chamber's, narrowed to a scope's ids (an
@@ -470,6 +481,22 @@ impl ListFilter {
         )
     }
 
+    /// The statement of one keyset range, bound: `prefix` empty to run it
+    /// ([`page_in_chamber`]), the engine's `EXPLAIN` to plan it ([`page_plan`]), so the plan
+    /// tested is the statement run.
+    fn query<'q, O>(
+        &'q self,
+        prefix: &str,
+        range: &paging::Range,
+        chamber_id: &'q str,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let sql = self.sql(prefix, range);
+        range.bind(self.bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)), chamber_id))
+    }
+
     fn bind<'q, O>(
         &'q self,
         q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
@@ -506,12 +533,8 @@ pub async fn page_in_chamber(
         paging::Order::Ascending,
         1,
         |_, range| async move {
-            let sql = filter.sql("", &range);
-            range
-                .bind(filter.bind(
-                    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)),
-                    chamber_id,
-                ))
+            filter
+                .query::<Row>("", &range, chamber_id)
                 .fetch_all(db.pool())
                 .await
         },
@@ -556,18 +579,9 @@ pub async fn page_plan(
     filter: &ListFilter,
     from: Option<&paging::Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let range = paging::Range {
-        from: from.cloned(),
-        ascending: true,
-        limit: 51,
-    };
-    let sql = filter.sql(paging::explain(db), &range);
     paging::plan(
         db,
-        range.bind(filter.bind(
-            sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)),
-            chamber_id,
-        )),
+        filter.query(paging::explain(db), &plan_range(from), chamber_id),
     )
     .await
 }

@@ -17,7 +17,7 @@ use sportello_core::devices::inventory;
 use sportello_core::devices::state::DeviceState;
 use sportello_core::paging::{Key, reads_by_index};
 use sportello_core::ra::operator::{self, ListFilter};
-use sportello_core::trade::desk::{self, InboxFilter, certificate};
+use sportello_core::trade::desk::{self, InboxFilter, certificate, verify};
 use sportello_core::trade::practice::lists::{self, ListKind, Search};
 use std::path::Path;
 use tokio::process::Command;
@@ -329,15 +329,21 @@ async fn the_dashboard_reads_only_its_period_by_index(engine: Engine) {
 
 async fn a_certificate_is_verified_by_one_probe_of_the_number_index(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let plan = certificate::by_number_plan(&app.state.db, "c26ge0000001")
-        .await
-        .expect("plan");
     let index = match engine {
         Engine::Sqlite => "sqlite_autoindex_certificates_3",
         Engine::Postgres => "certificates_number_key",
     };
-    if let Err(problem) = reads_by_index(&plan, "certificates", index) {
-        panic!("{problem}");
+    // The verification's one read (with its chamber's name), and the desk's by number.
+    let verification = verify::lookup_plan(&app.state.db, "c26ge0000001")
+        .await
+        .expect("plan");
+    let by_number = certificate::by_number_plan(&app.state.db, "c26ge0000001")
+        .await
+        .expect("plan");
+    for plan in [verification, by_number] {
+        if let Err(problem) = reads_by_index(&plan, "certificates", index) {
+            panic!("{problem}");
+        }
     }
 }
 

@@ -171,41 +171,54 @@ pub async fn reveal(state: &Ctx, certificate_id: &str) -> Result<Option<String>,
     ))
 }
 
-/// Whether `code` opens certificate `number`; `Some(id)` when it does. Unknown numbers cost
-/// a check too. A legacy hash, or an Argon2id hash with other parameters, that matches is
-/// replaced at once by the current Argon2id hash and the encrypted code.
-pub async fn check(state: &Ctx, number: &str, code: &str) -> Result<Option<String>, CodeError> {
-    let number = number.trim().to_ascii_uppercase();
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT id, security_code_hash FROM certificates WHERE number = $1")
-            .bind(&number)
-            .fetch_optional(state.db.pool())
-            .await?;
-    let Some((id, stored)) = row else {
+/// A certificate's stored code as the verification read it with the certificate's row: its
+/// id and its hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Stored<'a> {
+    pub certificate_id: &'a str,
+    pub hash: &'a str,
+}
+
+/// Whether `code` opens certificate `number`, whose stored code `stored` the caller read
+/// (`None`: no certificate has that number). `number` is as stored: trimmed, upper case.
+/// Unknown numbers cost a check too. A legacy hash, or an Argon2id hash with other
+/// parameters, that matches is replaced at once by the current Argon2id hash and the
+/// encrypted code.
+pub async fn check(
+    state: &Ctx,
+    number: &str,
+    code: &str,
+    stored: Option<Stored<'_>>,
+) -> Result<bool, CodeError> {
+    let Some(stored) = stored else {
         let c = code.to_string();
         blocking(move || matches("C00XX0000000", &c, decoy())).await?;
-        return Ok(None);
+        return Ok(false);
     };
-    let (n, c, s) = (number.clone(), code.to_string(), stored.clone());
+    let (n, c, s) = (
+        number.to_string(),
+        code.to_string(),
+        stored.hash.to_string(),
+    );
     if !blocking(move || matches(&n, &c, &s)).await? {
-        return Ok(None);
+        return Ok(false);
     }
-    if !is_current(&stored) {
+    if !is_current(stored.hash) {
         let secret = SealSecret::from_config(&state.config)?;
-        let kept = keep(&secret, &id, &number, code).await?;
+        let kept = keep(&secret, stored.certificate_id, number, code).await?;
         sqlx::query(
             "UPDATE certificates SET security_code_hash = $2, security_code_sealed = $3, \
              security_code_key = $4, security_code = NULL WHERE id = $1 AND security_code_hash = $5",
         )
-        .bind(&id)
+        .bind(stored.certificate_id)
         .bind(&kept.hash)
         .bind(&kept.sealed)
         .bind(&kept.key_id)
-        .bind(&stored)
+        .bind(stored.hash)
         .execute(state.db.pool())
         .await?;
     }
-    Ok(Some(id))
+    Ok(true)
 }
 
 /// Hashes and encrypts every code still kept in clear, and empties the clear column; returns

@@ -326,8 +326,7 @@ pub async fn registry_flags_plan(
     crate::paging::plan(
         db,
         range.bind(
-            sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql))
-                .bind(chamber_id),
+            sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
         ),
     )
     .await
@@ -602,7 +601,10 @@ pub async fn recent_self_checks(db: &Db, chamber_id: &str) -> Result<Vec<SelfChe
 }
 
 /// The engine's plan of the statement [`recent_self_checks`] runs.
-pub async fn recent_self_checks_plan(db: &Db, chamber_id: &str) -> Result<Vec<String>, sqlx::Error> {
+pub async fn recent_self_checks_plan(
+    db: &Db,
+    chamber_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
     crate::paging::plan(
         db,
         sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(recent_checks_sql(

@@ -476,8 +476,9 @@ pub struct QueueQuery {
     per_page: Option<i64>,
 }
 
-/// The Manager's queue: what waits for the caller's signature in their chamber, oldest
-/// first, a page at a time (50 unless `per_page` says otherwise). The body is the page's
+/// The Manager's queue: what waits for the caller's signature in their chamber, oldest first.
+///
+/// A page at a time (50 unless `per_page` says otherwise). The body is the page's
 /// requests, as it always was; when more wait, the `Link` header names the next page
 /// (`</api/v1/ra/signature-requests?per_page=50&after=…>; rel="next"`), to be requested as
 /// it is. Pages are read by cursor: a request prepared meanwhile is neither skipped nor

@@ -7,7 +7,8 @@
 // Page contract:
 //   /ra/operators  form [data-testid=ra-new-operator] (see ra.test.mjs)
 //   /ra/checks     form action=/ra/checks/run (run the daily checks now),
-//                  [data-testid=ra-registry-flags] with one <li> per registry change
+//                  [data-testid=ra-registry-flags] with one <li> per registry change, fifty a
+//                  page, newest first, [data-testid=pager] with rel=next / rel=prev links
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths } from './lib/browser.mjs';
 import { repoRoot } from './lib/paths.mjs';
+import { runSql } from './lib/plant.mjs';
 
 let app;
 let browser;
@@ -108,6 +110,43 @@ describe('registration authority, periodic checks', () => {
       await screenshotWidths(page, 'registry-changes');
     } catch (e) {
       await screenshot(page, 'failed').catch(() => {});
+      throw e;
+    }
+  });
+
+  it('the registry changes are shown fifty a page, newest first, with links to the others', async () => {
+    const { page } = await newContext(browser);
+    try {
+      await logIn(page, 'master-rao');
+      // Sixty more changes of one of the chamber's operators, all seen at one instant.
+      const email = app.logins.get('master-rao').email.replaceAll("'", "''");
+      const rows = [];
+      for (let i = 0; i < 60; i += 1) {
+        const n = String(i).padStart(2, '0');
+        rows.push(
+          'INSERT INTO ra_registry_flags (id, chamber_id, operator_id, kind, detail, detected_at) ' +
+            `SELECT 'e2e-flag-${n}', o.chamber_id, o.id, 'renamed', 'NUOVO NOME ${n} S.R.L.', ` +
+            "'2026-11-02T08:00:00.000000Z' FROM ra_operators o WHERE o.id = (SELECT MIN(id) FROM " +
+            `ra_operators WHERE chamber_id = (SELECT chamber_id FROM users WHERE email = '${email}'));`,
+        );
+      }
+      runSql(app, rows.join('\n'));
+      await page.goto(`${app.baseUrl}/ra/checks`);
+      const flags = page.locator('[data-testid="ra-registry-flags"] li');
+      assert.equal(await flags.count(), 50);
+      const first = await flags.allTextContents();
+      await screenshotWidths(page, 'registry-changes-page-1');
+      await page.locator('[data-testid="pager"] a[rel="next"]').click();
+      await page.waitForLoadState('load');
+      const second = await flags.allTextContents();
+      assert.ok(second.length >= 10 && second.length < 50, `${second.length} on the second page`);
+      assert.ok(second.every((t) => !first.includes(t)), 'no change shown twice');
+      await screenshotWidths(page, 'registry-changes-page-2');
+      await page.locator('[data-testid="pager"] a[rel="prev"]').click();
+      await page.waitForLoadState('load');
+      assert.deepEqual(await flags.allTextContents(), first);
+    } catch (e) {
+      await screenshot(page, 'failed-pages').catch(() => {});
       throw e;
     }
   });

@@ -14,7 +14,8 @@
 //   /ra/manager         one [data-testid=ra-manager-request] per waiting document, with
 //                       [data-testid=ra-manager-download] and form [data-testid=ra-manager-sign]
 //                       (input[name=signed]); [data-testid=ra-manager-error] next to a refused one,
-//                       [data-testid=ra-manager-done] after a signature, [data-testid=ra-manager-empty]
+//                       [data-testid=ra-manager-done] after a signature, [data-testid=ra-manager-empty];
+//                       fifty a page, oldest first, [data-testid=pager] with rel=next / rel=prev links
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths, watchRequests } from './lib/browser.mjs';
 import { login } from './lib/flows.mjs';
 import { repoRoot } from './lib/paths.mjs';
+import { entityTaxCode, runSql } from './lib/plant.mjs';
 
 const FIXTURES = path.join(repoRoot, 'crates/sportello-core/tests/fixtures/ra');
 const fixture = (name) => path.join(FIXTURES, name);
@@ -178,6 +180,55 @@ describe("the Manager's queue", () => {
     } finally {
       await office.context.close();
       await manager.context.close();
+    }
+  });
+
+  it("the Manager's queue is shown fifty a page, oldest first, with links to the others", async () => {
+    const { context, page } = await newContext(browser);
+    try {
+      // Thirty more operators of the Manager's chamber, each with a letter and a notice
+      // waiting, prepared at one instant.
+      const email = app.logins.get('manager').email.replaceAll("'", "''");
+      const chamber = `(SELECT chamber_id FROM users WHERE email = '${email}')`;
+      const rows = [];
+      for (let i = 0; i < 30; i += 1) {
+        const n = String(i).padStart(2, '0');
+        rows.push(
+          'INSERT INTO ra_operators (id, chamber_id, kind, name, tax_code, email, state, created_at, updated_at) ' +
+            `SELECT 'e2e-op-${n}', ${chamber}, 'rao', 'STUDIO ASSOCIATO ${n}', '${entityTaxCode(i)}', ` +
+            `'studio${n}@example.test', 'new', '2026-11-01T08:00:00.000000Z', '2026-11-01T08:00:00.000000Z';`,
+        );
+        for (const kind of ['mandate_letter', 'revocation_notice']) {
+          rows.push(
+            'INSERT INTO ra_signature_requests (id, chamber_id, operator_id, kind, state, filename, blob, ' +
+              `size_bytes, reason, prepared_by, prepared_at) SELECT 'e2e-req-${n}-${kind}', ${chamber}, ` +
+              `'e2e-op-${n}', '${kind}', 'waiting', 'documento-${n}.pdf', 'e2e', 1000, ` +
+              `${kind === 'revocation_notice' ? "'Cessata attività'" : 'NULL'}, 'Ufficio RA', ` +
+              "'2026-11-02T08:00:00.000000Z';",
+          );
+        }
+      }
+      runSql(app, rows.join('\n'));
+      await login(page, app, 'manager');
+      await page.goto(`${app.baseUrl}/ra/manager`);
+      const items = page.locator('[data-testid="ra-manager-request"]');
+      assert.equal(await items.count(), 50);
+      const first = await items.locator('h2').allTextContents();
+      await screenshotWidths(page, '08-queue-page-1');
+      await page.locator('[data-testid="pager"] a[rel="next"]').click();
+      await page.waitForLoadState('load');
+      const second = await items.locator('h2').allTextContents();
+      assert.equal(second.length, 10);
+      assert.ok(second.every((t) => !first.includes(t)), 'no request shown twice');
+      await screenshotWidths(page, '09-queue-page-2');
+      await page.locator('[data-testid="pager"] a[rel="prev"]').click();
+      await page.waitForLoadState('load');
+      assert.deepEqual(await items.locator('h2').allTextContents(), first);
+    } catch (error) {
+      await screenshot(page, 'failed-queue-pages').catch(() => {});
+      throw error;
+    } finally {
+      await context.close();
     }
   });
 });

@@ -252,6 +252,86 @@ pub async fn registry_flags(db: &Db, chamber_id: &str) -> Result<Vec<RegistryFla
     .await
 }
 
+/// What the checks page shows of the alerts: everything of the chamber ending within the
+/// alert window (60 days from `today`), by the rule of [`endings`], from the active
+/// operators whose mandate or course ends in that window only
+/// ([`operator::ending_between`]: two ranges by date, never the whole chamber).
+pub async fn window_endings(
+    db: &Db,
+    chamber_id: &str,
+    convention_end: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Vec<Ending>, sqlx::Error> {
+    let widest = ALERT_DAYS.iter().copied().max().unwrap_or(0);
+    let last = today + chrono::Duration::days(widest);
+    let ops = operator::ending_between(db, chamber_id, today, last).await?;
+    Ok(endings(&ops, convention_end, today))
+}
+
+/// How many registry flags a page of the checks page shows.
+pub const FLAGS_PAGE: u32 = 50;
+
+impl crate::paging::Keyed for RegistryFlag {
+    fn key(&self) -> crate::paging::Key {
+        crate::paging::Key::new(self.detected_at.clone(), self.id.clone())
+    }
+}
+
+/// The statement of [`registry_flags_page`]: `$1` the chamber, then the range's key and
+/// limit; one range of `ra_registry_flags_chamber_detected` (chamber, detected at, id).
+fn flags_sql(prefix: &str, range: &crate::paging::Range) -> String {
+    let (condition, order) = range.sql("detected_at", "id", 2);
+    format!(
+        "{prefix}SELECT id, operator_id, kind, detail, detected_at FROM ra_registry_flags \
+         WHERE chamber_id = $1{condition}{order}"
+    )
+}
+
+/// One page of the chamber's registry flags, newest first, read by keyset (issue 14: the
+/// checks page read every flag ever raised). A cursor of another chamber's flag only says
+/// where to start: the rows are the chamber's own.
+pub async fn registry_flags_page(
+    db: &Db,
+    chamber_id: &str,
+    request: &crate::paging::Keyset,
+) -> Result<crate::paging::Slice<RegistryFlag>, sqlx::Error> {
+    crate::paging::keyset(
+        request,
+        crate::paging::Order::Descending,
+        1,
+        |_, range| async move {
+            let sql = flags_sql("", &range);
+            range
+                .bind(sqlx::query_as::<_, RegistryFlag>(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
+                .fetch_all(db.pool())
+                .await
+        },
+    )
+    .await
+}
+
+/// The engine's plan of the statement [`registry_flags_page`] runs after `from` (the first
+/// page without).
+pub async fn registry_flags_plan(
+    db: &Db,
+    chamber_id: &str,
+    from: Option<&crate::paging::Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = crate::paging::Range {
+        from: from.cloned(),
+        ascending: false,
+        limit: i64::from(FLAGS_PAGE) + 1,
+    };
+    let sql = flags_sql(crate::paging::explain(db), &range);
+    crate::paging::plan(
+        db,
+        range.bind(
+            sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
+        ),
+    )
+    .await
+}
+
 /// The daily job: alerts by e-mail to the chamber's Master RAO (each alert once) and the
 /// registry comparison of the operators.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -494,21 +574,63 @@ pub async fn self_checks(db: &Db, chamber_id: &str) -> Result<Vec<SelfCheck>, sq
     .bind(chamber_id)
     .fetch_all(db.pool())
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            let bad = |e: &dyn std::fmt::Display| sqlx::Error::Decode(e.to_string().into());
-            Ok(SelfCheck {
-                seed: r.seed.parse().map_err(|e| bad(&e))?,
-                population: serde_json::from_str(&r.population).map_err(|e| bad(&e))?,
-                sample: serde_json::from_str(&r.sample).map_err(|e| bad(&e))?,
-                id: r.id,
-                year: r.year,
-                sample_size: r.sample_size,
-                drawn_at: r.drawn_at,
-                drawn_by: r.drawn_by,
-            })
+    rows.into_iter().map(SelfCheck::try_from).collect()
+}
+
+/// How many yearly checks the checks page shows: this year's and the previous ones.
+pub const CHECKS_SHOWN: i64 = 5;
+
+/// The statement of [`recent_self_checks`]: `$1` the chamber, `$2` how many; the newest
+/// years of the chamber's range of its `(chamber_id, year)` key.
+fn recent_checks_sql(prefix: &str) -> String {
+    format!(
+        "{prefix}SELECT id, year, seed, sample_size, population, sample, drawn_at, drawn_by \
+         FROM ra_self_checks WHERE chamber_id = $1 ORDER BY year DESC LIMIT $2"
+    )
+}
+
+/// The chamber's latest [`CHECKS_SHOWN`] yearly checks, newest first: one is drawn a year,
+/// so the page reads a few years, never the chamber's whole history.
+pub async fn recent_self_checks(db: &Db, chamber_id: &str) -> Result<Vec<SelfCheck>, sqlx::Error> {
+    let rows: Vec<CheckRow> = sqlx::query_as(sqlx::AssertSqlSafe(recent_checks_sql("")))
+        .bind(chamber_id)
+        .bind(CHECKS_SHOWN)
+        .fetch_all(db.pool())
+        .await?;
+    rows.into_iter().map(SelfCheck::try_from).collect()
+}
+
+/// The engine's plan of the statement [`recent_self_checks`] runs.
+pub async fn recent_self_checks_plan(
+    db: &Db,
+    chamber_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    crate::paging::plan(
+        db,
+        sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(recent_checks_sql(
+            crate::paging::explain(db),
+        )))
+        .bind(chamber_id)
+        .bind(CHECKS_SHOWN),
+    )
+    .await
+}
+
+impl TryFrom<CheckRow> for SelfCheck {
+    type Error = sqlx::Error;
+    fn try_from(r: CheckRow) -> Result<Self, sqlx::Error> {
+        let bad = |e: &dyn std::fmt::Display| sqlx::Error::Decode(e.to_string().into());
+        Ok(SelfCheck {
+            seed: r.seed.parse().map_err(|e| bad(&e))?,
+            population: serde_json::from_str(&r.population).map_err(|e| bad(&e))?,
+            sample: serde_json::from_str(&r.sample).map_err(|e| bad(&e))?,
+            id: r.id,
+            year: r.year,
+            sample_size: r.sample_size,
+            drawn_at: r.drawn_at,
+            drawn_by: r.drawn_by,
         })
-        .collect()
+    }
 }
 
 /// One recorded outcome of the check of an operator's self-declaration.

@@ -200,20 +200,74 @@ pub async fn of_operator(db: &Db, operator_id: &str) -> Result<Vec<SignatureRequ
     )
 }
 
-/// The Manager's queue: what waits for their signature in their chamber, oldest first.
-pub async fn queue(db: &Db, p: &Principal) -> Result<Vec<SignatureRequest>, AccessError> {
+/// How many requests a page of the Manager's queue holds.
+pub const QUEUE_PAGE: u32 = 50;
+
+impl crate::paging::Keyed for Row {
+    fn key(&self) -> crate::paging::Key {
+        crate::paging::Key::new(self.prepared_at.clone(), self.id.clone())
+    }
+}
+
+/// The statement of [`queue`]: `$1` the chamber, then the range's key and limit; one range
+/// of `ra_signature_requests_queue` (chamber, state, prepared at, id), each request's
+/// operator and preparer then read by their keys.
+fn queue_sql(prefix: &str, range: &crate::paging::Range) -> String {
+    let (condition, order) = range.sql("r.prepared_at", "r.id", 2);
+    format!(
+        "{prefix}{}{condition}{order}",
+        select_requests!("WHERE r.chamber_id = $1 AND r.state = 'waiting'")
+    )
+}
+
+/// The Manager's queue: what waits for their signature in their chamber, oldest first, a
+/// page read by keyset (issue 14: the queue read every waiting request of the chamber). A
+/// cursor naming another chamber's request only says where to start: the rows are the
+/// caller's chamber's own.
+pub async fn queue(
+    db: &Db,
+    p: &Principal,
+    request: &crate::paging::Keyset,
+) -> Result<crate::paging::Slice<SignatureRequest>, AccessError> {
     let chamber_id = chamber_of(p)?;
     if !authz::allows(p.role(), Action::SignMandate) {
         return Err(AccessError::Forbidden);
     }
-    Ok(decode(
-        sqlx::query_as::<_, Row>(select_requests!(
-            "WHERE r.chamber_id = $1 AND r.state = 'waiting' ORDER BY r.prepared_at, r.id"
-        ))
-        .bind(chamber_id)
-        .fetch_all(db.pool())
-        .await?,
-    )?)
+    Ok(crate::paging::keyset(
+        request,
+        crate::paging::Order::Ascending,
+        1,
+        |_, range| async move {
+            let sql = queue_sql("", &range);
+            range
+                .bind(sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
+                .fetch_all(db.pool())
+                .await
+        },
+    )
+    .await?
+    .try_map(SignatureRequest::try_from)?)
+}
+
+/// The engine's plan of the statement [`queue`] runs after `from` (the first page without).
+pub async fn queue_plan(
+    db: &Db,
+    chamber_id: &str,
+    from: Option<&crate::paging::Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = crate::paging::Range {
+        from: from.cloned(),
+        ascending: true,
+        limit: i64::from(QUEUE_PAGE) + 1,
+    };
+    let sql = queue_sql(crate::paging::explain(db), &range);
+    crate::paging::plan(
+        db,
+        range.bind(
+            sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
+        ),
+    )
+    .await
 }
 
 /// The request `id` of the caller's chamber; another chamber's looks like none.

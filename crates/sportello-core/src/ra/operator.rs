@@ -438,6 +438,78 @@ fn plan_range(from: Option<&paging::Key>) -> paging::Range {
     }
 }
 
+/// The statement of one part of [`ending_between`]: `$1` chamber, `$2`/`$3` the first and
+/// last day of the window; part 0 the active operators whose mandate ends in it, a range of
+/// `ra_operators_chamber_mandate_end` (chamber, state, mandate end, id), part 1 those whose
+/// course stops being valid in it, a range of `ra_operators_chamber_course_end`.
+fn ending_sql(part: usize, prefix: &str) -> String {
+    let rest = if part == 0 {
+        select_operators!(
+            "WHERE chamber_id = $1 AND state = 'active' AND mandate_end >= $2 \
+             AND mandate_end <= $3 ORDER BY mandate_end, id"
+        )
+    } else {
+        select_operators!(
+            "WHERE chamber_id = $1 AND state = 'active' AND course_valid_until >= $2 \
+             AND course_valid_until <= $3 ORDER BY course_valid_until, id"
+        )
+    };
+    format!("{prefix}{rest}")
+}
+
+/// The active operators of a chamber whose mandate or course ends between `from` and `to`
+/// (inclusive), each once, by kind, name and id (the order of [`list_in_chamber`]): two
+/// ranges by date, so the alerts read the operators in their window, never the whole
+/// chamber (issue 14).
+pub async fn ending_between(
+    db: &Db,
+    chamber_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Operator>, sqlx::Error> {
+    let mut rows: Vec<Row> = Vec::new();
+    for part in 0..2 {
+        rows.extend(
+            sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(ending_sql(part, "")))
+                .bind(chamber_id)
+                .bind(db::date(from))
+                .bind(db::date(to))
+                .fetch_all(db.pool())
+                .await?,
+        );
+    }
+    rows.sort_by(|a, b| (&a.kind, &a.name, &a.id).cmp(&(&b.kind, &b.name, &b.id)));
+    rows.dedup_by(|a, b| a.id == b.id);
+    decode(rows)
+}
+
+/// The engine's plan of each statement [`ending_between`] runs: the mandates' range, then
+/// the courses'.
+pub async fn ending_plans(
+    db: &Db,
+    chamber_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let mut plans = Vec::new();
+    for part in 0..2 {
+        plans.push(
+            paging::plan(
+                db,
+                sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(ending_sql(
+                    part,
+                    paging::explain(db),
+                )))
+                .bind(chamber_id)
+                .bind(db::date(from))
+                .bind(db::date(to)),
+            )
+            .await?,
+        );
+    }
+    Ok(plans)
+}
+
 /// Which operators a page of the list holds: the chamber's, narrowed to a scope's ids (an
 /// operator's own subtree) and to mandates expiring within a window.
 #[derive(Clone, Debug, Default)]

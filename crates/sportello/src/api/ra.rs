@@ -466,16 +466,63 @@ pub async fn prepare_signature_request(
     Ok((StatusCode::CREATED, Json(request_out(r))))
 }
 
-/// The Manager's queue: what waits for the caller's signature in their chamber.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct QueueQuery {
+    /// Where the page starts: the cursor in the previous page's `Link` header (`rel="next"`).
+    /// Leave it out for the first page; a cursor that is not one is refused (422, field
+    /// `after`).
+    after: Option<String>,
+    /// Requests per page, 1 to 200; 50 when left out.
+    per_page: Option<i64>,
+}
+
+/// The Manager's queue: what waits for the caller's signature in their chamber, oldest first.
+///
+/// A page at a time (50 unless `per_page` says otherwise). The body is the page's
+/// requests, as it always was; when more wait, the `Link` header names the next page
+/// (`</api/v1/ra/signature-requests?per_page=50&after=…>; rel="next"`), to be requested as
+/// it is. Pages are read by cursor: a request prepared meanwhile is neither skipped nor
+/// repeated.
 #[utoipa::path(get, path = "/api/v1/ra/signature-requests", tag = "ra", security(("bearer" = [])),
-    responses((status = 200, body = Vec<SignatureRequestOut>)))]
+    params(QueueQuery),
+    responses((status = 200, body = Vec<SignatureRequestOut>,
+            headers(("Link" = String, description = "the next page, `<…>; rel=\"next\"`; absent on the last page"))),
+        (status = 422, description = "`validation_failed`: `after` is not a cursor", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_signature_requests(
     AxState(state): AxState<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<SignatureRequestOut>>, AppError> {
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    use sportello_core::paging::{Key, Keyset, MAX_SIZE};
     let p = caller.require(Action::SignMandate)?;
-    let queue = manager::queue(&state.db, p).await?;
-    Ok(Json(queue.into_iter().map(request_out).collect()))
+    let after = q.after.as_deref().filter(|a| !a.trim().is_empty());
+    if after.is_some_and(|a| Key::from_token(a).is_none()) {
+        return Err(AppError::invalid(vec![FieldError::new(
+            "after",
+            "ra-field-cursor",
+        )]));
+    }
+    let per_page = u32::try_from(
+        q.per_page
+            .unwrap_or(i64::from(manager::QUEUE_PAGE))
+            .clamp(1, i64::from(MAX_SIZE)),
+    )
+    .unwrap_or(manager::QUEUE_PAGE);
+    let slice = manager::queue(&state.db, p, &Keyset::parse(after, None, per_page)).await?;
+    let link = slice.next.as_ref().map(|key| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("per_page", &per_page.to_string());
+        query.append_pair("after", &key.token());
+        format!(
+            "</api/v1/ra/signature-requests?{}>; rel=\"next\"",
+            query.finish()
+        )
+    });
+    let body = Json(slice.items.into_iter().map(request_out).collect::<Vec<_>>());
+    Ok(match link {
+        Some(link) => ([(axum::http::header::LINK, link)], body).into_response(),
+        None => body.into_response(),
+    })
 }
 
 /// The unsigned PDF of a request, to sign.

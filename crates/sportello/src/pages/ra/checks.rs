@@ -6,10 +6,11 @@ use crate::pages::ra::it_date;
 use crate::web::download::{Download, XLSX};
 use crate::web::error::AppError;
 use crate::web::form::MultipartForm;
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
@@ -33,9 +34,13 @@ struct CheckView {
 struct ChecksPage {
     layout: Layout,
     endings: Vec<Ending>,
-    /// (operator's name, sentence)
+    /// (operator's name, sentence), newest first, 50 a page.
     flags: Vec<(String, String)>,
+    /// The links to the flags' pages before and after.
+    pager: Pager,
     checks: Vec<CheckView>,
+    /// Said when older yearly checks may exist than the ones shown.
+    checks_recent: Option<String>,
     /// (operator's name, sentence)
     deliveries: Vec<(String, String)>,
     can_manage: bool,
@@ -63,18 +68,35 @@ fn require_checks(viewer: &Viewer) -> Result<&sportello_core::accounts::Principa
 async fn checks_page(
     state: &AppState,
     viewer: &Viewer,
+    cursor: &CursorParam,
     notice: Option<String>,
 ) -> Result<ChecksPage, AppError> {
     let p = require_checks(viewer)?;
     let chamber_id = chamber_of(p)?;
     let lang = viewer.lang;
-    let ops = operator::list_in_chamber(&state.db, chamber_id).await?;
-    let names: HashMap<String, String> =
-        ops.iter().map(|o| (o.id.clone(), o.name.clone())).collect();
-    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let today = state.clock.today();
     let conv = convention::current(&state.db, chamber_id).await?;
+    // Issue 14: each list is read for what the page shows, never the chamber's whole
+    // history: the alerts' window, a page of flags, the latest yearly checks.
+    let endings = checks::window_endings(&state.db, chamber_id, conv.map(|c| c.end), today).await?;
+    let flags =
+        checks::registry_flags_page(&state.db, chamber_id, &cursor.request(checks::FLAGS_PAGE))
+            .await?;
+    let self_checks = checks::recent_self_checks(&state.db, chamber_id).await?;
+    let deliveries = hooks::delivery_anomalies(&state.db, chamber_id).await?;
+    // The names of the operators shown, and only theirs.
+    let shown: Vec<String> = flags
+        .items
+        .iter()
+        .map(|f| f.operator_id.clone())
+        .chain(self_checks.iter().flat_map(|c| c.sample.iter().cloned()))
+        .chain(deliveries.iter().map(|d| d.operator_id.clone()))
+        .collect();
+    let names: HashMap<String, String> = operator::names_of(&state.db, &shown).await?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let mut checks_out = Vec::new();
-    for c in checks::self_checks(&state.db, chamber_id).await? {
+    let checks_capped = self_checks.len() as i64 >= checks::CHECKS_SHOWN;
+    for c in self_checks {
         let outcomes = checks::outcomes(&state.db, &c.id).await?;
         let rows = c
             .sample
@@ -97,20 +119,26 @@ async fn checks_page(
     }
     Ok(ChecksPage {
         layout: Layout::new(viewer, "ra-checks-title"),
-        endings: checks::endings(&ops, conv.map(|c| c.end), state.clock.today()),
-        flags: checks::registry_flags(&state.db, chamber_id)
-            .await?
-            .into_iter()
-            .map(|f| (name(&f.operator_id), flag_sentence(lang, &f)))
+        endings,
+        pager: Pager::keyset(lang, &flags, "/ra/checks", &[]),
+        flags: flags
+            .items
+            .iter()
+            .map(|f| (name(&f.operator_id), flag_sentence(lang, f)))
             .collect(),
         checks: checks_out,
-        deliveries: hooks::delivery_anomalies(&state.db, chamber_id)
-            .await?
+        checks_recent: checks_capped.then(|| {
+            lang.t_args(
+                "ra-checks-self-recent",
+                &[("count", checks::CHECKS_SHOWN.to_string())],
+            )
+        }),
+        deliveries: deliveries
             .iter()
             .map(|d| (name(&d.operator_id), delivery_sentence(lang, d)))
             .collect(),
         can_manage: authz::allows(p.role(), Action::ManageOperators),
-        year: state.clock.today().year(),
+        year: today.year(),
         notice,
     })
 }
@@ -143,8 +171,12 @@ fn delivery_sentence(lang: Lang, d: &DeliveryAnomaly) -> String {
     )
 }
 
-pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    Ok(render(&checks_page(&state, &viewer, None).await?)?.into_response())
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(cursor): Query<CursorParam>,
+) -> Result<Response, AppError> {
+    Ok(render(&checks_page(&state, &viewer, &cursor, None).await?)?.into_response())
 }
 
 pub async fn run_now(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -156,7 +188,10 @@ pub async fn run_now(State(state): State<AppState>, viewer: Viewer) -> Result<Re
     let notice = viewer
         .lang
         .t_args("ra-checks-ran", &[("count", n.to_string())]);
-    Ok(render(&checks_page(&state, &viewer, Some(notice)).await?)?.into_response())
+    Ok(
+        render(&checks_page(&state, &viewer, &CursorParam::default(), Some(notice)).await?)?
+            .into_response(),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -183,7 +218,9 @@ pub async fn draw(
             let notice = e.message(viewer.lang);
             Ok((
                 e.status,
-                render(&checks_page(&state, &viewer, Some(notice)).await?)?,
+                render(
+                    &checks_page(&state, &viewer, &CursorParam::default(), Some(notice)).await?,
+                )?,
             )
                 .into_response())
         }

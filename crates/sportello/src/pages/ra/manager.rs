@@ -6,6 +6,7 @@ use crate::app::AppState;
 use crate::web::download::Download;
 use crate::web::error::AppError;
 use crate::web::form::{FormFields, MultipartForm};
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
@@ -51,15 +52,19 @@ struct QueuePage {
     error: Option<String>,
     error_id: String,
     no_tax_code: bool,
+    /// The links to the pages before and after (50 requests a page, oldest first).
+    pager: Pager,
 }
 
-async fn queue_page(state: &AppState, viewer: &Viewer) -> Result<QueuePage, AppError> {
+async fn queue_page(
+    state: &AppState,
+    viewer: &Viewer,
+    cursor: &CursorParam,
+) -> Result<QueuePage, AppError> {
     let p = viewer.require_action(Action::SignMandate)?;
-    let rows = manager::queue(&state.db, p)
-        .await?
-        .iter()
-        .map(|r| row(r, viewer))
-        .collect();
+    let slice = manager::queue(&state.db, p, &cursor.request(manager::QUEUE_PAGE)).await?;
+    let pager = Pager::keyset(viewer.lang, &slice, "/ra/manager", &[]);
+    let rows = slice.items.iter().map(|r| row(r, viewer)).collect();
     let no_tax_code = manager::manager_tax_code(&state.db, p).await?.is_none();
     Ok(QueuePage {
         layout: Layout::new(viewer, "ra-manager-title"),
@@ -68,12 +73,15 @@ async fn queue_page(state: &AppState, viewer: &Viewer) -> Result<QueuePage, AppE
         error: None,
         error_id: String::new(),
         no_tax_code,
+        pager,
     })
 }
 
 #[derive(serde::Deserialize)]
 pub struct QueueQuery {
     done: Option<String>,
+    #[serde(flatten)]
+    page: CursorParam,
 }
 
 pub async fn page(
@@ -81,7 +89,7 @@ pub async fn page(
     viewer: Viewer,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, AppError> {
-    let mut page = queue_page(&state, &viewer).await?;
+    let mut page = queue_page(&state, &viewer, &q.page).await?;
     page.done = match q.done.as_deref().and_then(RequestKind::parse) {
         Some(RequestKind::MandateLetter) => Some(viewer.lang.t("ra-manager-done-letter")),
         Some(RequestKind::RevocationNotice) => Some(viewer.lang.t("ra-manager-done-revocation")),
@@ -125,7 +133,13 @@ pub async fn sign(
             if e.status.is_server_error() || e.status == axum::http::StatusCode::NOT_FOUND {
                 return Err(e);
             }
-            let mut page = queue_page(&state, &viewer).await?;
+            let mut page = queue_page(&state, &viewer, &CursorParam::default()).await?;
+            // The refused request is shown with its reason even when it waits past the
+            // first page.
+            if !page.rows.iter().any(|r| r.id == id) {
+                let refused = manager::visible(&state.db, p, &id).await?;
+                page.rows.insert(0, row(&refused, &viewer));
+            }
             page.error = Some(e.message(viewer.lang));
             page.error_id = id;
             Ok((e.status, render(&page)?).into_response())

@@ -305,10 +305,7 @@ pub struct ArchivedDocument {
 
 impl Keyed for ArchivedDocument {
     fn key(&self) -> Key {
-        Key::new(
-            self.document.created_at.clone(),
-            self.document.id.clone(),
-        )
+        Key::new(self.document.created_at.clone(), self.document.id.clone())
     }
 }
 
@@ -357,9 +354,8 @@ pub async fn page_plan(
     let sql = page_sql(paging::explain(db), &range);
     paging::plan(
         db,
-        range.bind(
-            sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
-        ),
+        range
+            .bind(sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id)),
     )
     .await
 }

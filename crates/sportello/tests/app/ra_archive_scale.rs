@@ -251,7 +251,11 @@ async fn a_master_rao_never_sees_another_chambers_documents(engine: Engine) {
                 );
             }
             let (status, _) = b.bytes(&format!("/ra/archive/{doc}")).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "the other chamber's document");
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "the other chamber's document"
+            );
         }
     }
 }

@@ -244,26 +244,31 @@ pub async fn archive(
     let documents = slice
         .items
         .into_iter()
-        .map(|ArchivedDocument { document: d, operator_name }| ArchiveRow {
-            operator: operator_name,
-            kind: DocumentKind::parse(&d.kind)
-                .map(|k| viewer.lang.t(&k.label_key()))
-                .unwrap_or(d.kind),
-            signer: match (&d.signer_tax_code, &d.signer_subject) {
-                (None, None) => String::new(),
-                (tax_code, subject) => sportello_core::display::signer(
-                    viewer.lang,
-                    subject.as_deref().unwrap_or_default(),
-                    tax_code.as_deref(),
-                    "",
-                    None,
-                ),
+        .map(
+            |ArchivedDocument {
+                 document: d,
+                 operator_name,
+             }| ArchiveRow {
+                operator: operator_name,
+                kind: DocumentKind::parse(&d.kind)
+                    .map(|k| viewer.lang.t(&k.label_key()))
+                    .unwrap_or(d.kind),
+                signer: match (&d.signer_tax_code, &d.signer_subject) {
+                    (None, None) => String::new(),
+                    (tax_code, subject) => sportello_core::display::signer(
+                        viewer.lang,
+                        subject.as_deref().unwrap_or_default(),
+                        tax_code.as_deref(),
+                        "",
+                        None,
+                    ),
+                },
+                format: d.signature_format.unwrap_or_default(),
+                created_at: sportello_core::display::stored_instant(&d.created_at),
+                id: d.id,
+                filename: d.filename,
             },
-            format: d.signature_format.unwrap_or_default(),
-            created_at: sportello_core::display::stored_instant(&d.created_at),
-            id: d.id,
-            filename: d.filename,
-        })
+        )
         .collect();
     Ok(render(&ArchivePage {
         layout: Layout::new(&viewer, "ra-archive-title"),

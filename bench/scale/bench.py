@@ -16,7 +16,8 @@ whose name holds TEXT (`--only devices`), without the verifications unless TEXT 
 
 The desk inbox's first page carries the desk's capped counts per open status; the devices
 page its withdrawal form's RAO picker (and, with `?rao=`, a search by name) and its stock
-read from the counters; the ODR consignments page a page of ODRs; the
+read from the counters; the ODR consignments page a page of ODRs; the RA restricted archive
+50 mandate documents, newest first, with their operators' names; the
 administrator's users page the chamber's staff and the company users it manages.
 """
 
@@ -126,6 +127,7 @@ def main():
         ("master-rao", "devices", "/devices"),
         ("master-rao", "devices, RAO search", "/devices?rao=ro"),
         ("master-rao", "devices, ODR consignments", "/devices/odr"),
+        ("master-rao", "RA archive", "/ra/archive"),
         ("chamber-admin", "admin users", "/admin/users"),
     ]
     results = []

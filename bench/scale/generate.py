@@ -36,6 +36,10 @@ What it makes, all from one seed (`--seed`, default 14), so two runs give the sa
 - active RAOs (about one per 1 000 practices, by the chambers' share), which the devices
   page's withdrawal form picks from, and ODR organisations (one per 10 000), which the
   consignments page lists;
+- the restricted archive's mandate documents of those operators, a handful each (one to three
+  steps of three or four signed documents kept at one instant), over the five years: the
+  largest chamber keeps thousands at 5 000 000 practices (`/ra/archive`). They come from a
+  generator of their own, after everything else, so the rest of the data stays as it was;
 - attachments, signed models and certificate PDFs as small blobs: 1 000 distinct contents,
   each written once under its SHA-256 into `--blobs DIR` when given (content-addressed, so
   every row's key names a real object);
@@ -275,6 +279,9 @@ def main():
     T("ra_operators", ["id", "chamber_id", "kind", "name", "tax_code", "email", "state",
                        "mandate_start", "mandate_end", "course_score", "course_passed_on",
                        "course_valid_until", "created_at", "updated_at"])
+    T("ra_documents", ["id", "operator_id", "chamber_id", "kind", "filename", "content_type",
+                       "blob", "size", "signature_format", "signer_tax_code", "signer_subject",
+                       "created_at"])
     T("companies", ["id", "tax_code", "vat_number", "name", "status", "created_at",
                     "updated_at", "registered_on"])
     T("sites", ["id", "company_id", "site_key", "kind", "province", "rea_number", "address",
@@ -346,6 +353,7 @@ def main():
             sink.add("user_desks", (officer, did))
             desks.append((did, officer))
         staff = {}
+        operators = []
         for role in ("auditor", "chamber-admin", "master-rao"):
             uid = ids.at(start - timedelta(days=30))
             sink.add("users", (uid, f"{role}-{code.lower()}@scale.test",
@@ -355,8 +363,10 @@ def main():
         # period: what the devices page's withdrawal form picks from.
         for j in range(max(3, round(max(105, n // 1000) * share[k]))):
             oid = ids.at(start - timedelta(days=30))
+            name = f"{rng.choice(SURNAMES).replace('_', ' ').title()} {j + 1}"
+            operators.append((oid, name, company_tax_code(10_000_000 + j)))
             sink.add("ra_operators", (
-                oid, cid, "rao", f"{rng.choice(SURNAMES).replace('_', ' ').title()} {j + 1}",
+                oid, cid, "rao", name,
                 company_tax_code(10_000_000 + j), f"rao-{code.lower()}-{j}@scale.test", "active",
                 (end - timedelta(days=365)).date().isoformat(),
                 (end + timedelta(days=3 * 365)).date().isoformat(), 90,
@@ -367,6 +377,7 @@ def main():
         # data stays as it was.
         for j in range(max(1, round(max(105, n // 10_000) * share[k]))):
             oid = ids.at(start - timedelta(days=30))
+            operators.append((oid, f"ODR {city.upper()} {j + 1:03d} SRL", company_tax_code(20_000_000 + j)))
             sink.add("ra_operators", (
                 oid, cid, "odr", f"ODR {city.upper()} {j + 1:03d} SRL",
                 company_tax_code(20_000_000 + j), f"odr-{code.lower()}-{j}@scale.test", "active",
@@ -374,7 +385,7 @@ def main():
                 (end + timedelta(days=3 * 365)).date().isoformat(), None, None, None,
                 epoch, epoch))
         chambers.append({"id": cid, "code": code, "desks": desks, "staff": staff,
-                         "companies": [], "cum": None})
+                         "companies": [], "cum": None, "operators": operators})
 
     # Companies, in proportion to the chambers' share, skewed within each chamber.
     n_companies = max(105, n // 40)
@@ -535,6 +546,22 @@ def main():
             stock[(state, kind)] = stock.get((state, kind), 0) + 1
         for (state, kind), devices in sorted(stock.items()):
             sink.add("dev_stock", (ch["id"], state, "", kind, devices))
+
+    # The restricted archive: each operator's mandate documents, kept a step at a time (the
+    # documents of one step at one instant, as `archive::store` keeps them in a transaction).
+    doc_rng = random.Random(a.seed + 1)
+    steps = (("mandate_letter", "acceptance_form", "data_processing_authorisation",
+              "privacy_notice"), ("form_e", "form_f", "staff_sheet"),
+             ("mandate_letter", "acceptance_form", "privacy_notice"))
+    for ch in chambers:
+        for oid, name, tax in ch["operators"]:
+            for step in steps[:doc_rng.randint(1, 3)]:
+                when = start + timedelta(seconds=doc_rng.randrange(DAYS * 86400))
+                for kind in step:
+                    sink.add("ra_documents", (
+                        ids.at(when), oid, ch["id"], kind, f"{kind}.pdf", "application/pdf",
+                        blob_keys[doc_rng.randrange(BLOB_CONTENTS)], 96, "PAdES", tax,
+                        f"CN={name}", instant(when)))
 
     for (chamber_id, year), v in protocol.items():
         sink.add("counters", (f"protocol:{chamber_id}:{year}", v))

@@ -5,6 +5,7 @@
 
 use crate::audit::{self, Actor, Change};
 use crate::db::{self, Db, Tx};
+use crate::paging::{self, Key, Keyed, Keyset, Order, Range, Slice};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -200,10 +201,12 @@ pub async fn store(
     signature: Option<&Signature>,
 ) -> Result<String, sqlx::Error> {
     let id = db::new_id();
-    sqlx::query(
+    // The chamber is the operator's, read in the same statement: never the caller's word.
+    let written = sqlx::query(
         "INSERT INTO ra_documents (id, operator_id, step_id, kind, filename, content_type, blob, \
-         size, signature_format, signer_tax_code, signer_subject, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         size, signature_format, signer_tax_code, signer_subject, created_at, chamber_id) \
+         SELECT $1, o.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, o.chamber_id \
+         FROM ra_operators o WHERE o.id = $2",
     )
     .bind(&id)
     .bind(operator_id)
@@ -219,6 +222,9 @@ pub async fn store(
     .bind(db::instant(now))
     .execute(&mut **tx)
     .await?;
+    if written.rows_affected() != 1 {
+        return Err(sqlx::Error::RowNotFound);
+    }
     Ok(id)
 }
 
@@ -237,34 +243,121 @@ pub fn safe_filename(name: &str) -> String {
     }
 }
 
-const SELECT_DOCS: &str = "SELECT d.id, d.operator_id, d.kind, d.filename, d.content_type, d.blob, d.size, \
-     d.signature_format, d.signer_tax_code, d.signer_subject, d.created_at FROM ra_documents d \
-     JOIN ra_operators o ON o.id = d.operator_id WHERE o.chamber_id = $1 \
-     AND ($2 IS NULL OR d.operator_id = $2) ORDER BY d.created_at, d.id";
+const COLUMNS: &str = "d.id, d.operator_id, d.kind, d.filename, d.content_type, d.blob, d.size, \
+     d.signature_format, d.signer_tax_code, d.signer_subject, d.created_at";
 
-/// The documents of a chamber, or of one operator of it.
+/// The documents of one operator of a chamber, oldest first: a handful (the mandate's
+/// documents, a renewal's, a revocation notice), read through `ra_documents_operator`.
+fn operator_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM ra_documents d WHERE d.operator_id = $2 AND d.chamber_id = $1 \
+         ORDER BY d.created_at, d.id"
+    )
+}
+
+/// The documents of a chamber, or of one operator of it, oldest first. The whole chamber
+/// (`operator_id` `None`) is read in full: a page shows [`page`] instead.
 pub async fn list(
     db: &Db,
     chamber_id: &str,
     operator_id: Option<&str>,
 ) -> Result<Vec<Document>, sqlx::Error> {
-    sqlx::query_as(SELECT_DOCS)
-        .bind(chamber_id)
-        .bind(operator_id)
-        .fetch_all(db.pool())
-        .await
+    match operator_id {
+        Some(operator_id) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(operator_sql()))
+                .bind(chamber_id)
+                .bind(operator_id)
+                .fetch_all(db.pool())
+                .await
+        }
+        None => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM ra_documents d WHERE d.chamber_id = $1 \
+                 ORDER BY d.created_at, d.id"
+            )))
+            .bind(chamber_id)
+            .fetch_all(db.pool())
+            .await
+        }
+    }
 }
 
+/// The documents of one operator of the chamber, in a transaction (the CA's e-mail).
 pub async fn list_tx(
     tx: &mut Tx,
     chamber_id: &str,
     operator_id: &str,
 ) -> Result<Vec<Document>, sqlx::Error> {
-    sqlx::query_as(SELECT_DOCS)
+    sqlx::query_as(sqlx::AssertSqlSafe(operator_sql()))
         .bind(chamber_id)
-        .bind(Some(operator_id))
+        .bind(operator_id)
         .fetch_all(&mut **tx)
         .await
+}
+
+/// A document of the archive page, with the name of its operator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ArchivedDocument {
+    #[sqlx(flatten)]
+    pub document: Document,
+    pub operator_name: String,
+}
+
+impl Keyed for ArchivedDocument {
+    fn key(&self) -> Key {
+        Key::new(self.document.created_at.clone(), self.document.id.clone())
+    }
+}
+
+/// The statement of the archive page's range after `range` (`$1` the chamber), behind
+/// `prefix` (empty, or [`paging::explain`] for its plan): one range of
+/// `ra_documents_chamber_created` read backwards from the cursor, the operators' names joined
+/// row by row.
+fn page_sql(prefix: &str, range: &Range) -> String {
+    let (condition, order) = range.sql("d.created_at", "d.id", 2);
+    format!(
+        "{prefix}SELECT {COLUMNS}, o.name AS operator_name FROM ra_documents d \
+         JOIN ra_operators o ON o.id = d.operator_id WHERE d.chamber_id = $1{condition}{order}"
+    )
+}
+
+/// One page of the chamber's restricted archive, newest first, read by keyset (issue 14: a
+/// chamber keeps its mandate documents for years). The cursor only says where the page
+/// starts: the chamber is always the caller's.
+pub async fn page(
+    db: &Db,
+    chamber_id: &str,
+    request: &Keyset,
+) -> Result<Slice<ArchivedDocument>, sqlx::Error> {
+    paging::keyset(request, Order::Descending, 1, |_, range| async move {
+        let sql = page_sql("", &range);
+        range
+            .bind(sqlx::query_as::<_, ArchivedDocument>(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
+            .fetch_all(db.pool())
+            .await
+    })
+    .await
+}
+
+/// The engine's plan of [`page`]'s statement for the page after `from` (the first page
+/// without).
+pub async fn page_plan(
+    db: &Db,
+    chamber_id: &str,
+    from: Option<&Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = Range {
+        from: from.cloned(),
+        ascending: false,
+        limit: 51,
+    };
+    let sql = page_sql(paging::explain(db), &range);
+    paging::plan(
+        db,
+        range
+            .bind(sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id)),
+    )
+    .await
 }
 
 /// Opens a document of the chamber for reading and logs the view. `None` when the document
@@ -279,7 +372,7 @@ pub async fn open(
     let doc: Option<Document> = sqlx::query_as(
         "SELECT d.id, d.operator_id, d.kind, d.filename, d.content_type, d.blob, d.size, \
          d.signature_format, d.signer_tax_code, d.signer_subject, d.created_at FROM ra_documents d \
-         JOIN ra_operators o ON o.id = d.operator_id WHERE o.chamber_id = $1 AND d.id = $2",
+         WHERE d.chamber_id = $1 AND d.id = $2",
     )
     .bind(chamber_id)
     .bind(document_id)

@@ -45,6 +45,7 @@ mod password_recovery;
 mod plan_setup;
 
 mod ra;
+mod ra_archive_scale;
 mod ra_checks_scale;
 mod ra_manager;
 mod ra_org;

@@ -4,14 +4,15 @@ use crate::app::AppState;
 use crate::pages::ra::it_date;
 use crate::web::download::Download;
 use crate::web::error::AppError;
+use crate::web::pager::{CursorParam, Pager};
 use crate::web::session::Viewer;
 use crate::web::{Layout, render};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use sportello_core::authz::{self, Action};
 use sportello_core::ra::access::chamber_of;
-use sportello_core::ra::archive::{self, DocumentKind};
+use sportello_core::ra::archive::{self, ArchivedDocument, DocumentKind};
 use sportello_core::ra::convention::{self, Convention, Extension};
 use sportello_core::ra::office::{self, OfficeKind, TreeOffice};
 use sportello_core::ra::operator;
@@ -223,44 +224,56 @@ struct ArchiveRow {
 struct ArchivePage {
     layout: Layout,
     documents: Vec<ArchiveRow>,
+    pager: Pager,
 }
 
-pub async fn archive(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+/// Documents on one page of the restricted archive.
+const ARCHIVE_PER_PAGE: u32 = 50;
+
+/// The restricted archive, newest first, 50 documents a page read by keyset (issue 14): the
+/// operators' names come with the page's rows.
+pub async fn archive(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(cursor): Query<CursorParam>,
+) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ViewRestrictedArchive)?;
     let chamber_id = chamber_of(p)?;
-    let names: std::collections::HashMap<String, String> =
-        operator::list_in_chamber(&state.db, chamber_id)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-    let documents = archive::list(&state.db, chamber_id, None)
-        .await?
+    let slice = archive::page(&state.db, chamber_id, &cursor.request(ARCHIVE_PER_PAGE)).await?;
+    let pager = Pager::keyset(viewer.lang, &slice, "/ra/archive", &[]);
+    let documents = slice
+        .items
         .into_iter()
-        .map(|d| ArchiveRow {
-            operator: names.get(&d.operator_id).cloned().unwrap_or_default(),
-            kind: DocumentKind::parse(&d.kind)
-                .map(|k| viewer.lang.t(&k.label_key()))
-                .unwrap_or(d.kind),
-            signer: match (&d.signer_tax_code, &d.signer_subject) {
-                (None, None) => String::new(),
-                (tax_code, subject) => sportello_core::display::signer(
-                    viewer.lang,
-                    subject.as_deref().unwrap_or_default(),
-                    tax_code.as_deref(),
-                    "",
-                    None,
-                ),
+        .map(
+            |ArchivedDocument {
+                 document: d,
+                 operator_name,
+             }| ArchiveRow {
+                operator: operator_name,
+                kind: DocumentKind::parse(&d.kind)
+                    .map(|k| viewer.lang.t(&k.label_key()))
+                    .unwrap_or(d.kind),
+                signer: match (&d.signer_tax_code, &d.signer_subject) {
+                    (None, None) => String::new(),
+                    (tax_code, subject) => sportello_core::display::signer(
+                        viewer.lang,
+                        subject.as_deref().unwrap_or_default(),
+                        tax_code.as_deref(),
+                        "",
+                        None,
+                    ),
+                },
+                format: d.signature_format.unwrap_or_default(),
+                created_at: sportello_core::display::stored_instant(&d.created_at),
+                id: d.id,
+                filename: d.filename,
             },
-            format: d.signature_format.unwrap_or_default(),
-            created_at: sportello_core::display::stored_instant(&d.created_at),
-            id: d.id,
-            filename: d.filename,
-        })
+        )
         .collect();
     Ok(render(&ArchivePage {
         layout: Layout::new(&viewer, "ra-archive-title"),
         documents,
+        pager,
     })?
     .into_response())
 }

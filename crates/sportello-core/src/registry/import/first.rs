@@ -39,9 +39,9 @@ use crate::registry::import::batch::Counts;
 use crate::registry::import::copy::{array_literal, copy_fields};
 use crate::registry::import::rows::Row;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 

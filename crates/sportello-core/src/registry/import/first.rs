@@ -21,7 +21,9 @@
 //! reported with the same batches. A company or site counts as updated once per later batch
 //! whose last row changes it, and a row is unchanged when it repeats what the previous row of
 //! its company and site left; window functions over the staged rows tell both, in file order,
-//! after one sort of them for the companies and one for the sites. The ids are fresh UUIDs v7 numbered in the order of the natural keys
+//! after one sort of them (the client counts each batch's rows per company and site, so the
+//! last row of a batch finds the batch before with one `lag`); the sites' last rows take a
+//! second sort. The ids are fresh UUIDs v7 numbered in the order of the natural keys
 //! ([`id_prefix`]), so that every key of the loaded tables, kept or rebuilt, receives its rows
 //! already in order.
 //!
@@ -39,6 +41,7 @@ use crate::registry::import::rows::Row;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -95,12 +98,14 @@ CREATE UNLOGGED TABLE registry_first_rows (
     rea_number TEXT COLLATE \"C\" NOT NULL,
     address TEXT COLLATE \"C\" NOT NULL,
     postcode TEXT COLLATE \"C\" NOT NULL,
-    municipality TEXT COLLATE \"C\" NOT NULL
+    municipality TEXT COLLATE \"C\" NOT NULL,
+    company_batch INTEGER,
+    site_batch INTEGER
 )";
 
 const COPY_STAGING: &str = "COPY registry_first_rows (line, chunk, tax_code, vat_number, name, \
     status, registered_on, fee_years, representatives, site_key, kind, province, rea_number, \
-    address, postcode, municipality) FROM STDIN";
+    address, postcode, municipality, company_batch, site_batch) FROM STDIN";
 
 /// Each company as its last row says, numbered in tax-code order (`$1`: the prefix of its id,
 /// see [`id_prefix`]), with what its rows count for: `unchanged`, the rows that repeat the
@@ -109,110 +114,86 @@ const COPY_STAGING: &str = "COPY registry_first_rows (line, chunk, tax_code, vat
 /// the ordinary path finds them); `updated`, the batches after its first whose last row leaves
 /// it different (its fields or paid years) from the batch before, as an upsert per batch would
 /// count them; `representatives_changed`, the batches that change its representatives (the
-/// first one too, when it lists any).
+/// first one too, when it lists any); `sites_updated`, the same as `updated` for its sites
+/// (their address, postcode, municipality and REA number).
 ///
-/// One sort of the staged rows by site (tax code, site key, line) serves every window: the
-/// company's windows (tax code, line) only reorder the few rows of each company.
+/// The last row of a company's (or site's) batch knows how many rows of it the batch holds
+/// (`company_batch`, `site_batch`, counted by the client while it encodes the batch), so the
+/// last row of the batch before is that many rows back, and one `lag` finds it: no window
+/// level has to set aside the other rows of a batch first. Each comparison is one `lag` of a
+/// row value. Two window levels over the staged rows, both after one sort by site (tax code,
+/// site key, line): the site's (its row before), then the company's (its row before, and its
+/// batch before), which only reorders the few rows of each company. The counts and the last
+/// row's values are then taken by one grouping of the rows in the same order, without
+/// another window level.
 const CREATE_COMPANIES: &str = "\
 CREATE UNLOGGED TABLE registry_first_companies AS
 SELECT $1 || lpad(to_hex(row_number() OVER (ORDER BY tax_code)), 12, '0') AS id, tax_code,
     vat_number, name, status, registered_on, fee_years, representatives, unchanged, updated,
-    representatives_changed
+    representatives_changed, sites_updated
 FROM (
-    SELECT tax_code, vat_number, name, status, registered_on, fee_years, representatives,
-        unchanged,
-        count(*) FILTER (WHERE updated) OVER c AS updated,
-        count(*) FILTER (WHERE representatives_changed) OVER c AS representatives_changed,
-        last
+    SELECT tax_code,
+        max(vat_number) FILTER (WHERE last) AS vat_number,
+        max(name) FILTER (WHERE last) AS name,
+        max(status) FILTER (WHERE last) AS status,
+        max(registered_on) FILTER (WHERE last) AS registered_on,
+        max(fee_years) FILTER (WHERE last) AS fee_years,
+        max(representatives) FILTER (WHERE last) AS representatives,
+        count(*) FILTER (WHERE same) AS unchanged,
+        count(*) FILTER (WHERE updated) AS updated,
+        count(*) FILTER (WHERE representatives_changed) AS representatives_changed,
+        count(*) FILTER (WHERE site_updated) AS sites_updated
     FROM (
-        SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
-            representatives, unchanged, last,
-            lag(line) OVER c IS NOT NULL AND (
-                vat_number IS DISTINCT FROM lag(vat_number) OVER c
-                OR name <> lag(name) OVER c OR status <> lag(status) OVER c
-                OR registered_on IS DISTINCT FROM lag(registered_on) OVER c
-                OR fee_years <> lag(fee_years) OVER c) AS updated,
-            representatives IS NOT NULL
-                AND representatives <> coalesce(lag(representatives) OVER c, '{}')
-                AS representatives_changed
+        SELECT tax_code, vat_number, name, status, registered_on, fee_years, representatives,
+            site_updated,
+            site_same AND lag(ROW(vat_number, name, status, registered_on, fee_years,
+                    representatives)) OVER c
+                = ROW(vat_number, name, status, registered_on, fee_years, representatives)
+                AS same,
+            lag(ROW(vat_number, name, status, registered_on, fee_years), company_batch) OVER c
+                <> ROW(vat_number, name, status, registered_on, fee_years) AS updated,
+            company_batch IS NOT NULL AND representatives IS NOT NULL
+                AND representatives
+                    <> coalesce(lag(representatives, company_batch) OVER c, '{}')
+                AS representatives_changed,
+            lead(line) OVER c IS NULL AS last
         FROM (
             SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
-                representatives, batch_last, last,
-                count(*) FILTER (WHERE same) OVER c AS unchanged
-            FROM (
-                SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
-                    representatives,
-                    site_same AND lag(line) OVER c IS NOT NULL
-                        AND vat_number IS NOT DISTINCT FROM lag(vat_number) OVER c
-                        AND name = lag(name) OVER c AND status = lag(status) OVER c
-                        AND registered_on IS NOT DISTINCT FROM lag(registered_on) OVER c
-                        AND fee_years = lag(fee_years) OVER c
-                        AND representatives IS NOT DISTINCT FROM lag(representatives) OVER c
-                        AS same,
-                    chunk IS DISTINCT FROM lead(chunk) OVER c AS batch_last,
-                    lead(line) OVER c IS NULL AS last
-                FROM (
-                    SELECT tax_code, line, chunk, vat_number, name, status, registered_on,
-                        fee_years, representatives,
-                        lag(line) OVER s IS NOT NULL
-                            AND province = lag(province) OVER s
-                            AND rea_number = lag(rea_number) OVER s
-                            AND address = lag(address) OVER s AND postcode = lag(postcode) OVER s
-                            AND municipality = lag(municipality) OVER s AS site_same
-                    FROM registry_first_rows
-                    WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
-                ) AS r
-                WINDOW c AS (PARTITION BY tax_code ORDER BY line)
-            ) AS r
-            WINDOW c AS (PARTITION BY tax_code ORDER BY line)
+                representatives, company_batch,
+                coalesce(lag(ROW(province, rea_number, address, postcode, municipality)) OVER s
+                    = ROW(province, rea_number, address, postcode, municipality), false)
+                    AS site_same,
+                lag(ROW(province, rea_number, address, postcode, municipality), site_batch)
+                    OVER s <> ROW(province, rea_number, address, postcode, municipality)
+                    AS site_updated
+            FROM registry_first_rows
+            WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
         ) AS r
-        WHERE batch_last
         WINDOW c AS (PARTITION BY tax_code ORDER BY line)
     ) AS r
-    WINDOW c AS (PARTITION BY tax_code ORDER BY line)
-) AS r
-WHERE last";
+    GROUP BY tax_code
+) AS r";
 
-/// Each site as its last row says, numbered in (tax code, site key) order (`$2`), with the id
-/// of its company (`$1`, numbered as in [`CREATE_COMPANIES`]) and `updated`, the batches
-/// after its first whose last row leaves it different from the batch before.
+/// Each site as its last row says (the first in the order of its sort, without a window),
+/// numbered in (tax code, site key) order (`$2`), with the id of its company (`$1`, numbered
+/// as in [`CREATE_COMPANIES`], which also counts the sites' updates).
 const CREATE_SITES: &str = "\
 CREATE UNLOGGED TABLE registry_first_sites AS
 SELECT $2 || lpad(to_hex(row_number() OVER (ORDER BY tax_code, site_key)), 12, '0') AS id,
     $1 || lpad(to_hex(dense_rank() OVER (ORDER BY tax_code)), 12, '0') AS company_id,
-    site_key, kind, province, rea_number, address, postcode, municipality, updated
+    site_key, kind, province, rea_number, address, postcode, municipality
 FROM (
-    SELECT tax_code, site_key, kind, province, rea_number, address, postcode, municipality,
-        last, count(*) FILTER (WHERE updated) OVER s AS updated
-    FROM (
-        SELECT tax_code, site_key, line, kind, province, rea_number, address, postcode,
-            municipality, last,
-            lag(line) OVER s IS NOT NULL
-                AND (province, rea_number, address, postcode, municipality) IS DISTINCT FROM
-                    (lag(province) OVER s, lag(rea_number) OVER s, lag(address) OVER s,
-                     lag(postcode) OVER s, lag(municipality) OVER s) AS updated
-        FROM (
-            SELECT tax_code, site_key, line, kind, province, rea_number, address, postcode,
-                municipality,
-                chunk IS DISTINCT FROM lead(chunk) OVER s AS batch_last,
-                lead(line) OVER s IS NULL AS last
-            FROM registry_first_rows
-            WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
-        ) AS r
-        WHERE batch_last
-        WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
-    ) AS r
-    WINDOW s AS (PARTITION BY tax_code, site_key ORDER BY line)
-) AS r
-WHERE last";
+    SELECT DISTINCT ON (tax_code, site_key) tax_code, site_key, kind, province, rea_number,
+        address, postcode, municipality
+    FROM registry_first_rows
+    ORDER BY tax_code, site_key, line DESC
+) AS r";
 
-/// What the two tables above count, in one pass each.
+/// What the companies' table counts, in one pass.
 const COUNT_COMPANIES: &str = "\
 SELECT count(*), coalesce(sum(unchanged), 0)::BIGINT, coalesce(sum(updated), 0)::BIGINT,
-    coalesce(sum(representatives_changed), 0)::BIGINT
+    coalesce(sum(representatives_changed), 0)::BIGINT, coalesce(sum(sites_updated), 0)::BIGINT
 FROM registry_first_companies";
-
-const COUNT_SITES: &str = "SELECT coalesce(sum(updated), 0)::BIGINT FROM registry_first_sites";
 
 /// The tables are filled in the order of their ids, which is also the order of their keys
 /// (tax code; company and year; company and site key): each row lands at the end of the
@@ -414,8 +395,10 @@ async fn load(
     let mut buffer = Vec::with_capacity(SEND_BYTES + 4096);
     while let Some(rows) = receiver.recv().await {
         let mut copy = tx.copy_in_raw(COPY_STAGING).await?;
-        for row in &rows {
-            encode(lines, chunk, row, &mut buffer);
+        let keys: Vec<String> = rows.iter().map(|row| row.site.key()).collect();
+        let last = batch_last(&rows, &keys);
+        for ((row, key), last) in rows.iter().zip(&keys).zip(last) {
+            encode(lines, chunk, row, key, last, &mut buffer);
             lines += 1;
             if buffer.len() >= SEND_BYTES {
                 copy.send(buffer.as_slice()).await?;
@@ -465,14 +448,13 @@ async fn fill(
         .bind(&site_ids)
         .execute(&mut *tx)
         .await?;
-    let (companies, unchanged, updated, representatives): (i64, i64, i64, i64) =
+    let (companies, unchanged, updated, representatives, sites_updated): (i64, i64, i64, i64, i64) =
         sqlx::query_as(COUNT_COMPANIES).fetch_one(&mut *tx).await?;
     counts.companies_created = count(companies);
     counts.unchanged = count(unchanged);
     counts.companies_updated = count(updated);
     counts.representatives_updated = count(representatives);
-    let updated: i64 = sqlx::query_scalar(COUNT_SITES).fetch_one(&mut *tx).await?;
-    counts.sites_updated = count(updated);
+    counts.sites_updated = count(sites_updated);
 
     // Read every definition before dropping any.
     let mut set_aside: Vec<(String, String)> = Vec::new();
@@ -526,11 +508,44 @@ fn id_prefix() -> String {
     id
 }
 
-/// Appends `row` to `out` as one line of `COPY` text, in the column order of [`COPY_STAGING`].
-fn encode(line: u64, chunk: u64, row: &Row, out: &mut Vec<u8>) {
+/// For each row of a batch (`keys`: their site keys), how many rows of its company, and of its
+/// site, the batch holds, given on the last of them and `None` on the others: the load finds
+/// the last row of the batch before that many rows back ([`CREATE_COMPANIES`]). The maps hold
+/// one batch's keys, so memory stays flat.
+fn batch_last(rows: &[Row], keys: &[String]) -> Vec<BatchLast> {
+    let mut companies: HashMap<&str, (usize, u32)> = HashMap::with_capacity(rows.len());
+    let mut sites: HashMap<(&str, &str), (usize, u32)> = HashMap::with_capacity(rows.len());
+    for (i, (row, key)) in rows.iter().zip(keys).enumerate() {
+        let code = row.company.tax_code.as_str();
+        let company = companies.entry(code).or_insert((i, 0));
+        *company = (i, company.1 + 1);
+        let site = sites.entry((code, key.as_str())).or_insert((i, 0));
+        *site = (i, site.1 + 1);
+    }
+    let mut last = vec![BatchLast::default(); rows.len()];
+    for (i, n) in companies.into_values() {
+        last[i].company = Some(n);
+    }
+    for (i, n) in sites.into_values() {
+        last[i].site = Some(n);
+    }
+    last
+}
+
+/// A row's share of [`batch_last`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct BatchLast {
+    company: Option<u32>,
+    site: Option<u32>,
+}
+
+/// Appends `row` to `out` as one line of `COPY` text, in the column order of [`COPY_STAGING`]
+/// (`key`: its site key).
+fn encode(line: u64, chunk: u64, row: &Row, key: &str, last: BatchLast, out: &mut Vec<u8>) {
     let line = line.to_string();
     let chunk = chunk.to_string();
-    let key = row.site.key();
+    let company_batch = last.company.map(|n| n.to_string());
+    let site_batch = last.site.map(|n| n.to_string());
     let rea_number = row.site.rea.number().to_string();
     let registered_on = row.registered_on.flatten().map(db::date);
     let fee_years = array_literal(row.fee_years.iter().map(i32::to_string));
@@ -538,7 +553,7 @@ fn encode(line: u64, chunk: u64, row: &Row, out: &mut Vec<u8>) {
         .representatives
         .as_ref()
         .map(|codes| array_literal(codes.iter().cloned()));
-    let fields: [Option<&str>; 16] = [
+    let fields: [Option<&str>; 18] = [
         Some(&line),
         Some(&chunk),
         Some(row.company.tax_code.as_str()),
@@ -548,13 +563,15 @@ fn encode(line: u64, chunk: u64, row: &Row, out: &mut Vec<u8>) {
         registered_on.as_deref(),
         Some(&fee_years),
         representatives.as_deref(),
-        Some(&key),
+        Some(key),
         Some(row.site.kind.as_str()),
         Some(row.site.rea.province().code()),
         Some(&rea_number),
         Some(&row.site.address),
         Some(row.site.postcode.as_str()),
         Some(&row.site.municipality),
+        company_batch.as_deref(),
+        site_batch.as_deref(),
     ];
     copy_fields(fields, out);
 }

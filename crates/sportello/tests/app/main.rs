@@ -69,6 +69,7 @@ mod spreadsheets;
 mod storage;
 mod trade;
 mod trade_pages;
+mod verify_concurrency;
 mod web;
 mod webhooks;
 mod write_offs;

@@ -255,31 +255,18 @@ fn operator_sql() -> String {
     )
 }
 
-/// The documents of a chamber, or of one operator of it, oldest first. The whole chamber
-/// (`operator_id` `None`) is read in full: a page shows [`page`] instead.
+/// The documents of one operator of the chamber, oldest first (the whole chamber's archive
+/// is read a page at a time: [`page`]).
 pub async fn list(
     db: &Db,
     chamber_id: &str,
-    operator_id: Option<&str>,
+    operator_id: &str,
 ) -> Result<Vec<Document>, sqlx::Error> {
-    match operator_id {
-        Some(operator_id) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(operator_sql()))
-                .bind(chamber_id)
-                .bind(operator_id)
-                .fetch_all(db.pool())
-                .await
-        }
-        None => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM ra_documents d WHERE d.chamber_id = $1 \
-                 ORDER BY d.created_at, d.id"
-            )))
-            .bind(chamber_id)
-            .fetch_all(db.pool())
-            .await
-        }
-    }
+    sqlx::query_as(sqlx::AssertSqlSafe(operator_sql()))
+        .bind(chamber_id)
+        .bind(operator_id)
+        .fetch_all(db.pool())
+        .await
 }
 
 /// The documents of one operator of the chamber, in a transaction (the CA's e-mail).

@@ -206,7 +206,7 @@ pub fn missing_for_step(op: &Operator, step: Step, held: &Held) -> Vec<DocumentK
 
 /// What the archive and the queue hold for `op`.
 pub async fn held(db: &Db, op: &Operator) -> Result<Held, sqlx::Error> {
-    let documents = archive::list(db, &op.chamber_id, Some(&op.id))
+    let documents = archive::list(db, &op.chamber_id, &op.id)
         .await?
         .into_iter()
         .filter_map(|d| DocumentKind::parse(&d.kind).map(|k| (k, d.signer_tax_code.is_some())))

@@ -327,13 +327,10 @@ async fn the_restricted_archive_logs_every_view(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let master = setup(&app).await;
     let (org, _, _) = organisation_to_course(&app, &master).await;
-    let docs = sportello_core::ra::archive::list(
-        &app.state.db,
-        &op(&app, &org).await.chamber_id,
-        Some(&org),
-    )
-    .await
-    .unwrap();
+    let docs =
+        sportello_core::ra::archive::list(&app.state.db, &op(&app, &org).await.chamber_id, &org)
+            .await
+            .unwrap();
     let doc = docs
         .iter()
         .find(|d| d.filename == "acceptance_org.pdf")

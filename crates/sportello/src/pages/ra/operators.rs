@@ -338,7 +338,7 @@ async fn operator_page(
             note: s.note.unwrap_or_default(),
         })
         .collect();
-    let documents = archive::list(&state.db, &op.chamber_id, Some(&op.id))
+    let documents = archive::list(&state.db, &op.chamber_id, &op.id)
         .await?
         .into_iter()
         .map(|d| DocRow {

@@ -25,13 +25,17 @@
 //   /devices/d/{id}           [data-testid=write-off-form] (radio name=move, #wo-reason),
 //                             [data-testid=notice], [data-testid=device-state], [data-testid=write-offs]
 //   /devices                  [data-testid=write-offs] rows [data-testid=write-off-<status>] with
-//                             [data-testid=approve-write-off] for anyone but the reporter
+//                             [data-testid=approve-write-off] for anyone but the reporter;
+//                             [data-testid=withdrawals]; who asked and who decided by name
+//   /devices/odr              table [data-testid=odrs]: below md the ODR's name and its balance,
+//                             the rest stacked under the name ([data-testid=odr-stacked])
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths, watchRequests } from './lib/browser.mjs';
+import { sidewaysScroll, wrapperOverflow } from './lib/checks.mjs';
 import { login, pdfText, smallPdf, work } from './lib/flows.mjs';
 import { outputDir } from './lib/paths.mjs';
 
@@ -335,6 +339,27 @@ describe('desk issuance', () => {
       const total = Number((await page.locator('[data-testid="total"]').innerText()).trim());
       assert.ok(total >= 40, 'the demo delivery is counted');
       await screenshot(page, '12-inventory');
+      // Who asked for a withdrawal and who approved it, by name: the demo's Master RAO asks,
+      // its RAO approves.
+      const withdrawals = page.locator('[data-testid="withdrawals"] tbody tr');
+      const askedBy = await withdrawals.locator('td:nth-child(5)').allTextContents();
+      assert.ok(askedBy.length >= 2, 'the demo withdrawals are listed');
+      assert.deepEqual([...new Set(askedBy.map((t) => t.trim()))], ['Luca Galli'], 'who asked, by name');
+      const status = await withdrawals.locator('td:nth-child(6)').allTextContents();
+      assert.ok(status.every((t) => t.includes('(Sara Costa)')), `who approved, by name: ${status.join(' | ')}`);
+      assert.doesNotMatch(await withdrawals.first().innerText(), /@/, 'no e-mail address');
+      await screenshotWidths(page, '12b-inventory');
+      // On a phone the withdrawals keep the operator and the decision, the rest stacked under
+      // the operator (who asked, by name, among it): nothing scrolls sideways.
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.reload();
+      for (const table of ['withdrawals', 'write-offs']) {
+        assert.ok((await wrapperOverflow(page, `[data-testid="${table}"]`)) <= 0, `${table}: no sideways scroll at 390 px`);
+      }
+      const stackedWithdrawal = await page.locator('[data-testid="withdrawal-stacked"]').first().innerText();
+      assert.match(stackedWithdrawal, /Chiesto da:\s*Luca Galli/, stackedWithdrawal);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.reload();
       // The withdrawal form's RAOs, searched by name: a bounded read, never every operator.
       const offered = await page.locator('#operator_id option').allInnerTexts();
       assert.ok(offered.length >= 1, 'a RAO is offered');
@@ -347,7 +372,32 @@ describe('desk issuance', () => {
       await screenshotWidths(page, '12a-rao-search');
       await page.goto(`${app.baseUrl}/devices/odr`);
       assert.match(await page.locator('[data-testid="odrs"]').innerText(), /STUDIO RIVA/);
-      await screenshot(page, '13-odr-accounts');
+      await screenshotWidths(page, '13-odr-accounts');
+      // At 1366 px the six columns as before; at 390 px the ODR and its balance, the rest
+      // stacked under the name, and nothing to scroll sideways.
+      const odrHeaders = page.locator('[data-testid="odrs"] thead th');
+      const shownHeaders = async () => {
+        const shown = [];
+        for (const h of await odrHeaders.all()) if (await h.isVisible()) shown.push((await h.textContent()).trim());
+        return shown;
+      };
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.reload();
+      assert.equal((await shownHeaders()).length, 6, 'six columns at 1366 px');
+      assert.equal(await wrapperOverflow(page, '[data-testid="odrs"]'), 0, 'the table fits at 1366 px');
+      assert.equal(await page.locator('[data-testid="odr-stacked"]').first().isVisible(), false);
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.reload();
+      assert.deepEqual(await shownHeaders(), ['ODR', 'Saldo disponibile'], 'two columns at 390 px');
+      assert.ok((await wrapperOverflow(page, '[data-testid="odrs"]')) <= 0, 'no sideways scroll in the table at 390 px');
+      assert.ok((await sidewaysScroll(page)) <= 0, 'no sideways scroll of the page at 390 px');
+      const stacked = page.locator('[data-testid="odr-stacked"]').first();
+      assert.ok(await stacked.isVisible(), 'the other columns stacked under the name');
+      const details = await stacked.textContent();
+      for (const label of ['Può operare:', 'Servizio completo:', 'Trattenuto per dispositivi consegnati:', 'Dispositivi in mano:']) {
+        assert.ok(details.includes(label), `"${label}" under the ODR: ${details}`);
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(`${app.baseUrl}/devices/stats`);
       await page.locator('[data-testid="chart"]').waitFor();
       assert.ok((await page.locator('[data-testid="chart"] rect').count()) >= 2, 'the issued device is drawn');
@@ -394,8 +444,19 @@ describe('desk issuance', () => {
       const row = mp.locator('[data-testid="write-offs"] [data-testid="write-off-pending"]', { hasText: serial });
       await row.waitFor();
       assert.match(await row.innerText(), /Smarrito/);
+      // Who reported it, by name (the demo's RAO), not by e-mail address.
+      assert.match(await row.innerText(), /Sara Costa/);
+      assert.doesNotMatch(await row.innerText(), /@/);
       await mp.locator('[data-testid="write-offs"]').scrollIntoViewIfNeeded();
       await screenshotWidths(mp, '18-pending-approvals');
+      await mp.setViewportSize({ width: 390, height: 900 });
+      await mp.reload();
+      assert.ok((await wrapperOverflow(mp, '[data-testid="write-offs"]')) <= 0, 'the reports fit at 390 px');
+      const button = await row.locator('[data-testid="approve-write-off"]').boundingBox();
+      assert.ok(button && button.x + button.width <= 390, `the decision is on screen at 390 px: ${JSON.stringify(button)}`);
+      assert.match(await row.locator('[data-testid="write-off-stacked"]').innerText(), /Sara Costa/);
+      await mp.setViewportSize({ width: 1280, height: 900 });
+      await mp.reload();
       await row.locator('[data-testid="approve-write-off"]').click();
       await mp.waitForURL(/ok=write-off-approved/);
       assert.equal(mp.url().split('?')[0], deviceUrl);

@@ -2,10 +2,14 @@
 // chamber's mandate documents newest first, 50 a page, each with its operator, and turns to
 // the next page and back with the pager's links. The demo keeps a few documents: 60 more are
 // written into its database first (the archive is the Master RAO's to read, not to fill).
-// Screenshots of both pages at 1366 and 390 px in e2e/output/ra_archive/.
+// On a phone (390 px) the table keeps its document column and stacks the date, the operator
+// and the signature under each document, so nothing scrolls sideways; at 1366 px it keeps its
+// four columns. Screenshots of both pages at 1366 and 390 px in e2e/output/ra_archive/.
 //
 // Page contract:
 //   /ra/archive   table [data-testid=ra-archive], one link /ra/archive/{id} per document;
+//                 below md each document cell holds [data-testid=ra-archive-stacked] (its date,
+//                 operator and signature, labelled);
 //                 [data-testid=pager] with a[rel=next] / a[rel=prev] when there are more
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +17,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshotWidths } from './lib/browser.mjs';
-import { sidewaysScroll } from './lib/checks.mjs';
+import { sidewaysScroll, wrapperOverflow } from './lib/checks.mjs';
 import { login } from './lib/flows.mjs';
 
 let app;
@@ -82,6 +86,39 @@ describe('the RA restricted archive', () => {
       assert.equal(await page.locator('a[rel="prev"]').count(), 0, 'nothing before the first page');
       await screenshotWidths(page, 'archive-first-page');
       assert.ok((await sidewaysScroll(page)) <= 0, 'no sideways scroll at 1366 px');
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.reload();
+      const headers = page.locator('[data-testid="ra-archive"] thead th');
+      assert.deepEqual(
+        (await headers.allTextContents()).map((h) => h.trim()),
+        ['Data', 'Operatore', 'Documento', 'Firma'],
+        'four columns at 1366 px',
+      );
+      assert.equal(await wrapperOverflow(page, '[data-testid="ra-archive"]'), 0, 'the table fits at 1366 px');
+      assert.equal(
+        await page.locator('[data-testid="ra-archive-stacked"]').first().isVisible(),
+        false,
+        'nothing stacked at 1366 px',
+      );
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.reload();
+      assert.ok((await sidewaysScroll(page)) <= 0, 'no sideways scroll of the page at 390 px');
+      assert.ok(
+        (await wrapperOverflow(page, '[data-testid="ra-archive"]')) <= 0,
+        'the table does not scroll sideways inside its wrapper at 390 px',
+      );
+      const visibleHeaders = [];
+      for (const h of await headers.all()) if (await h.isVisible()) visibleHeaders.push((await h.textContent()).trim());
+      assert.deepEqual(visibleHeaders, ['Documento'], 'one column at 390 px');
+      const stacked = page.locator('[data-testid="ra-archive-stacked"]').first();
+      assert.ok(await stacked.isVisible(), 'date, operator and signature stacked at 390 px');
+      const details = await stacked.textContent();
+      for (const label of ['Data:', 'Operatore:', 'Firma:']) {
+        assert.ok(details.includes(label), `"${label}" under the document: ${details}`);
+      }
+      assert.match(details, /PAdES/, `the signature is still shown at 390 px: ${details}`);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.reload();
       const firstPage = await links.allInnerTexts();
       // Newest first: 30 November at 9:00 before 29 November at 9:00.
       const at = (n) => firstPage.indexOf(`modulo-accettazione-${n}.pdf`);
@@ -100,6 +137,10 @@ describe('the RA restricted archive', () => {
       await page.setViewportSize({ width: 390, height: 900 });
       await page.reload();
       assert.ok((await sidewaysScroll(page)) <= 0, 'no sideways scroll at 390 px');
+      assert.ok(
+        (await wrapperOverflow(page, '[data-testid="ra-archive"]')) <= 0,
+        'the second page does not scroll sideways inside its wrapper at 390 px',
+      );
 
       await page.click('a[rel="prev"]');
       await page.waitForURL(/\/ra\/archive\?before=/);

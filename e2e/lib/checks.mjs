@@ -117,6 +117,20 @@ export async function sidewaysScroll(page) {
 }
 
 /**
+ * How much wider than its box the `.table-responsive` wrapper round `selector` (a table, or
+ * the wrapper itself) is, in pixels: 0 when nothing inside it needs a sideways scroll. Throws
+ * when there is no such element.
+ */
+export async function wrapperOverflow(page, selector) {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) throw new Error(`no element ${sel}`);
+    const wrapper = el.closest('.table-responsive') ?? el;
+    return wrapper.scrollWidth - wrapper.clientWidth;
+  }, selector);
+}
+
+/**
  * On a narrow window, the page's menu (when it has one) hides behind a toggle that opens it.
  * Returns what is wrong, or an empty list; leaves the menu open.
  */

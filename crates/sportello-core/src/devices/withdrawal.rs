@@ -70,8 +70,15 @@ pub struct Withdrawal {
     pub status: String,
     pub requested_by: String,
     pub requested_by_label: String,
+    /// Who asked, by the name of their user account (the label when no name is known); for
+    /// the pages, never sent by the API.
+    #[serde(skip)]
+    pub requested_by_name: String,
     pub requested_at: String,
     pub decided_by_label: Option<String>,
+    /// Who decided, by name as [`Withdrawal::requested_by_name`]; for the pages.
+    #[serde(skip)]
+    pub decided_by_name: Option<String>,
     pub decided_at: Option<String>,
     pub note: Option<String>,
 }
@@ -118,38 +125,43 @@ pub enum WithdrawalError {
     Db(#[from] sqlx::Error),
 }
 
-pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Withdrawal>, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "SELECT id, chamber_id, destination, operator_id, smart_cards, tokens, free_smart_cards, ",
-        "status, requested_by, requested_by_label, requested_at, decided_by_label, decided_at, ",
-        "note FROM dev_withdrawals WHERE id = $1 AND chamber_id = $2"
-    ))
-    .bind(id)
-    .bind(chamber_id)
-    .fetch_optional(db.pool())
-    .await
-}
-
-/// How many withdrawals and reports the devices page lists.
-pub const RECENT: usize = 50;
-
+/// The columns of a [`Withdrawal`] of the chamber `$1`, then `$rest`. The requester and the
+/// decider are named from their user accounts in the same statement (a primary-key lookup
+/// each, no query per row); a missing or empty name falls back to the label stored with the
+/// request.
 macro_rules! select_withdrawals {
     ($rest:literal) => {
         concat!(
-            "SELECT id, chamber_id, destination, operator_id, smart_cards, tokens, free_smart_cards, ",
-            "status, requested_by, requested_by_label, requested_at, decided_by_label, decided_at, ",
-            "note FROM dev_withdrawals WHERE chamber_id = $1 ",
+            "SELECT w.id, w.chamber_id, w.destination, w.operator_id, w.smart_cards, w.tokens, ",
+            "w.free_smart_cards, w.status, w.requested_by, w.requested_by_label, ",
+            "COALESCE(NULLIF(TRIM(r.name), ''), w.requested_by_label) AS requested_by_name, ",
+            "w.requested_at, w.decided_by_label, ",
+            "COALESCE(NULLIF(TRIM(d.name), ''), w.decided_by_label) AS decided_by_name, ",
+            "w.decided_at, w.note FROM dev_withdrawals w ",
+            "LEFT JOIN users r ON r.id = w.requested_by LEFT JOIN users d ON d.id = w.decided_by ",
+            "WHERE w.chamber_id = $1 ",
             $rest
         )
     };
 }
 
+pub async fn get(db: &Db, chamber_id: &str, id: &str) -> Result<Option<Withdrawal>, sqlx::Error> {
+    sqlx::query_as(select_withdrawals!("AND w.id = $2"))
+        .bind(chamber_id)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// How many withdrawals and reports the devices page lists.
+pub const RECENT: usize = 50;
+
 /// The two statements of [`recent`]: the pending withdrawals, newest first, a range of
 /// `dev_withdrawals_chamber_status_requested`; the chamber's latest, a range of
 /// `dev_withdrawals_chamber_requested`. Each reads at most [`RECENT`] rows.
 pub const RECENT_SQL: [&str; 2] = [
-    select_withdrawals!("AND status = 'pending' ORDER BY requested_at DESC LIMIT 50"),
-    select_withdrawals!("ORDER BY requested_at DESC LIMIT 50"),
+    select_withdrawals!("AND w.status = 'pending' ORDER BY w.requested_at DESC LIMIT 50"),
+    select_withdrawals!("ORDER BY w.requested_at DESC LIMIT 50"),
 ];
 
 /// The latest withdrawals of the chamber, pending first: at most [`RECENT`] pending ones and

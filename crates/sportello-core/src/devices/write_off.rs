@@ -36,8 +36,14 @@ pub struct WriteOff {
     pub status: String,
     pub requested_by: String,
     pub requested_by_label: String,
+    /// Who reported, by the name of their user account (the label when no name is known).
+    #[serde(skip)]
+    pub requested_by_name: String,
     pub requested_at: String,
     pub decided_by_label: Option<String>,
+    /// Who decided, by name as [`WriteOff::requested_by_name`].
+    #[serde(skip)]
+    pub decided_by_name: Option<String>,
     pub decided_at: Option<String>,
 }
 
@@ -84,12 +90,19 @@ pub enum WriteOffError {
     Db(#[from] sqlx::Error),
 }
 
+/// The columns of a [`WriteOff`], then `$rest`. The reporter and the decider are named from
+/// their user accounts in the same statement (a primary-key lookup each, no query per row); a
+/// missing or empty name falls back to the label stored with the report.
 macro_rules! select_write_offs {
     ($rest:literal) => {
         concat!(
             "SELECT w.id, w.chamber_id, w.device_id, d.serial, w.move, w.reason, w.status, ",
-            "w.requested_by, w.requested_by_label, w.requested_at, w.decided_by_label, ",
+            "w.requested_by, w.requested_by_label, ",
+            "COALESCE(NULLIF(TRIM(r.name), ''), w.requested_by_label) AS requested_by_name, ",
+            "w.requested_at, w.decided_by_label, ",
+            "COALESCE(NULLIF(TRIM(k.name), ''), w.decided_by_label) AS decided_by_name, ",
             "w.decided_at FROM dev_write_offs w JOIN dev_devices d ON d.id = w.device_id ",
+            "LEFT JOIN users r ON r.id = w.requested_by LEFT JOIN users k ON k.id = w.decided_by ",
             $rest
         )
     };

@@ -20,6 +20,7 @@ mod company_access;
 mod contracts;
 mod delegation;
 mod desk;
+mod device_names;
 mod device_stock;
 mod devices;
 mod extras;

@@ -317,17 +317,13 @@ pub async fn registry_flags_plan(
     chamber_id: &str,
     from: Option<&crate::paging::Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let range = crate::paging::Range {
-        from: from.cloned(),
-        ascending: false,
-        limit: i64::from(FLAGS_PAGE) + 1,
-    };
-    let sql = flags_sql(crate::paging::explain(db), &range);
-    crate::paging::plan(
+    crate::paging::range_plan(
         db,
-        range.bind(
-            sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
-        ),
+        flags_sql,
+        chamber_id,
+        crate::paging::Order::Descending,
+        FLAGS_PAGE,
+        from,
     )
     .await
 }

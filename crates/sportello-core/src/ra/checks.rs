@@ -242,16 +242,6 @@ pub async fn flag_registry_changes(
     Ok(new)
 }
 
-pub async fn registry_flags(db: &Db, chamber_id: &str) -> Result<Vec<RegistryFlag>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, operator_id, kind, detail, detected_at FROM ra_registry_flags \
-         WHERE chamber_id = $1 ORDER BY detected_at DESC, id",
-    )
-    .bind(chamber_id)
-    .fetch_all(db.pool())
-    .await
-}
-
 /// What the checks page shows of the alerts: everything of the chamber ending within the
 /// alert window (60 days from `today`), by the rule of [`endings`], from the active
 /// operators whose mandate or course ends in that window only

@@ -251,11 +251,12 @@ async fn registry_flags_page_through_equal_instants_without_loss_or_repeat(engin
     assert_eq!(seen.len(), ids.len(), "no flag lost or repeated");
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), ids.len());
     // Newest first, ties by id (descending, as the index is read backwards).
-    let all = checks::registry_flags(db, &chamber).await.expect("all");
-    let mut expected: Vec<(String, String)> = all
-        .iter()
-        .map(|f| (f.detected_at.clone(), f.id.clone()))
-        .collect();
+    let mut expected: Vec<(String, String)> =
+        sqlx::query_as("SELECT detected_at, id FROM ra_registry_flags WHERE chamber_id = $1")
+            .bind(&chamber)
+            .fetch_all(db.pool())
+            .await
+            .expect("all");
     expected.sort();
     expected.reverse();
     assert_eq!(

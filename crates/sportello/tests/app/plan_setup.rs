@@ -119,6 +119,7 @@ pub fn pager_link(html: &str, rel: &str) -> Option<String> {
     Some(
         before[start..end]
             .replace("&amp;", "&")
+            .replace("&#38;", "&")
             .replace("&#x3d;", "="),
     )
 }

@@ -296,6 +296,17 @@ pub struct Range {
 }
 
 impl Range {
+    /// The range [`keyset`] reads for the page of `size` after `from` (the first page
+    /// without) of a list in `order`: the page and one row more, which says whether another
+    /// page follows.
+    pub fn page(from: Option<&Key>, order: Order, size: u32) -> Range {
+        Range {
+            from: from.cloned(),
+            ascending: order == Order::Ascending,
+            limit: i64::from(size) + 1,
+        }
+    }
+
     /// The condition and the order of the range over `sort` (a column) and `id`, its
     /// parameters numbered from `$first` (the key's sort value and id, when there is a key,
     /// then the limit), bound in that order by [`Range::bind`]. The condition is written as a
@@ -464,6 +475,28 @@ pub async fn plan(
     let lines = q.fetch_all(&mut *tx).await?;
     tx.rollback().await?;
     Ok(lines.into_iter().map(|l| l.0).collect())
+}
+
+/// The plan of the statement a keyset page reads after `from` (the first page without), for
+/// a list in `order` with pages of `size`. `sql` is the builder the page runs with an empty
+/// prefix (so the plan is the statement run): it writes the statement behind `prefix` with
+/// `$1` the list's `scope` (a chamber) and the range's parameters from `$2` ([`Range::sql`]),
+/// bound here as the page binds them: `scope`, then [`Range::bind`].
+pub async fn range_plan(
+    db: &crate::db::Db,
+    sql: fn(&str, &Range) -> String,
+    scope: &str,
+    order: Order,
+    size: u32,
+    from: Option<&Key>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = Range::page(from, order, size);
+    let statement = sql(explain(db), &range);
+    plan(
+        db,
+        range.bind(sqlx::query_as(sqlx::AssertSqlSafe(statement)).bind(scope)),
+    )
+    .await
 }
 
 /// Whether a plan reads `table` through `index` and reads no table whole and sorts nothing:

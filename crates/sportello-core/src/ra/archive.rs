@@ -282,6 +282,9 @@ pub async fn list_tx(
         .await
 }
 
+/// How many documents a page of the restricted archive holds.
+pub const PAGE: u32 = 50;
+
 /// A document of the archive page, with the name of its operator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ArchivedDocument {
@@ -333,18 +336,7 @@ pub async fn page_plan(
     chamber_id: &str,
     from: Option<&Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let range = Range {
-        from: from.cloned(),
-        ascending: false,
-        limit: 51,
-    };
-    let sql = page_sql(paging::explain(db), &range);
-    paging::plan(
-        db,
-        range
-            .bind(sqlx::query_as::<_, paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id)),
-    )
-    .await
+    paging::range_plan(db, page_sql, chamber_id, Order::Descending, PAGE, from).await
 }
 
 /// Opens a document of the chamber for reading and logs the view. `None` when the document

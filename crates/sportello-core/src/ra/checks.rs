@@ -242,16 +242,6 @@ pub async fn flag_registry_changes(
     Ok(new)
 }
 
-pub async fn registry_flags(db: &Db, chamber_id: &str) -> Result<Vec<RegistryFlag>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, operator_id, kind, detail, detected_at FROM ra_registry_flags \
-         WHERE chamber_id = $1 ORDER BY detected_at DESC, id",
-    )
-    .bind(chamber_id)
-    .fetch_all(db.pool())
-    .await
-}
-
 /// What the checks page shows of the alerts: everything of the chamber ending within the
 /// alert window (60 days from `today`), by the rule of [`endings`], from the active
 /// operators whose mandate or course ends in that window only
@@ -317,17 +307,13 @@ pub async fn registry_flags_plan(
     chamber_id: &str,
     from: Option<&crate::paging::Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let range = crate::paging::Range {
-        from: from.cloned(),
-        ascending: false,
-        limit: i64::from(FLAGS_PAGE) + 1,
-    };
-    let sql = flags_sql(crate::paging::explain(db), &range);
-    crate::paging::plan(
+    crate::paging::range_plan(
         db,
-        range.bind(
-            sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
-        ),
+        flags_sql,
+        chamber_id,
+        crate::paging::Order::Descending,
+        FLAGS_PAGE,
+        from,
     )
     .await
 }

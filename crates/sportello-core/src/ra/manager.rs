@@ -255,17 +255,13 @@ pub async fn queue_plan(
     chamber_id: &str,
     from: Option<&crate::paging::Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let range = crate::paging::Range {
-        from: from.cloned(),
-        ascending: true,
-        limit: i64::from(QUEUE_PAGE) + 1,
-    };
-    let sql = queue_sql(crate::paging::explain(db), &range);
-    crate::paging::plan(
+    crate::paging::range_plan(
         db,
-        range.bind(
-            sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id),
-        ),
+        queue_sql,
+        chamber_id,
+        crate::paging::Order::Ascending,
+        QUEUE_PAGE,
+        from,
     )
     .await
 }

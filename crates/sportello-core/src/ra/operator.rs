@@ -371,26 +371,17 @@ pub async fn of_kind_plan(
     .await
 }
 
-/// The statement of [`odr_accounts_page`], bound: `$1` chamber, then the range's key and
+/// The statement of [`odr_accounts_page`] behind `prefix` (empty to run it, the engine's
+/// `EXPLAIN` to plan it, [`odr_accounts_plan`]): `$1` chamber, then the range's key and
 /// limit; one range of the partial index `ra_operators_chamber_odr_accounts` (chamber, kind,
 /// name, id) of the operators that are no collaborators, for the ODRs that hold an advance
-/// account (`devices::odr_account::holds_account`). `prefix` is empty to run it, the
-/// engine's `EXPLAIN` to plan it ([`odr_accounts_plan`]): the plan tested is the statement
-/// run.
-fn odr_accounts_query<'q, O>(
-    prefix: &str,
-    range: &paging::Range,
-    chamber_id: &'q str,
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>
-where
-    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-{
+/// account (`devices::odr_account::holds_account`).
+fn odr_accounts_sql(prefix: &str, range: &paging::Range) -> String {
     let (condition, order) = range.sql("name", "id", 2);
-    let sql = format!(
+    format!(
         "{prefix}{}{condition}{order}",
         select_operators!("WHERE chamber_id = $1 AND kind = 'odr' AND organisation_id IS NULL")
-    );
-    range.bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
+    )
 }
 
 /// One page by name of the chamber's ODRs that hold an advance account, read by keyset
@@ -405,7 +396,9 @@ pub async fn odr_accounts_page(
         paging::Order::Ascending,
         1,
         |_, range| async move {
-            odr_accounts_query::<Row>("", &range, chamber_id)
+            let sql = odr_accounts_sql("", &range);
+            range
+                .bind(sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(chamber_id))
                 .fetch_all(db.pool())
                 .await
         },
@@ -421,22 +414,19 @@ pub async fn odr_accounts_plan(
     chamber_id: &str,
     from: Option<&paging::Key>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    paging::plan(
+    paging::range_plan(
         db,
-        odr_accounts_query(paging::explain(db), &plan_range(from), chamber_id),
+        odr_accounts_sql,
+        chamber_id,
+        paging::Order::Ascending,
+        PLAN_PAGE,
+        from,
     )
     .await
 }
 
-/// The range a plan is asked for: after `from` (or the first), ascending, a page of 50 and
-/// the row that says whether there is more, as [`paging::keyset`] reads it.
-fn plan_range(from: Option<&paging::Key>) -> paging::Range {
-    paging::Range {
-        from: from.cloned(),
-        ascending: true,
-        limit: 51,
-    }
-}
+/// The page size the plans of the operators' lists are asked for (the pages show 50).
+const PLAN_PAGE: u32 = 50;
 
 /// The statement of one part of [`ending_between`]: `$1` chamber, `$2`/`$3` the first and
 /// last day of the window; part 0 the active operators whose mandate ends in it, a range of
@@ -653,7 +643,11 @@ pub async fn page_plan(
 ) -> Result<Vec<String>, sqlx::Error> {
     paging::plan(
         db,
-        filter.query(paging::explain(db), &plan_range(from), chamber_id),
+        filter.query(
+            paging::explain(db),
+            &paging::Range::page(from, paging::Order::Ascending, PLAN_PAGE),
+            chamber_id,
+        ),
     )
     .await
 }

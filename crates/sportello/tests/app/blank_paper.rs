@@ -4,12 +4,11 @@
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
+use crate::plan_setup::{chamber_id, chamber_staff, company_id, savona};
 use crate::trade::{DETAILS, Erp, LIGURE, TIGULLIO, co_form, other_company_user, sign};
 use reqwest::StatusCode;
 use serde_json::Value;
-use sportello_core::accounts::{NewUser, Role};
-use sportello_core::audit::Actor;
-use sportello_core::chambers::{self, ChamberCode};
+use sportello_core::accounts::Role;
 use sportello_core::db::Engine;
 
 const NOT_AUTHORISED_IT: &str = "riservata alle imprese autorizzate";
@@ -45,25 +44,12 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
 }
 
 async fn ligure_balance(app: &TestApp) -> i64 {
-    let c = sportello_core::registry::find_company_by_tax_code(
-        &app.state.db,
-        &sportello_core::registry::TaxCode::parse(LIGURE).unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    sportello_core::wallet::balance(
-        &app.state.db,
-        &c.id,
-        &sportello_core::chambers::find_chamber_by_code(&app.state.db, "GE")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-    )
-    .await
-    .unwrap()
-    .cents()
+    let company = company_id(app, LIGURE).await;
+    let genova = chamber_id(app, "GE").await;
+    sportello_core::wallet::balance(&app.state.db, &company, &genova)
+        .await
+        .unwrap()
+        .cents()
 }
 
 async fn admin(app: &TestApp) -> Browser {
@@ -335,34 +321,18 @@ async fn only_a_chamber_admin_of_the_chamber_can_authorise_blank_paper(engine: E
     }
     // The administrator of another chamber neither sees nor withdraws Genova's, and their
     // authorisation does not reach Genova's desks.
-    let sv = chambers::create_chamber(
-        &app.state,
-        &Actor::cli(),
-        &ChamberCode::parse("SV").unwrap(),
-        "Camera di Commercio delle Riviere di Liguria",
+    let sv = savona(&app).await;
+    let savona = chamber_staff(
+        &app,
+        &sv.id,
+        Role::ChamberAdmin,
+        "admin@sv.test",
+        "Admin Savona",
     )
-    .await
-    .unwrap();
-    sportello_core::accounts::create_user(
-        &app.state,
-        &Actor::cli(),
-        NewUser {
-            email: "admin@sv.test".into(),
-            name: "Admin Savona".into(),
-            password: "savona-password-1".into(),
-            role: Role::ChamberAdmin,
-            chamber_id: Some(sv.id.clone()),
-            desk_ids: Vec::new(),
-            company_ids: Vec::new(),
-            tax_code: None,
-        },
-    )
-    .await
-    .unwrap();
+    .await;
     let genova = admin(&app).await;
     let (_, html) = genova.get("/admin/blank-paper").await;
     let path = withdraw_path(&html, LIGURE);
-    let savona = Browser::login(&app, "admin@sv.test", "savona-password-1").await;
     let (_, html) = savona.get("/admin/blank-paper").await;
     assert!(!html.contains(&format!("authorised-{LIGURE}")));
     let (status, _, _) = savona.post_form(&path, &[]).await;

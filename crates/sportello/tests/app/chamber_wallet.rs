@@ -5,12 +5,13 @@
 use crate::desk::sent_practice;
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp, TestDb};
+use crate::plan_setup::{self, chamber_id, company_id};
 use crate::trade::{DETAILS, Erp, LIGURE, co_form, sign};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sportello_core::accounts::Role;
 use sportello_core::audit::Actor;
-use sportello_core::chambers::{self, ChamberCode, DeskCode, settings::Setting};
+use sportello_core::chambers::{self, DeskCode, settings::Setting};
 use sportello_core::db::{self, Engine};
 use sportello_core::money::Money;
 use sportello_core::wallet;
@@ -26,14 +27,7 @@ engine_tests!(
 
 /// Savona (SV), a second chamber with one desk; the demo company has no site in Savona.
 async fn savona(app: &TestApp) -> chambers::Chamber {
-    let sv = chambers::create_chamber(
-        &app.state,
-        &Actor::cli(),
-        &ChamberCode::parse("SV").unwrap(),
-        "Camera di Commercio delle Riviere di Liguria",
-    )
-    .await
-    .unwrap();
+    let sv = plan_setup::savona(app).await;
     chambers::create_desk(
         &app.state,
         &Actor::cli(),
@@ -64,25 +58,6 @@ async fn upload_to(erp: &Erp, desk: &str) -> reqwest::Response {
     fields.push(("desk", desk));
     fields.push(("print_mode", "form"));
     erp.upload(signed, &fields).await
-}
-
-async fn company_id(app: &TestApp) -> String {
-    sportello_core::registry::find_company_by_tax_code(
-        &app.state.db,
-        &sportello_core::registry::TaxCode::parse(LIGURE).unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-    .id
-}
-
-async fn chamber_id(app: &TestApp, code: &str) -> String {
-    chambers::find_chamber_by_code(&app.state.db, code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn credit(app: &TestApp, company: &str, chamber: &str, cents: i64) {
@@ -192,7 +167,7 @@ async fn a_charge_takes_from_the_practice_chambers_wallet_only(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
     let sv = savona(&app).await;
-    let company = company_id(&app).await;
+    let company = company_id(&app, LIGURE).await;
     let ge = chamber_id(&app, "GE").await;
     credit(&app, &company, &sv.id, 100_000).await;
     let ge_before = balance_at(&app, &company, &ge).await;
@@ -235,7 +210,7 @@ async fn a_refund_goes_back_to_the_practice_chambers_wallet(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
     let sv = savona(&app).await;
-    let company = company_id(&app).await;
+    let company = company_id(&app, LIGURE).await;
     let ge = chamber_id(&app, "GE").await;
     credit(&app, &company, &sv.id, 2_000).await;
     let (_, id) = sent_practice(&app).await;
@@ -263,7 +238,7 @@ async fn the_wallet_api_names_the_chamber_when_the_company_deals_with_several(en
     assert_eq!(w["chamber"], "GE");
     assert_eq!(w["balance_cents"], 5000, "the demo's €50");
     let sv = savona(&app).await;
-    let company = company_id(&app).await;
+    let company = company_id(&app, LIGURE).await;
     // A chamber the company has no site in and no wallet at is not one it deals with.
     assert_eq!(
         erp.get("/api/v1/wallet").send().await.unwrap().status(),

@@ -6,14 +6,14 @@
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
-use crate::plan_setup::chamber_of;
+use crate::plan_setup::{assert_reads, chamber_of, entity_tax_code, pager_link};
 use sportello_core::accounts::Role;
 use sportello_core::audit::Actor;
 use sportello_core::db::{Db, Engine};
 use sportello_core::devices::inventory::{self, MoveSpec};
 use sportello_core::devices::stock::{self, Location};
 use sportello_core::devices::{DeviceKind, DeviceSerial, Move, delivery, odr_account};
-use sportello_core::paging::{Key, reads_by_index};
+use sportello_core::paging::Key;
 use sportello_core::ra::operator;
 
 engine_tests!(
@@ -226,7 +226,12 @@ async fn the_stock_is_read_from_one_range_of_its_counters(engine: Engine) {
     let plan = stock::of_chamber_plan(&app.state.db, &chamber)
         .await
         .expect("plan");
-    by_key(&plan, "dev_stock", &primary_key(engine, "dev_stock"));
+    assert_reads(
+        &plan,
+        "dev_stock",
+        &primary_key(engine, "dev_stock"),
+        "dev_stock",
+    );
     assert!(!plan.iter().any(|l| l.contains("dev_devices")), "{plan:?}");
 }
 
@@ -250,11 +255,12 @@ async fn the_consignments_page_reads_a_page_of_odrs_by_index(engine: Engine) {
         let plan = operator::odr_accounts_plan(&app.state.db, &chamber, from)
             .await
             .expect("plan");
-        if let Err(problem) =
-            reads_by_index(&plan, "ra_operators", "ra_operators_chamber_odr_accounts")
-        {
-            panic!("{from:?}: {problem}");
-        }
+        assert_reads(
+            &plan,
+            "ra_operators",
+            "ra_operators_chamber_odr_accounts",
+            &format!("{from:?}"),
+        );
     }
 }
 
@@ -277,47 +283,8 @@ async fn the_consignment_figures_are_read_by_key_in_three_statements(engine: Eng
         (profiles, "dev_odr_profiles"),
         (held, "dev_stock"),
     ] {
-        by_key(plan, table, &primary_key(engine, table));
+        assert_reads(plan, table, &primary_key(engine, table), table);
     }
-}
-
-/// `plan` reads `table` through `index` (PostgreSQL may read a range or a list of keys as a
-/// bitmap of the index), with no full scan or sort.
-fn by_key(plan: &[String], table: &str, index: &str) {
-    let text = plan.join("\n");
-    let bitmap = plan
-        .iter()
-        .any(|l| l.contains(&format!("Bitmap Index Scan on {index}")));
-    if !bitmap && let Err(problem) = reads_by_index(plan, table, index) {
-        panic!("{table}: {problem}");
-    }
-    assert!(
-        !plan.iter().any(|l| {
-            let l = l.trim();
-            l.starts_with("SCAN ") || l.contains("Seq Scan") || l.contains("Sort")
-        }),
-        "{table}: a full scan or a sort\n{text}"
-    );
-}
-
-/// A valid entity tax code (11 digits, the last the Luhn check digit) from `n`.
-fn entity_tax_code(n: u64) -> String {
-    let body = format!("{:010}", 90_000_000 + n);
-    let sum: u32 = body
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                d
-            } else if d * 2 > 9 {
-                d * 2 - 9
-            } else {
-                d * 2
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 /// The ODR names listed on the consignments page, in order.
@@ -334,14 +301,6 @@ fn listed(html: &str) -> Vec<String> {
         .filter_map(|r| r.split('<').next())
         .map(str::to_string)
         .collect()
-}
-
-fn next_link(html: &str) -> Option<String> {
-    let at = html.find("rel=\"next\"")?;
-    let before = &html[..at];
-    let start = before.rfind("href=\"")? + 6;
-    let end = start + before[start..].find('"')?;
-    Some(before[start..end].replace("&amp;", "&"))
 }
 
 /// Issue 14: the consignments page lists the ODRs that hold an account a page at a time, by
@@ -373,7 +332,7 @@ async fn the_consignments_page_turns_a_page_of_odrs_at_a_time(engine: Engine) {
         } else {
             format!("AA ODR {i:02}")
         })
-        .bind(entity_tax_code(i))
+        .bind(entity_tax_code(90_000_000 + i))
         .bind(organisation)
         .execute(db.pool())
         .await
@@ -391,7 +350,7 @@ async fn the_consignments_page_turns_a_page_of_odrs_at_a_time(engine: Engine) {
     let page_one = listed(&first);
     assert_eq!(page_one.len(), 50, "{page_one:?}");
     assert_eq!(page_one[0], "AA ODR 00");
-    let next = next_link(&first).expect("a second page");
+    let next = pager_link(&first, "next").expect("a second page");
     let (status, second) = master.get(&next).await;
     assert!(status.is_success(), "{status}");
     let page_two = listed(&second);
@@ -403,5 +362,5 @@ async fn the_consignments_page_turns_a_page_of_odrs_at_a_time(engine: Engine) {
     );
     assert!(demo_odrs.iter().all(|d| all.contains(&d)), "{all:?}");
     assert!(!all.iter().any(|n| n.contains("COLLABORATORE")), "{all:?}");
-    assert!(next_link(&second).is_none());
+    assert!(pager_link(&second, "next").is_none());
 }

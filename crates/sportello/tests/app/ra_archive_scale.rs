@@ -8,13 +8,12 @@
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
-use crate::plan_setup::chamber_of;
+use crate::plan_setup::{assert_reads, chamber_of, chamber_staff, pager_link, savona};
 use reqwest::StatusCode;
-use sportello_core::accounts::{NewUser, Role};
+use sportello_core::accounts::Role;
 use sportello_core::audit::Actor;
-use sportello_core::chambers::{self, ChamberCode};
 use sportello_core::db::{Engine, new_id};
-use sportello_core::paging::{Key, reads_by_index};
+use sportello_core::paging::Key;
 use sportello_core::ra::archive::{self, DocumentKind, Upload};
 use sportello_core::ra::operator::{self, NewOperator};
 
@@ -36,10 +35,12 @@ async fn the_archive_page_reads_a_range_of_its_index(engine: Engine) {
         let plan = archive::page_plan(&app.state.db, &chamber, from)
             .await
             .expect("plan");
-        if let Err(problem) = reads_by_index(&plan, "ra_documents", "ra_documents_chamber_created")
-        {
-            panic!("archive page after {from:?}: {problem}");
-        }
+        assert_reads(
+            &plan,
+            "ra_documents",
+            "ra_documents_chamber_created",
+            &format!("archive page after {from:?}"),
+        );
     }
 }
 
@@ -123,14 +124,6 @@ fn listed(html: &str) -> Vec<String> {
         .collect()
 }
 
-fn link(html: &str, rel: &str) -> Option<String> {
-    let at = html.find(&format!("rel=\"{rel}\""))?;
-    let before = &html[..at];
-    let start = before.rfind("href=\"")? + 6;
-    let end = start + before[start..].find('"')?;
-    Some(before[start..end].replace("&amp;", "&"))
-}
-
 /// Every page of the archive from `path` on, following the next links.
 async fn walk(b: &Browser, path: &str) -> Vec<Vec<String>> {
     let mut pages = Vec::new();
@@ -139,7 +132,7 @@ async fn walk(b: &Browser, path: &str) -> Vec<Vec<String>> {
         let (status, html) = b.get(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         pages.push(listed(&html));
-        next = link(&html, "next");
+        next = pager_link(&html, "next");
         assert!(pages.len() < 20, "the pages never end");
     }
     pages
@@ -174,11 +167,14 @@ async fn the_archive_shows_the_newest_fifty_then_the_following_ones(engine: Engi
         .await
         .unwrap();
     assert!(first.contains(&name), "the operator's name is shown");
-    assert!(link(&first, "prev").is_none(), "no page before the first");
+    assert!(
+        pager_link(&first, "prev").is_none(),
+        "no page before the first"
+    );
     // Back from the second page: the first again.
-    let second = link(&first, "next").expect("a second page");
+    let second = pager_link(&first, "next").expect("a second page");
     let (_, second_html) = master.get(&second).await;
-    let back = link(&second_html, "prev").expect("a previous page");
+    let back = pager_link(&second_html, "prev").expect("a previous page");
     let (_, back_html) = master.get(&back).await;
     assert_eq!(listed(&back_html), pages[0]);
     // A cursor that is not one is the first page.
@@ -194,14 +190,7 @@ async fn a_master_rao_never_sees_another_chambers_documents(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
     let ge = chamber_of(&app, Role::MasterRao).await;
-    let sv = chambers::create_chamber(
-        &app.state,
-        &Actor::cli(),
-        &ChamberCode::parse("SV").unwrap(),
-        "Camera di Commercio delle Riviere di Liguria",
-    )
-    .await
-    .unwrap();
+    let sv = savona(&app).await;
     let ge_operator = an_operator(&app, &ge).await;
     let sv_operator = an_operator(&app, &sv.id).await;
     // Interleaved in time, so every page of one chamber lies among the other's rows.
@@ -209,24 +198,15 @@ async fn a_master_rao_never_sees_another_chambers_documents(engine: Engine) {
     documents(&app, &sv.id, &sv_operator, 70, 1).await;
     let ge_docs = expected(&app, &ge).await;
     let sv_docs = expected(&app, &sv.id).await;
-    sportello_core::accounts::create_user(
-        &app.state,
-        &Actor::cli(),
-        NewUser {
-            email: "masterrao@sv.test".into(),
-            name: "Master RAO Savona".into(),
-            password: "password-di-prova".into(),
-            role: Role::MasterRao,
-            chamber_id: Some(sv.id.clone()),
-            desk_ids: Vec::new(),
-            company_ids: Vec::new(),
-            tax_code: None,
-        },
+    let sv_master = chamber_staff(
+        &app,
+        &sv.id,
+        Role::MasterRao,
+        "masterrao@sv.test",
+        "Master RAO Savona",
     )
-    .await
-    .unwrap();
+    .await;
     let ge_master = master_rao(&app).await;
-    let sv_master = Browser::login(&app, "masterrao@sv.test", "password-di-prova").await;
     for (b, own, other) in [
         (&ge_master, &ge_docs, &sv_docs),
         (&sv_master, &sv_docs, &ge_docs),
@@ -264,14 +244,7 @@ async fn a_master_rao_never_sees_another_chambers_documents(engine: Engine) {
 async fn a_document_is_kept_in_its_operators_chamber(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let sv = chambers::create_chamber(
-        &app.state,
-        &Actor::cli(),
-        &ChamberCode::parse("SV").unwrap(),
-        "Camera di Commercio delle Riviere di Liguria",
-    )
-    .await
-    .unwrap();
+    let sv = savona(&app).await;
     let operator = an_operator(&app, &sv.id).await;
     let upload = Upload {
         kind: DocumentKind::MandateLetter,

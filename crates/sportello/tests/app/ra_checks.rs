@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use sportello_core::accounts::Role;
 use sportello_core::db::Engine;
+use sportello_core::paging::{Cursor, Keyset};
 use sportello_core::ra::accreditation::{State, Step};
+use sportello_core::ra::checks::{self, RegistryFlag};
 
 engine_tests!(
     the_master_rao_is_alerted_once_per_threshold,
@@ -198,9 +200,7 @@ async fn a_registry_reimport_flags_ceased_or_renamed_organisations(engine: Engin
     sportello_core::ra::checks::run_for_chamber(&app.state, &chamber)
         .await
         .unwrap();
-    let flags = sportello_core::ra::checks::registry_flags(&app.state.db, &chamber)
-        .await
-        .unwrap();
+    let flags = registry_flags(&app, &chamber).await;
     let got: Vec<(String, String)> = flags
         .iter()
         .map(|f| (f.operator_id.clone(), f.kind.clone()))
@@ -459,23 +459,38 @@ async fn import_registry(app: &TestApp, name: &str, rows: &[String]) {
     assert_eq!(outcome.rejected_total, 0, "{:?}", outcome.rejected);
 }
 
+/// Every registry flag of the chamber, read a page at a time as the checks page reads them.
+async fn registry_flags(app: &TestApp, chamber: &str) -> Vec<RegistryFlag> {
+    let mut request = Keyset::first(checks::FLAGS_PAGE);
+    let mut all = Vec::new();
+    loop {
+        let page = checks::registry_flags_page(&app.state.db, chamber, &request)
+            .await
+            .unwrap();
+        all.extend(page.items);
+        let Some(next) = page.next else {
+            return all;
+        };
+        request = Keyset {
+            cursor: Cursor::After(next),
+            size: request.size,
+        };
+    }
+}
+
 /// Runs the daily checks of the chamber; returns the new registry flags as (operator, kind,
 /// detail), sorted.
 async fn monitor(app: &TestApp, chamber: &str) -> Vec<(String, String, String)> {
-    let before = sportello_core::ra::checks::registry_flags(&app.state.db, chamber)
-        .await
-        .unwrap();
+    let before = registry_flags(app, chamber).await;
     sportello_core::ra::checks::run_for_chamber(&app.state, chamber)
         .await
         .unwrap();
-    let mut new: Vec<(String, String, String)> =
-        sportello_core::ra::checks::registry_flags(&app.state.db, chamber)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|f| !before.iter().any(|b| b.id == f.id))
-            .map(|f| (f.operator_id, f.kind, f.detail))
-            .collect();
+    let mut new: Vec<(String, String, String)> = registry_flags(app, chamber)
+        .await
+        .into_iter()
+        .filter(|f| !before.iter().any(|b| b.id == f.id))
+        .map(|f| (f.operator_id, f.kind, f.detail))
+        .collect();
     new.sort();
     new
 }

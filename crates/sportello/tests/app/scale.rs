@@ -8,7 +8,7 @@
 
 use crate::engine_tests;
 use crate::helpers::TestApp;
-use crate::plan_setup::{chamber_of, user_id, without_capped_scan};
+use crate::plan_setup::{chamber_of, pager_link, user_id, without_capped_scan};
 use reqwest::StatusCode;
 use sportello_core::accounts::{Role, offboarding};
 use sportello_core::audit::{self, AuditQuery};
@@ -367,18 +367,6 @@ async fn get(app: &TestApp, token: Option<&str>, path: &str) -> String {
     body
 }
 
-fn link(html: &str, rel: &str) -> Option<String> {
-    let at = html.find(&format!("rel=\"{rel}\""))?;
-    let before = &html[..at];
-    let start = before.rfind("href=\"")? + 6;
-    let end = start + before[start..].find('"')?;
-    Some(
-        before[start..end]
-            .replace("&amp;", "&")
-            .replace("&#38;", "&"),
-    )
-}
-
 /// The rows of the first table body on the page.
 fn body_rows(html: &str) -> Vec<String> {
     let Some(start) = html.find("<tbody>") else {
@@ -436,27 +424,37 @@ async fn the_scale_generator_fills_a_database_whose_pages_turn(engine: Engine) {
     // The officer's closed practices: forwards a page, and back to the same first page.
     let officer = plan.sessions.get("officer").map(String::as_str);
     let first = get(&app, officer, "/desk?status=closed").await;
-    let next = link(&first, "next").expect("a second page of closed practices");
-    assert!(link(&first, "prev").is_none());
+    let next = pager_link(&first, "next").expect("a second page of closed practices");
+    assert!(pager_link(&first, "prev").is_none());
     let second = get(&app, officer, &next).await;
     assert_ne!(body_rows(&first), body_rows(&second));
     let back = get(
         &app,
         officer,
-        &link(&second, "prev").expect("a previous page"),
+        &pager_link(&second, "prev").expect("a previous page"),
     )
     .await;
     assert_eq!(body_rows(&back), body_rows(&first));
 
     let company = plan.sessions.get("company").map(String::as_str);
     let sent = get(&app, company, "/practices?list=sent").await;
-    let later = get(&app, company, &link(&sent, "next").expect("a second page")).await;
+    let later = get(
+        &app,
+        company,
+        &pager_link(&sent, "next").expect("a second page"),
+    )
+    .await;
     assert!(!body_rows(&later).is_empty());
     get(&app, company, "/practices?list=archive").await;
 
     let auditor = plan.sessions.get("auditor").map(String::as_str);
     let audit = get(&app, auditor, "/audit").await;
-    get(&app, auditor, &link(&audit, "next").expect("older entries")).await;
+    get(
+        &app,
+        auditor,
+        &pager_link(&audit, "next").expect("older entries"),
+    )
+    .await;
     get(
         &app,
         plan.sessions.get("master-rao").map(String::as_str),

@@ -4,20 +4,11 @@
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
+use crate::plan_setup::{chamber_staff, savona, user_id};
 use crate::trade::{Erp, LIGURE};
 use reqwest::StatusCode;
-use sportello_core::accounts::{self, NewUser, Role};
-use sportello_core::audit::Actor;
-use sportello_core::chambers::{self, ChamberCode};
+use sportello_core::accounts::{self, Role};
 use sportello_core::db::Engine;
-
-async fn user_id(app: &TestApp, email: &str) -> String {
-    accounts::find_by_email(&app.state.db, email)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
 
 async fn token_ids(app: &TestApp, user: &str) -> Vec<String> {
     accounts::token::list_for(&app.state.db, user)
@@ -53,7 +44,7 @@ async fn a_disabled_users_session_and_token_stop_working_at_once(engine: Engine)
     let erp = Erp::login(&app, email, password).await;
     assert!(signed_in(&officer).await);
     assert_eq!(me(&erp).await, StatusCode::OK);
-    let id = user_id(&app, email).await;
+    let id = user_id(&app, Role::Officer).await;
     let (admin_email, admin_password) = TestApp::demo_login(Role::ChamberAdmin);
     let admin = Browser::login(&app, admin_email, admin_password).await;
     let (status, page) = admin.get("/admin/users").await;
@@ -95,7 +86,7 @@ async fn a_disabled_users_session_and_token_stop_working_at_once(engine: Engine)
     Browser::login(&app, email, password).await;
     assert_eq!(me(&erp).await, StatusCode::UNAUTHORIZED);
     // An administrator cannot disable themselves.
-    let own = user_id(&app, admin_email).await;
+    let own = user_id(&app, Role::ChamberAdmin).await;
     let (status, _, _) = admin
         .post_form(&format!("/admin/users/{own}/disable"), &[])
         .await;
@@ -174,7 +165,7 @@ async fn tokens_are_listed_and_revoked_by_their_owner_and_their_administrator_on
     let (email, password) = TestApp::demo_login(Role::Officer);
     let erp1 = Erp::login(&app, email, password).await;
     let erp2 = Erp::login(&app, email, password).await;
-    let id = user_id(&app, email).await;
+    let id = user_id(&app, Role::Officer).await;
     let tokens = token_ids(&app, &id).await;
     assert_eq!(tokens.len(), 2);
     // The owner sees both on the account page and revokes one.
@@ -230,34 +221,18 @@ async fn tokens_are_listed_and_revoked_by_their_owner_and_their_administrator_on
 async fn an_administrator_of_another_chamber_cannot_disable_or_revoke(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.seed_demo().await;
-    let sv = chambers::create_chamber(
-        &app.state,
-        &Actor::cli(),
-        &ChamberCode::parse("SV").unwrap(),
-        "Camera di Commercio delle Riviere di Liguria",
+    let sv = savona(&app).await;
+    let sv_admin = chamber_staff(
+        &app,
+        &sv.id,
+        Role::ChamberAdmin,
+        "admin@sv.test",
+        "Amministratore SV",
     )
-    .await
-    .unwrap();
-    accounts::create_user(
-        &app.state,
-        &Actor::cli(),
-        NewUser {
-            email: "admin@sv.test".into(),
-            name: "Amministratore SV".into(),
-            password: "password-di-prova".into(),
-            role: Role::ChamberAdmin,
-            chamber_id: Some(sv.id.clone()),
-            desk_ids: Vec::new(),
-            company_ids: Vec::new(),
-            tax_code: None,
-        },
-    )
-    .await
-    .unwrap();
-    let sv_admin = Browser::login(&app, "admin@sv.test", "password-di-prova").await;
+    .await;
     let (email, password) = TestApp::demo_login(Role::Officer);
     let officer = Erp::login(&app, email, password).await;
-    let id = user_id(&app, email).await;
+    let id = user_id(&app, Role::Officer).await;
     let token = token_ids(&app, &id).await.remove(0);
     sv_admin.get("/admin/users").await;
     for path in [
@@ -282,8 +257,7 @@ async fn an_administrator_of_another_chamber_cannot_disable_or_revoke(engine: En
         .unwrap();
     assert_eq!(active, 1);
     // A company user is managed by the chamber the company files with, once it has.
-    let (company_email, _) = TestApp::demo_login(Role::Company);
-    let company_id = user_id(&app, company_email).await;
+    let company_id = user_id(&app, Role::Company).await;
     let (ge_email, ge_password) = TestApp::demo_login(Role::ChamberAdmin);
     let ge_admin = Browser::login(&app, ge_email, ge_password).await;
     assert_eq!(

@@ -227,9 +227,6 @@ struct ArchivePage {
     pager: Pager,
 }
 
-/// Documents on one page of the restricted archive.
-const ARCHIVE_PER_PAGE: u32 = 50;
-
 /// The restricted archive, newest first, 50 documents a page read by keyset (issue 14): the
 /// operators' names come with the page's rows.
 pub async fn archive(
@@ -239,7 +236,7 @@ pub async fn archive(
 ) -> Result<Response, AppError> {
     let p = viewer.require_action(Action::ViewRestrictedArchive)?;
     let chamber_id = chamber_of(p)?;
-    let slice = archive::page(&state.db, chamber_id, &cursor.request(ARCHIVE_PER_PAGE)).await?;
+    let slice = archive::page(&state.db, chamber_id, &cursor.request(archive::PAGE)).await?;
     let pager = Pager::keyset(viewer.lang, &slice, "/ra/archive", &[]);
     let documents = slice
         .items

@@ -602,6 +602,89 @@ pub async fn recent_self_checks_plan(
     .await
 }
 
+impl crate::paging::Keyed for SelfCheck {
+    /// The year, padded so that text order is year order (one check a chamber and year).
+    fn key(&self) -> crate::paging::Key {
+        crate::paging::Key::new(format!("{:010}", self.year), self.id.clone())
+    }
+}
+
+/// The statement of [`self_checks_page`]: `$1` the chamber, then the cursor's year (when
+/// there is a cursor) and the limit; one range of the `(chamber_id, year)` key, read from the
+/// cursor's year in the range's direction.
+fn checks_page_sql(prefix: &str, range: &crate::paging::Range) -> String {
+    let (cmp, dir) = if range.ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    let (condition, limit) = match range.from {
+        Some(_) => (format!(" AND year {cmp} $2"), 3),
+        None => (String::new(), 2),
+    };
+    format!(
+        "{prefix}SELECT id, year, seed, sample_size, population, sample, drawn_at, drawn_by \
+         FROM ra_self_checks WHERE chamber_id = $1{condition} ORDER BY year {dir} LIMIT ${limit}"
+    )
+}
+
+/// The year a cursor names; a key that is not a year (crafted) starts past every year.
+fn cursor_year(range: &crate::paging::Range) -> Option<i64> {
+    range.from.as_ref().map(|k| {
+        k.sort
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(if range.ascending { i64::MAX } else { i64::MIN })
+    })
+}
+
+/// One page of the chamber's yearly checks, newest year first, read by keyset on the year
+/// ([`CHECKS_SHOWN`] a page on the checks page): the older years stay reachable page after
+/// page, and no page reads more than its rows and one. A cursor of another chamber's check
+/// only says which year to start from.
+pub async fn self_checks_page(
+    db: &Db,
+    chamber_id: &str,
+    request: &crate::paging::Keyset,
+) -> Result<crate::paging::Slice<SelfCheck>, sqlx::Error> {
+    crate::paging::keyset(
+        request,
+        crate::paging::Order::Descending,
+        1,
+        |_, range| async move {
+            let sql = checks_page_sql("", &range);
+            let mut q = sqlx::query_as::<_, CheckRow>(sqlx::AssertSqlSafe(sql)).bind(chamber_id);
+            if let Some(year) = cursor_year(&range) {
+                q = q.bind(year);
+            }
+            let rows = q.bind(range.limit).fetch_all(db.pool()).await?;
+            rows.into_iter().map(SelfCheck::try_from).collect()
+        },
+    )
+    .await
+}
+
+/// The engine's plan of the statement [`self_checks_page`] runs after `year` (the first page
+/// without).
+pub async fn self_checks_page_plan(
+    db: &Db,
+    chamber_id: &str,
+    year: Option<i64>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let range = crate::paging::Range {
+        from: year.map(|y| crate::paging::Key::new(format!("{y:010}"), "")),
+        ascending: false,
+        limit: CHECKS_SHOWN + 1,
+    };
+    let sql = checks_page_sql(crate::paging::explain(db), &range);
+    let mut q =
+        sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(sql)).bind(chamber_id);
+    if let Some(year) = cursor_year(&range) {
+        q = q.bind(year);
+    }
+    crate::paging::plan(db, q.bind(range.limit)).await
+}
+
 impl TryFrom<CheckRow> for SelfCheck {
     type Error = sqlx::Error;
     fn try_from(r: CheckRow) -> Result<Self, sqlx::Error> {

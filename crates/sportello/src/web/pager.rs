@@ -144,6 +144,32 @@ impl Pager {
         }
     }
 
+    /// The pager of one of several keyset lists on the same page: as [`Pager::keyset`], with
+    /// the list's own parameters (`names`: the one after a row, the one before a row) so each
+    /// list pages on its own; `filters` carry the other lists' cursors.
+    pub fn keyset_named<T>(
+        lang: Lang,
+        slice: &Slice<T>,
+        path: &str,
+        filters: &[(&str, &str)],
+        names: (&str, &str),
+    ) -> Pager {
+        let link = |name: &str, token: String| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (filter, value) in filters {
+                if !value.trim().is_empty() {
+                    query.append_pair(filter, value);
+                }
+            }
+            query.append_pair(name, &token);
+            format!("{path}?{}", query.finish())
+        };
+        let mut pager = Pager::keyset(lang, slice, path, filters);
+        pager.previous = slice.previous.as_ref().map(|k| link(names.1, k.token()));
+        pager.next = slice.next.as_ref().map(|k| link(names.0, k.token()));
+        pager
+    }
+
     /// Whether there is more than one page, so page links are worth showing.
     pub fn has_pages(&self) -> bool {
         self.pages > 1

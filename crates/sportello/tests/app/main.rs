@@ -47,6 +47,7 @@ mod plan_setup;
 
 mod ra;
 mod ra_archive_scale;
+mod ra_checks_bounds;
 mod ra_checks_scale;
 mod ra_manager;
 mod ra_org;

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use sportello_core::authz::{self, Action};
 use sportello_core::i18n::Lang;
+use sportello_core::paging::{Keyset, Slice};
 use sportello_core::ra::access::chamber_of;
 use sportello_core::ra::checks::{self, Ending, RegistryFlag, SelfCheck};
 use sportello_core::ra::course_sheet::{self, ImportReport, Unmatched};
@@ -39,10 +40,14 @@ struct ChecksPage {
     /// The links to the flags' pages before and after.
     pager: Pager,
     checks: Vec<CheckView>,
-    /// Said when older yearly checks may exist than the ones shown.
+    /// Said on the first page of yearly checks when older ones follow.
     checks_recent: Option<String>,
-    /// (operator's name, sentence)
+    /// The links to the newer and older years' checks.
+    checks_pager: Pager,
+    /// (operator's name, sentence), by operator, 50 a page.
     deliveries: Vec<(String, String)>,
+    /// The links to the anomalies' pages before and after.
+    deliveries_pager: Pager,
     can_manage: bool,
     year: i32,
     notice: Option<String>,
@@ -65,10 +70,95 @@ fn require_checks(viewer: &Viewer) -> Result<&sportello_core::accounts::Principa
     }
 }
 
+/// Where each of the page's three keyset lists starts: the registry flags (`after`,
+/// `before`), the delivery anomalies and the yearly checks, each list paging on its own and
+/// its links keeping the others' place.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ChecksCursors {
+    #[serde(default)]
+    after: Option<String>,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    deliveries_after: Option<String>,
+    #[serde(default)]
+    deliveries_before: Option<String>,
+    #[serde(default)]
+    years_after: Option<String>,
+    #[serde(default)]
+    years_before: Option<String>,
+}
+
+impl ChecksCursors {
+    fn flags(&self) -> CursorParam {
+        CursorParam {
+            after: self.after.clone(),
+            before: self.before.clone(),
+        }
+    }
+
+    fn deliveries(&self) -> Keyset {
+        Keyset::parse(
+            self.deliveries_after.as_deref(),
+            self.deliveries_before.as_deref(),
+            hooks::ANOMALIES_PAGE,
+        )
+    }
+
+    fn years(&self) -> Keyset {
+        let size = u32::try_from(checks::CHECKS_SHOWN).unwrap_or(1);
+        Keyset::parse(
+            self.years_after.as_deref(),
+            self.years_before.as_deref(),
+            size,
+        )
+    }
+
+    /// The cursors of the lists other than `list` ("flags", "deliveries", "years"), as the
+    /// query a pager keeps.
+    fn others(&self, list: &str) -> Vec<(&'static str, String)> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        if list != "flags" {
+            out.push(("after", text(&self.after)));
+            out.push(("before", text(&self.before)));
+        }
+        if list != "deliveries" {
+            out.push(("deliveries_after", text(&self.deliveries_after)));
+            out.push(("deliveries_before", text(&self.deliveries_before)));
+        }
+        if list != "years" {
+            out.push(("years_after", text(&self.years_after)));
+            out.push(("years_before", text(&self.years_before)));
+        }
+        out
+    }
+}
+
+/// A pager of one of the page's lists: its own parameters, the others' place kept, and the
+/// links landing on the list's section (`anchor`).
+fn list_pager<T>(
+    lang: Lang,
+    slice: &Slice<T>,
+    cursors: &ChecksCursors,
+    list: &str,
+    names: (&str, &str),
+    anchor: &str,
+) -> Pager {
+    let others = cursors.others(list);
+    let filters: Vec<(&str, &str)> = others.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut pager = Pager::keyset_named(lang, slice, "/ra/checks", &filters, names);
+    if !anchor.is_empty() {
+        pager.previous = pager.previous.map(|h| format!("{h}#{anchor}"));
+        pager.next = pager.next.map(|h| format!("{h}#{anchor}"));
+    }
+    pager
+}
+
 async fn checks_page(
     state: &AppState,
     viewer: &Viewer,
-    cursor: &CursorParam,
+    cursors: &ChecksCursors,
     notice: Option<String>,
 ) -> Result<ChecksPage, AppError> {
     let p = require_checks(viewer)?;
@@ -77,13 +167,53 @@ async fn checks_page(
     let today = state.clock.today();
     let conv = convention::current(&state.db, chamber_id).await?;
     // Issue 14: each list is read for what the page shows, never the chamber's whole
-    // history: the alerts' window, a page of flags, the latest yearly checks.
+    // history: the alerts' window, a page of flags, a page of yearly checks, a page of
+    // delivery anomalies.
     let endings = checks::window_endings(&state.db, chamber_id, conv.map(|c| c.end), today).await?;
-    let flags =
-        checks::registry_flags_page(&state.db, chamber_id, &cursor.request(checks::FLAGS_PAGE))
-            .await?;
-    let self_checks = checks::recent_self_checks(&state.db, chamber_id).await?;
-    let deliveries = hooks::delivery_anomalies(&state.db, chamber_id).await?;
+    let flags = checks::registry_flags_page(
+        &state.db,
+        chamber_id,
+        &cursors.flags().request(checks::FLAGS_PAGE),
+    )
+    .await?;
+    let years = checks::self_checks_page(&state.db, chamber_id, &cursors.years()).await?;
+    let deliveries =
+        hooks::delivery_anomalies_page(&state.db, chamber_id, &cursors.deliveries()).await?;
+    let checks_pager = {
+        let mut p = list_pager(
+            lang,
+            &years,
+            cursors,
+            "years",
+            ("years_after", "years_before"),
+            "selfchecks",
+        );
+        p.nav_label = lang.t("ra-checks-self-pages");
+        p.previous_label = lang.t("ra-checks-self-newer");
+        p.next_label = lang.t("ra-checks-self-older");
+        p
+    };
+    let deliveries_pager = {
+        let mut p = list_pager(
+            lang,
+            &deliveries,
+            cursors,
+            "deliveries",
+            ("deliveries_after", "deliveries_before"),
+            "deliveries",
+        );
+        p.nav_label = lang.t("ra-checks-deliveries-pages");
+        p
+    };
+    // The first page of years says that older ones follow.
+    let checks_recent = (years.previous.is_none() && years.next.is_some()).then(|| {
+        lang.t_args(
+            "ra-checks-self-recent",
+            &[("count", checks::CHECKS_SHOWN.to_string())],
+        )
+    });
+    let self_checks = years.items;
+    let deliveries = deliveries.items;
     // The names of the operators shown, and only theirs.
     let shown: Vec<String> = flags
         .items
@@ -95,7 +225,6 @@ async fn checks_page(
     let names: HashMap<String, String> = operator::names_of(&state.db, &shown).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let mut checks_out = Vec::new();
-    let checks_capped = self_checks.len() as i64 >= checks::CHECKS_SHOWN;
     for c in self_checks {
         let outcomes = checks::outcomes(&state.db, &c.id).await?;
         let rows = c
@@ -120,23 +249,20 @@ async fn checks_page(
     Ok(ChecksPage {
         layout: Layout::new(viewer, "ra-checks-title"),
         endings,
-        pager: Pager::keyset(lang, &flags, "/ra/checks", &[]),
+        pager: list_pager(lang, &flags, cursors, "flags", ("after", "before"), ""),
         flags: flags
             .items
             .iter()
             .map(|f| (name(&f.operator_id), flag_sentence(lang, f)))
             .collect(),
         checks: checks_out,
-        checks_recent: checks_capped.then(|| {
-            lang.t_args(
-                "ra-checks-self-recent",
-                &[("count", checks::CHECKS_SHOWN.to_string())],
-            )
-        }),
+        checks_recent,
+        checks_pager,
         deliveries: deliveries
             .iter()
             .map(|d| (name(&d.operator_id), delivery_sentence(lang, d)))
             .collect(),
+        deliveries_pager,
         can_manage: authz::allows(p.role(), Action::ManageOperators),
         year: today.year(),
         notice,
@@ -174,9 +300,9 @@ fn delivery_sentence(lang: Lang, d: &DeliveryAnomaly) -> String {
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(cursor): Query<CursorParam>,
+    Query(cursors): Query<ChecksCursors>,
 ) -> Result<Response, AppError> {
-    Ok(render(&checks_page(&state, &viewer, &cursor, None).await?)?.into_response())
+    Ok(render(&checks_page(&state, &viewer, &cursors, None).await?)?.into_response())
 }
 
 pub async fn run_now(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -189,7 +315,7 @@ pub async fn run_now(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         .lang
         .t_args("ra-checks-ran", &[("count", n.to_string())]);
     Ok(
-        render(&checks_page(&state, &viewer, &CursorParam::default(), Some(notice)).await?)?
+        render(&checks_page(&state, &viewer, &ChecksCursors::default(), Some(notice)).await?)?
             .into_response(),
     )
 }
@@ -219,7 +345,7 @@ pub async fn draw(
             Ok((
                 e.status,
                 render(
-                    &checks_page(&state, &viewer, &CursorParam::default(), Some(notice)).await?,
+                    &checks_page(&state, &viewer, &ChecksCursors::default(), Some(notice)).await?,
                 )?,
             )
                 .into_response())

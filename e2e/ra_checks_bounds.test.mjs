@@ -113,6 +113,15 @@ describe('registration authority, periodic checks a page at a time', () => {
       assert.equal(await page.locator('[data-testid="ra-self-checks-recent"]').count(), 0);
       assert.deepEqual(await deliveries.allTextContents(), first, 'the deliveries keep their page');
       await screenshotWidths(page, 'older-years');
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.reload({ waitUntil: 'load' });
+      const yearly = page.locator('[data-testid="ra-self-check"] .table-responsive');
+      for (let i = 0; i < (await yearly.count()); i++) {
+        const overflow = await yearly.nth(i).evaluate((el) => el.scrollWidth - el.clientWidth);
+        assert.ok(overflow <= 0, `yearly check ${i}: no sideways scroll at 390 px (${overflow} px)`);
+      }
+      assert.ok(await page.locator('[data-testid="ra-self-check-stacked"]').first().isVisible(), 'the outcome under the name at 390 px');
+      assert.ok(await page.locator('[data-testid="ra-self-check"] button[type="submit"]').first().isVisible(), 'the record button on screen');
     } catch (e) {
       await screenshot(page, 'failed').catch(() => {});
       throw e;

@@ -462,7 +462,15 @@ describe('desk issuance', () => {
       assert.equal(mp.url().split('?')[0], deviceUrl);
       assert.match(await mp.locator('[data-testid="device-state"]').innerText(), /Smarrito/);
       assert.match(await mp.locator('[data-testid="history"]').innerText(), /Segnalato smarrito/);
+      // Who moved the device, by name: the fifth column of every line of its history.
+      const who = await mp.locator('[data-testid="history"] tbody tr td:nth-child(5)').allInnerTexts();
+      assert.ok(who.length > 0 && who.every((t) => t.trim() !== '' && !t.includes('@')), `names, not e-mails: ${who}`);
       await screenshotWidths(mp, '19-device-write-off-approved');
+      await mp.setViewportSize({ width: 390, height: 900 });
+      await mp.reload();
+      assert.ok((await wrapperOverflow(mp, '[data-testid="history"]')) <= 0, 'the history fits at 390 px');
+      assert.match(await mp.locator('[data-testid="history-stacked"]').last().innerText(), /Chi:/);
+      await mp.setViewportSize({ width: 1280, height: 900 });
     } finally {
       await rao.context.close();
       await master.context.close();

@@ -273,16 +273,30 @@ pub struct MoveRecord {
     pub from_holder: Option<String>,
     pub to_holder: Option<String>,
     pub actor: String,
+    /// Who moved it, by the name of their user account (the stored label when the account is
+    /// gone or has no name); for the pages.
+    #[serde(skip)]
+    pub actor_name: String,
     pub approved_by: Option<String>,
+    /// The second person, by name as [`MoveRecord::actor_name`] (found by the e-mail stored as
+    /// the label); for the pages.
+    #[serde(skip)]
+    pub approved_by_name: Option<String>,
     pub ref_id: Option<String>,
     pub note: Option<String>,
     pub at: String,
 }
 
+/// A device's activity log, oldest first. The people are named from their user accounts in
+/// the same statement (a key lookup each, no query per line).
 pub async fn history(db: &Db, device_id: &str) -> Result<Vec<MoveRecord>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, move, from_state, to_state, from_holder, to_holder, actor, approved_by, \
-         ref_id, note, at FROM dev_moves WHERE device_id = $1 ORDER BY at, id",
+        "SELECT m.id, m.move, m.from_state, m.to_state, m.from_holder, m.to_holder, m.actor, \
+         COALESCE(NULLIF(TRIM(u.name), ''), m.actor) AS actor_name, m.approved_by, \
+         COALESCE(NULLIF(TRIM(a.name), ''), m.approved_by) AS approved_by_name, \
+         m.ref_id, m.note, m.at FROM dev_moves m \
+         LEFT JOIN users u ON u.id = m.actor_id LEFT JOIN users a ON a.email = m.approved_by \
+         WHERE m.device_id = $1 ORDER BY m.at, m.id",
     )
     .bind(device_id)
     .fetch_all(db.pool())

@@ -465,6 +465,7 @@ describe('desk issuance', () => {
       // Who moved the device, by name: the fifth column of every line of its history.
       const who = await mp.locator('[data-testid="history"] tbody tr td:nth-child(5)').allInnerTexts();
       assert.ok(who.length > 0 && who.every((t) => t.trim() !== '' && !t.includes('@')), `names, not e-mails: ${who}`);
+      assert.ok(who.every((t) => !/^(.+) \+ \1$/.test(t.trim())), `one person is named once: ${who}`);
       await screenshotWidths(mp, '19-device-write-off-approved');
       await mp.setViewportSize({ width: 390, height: 900 });
       await mp.reload();

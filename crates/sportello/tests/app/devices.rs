@@ -149,6 +149,18 @@ async fn a_delivery_is_recorded_once_and_a_bad_file_changes_nothing(engine: Engi
         moves,
         [("deliver", "blank", email), ("store", "in_cabinet", email)]
     );
+    // The page names the person from their account, not by the e-mail stored as the label.
+    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert!(!name.trim().is_empty() && !name.contains('@'), "{name}");
+    assert!(
+        history.iter().all(|h| h.actor_name == name),
+        "{:?}",
+        history.iter().map(|h| &h.actor_name).collect::<Vec<_>>()
+    );
 }
 
 async fn cabinet_withdrawals_need_a_second_person(engine: Engine) {

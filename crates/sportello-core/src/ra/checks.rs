@@ -566,42 +566,6 @@ pub async fn self_checks(db: &Db, chamber_id: &str) -> Result<Vec<SelfCheck>, sq
 /// How many yearly checks the checks page shows: this year's and the previous ones.
 pub const CHECKS_SHOWN: i64 = 5;
 
-/// The statement of [`recent_self_checks`]: `$1` the chamber, `$2` how many; the newest
-/// years of the chamber's range of its `(chamber_id, year)` key.
-fn recent_checks_sql(prefix: &str) -> String {
-    format!(
-        "{prefix}SELECT id, year, seed, sample_size, population, sample, drawn_at, drawn_by \
-         FROM ra_self_checks WHERE chamber_id = $1 ORDER BY year DESC LIMIT $2"
-    )
-}
-
-/// The chamber's latest [`CHECKS_SHOWN`] yearly checks, newest first: one is drawn a year,
-/// so the page reads a few years, never the chamber's whole history.
-pub async fn recent_self_checks(db: &Db, chamber_id: &str) -> Result<Vec<SelfCheck>, sqlx::Error> {
-    let rows: Vec<CheckRow> = sqlx::query_as(sqlx::AssertSqlSafe(recent_checks_sql("")))
-        .bind(chamber_id)
-        .bind(CHECKS_SHOWN)
-        .fetch_all(db.pool())
-        .await?;
-    rows.into_iter().map(SelfCheck::try_from).collect()
-}
-
-/// The engine's plan of the statement [`recent_self_checks`] runs.
-pub async fn recent_self_checks_plan(
-    db: &Db,
-    chamber_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    crate::paging::plan(
-        db,
-        sqlx::query_as::<_, crate::paging::PlanLine>(sqlx::AssertSqlSafe(recent_checks_sql(
-            crate::paging::explain(db),
-        )))
-        .bind(chamber_id)
-        .bind(CHECKS_SHOWN),
-    )
-    .await
-}
-
 impl crate::paging::Keyed for SelfCheck {
     /// The year, padded so that text order is year order (one check a chamber and year).
     fn key(&self) -> crate::paging::Key {

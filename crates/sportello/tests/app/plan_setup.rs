@@ -151,3 +151,19 @@ pub fn assert_reads(plan: &[String], table: &str, index: &str, what: &str) {
         plan.join("\n")
     );
 }
+
+/// The id of the chamber [`other_chamber`] adds.
+pub const OTHER_CHAMBER: &str = "ch-other";
+
+/// Adds a second, bare chamber (no desks, no staff), whose rows the paging tests plant to
+/// check that a chamber never sees another's.
+pub async fn other_chamber(app: &TestApp) {
+    sqlx::query(
+        "INSERT INTO chambers (id, code, name, created_at) \
+         VALUES ($1, 'ZZ', 'Altra camera', '2026-01-01T00:00:00.000000Z')",
+    )
+    .bind(OTHER_CHAMBER)
+    .execute(app.state.db.pool())
+    .await
+    .expect("another chamber");
+}

@@ -6,7 +6,7 @@
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
-use crate::plan_setup::{chamber_of, user_id};
+use crate::plan_setup::{OTHER_CHAMBER, chamber_of, other_chamber, user_id};
 use sportello_core::accounts::Role;
 use sportello_core::db::Engine;
 use sportello_core::paging::{Cursor, Key, Keyset, reads_by_index};
@@ -23,20 +23,8 @@ engine_tests!(
     older_yearly_checks_are_reachable_page_after_page,
 );
 
-const OTHER_CHAMBER: &str = "ch-other";
 /// Every record of these tests is made at this one instant.
 const AT: &str = "2026-11-02T09:00:00.000000Z";
-
-async fn other_chamber(app: &TestApp) {
-    sqlx::query(
-        "INSERT INTO chambers (id, code, name, created_at) \
-         VALUES ($1, 'ZZ', 'Altra camera', '2026-01-01T00:00:00.000000Z')",
-    )
-    .bind(OTHER_CHAMBER)
-    .execute(app.state.db.pool())
-    .await
-    .expect("another chamber");
-}
 
 /// An active operator of `chamber` named `name`, linked to `user` when given.
 async fn operator(app: &TestApp, chamber: &str, id: &str, name: &str, user: Option<&str>) {

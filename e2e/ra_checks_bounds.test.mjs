@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApp } from './lib/app.mjs';
 import { launch, newContext, screenshot, screenshotWidths } from './lib/browser.mjs';
+import { login } from './lib/flows.mjs';
 import { runSql } from './lib/plant.mjs';
 
 let app;
@@ -29,16 +30,6 @@ after(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-async function logIn(page, role) {
-  const login = app.logins.get(role);
-  assert.ok(login, `the demo printed a login for ${role}`);
-  await page.goto(`${app.baseUrl}/login`);
-  await page.locator('input[name="email"]').fill(login.email);
-  await page.locator('input[name="password"]').fill(login.password);
-  await page.locator('form button[type="submit"]').first().click();
-  await page.waitForLoadState('load');
-}
 
 /** Sixty devices of one of the master RAO's operators, personalised, never delivered; and
  * eight yearly checks of earlier years. */
@@ -80,7 +71,7 @@ describe('registration authority, periodic checks a page at a time', () => {
   it('shows the delivery anomalies fifty a page and the older yearly checks', async () => {
     const { page } = await newContext(browser);
     try {
-      await logIn(page, 'master-rao');
+      await login(page, app, 'master-rao');
       plant();
       await page.goto(`${app.baseUrl}/ra/checks`);
       const deliveries = page.locator('section[aria-labelledby="deliveries"] [data-testid="ra-delivery-anomalies"] li');

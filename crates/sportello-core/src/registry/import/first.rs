@@ -22,10 +22,10 @@
 //! whose last row changes it, and a row is unchanged when it repeats what the previous row of
 //! its company and site left; window functions over the staged rows tell both, in file order,
 //! after one sort of them (the client counts each batch's rows per company and site, so the
-//! last row of a batch finds the batch before with one `lag`); the sites' last rows take a
-//! second sort. The ids are fresh UUIDs v7 numbered in the order of the natural keys
-//! ([`id_prefix`]), so that every key of the loaded tables, kept or rebuilt, receives its rows
-//! already in order.
+//! last row of a batch finds the batch before with one `lag`), and the same pass keeps the
+//! last row of each site, all the tables are then filled from. The ids are fresh UUIDs v7
+//! numbered in the order of the natural keys ([`id_prefix`]), so that the keys of the loaded
+//! tables receive their rows in order, or nearly.
 //!
 //! Staging tables are unlogged tables created in the transaction (not temporary ones), so that
 //! the server may read and sort them with parallel workers; no other session sees them before
@@ -107,45 +107,51 @@ const COPY_STAGING: &str = "COPY registry_first_rows (line, chunk, tax_code, vat
     status, registered_on, fee_years, representatives, site_key, kind, province, rea_number, \
     address, postcode, municipality, company_batch, site_batch) FROM STDIN";
 
-/// Each company as its last row says, numbered in tax-code order (`$1`: the prefix of its id,
-/// see [`id_prefix`]), with what its rows count for: `unchanged`, the rows that repeat the
-/// previous row of their company and of their site (a file's rows all have, or all lack, the
-/// representatives and the registration date, so the missing ones, NULL, compare equal, as
-/// the ordinary path finds them); `updated`, the batches after its first whose last row leaves
-/// it different (its fields or paid years) from the batch before, as an upsert per batch would
-/// count them; `representatives_changed`, the batches that change its representatives (the
-/// first one too, when it lists any); `sites_updated`, the same as `updated` for its sites
-/// (their address, postcode, municipality and REA number).
+/// The last row of each site, which is all the load keeps of the staged rows: the site's
+/// values, and, on the last row of its company (always also the last of its site), the
+/// company's values with what its rows count for. Ids are numbered in the order of the
+/// natural keys: the sites' in (tax code, site key) order (`$2`: the prefix of their ids, see
+/// [`id_prefix`]), and each company (`$1`) takes the number of its first site, so the
+/// companies' numbers, with gaps, follow the tax codes.
+///
+/// What a company's rows count for: `unchanged`, the rows that repeat the previous row of
+/// their company and of their site (a file's rows all have, or all lack, the representatives
+/// and the registration date, so the missing ones, NULL, compare equal, as the ordinary path
+/// finds them); `updated`, the batches after its first whose last row leaves it different
+/// (its fields or paid years) from the batch before, as an upsert per batch would count them;
+/// `representatives_changed`, the batches that change its representatives (the first one too,
+/// when it lists any); `sites_updated`, the same as `updated` for its sites (their address,
+/// postcode, municipality and REA number).
 ///
 /// The last row of a company's (or site's) batch knows how many rows of it the batch holds
 /// (`company_batch`, `site_batch`, counted by the client while it encodes the batch), so the
 /// last row of the batch before is that many rows back, and one `lag` finds it: no window
 /// level has to set aside the other rows of a batch first. Each comparison is one `lag` of a
-/// row value. Two window levels over the staged rows, both after one sort by site (tax code,
-/// site key, line): the site's (its row before), then the company's (its row before, and its
-/// batch before), which only reorders the few rows of each company. The counts and the last
-/// row's values are then taken by one grouping of the rows in the same order, without
-/// another window level.
-const CREATE_COMPANIES: &str = "\
-CREATE UNLOGGED TABLE registry_first_companies AS
-SELECT $1 || lpad(to_hex(row_number() OVER (ORDER BY tax_code)), 12, '0') AS id, tax_code,
-    vat_number, name, status, registered_on, fee_years, representatives, unchanged, updated,
-    representatives_changed, sites_updated
+/// row value. One sort of the staged rows, by site (tax code, site key, line), serves the
+/// site's windows (its row before, its last row) and the numbering of the sites;
+/// the company's windows (its row before, its batch before, its last row) then only reorder
+/// the few rows of each company, and the sums over the company need no further sort. The
+/// sites' last rows come out of the same pass, so no second sort picks them.
+const CREATE_MARKED: &str = "\
+CREATE UNLOGGED TABLE registry_first_marked AS
+SELECT $1 || lpad(to_hex(company_no), 12, '0') AS company_id,
+    $2 || lpad(to_hex(site_no), 12, '0') AS site_id,
+    last, tax_code, vat_number, name, status, registered_on, fee_years, representatives,
+    unchanged, updated, representatives_changed, sites_updated,
+    site_key, kind, province, rea_number, address, postcode, municipality
 FROM (
-    SELECT tax_code,
-        max(vat_number) FILTER (WHERE last) AS vat_number,
-        max(name) FILTER (WHERE last) AS name,
-        max(status) FILTER (WHERE last) AS status,
-        max(registered_on) FILTER (WHERE last) AS registered_on,
-        max(fee_years) FILTER (WHERE last) AS fee_years,
-        max(representatives) FILTER (WHERE last) AS representatives,
-        count(*) FILTER (WHERE same) AS unchanged,
-        count(*) FILTER (WHERE updated) AS updated,
-        count(*) FILTER (WHERE representatives_changed) AS representatives_changed,
-        count(*) FILTER (WHERE site_updated) AS sites_updated
+    SELECT site_no, last, site_last, tax_code, vat_number, name, status, registered_on,
+        fee_years, representatives, site_key, kind, province, rea_number, address, postcode,
+        municipality,
+        min(site_no) OVER w AS company_no,
+        count(*) FILTER (WHERE same) OVER w AS unchanged,
+        count(*) FILTER (WHERE updated) OVER w AS updated,
+        count(*) FILTER (WHERE representatives_changed) OVER w AS representatives_changed,
+        count(*) FILTER (WHERE site_updated) OVER w AS sites_updated
     FROM (
-        SELECT tax_code, vat_number, name, status, registered_on, fee_years, representatives,
-            site_updated,
+        SELECT site_no, site_last, tax_code, vat_number, name, status,
+            registered_on, fee_years, representatives, site_key, kind, province, rea_number,
+            address, postcode, municipality, site_updated,
             site_same AND lag(ROW(vat_number, name, status, registered_on, fee_years,
                     representatives)) OVER c
                 = ROW(vat_number, name, status, registered_on, fee_years, representatives)
@@ -159,7 +165,10 @@ FROM (
             lead(line) OVER c IS NULL AS last
         FROM (
             SELECT tax_code, line, vat_number, name, status, registered_on, fee_years,
-                representatives, company_batch,
+                representatives, company_batch, site_key, kind, province, rea_number, address,
+                postcode, municipality,
+                dense_rank() OVER (ORDER BY tax_code, site_key) AS site_no,
+                lead(line) OVER s IS NULL AS site_last,
                 coalesce(lag(ROW(province, rea_number, address, postcode, municipality)) OVER s
                     = ROW(province, rea_number, address, postcode, municipality), false)
                     AS site_same,
@@ -171,56 +180,46 @@ FROM (
         ) AS r
         WINDOW c AS (PARTITION BY tax_code ORDER BY line)
     ) AS r
-    GROUP BY tax_code
-) AS r";
+    WINDOW w AS (PARTITION BY tax_code)
+) AS r
+WHERE site_last";
 
-/// Each site as its last row says (the first in the order of its sort, without a window),
-/// numbered in (tax code, site key) order (`$2`), with the id of its company (`$1`, numbered
-/// as in [`CREATE_COMPANIES`], which also counts the sites' updates).
-const CREATE_SITES: &str = "\
-CREATE UNLOGGED TABLE registry_first_sites AS
-SELECT $2 || lpad(to_hex(row_number() OVER (ORDER BY tax_code, site_key)), 12, '0') AS id,
-    $1 || lpad(to_hex(dense_rank() OVER (ORDER BY tax_code)), 12, '0') AS company_id,
-    site_key, kind, province, rea_number, address, postcode, municipality
-FROM (
-    SELECT DISTINCT ON (tax_code, site_key) tax_code, site_key, kind, province, rea_number,
-        address, postcode, municipality
-    FROM registry_first_rows
-    ORDER BY tax_code, site_key, line DESC
-) AS r";
+/// What the load counts, in one pass.
+const COUNT_MARKED: &str = "\
+SELECT count(*) FILTER (WHERE last), coalesce(sum(unchanged) FILTER (WHERE last), 0)::BIGINT,
+    coalesce(sum(updated) FILTER (WHERE last), 0)::BIGINT,
+    coalesce(sum(representatives_changed) FILTER (WHERE last), 0)::BIGINT,
+    coalesce(sum(sites_updated) FILTER (WHERE last), 0)::BIGINT
+FROM registry_first_marked";
 
-/// What the companies' table counts, in one pass.
-const COUNT_COMPANIES: &str = "\
-SELECT count(*), coalesce(sum(unchanged), 0)::BIGINT, coalesce(sum(updated), 0)::BIGINT,
-    coalesce(sum(representatives_changed), 0)::BIGINT, coalesce(sum(sites_updated), 0)::BIGINT
-FROM registry_first_companies";
-
-/// The tables are filled in the order of their ids, which is also the order of their keys
-/// (tax code; company and year; company and site key): each row lands at the end of the
-/// primary key, and the keys built after the load find their rows already sorted.
+/// The companies (their last rows) come in tax-code order, the order of their ids, and each
+/// company's fee years follow in the order of the key (company, year): each row lands at the
+/// end of the primary key, and the keys built after the load find their rows already sorted
+/// (the sites' key nearly so: a company's sites come in the file order of their last rows).
 const INSERT_COMPANIES: &str = "\
 INSERT INTO companies (id, tax_code, vat_number, name, status, registered_on, created_at,
     updated_at)
-SELECT id, tax_code, vat_number, name, status, registered_on, $1, $1
-FROM registry_first_companies";
+SELECT company_id, tax_code, vat_number, name, status, registered_on, $1, $1
+FROM registry_first_marked WHERE last";
 
 const INSERT_FEES: &str = "\
 INSERT INTO company_annual_fees (company_id, year)
-SELECT c.id, y.year FROM registry_first_companies c, unnest(c.fee_years) AS y(year)";
+SELECT c.company_id, y.year
+FROM registry_first_marked c, unnest(c.fee_years) AS y(year) WHERE c.last";
 
 const INSERT_REPRESENTATIVES: &str = "\
 INSERT INTO company_representatives (company_id, tax_code)
-SELECT c.id, t.code FROM registry_first_companies c, unnest(c.representatives) AS t(code)";
+SELECT c.company_id, t.code
+FROM registry_first_marked c, unnest(c.representatives) AS t(code) WHERE c.last";
 
 const INSERT_SITES: &str = "\
 INSERT INTO sites (id, company_id, site_key, kind, province, rea_number, address, postcode,
     municipality, created_at, updated_at)
-SELECT id, company_id, site_key, kind, province, rea_number, address, postcode, municipality,
-    $1, $1
-FROM registry_first_sites";
+SELECT site_id, company_id, site_key, kind, province, rea_number, address, postcode,
+    municipality, $1, $1
+FROM registry_first_marked";
 
-const DROP_STAGING: &str =
-    "DROP TABLE registry_first_rows, registry_first_companies, registry_first_sites";
+const DROP_STAGING: &str = "DROP TABLE registry_first_rows, registry_first_marked";
 
 /// What is dropped for the load and added back after it, as pairs of statements, read from
 /// the catalog: the foreign keys of the loaded tables; their primary keys and unique
@@ -439,17 +438,13 @@ async fn fill(
     sqlx::query("ANALYZE registry_first_rows")
         .execute(&mut *tx)
         .await?;
-    sqlx::query(CREATE_COMPANIES)
-        .bind(&company_ids)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(CREATE_SITES)
+    sqlx::query(CREATE_MARKED)
         .bind(&company_ids)
         .bind(&site_ids)
         .execute(&mut *tx)
         .await?;
     let (companies, unchanged, updated, representatives, sites_updated): (i64, i64, i64, i64, i64) =
-        sqlx::query_as(COUNT_COMPANIES).fetch_one(&mut *tx).await?;
+        sqlx::query_as(COUNT_MARKED).fetch_one(&mut *tx).await?;
     counts.companies_created = count(companies);
     counts.unchanged = count(unchanged);
     counts.companies_updated = count(updated);
@@ -510,7 +505,7 @@ fn id_prefix() -> String {
 
 /// For each row of a batch (`keys`: their site keys), how many rows of its company, and of its
 /// site, the batch holds, given on the last of them and `None` on the others: the load finds
-/// the last row of the batch before that many rows back ([`CREATE_COMPANIES`]). The maps hold
+/// the last row of the batch before that many rows back ([`CREATE_MARKED`]). The maps hold
 /// one batch's keys, so memory stays flat.
 fn batch_last(rows: &[Row], keys: &[String]) -> Vec<BatchLast> {
     let mut companies: HashMap<&str, (usize, u32)> = HashMap::with_capacity(rows.len());

@@ -397,6 +397,24 @@ describe('desk issuance', () => {
       for (const label of ['Può operare:', 'Servizio completo:', 'Trattenuto per dispositivi consegnati:', 'Dispositivi in mano:']) {
         assert.ok(details.includes(label), `"${label}" under the ODR: ${details}`);
       }
+      // The ODR's account: its ledger says who wrote each entry by name, or "Il sistema" for
+      // the demo's own top-up, never by an e-mail or a label.
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${app.baseUrl}/devices/odr`);
+      await page.locator('[data-testid="odrs"] a[href^="/devices/odr/"]', { hasText: 'STUDIO RIVA' }).first().click();
+      await page.locator('[data-testid="ledger"] tbody tr').first().waitFor();
+      const ledger = await page.locator('[data-testid="ledger"]').innerText();
+      assert.ok(!ledger.includes('@'), `no e-mail in the ledger: ${ledger}`);
+      assert.match(ledger, /Il sistema/, ledger);
+      await screenshotWidths(page, '13b-odr-account');
+      // At 390 px the entry and its amount, the rest stacked under the entry (who included),
+      // and nothing to scroll sideways.
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.reload();
+      assert.ok((await wrapperOverflow(page, '[data-testid="ledger"]')) <= 0, 'no sideways scroll in the ledger at 390 px');
+      assert.ok((await sidewaysScroll(page)) <= 0, 'no sideways scroll of the page at 390 px');
+      const stackedEntry = await page.locator('[data-testid="ledger-stacked"]').last().innerText();
+      assert.match(stackedEntry, /Chi:\s*Il sistema/, stackedEntry);
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(`${app.baseUrl}/devices/stats`);
       await page.locator('[data-testid="chart"]').waitFor();

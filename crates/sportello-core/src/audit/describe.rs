@@ -255,8 +255,9 @@ pub fn sentence(lang: Lang, action: &str, actor: &str, subject: Option<&str>) ->
 }
 
 /// A non-person actor (`cli`, `worker`, `public`, …) by what it is; other labels (the
-/// e-mail of a person no longer on file) as recorded.
-fn actor_label(lang: Lang, label: &str) -> String {
+/// e-mail of a person no longer on file) as recorded. Pages that keep an actor's label (a
+/// ledger's "who") show it this way when no user account has it.
+pub fn actor_label(lang: Lang, label: &str) -> String {
     match label {
         "cli" => lang.t("audit-actor-cli"),
         "public" | "second-screen" => lang.t("audit-actor-public"),

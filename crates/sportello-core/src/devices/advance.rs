@@ -33,7 +33,13 @@ pub struct Entry {
     pub held_after_cents: i64,
     pub device_id: Option<String>,
     pub reference: String,
+    /// Who wrote the entry: the label of the actor (a user's e-mail, or `cli`, `worker`, …).
     pub created_by: String,
+    /// The same person by the name of their user account; `None` when no account has that
+    /// e-mail or the account has no name (the pages then read the label, see
+    /// [`crate::audit::describe::actor_label`]).
+    #[serde(skip)]
+    pub created_by_name: Option<String>,
     pub created_at: String,
 }
 
@@ -82,11 +88,15 @@ pub async fn account(db: &Db, operator_id: &str) -> Result<Account, sqlx::Error>
         .unwrap_or_default())
 }
 
+/// The latest `limit` entries of an ODR's advance account, newest first, each with who wrote
+/// it by name (a key lookup of the user account by e-mail, in the same statement).
 pub async fn entries(db: &Db, operator_id: &str, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, kind, amount_cents, held_delta_cents, balance_after_cents, held_after_cents, \
-         device_id, reference, created_by, created_at FROM dev_advance_entries \
-         WHERE operator_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        "SELECT e.id, e.kind, e.amount_cents, e.held_delta_cents, e.balance_after_cents, \
+         e.held_after_cents, e.device_id, e.reference, e.created_by, \
+         NULLIF(TRIM(u.name), '') AS created_by_name, e.created_at \
+         FROM dev_advance_entries e LEFT JOIN users u ON u.email = e.created_by \
+         WHERE e.operator_id = $1 ORDER BY e.created_at DESC, e.id DESC LIMIT $2",
     )
     .bind(operator_id)
     .bind(limit)

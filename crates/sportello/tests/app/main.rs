@@ -38,6 +38,7 @@ mod lists;
 mod managed_users;
 mod memory;
 mod multi_instance;
+mod odr_ledger_names;
 mod oidc;
 mod ops;
 mod pagopa;

@@ -178,6 +178,13 @@ impl AccountPage {
     fn kind(&self, k: &str) -> String {
         self.layout.t(&format!("dev-entry-{}", k.replace('_', "-")))
     }
+    /// Who wrote a ledger entry: the person's name, or what a non-person actor is.
+    fn who(&self, e: &Entry) -> String {
+        match &e.created_by_name {
+            Some(name) => name.clone(),
+            None => sportello_core::audit::describe::actor_label(self.layout.lang, &e.created_by),
+        }
+    }
 }
 
 async fn account_page(

@@ -36,6 +36,18 @@ pub async fn odr_id(app: &TestApp) -> String {
     operator_id(app, "odr@demo.sportello.test").await
 }
 
+/// The name on the user account with `email`: a person's name, never empty nor an e-mail
+/// (what the pages must show instead of the e-mail an entry keeps as its label).
+pub async fn user_name(app: &TestApp, email: &str) -> String {
+    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert!(!name.trim().is_empty() && !name.contains('@'), "{name}");
+    name
+}
+
 /// Devices per location as the API gives them: location (with operator) → (smart cards, tokens).
 async fn stock(app: &TestApp, t: &str) -> Vec<Value> {
     let (s, v) = call(app, "GET", "/api/v1/devices/stock", t, None).await;
@@ -150,12 +162,7 @@ async fn a_delivery_is_recorded_once_and_a_bad_file_changes_nothing(engine: Engi
         [("deliver", "blank", email), ("store", "in_cabinet", email)]
     );
     // The page names the person from their account, not by the e-mail stored as the label.
-    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
-    assert!(!name.trim().is_empty() && !name.contains('@'), "{name}");
+    let name = user_name(&app, email).await;
     assert!(
         history.iter().all(|h| h.actor_name == name),
         "{:?}",

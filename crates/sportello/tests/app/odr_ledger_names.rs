@@ -2,7 +2,7 @@
 //! account, as the device history does, not by the e-mail the entry keeps as its label. On
 //! both engines.
 
-use crate::devices::odr_id;
+use crate::devices::{odr_id, user_name};
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};
 use sportello_core::accounts::Role;
@@ -26,12 +26,7 @@ async fn the_odr_ledger_names_people_not_e_mails(engine: Engine) {
         .await;
     assert!(s.is_redirection(), "{s}");
 
-    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
-    assert!(!name.trim().is_empty() && !name.contains('@'), "{name}");
+    let name = user_name(&app, email).await;
     // The entry keeps the label it was written with; the page reads the name.
     let entries = advance::entries(&app.state.db, &odr, 10).await.unwrap();
     let top_up = entries

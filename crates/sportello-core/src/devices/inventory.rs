@@ -273,10 +273,11 @@ pub struct MoveRecord {
     pub from_holder: Option<String>,
     pub to_holder: Option<String>,
     pub actor: String,
-    /// Who moved it, by the name of their user account (the stored label when the account is
-    /// gone or has no name); for the pages.
+    /// Who moved it, by the name of their user account; `None` when the account is gone or
+    /// has no name, or the actor is not a person (the pages then read [`MoveRecord::actor`]
+    /// as [`crate::audit::describe::actor_label`] does).
     #[serde(skip)]
-    pub actor_name: String,
+    pub actor_name: Option<String>,
     pub approved_by: Option<String>,
     /// The second person, by name as [`MoveRecord::actor_name`] (found by the e-mail stored as
     /// the label); for the pages.
@@ -292,8 +293,8 @@ pub struct MoveRecord {
 pub async fn history(db: &Db, device_id: &str) -> Result<Vec<MoveRecord>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.id, m.move, m.from_state, m.to_state, m.from_holder, m.to_holder, m.actor, \
-         COALESCE(NULLIF(TRIM(u.name), ''), m.actor) AS actor_name, m.approved_by, \
-         COALESCE(NULLIF(TRIM(a.name), ''), m.approved_by) AS approved_by_name, \
+         NULLIF(TRIM(u.name), '') AS actor_name, m.approved_by, \
+         NULLIF(TRIM(a.name), '') AS approved_by_name, \
          m.ref_id, m.note, m.at FROM dev_moves m \
          LEFT JOIN users u ON u.id = m.actor_id LEFT JOIN users a ON a.email = m.approved_by \
          WHERE m.device_id = $1 ORDER BY m.at, m.id",

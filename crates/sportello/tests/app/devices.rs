@@ -164,7 +164,9 @@ async fn a_delivery_is_recorded_once_and_a_bad_file_changes_nothing(engine: Engi
     // The page names the person from their account, not by the e-mail stored as the label.
     let name = user_name(&app, email).await;
     assert!(
-        history.iter().all(|h| h.actor_name == name),
+        history
+            .iter()
+            .all(|h| h.actor_name.as_deref() == Some(name.as_str())),
         "{:?}",
         history.iter().map(|h| &h.actor_name).collect::<Vec<_>>()
     );

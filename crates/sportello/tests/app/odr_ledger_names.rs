@@ -1,6 +1,6 @@
-//! The ODR advance account's ledger names who wrote each entry by the name of their user
-//! account, as the device history does, not by the e-mail the entry keeps as its label. On
-//! both engines.
+//! The ODR advance account's ledger and a device's history name who acted by the name of
+//! their user account, not by the e-mail the records keep as their label, and a non-person
+//! actor (the demo's set-up) as what it is, not by its label. On both engines.
 
 use crate::devices::{odr_id, user_name};
 use crate::engine_tests;
@@ -9,7 +9,10 @@ use sportello_core::accounts::Role;
 use sportello_core::db::Engine;
 use sportello_core::devices::advance;
 
-engine_tests!(the_odr_ledger_names_people_not_e_mails);
+engine_tests!(
+    the_odr_ledger_names_people_not_e_mails,
+    a_device_history_names_the_system_not_its_label,
+);
 
 async fn the_odr_ledger_names_people_not_e_mails(engine: Engine) {
     let app = TestApp::spawn(engine).await;
@@ -48,4 +51,27 @@ async fn the_odr_ledger_names_people_not_e_mails(engine: Engine) {
     // by its label.
     assert!(ledger.contains("Il sistema"), "{ledger}");
     assert!(!ledger.contains(">demo<"), "{ledger}");
+}
+
+async fn a_device_history_names_the_system_not_its_label(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.seed_demo().await;
+    let device: String =
+        sqlx::query_scalar("SELECT device_id FROM dev_moves WHERE actor = 'demo' LIMIT 1")
+            .fetch_one(app.state.db.pool())
+            .await
+            .expect("a device the demo's set-up moved");
+    let (email, password) = TestApp::demo_login(Role::MasterRao);
+    let b = Browser::login(&app, email, password).await;
+    let (_, html) = b.get(&format!("/devices/d/{device}")).await;
+    let start = html
+        .find("data-testid=\"history\"")
+        .expect("the history table");
+    let history = &html[start..start + html[start..].find("</table>").expect("its end")];
+    assert!(history.contains("Il sistema"), "{history}");
+    assert!(!history.contains(">demo<"), "{history}");
+    assert!(
+        !history.contains('@'),
+        "an e-mail in the history: {history}"
+    );
 }

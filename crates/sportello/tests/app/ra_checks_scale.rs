@@ -1,9 +1,9 @@
 //! Issue 14, item 5: the RA checks page and the Manager's queue read a page, never a whole
 //! chamber. The alerts read the operators whose mandate or course ends in the alert window,
 //! the registry flags and the Manager's queue are keyset pages of 50 (the yearly checks' pages
-//! are in `ra_checks_bounds.rs`). Each statement's plan is asked of the engine (see `scale_bounds.rs`) and
-//! must read one range of its index, with no full scan or sort; the pages are then walked
-//! through ties of equal instants and against another chamber's rows.
+//! are in `ra_checks_bounds.rs`). Each statement's plan is asked of the engine (see
+//! `scale_bounds.rs`) and must read one range of its index, with no full scan or sort; the
+//! pages are then walked through ties of equal instants and against another chamber's rows.
 
 use crate::engine_tests;
 use crate::helpers::{Browser, TestApp};

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use sportello_core::audit::describe::actor_label;
 use sportello_core::authz::{self, Action};
 use sportello_core::devices::inventory::{self, Device, ManualMoveError, MoveRecord};
 use sportello_core::devices::stock::{self, Location};
@@ -434,6 +435,26 @@ struct DevicePage {
 }
 
 impl DevicePage {
+    /// Who made a move: the person's name (what a non-person actor is, when no account has
+    /// the label), and the second person of a two-person move when it is someone else.
+    fn who(&self, h: &MoveRecord) -> String {
+        let named = |name: &Option<String>, label: &str| {
+            name.clone()
+                .unwrap_or_else(|| actor_label(self.layout.lang, label))
+        };
+        let mover = named(&h.actor_name, &h.actor);
+        match &h.approved_by {
+            Some(label) => {
+                let second = named(&h.approved_by_name, label);
+                if second == mover {
+                    mover
+                } else {
+                    format!("{mover} + {second}")
+                }
+            }
+            None => mover,
+        }
+    }
     fn state_label(&self, s: &str) -> String {
         DeviceState::parse(s)
             .map(|s| self.layout.t(&s.label_key()))
